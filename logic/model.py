@@ -1,0 +1,409 @@
+"""The domain model: what the rules reason about, and what they answer.
+
+`fhir_mappers` produces these objects from FHIR JSON; `logic` consumes them and returns an
+`Assessment`; `cds_hooks` renders that as cards. Everything here is a frozen dataclass holding
+plain values: no FHIR classes, no HTTP, no clock. Each fact keeps its evidence (FHIR reference,
+value, unit, date, quoted text) so that a card can show a clinician *why*.
+
+Canonical units (SPEC.md section 4, the target of each conversion column) are listed in
+`CANONICAL_UNIT`; a `LabResult.value` is always in that unit, or `None` when not evaluable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Literal
+
+
+class Sex(StrEnum):
+    MALE = "male"
+    FEMALE = "female"
+    UNKNOWN = "unknown"
+
+
+class Analyte(StrEnum):
+    """Laboratory analytes of SPEC.md section 4. Distinct analytes are never merged."""
+
+    HAEMOGLOBIN = "haemoglobin"
+    CALCIUM_TOTAL = "calcium-total"
+    CALCIUM_ALBUMIN_CORRECTED = "calcium-albumin-corrected"  # reported by the lab (29265-6)
+    CALCIUM_IONIZED = "calcium-ionized"
+    CREATININE = "creatinine"
+    EGFR = "egfr"
+    CREATININE_CLEARANCE = "creatinine-clearance"
+    ALBUMIN = "albumin"
+    FLC_KAPPA = "flc-kappa"
+    FLC_LAMBDA = "flc-lambda"
+    FLC_RATIO = "flc-ratio"
+    M_PROTEIN = "m-protein"
+    SPEP_IFE = "spep-ife"  # qualitative interpretation: see LabResult.finding
+    URINE_PROTEIN_24H = "urine-protein-24h"
+    URINE_M_PROTEIN_24H = "urine-m-protein-24h"
+    IGG = "igg"
+    IGA = "iga"
+    IGM = "igm"
+    BETA2_MICROGLOBULIN = "beta2-microglobulin"
+    WBC = "wbc"
+    PLATELETS = "platelets"
+    NEUTROPHILS_ABSOLUTE = "neutrophils-absolute"
+    MONOCYTES_ABSOLUTE = "monocytes-absolute"
+    MONOCYTES_PERCENT = "monocytes-percent"
+    LDH = "ldh"
+
+
+# UCUM unit each analyte is normalised to (SPEC.md section 4). "1" = unitless ratio;
+# "" = qualitative result with no numeric value.
+CANONICAL_UNIT: dict[Analyte, str] = {
+    Analyte.HAEMOGLOBIN: "g/dL",
+    Analyte.CALCIUM_TOTAL: "mmol/L",
+    Analyte.CALCIUM_ALBUMIN_CORRECTED: "mmol/L",
+    Analyte.CALCIUM_IONIZED: "mmol/L",
+    Analyte.CREATININE: "umol/L",
+    Analyte.EGFR: "mL/min/{1.73_m2}",
+    Analyte.CREATININE_CLEARANCE: "mL/min",
+    Analyte.ALBUMIN: "g/dL",
+    Analyte.FLC_KAPPA: "mg/L",
+    Analyte.FLC_LAMBDA: "mg/L",
+    Analyte.FLC_RATIO: "1",
+    Analyte.M_PROTEIN: "g/dL",
+    Analyte.SPEP_IFE: "",
+    Analyte.URINE_PROTEIN_24H: "mg/(24.h)",
+    Analyte.URINE_M_PROTEIN_24H: "mg/(24.h)",
+    Analyte.IGG: "mg/dL",
+    Analyte.IGA: "mg/dL",
+    Analyte.IGM: "mg/dL",
+    Analyte.BETA2_MICROGLOBULIN: "mg/L",
+    Analyte.WBC: "10*9/L",
+    Analyte.PLATELETS: "10*9/L",
+    Analyte.NEUTROPHILS_ABSOLUTE: "10*9/L",
+    Analyte.MONOCYTES_ABSOLUTE: "10*9/L",
+    Analyte.MONOCYTES_PERCENT: "%",
+    Analyte.LDH: "U/L",
+}
+
+
+class Finding(StrEnum):
+    """A qualitative result (SPEP/IFE interpretation, urine immunofixation)."""
+
+    POSITIVE = "positive"
+    NEGATIVE = "negative"
+    INDETERMINATE = "indeterminate"
+
+
+@dataclass(frozen=True)
+class LabResult:
+    """One laboratory result, normalised to the analyte's canonical unit."""
+
+    analyte: Analyte
+    reference: str  # "Observation/123"; for a computed value, the first source
+    effective: datetime  # timezone-aware; UTC assumed (and a problem recorded) when the source had none
+    value: float | None = None  # canonical unit; None when qualitative only or not evaluable
+    unit: str = ""  # canonical UCUM unit of `value` (CANONICAL_UNIT[analyte])
+    comparator: str | None = None  # "<", "<=", ">=", ">" as sent
+    low: float | None = None  # reference range from the result, canonical unit
+    high: float | None = None
+    finding: Finding | None = None  # qualitative interpretation, when the result is one
+    evaluable: bool = True  # False: unit unknown / not convertible / value unreadable
+    code: str = ""  # the LOINC code it was recognised by
+    as_sent: str = ""  # value and unit exactly as the lab sent them, e.g. "95 g/L"
+    quote: str | None = None  # text the qualitative finding was read from
+    derived_from: tuple[str, ...] = ()  # references of the inputs of a computed value
+
+
+class ImagingClass(StrEnum):
+    """Class of the index report (SPEC.md section 3), exactly one per report."""
+
+    NEGATIVE = "NEGATIVE"
+    NONSPECIFIC = "NONSPECIFIC"
+    DIFFUSE = "DIFFUSE"
+    FOCAL_EQUIVOCAL = "FOCAL_EQUIVOCAL"
+    FOCAL_MULTIPLE = "FOCAL_MULTIPLE"
+
+
+class Modality(StrEnum):
+    MR = "MR"
+    CT = "CT"
+    XR = "XR"  # radiograph, incl. skeletal survey
+    PET = "PET"  # PET or PET-CT
+    OTHER = "OTHER"
+
+
+class Region(StrEnum):
+    LUMBAR_SPINE = "lumbar-spine"
+    SACRUM = "sacrum"
+    PELVIS = "pelvis"
+    SPINE = "spine"  # whole / thoracic / unspecified spine
+    SACROILIAC = "sacroiliac"
+    WHOLE_BODY = "whole-body"
+    OTHER = "other"
+
+
+class Contrast(StrEnum):
+    WITHOUT = "without"
+    WITH = "with"  # contrast only: no pre-contrast sequences
+    WITHOUT_AND_WITH = "without-and-with"
+    UNKNOWN = "unknown"
+
+
+class FeatureKind(StrEnum):
+    """What a span of report text says (SPEC.md section 3)."""
+
+    MARROW_SIGNAL = "marrow-signal"  # heterogeneous / abnormal marrow signal (a target)
+    DIFFUSE_PATTERN = "diffuse-pattern"  # diffuse, throughout, several levels, replacement
+    FOCAL_LESION = "focal-lesion"
+    LYTIC_LESION = "lytic-lesion"
+    # worrisome features
+    T1_LOW_VS_MUSCLE_OR_DISC = "t1-low-vs-muscle-or-disc"
+    DIFFUSE_HOMOGENEOUS = "diffuse-homogeneous"
+    SHARP_MARGIN = "sharp-margin"
+    ENHANCEMENT = "enhancement"
+    FAT_SAT_HIGH_SIGNAL = "fat-sat-high-signal"
+    CHEMICAL_SHIFT_DROP = "chemical-shift-drop"  # value = % drop; worrisome or benign by field
+    INTERVAL_INCREASE = "interval-increase"
+    NEW_LESION = "new-lesion"
+    CANNOT_EXCLUDE_INFILTRATION = "cannot-exclude-infiltration"
+    # benign modifiers and hedges
+    T1_BRIGHTER_THAN_DISC_AND_MUSCLE = "t1-brighter-than-disc-and-muscle"
+    COMPLETE_FAT_SUPPRESSION = "complete-fat-suppression"
+    BENIGN_HEDGE = "benign-hedge"  # red marrow reconversion / hyperplasia / atypical haemangioma
+    # descriptors
+    STABLE = "stable"  # no interval change
+    DECREASED = "decreased"
+    RESOLVED = "resolved"
+    FIELD_STRENGTH = "field-strength"  # value = tesla
+
+
+@dataclass(frozen=True)
+class TextSpan:
+    """A character span of `ImagingReport.text`, with the text it covers (for quoting)."""
+
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class ImagingFeature:
+    kind: FeatureKind
+    span: TextSpan  # the phrase the feature came from
+    sentence: TextSpan | None = None  # the whole sentence, for quoting on a card
+    negated: bool = False
+    hedged: bool = False
+    historical: bool = False  # "no longer", or only in history/comparison text
+    value: float | None = None  # size (mm), percent, count or tesla, by kind
+
+
+class IntervalChange(StrEnum):
+    NEW_LESION = "new-lesion"
+    INCREASED = "increased"  # size, number or extent
+    EVOLVED_DIFFUSE = "evolved-diffuse"
+    STABLE = "stable"
+    DECREASED = "decreased"
+    RESOLVED = "resolved"
+
+
+@dataclass(frozen=True)
+class ImagingReport:
+    """One imaging DiagnosticReport, read like a radiologist would read it."""
+
+    reference: str  # "DiagnosticReport/123"
+    effective: datetime  # timezone-aware
+    modality: Modality
+    region: Region
+    title: str  # code display / text, e.g. "MR Lumbar spine WO contrast"
+    status: str
+    text: str  # Findings + Impression text; every TextSpan indexes into this
+    image_class: ImagingClass
+    code: str | None = None  # LOINC (or CPT) code it was recognised by
+    contrast: Contrast = Contrast.UNKNOWN
+    features: tuple[ImagingFeature, ...] = ()
+    lesion_count: int | None = None
+    lesion_sizes_mm: tuple[float, ...] = ()
+    levels: tuple[str, ...] = ()  # "L3", "S1", "sacral ala", "iliac", "pelvis"
+    field_strength_t: float | None = None
+    signal_drop_pct: float | None = None  # chemical-shift signal drop, %
+    interval_change: IntervalChange | None = None  # as stated against the prior study
+    chemical_shift_done: bool = False
+
+
+class ConditionCategory(StrEnum):
+    """What a Condition means for the rules (SPEC.md section 2 and flag H-SYMPTOMS)."""
+
+    MYELOMA = "myeloma"  # suppression
+    HAEM_MALIGNANCY = "haem-malignancy"  # lymphoma / leukaemia / MDS / MPN: suppression
+    BONE_METASTASIS = "bone-metastasis"  # C79.5*: suppression
+    CANCER = "cancer"  # active non-haematological malignancy (H-CANCER)
+    CANCER_HISTORY = "cancer-history"  # Z85.* (H-CANCER)
+    ANAEMIA_CAUSE = "anaemia-cause"  # documented non-myeloma cause of anaemia
+    CKD = "ckd"  # N18.*
+    PALLIATIVE = "palliative"  # hospice / palliative care (limited life expectancy)
+    FEVER = "fever"
+    NIGHT_SWEATS = "night-sweats"
+    WEIGHT_LOSS = "weight-loss"
+    BONE_PAIN = "bone-pain"
+    PATHOLOGICAL_FRACTURE = "pathological-fracture"
+
+
+@dataclass(frozen=True)
+class ConditionFact:
+    category: ConditionCategory
+    reference: str  # "Condition/123"
+    code: str  # "ICD-10-CM C90.00" / "SNOMED 109989006"
+    display: str
+    active: bool  # clinicalStatus active/recurrence/relapse, not refuted / entered-in-error
+    onset: date | None = None
+    recorded: date | None = None
+
+
+@dataclass(frozen=True)
+class PatientFacts:
+    reference: str  # "Patient/123"
+    sex: Sex = Sex.UNKNOWN
+    birth_date: date | None = None
+
+    def age_at(self, as_of: date) -> int | None:
+        if self.birth_date is None:
+            return None
+        b = self.birth_date
+        return as_of.year - b.year - ((as_of.month, as_of.day) < (b.month, b.day))
+
+
+@dataclass(frozen=True)
+class MappingProblem:
+    """Something in the data that could not be used as sent. Never silent."""
+
+    reference: str | None  # "Observation/123", or None for a whole bundle
+    message: str  # e.g. "unit 'g/L?' is not a UCUM unit: value not evaluable"
+    severity: Literal["warning", "error"] = "warning"  # error: the value/resource is not used
+
+
+class DataDomain(StrEnum):
+    PATIENT = "patient"
+    LABS = "labs"
+    IMAGING = "imaging"
+    CONDITIONS = "conditions"
+
+
+@dataclass(frozen=True)
+class DataGap:
+    """Data that could not be obtained (prefetch failed and the fetch failed or timed out)."""
+
+    domain: DataDomain
+    reason: str  # "FHIR server timed out", "FHIR server answered 401"
+
+
+@dataclass(frozen=True)
+class PatientRecord:
+    """Everything the rules may use about one patient, at one moment."""
+
+    patient: PatientFacts
+    labs: tuple[LabResult, ...] = ()
+    mri_reports: tuple[ImagingReport, ...] = ()  # final/amended/corrected/appended, newest first
+    other_imaging: tuple[ImagingReport, ...] = ()  # CT, radiographs, PET (lytic lesions: U-B)
+    conditions: tuple[ConditionFact, ...] = ()
+    problems: tuple[MappingProblem, ...] = ()
+    gaps: tuple[DataGap, ...] = ()
+
+    @property
+    def index_report(self) -> ImagingReport | None:
+        return self.mri_reports[0] if self.mri_reports else None
+
+    @property
+    def prior_reports(self) -> tuple[ImagingReport, ...]:
+        return self.mri_reports[1:]
+
+
+# ---------------------------------------------------------------- what the rules answer
+
+
+class Tier(StrEnum):
+    URGENT = "U"
+    HIGH = "H"
+    INTERMEDIATE = "I"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One piece of evidence as a card shows it: value, unit, date, reference, quote."""
+
+    label: str  # "Haemoglobin", "MRI lumbar spine"
+    reference: str | None = None  # "Observation/123"
+    value: str | None = None  # formatted value, e.g. "9.1"
+    unit: str | None = None
+    date: date | None = None
+    quote: str | None = None  # quoted report sentence
+
+
+@dataclass(frozen=True)
+class Flag:
+    id: str  # SPEC.md section 5 flag id, e.g. "U-C"
+    tier: Tier
+    criterion: str  # the criterion that was met, in words
+    evidence: tuple[Evidence, ...] = ()
+
+
+@dataclass(frozen=True)
+class Check:
+    """A criterion that was checked and found normal or absent ("why not biopsy")."""
+
+    label: str
+    outcome: str  # "normal", "not present", "not evaluable"
+    evidence: tuple[Evidence, ...] = ()
+
+
+Priority = Literal["routine", "urgent", "stat"]
+
+
+@dataclass(frozen=True)
+class OrderSuggestion:
+    key: str  # SPEC.md section 7 order key
+    priority: Priority = "routine"
+    start: date | None = None  # occurrencePeriod for scheduled follow-up
+    end: date | None = None
+    note: str | None = None  # e.g. "repeat to confirm", "FISH panel when plasma-cell disorder"
+
+
+@dataclass(frozen=True)
+class OrderSet:
+    label: str
+    orders: tuple[OrderSuggestion, ...]
+    recommended: bool = False
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """The primary decision (R1-R8) with the reasons a clinician can check."""
+
+    rule_id: str  # "R4"
+    decision: str  # one sentence
+    flags: tuple[Flag, ...] = ()
+    order_sets: tuple[OrderSet, ...] = ()
+    checks: tuple[Check, ...] = ()
+    citations: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # pitfalls, "repeat to confirm", escalation reasons
+    index_report: ImagingReport | None = None
+
+
+@dataclass(frozen=True)
+class Advisory:
+    """Secondary advice (imaging protocol) that is not the decision itself."""
+
+    code: str  # "pre-contrast-missing", "chemical-shift", "skeletal-survey-alone"
+    summary: str
+    detail: str
+    evidence: tuple[Evidence, ...] = ()
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """What `logic.assess(record, as_of)` returns for one patient."""
+
+    rule_id: str  # "R0".."R8"; R0 means no card
+    reason: str  # why this rule (for R0 too: "no index MRI report", "suppressed: ...")
+    recommendation: Recommendation | None = None  # None for R0
+    advisories: tuple[Advisory, ...] = ()
+    problems: tuple[MappingProblem, ...] = ()  # data-quality: not evaluable values
+    gaps: tuple[DataGap, ...] = ()  # data-quality: data not obtained
+    flags: tuple[Flag, ...] = field(default=())  # every flag that fired, all tiers
