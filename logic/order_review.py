@@ -1,0 +1,568 @@
+"""Order review at order-select / order-sign: the work-up pitfalls caught while orders are drafted.
+
+Pure: `review_orders(record, drafts, as_of)` reads the patient record (the same as patient-view)
+and the draft orders, and returns findings. Each check is one small predicate plus a builder:
+
+- biopsy-before-first-line-labs (warning): a marrow biopsy is drafted while a part of the
+  first-line panel (SPEC.md section 5) has no current result and is not drafted either.
+  Suggests: add the missing labs.
+- contrast-only-mri (warning): MRI of spine, sacrum or pelvis drafted with contrast only, for a
+  marrow question. Suggests: the same exam without and with contrast (update of the draft).
+- skeletal-survey-alone (info): skeletal survey drafted for a marrow work-up with no whole-body
+  CT, MRI or PET drafted. Suggests: whole-body low-dose CT or whole-body MRI.
+- duplicate-current-lab (info): a lab of the panel drafted for a marrow work-up although a
+  current result exists. Suggests: remove the draft.
+
+"Current" is SPEC.md section 2: effective within 90 days before `as_of`, and usable (evaluable).
+A marrow question (SPEC.md section 2, R0) is: an index MRI report whose class is not NEGATIVE, a
+marrow biopsy among the drafts, or a draft whose reason names the marrow or a plasma-cell
+disorder. A draft whose own reasons name something else is not taken for the marrow question.
+Suppression (SPEC.md section 2: active myeloma, haematological malignancy, bone metastasis):
+no findings at all, as on patient-view.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Final
+
+from logic.model import (
+    Analyte,
+    ConditionCategory,
+    Contrast,
+    DataDomain,
+    Evidence,
+    ImagingClass,
+    LabResult,
+    OrderSuggestion,
+    PatientRecord,
+    Priority,
+    Region,
+)
+from logic.order_catalogue import CPT, LOINC, codings_for, order_definition
+from logic.order_model import (
+    DraftKind,
+    DraftOrder,
+    MriSite,
+    OrderCheck,
+    OrderCode,
+    OrderFinding,
+    Replacement,
+)
+
+CURRENT_WINDOW: Final = timedelta(days=90)  # SPEC.md section 2, "Current result"
+
+CITE_PITFALLS: Final = "SPEC.md section 5, pitfalls the service should voice"
+CITE_PANEL: Final = "SPEC.md section 5, first-line panel"
+CITE_CURRENT: Final = "SPEC.md section 2, current result (within 90 days)"
+
+# ------------------------------------------------------------------------------ labs
+
+
+def is_current(result: LabResult, as_of: datetime) -> bool:
+    """A usable result effective within 90 days before `as_of` (SPEC.md section 2).
+
+    Usable: evaluable, with a value or a qualitative finding. A result dated after `as_of` is not
+    counted (the record is read as of `as_of`).
+    """
+    usable = result.evaluable and (result.value is not None or result.finding is not None)
+    return usable and as_of - CURRENT_WINDOW <= result.effective <= as_of
+
+
+def latest_current(record: PatientRecord, analyte: Analyte, as_of: datetime) -> LabResult | None:
+    """The newest current result of one analyte, or None."""
+    current = [r for r in record.labs if r.analyte is analyte and is_current(r, as_of)]
+    return max(current, key=lambda r: r.effective, default=None)
+
+
+def latest_any(record: PatientRecord, analyte: Analyte) -> LabResult | None:
+    found = [r for r in record.labs if r.analyte is analyte]
+    return max(found, key=lambda r: r.effective, default=None)
+
+
+@dataclass(frozen=True)
+class PanelPart:
+    """One part of a lab order: met when every analyte of any one alternative is current."""
+
+    label: str
+    order_key: str
+    alternatives: tuple[tuple[Analyte, ...], ...]
+
+    def current_results(
+        self, record: PatientRecord, as_of: datetime
+    ) -> tuple[LabResult, ...] | None:
+        """The current results that meet this part (first alternative met), or None."""
+        for analytes in self.alternatives:
+            found = [latest_current(record, a, as_of) for a in analytes]
+            if all(r is not None for r in found):
+                return tuple(r for r in found if r is not None)
+        return None
+
+    def analytes(self) -> tuple[Analyte, ...]:
+        return tuple(dict.fromkeys(a for alt in self.alternatives for a in alt))
+
+
+A = Analyte
+# SPEC.md section 5: "First-line panel (all current and normal before R7/R8 can apply): CBC with
+# differential, creatinine and/or eGFR, calcium with albumin, SPEP with serum immunofixation,
+# serum FLC kappa, lambda and ratio." Calcium "with albumin": total calcium with albumin, or a
+# lab-reported albumin-corrected or ionized calcium (which need no albumin to be read). The FLC
+# ratio is computed from kappa and lambda when not sent, so kappa and lambda are required.
+FIRST_LINE_PANEL: Final[tuple[PanelPart, ...]] = (
+    PanelPart(
+        "CBC with differential",
+        "cbc-diff",
+        ((A.HAEMOGLOBIN, A.WBC, A.PLATELETS, A.NEUTROPHILS_ABSOLUTE),),
+    ),
+    PanelPart("Creatinine and/or eGFR", "cmp", ((A.CREATININE,), (A.EGFR,))),
+    PanelPart(
+        "Calcium with albumin",
+        "cmp",
+        ((A.CALCIUM_TOTAL, A.ALBUMIN), (A.CALCIUM_ALBUMIN_CORRECTED,), (A.CALCIUM_IONIZED,)),
+    ),
+    PanelPart(
+        "Serum protein electrophoresis with immunofixation",
+        "spep-ife",
+        ((A.SPEP_IFE,), (A.M_PROTEIN,)),
+    ),
+    PanelPart(
+        "Serum free light chains kappa, lambda and ratio",
+        "serum-flc",
+        ((A.FLC_KAPPA, A.FLC_LAMBDA),),
+    ),
+)
+
+# What a current result makes a drafted lab order a duplicate of (order key -> part).
+LAB_ORDER_CONTENT: Final[dict[str, PanelPart]] = {
+    "cbc-diff": FIRST_LINE_PANEL[0],
+    "cmp": PanelPart(
+        "Metabolic panel (creatinine, calcium, albumin)",
+        "cmp",
+        ((A.CREATININE, A.CALCIUM_TOTAL, A.ALBUMIN),),
+    ),
+    "spep-ife": FIRST_LINE_PANEL[3],
+    "serum-flc": FIRST_LINE_PANEL[4],
+    "quant-ig": PanelPart("IgG, IgA and IgM", "quant-ig", ((A.IGG, A.IGA, A.IGM),)),
+    "b2m": PanelPart("Beta-2 microglobulin", "b2m", ((A.BETA2_MICROGLOBULIN,),)),
+    "ldh": PanelPart("Lactate dehydrogenase", "ldh", ((A.LDH,),)),
+    "upep-ife-24h": PanelPart(
+        "24-hour urine protein electrophoresis with immunofixation",
+        "upep-ife-24h",
+        ((A.URINE_M_PROTEIN_24H,),),
+    ),
+}
+
+_ANALYTE_LABEL: Final[dict[Analyte, str]] = {
+    A.HAEMOGLOBIN: "Haemoglobin",
+    A.WBC: "White cell count",
+    A.PLATELETS: "Platelets",
+    A.NEUTROPHILS_ABSOLUTE: "Neutrophils, absolute",
+    A.CREATININE: "Creatinine",
+    A.EGFR: "eGFR",
+    A.CALCIUM_TOTAL: "Calcium, total",
+    A.CALCIUM_ALBUMIN_CORRECTED: "Calcium, albumin-corrected",
+    A.CALCIUM_IONIZED: "Calcium, ionized",
+    A.ALBUMIN: "Albumin",
+    A.SPEP_IFE: "Serum protein electrophoresis / immunofixation",
+    A.M_PROTEIN: "Serum M-protein",
+    A.FLC_KAPPA: "Free light chain kappa",
+    A.FLC_LAMBDA: "Free light chain lambda",
+    A.IGG: "IgG",
+    A.IGA: "IgA",
+    A.IGM: "IgM",
+    A.BETA2_MICROGLOBULIN: "Beta-2 microglobulin",
+    A.LDH: "Lactate dehydrogenase",
+    A.URINE_M_PROTEIN_24H: "Urine M-protein, 24 h",
+}
+
+
+def _format_value(value: float) -> str:
+    return f"{value:.2f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
+
+
+def lab_evidence(result: LabResult) -> Evidence:
+    """A result as a card shows it: value (or qualitative finding), unit, date, reference."""
+    if result.value is not None:
+        value: str | None = (result.comparator or "") + _format_value(result.value)
+        unit: str | None = result.unit or None
+    else:
+        value = result.finding.value if result.finding is not None else None
+        unit = None
+    return Evidence(
+        label=_ANALYTE_LABEL.get(result.analyte, result.analyte.value),
+        reference=result.reference,
+        value=value,
+        unit=unit,
+        date=result.effective.date(),
+        quote=result.quote,
+    )
+
+
+# ------------------------------------------------------------------------------ context
+
+
+_MARROW_WORDS: Final = re.compile(
+    r"marrow|myeloma|plasma[\s-]*cell|plasmacytoma|monoclonal|paraprotein|\bmgus\b"
+    r"|light[\s-]*chain|\bm[\s-]*(?:spike|protein)\b",
+    re.IGNORECASE,
+)
+_SUPPRESSING: Final = frozenset(
+    {
+        ConditionCategory.MYELOMA,
+        ConditionCategory.HAEM_MALIGNANCY,
+        ConditionCategory.BONE_METASTASIS,
+    }
+)
+
+
+def under_specialist_care(record: PatientRecord) -> bool:
+    """SPEC.md section 2, suppression: an active myeloma, lymphoma / leukaemia / MDS / MPN or
+    secondary malignant neoplasm of bone/marrow. Default is silence."""
+    return any(c.active and c.category in _SUPPRESSING for c in record.conditions)
+
+
+def index_report_shows_marrow_change(record: PatientRecord) -> bool:
+    """SPEC.md sections 2 and 5 (R0): an index MRI report whose class is not NEGATIVE."""
+    report = record.index_report
+    return report is not None and report.image_class is not ImagingClass.NEGATIVE
+
+
+def reason_names_marrow(draft: DraftOrder) -> bool:
+    """The draft's own reason names the marrow or a plasma-cell disorder."""
+    return any(_MARROW_WORDS.search(reason) for reason in draft.reasons)
+
+
+def marrow_workup_in_progress(record: PatientRecord, drafts: Sequence[DraftOrder]) -> bool:
+    """A marrow question is open: index MRI with marrow change, a marrow biopsy drafted, or a
+    draft whose reason names the marrow (SPEC.md section 2, R0)."""
+    return (
+        index_report_shows_marrow_change(record)
+        or any(d.kind is DraftKind.MARROW_BIOPSY for d in drafts)
+        or any(reason_names_marrow(d) for d in drafts)
+    )
+
+
+def draft_is_for_marrow_question(draft: DraftOrder, workup: bool) -> bool:
+    """A draft serves the marrow question: its reason says so, or it gives no reason (the PAMA
+    screen sends `reasonCode: []`) while a marrow work-up is in progress."""
+    if reason_names_marrow(draft):
+        return True
+    return workup and not draft.reasons
+
+
+def _context_evidence(record: PatientRecord) -> tuple[Evidence, ...]:
+    report = record.index_report
+    if report is None or report.image_class is ImagingClass.NEGATIVE:
+        return ()
+    return (
+        Evidence(
+            label=report.title or "MRI report",
+            reference=report.reference,
+            value=report.image_class.value.lower().replace("_", " "),
+            date=report.effective.date(),
+        ),
+    )
+
+
+# ------------------------------------------------------------------------------ checks
+
+
+def _priority_of(draft: DraftOrder) -> Priority:
+    if draft.priority == "stat":
+        return "stat"
+    if draft.priority in ("urgent", "asap"):
+        return "urgent"
+    return "routine"
+
+
+def check_biopsy_before_labs(
+    record: PatientRecord,
+    targets: Sequence[DraftOrder],
+    all_drafts: Sequence[DraftOrder],
+    as_of: datetime,
+) -> OrderFinding | None:
+    """Marrow biopsy drafted while a part of the first-line panel (SPEC.md section 5) has no
+    current result (SPEC.md section 2) and is not drafted either: warning, add the missing labs.
+    Pitfall: biopsy before the first-line labs (R4/R5 order the panel with or before biopsy)."""
+    biopsies = [d for d in targets if d.kind is DraftKind.MARROW_BIOPSY]
+    if not biopsies:
+        return None
+    drafted_keys = {d.order_key for d in all_drafts if d.order_key}
+    missing: list[PanelPart] = []
+    evidence: list[Evidence] = []
+    for part in FIRST_LINE_PANEL:
+        if part.current_results(record, as_of) is not None or part.order_key in drafted_keys:
+            continue
+        missing.append(part)
+        for analyte in part.analytes():
+            stale = latest_any(record, analyte)
+            if stale is not None:
+                evidence.append(lab_evidence(stale))
+    if not missing:
+        return None
+    priority = max((_priority_of(b) for b in biopsies), key=("routine", "urgent", "stat").index)
+    keys = list(dict.fromkeys(part.order_key for part in missing))
+    add = tuple(OrderSuggestion(key=key, priority=priority) for key in keys)
+    labels = [part.label for part in missing]
+    stale_note = (
+        " The latest results shown below are older than 90 days or not usable."
+        if evidence
+        else " No result of these tests is on record."
+    )
+    return OrderFinding(
+        check=OrderCheck.BIOPSY_BEFORE_FIRST_LINE_LABS,
+        indicator="warning",
+        summary=(
+            f"Bone marrow biopsy drafted before the first-line blood tests: {len(missing)} "
+            f"{'test is' if len(missing) == 1 else 'tests are'} missing or out of date"
+        ),
+        detail=(
+            "The first-line panel should be current (within 90 days) when a marrow biopsy is "
+            "decided: it can explain the MRI finding, shapes the biopsy bundle (flow cytometry, "
+            "FISH when a plasma-cell disorder is suspected) and is needed to stage a "
+            "myeloma. Missing or out of date: " + "; ".join(labels) + "." + stale_note
+        ),
+        drafts=tuple(b.reference for b in biopsies),
+        add=add,
+        evidence=tuple(evidence),
+        citation=f"{CITE_PANEL}; {CITE_CURRENT}",
+        suggestion_label="Add the missing first-line blood tests",
+    )
+
+
+# Without-and-with exam per site. Catalogue (mri-followup) for lumbar spine, sacrum and pelvis;
+# extended here with CPT 72197 (pelvis), 72157 (thoracic), 72156 (cervical) and LOINC 36400-0
+# (MR spine without and with, SPEC.md section 6).
+_SITE_REGION: Final[dict[MriSite, Region]] = {
+    MriSite.LUMBAR: Region.LUMBAR_SPINE,
+    MriSite.SACRUM: Region.SACRUM,
+    MriSite.PELVIS: Region.PELVIS,
+}
+_EXTRA_WITHOUT_AND_WITH: Final[dict[MriSite, tuple[OrderCode, ...]]] = {
+    MriSite.PELVIS: (OrderCode(CPT, "72197", "MRI pelvis without and with contrast"),),
+    MriSite.THORACIC: (OrderCode(CPT, "72157", "MRI thoracic spine without and with contrast"),),
+    MriSite.CERVICAL: (OrderCode(CPT, "72156", "MRI cervical spine without and with contrast"),),
+    MriSite.SPINE: (OrderCode(LOINC, "36400-0", "MR Spine without and with contrast"),),
+}
+SITE_WORDS: Final[dict[MriSite, str]] = {
+    MriSite.LUMBAR: "lumbar spine",
+    MriSite.THORACIC: "thoracic spine",
+    MriSite.CERVICAL: "cervical spine",
+    MriSite.SPINE: "spine",
+    MriSite.SACRUM: "sacrum",
+    MriSite.PELVIS: "pelvis",
+}
+
+
+def without_and_with_exam(site: MriSite, prefer_system: str | None = None) -> tuple[OrderCode, ...]:
+    """Standard codes of the without-and-with MRI of a site; `prefer_system` first (the CDS Hooks
+    sandbox reads the first coding of an updated draft)."""
+    codes: list[OrderCode] = []
+    region = _SITE_REGION.get(site)
+    if region is not None:
+        codes.extend(
+            OrderCode(c.system, c.code, c.display) for c in codings_for("mri-followup", region)
+        )
+    codes.extend(_EXTRA_WITHOUT_AND_WITH.get(site, ()))
+    if prefer_system:
+        codes.sort(key=lambda c: c.system != prefer_system)
+    return tuple(codes)
+
+
+def check_contrast_only_mri(
+    record: PatientRecord, targets: Sequence[DraftOrder], workup: bool
+) -> tuple[OrderFinding, ...]:
+    """MRI of spine, sacrum or pelvis drafted with contrast only, for a marrow question: warning,
+    replace by the without-and-with exam. Pitfall (SPEC.md section 5): a contrast-only MRI has no
+    pre-contrast sequences, and the marrow is read on them (section 3: T1 signal against muscle
+    and disc, fat saturation, chemical shift; enhancement only against pre-contrast images)."""
+    findings: list[OrderFinding] = []
+    for draft in targets:
+        if draft.kind is not DraftKind.MRI_MARROW_REGION or draft.contrast is not Contrast.WITH:
+            continue
+        if draft.site is None or not draft_is_for_marrow_question(draft, workup):
+            continue
+        prefer = draft.codes[0].system if draft.codes else None
+        codes = without_and_with_exam(draft.site, prefer)
+        site = SITE_WORDS[draft.site]
+        replacement = Replacement(
+            draft=draft.reference,
+            order_key="mri-followup",
+            codes=codes,
+            text=f"MRI {site} without and with contrast",
+        )
+        findings.append(
+            OrderFinding(
+                check=OrderCheck.CONTRAST_ONLY_MRI,
+                indicator="warning",
+                summary=(
+                    f"MRI {site} drafted with contrast only: the marrow needs pre-contrast "
+                    "sequences; order it without and with contrast"
+                ),
+                detail=(
+                    f'The draft "{draft.text}" ({draft.recognised_by}) has no pre-contrast '
+                    "sequences. Marrow is assessed on unenhanced T1 (signal against muscle and "
+                    "disc), fat-suppressed and chemical-shift (in/opposed-phase) images, and "
+                    "enhancement can only be judged against the pre-contrast images. Order the "
+                    "same region without and with contrast."
+                ),
+                drafts=(draft.reference,),
+                replace=(replacement,),
+                evidence=_context_evidence(record),
+                citation=f"{CITE_PITFALLS}; SPEC.md section 3, worrisome features",
+                suggestion_label=f"Change to MRI {site} without and with contrast",
+            )
+        )
+    return tuple(findings)
+
+
+def check_skeletal_survey_alone(
+    record: PatientRecord,
+    targets: Sequence[DraftOrder],
+    all_drafts: Sequence[DraftOrder],
+    workup: bool,
+) -> OrderFinding | None:
+    """Skeletal survey drafted for a marrow work-up with no whole-body CT, MRI or PET among the
+    drafts: info, radiographs are insensitive; suggest whole-body low-dose CT or whole-body MRI
+    (SPEC.md section 5 pitfalls; R2/R4 whole-body imaging)."""
+    if any(d.kind is DraftKind.WHOLE_BODY_IMAGING for d in all_drafts):
+        return None
+    surveys = [
+        d
+        for d in targets
+        if d.kind is DraftKind.SKELETAL_SURVEY and draft_is_for_marrow_question(d, workup)
+    ]
+    if not surveys:
+        return None
+    label = order_definition("whole-body-imaging").label
+    return OrderFinding(
+        check=OrderCheck.SKELETAL_SURVEY_ALONE,
+        indicator="info",
+        summary=(
+            "Skeletal survey alone misses marrow disease: whole-body low-dose CT or whole-body "
+            "MRI is preferred"
+        ),
+        detail=(
+            "Radiographs show bone destruction only late (after a large part of the trabecular "
+            "bone is lost) and do not show the marrow. For a marrow work-up, whole-body "
+            "low-dose CT, whole-body MRI or FDG PET/CT is the imaging that can find lytic or "
+            f"focal lesions. Suggested: {label}."
+        ),
+        drafts=tuple(s.reference for s in surveys),
+        add=(OrderSuggestion(key="whole-body-imaging", priority=_priority_of(surveys[0])),),
+        remove=tuple(s.reference for s in surveys if s.reference),
+        evidence=_context_evidence(record),
+        citation=f"{CITE_PITFALLS}; SPEC.md section 5, R2 and R4 (whole-body imaging)",
+        suggestion_label="Replace the skeletal survey by whole-body imaging",
+    )
+
+
+def check_duplicate_labs(
+    record: PatientRecord, targets: Sequence[DraftOrder], workup: bool, as_of: datetime
+) -> OrderFinding | None:
+    """A lab of the panel drafted during a marrow work-up although a current result exists
+    (SPEC.md section 2, within 90 days): info with the date and value, suggest removing it."""
+    if not workup:
+        return None
+    duplicates: list[tuple[DraftOrder, tuple[LabResult, ...]]] = []
+    for draft in targets:
+        part = LAB_ORDER_CONTENT.get(draft.order_key or "")
+        if draft.kind is not DraftKind.LAB or part is None:
+            continue
+        results = part.current_results(record, as_of)
+        if results is not None:
+            duplicates.append((draft, results))
+    if not duplicates:
+        return None
+    names = [order_definition(d.order_key or "").label for d, _ in duplicates]
+    lines = []
+    evidence: list[Evidence] = []
+    for draft, results in duplicates:
+        shown = [lab_evidence(r) for r in results]
+        evidence.extend(shown)
+        values = ", ".join(
+            f"{e.label} {e.value or ''}{(' ' + e.unit) if e.unit else ''} on {e.date}"
+            for e in shown
+        )
+        lines.append(f"{draft.text or draft.order_key}: {values}")
+    one = len(duplicates) == 1
+    summary = (
+        f"{names[0]} drafted, but a current result exists ({evidence[0].date}): avoid repeating it"
+        if one
+        else f"{len(duplicates)} drafted blood tests already have a current result: "
+        "avoid repeating them"
+    )
+    return OrderFinding(
+        check=OrderCheck.DUPLICATE_CURRENT_LAB,
+        indicator="info",
+        summary=summary,
+        detail=(
+            "Results within the last 90 days count as current for the marrow work-up: "
+            + "; ".join(lines)
+            + ". Keep the order if it is repeated on purpose (to confirm an abnormal value or "
+            "follow a trend)."
+        ),
+        drafts=tuple(d.reference for d, _ in duplicates),
+        remove=tuple(d.reference for d, _ in duplicates if d.reference),
+        evidence=tuple(evidence),
+        citation=CITE_CURRENT,
+        suggestion_label="Remove the repeat order",
+    )
+
+
+# ------------------------------------------------------------------------------ review
+
+
+def _in_scope(drafts: Sequence[DraftOrder], selected: Collection[str] | None) -> list[DraftOrder]:
+    if selected is None:
+        return list(drafts)
+    wanted = {s.strip() for s in selected}
+    return [d for d in drafts if d.reference in wanted or d.resource_id in wanted]
+
+
+def _dedupe(findings: Iterable[OrderFinding]) -> tuple[OrderFinding, ...]:
+    """Nothing said twice: one finding per check and draft."""
+    seen: set[tuple[OrderCheck, str]] = set()
+    kept: list[OrderFinding] = []
+    for finding in findings:
+        slots = {(finding.check, ref) for ref in finding.drafts}
+        if slots and slots <= seen:
+            continue
+        seen |= slots
+        kept.append(finding)
+    return tuple(kept)
+
+
+def review_orders(
+    record: PatientRecord,
+    drafts: Sequence[DraftOrder],
+    as_of: datetime,
+    *,
+    selected: Collection[str] | None = None,
+) -> tuple[OrderFinding, ...]:
+    """Review the draft orders of one ordering session against the patient record.
+
+    `selected` (order-select `selections`, "ServiceRequest/abc"): only those drafts are reviewed;
+    the other drafts are still the context (labs drafted alongside a biopsy, a whole-body CT next
+    to a skeletal survey). None (order-sign): every draft is reviewed.
+    Lab checks are skipped when the lab results could not be fetched (a `DataGap`): the service
+    cannot tell missing from not fetched.
+    """
+    if under_specialist_care(record):
+        return ()
+    targets = _in_scope(drafts, selected)
+    if not targets:
+        return ()
+    workup = marrow_workup_in_progress(record, drafts)
+    labs_known = not any(gap.domain is DataDomain.LABS for gap in record.gaps)
+    findings: list[OrderFinding | None] = []
+    if labs_known:
+        findings.append(check_biopsy_before_labs(record, targets, drafts, as_of))
+    findings.extend(check_contrast_only_mri(record, targets, workup))
+    findings.append(check_skeletal_survey_alone(record, targets, drafts, workup))
+    if labs_known:
+        findings.append(check_duplicate_labs(record, targets, workup, as_of))
+    return _dedupe(f for f in findings if f is not None)
