@@ -17,7 +17,8 @@
 //   --max-count (50); a Bundle with more matches carries a `next` link (`_offset`).
 //
 // Test-only endpoint (no FHIR semantics): GET /__e2e/requests lists the FHIR requests received
-// (method, path with query, whether the bearer token was right), never the token itself.
+// (method, path with query, whether the bearer token was right, status, the `next` link handed
+// out), never the token itself.
 
 import { createServer } from 'node:http';
 import { readFileSync } from 'node:fs';
@@ -191,8 +192,10 @@ async function handle(router, repo, req, res) {
     return;
   }
   const authorized = bearerMatches(req.headers.authorization);
-  requestLog.push({ method: req.method, path: url.pathname + url.search, authorized });
+  const logEntry = { method: req.method, path: url.pathname + url.search, authorized };
+  requestLog.push(logEntry);
   if (!authorized) {
+    logEntry.status = 401;
     send(res, 401, unauthorized, { 'WWW-Authenticate': 'Bearer realm="marrow-e2e-fhir"' });
     return;
   }
@@ -200,6 +203,7 @@ async function handle(router, repo, req, res) {
   let path = url.pathname.slice(BASE_PATH.length).replace(/^\/+/, '');
   let method = req.method;
   if (method === 'GET' && path === 'metadata') {
+    logEntry.status = 200;
     send(res, 200, capabilityStatement(base));
     return;
   }
@@ -220,6 +224,7 @@ async function handle(router, repo, req, res) {
       try {
         body = text ? JSON.parse(text) : undefined;
       } catch {
+        logEntry.status = 400;
         send(res, 400, badRequest('request body is not JSON'));
         return;
       }
@@ -243,12 +248,14 @@ async function handle(router, repo, req, res) {
     repo
   );
   const status = getStatus(outcome);
+  logEntry.status = status;
   if (!resource) {
     send(res, status, outcome);
     return;
   }
   if (isTypeSearch && resource.resourceType === 'Bundle' && resource.type === 'searchset') {
     decorateSearchset(resource, url, base, path);
+    logEntry.next = resource.link.find((link) => link.relation === 'next')?.url;
   }
   send(res, status, resource);
 }
