@@ -1,0 +1,119 @@
+"""Parts every Marrow CDS card is built from (CARDS.md): topic, source, override reasons, links.
+
+Shared by the patient-view cards (`cds_hooks.cards`) and the order-review cards, so that every
+card of the service names its source, topic and override reasons the same way.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Final
+from urllib.parse import urlsplit
+
+from cds_hooks.schemas import Coding, Link, Source
+
+SERVICE_NAME: Final = "Marrow CDS"
+# Version of the rule set (SPEC.md decision table) the cards are issued under.
+RULE_SET_VERSION: Final = "2026.1"
+
+TOPIC_SYSTEM: Final = "urn:marrow-cds:card-topic"
+OVERRIDE_REASON_SYSTEM: Final = "urn:marrow-cds:override-reason"
+
+# CARDS.md topic table: code -> display.
+TOPICS: Final[dict[str, str]] = {
+    "myeloma-defining-event": "Myeloma-defining event",
+    "goals-of-care": "Goals of care",
+    "cancer-history-staging": "Cancer history: staging",
+    "marrow-biopsy-indicated": "Bone marrow biopsy indicated",
+    "initial-lab-workup": "Initial laboratory work-up",
+    "hematology-econsult": "Haematology e-consult",
+    "surveillance": "Surveillance",
+    "imaging-protocol": "Imaging protocol",
+    "data-quality": "Data quality",
+    "order-review": "Order review",
+    # Not in CARDS.md (requested): the verbose-only R0 card "already under specialist care".
+    "work-up-suppressed": "Work-up suppressed: already under specialist care",
+}
+
+# CARDS.md: which topic each rule of the decision table (SPEC.md section 5) is issued under.
+RULE_TOPIC: Final[dict[str, str]] = {
+    "R1": "goals-of-care",
+    "R2": "myeloma-defining-event",
+    "R3": "cancer-history-staging",
+    "R4": "marrow-biopsy-indicated",
+    "R5": "initial-lab-workup",
+    "R6": "hematology-econsult",
+    "R7": "surveillance",
+    "R8": "surveillance",
+}
+
+OVERRIDE_REASONS: Final[tuple[tuple[str, str], ...]] = (
+    ("already-done", "Already done"),
+    ("patient-declined", "Patient declined"),
+    ("not-clinically-appropriate", "Not clinically appropriate"),
+    ("managed-elsewhere", "Managed elsewhere"),
+)
+
+_RULE_ID = re.compile(r"R[0-8]")
+
+
+def new_uuid() -> str:
+    """A fresh card/suggestion id (uuid4): the sandbox sends feedback only when both have one."""
+    return str(uuid.uuid4())
+
+
+def topic_coding(code: str) -> Coding:
+    """The `source.topic` Coding of a CARDS.md topic code (KeyError for an unknown one)."""
+    return Coding(system=TOPIC_SYSTEM, code=code, display=TOPICS[code])
+
+
+def override_reasons() -> list[Coding]:
+    """The override reasons every actionable card offers, each with a display."""
+    return [
+        Coding(system=OVERRIDE_REASON_SYSTEM, code=code, display=display)
+        for code, display in OVERRIDE_REASONS
+    ]
+
+
+def require_absolute_url(url: str) -> str:
+    """`url` unchanged if it is an absolute http(s) URL; ValueError otherwise."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"rules_url must be an absolute http(s) URL, got {url!r}")
+    return url
+
+
+def anchored(rules_url: str, anchor: str) -> str:
+    """The rule catalogue URL pointing at one rule, flag or topic section."""
+    return f"{require_absolute_url(rules_url).split('#', 1)[0]}#{anchor}"
+
+
+def card_source(topic: str, *, rules_url: str, anchor: str) -> Source:
+    """`source` of a card: service and rule-set version, catalogue anchor, topic Coding."""
+    return Source(
+        label=f"{SERVICE_NAME} rules {RULE_SET_VERSION}",
+        url=anchored(rules_url, anchor),
+        topic=topic_coding(topic),
+    )
+
+
+def catalogue_link(rules_url: str, anchor: str | None = None) -> Link:
+    """`links` entry to the rule catalogue (type absolute)."""
+    if anchor is None:
+        return Link(
+            label="Marrow CDS rule catalogue", url=require_absolute_url(rules_url), type="absolute"
+        )
+    return Link(
+        label=f"Rule {anchor} in the Marrow CDS rule catalogue",
+        url=anchored(rules_url, anchor),
+        type="absolute",
+    )
+
+
+def rule_id_of_source(source: Source) -> str | None:
+    """The rule id a card was issued under (from its `source.url` anchor), if any."""
+    if source.url is None or "#" not in source.url:
+        return None
+    fragment = source.url.rsplit("#", 1)[1]
+    return fragment if _RULE_ID.fullmatch(fragment) else None

@@ -1,0 +1,539 @@
+"""What a clinician reads on a card: the summary line and the Markdown `detail` (CARDS.md).
+
+Summaries are plain text under 140 characters, specific (built from the flags that fired) and
+free of unexplained abbreviations. Details are GitHub-flavoured Markdown: the decision in one
+sentence, the reasons, an evidence table (item | value | unit | date | FHIR reference), the
+quoted report sentence, what was checked and found normal, notes, the rule id and citations.
+
+Every piece of text is escaped before it goes into Markdown (`escape_md`): report sentences and
+lab values come from outside, and the CDS Hooks sandbox renders raw HTML in `detail`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Final
+
+from logic.model import (
+    Advisory,
+    Check,
+    DataDomain,
+    DataGap,
+    Evidence,
+    Flag,
+    ImagingClass,
+    ImagingReport,
+    MappingProblem,
+    OrderSuggestion,
+    Recommendation,
+    Region,
+)
+
+SUMMARY_MAX: Final = 139  # CDS Hooks: summary under 140 characters
+
+# ------------------------------------------------------------------------------ escaping
+
+_HTML_ENTITIES: Final = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
+_MD_SPECIALS: Final = frozenset("\\`*_[]{}|~#!$")
+_LIST_MARKER: Final = re.compile(r"^([-+*]|=+|\d{1,9}[.)])(?=\s|$)")
+
+
+def escape_md(text: object) -> str:
+    """Text as inert Markdown: one line, HTML entities for & < > ", Markdown punctuation escaped.
+
+    The result renders as the literal text in any CommonMark/GFM renderer, raw HTML enabled or
+    not, inside a paragraph, a table cell or a blockquote.
+    """
+    flat = " ".join(str(text).split())
+    out: list[str] = []
+    for char in flat:
+        if char in _HTML_ENTITIES:
+            out.append(_HTML_ENTITIES[char])
+        elif char in _MD_SPECIALS:
+            out.append("\\" + char)
+        else:
+            out.append(char)
+    escaped = "".join(out)
+    # A leading "- ", "+ ", "1. " or "=" would start a list or underline a heading.
+    match = _LIST_MARKER.match(escaped)
+    if match:
+        marker = match.group(1)
+        return marker[:-1] + "\\" + escaped[len(marker) - 1 :]
+    return escaped
+
+
+# ------------------------------------------------------------------------------ formatting
+
+_UNIT_DISPLAY: Final = {
+    "10*9/L": "×10⁹/L",
+    "10*3/uL": "×10³/µL",
+    "umol/L": "µmol/L",
+    "mL/min/{1.73_m2}": "mL/min/1.73 m²",
+    "mg/(24.h)": "mg/24 h",
+    "1": "",
+}
+
+# Abbreviations a summary must not show without the word (CARDS.md).
+_LABEL_WORDS: Final = {
+    "hb": "haemoglobin",
+    "haemoglobin": "haemoglobin",
+    "hemoglobin": "haemoglobin",
+    "egfr": "eGFR (kidney function)",
+    "crcl": "creatinine clearance",
+    "wbc": "white cell count",
+    "ldh": "lactate dehydrogenase",
+    "flc ratio": "free light chain ratio",
+    "flc kappa/lambda ratio": "free light chain ratio",
+    "kappa/lambda ratio": "free light chain ratio",
+    "m-protein": "monoclonal protein",
+    "m-spike": "monoclonal protein",
+    "anc": "neutrophil count",
+}
+
+REGION_WORDS: Final = {
+    Region.LUMBAR_SPINE: "lumbar spine",
+    Region.SACRUM: "sacrum",
+    Region.PELVIS: "pelvis",
+    Region.SPINE: "spine",
+    Region.SACROILIAC: "sacroiliac joint",
+    Region.WHOLE_BODY: "whole-body",
+    Region.OTHER: "",
+}
+
+DOMAIN_WORDS: Final = {
+    DataDomain.PATIENT: "patient details",
+    DataDomain.LABS: "lab results",
+    DataDomain.IMAGING: "imaging reports",
+    DataDomain.CONDITIONS: "problem list",
+}
+
+
+def unit_display(unit: str | None) -> str:
+    """A UCUM unit as a clinician writes it ("10*9/L" -> "×10⁹/L"); "" for unitless."""
+    if not unit:
+        return ""
+    return _UNIT_DISPLAY.get(unit, unit)
+
+
+def date_display(value: date | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.date()
+    return value.isoformat()
+
+
+def _label_words(label: str) -> str:
+    words = _LABEL_WORDS.get(label.strip().lower())
+    if words is not None:
+        return words
+    text = label.strip()
+    # lower-case the first letter unless it starts an abbreviation ("IgG", "MRI")
+    if len(text) > 1 and text[0].isupper() and text[1].islower():
+        return text[0].lower() + text[1:]
+    return text
+
+
+def mri_words(report: ImagingReport | None) -> str:
+    """ "lumbar spine MRI", or "MRI" when the region is not known."""
+    if report is None:
+        return "MRI"
+    region = REGION_WORDS.get(report.region, "")
+    return f"{region} MRI" if region else "MRI"
+
+
+# ------------------------------------------------------------------------------ summary
+
+# Words for a flag when its evidence carries no value (SPEC.md section 5 flag ids).
+_FLAG_WORDS: Final = {
+    "U-L": "several focal marrow lesions of 5 mm or more",
+    "U-Li": "very high free light chain ratio",
+    "U-C": "high calcium",
+    "U-R": "kidney impairment",
+    "U-A": "severe anaemia",
+    "U-B": "lytic bone lesion",
+    "H-ANAEMIA": "anaemia",
+    "H-MPROTEIN": "monoclonal protein",
+    "H-FLC": "abnormal free light chain ratio",
+    "H-CALCIUM": "high calcium",
+    "H-RENAL": "reduced kidney function",
+    "H-IMMUNOPARESIS": "low immunoglobulins",
+    "H-CYTOPENIA": "low blood counts",
+    "H-MONOCYTOSIS": "persistently raised monocytes",
+    "H-SYMPTOMS": "symptoms",
+    "H-CANCER": "history of cancer",
+    "H-IMAGING": "worrisome MRI features",
+    "I-FLC": "slightly abnormal free light chain ratio",
+    "I-MONOCYTE": "raised monocytes",
+    "I-FOCAL": "one indeterminate focal lesion on MRI",
+}
+# Flags whose summary phrase names the measured value ("calcium 2.9 mmol/L").
+_VALUE_FLAGS: Final = frozenset(
+    {
+        "U-Li",
+        "U-C",
+        "U-R",
+        "U-A",
+        "H-ANAEMIA",
+        "H-MPROTEIN",
+        "H-FLC",
+        "H-CALCIUM",
+        "H-RENAL",
+        "H-CYTOPENIA",
+        "I-FLC",
+        "I-MONOCYTE",
+    }
+)
+
+
+def flag_phrase(flag: Flag) -> str:
+    """A few plain words for one flag, with its value where it has one."""
+    if flag.id in _VALUE_FLAGS:
+        for item in flag.evidence:
+            if item.value:
+                unit = unit_display(item.unit)
+                words = f"{_label_words(item.label)} {item.value}"
+                return f"{words} {unit}" if unit else words
+    if flag.id == "H-SYMPTOMS":
+        labels = [_label_words(item.label) for item in flag.evidence if item.label]
+        if labels:
+            return labels[0]
+    return _FLAG_WORDS.get(flag.id, flag.criterion)
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.split())
+
+
+def join_words(items: Sequence[str]) -> str:
+    """ "a", "a and b", "a, b and c"."""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def fit_summary(head: str, phrases: Sequence[str]) -> str:
+    """`head: a, b and c`, dropping trailing phrases ("and 2 more") to stay under 140."""
+    unique = list(dict.fromkeys(_plain(p) for p in phrases if p.strip()))
+    head = _plain(head)
+    for keep in range(len(unique), 0, -1):
+        shown = unique[:keep]
+        dropped = len(unique) - keep
+        if dropped:
+            shown = [*shown, f"{dropped} more"]
+        candidate = f"{head}: {join_words(shown)}"
+        if len(candidate) <= SUMMARY_MAX:
+            return candidate
+    return shorten(head)
+
+
+def shorten(text: str, limit: int = SUMMARY_MAX) -> str:
+    """Plain text cut at a word boundary to at most `limit` characters (with an ellipsis)."""
+    text = _plain(text)
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:")
+    return cut + "…"
+
+
+def _months_between(start: date, later: date) -> int:
+    return round((later - start).days / 30.44)
+
+
+def follow_up_words(orders: Iterable[OrderSuggestion], key: str, as_of: date) -> str | None:
+    """ "in 3-6 months" for the first scheduled order with `key`, from its occurrence period."""
+    for order in orders:
+        if order.key == key and order.start is not None:
+            low = _months_between(as_of, order.start)
+            if order.end is not None:
+                high = _months_between(as_of, order.end)
+                if high > low:
+                    return f"in {low}-{high} months"
+            return f"in {low} months" if low > 0 else "now"
+    return None
+
+
+def _all_orders(recommendation: Recommendation) -> list[OrderSuggestion]:
+    return [order for order_set in recommendation.order_sets for order in order_set.orders]
+
+
+def primary_summary(recommendation: Recommendation, as_of: date) -> str:
+    """The summary line of the primary card, by rule (SPEC.md section 5), built from the flags."""
+    rule = recommendation.rule_id
+    phrases = [flag_phrase(flag) for flag in recommendation.flags]
+    mri = mri_words(recommendation.index_report)
+    orders = _all_orders(recommendation)
+    mri_when = follow_up_words(orders, "mri-followup", as_of)
+    if rule == "R1":
+        return fit_summary("Discuss goals of care before any marrow work-up", phrases)
+    if rule == "R2":
+        return fit_summary("Urgent haematology referral", phrases)
+    if rule == "R3":
+        return shorten(f"Cancer history and marrow change on {mri}: staging and oncology referral")
+    if rule == "R4":
+        return fit_summary("Haematology referral and bone marrow biopsy", phrases)
+    if rule == "R5":
+        return shorten(
+            f"Marrow change on {mri}: first-line blood tests needed before deciding on biopsy"
+        )
+    if rule == "R6":
+        return fit_summary("Haematology e-consult advised", phrases)
+    if rule == "R7":
+        labs_when = follow_up_words(orders, "cbc-diff", as_of) or "in 3 months"
+        return shorten(
+            f"Diffuse marrow change on {mri}, normal blood tests: no biopsy now; "
+            f"repeat blood tests {labs_when}" + (f", MRI {mri_when}" if mri_when else "")
+        )
+    if rule == "R8":
+        return shorten(
+            f"Nonspecific marrow change on {mri}, normal blood tests: "
+            + (f"repeat MRI {mri_when}" if mri_when else "follow up with MRI")
+        )
+    return shorten(recommendation.decision)
+
+
+def imaging_protocol_summary(advisories: Sequence[Advisory]) -> str:
+    if len(advisories) == 1:
+        return shorten(advisories[0].summary)
+    return fit_summary("MRI protocol advice", [a.summary for a in advisories])
+
+
+def data_quality_summary(problems: Sequence[MappingProblem], gaps: Sequence[DataGap]) -> str:
+    parts: list[str] = []
+    domains = list(dict.fromkeys(DOMAIN_WORDS[gap.domain] for gap in gaps))
+    if domains:
+        listed = (
+            domains[0] if len(domains) == 1 else ", ".join(domains[:-1]) + " and " + domains[-1]
+        )
+        parts.append(f"{listed} could not be fetched")
+    errors = sum(1 for p in problems if p.severity == "error")
+    warnings = len(problems) - errors
+    if errors:
+        parts.append(f"{errors} {'result' if errors == 1 else 'results'} could not be used")
+    if warnings:
+        parts.append(f"{warnings} {'result' if warnings == 1 else 'results'} used with a caveat")
+    return shorten("Check the data behind this advice: " + "; ".join(parts))
+
+
+# ------------------------------------------------------------------------------ detail
+
+
+def _row(cells: Iterable[str]) -> str:
+    return "| " + " | ".join(cell if cell else "—" for cell in cells) + " |"
+
+
+def evidence_table(rows: Sequence[tuple[Evidence, Sequence[str]]]) -> str | None:
+    """Markdown table: item | value | unit | date | FHIR reference (flag ids after the item)."""
+    if not rows:
+        return None
+    lines = [
+        "| Item | Value | Unit | Date | FHIR reference |",
+        "|---|---|---|---|---|",
+    ]
+    for item, flag_ids in rows:
+        label = escape_md(item.label)
+        if flag_ids:
+            label += " (" + ", ".join(escape_md(i) for i in flag_ids) + ")"
+        lines.append(
+            _row(
+                [
+                    label,
+                    escape_md(item.value or ""),
+                    escape_md(unit_display(item.unit)),
+                    date_display(item.date),
+                    escape_md(item.reference or ""),
+                ]
+            )
+        )
+    return "\n".join(lines)
+
+
+def _evidence_key(item: Evidence) -> tuple[object, ...]:
+    return (item.label, item.reference, item.value, item.unit, item.date)
+
+
+def collect_evidence(flags: Sequence[Flag]) -> list[tuple[Evidence, list[str]]]:
+    """Evidence of all flags, each item once, with the ids of the flags it supports."""
+    rows: dict[tuple[object, ...], tuple[Evidence, list[str]]] = {}
+    for flag in flags:
+        for item in flag.evidence:
+            key = _evidence_key(item)
+            if key not in rows:
+                rows[key] = (item, [])
+            if flag.id not in rows[key][1]:
+                rows[key][1].append(flag.id)
+    return list(rows.values())
+
+
+def blockquote(text: str) -> str:
+    return "> " + escape_md(text)
+
+
+def _quote_caption(item: Evidence) -> str:
+    parts = [escape_md(item.label)] if item.label else []
+    if item.date is not None:
+        parts.append(date_display(item.date))
+    if item.reference:
+        parts.append(escape_md(item.reference))
+    return ", ".join(parts)
+
+
+def report_quotes(
+    evidence: Iterable[Evidence], report: ImagingReport | None, limit: int = 3
+) -> list[str]:
+    """The quoted report sentences: from the evidence, else from the index report's findings."""
+    blocks: list[str] = []
+    seen: set[str] = set()
+    for item in evidence:
+        if item.quote and item.quote.strip() and item.quote not in seen:
+            seen.add(item.quote)
+            blocks.append(f"{_quote_caption(item)}:\n\n{blockquote(item.quote)}")
+    if not blocks and report is not None:
+        caption = _quote_caption(
+            Evidence(label=report.title, reference=report.reference, date=report.effective)
+        )
+        for feature in report.features:
+            if feature.negated or feature.historical:
+                continue
+            sentence = (feature.sentence or feature.span).text
+            if sentence.strip() and sentence not in seen:
+                seen.add(sentence)
+                blocks.append(f"{caption}:\n\n{blockquote(sentence)}")
+    return blocks[:limit]
+
+
+def checks_section(checks: Sequence[Check]) -> str | None:
+    """ "Checked and normal" (why not biopsy): one table row per check and piece of evidence."""
+    if not checks:
+        return None
+    all_normal = all(c.outcome in ("normal", "not present") for c in checks)
+    title = "**Checked and normal**" if all_normal else "**Also checked**"
+    lines = [
+        title,
+        "",
+        "| Check | Result | Value | Unit | Date | FHIR reference |",
+        "|---|---|---|---|---|---|",
+    ]
+    for check in checks:
+        items = check.evidence or (Evidence(label=check.label),)
+        for n, item in enumerate(items):
+            lines.append(
+                _row(
+                    [
+                        escape_md(check.label) if n == 0 else "",
+                        escape_md(check.outcome) if n == 0 else "",
+                        escape_md(item.value or ""),
+                        escape_md(unit_display(item.unit)),
+                        date_display(item.date),
+                        escape_md(item.reference or ""),
+                    ]
+                )
+            )
+    return "\n".join(lines)
+
+
+def _bullets(title: str, items: Iterable[str]) -> str | None:
+    lines = [f"- {escape_md(item)}" for item in items if item.strip()]
+    if not lines:
+        return None
+    return f"**{title}**\n\n" + "\n".join(lines)
+
+
+def rule_section(rule_id: str, citations: Sequence[str], rule_url: str) -> str:
+    text = f"**Rule {escape_md(rule_id)}** of the [Marrow CDS rule catalogue]({rule_url})."
+    cited = _bullets("Sources", citations)
+    return f"{text}\n\n{cited}" if cited else text
+
+
+_CLASS_WORDS: Final = {
+    ImagingClass.NEGATIVE: "no marrow abnormality",
+    ImagingClass.NONSPECIFIC: "nonspecific heterogeneity",
+    ImagingClass.DIFFUSE: "diffuse change",
+    ImagingClass.FOCAL_EQUIVOCAL: "one indeterminate focal lesion",
+    ImagingClass.FOCAL_MULTIPLE: "several focal lesions",
+}
+
+
+def _index_report_row(report: ImagingReport) -> tuple[Evidence, list[str]]:
+    item = Evidence(
+        label=f"{report.title} (index MRI)" if report.title else "Index MRI",
+        reference=report.reference,
+        value=_CLASS_WORDS.get(report.image_class, str(report.image_class)),
+        date=report.effective,
+    )
+    return item, []
+
+
+def primary_detail(recommendation: Recommendation, rule_url: str) -> str:
+    """The Markdown `detail` of the primary card."""
+    flags = recommendation.flags
+    evidence_rows = collect_evidence(flags)
+    report = recommendation.index_report
+    if report is not None and all(item.reference != report.reference for item, _ in evidence_rows):
+        evidence_rows.insert(0, _index_report_row(report))
+    sections: list[str | None] = [
+        f"**Recommendation:** {escape_md(recommendation.decision)}",
+        _bullets("Why", [f"{flag.criterion} ({flag.id})" for flag in flags]),
+        evidence_table(evidence_rows),
+    ]
+    quotes = report_quotes(
+        [item for flag in flags for item in flag.evidence], recommendation.index_report
+    )
+    if quotes:
+        sections.append("**Report**\n\n" + "\n\n".join(quotes))
+    sections.append(checks_section(recommendation.checks))
+    sections.append(_bullets("Notes", recommendation.notes))
+    sections.append(rule_section(recommendation.rule_id, recommendation.citations, rule_url))
+    return "\n\n".join(s for s in sections if s)
+
+
+def imaging_protocol_detail(advisories: Sequence[Advisory], rule_url: str) -> str:
+    sections: list[str] = []
+    for advisory in advisories:
+        parts = [f"**{escape_md(advisory.summary)}**", escape_md(advisory.detail)]
+        table = evidence_table([(item, ()) for item in advisory.evidence])
+        if table:
+            parts.append(table)
+        quotes = report_quotes(advisory.evidence, None)
+        parts.extend(quotes)
+        sections.append("\n\n".join(p for p in parts if p))
+    sections.append(f"See [imaging protocol advice]({rule_url}) in the rule catalogue.")
+    return "\n\n".join(sections)
+
+
+def data_quality_detail(
+    problems: Sequence[MappingProblem], gaps: Sequence[DataGap], rule_url: str
+) -> str:
+    sections: list[str] = [
+        "The recommendation was made with the data that could be read. "
+        "Check these items in the chart:"
+    ]
+    if gaps:
+        sections.append(
+            "**Not fetched**\n\n"
+            + "\n".join(
+                f"- {escape_md(DOMAIN_WORDS[gap.domain])}: {escape_md(gap.reason)}" for gap in gaps
+            )
+        )
+    if problems:
+        lines = [
+            "**Not usable as sent**",
+            "",
+            "| FHIR reference | Problem | Used |",
+            "|---|---|---|",
+        ]
+        for problem in problems:
+            lines.append(
+                _row(
+                    [
+                        escape_md(problem.reference or "whole response"),
+                        escape_md(problem.message),
+                        "no" if problem.severity == "error" else "yes, with caveat",
+                    ]
+                )
+            )
+        sections.append("\n".join(lines))
+    sections.append(f"See [data quality]({rule_url}) in the rule catalogue.")
+    return "\n\n".join(sections)

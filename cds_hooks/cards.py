@@ -1,0 +1,216 @@
+"""The patient-view cards: the logic's `Assessment` rendered as CDS Hooks cards (CARDS.md).
+
+- One primary card carrying the decision R1-R8 (indicator, topic and summary per CARDS.md), with
+  the order sets of the recommendation as suggestions.
+- At most two secondary `info` cards: `imaging-protocol` (from `Assessment.advisories`) and
+  `data-quality` (from `Assessment.problems` and `Assessment.gaps`).
+- No card for R0. Only when a clinician asked for verbose output (`verbose=True`) does a
+  suppressed R0 (patient already under specialist care) say so in one info card.
+
+`selectionBehavior` is "any": the order sets of a recommendation are additive (for example the
+first-line panel and the biopsy bundle), so a clinician may accept one, several or all of them.
+Override reasons are offered on cards that suggest orders; a card without suggestions can only
+be dismissed, and offering "already done" for advice nobody can do would be noise.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Final, Literal
+
+from cds_hooks.card_parts import (
+    RULE_TOPIC,
+    anchored,
+    card_source,
+    catalogue_link,
+    new_uuid,
+    override_reasons,
+    require_absolute_url,
+    rule_id_of_source,
+)
+from cds_hooks.card_text import (
+    data_quality_detail,
+    data_quality_summary,
+    escape_md,
+    imaging_protocol_detail,
+    imaging_protocol_summary,
+    primary_detail,
+    primary_summary,
+    shorten,
+)
+from cds_hooks.schemas import Card, Suggestion
+from cds_hooks.service_requests import create_action, patient_reference
+from logic.model import Assessment, OrderSet, Recommendation
+
+Indicator = Literal["info", "warning", "critical"]
+
+# CARDS.md: critical for R2, warning for R1/R3/R4/R5, info for R6/R7/R8 and secondary cards.
+RULE_INDICATOR: Final[dict[str, Indicator]] = {
+    "R1": "warning",
+    "R2": "critical",
+    "R3": "warning",
+    "R4": "warning",
+    "R5": "warning",
+    "R6": "info",
+    "R7": "info",
+    "R8": "info",
+}
+
+SECONDARY_TOPICS: Final = ("imaging-protocol", "data-quality")
+
+
+def render_patient_view_cards(
+    assessment: Assessment,
+    *,
+    patient_id: str,
+    as_of: datetime,
+    rules_url: str,
+    verbose: bool = False,
+) -> list[Card]:
+    """The cards of one patient-view call, primary first; [] for R0 (unless `verbose`)."""
+    require_absolute_url(rules_url)
+    patient_reference(patient_id)  # ValueError early for an id that is not a FHIR id
+    if assessment.rule_id == "R0" or assessment.recommendation is None:
+        return _r0_cards(assessment, rules_url=rules_url) if verbose else []
+    if assessment.rule_id not in RULE_INDICATOR:
+        raise ValueError(f"unknown rule id {assessment.rule_id!r}")
+    cards = [
+        _primary_card(
+            assessment.recommendation,
+            rule_id=assessment.rule_id,
+            patient_id=patient_id,
+            as_of=as_of,
+            rules_url=rules_url,
+        )
+    ]
+    if assessment.advisories:
+        cards.append(_imaging_protocol_card(assessment, rules_url=rules_url))
+    if assessment.problems or assessment.gaps:
+        cards.append(_data_quality_card(assessment, rules_url=rules_url))
+    return cards
+
+
+def issued_rule_ids(cards: list[Card]) -> dict[str, str]:
+    """Card uuid -> the rule id it was issued under (R1-R8), or its topic for other cards."""
+    issued: dict[str, str] = {}
+    for card in cards:
+        if card.uuid is None:
+            continue
+        rule_id = rule_id_of_source(card.source)
+        if rule_id is not None:
+            issued[card.uuid] = rule_id
+        elif card.source.topic is not None:
+            issued[card.uuid] = card.source.topic.code
+    return issued
+
+
+# ------------------------------------------------------------------------------ primary
+
+
+def _suggestions(recommendation: Recommendation, *, patient_id: str) -> list[Suggestion] | None:
+    order_sets = [s for s in recommendation.order_sets if s.orders]
+    if not order_sets:
+        return None
+    main = next((s for s in order_sets if s.recommended), order_sets[0])
+    return [
+        _suggestion(
+            order_set,
+            recommended=order_set is main,
+            patient_id=patient_id,
+            recommendation=recommendation,
+        )
+        for order_set in order_sets
+    ]
+
+
+def _suggestion(
+    order_set: OrderSet,
+    *,
+    recommended: bool,
+    patient_id: str,
+    recommendation: Recommendation,
+) -> Suggestion:
+    return Suggestion(
+        label=order_set.label,
+        uuid=new_uuid(),
+        isRecommended=True if recommended else None,
+        actions=[
+            create_action(order, patient_id=patient_id, index_report=recommendation.index_report)
+            for order in order_set.orders
+        ],
+    )
+
+
+def _primary_card(
+    recommendation: Recommendation,
+    *,
+    rule_id: str,
+    patient_id: str,
+    as_of: datetime,
+    rules_url: str,
+) -> Card:
+    suggestions = _suggestions(recommendation, patient_id=patient_id)
+    return Card(
+        uuid=new_uuid(),
+        summary=primary_summary(recommendation, as_of.date()),
+        detail=primary_detail(recommendation, anchored(rules_url, rule_id)),
+        indicator=RULE_INDICATOR[rule_id],
+        source=card_source(RULE_TOPIC[rule_id], rules_url=rules_url, anchor=rule_id),
+        suggestions=suggestions,
+        selectionBehavior="any" if suggestions else None,
+        overrideReasons=override_reasons() if suggestions else None,
+        links=[catalogue_link(rules_url, rule_id)],
+    )
+
+
+# ------------------------------------------------------------------------------ secondary
+
+
+def _imaging_protocol_card(assessment: Assessment, *, rules_url: str) -> Card:
+    topic = "imaging-protocol"
+    return Card(
+        uuid=new_uuid(),
+        summary=imaging_protocol_summary(assessment.advisories),
+        detail=imaging_protocol_detail(assessment.advisories, anchored(rules_url, topic)),
+        indicator="info",
+        source=card_source(topic, rules_url=rules_url, anchor=topic),
+        links=[catalogue_link(rules_url)],
+    )
+
+
+def _data_quality_card(assessment: Assessment, *, rules_url: str) -> Card:
+    topic = "data-quality"
+    return Card(
+        uuid=new_uuid(),
+        summary=data_quality_summary(assessment.problems, assessment.gaps),
+        detail=data_quality_detail(
+            assessment.problems, assessment.gaps, anchored(rules_url, topic)
+        ),
+        indicator="info",
+        source=card_source(topic, rules_url=rules_url, anchor=topic),
+        links=[catalogue_link(rules_url)],
+    )
+
+
+def _r0_cards(assessment: Assessment, *, rules_url: str) -> list[Card]:
+    """Verbose output only (SPEC.md section 2): say why there is no work-up card."""
+    cards: list[Card] = []
+    if assessment.reason.strip().lower().startswith("suppress"):
+        cards.append(
+            Card(
+                uuid=new_uuid(),
+                summary=shorten(
+                    "No marrow work-up suggested: patient already under specialist care"
+                ),
+                detail=(
+                    f"**Why no card:** {escape_md(assessment.reason)}\n\n"
+                    f"Rule R0 of the [Marrow CDS rule catalogue]({anchored(rules_url, 'R0')})."
+                ),
+                indicator="info",
+                source=card_source("work-up-suppressed", rules_url=rules_url, anchor="R0"),
+                links=[catalogue_link(rules_url, "R0")],
+            )
+        )
+    if assessment.problems or assessment.gaps:
+        cards.append(_data_quality_card(assessment, rules_url=rules_url))
+    return cards

@@ -1,0 +1,477 @@
+"""Patient-view cards rendered from hand-built Assessments (CARDS.md contract)."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import replace
+from datetime import date
+
+import pytest
+
+from cds_hooks.card_parts import OVERRIDE_REASON_SYSTEM, TOPIC_SYSTEM
+from cds_hooks.cards import issued_rule_ids, render_patient_view_cards
+from cds_hooks.schemas import Card, HookResponse
+from logic.model import Assessment, Flag, Tier
+from logic.order_catalogue import CPT, LOINC, ORDER_KEY_SYSTEM, SNOMED
+
+from . import assessments as a
+
+EXPECTED = {
+    # rule: (topic, indicator)
+    "R1": ("goals-of-care", "warning"),
+    "R2": ("myeloma-defining-event", "critical"),
+    "R3": ("cancer-history-staging", "warning"),
+    "R4": ("marrow-biopsy-indicated", "warning"),
+    "R5": ("initial-lab-workup", "warning"),
+    "R6": ("hematology-econsult", "info"),
+    "R7": ("surveillance", "info"),
+    "R8": ("surveillance", "info"),
+}
+
+EXPECTED_ORDER_KEYS = {
+    "R1": {"hematology-referral"},
+    "R2": {
+        "hematology-referral",
+        "bone-marrow-biopsy",
+        "flow-cytometry",
+        "cytogenetics-fish",
+        "whole-body-imaging",
+        "spep-ife",
+        "serum-flc",
+    },
+    "R3": {"oncology-referral", "whole-body-imaging"},
+    "R4": {
+        "hematology-referral",
+        "bone-marrow-biopsy",
+        "flow-cytometry",
+        "cytogenetics-fish",
+        "upep-ife-24h",
+        "whole-body-imaging",
+    },
+    "R5": {"cbc-diff", "cmp", "spep-ife", "serum-flc", "quant-ig", "b2m", "ldh", "mri-followup"},
+    "R6": {"hematology-referral", "upep-ife-24h"},
+    "R7": {"mri-followup", "cbc-diff", "cmp", "spep-ife", "serum-flc"},
+    "R8": {"mri-followup", "cbc-diff", "cmp", "spep-ife", "serum-flc"},
+}
+
+RULES = sorted(EXPECTED)
+
+
+def render(assessment: Assessment, **kw: object) -> list[Card]:
+    return render_patient_view_cards(
+        assessment, patient_id=a.PATIENT_ID, as_of=a.AS_OF, rules_url=a.RULES_URL, **kw
+    )
+
+
+def primary(rule: str) -> Card:
+    cards = render(a.BY_RULE[rule]())
+    assert len(cards) == 1
+    return cards[0]
+
+
+def service_requests(card: Card) -> list[dict]:
+    return [
+        action.resource
+        for suggestion in card.suggestions or []
+        for action in suggestion.actions or []
+        if action.resource is not None
+    ]
+
+
+def order_key(resource: dict) -> str:
+    (key,) = [c["code"] for c in resource["code"]["coding"] if c["system"] == ORDER_KEY_SYSTEM]
+    return key
+
+
+def requests_by_key(card: Card) -> dict[str, dict]:
+    return {order_key(r): r for r in service_requests(card)}
+
+
+# ------------------------------------------------------------------------------ per rule
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_one_primary_card_with_the_rules_topic_and_indicator(rule):
+    card = primary(rule)
+    topic, indicator = EXPECTED[rule]
+    assert card.source.topic is not None
+    assert card.source.topic.system == TOPIC_SYSTEM
+    assert card.source.topic.code == topic
+    assert card.source.topic.display
+    assert card.indicator == indicator
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_source_names_service_and_rule_set_and_points_at_the_rule(rule):
+    card = primary(rule)
+    assert card.source.label == "Marrow CDS rules 2026.1"
+    assert card.source.url == f"{a.RULES_URL}#{rule}"
+    assert card.links is not None
+    assert all(link.type == "absolute" for link in card.links)
+    assert all(link.url.startswith("https://cds.example.org/rules") for link in card.links)
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_summary_is_short_and_free_of_bare_abbreviations(rule):
+    summary = primary(rule).summary
+    assert 0 < len(summary) < 140
+    for jargon in ("Hb ", "FLC", "WBC", "LDH", "M-protein", "CBC", "SPEP", "IFE"):
+        assert jargon not in summary, summary
+    if "eGFR" in summary:
+        assert "kidney" in summary
+
+
+@pytest.mark.parametrize(
+    ("rule", "words"),
+    [
+        ("R2", ["Urgent haematology referral", "calcium 2.9 mmol/L", "lytic bone lesion"]),
+        ("R4", ["haemoglobin 11.2 g/dL", "monoclonal protein 0.8 g/dL", "biopsy"]),
+        ("R6", ["e-consult", "free light chain ratio 2.1"]),
+        ("R1", ["goals of care", "haemoglobin 11.2 g/dL"]),
+        ("R3", ["Cancer history", "lumbar spine MRI", "staging"]),
+        ("R5", ["lumbar spine MRI", "first-line blood tests"]),
+        ("R7", ["no biopsy now", "MRI in 3-6 months"]),
+        ("R8", ["lumbar spine MRI", "repeat MRI in 3-6 months"]),
+    ],
+)
+def test_summary_is_specific(rule, words):
+    summary = primary(rule).summary
+    for word in words:
+        assert word in summary, summary
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_suggestions_carry_the_order_keys_of_the_recommendation(rule):
+    card = primary(rule)
+    assert set(requests_by_key(card)) == EXPECTED_ORDER_KEYS[rule]
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_suggestions_have_selection_behaviour_one_recommended_set_and_override_reasons(rule):
+    card = primary(rule)
+    assert card.suggestions
+    assert card.selectionBehavior == "any"
+    assert [s.isRecommended for s in card.suggestions].count(True) == 1
+    assert card.overrideReasons is not None
+    assert {(c.system, c.code, c.display) for c in card.overrideReasons} == {
+        (OVERRIDE_REASON_SYSTEM, "already-done", "Already done"),
+        (OVERRIDE_REASON_SYSTEM, "patient-declined", "Patient declined"),
+        (OVERRIDE_REASON_SYSTEM, "not-clinically-appropriate", "Not clinically appropriate"),
+        (OVERRIDE_REASON_SYSTEM, "managed-elsewhere", "Managed elsewhere"),
+    }
+
+
+def test_main_set_is_the_one_the_logic_recommends():
+    card = primary("R2")
+    assert card.suggestions is not None
+    assert card.suggestions[0].label == "Urgent haematology work-up"
+    assert card.suggestions[0].isRecommended is True
+    assert card.suggestions[1].isRecommended is None
+
+
+def test_first_set_is_main_when_the_logic_marks_none():
+    card = primary("R1")  # its only order set is not marked recommended
+    assert card.suggestions is not None
+    assert card.suggestions[0].isRecommended is True
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_every_service_request_is_a_draft_proposal_for_the_patient_about_the_mri(rule):
+    for resource in service_requests(primary(rule)):
+        assert resource["resourceType"] == "ServiceRequest"
+        assert resource["status"] == "draft"
+        assert resource["intent"] == "proposal"
+        assert resource["subject"] == {"reference": "Patient/pat-42"}
+        assert resource["reasonReference"][0]["reference"] == a.MRI_REF
+        assert resource["priority"] in ("routine", "urgent", "stat")
+
+
+def test_r2_orders_are_urgent_and_missing_labs_stat():
+    by_key = requests_by_key(primary("R2"))
+    assert by_key["hematology-referral"]["priority"] == "urgent"
+    assert by_key["bone-marrow-biopsy"]["priority"] == "urgent"
+    assert by_key["whole-body-imaging"]["priority"] == "urgent"
+    assert by_key["spep-ife"]["priority"] == "stat"
+    assert by_key["serum-flc"]["priority"] == "stat"
+
+
+def test_r4_orders_are_routine_with_standard_codes():
+    by_key = requests_by_key(primary("R4"))
+    assert {r["priority"] for r in by_key.values()} == {"routine"}
+    biopsy = {(c["system"], c["code"]) for c in by_key["bone-marrow-biopsy"]["code"]["coding"]}
+    assert (CPT, "38222") in biopsy
+    assert (SNOMED, "234326005") in biopsy
+    assert (SNOMED, "86273004") not in biopsy  # generic biopsy: SPEC.md section 7 says not
+    assert by_key["cytogenetics-fish"]["note"] == [
+        {"text": "FISH panel when a plasma-cell disorder"}
+    ]
+
+
+@pytest.mark.parametrize("rule", ["R5", "R7", "R8"])
+def test_scheduled_mri_has_occurrence_period_and_lumbar_codes(rule):
+    mri = requests_by_key(primary(rule))["mri-followup"]
+    assert mri["occurrencePeriod"] == {"start": "2027-02-23", "end": "2027-05-23"}
+    codes = {(c["system"], c["code"]) for c in mri["code"]["coding"]}
+    assert {(LOINC, "24967-2"), (CPT, "72158")} <= codes
+    assert "lumbar spine" in mri["code"]["text"]
+
+
+def test_unscheduled_orders_have_no_occurrence_period():
+    for resource in service_requests(primary("R4")):
+        assert "occurrencePeriod" not in resource
+
+
+def test_service_requests_are_valid_fhir_r4():
+    servicerequest = pytest.importorskip("fhir.resources.R4B.servicerequest")
+    for rule in RULES:
+        for resource in service_requests(primary(rule)):
+            servicerequest.ServiceRequest.model_validate(resource)
+
+
+def test_action_descriptions_say_what_and_when():
+    card = primary("R8")
+    assert card.suggestions is not None
+    (action,) = card.suggestions[0].actions or []
+    assert action.type == "create"
+    assert "MRI" in action.description
+    assert "2027-02-23" in action.description and "2027-05-23" in action.description
+
+
+# ------------------------------------------------------------------------------ detail
+
+
+def test_detail_has_decision_evidence_table_rule_and_citations():
+    detail = primary("R2").detail
+    assert detail is not None
+    assert "**Recommendation:** Urgent haematology referral" in detail
+    assert "| Item | Value | Unit | Date | FHIR reference |" in detail
+    assert "| Calcium (U-C) | 2.9 | mmol/L | 2026-11-18 | Observation/ca-1 |" in detail
+    assert "DiagnosticReport/ct-3" in detail
+    assert "**Rule R2**" in detail
+    assert "(https://cds.example.org/rules#R2)" in detail
+    assert "Lancet Oncol 2014" in detail
+
+
+def test_detail_quotes_the_report_sentence_from_the_evidence():
+    detail = primary("R2").detail or ""
+    assert "> A 12 mm lytic lesion in the right iliac bone." in detail
+
+
+def test_detail_quotes_the_index_report_when_no_flag_has_a_quote():
+    detail = primary("R8").detail or ""
+    assert "> Mildly heterogeneous marrow signal, likely red marrow." in detail
+    assert "No focal lesion" not in detail  # a negated finding is not quoted as a finding
+
+
+def test_shared_evidence_appears_once_with_both_flag_ids():
+    base = a.r2()
+    rec = base.recommendation
+    assert rec is not None
+    flags = (
+        Flag(id="U-A", tier=Tier.URGENT, criterion="Hb below 10 g/dL", evidence=(a.HB_LOW,)),
+        Flag(id="H-ANAEMIA", tier=Tier.HIGH, criterion="Hb below 12 g/dL", evidence=(a.HB_LOW,)),
+    )
+    assessment = Assessment(
+        rule_id="R2", reason="U-A", recommendation=replace(rec, flags=flags), flags=flags
+    )
+    card = render(assessment)[0]
+    detail = card.detail or ""
+    assert detail.count("Observation/hb-1") == 1
+    assert "| Haemoglobin (U-A, H-ANAEMIA) | 9.1 | g/dL | 2026-11-18 | Observation/hb-1 |" in detail
+    assert card.summary == "Urgent haematology referral: haemoglobin 9.1 g/dL"
+
+
+@pytest.mark.parametrize("rule", ["R7", "R8"])
+def test_surveillance_cards_show_what_was_checked_and_normal(rule):
+    detail = primary(rule).detail or ""
+    assert "**Checked and normal**" in detail
+    assert "| Calcium | normal | 2.35 | mmol/L | 2026-11-02 | Observation/ca-9 |" in detail
+    assert "| Platelets | normal | 240 | ×10⁹/L | 2026-11-02 | Observation/plt-9 |" in detail
+    assert "| Worrisome MRI features | not present |" in detail
+
+
+def test_notes_are_listed():
+    detail = primary("R5").detail or ""
+    assert "**Notes**" in detail
+    assert "repeat to confirm" in detail
+
+
+def _rendered_html(markdown: str) -> str:
+    markdown_it = pytest.importorskip("markdown_it")
+    # html=True: render as the CDS Hooks sandbox does, raw HTML allowed
+    return markdown_it.MarkdownIt("commonmark", {"html": True}).enable("table").render(markdown)
+
+
+def test_report_text_cannot_inject_html_or_markdown():
+    card = render(a.r8(sentence=a.HOSTILE_SENTENCE))[0]
+    detail = card.detail or ""
+    assert "<img" not in detail and "<script" not in detail
+    rendered = _rendered_html(detail)
+    assert "<img" not in rendered and "<script" not in rendered
+    assert 'href="http://evil.example"' not in rendered
+    assert "<em>" not in rendered
+    # ... and the clinician still reads the sentence as the radiologist wrote it
+    text = html.unescape(re.sub(r"<[^>]+>", "", rendered))
+    assert a.HOSTILE_SENTENCE in text
+
+
+def test_markdown_tables_render_as_tables():
+    rendered = _rendered_html(primary("R7").detail or "")
+    assert rendered.count("<table>") == 2  # evidence, checked and normal
+    assert "<td>Observation/ca-9</td>" in rendered
+
+
+# ------------------------------------------------------------------------------ secondary
+
+
+def test_secondary_cards_imaging_protocol_and_data_quality():
+    cards = render(a.r4_with_secondary())
+    assert [c.source.topic.code for c in cards if c.source.topic] == [
+        "marrow-biopsy-indicated",
+        "imaging-protocol",
+        "data-quality",
+    ]
+    for card in cards[1:]:
+        assert card.indicator == "info"
+        assert len(card.summary) < 140
+        assert card.suggestions is None and card.selectionBehavior is None
+        assert card.source.url == f"{a.RULES_URL}#{card.source.topic.code}"  # type: ignore[union-attr]
+    protocol, quality = cards[1], cards[2]
+    assert protocol.summary == a.ADVISORY.summary
+    assert "ask for T1 sequences without contrast" in (protocol.detail or "")
+    assert "lab results could not be fetched" in quality.summary
+    assert "1 result could not be used" in quality.summary
+    assert "Observation/hb\\-x" in (quality.detail or "") or "Observation/hb-x" in (
+        quality.detail or ""
+    )
+    assert "g/L?" in (quality.detail or "")
+    assert "FHIR server timed out" in (quality.detail or "")
+
+
+def test_only_problems_gives_a_data_quality_card_without_fetch_words():
+    base = a.r8()
+    assessment = Assessment(
+        rule_id=base.rule_id,
+        reason=base.reason,
+        recommendation=base.recommendation,
+        problems=(a.PROBLEM,),
+    )
+    cards = render(assessment)
+    assert len(cards) == 2
+    assert "fetched" not in cards[1].summary
+
+
+def test_several_advisories_share_one_card():
+    base = a.r8()
+    second = a.ADVISORY.__class__(
+        code="chemical-shift",
+        summary="Chemical-shift imaging can tell red marrow from infiltration",
+        detail="Consider in- and opposed-phase sequences.",
+    )
+    assessment = Assessment(
+        rule_id=base.rule_id,
+        reason=base.reason,
+        recommendation=base.recommendation,
+        advisories=(a.ADVISORY, second),
+    )
+    cards = render(assessment)
+    assert len(cards) == 2
+    assert cards[1].summary.startswith("MRI protocol advice")
+    assert len(cards[1].summary) < 140
+
+
+# ------------------------------------------------------------------------------ R0
+
+
+@pytest.mark.parametrize(
+    "reason", ["no index MRI report", "class NEGATIVE", "suppressed: multiple myeloma"]
+)
+def test_no_card_for_r0(reason):
+    assert render(Assessment(rule_id="R0", reason=reason, problems=(a.PROBLEM,))) == []
+
+
+def test_r0_suppression_is_said_only_when_verbose():
+    assessment = Assessment(
+        rule_id="R0", reason="suppressed: active multiple myeloma (Condition/c-1)"
+    )
+    (card,) = render(assessment, verbose=True)
+    assert card.indicator == "info"
+    assert "already under specialist care" in card.summary
+    assert "Condition/c\\-1" in (card.detail or "") or "Condition/c-1" in (card.detail or "")
+    assert render(Assessment(rule_id="R0", reason="no index MRI report"), verbose=True) == []
+
+
+# ------------------------------------------------------------------------------ hygiene
+
+
+def _empty_values(value: object, path: str = "") -> list[str]:
+    if value in ("", [], {}) or value is None:
+        return [path]
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _empty_values(v, f"{path}.{k}")]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _empty_values(v, f"{path}[{i}]")]
+    return []
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_no_empty_optional_fields(rule):
+    cards = render(a.BY_RULE[rule]())
+    dumped = HookResponse(cards=cards).model_dump(mode="json", exclude_none=True)
+    assert _empty_values(dumped) == []
+
+
+def test_no_empty_optional_fields_on_secondary_cards():
+    dumped = HookResponse(cards=render(a.r4_with_secondary())).model_dump(
+        mode="json", exclude_none=True
+    )
+    assert _empty_values(dumped) == []
+
+
+def test_every_card_and_suggestion_has_a_unique_uuid():
+    ids: list[str | None] = []
+    for rule in RULES:
+        for card in render(a.BY_RULE[rule]()):
+            ids.append(card.uuid)
+            ids.extend(s.uuid for s in card.suggestions or [])
+    ids.extend(c.uuid for c in render(a.r4_with_secondary()))
+    assert None not in ids
+    assert len(ids) == len(set(ids))
+
+
+def test_issued_rule_ids_maps_card_uuid_to_rule_or_topic():
+    cards = render(a.r4_with_secondary())
+    assert issued_rule_ids(cards) == {
+        cards[0].uuid: "R4",
+        cards[1].uuid: "imaging-protocol",
+        cards[2].uuid: "data-quality",
+    }
+    r7, r8 = primary("R7"), primary("R8")  # same topic, told apart by rule id
+    assert issued_rule_ids([r7, r8]) == {r7.uuid: "R7", r8.uuid: "R8"}
+
+
+@pytest.mark.parametrize("url", ["/rules", "rules", "ftp://x/rules", ""])
+def test_rules_url_must_be_absolute(url):
+    with pytest.raises(ValueError, match="absolute"):
+        render_patient_view_cards(a.r8(), patient_id="p", as_of=a.AS_OF, rules_url=url)
+
+
+@pytest.mark.parametrize("patient_id", ["", "a b", "x" * 65, "<script>"])
+def test_patient_id_must_be_a_fhir_id(patient_id):
+    with pytest.raises(ValueError):
+        render_patient_view_cards(
+            a.r8(), patient_id=patient_id, as_of=a.AS_OF, rules_url=a.RULES_URL
+        )
+
+
+def test_patient_reference_form_is_accepted():
+    card = render_patient_view_cards(
+        a.r8(), patient_id="Patient/pat-42", as_of=a.AS_OF, rules_url=a.RULES_URL
+    )[0]
+    assert service_requests(card)[0]["subject"] == {"reference": "Patient/pat-42"}
+
+
+def test_dates_in_the_evidence_table_are_iso_dates():
+    detail = primary("R2").detail or ""
+    assert date(2026, 11, 18).isoformat() in detail
