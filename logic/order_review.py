@@ -26,12 +26,14 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Final
 
+from logic.context import Facts, suppressing_conditions
+from logic.labs import LabView
+from logic.labs import evidence as lab_evidence
 from logic.model import (
     Analyte,
-    ConditionCategory,
     Contrast,
     DataDomain,
     Evidence,
@@ -53,34 +55,11 @@ from logic.order_model import (
     Replacement,
 )
 
-CURRENT_WINDOW: Final = timedelta(days=90)  # SPEC.md section 2, "Current result"
-
 CITE_PITFALLS: Final = "SPEC.md section 5, pitfalls the service should voice"
 CITE_PANEL: Final = "SPEC.md section 5, first-line panel"
 CITE_CURRENT: Final = "SPEC.md section 2, current result (within 90 days)"
 
 # ------------------------------------------------------------------------------ labs
-
-
-def is_current(result: LabResult, as_of: datetime) -> bool:
-    """A usable result effective within 90 days before `as_of` (SPEC.md section 2).
-
-    Usable: evaluable, with a value or a qualitative finding. A result dated after `as_of` is not
-    counted (the record is read as of `as_of`).
-    """
-    usable = result.evaluable and (result.value is not None or result.finding is not None)
-    return usable and as_of - CURRENT_WINDOW <= result.effective <= as_of
-
-
-def latest_current(record: PatientRecord, analyte: Analyte, as_of: datetime) -> LabResult | None:
-    """The newest current result of one analyte, or None."""
-    current = [r for r in record.labs if r.analyte is analyte and is_current(r, as_of)]
-    return max(current, key=lambda r: r.effective, default=None)
-
-
-def latest_any(record: PatientRecord, analyte: Analyte) -> LabResult | None:
-    found = [r for r in record.labs if r.analyte is analyte]
-    return max(found, key=lambda r: r.effective, default=None)
 
 
 @dataclass(frozen=True)
@@ -95,8 +74,9 @@ class PanelPart:
         self, record: PatientRecord, as_of: datetime
     ) -> tuple[LabResult, ...] | None:
         """The current results that meet this part (first alternative met), or None."""
+        view = LabView(record.labs, as_of)
         for analytes in self.alternatives:
-            found = [latest_current(record, a, as_of) for a in analytes]
+            found = [view.latest(a) for a in analytes]
             if all(r is not None for r in found):
                 return tuple(r for r in found if r is not None)
         return None
@@ -155,52 +135,6 @@ LAB_ORDER_CONTENT: Final[dict[str, PanelPart]] = {
     ),
 }
 
-_ANALYTE_LABEL: Final[dict[Analyte, str]] = {
-    A.HAEMOGLOBIN: "Haemoglobin",
-    A.WBC: "White cell count",
-    A.PLATELETS: "Platelets",
-    A.NEUTROPHILS_ABSOLUTE: "Neutrophils, absolute",
-    A.CREATININE: "Creatinine",
-    A.EGFR: "eGFR",
-    A.CALCIUM_TOTAL: "Calcium, total",
-    A.CALCIUM_ALBUMIN_CORRECTED: "Calcium, albumin-corrected",
-    A.CALCIUM_IONIZED: "Calcium, ionized",
-    A.ALBUMIN: "Albumin",
-    A.SPEP_IFE: "Serum protein electrophoresis / immunofixation",
-    A.M_PROTEIN: "Serum M-protein",
-    A.FLC_KAPPA: "Free light chain kappa",
-    A.FLC_LAMBDA: "Free light chain lambda",
-    A.IGG: "IgG",
-    A.IGA: "IgA",
-    A.IGM: "IgM",
-    A.BETA2_MICROGLOBULIN: "Beta-2 microglobulin",
-    A.LDH: "Lactate dehydrogenase",
-    A.URINE_M_PROTEIN_24H: "Urine M-protein, 24 h",
-}
-
-
-def _format_value(value: float) -> str:
-    return f"{value:.2f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
-
-
-def lab_evidence(result: LabResult) -> Evidence:
-    """A result as a card shows it: value (or qualitative finding), unit, date, reference."""
-    if result.value is not None:
-        value: str | None = (result.comparator or "") + _format_value(result.value)
-        unit: str | None = result.unit or None
-    else:
-        value = result.finding.value if result.finding is not None else None
-        unit = None
-    return Evidence(
-        label=_ANALYTE_LABEL.get(result.analyte, result.analyte.value),
-        reference=result.reference,
-        value=value,
-        unit=unit,
-        date=result.effective.date(),
-        quote=result.quote,
-    )
-
-
 # ------------------------------------------------------------------------------ context
 
 
@@ -209,24 +143,17 @@ _MARROW_WORDS: Final = re.compile(
     r"|light[\s-]*chain|\bm[\s-]*(?:spike|protein)\b",
     re.IGNORECASE,
 )
-_SUPPRESSING: Final = frozenset(
-    {
-        ConditionCategory.MYELOMA,
-        ConditionCategory.HAEM_MALIGNANCY,
-        ConditionCategory.BONE_METASTASIS,
-    }
-)
 
 
 def under_specialist_care(record: PatientRecord) -> bool:
     """SPEC.md section 2, suppression: an active myeloma, lymphoma / leukaemia / MDS / MPN or
     secondary malignant neoplasm of bone/marrow. Default is silence."""
-    return any(c.active and c.category in _SUPPRESSING for c in record.conditions)
+    return bool(suppressing_conditions(record))
 
 
-def index_report_shows_marrow_change(record: PatientRecord) -> bool:
+def index_report_shows_marrow_change(record: PatientRecord, as_of: datetime) -> bool:
     """SPEC.md sections 2 and 5 (R0): an index MRI report whose class is not NEGATIVE."""
-    report = record.index_report
+    report = Facts.of(record, as_of).index
     return report is not None and report.image_class is not ImagingClass.NEGATIVE
 
 
@@ -235,11 +162,13 @@ def reason_names_marrow(draft: DraftOrder) -> bool:
     return any(_MARROW_WORDS.search(reason) for reason in draft.reasons)
 
 
-def marrow_workup_in_progress(record: PatientRecord, drafts: Sequence[DraftOrder]) -> bool:
+def marrow_workup_in_progress(
+    record: PatientRecord, drafts: Sequence[DraftOrder], as_of: datetime
+) -> bool:
     """A marrow question is open: index MRI with marrow change, a marrow biopsy drafted, or a
     draft whose reason names the marrow (SPEC.md section 2, R0)."""
     return (
-        index_report_shows_marrow_change(record)
+        index_report_shows_marrow_change(record, as_of)
         or any(d.kind is DraftKind.MARROW_BIOPSY for d in drafts)
         or any(reason_names_marrow(d) for d in drafts)
     )
@@ -253,8 +182,8 @@ def draft_is_for_marrow_question(draft: DraftOrder, workup: bool) -> bool:
     return workup and not draft.reasons
 
 
-def _context_evidence(record: PatientRecord) -> tuple[Evidence, ...]:
-    report = record.index_report
+def _context_evidence(record: PatientRecord, as_of: datetime) -> tuple[Evidence, ...]:
+    report = Facts.of(record, as_of).index
     if report is None or report.image_class is ImagingClass.NEGATIVE:
         return ()
     return (
@@ -291,6 +220,7 @@ def check_biopsy_before_labs(
     if not biopsies:
         return None
     drafted_keys = {d.order_key for d in all_drafts if d.order_key}
+    view = LabView(record.labs, as_of, current_only=False)
     missing: list[PanelPart] = []
     evidence: list[Evidence] = []
     for part in FIRST_LINE_PANEL:
@@ -298,9 +228,9 @@ def check_biopsy_before_labs(
             continue
         missing.append(part)
         for analyte in part.analytes():
-            stale = latest_any(record, analyte)
-            if stale is not None:
-                evidence.append(lab_evidence(stale))
+            history = view.history(analyte)
+            if history:
+                evidence.append(lab_evidence(history[0]))
     if not missing:
         return None
     priority = max((_priority_of(b) for b in biopsies), key=("routine", "urgent", "stat").index)
@@ -373,7 +303,7 @@ def without_and_with_exam(site: MriSite, prefer_system: str | None = None) -> tu
 
 
 def check_contrast_only_mri(
-    record: PatientRecord, targets: Sequence[DraftOrder], workup: bool
+    record: PatientRecord, targets: Sequence[DraftOrder], workup: bool, as_of: datetime
 ) -> tuple[OrderFinding, ...]:
     """MRI of spine, sacrum or pelvis drafted with contrast only, for a marrow question: warning,
     replace by the without-and-with exam. Pitfall (SPEC.md section 5): a contrast-only MRI has no
@@ -411,7 +341,7 @@ def check_contrast_only_mri(
                 ),
                 drafts=(draft.reference,),
                 replace=(replacement,),
-                evidence=_context_evidence(record),
+                evidence=_context_evidence(record, as_of),
                 citation=f"{CITE_PITFALLS}; SPEC.md section 3, worrisome features",
                 suggestion_label=f"Change to MRI {site} without and with contrast",
             )
@@ -424,6 +354,7 @@ def check_skeletal_survey_alone(
     targets: Sequence[DraftOrder],
     all_drafts: Sequence[DraftOrder],
     workup: bool,
+    as_of: datetime,
 ) -> OrderFinding | None:
     """Skeletal survey drafted for a marrow work-up with no whole-body CT, MRI or PET among the
     drafts: info, radiographs are insensitive; suggest whole-body low-dose CT or whole-body MRI
@@ -454,7 +385,7 @@ def check_skeletal_survey_alone(
         drafts=tuple(s.reference for s in surveys),
         add=(OrderSuggestion(key="whole-body-imaging", priority=_priority_of(surveys[0])),),
         remove=tuple(s.reference for s in surveys if s.reference),
-        evidence=_context_evidence(record),
+        evidence=_context_evidence(record, as_of),
         citation=f"{CITE_PITFALLS}; SPEC.md section 5, R2 and R4 (whole-body imaging)",
         suggestion_label="Replace the skeletal survey by whole-body imaging",
     )
@@ -556,13 +487,13 @@ def review_orders(
     targets = _in_scope(drafts, selected)
     if not targets:
         return ()
-    workup = marrow_workup_in_progress(record, drafts)
+    workup = marrow_workup_in_progress(record, drafts, as_of)
     labs_known = not any(gap.domain is DataDomain.LABS for gap in record.gaps)
     findings: list[OrderFinding | None] = []
     if labs_known:
         findings.append(check_biopsy_before_labs(record, targets, drafts, as_of))
-    findings.extend(check_contrast_only_mri(record, targets, workup))
-    findings.append(check_skeletal_survey_alone(record, targets, drafts, workup))
+    findings.extend(check_contrast_only_mri(record, targets, workup, as_of))
+    findings.append(check_skeletal_survey_alone(record, targets, drafts, workup, as_of))
     if labs_known:
         findings.append(check_duplicate_labs(record, targets, workup, as_of))
     return _dedupe(f for f in findings if f is not None)
