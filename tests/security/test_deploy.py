@@ -1,0 +1,137 @@
+"""deploy/: the manifests parse and agree with each other and with the app.
+
+No container engine or cluster here: the image is not built and nothing is applied; these checks
+catch what a typo would break (probe paths, ports, names, settings the app does not read).
+"""
+
+from __future__ import annotations
+
+import re
+import runpy
+from pathlib import Path
+
+import pytest
+import yaml
+
+from cds_hooks.jwks import load_trusted_issuers
+
+ROOT = Path(__file__).resolve().parents[2]
+K8S = ROOT / "deploy" / "k8s"
+# Variables read by deploy/ itself (gunicorn.conf.py, entrypoint.sh), not by the app.
+DEPLOY_ONLY = {
+    "MARROW_CDS_WORKERS",
+    "MARROW_CDS_THREADS",
+    "MARROW_CDS_SKIP_DB_UPGRADE",
+    "MARROW_CDS_BIND_HOST",
+    "MARROW_CDS_FORWARDED_ALLOW_IPS",
+    "MARROW_CDS_GUNICORN_LOG_LEVEL",
+}
+
+
+def manifests() -> dict[str, dict]:
+    docs: dict[str, dict] = {}
+    for path in sorted(K8S.glob("*.yaml")):
+        for doc in yaml.safe_load_all(path.read_text()):
+            assert doc["apiVersion"] and doc["metadata"]["name"], path
+            docs[doc["kind"]] = doc
+    return docs
+
+
+@pytest.fixture(scope="module")
+def k8s() -> dict[str, dict]:
+    return manifests()
+
+
+def test_every_manifest_kind_is_there(k8s):
+    assert {
+        "Deployment",
+        "Service",
+        "HorizontalPodAutoscaler",
+        "ConfigMap",
+        "Secret",
+        "Job",
+        "PodDisruptionBudget",
+    } <= set(k8s)
+
+
+def test_probes_point_at_the_health_endpoints_on_the_named_port(k8s):
+    container = k8s["Deployment"]["spec"]["template"]["spec"]["containers"][0]
+    ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+    assert ports == {"http": 8080}
+    assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
+    assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    assert env["PORT"] == "8080"
+
+
+def test_service_targets_the_deployment_pods(k8s):
+    service, deployment = k8s["Service"], k8s["Deployment"]
+    pod_labels = deployment["spec"]["template"]["metadata"]["labels"]
+    assert service["spec"]["selector"].items() <= pod_labels.items()
+    assert deployment["spec"]["selector"]["matchLabels"].items() <= pod_labels.items()
+    assert service["spec"]["ports"][0]["targetPort"] == "http"
+
+
+def test_several_replicas_and_autoscaling(k8s):
+    hpa = k8s["HorizontalPodAutoscaler"]["spec"]
+    assert hpa["scaleTargetRef"]["name"] == k8s["Deployment"]["metadata"]["name"]
+    assert k8s["Deployment"]["spec"]["replicas"] >= 2
+    assert 2 <= hpa["minReplicas"] < hpa["maxReplicas"]
+    assert k8s["PodDisruptionBudget"]["spec"]["minAvailable"] < hpa["minReplicas"]
+
+
+def test_pods_run_unprivileged(k8s):
+    for kind in ("Deployment", "Job"):
+        pod = k8s[kind]["spec"]["template"]["spec"]
+        assert pod["securityContext"]["runAsNonRoot"] is True
+        assert pod["securityContext"]["runAsUser"] != 0
+        for container in pod["containers"]:
+            assert container["securityContext"]["allowPrivilegeEscalation"] is False
+            assert container["securityContext"]["readOnlyRootFilesystem"] is True
+
+
+def test_secret_holds_the_database_url_and_the_trusted_issuers(k8s, tmp_path):
+    secret = k8s["Secret"]["stringData"]
+    assert secret["MARROW_CDS_DATABASE_URL"].startswith("postgresql+psycopg://")
+    issuers_file = tmp_path / "trusted-issuers.json"
+    issuers_file.write_text(secret["trusted-issuers.json"])
+    assert load_trusted_issuers(issuers_file)  # the template is a valid issuers file
+    # ... mounted where the ConfigMap tells the app to read it
+    pod = k8s["Deployment"]["spec"]["template"]["spec"]
+    mount = next(m for m in pod["containers"][0]["volumeMounts"] if m["name"] == "trust")
+    item = next(v for v in pod["volumes"] if v["name"] == "trust")["secret"]["items"][0]
+    path = k8s["ConfigMap"]["data"]["MARROW_CDS_TRUSTED_ISSUERS"]
+    assert path == f"{mount['mountPath']}/{item['path']}"
+
+
+def test_configmap_sets_only_variables_the_service_reads(k8s):
+    settings_source = (ROOT / "cds_hooks" / "settings.py").read_text()
+    read = {f"MARROW_CDS_{name}" for name in re.findall(r'_\w+\(env, "([A-Z_]+)"', settings_source)}
+    for name in k8s["ConfigMap"]["data"]:
+        assert name in read or name in DEPLOY_ONLY, f"{name} is read by nobody"
+    assert k8s["ConfigMap"]["data"]["MARROW_CDS_REQUIRE_JWT"] == "1"
+
+
+def test_gunicorn_config_is_valid_python_with_bounded_workers(monkeypatch):
+    monkeypatch.setenv("PORT", "9090")
+    config = runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))
+    assert config["bind"].endswith(":9090")
+    assert config["wsgi_app"] == "cds_hooks:create_app()"
+    assert config["timeout"] > 0 and config["workers"] >= 1
+    assert config["accesslog"] is None  # the app's redacting request log is the access log
+
+
+def test_container_runs_as_non_root_and_migrates_first():
+    containerfile = (ROOT / "deploy" / "Containerfile").read_text()
+    assert "FROM python:3.11-slim" in containerfile
+    user = re.findall(r"^USER (\S+)", containerfile, flags=re.M)
+    assert user and not user[-1].startswith(("0", "root"))
+    entrypoint = (ROOT / "deploy" / "entrypoint.sh").read_text()
+    assert entrypoint.index("marrow-cds db upgrade") < entrypoint.index("exec gunicorn")
+
+
+def test_sandbox_issuers_example_trusts_the_sandbox_key():
+    issuers = load_trusted_issuers(ROOT / "examples" / "trusted-issuers.sandbox.json")
+    sandbox = issuers["https://sandbox.cds-hooks.org"]
+    assert sandbox.jwks_url == "https://sandbox.cds-hooks.org/.well-known/jwks.json"
+    assert list(sandbox.inline_keys) == ["44823f3d-0b01-4a6c-a80e-b9d3e8a7226f"]
