@@ -1,0 +1,111 @@
+"""Marrow CDS: a CDS Hooks 2.0 service (Flask app factory).
+
+``create_app()`` reads the MARROW_CDS_ settings once, opens the database (and migrates it unless
+MARROW_CDS_MIGRATE_ON_START=0), builds the one FHIR client and the issued-card recorder, installs
+THE error handler, CORS, JWT verification (``auth``) and the request log, and registers the
+blueprints: discovery, hooks, feedback, probes (and the rules page / OpenAPI document when those
+modules are present).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import time
+from dataclasses import dataclass, replace
+from typing import Any
+
+from flask import Flask, Response, g, request
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+__all__ = ["Database", "create_app"]
+
+
+@dataclass(frozen=True)
+class Database:
+    """``app.extensions["marrow_store"]``: the engine shared by feedback, cards and jti replay."""
+
+    engine: Engine
+
+
+def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
+    """The Flask app. ``settings`` default: ``Settings.from_env`` with the Flask instance folder
+    as the home of the SQLite file and hash key; ``overrides`` replace settings fields."""
+    from . import cors, discovery, feedback, health, hooks
+    from .errors import register_error_handlers
+    from .fhir_client import FhirClient
+    from .logs import configure_logging, log_request
+    from .migrations import upgrade
+    from .recorder import CardRecorder
+    from .store import make_engine
+
+    app = Flask(__name__, instance_relative_config=True)
+    if settings is None:
+        settings = Settings.from_env(instance_path=app.instance_path, **overrides)
+    elif overrides:
+        settings = replace(settings, **overrides)
+    configure_logging(settings.log_level)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions["marrow_settings"] = settings
+
+    engine = make_engine(settings.database_url)
+    app.extensions["marrow_store"] = Database(engine)
+    if settings.migrate_on_start:
+        try:
+            upgrade(engine)
+        except SQLAlchemyError as exc:  # hooks still answer; /readyz says not ready
+            log.error("database migration failed at start", extra={"error": type(exc).__name__})
+    app.extensions["marrow_fhir"] = FhirClient(settings)
+    app.extensions["marrow_recorder"] = CardRecorder(engine, settings.patient_hash_key)
+
+    register_error_handlers(app)
+
+    @app.before_request
+    def _start_request_log() -> None:
+        g.request_started = time.perf_counter()
+        g.log_fields = {}
+
+    @app.after_request
+    def _write_request_log(response: Response) -> Response:
+        started = g.get("request_started")
+        if started is not None and request.path != "/healthz":
+            fields = g.get("log_fields", {})
+            log_request(
+                method=request.method,
+                path=request.path,
+                status=response.status_code,
+                duration_ms=round((time.perf_counter() - started) * 1000, 1),
+                **fields,
+            )
+        return response
+
+    _install_auth(app, settings, engine)
+    cors.init_app(app, settings)
+    for module in (discovery, hooks, feedback, health):
+        app.register_blueprint(module.bp)
+    for optional in ("rules_page", "openapi"):  # other engineers' modules, when present
+        try:
+            module = importlib.import_module(f"{__name__}.{optional}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{optional}":
+                raise
+            continue
+        app.register_blueprint(module.bp)
+
+    return app
+
+
+def _install_auth(app: Flask, settings: Settings, engine: Engine) -> None:
+    """JWT verification (security engineer's ``auth`` module) once settings carry its fields."""
+    if not hasattr(settings, "require_jwt"):
+        log.warning("JWT verification not configured in this build")
+        return
+    from . import auth
+
+    auth.init_app(app, settings, engine)

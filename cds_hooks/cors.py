@@ -1,0 +1,43 @@
+"""CORS for browser clients (the CDS Hooks sandbox) on discovery, service and feedback URLs.
+
+Preflight (OPTIONS) answers allow ``Authorization`` and ``Content-Type``. Origins come from
+MARROW_CDS_CORS_ORIGINS: ``*`` (default) or a comma-separated list, echoed back with
+``Vary: Origin``. ``*`` is acceptable here because no cookie or browser credential is honoured:
+every call must carry its JWT in ``Authorization`` (README "CORS").
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response, request
+
+from .settings import Settings
+
+CORS_PREFIX = "/cds-services"
+ALLOW_HEADERS = "Authorization, Content-Type"
+ALLOW_METHODS = "GET, POST, OPTIONS"
+MAX_AGE = "600"
+
+
+def init_app(app: Flask, settings: Settings) -> None:
+    origins = settings.cors_origins
+    any_origin = "*" in origins
+
+    @app.after_request
+    def _cors(response: Response) -> Response:
+        path = request.path
+        if not (path == CORS_PREFIX or path.startswith(CORS_PREFIX + "/")):
+            return response
+        origin = request.headers.get("Origin")
+        if any_origin:
+            response.headers["Access-Control-Allow-Origin"] = "*"
+        elif origin is not None and origin in origins:
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.vary.add("Origin")
+        else:
+            response.vary.add("Origin")
+            return response
+        if request.method == "OPTIONS":
+            response.headers["Access-Control-Allow-Methods"] = ALLOW_METHODS
+            response.headers["Access-Control-Allow-Headers"] = ALLOW_HEADERS
+            response.headers["Access-Control-Max-Age"] = MAX_AGE
+        return response

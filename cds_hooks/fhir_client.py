@@ -1,0 +1,266 @@
+"""Fallback fetch from the EHR's ``fhirServer`` (CDS-HOOKS.md "Missing data is fetched").
+
+One ``FhirClient`` per app: one ``requests.Session`` (no cookies, no proxy/netrc from the
+environment, no retries) shared by a small thread pool, so that the queries of one hook call run
+concurrently. Rules, all enforced here:
+
+- Only URLs under a MARROW_CDS_FHIR_ALLOWLIST prefix are contacted (``url_allowed``: parsed
+  scheme, host, port and path prefix; no user-info, no dot segments). https is required except
+  for loopback hosts.
+- The bearer token is sent only to URLs under the call's ``fhirServer`` (which is allowlisted);
+  redirects are not followed automatically; a redirect under ``fhirServer`` is followed by hand,
+  anything else is an error. The token is never logged (``BearerToken`` masks its repr).
+- Every call has (connect, read) timeouts cut to the remaining overall budget; a body is read in
+  chunks and abandoned when the budget or MARROW_CDS_FETCH_MAX_BYTES is exceeded.
+- Pagination follows ``next`` links under ``fhirServer`` only, up to MARROW_CDS_FETCH_MAX_PAGES,
+  and stops on a loop.
+Failures are ``errors.FhirFetchError`` values in the outcome, never raised to the caller.
+"""
+
+from __future__ import annotations
+
+import http.cookiejar
+import logging
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin
+
+import orjson
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ReadTimeoutError
+
+from .errors import (
+    FhirAuthError,
+    FhirBadResponse,
+    FhirConnectionError,
+    FhirFetchError,
+    FhirNotAllowed,
+    FhirServerError,
+    FhirTimeout,
+)
+from .settings import Settings
+from .urls import UrlPrefix, parse_allowlist, under_prefix
+
+log = logging.getLogger(__name__)
+
+MAX_REDIRECTS = 3
+CHUNK_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class BearerToken:
+    """An access token that cannot leak through repr/str/logging."""
+
+    value: str = field(repr=False)
+
+    def __str__(self) -> str:
+        return "BearerToken(***)"
+
+
+@dataclass(frozen=True)
+class FetchTask:
+    key: str  # prefetch key the data stands in for
+    url: str  # absolute URL under fhirServer
+
+
+@dataclass
+class FetchOutcome:
+    key: str
+    documents: list[dict[str, Any]] = field(default_factory=list)
+    error: FhirFetchError | None = None  # set: the data is missing or incomplete
+    pages: int = 0
+
+
+class FhirClient:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.allowlist: tuple[UrlPrefix, ...] = parse_allowlist(settings.fhir_allowlist)
+        self.session = requests.Session()
+        self.session.trust_env = False  # no proxies, no ~/.netrc credentials
+        self.session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+        adapter = HTTPAdapter(
+            pool_connections=4, pool_maxsize=settings.fetch_workers * 2, max_retries=0
+        )
+        self.session.mount("https://", adapter)
+        self.session.mount("http://", adapter)
+        self._pool = ThreadPoolExecutor(
+            max_workers=settings.fetch_workers, thread_name_prefix="fhir-fetch"
+        )
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self.session.close()
+
+    # ------------------------------------------------------------------ policy
+
+    def server_allowed(self, fhir_server: str | None) -> bool:
+        """True when ``fhir_server`` may be contacted at all (under an allowlisted prefix)."""
+        if not fhir_server:
+            return False
+        prefix = UrlPrefix.parse(fhir_server)
+        return prefix is not None and any(under_prefix(fhir_server, p) for p in self.allowlist)
+
+    # ------------------------------------------------------------------ fetching
+
+    def fetch_all(
+        self,
+        fhir_server: str,
+        tasks: Sequence[FetchTask],
+        *,
+        token: BearerToken | None,
+        budget_s: float | None = None,
+    ) -> list[FetchOutcome]:
+        """Run ``tasks`` concurrently within the budget; one outcome per task, in order."""
+        budget = self.settings.fetch_budget_s if budget_s is None else budget_s
+        deadline = time.monotonic() + budget
+        base = UrlPrefix.parse(fhir_server)
+        if base is None or not self.server_allowed(fhir_server):
+            return [
+                FetchOutcome(t.key, error=FhirNotAllowed("fhirServer is not on the allowlist"))
+                for t in tasks
+            ]
+        futures = [self._pool.submit(self._fetch_pages, base, t, token, deadline) for t in tasks]
+        wait(futures, timeout=max(deadline - time.monotonic(), 0) + 0.05)
+        outcomes = []
+        for task, future in zip(tasks, futures, strict=True):
+            if future.done() and future.exception() is None:
+                outcomes.append(future.result())
+            elif future.done():
+                log.error(
+                    "fetch task failed",
+                    exc_info=future.exception(),
+                    extra={"error": type(future.exception()).__name__},
+                )
+                outcomes.append(FetchOutcome(task.key, error=FhirConnectionError()))
+            else:
+                future.cancel()
+                outcomes.append(FetchOutcome(task.key, error=FhirTimeout()))
+        return outcomes
+
+    def _fetch_pages(
+        self, base: UrlPrefix, task: FetchTask, token: BearerToken | None, deadline: float
+    ) -> FetchOutcome:
+        outcome = FetchOutcome(task.key)
+        url: str | None = task.url
+        seen: set[str] = set()
+        while url is not None:
+            if url in seen:
+                outcome.error = FhirBadResponse("FHIR server pagination looped")
+                break
+            if outcome.pages >= self.settings.fetch_max_pages:
+                outcome.error = FhirBadResponse(
+                    f"more than {self.settings.fetch_max_pages} pages: the rest was not read"
+                )
+                break
+            seen.add(url)
+            try:
+                document = self._get_json(base, url, token, deadline)
+            except FhirFetchError as error:
+                outcome.error = error
+                break
+            outcome.pages += 1
+            outcome.documents.append(document)
+            url = next_link(document)
+            if url is not None and not under_prefix(url, base):
+                outcome.error = FhirNotAllowed("FHIR server's next link leaves fhirServer")
+                break
+        log.info(
+            "fhir fetch",
+            extra={
+                "fhir_host": base.host,
+                "pages": outcome.pages,
+                "error": outcome.error.reason if outcome.error else None,
+            },
+        )
+        return outcome
+
+    def _get_json(
+        self, base: UrlPrefix, url: str, token: BearerToken | None, deadline: float
+    ) -> dict[str, Any]:
+        headers = {"Accept": "application/fhir+json, application/json"}
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token.value}"
+        for _ in range(MAX_REDIRECTS + 1):
+            if not under_prefix(url, base):
+                raise FhirNotAllowed("URL is not under fhirServer")
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise FhirTimeout()
+            timeout = (
+                min(self.settings.connect_timeout_s, remaining),
+                min(self.settings.read_timeout_s, remaining),
+            )
+            try:
+                with self.session.get(
+                    url, headers=headers, timeout=timeout, stream=True, allow_redirects=False
+                ) as response:
+                    if response.is_redirect:
+                        url = urljoin(url, response.headers.get("Location", ""))
+                        continue
+                    _check_status(response.status_code)
+                    body = self._read_body(response, deadline)
+            except requests.Timeout:
+                raise FhirTimeout() from None
+            except requests.ConnectionError as exc:
+                if _is_read_timeout(exc) or time.monotonic() >= deadline:
+                    raise FhirTimeout() from None
+                raise FhirConnectionError() from None
+            except requests.RequestException:
+                raise FhirConnectionError() from None
+            return _parse(body)
+        raise FhirServerError(310, " (too many redirects)")
+
+    def _read_body(self, response: requests.Response, deadline: float) -> bytes:
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_content(CHUNK_BYTES):
+            size += len(chunk)
+            if size > self.settings.fetch_max_bytes:
+                raise FhirBadResponse(
+                    f"FHIR server answer exceeded {self.settings.fetch_max_bytes} bytes"
+                )
+            if time.monotonic() > deadline:
+                raise FhirTimeout()
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def _check_status(status: int) -> None:
+    if status in (401, 403):
+        raise FhirAuthError(status)
+    if status != 200:
+        raise FhirServerError(status)
+
+
+def _is_read_timeout(exc: requests.ConnectionError) -> bool:
+    return any(isinstance(arg, ReadTimeoutError) for arg in exc.args)
+
+
+def _parse(body: bytes) -> dict[str, Any]:
+    try:
+        document = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise FhirBadResponse("FHIR server sent invalid JSON") from None
+    if not isinstance(document, dict) or not isinstance(document.get("resourceType"), str):
+        raise FhirBadResponse("FHIR server sent JSON that is not a FHIR resource")
+    if document["resourceType"] == "OperationOutcome":
+        raise FhirServerError(200, " with an OperationOutcome")
+    return document
+
+
+def next_link(document: dict[str, Any]) -> str | None:
+    """The ``next`` link of a Bundle, if any."""
+    if document.get("resourceType") != "Bundle":
+        return None
+    links = document.get("link")
+    if not isinstance(links, list):
+        return None
+    for link in links:
+        if isinstance(link, dict) and link.get("relation") == "next":
+            url = link.get("url")
+            return url if isinstance(url, str) and url else None
+    return None

@@ -1,0 +1,103 @@
+"""``POST /cds-services/<id>``: validate the hook request, run the service, answer cards.
+
+Errors (all OperationOutcome, via ``errors``): unknown service 404; wrong media type 415; body
+over MARROW_CDS_MAX_BODY_BYTES 413; malformed JSON, missing ``hook``/``hookInstance``/
+``context``, a hook other than the service's, or missing/invalid required context 400; no data
+obtainable 412. Unknown ``extension`` content (and unknown members) are tolerated.
+
+The request path is lean: one ``orjson.loads`` of the body, a shallow pydantic validation of the
+envelope (prefetch values are kept as raw JSON for the mapper), one ``orjson.dumps`` of the
+cards. Issued cards are recorded by a background writer: a slow or absent database never delays
+or fails a hook call.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, Response, current_app, g, request
+from pydantic import ValidationError
+
+from .errors import BadRequest, NotFound
+from .recorder import CardRecorder
+from .schemas import HookRequest, HookResponse
+from .services import HookCall, Service, get_service
+from .settings import Settings
+from .wire import json_response, read_json_object, validation_error
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("hooks", __name__)
+
+FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
+
+
+def rules_url(settings: Settings) -> str:
+    """Absolute URL of the rule catalogue page (served at /rules)."""
+    base = settings.public_base_url or request.url_root.rstrip("/")
+    return f"{base}/rules"
+
+
+def parse_hook_request(service: Service, body: dict[str, Any]) -> HookRequest:
+    """Validate the envelope and the context the service needs (400 on any problem)."""
+    try:
+        hook_request = HookRequest.model_validate(body)
+    except ValidationError as exc:
+        raise validation_error(exc, "hook request") from None
+    if hook_request.hook != service.hook:
+        raise BadRequest(
+            f"service {service.id!r} answers hook {service.hook!r}, not {hook_request.hook!r}",
+            expression="hook",
+        )
+    for name in service.required_context:
+        value = hook_request.context.get(name)
+        if not isinstance(value, str) or not value:
+            raise BadRequest(f"context.{name} is required", expression=f"context.{name}")
+    patient_id = hook_request.context.get("patientId")
+    if patient_id is not None and not (
+        isinstance(patient_id, str) and FHIR_ID.fullmatch(patient_id)
+    ):
+        raise BadRequest("context.patientId is not a FHIR id", expression="context.patientId")
+    return hook_request
+
+
+@bp.post("/cds-services/<service_id>")
+def call_service(service_id: str) -> Response:
+    service = get_service(service_id)
+    if service is None:
+        raise NotFound(f"no CDS service {service_id!r}")
+    g.log_fields.update(service=service.id, hook=service.hook)
+    body = read_json_object()
+    hook_request = parse_hook_request(service, body)
+    g.log_fields["hookInstance"] = hook_request.hookInstance[:100]
+    settings: Settings = current_app.extensions["marrow_settings"]
+    prefetch = body.get("prefetch")
+    call = HookCall(
+        service=service,
+        request=hook_request,
+        prefetch=prefetch if isinstance(prefetch, dict) else {},
+        as_of=datetime.now(UTC),  # the imperative shell reads the clock; the logic never does
+        rules_url=rules_url(settings),
+        fhir=current_app.extensions["marrow_fhir"],
+    )
+    result = service.handler(call)
+    g.log_fields.update(
+        rule_ids=sorted(set(result.rule_ids.values()))
+        or ([result.rule_id] if result.rule_id else None),
+        cards=len(result.cards),
+        gaps=sorted({gap.domain.value for gap in result.gaps}) or None,
+    )
+    recorder: CardRecorder = current_app.extensions["marrow_recorder"]
+    patient_id = hook_request.context.get("patientId")
+    recorder.submit(
+        service_id=service.id,
+        hook_instance=hook_request.hookInstance,
+        patient_id=str(patient_id or ""),
+        issued_at=call.as_of,
+        cards=result.cards,
+        rule_ids=result.rule_ids,
+    )
+    return json_response(HookResponse(cards=result.cards))

@@ -1,0 +1,67 @@
+"""The ``heterogeneous-marrow`` service (CARDS.md): patient-view -> cards.
+
+The pipeline, one way (BRIEF "Layout and layering"):
+prefetch / fallback fetch (``prefetch.gather``) -> ``fhir_mappers.map_patient_record`` (with the
+data gaps) -> ``logic.assess`` -> ``cards.render_patient_view_cards``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from . import services
+from .services import HookCall, HookResult, Service
+
+log = logging.getLogger(__name__)
+
+SERVICE_ID = "heterogeneous-marrow"
+
+
+def handle_patient_view(call: HookCall) -> HookResult:
+    from fhir_mappers import map_patient_record
+    from logic import assess
+
+    from .cards import issued_rule_ids, render_patient_view_cards
+    from .prefetch import gather
+
+    patient_id = str(call.context["patientId"])
+    gathered = gather(call)
+    record = map_patient_record(gathered.documents, patient_id, gaps=tuple(gathered.gaps))
+    assessment = assess(record, call.as_of)
+    cards = render_patient_view_cards(
+        assessment, patient_id=patient_id, as_of=call.as_of, rules_url=call.rules_url
+    )
+    return HookResult(
+        cards=cards,
+        rule_ids=issued_rule_ids(cards),
+        gaps=tuple(gathered.gaps),
+        rule_id=assessment.rule_id,
+    )
+
+
+PATIENT_VIEW = Service(
+    id=SERVICE_ID,
+    hook="patient-view",
+    title="Heterogeneous bone marrow signal on MRI: work-up",
+    description=(
+        "When a chart opens, reads the latest lumbar spine / sacrum / pelvis MRI report for "
+        "heterogeneous bone marrow signal and, with the first-line laboratory results and the "
+        "patient's conditions, recommends the work-up of a cited decision table: surveillance "
+        "MRI, first-line laboratory panel, haematology referral with marrow biopsy, or urgent "
+        "work-up of a myeloma-defining event."
+    ),
+    handler=handle_patient_view,
+    prefetch={
+        "patient": services.PATIENT,
+        "labs": services.LABS,
+        "imaging": services.IMAGING_REPORTS,
+        "conditions": services.CONDITIONS,
+    },
+    required_context=("userId", "patientId"),
+    usage_requirements=(
+        "Send the prefetch, or fhirServer (on the service's allowlist) with fhirAuthorization "
+        "granting read access to Patient, Observation, DiagnosticReport and Condition."
+    ),
+)
+
+SERVICES: tuple[Service, ...] = (PATIENT_VIEW,)

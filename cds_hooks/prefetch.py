@@ -1,0 +1,171 @@
+"""Prefetch semantics (CDS-HOOKS.md "Request") and the fallback fetch plan.
+
+For each prefetch key of the service:
+
+- key absent (not fulfilled): fetch the template from fhirServer;
+- ``null`` (the EHR has no such data): nothing to fetch, no gap;
+- an ``OperationOutcome`` (the prefetch failed): fetch it instead, and log that it failed;
+- a Bundle with a ``next`` link (first page only): keep it, fetch the rest from fhirServer;
+- any other resource or Bundle: used as sent.
+
+Whatever cannot be fetched becomes a ``DataGap`` (domain + reason) that the mapper and the rules
+receive: the data-quality card says what is missing and no recommendation is built on it. When
+nothing at all can be obtained (no prefetch value and no usable fhirServer) the call fails with
+412 (``PreconditionFailed``). The prefetch contents are not validated here (speed): the mapper
+selects what it uses from the raw JSON.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+from logic.model import DataGap
+
+from .errors import PreconditionFailed
+from .fhir_client import BearerToken, FetchTask, next_link
+from .services import HookCall, PrefetchTemplate
+
+log = logging.getLogger(__name__)
+
+_TOKEN = re.compile(r"\{\{\s*([A-Za-z0-9_.]+)\s*\}\}")
+_USER_TOKENS = {
+    "userPractitionerId": "Practitioner",
+    "userPractitionerRoleId": "PractitionerRole",
+    "userPatientId": "Patient",
+    "userRelatedPersonId": "RelatedPerson",
+}
+
+REASON_NO_SERVER = "not in prefetch and no fhirServer was sent"
+REASON_NOT_ALLOWED = "not in prefetch and the fhirServer is not on the allowlist"
+REASON_OFFLINE = "not in prefetch (offline evaluation: nothing is fetched)"
+REASON_UNFILLED = "not in prefetch and the query could not be built from the context"
+REASON_MORE_PAGES = "only the first page was sent and the rest could not be fetched"
+
+
+def render_template(template: str, context: Mapping[str, Any]) -> str | None:
+    """Fill ``{{context.X}}`` and ``{{userXxxId}}`` tokens; None when a token cannot be filled.
+
+    Values are percent-encoded, so a context value cannot add query parameters or path segments.
+    """
+    missing = False
+
+    def fill(match: re.Match[str]) -> str:
+        nonlocal missing
+        name = match.group(1)
+        value: Any = None
+        if name.startswith("context."):
+            value = context.get(name.removeprefix("context."))
+        elif name in _USER_TOKENS:
+            user = context.get("userId")
+            prefix = _USER_TOKENS[name] + "/"
+            if isinstance(user, str) and user.startswith(prefix):
+                value = user.removeprefix(prefix)
+        if isinstance(value, bool) or not isinstance(value, str | int) or value == "":
+            missing = True
+            return ""
+        return quote(str(value), safe="")
+
+    rendered = _TOKEN.sub(fill, template)
+    return None if missing else rendered
+
+
+@dataclass
+class Gathered:
+    """Documents for the mapper (raw FHIR JSON) and the data that could not be obtained."""
+
+    documents: list[Mapping[str, Any]] = field(default_factory=list)
+    gaps: list[DataGap] = field(default_factory=list)
+    fetched_pages: int = 0
+
+
+def gather(call: HookCall) -> Gathered:
+    """Apply the prefetch semantics for ``call.service`` and fetch what is missing."""
+    templates = call.service.prefetch
+    prefetch = call.prefetch
+    result = Gathered()
+    supplied_any = False
+    needed: dict[str, str | None] = {}  # key -> URL (relative query or absolute next link)
+    for key in templates:
+        if key not in prefetch:
+            needed[key] = None
+            continue
+        value = prefetch[key]
+        if value is None:
+            supplied_any = True
+            continue
+        if not isinstance(value, dict) or value.get("resourceType") == "OperationOutcome":
+            log.info("prefetch failed, fetching instead", extra={"hookInstance": _hi(call)})
+            needed[key] = None
+            continue
+        supplied_any = True
+        result.documents.append(value)
+        more = next_link(value)
+        if more is not None:
+            needed[key] = more
+    if needed:
+        _fetch(call, templates, needed, result, supplied_any)
+    return result
+
+
+def _fetch(
+    call: HookCall,
+    templates: Mapping[str, PrefetchTemplate],
+    needed: dict[str, str | None],
+    result: Gathered,
+    supplied_any: bool,
+) -> None:
+    server = call.request.fhirServer
+    usable = call.fhir is not None and call.fhir.server_allowed(server)
+    if not usable:
+        if not supplied_any:
+            raise PreconditionFailed(_no_data_reason(call))
+        reason = _unusable_reason(call)
+        for key, url in needed.items():
+            gap_reason = REASON_MORE_PAGES if url is not None else reason
+            result.gaps.append(DataGap(templates[key].domain, gap_reason))
+        return
+    assert server is not None and call.fhir is not None
+    base = server.rstrip("/") + "/"
+    tasks: list[FetchTask] = []
+    for key, url in needed.items():
+        if url is None:
+            query = render_template(templates[key].query, call.context)
+            if query is None:
+                result.gaps.append(DataGap(templates[key].domain, REASON_UNFILLED))
+                continue
+            url = base + query
+        tasks.append(FetchTask(key, url))
+    auth = call.request.fhirAuthorization
+    token = BearerToken(auth.access_token) if auth is not None else None
+    for outcome in call.fhir.fetch_all(server, tasks, token=token):
+        result.documents.extend(outcome.documents)
+        result.fetched_pages += outcome.pages
+        if outcome.error is not None:
+            result.gaps.append(DataGap(templates[outcome.key].domain, outcome.error.reason))
+
+
+def _unusable_reason(call: HookCall) -> str:
+    if call.fhir is None:
+        return REASON_OFFLINE
+    if not call.request.fhirServer:
+        return REASON_NO_SERVER
+    return REASON_NOT_ALLOWED
+
+
+def _no_data_reason(call: HookCall) -> str:
+    if call.fhir is None:
+        why = "offline evaluation fetches nothing"
+    elif not call.request.fhirServer:
+        why = "no fhirServer was sent"
+    else:
+        why = "the fhirServer is not on the allowlist"
+    return f"no prefetch data was sent and the data cannot be fetched: {why}"
+
+
+def _hi(call: HookCall) -> str:
+    return call.request.hookInstance

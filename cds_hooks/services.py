@@ -1,0 +1,128 @@
+"""The registry of CDS services (CARDS.md "Services") and the types a service handler uses.
+
+A service is an id, a hook, a title, a description, its prefetch templates (each tied to the
+data domain it supplies) and a handler ``(HookCall) -> HookResult``. Discovery lists the
+registry; ``POST /cds-services/<id>`` dispatches to the handler. To add a service, define a
+``Service`` in its own module and add it to ``_SERVICE_MODULES`` (one line).
+
+The prefetch templates are narrow (CARDS.md): the patient, the SPEC.md section 4 LOINC codes as
+a ``code=`` token list (from ``fhir_mappers.lab_codes``, so the query and the mapper agree),
+radiology reports by category (LOINC LP29684-5 and v2-0074 RAD, SPEC.md section 6) newest
+first, and conditions. They are also the queries of the fallback fetch.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from fhir_mappers.lab_codes import LAB_CODES
+from logic.model import DataDomain, DataGap
+
+from .schemas import Card, HookRequest
+
+if TYPE_CHECKING:
+    from .fhir_client import FhirClient
+
+# Modules that define a module-level ``SERVICES: tuple[Service, ...]``, in discovery order.
+_SERVICE_MODULES: tuple[str, ...] = ("cds_hooks.patient_view",)
+
+RADIOLOGY_CATEGORIES = (
+    "http://loinc.org|LP29684-5",
+    "http://terminology.hl7.org/CodeSystem/v2-0074|RAD",
+)
+REPORT_STATUSES = "final,amended,corrected,appended"
+OBSERVATION_STATUSES = "final,amended,corrected"
+
+
+@dataclass(frozen=True)
+class PrefetchTemplate:
+    """A prefetch query (CDS Hooks template syntax) and the data domain it supplies."""
+
+    query: str
+    domain: DataDomain
+
+
+def _lab_code_tokens() -> str:
+    """SPEC.md section 4 codes without a system: EHRs send LOINC codings with and without
+    ``system``; the mapper keeps only LOINC or system-less codings, so nothing else gets in."""
+    return ",".join(LAB_CODES)
+
+
+PATIENT = PrefetchTemplate("Patient/{{context.patientId}}", DataDomain.PATIENT)
+LABS = PrefetchTemplate(
+    "Observation?patient={{context.patientId}}"
+    f"&status={OBSERVATION_STATUSES}&code={_lab_code_tokens()}&_sort=-date&_count=200",
+    DataDomain.LABS,
+)
+IMAGING_REPORTS = PrefetchTemplate(
+    "DiagnosticReport?patient={{context.patientId}}"
+    f"&category={','.join(RADIOLOGY_CATEGORIES)}&status={REPORT_STATUSES}"
+    "&_sort=-date&_count=20",
+    DataDomain.IMAGING,
+)
+CONDITIONS = PrefetchTemplate(
+    "Condition?patient={{context.patientId}}&_count=200", DataDomain.CONDITIONS
+)
+
+
+@dataclass(frozen=True)
+class HookCall:
+    """One validated hook request, as a handler sees it."""
+
+    service: Service
+    request: HookRequest
+    prefetch: Mapping[str, Any]  # raw prefetch JSON as sent ({} when none)
+    as_of: datetime  # timezone-aware: now (UTC) in the HTTP shell, --as-of offline
+    rules_url: str  # absolute URL of the rule catalogue (card source.url / links)
+    fhir: FhirClient | None  # None: offline, prefetch only (no network)
+
+    @property
+    def context(self) -> Mapping[str, Any]:
+        return self.request.context
+
+
+@dataclass(frozen=True)
+class HookResult:
+    cards: list[Card]
+    rule_ids: Mapping[str, str] = field(default_factory=dict)  # card uuid -> rule id ("R4")
+    gaps: tuple[DataGap, ...] = ()  # data not obtained (logged as domains only)
+    rule_id: str | None = None  # the decision ("R0".."R8"), for the request log
+
+
+Handler = Callable[[HookCall], HookResult]
+
+
+@dataclass(frozen=True)
+class Service:
+    id: str
+    hook: str
+    title: str
+    description: str
+    handler: Handler = field(repr=False)
+    prefetch: Mapping[str, PrefetchTemplate] = field(default_factory=dict)
+    required_context: tuple[str, ...] = ()  # context fields that must be present (else 400)
+    usage_requirements: str | None = None
+
+    def prefetch_queries(self) -> dict[str, str]:
+        return {key: template.query for key, template in self.prefetch.items()}
+
+
+@cache
+def registry() -> Mapping[str, Service]:
+    """All services by id (imported lazily: service modules import this one for the types)."""
+    services: dict[str, Service] = {}
+    for module_name in _SERVICE_MODULES:
+        for service in importlib.import_module(module_name).SERVICES:
+            if service.id in services:
+                raise RuntimeError(f"duplicate CDS service id {service.id!r}")
+            services[service.id] = service
+    return services
+
+
+def get_service(service_id: str) -> Service | None:
+    return registry().get(service_id)

@@ -1,0 +1,163 @@
+"""Typed settings, read once from environment variables prefixed ``MARROW_CDS_``.
+
+Every variable is documented in README.md (configuration table). ``Settings.from_env`` is the only
+place that reads the environment; the rest of the service receives the frozen object.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+PREFIX = "MARROW_CDS_"
+DEFAULT_DB_FILENAME = "marrow-cds.sqlite3"
+HASH_KEY_FILENAME = "patient-id-hash.key"
+
+
+class SettingsError(ValueError):
+    """A MARROW_CDS_ variable has a value the service cannot use (raised at start-up)."""
+
+
+def _get(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(PREFIX + name)
+    if value is None or not value.strip():
+        return None
+    return value.strip()
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = _get(env, name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{PREFIX}{name}={raw!r} is not a number") from exc
+    if value <= 0:
+        raise SettingsError(f"{PREFIX}{name} must be > 0")
+    return value
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = _get(env, name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{PREFIX}{name}={raw!r} is not an integer") from exc
+    if value <= 0:
+        raise SettingsError(f"{PREFIX}{name} must be > 0")
+    return value
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = _get(env, name)
+    if raw is None:
+        return default
+    if raw.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if raw.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise SettingsError(f"{PREFIX}{name}={raw!r} is not a boolean (use 1 or 0)")
+
+
+def _list(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    raw = _get(env, name)
+    if raw is None:
+        return default
+    return tuple(item.strip() for item in raw.split(",") if item.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Configuration of one app instance (README: "Configuration")."""
+
+    database_url: str
+    patient_hash_key: bytes = field(repr=False)
+    fhir_allowlist: tuple[str, ...] = ()
+    fetch_budget_s: float = 2.0
+    connect_timeout_s: float = 0.5
+    read_timeout_s: float = 1.5
+    fetch_max_pages: int = 5
+    fetch_max_bytes: int = 32 * 1024 * 1024
+    fetch_workers: int = 8
+    max_body_bytes: int = 32 * 1024 * 1024
+    cors_origins: tuple[str, ...] = ("*",)
+    public_base_url: str | None = None
+    migrate_on_start: bool = True
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(
+        cls,
+        env: Mapping[str, str] | None = None,
+        *,
+        instance_path: str | os.PathLike[str] | None = None,
+        **overrides: Any,
+    ) -> Settings:
+        """Read the MARROW_CDS_ variables of ``env`` (default: the process environment).
+
+        ``instance_path`` is where the defaults live (SQLite file, patient-id hash key);
+        ``overrides`` replace fields after reading (tests, the ``evaluate`` command).
+        """
+        env = os.environ if env is None else env
+        instance = Path(instance_path) if instance_path is not None else Path("instance")
+        database_url = _get(env, "DATABASE_URL") or _default_sqlite_url(instance)
+        public_base_url = _get(env, "PUBLIC_BASE_URL")
+        level = (_get(env, "LOG_LEVEL") or "INFO").upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise SettingsError(f"{PREFIX}LOG_LEVEL={level!r} is not a logging level")
+        settings = cls(
+            database_url=database_url,
+            patient_hash_key=_hash_key(env, instance),
+            fhir_allowlist=_list(env, "FHIR_ALLOWLIST", ()),
+            fetch_budget_s=_float(env, "FETCH_BUDGET_SECONDS", 2.0),
+            connect_timeout_s=_float(env, "FETCH_CONNECT_TIMEOUT_SECONDS", 0.5),
+            read_timeout_s=_float(env, "FETCH_READ_TIMEOUT_SECONDS", 1.5),
+            fetch_max_pages=_int(env, "FETCH_MAX_PAGES", 5),
+            fetch_max_bytes=_int(env, "FETCH_MAX_BYTES", 32 * 1024 * 1024),
+            fetch_workers=_int(env, "FETCH_WORKERS", 8),
+            max_body_bytes=_int(env, "MAX_BODY_BYTES", 32 * 1024 * 1024),
+            cors_origins=_list(env, "CORS_ORIGINS", ("*",)),
+            public_base_url=public_base_url.rstrip("/") if public_base_url else None,
+            migrate_on_start=_bool(env, "MIGRATE_ON_START", True),
+            log_level=level,
+        )
+        return replace(settings, **overrides) if overrides else settings
+
+
+def _default_sqlite_url(instance: Path) -> str:
+    instance.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{(instance / DEFAULT_DB_FILENAME).resolve()}"
+
+
+def _hash_key(env: Mapping[str, str], instance: Path) -> bytes:
+    """The HMAC key for patient ids: MARROW_CDS_PATIENT_HASH_KEY, or a key file in the instance
+    folder created once (so that hashes stay comparable across restarts of one installation).
+    Replicas sharing a database must share the key: set the variable."""
+    raw = _get(env, "PATIENT_HASH_KEY")
+    if raw is not None:
+        if len(raw) < 16:
+            raise SettingsError(f"{PREFIX}PATIENT_HASH_KEY must be at least 16 characters")
+        return raw.encode()
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / HASH_KEY_FILENAME
+    if not path.exists():
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another worker created it first
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(32))
+    key = path.read_text().strip()
+    if len(key) < 16:
+        raise SettingsError(
+            f"{path} holds no usable key: delete it or set {PREFIX}PATIENT_HASH_KEY"
+        )
+    return key.encode()
