@@ -250,13 +250,14 @@ def is_protected(path: str, method: str) -> bool:
     return path == PROTECTED_PREFIX or path.startswith(PROTECTED_PREFIX + "/")
 
 
-def init_app(app: Flask, settings: Any, engine: Engine | None) -> None:
+def init_app(app: Flask, settings: Any, engine: Engine | None = None) -> None:
     """Install JWT verification on ``app`` (called once by ``create_app``).
 
     ``settings.require_jwt`` false: nothing is installed and a warning is logged (local trial
     only). Otherwise the trusted issuers are read now (a bad file stops start-up), and a
-    ``before_request`` hook verifies every protected request. ``engine``: the service's database,
-    where jtis are remembered (``replay.py``); None keeps them in this process only.
+    ``before_request`` hook verifies every protected request. jtis are remembered in the
+    service's database: ``engine``, default ``app.extensions["marrow_store"].engine``
+    (``replay.py``).
     """
     if not settings.require_jwt:
         log.warning("JWT verification is OFF (MARROW_CDS_REQUIRE_JWT=0): local trial only")
@@ -264,6 +265,8 @@ def init_app(app: Flask, settings: Any, engine: Engine | None) -> None:
     issuers = load_trusted_issuers(settings.trusted_issuers)
     if not issuers:
         log.warning("no trusted issuers configured: every call to /cds-services is refused")
+    if engine is None and "marrow_store" in app.extensions:
+        engine = app.extensions["marrow_store"].engine
     verifier = TokenVerifier(issuers, JwksCache(), ReplayStore(engine))
     app.extensions["marrow_auth"] = verifier
     public_base_url: str | None = settings.public_base_url

@@ -91,6 +91,8 @@ class Settings:
     public_base_url: str | None = None
     migrate_on_start: bool = True
     log_level: str = "INFO"
+    require_jwt: bool = True  # auth.py: every /cds-services call needs a trusted client JWT
+    trusted_issuers: str | None = None  # path of the trusted-issuers JSON file (jwks.py)
 
     @classmethod
     def from_env(
@@ -127,6 +129,8 @@ class Settings:
             public_base_url=public_base_url.rstrip("/") if public_base_url else None,
             migrate_on_start=_bool(env, "MIGRATE_ON_START", True),
             log_level=level,
+            require_jwt=_bool(env, "REQUIRE_JWT", True),
+            trusted_issuers=_get(env, "TRUSTED_ISSUERS"),
         )
         return replace(settings, **overrides) if overrides else settings
 
