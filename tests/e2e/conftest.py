@@ -37,9 +37,10 @@ SYNTHEA_FILE = (
 )
 SYNTHEA_PATIENT_ID = "3afaeb2a-9f18-40b5-8fe7-dfd882de2f2b"
 START_TIMEOUT_S = 30.0
-# Small pages, so that every search of a patient's labs spans several pages and the test proves
-# that the service follows `next` links (Medplum's own default page size is 20).
-PAGE_SIZE = 10
+# Pages of at most 20 (Medplum's own default page size): the patient's labs (about 50 matching
+# Observations) span three pages, so the test proves that the service follows `next` links,
+# within its MARROW_CDS_FETCH_MAX_PAGES default of 5.
+PAGE_SIZE = 20
 INSTALL_HINT = "run `make test-servers` (tests/servers/install.sh)"
 
 

@@ -96,7 +96,7 @@ def test_patient_view_without_prefetch_fetches_from_medplum_with_the_token(
         "Observation",
         "DiagnosticReport",
     }, log
-    # ... and followed every `next` link the server handed out (pages of 10).
+    # ... and followed every `next` link the server handed out (pages of 20).
     requested = {entry["path"] for entry in log}
     handed_out = [entry["next"] for entry in log if entry.get("next")]
     assert handed_out, "no search was paged: the pagination path was not exercised"
