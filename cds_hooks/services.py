@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from .fhir_client import FhirClient
 
 # Modules that define a module-level ``SERVICES: tuple[Service, ...]``, in discovery order.
-_SERVICE_MODULES: tuple[str, ...] = ("cds_hooks.patient_view",)
+_SERVICE_MODULES: tuple[str, ...] = ("cds_hooks.patient_view", "cds_hooks.order_review")
 
 RADIOLOGY_CATEGORIES = (
     "http://loinc.org|LP29684-5",

@@ -447,11 +447,64 @@ def check_duplicate_labs(
 # ------------------------------------------------------------------------------ review
 
 
-def _in_scope(drafts: Sequence[DraftOrder], selected: Collection[str] | None) -> list[DraftOrder]:
+# Kinds some check can concern: drafts of any other kind never need the patient record.
+REVIEWED_KINDS: Final = frozenset(
+    {
+        DraftKind.MARROW_BIOPSY,
+        DraftKind.MRI_MARROW_REGION,
+        DraftKind.SKELETAL_SURVEY,
+        DraftKind.LAB,
+    }
+)
+
+# The checks as the rule catalogue lists them: id, indicator, criterion, source.
+CHECK_CATALOGUE: Final[tuple[tuple[OrderCheck, str, str, str], ...]] = (
+    (
+        OrderCheck.BIOPSY_BEFORE_FIRST_LINE_LABS,
+        "warning",
+        "Marrow biopsy drafted while a part of the first-line panel has no result within 90 "
+        "days and is not drafted either; suggests the missing tests",
+        f"{CITE_PANEL}; {CITE_CURRENT}",
+    ),
+    (
+        OrderCheck.CONTRAST_ONLY_MRI,
+        "warning",
+        "MRI of spine, sacrum or pelvis drafted with contrast only for a marrow question; "
+        "suggests the same exam without and with contrast",
+        f"{CITE_PITFALLS}; SPEC.md section 3",
+    ),
+    (
+        OrderCheck.SKELETAL_SURVEY_ALONE,
+        "info",
+        "Skeletal survey drafted for a marrow work-up without whole-body CT, MRI or PET; "
+        "suggests whole-body low-dose CT or whole-body MRI",
+        CITE_PITFALLS,
+    ),
+    (
+        OrderCheck.DUPLICATE_CURRENT_LAB,
+        "info",
+        "A test of the work-up drafted although a result within 90 days exists; shows it and "
+        "suggests removing the draft",
+        CITE_CURRENT,
+    ),
+)
+
+
+def drafts_in_scope(
+    drafts: Sequence[DraftOrder], selected: Collection[str] | None
+) -> list[DraftOrder]:
+    """The drafts to review: those of `selected` ("ServiceRequest/abc" or "abc"), else all."""
     if selected is None:
         return list(drafts)
     wanted = {s.strip() for s in selected}
     return [d for d in drafts if d.reference in wanted or d.resource_id in wanted]
+
+
+def needs_patient_record(
+    drafts: Sequence[DraftOrder], selected: Collection[str] | None = None
+) -> bool:
+    """Whether any draft in scope is of a kind a check can concern (else: no card, no fetch)."""
+    return any(d.kind in REVIEWED_KINDS for d in drafts_in_scope(drafts, selected))
 
 
 def _dedupe(findings: Iterable[OrderFinding]) -> tuple[OrderFinding, ...]:
@@ -484,7 +537,7 @@ def review_orders(
     """
     if under_specialist_care(record):
         return ()
-    targets = _in_scope(drafts, selected)
+    targets = drafts_in_scope(drafts, selected)
     if not targets:
         return ()
     workup = marrow_workup_in_progress(record, drafts, as_of)
