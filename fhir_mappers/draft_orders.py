@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Final
 
+from fhir_mappers.imaging_codes import contrast_in
 from logic.model import Contrast, MappingProblem
 from logic.order_catalogue import CPT, LOINC, ORDER_KEY_SYSTEM, SNOMED, order_key_for_coding
 from logic.order_model import DraftKind, DraftOrder, MriSite, OrderCode
@@ -165,25 +166,12 @@ _SITES: Final[tuple[tuple[MriSite, re.Pattern[str]], ...]] = (
     (MriSite.CERVICAL, re.compile(r"\bcervical\b|\bc[\s-]?spine\b", _I)),
     (MriSite.SPINE, re.compile(r"\bspin(?:e|al)\b", _I)),
 )
-# Contrast mode from order text ("with contrast", "w/ contrast", "w contrast", "WO", "without",
-# "w/o and w", CPT descriptor "without contrast material, followed by contrast material(s)").
-# The text is normalised first: "w/o" -> "wo", "w/" -> "w ".
-_BOTH_TEXT: Final = re.compile(
-    r"\b(?:wo|without)\b(?:\s+(?:iv\s+)?contrast(?:\s+materials?)?)?\s*(?:and|&|/|\+|,|then)\s*"
-    r"(?:followed\s+by\s+)?(?:w|with)\b"
-    r"|\b(?:w|with)\s*(?:and|&|/|\+)\s*(?:wo|without)\b"
-    r"|\bfollowed\s+by\s+contrast"
-    r"|\bpre[\s-]*(?:and|&|/)\s*post[\s-]*(?:contrast|gad)",
-    _I,
-)
-_WITHOUT_TEXT: Final = re.compile(
-    r"\b(?:wo|without)\b|\bnon[\s-]?contrast\b|\bno\s+contrast\b|\bunenhanced\b", _I
-)
-_WITH_TEXT: Final = re.compile(
-    r"\b(?:w|with)\s+(?:iv\s+)?(?:contrast|gad\w*|gd)\b|\bcontrast[\s-]*enhanced\b"
-    r"|\bpost[\s-]*contrast\b|\+\s*(?:contrast|gad\w*)\b",
-    _I,
-)
+# Contrast mode from order text: the imaging mapper's reading of exam titles
+# (`fhir_mappers.imaging_codes.contrast_in`: "with contrast", "w/ contrast", "w contrast", "WO",
+# "w/o and w", ...), plus what order texts add: the CPT descriptor "without contrast material,
+# followed by contrast material(s)" and a bare "without".
+_FOLLOWED_BY_CONTRAST: Final = re.compile(r"\bfollowed\s+by\s+contrast", _I)
+_BARE_WITHOUT: Final = re.compile(r"\bwithout\b", _I)
 
 _LAB_TEXT: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
     ("upep-ife-24h", re.compile(r"\bupep\b|\burine\b.*\b(?:electrophoresis|immunofixation)", _I)),
@@ -206,21 +194,14 @@ _LAB_TEXT: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
 )
 
 
-def _normalise_text(text: str) -> str:
-    text = re.sub(r"\bw\s*/\s*o\b", "wo", text, flags=_I)
-    return re.sub(r"\bw\s*/\s*", "w ", text, flags=_I)
-
-
 def contrast_from_text(text: str) -> Contrast:
-    """Contrast mode an order text states, or UNKNOWN. Without-and-with is tested first."""
-    normalised = _normalise_text(text)
-    if _BOTH_TEXT.search(normalised):
+    """Contrast mode an order text states, or UNKNOWN (without-and-with is tested first)."""
+    if _FOLLOWED_BY_CONTRAST.search(text):
         return Contrast.WITHOUT_AND_WITH
-    if _WITHOUT_TEXT.search(normalised):
+    found = contrast_in(text)
+    if found is Contrast.UNKNOWN and _BARE_WITHOUT.search(text):
         return Contrast.WITHOUT
-    if _WITH_TEXT.search(normalised):
-        return Contrast.WITH
-    return Contrast.UNKNOWN
+    return found
 
 
 def mri_site_from_text(text: str) -> MriSite | None:
