@@ -1,0 +1,268 @@
+"""Condition -> ConditionFact (SPEC.md section 2 and flag H-SYMPTOMS).
+
+Code systems: SNOMED CT (http://snomed.info/sct), ICD-10-CM (http://hl7.org/fhir/sid/icd-10-cm;
+http://hl7.org/fhir/sid/icd-10 is tolerated and read with the same table). ICD codes arrive with
+or without the dot ("C9000" / "C90.00"): both are normalised to the dotted form.
+
+ICD-10-CM categories (SPEC.md section 2):
+  MYELOMA           C90.*
+  HAEM_MALIGNANCY   C81-C96 other than C90; D45, D46, D47
+  BONE_METASTASIS   C79.5*
+  CANCER            C00-C80 excluding C79.5. Decision: C4A (Merkel cell), C7A (malignant
+                    neuroendocrine tumours) and C7B (secondary neuroendocrine tumours) are
+                    inside C00-C80 - ICD-10-CM places them after C44 and between C75 and C76 -
+                    so they count as cancer. C7B.03
+                    (secondary carcinoid tumours of bone) is therefore CANCER, not
+                    BONE_METASTASIS: SPEC.md names only C79.5 for suppression.
+  CANCER_HISTORY    Z85.*, whatever its clinicalStatus (a history is a history); and a cancer
+                    (C00-C80 excl. C79.5) whose clinicalStatus is inactive / remission /
+                    resolved: a past cancer is a personal history of cancer (SPEC.md section 2,
+                    "Cancer history ... or personal history").
+  ANAEMIA_CAUSE     D63.1, D63.8, D50-D53, D55-D59, D62, D64.81 (verify). Never D63.0.
+  CKD               N18.*
+  PALLIATIVE        Z51.5 (verify)
+  Symptoms (H-SYMPTOMS; NOT in SPEC.md, standard ICD-10-CM, verify):
+    FEVER R50.9, R50.81; NIGHT_SWEATS R61; WEIGHT_LOSS R63.4;
+    PATHOLOGICAL_FRACTURE M84.4*, M84.5*, M84.6*.
+    Bone pain has no specific ICD-10-CM code (the index sends it to M89.8X-, "other specified
+    disorders of bone"), so it is recognised from SNOMED only.
+SNOMED CT: 109989006 multiple myeloma (SPEC.md); 103735009 palliative care (SPEC.md, verify);
+  not in SPEC.md, verify: 386661006 fever, 42984000 night sweats, 89362005 weight loss,
+  12584003 bone pain, 268029009 pathological fracture.
+
+Status:
+  * verificationStatus refuted or entered-in-error: excluded (no fact).
+  * clinicalStatus active / recurrence / relapse: active; inactive / remission / resolved: not
+    active. No clinicalStatus: taken as active, with a warning.
+  * verificationStatus unconfirmed / provisional / differential: decision - an unconfirmed
+    diagnosis must never silence the service or explain a finding away, so for the categories
+    that suppress cards or excuse a flag (myeloma, haematological malignancy, bone
+    metastasis, anaemia cause, CKD, palliative) the fact is kept with active=False; for the
+    categories that raise a flag (cancer, symptoms) it stays as clinicalStatus says.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from fhir_mappers.fhir_time import parse_date
+from logic.model import ConditionCategory, ConditionFact, MappingProblem
+
+C = ConditionCategory
+
+SNOMED = "http://snomed.info/sct"
+ICD10_CM = "http://hl7.org/fhir/sid/icd-10-cm"
+ICD10 = "http://hl7.org/fhir/sid/icd-10"
+ICD_SYSTEMS = frozenset({ICD10_CM, ICD10, "http://hl7.org/fhir/sid/icd-10-us"})
+
+SNOMED_CATEGORIES: dict[str, ConditionCategory] = {
+    "109989006": C.MYELOMA,
+    "103735009": C.PALLIATIVE,  # (verify) SPEC.md section 2
+    "386661006": C.FEVER,  # not in SPEC.md, verify
+    "42984000": C.NIGHT_SWEATS,  # not in SPEC.md, verify
+    "89362005": C.WEIGHT_LOSS,  # not in SPEC.md, verify
+    "12584003": C.BONE_PAIN,  # not in SPEC.md, verify
+    "268029009": C.PATHOLOGICAL_FRACTURE,  # not in SPEC.md, verify
+}
+UNVERIFIED_ICD = frozenset({"D64.81", "Z51.5"})  # "(verify)" in SPEC.md section 2
+
+ACTIVE_STATUSES = frozenset({"active", "recurrence", "relapse"})
+INACTIVE_STATUSES = frozenset({"inactive", "remission", "resolved"})
+EXCLUDED_VERIFICATION = frozenset({"refuted", "entered-in-error"})
+UNCONFIRMED_VERIFICATION = frozenset({"unconfirmed", "provisional", "differential"})
+# Categories that suppress cards or explain a finding away: never from an unconfirmed diagnosis.
+EXCUSING = frozenset(
+    {C.MYELOMA, C.HAEM_MALIGNANCY, C.BONE_METASTASIS, C.ANAEMIA_CAUSE, C.CKD, C.PALLIATIVE}
+)
+
+_ICD = re.compile(r"([A-Z])(\d)([0-9A-Z])\.?([0-9A-Z]{0,4})")
+
+
+def normalise_icd10(code: str) -> str | None:
+    """'c9000' / 'C90.00' -> 'C90.00'; 'N18' -> 'N18'; None when not ICD-10 shaped."""
+    match = _ICD.fullmatch(code.strip().upper())
+    if match is None:
+        return None
+    letter, d1, d2, rest = match.groups()
+    head = f"{letter}{d1}{d2}"
+    return f"{head}.{rest}" if rest else head
+
+
+def _block(code: str) -> tuple[str, int] | None:
+    """('C', 90) for C90.00; None for C7A / C7B (letter in the second position)."""
+    head = code[:3]
+    if head[1:].isdigit():
+        return head[0], int(head[1:])
+    return None
+
+
+def icd10_category(code: str) -> ConditionCategory | None:
+    """The category of a normalised ICD-10(-CM) code (module docstring table)."""
+    letter = code[0]
+    block = _block(code)
+    if letter == "C":
+        if block is None:  # C4A, C7A, C7B: all sort inside C00-C80
+            return C.CANCER
+        number = block[1]
+        if number == 90:
+            return C.MYELOMA
+        if 81 <= number <= 96:
+            return C.HAEM_MALIGNANCY
+        if code.startswith("C79.5"):
+            return C.BONE_METASTASIS
+        if number <= 80:
+            return C.CANCER
+        return None
+    if block is None:
+        return None
+    number = block[1]
+    if letter == "D":
+        if number in (45, 46, 47):
+            return C.HAEM_MALIGNANCY
+        if code.startswith(("D63.1", "D63.8", "D64.81")):
+            return C.ANAEMIA_CAUSE
+        if 50 <= number <= 53 or 55 <= number <= 59 or number == 62:
+            return C.ANAEMIA_CAUSE
+        return None
+    if letter == "Z":
+        if number == 85:
+            return C.CANCER_HISTORY
+        if code.startswith("Z51.5"):
+            return C.PALLIATIVE
+        return None
+    if letter == "N" and number == 18:
+        return C.CKD
+    if letter == "R":
+        if code in ("R50.9", "R50.81"):
+            return C.FEVER
+        if code == "R61":
+            return C.NIGHT_SWEATS
+        if code == "R63.4":
+            return C.WEIGHT_LOSS
+        return None
+    if letter == "M" and code.startswith(("M84.4", "M84.5", "M84.6")):
+        return C.PATHOLOGICAL_FRACTURE
+    return None
+
+
+def _status_code(concept: object) -> str | None:
+    if not isinstance(concept, Mapping):
+        return None
+    codings = concept.get("coding")
+    for coding in codings if isinstance(codings, list) else []:
+        if isinstance(coding, Mapping) and isinstance(coding.get("code"), str):
+            return str(coding["code"]).strip().lower()
+    text = concept.get("text")
+    return text.strip().lower() if isinstance(text, str) else None
+
+
+def categorise(codings: object) -> tuple[ConditionCategory, str, str] | None:
+    """(category, "ICD-10-CM C90.00" / "SNOMED 109989006", display) of the first known coding."""
+    if not isinstance(codings, list):
+        return None
+    for coding in codings:
+        if not isinstance(coding, Mapping):
+            continue
+        system, code = coding.get("system"), coding.get("code")
+        if not isinstance(code, str) or not isinstance(system, str):
+            continue
+        display = coding.get("display")
+        shown = display if isinstance(display, str) else ""
+        if system == SNOMED and code.strip() in SNOMED_CATEGORIES:
+            return SNOMED_CATEGORIES[code.strip()], f"SNOMED {code.strip()}", shown
+        if system in ICD_SYSTEMS:
+            normal = normalise_icd10(code)
+            category = icd10_category(normal) if normal else None
+            if category is not None and normal is not None:
+                label = "ICD-10-CM" if system != ICD10 else "ICD-10"
+                return category, f"{label} {normal}", shown
+    return None
+
+
+def _onset(resource: Mapping[str, Any]) -> date | None:
+    raw = resource.get("onsetDateTime")
+    period = resource.get("onsetPeriod")
+    if raw is None and isinstance(period, Mapping):
+        raw = period.get("start")
+    return parse_date(raw[:10] if isinstance(raw, str) else raw)[0]
+
+
+def read_condition(
+    reference: str, resource: Mapping[str, Any]
+) -> tuple[ConditionFact | None, list[MappingProblem]]:
+    """One Condition -> a ConditionFact when its code matters to the rules."""
+    code = resource.get("code")
+    found = categorise(code.get("coding") if isinstance(code, Mapping) else None)
+    if found is None:
+        return None, []
+    category, code_label, display = found
+    problems: list[MappingProblem] = []
+    verification = _status_code(resource.get("verificationStatus"))
+    if verification in EXCLUDED_VERIFICATION:
+        return None, []
+    clinical = _status_code(resource.get("clinicalStatus"))
+    if clinical in ACTIVE_STATUSES:
+        active = True
+    elif clinical in INACTIVE_STATUSES:
+        active = False
+    else:
+        active = True
+        if category is not C.CANCER_HISTORY:
+            shown = "no clinicalStatus" if clinical is None else f"clinicalStatus '{clinical[:30]}'"
+            problems.append(MappingProblem(reference, f"{code_label}: {shown}: taken as active"))
+    if category is C.CANCER and not active:
+        category, active = C.CANCER_HISTORY, True
+    elif category is C.CANCER_HISTORY:
+        active = True
+    if verification in UNCONFIRMED_VERIFICATION and category in EXCUSING:
+        active = False
+        problems.append(
+            MappingProblem(
+                reference,
+                f"{code_label} is {verification}: not counted as an established diagnosis",
+            )
+        )
+    if not display:
+        text = code.get("text") if isinstance(code, Mapping) else None
+        display = text if isinstance(text, str) else code_label
+    recorded = resource.get("recordedDate")
+    return (
+        ConditionFact(
+            category=category,
+            reference=reference,
+            code=code_label,
+            display=display[:200],
+            active=active,
+            onset=_onset(resource),
+            recorded=parse_date(recorded[:10] if isinstance(recorded, str) else recorded)[0],
+        ),
+        problems,
+    )
+
+
+def read_conditions(
+    conditions: list[tuple[str, Mapping[str, Any]]],
+) -> tuple[list[ConditionFact], list[MappingProblem]]:
+    facts: list[ConditionFact] = []
+    problems: list[MappingProblem] = []
+    for reference, resource in conditions:
+        try:
+            fact, found = read_condition(reference, resource)
+        except Exception as exc:  # a shape nobody foresaw must not lose the whole record
+            fact, found = (
+                None,
+                [
+                    MappingProblem(
+                        reference,
+                        f"condition could not be read ({type(exc).__name__}): not used",
+                        "error",
+                    )
+                ],
+            )
+        problems.extend(found)
+        if fact is not None:
+            facts.append(fact)
+    return facts, problems

@@ -1,0 +1,232 @@
+"""Unit normalisation to `CANONICAL_UNIT` (SPEC.md section 4, "units and conversion").
+
+A unit is read as UCUM with ucumvert (UCUM grammar -> pint quantity), so every UCUM spelling
+(g/dL, g/dl, 10*9/L, 10*3/uL, /uL, mg/(24.h), mg/d ...) converts exactly. Mass <-> molar
+concentration uses the molar masses below. A unit that is not UCUM, not in the alias table, or
+not commensurable with the analyte's canonical unit is NOT converted: the result is not
+evaluable (SPEC.md section 2, "Units"). The expected unit is never assumed: 95 g/L is 9.5 g/dL.
+
+Order of preference (`conversion`): `valueQuantity.code` when its system is UCUM or absent, then
+the `unit` text. Common non-UCUM text forms are mapped by explicit alias tables; only spellings
+with one possible meaning for that kind of analyte are listed.
+
+pint is slow (about a millisecond per parse), so the factor is computed once per
+(analyte, code, text) and cached; a conversion is then one multiplication.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from logic.model import CANONICAL_UNIT, Analyte
+
+UCUM_SYSTEM = "http://unitsofmeasure.org"
+
+# g/mol. Calcium and creatinine: standard atomic / molecular weights. They reproduce the
+# SPEC.md factors within rounding: 10 / 40.078 = 0.24951 (SPEC 0.2495 mmol/L per mg/dL);
+# 10000 / 113.12 = 88.40 (SPEC 88.42 umol/L per mg/dL, which implies 113.10 g/mol).
+# Haemoglobin: SPEC.md gives "mmol/L x 1.611 = g/dL" (the monomer convention, 16.11 g/mmol):
+# the molar mass is derived from that factor rather than chosen here.
+HAEMOGLOBIN_G_PER_MOL = 1.611 * 10_000
+MOLAR_MASS_G_PER_MOL: dict[Analyte, float] = {
+    Analyte.HAEMOGLOBIN: HAEMOGLOBIN_G_PER_MOL,
+    Analyte.CALCIUM_TOTAL: 40.078,
+    Analyte.CALCIUM_ALBUMIN_CORRECTED: 40.078,
+    Analyte.CALCIUM_IONIZED: 40.078,
+    Analyte.CREATININE: 113.12,
+}
+
+# Text spellings (compared case-insensitively, spaces removed) -> UCUM, for every analyte.
+GENERAL_ALIASES: dict[str, str] = {
+    "gm/dl": "g/dL",
+    "µmol/l": "umol/L",  # micro sign U+00B5
+    "μmol/l": "umol/L",  # Greek mu U+03BC
+    "mcmol/l": "umol/L",
+    "µg/ml": "ug/mL",
+    "μg/ml": "ug/mL",
+    "mcg/ml": "ug/mL",
+    "mg/24h": "mg/(24.h)",
+    "mg/24hr": "mg/(24.h)",
+    "mg/24hrs": "mg/(24.h)",
+    "mg/24hours": "mg/(24.h)",
+    "mg/day": "mg/d",
+    "g/24h": "g/(24.h)",
+    "g/24hr": "g/(24.h)",
+    "g/day": "g/d",
+    "ml/min/1.73m2": "mL/min/{1.73_m2}",
+    "ml/min/1.73m^2": "mL/min/{1.73_m2}",
+    "ml/min/1.73_m2": "mL/min/{1.73_m2}",
+    "ml/min/1.73.m2": "mL/min/{1.73_m2}",
+    "ml/min/1.73sqm": "mL/min/{1.73_m2}",
+    "ml/min/{1.73m2}": "mL/min/{1.73_m2}",
+}
+
+# Cell counts only (canonical 10*9/L): "K" means thousands here, never kelvin.
+COUNT_ALIASES: dict[str, str] = {
+    "x10^9/l": "10*9/L",
+    "x10e9/l": "10*9/L",
+    "x10*9/l": "10*9/L",
+    "10e9/l": "10*9/L",
+    "10^9/l": "10*9/L",
+    "x10^3/ul": "10*3/uL",
+    "x10e3/ul": "10*3/uL",
+    "x10*3/ul": "10*3/uL",
+    "10e3/ul": "10*3/uL",
+    "10^3/ul": "10*3/uL",
+    "k/ul": "10*3/uL",
+    "k/mm3": "10*3/uL",
+    "thou/ul": "10*3/uL",
+    "thou/mm3": "10*3/uL",
+    "10^3/mm3": "10*3/uL",
+    "cells/ul": "/uL",
+    "cells/mm3": "/uL",
+}
+
+# Enzyme activity (LDH): the "international unit" of enzyme activity is the UCUM U (umol/min);
+# UCUM's [IU] is an unrelated arbitrary unit, so the text forms are mapped explicitly.
+ENZYME_ALIASES: dict[str, str] = {"iu/l": "U/L", "[iu]/l": "U/L", "u/l": "U/L"}
+
+# Unitless ratio (FLC kappa/lambda): these, or no unit at all, mean "1".
+RATIO_SPELLINGS: frozenset[str] = frozenset({"", "1", "{ratio}", "ratio", "{calc}"})
+
+_COUNT_ANALYTES = frozenset(a for a, u in CANONICAL_UNIT.items() if u == "10*9/L")
+_MAX_UNIT_LENGTH = 40
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """How a unit converts to the analyte's canonical unit. `factor` None: not convertible."""
+
+    factor: float | None
+    ucum: str | None = None  # the UCUM unit the value was read as
+    problem: str | None = None  # why it is not convertible (or a note when it was)
+
+
+_lock = threading.Lock()
+_registry: Any = None
+
+
+def _ucum() -> Any:
+    """The ucumvert registry, created on first use (about half a second)."""
+    global _registry
+    if _registry is None:
+        with _lock:
+            if _registry is None:
+                from ucumvert import PintUcumRegistry
+
+                _registry = PintUcumRegistry()
+    return _registry
+
+
+def warm_up() -> None:
+    """Load the UCUM registry now (call at service start so no request pays for it)."""
+    conversion(Analyte.HAEMOGLOBIN, "g/L", None)
+
+
+def _key(text: str) -> str:
+    return "".join(text.split()).casefold()
+
+
+def _alias(analyte: Analyte, text: str) -> str:
+    key = _key(text)
+    if analyte in _COUNT_ANALYTES and key in COUNT_ALIASES:
+        return COUNT_ALIASES[key]
+    if analyte is Analyte.LDH and key in ENZYME_ALIASES:
+        return ENZYME_ALIASES[key]
+    return GENERAL_ALIASES.get(key, text.strip())
+
+
+def _quantity(ucum: str) -> Any | None:
+    """The pint quantity of a UCUM string, or None when it is not UCUM."""
+    if not ucum or len(ucum) > _MAX_UNIT_LENGTH:
+        return None
+    try:
+        quantity = _ucum().from_ucum(ucum)
+        _ = quantity.dimensionality  # an annotation alone parses to a bare token
+    except Exception:  # lark / pint raise many types for a malformed unit
+        return None
+    return quantity
+
+
+def _factor(analyte: Analyte, ucum: str) -> float | None:
+    """Multiplier from `ucum` to the canonical unit, or None when not commensurable."""
+    source = _quantity(ucum)
+    target = _quantity(CANONICAL_UNIT[analyte])
+    if source is None or target is None:
+        return None
+    try:
+        ratio = source / target
+        if ratio.dimensionless:
+            return float(ratio.to("dimensionless").magnitude)
+        molar_mass = MOLAR_MASS_G_PER_MOL.get(analyte)
+        if molar_mass is None:
+            return None
+        grams_per_mole = _quantity("g/mol")
+        if grams_per_mole is None:
+            return None
+        mass = grams_per_mole * molar_mass
+        for candidate in (ratio / mass, ratio * mass):  # mass -> molar, molar -> mass
+            if candidate.dimensionless:
+                return float(candidate.to("dimensionless").magnitude)
+    except Exception:
+        return None
+    return None
+
+
+def _is_ratio_spelling(text: str | None) -> bool:
+    return text is None or _key(text) in RATIO_SPELLINGS
+
+
+@lru_cache(maxsize=4096)
+def conversion(analyte: Analyte, code: str | None, text: str | None) -> Conversion:
+    """How a value sent with UCUM `code` and/or `unit` text converts to the canonical unit."""
+    canonical = CANONICAL_UNIT[analyte]
+    if canonical == "":
+        return Conversion(None, None, "qualitative analyte has no numeric unit")
+    if canonical == "1" and _is_ratio_spelling(code) and _is_ratio_spelling(text):
+        return Conversion(1.0, "1")
+    tried: list[str] = []
+    for candidate in (code, text):
+        if candidate is None or not candidate.strip():
+            continue
+        ucum = _alias(analyte, candidate)
+        factor = _factor(analyte, ucum)
+        if factor is not None:
+            return Conversion(factor, ucum)
+        tried.append(candidate.strip())
+    if not tried:
+        return Conversion(None, None, "no unit sent: value not evaluable")
+    sent = " / ".join(f"'{t[:_MAX_UNIT_LENGTH]}'" for t in dict.fromkeys(tried))
+    return Conversion(
+        None,
+        None,
+        f"unit {sent} is not a known unit convertible to {canonical}: value not evaluable",
+    )
+
+
+def unit_fields(quantity: object) -> tuple[str | None, str | None]:
+    """(UCUM code, unit text) of a FHIR Quantity; a code of a non-UCUM system is not UCUM."""
+    if not isinstance(quantity, dict):
+        return None, None
+    code = quantity.get("code")
+    text = quantity.get("unit")
+    system = quantity.get("system")
+    if system is not None and system != UCUM_SYSTEM:
+        code = None
+    return (
+        code if isinstance(code, str) else None,
+        text if isinstance(text, str) else None,
+    )
+
+
+def to_canonical(
+    analyte: Analyte, value: float, code: str | None, text: str | None
+) -> tuple[float | None, Conversion]:
+    """`value` in the analyte's canonical unit (None when not convertible) and how."""
+    how = conversion(analyte, code, text)
+    if how.factor is None:
+        return None, how
+    return value * how.factor, how
