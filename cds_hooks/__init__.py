@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         except SQLAlchemyError as exc:  # hooks still answer; /readyz says not ready
             log.error("database migration failed at start", extra={"error": type(exc).__name__})
     app.extensions["marrow_fhir"] = FhirClient(settings)
+    _warm_up()
     app.extensions["marrow_recorder"] = CardRecorder(engine, settings.patient_hash_key)
 
     register_error_handlers(app)
@@ -99,6 +100,15 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         app.register_blueprint(module.bp)
 
     return app
+
+
+def _warm_up() -> None:
+    """Load the mapper's UCUM registry and models now, so that no request pays for them."""
+    import fhir_mappers
+
+    warm_up = getattr(fhir_mappers, "warm_up", None)
+    if warm_up is not None:
+        warm_up()
 
 
 def _install_auth(app: Flask, settings: Settings, engine: Engine) -> None:

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import logging
 
-from . import services
+import fhir_mappers
+import logic
+
+from . import cards, services
+from .prefetch import gather
 from .services import HookCall, HookResult, Service
 
 log = logging.getLogger(__name__)
@@ -18,22 +22,18 @@ SERVICE_ID = "heterogeneous-marrow"
 
 
 def handle_patient_view(call: HookCall) -> HookResult:
-    from fhir_mappers import map_patient_record
-    from logic import assess
-
-    from .cards import issued_rule_ids, render_patient_view_cards
-    from .prefetch import gather
-
     patient_id = str(call.context["patientId"])
     gathered = gather(call)
-    record = map_patient_record(gathered.documents, patient_id, gaps=tuple(gathered.gaps))
-    assessment = assess(record, call.as_of)
-    cards = render_patient_view_cards(
+    record = fhir_mappers.map_patient_record(
+        gathered.documents, patient_id, gaps=tuple(gathered.gaps)
+    )
+    assessment = logic.assess(record, call.as_of)
+    rendered = cards.render_patient_view_cards(
         assessment, patient_id=patient_id, as_of=call.as_of, rules_url=call.rules_url
     )
     return HookResult(
-        cards=cards,
-        rule_ids=issued_rule_ids(cards),
+        cards=rendered,
+        rule_ids=cards.issued_rule_ids(rendered),
         gaps=tuple(gathered.gaps),
         rule_id=assessment.rule_id,
     )

@@ -1,0 +1,168 @@
+"""The ``marrow-cds`` command.
+
+- ``marrow-cds serve [--host H] [--port P] [--workers N]``: migrate the database once, then run
+  the app under gunicorn (the production WSGI server; never Flask's development server).
+- ``marrow-cds evaluate REQUEST.json [--as-of DATE] [--format json|text]``: print the CDS Hooks
+  response for a hook request file, offline: prefetch only, nothing is fetched or stored.
+- ``marrow-cds db upgrade``: apply the Alembic migrations (deployments that start replicas with
+  MARROW_CDS_MIGRATE_ON_START=0).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from .settings import Settings, SettingsError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="marrow-cds", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the service under gunicorn")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--workers", type=int, default=2)
+
+    evaluate = commands.add_parser("evaluate", help="print the response for a hook request file")
+    evaluate.add_argument("request", type=Path, help="CDS Hooks request JSON (with prefetch)")
+    evaluate.add_argument(
+        "--as-of",
+        type=parse_as_of,
+        default=None,
+        help="evaluation time: YYYY-MM-DD (end of that day, UTC) or an "
+        "ISO date-time with offset; default now",
+    )
+    evaluate.add_argument("--format", choices=("json", "text"), default="json")
+
+    db = commands.add_parser("db", help="database maintenance")
+    db.add_argument("action", choices=("upgrade",))
+
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "serve":
+            return serve_command(args.host, args.port, args.workers)
+        if args.command == "evaluate":
+            return evaluate_command(args.request, args.as_of, args.format)
+        return db_upgrade_command()
+    except SettingsError as exc:
+        print(f"marrow-cds: configuration error: {exc}", file=sys.stderr)
+        return 2
+
+
+def parse_as_of(value: str) -> datetime:
+    """``YYYY-MM-DD`` -> the end of that day in UTC (results of that day count as current);
+    a date-time must carry its offset."""
+    try:
+        if len(value) == 10:
+            return datetime.combine(date.fromisoformat(value), time.max, tzinfo=UTC)
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not an ISO date or date-time: {value!r}") from exc
+    if parsed.tzinfo is None:
+        raise argparse.ArgumentTypeError("a date-time needs a time zone offset, e.g. Z")
+    return parsed.astimezone(UTC)
+
+
+# ------------------------------------------------------------------------------ db upgrade
+
+
+def db_upgrade_command() -> int:
+    from .logs import configure_logging
+    from .migrations import current_revision, upgrade
+    from .store import make_engine
+
+    settings = Settings.from_env(instance_path=_instance_path())
+    configure_logging(settings.log_level)
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    print(f"database at revision {current_revision(engine)}")
+    engine.dispose()
+    return 0
+
+
+# ------------------------------------------------------------------------------ serve
+
+
+def serve_command(host: str, port: int, workers: int) -> int:
+    from gunicorn.app.base import BaseApplication
+
+    settings = Settings.from_env(instance_path=_instance_path())  # fail early on bad config
+    if settings.migrate_on_start:
+        db_upgrade_command()
+        # Migrated once here: workers must not race each other doing it again.
+        os.environ["MARROW_CDS_MIGRATE_ON_START"] = "0"
+
+    class _Gunicorn(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", max(1, workers))
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("threads", 4)
+            self.cfg.set("timeout", 30)
+            self.cfg.set("graceful_timeout", 20)
+            self.cfg.set("accesslog", None)  # the app writes one JSON line per request
+
+        def load(self) -> Any:
+            from . import create_app
+
+            return create_app()
+
+    _Gunicorn().run()
+    return 0
+
+
+def _instance_path() -> str:
+    """Flask's instance folder for ``cds_hooks`` (so serve and create_app agree)."""
+    from flask import Flask
+
+    return Flask("cds_hooks", instance_relative_config=True).instance_path
+
+
+# ------------------------------------------------------------------------------ evaluate
+
+
+def evaluate_command(path: Path, as_of: datetime | None, output: str) -> int:
+    from .evaluate import evaluate_request
+
+    try:
+        body = orjson.loads(path.read_bytes())
+    except (OSError, orjson.JSONDecodeError) as exc:
+        print(f"marrow-cds: cannot read {path}: {exc}", file=sys.stderr)
+        return 2
+    status, response = evaluate_request(body, as_of or datetime.now(UTC))
+    if output == "json" or status != 200:
+        stream = sys.stdout if status == 200 else sys.stderr
+        stream.write(orjson.dumps(response, option=orjson.OPT_INDENT_2).decode() + "\n")
+    else:
+        sys.stdout.write(render_text(response))
+    return 0 if status == 200 else 1
+
+
+def render_text(response: dict[str, Any]) -> str:
+    cards = response.get("cards", [])
+    if not cards:
+        return "No cards.\n"
+    lines = []
+    for card in cards:
+        lines.append(f"[{card['indicator'].upper()}] {card['summary']}")
+        topic = card["source"].get("topic", {}).get("code")
+        lines.append(f"  source: {card['source']['label']}" + (f" ({topic})" if topic else ""))
+        for suggestion in card.get("suggestions", []):
+            star = " (recommended)" if suggestion.get("isRecommended") else ""
+            lines.append(f"  - suggestion: {suggestion['label']}{star}")
+        if card.get("detail"):
+            lines.extend("  | " + line for line in card["detail"].splitlines())
+        lines.append("")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
