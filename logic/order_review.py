@@ -409,29 +409,33 @@ def check_duplicate_labs(
     if not duplicates:
         return None
     names = [order_definition(d.order_key or "").label for d, _ in duplicates]
-    lines = []
+    lines: list[str] = []
     evidence: list[Evidence] = []
     for draft, results in duplicates:
         shown = [lab_evidence(r) for r in results]
         evidence.extend(shown)
-        values = ", ".join(
-            f"{e.label} {e.value or ''}{(' ' + e.unit) if e.unit else ''} on {e.date}"
-            for e in shown
+        drawn = max(e.date for e in shown if e.date is not None)
+        lines.append(f"{draft.text or names[len(lines)]}: result of {drawn.isoformat()}")
+    if len(duplicates) == 1:
+        first = evidence[0]
+        value = (
+            f"{first.value} {first.unit or ''} on {first.date}".replace("  ", " ")
+            if len(evidence) == 1
+            else f"{first.date}"
         )
-        lines.append(f"{draft.text or draft.order_key}: {values}")
-    one = len(duplicates) == 1
-    summary = (
-        f"{names[0]} drafted, but a current result exists ({evidence[0].date}): avoid repeating it"
-        if one
-        else f"{len(duplicates)} drafted blood tests already have a current result: "
-        "avoid repeating them"
-    )
+        summary = f"{names[0]} drafted, but a current result exists ({value}): avoid repeating it"
+    else:
+        summary = (
+            f"{len(duplicates)} drafted blood tests already have a current result: "
+            "avoid repeating them"
+        )
     return OrderFinding(
         check=OrderCheck.DUPLICATE_CURRENT_LAB,
         indicator="info",
         summary=summary,
         detail=(
-            "Results within the last 90 days count as current for the marrow work-up: "
+            "A result within the last 90 days counts as current for the marrow work-up, and "
+            "these drafted tests have one (values in the table): "
             + "; ".join(lines)
             + ". Keep the order if it is repeated on purpose (to confirm an abnormal value or "
             "follow a trend)."

@@ -242,9 +242,17 @@ def test_duplicate_lab_says_date_and_value_and_suggests_removal() -> None:
     (finding,) = review_orders(record(labs=labs, mri=mri_report()), [FLC], AS_OF)
     day = (AS_OF - timedelta(days=12)).date()
     assert str(day) in finding.summary
-    assert "14.2" in finding.detail and str(day) in finding.detail
+    assert str(day) in finding.detail
     assert {e.value for e in finding.evidence} == {"14.2", "11"}
     assert finding.remove == ("ServiceRequest/flc",)
+
+
+def test_single_result_duplicate_says_the_value_in_the_summary() -> None:
+    labs = (lab(Analyte.LDH, 30, 181.0),)
+    ldh = draft("ldh", LOINC, "2532-0", "LDH")
+    (finding,) = review_orders(record(labs=labs, mri=mri_report()), [ldh], AS_OF)
+    day = (AS_OF - timedelta(days=30)).date()
+    assert f"(181 U/L on {day})" in finding.summary
 
 
 def test_partial_cbc_is_not_a_duplicate() -> None:
