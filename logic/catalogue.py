@@ -1,0 +1,163 @@
+"""The rule catalogue, generated from the code (the decision table and the flag registry).
+
+`RULES` and `FLAGS` are what the /rules page is built from; `catalogue_markdown()` renders
+docs/rules.md:
+
+    python -m logic.catalogue > docs/rules.md
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+
+from logic import thresholds
+from logic.flags import FLAG_RULES
+from logic.panel import FIRST_LINE
+from logic.rules import RULES as _TABLE
+
+RULE_SET_VERSION = "2026.1"
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    id: str
+    title: str
+    when: str
+    recommend: str
+    topic: str  # CARDS.md topic code ("" for R0: no card)
+    citations: tuple[str, ...]
+    condition: str  # name of the predicate that implements "when"
+    condition_doc: str
+
+
+@dataclass(frozen=True)
+class FlagInfo:
+    id: str
+    tier: str  # "U", "H", "I"
+    criterion: str
+    thresholds: tuple[str, ...]
+    source: str
+    predicate: str  # name of the predicate that implements it
+    doc: str
+
+
+def _doc(obj: object) -> str:
+    return inspect.cleandoc(getattr(obj, "__doc__", None) or "")
+
+
+RULES: tuple[RuleInfo, ...] = tuple(
+    RuleInfo(
+        id=r.id,
+        title=r.title,
+        when=r.when,
+        recommend=r.recommend,
+        topic=r.topic,
+        citations=r.citations,
+        condition=r.applies.__name__,
+        condition_doc=_doc(r.applies),
+    )
+    for r in _TABLE
+)
+
+FLAGS: tuple[FlagInfo, ...] = tuple(
+    FlagInfo(
+        id=f.id,
+        tier=f.tier.value,
+        criterion=f.criterion,
+        thresholds=f.thresholds,
+        source="; ".join(f.sources),
+        predicate=f.predicate.__name__,
+        doc=_doc(f.predicate),
+    )
+    for f in FLAG_RULES
+)
+
+
+def anchor(item_id: str) -> str:
+    """HTML anchor of a rule or flag id ("R4" -> "r4", "U-Li" -> "u-li")."""
+    return item_id.lower()
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def catalogue_markdown() -> str:
+    """docs/rules.md: every rule and flag with criteria, thresholds and citations."""
+    out = [
+        "# Marrow CDS rule catalogue",
+        "",
+        f"Rule set version {RULE_SET_VERSION}. Generated from the code by "
+        "`python -m logic.catalogue > docs/rules.md`; do not edit by hand.",
+        "",
+        "The first matching rule decides the primary recommendation (SPEC.md section 5).",
+        "",
+        "## Decision table",
+        "",
+        "| rule | when | recommend | card topic |",
+        "|---|---|---|---|",
+    ]
+    for rule in RULES:
+        link = f"[{rule.id}](#{anchor(rule.id)})"
+        topic = f"`{rule.topic}`" if rule.topic else "no card"
+        out.append(f"| {link} | {_cell(rule.when)} | {_cell(rule.recommend)} | {topic} |")
+    out += ["", "## Rules", ""]
+    for rule in RULES:
+        out += [
+            f'### <a id="{anchor(rule.id)}"></a>{rule.id}: {rule.title}',
+            "",
+            f"- When: {rule.when}",
+            f"- Recommend: {rule.recommend}",
+            f"- Card topic: {rule.topic or 'none (no card)'}",
+            f"- Implemented by `logic.rules.{rule.condition}`: {rule.condition_doc}",
+            "- Citations:",
+            *(f"  - {c}" for c in rule.citations),
+            "",
+        ]
+    out += [
+        "## Flags",
+        "",
+        "Tiers: U urgent (myeloma-defining event, IMWG 2014), H high (biopsy indicated), "
+        "I intermediate.",
+        "",
+        "| flag | tier | criterion | thresholds |",
+        "|---|---|---|---|",
+    ]
+    for flag in FLAGS:
+        link = f"[{flag.id}](#{anchor(flag.id)})"
+        limits = "; ".join(flag.thresholds)
+        out.append(f"| {link} | {flag.tier} | {_cell(flag.criterion)} | {_cell(limits)} |")
+    out.append("")
+    for flag in FLAGS:
+        out += [
+            f'### <a id="{anchor(flag.id)}"></a>{flag.id} ({flag.tier})',
+            "",
+            f"- Criterion: {flag.criterion}",
+            f"- Thresholds: {'; '.join(flag.thresholds)}",
+            f"- Source: {flag.source}",
+            f"- Implemented by `logic.flags.{flag.predicate}`:",
+            "",
+            *(f"  > {line}" if line else "  >" for line in flag.doc.splitlines()),
+            "",
+        ]
+    out += ["## First-line panel (gates R7 and R8)", "", "| item | order key | gating |"]
+    out.append("|---|---|---|")
+    for item in FIRST_LINE:
+        gating = "yes" if item.gating else "no (ordered with the panel)"
+        out.append(f"| {item.label} | `{item.order_key}` | {gating} |")
+    out += [
+        "",
+        f"Current result: effective within {thresholds.CURRENT_WINDOW.days} days before the "
+        "evaluation time. A result that is not evaluable counts as missing.",
+        "",
+        "## Unverified values",
+        "",
+        *(f"- {v} (verify)" for v in thresholds.UNVERIFIED),
+        "",
+    ]
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    print(catalogue_markdown(), end="")

@@ -1,0 +1,127 @@
+""" "Why not biopsy": the criteria checked and found normal or absent (SPEC.md section 5).
+
+Shown on the cards that do not recommend a biopsy (R5 labs first, R6 e-consult, R7/R8
+surveillance), so that a clinician sees what was looked at, with its evidence.
+"""
+
+from __future__ import annotations
+
+from logic import thresholds as t
+from logic.context import anaemia_causes, cancer_history, ckd_conditions, condition_evidence
+from logic.imaging import lytic_lesions, report_evidence, worrisome_features
+from logic.labs import below, evidence, who_anaemia_cutoff
+from logic.model import (
+    Analyte,
+    Check,
+    DataDomain,
+    Evidence,
+    FeatureKind,
+    ImagingReport,
+    Tier,
+)
+from logic.panel import STATUS_WORDS, ItemState, Status
+from logic.situation import Situation
+
+NOT_CHECKED_CONDITIONS = "not checked: conditions could not be obtained"
+
+
+def _flag_on(sit: Situation, state: ItemState) -> list[str]:
+    references = {r.reference for r in state.results}
+    return [f.id for f in sit.flags if any(e.reference in references for e in f.evidence)]
+
+
+def _explained(sit: Situation, state: ItemState) -> str | None:
+    """An abnormal value that a documented condition accounts for (no flag fired)."""
+    for result in state.results:
+        if result.analyte is Analyte.HAEMOGLOBIN:
+            cutoff = who_anaemia_cutoff(sit.record.patient.sex)
+            causes = anaemia_causes(sit.record)
+            if below(result, cutoff) and causes:
+                return f"below the WHO cut-off, explained by {causes[0].display}"
+        renal = result.analyte in (Analyte.EGFR, Analyte.CREATININE_CLEARANCE)
+        if renal and sit.facts.known_ckd and below(result, t.EGFR_LOW):
+            return "below 60, known CKD"
+    return None
+
+
+def panel_checks(sit: Situation) -> tuple[Check, ...]:
+    checks = []
+    for state in sit.panel.items:
+        if not state.item.gating and state.status is not Status.CURRENT:
+            continue
+        proof = tuple(evidence(r) for r in state.results)
+        if state.status is not Status.CURRENT:
+            outcome = STATUS_WORDS[state.status]
+        elif flagged := _flag_on(sit, state):
+            outcome = f"abnormal ({', '.join(flagged)})"
+        else:
+            outcome = _explained(sit, state) or "normal"
+        checks.append(Check(state.item.label, outcome, proof))
+    return tuple(checks)
+
+
+def _marrow_quote(index: ImagingReport) -> Evidence:
+    for feature in index.features:
+        target = feature.kind in (FeatureKind.MARROW_SIGNAL, FeatureKind.DIFFUSE_PATTERN)
+        if target and not feature.negated:
+            text = (feature.sentence or feature.span).text
+            return report_evidence(index, index.image_class.value, text)
+    return report_evidence(index, index.image_class.value)
+
+
+def imaging_checks(sit: Situation) -> tuple[Check, ...]:
+    index = sit.index
+    if index is None:
+        return ()
+    checks = []
+    if not worrisome_features(index):
+        checks.append(Check("Worrisome MRI features (SPEC.md section 3)", "not present",
+                            (_marrow_quote(index),)))  # fmt: skip
+    if not sit.has("H-IMAGING"):
+        same_region = [p for p in sit.facts.priors if p.region is index.region]
+        if same_region:
+            proof = tuple(report_evidence(p, p.image_class.value) for p in same_region)
+            checks.append(Check("Progression compared with prior MRI", "not present", proof))
+        else:
+            checks.append(Check("Progression compared with prior MRI", "no prior MRI"))
+    if not sit.has("U-B"):
+        other = sit.record.other_imaging
+        outcome = "not present" if other else "no radiograph, CT or PET report"
+        if not lytic_lesions(other, sit.facts.as_of):
+            proof = tuple(report_evidence(r, "no lytic lesion") for r in other)
+            checks.append(Check("Lytic lesions on radiograph, CT or PET-CT", outcome, proof))
+    return tuple(checks)
+
+
+def history_checks(sit: Situation) -> tuple[Check, ...]:
+    if sit.gap(DataDomain.CONDITIONS) is not None:
+        return (
+            Check("Cancer history", NOT_CHECKED_CONDITIONS),
+            Check("Fever, night sweats, weight loss, bone pain", NOT_CHECKED_CONDITIONS),
+        )
+    checks = []
+    if not cancer_history(sit.record):
+        checks.append(Check("Cancer history", "not present"))
+    if not sit.has("H-SYMPTOMS"):
+        checks.append(Check("Fever, night sweats, weight loss, bone pain", "not present"))
+    for condition in ckd_conditions(sit.record):
+        checks.append(
+            Check(
+                "Documented CKD: U-R / H-RENAL not counted",
+                "present",
+                (condition_evidence(condition),),
+            )
+        )
+    return tuple(checks)
+
+
+def why_not_biopsy(sit: Situation) -> tuple[Check, ...]:
+    """Every criterion checked and found normal or absent, with its evidence."""
+    urgent = sit.tier(Tier.URGENT)
+    checks: list[Check] = []
+    if not urgent:
+        checks.append(Check("Myeloma-defining events (IMWG 2014)", "not present"))
+    checks += panel_checks(sit)
+    checks += imaging_checks(sit)
+    checks += history_checks(sit)
+    return tuple(checks)

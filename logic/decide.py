@@ -1,0 +1,96 @@
+"""`assess`: one patient record, at one `as_of`, through the SPEC.md section 5 table."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from logic.advisories import advisories
+from logic.flags import FLAG_RULES
+from logic.model import Assessment, DataDomain, Flag, PatientRecord, Recommendation, Sex
+from logic.rules import Rule, first_match, no_card_reason
+from logic.situation import Situation, situation
+
+_SOURCES = {rule.id: rule.sources for rule in FLAG_RULES}
+
+
+def _citations(rule: Rule, flags: tuple[Flag, ...]) -> tuple[str, ...]:
+    found = list(rule.citations)
+    for flag in flags:
+        found.extend(_SOURCES[flag.id])
+    return tuple(dict.fromkeys(found))
+
+
+def _data_notes(sit: Situation) -> tuple[str, ...]:
+    """What could not be checked because data were missing (never silent)."""
+    notes = []
+    conditions = sit.gap(DataDomain.CONDITIONS)
+    if conditions is not None:
+        notes.append(
+            f"Conditions could not be obtained ({conditions.reason}): suppression (already "
+            "under specialist care), limited life expectancy, cancer history and documented "
+            "causes of anaemia or CKD were not checked."
+        )
+    patient = sit.gap(DataDomain.PATIENT)
+    if patient is not None or sit.record.patient.sex is Sex.UNKNOWN:
+        notes.append("Sex unknown: the WHO haemoglobin cut-off 12.0 g/dL was used.")
+    return tuple(notes)
+
+
+def _no_rule_reason(sit: Situation) -> str:
+    labs = sit.gap(DataDomain.LABS)
+    if labs is not None:
+        return (
+            f"laboratory results could not be obtained: {labs.reason}; rules R5, R7 and R8 "
+            "rest on them and no other rule applies: no recommendation is built on missing data"
+        )
+    return "no rule of SPEC.md section 5 applies"
+
+
+def _no_card(sit: Situation, reason: str) -> Assessment:
+    record = sit.record
+    return Assessment(
+        rule_id="R0", reason=reason, problems=record.problems, gaps=record.gaps, flags=sit.flags
+    )
+
+
+def assess(record: PatientRecord, as_of: datetime, *, verbose: bool = False) -> Assessment:
+    """Evaluate `record` at `as_of` (timezone-aware) against SPEC.md section 5.
+
+    Returns the first matching rule R0-R8 with its recommendation (None for R0), every flag
+    that fired, imaging-protocol advisories, and the record's data problems and gaps.
+    `verbose=True` names every suppressing Condition with its reference in the R0 reason.
+    """
+    if as_of.tzinfo is None or as_of.utcoffset() is None:
+        raise ValueError("as_of must be a timezone-aware datetime")
+    sit = situation(record, as_of)
+    reason = no_card_reason(sit, verbose=verbose)
+    if reason is not None:
+        return _no_card(sit, reason)
+    rule = first_match(sit)
+    if rule is None or rule.plan is None:
+        return _no_card(sit, _no_rule_reason(sit))
+    plan = rule.plan(sit)
+    data_notes = _data_notes(sit)
+    recommendation = Recommendation(
+        rule_id=rule.id,
+        decision=plan.decision,
+        flags=sit.flags,
+        order_sets=plan.order_sets,
+        checks=plan.checks,
+        citations=_citations(rule, sit.flags),
+        notes=plan.notes + data_notes,
+        index_report=sit.index,
+    )
+    fired = ", ".join(f.id for f in sit.flags) or "no flags"
+    reason = f"{rule.id} ({rule.title}): {rule.when} [{fired}]"
+    if sit.gap(DataDomain.CONDITIONS) is not None:
+        reason += "; conditions could not be obtained: suppression unknown"
+    return Assessment(
+        rule_id=rule.id,
+        reason=reason,
+        recommendation=recommendation,
+        advisories=advisories(sit, rule.id),
+        problems=record.problems,
+        gaps=record.gaps,
+        flags=sit.flags,
+    )

@@ -1,0 +1,675 @@
+"""The flags of SPEC.md section 5: one small named predicate per flag.
+
+Each predicate reads `Facts` (record, `as_of`, lab view) and returns a `Flag` with its
+evidence, or None. Laboratory flags read only the view's results: in the normal view these
+are *current* results (SPEC.md §2); `logic.assess` also runs them on the stale view to find
+stale abnormal results ("repeat to confirm"). A result that is not evaluable is never read.
+
+The registry `FLAG_RULES` (id, tier, criterion, thresholds, source) is what the rule
+catalogue and docs/rules.md are generated from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from logic import citations as cite
+from logic import thresholds as t
+from logic.context import (
+    Facts,
+    add_months,
+    anaemia_causes,
+    cancer_history,
+    ckd_conditions,
+    condition_evidence,
+)
+from logic.imaging import escalation, lytic_lesions, report_evidence, worrisome_features
+from logic.labs import (
+    above,
+    at_least,
+    below,
+    calcium_uln,
+    computed_corrected_calcium,
+    evidence,
+    flc_ratio,
+    flc_ratio_range,
+    fmt,
+    haemoglobin_lln,
+    high_limit,
+    low_limit,
+    who_anaemia_cutoff,
+)
+from logic.model import (
+    Analyte,
+    ConditionCategory,
+    Evidence,
+    FeatureKind,
+    Finding,
+    Flag,
+    ImagingClass,
+    LabResult,
+    Tier,
+)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """What a predicate found: the criterion met, in words, and its evidence."""
+
+    detail: str
+    evidence: tuple[Evidence, ...]
+
+
+Predicate = Callable[[Facts], Flag | None]
+
+
+@dataclass(frozen=True)
+class FlagRule:
+    """One row of the SPEC.md §5 flag table, with the predicate that implements it."""
+
+    id: str
+    tier: Tier
+    criterion: str
+    thresholds: tuple[str, ...]
+    sources: tuple[str, ...]
+    predicate: Predicate
+    lab_based: bool
+
+
+_RULES: list[FlagRule] = []
+
+
+def flag(
+    flag_id: str,
+    tier: Tier,
+    criterion: str,
+    thresholds: tuple[str, ...],
+    sources: tuple[str, ...],
+    *,
+    lab_based: bool = False,
+) -> Callable[[Callable[[Facts], Hit | None]], Predicate]:
+    """Register a predicate as the implementation of flag `flag_id`."""
+
+    def register(find: Callable[[Facts], Hit | None]) -> Predicate:
+        def predicate(facts: Facts) -> Flag | None:
+            hit = find(facts)
+            if hit is None:
+                return None
+            return Flag(id=flag_id, tier=tier, criterion=hit.detail, evidence=hit.evidence)
+
+        predicate.__name__ = find.__name__
+        predicate.__doc__ = find.__doc__
+        _RULES.append(FlagRule(flag_id, tier, criterion, thresholds, sources, predicate, lab_based))
+        return predicate
+
+    return register
+
+
+def _lab_hit(parts: list[tuple[str, LabResult]]) -> Hit | None:
+    if not parts:
+        return None
+    return Hit("; ".join(p[0] for p in parts), tuple(evidence(p[1]) for p in parts))
+
+
+def _show(result: LabResult) -> str:
+    assert result.value is not None
+    return f"{fmt(result.value)} {result.unit}".strip()
+
+
+_SPEC5 = (cite.SPEC_5,)
+_IMWG = (cite.IMWG_2014, cite.SPEC_5)
+
+
+# ---------------------------------------------------------------- U: myeloma-defining events
+
+
+@flag(
+    "U-L",
+    Tier.URGENT,
+    "more than one focal MRI lesion, each >=5 mm",
+    (f">={t.U_L_MIN_LESIONS} focal lesions", f"each >={t.U_L_MIN_SIZE_MM:g} mm"),
+    _IMWG,
+)
+def more_than_one_focal_lesion(facts: Facts) -> Hit | None:
+    """U-L: more than one focal MRI lesion, each >=5 mm (IMWG 2014; SPEC.md §5).
+
+    Met by an index report of class FOCAL_MULTIPLE (two or more focal lesions each >=5 mm,
+    SPEC.md §3), or by a lesion count >=2 with every measured size >=5 mm.
+    """
+    index = facts.index
+    if index is None:
+        return None
+    sizes = index.lesion_sizes_mm
+    measured = (
+        index.lesion_count is not None
+        and index.lesion_count >= t.U_L_MIN_LESIONS
+        and len(sizes) >= t.U_L_MIN_LESIONS
+        and min(sizes) >= t.U_L_MIN_SIZE_MM
+    )
+    if index.image_class is not ImagingClass.FOCAL_MULTIPLE and not measured:
+        return None
+    quotes = [
+        (f.sentence or f.span).text
+        for f in index.features
+        if f.kind is FeatureKind.FOCAL_LESION and not f.negated and not f.historical
+    ]
+    count = f"{index.lesion_count} focal lesions" if index.lesion_count else "multiple lesions"
+    size = f", sizes {', '.join(f'{s:g}' for s in sizes)} mm" if sizes else ""
+    label = f"{count}{size} (class {index.image_class.value})"
+    return Hit(label, (report_evidence(index, label, quotes[0] if quotes else None),))
+
+
+@flag(
+    "U-Li",
+    Tier.URGENT,
+    "involved/uninvolved serum free light chain ratio >=100 and involved FLC >=100 mg/L",
+    (f"ratio >={t.U_LI_RATIO:g}", f"involved FLC >={t.U_LI_INVOLVED_MG_L:g} mg/L"),
+    _IMWG,
+    lab_based=True,
+)
+def light_chain_ratio_100(facts: Facts) -> Hit | None:
+    """U-Li: involved/uninvolved FLC ratio >=100 and involved FLC >=100 mg/L (IMWG 2014).
+
+    Kappa-involved: kappa/lambda >=100 and kappa >=100 mg/L. Lambda-involved: lambda/kappa
+    >=100 (kappa/lambda <=0.01) and lambda >=100 mg/L.
+    """
+    ratio = flc_ratio(facts.labs)
+    if ratio is None or ratio.value is None or ratio.value <= 0:
+        return None
+    kappa = facts.labs.latest(Analyte.FLC_KAPPA)
+    lam = facts.labs.latest(Analyte.FLC_LAMBDA)
+    if (
+        kappa is not None
+        and at_least(ratio, t.U_LI_RATIO)
+        and at_least(kappa, t.U_LI_INVOLVED_MG_L)
+    ):
+        detail = f"kappa/lambda {fmt(ratio.value)} >= {t.U_LI_RATIO:g}, kappa {_show(kappa)}"
+        return Hit(detail, (evidence(ratio), evidence(kappa)))
+    inverse = 1.0 / ratio.value
+    lambda_involved = ratio.comparator not in (">", ">=") and inverse - t.U_LI_RATIO > -1e-9
+    if lam is not None and lambda_involved and at_least(lam, t.U_LI_INVOLVED_MG_L):
+        detail = f"lambda/kappa {fmt(inverse)} >= {t.U_LI_RATIO:g}, lambda {_show(lam)}"
+        return Hit(detail, (evidence(ratio), evidence(lam)))
+    return None
+
+
+def _calcium_results(facts: Facts) -> list[LabResult]:
+    """Total calcium, lab-reported corrected calcium, and corrected calcium computed from the
+    total calcium and albumin of the view (SPEC.md §4)."""
+    total = facts.labs.latest(Analyte.CALCIUM_TOTAL)
+    found = [r for r in (total, facts.labs.latest(Analyte.CALCIUM_ALBUMIN_CORRECTED)) if r]
+    albumin = facts.labs.latest(Analyte.ALBUMIN)
+    if total is not None and albumin is not None:
+        computed = computed_corrected_calcium(total, albumin)
+        if computed is not None:
+            found.append(computed)
+    return found
+
+
+@flag(
+    "U-C",
+    Tier.URGENT,
+    "total or corrected calcium >0.25 mmol/L (1 mg/dL) above the ULN, or >2.75 mmol/L (11 mg/dL)",
+    (
+        f"> ULN + {t.U_C_ABOVE_ULN_MMOL_L:g} mmol/L",
+        f"> {t.U_C_ABSOLUTE_MMOL_L:g} mmol/L",
+        f"default ULN {t.CALCIUM_TOTAL_HIGH_MMOL_L:g} mmol/L",
+    ),
+    _IMWG,
+    lab_based=True,
+)
+def hypercalcaemia_urgent(facts: Facts) -> Hit | None:
+    """U-C: total or corrected calcium >0.25 mmol/L above the ULN, or >2.75 mmol/L
+    (IMWG 2014; SPEC.md §5). Corrected calcium is the lab's, or computed (SPEC.md §4)."""
+    parts: list[tuple[str, LabResult]] = []
+    for result in _calcium_results(facts):
+        uln = calcium_uln(result)
+        if above(result, t.U_C_ABSOLUTE_MMOL_L):
+            parts.append((f"calcium {_show(result)} > {t.U_C_ABSOLUTE_MMOL_L:g} mmol/L", result))
+        elif above(result, uln + t.U_C_ABOVE_ULN_MMOL_L):
+            margin = f"ULN {fmt(uln)} + {t.U_C_ABOVE_ULN_MMOL_L:g}"
+            parts.append((f"calcium {_show(result)} > {margin} mmol/L", result))
+    return _lab_hit(parts)
+
+
+@flag(
+    "U-R",
+    Tier.URGENT,
+    "creatinine >177 umol/L (2 mg/dL) or eGFR/CrCl <40; not counted with documented "
+    "non-myeloma CKD",
+    (f"creatinine >{t.U_R_CREATININE_UMOL_L:g} umol/L", f"eGFR/CrCl <{t.U_R_EGFR:g}"),
+    _IMWG,
+    lab_based=True,
+)
+def renal_insufficiency_urgent(facts: Facts) -> Hit | None:
+    """U-R: creatinine >177 umol/L or eGFR/CrCl <40 (IMWG 2014; SPEC.md §5).
+
+    Not counted with documented non-myeloma CKD, i.e. an active N18.* Condition. A low eGFR
+    on laboratory results alone is not a documented cause: it may be myeloma kidney.
+    """
+    if ckd_conditions(facts.record):
+        return None
+    parts: list[tuple[str, LabResult]] = []
+    creatinine = facts.labs.latest(Analyte.CREATININE)
+    if creatinine is not None and above(creatinine, t.U_R_CREATININE_UMOL_L):
+        parts.append((f"creatinine {_show(creatinine)} > {t.U_R_CREATININE_UMOL_L:g}", creatinine))
+    for analyte in (Analyte.EGFR, Analyte.CREATININE_CLEARANCE):
+        result = facts.labs.latest(analyte)
+        if result is not None and below(result, t.U_R_EGFR):
+            parts.append((f"{analyte.value} {_show(result)} < {t.U_R_EGFR:g}", result))
+    return _lab_hit(parts)
+
+
+@flag(
+    "U-A",
+    Tier.URGENT,
+    "haemoglobin <10 g/dL or >2 g/dL below the LLN; not counted with a documented "
+    "non-myeloma cause",
+    (f"Hb <{t.U_A_HB_G_DL:g} g/dL", f"Hb < LLN - {t.U_A_BELOW_LLN_G_DL:g} g/dL"),
+    _IMWG,
+    lab_based=True,
+)
+def anaemia_urgent(facts: Facts) -> Hit | None:
+    """U-A: Hb <10 g/dL or >2 g/dL below the LLN (IMWG 2014; SPEC.md §5).
+
+    LLN: the lab's lower limit, else the WHO cut-off for the patient's sex (SPEC.md §4).
+    Not counted with a documented non-myeloma cause of anaemia (SPEC.md §2).
+    """
+    if anaemia_causes(facts.record):
+        return None
+    hb = facts.labs.latest(Analyte.HAEMOGLOBIN)
+    if hb is None:
+        return None
+    if below(hb, t.U_A_HB_G_DL):
+        return _lab_hit([(f"haemoglobin {_show(hb)} < {t.U_A_HB_G_DL:g} g/dL", hb)])
+    lln = haemoglobin_lln(hb, facts.record.patient.sex)
+    if below(hb, lln - t.U_A_BELOW_LLN_G_DL):
+        detail = f"haemoglobin {_show(hb)} more than {t.U_A_BELOW_LLN_G_DL:g} g/dL below LLN"
+        return _lab_hit([(f"{detail} {fmt(lln)}", hb)])
+    return None
+
+
+@flag(
+    "U-B",
+    Tier.URGENT,
+    "one or more lytic lesions on radiograph, CT or PET-CT",
+    (">=1 lytic lesion",),
+    _IMWG,
+)
+def lytic_bone_lesion(facts: Facts) -> Hit | None:
+    """U-B: one or more lytic lesions on radiograph, CT or PET-CT (IMWG 2014; SPEC.md §5).
+
+    Read from the record's other imaging (not MRI), any date up to `as_of`.
+    """
+    found = lytic_lesions(facts.record.other_imaging, facts.as_of)
+    if not found:
+        return None
+    return Hit(f"{len(found)} lytic lesion finding(s)", tuple(f.evidence for f in found))
+
+
+# ---------------------------------------------------------------- H: biopsy indicated
+
+
+@flag(
+    "H-ANAEMIA",
+    Tier.HIGH,
+    "haemoglobin below the WHO cut-off (the lab's own lower limit is not used) with no "
+    "documented cause",
+    (
+        f"male <{t.HB_WHO_CUTOFF_MALE_G_DL:g} g/dL",
+        f"female <{t.HB_WHO_CUTOFF_FEMALE_G_DL:g} g/dL",
+        f"unknown sex <{t.HB_WHO_CUTOFF_UNKNOWN_SEX_G_DL:g} g/dL",
+    ),
+    (cite.WHO_ANAEMIA, cite.ANN_DIAGN_PATHOL_2019, cite.SPEC_5),
+    lab_based=True,
+)
+def anaemia_unexplained(facts: Facts) -> Hit | None:
+    """H-ANAEMIA: Hb below the WHO cut-off, 13.0 g/dL male / 12.0 female / 12.0 unknown sex,
+    with no documented cause (WHO 2011; SPEC.md §4, §5). The lab's LLN is not used."""
+    if anaemia_causes(facts.record):
+        return None
+    hb = facts.labs.latest(Analyte.HAEMOGLOBIN)
+    sex = facts.record.patient.sex
+    cutoff = who_anaemia_cutoff(sex)
+    if hb is None or not below(hb, cutoff):
+        return None
+    return _lab_hit([(f"haemoglobin {_show(hb)} < {cutoff:g} g/dL (WHO, {sex.value})", hb)])
+
+
+@flag(
+    "H-MPROTEIN",
+    Tier.HIGH,
+    "M-spike >0, serum immunofixation monoclonal, or urine studies positive",
+    ("M-spike >0 g/dL", "urine M-protein >0 mg/24 h"),
+    _SPEC5,
+    lab_based=True,
+)
+def monoclonal_protein(facts: Facts) -> Hit | None:
+    """H-MPROTEIN: serum M-spike >0, serum IFE/SPEP monoclonal, or urine M-protein positive
+    (SPEC.md §5). A value sent as "<X" is below detection, not a spike."""
+    parts: list[tuple[str, LabResult]] = []
+    spike = facts.labs.latest(Analyte.M_PROTEIN)
+    if spike is not None and above(spike, t.M_PROTEIN_HIGH_G_DL):
+        parts.append((f"M-spike {_show(spike)}", spike))
+    spep = facts.labs.latest(Analyte.SPEP_IFE)
+    if spep is not None and spep.finding is Finding.POSITIVE:
+        parts.append(("serum electrophoresis/immunofixation monoclonal", spep))
+    urine = facts.labs.latest(Analyte.URINE_M_PROTEIN_24H)
+    if urine is not None and (
+        above(urine, t.URINE_M_PROTEIN_HIGH_MG_24H) or urine.finding is Finding.POSITIVE
+    ):
+        parts.append(("urine M-protein positive", urine))
+    return _lab_hit(parts)
+
+
+@flag(
+    "H-FLC",
+    Tier.HIGH,
+    "serum free light chain kappa/lambda ratio <0.125 or >8",
+    (f"ratio <{t.H_FLC_RATIO_LOW:g}", f"ratio >{t.H_FLC_RATIO_HIGH:g}"),
+    _SPEC5,
+    lab_based=True,
+)
+def light_chain_ratio_abnormal(facts: Facts) -> Hit | None:
+    """H-FLC: kappa/lambda ratio <0.125 or >8 (SPEC.md §5); ratio as reported, else
+    computed from kappa and lambda (SPEC.md §4)."""
+    ratio = flc_ratio(facts.labs)
+    if ratio is None:
+        return None
+    if below(ratio, t.H_FLC_RATIO_LOW):
+        return _lab_hit([(f"kappa/lambda {_show(ratio)} < {t.H_FLC_RATIO_LOW:g}", ratio)])
+    if above(ratio, t.H_FLC_RATIO_HIGH):
+        return _lab_hit([(f"kappa/lambda {_show(ratio)} > {t.H_FLC_RATIO_HIGH:g}", ratio)])
+    return None
+
+
+@flag(
+    "H-CALCIUM",
+    Tier.HIGH,
+    "total/corrected calcium above the ULN, or ionized calcium above the ionized ULN",
+    (
+        f"total/corrected default ULN {t.CALCIUM_TOTAL_HIGH_MMOL_L:g} mmol/L",
+        f"ionized default ULN {t.CALCIUM_IONIZED_HIGH_MMOL_L:g} mmol/L",
+    ),
+    _SPEC5,
+    lab_based=True,
+)
+def hypercalcaemia(facts: Facts) -> Hit | None:
+    """H-CALCIUM: total/corrected calcium >ULN, or ionized calcium >ionized ULN (SPEC.md §5).
+    Ionized calcium is never compared with total-calcium limits (SPEC.md §4)."""
+    parts: list[tuple[str, LabResult]] = []
+    for result in _calcium_results(facts):
+        uln = calcium_uln(result)
+        if above(result, uln):
+            parts.append((f"calcium {_show(result)} > ULN {fmt(uln)} mmol/L", result))
+    ionized = facts.labs.latest(Analyte.CALCIUM_IONIZED)
+    if ionized is not None:
+        uln = high_limit(ionized, t.CALCIUM_IONIZED_HIGH_MMOL_L)
+        if above(ionized, uln):
+            parts.append((f"ionized calcium {_show(ionized)} > ULN {fmt(uln)} mmol/L", ionized))
+    return _lab_hit(parts)
+
+
+@flag(
+    "H-RENAL",
+    Tier.HIGH,
+    "eGFR <60 or creatinine above the ULN, without known CKD",
+    (f"eGFR/CrCl <{t.EGFR_LOW:g}", f"creatinine default ULN {t.CREATININE_HIGH_MG_DL:g} mg/dL"),
+    _SPEC5,
+    lab_based=True,
+)
+def renal_impairment(facts: Facts) -> Hit | None:
+    """H-RENAL: eGFR (or CrCl) <60, or creatinine >ULN (lab's, else 1.2 mg/dL), without
+    known CKD: an active N18.* Condition or eGFR <60 on two results >3 months apart
+    (SPEC.md §2, §5)."""
+    if facts.known_ckd:
+        return None
+    parts: list[tuple[str, LabResult]] = []
+    for analyte in (Analyte.EGFR, Analyte.CREATININE_CLEARANCE):
+        result = facts.labs.latest(analyte)
+        if result is not None and below(result, t.EGFR_LOW):
+            parts.append((f"{analyte.value} {_show(result)} < {t.EGFR_LOW:g}", result))
+    creatinine = facts.labs.latest(Analyte.CREATININE)
+    if creatinine is not None:
+        uln = high_limit(creatinine, t.CREATININE_HIGH_UMOL_L)
+        if above(creatinine, uln):
+            parts.append((f"creatinine {_show(creatinine)} > ULN {fmt(uln)}", creatinine))
+    return _lab_hit(parts)
+
+
+@flag(
+    "H-IMMUNOPARESIS",
+    Tier.HIGH,
+    "any of IgG, IgA, IgM below the lab's lower limit",
+    ("lab LLN (no default)",),
+    _SPEC5,
+    lab_based=True,
+)
+def immunoparesis(facts: Facts) -> Hit | None:
+    """H-IMMUNOPARESIS: IgG, IgA or IgM below the lab's LLN (SPEC.md §5). SPEC.md §4 gives
+    no default limit, so a result without a reference range is not judged."""
+    parts: list[tuple[str, LabResult]] = []
+    for analyte in (Analyte.IGG, Analyte.IGA, Analyte.IGM):
+        result = facts.labs.latest(analyte)
+        if result is not None and result.low is not None and below(result, result.low):
+            parts.append((f"{analyte.value} {_show(result)} < LLN {fmt(result.low)}", result))
+    return _lab_hit(parts)
+
+
+@flag(
+    "H-CYTOPENIA",
+    Tier.HIGH,
+    "unexplained platelets <150, WBC <4.0 or neutrophils <1.8 x10^9/L (lab LLN preferred)",
+    (
+        f"platelets <{t.PLATELETS_LOW:g}",
+        f"WBC <{t.WBC_LOW:g}",
+        f"neutrophils <{t.NEUTROPHILS_LOW:g} x10^9/L",
+    ),
+    _SPEC5,
+    lab_based=True,
+)
+def cytopenia(facts: Facts) -> Hit | None:
+    """H-CYTOPENIA: platelets, WBC or absolute neutrophils below the lab's LLN, else below
+    150 / 4.0 / 1.8 x10^9/L (SPEC.md §5). The record carries no Condition category that
+    explains a cytopenia, so any such count is taken as unexplained."""
+    parts: list[tuple[str, LabResult]] = []
+    for analyte, default in (
+        (Analyte.PLATELETS, t.PLATELETS_LOW),
+        (Analyte.WBC, t.WBC_LOW),
+        (Analyte.NEUTROPHILS_ABSOLUTE, t.NEUTROPHILS_LOW),
+    ):
+        result = facts.labs.latest(analyte)
+        if result is not None:
+            lln = low_limit(result, default)
+            if below(result, lln):
+                parts.append((f"{analyte.value} {_show(result)} < LLN {fmt(lln)}", result))
+    return _lab_hit(parts)
+
+
+@flag(
+    "H-MONOCYTOSIS",
+    Tier.HIGH,
+    "absolute monocytes >=1.0 x10^9/L on two results at least 3 months apart",
+    (f">={t.MONOCYTES_HIGH:g} x10^9/L", f"two results >={t.MONOCYTOSIS_APART_MONTHS} months apart"),
+    _SPEC5,
+    lab_based=True,
+)
+def persistent_monocytosis(facts: Facts) -> Hit | None:
+    """H-MONOCYTOSIS: absolute monocytes >=1.0 x10^9/L on the latest result and on an earlier
+    one at least 3 months before it (SPEC.md §5). A percentage is never an absolute count."""
+    latest = facts.labs.latest(Analyte.MONOCYTES_ABSOLUTE)
+    if latest is None or not at_least(latest, t.MONOCYTES_HIGH):
+        return None
+    for older in facts.labs.history(Analyte.MONOCYTES_ABSOLUTE):
+        apart = add_months(older.effective.date(), t.MONOCYTOSIS_APART_MONTHS)
+        if apart <= latest.effective.date() and at_least(older, t.MONOCYTES_HIGH):
+            detail = f"monocytes {_show(latest)} and {_show(older)} >=3 months apart"
+            return Hit(detail, (evidence(latest), evidence(older)))
+    return None
+
+
+_SYMPTOMS = (
+    ConditionCategory.FEVER,
+    ConditionCategory.NIGHT_SWEATS,
+    ConditionCategory.WEIGHT_LOSS,
+    ConditionCategory.BONE_PAIN,
+    ConditionCategory.PATHOLOGICAL_FRACTURE,
+)
+
+
+@flag(
+    "H-SYMPTOMS",
+    Tier.HIGH,
+    "fever, night sweats, weight loss (age >50 with unexplained weight loss), new bone pain "
+    "or pathological fracture",
+    ("active Condition",),
+    _SPEC5,
+)
+def constitutional_symptoms(facts: Facts) -> Hit | None:
+    """H-SYMPTOMS: an active Condition of fever, night sweats, weight loss, bone pain or
+    pathological fracture (SPEC.md §5). Weight loss counts at any age (it is listed on its
+    own as well as with age >50); whether bone pain is *new* is the mappers' coding choice."""
+    found = [c for c in facts.record.conditions if c.active and c.category in _SYMPTOMS]
+    if not found:
+        return None
+    detail = ", ".join(sorted({c.category.value for c in found}))
+    return Hit(detail, tuple(condition_evidence(c) for c in found))
+
+
+@flag(
+    "H-CANCER",
+    Tier.HIGH,
+    "history of a non-haematological malignancy: active (C00-C80 except C79.5) or personal "
+    "history (Z85.*)",
+    ("any",),
+    (cite.SPEC_2, cite.SPEC_5),
+)
+def cancer_history_present(facts: Facts) -> Hit | None:
+    """H-CANCER: cancer history as SPEC.md §2 defines it (active non-haematological
+    malignancy C00-C80 except C79.5, or Z85.*)."""
+    found = cancer_history(facts.record)
+    if not found:
+        return None
+    detail = "; ".join(f"{c.display} ({c.code})" for c in found)
+    return Hit(detail, tuple(condition_evidence(c) for c in found))
+
+
+@flag(
+    "H-IMAGING",
+    Tier.HIGH,
+    "any worrisome imaging feature (SPEC.md §3), including interval progression on the "
+    "imaging history",
+    (
+        f"chemical-shift drop <{t.CHEMICAL_SHIFT_DROP_1_5T_PCT:g}% at 1.5 T",
+        f"<{t.CHEMICAL_SHIFT_DROP_3T_PCT:g}% at 3 T or unknown field",
+    ),
+    (cite.SPEC_3, cite.SPEC_5),
+)
+def worrisome_imaging(facts: Facts) -> Hit | None:
+    """H-IMAGING: any worrisome feature of SPEC.md §3 on the index MRI, or escalation from the
+    imaging history (new lesion, growth, evolution to diffuse: SPEC.md §5)."""
+    index = facts.index
+    if index is None:
+        return None
+    found = worrisome_features(index) + escalation(index, facts.priors)
+    if not found:
+        return None
+    labels = list(dict.fromkeys(f.label for f in found))
+    return Hit("; ".join(labels), tuple(f.evidence for f in found))
+
+
+# ---------------------------------------------------------------- I: intermediate
+
+
+@flag(
+    "I-FLC",
+    Tier.INTERMEDIATE,
+    "kappa/lambda ratio outside the normal range (renal range if eGFR <60) but within 0.125-8",
+    (
+        f"normal {t.FLC_RATIO_LOW:g}-{t.FLC_RATIO_HIGH:g}",
+        f"renal {t.FLC_RATIO_RENAL_LOW:g}-{t.FLC_RATIO_RENAL_HIGH:g} (eGFR <{t.EGFR_LOW:g})",
+    ),
+    _SPEC5,
+    lab_based=True,
+)
+def light_chain_ratio_borderline(facts: Facts) -> Hit | None:
+    """I-FLC: ratio outside its normal range (lab's, else 0.26-1.65; 0.37-3.10 when the
+    eGFR is <60) but within 0.125-8 inclusive (SPEC.md §4, §5)."""
+    ratio = flc_ratio(facts.labs)
+    if ratio is None or ratio.value is None:
+        return None
+    if below(ratio, t.H_FLC_RATIO_LOW) or above(ratio, t.H_FLC_RATIO_HIGH):
+        return None
+    low, high, renal = flc_ratio_range(ratio, facts.labs.value(Analyte.EGFR))
+    if not (below(ratio, low) or above(ratio, high)):
+        return None
+    span = f"{fmt(low)}-{fmt(high)}{' (renal range)' if renal else ''}"
+    return _lab_hit([(f"kappa/lambda {fmt(ratio.value)} outside {span}", ratio)])
+
+
+@flag(
+    "I-MONOCYTE",
+    Tier.INTERMEDIATE,
+    "one absolute monocyte count >=1.0, or 0.5-0.99 x10^9/L with monocytes >=10%",
+    (
+        f">={t.MONOCYTES_HIGH:g} x10^9/L",
+        f"{t.MONOCYTES_BORDERLINE_LOW:g}-0.99 x10^9/L with >={t.MONOCYTES_PERCENT_HIGH:g}%",
+    ),
+    _SPEC5,
+    lab_based=True,
+)
+def monocytes_raised(facts: Facts) -> Hit | None:
+    """I-MONOCYTE: one absolute monocyte count >=1.0 x10^9/L, or 0.5-0.99 with monocytes
+    >=10% (SPEC.md §5). A percentage alone never counts as an absolute count."""
+    absolute = facts.labs.latest(Analyte.MONOCYTES_ABSOLUTE)
+    if absolute is None:
+        return None
+    if at_least(absolute, t.MONOCYTES_HIGH):
+        return _lab_hit([(f"monocytes {_show(absolute)} >= {t.MONOCYTES_HIGH:g}", absolute)])
+    percent = facts.labs.latest(Analyte.MONOCYTES_PERCENT)
+    if (
+        at_least(absolute, t.MONOCYTES_BORDERLINE_LOW)
+        and percent is not None
+        and at_least(percent, t.MONOCYTES_PERCENT_HIGH)
+    ):
+        detail = f"monocytes {_show(absolute)} with {_show(percent)}"
+        return Hit(detail, (evidence(absolute), evidence(percent)))
+    return None
+
+
+@flag(
+    "I-FOCAL",
+    Tier.INTERMEDIATE,
+    "index MRI class FOCAL_EQUIVOCAL (one focal lesion, lesions all <5 mm, or indeterminate)",
+    ("class FOCAL_EQUIVOCAL",),
+    (cite.SPEC_3, cite.SPEC_5),
+)
+def focal_equivocal(facts: Facts) -> Hit | None:
+    """I-FOCAL: index report class FOCAL_EQUIVOCAL (SPEC.md §3, §5)."""
+    index = facts.index
+    if index is None or index.image_class is not ImagingClass.FOCAL_EQUIVOCAL:
+        return None
+    quotes = [
+        (f.sentence or f.span).text
+        for f in index.features
+        if f.kind is FeatureKind.FOCAL_LESION and not f.negated and not f.historical
+    ]
+    label = "equivocal focal finding"
+    return Hit(label, (report_evidence(index, label, quotes[0] if quotes else None),))
+
+
+FLAG_RULES: tuple[FlagRule, ...] = tuple(_RULES)
+FLAG_IDS: tuple[str, ...] = tuple(r.id for r in FLAG_RULES)
+
+
+def evaluate(facts: Facts, *, labs_only: bool = False) -> tuple[Flag, ...]:
+    """Every flag that fires on `facts`, in SPEC.md §5 order."""
+    found = []
+    for rule in FLAG_RULES:
+        if labs_only and not rule.lab_based:
+            continue
+        result = rule.predicate(facts)
+        if result is not None:
+            found.append(result)
+    return tuple(found)

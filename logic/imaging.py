@@ -1,0 +1,221 @@
+"""Reading the index MRI against SPEC.md section 3 and the imaging history.
+
+- Worrisome features of the index report (any one counts; H-IMAGING).
+- Escalation from the history (SPEC.md §5 "Surveillance ... Escalate"): a new focal lesion,
+  an increase in size / number / extent, or evolution to a diffuse pattern, taken from
+  (a) the interval change the radiologist stated on the index report, and (b) comparing
+  the index with earlier MRI reports of the same region (class and lesion count / size).
+- Lytic lesions on radiograph, CT or PET-CT (U-B).
+
+A feature counts only when it is neither negated nor historical ("no longer seen"). Hedged
+worrisome features ("cannot exclude ...", "possibly enhancing") still count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from logic import thresholds as t
+from logic.model import (
+    Evidence,
+    FeatureKind,
+    ImagingClass,
+    ImagingFeature,
+    ImagingReport,
+    IntervalChange,
+    Modality,
+)
+
+WORRISOME: dict[FeatureKind, str] = {
+    FeatureKind.T1_LOW_VS_MUSCLE_OR_DISC: "T1 marrow signal lower than or isointense to muscle "
+    "or disc",
+    FeatureKind.DIFFUSE_HOMOGENEOUS: "diffuse homogeneous abnormal signal",
+    FeatureKind.SHARP_MARGIN: "sharply marginated focal lesion",
+    FeatureKind.ENHANCEMENT: "contrast enhancement",
+    FeatureKind.FAT_SAT_HIGH_SIGNAL: "high signal after fat saturation",
+    FeatureKind.INTERVAL_INCREASE: "interval increase in size, number or extent",
+    FeatureKind.NEW_LESION: "new lesion compared with a prior MRI",
+    FeatureKind.CANNOT_EXCLUDE_INFILTRATION: "cannot exclude an infiltrative/metastatic process",
+}
+
+BENIGN: dict[FeatureKind, str] = {
+    FeatureKind.T1_BRIGHTER_THAN_DISC_AND_MUSCLE: "T1 brighter than disc and muscle",
+    FeatureKind.COMPLETE_FAT_SUPPRESSION: "complete fat suppression",
+    FeatureKind.BENIGN_HEDGE: "hedged as benign (reconversion / hyperplasia / haemangioma)",
+}
+
+_ESCALATING_CHANGE: dict[IntervalChange, str] = {
+    IntervalChange.NEW_LESION: "new lesion since the prior MRI (as reported)",
+    IntervalChange.INCREASED: "increase in size, number or extent since the prior MRI "
+    "(as reported)",
+    IntervalChange.EVOLVED_DIFFUSE: "evolution to a diffuse pattern since the prior MRI "
+    "(as reported)",
+}
+
+_FOCAL = (ImagingClass.FOCAL_EQUIVOCAL, ImagingClass.FOCAL_MULTIPLE)
+
+
+@dataclass(frozen=True)
+class ImagingFinding:
+    """One imaging fact a flag rests on, with the evidence a card quotes."""
+
+    label: str
+    evidence: Evidence
+
+
+def present(feature: ImagingFeature) -> bool:
+    """Affirmed in the current report: not negated, not historical."""
+    return not feature.negated and not feature.historical
+
+
+def report_evidence(report: ImagingReport, label: str, quote: str | None = None) -> Evidence:
+    return Evidence(
+        label=f"{report.title}: {label}" if report.title else label,
+        reference=report.reference,
+        date=report.effective.date(),
+        quote=quote,
+    )
+
+
+def _quote(feature: ImagingFeature) -> str:
+    return (feature.sentence or feature.span).text
+
+
+def field_strength(report: ImagingReport) -> float | None:
+    if report.field_strength_t is not None:
+        return report.field_strength_t
+    for feature in report.features:
+        if feature.kind is FeatureKind.FIELD_STRENGTH and feature.value is not None:
+            return feature.value
+    return None
+
+
+def chemical_shift_threshold(report: ImagingReport) -> float:
+    """Signal-drop threshold (%): 20 at 1.5 T, 25 at 3 T; 25 when the field is unknown."""
+    tesla = field_strength(report)
+    if tesla is not None and tesla < t.CHEMICAL_SHIFT_3T_FROM_TESLA:
+        return t.CHEMICAL_SHIFT_DROP_1_5T_PCT
+    return t.CHEMICAL_SHIFT_DROP_3T_PCT
+
+
+def chemical_shift_drop(report: ImagingReport) -> tuple[float, ImagingFeature | None] | None:
+    """The chemical-shift signal drop (%) and the feature it was read from, if measured."""
+    for feature in report.features:
+        measured = feature.kind is FeatureKind.CHEMICAL_SHIFT_DROP and feature.value is not None
+        if measured and present(feature) and feature.value is not None:
+            return feature.value, feature
+    if report.signal_drop_pct is not None:
+        return report.signal_drop_pct, None
+    return None
+
+
+def worrisome_features(report: ImagingReport) -> tuple[ImagingFinding, ...]:
+    """SPEC.md §3 worrisome features affirmed in `report` (H-IMAGING)."""
+    found: list[ImagingFinding] = []
+    for feature in report.features:
+        if feature.kind in WORRISOME and present(feature):
+            label = WORRISOME[feature.kind]
+            found.append(ImagingFinding(label, report_evidence(report, label, _quote(feature))))
+    drop = chemical_shift_drop(report)
+    if drop is not None:
+        pct, source = drop
+        limit = chemical_shift_threshold(report)
+        if pct < limit:
+            label = f"chemical-shift signal drop {pct:g}% (below {limit:g}%)"
+            quote = _quote(source) if source else None
+            found.append(ImagingFinding(label, report_evidence(report, label, quote)))
+    return tuple(found)
+
+
+def benign_features(report: ImagingReport) -> tuple[ImagingFinding, ...]:
+    """SPEC.md §3 benign modifiers and hedges affirmed in `report`."""
+    found = [
+        ImagingFinding(BENIGN[f.kind], report_evidence(report, BENIGN[f.kind], _quote(f)))
+        for f in report.features
+        if f.kind in BENIGN and present(f)
+    ]
+    drop = chemical_shift_drop(report)
+    if drop is not None and drop[0] >= chemical_shift_threshold(report):
+        label = f"chemical-shift signal drop {drop[0]:g}%"
+        quote = _quote(drop[1]) if drop[1] else None
+        found.append(ImagingFinding(label, report_evidence(report, label, quote)))
+    return tuple(found)
+
+
+def _comparable(index: ImagingReport, prior: ImagingReport) -> bool:
+    """Prior MRI of the same region (lesion counts of different regions do not compare)."""
+    return prior.region is index.region
+
+
+def compare(index: ImagingReport, prior: ImagingReport) -> tuple[str, ...]:
+    """How the index is worse than `prior`, from class and lesion count / size."""
+    changes: list[str] = []
+    if index.image_class is ImagingClass.DIFFUSE and prior.image_class in (
+        ImagingClass.NEGATIVE,
+        ImagingClass.NONSPECIFIC,
+    ):
+        changes.append(f"evolution to a diffuse pattern (was {prior.image_class.value})")
+    if index.image_class in _FOCAL and prior.image_class not in _FOCAL:
+        changes.append(f"new focal lesion (was {prior.image_class.value})")
+    elif (
+        index.lesion_count is not None
+        and prior.lesion_count is not None
+        and index.lesion_count > prior.lesion_count
+    ):
+        changes.append(f"lesions {prior.lesion_count} -> {index.lesion_count}")
+    if index.lesion_sizes_mm and prior.lesion_sizes_mm:
+        before, after = max(prior.lesion_sizes_mm), max(index.lesion_sizes_mm)
+        if after > before:
+            changes.append(f"largest lesion {before:g} -> {after:g} mm")
+    return tuple(changes)
+
+
+def escalation(
+    index: ImagingReport, priors: tuple[ImagingReport, ...]
+) -> tuple[ImagingFinding, ...]:
+    """SPEC.md §5 escalation from the imaging history (reported and by comparison)."""
+    found: list[ImagingFinding] = []
+    if index.interval_change in _ESCALATING_CHANGE:
+        label = _ESCALATING_CHANGE[index.interval_change]
+        found.append(ImagingFinding(label, report_evidence(index, label)))
+    for prior in priors:
+        if not _comparable(index, prior):
+            continue
+        changes = compare(index, prior)
+        if changes:
+            day = prior.effective.date().isoformat()
+            label = f"compared with MRI of {day} ({prior.reference}): " + "; ".join(changes)
+            found.append(ImagingFinding(label, report_evidence(index, label)))
+            break
+    return tuple(found)
+
+
+def stable_since(index: ImagingReport, priors: tuple[ImagingReport, ...]) -> datetime | None:
+    """Date of the earliest comparable prior MRI with a marrow finding, the index being no
+    worse than any of them (start of the stable interval), else None (first study)."""
+    start: datetime | None = None
+    for prior in priors:
+        if not _comparable(index, prior) or prior.image_class is ImagingClass.NEGATIVE:
+            continue
+        if compare(index, prior):
+            return None
+        start = prior.effective
+    return start
+
+
+def lytic_lesions(
+    reports: tuple[ImagingReport, ...], as_of: datetime
+) -> tuple[ImagingFinding, ...]:
+    """U-B: lytic lesion(s) affirmed on a radiograph, CT or PET-CT dated up to `as_of`."""
+    found: list[ImagingFinding] = []
+    for report in reports:
+        if report.modality not in (Modality.XR, Modality.CT, Modality.PET):
+            continue
+        if report.effective > as_of:
+            continue
+        for feature in report.features:
+            if feature.kind is FeatureKind.LYTIC_LESION and present(feature):
+                label = "lytic lesion"
+                found.append(ImagingFinding(label, report_evidence(report, label, _quote(feature))))
+    return tuple(found)

@@ -1,0 +1,272 @@
+"""Choosing which laboratory result a rule reads (SPEC.md sections 2 and 4).
+
+- A result is *usable* when it is evaluable (known, convertible unit; readable value or
+  qualitative finding) and not dated after `as_of` (future-dated results are ignored).
+- A result is *current* when usable and effective within 90 days before `as_of`.
+- A *stale* result is the newest usable one when no current one exists. A stale normal result
+  never clears a patient; a stale abnormal one triggers "repeat to confirm" (rule R5).
+- Reference limits come from the result (`LabResult.low` / `.high`) when present, else from
+  the SPEC.md section 4 defaults in `logic.thresholds`.
+
+Values are in the canonical units of `logic.model.CANONICAL_UNIT` (the mappers convert).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from logic import thresholds as t
+from logic.model import Analyte, Evidence, Finding, LabResult, Sex
+
+LABEL: dict[Analyte, str] = {
+    Analyte.HAEMOGLOBIN: "Haemoglobin",
+    Analyte.CALCIUM_TOTAL: "Calcium, total",
+    Analyte.CALCIUM_ALBUMIN_CORRECTED: "Calcium, albumin-corrected",
+    Analyte.CALCIUM_IONIZED: "Calcium, ionized",
+    Analyte.CREATININE: "Creatinine",
+    Analyte.EGFR: "eGFR",
+    Analyte.CREATININE_CLEARANCE: "Creatinine clearance",
+    Analyte.ALBUMIN: "Albumin",
+    Analyte.FLC_KAPPA: "Free light chain kappa",
+    Analyte.FLC_LAMBDA: "Free light chain lambda",
+    Analyte.FLC_RATIO: "Free light chain kappa/lambda ratio",
+    Analyte.M_PROTEIN: "Serum M-protein (M-spike)",
+    Analyte.SPEP_IFE: "Serum protein electrophoresis / immunofixation",
+    Analyte.URINE_PROTEIN_24H: "Urine protein, 24 h",
+    Analyte.URINE_M_PROTEIN_24H: "Urine M-protein, 24 h",
+    Analyte.IGG: "IgG",
+    Analyte.IGA: "IgA",
+    Analyte.IGM: "IgM",
+    Analyte.BETA2_MICROGLOBULIN: "Beta-2 microglobulin",
+    Analyte.WBC: "White cell count",
+    Analyte.PLATELETS: "Platelets",
+    Analyte.NEUTROPHILS_ABSOLUTE: "Neutrophils, absolute",
+    Analyte.MONOCYTES_ABSOLUTE: "Monocytes, absolute",
+    Analyte.MONOCYTES_PERCENT: "Monocytes, percent",
+    Analyte.LDH: "LDH",
+}
+
+# Comparison tolerance: values converted between units carry float noise (2.6 + 0.25).
+_EPS = 1e-9
+
+
+def is_usable(result: LabResult, as_of: datetime) -> bool:
+    """Evaluable, carries a value or finding, and not dated after `as_of`."""
+    if not result.evaluable or result.effective > as_of:
+        return False
+    if result.value is not None:
+        return True
+    return result.finding in (Finding.POSITIVE, Finding.NEGATIVE)
+
+
+def is_current(result: LabResult, as_of: datetime) -> bool:
+    """SPEC.md §2: effective within 90 days before `as_of` (and not after it)."""
+    return is_usable(result, as_of) and result.effective >= as_of - t.CURRENT_WINDOW
+
+
+@dataclass(frozen=True)
+class LabView:
+    """The results the flags read: the newest usable result per analyte.
+
+    `current_only=True` (the normal view) reads only current results; `False` (the stale
+    view) reads the newest usable result of any age, to find stale abnormal results.
+    """
+
+    labs: tuple[LabResult, ...]
+    as_of: datetime
+    current_only: bool = True
+
+    def latest(self, analyte: Analyte) -> LabResult | None:
+        """The newest result the view admits for `analyte`, or None."""
+        for result in self.history(analyte):
+            if not self.current_only or is_current(result, self.as_of):
+                return result
+            return None
+        return None
+
+    def history(self, analyte: Analyte) -> tuple[LabResult, ...]:
+        """Every usable result of `analyte`, any age, newest first."""
+        found = [r for r in self.labs if r.analyte is analyte and is_usable(r, self.as_of)]
+        found.sort(key=lambda r: r.effective, reverse=True)
+        return tuple(found)
+
+    def value(self, analyte: Analyte) -> float | None:
+        result = self.latest(analyte)
+        return None if result is None else result.value
+
+    def is_stale(self, analyte: Analyte) -> bool:
+        """No current result, but an older usable one."""
+        return bool(self.history(analyte)) and latest_current(self, analyte) is None
+
+    def not_evaluable(self, analyte: Analyte) -> tuple[LabResult, ...]:
+        """Results of `analyte` within the window that could not be evaluated."""
+        return tuple(
+            r
+            for r in self.labs
+            if r.analyte is analyte
+            and not is_usable(r, self.as_of)
+            and r.effective <= self.as_of
+            and r.effective >= self.as_of - t.CURRENT_WINDOW
+        )
+
+
+def latest_current(view: LabView, analyte: Analyte) -> LabResult | None:
+    """The newest current result of `analyte`, whatever the view's mode."""
+    for result in view.history(analyte):
+        return result if is_current(result, view.as_of) else None
+    return None
+
+
+# ---------------------------------------------------------------- comparisons
+
+
+def above(result: LabResult, limit: float) -> bool:
+    """True when the result is established to be above `limit`.
+
+    A value sent as "<X" or "<=X" is an upper bound: it never establishes "above".
+    """
+    if result.value is None or result.comparator in ("<", "<="):
+        return False
+    return result.value - limit > _EPS
+
+
+def below(result: LabResult, limit: float) -> bool:
+    """True when the result is established to be below `limit` (">X" never is)."""
+    if result.value is None or result.comparator in (">", ">="):
+        return False
+    return limit - result.value > _EPS
+
+
+def at_least(result: LabResult, limit: float) -> bool:
+    """True when the result is established to be >= `limit`."""
+    if result.value is None or result.comparator in ("<", "<="):
+        return False
+    return result.value - limit > -_EPS
+
+
+# ---------------------------------------------------------------- reference limits
+
+
+def high_limit(result: LabResult, default: float) -> float:
+    """ULN: the result's own reference range, else the SPEC.md §4 default."""
+    return result.high if result.high is not None else default
+
+
+def low_limit(result: LabResult, default: float) -> float:
+    """LLN: the result's own reference range, else the SPEC.md §4 default."""
+    return result.low if result.low is not None else default
+
+
+def who_anaemia_cutoff(sex: Sex) -> float:
+    """WHO haemoglobin cut-off (g/dL): 13.0 male, 12.0 female, 12.0 unknown sex (§4, §5)."""
+    if sex is Sex.MALE:
+        return t.HB_WHO_CUTOFF_MALE_G_DL
+    if sex is Sex.FEMALE:
+        return t.HB_WHO_CUTOFF_FEMALE_G_DL
+    return t.HB_WHO_CUTOFF_UNKNOWN_SEX_G_DL
+
+
+def haemoglobin_lln(result: LabResult, sex: Sex) -> float:
+    """Hb LLN for U-A: the lab's lower limit, else the WHO cut-off (§4 default)."""
+    return low_limit(result, who_anaemia_cutoff(sex))
+
+
+def calcium_uln(result: LabResult) -> float:
+    """ULN of total or albumin-corrected calcium (mmol/L): lab's, else 2.6 (§4)."""
+    return high_limit(result, t.CALCIUM_TOTAL_HIGH_MMOL_L)
+
+
+def flc_ratio_range(ratio: LabResult, egfr: float | None) -> tuple[float, float, bool]:
+    """(low, high, renal) normal range of the kappa/lambda ratio (§4, I-FLC).
+
+    With eGFR <60 the renal range 0.37-3.10 applies (a lab's own range is not
+    renally adjusted); otherwise the lab's range, else 0.26-1.65.
+    """
+    if egfr is not None and egfr < t.EGFR_LOW:
+        return t.FLC_RATIO_RENAL_LOW, t.FLC_RATIO_RENAL_HIGH, True
+    return low_limit(ratio, t.FLC_RATIO_LOW), high_limit(ratio, t.FLC_RATIO_HIGH), False
+
+
+# ---------------------------------------------------------------- computed values
+
+
+def corrected_calcium_mmol_l(total_mmol_l: float, albumin_g_dl: float) -> float:
+    """§4: corrected Ca (mg/dL) = total Ca (mg/dL) + 0.8 x (4.0 - albumin g/dL).
+
+    Calcium is held in mmol/L, so the correction is converted with 0.2495 mmol/L per mg/dL:
+    corrected (mmol/L) = total (mmol/L) + 0.8 x (4.0 - albumin) x 0.2495.
+    """
+    correction_mg_dl = t.CORRECTED_CALCIUM_FACTOR_MG_DL * (
+        t.CORRECTED_CALCIUM_ALBUMIN_REF_G_DL - albumin_g_dl
+    )
+    return total_mmol_l + correction_mg_dl * t.CALCIUM_MG_DL_TO_MMOL_L
+
+
+def computed_corrected_calcium(total: LabResult, albumin: LabResult) -> LabResult | None:
+    """Corrected calcium computed from a total calcium and an albumin (both evaluable)."""
+    if total.value is None or albumin.value is None or total.comparator or albumin.comparator:
+        return None
+    return replace(
+        total,
+        analyte=Analyte.CALCIUM_ALBUMIN_CORRECTED,
+        value=corrected_calcium_mmol_l(total.value, albumin.value),
+        unit="mmol/L",
+        code="",
+        as_sent="",
+        quote=None,
+        derived_from=(total.reference, albumin.reference),
+        effective=min(total.effective, albumin.effective),
+    )
+
+
+def flc_ratio(view: LabView) -> LabResult | None:
+    """The kappa/lambda ratio: as reported, else computed from kappa and lambda (§4)."""
+    reported = view.latest(Analyte.FLC_RATIO)
+    if reported is not None:
+        return reported
+    kappa, lam = view.latest(Analyte.FLC_KAPPA), view.latest(Analyte.FLC_LAMBDA)
+    if kappa is None or lam is None or kappa.value is None or lam.value is None:
+        return None
+    if kappa.comparator or lam.comparator or lam.value <= 0:
+        return None
+    return LabResult(
+        analyte=Analyte.FLC_RATIO,
+        reference=kappa.reference,
+        effective=min(kappa.effective, lam.effective),
+        value=kappa.value / lam.value,
+        unit="1",
+        derived_from=(kappa.reference, lam.reference),
+    )
+
+
+# ---------------------------------------------------------------- evidence
+
+
+def fmt(value: float) -> str:
+    """A value as a card shows it: at most 3 decimals, no trailing zeros."""
+    return f"{round(value, 3):g}"
+
+
+def evidence(result: LabResult, label: str | None = None) -> Evidence:
+    """The Evidence a card shows for one result (value, unit, date, reference, as sent)."""
+    name = label or LABEL[result.analyte]
+    quote = result.quote
+    if result.derived_from:
+        name = f"{name} (computed from {', '.join(result.derived_from)})"
+    elif quote is None and result.as_sent:
+        quote = f"as sent: {result.as_sent}"
+    if result.value is not None:
+        value: str | None = f"{result.comparator or ''}{fmt(result.value)}"
+    elif result.finding is not None:
+        value = result.finding.value
+    else:
+        value = None
+    return Evidence(
+        label=name,
+        reference=result.reference,
+        value=value,
+        unit=result.unit or None,
+        date=result.effective.date(),
+        quote=quote,
+    )

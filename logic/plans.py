@@ -1,0 +1,160 @@
+"""What each rule recommends (SPEC.md section 5, column "recommend"): the decision sentence,
+the order sets, the notes (pitfalls, escalation, "repeat to confirm") and, for the cards
+that do not recommend a biopsy, the checks ("why not biopsy")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from logic import orders
+from logic.checks import why_not_biopsy
+from logic.context import limited_life_expectancy
+from logic.model import Check, DataDomain, OrderSet, Tier
+from logic.situation import Situation
+
+
+@dataclass(frozen=True)
+class Plan:
+    decision: str
+    order_sets: tuple[OrderSet, ...]
+    notes: tuple[str, ...] = ()
+    checks: tuple[Check, ...] = ()
+
+
+ANAEMIA_PITFALL = "Do not delay the marrow biopsy in unexplained anaemia (SPEC.md section 5)."
+BENIGN_PITFALL = (
+    "MRI appearance alone is not proof of benignity: the labs and the follow-up MRI decide "
+    "(SPEC.md section 5)."
+)
+
+
+def _ids(sit: Situation, tier: Tier) -> str:
+    return ", ".join(f.id for f in sit.tier(tier))
+
+
+def _labs_gap_note(sit: Situation) -> tuple[str, ...]:
+    gap = sit.gap(DataDomain.LABS)
+    if gap is None:
+        return ()
+    return (
+        f"Laboratory results could not be obtained ({gap.reason}): missing first-line labs "
+        "were not ordered; check them before ordering.",
+    )
+
+
+def goals_of_care(sit: Situation) -> Plan:
+    """R1: goals-of-care discussion; biopsy only if it would change management."""
+    why = "; ".join(c.display for c in limited_life_expectancy(sit.record))
+    notes = [f"Limited life expectancy: {why}."]
+    if sit.has("H-ANAEMIA", "U-A"):
+        notes.append(ANAEMIA_PITFALL)
+    flags = ", ".join(f.id for f in sit.flags if f.tier is not Tier.INTERMEDIATE)
+    return Plan(
+        decision=f"Discuss goals of care before any marrow work-up ({flags}); biopsy only "
+        "if it would change management.",
+        order_sets=orders.r1_orders(sit),
+        notes=tuple(notes),
+    )
+
+
+def urgent_workup(sit: Situation) -> Plan:
+    """R2: URGENT haematology referral, marrow biopsy, whole-body imaging, STAT labs."""
+    return Plan(
+        decision=f"Possible myeloma-defining event ({_ids(sit, Tier.URGENT)}): urgent "
+        "haematology referral, marrow aspirate and biopsy, and whole-body imaging.",
+        order_sets=orders.r2_orders(sit),
+        notes=_labs_gap_note(sit),
+    )
+
+
+def cancer_staging(sit: Situation) -> Plan:
+    """R3: oncology/haematology referral and staging; then targeted or marrow biopsy."""
+    return Plan(
+        decision="Marrow signal change with a history of cancer: oncology or haematology "
+        "referral and staging imaging (MRI without and with contrast, or FDG PET/CT), then a "
+        "targeted or marrow biopsy.",
+        order_sets=orders.r3_orders(sit),
+        notes=_labs_gap_note(sit),
+    )
+
+
+def biopsy_indicated(sit: Situation) -> Plan:
+    """R4: haematology referral and marrow biopsy (not urgent)."""
+    notes = list(_labs_gap_note(sit))
+    if sit.has("H-ANAEMIA"):
+        notes.append(ANAEMIA_PITFALL)
+    return Plan(
+        decision=f"Marrow biopsy indicated ({_ids(sit, Tier.HIGH)}): haematology referral "
+        "for marrow aspirate and biopsy, not urgent.",
+        order_sets=orders.r4_orders(sit),
+        notes=tuple(notes),
+    )
+
+
+def first_line_labs(sit: Situation) -> Plan:
+    """R5: order the first-line panel; MRI in 3-6 months; re-evaluate with the results."""
+    notes = [f"{s.flag.id} on a result older than 90 days: repeat to confirm ({s.flag.criterion})."
+             for s in sit.stale_abnormal]  # fmt: skip
+    pending = ", ".join(f.id for f in sit.flags)
+    if pending:
+        notes.append(f"Also present, to be re-evaluated with the results: {pending}.")
+    notes.append("Re-evaluate when the results arrive.")
+    return Plan(
+        decision="First-line laboratory work-up incomplete: order the first-line panel, "
+        "MRI in 3-6 months, and re-evaluate when the results arrive.",
+        order_sets=orders.r5_orders(sit),
+        notes=tuple(notes),
+        checks=why_not_biopsy(sit),
+    )
+
+
+def econsult(sit: Situation) -> Plan:
+    """R6: haematology e-consult, with the follow-up each I flag calls for."""
+    return Plan(
+        decision=f"Intermediate-risk finding ({_ids(sit, Tier.INTERMEDIATE)}): haematology "
+        "e-consult.",
+        order_sets=orders.r6_orders(sit),
+        notes=_labs_gap_note(sit),
+        checks=why_not_biopsy(sit),
+    )
+
+
+def _surveillance_plan(sit: Situation, finding: str, first_interval: str) -> str:
+    """The decision sentence, with the interval of the surveillance stage (SPEC.md §5)."""
+    stage = orders.surveillance_stage(sit)
+    if stage.stable_since is None:
+        return f"{finding}: {first_interval}."
+    low, high = stage.mri_months
+    span = f"{low}-{high} months" if low != high else f"{low} months"
+    return (
+        f"{finding}: surveillance MRI and labs in {span} (stable since "
+        f"{stage.stable_since.isoformat()}; {stage.name} schedule)."
+    )
+
+
+def defer_biopsy(sit: Situation) -> Plan:
+    """R7: defer biopsy; repeat labs at 3 months; MRI in 3-6 months."""
+    return Plan(
+        decision=_surveillance_plan(
+            sit,
+            "Diffuse marrow signal without worrisome features and with normal current labs",
+            "defer biopsy; repeat labs at 3 months and MRI in 3-6 months",
+        ),
+        order_sets=orders.r7_orders(sit),
+        notes=(BENIGN_PITFALL,),
+        checks=why_not_biopsy(sit),
+    )
+
+
+def surveillance(sit: Situation) -> Plan:
+    """R8: MRI in 3-6 months; labs every 3-6 months."""
+    return Plan(
+        decision=_surveillance_plan(
+            sit,
+            "Nonspecific marrow heterogeneity with normal current labs",
+            "surveillance MRI in 3-6 months and labs every 3-6 months",
+        ),
+        order_sets=orders.r8_orders(sit),
+        notes=(BENIGN_PITFALL,),
+        checks=why_not_biopsy(sit),
+    )

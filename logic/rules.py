@@ -1,0 +1,218 @@
+"""The decision table of SPEC.md section 5, as data a clinician can read.
+
+Rows are checked in order; the first row whose condition holds decides the primary
+recommendation. R0 means no card.
+
+| rule | condition (predicate below) | recommendation (logic.plans) |
+|---|---|---|
+| R0 | `no_card` | none |
+| R1 | `limited_life_expectancy_with_urgent_or_high_flag` | `goals_of_care` |
+| R2 | `any_urgent_flag` | `urgent_workup` |
+| R3 | `cancer_history_flag` | `cancer_staging` |
+| R4 | `any_other_high_flag` | `biopsy_indicated` |
+| R5 | `first_line_labs_missing_or_stale` | `first_line_labs` |
+| R6 | `any_intermediate_flag` | `econsult` |
+| R7 | `diffuse_without_worrisome_feature_and_labs_normal` | `defer_biopsy` |
+| R8 | `nonspecific_and_labs_normal` | `surveillance` |
+
+Missing data (a `DataGap`: data that could not be obtained) is never the ground of a
+recommendation:
+- imaging not obtained: R0 (the index report may not be the latest);
+- laboratory results not obtained: R5, R7 and R8 (which rest on the labs) never apply;
+  flags on imaging and history still decide R1-R4 and R6; when no row applies, R0;
+- conditions not obtained: suppression, limited life expectancy, cancer history and the
+  documented causes that discount U-A / U-R / H-ANAEMIA / H-RENAL are unknown. The rules run
+  on what is known, and the reason and notes say what could not be checked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from logic import citations as cite
+from logic import plans
+from logic.context import limited_life_expectancy, suppressing_conditions
+from logic.flags import FLAG_RULES
+from logic.imaging import worrisome_features
+from logic.model import DataDomain, ImagingClass, Tier
+from logic.situation import Situation
+
+LAB_FLAG_IDS = frozenset(r.id for r in FLAG_RULES if r.lab_based)
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: str
+    when: str  # SPEC.md §5 column "when"
+    recommend: str  # SPEC.md §5 column "recommend"
+    topic: str  # CARDS.md topic code
+    citations: tuple[str, ...]
+    applies: Callable[[Situation], bool]
+    plan: Callable[[Situation], plans.Plan] | None  # None: no card (R0)
+
+
+# ---------------------------------------------------------------- R0
+
+
+def no_card_reason(sit: Situation, *, verbose: bool = False) -> str | None:
+    """Why there is no card (R0), or None. SPEC.md §2 and §5 row R0."""
+    imaging_gap = sit.gap(DataDomain.IMAGING)
+    if imaging_gap is not None:
+        return f"imaging could not be obtained: {imaging_gap.reason}"
+    index = sit.index
+    if index is None:
+        return "no index MRI report"
+    if index.image_class is ImagingClass.NEGATIVE:
+        return f"index MRI {index.reference} class NEGATIVE: no current marrow abnormality"
+    suppressing = suppressing_conditions(sit.record)
+    if suppressing:
+        if verbose:
+            found = "; ".join(f"{c.display} ({c.code}, {c.reference})" for c in suppressing)
+        else:
+            found = "; ".join(dict.fromkeys(c.display for c in suppressing))
+        return f"suppressed: already under specialist care: {found}"
+    return None
+
+
+def no_card(sit: Situation) -> bool:
+    """R0: no index MRI report, class NEGATIVE, suppression applies, or imaging not obtained."""
+    return no_card_reason(sit) is not None
+
+
+# ---------------------------------------------------------------- R1-R8
+
+
+def _labs_obtained(sit: Situation) -> bool:
+    return sit.gap(DataDomain.LABS) is None
+
+
+def limited_life_expectancy_with_urgent_or_high_flag(sit: Situation) -> bool:
+    """R1: limited life expectancy (SPEC.md §2) and any U or H flag."""
+    flagged = sit.tier(Tier.URGENT) + sit.tier(Tier.HIGH)
+    return bool(limited_life_expectancy(sit.record)) and bool(flagged)
+
+
+def any_urgent_flag(sit: Situation) -> bool:
+    """R2: any U flag (myeloma-defining event, IMWG 2014)."""
+    return bool(sit.tier(Tier.URGENT))
+
+
+def cancer_history_flag(sit: Situation) -> bool:
+    """R3: H-CANCER."""
+    return sit.has("H-CANCER")
+
+
+def any_other_high_flag(sit: Situation) -> bool:
+    """R4: any other H flag on current data (lab flags read current results only)."""
+    return bool(sit.tier(Tier.HIGH))
+
+
+def first_line_labs_missing_or_stale(sit: Situation) -> bool:
+    """R5: a gating item of the first-line panel is not current (missing, stale or not
+    evaluable), or a stale result is abnormal. Never when labs could not be obtained."""
+    if not _labs_obtained(sit):
+        return False
+    return not sit.panel.gating_complete or bool(sit.stale_abnormal)
+
+
+def any_intermediate_flag(sit: Situation) -> bool:
+    """R6: any I flag."""
+    return bool(sit.tier(Tier.INTERMEDIATE))
+
+
+def current_labs_normal(sit: Situation) -> bool:
+    """Every gating item of the first-line panel current, and no laboratory flag fired."""
+    return (
+        _labs_obtained(sit)
+        and sit.panel.gating_complete
+        and not sit.stale_abnormal
+        and not any(f.id in LAB_FLAG_IDS for f in sit.flags)
+    )
+
+
+def diffuse_without_worrisome_feature_and_labs_normal(sit: Situation) -> bool:
+    """R7: index class DIFFUSE, no worrisome feature, current labs normal."""
+    index = sit.index
+    return (
+        index is not None
+        and index.image_class is ImagingClass.DIFFUSE
+        and not worrisome_features(index)
+        and not sit.has("H-IMAGING")
+        and current_labs_normal(sit)
+    )
+
+
+def nonspecific_and_labs_normal(sit: Situation) -> bool:
+    """R8: index class NONSPECIFIC, current labs normal."""
+    index = sit.index
+    return (
+        index is not None
+        and index.image_class is ImagingClass.NONSPECIFIC
+        and current_labs_normal(sit)
+    )
+
+
+_SPEC5 = cite.SPEC_5
+
+RULES: tuple[Rule, ...] = (
+    Rule("R0", "No card",
+         "no index MRI report, class NEGATIVE, or suppression applies",
+         "no card",
+         "", (cite.SPEC_2, _SPEC5), no_card, None),
+    Rule("R1", "Goals of care",
+         "limited life expectancy and any U or H flag",
+         "goals-of-care discussion; biopsy only if it would change management",
+         "goals-of-care", (cite.SPEC_2, _SPEC5),
+         limited_life_expectancy_with_urgent_or_high_flag, plans.goals_of_care),
+    Rule("R2", "Myeloma-defining event",
+         "any U flag",
+         "URGENT haematology referral; marrow aspirate and biopsy; whole-body imaging (low-dose "
+         "CT, FDG PET/CT or whole-body MRI); STAT any missing first-line labs",
+         "myeloma-defining-event", (cite.IMWG_2014, _SPEC5),
+         any_urgent_flag, plans.urgent_workup),
+    Rule("R3", "Cancer history: staging",
+         "H-CANCER",
+         "oncology/haematology referral; staging imaging (MRI without and with contrast, or "
+         "FDG PET/CT); then targeted or marrow biopsy",
+         "cancer-history-staging", (cite.SPEC_2, _SPEC5),
+         cancer_history_flag, plans.cancer_staging),
+    Rule("R4", "Marrow biopsy indicated",
+         "any other H flag on current data",
+         "haematology referral; marrow aspirate and biopsy (not urgent); order missing "
+         "first-line labs; with a clonal marker (M-protein, FLC) also 24-h urine studies and "
+         "whole-body imaging",
+         "marrow-biopsy-indicated",
+         (cite.SPIERINGS_2014, cite.ANN_DIAGN_PATHOL_2019, _SPEC5),
+         any_other_high_flag, plans.biopsy_indicated),
+    Rule("R5", "First-line laboratory work-up",
+         "first-line labs missing or stale",
+         "order the first-line panel (stale abnormal: \"repeat to confirm\"); MRI in 3-6 "
+         "months; re-evaluate when results arrive",
+         "initial-lab-workup", (cite.SPEC_2, _SPEC5),
+         first_line_labs_missing_or_stale, plans.first_line_labs),
+    Rule("R6", "Haematology e-consult",
+         "any I flag",
+         "haematology e-consult; I-FLC: urine studies; I-MONOCYTE: repeat CBC with "
+         "differential in 4-12 weeks; I-FOCAL: repeat MRI (or whole-body MRI) in 3-6 months",
+         "hematology-econsult", (_SPEC5,),
+         any_intermediate_flag, plans.econsult),
+    Rule("R7", "Diffuse signal: defer biopsy",
+         "DIFFUSE, no worrisome feature, current labs normal",
+         "defer biopsy; repeat labs at 3 months; MRI in 3-6 months",
+         "surveillance", (cite.SPIERINGS_2014, cite.ANN_DIAGN_PATHOL_2019, _SPEC5),
+         diffuse_without_worrisome_feature_and_labs_normal, plans.defer_biopsy),
+    Rule("R8", "Nonspecific signal: surveillance",
+         "NONSPECIFIC, current labs normal",
+         "MRI in 3-6 months; labs every 3-6 months",
+         "surveillance", (cite.ARIKAN_2024, cite.SHAH_2014, _SPEC5),
+         nonspecific_and_labs_normal, plans.surveillance),
+)  # fmt: skip
+
+RULE_BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}
+
+
+def first_match(sit: Situation) -> Rule | None:
+    """The first row of the table whose condition holds (None: no row applies)."""
+    return next((rule for rule in RULES if rule.applies(sit)), None)
