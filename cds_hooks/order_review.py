@@ -97,7 +97,7 @@ def _patient_record(call: HookCall, patient_id: str) -> PatientRecord:
 
 
 def handle_order_review(call: HookCall) -> HookResult:
-    from logic.order_review import needs_patient_record, review_orders
+    from logic.order_review import needs_lab_results, needs_patient_record, review_orders
 
     bundle = draft_orders_of(call.context)
     selected = selections_of(call.context) if call.service.hook == "order-select" else None
@@ -120,7 +120,7 @@ def handle_order_review(call: HookCall) -> HookResult:
         for finding in findings
     ]
     labs_gaps = [gap for gap in record.gaps if gap.domain is DataDomain.LABS]
-    if labs_gaps:
+    if labs_gaps and needs_lab_results(drafts, selected):
         cards.append(_labs_not_checked_card(labs_gaps, rules_url=call.rules_url))
     rule_ids = {card.uuid: _rule_id(card) for card in cards if card.uuid}
     return HookResult(cards=cards, rule_ids=rule_ids, gaps=record.gaps)

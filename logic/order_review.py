@@ -504,6 +504,16 @@ def drafts_in_scope(
     return [d for d in drafts if d.reference in wanted or d.resource_id in wanted]
 
 
+def needs_lab_results(
+    drafts: Sequence[DraftOrder], selected: Collection[str] | None = None
+) -> bool:
+    """Whether a draft in scope is reviewed against lab results (a marrow biopsy or a lab)."""
+    return any(
+        d.kind in (DraftKind.MARROW_BIOPSY, DraftKind.LAB)
+        for d in drafts_in_scope(drafts, selected)
+    )
+
+
 def needs_patient_record(
     drafts: Sequence[DraftOrder], selected: Collection[str] | None = None
 ) -> bool:
