@@ -12,10 +12,9 @@ from typing import Final
 from urllib.parse import urlsplit
 
 from cds_hooks.schemas import Coding, Link, Source
+from logic.catalogue import RULE_SET_VERSION  # the rule set the cards are issued under
 
 SERVICE_NAME: Final = "Marrow CDS"
-# Version of the rule set (SPEC.md decision table) the cards are issued under.
-RULE_SET_VERSION: Final = "2026.1"
 
 TOPIC_SYSTEM: Final = "urn:marrow-cds:card-topic"
 OVERRIDE_REASON_SYSTEM: Final = "urn:marrow-cds:override-reason"

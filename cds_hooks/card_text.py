@@ -275,6 +275,11 @@ def primary_summary(recommendation: Recommendation, as_of: date) -> str:
     if rule == "R4":
         return fit_summary("Haematology referral and bone marrow biopsy", phrases)
     if rule == "R5":
+        if any(order.note and "repeat" in order.note.lower() for order in orders):
+            return shorten(
+                f"Marrow change on {mri}: repeat out-of-date abnormal blood tests to confirm "
+                "and complete the first-line tests"
+            )
         return shorten(
             f"Marrow change on {mri}: first-line blood tests needed before deciding on biopsy"
         )

@@ -130,7 +130,7 @@ def test_summary_is_short_and_free_of_bare_abbreviations(rule):
         ("R6", ["e-consult", "free light chain ratio 2.1"]),
         ("R1", ["goals of care", "haemoglobin 11.2 g/dL"]),
         ("R3", ["Cancer history", "lumbar spine MRI", "staging"]),
-        ("R5", ["lumbar spine MRI", "first-line blood tests"]),
+        ("R5", ["lumbar spine MRI", "repeat", "to confirm", "first-line tests"]),
         ("R7", ["no biopsy now", "MRI in 3-6 months"]),
         ("R8", ["lumbar spine MRI", "repeat MRI in 3-6 months"]),
     ],
@@ -289,6 +289,20 @@ def test_surveillance_cards_show_what_was_checked_and_normal(rule):
     assert "| Calcium | normal | 2.35 | mmol/L | 2026-11-02 | Observation/ca-9 |" in detail
     assert "| Platelets | normal | 240 | ×10⁹/L | 2026-11-02 | Observation/plt-9 |" in detail
     assert "| Worrisome MRI features | not present |" in detail
+
+
+def test_r5_without_stale_results_asks_for_the_first_line_tests():
+    base = a.r5()
+    rec = base.recommendation
+    assert rec is not None
+    plain_sets = tuple(
+        replace(s, orders=tuple(replace(o, note=None) for o in s.orders)) for s in rec.order_sets
+    )
+    assessment = replace(base, recommendation=replace(rec, order_sets=plain_sets))
+    summary = render(assessment)[0].summary
+    assert summary == (
+        "Marrow change on lumbar spine MRI: first-line blood tests needed before deciding on biopsy"
+    )
 
 
 def test_notes_are_listed():

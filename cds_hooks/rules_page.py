@@ -1,0 +1,222 @@
+"""The rule catalogue as a web page: GET /rules (HTML) and GET /rules.md (Markdown).
+
+Every card's `source.url` points here (`<base>/rules#R4`), so a clinician who wonders why a card
+fired lands on the rule, its criteria, thresholds and citations. The page is generated from the
+code (`logic.catalogue.RULES` / `FLAGS`), never written by hand: each rule id and flag id is an
+element id (`#R4`, `#U-Li`; the lower-case `#r4` of docs/rules.md works too), and so are the
+secondary card topics (`#imaging-protocol`, `#data-quality`) and the order keys
+(`#order-bone-marrow-biopsy`).
+
+Public documentation: no authentication, no patient data, cacheable. Blueprint name: "rules".
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from flask import Blueprint, Response, render_template_string
+
+from cds_hooks.card_parts import OVERRIDE_REASONS, RULE_SET_VERSION, TOPICS
+from cds_hooks.cards import RULE_INDICATOR
+from logic.catalogue import FLAGS, RULES, anchor, catalogue_markdown
+from logic.order_catalogue import ORDERS
+
+bp = Blueprint("rules", __name__)
+
+_HEADERS: Final = {
+    "Cache-Control": "public, max-age=300",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+    ),
+}
+
+_TIER_WORDS: Final = {"U": "urgent", "H": "high", "I": "intermediate"}
+
+_SECONDARY: Final = (
+    (
+        "imaging-protocol",
+        "Advice on the MRI protocol, issued beside the decision: contrast-only MRI without "
+        "pre-contrast sequences, chemical-shift (in/opposed-phase, Dixon) imaging to tell red "
+        "marrow from infiltration, a skeletal survey alone used to assess the marrow "
+        "(SPEC.md section 5, pitfalls).",
+    ),
+    (
+        "data-quality",
+        "Values that could not be evaluated (unknown or non-convertible unit, unreadable value, "
+        "no time zone) and data that could not be fetched from the EHR. Such data is never "
+        "assumed normal; the card lists each item with its FHIR reference.",
+    ),
+)
+
+_PAGE: Final = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Marrow CDS rule catalogue {{ version }}</title>
+<style>
+ body { font: 16px/1.5 system-ui, sans-serif; max-width: 60rem; margin: 2rem auto;
+        padding: 0 1rem; }
+ table { border-collapse: collapse; width: 100%; margin: 1rem 0; }
+ th, td { border: 1px solid #ccc; padding: .3rem .5rem; text-align: left; vertical-align: top; }
+ section { border-top: 1px solid #ddd; padding-top: .5rem; }
+ section:target { background: #fff8d6; }
+ code, pre { font-size: .9em; } pre { white-space: pre-wrap; }
+ .tier-U { color: #a00; font-weight: bold; } .unverified { color: #a60; }
+</style>
+</head>
+<body>
+<h1>Marrow CDS rule catalogue</h1>
+<p>Rule set version {{ version }}. Generated from the code; the same content as
+<a href="rules.md">rules.md</a>. The first matching rule decides the primary recommendation
+(SPEC.md section 5).</p>
+<nav><a href="#decision-table">Decision table</a> · <a href="#flags">Flags</a> ·
+<a href="#secondary">Secondary cards</a> · <a href="#orders">Orders</a> ·
+<a href="#override-reasons">Override reasons</a></nav>
+
+<h2 id="decision-table">Decision table</h2>
+<table>
+<thead><tr><th>Rule</th><th>When</th><th>Recommend</th><th>Card</th></tr></thead>
+<tbody>
+{% for rule in rules %}
+<tr><td><a href="#{{ rule.id }}">{{ rule.id }}</a></td><td>{{ rule.when }}</td>
+<td>{{ rule.recommend }}</td>
+<td>{% if rule.topic %}<code>{{ rule.topic }}</code>, {{ indicators.get(rule.id, "") }}
+{% else %}no card{% endif %}</td></tr>
+{% endfor %}
+</tbody>
+</table>
+
+<h2 id="rules">Rules</h2>
+{% for rule in rules %}
+<section id="{{ rule.id }}">
+{% if rule.anchor != rule.id %}<a id="{{ rule.anchor }}"></a>{% endif %}
+<h3>{{ rule.id }}: {{ rule.title }}</h3>
+<dl>
+<dt>When</dt><dd>{{ rule.when }}</dd>
+<dt>Recommend</dt><dd>{{ rule.recommend }}</dd>
+<dt>Card</dt><dd>{% if rule.topic %}topic <code>{{ rule.topic }}</code>
+({{ topics.get(rule.topic, "") }}), indicator {{ indicators.get(rule.id, "") }}
+{% else %}none{% endif %}</dd>
+<dt>Implemented by</dt><dd><code>logic.rules.{{ rule.condition }}</code>
+{% if rule.condition_doc %}<pre>{{ rule.condition_doc }}</pre>{% endif %}</dd>
+<dt>Citations</dt><dd><ul>{% for c in rule.citations %}<li>{{ c }}</li>{% endfor %}</ul></dd>
+</dl>
+</section>
+{% endfor %}
+
+<h2 id="flags">Flags</h2>
+<p>Tiers: U urgent (myeloma-defining event, IMWG 2014), H high (biopsy indicated),
+I intermediate.</p>
+<table>
+<thead><tr><th>Flag</th><th>Tier</th><th>Criterion</th></tr></thead>
+<tbody>
+{% for flag in flags %}
+<tr><td><a href="#{{ flag.id }}">{{ flag.id }}</a></td>
+<td class="tier-{{ flag.tier }}">{{ flag.tier }} ({{ tiers.get(flag.tier, "") }})</td>
+<td>{{ flag.criterion }}</td></tr>
+{% endfor %}
+</tbody>
+</table>
+{% for flag in flags %}
+<section id="{{ flag.id }}">
+{% if flag.anchor != flag.id %}<a id="{{ flag.anchor }}"></a>{% endif %}
+<h3>{{ flag.id }} ({{ tiers.get(flag.tier, flag.tier) }})</h3>
+<dl>
+<dt>Criterion</dt><dd>{{ flag.criterion }}</dd>
+<dt>Thresholds</dt><dd><ul>{% for t in flag.thresholds %}<li>{{ t }}</li>{% endfor %}</ul></dd>
+<dt>Source</dt><dd>{{ flag.source }}</dd>
+<dt>Implemented by</dt><dd><code>logic.flags.{{ flag.predicate }}</code>
+{% if flag.doc %}<pre>{{ flag.doc }}</pre>{% endif %}</dd>
+</dl>
+</section>
+{% endfor %}
+
+<h2 id="secondary">Secondary cards</h2>
+{% for code, text in secondary %}
+<section id="{{ code }}">
+<h3>{{ topics[code] }} (<code>{{ code }}</code>, info)</h3>
+<p>{{ text }}</p>
+</section>
+{% endfor %}
+
+<h2 id="orders">Orders the cards suggest</h2>
+<p>Every suggested ServiceRequest carries the order key (system
+<code>urn:marrow-cds:order</code>) and the standard codes below (SPEC.md section 7).
+Codes marked <span class="unverified">unverified</span> come from a secondary source only.</p>
+<table>
+<thead><tr><th>Order key</th><th>Order</th><th>Standard codes</th></tr></thead>
+<tbody>
+{% for order in orders %}
+<tr id="order-{{ order.key }}"><td><code>{{ order.key }}</code></td><td>{{ order.label }}</td>
+<td>{% for region, c in order.codes %}{% if region %}{{ region }}: {% endif %}{{ c.system }}
+<code>{{ c.code }}</code> {{ c.display }}{% if not c.verified %}
+<span class="unverified">(unverified)</span>{% endif %}<br>{% else %}none{% endfor %}</td></tr>
+{% endfor %}
+</tbody>
+</table>
+
+<h2 id="override-reasons">Override reasons</h2>
+<ul>{% for code, display in override_reasons %}<li><code>{{ code }}</code>: {{ display }}</li>
+{% endfor %}</ul>
+</body>
+</html>
+"""
+
+_SYSTEM_NAMES: Final = {
+    "http://www.ama-assn.org/go/cpt": "CPT",
+    "http://loinc.org": "LOINC",
+    "http://snomed.info/sct": "SNOMED CT",
+}
+
+
+def _orders() -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
+    for definition in ORDERS.values():
+        codes: list[tuple[str, dict[str, object]]] = []
+        pairs = [("", c) for c in definition.codings] + [
+            (str(region), c)
+            for region, region_codings in definition.codings_by_region.items()
+            for c in region_codings
+        ]
+        for region, coding in pairs:
+            codes.append(
+                (
+                    region,
+                    {
+                        "system": _SYSTEM_NAMES.get(coding.system, coding.system),
+                        "code": coding.code,
+                        "display": coding.display,
+                        "verified": coding.verified,
+                    },
+                )
+            )
+        rows.append({"key": definition.key, "label": definition.label, "codes": codes})
+    return rows
+
+
+def rules_html() -> str:
+    """The /rules page (HTML, every interpolated value escaped by Jinja)."""
+    return render_template_string(
+        _PAGE,
+        version=RULE_SET_VERSION,
+        rules=[{**vars(rule), "anchor": anchor(rule.id)} for rule in RULES],
+        flags=[{**vars(flag), "anchor": anchor(flag.id)} for flag in FLAGS],
+        indicators=RULE_INDICATOR,
+        topics=TOPICS,
+        tiers=_TIER_WORDS,
+        secondary=_SECONDARY,
+        orders=_orders(),
+        override_reasons=OVERRIDE_REASONS,
+    )
+
+
+@bp.get("/rules")
+def rules_page() -> Response:
+    return Response(rules_html(), mimetype="text/html", headers=_HEADERS)
+
+
+@bp.get("/rules.md")
+def rules_markdown() -> Response:
+    return Response(catalogue_markdown(), mimetype="text/markdown", headers=_HEADERS)
