@@ -16,9 +16,9 @@ from typing import Final
 
 from flask import Blueprint, Response, render_template_string
 
-from cds_hooks.card_parts import OVERRIDE_REASONS, RULE_SET_VERSION, TOPICS
+from cds_hooks.card_parts import OVERRIDE_REASONS, TOPICS
 from cds_hooks.cards import RULE_INDICATOR
-from logic.catalogue import FLAGS, RULES, anchor, catalogue_markdown
+from logic.catalogue import FLAGS, RULE_SET_VERSION, RULES, anchor, catalogue_markdown
 from logic.order_catalogue import ORDERS
 
 bp = Blueprint("rules", __name__)
