@@ -14,7 +14,11 @@
 // --marrow-sample PATIENT_ID: adds an MRI lumbar spine report and SPEC.md section 4 labs for that
 //   patient, dated relative to now (see marrow-sample.mjs).
 // Searches page like a production server: `_count` defaults to --page-size (20) and is capped at
-//   --max-count (50); a Bundle with more matches carries a `next` link (`_offset`).
+//   --max-count (50); a Bundle with more matches carries a `next` link (`_offset`). As HAPI does,
+//   a search runs once (Medplum matches the resources) and its sorted result is kept for 60 s, so
+//   that the pages of one search are slices of one snapshot; `_sort` is applied here with each
+//   resource's sort key evaluated once (MemoryRepository re-evaluates the FHIRPath of the sort
+//   parameter on every comparison, which takes seconds for a few hundred Observations).
 //
 // Test-only endpoint (no FHIR semantics): GET /__e2e/requests lists the FHIR requests received
 // (method, path with query, whether the bearer token was right, status, the `next` link handed
@@ -25,6 +29,8 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import {
   badRequest,
+  evalFhirPath,
+  getSearchParameter,
   getStatus,
   indexSearchParameterBundle,
   indexStructureDefinitionBundle,
@@ -153,10 +159,79 @@ function pagedQuery(url) {
   return url;
 }
 
+const SNAPSHOT_TTL_MS = 60_000;
+const snapshots = new Map(); // "Type?matching query&_sort=..." -> { at, entries }
+
+/** Sort bundle entries by `_sort` rules ("-date,code"), each key evaluated once per resource. */
+function sortEntries(entries, resourceType, sort) {
+  const rules = (sort ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((rule) => ({ code: rule.replace(/^-/, ''), descending: rule.startsWith('-') }));
+  if (rules.length === 0) {
+    return entries;
+  }
+  const keyed = entries.map((entry) => ({
+    entry,
+    keys: rules.map(({ code }) => {
+      const expression = getSearchParameter(resourceType, code)?.expression;
+      return expression ? JSON.stringify(evalFhirPath(expression, entry.resource)) : '';
+    }),
+  }));
+  keyed.sort((a, b) => {
+    for (const [i, { descending }] of rules.entries()) {
+      const order = a.keys[i].localeCompare(b.keys[i]) * (descending ? -1 : 1);
+      if (order !== 0) {
+        return order;
+      }
+    }
+    return 0;
+  });
+  return keyed.map(({ entry }) => entry);
+}
+
+/** A type search: all matches from Medplum (cached snapshot), sorted, then one page of them. */
+async function pagedSearch(router, repo, req, path, url) {
+  const matching = new URLSearchParams(url.searchParams);
+  for (const name of ['_count', '_offset', '_sort']) {
+    matching.delete(name);
+  }
+  const sort = url.searchParams.get('_sort');
+  const key = `${path}?${matching}&_sort=${sort ?? ''}`;
+  let snapshot = snapshots.get(key);
+  if (!snapshot || Date.now() - snapshot.at > SNAPSHOT_TTL_MS) {
+    const [outcome, bundle] = await router.handleRequest(
+      {
+        method: 'GET',
+        url: `${path}?${matching}`,
+        pathname: '',
+        body: undefined,
+        params: {},
+        query: {},
+        headers: req.headers,
+      },
+      repo
+    );
+    if (!bundle) {
+      return [outcome];
+    }
+    snapshot = { at: Date.now(), entries: sortEntries(bundle.entry ?? [], path, sort) };
+    snapshots.set(key, snapshot);
+  }
+  const count = Number.parseInt(url.searchParams.get('_count'), 10);
+  const offset = Number.parseInt(url.searchParams.get('_offset') ?? '0', 10) || 0;
+  const page = snapshot.entries.slice(offset, offset + count);
+  const bundle = { resourceType: 'Bundle', type: 'searchset', total: snapshot.entries.length };
+  if (page.length) {
+    bundle.entry = page;
+  }
+  return [null, bundle];
+}
+
 /** Searchset Bundle links and entry fullUrls, as a production FHIR server sends them. */
 function decorateSearchset(bundle, url, base, path) {
   const count = Number.parseInt(url.searchParams.get('_count'), 10);
-  const offset = Number.parseInt(url.searchParams.get('_offset') ?? '0', 10);
+  const offset = Number.parseInt(url.searchParams.get('_offset') ?? '0', 10) || 0;
   const pageUrl = (newOffset) => {
     const u = new URL(url);
     u.searchParams.set('_offset', String(newOffset));
@@ -230,9 +305,27 @@ async function handle(router, repo, req, res) {
       }
     }
   }
-  const isTypeSearch = method === 'GET' && /^[A-Z][A-Za-z]+$/.test(path);
+  const isTypeSearch =
+    method === 'GET' &&
+    /^[A-Z][A-Za-z]+$/.test(path) &&
+    !url.searchParams.has('_include') &&
+    !url.searchParams.has('_revinclude');
   if (isTypeSearch) {
     pagedQuery(url);
+    const [outcome, bundle] = await pagedSearch(router, repo, req, path, url);
+    if (!bundle) {
+      logEntry.status = getStatus(outcome);
+      send(res, logEntry.status, outcome);
+      return;
+    }
+    decorateSearchset(bundle, url, base, path);
+    logEntry.status = 200;
+    logEntry.next = bundle.link.find((link) => link.relation === 'next')?.url;
+    send(res, 200, bundle);
+    return;
+  }
+  if (method !== 'GET') {
+    snapshots.clear(); // a write may change any search result
   }
 
   const [outcome, resource] = await router.handleRequest(
@@ -252,10 +345,6 @@ async function handle(router, repo, req, res) {
   if (!resource) {
     send(res, status, outcome);
     return;
-  }
-  if (isTypeSearch && resource.resourceType === 'Bundle' && resource.type === 'searchset') {
-    decorateSearchset(resource, url, base, path);
-    logEntry.next = resource.link.find((link) => link.relation === 'next')?.url;
   }
   send(res, status, resource);
 }
