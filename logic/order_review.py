@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
@@ -54,6 +53,7 @@ from logic.order_model import (
     OrderFinding,
     Replacement,
 )
+from logic.panel import FIRST_LINE, STATUS_WORDS, PanelItem, Status, item_state, panel_state
 
 CITE_PITFALLS: Final = "SPEC.md section 5, pitfalls the service should voice"
 CITE_PANEL: Final = "SPEC.md section 5, first-line panel"
@@ -62,78 +62,38 @@ CITE_CURRENT: Final = "SPEC.md section 2, current result (within 90 days)"
 # ------------------------------------------------------------------------------ labs
 
 
-@dataclass(frozen=True)
-class PanelPart:
-    """One part of a lab order: met when every analyte of any one alternative is current."""
-
-    label: str
-    order_key: str
-    alternatives: tuple[tuple[Analyte, ...], ...]
-
-    def current_results(
-        self, record: PatientRecord, as_of: datetime
-    ) -> tuple[LabResult, ...] | None:
-        """The current results that meet this part (first alternative met), or None."""
-        view = LabView(record.labs, as_of)
-        for analytes in self.alternatives:
-            found = [view.latest(a) for a in analytes]
-            if all(r is not None for r in found):
-                return tuple(r for r in found if r is not None)
-        return None
-
-    def analytes(self) -> tuple[Analyte, ...]:
-        return tuple(dict.fromkeys(a for alt in self.alternatives for a in alt))
-
-
-A = Analyte
-# SPEC.md section 5: "First-line panel (all current and normal before R7/R8 can apply): CBC with
-# differential, creatinine and/or eGFR, calcium with albumin, SPEP with serum immunofixation,
-# serum FLC kappa, lambda and ratio." Calcium "with albumin": total calcium with albumin, or a
-# lab-reported albumin-corrected or ionized calcium (which need no albumin to be read). The FLC
-# ratio is computed from kappa and lambda when not sent, so kappa and lambda are required.
-FIRST_LINE_PANEL: Final[tuple[PanelPart, ...]] = (
-    PanelPart(
-        "CBC with differential",
-        "cbc-diff",
-        ((A.HAEMOGLOBIN, A.WBC, A.PLATELETS, A.NEUTROPHILS_ABSOLUTE),),
-    ),
-    PanelPart("Creatinine and/or eGFR", "cmp", ((A.CREATININE,), (A.EGFR,))),
-    PanelPart(
-        "Calcium with albumin",
-        "cmp",
-        ((A.CALCIUM_TOTAL, A.ALBUMIN), (A.CALCIUM_ALBUMIN_CORRECTED,), (A.CALCIUM_IONIZED,)),
-    ),
-    PanelPart(
-        "Serum protein electrophoresis with immunofixation",
-        "spep-ife",
-        ((A.SPEP_IFE,), (A.M_PROTEIN,)),
-    ),
-    PanelPart(
-        "Serum free light chains kappa, lambda and ratio",
-        "serum-flc",
-        ((A.FLC_KAPPA, A.FLC_LAMBDA),),
-    ),
+# The first-line panel and its states are the decision logic's (`logic.panel`, SPEC.md section
+# 5): the same items gate R7/R8 on patient-view and the biopsy check here. What a drafted lab
+# order repeats: the panel items of its order key, all current; plus the 24-h urine studies.
+UPEP_ITEM: Final = PanelItem(
+    "24-hour urine protein electrophoresis with immunofixation",
+    "upep-ife-24h",
+    False,
+    ((Analyte.URINE_M_PROTEIN_24H,),),
 )
 
-# What a current result makes a drafted lab order a duplicate of (order key -> part).
-LAB_ORDER_CONTENT: Final[dict[str, PanelPart]] = {
-    "cbc-diff": FIRST_LINE_PANEL[0],
-    "cmp": PanelPart(
-        "Metabolic panel (creatinine, calcium, albumin)",
-        "cmp",
-        ((A.CREATININE, A.CALCIUM_TOTAL, A.ALBUMIN),),
-    ),
-    "spep-ife": FIRST_LINE_PANEL[3],
-    "serum-flc": FIRST_LINE_PANEL[4],
-    "quant-ig": PanelPart("IgG, IgA and IgM", "quant-ig", ((A.IGG, A.IGA, A.IGM),)),
-    "b2m": PanelPart("Beta-2 microglobulin", "b2m", ((A.BETA2_MICROGLOBULIN,),)),
-    "ldh": PanelPart("Lactate dehydrogenase", "ldh", ((A.LDH,),)),
-    "upep-ife-24h": PanelPart(
-        "24-hour urine protein electrophoresis with immunofixation",
-        "upep-ife-24h",
-        ((A.URINE_M_PROTEIN_24H,),),
-    ),
-}
+
+def items_of_order(key: str) -> tuple[PanelItem, ...]:
+    """The panel items a lab order key covers ("cmp": renal function and calcium with
+    albumin)."""
+    items = tuple(item for item in (*FIRST_LINE, UPEP_ITEM) if item.order_key == key)
+    return items
+
+
+def current_results_of_order(view: LabView, key: str) -> tuple[LabResult, ...] | None:
+    """The current results a drafted lab order would repeat, or None when any item it covers
+    is not current (then the order is not a duplicate)."""
+    items = items_of_order(key)
+    if not items:
+        return None
+    results: list[LabResult] = []
+    for item in items:
+        state = item_state(view, item)
+        if state.status is not Status.CURRENT:
+            return None
+        results.extend(state.results)
+    return tuple(dict.fromkeys(results))
+
 
 # ------------------------------------------------------------------------------ context
 
@@ -220,28 +180,21 @@ def check_biopsy_before_labs(
     if not biopsies:
         return None
     drafted_keys = {d.order_key for d in all_drafts if d.order_key}
-    view = LabView(record.labs, as_of, current_only=False)
-    missing: list[PanelPart] = []
-    evidence: list[Evidence] = []
-    for part in FIRST_LINE_PANEL:
-        if part.current_results(record, as_of) is not None or part.order_key in drafted_keys:
-            continue
-        missing.append(part)
-        for analyte in part.analytes():
-            history = view.history(analyte)
-            if history:
-                evidence.append(lab_evidence(history[0]))
+    panel = panel_state(LabView(record.labs, as_of))
+    to_order = [s for s in panel.incomplete if s.item.order_key not in drafted_keys]
+    missing = [s for s in to_order if s.item.gating]
     if not missing:
         return None
     priority = max((_priority_of(b) for b in biopsies), key=("routine", "urgent", "stat").index)
-    keys = list(dict.fromkeys(part.order_key for part in missing))
-    add = tuple(OrderSuggestion(key=key, priority=priority) for key in keys)
-    labels = [part.label for part in missing]
-    stale_note = (
-        " The latest results shown below are older than 90 days or not usable."
-        if evidence
-        else " No result of these tests is on record."
+    notes: dict[str, list[str]] = {}
+    for state in to_order:  # gating items decide; the non-gating ones are ordered with them
+        notes.setdefault(state.item.order_key, []).append(state.note or "")
+    add = tuple(
+        OrderSuggestion(key=key, priority=priority, note="; ".join(n for n in parts if n) or None)
+        for key, parts in notes.items()
     )
+    evidence = [lab_evidence(result) for state in missing for result in state.results]
+    labels = [f"{s.item.label} ({STATUS_WORDS[s.status]})" for s in missing]
     return OrderFinding(
         check=OrderCheck.BIOPSY_BEFORE_FIRST_LINE_LABS,
         indicator="warning",
@@ -253,11 +206,11 @@ def check_biopsy_before_labs(
             "The first-line panel should be current (within 90 days) when a marrow biopsy is "
             "decided: it can explain the MRI finding, shapes the biopsy bundle (flow cytometry, "
             "FISH when a plasma-cell disorder is suspected) and is needed to stage a "
-            "myeloma. Missing or out of date: " + "; ".join(labels) + "." + stale_note
+            "myeloma. Not current: " + "; ".join(labels) + "."
         ),
         drafts=tuple(b.reference for b in biopsies),
         add=add,
-        evidence=tuple(evidence),
+        evidence=tuple(dict.fromkeys(evidence)),
         citation=f"{CITE_PANEL}; {CITE_CURRENT}",
         suggestion_label="Add the missing first-line blood tests",
     )
@@ -398,12 +351,12 @@ def check_duplicate_labs(
     (SPEC.md section 2, within 90 days): info with the date and value, suggest removing it."""
     if not workup:
         return None
+    view = LabView(record.labs, as_of)
     duplicates: list[tuple[DraftOrder, tuple[LabResult, ...]]] = []
     for draft in targets:
-        part = LAB_ORDER_CONTENT.get(draft.order_key or "")
-        if draft.kind is not DraftKind.LAB or part is None:
+        if draft.kind is not DraftKind.LAB or draft.order_key is None:
             continue
-        results = part.current_results(record, as_of)
+        results = current_results_of_order(view, draft.order_key)
         if results is not None:
             duplicates.append((draft, results))
     if not duplicates:

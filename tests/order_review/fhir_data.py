@@ -70,6 +70,11 @@ def first_line_panel(days_ago: float) -> list[dict[str, Any]]:
         observation("kappa", "36916-5", "Kappa free light chains", 14.2, "mg/L", days_ago),
         observation("lambda", "33944-0", "Lambda free light chains", 11.0, "mg/L", days_ago),
         spep("ife", days_ago),
+        observation("b2m", "1952-1", "Beta-2 microglobulin", 1.8, "mg/L", days_ago),
+        observation("ldh", "2532-0", "LDH", 170, "U/L", days_ago),
+        observation("igg", "2465-3", "IgG", 1050, "mg/dL", days_ago),
+        observation("iga", "2458-8", "IgA", 220, "mg/dL", days_ago),
+        observation("igm", "2472-9", "IgM", 95, "mg/dL", days_ago),
     ]
 
 

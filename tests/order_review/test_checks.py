@@ -32,14 +32,22 @@ def checks(findings: tuple[object, ...]) -> list[OrderCheck]:
 
 # ------------------------------------------------------------------------ biopsy before labs
 
+GATING = ["cbc-diff", "cmp", "spep-ife", "serum-flc"]
+WITH_IT = ["b2m", "ldh", "quant-ig"]  # SPEC.md section 5: ordered with the panel, not gating
+
+
+def test_non_gating_tests_alone_do_not_make_the_warning() -> None:
+    labs = panel(10, without=(Analyte.LDH, Analyte.BETA2_MICROGLOBULIN))
+    assert review_orders(record(labs=labs), [BIOPSY], AS_OF) == ()
+
 
 @pytest.mark.parametrize(
     ("labs", "fires", "missing_keys"),
     [
-        pytest.param((), True, ["cbc-diff", "cmp", "spep-ife", "serum-flc"], id="no-labs"),
+        pytest.param((), True, [*GATING, *WITH_IT], id="no-labs"),
         pytest.param(panel(30), False, [], id="all-current-30-days"),
         pytest.param(panel(90), False, [], id="all-current-at-90-days"),
-        pytest.param(panel(91), True, ["cbc-diff", "cmp", "spep-ife", "serum-flc"], id="stale-91"),
+        pytest.param(panel(91), True, [*GATING, *WITH_IT], id="stale-91"),
         pytest.param(panel(10, without=(Analyte.FLC_LAMBDA,)), True, ["serum-flc"], id="no-lambda"),
         pytest.param(
             panel(10, without=(Analyte.NEUTROPHILS_ABSOLUTE,)), True, ["cbc-diff"], id="no-diff"
@@ -55,9 +63,9 @@ def checks(findings: tuple[object, ...]) -> list[OrderCheck]:
                 *panel(10, without=(Analyte.CALCIUM_TOTAL, Analyte.ALBUMIN)),
                 lab(Analyte.CALCIUM_IONIZED, 10, 1.2),
             ),
-            False,
-            [],
-            id="ionized-calcium-suffices",
+            True,
+            ["cmp"],
+            id="ionized-calcium-does-not-replace-calcium-with-albumin",
         ),
         pytest.param(
             (
@@ -100,7 +108,7 @@ def test_biopsy_with_the_missing_labs_drafted_alongside_is_fine() -> None:
 
 def test_biopsy_only_suggests_what_is_not_drafted() -> None:
     (finding,) = review_orders(record(), [BIOPSY, CBC], AS_OF, selected=["ServiceRequest/bx"])
-    assert [o.key for o in finding.add] == ["cmp", "spep-ife", "serum-flc"]
+    assert [o.key for o in finding.add] == ["cmp", "spep-ife", "serum-flc", *WITH_IT]
 
 
 def test_stale_results_are_shown_as_evidence() -> None:
