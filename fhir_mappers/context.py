@@ -1,0 +1,1531 @@
+"""ConText-style reading of the Findings + Impression text of a marrow MRI report.
+
+SPEC.md section 3. A focused rule engine (compiled regular expressions, no NLP model): the text is
+cut into sentences and clauses; *targets* (heterogeneous marrow signal, focal lesions, diffuse
+pattern, worrisome and benign features) are found, then *modifiers* decide, for each target,
+whether it is negated, hedged or historical:
+
+- negation triggers (no, without, negative for, free of, not seen, ...) have a scope that runs
+  forward (or, for "not seen"/"is absent", backward) to the end of the clause: the sentence end or
+  but / however / although / except / ";". So "diffuse heterogeneity without a discrete focal
+  lesion" negates only the lesion.
+- pseudo-negations ("no change in", "not significantly changed", "no new", "no interval
+  increase") are matched first and swallow their "no": the finding stays present; "no new" negates
+  only newness; "no longer" / "resolved" make a finding historical.
+- hedges: severity (slight, mild, subtle, minimal) and uncertainty (nonspecific, may represent,
+  likely, favoured/favored, probably, could reflect, possible, cannot exclude ...). British and
+  American spellings throughout (haemangioma/hemangioma, haematopoietic/hematopoietic,
+  favoured/favored, localised/localized).
+
+The class (exactly one, SPEC.md section 3) is decided from what is present (not negated, not
+historical), in this order -- the choices the SPEC leaves open are documented on `classify`:
+FOCAL_MULTIPLE > DIFFUSE > FOCAL_EQUIVOCAL > NONSPECIFIC > NEGATIVE.
+
+`extract(text)` never raises: arbitrary text gives an Extraction (NEGATIVE when nothing is found).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+
+from logic.model import FeatureKind, ImagingClass, ImagingFeature, IntervalChange, TextSpan
+
+_F = re.IGNORECASE
+
+# --------------------------------------------------------------------------- vocabulary
+
+# Words that mark a clause as being about degenerative disc / other structures, not marrow.
+_NOT_MARROW_CONTEXT = re.compile(
+    r"\b(?:dis[ck]s?|bulg\w*|protrusion|herniat\w*|extrusion|stenosis|foramin\w*|facet\w*|"
+    r"spondylo\w*|degenerat\w*|listhesis|kyphos\w*|scolios\w*|modic|end-?plates?|schmorl\w*|"
+    r"annul\w*|lymph|nodes?|uter\w*|ovar\w*|prostat\w*|fibroids?|kidneys?|renal|cysts?|"
+    r"tarlov|perineural|synovial|scar|granulation|post-?operative|hardware|screws?|prosthe\w*)\b",
+    _F,
+)
+_MARROW_NOUN = (
+    r"(?:bone[\s-]+)?marrow|vertebral[\s-]+bod(?:y|ies)|vertebrae|vertebra|osseous[\s-]+"
+    r"structures|bones|skeleton|sacrum|sacral[\s-]+ala|ilia|iliac[\s-]+(?:bones?|wings?|crests?)"
+)
+_MARROW_ADJ = (
+    r"heterogene(?:ous|ously|ity)|inhomogene(?:ous|ously|ity)|mottled|mottling|patchy|"
+    r"variegated|salt[\s-]+and[\s-]+pepper|abnormal|abnormality|abnormalities"
+)
+# Up to n intervening words, none of which is about discs / degenerative change.
+_GAP_WORD = (
+    r"[\s,/()-]+(?!(?:dis[ck]s?|bulge|protrusion|herniation|end-?plates?|modic|facets?|"
+    r"stenosis|no|without)\b)[\w'’.-]+"
+)
+
+
+def _gap(n: int) -> str:
+    return rf"(?:{_GAP_WORD}){{0,{n}}}?[\s,/()-]+"
+
+
+_LEVEL_WORDS = {
+    "C": range(1, 8),
+    "T": range(1, 13),
+    "L": range(1, 6),
+    "S": range(1, 6),
+}
+_SPINE_ORDER: tuple[str, ...] = tuple(
+    f"{region}{n}" for region in "CTLS" for n in _LEVEL_WORDS[region]
+)
+_SPINE_INDEX = {name: i for i, name in enumerate(_SPINE_ORDER)}
+_SITES_ORDER = ("sacrum", "sacral ala", "iliac", "pelvis")
+
+# --------------------------------------------------------------------------- patterns
+
+
+def _c(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, _F)
+
+
+class _Kind(Enum):
+    """Internal hit kinds beyond FeatureKind (not exported on features)."""
+
+    INDETERMINATE = "indeterminate"
+    MULTILEVEL = "multilevel"  # "several vertebral levels", "all vertebral bodies"
+
+
+# Targets and features: (kind, pattern, subtype). Subtype "replacement" marks marrow replacement /
+# infiltration wording (counts for DIFFUSE only when not hedged as a possibility).
+_LESION_ADJ = (
+    r"(?:(?:small|tiny|subcentimet(?:er|re)|focal|discrete|rounded|round|oval|ovoid|well[\s-]"
+    r"(?:defined|circumscribed|marginated)|ill[\s-]defined|sharply[\s-]+(?:marginated|"
+    r"demarcated|defined|circumscribed)|t1[\s-]*(?:weighted[\s-]+)?(?:hypo|hyper|iso)intense|"
+    r"(?:hypo|hyper|iso)intense|t2[\s-]*(?:hypo|hyper)intense|stir[\s-]+hyperintense|enhancing|"
+    r"avidly|non[\s-]?enhancing|lytic|osteolytic|sclerotic|blastic|marrow[\s-]+replacing|"
+    r"osseous|bony|bone|marrow|additional|new|further|similar|suspicious|indeterminate|"
+    r"nonspecific|non-specific|(?:\d+(?:\.\d+)?\s*(?:x|×|by)\s*)*\d+(?:\.\d+)?[\s-]*(?:mm|cm))"
+    r"[\s,-]+){0,4}"
+)
+_LESION_NOUN = r"(?:lesions?|foci|focus|nodules?|deposits?|masses|mass(?![\s-]+effect))"
+
+_TARGETS: tuple[tuple[FeatureKind | _Kind, re.Pattern[str], str], ...] = (
+    # -- marrow signal (a target)
+    (
+        FeatureKind.MARROW_SIGNAL,
+        _c(rf"\b(?:{_MARROW_ADJ})\b{_gap(5)}(?:{_MARROW_NOUN})\b(?:[\s-]+signal)?"),
+        "",
+    ),
+    (
+        FeatureKind.MARROW_SIGNAL,
+        _c(rf"\b(?:{_MARROW_NOUN})\b{_gap(5)}(?:{_MARROW_ADJ})\b"),
+        "",
+    ),
+    (
+        FeatureKind.MARROW_SIGNAL,
+        _c(
+            r"\b(?:decreased|low|reduced|diminished|hypointense)\s+(?:t1|t1[\s-]weighted)\s+"
+            r"(?:bone\s+)?marrow(?:\s+signal)?|\bt1[\s-]*hypointense\s+(?:bone\s+)?marrow|"
+            r"\b(?:bone\s+)?marrow\s+signal\s+(?:is\s+|appears\s+)?(?:diffusely\s+)?"
+            r"(?:decreased|low|reduced|hypointense)\s+on\s+t1"
+        ),
+        "",
+    ),
+    # -- diffuse pattern
+    (
+        FeatureKind.DIFFUSE_PATTERN,
+        _c(rf"\bdiffuse(?:ly)?\b{_gap(5)}(?:{_MARROW_NOUN})\b"),
+        "distribution",
+    ),
+    (
+        FeatureKind.DIFFUSE_PATTERN,
+        _c(rf"\b(?:{_MARROW_NOUN})\b{_gap(5)}diffuse(?:ly)?\b"),
+        "distribution",
+    ),
+    (
+        FeatureKind.DIFFUSE_PATTERN,
+        _c(
+            r"\bthroughout\s+(?:the\s+|all\s+)?(?:entire\s+|visuali[sz]ed\s+|imaged\s+|"
+            r"included\s+|whole\s+)?(?:lumbar\s+|thoracic\s+|thoracolumbar\s+|lumbosacral\s+|"
+            r"cervical\s+|axial\s+|bony\s+|osseous\s+)?(?:spine|marrow|vertebral\s+bod(?:y|ies)|"
+            r"vertebrae|osseous\s+structures|bones|skeleton|pelvis|sacrum|levels)"
+        ),
+        "distribution",
+    ),
+    (
+        FeatureKind.DIFFUSE_PATTERN,
+        _c(
+            r"(?<!fatty\s)(?<!fat\s)\b(?:bone\s+)?marrow[\s-]+(?:replacement|infiltration|"
+            r"replacing\s+process|infiltrative\s+process)|(?<!fatty\s)(?<!fat\s)\b(?:replacement|"
+            r"infiltration)\s+of\s+(?:the\s+)?(?:normal\s+)?(?:fatty\s+)?(?:bone\s+)?marrow|"
+            r"\binfiltrative\s+(?:marrow\s+)?(?:process|disease|pattern|change|changes|"
+            r"abnormality)|\breplaced\s+(?:bone\s+)?marrow"
+        ),
+        "replacement",
+    ),
+    (
+        _Kind.MULTILEVEL,
+        _c(
+            r"\b(?:all|every|multiple|several|numerous|most)\s+(?:of\s+the\s+)?(?:visuali[sz]ed\s+"
+            r"|imaged\s+|included\s+|lumbar\s+|thoracic\s+)?(?:vertebral\s+(?:bodies|levels)|"
+            r"vertebrae|levels|vertebral\s+segments)"
+        ),
+        "distribution",
+    ),
+    # -- focal lesions
+    (
+        FeatureKind.LYTIC_LESION,
+        _c(
+            r"\b(?:osteo)?lytic\b(?:[\s,-]+(?:or|and|/|expansile|destructive|blastic|sclerotic|"
+            r"focal|bone|bony|osseous|marrow)){0,3}[\s,-]+(?:lesions?|foci|focus|areas?|"
+            r"deposits?|changes?|process|destruction|metastas[ie]s)|\bpunched[\s-]+out\s+"
+            r"(?:lesions?|foci|areas?)|\b(?:lucent|lucency|lucencies)\b"
+        ),
+        "",
+    ),
+    (
+        FeatureKind.FOCAL_LESION,
+        _c(rf"\b{_LESION_ADJ}{_LESION_NOUN}\b(?!\s+of\s+(?:fat|fatty)\b)"),
+        "",
+    ),
+    (
+        FeatureKind.FOCAL_LESION,
+        _c(
+            r"\bfocal\s+(?:areas?\s+of\s+)?(?:marrow\s+)?(?:signal\s+)?abnormalit(?:y|ies)|"
+            r"\bfocal\s+areas?\s+of\s+(?:abnormal|low|decreased|t1|hypointense)\w*|"
+            r"\batypical\s+h(?:a)?emangiomas?"
+        ),
+        "",
+    ),
+    # -- worrisome features (SPEC.md section 3)
+    (
+        FeatureKind.T1_LOW_VS_MUSCLE_OR_DISC,
+        _c(
+            r"\b(?:hypointense|hypo-intense|isointense|iso-intense|lower|darker|less\s+intense|"
+            r"equal|similar|low)(?:\s+(?:in\s+)?signal(?:\s+intensity)?)?\s+(?:to|than|with|"
+            r"relative\s+to|compared\s+(?:to|with))\s+(?:that\s+of\s+)?(?:the\s+)?(?:adjacent\s+|"
+            r"paraspinal\s+|paraspinous\s+|skeletal\s+|normal\s+|intervertebral\s+)*(?:muscles?|"
+            r"musculature|dis[ck]s?)(?:\s+(?:and|or|/)\s+(?:the\s+)?(?:adjacent\s+|paraspinal\s+|"
+            r"skeletal\s+|intervertebral\s+)*(?:muscles?|musculature|dis[ck]s?))?"
+        ),
+        "t1",
+    ),
+    (
+        FeatureKind.T1_BRIGHTER_THAN_DISC_AND_MUSCLE,
+        _c(
+            r"\b(?:hyperintense|brighter|higher|greater)(?:\s+(?:in\s+)?signal(?:\s+intensity)?)?"
+            r"\s+(?:to|than|relative\s+to|compared\s+(?:to|with))\s+(?:that\s+of\s+)?(?:the\s+)?"
+            r"(?:adjacent\s+|paraspinal\s+|skeletal\s+|intervertebral\s+)*(?:muscles?|musculature|"
+            r"dis[ck]s?)(?:\s*(?:,|and|/)\s*(?:the\s+)?(?:adjacent\s+|paraspinal\s+|skeletal\s+|"
+            r"intervertebral\s+)*(?:muscles?|musculature|dis[ck]s?))?"
+        ),
+        "t1",
+    ),
+    (
+        FeatureKind.DIFFUSE_HOMOGENEOUS,
+        _c(
+            r"\bdiffuse(?:ly)?\s+(?:and\s+)?homogene(?:ous|ously)\b|\bhomogene(?:ous|ously)\s+"
+            r"(?:and\s+)?diffuse(?:ly)?\b|\bdiffuse(?:ly)?\s+(?:\w+\s+){1,3}?homogene(?:ous|ously)"
+            r"\s+(?:decreased|low|abnormal|hypointense)"
+        ),
+        "",
+    ),
+    (
+        FeatureKind.SHARP_MARGIN,
+        _c(
+            r"\bsharply\s+(?:marginated|demarcated|defined|circumscribed|delineated)|"
+            r"\bsharp(?:ly)?\s+margins?\b|\bsharp\s+(?:borders?|zone\s+of\s+transition)"
+        ),
+        "",
+    ),
+    (
+        FeatureKind.ENHANCEMENT,
+        _c(
+            r"(?<!contrast-)(?<!contrast\s)\b(?:non[\s-]?)?enhanc(?:ing|ement|es|e)\b|"
+            r"\b(?:avid|abnormal)\s+(?:contrast\s+)?uptake"
+        ),
+        "",
+    ),
+    (
+        FeatureKind.FAT_SAT_HIGH_SIGNAL,
+        _c(
+            r"\b(?:hyperintense|hyperintensity|high\s+signal|increased\s+signal|bright)\s+"
+            r"(?:\w+\s+){0,3}?(?:on|in)\s+(?:the\s+)?(?:stir|fat[\s-]?sat(?:urated)?|"
+            r"fat[\s-]suppressed|t2[\s-]?(?:weighted\s+)?fat[\s-]?(?:sat(?:urated)?|suppressed)|"
+            r"fluid[\s-]sensitive)|\bstir[\s-]+(?:hyperintens\w*|bright|high\s+signal)|"
+            r"\b(?:increased|high|elevated|hyperintense)\s+(?:\w+\s+)?(?:stir|fat[\s-]?sat\w*|"
+            r"fat[\s-]suppressed|fluid[\s-]sensitive)\s+signal"
+        ),
+        "",
+    ),
+    (
+        FeatureKind.COMPLETE_FAT_SUPPRESSION,
+        _c(
+            r"\bcomplete(?:ly)?\s+(?:\w+\s+){0,2}?(?:fat\s+)?suppress\w*|\bsuppress\w*\s+"
+            r"(?:\w+\s+){0,2}?(?:completely|fully|entirely)|\bfull\s+(?:fat\s+)?suppression"
+        ),
+        "",
+    ),
+    (
+        FeatureKind.CANNOT_EXCLUDE_INFILTRATION,
+        _c(
+            r"\b(?:cannot|can\s*not|could\s+not|unable\s+to)\s+(?:be\s+)?(?:excluded?|"
+            r"rule\s+out|ruled\s+out)|\bnot\s+(?:be\s+)?(?:excluded|ruled\s+out)|\bdifficult\s+"
+            r"to\s+exclude|\b(?:concerning|suspicious|worrisome|worrying)\s+for|\b(?:to|should)\s+"
+            r"(?:exclude|rule\s+out|evaluate\s+for|assess\s+for)|\bdifferential\s+(?:diagnosis\s+)?"
+            r"(?:includes?|considerations?)|\braises?\s+(?:the\s+)?(?:possibility|concern)|"
+            r"\bpossibility\s+of"
+        ),
+        "",
+    ),
+    (
+        FeatureKind.BENIGN_HEDGE,
+        _c(
+            r"\b(?:(?:red|h(?:a)?ematopoietic|h(?:a)?emopoietic|cellular)\s+)?marrow\s+"
+            r"(?:reconversion|hyperplasia)|\breconversion\b(?:\s+(?:to|of)\s+(?:red|"
+            r"h(?:a)?ematopoietic)\s+marrow)?|\b(?:red|h(?:a)?ematopoietic|h(?:a)?emopoietic)\s+"
+            r"(?:marrow|hyperplasia)\b(?!\s+(?:disorder|malignan\w*|neoplas\w*))|"
+            r"\batypical\s+h(?:a)?emangiomas?"
+        ),
+        "",
+    ),
+    (
+        _Kind.INDETERMINATE,
+        _c(r"\bindeterminate\b|\bequivocal\b"),
+        "",
+    ),
+)
+
+_MALIGNANCY = _c(
+    r"infiltrat|metasta|neoplas|malignan|myeloma|lymphoma|leuk(?:a)?emi|tumou?r|plasma\s*cell|"
+    r"marrow[\s-]+replac|marrow\s+(?:process|disorder|disease)|h(?:a)?ematolog|plasmacytoma"
+)
+_T1 = _c(r"\bt1\b|t1[\s-]*weighted|\bt1w")
+_OTHER_SEQUENCE = _c(r"\bt2\b|\bstir\b|fat[\s-]?sat|\bpd\b")
+
+# Interval change: (kind, IntervalChange, pattern).
+_INTERVAL: tuple[tuple[FeatureKind, IntervalChange, re.Pattern[str]], ...] = (
+    (
+        FeatureKind.NEW_LESION,
+        IntervalChange.NEW_LESION,
+        _c(
+            rf"\bnew(?:ly)?\b(?:[\s,-]+[\w-]+){{0,3}}?[\s,-]+{_LESION_NOUN}|\bnewly\s+(?:seen|"
+            r"identified|apparent|demonstrated|detected)|\bnew\s+(?:since|compared|from)|"
+            r"\bnot\s+(?:seen|present|visible|evident|identified)\s+(?:on|at|in)\s+(?:the\s+)?"
+            r"(?:prior|previous|earlier|last)|\b(?:additional|more)\s+(?:lesions|foci)"
+        ),
+    ),
+    (
+        FeatureKind.INTERVAL_INCREASE,
+        IntervalChange.EVOLVED_DIFFUSE,
+        _c(
+            r"\bnow\s+(?:\w+\s+){0,2}?(?:diffuse|diffusely|throughout|confluent|widespread)|"
+            r"\b(?:has|have)\s+become\s+(?:\w+\s+)?diffuse|\bprogressed\s+to\s+(?:a\s+)?diffuse|"
+            r"\bevolv\w*\s+(?:in)?to\s+(?:a\s+)?diffuse"
+        ),
+    ),
+    (
+        FeatureKind.INTERVAL_INCREASE,
+        IntervalChange.INCREASED,
+        _c(
+            r"\b(?:increased|increase|increasing)\s+in\s+(?:size|number|extent|conspicuity|"
+            r"prominence)|\binterval\s+(?:increase|enlargement|progression|growth|worsening)|"
+            r"\b(?:has|have)\s+(?:\w+\s+)?(?:increased|enlarged|grown|progressed|worsened)|"
+            r"\b(?:enlarg(?:ed|ing)|larger|grown|progressed|progression|progressive|worsened|"
+            r"worsening)\b|\bmore\s+(?:extensive|numerous|conspicuous|prominent|pronounced|"
+            r"confluent|widespread)|\bnew\s+(?:\w+\s+){0,2}?(?:heterogene\w*|marrow|mottl\w*|"
+            r"patchy|infiltrat\w*)|\bnow\s+(?:involv\w+|extends?|extending)"
+        ),
+    ),
+    (
+        FeatureKind.DECREASED,
+        IntervalChange.DECREASED,
+        _c(
+            r"\b(?:decreased|decrease|decreasing|reduced|reduction)\s+in\s+(?:size|number|extent|"
+            r"conspicuity|prominence)|\binterval\s+(?:decrease|improvement|regression|reduction)"
+            r"|\b(?:has|have)\s+(?:\w+\s+)?(?:decreased|diminished|regressed|improved)|"
+            r"\b(?:smaller|regressed|regression|improved|improvement)\b|\bless\s+(?:extensive|"
+            r"numerous|conspicuous|prominent|pronounced)"
+        ),
+    ),
+    (
+        FeatureKind.RESOLVED,
+        IntervalChange.RESOLVED,
+        _c(
+            r"\b(?:has\s+|have\s+)?resolved\b|\b(?:interval\s+)?resolution\b|\bno\s+longer\s+"
+            r"(?:seen|visible|visuali[sz]ed|present|evident|identified|demonstrated|apparent|"
+            r"appreciated|detected)"
+        ),
+    ),
+    (
+        FeatureKind.STABLE,
+        IntervalChange.STABLE,
+        _c(r"\bstable\b|\bunchanged\b|\bredemonstrated\s+without\s+change"),
+    ),
+)
+
+
+class _Mod(Enum):
+    NEG_FWD = "neg-fwd"
+    NEG_BACK = "neg-back"
+    SEVERITY = "severity"  # slight / mild / subtle / minimal
+    UNCERTAIN = "uncertain"  # nonspecific, likely, may represent...
+    POSSIBLE = "possible"  # possible, cannot exclude: the finding itself is uncertain
+    POSSIBLE_BACK = "possible-back"
+    HIST_FWD = "hist-fwd"
+    HIST_BOTH = "hist-both"
+    HIST_BACK = "hist-back"
+
+
+# Pseudo-negations: matched first; the negation words inside them are not negation triggers.
+# (pattern, what it means). "stable": finding present and unchanged; "no-new": newness negated;
+# "no-increase": increase negated.
+_PSEUDO: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "stable",
+        _c(
+            r"\bno\s+(?:significant\s+|appreciable\s+|definite\s+|substantial\s+|"
+            r"measurable\s+)?(?:interval\s+)?change\b|\bwithout\s+(?:significant\s+|appreciable\s+"
+            r"|definite\s+)?(?:interval\s+)?change\b|\bnot\s+(?:been\s+)?(?:significantly\s+|"
+            r"substantially\s+|appreciably\s+|materially\s+)?changed\b|\bno\s+(?:significant\s+)?"
+            r"difference\b"
+        ),
+    ),
+    (
+        "no-increase",
+        _c(
+            r"\b(?:no|without)\s+(?:significant\s+|appreciable\s+|definite\s+)?(?:interval\s+)?"
+            r"(?:progression|increase|enlargement|growth|worsening)\b|\b(?:has|have)\s+not\s+"
+            r"(?:significantly\s+)?(?:increased|enlarged|grown|progressed)|\bnot\s+(?:significantly"
+            r"\s+)?(?:increased|enlarged)\b"
+        ),
+    ),
+    ("no-new", _c(r"\bno\s+(?:definite\s+|convincing\s+|suspicious\s+|significant\s+)?new\b")),
+    ("no-longer", _c(r"\bno\s+longer\b")),
+    # Not negations at all: "cannot exclude" is a worrisome feature / hedge, handled there.
+    ("not-neg", _c(r"\bno\s+(?:more|less)\s+than\b|\bnot\s+only\b")),
+)
+
+_MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
+    (
+        _Mod.NEG_FWD,
+        _c(
+            r"\bno\s+(?:evidence|signs?|findings?|features?)\s+(?:of|to\s+suggest|suggest\w*)|"
+            r"\bno\b|\bwithout\b|\bnegative\s+for\b|\bfree\s+of\b|\babsence\s+of\b|\black\s+of\b|"
+            r"\b(?:does|do|did)\s+not\b|\bneither\b|\bnor\b|\bnon[\s-]?(?=enhanc)"
+        ),
+        "",
+    ),
+    (
+        _Mod.NEG_BACK,
+        _c(
+            r"\b(?:is\s+|are\s+|was\s+|were\s+)?not\s+(?:definitely\s+|clearly\s+|convincingly\s+)?"
+            r"(?:seen|identified|present|demonstrated|visuali[sz]ed|evident|appreciated|detected|"
+            r"noted)\b(?!\s+(?:on|at|in)\s+(?:the\s+)?(?:prior|previous|earlier|last))|"
+            r"\b(?:is|are)\s+absent\b|\bhas\s+been\s+excluded\b"
+        ),
+        "",
+    ),
+    (_Mod.SEVERITY, _c(r"\bslight(?:ly)?\b"), "slight"),
+    (_Mod.SEVERITY, _c(r"\bmild(?:ly)?\b"), "mild"),
+    (_Mod.SEVERITY, _c(r"\bsubtle\b|\bsubtly\b"), "subtle"),
+    (_Mod.SEVERITY, _c(r"\bminimal(?:ly)?\b"), "minimal"),
+    (_Mod.UNCERTAIN, _c(r"\bnon[\s-]?specific\b"), "nonspecific"),
+    (
+        _Mod.UNCERTAIN,
+        _c(r"\bmay\s+(?:represent|reflect|be\s+(?:due|related|secondary))"),
+        "may represent",
+    ),
+    (_Mod.UNCERTAIN, _c(r"\b(?:most\s+)?likely\b"), "likely"),
+    (_Mod.UNCERTAIN, _c(r"\bfavou?r(?:ed|s)?\b"), "favored"),
+    (_Mod.UNCERTAIN, _c(r"\bprobabl[ey]\b"), "probably"),
+    (_Mod.UNCERTAIN, _c(r"\bcould\s+(?:reflect|represent|be)\b"), "could reflect"),
+    (_Mod.UNCERTAIN, _c(r"\bsuggestive\s+of\b|\bsuggests?\b"), "suggestive"),
+    (_Mod.UNCERTAIN, _c(r"\bpresum(?:ed|ably)\b"), "presumed"),
+    (_Mod.POSSIBLE, _c(r"\bpossibl[ey]\b|\bquestionable\b|\bquestion\s+of\b"), "possible"),
+    (
+        _Mod.POSSIBLE,
+        _c(
+            r"\b(?:cannot|can\s*not|could\s+not|unable\s+to)\s+(?:exclude|rule\s+out)|\bdifficult"
+            r"\s+to\s+exclude|\b(?:concerning|suspicious|worrisome|worrying)\s+for|\b(?:to|should)"
+            r"\s+(?:exclude|rule\s+out|evaluate\s+for)|\bdifferential\s+(?:diagnosis\s+)?"
+            r"(?:includes?|considerations?)|\bpossibility\s+of"
+        ),
+        "cannot exclude",
+    ),
+    (
+        _Mod.POSSIBLE_BACK,
+        _c(r"\b(?:cannot|can\s*not|could\s+not)\s+be\s+(?:excluded|ruled\s+out)|\bnot\s+excluded"),
+        "cannot exclude",
+    ),
+    (
+        _Mod.HIST_FWD,
+        _c(r"\bhistory\s+of\b|\bh/o\b|\bpreviously\s+treated\b|\bresolution\s+of\b"),
+        "",
+    ),
+    (_Mod.HIST_BOTH, _c(r"\bno\s+longer\b"), ""),
+    (_Mod.HIST_BACK, _c(r"\b(?:has\s+|have\s+)?resolved\b"), ""),
+)
+
+# Clause ends: scope of every trigger stops here.
+_TERMINATOR = _c(
+    r";|\bbut\b|\bhowever\b|\balthough\b|\bthough\b|\bwhereas\b|\bexcept\b|\bapart\s+from\b|"
+    r"\bother\s+than\b|\baside\s+from\b|\bwith\s+the\s+exception\b|\bwhich\b|\bthat\s+(?:is|are)\b"
+    r"|\bwhile\b|\bnevertheless\b|\byet\b"
+)
+_BACKWARD_WINDOW = 10  # words a backward trigger reaches back
+
+# Markers whose "no" belongs to the finding: "normal marrow signal" is itself a negated target.
+_NORMAL_MARROW = _c(
+    r"\b(?:normal|unremarkable|preserved|maintained)\s+(?:fatty\s+|t1\s+|bone\s+)?marrow"
+    r"(?:\s+signal(?:\s+intensity)?)?|\b(?:bone\s+)?marrow(?:\s+signal)?(?:\s+intensity)?"
+    r"(?:\s+(?:is|are|appears?|remains?)|\s*:)\s+(?:otherwise\s+|overall\s+|essentially\s+|"
+    r"grossly\s+|within\s+)?(?:normal|unremarkable|preserved|maintained|limits)\b"
+)
+
+_SIZE = _c(
+    r"(?P<up>\b(?:measuring\s+)?up\s+to\s+|\bas\s+large\s+as\s+|\blargest\s+(?:measuring\s+)?|"
+    r"\blarger\s+(?:measuring\s+)?|<\s*|\bless\s+than\s+|\bunder\s+)?(?<![\w.])(?P<a>\d+(?:\.\d+)?)"
+    r"(?:\s*(?:-|–|to)\s*(?P<b>\d+(?:\.\d+)?))?(?P<dims>(?:\s*(?:x|×|by)\s*\d+(?:\.\d+)?)*)\s*"
+    r"(?P<unit>mm|cm|millimet(?:er|re)s?|centimet(?:er|re)s?)\b"
+)
+_EACH = _c(r"\beach\b|\ball\b|\bboth\b|\brespectively\b")
+_COUNT = _c(
+    r"\b(?P<w>two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|multiple|several|"
+    r"numerous|innumerable|countless|multifocal|scattered|few|a\s+few|some|single|solitary|one|an?)"
+    r"\b|(?<![\w.])(?P<d>\d{1,2})(?![\w.%])(?!\s*(?:mm|cm|x|×|%|millim|centim|-?t\b|tesla))"
+)
+_COUNT_WORDS = {
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    # Lower bounds for indefinite plurals (documented choice): "multiple" is at least 2;
+    # "several"/"numerous"/"innumerable" at least 3.
+    "multiple": 2,
+    "multifocal": 2,
+    "scattered": 2,
+    "few": 2,
+    "a few": 2,
+    "some": 2,
+    "several": 3,
+    "numerous": 3,
+    "innumerable": 3,
+    "countless": 3,
+    "single": 1,
+    "solitary": 1,
+    "one": 1,
+    "a": 1,
+    "an": 1,
+}
+
+_LEVEL = _c(
+    r"(?<![\w-])(?P<r1>[CTLS])(?P<n1>\d{1,2})(?:\s*(?:-|–|to|through|thru)\s*(?P<r2>[CTLS])?"
+    r"(?P<n2>\d{1,2}))?(?![\w])"
+)
+_SEQUENCE_AFTER = _c(
+    r"[\s-]*(?:weighted|w\b|hypo|hyper|iso|signal|images?|sequences?|fs\b|"
+    r"flair|fat|post|pre|map|dark|bright|shortening|prolongation)"
+)
+_LEVEL_CONTEXT_BEFORE = _c(
+    r"(?:\bat|\bof|\bthe|\blevel|\binvolving|\bfrom|\bto|\band|,|-|\bwithin|"
+    r"\bin)\s*$"
+)
+_DISC_AFTER = _c(
+    r"^[\s,:-]*(?:(?:level|intervertebral)\s+)?(?:dis[ck]|bulge|protrusion|herniation|"
+    r"level\s*:|:|foramin|facet|stenosis|interspace)"
+)
+_SITES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("sacral ala", _c(r"\bsacral\s+alae?\b|\balae?\s+of\s+the\s+sacrum")),
+    ("iliac", _c(r"\biliac\b|\bilium\b|\bilia\b")),
+    ("pelvis", _c(r"\bpelvis\b|\bpelvic\s+(?:bones?|girdle|marrow)")),
+    ("sacrum", _c(r"\bsacrum\b")),
+)
+_FIELD = _c(r"(?<![\w.])(?P<v>\d(?:\.\d{1,2})?)\s*-?\s*(?:t|tesla)\b(?![\s-]*(?:\d|weighted))")
+_DROP = (
+    _c(
+        r"\b(?:signal\s+)?(?:drop|dropout|loss|decrease|reduction|suppression)\s+(?:\w+\s+){0,4}?"
+        r"(?:of|by)\s+(?:approximately\s+|about\s+|around\s+|roughly\s+|~\s*|only\s+|"
+        r"nearly\s+|almost\s+)?(?P<v>\d+(?:\.\d+)?)\s*(?:%|percent)"
+    ),
+    _c(
+        r"(?<![\w.])(?P<v>\d+(?:\.\d+)?)\s*(?:%|percent)\s+(?:signal\s+)?(?:drop|dropout|loss|"
+        r"decrease|reduction|suppression)"
+    ),
+    _c(
+        r"\b(?:drops?|dropped|decreases?|decreased|loses|lost|reduces?|reduced)\s+(?:in\s+)?"
+        r"(?:signal\s+)?(?:intensity\s+)?by\s+(?:approximately\s+|about\s+|~\s*)?"
+        r"(?P<v>\d+(?:\.\d+)?)\s*(?:%|percent)"
+    ),
+)
+_NO_DROP = _c(
+    r"\b(?:no|without|lack\s+of|absence\s+of|absent)\s+(?:significant\s+|appreciable\s+|"
+    r"measurable\s+|definite\s+)?(?:signal\s+(?:loss|drop|dropout|decrease|suppression)|"
+    r"loss\s+of\s+signal|drop\s+in\s+signal|drop-?out)|\bfails?\s+to\s+(?:lose|drop)\s+signal|"
+    r"\bdoes\s+not\s+(?:lose|drop)\s+signal"
+)
+_CHEMICAL_SHIFT = _c(
+    r"opposed[\s-]phase|out[\s-]of[\s-]phase|\bin[\s-]phase|chemical[\s-]shift|\bdixon\b|"
+    r"\bip/op\b|in\s+and\s+opposed"
+)
+
+# Sentence boundaries: ., !, ? then space and an upper-case letter/digit; blank lines; a line
+# break followed by a non-lower-case start (a wrapped line continues in lower case).
+_ABBREVIATIONS = frozenset({"e.g", "i.e", "approx", "vs", "dr", "cf", "incl", "st", "fig", "no"})
+_BOUNDARY = re.compile(r"[.!?]+(?=\s+[\"'(]?[A-Z0-9])|\n\s*\n|\n(?=\s*[^a-z\s])")
+
+
+# --------------------------------------------------------------------------- result
+
+
+# Worrisome and benign kinds (SPEC.md section 3). Chemical shift is either, by field strength.
+WORRISOME_KINDS = frozenset(
+    {
+        FeatureKind.T1_LOW_VS_MUSCLE_OR_DISC,
+        FeatureKind.DIFFUSE_HOMOGENEOUS,
+        FeatureKind.SHARP_MARGIN,
+        FeatureKind.ENHANCEMENT,
+        FeatureKind.FAT_SAT_HIGH_SIGNAL,
+        FeatureKind.INTERVAL_INCREASE,
+        FeatureKind.NEW_LESION,
+        FeatureKind.CANNOT_EXCLUDE_INFILTRATION,
+    }
+)
+BENIGN_KINDS = frozenset(
+    {
+        FeatureKind.T1_BRIGHTER_THAN_DISC_AND_MUSCLE,
+        FeatureKind.COMPLETE_FAT_SUPPRESSION,
+        FeatureKind.BENIGN_HEDGE,
+    }
+)
+TARGET_KINDS = frozenset(
+    {
+        FeatureKind.MARROW_SIGNAL,
+        FeatureKind.DIFFUSE_PATTERN,
+        FeatureKind.FOCAL_LESION,
+        FeatureKind.LYTIC_LESION,
+    }
+)
+
+# SPEC.md section 3: chemical-shift drop below 20% at 1.5 T / below 25% at 3 T is worrisome.
+DROP_THRESHOLD_PCT_15T = 20.0
+DROP_THRESHOLD_PCT_3T = 25.0
+
+
+def chemical_shift_worrisome(drop_pct: float, field_strength_t: float | None) -> bool:
+    """SPEC.md section 3 (worrisome feature / benign modifier): chemical-shift signal drop.
+
+    Below 20% at 1.5 T or below 25% at 3 T is worrisome; at or above is benign. Field strength
+    unknown (or neither 1.5 T nor 3 T): decided conservatively with the higher 3 T threshold, so a
+    drop is called benign only if it would be benign at either field strength.
+    """
+    if field_strength_t is not None and field_strength_t < 2.0:
+        return drop_pct < DROP_THRESHOLD_PCT_15T
+    return drop_pct < DROP_THRESHOLD_PCT_3T
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """What one report text says, ConText-style (SPEC.md section 3)."""
+
+    image_class: ImagingClass
+    features: tuple[ImagingFeature, ...] = ()
+    lesion_count: int | None = None  # lower bound when stated as "multiple"/"several"
+    lesion_sizes_mm: tuple[float, ...] = ()
+    levels: tuple[str, ...] = ()
+    field_strength_t: float | None = None
+    signal_drop_pct: float | None = None
+    interval_change: IntervalChange | None = None
+    chemical_shift_done: bool = False
+    hedges: tuple[str, ...] = ()  # canonical hedge words applying to a finding ("mild", ...)
+    reasons: tuple[str, ...] = field(default=())  # why this class, in words
+
+    def _present(self) -> Iterable[ImagingFeature]:
+        return (f for f in self.features if not f.negated and not f.historical)
+
+    @property
+    def worrisome(self) -> tuple[FeatureKind, ...]:
+        """Worrisome kinds present (SPEC.md section 3; flag H-IMAGING), sorted, each once."""
+        kinds = {f.kind for f in self._present() if f.kind in WORRISOME_KINDS}
+        if self.signal_drop_pct is not None and chemical_shift_worrisome(
+            self.signal_drop_pct, self.field_strength_t
+        ):
+            kinds.add(FeatureKind.CHEMICAL_SHIFT_DROP)
+        return tuple(sorted(kinds))
+
+    @property
+    def benign(self) -> tuple[FeatureKind, ...]:
+        """Benign modifiers present (SPEC.md section 3), sorted, each once."""
+        kinds = {f.kind for f in self._present() if f.kind in BENIGN_KINDS}
+        if self.signal_drop_pct is not None and not chemical_shift_worrisome(
+            self.signal_drop_pct, self.field_strength_t
+        ):
+            kinds.add(FeatureKind.CHEMICAL_SHIFT_DROP)
+        return tuple(sorted(kinds))
+
+    @property
+    def negated(self) -> tuple[FeatureKind, ...]:
+        """Kinds that were mentioned only as negated, sorted, each once."""
+        present = {f.kind for f in self._present()}
+        return tuple(sorted({f.kind for f in self.features if f.negated} - present))
+
+    @property
+    def lytic(self) -> bool:
+        """A non-negated, current lytic lesion (flag U-B on CT / radiograph / PET)."""
+        return any(f.kind is FeatureKind.LYTIC_LESION for f in self._present())
+
+
+# --------------------------------------------------------------------------- engine
+
+
+@dataclass
+class _Hit:
+    kind: FeatureKind | _Kind
+    start: int
+    end: int
+    sentence: tuple[int, int]
+    subtype: str = ""
+    negated: bool = False
+    hedged: bool = False
+    possible: bool = False  # hedged as a possibility ("possible", "cannot exclude")
+    historical: bool = False
+    value: float | None = None
+    interval: IntervalChange | None = None
+
+
+@dataclass
+class _ModHit:
+    mod: _Mod
+    start: int
+    end: int
+    label: str
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in _BOUNDARY.finditer(text):
+        if match.group(0).startswith("."):
+            word = re.search(r"([\w.]+)$", text[start : match.start()])
+            if word and word.group(1).lower().rstrip(".") in _ABBREVIATIONS:
+                continue
+        end = match.end() if match.group(0)[0] in ".!?" else match.start()
+        spans.append((start, end))
+        start = match.end()
+    spans.append((start, len(text)))
+    out: list[tuple[int, int]] = []
+    for s, e in spans:
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            out.append((s, e))
+    return out
+
+
+def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def _terminators(sentence: str, offset: int) -> list[int]:
+    return [offset + m.start() for m in _TERMINATOR.finditer(sentence)]
+
+
+def _in_forward_scope(mod: _ModHit, hit: _Hit, stops: Sequence[int]) -> bool:
+    if hit.start < mod.end:
+        return False
+    return not any(mod.end <= stop < hit.start for stop in stops)
+
+
+def _in_backward_scope(mod: _ModHit, hit: _Hit, stops: Sequence[int], text: str) -> bool:
+    if hit.end > mod.start:
+        return False
+    if any(hit.end <= stop < mod.start for stop in stops):
+        return False
+    return len(text[hit.end : mod.start].split()) <= _BACKWARD_WINDOW
+
+
+def _clause_of(pos: int, sentence: tuple[int, int], stops: Sequence[int]) -> tuple[int, int]:
+    start, end = sentence
+    for stop in stops:
+        if stop <= pos:
+            start = max(start, stop)
+        elif stop < end:
+            end = stop
+            break
+    return start, end
+
+
+def _analyse_sentence(text: str, sentence: tuple[int, int]) -> tuple[list[_Hit], list[str]]:
+    s_start, s_end = sentence
+    s_text = text[s_start:s_end]
+    stops = _terminators(s_text, s_start)
+
+    # 1. pseudo-negations (they own their "no")
+    pseudo: list[tuple[str, int, int]] = []
+    for meaning, pattern in _PSEUDO:
+        for m in pattern.finditer(s_text):
+            pseudo.append((meaning, s_start + m.start(), s_start + m.end()))
+
+    # 2. modifiers, except inside pseudo-negations (a "no longer" is a modifier of its own)
+    mods: list[_ModHit] = []
+    for mod, pattern, label in _MODIFIERS:
+        for m in pattern.finditer(s_text):
+            span = (s_start + m.start(), s_start + m.end())
+            if mod in {_Mod.NEG_FWD, _Mod.NEG_BACK} and any(
+                _overlaps(span, (p0, p1)) for _, p0, p1 in pseudo
+            ):
+                continue
+            mods.append(_ModHit(mod, span[0], span[1], label))
+    # a negation word inside a longer negation phrase ("no evidence of") counts once
+    mods = [
+        m
+        for m in mods
+        if not any(
+            o is not m
+            and o.mod is m.mod
+            and o.start <= m.start
+            and m.end <= o.end
+            and (o.end - o.start) > (m.end - m.start)
+            for o in mods
+        )
+    ]
+
+    # 3. targets and features
+    hits: list[_Hit] = []
+    for kind, pattern, subtype in _TARGETS:
+        for m in pattern.finditer(s_text):
+            hit = _Hit(kind, s_start + m.start(), s_start + m.end(), sentence, subtype)
+            if _keep_target(hit, text, sentence, stops):
+                hits.append(hit)
+    for m in _NORMAL_MARROW.finditer(s_text):
+        hits.append(
+            _Hit(
+                FeatureKind.MARROW_SIGNAL,
+                s_start + m.start(),
+                s_start + m.end(),
+                sentence,
+                "normal",
+                negated=True,
+            )
+        )
+    has_target = any(h.kind in TARGET_KINDS and h.subtype != "normal" for h in hits)
+    for ikind, interval, pattern in _INTERVAL:
+        for m in pattern.finditer(s_text):
+            span = (s_start + m.start(), s_start + m.end())
+            if any(
+                _overlaps(span, (p0, p1)) for meaning, p0, p1 in pseudo if meaning != "no-longer"
+            ):
+                continue
+            clause = _clause_of(span[0], sentence, stops)
+            if not has_target and _NOT_MARROW_CONTEXT.search(text[clause[0] : clause[1]]):
+                continue
+            if has_target and _NOT_MARROW_CONTEXT.search(text[span[0] : clause[1]][:40]):
+                # "larger disc protrusion": the change is about something else
+                continue
+            hits.append(_Hit(ikind, span[0], span[1], sentence, interval=interval))
+    for meaning, p0, p1 in pseudo:
+        clause = _clause_of(p0, sentence, stops)
+        if not has_target and _NOT_MARROW_CONTEXT.search(text[clause[0] : clause[1]]):
+            continue
+        if meaning == "stable":
+            hits.append(_Hit(FeatureKind.STABLE, p0, p1, sentence, interval=IntervalChange.STABLE))
+        elif meaning == "no-new":
+            hits.append(
+                _Hit(
+                    FeatureKind.NEW_LESION,
+                    p0,
+                    p1,
+                    sentence,
+                    "pseudo",
+                    negated=True,
+                    interval=IntervalChange.NEW_LESION,
+                )
+            )
+        elif meaning == "no-increase":
+            hits.append(
+                _Hit(
+                    FeatureKind.INTERVAL_INCREASE,
+                    p0,
+                    p1,
+                    sentence,
+                    "pseudo",
+                    negated=True,
+                    interval=IntervalChange.INCREASED,
+                )
+            )
+    hits = _dedupe(hits)
+    # "no new focal lesion": only newness is negated; the lesion is neither asserted nor denied,
+    # so the target inside the scope of "no new" is not kept (the negated NEW_LESION is).
+    for meaning, p0, p1 in pseudo:
+        if meaning == "no-new":
+            scope = _ModHit(_Mod.NEG_FWD, p0, p1, "")
+            hits = [
+                h
+                for h in hits
+                if not (
+                    h.kind in TARGET_KINDS
+                    and (
+                        _in_forward_scope(scope, h, stops) or _overlaps((p0, p1), (h.start, h.end))
+                    )
+                    and h.subtype != "normal"
+                )
+            ]
+
+    # 4. apply modifiers
+    for hit in hits:
+        if hit.subtype not in {"normal", "pseudo"}:
+            for mh in mods:
+                _apply(mh, hit, stops, text)
+        if hit.kind is FeatureKind.CHEMICAL_SHIFT_DROP:
+            hit.negated = False  # "no signal loss" is a value (0%), not a negation
+    hedges: list[str] = []
+    if any(h.kind in TARGET_KINDS and not h.negated and h.subtype != "normal" for h in hits):
+        for mh in mods:
+            # a hedge word counts when it governs a present finding of this sentence
+            if (
+                mh.label
+                and mh.label not in hedges
+                and any(
+                    (h.hedged or h.possible) and not h.negated and _governs(mh, h, stops, text)
+                    for h in hits
+                )
+            ):
+                hedges.append(mh.label)
+    return hits, hedges
+
+
+def _governs(mh: _ModHit, hit: _Hit, stops: Sequence[int], text: str) -> bool:
+    return (
+        _in_forward_scope(mh, hit, stops)
+        or _in_backward_scope(mh, hit, stops, text)
+        or (mh.start >= hit.start and mh.end <= hit.end)
+    )
+
+
+_HEDGE_MODS = frozenset({_Mod.SEVERITY, _Mod.UNCERTAIN, _Mod.POSSIBLE})
+
+
+def _apply(mh: _ModHit, hit: _Hit, stops: Sequence[int], text: str) -> None:
+    """Apply one modifier to one target if the target lies in its scope (ConText)."""
+    inside = mh.start >= hit.start and mh.end <= hit.end
+    if _overlaps((mh.start, mh.end), (hit.start, hit.end)):
+        if not inside:
+            return
+        # a modifier inside the target phrase: "mildly heterogeneous", "non-enhancing"
+        if mh.mod is _Mod.NEG_FWD and hit.kind is FeatureKind.ENHANCEMENT:
+            hit.negated = True
+        elif mh.mod in _HEDGE_MODS:
+            hit.hedged = True
+            hit.possible = hit.possible or mh.mod is _Mod.POSSIBLE
+        return
+    fwd = _in_forward_scope(mh, hit, stops)
+    back = _in_backward_scope(mh, hit, stops, text)
+    if (mh.mod is _Mod.NEG_FWD and fwd) or (mh.mod is _Mod.NEG_BACK and back):
+        hit.negated = True
+    elif mh.mod in {_Mod.SEVERITY, _Mod.UNCERTAIN} and fwd:
+        hit.hedged = True
+    elif (mh.mod is _Mod.POSSIBLE and fwd) or (mh.mod is _Mod.POSSIBLE_BACK and back):
+        hit.hedged = hit.possible = True
+    elif (
+        (mh.mod is _Mod.HIST_FWD and fwd)
+        or (mh.mod is _Mod.HIST_BACK and back)
+        or (mh.mod is _Mod.HIST_BOTH and (fwd or back))
+    ):
+        hit.historical = True
+
+
+def _keep_target(hit: _Hit, text: str, sentence: tuple[int, int], stops: Sequence[int]) -> bool:
+    """Context checks that a regex alone cannot express."""
+    s_text = text[sentence[0] : sentence[1]]
+    clause = _clause_of(hit.start, sentence, stops)
+    clause_text = text[clause[0] : clause[1]]
+    kind = hit.kind
+    if kind in {FeatureKind.MARROW_SIGNAL, FeatureKind.DIFFUSE_PATTERN} and re.search(
+        r"\b(?:end-?plates?|modic|schmorl\w*)\b", clause_text, _F
+    ):
+        return False
+    if kind is FeatureKind.FOCAL_LESION:
+        phrase = text[hit.start : hit.end].lower()
+        if (
+            re.search(r"\bh(?:a)?emangioma", clause_text, _F)
+            and "atypical" not in clause_text.lower()
+        ):
+            return False  # a typical haemangioma is not a focal marrow lesion
+        near = text[max(clause[0], hit.start - 25) : min(clause[1], hit.end + 15)]
+        if re.search(r"\b(?:schmorl\w*|cysts?|tarlov|synovial|perineural|dis[ck])\b", near, _F):
+            return False  # "Schmorl node", "disc lesion", "Tarlov cyst": not marrow lesions
+        if re.search(r"\bfoc(?:us|i)\b", phrase) and re.search(
+            r"\bfoc(?:us|i)\s+of\s+(?:fat|fatty|normal|red)", text[hit.start : hit.end + 20], _F
+        ):
+            return False
+        if re.search(r"\bfat(?:ty)?(?:[\s-]+containing)?\s*$", text[clause[0] : hit.start], _F):
+            return False
+    if kind is FeatureKind.LYTIC_LESION and re.search(
+        r"peri-?prosthetic|prosthe|hardware|screws?|implant|arthroplasty", clause_text, _F
+    ):
+        return False
+    if kind in {FeatureKind.T1_LOW_VS_MUSCLE_OR_DISC, FeatureKind.T1_BRIGHTER_THAN_DISC_AND_MUSCLE}:
+        if not _T1.search(s_text) and _OTHER_SEQUENCE.search(s_text):
+            return False
+        if kind is FeatureKind.T1_BRIGHTER_THAN_DISC_AND_MUSCLE:
+            phrase = text[hit.start : hit.end].lower()
+            # SPEC.md section 3: brighter than disc AND muscle; one of them is not enough.
+            if not (re.search(r"dis[ck]", phrase) and re.search(r"muscl", phrase)):
+                return False
+    if kind in {
+        FeatureKind.ENHANCEMENT,
+        FeatureKind.FAT_SAT_HIGH_SIGNAL,
+    } and _NOT_MARROW_CONTEXT.search(clause_text):
+        return False
+    if kind is FeatureKind.CANNOT_EXCLUDE_INFILTRATION:
+        if not _MALIGNANCY.search(text[hit.start : clause[1]]) and not _MALIGNANCY.search(
+            text[clause[0] : hit.start][-80:]
+            if "excluded" in text[hit.start : hit.end].lower()
+            or "ruled out" in text[hit.start : hit.end].lower()
+            else ""
+        ):
+            return False
+        # extend the span to the malignancy word, for quoting
+        after = _MALIGNANCY.search(text, hit.start, clause[1])
+        if after and "excluded" not in text[hit.start : hit.end].lower():
+            word_end = re.search(r"[\w-]*", text[after.end() :])
+            hit.end = after.end() + (word_end.end() if word_end else 0)
+    if (
+        kind is FeatureKind.DIFFUSE_PATTERN
+        and hit.subtype == "distribution"
+        and re.search(rf"\b{_LESION_NOUN}\b", clause_text, _F)
+        and not re.search(rf"\b(?:{_MARROW_ADJ})\b", clause_text, _F)
+    ):
+        # "multiple lesions throughout the pelvis": the spread of lesions, not a diffuse pattern
+        hit.subtype = "lesion-distribution"
+    if kind is _Kind.MULTILEVEL:
+        # only a marrow-signal clause spreads over levels; "lesions at several levels" does not
+        return bool(
+            re.search(rf"\b(?:{_MARROW_ADJ})\b|marrow", clause_text, _F)
+            and not re.search(rf"\b{_LESION_NOUN}\b", clause_text, _F)
+        )
+    return True
+
+
+def _dedupe(hits: list[_Hit]) -> list[_Hit]:
+    """Keep the longest of overlapping hits of the same kind."""
+    hits.sort(key=lambda h: (h.start, -(h.end - h.start)))
+    out: list[_Hit] = []
+    for hit in hits:
+        if any(
+            o.kind == hit.kind and _overlaps((o.start, o.end), (hit.start, hit.end)) for o in out
+        ):
+            continue
+        out.append(hit)
+    return out
+
+
+# --------------------------------------------------------------------------- values
+
+
+def _levels_in(text: str, start: int, end: int) -> list[tuple[int, list[str]]]:
+    """(position, levels) for every spinal level or range mentioned in text[start:end]."""
+    out: list[tuple[int, list[str]]] = []
+    for m in _LEVEL.finditer(text, start, end):
+        r1 = m.group("r1").upper()
+        n1 = int(m.group("n1"))
+        if n1 not in _LEVEL_WORDS[r1]:
+            continue
+        r2 = (m.group("r2") or r1).upper()
+        n2 = int(m.group("n2")) if m.group("n2") else None
+        # T1 / T2 are usually sequences: a level only in level context
+        if (
+            r1 == "T"
+            and n1 in (1, 2)
+            and n2 is None
+            and (
+                _SEQUENCE_AFTER.match(text, m.end())
+                or not _LEVEL_CONTEXT_BEFORE.search(text[max(0, m.start() - 20) : m.start()])
+            )
+        ):
+            continue
+        if _DISC_AFTER.search(text[m.end() : m.end() + 40]) and n2 is not None:
+            continue  # "L4-5 disc": a disc level, not marrow
+        first = f"{r1}{n1}"
+        if n2 is None:
+            out.append((m.start(), [first]))
+            continue
+        if n2 not in _LEVEL_WORDS[r2]:
+            out.append((m.start(), [first]))
+            continue
+        last = f"{r2}{n2}"
+        i, j = _SPINE_INDEX[first], _SPINE_INDEX[last]
+        if j < i:
+            i, j = j, i
+        out.append((m.start(), list(_SPINE_ORDER[i : j + 1])))
+    return out
+
+
+def _sites_in(text: str, start: int, end: int) -> list[tuple[int, str]]:
+    out: list[tuple[int, str]] = []
+    taken: list[tuple[int, int]] = []
+    for name, pattern in _SITES:
+        for m in pattern.finditer(text, start, end):
+            if any(_overlaps((m.start(), m.end()), t) for t in taken):
+                continue
+            taken.append((m.start(), m.end()))
+            out.append((m.start(), name))
+    return out
+
+
+@dataclass
+class _Size:
+    pos: int
+    end: int
+    values_mm: list[float]  # largest dimension of each size, or both ends of a range
+    upper_bound: bool  # "up to 8 mm": the largest only
+    range_min: float | None  # "6-12 mm": all at least 6
+
+
+def _sizes_in(text: str, start: int, end: int) -> list[_Size]:
+    out: list[_Size] = []
+    for m in _SIZE.finditer(text, start, end):
+        factor = 10.0 if m.group("unit").lower().startswith(("cm", "cent")) else 1.0
+        dims = [float(m.group("a"))] + [
+            float(x) for x in re.findall(r"\d+(?:\.\d+)?", m.group("dims") or "")
+        ]
+        largest = round(max(dims) * factor, 1)
+        up = (m.group("up") or "").lower()
+        if m.group("b") is not None:
+            lo = round(float(m.group("a")) * factor, 1)
+            hi = round(float(m.group("b")) * factor, 1)
+            out.append(_Size(m.start(), m.end(), [lo, hi], False, min(lo, hi)))
+        elif up.startswith(("<", "less", "under")):
+            # "< 5 mm": below the value; recorded as unknown-but-small
+            out.append(_Size(m.start(), m.end(), [], False, None))
+        else:
+            out.append(_Size(m.start(), m.end(), [largest], bool(up) and "larger" not in up, None))
+    return out
+
+
+@dataclass
+class _Lesion:
+    """One lesion mention: a singular mention, or a group ("multiple lesions")."""
+
+    pos: int
+    count: int | None  # explicit count (group) or None for singular
+    plural: bool
+    levels: set[str] = field(default_factory=set)
+    sizes: list[_Size] = field(default_factory=list)
+
+
+def _lesion_mentions(text: str, hits: Sequence[_Hit]) -> list[_Lesion]:
+    """Lesion mentions with their counts; sizes and levels go to the nearest mention."""
+    mentions: list[_Lesion] = []
+    lesion_hits = [
+        h
+        for h in hits
+        if h.kind in {FeatureKind.FOCAL_LESION, FeatureKind.LYTIC_LESION}
+        and not h.negated
+        and not h.historical
+    ]
+    by_sentence: dict[tuple[int, int], list[_Hit]] = {}
+    for h in lesion_hits:
+        # a lytic lesion that is also matched as a focal lesion is one mention
+        if h.kind is FeatureKind.LYTIC_LESION and any(
+            o.kind is FeatureKind.FOCAL_LESION and _overlaps((o.start, o.end), (h.start, h.end))
+            for o in lesion_hits
+        ):
+            continue
+        by_sentence.setdefault(h.sentence, []).append(h)
+    for sentence, sentence_hits in by_sentence.items():
+        local: list[_Lesion] = []
+        for h in sorted(sentence_hits, key=lambda x: x.start):
+            phrase = text[h.start : h.end]
+            plural = bool(
+                re.search(
+                    r"(?:lesions|foci|nodules|deposits|masses|areas|ies|"
+                    r"lucencies|metastases|changes)\b",
+                    phrase,
+                    _F,
+                )
+            )
+            count: int | None = None
+            before = text[max(sentence[0], h.start - 60) : h.end]
+            for cm in _COUNT.finditer(before):
+                word = (cm.group("w") or "").lower()
+                word = re.sub(r"\s+", " ", word)
+                value = _COUNT_WORDS.get(word) if word else int(cm.group("d"))
+                if value is not None:
+                    count = value
+            if count is not None and count >= 2:
+                plural = True
+            if plural and (count is None or count < 2):
+                count = 2
+            local.append(_Lesion(h.start, count if plural else None, plural))
+        if not local:
+            continue
+        for pos, levels in _levels_in(text, sentence[0], sentence[1]):
+            _nearest(local, pos).levels.update(levels)
+        for pos, site in _sites_in(text, sentence[0], sentence[1]):
+            _nearest(local, pos).levels.add(site)
+        for size in _sizes_in(text, sentence[0], sentence[1]):
+            _nearest(local, size.pos).sizes.append(size)
+        # A plural mention whose clause lists single sizes/levels counts at least those.
+        for lesion in local:
+            if lesion.plural:
+                explicit = sum(1 for s in lesion.sizes if not s.upper_bound and s.range_min is None)
+                vertebral = len({lv for lv in lesion.levels if lv in _SPINE_INDEX})
+                lesion.count = max(lesion.count or 2, explicit, vertebral if vertebral <= 6 else 0)
+        mentions.extend(local)
+    return mentions
+
+
+def _nearest(mentions: Sequence[_Lesion], pos: int) -> _Lesion:
+    return min(mentions, key=lambda m: (abs(m.pos - pos), m.pos > pos))
+
+
+@dataclass
+class _LesionSummary:
+    count: int | None
+    sizes_mm: tuple[float, ...]
+    measured_ge_5: int  # lesions documented as >= 5 mm
+    all_lt_5: bool
+    levels: set[str]
+
+
+def _summarise_lesions(mentions: Sequence[_Lesion]) -> _LesionSummary:
+    """Merge mentions across sentences (Findings and Impression repeat each other).
+
+    Singular mentions are one lesion each unless they share a level, or (without levels) a size,
+    or one of them has neither (an anaphoric "the lesion"). The count is the larger of the merged
+    singular lesions and the largest group count.
+    """
+    singles: list[_Lesion] = []
+    for m in sorted((m for m in mentions if not m.plural), key=lambda m: (not m.levels, m.pos)):
+        m_sizes = {v for s in m.sizes for v in s.values_mm}
+        merged = False
+        for s in singles:
+            s_sizes = {v for z in s.sizes for v in z.values_mm}
+            if (m.levels and s.levels and m.levels & s.levels) or (
+                not (m.levels and s.levels)
+                and (not m_sizes or not s_sizes or m_sizes & s_sizes)
+                and not (m.levels and s.levels)
+            ):
+                s.levels |= m.levels
+                s.sizes.extend(z for z in m.sizes if not (set(z.values_mm) & s_sizes))
+                merged = True
+                break
+        if not merged:
+            singles.append(_Lesion(m.pos, None, False, set(m.levels), list(m.sizes)))
+    groups = [m for m in mentions if m.plural]
+    count_candidates = [len(singles)] + [g.count or 2 for g in groups]
+    count = max(count_candidates) if mentions else None
+
+    measured_single = [
+        max((v for z in s.sizes for v in z.values_mm), default=None) for s in singles
+    ]
+    ge5_single = sum(1 for v in measured_single if v is not None and v >= 5.0)
+    ge5_groups = 0
+    for g in groups:
+        n = 0
+        for z in g.sizes:
+            if z.range_min is not None:
+                if z.range_min >= 5.0:
+                    n += g.count or 2
+                else:
+                    n += 1 if max(z.values_mm) >= 5.0 else 0
+            elif z.upper_bound:
+                n += 1 if z.values_mm and z.values_mm[0] >= 5.0 else 0
+            elif z.values_mm and z.values_mm[0] >= 5.0:
+                n += 1
+        each = g.count or 2
+        ge5_groups = max(ge5_groups, min(n, each) if n else 0)
+    measured_ge_5 = max(ge5_single, ge5_groups)
+    # "each measuring 6 mm" / "both 7 mm": a single size applies to every lesion of the group
+    all_sizes: list[float] = []
+    for s in singles:
+        all_sizes.extend(v for z in s.sizes for v in z.values_mm)
+    for g in groups:
+        for z in g.sizes:
+            all_sizes.extend(z.values_mm)
+    values = [v for v in all_sizes]
+    unmeasured = any(not s.sizes for s in singles) or any(not g.sizes for g in groups)
+    all_lt_5 = bool(values) and not unmeasured and max(values) < 5.0
+    levels: set[str] = set()
+    for m in mentions:
+        levels |= m.levels
+    sizes = tuple(sorted(dict.fromkeys(all_sizes)))
+    return _LesionSummary(count, sizes, measured_ge_5, all_lt_5, levels)
+
+
+# --------------------------------------------------------------------------- public
+
+
+_INTERVAL_PRIORITY = (
+    IntervalChange.NEW_LESION,
+    IntervalChange.EVOLVED_DIFFUSE,
+    IntervalChange.INCREASED,
+    IntervalChange.STABLE,
+    IntervalChange.DECREASED,
+    IntervalChange.RESOLVED,
+)
+
+
+def extract(text: str, *, field_strength_t: float | None = None) -> Extraction:
+    """Read Findings + Impression text like a radiologist (SPEC.md section 3). Never raises.
+
+    `field_strength_t` is the scanner field strength when known from elsewhere (the Technique
+    section); a value stated in the text itself wins. Every feature's span indexes into `text`.
+    """
+    try:
+        return _extract(text if isinstance(text, str) else "", field_strength_t)
+    except Exception as exc:  # pragma: no cover - defensive: never raise out of the extractor
+        return Extraction(
+            image_class=ImagingClass.NEGATIVE,
+            reasons=(f"text could not be analysed ({type(exc).__name__})",),
+        )
+
+
+def _extract(text: str, hint_field_t: float | None) -> Extraction:
+    hits: list[_Hit] = []
+    hedges: list[str] = []
+    sentences = _sentences(text)
+    for sentence in sentences:
+        s_hits, s_hedges = _analyse_sentence(text, sentence)
+        hits.extend(s_hits)
+        hedges.extend(h for h in s_hedges if h not in hedges)
+
+    field_t = hint_field_t
+    for m in _FIELD.finditer(text):
+        value = float(m.group("v"))
+        if 0.2 <= value <= 7.0:
+            field_t = value
+            hits.append(
+                _Hit(
+                    FeatureKind.FIELD_STRENGTH,
+                    m.start(),
+                    m.end(),
+                    _sentence_of(sentences, m.start()),
+                    value=value,
+                )
+            )
+            break
+
+    drops: list[_Hit] = []
+    for pattern in _DROP:
+        for m in pattern.finditer(text):
+            value = float(m.group("v"))
+            if 0.0 <= value <= 100.0:
+                drops.append(
+                    _Hit(
+                        FeatureKind.CHEMICAL_SHIFT_DROP,
+                        m.start(),
+                        m.end(),
+                        _sentence_of(sentences, m.start()),
+                        value=value,
+                    )
+                )
+    for m in _NO_DROP.finditer(text):
+        drops.append(
+            _Hit(
+                FeatureKind.CHEMICAL_SHIFT_DROP,
+                m.start(),
+                m.end(),
+                _sentence_of(sentences, m.start()),
+                value=0.0,
+            )
+        )
+    drops = _dedupe(drops)
+    hits.extend(drops)
+    signal_drop = min((d.value for d in drops if d.value is not None), default=None)
+    chemical_shift_done = bool(drops) or bool(_CHEMICAL_SHIFT.search(text))
+
+    # several vertebral levels of abnormal marrow signal = diffuse (SPEC.md section 3)
+    for sentence in sentences:
+        _add_multilevel(text, sentence, hits)
+
+    mentions = _lesion_mentions(text, hits)
+    lesions = _summarise_lesions(mentions)
+
+    image_class, reasons = classify(hits, lesions)
+
+    levels: set[str] = set(lesions.levels)
+    for h in hits:
+        if (
+            h.kind in {FeatureKind.MARROW_SIGNAL, FeatureKind.DIFFUSE_PATTERN}
+            and not (h.negated or h.historical)
+            and h.subtype != "normal"
+        ):
+            clause_stops = _terminators(text[h.sentence[0] : h.sentence[1]], h.sentence[0])
+            c0, c1 = _clause_of(h.start, h.sentence, clause_stops)
+            for _, lv in _levels_in(text, c0, c1):
+                levels.update(lv)
+            for _, site in _sites_in(text, c0, c1):
+                levels.add(site)
+
+    interval = _interval(hits)
+    features = tuple(
+        _feature(text, h)
+        for h in sorted(hits, key=lambda h: h.start)
+        if isinstance(h.kind, FeatureKind)
+    )
+    return Extraction(
+        image_class=image_class,
+        features=features,
+        lesion_count=lesions.count if mentions else None,
+        lesion_sizes_mm=lesions.sizes_mm,
+        levels=_order_levels(levels),
+        field_strength_t=field_t,
+        signal_drop_pct=signal_drop,
+        interval_change=interval,
+        chemical_shift_done=chemical_shift_done,
+        hedges=tuple(hedges),
+        reasons=tuple(reasons),
+    )
+
+
+def _sentence_of(sentences: Sequence[tuple[int, int]], pos: int) -> tuple[int, int]:
+    for s in sentences:
+        if s[0] <= pos < s[1]:
+            return s
+    return (pos, pos)
+
+
+def _add_multilevel(text: str, sentence: tuple[int, int], hits: list[_Hit]) -> None:
+    marrow = [
+        h
+        for h in hits
+        if h.sentence == sentence
+        and h.kind is FeatureKind.MARROW_SIGNAL
+        and not h.negated
+        and not h.historical
+        and h.subtype != "normal"
+    ]
+    if not marrow:
+        return
+    stops = _terminators(text[sentence[0] : sentence[1]], sentence[0])
+    for h in marrow:
+        c0, c1 = _clause_of(h.start, sentence, stops)
+        if re.search(rf"\b{_LESION_NOUN}\b", text[c0:c1], _F):
+            continue
+        found = _levels_in(text, c0, c1)
+        levels = {lv for _, lvs in found for lv in lvs}
+        if len(levels) >= 3:
+            first = min(p for p, _ in found)
+            last_match = max(found, key=lambda x: x[0])
+            end_m = _LEVEL.match(text, last_match[0])
+            end = end_m.end() if end_m else last_match[0] + 2
+            hits.append(
+                _Hit(
+                    FeatureKind.DIFFUSE_PATTERN,
+                    first,
+                    end,
+                    sentence,
+                    "levels",
+                    value=float(len(levels)),
+                )
+            )
+            return
+
+
+def classify(hits: Sequence[_Hit], lesions: _LesionSummary) -> tuple[ImagingClass, list[str]]:
+    """The class of the report (SPEC.md section 3), with the reasons in words.
+
+    Only present findings count (not negated, not historical). Order, first match wins:
+
+    1. FOCAL_MULTIPLE: two or more focal lesions documented as >= 5 mm each (flag U-L). Sizes must
+       be stated: explicit sizes, or a range whose lower end is >= 5 mm ("6-12 mm"). "Multiple
+       lesions up to 8 mm" documents one lesion >= 5 mm only, so it is FOCAL_EQUIVOCAL (the
+       others may be smaller); likewise lesions with no size at all.
+    2. DIFFUSE: a distribution word about the marrow ("diffuse", "throughout", "all vertebral
+       bodies", three or more vertebral levels), or marrow replacement / infiltration that is not
+       merely possible ("cannot exclude an infiltrative process" is a worrisome feature, not a
+       pattern). Distribution beats "mild", and it beats a single equivocal lesion (which keeps
+       its own worrisome features).
+    3. FOCAL_EQUIVOCAL: any present focal lesion (one lesion, lesions all < 5 mm, sizes unknown)
+       or "indeterminate" / "equivocal" about a marrow finding.
+    4. NONSPECIFIC: heterogeneous / abnormal marrow signal otherwise (slight, mild, patchy,
+       localised, or unqualified), or a benign hedge (red marrow reconversion / hyperplasia).
+    5. NEGATIVE: nothing present.
+    """
+    present = [h for h in hits if not h.negated and not h.historical and h.subtype != "normal"]
+    lesion_present = any(
+        h.kind in {FeatureKind.FOCAL_LESION, FeatureKind.LYTIC_LESION} for h in present
+    )
+    if lesion_present and lesions.measured_ge_5 >= 2:
+        return ImagingClass.FOCAL_MULTIPLE, [f"{lesions.measured_ge_5} focal lesions >= 5 mm"]
+    diffuse = [
+        h
+        for h in present
+        if (
+            h.kind is FeatureKind.DIFFUSE_PATTERN
+            and not h.possible
+            and h.subtype != "lesion-distribution"
+        )
+        or (h.kind is _Kind.MULTILEVEL)
+        or (h.kind is FeatureKind.DIFFUSE_HOMOGENEOUS)
+    ]
+    if diffuse:
+        return ImagingClass.DIFFUSE, ["diffuse marrow pattern"]
+    if lesion_present:
+        if lesions.all_lt_5:
+            return ImagingClass.FOCAL_EQUIVOCAL, ["focal lesion(s), all < 5 mm"]
+        if (lesions.count or 0) >= 2:
+            return ImagingClass.FOCAL_EQUIVOCAL, ["focal lesions without two documented >= 5 mm"]
+        return ImagingClass.FOCAL_EQUIVOCAL, ["one focal lesion"]
+    marrow = any(
+        h.kind in {FeatureKind.MARROW_SIGNAL, FeatureKind.DIFFUSE_PATTERN} for h in present
+    )
+    if marrow and any(h.kind is _Kind.INDETERMINATE for h in present):
+        return ImagingClass.FOCAL_EQUIVOCAL, ["indeterminate marrow finding"]
+    if marrow or any(h.kind is FeatureKind.BENIGN_HEDGE for h in present):
+        return ImagingClass.NONSPECIFIC, ["nonspecific heterogeneous marrow signal"]
+    return ImagingClass.NEGATIVE, ["no current marrow abnormality"]
+
+
+def _interval(hits: Sequence[_Hit]) -> IntervalChange | None:
+    found = {h.interval for h in hits if h.interval is not None and not h.negated}
+    for change in _INTERVAL_PRIORITY:
+        if change in found:
+            return change
+    # "no new lesion" / "no interval increase" alone: nothing worse than before
+    if any(h.interval is not None and h.negated and h.subtype == "pseudo" for h in hits):
+        return IntervalChange.STABLE
+    return None
+
+
+def _feature(text: str, hit: _Hit) -> ImagingFeature:
+    assert isinstance(hit.kind, FeatureKind)
+    s0, s1 = hit.sentence
+    return ImagingFeature(
+        kind=hit.kind,
+        span=TextSpan(hit.start, hit.end, text[hit.start : hit.end]),
+        sentence=TextSpan(s0, s1, text[s0:s1]) if s1 > s0 else None,
+        negated=hit.negated,
+        hedged=hit.hedged,
+        historical=hit.historical or hit.kind is FeatureKind.RESOLVED,
+        value=hit.value,
+    )
+
+
+def _order_levels(levels: Iterable[str]) -> tuple[str, ...]:
+    spinal = sorted((lv for lv in levels if lv in _SPINE_INDEX), key=_SPINE_INDEX.__getitem__)
+    sites = [s for s in _SITES_ORDER if s in levels]
+    return tuple(spinal + sites)
+
+
+def technique_facts(technique: str) -> tuple[float | None, bool]:
+    """(field strength in tesla, chemical-shift sequences done) from a Technique section.
+
+    The Technique section is not read for findings (SPEC.md section 3), but it is where the
+    scanner field strength and in/opposed-phase (Dixon) sequences are usually stated.
+    """
+    if not isinstance(technique, str) or not technique:
+        return None, False
+    field_t: float | None = None
+    for m in _FIELD.finditer(technique):
+        value = float(m.group("v"))
+        if 0.2 <= value <= 7.0:
+            field_t = value
+            break
+    return field_t, bool(_CHEMICAL_SHIFT.search(technique))

@@ -1,0 +1,297 @@
+"""Imaging DiagnosticReports -> `ImagingReport`s (SPEC.md sections 2, 3 and 6).
+
+`read_imaging_reports(resources)` picks the DiagnosticReports out of any resources, keeps the
+usable ones (status final / amended / corrected / appended: SPEC.md section 2), recognises the
+exam (SPEC.md section 6 LOINC codes; Radiology category in LOINC LP29684-5 *or* v2-0074 RAD; CPT or
+local codes by their display text; else the report's own exam line), reads the Findings and
+Impression text (report_text) and extracts features and class (context), newest first.
+
+It never raises: anything that cannot be used as sent becomes a `MappingProblem`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from fhir_mappers import imaging_codes as codes
+from fhir_mappers.context import Extraction, extract, technique_facts
+from fhir_mappers.report_text import read_report_text
+from logic.model import Contrast, ImagingReport, MappingProblem, Modality, Region
+
+# SPEC.md section 2: index and history reports have one of these statuses.
+USABLE_STATUSES = frozenset({"final", "amended", "corrected", "appended"})
+
+ImagingResult = tuple[
+    tuple[ImagingReport, ...], tuple[ImagingReport, ...], tuple[MappingProblem, ...]
+]
+
+
+def read_imaging_reports(resources: Sequence[Mapping[str, Any]]) -> ImagingResult:
+    """(marrow MRI reports newest first, other imaging for lytic lesions newest first, problems).
+
+    The first MRI report is the index report; the rest are its comparison history (SPEC.md
+    section 2). "Other imaging" is CT, radiograph and PET(-CT) of any region (flag U-B).
+    """
+    mri: list[ImagingReport] = []
+    other: list[ImagingReport] = []
+    problems: list[MappingProblem] = []
+    try:
+        items = list(resources) if not isinstance(resources, (str, bytes, Mapping)) else []
+    except Exception:
+        items = []
+        problems.append(MappingProblem(None, "imaging resources are not a list", "error"))
+    for n, resource in enumerate(items):
+        if not isinstance(resource, Mapping) or resource.get("resourceType") != "DiagnosticReport":
+            continue
+        reference = _reference(resource, n)
+        try:
+            outcome = _read_report(resource, reference)
+        except Exception as exc:  # never raise: the report is reported, not lost silently
+            problems.append(
+                MappingProblem(
+                    reference, f"imaging report could not be read ({type(exc).__name__})", "error"
+                )
+            )
+            continue
+        problems.extend(outcome.problems)
+        if outcome.report is None:
+            continue
+        if outcome.marrow_mri:
+            mri.append(outcome.report)
+        else:
+            other.append(outcome.report)
+    return _newest_first(mri), _newest_first(other), tuple(problems)
+
+
+def _newest_first(reports: list[ImagingReport]) -> tuple[ImagingReport, ...]:
+    reports.sort(key=lambda r: r.reference)
+    reports.sort(key=lambda r: r.effective, reverse=True)
+    return tuple(reports)
+
+
+def _reference(resource: Mapping[str, Any], n: int) -> str:
+    rid = resource.get("id")
+    if isinstance(rid, str) and rid.strip():
+        return f"DiagnosticReport/{rid.strip()}"
+    return f"DiagnosticReport/#{n}"  # no id: position in the input, for the problem list
+
+
+@dataclass(frozen=True)
+class _Exam:
+    modality: Modality | None
+    region: Region | None
+    contrast: Contrast
+    code: str | None
+    title: str
+    is_imaging: bool
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    report: ImagingReport | None
+    marrow_mri: bool
+    problems: tuple[MappingProblem, ...]
+
+
+def _codings(concept: Any) -> list[Mapping[str, Any]]:
+    if not isinstance(concept, Mapping):
+        return []
+    codings = concept.get("coding")
+    if not isinstance(codings, list):
+        return []
+    return [c for c in codings if isinstance(c, Mapping)]
+
+
+def _str(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def recognise_exam(report: Mapping[str, Any]) -> _Exam:
+    """Modality, region, contrast, code and title from category and code (SPEC.md section 6)."""
+    categories = report.get("category")
+    category_list = categories if isinstance(categories, list) else [categories]
+    radiology = lab = False
+    for concept in category_list:
+        for coding in _codings(concept):
+            system, code = _str(coding.get("system")), _str(coding.get("code"))
+            radiology |= codes.is_radiology_category(system, code)
+            lab |= codes.is_lab_category(system, code)
+        if isinstance(concept, Mapping) and re.fullmatch(
+            r"\s*(radiology|imaging|diagnostic imaging)\s*", _str(concept.get("text")), re.I
+        ):
+            radiology = True
+
+    concept = report.get("code")
+    texts: list[str] = []
+    exam: codes.ExamCode | None = None
+    recognised_code: str | None = None
+    generic = False
+    for coding in _codings(concept):
+        system, code = _str(coding.get("system")), _str(coding.get("code"))
+        display = _str(coding.get("display"))
+        if display:
+            texts.append(display)
+        if system == codes.LOINC and code in codes.EXAM_LOINC and exam is None:
+            exam, recognised_code = codes.EXAM_LOINC[code], code
+        elif system == codes.LOINC and code == codes.GENERIC_IMAGING_LOINC:
+            generic = True
+        elif code and recognised_code is None and display and codes.modality_in(display):
+            recognised_code = code  # CPT / local code recognised by its display
+    code_text = _str(concept.get("text")) if isinstance(concept, Mapping) else ""
+    title = code_text or (texts[0] if texts else "") or (exam.name if exam else "")
+    words = " ; ".join([code_text, *texts])
+    if exam is not None:
+        contrast = exam.contrast
+        if contrast is Contrast.UNKNOWN:
+            contrast = codes.contrast_in(words)
+        return _Exam(exam.modality, exam.region, contrast, recognised_code, title, True)
+    modality = codes.modality_in(words) if words else None
+    region = codes.region_in(words) if words else None
+    is_imaging = radiology or generic or (modality is not None and not lab)
+    if generic and recognised_code is None:
+        recognised_code = codes.GENERIC_IMAGING_LOINC
+    return _Exam(modality, region, codes.contrast_in(words), recognised_code, title, is_imaging)
+
+
+def _read_report(report: Mapping[str, Any], reference: str) -> _Outcome:
+    problems: list[MappingProblem] = []
+    exam = recognise_exam(report)
+    if not exam.is_imaging:
+        return _Outcome(None, False, ())
+    status = _str(report.get("status")).lower()
+
+    text, text_problems = read_report_text(report)
+    modality, region, contrast = exam.modality, exam.region, exam.contrast
+    if modality is None and text.title_lines:
+        modality = codes.modality_in(text.title_lines)
+    if region is None and text.title_lines:
+        region = codes.region_in(text.title_lines)
+    if contrast is Contrast.UNKNOWN and text.title_lines:
+        contrast = codes.contrast_in(text.title_lines)
+    title = exam.title or text.title_lines.split("\n", 1)[0][:120]
+
+    marrow_mri = modality is Modality.MR and region in codes.MARROW_REGIONS
+    lytic_imaging = modality in codes.LYTIC_MODALITIES
+    if not (marrow_mri or lytic_imaging):
+        if modality is None:
+            problems.append(
+                MappingProblem(
+                    reference,
+                    "radiology report whose modality could not be recognised: not used",
+                )
+            )
+        elif modality is Modality.MR and region is None:
+            problems.append(
+                MappingProblem(
+                    reference, "MRI report whose body region is not recognised: not used"
+                )
+            )
+        return _Outcome(None, False, tuple(problems))
+    if status not in USABLE_STATUSES:
+        problems.append(
+            MappingProblem(
+                reference,
+                f"imaging report status '{status or 'missing'}' is not final/amended/corrected/"
+                "appended: not used (SPEC.md section 2)",
+            )
+        )
+        return _Outcome(None, False, tuple(problems))
+
+    effective, date_problems = _effective(report)
+    problems.extend(MappingProblem(reference, p) for p in date_problems)
+    if effective is None:
+        problems.append(
+            MappingProblem(reference, "imaging report has no usable date: not used", "error")
+        )
+        return _Outcome(None, False, tuple(problems))
+    problems.extend(MappingProblem(reference, p) for p in text_problems)
+    if not text.text.strip():
+        problems.append(
+            MappingProblem(reference, "imaging report has no readable Findings/Impression text")
+        )
+
+    field_t, shift_in_technique = technique_facts(text.technique)
+    extraction: Extraction = extract(text.text, field_strength_t=field_t)
+    imaging = ImagingReport(
+        reference=reference,
+        effective=effective,
+        modality=modality or Modality.OTHER,
+        region=region or Region.OTHER,
+        title=title,
+        status=status,
+        text=text.text,
+        image_class=extraction.image_class,
+        code=exam.code,
+        contrast=contrast,
+        features=extraction.features,
+        lesion_count=extraction.lesion_count,
+        lesion_sizes_mm=extraction.lesion_sizes_mm,
+        levels=extraction.levels,
+        field_strength_t=extraction.field_strength_t,
+        signal_drop_pct=extraction.signal_drop_pct,
+        interval_change=extraction.interval_change,
+        chemical_shift_done=extraction.chemical_shift_done or shift_in_technique,
+    )
+    return _Outcome(imaging, marrow_mri, tuple(problems))
+
+
+# --------------------------------------------------------------------------- dates
+
+_DATETIME = re.compile(
+    r"(?P<y>\d{4})(?:-(?P<m>\d{2})(?:-(?P<d>\d{2})(?:T(?P<time>\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)"
+    r"(?P<tz>Z|[+-]\d{2}:\d{2})?)?)?)?"
+)
+
+
+def parse_fhir_datetime(value: Any) -> tuple[datetime | None, str | None]:
+    """A FHIR date/dateTime as a timezone-aware datetime, and a problem if it was not exact.
+
+    A time without a time zone is taken as UTC (CDS-HOOKS.md: such data exists and must not
+    vanish) and reported; a partial date (year or year-month) is taken as its first day.
+    """
+    if not isinstance(value, str):
+        return None, None if value is None else "date is not a string"
+    match = _DATETIME.fullmatch(value.strip())
+    if not match:
+        return None, f"date '{value[:40]}' is not a FHIR dateTime"
+    try:
+        year = int(match.group("y"))
+        month = int(match.group("m") or 1)
+        day = int(match.group("d") or 1)
+        if match.group("time"):
+            tz = match.group("tz")
+            iso = f"{year:04d}-{month:02d}-{day:02d}T{match.group('time')}"
+            parsed = datetime.fromisoformat(iso + ("+00:00" if tz in (None, "Z") else tz))
+            if tz is None:
+                return parsed, f"dateTime '{value}' has no time zone: UTC assumed"
+            return parsed, None
+        parsed = datetime(year, month, day, tzinfo=UTC)
+    except ValueError:
+        return None, f"date '{value[:40]}' is not a valid date"
+    if match.group("d") is None:
+        return parsed, f"partial date '{value}': first day assumed"
+    return parsed, None
+
+
+def _effective(report: Mapping[str, Any]) -> tuple[datetime | None, list[str]]:
+    """effectiveDateTime, else effectivePeriod (start, else end), else issued."""
+    problems: list[str] = []
+    period = report.get("effectivePeriod")
+    candidates: list[tuple[str, Any]] = [("effectiveDateTime", report.get("effectiveDateTime"))]
+    if isinstance(period, Mapping):
+        candidates += [("effectivePeriod.start", period.get("start"))]
+        candidates += [("effectivePeriod.end", period.get("end"))]
+    candidates.append(("issued", report.get("issued")))
+    for name, value in candidates:
+        if value is None:
+            continue
+        parsed, problem = parse_fhir_datetime(value)
+        if problem:
+            problems.append(f"{name}: {problem}")
+        if parsed is not None:
+            return parsed, problems
+    return None, problems
