@@ -310,3 +310,11 @@ def test_unrelated_orders_say_nothing() -> None:
 def test_patient_under_specialist_care_is_not_reviewed() -> None:
     rec = record(mri=mri_report(), conditions=(MYELOMA,))
     assert review_orders(rec, [BIOPSY, MRI_WITH, SURVEY], AS_OF) == ()
+
+
+def test_catalogue_section_has_an_anchor_per_check() -> None:
+    from logic.order_review import catalogue_section
+
+    section = catalogue_section()
+    for check in OrderCheck:
+        assert f'<a id="{check.value}"></a>' in section
