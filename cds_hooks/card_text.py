@@ -345,7 +345,7 @@ def evidence_table(rows: Sequence[tuple[Evidence, Sequence[str]]]) -> str | None
             _row(
                 [
                     label,
-                    escape_md(item.value or ""),
+                    value_cell(item),
                     escape_md(unit_display(item.unit)),
                     date_display(item.date),
                     escape_md(item.reference or ""),
@@ -376,37 +376,78 @@ def blockquote(text: str) -> str:
     return "> " + escape_md(text)
 
 
-def _quote_caption(item: Evidence) -> str:
-    parts = [escape_md(item.label)] if item.label else []
-    if item.date is not None:
-        parts.append(date_display(item.date))
-    if item.reference:
-        parts.append(escape_md(item.reference))
+_REPORT_TYPES: Final = ("DiagnosticReport/", "DocumentReference/", "ImagingStudy/")
+_AS_SENT: Final = "as sent:"
+
+
+def is_report_quote(item: Evidence) -> bool:
+    """A quote to show as a blockquote: report text, or the text a lab finding was read from.
+
+    Not the "as sent: 95 g/L" echo of a numeric result: that goes into the value cell.
+    """
+    if not item.quote or not item.quote.strip():
+        return False
+    if item.reference and item.reference.startswith(_REPORT_TYPES):
+        return True
+    return not item.quote.strip().lower().startswith(_AS_SENT)
+
+
+def value_cell(item: Evidence) -> str:
+    """The value, with the result as the lab sent it when that differs (units converted)."""
+    value = item.value or ""
+    quote = (item.quote or "").strip()
+    if not quote or is_report_quote(item):
+        return escape_md(value)
+    as_sent = quote[len(_AS_SENT) :].strip() if quote.lower().startswith(_AS_SENT) else quote
+    shown = " ".join(p for p in (value, item.unit or "") if p)
+    if not value:
+        return escape_md(f"as sent: {as_sent}")
+    if " ".join(as_sent.split()) == shown:
+        return escape_md(value)
+    return escape_md(f"{value} (as sent: {as_sent})")
+
+
+def _caption(label: str, reference: str | None, when: date | None) -> str:
+    parts = [escape_md(label)] if label else []
+    if when is not None:
+        parts.append(date_display(when))
+    if reference:
+        parts.append(escape_md(reference))
     return ", ".join(parts)
 
 
 def report_quotes(
-    evidence: Iterable[Evidence], report: ImagingReport | None, limit: int = 3
+    evidence: Iterable[Evidence], report: ImagingReport | None, limit: int = 4
 ) -> list[str]:
-    """The quoted report sentences: from the evidence, else from the index report's findings."""
-    blocks: list[str] = []
+    """The quoted report sentences, grouped by source; from the index report when no evidence
+    carries one (its findings that are neither negated nor historical)."""
+    groups: dict[str | None, tuple[str, list[str]]] = {}
     seen: set[str] = set()
+    count = 0
+
+    def add(reference: str | None, caption: str, sentence: str) -> None:
+        nonlocal count
+        if count >= limit or not sentence.strip() or sentence in seen:
+            return
+        seen.add(sentence)
+        count += 1
+        groups.setdefault(reference, (caption, []))[1].append(blockquote(sentence))
+
     for item in evidence:
-        if item.quote and item.quote.strip() and item.quote not in seen:
-            seen.add(item.quote)
-            blocks.append(f"{_quote_caption(item)}:\n\n{blockquote(item.quote)}")
-    if not blocks and report is not None:
-        caption = _quote_caption(
-            Evidence(label=report.title, reference=report.reference, date=report.effective)
-        )
+        if not is_report_quote(item) or item.quote is None:
+            continue
+        label = item.label
+        if report is not None and item.reference == report.reference and report.title:
+            label = report.title
+        elif item.reference and item.reference.startswith(_REPORT_TYPES):
+            label = label.split(": ", 1)[0]
+        add(item.reference, _caption(label, item.reference, item.date), item.quote)
+    if not groups and report is not None:
+        caption = _caption(report.title, report.reference, report.effective)
         for feature in report.features:
-            if feature.negated or feature.historical:
-                continue
-            sentence = (feature.sentence or feature.span).text
-            if sentence.strip() and sentence not in seen:
-                seen.add(sentence)
-                blocks.append(f"{caption}:\n\n{blockquote(sentence)}")
-    return blocks[:limit]
+            if not (feature.negated or feature.historical):
+                add(report.reference, caption, (feature.sentence or feature.span).text)
+    return [f"{caption}:\n\n" + "\n\n".join(quotes) for caption, quotes in groups.values()]
 
 
 def checks_section(checks: Sequence[Check]) -> str | None:

@@ -12,7 +12,7 @@ import pytest
 from cds_hooks.card_parts import OVERRIDE_REASON_SYSTEM, TOPIC_SYSTEM
 from cds_hooks.cards import issued_rule_ids, render_patient_view_cards
 from cds_hooks.schemas import Card, HookResponse
-from logic.model import Assessment, Flag, Tier
+from logic.model import Assessment, Evidence, Flag, Tier
 from logic.order_catalogue import CPT, LOINC, ORDER_KEY_SYSTEM, SNOMED
 
 from . import assessments as a
@@ -489,3 +489,49 @@ def test_patient_reference_form_is_accepted():
 def test_dates_in_the_evidence_table_are_iso_dates():
     detail = primary("R2").detail or ""
     assert date(2026, 11, 18).isoformat() in detail
+
+
+def _r4_with_evidence(*items: Evidence) -> Card:
+    base = a.r4()
+    rec = base.recommendation
+    assert rec is not None
+    flags = (Flag(id="H-MPROTEIN", tier=Tier.HIGH, criterion="M-protein", evidence=items),)
+    assessment = replace(base, recommendation=replace(rec, flags=flags), flags=flags)
+    return render(assessment)[0]
+
+
+def test_lab_value_as_sent_in_other_units_is_shown_beside_the_converted_value():
+    converted = Evidence(
+        label="Haemoglobin",
+        reference="Observation/hb-5",
+        value="9.5",
+        unit="g/dL",
+        date=date(2026, 11, 18),
+        quote="as sent: 95 g/L",
+    )
+    same = replace(converted, reference="Observation/hb-6", quote="as sent: 9.5 g/dL")
+    detail = _r4_with_evidence(converted, same).detail or ""
+    assert "| 9.5 (as sent: 95 g/L) | g/dL | 2026-11-18 | Observation/hb-5 |" in detail
+    assert "| 9.5 | g/dL | 2026-11-18 | Observation/hb-6 |" in detail
+    assert "> as sent" not in detail  # a lab echo is not a report sentence
+
+
+def test_text_a_lab_finding_was_read_from_is_quoted():
+    spep = Evidence(
+        label="Serum immunofixation",
+        reference="Observation/ife-1",
+        date=date(2026, 11, 12),
+        quote="IgG kappa monoclonal band <b>detected</b>",
+    )
+    detail = _r4_with_evidence(spep).detail or ""
+    assert "Serum immunofixation, 2026-11-12, Observation/ife-1:" in detail
+    assert "> IgG kappa monoclonal band &lt;b&gt;detected&lt;/b&gt;" in detail
+
+
+def test_quotes_of_one_report_share_one_caption():
+    first = replace(a.LYTIC, label="CT chest: lytic lesion")
+    second = replace(a.LYTIC, label="CT chest: lytic lesion", quote="Second lesion in T9.")
+    detail = _r4_with_evidence(first, second).detail or ""
+    assert detail.count("CT chest, 2026-11-01, DiagnosticReport/ct-3:") == 1
+    assert "> A 12 mm lytic lesion in the right iliac bone." in detail
+    assert "> Second lesion in T9." in detail
