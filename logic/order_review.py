@@ -255,11 +255,27 @@ def without_and_with_exam(site: MriSite, prefer_system: str | None = None) -> tu
     return tuple(codes)
 
 
+def _pre_contrast_drafted(draft: DraftOrder, all_drafts: Sequence[DraftOrder]) -> bool:
+    """Another draft of the same site brings the pre-contrast sequences (the clinician split
+    the exam into a without and a with order)."""
+    return any(
+        other.kind is DraftKind.MRI_MARROW_REGION
+        and other.site is draft.site
+        and other.contrast in (Contrast.WITHOUT, Contrast.WITHOUT_AND_WITH)
+        for other in all_drafts
+    )
+
+
 def check_contrast_only_mri(
-    record: PatientRecord, targets: Sequence[DraftOrder], workup: bool, as_of: datetime
+    record: PatientRecord,
+    targets: Sequence[DraftOrder],
+    all_drafts: Sequence[DraftOrder],
+    workup: bool,
+    as_of: datetime,
 ) -> tuple[OrderFinding, ...]:
     """MRI of spine, sacrum or pelvis drafted with contrast only, for a marrow question: warning,
-    replace by the without-and-with exam. Pitfall (SPEC.md section 5): a contrast-only MRI has no
+    replace by the without-and-with exam (not when a without-contrast MRI of the same site is
+    drafted too). Pitfall (SPEC.md section 5): a contrast-only MRI has no
     pre-contrast sequences, and the marrow is read on them (section 3: T1 signal against muscle
     and disc, fat saturation, chemical shift; enhancement only against pre-contrast images)."""
     findings: list[OrderFinding] = []
@@ -267,6 +283,8 @@ def check_contrast_only_mri(
         if draft.kind is not DraftKind.MRI_MARROW_REGION or draft.contrast is not Contrast.WITH:
             continue
         if draft.site is None or not draft_is_for_marrow_question(draft, workup):
+            continue
+        if _pre_contrast_drafted(draft, all_drafts):
             continue
         prefer = draft.codes[0].system if draft.codes else None
         codes = without_and_with_exam(draft.site, prefer)
@@ -550,7 +568,7 @@ def review_orders(
     findings: list[OrderFinding | None] = []
     if labs_known:
         findings.append(check_biopsy_before_labs(record, targets, drafts, as_of))
-    findings.extend(check_contrast_only_mri(record, targets, workup, as_of))
+    findings.extend(check_contrast_only_mri(record, targets, drafts, workup, as_of))
     findings.append(check_skeletal_survey_alone(record, targets, drafts, workup, as_of))
     if labs_known:
         findings.append(check_duplicate_labs(record, targets, workup, as_of))

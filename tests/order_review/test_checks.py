@@ -199,6 +199,23 @@ def test_contrast_only_mri_needs_a_marrow_question(
     assert (OrderCheck.CONTRAST_ONLY_MRI in checks(findings)) is fires
 
 
+@pytest.mark.parametrize(
+    ("other", "fires"),
+    [
+        pytest.param(draft("wo", CPT, "72148"), False, id="lumbar-without-drafted-too"),
+        pytest.param(draft("wwo", CPT, "72158"), False, id="lumbar-both-drafted-too"),
+        pytest.param(draft("pwo", CPT, "72195"), True, id="pelvis-without-is-another-site"),
+    ],
+)
+def test_contrast_only_mri_with_pre_contrast_drafted_separately(
+    other: DraftOrder, fires: bool
+) -> None:
+    findings = review_orders(
+        record(mri=mri_report()), [MRI_WITH, other], AS_OF, selected=["ServiceRequest/mri"]
+    )
+    assert (OrderCheck.CONTRAST_ONLY_MRI in checks(findings)) is fires
+
+
 def test_a_biopsy_in_the_session_is_a_marrow_question() -> None:
     findings = review_orders(record(labs=panel(5)), [MRI_WITH, BIOPSY], AS_OF)
     assert checks(findings) == [OrderCheck.CONTRAST_ONLY_MRI]
