@@ -3,8 +3,8 @@
 What may be logged is decided here, not at each call site:
 
 - ``JsonFormatter`` writes only the message, a fixed set of safe context fields
-  (``SAFE_FIELDS``) and, for an exception, its type and stack frames, never its message (values
-  in an exception message may be patient data).
+  (``SAFE_FIELDS``) and, for an exception, its type and stack frames (file, line, function),
+  never its message or source lines (they may hold patient data).
 - ``RedactingFilter`` scrubs ``Authorization`` headers, bearer tokens, JWTs and
   ``access_token`` values from every message before any handler sees it.
 
@@ -88,8 +88,26 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info and record.exc_info[0] is not None:
             exc_type, _, tb = record.exc_info
             entry["exception"] = exc_type.__name__
-            entry["stack"] = "".join(traceback.format_tb(tb))
+            # Frames only (file, line, function): source lines may hold literal values.
+            entry["stack"] = [
+                f"{f.filename}:{f.lineno} in {f.name}" for f in traceback.extract_tb(tb)
+            ]
         return orjson.dumps(entry, default=str).decode()
+
+
+class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to the *current* ``sys.stderr`` (gunicorn, pytest's capture may replace it)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
 
 
 def configure_logging(level: str = "INFO") -> None:
@@ -101,7 +119,7 @@ def configure_logging(level: str = "INFO") -> None:
         logger = logging.getLogger(name)
         logger.setLevel(level)
         if not any(isinstance(h.formatter, JsonFormatter) for h in logger.handlers):
-            handler = logging.StreamHandler(sys.stderr)
+            handler = StderrHandler()
             handler.setFormatter(JsonFormatter())
             handler.addFilter(RedactingFilter())
             logger.addHandler(handler)

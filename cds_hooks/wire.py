@@ -36,6 +36,10 @@ def read_json_object() -> dict[str, Any]:
     if limit is not None and request.content_length is not None and request.content_length > limit:
         raise PayloadTooLarge(f"request body is larger than {limit} bytes")
     data = request.get_data(cache=False)
+    if limit is not None and request.content_length is None and len(data) >= limit:
+        # Chunked body: werkzeug stops reading at the limit, so a body that reaches it is
+        # (at least) that long; reject it rather than parse a truncated document.
+        raise PayloadTooLarge(f"request body is larger than {limit} bytes")
     if not data:
         raise BadRequest("request body is empty")
     try:
