@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass
+from datetime import timedelta
 
 from logic import thresholds
 from logic.flags import FLAG_RULES
@@ -74,9 +75,25 @@ FLAGS: tuple[FlagInfo, ...] = tuple(
 )
 
 
+def threshold_constants() -> tuple[tuple[str, str], ...]:
+    """Every numeric constant of `logic.thresholds`, as (name, value)."""
+    found = []
+    for name, value in vars(thresholds).items():
+        if name.isupper() and isinstance(value, (int, float, tuple, timedelta)):
+            if isinstance(value, tuple) and not all(isinstance(v, (int, float)) for v in value):
+                continue
+            shown = f"{value.days} days" if isinstance(value, timedelta) else repr(value)
+            found.append((name, shown))
+    return tuple(found)
+
+
 def anchor(item_id: str) -> str:
     """HTML anchor of a rule or flag id ("R4" -> "r4", "U-Li" -> "u-li")."""
     return item_id.lower()
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _cell(text: str) -> str:
@@ -110,7 +127,7 @@ def catalogue_markdown() -> str:
             f"- When: {rule.when}",
             f"- Recommend: {rule.recommend}",
             f"- Card topic: {rule.topic or 'none (no card)'}",
-            f"- Implemented by `logic.rules.{rule.condition}`: {rule.condition_doc}",
+            f"- Implemented by `logic.rules.{rule.condition}`: {_flat(rule.condition_doc)}",
             "- Citations:",
             *(f"  - {c}" for c in rule.citations),
             "",
@@ -150,6 +167,12 @@ def catalogue_markdown() -> str:
         "",
         f"Current result: effective within {thresholds.CURRENT_WINDOW.days} days before the "
         "evaluation time. A result that is not evaluable counts as missing.",
+        "",
+        "## Thresholds, windows and default limits (`logic/thresholds.py`)",
+        "",
+        "| constant | value |",
+        "|---|---|",
+        *(f"| `{name}` | {_cell(value)} |" for name, value in threshold_constants()),
         "",
         "## Unverified values",
         "",

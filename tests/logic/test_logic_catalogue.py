@@ -1,0 +1,87 @@
+"""The rule catalogue is generated from the code and docs/rules.md is kept in step with it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from logic import thresholds
+from logic.catalogue import FLAGS, RULES, anchor, catalogue_markdown
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# SPEC.md section 5 flag table, in order.
+SPEC_FLAGS = (
+    ("U-L", "U"), ("U-Li", "U"), ("U-C", "U"), ("U-R", "U"), ("U-A", "U"), ("U-B", "U"),
+    ("H-ANAEMIA", "H"), ("H-MPROTEIN", "H"), ("H-FLC", "H"), ("H-CALCIUM", "H"),
+    ("H-RENAL", "H"), ("H-IMMUNOPARESIS", "H"), ("H-CYTOPENIA", "H"), ("H-MONOCYTOSIS", "H"),
+    ("H-SYMPTOMS", "H"), ("H-CANCER", "H"), ("H-IMAGING", "H"),
+    ("I-FLC", "I"), ("I-MONOCYTE", "I"), ("I-FOCAL", "I"),
+)  # fmt: skip
+# CARDS.md topic codes per rule.
+CARDS_TOPICS = {
+    "R1": "goals-of-care",
+    "R2": "myeloma-defining-event",
+    "R3": "cancer-history-staging",
+    "R4": "marrow-biopsy-indicated",
+    "R5": "initial-lab-workup",
+    "R6": "hematology-econsult",
+    "R7": "surveillance",
+    "R8": "surveillance",
+}
+
+
+def test_docs_rules_md_is_generated_from_the_code() -> None:
+    committed = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    assert committed == catalogue_markdown(), (
+        "docs/rules.md is stale: run `python -m logic.catalogue > docs/rules.md`"
+    )
+
+
+def test_generator_entry_point_prints_the_catalogue() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "logic.catalogue"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert out == catalogue_markdown()
+
+
+def test_flags_are_the_spec_table_in_order() -> None:
+    assert tuple((f.id, f.tier) for f in FLAGS) == SPEC_FLAGS
+
+
+def test_rules_r0_to_r8_with_cards_topics_and_citations() -> None:
+    assert [r.id for r in RULES] == [f"R{n}" for n in range(9)]
+    assert {r.id: r.topic for r in RULES if r.id != "R0"} == CARDS_TOPICS
+    assert all(r.citations for r in RULES)
+    (r2,) = [r for r in RULES if r.id == "R2"]
+    assert any("Lancet Oncol 2014;15:e538-48" in c for c in r2.citations)
+
+
+def test_every_flag_states_thresholds_source_and_docstring() -> None:
+    for flag in FLAGS:
+        assert flag.thresholds and flag.source and flag.criterion, flag.id
+        assert flag.id in flag.doc, f"docstring of {flag.predicate} must name {flag.id}"
+    u_flags = [f for f in FLAGS if f.tier == "U"]
+    assert all("Rajkumar" in f.source for f in u_flags)
+    (anaemia,) = [f for f in FLAGS if f.id == "H-ANAEMIA"]
+    assert "WHO" in anaemia.source
+
+
+def test_thresholds_in_the_catalogue_follow_the_constants() -> None:
+    text = catalogue_markdown()
+    assert f">{thresholds.U_C_ABSOLUTE_MMOL_L:g} mmol/L" in text
+    assert f"`U_R_CREATININE_UMOL_L` | {thresholds.U_R_CREATININE_UMOL_L!r}" in text
+    for v in thresholds.UNVERIFIED:
+        assert f"{v} (verify)" in text
+
+
+def test_anchors_per_rule_and_flag() -> None:
+    text = catalogue_markdown()
+    for item in [*(r.id for r in RULES), *(f.id for f in FLAGS)]:
+        assert f'<a id="{anchor(item)}"></a>' in text
+    assert anchor("U-Li") == "u-li"
