@@ -244,6 +244,24 @@ def test_duplicate_of_a_current_lab(client: FlaskClient) -> None:
     }
 
 
+def test_feedback_on_an_order_review_card_is_stored(client: FlaskClient) -> None:
+    body = hook_request("order-sign", bundle(MRI_WITH), pre=prefetch())
+    (card,) = cards_of(post(client, SIGN, body))
+    feedback = {
+        "feedback": [
+            {
+                "card": card["uuid"],
+                "outcome": "accepted",
+                "acceptedSuggestions": [{"id": card["suggestions"][0]["uuid"]}],
+                "outcomeTimestamp": "2026-11-23T09:40:00Z",
+            }
+        ]
+    }
+    response = client.post(f"{SIGN}/feedback", json=feedback)
+    assert response.status_code == 200
+    assert response.get_json()["stored"] == 1
+
+
 # ------------------------------------------------------------------------------ scope
 
 
