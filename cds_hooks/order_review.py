@@ -97,7 +97,7 @@ def _patient_record(call: HookCall, patient_id: str) -> PatientRecord:
 
 
 def handle_order_review(call: HookCall) -> HookResult:
-    from logic.order_review import needs_lab_results, needs_patient_record, review_orders
+    from logic.order_review import lab_checks_not_done, needs_patient_record, review_orders
 
     bundle = draft_orders_of(call.context)
     selected = selections_of(call.context) if call.service.hook == "order-select" else None
@@ -109,26 +109,24 @@ def handle_order_review(call: HookCall) -> HookResult:
     record = _patient_record(call, patient_id)
     findings = review_orders(record, drafts, call.as_of, selected=selected)
     resources = mapped.resources
-    cards = [
-        render_finding(
+    cards: list[Card] = []
+    rule_ids: dict[str, str] = {}  # card uuid -> check id, recorded with the issued card
+    for finding in findings:
+        card = render_finding(
             finding,
             resources=resources,
             patient_id=patient_id,
             index_report=record.index_report,
             rules_url=call.rules_url,
         )
-        for finding in findings
-    ]
-    labs_gaps = [gap for gap in record.gaps if gap.domain is DataDomain.LABS]
-    if labs_gaps and needs_lab_results(drafts, selected):
-        cards.append(_labs_not_checked_card(labs_gaps, rules_url=call.rules_url))
-    rule_ids = {card.uuid: _rule_id(card) for card in cards if card.uuid}
+        cards.append(card)
+        rule_ids[card.uuid or ""] = finding.check.value
+    if lab_checks_not_done(record, drafts, call.as_of, selected=selected):
+        labs_gaps = [gap for gap in record.gaps if gap.domain is DataDomain.LABS]
+        card = _labs_not_checked_card(labs_gaps, rules_url=call.rules_url)
+        cards.append(card)
+        rule_ids[card.uuid or ""] = "data-quality"
     return HookResult(cards=cards, rule_ids=rule_ids, gaps=record.gaps)
-
-
-def _rule_id(card: Card) -> str:
-    topic = card.source.topic.code if card.source.topic else TOPIC
-    return card.source.url.rsplit("#", 1)[-1] if topic == TOPIC and card.source.url else topic
 
 
 # ------------------------------------------------------------------------------ cards

@@ -513,14 +513,25 @@ def drafts_in_scope(
     return [d for d in drafts if d.reference in wanted or d.resource_id in wanted]
 
 
-def needs_lab_results(
-    drafts: Sequence[DraftOrder], selected: Collection[str] | None = None
+def lab_checks_not_done(
+    record: PatientRecord,
+    drafts: Sequence[DraftOrder],
+    as_of: datetime,
+    *,
+    selected: Collection[str] | None = None,
 ) -> bool:
-    """Whether a draft in scope is reviewed against lab results (a marrow biopsy or a lab)."""
-    return any(
-        d.kind in (DraftKind.MARROW_BIOPSY, DraftKind.LAB)
-        for d in drafts_in_scope(drafts, selected)
-    )
+    """Lab results could not be fetched (a `DataGap`) while a draft in scope would have been
+    checked against them: a marrow biopsy, or a lab during a marrow work-up. Not for a patient
+    under specialist care (silence, SPEC.md section 2)."""
+    if under_specialist_care(record) or not any(
+        gap.domain is DataDomain.LABS for gap in record.gaps
+    ):
+        return False
+    targets = drafts_in_scope(drafts, selected)
+    if any(d.kind is DraftKind.MARROW_BIOPSY for d in targets):
+        return True
+    workup = marrow_workup_in_progress(record, drafts, as_of)
+    return workup and any(d.kind is DraftKind.LAB for d in targets)
 
 
 def needs_patient_record(

@@ -335,3 +335,24 @@ def test_catalogue_section_has_an_anchor_per_check() -> None:
     section = catalogue_section()
     for check in OrderCheck:
         assert f'<a id="{check.value}"></a>' in section
+
+
+@pytest.mark.parametrize(
+    ("drafts", "mri", "conditions", "said"),
+    [
+        pytest.param([BIOPSY], None, (), True, id="biopsy"),
+        pytest.param([FLC], mri_report(), (), True, id="lab-during-workup"),
+        pytest.param([FLC], None, (), False, id="lab-without-marrow-question"),
+        pytest.param([MRI_WITH], mri_report(), (), False, id="mri-needs-no-labs"),
+        pytest.param([BIOPSY], None, (MYELOMA,), False, id="specialist-care-silence"),
+    ],
+)
+def test_lab_checks_not_done_is_said_only_where_labs_matter(
+    drafts: list[DraftOrder], mri: object, conditions: tuple[object, ...], said: bool
+) -> None:
+    from logic.order_review import lab_checks_not_done
+
+    gap = DataGap(DataDomain.LABS, "FHIR server answered 503")
+    rec = record(mri=mri, conditions=conditions, gaps=(gap,))  # type: ignore[arg-type]
+    assert lab_checks_not_done(rec, drafts, AS_OF) is said
+    assert lab_checks_not_done(record(mri=mri), drafts, AS_OF) is False  # type: ignore[arg-type]
