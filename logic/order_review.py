@@ -506,10 +506,11 @@ def catalogue_section() -> str:
 def drafts_in_scope(
     drafts: Sequence[DraftOrder], selected: Collection[str] | None
 ) -> list[DraftOrder]:
-    """The drafts to review: those of `selected` ("ServiceRequest/abc" or "abc"), else all."""
+    """The drafts to review: those of `selected`, else all. A selection is a relative reference
+    ("ServiceRequest/abc"); a bare id or an absolute URL ending in one is accepted too."""
     if selected is None:
         return list(drafts)
-    wanted = {s.strip() for s in selected}
+    wanted = {"/".join(s.strip().rstrip("/").split("/")[-2:]) for s in selected}
     return [d for d in drafts if d.reference in wanted or d.resource_id in wanted]
 
 

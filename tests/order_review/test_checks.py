@@ -310,6 +310,22 @@ def test_selections_limit_the_review() -> None:
     assert review_orders(rec, drafts, AS_OF, selected=["ServiceRequest/other"]) == ()
 
 
+@pytest.mark.parametrize(
+    "selection",
+    [
+        "ServiceRequest/mri",
+        "mri",
+        "https://ehr.example.org/fhir/ServiceRequest/mri",
+        " ServiceRequest/mri ",
+    ],
+)
+def test_selection_forms(selection: str) -> None:
+    findings = review_orders(
+        record(mri=mri_report()), [MRI_WITH, SURVEY], AS_OF, selected=[selection]
+    )
+    assert checks(findings) == [OrderCheck.CONTRAST_ONLY_MRI]
+
+
 def test_nothing_is_said_twice() -> None:
     twice = [MRI_WITH, MRI_WITH, SURVEY, SURVEY]
     findings = review_orders(record(mri=mri_report()), twice, AS_OF)
