@@ -20,7 +20,7 @@ is abnormal makes a flag fire, and every flag decides before R7/R8 (first match 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import IntEnum
 
 from logic.labs import LABEL, LabView, latest_current
@@ -51,6 +51,8 @@ class PanelItem:
     gating: bool
     # alternatives: the item is satisfied when every analyte of any one alternative is current
     alternatives: tuple[tuple[Analyte, ...], ...]
+    # read with the item when present (shown on checks), never required
+    related: tuple[Analyte, ...] = ()
 
 
 FIRST_LINE: tuple[PanelItem, ...] = (
@@ -66,25 +68,35 @@ FIRST_LINE: tuple[PanelItem, ...] = (
                 Analyte.NEUTROPHILS_ABSOLUTE,
             ),
         ),
+        (Analyte.MONOCYTES_ABSOLUTE, Analyte.MONOCYTES_PERCENT),
     ),
     PanelItem(
         "Creatinine and/or eGFR",
         "cmp",
         True,
         ((Analyte.CREATININE,), (Analyte.EGFR,), (Analyte.CREATININE_CLEARANCE,)),
+        (Analyte.CREATININE, Analyte.EGFR, Analyte.CREATININE_CLEARANCE),
     ),
     PanelItem(
         "Calcium with albumin",
         "cmp",
         True,
         ((Analyte.CALCIUM_TOTAL, Analyte.ALBUMIN), (Analyte.CALCIUM_ALBUMIN_CORRECTED,)),
+        (Analyte.CALCIUM_TOTAL, Analyte.CALCIUM_ALBUMIN_CORRECTED, Analyte.CALCIUM_IONIZED),
     ),
-    PanelItem("SPEP with serum immunofixation", "spep-ife", True, ((Analyte.SPEP_IFE,),)),
+    PanelItem(
+        "SPEP with serum immunofixation",
+        "spep-ife",
+        True,
+        ((Analyte.SPEP_IFE,),),
+        (Analyte.M_PROTEIN,),
+    ),
     PanelItem(
         "Serum free light chains kappa, lambda and ratio",
         "serum-flc",
         True,
         ((Analyte.FLC_KAPPA, Analyte.FLC_LAMBDA),),
+        (Analyte.FLC_RATIO,),
     ),
     PanelItem("Beta-2 microglobulin", "b2m", False, ((Analyte.BETA2_MICROGLOBULIN,),)),
     PanelItem("LDH", "ldh", False, ((Analyte.LDH,),)),
@@ -140,6 +152,10 @@ def item_state(view: LabView, item: PanelItem) -> ItemState:
         if best is None or state.status < best.status:
             best = state
     assert best is not None
+    if best.status is Status.CURRENT:
+        extra = [latest_current(view, a) for a in item.related]
+        read = {r.reference: r for r in (*best.results, *(r for r in extra if r))}
+        best = replace(best, results=tuple(read.values()))
     return best
 
 

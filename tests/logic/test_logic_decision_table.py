@@ -4,21 +4,6 @@ stale vs current, data gaps and suppression. Records are plain data (tests/logic
 from __future__ import annotations
 
 import pytest
-
-from logic import assess
-from logic.model import (
-    Analyte,
-    ConditionCategory,
-    DataDomain,
-    FeatureKind,
-    Finding,
-    ImagingClass,
-    IntervalChange,
-    Modality,
-    PatientRecord,
-    Sex,
-)
-
 from factories import (
     AS_OF,
     condition,
@@ -32,6 +17,20 @@ from factories import (
     spep,
     with_labs,
     without,
+)
+
+from logic import assess
+from logic.model import (
+    Analyte,
+    ConditionCategory,
+    DataDomain,
+    FeatureKind,
+    Finding,
+    ImagingClass,
+    IntervalChange,
+    Modality,
+    PatientRecord,
+    Sex,
 )
 
 NORMAL = normal_panel()

@@ -1,0 +1,241 @@
+"""What `logic.assess` returns besides the rule: reasons, gaps, suppression, advisories,
+checks ("why not biopsy"), escalation from the imaging history, and input validation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from factories import (
+    AS_OF,
+    condition,
+    feature,
+    lab,
+    mri,
+    normal_panel,
+    other,
+    record,
+    with_labs,
+)
+
+from logic import assess
+from logic.model import (
+    Analyte,
+    ConditionCategory,
+    Contrast,
+    DataDomain,
+    FeatureKind,
+    ImagingClass,
+    MappingProblem,
+    Modality,
+)
+
+NORMAL = normal_panel()
+MYELOMA = condition(ConditionCategory.MYELOMA, "ICD-10-CM C90.00", "Multiple myeloma")
+
+
+# ---------------------------------------------------------------- R0 reasons
+
+
+def test_r0_reason_no_index_report() -> None:
+    assert assess(record(mris=()), AS_OF).reason == "no index MRI report"
+
+
+def test_r0_reason_imaging_not_obtained() -> None:
+    assessment = assess(record(gaps=(DataDomain.IMAGING,)), AS_OF)
+    assert assessment.reason == "imaging could not be obtained: FHIR server timed out"
+    assert assessment.gaps[0].domain is DataDomain.IMAGING
+
+
+def test_r0_reason_class_negative() -> None:
+    assert "class NEGATIVE" in assess(record(mris=(mri(ImagingClass.NEGATIVE),)), AS_OF).reason
+
+
+def test_r0_suppressed_default_and_verbose() -> None:
+    rec = record(conditions=(MYELOMA,))
+    quiet = assess(rec, AS_OF)
+    assert quiet.rule_id == "R0" and quiet.recommendation is None and not quiet.advisories
+    assert quiet.reason == "suppressed: already under specialist care: Multiple myeloma"
+    verbose = assess(rec, AS_OF, verbose=True)
+    assert verbose.reason.startswith("suppressed: ")
+    assert MYELOMA.reference in verbose.reason and "C90.00" in verbose.reason
+
+
+def test_r0_labs_gap_no_recommendation_built_on_missing_data() -> None:
+    assessment = assess(record(labs=(), gaps=(DataDomain.LABS,)), AS_OF)
+    assert assessment.rule_id == "R0"
+    assert "laboratory results could not be obtained" in assessment.reason
+
+
+def test_conditions_gap_says_suppression_unknown() -> None:
+    assessment = assess(record(gaps=(DataDomain.CONDITIONS,)), AS_OF)
+    assert assessment.rule_id == "R8"
+    assert "suppression unknown" in assessment.reason
+    assert assessment.recommendation is not None
+    assert any("Conditions could not be obtained" in n for n in assessment.recommendation.notes)
+    checks = {c.label: c.outcome for c in assessment.recommendation.checks}
+    assert checks["Cancer history"].startswith("not checked")
+
+
+def test_problems_and_gaps_are_passed_through() -> None:
+    problem = MappingProblem("Observation/9", "unit 'g/L?' is not a UCUM unit")
+    rec = record(
+        labs=with_labs(NORMAL, lab(Analyte.HAEMOGLOBIN, None, evaluable=False)),
+        problems=(problem,),
+    )
+    assessment = assess(rec, AS_OF)
+    assert assessment.problems == (problem,)
+    assert assessment.rule_id == "R5"
+
+
+def test_naive_as_of_is_refused() -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        assess(record(), datetime(2026, 6, 1))
+
+
+def test_future_dated_results_are_ignored() -> None:
+    rec = record(labs=(*NORMAL, lab(Analyte.HAEMOGLOBIN, 7.0, days_ago=-2)))
+    assert assess(rec, AS_OF).rule_id == "R8"
+
+
+def test_result_91_days_old_is_stale_90_days_is_current() -> None:
+    old = with_labs(NORMAL, lab(Analyte.FLC_KAPPA, 12.0, days_ago=91))
+    edge = with_labs(NORMAL, lab(Analyte.FLC_KAPPA, 12.0, days_ago=90))
+    assert assess(record(labs=old), AS_OF).rule_id == "R5"
+    assert assess(record(labs=edge), AS_OF).rule_id == "R8"
+
+
+def test_current_normal_result_supersedes_stale_abnormal() -> None:
+    labs = (*NORMAL, lab(Analyte.HAEMOGLOBIN, 8.0, days_ago=200))
+    assert assess(record(labs=labs), AS_OF).rule_id == "R8"
+
+
+def test_every_flag_listed_and_recommendation_cites_flag_sources() -> None:
+    rec = record(labs=with_labs(NORMAL, lab(Analyte.HAEMOGLOBIN, 9.0)))
+    assessment = assess(rec, AS_OF)
+    assert [f.id for f in assessment.flags] == ["U-A", "H-ANAEMIA"]
+    assert assessment.recommendation is not None
+    citations = " ".join(assessment.recommendation.citations)
+    assert "Rajkumar" in citations and "WHO" in citations
+    assert "U-A" in assessment.reason
+
+
+# ---------------------------------------------------------------- escalation from history
+
+
+def test_escalation_lesion_count_increase_beats_i_focal() -> None:
+    prior = mri(ImagingClass.FOCAL_EQUIVOCAL, days_ago=200, lesion_count=1, sizes=(4.0,))
+    index = mri(ImagingClass.FOCAL_EQUIVOCAL, lesion_count=2, sizes=(4.0, 3.0))
+    assessment = assess(record(mris=(index, prior)), AS_OF)
+    assert assessment.rule_id == "R4"
+    (imaging,) = [f for f in assessment.flags if f.id == "H-IMAGING"]
+    assert "lesions 1 -> 2" in imaging.criterion and prior.reference in imaging.criterion
+
+
+def test_escalation_growth_of_largest_lesion() -> None:
+    prior = mri(ImagingClass.FOCAL_EQUIVOCAL, days_ago=200, lesion_count=1, sizes=(4.0,))
+    index = mri(ImagingClass.FOCAL_EQUIVOCAL, lesion_count=1, sizes=(4.8,))
+    assessment = assess(record(mris=(index, prior)), AS_OF)
+    assert assessment.rule_id == "R4"
+    assert "largest lesion 4 -> 4.8 mm" in assessment.flags[0].criterion
+
+
+def test_new_focal_lesion_with_urgent_flag_is_r2() -> None:
+    prior = mri(ImagingClass.NONSPECIFIC, days_ago=200)
+    index = mri(ImagingClass.FOCAL_MULTIPLE, lesion_count=3, sizes=(6.0, 7.0, 9.0))
+    assessment = assess(record(mris=(index, prior)), AS_OF)
+    assert assessment.rule_id == "R2"
+    assert {"U-L", "H-IMAGING"} <= {f.id for f in assessment.flags}
+
+
+def test_stable_focal_equivocal_stays_r6() -> None:
+    prior = mri(ImagingClass.FOCAL_EQUIVOCAL, days_ago=200, lesion_count=1, sizes=(4.0,))
+    index = mri(ImagingClass.FOCAL_EQUIVOCAL, lesion_count=1, sizes=(4.0,))
+    assert assess(record(mris=(index, prior)), AS_OF).rule_id == "R6"
+
+
+def test_improved_diffuse_to_nonspecific_is_not_escalation() -> None:
+    prior = mri(ImagingClass.DIFFUSE, days_ago=200)
+    assert assess(record(mris=(mri(), prior)), AS_OF).rule_id == "R8"
+
+
+# ---------------------------------------------------------------- advisories
+
+
+def codes(rec: object) -> set[str]:
+    return {a.code for a in assess(rec, AS_OF).advisories}  # type: ignore[arg-type]
+
+
+def test_advisory_contrast_only_mri() -> None:
+    assert "pre-contrast-missing" in codes(record(mris=(mri(contrast=Contrast.WITH),)))
+    assert "pre-contrast-missing" not in codes(
+        record(mris=(mri(contrast=Contrast.WITHOUT_AND_WITH),))
+    )
+
+
+def test_advisory_chemical_shift_for_diffuse_or_nonspecific_only() -> None:
+    assert "chemical-shift" in codes(record(mris=(mri(chemical_shift_done=False),)))
+    assert "chemical-shift" not in codes(record(mris=(mri(chemical_shift_done=True),)))
+    focal = mri(ImagingClass.FOCAL_EQUIVOCAL, chemical_shift_done=False)
+    assert "chemical-shift" not in codes(record(mris=(focal,)))
+
+
+def test_advisory_benign_appearance_is_not_proof() -> None:
+    hedge = feature(FeatureKind.BENIGN_HEDGE, "Likely red marrow reconversion.")
+    assert "benign-appearance-not-proof" in codes(record(mris=(mri(features=(hedge,)),)))
+
+
+def test_advisory_skeletal_survey_alone_when_whole_body_imaging_recommended() -> None:
+    survey = other(Modality.XR)
+    rec = record(mris=(mri(ImagingClass.FOCAL_MULTIPLE),), other_imaging=(survey,))
+    assert "skeletal-survey-alone" in codes(rec)
+    assert "skeletal-survey-alone" not in codes(record(other_imaging=(survey,)))
+
+
+def test_no_advisories_without_a_card() -> None:
+    assert codes(record(mris=(mri(contrast=Contrast.WITH),), conditions=(MYELOMA,))) == set()
+
+
+# ---------------------------------------------------------------- why not biopsy
+
+
+def test_r8_checks_show_normal_panel_with_evidence() -> None:
+    assessment = assess(record(), AS_OF)
+    assert assessment.recommendation is not None
+    checks = {c.label: c for c in assessment.recommendation.checks}
+    cbc = checks["CBC with differential"]
+    assert cbc.outcome == "normal"
+    assert {e.label for e in cbc.evidence} >= {"Haemoglobin", "Platelets"}
+    assert all(e.reference and e.date and e.value for e in cbc.evidence)
+    assert checks["Worrisome MRI features (SPEC.md section 3)"].outcome == "not present"
+    assert checks["Myeloma-defining events (IMWG 2014)"].outcome == "not present"
+
+
+def test_r8_check_explained_anaemia_is_named() -> None:
+    cause = condition(ConditionCategory.ANAEMIA_CAUSE, "ICD-10-CM D50.9", "Iron deficiency")
+    rec = record(labs=with_labs(NORMAL, lab(Analyte.HAEMOGLOBIN, 11.0)), conditions=(cause,))
+    assessment = assess(rec, AS_OF)
+    assert assessment.recommendation is not None
+    (cbc,) = [c for c in assessment.recommendation.checks if c.label == "CBC with differential"]
+    assert cbc.outcome == "below the WHO cut-off, explained by Iron deficiency"
+
+
+def test_r5_checks_name_what_is_missing() -> None:
+    rec = record(labs=tuple(r for r in NORMAL if r.analyte is not Analyte.SPEP_IFE))
+    assessment = assess(rec, AS_OF)
+    assert assessment.recommendation is not None
+    checks = {c.label: c.outcome for c in assessment.recommendation.checks}
+    assert checks["SPEP with serum immunofixation"] == "missing"
+
+
+def test_r6_check_marks_the_borderline_item() -> None:
+    rec = record(labs=with_labs(NORMAL, lab(Analyte.FLC_RATIO, 2.0)))
+    assessment = assess(rec, AS_OF)
+    assert assessment.recommendation is not None
+    checks = {c.label: c.outcome for c in assessment.recommendation.checks}
+    assert checks["Serum free light chains kappa, lambda and ratio"] == "abnormal (I-FLC)"
+
+
+def test_assess_is_deterministic() -> None:
+    rec = record(mris=(mri(ImagingClass.DIFFUSE),))
+    assert assess(rec, AS_OF) == assess(rec, AS_OF)
