@@ -326,8 +326,9 @@ _INTERVAL: tuple[tuple[FeatureKind, IntervalChange, re.Pattern[str]], ...] = (
             r"\b(?:increased|increase|increasing)\s+in\s+(?:size|number|extent|conspicuity|"
             r"prominence)|\binterval\s+(?:increase|enlargement|progression|growth|worsening)|"
             r"\b(?:has|have)\s+(?:\w+\s+)?(?:increased|enlarged|grown|progressed|worsened)|"
-            r"\b(?:enlarg(?:ed|ing)|larger|grown|progressed|progression|progressive|worsened|"
-            r"worsening)\b|\bmore\s+(?:extensive|numerous|conspicuous|prominent|pronounced|"
+            r"\b(?:enlarg(?:ed|ing)|grown|progressed|progression|progressive|worsened|"
+            r"worsening)\b|\b(?:now|is|are|has\s+become|appears?|slightly|significantly|mildly)\s+"
+            r"larger\b|\blarger\s+than\s+(?:on\s+)?(?:the\s+)?(?:prior|previous|before|last)|\bmore\s+(?:extensive|numerous|conspicuous|prominent|pronounced|"
             r"confluent|widespread)|\bnew\s+(?:\w+\s+){0,2}?(?:heterogene\w*|marrow|mottl\w*|"
             r"patchy|infiltrat\w*)|\bnow\s+(?:involv\w+|extends?|extending)"
         ),
@@ -442,7 +443,7 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
         _Mod.POSSIBLE,
         _c(
             r"\b(?:cannot|can\s*not|could\s+not|unable\s+to)\s+(?:exclude|rule\s+out)|\bdifficult"
-            r"\s+to\s+exclude|\b(?:concerning|suspicious|worrisome|worrying)\s+for|\b(?:to|should)"
+            r"\s+to\s+exclude|\b(?:to|should)"
             r"\s+(?:exclude|rule\s+out|evaluate\s+for)|\bdifferential\s+(?:diagnosis\s+)?"
             r"(?:includes?|considerations?)|\bpossibility\s+of"
         ),
@@ -458,8 +459,7 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
         _c(r"\bhistory\s+of\b|\bh/o\b|\bpreviously\s+treated\b|\bresolution\s+of\b"),
         "",
     ),
-    (_Mod.HIST_BOTH, _c(r"\bno\s+longer\b"), ""),
-    (_Mod.HIST_BACK, _c(r"\b(?:has\s+|have\s+)?resolved\b"), ""),
+    (_Mod.HIST_BOTH, _c(r"\bno\s+longer\b|\b(?:has\s+|have\s+)?resolved\b"), ""),
 )
 
 # Clause ends: scope of every trigger stops here.
@@ -474,17 +474,22 @@ _BACKWARD_WINDOW = 10  # words a backward trigger reaches back
 _NORMAL_MARROW = _c(
     r"\b(?:normal|unremarkable|preserved|maintained)\s+(?:fatty\s+|t1\s+|bone\s+)?marrow"
     r"(?:\s+signal(?:\s+intensity)?)?|\b(?:bone\s+)?marrow(?:\s+signal)?(?:\s+intensity)?"
-    r"(?:\s+(?:is|are|appears?|remains?)|\s*:)\s+(?:otherwise\s+|overall\s+|essentially\s+|"
+    r"(?:\s+(?:is|are|appears?|remains?)|\s*:)?\s+(?:otherwise\s+|overall\s+|essentially\s+|"
     r"grossly\s+|within\s+)?(?:normal|unremarkable|preserved|maintained|limits)\b"
 )
 
 _SIZE = _c(
     r"(?P<up>\b(?:measuring\s+)?up\s+to\s+|\bas\s+large\s+as\s+|\blargest\s+(?:measuring\s+)?|"
-    r"\blarger\s+(?:measuring\s+)?|<\s*|\bless\s+than\s+|\bunder\s+)?(?<![\w.])(?P<a>\d+(?:\.\d+)?)"
+    r"\blarger\s+(?:measuring\s+)?)?"
+    r"(?P<cmp>(?:\b(?:larger|greater|bigger|more|smaller|less)\s+than|\bover|\bunder|\bbelow|"
+    r"\babove|\bat\s+least|\bat\s+most|[<>≥≤]=?)\s*)?"
+    r"(?<![\w.])(?P<a>\d+(?:\.\d+)?)"
     r"(?:\s*(?:-|–|to)\s*(?P<b>\d+(?:\.\d+)?))?(?P<dims>(?:\s*(?:x|×|by)\s*\d+(?:\.\d+)?)*)\s*"
     r"(?P<unit>mm|cm|millimet(?:er|re)s?|centimet(?:er|re)s?)\b"
+    r"(?P<orlarger>\s+or\s+(?:larger|more|greater|above|bigger))?(?P<each>\s+each)?"
 )
-_EACH = _c(r"\beach\b|\ball\b|\bboth\b|\brespectively\b")
+_EACH_BEFORE = _c(r"\b(?:each|both|all)\s+(?:measuring\s+|measure\s+|of\s+)?$")
+_ONE_BEFORE = _c(r"\b(?:one|only\s+one|a\s+single|the\s+other)\s+(?:\w+\s+)?$")
 _COUNT = _c(
     r"\b(?P<w>two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|multiple|several|"
     r"numerous|innumerable|countless|multifocal|scattered|few|a\s+few|some|single|solitary|one|an?)"
@@ -882,28 +887,18 @@ def _analyse_sentence(text: str, sentence: tuple[int, int]) -> tuple[list[_Hit],
                 _apply(mh, hit, stops, text)
         if hit.kind is FeatureKind.CHEMICAL_SHIFT_DROP:
             hit.negated = False  # "no signal loss" is a value (0%), not a negation
+    # A hedge word counts for the report when its sentence states a present finding: hedges
+    # qualify the interpretation ("..., likely reconversion"), before or after the finding.
     hedges: list[str] = []
-    if any(h.kind in TARGET_KINDS and not h.negated and h.subtype != "normal" for h in hits):
-        for mh in mods:
-            # a hedge word counts when it governs a present finding of this sentence
-            if (
-                mh.label
-                and mh.label not in hedges
-                and any(
-                    (h.hedged or h.possible) and not h.negated and _governs(mh, h, stops, text)
-                    for h in hits
-                )
-            ):
-                hedges.append(mh.label)
+    if any(
+        (h.kind in TARGET_KINDS or h.kind is FeatureKind.BENIGN_HEDGE)
+        and not h.negated
+        and not h.historical
+        and h.subtype != "normal"
+        for h in hits
+    ):
+        hedges = list(dict.fromkeys(mh.label for mh in mods if mh.label))
     return hits, hedges
-
-
-def _governs(mh: _ModHit, hit: _Hit, stops: Sequence[int], text: str) -> bool:
-    return (
-        _in_forward_scope(mh, hit, stops)
-        or _in_backward_scope(mh, hit, stops, text)
-        or (mh.start >= hit.start and mh.end <= hit.end)
-    )
 
 
 _HEDGE_MODS = frozenset({_Mod.SEVERITY, _Mod.UNCERTAIN, _Mod.POSSIBLE})
@@ -1087,6 +1082,9 @@ class _Size:
 
 
 def _sizes_in(text: str, start: int, end: int) -> list[_Size]:
+    """Sizes in mm. "6-12 mm" and "each 6 mm" / ">5 mm" / "6 mm or larger" give a lower bound
+    for every lesion of the mention; "up to 8 mm" documents the largest only; "< 5 mm" and "one
+    larger than 5 mm" document no lesion size."""
     out: list[_Size] = []
     for m in _SIZE.finditer(text, start, end):
         factor = 10.0 if m.group("unit").lower().startswith(("cm", "cent")) else 1.0
@@ -1095,13 +1093,21 @@ def _sizes_in(text: str, start: int, end: int) -> list[_Size]:
         ]
         largest = round(max(dims) * factor, 1)
         up = (m.group("up") or "").lower()
+        cmp = re.sub(r"\s+", " ", (m.group("cmp") or "").lower()).strip()
+        before = text[max(start, m.start() - 30) : m.start()]
         if m.group("b") is not None:
             lo = round(float(m.group("a")) * factor, 1)
             hi = round(float(m.group("b")) * factor, 1)
             out.append(_Size(m.start(), m.end(), [lo, hi], False, min(lo, hi)))
-        elif up.startswith(("<", "less", "under")):
-            # "< 5 mm": below the value; recorded as unknown-but-small
-            out.append(_Size(m.start(), m.end(), [], False, None))
+        elif cmp.startswith(("<", "≤", "less", "smaller", "under", "below", "at most")):
+            out.append(_Size(m.start(), m.end(), [], False, None))  # "< 5 mm": small, unmeasured
+        elif cmp or m.group("orlarger"):
+            # "> 5 mm", "at least 6 mm", "6 mm or larger": every lesion is at least this big,
+            # unless it says "one larger than 5 mm"
+            bound = None if _ONE_BEFORE.search(before) else largest
+            out.append(_Size(m.start(), m.end(), [], False, bound))
+        elif m.group("each") or _EACH_BEFORE.search(before):
+            out.append(_Size(m.start(), m.end(), [largest], False, largest))
         else:
             out.append(_Size(m.start(), m.end(), [largest], bool(up) and "larger" not in up, None))
     return out
