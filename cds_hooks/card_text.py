@@ -33,6 +33,11 @@ from logic.model import (
 
 SUMMARY_MAX: Final = 139  # CDS Hooks: summary under 140 characters
 
+# Evidence whose quote is report text (shown as a blockquote) ...
+_REPORT_TYPES: Final = ("DiagnosticReport/", "DocumentReference/", "ImagingStudy/")
+# ... and the prefix of the logic's echo of a lab value as the lab sent it.
+_AS_SENT: Final = "as sent:"
+
 # ------------------------------------------------------------------------------ escaping
 
 _HTML_ENTITIES: Final = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
@@ -125,11 +130,22 @@ def date_display(value: date | None) -> str:
     return value.isoformat()
 
 
+_PARENTHESES: Final = re.compile(r"\s*\([^)]*\)")
+
+
 def _label_words(label: str) -> str:
-    words = _LABEL_WORDS.get(label.strip().lower())
+    """An evidence label as words for a summary: "Calcium, total" -> "calcium",
+    "Calcium, albumin-corrected (computed from ...)" -> "albumin-corrected calcium"."""
+    text = _PARENTHESES.sub("", label).strip()
+    words = _LABEL_WORDS.get(text.lower())
     if words is not None:
         return words
-    text = label.strip()
+    if ", " in text:
+        head, tail = text.split(", ", 1)
+        text = head if tail.lower() == "total" else f"{tail} {head.lower()}"
+        words = _LABEL_WORDS.get(text.lower())
+        if words is not None:
+            return words
     # lower-case the first letter unless it starts an abbreviation ("IgG", "MRI")
     if len(text) > 1 and text[0].isupper() and text[1].islower():
         return text[0].lower() + text[1:]
@@ -188,14 +204,27 @@ _VALUE_FLAGS: Final = frozenset(
 )
 
 
+def _value_words(item: Evidence) -> str:
+    """The value as the clinician's lab system shows it: as sent when the logic converted it
+    ("12.1 mg/dL" rather than "3.019 mmol/L"), else the value and its unit."""
+    quote = (item.quote or "").strip()
+    if quote.lower().startswith(_AS_SENT) and not is_report_quote(item):
+        as_sent = quote[len(_AS_SENT) :].strip()
+        number, _, unit_sent = as_sent.partition(" ")
+        if number and unit_sent:
+            return f"{number} {unit_display(unit_sent) or unit_sent}"
+        if as_sent:
+            return as_sent
+    unit = unit_display(item.unit)
+    return f"{item.value} {unit}" if unit else str(item.value)
+
+
 def flag_phrase(flag: Flag) -> str:
     """A few plain words for one flag, with its value where it has one."""
     if flag.id in _VALUE_FLAGS:
         for item in flag.evidence:
             if item.value:
-                unit = unit_display(item.unit)
-                words = f"{_label_words(item.label)} {item.value}"
-                return f"{words} {unit}" if unit else words
+                return f"{_label_words(item.label)} {_value_words(item)}"
     if flag.id == "H-SYMPTOMS":
         labels = [_label_words(item.label) for item in flag.evidence if item.label]
         if labels:
@@ -214,15 +243,15 @@ def join_words(items: Sequence[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def fit_summary(head: str, phrases: Sequence[str]) -> str:
-    """`head: a, b and c`, dropping trailing phrases ("and 2 more") to stay under 140."""
+def fit_summary(head: str, phrases: Sequence[str], more: str = "finding") -> str:
+    """`head: a, b and c`, dropping trailing phrases ("and 2 more findings") to stay under 140."""
     unique = list(dict.fromkeys(_plain(p) for p in phrases if p.strip()))
     head = _plain(head)
     for keep in range(len(unique), 0, -1):
         shown = unique[:keep]
         dropped = len(unique) - keep
         if dropped:
-            shown = [*shown, f"{dropped} more"]
+            shown = [*shown, f"{dropped} more {more}{'' if dropped == 1 else 's'}"]
         candidate = f"{head}: {join_words(shown)}"
         if len(candidate) <= SUMMARY_MAX:
             return candidate
@@ -302,7 +331,15 @@ def primary_summary(recommendation: Recommendation, as_of: date) -> str:
 def imaging_protocol_summary(advisories: Sequence[Advisory]) -> str:
     if len(advisories) == 1:
         return shorten(advisories[0].summary)
-    return fit_summary("MRI protocol advice", [a.summary for a in advisories])
+    phrases = [_lower_first(a.summary) for a in advisories]
+    return fit_summary("MRI protocol advice", phrases, more="point")
+
+
+def _lower_first(text: str) -> str:
+    text = text.strip()
+    if len(text) > 1 and text[0].isupper() and text[1].islower():
+        return text[0].lower() + text[1:]
+    return text
 
 
 def data_quality_summary(problems: Sequence[MappingProblem], gaps: Sequence[DataGap]) -> str:
@@ -337,7 +374,12 @@ def evidence_table(rows: Sequence[tuple[Evidence, Sequence[str]]]) -> str | None
         "| Item | Value | Unit | Date | FHIR reference |",
         "|---|---|---|---|---|",
     ]
+    shown: set[tuple[object, ...]] = set()
     for item, flag_ids in rows:
+        key = (*_evidence_key(item), tuple(flag_ids))
+        if key in shown:
+            continue
+        shown.add(key)
         label = escape_md(item.label)
         if flag_ids:
             label += " (" + ", ".join(escape_md(i) for i in flag_ids) + ")"
@@ -374,10 +416,6 @@ def collect_evidence(flags: Sequence[Flag]) -> list[tuple[Evidence, list[str]]]:
 
 def blockquote(text: str) -> str:
     return "> " + escape_md(text)
-
-
-_REPORT_TYPES: Final = ("DiagnosticReport/", "DocumentReference/", "ImagingStudy/")
-_AS_SENT: Final = "as sent:"
 
 
 def is_report_quote(item: Evidence) -> bool:
@@ -450,12 +488,19 @@ def report_quotes(
     return [f"{caption}:\n\n" + "\n\n".join(quotes) for caption, quotes in groups.values()]
 
 
-def checks_section(checks: Sequence[Check]) -> str | None:
-    """ "Checked and normal" (why not biopsy): one table row per check and piece of evidence."""
+# Surveillance and deferral rules: every gating criterion was checked and found normal.
+_WHY_NOT_BIOPSY_RULES: Final = frozenset({"R7", "R8"})
+
+
+def checks_section(checks: Sequence[Check], rule_id: str = "") -> str | None:
+    """What was checked: "Checked and normal" (why not biopsy) on surveillance and deferral
+    cards, "Also checked" on the others. One table row per check and piece of evidence."""
     if not checks:
         return None
-    all_normal = all(c.outcome in ("normal", "not present") for c in checks)
-    title = "**Checked and normal**" if all_normal else "**Also checked**"
+    if rule_id in _WHY_NOT_BIOPSY_RULES:
+        title = "**Checked and normal** (why not biopsy)"
+    else:
+        title = "**Also checked**"
     lines = [
         title,
         "",
@@ -529,7 +574,7 @@ def primary_detail(recommendation: Recommendation, rule_url: str) -> str:
     )
     if quotes:
         sections.append("**Report**\n\n" + "\n\n".join(quotes))
-    sections.append(checks_section(recommendation.checks))
+    sections.append(checks_section(recommendation.checks, recommendation.rule_id))
     sections.append(_bullets("Notes", recommendation.notes))
     sections.append(rule_section(recommendation.rule_id, recommendation.citations, rule_url))
     return "\n\n".join(s for s in sections if s)

@@ -83,8 +83,10 @@ def action_description(order: OrderSuggestion, region: Region | None = None) -> 
     text = f"Order {label}"
     if order.priority != "routine":
         text += f", {_PRIORITY_WORDS[order.priority]}"
-    if order.start is not None and order.end is not None:
+    if order.start is not None and order.end is not None and order.end > order.start:
         text += f", between {order.start.isoformat()} and {order.end.isoformat()}"
+    elif order.start is not None and order.end is not None:
+        text += f", due {order.start.isoformat()}"
     elif order.start is not None:
         text += f", from {order.start.isoformat()}"
     if order.note and order.note.strip():

@@ -12,7 +12,7 @@ import pytest
 from cds_hooks.card_parts import OVERRIDE_REASON_SYSTEM, TOPIC_SYSTEM
 from cds_hooks.cards import issued_rule_ids, render_patient_view_cards
 from cds_hooks.schemas import Card, HookResponse
-from logic.model import Assessment, Evidence, Flag, Tier
+from logic.model import Advisory, Assessment, Evidence, Flag, Tier
 from logic.order_catalogue import CPT, LOINC, ORDER_KEY_SYSTEM, SNOMED
 
 from . import assessments as a
@@ -535,3 +535,83 @@ def test_quotes_of_one_report_share_one_caption():
     assert detail.count("CT chest, 2026-11-01, DiagnosticReport/ct-3:") == 1
     assert "> A 12 mm lytic lesion in the right iliac bone." in detail
     assert "> Second lesion in T9." in detail
+
+
+def _flag(flag_id: str, *items: Evidence) -> Flag:
+    return Flag(id=flag_id, tier=Tier.URGENT, criterion=flag_id, evidence=items)
+
+
+@pytest.mark.parametrize(
+    ("label", "value", "unit", "quote", "phrase"),
+    [
+        ("Calcium, total", "3.019", "mmol/L", "as sent: 12.1 mg/dL", "calcium 12.1 mg/dL"),
+        ("Calcium, total", "2.9", "mmol/L", None, "calcium 2.9 mmol/L"),
+        (
+            "Calcium, albumin-corrected (computed from Observation/ca, Observation/alb)",
+            "2.979",
+            "mmol/L",
+            None,
+            "albumin-corrected calcium 2.979 mmol/L",
+        ),
+        ("eGFR", "35", "mL/min/{1.73_m2}", None, "eGFR (kidney function) 35 mL/min/1.73 m²"),
+        ("Platelets", "95", "10*9/L", "as sent: 95 10*3/uL", "platelets 95 ×10³/µL"),
+        ("FLC ratio", "2.168", "1", None, "free light chain ratio 2.168"),
+    ],
+)
+def test_summary_phrase_of_a_value_flag(label, value, unit, quote, phrase):
+    from cds_hooks.card_text import flag_phrase
+
+    item = Evidence(label=label, reference="Observation/x", value=value, unit=unit, quote=quote)
+    assert flag_phrase(_flag("U-C", item)) == phrase
+
+
+def test_flags_without_a_value_use_plain_words():
+    from cds_hooks.card_text import flag_phrase
+
+    assert flag_phrase(_flag("U-B")) == "lytic bone lesion"
+    assert flag_phrase(_flag("H-CANCER")) == "history of cancer"
+
+
+def test_long_flag_lists_are_cut_with_a_count():
+    from cds_hooks.card_text import fit_summary
+
+    phrases = [f"finding number {n} with a long description" for n in range(8)]
+    summary = fit_summary("Urgent haematology referral", phrases)
+    assert len(summary) < 140
+    assert summary.endswith("more findings")
+
+
+def test_several_advisories_are_counted_in_points():
+    from cds_hooks.card_text import imaging_protocol_summary
+
+    long = Advisory(code="x", summary="Consider " + "a very long piece of advice " * 4, detail="d")
+    short = Advisory(code="y", summary="Ask for pre-contrast T1", detail="d")
+    summary = imaging_protocol_summary([short, long])
+    assert summary == "MRI protocol advice: ask for pre-contrast T1 and 1 more point"
+
+
+def test_advisory_evidence_rows_are_not_repeated():
+    base = a.r8()
+    item = Evidence(label="MRI: hedged as benign", reference=a.MRI_REF, date=date(2026, 11, 10))
+    advisory = Advisory(code="benign", summary="Benign look", detail="d", evidence=(item,) * 3)
+    cards = render(replace(base, advisories=(advisory,)))
+    assert (cards[1].detail or "").count("MRI: hedged as benign") == 1
+
+
+def test_checked_and_normal_only_on_surveillance_and_deferral_cards():
+    base = a.r6()
+    rec = base.recommendation
+    assert rec is not None
+    detail = render(replace(base, recommendation=replace(rec, checks=a.NORMAL_CHECKS)))[0].detail
+    assert "**Also checked**" in (detail or "")
+    assert "Checked and normal" not in (detail or "")
+
+
+def test_order_due_on_one_day_says_due():
+    from cds_hooks.service_requests import action_description
+    from logic.model import OrderSuggestion
+
+    order = OrderSuggestion(key="cbc-diff", start=a.IN_3_MONTHS, end=a.IN_3_MONTHS)
+    assert action_description(order) == (
+        "Order complete blood count with differential, due 2027-02-23"
+    )
