@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.corpus.reading import FIELDS, expected, read
-from tests.corpus.reports import CASES
+from .reading import FIELDS, expected, read
+from .reports import CASES
 
 
 def main() -> None:

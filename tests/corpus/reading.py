@@ -13,7 +13,8 @@ from typing import Any
 
 from fhir_mappers.context import extract
 from fhir_mappers.imaging import read_imaging_reports
-from tests.corpus.reports import Case
+
+from .reports import Case
 
 FIELDS = (
     "cls",

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.corpus.reading import FIELDS, expected, read
-from tests.corpus.reports import CASES, Case
+from .reading import FIELDS, expected, read
+from .reports import CASES, Case
 
 
 def test_corpus_is_large_and_names_are_unique() -> None:
