@@ -9,7 +9,7 @@ from __future__ import annotations
 from logic import thresholds as t
 from logic.context import anaemia_causes, cancer_history, ckd_conditions, condition_evidence
 from logic.imaging import lytic_lesions, report_evidence, worrisome_features
-from logic.labs import below, evidence, who_anaemia_cutoff
+from logic.labs import LABEL, below, evidence, outside_limits, who_anaemia_cutoff
 from logic.model import (
     Analyte,
     Check,
@@ -44,6 +44,19 @@ def _explained(sit: Situation, state: ItemState) -> str | None:
     return None
 
 
+def _outside(sit: Situation, state: ItemState) -> str | None:
+    """Values outside their reference limits that meet no SPEC.md §5 criterion."""
+    sex = sit.record.patient.sex
+    found = []
+    for result in state.results:
+        where = outside_limits(result, sex)
+        if where is not None:
+            found.append(f"{LABEL[result.analyte]} {where}")
+    if not found:
+        return None
+    return f"outside reference range, no SPEC.md section 5 criterion met: {'; '.join(found)}"
+
+
 def panel_checks(sit: Situation) -> tuple[Check, ...]:
     checks = []
     for state in sit.panel.items:
@@ -55,7 +68,7 @@ def panel_checks(sit: Situation) -> tuple[Check, ...]:
         elif flagged := _flag_on(sit, state):
             outcome = f"abnormal ({', '.join(flagged)})"
         else:
-            outcome = _explained(sit, state) or "normal"
+            outcome = _explained(sit, state) or _outside(sit, state) or "normal"
         checks.append(Check(state.item.label, outcome, proof))
     return tuple(checks)
 

@@ -196,11 +196,13 @@ def light_chain_ratio_100(facts: Facts) -> Hit | None:
 
 def _calcium_results(facts: Facts) -> list[LabResult]:
     """Total calcium, lab-reported corrected calcium, and corrected calcium computed from the
-    total calcium and albumin of the view (SPEC.md §4)."""
+    total calcium and the albumin closest to it in time (SPEC.md §4)."""
     total = facts.labs.latest(Analyte.CALCIUM_TOTAL)
     found = [r for r in (total, facts.labs.latest(Analyte.CALCIUM_ALBUMIN_CORRECTED)) if r]
-    albumin = facts.labs.latest(Analyte.ALBUMIN)
-    if total is not None and albumin is not None:
+    if total is None:
+        return found
+    albumin = facts.labs.nearest(Analyte.ALBUMIN, total.effective)
+    if albumin is not None:
         computed = computed_corrected_calcium(total, albumin)
         if computed is not None:
             found.append(computed)

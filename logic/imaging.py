@@ -159,6 +159,11 @@ def compare(index: ImagingReport, prior: ImagingReport) -> tuple[str, ...]:
     if index.image_class in _FOCAL and prior.image_class not in _FOCAL:
         changes.append(f"new focal lesion (was {prior.image_class.value})")
     elif (
+        index.image_class is ImagingClass.FOCAL_MULTIPLE
+        and prior.image_class is ImagingClass.FOCAL_EQUIVOCAL
+    ):
+        changes.append("equivocal focal finding progressed to multiple focal lesions >=5 mm")
+    elif (
         index.lesion_count is not None
         and prior.lesion_count is not None
         and index.lesion_count > prior.lesion_count

@@ -91,6 +91,14 @@ class LabView:
         found.sort(key=lambda r: r.effective, reverse=True)
         return tuple(found)
 
+    def nearest(self, analyte: Analyte, moment: datetime) -> LabResult | None:
+        """The result the view admits for `analyte` closest in time to `moment` (pairing
+        albumin with calcium); in the normal view only current results are candidates."""
+        candidates = [
+            r for r in self.history(analyte) if not self.current_only or is_current(r, self.as_of)
+        ]
+        return min(candidates, key=lambda r: abs(r.effective - moment), default=None)
+
     def value(self, analyte: Analyte) -> float | None:
         result = self.latest(analyte)
         return None if result is None else result.value
@@ -156,6 +164,51 @@ def high_limit(result: LabResult, default: float) -> float:
 def low_limit(result: LabResult, default: float) -> float:
     """LLN: the result's own reference range, else the SPEC.md §4 default."""
     return result.low if result.low is not None else default
+
+
+# SPEC.md §4 default limits (low, high) per analyte, used only when the result has none.
+# Haemoglobin's low limit depends on sex (`who_anaemia_cutoff`); "lab" limits have no default.
+DEFAULT_LIMITS: dict[Analyte, tuple[float | None, float | None]] = {
+    Analyte.CALCIUM_TOTAL: (t.CALCIUM_TOTAL_LOW_MMOL_L, t.CALCIUM_TOTAL_HIGH_MMOL_L),
+    Analyte.CALCIUM_ALBUMIN_CORRECTED: (t.CALCIUM_TOTAL_LOW_MMOL_L, t.CALCIUM_TOTAL_HIGH_MMOL_L),
+    Analyte.CALCIUM_IONIZED: (t.CALCIUM_IONIZED_LOW_MMOL_L, t.CALCIUM_IONIZED_HIGH_MMOL_L),
+    Analyte.CREATININE: (None, t.CREATININE_HIGH_UMOL_L),
+    Analyte.EGFR: (t.EGFR_LOW, None),
+    Analyte.CREATININE_CLEARANCE: (t.EGFR_LOW, None),
+    Analyte.ALBUMIN: (t.ALBUMIN_LOW_G_DL, t.ALBUMIN_HIGH_G_DL),
+    Analyte.FLC_KAPPA: (t.FLC_KAPPA_LOW_MG_L, t.FLC_KAPPA_HIGH_MG_L),
+    Analyte.FLC_LAMBDA: (t.FLC_LAMBDA_LOW_MG_L, t.FLC_LAMBDA_HIGH_MG_L),
+    Analyte.FLC_RATIO: (t.FLC_RATIO_LOW, t.FLC_RATIO_HIGH),
+    Analyte.M_PROTEIN: (None, t.M_PROTEIN_HIGH_G_DL),
+    Analyte.URINE_PROTEIN_24H: (None, t.URINE_PROTEIN_HIGH_MG_24H),
+    Analyte.URINE_M_PROTEIN_24H: (None, t.URINE_M_PROTEIN_HIGH_MG_24H),
+    Analyte.BETA2_MICROGLOBULIN: (t.B2M_LOW_MG_L, t.B2M_HIGH_MG_L),
+    Analyte.WBC: (t.WBC_LOW, None),
+    Analyte.PLATELETS: (t.PLATELETS_LOW, None),
+    Analyte.NEUTROPHILS_ABSOLUTE: (t.NEUTROPHILS_LOW, None),
+}
+
+
+def reference_limits(result: LabResult, sex: Sex) -> tuple[float | None, float | None]:
+    """(low, high): the result's own range where sent, else the SPEC.md §4 default."""
+    default_low, default_high = DEFAULT_LIMITS.get(result.analyte, (None, None))
+    if result.analyte is Analyte.HAEMOGLOBIN:
+        default_low = who_anaemia_cutoff(sex)
+    low = result.low if result.low is not None else default_low
+    high = result.high if result.high is not None else default_high
+    return low, high
+
+
+def outside_limits(result: LabResult, sex: Sex) -> str | None:
+    """ "below LLN x" / "above ULN x" when the result is outside its reference limits."""
+    low, high = reference_limits(result, sex)
+    if low is not None and below(result, low):
+        return f"below {fmt(low)}"
+    if high is not None and above(result, high):
+        return f"above {fmt(high)}"
+    if result.finding is Finding.POSITIVE:
+        return "positive"
+    return None
 
 
 def who_anaemia_cutoff(sex: Sex) -> float:

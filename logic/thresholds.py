@@ -66,6 +66,11 @@ FLC_RATIO_RENAL_HIGH: Final = 3.10
 # Serum M-protein: 0 (any spike >0 is positive); urine M-protein 24 h: 0.
 M_PROTEIN_HIGH_G_DL: Final = 0.0
 URINE_M_PROTEIN_HIGH_MG_24H: Final = 0.0
+# Urine protein 24 h <229 mg/24 h; beta-2 microglobulin 1.21-2.70 mg/L (not criteria of §5;
+# shown on the checks only).
+URINE_PROTEIN_HIGH_MG_24H: Final = 229.0
+B2M_LOW_MG_L: Final = 1.21
+B2M_HIGH_MG_L: Final = 2.70
 # WBC 4.0, platelets 150, absolute neutrophils 1.8 (x10^9/L) lower limits (H-CYTOPENIA).
 WBC_LOW: Final = 4.0
 PLATELETS_LOW: Final = 150.0

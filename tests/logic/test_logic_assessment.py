@@ -239,3 +239,43 @@ def test_r6_check_marks_the_borderline_item() -> None:
 def test_assess_is_deterministic() -> None:
     rec = record(mris=(mri(ImagingClass.DIFFUSE),))
     assert assess(rec, AS_OF) == assess(rec, AS_OF)
+
+
+def test_r8_check_reports_value_outside_range_that_meets_no_criterion() -> None:
+    rec = record(labs=with_labs(NORMAL, lab(Analyte.WBC, 14.0, low=4.0, high=11.0)))
+    assessment = assess(rec, AS_OF)
+    assert assessment.rule_id == "R8"
+    assert assessment.recommendation is not None
+    (cbc,) = [c for c in assessment.recommendation.checks if c.label == "CBC with differential"]
+    assert cbc.outcome == (
+        "outside reference range, no SPEC.md section 5 criterion met: White cell count above 11"
+    )
+
+
+def test_r8_check_b2m_judged_against_spec_default_limits() -> None:
+    rec = record(labs=with_labs(NORMAL, lab(Analyte.BETA2_MICROGLOBULIN, 2.71)))
+    assessment = assess(rec, AS_OF)
+    assert assessment.recommendation is not None
+    checks = {c.label: c.outcome for c in assessment.recommendation.checks}
+    assert checks["Beta-2 microglobulin"].endswith("Beta-2 microglobulin above 2.7")
+
+
+def test_corrected_calcium_pairs_the_albumin_nearest_in_time() -> None:
+    # total Ca 2.6 sixty days ago with albumin 2.0 g/dL that day; a newer albumin 4.5 today
+    labs = with_labs(
+        NORMAL,
+        lab(Analyte.CALCIUM_TOTAL, 2.6, high=2.6, days_ago=60),
+        lab(Analyte.ALBUMIN, 4.5, days_ago=1),
+        lab(Analyte.ALBUMIN, 2.0, days_ago=60, reference="Observation/alb-same-day"),
+    )
+    (u_c,) = [f for f in assess(record(labs=labs), AS_OF).flags if f.id == "U-C"]
+    assert "Observation/alb-same-day" in u_c.evidence[0].label
+
+
+def test_escalation_equivocal_to_multiple_focal_lesions() -> None:
+    prior = mri(ImagingClass.FOCAL_EQUIVOCAL, days_ago=200)
+    index = mri(ImagingClass.FOCAL_MULTIPLE)
+    assessment = assess(record(mris=(index, prior)), AS_OF)
+    assert assessment.rule_id == "R2"
+    (imaging,) = [f for f in assessment.flags if f.id == "H-IMAGING"]
+    assert "progressed to multiple focal lesions" in imaging.criterion
