@@ -40,4 +40,7 @@ def init_app(app: Flask, settings: Settings) -> None:
             response.headers["Access-Control-Allow-Methods"] = ALLOW_METHODS
             response.headers["Access-Control-Allow-Headers"] = ALLOW_HEADERS
             response.headers["Access-Control-Max-Age"] = MAX_AGE
+            if request.headers.get("Access-Control-Request-Private-Network") == "true":
+                # Chrome's Private Network Access: the public sandbox calling a local service.
+                response.headers["Access-Control-Allow-Private-Network"] = "true"
         return response

@@ -54,6 +54,18 @@ def test_cors_preflight_allows_authorization_and_content_type(
     assert "POST" in response.headers["Access-Control-Allow-Methods"]
 
 
+def test_cors_preflight_allows_private_network_access(client: FlaskClient) -> None:
+    response = client.options(
+        "/cds-services",
+        headers={
+            "Origin": "https://sandbox.cds-hooks.org",
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Private-Network": "true",
+        },
+    )
+    assert response.headers["Access-Control-Allow-Private-Network"] == "true"
+
+
 def test_cors_header_on_actual_responses_including_errors(
     client: FlaskClient, example_request: dict[str, Any]
 ) -> None:
