@@ -29,7 +29,7 @@ from datetime import datetime
 from typing import Final
 
 from logic.context import Facts, suppressing_conditions
-from logic.labs import LabView
+from logic.labs import LabView, latest_current
 from logic.labs import evidence as lab_evidence
 from logic.model import (
     Analyte,
@@ -86,13 +86,24 @@ def current_results_of_order(view: LabView, key: str) -> tuple[LabResult, ...] |
     items = items_of_order(key)
     if not items:
         return None
-    results: list[LabResult] = []
+    found: dict[tuple[str, Analyte], LabResult] = {}
     for item in items:
         state = item_state(view, item)
         if state.status is not Status.CURRENT:
             return None
-        results.extend(state.results)
-    return tuple(dict.fromkeys(results))
+        # The results of the current alternative first, read here by analyte: a computed value
+        # (FLC ratio) carries the reference of its first source, so a list keyed by reference
+        # alone can lose the measured kappa behind it.
+        for alternative in item.alternatives:
+            current = [latest_current(view, analyte) for analyte in alternative]
+            if all(r is not None for r in current):
+                for result in current:
+                    if result is not None:
+                        found.setdefault((result.reference, result.analyte), result)
+                break
+        for result in state.results:
+            found.setdefault((result.reference, result.analyte), result)
+    return tuple(found.values())
 
 
 # ------------------------------------------------------------------------------ context

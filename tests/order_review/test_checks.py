@@ -272,6 +272,18 @@ def test_duplicate_lab_says_date_and_value_and_suggests_removal() -> None:
     assert finding.remove == ("ServiceRequest/flc",)
 
 
+def test_computed_ratio_does_not_hide_the_measured_kappa() -> None:
+    kappa = lab(Analyte.FLC_KAPPA, 12, 14.2, reference="Observation/k")
+    lam = lab(Analyte.FLC_LAMBDA, 12, 11.0, reference="Observation/l")
+    ratio = lab(
+        Analyte.FLC_RATIO, 12, 1.29, unit="1", reference="Observation/k",
+        derived_from=("Observation/k", "Observation/l"),
+    )  # fmt: skip
+    (finding,) = review_orders(record(labs=(kappa, lam, ratio), mri=mri_report()), [FLC], AS_OF)
+    shown = {(e.reference, e.value) for e in finding.evidence}
+    assert {("Observation/k", "14.2"), ("Observation/l", "11")} <= shown
+
+
 def test_single_result_duplicate_says_the_value_in_the_summary() -> None:
     labs = (lab(Analyte.LDH, 30, 181.0),)
     ldh = draft("ldh", LOINC, "2532-0", "LDH")
