@@ -171,8 +171,8 @@ _TARGETS: tuple[tuple[FeatureKind | _Kind, re.Pattern[str], str], ...] = (
     (
         FeatureKind.LYTIC_LESION,
         _c(
-            r"\b(?:osteo)?lytic\b(?:[\s,-]+(?:or|and|/|expansile|destructive|blastic|sclerotic|"
-            r"focal|bone|bony|osseous|marrow)){0,3}[\s,-]+(?:lesions?|foci|focus|areas?|"
+            r"\b(?:osteo)?lytic\b(?:[\s,/-]+(?:or|and|expansile|destructive|blastic|sclerotic|"
+            r"focal|bone|bony|osseous|marrow|replacing|marrow-replacing)){0,3}[\s,-]+(?:lesions?|foci|focus|areas?|"
             r"deposits?|changes?|process|destruction|metastas[ie]s)|\bpunched[\s-]+out\s+"
             r"(?:lesions?|foci|areas?)|\b(?:lucent|lucency|lucencies)\b"
         ),
@@ -474,10 +474,11 @@ _BACKWARD_WINDOW = 10  # words a backward trigger reaches back
 _NORMAL_MARROW = _c(
     r"\b(?:normal|unremarkable|preserved|maintained)\s+(?:fatty\s+|t1\s+|bone\s+)?marrow"
     r"(?:\s+signal(?:\s+intensity)?)?|\b(?:bone\s+)?marrow(?:\s+signal)?(?:\s+intensity)?"
-    r"(?:\s+(?:is|are|appears?|remains?)|\s*:)?\s+(?:otherwise\s+|overall\s+|essentially\s+|"
-    r"grossly\s+|within\s+)?(?:normal|unremarkable|preserved|maintained|limits)\b"
+    r"(?:\s+(?:is|are|appears?|remains?)|\s*:)?\s+(?:now\s+)?(?:otherwise\s+|overall\s+|"
+    r"essentially\s+|grossly\s+|within\s+)?(?:normal|unremarkable|preserved|maintained|limits)\b"
 )
 
+_LOSS_OF = _c(r"\b(?:loss|absence|replacement)\s+of\s+$|\breplaced\s+$")
 _SIZE = _c(
     r"(?P<up>\b(?:measuring\s+)?up\s+to\s+|\bas\s+large\s+as\s+|\blargest\s+(?:measuring\s+)?|"
     r"\blarger\s+(?:measuring\s+)?)?"
@@ -807,6 +808,8 @@ def _analyse_sentence(text: str, sentence: tuple[int, int]) -> tuple[list[_Hit],
             if _keep_target(hit, text, sentence, stops):
                 hits.append(hit)
     for m in _NORMAL_MARROW.finditer(s_text):
+        if _LOSS_OF.search(s_text[: m.start()]):
+            continue  # "loss of normal fatty marrow signal" is abnormal
         hits.append(
             _Hit(
                 FeatureKind.MARROW_SIGNAL,
