@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fhir_mappers.draft_orders import (
     canonical_system,
@@ -297,3 +299,48 @@ def test_closed_orders_are_not_reviewed() -> None:
         bundle(service_request("s1", (CPT, "77075", None), status="entered-in-error"))
     )
     assert mapped.orders == ()
+
+
+# ------------------------------------------------------------------------------ any JSON
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "resourceType",
+                    "id",
+                    "code",
+                    "coding",
+                    "text",
+                    "system",
+                    "display",
+                    "reasonCode",
+                    "status",
+                    "entry",
+                    "resource",
+                    "priority",
+                    "x",
+                ]
+            ),
+            children,
+            max_size=5,
+        )
+    ),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(JSON, max_size=4), JSON)
+def test_any_json_in_draft_orders_never_raises(entries: list[Any], code: Any) -> None:
+    resource = {"resourceType": "ServiceRequest", "id": "a", "code": code}
+    mapped = map_draft_orders(
+        {"resourceType": "Bundle", "entry": [*entries, {"resource": resource}]}
+    )
+    assert all(
+        d.reference.startswith("ServiceRequest/") or d.reference == "" for d in mapped.orders
+    )
+    assert "ServiceRequest/a" in mapped.resources
