@@ -20,7 +20,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from fhir_mappers import strict
 from fhir_mappers.conditions import read_conditions
+from fhir_mappers.imaging import read_imaging_reports
 from fhir_mappers.labs import read_labs
 from fhir_mappers.patient import read_patient
 from fhir_mappers.select import Selection, collect, patient_key
@@ -33,29 +35,6 @@ from logic.model import (
     PatientFacts,
     PatientRecord,
 )
-
-# Elements of an Observation the lab reader uses: only these are checked against R4B.
-OBSERVATION_ELEMENTS = (
-    "resourceType",
-    "id",
-    "status",
-    "code",
-    "subject",
-    "effectiveDateTime",
-    "effectivePeriod",
-    "effectiveInstant",
-    "issued",
-    "valueQuantity",
-    "valueString",
-    "valueCodeableConcept",
-    "valueRatio",
-    "valueInteger",
-    "dataAbsentReason",
-    "interpretation",
-    "referenceRange",
-    "component",
-)
-MAX_VALIDATION_ERRORS = 3
 
 
 def map_patient_record(
@@ -134,10 +113,6 @@ def _imaging(
     if not selection.reports:
         return (), (), []
     try:
-        from fhir_mappers.imaging import read_imaging_reports
-    except ImportError:  # TODO(before final commit): imaging.py lands with issue 3 part 2
-        return (), (), [MappingProblem(None, "imaging reader not available yet", "error")]
-    try:
         mri, other, found = read_imaging_reports(selection.reports)
     except Exception as exc:
         return (
@@ -155,65 +130,34 @@ def _imaging(
 # ------------------------------------------------------------------ strict R4B check
 
 
-def _r4b_messages(resource_type: str, data: Mapping[str, Any]) -> list[str]:
-    from pydantic import ValidationError
-
-    if resource_type == "Observation":
-        from fhir.resources.R4B.observation import Observation as Model
-    elif resource_type == "Condition":
-        from fhir.resources.R4B.condition import Condition as Model  # type: ignore[assignment]
-    else:
-        from fhir.resources.R4B.patient import Patient as Model  # type: ignore[assignment]
-    try:
-        Model.model_validate(dict(data))
-    except ValidationError as exc:
-        messages = []
-        for error in exc.errors(include_url=False, include_input=False):
-            where = ".".join(str(part) for part in error.get("loc", ()))
-            messages.append(f"{where or resource_type}: {error.get('msg', 'invalid')}")
-        return messages
-    except Exception as exc:
-        return [f"{type(exc).__name__}"]
-    return []
-
-
-def _strict_problem(
-    reference: str, resource_type: str, data: Mapping[str, Any]
-) -> list[MappingProblem]:
-    messages = _r4b_messages(resource_type, data)
-    if not messages:
-        return []
-    shown = "; ".join(m[:160] for m in messages[:MAX_VALIDATION_ERRORS])
-    more = len(messages) - MAX_VALIDATION_ERRORS
-    if more > 0:
-        shown += f" (and {more} more)"
-    return [MappingProblem(reference, f"not valid FHIR R4B, read where clear: {shown}")]
-
-
 def _strict_problems(
     selection: Selection, labs: Sequence[LabResult], condition_refs: Sequence[str]
 ) -> list[MappingProblem]:
     """R4B check of each resource the record uses, on the elements that were read."""
     problems: list[MappingProblem] = []
     used = {lab.reference for lab in labs if not lab.derived_from}
-    done: set[str] = set()
+    components: dict[str, tuple[Mapping[str, Any], list[int]]] = {}
     for candidates in selection.labs.values():
         for candidate in candidates:
-            if candidate.reference not in used or candidate.reference in done:
-                continue
-            done.add(candidate.reference)
-            pruned = {
-                k: candidate.resource[k] for k in OBSERVATION_ELEMENTS if k in candidate.resource
-            }
-            problems.extend(_strict_problem(candidate.reference, "Observation", pruned))
+            if candidate.reference in used:
+                entry = components.setdefault(candidate.reference, (candidate.resource, []))
+                if candidate.component is not None:
+                    entry[1].append(candidate.component)
+    for reference, (resource, parts) in components.items():
+        message = strict.observation_problem(resource, parts)
+        if message:
+            problems.append(MappingProblem(reference, message))
     wanted = set(condition_refs)
     for reference, resource in selection.conditions:
-        if reference in wanted and reference not in done:
-            done.add(reference)
-            problems.extend(_strict_problem(reference, "Condition", resource))
+        if reference in wanted:
+            wanted.discard(reference)
+            message = strict.resource_problem("Condition", resource)
+            if message:
+                problems.append(MappingProblem(reference, message))
     if selection.patient is not None:
-        patient = selection.patient
-        problems.extend(_strict_problem(f"Patient/{patient.get('id')}", "Patient", patient))
+        message = strict.resource_problem("Patient", selection.patient)
+        if message:
+            problems.append(MappingProblem(f"Patient/{selection.patient.get('id')}", message))
     return problems
 
 
@@ -222,6 +166,4 @@ def warm_up() -> None:
     from fhir_mappers.units import warm_up as load_units
 
     load_units()
-    _r4b_messages("Observation", {"resourceType": "Observation"})
-    _r4b_messages("Condition", {"resourceType": "Condition"})
-    _r4b_messages("Patient", {"resourceType": "Patient"})
+    strict.warm_up()

@@ -29,17 +29,18 @@ subject cannot be matched to this patient are not used (problem).
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from fhir_mappers.lab_codes import LAB_LOINC_CODES, LabCode, lab_code_of
-from fhir_mappers.units import conversion
+from fhir_mappers.lab_codes import LAB_CODES, LAB_LOINC_CODES, LOINC_SYSTEM, LabCode, lab_code_of
+from fhir_mappers.units import UCUM_SYSTEM, conversion
 from logic.model import Analyte, MappingProblem
 
-RECENT_PER_ANALYTE = 4
-EXTREMES_PER_CRITERION = 2
+RECENT_PER_ANALYTE = 3
+EXTREMES_PER_CRITERION = 1
 MAX_BUNDLE_DEPTH = 3
 MAX_LISTED_REFERENCES = 3
 
@@ -98,234 +99,31 @@ def _listed(refs: list[str]) -> str:
     return shown + (f" and {more} more" if more > 0 else "")
 
 
-class _Collector:
-    """One pass over the documents. Hot path: `_observation`."""
+# A lab candidate while walking: (date string, resource, component index or None, LabCode).
+_Raw = tuple[str, Mapping[str, Any], int | None, LabCode]
 
-    def __init__(self, patient_id: str) -> None:
-        self.pid = patient_key(patient_id)
-        self.accepted = {f"Patient/{self.pid}", f"urn:uuid:{self.pid}"}
-        self.rejected: set[str] = set()
-        self.seen: set[str] = set()
-        self.selection = Selection()
-        self.candidates: dict[Analyte, list[LabCandidate]] = {}
-        self.pending: list[tuple[str, str, Mapping[str, Any], Any]] = []  # unresolved urn refs
-        self.patient_urls: set[str] = set()
-        self.junk = 0
-        self.other_patient: list[str] = []
-        self.no_subject: list[str] = []
-        self.bad_status: list[str] = []
-        self.no_time: list[str] = []
 
-    # -- subject -----------------------------------------------------------------------
-    def _subject(self, resource: Mapping[str, Any]) -> str | None:
-        """ "yes", "no", "unknown" (no usable reference) or "pending" (urn not yet resolved)."""
-        subject = resource.get("subject")
-        ref = subject.get("reference") if type(subject) is dict else None
-        if type(ref) is not str:
-            return "unknown"
-        if ref in self.accepted:
-            return "yes"
-        if ref in self.rejected:
-            return "no"
-        if ref.startswith("urn:"):
-            return "pending"
-        match = _PATIENT_REF.search(ref)
-        if match is not None and match.group(1) == self.pid:
-            self.accepted.add(ref)
-            return "yes"
-        self.rejected.add(ref)
-        return "no"
+_NO_PARTS: list[tuple[int, LabCode]] = []
 
-    def _admit(self, rtype: str, resource: Mapping[str, Any], full_url: object) -> bool:
-        verdict = self._subject(resource)
-        if verdict == "yes":
-            return True
-        if verdict == "pending":
-            subject = resource["subject"]
-            self.pending.append((rtype, subject["reference"], resource, full_url))
-            return False
-        ref = reference_of(rtype, resource, full_url)
-        (self.other_patient if verdict == "no" else self.no_subject).append(ref)
-        return False
 
-    def _first_time(self, ref: str) -> bool:
-        if ref.endswith("/(no id)"):
-            return True
-        if ref in self.seen:
-            return False
-        self.seen.add(ref)
-        return True
-
-    # -- walking -----------------------------------------------------------------------
-    def document(self, doc: object, depth: int = 0) -> None:
-        if type(doc) is not dict and not isinstance(doc, Mapping):
-            self.junk += 1
-            return
-        rtype = doc.get("resourceType")
-        if rtype == "Bundle" and depth < MAX_BUNDLE_DEPTH:
-            entries = doc.get("entry")
-            if entries is None:
-                return
-            if type(entries) is not list:
-                self.junk += 1
-                return
-            for entry in entries:
-                if type(entry) is not dict:
-                    self.junk += 1
-                    continue
-                resource = entry.get("resource")
-                if resource is None:
-                    continue
-                if type(resource) is not dict:
-                    self.junk += 1
-                    continue
-                if resource.get("resourceType") == "Bundle":
-                    self.document(resource, depth + 1)
-                else:
-                    self.resource(resource, entry.get("fullUrl"))
-        elif rtype == "OperationOutcome" and depth == 0:
-            self.selection.problems.append(
-                MappingProblem(None, "an OperationOutcome was received in place of data")
-            )
-        else:
-            self.resource(doc, None)
-
-    def resource(self, resource: Mapping[str, Any], full_url: object) -> None:
-        rtype = resource.get("resourceType")
-        if rtype == "Observation":
-            self._observation(resource, full_url)
-        elif rtype == "Condition":
-            if self._admit("Condition", resource, full_url):
-                ref = reference_of("Condition", resource, full_url)
-                if self._first_time(ref):
-                    self.selection.conditions.append((ref, resource))
-        elif rtype == "DiagnosticReport":
-            if self._admit("DiagnosticReport", resource, full_url):
-                ref = reference_of("DiagnosticReport", resource, full_url)
-                if self._first_time(ref):
-                    self.selection.reports.append(resource)
-        elif rtype == "Patient":
-            if resource.get("id") == self.pid:
-                if isinstance(full_url, str):
-                    self.accepted.add(full_url)
-                    self.patient_urls.add(full_url)
-                if self.selection.patient is None:
-                    self.selection.patient = resource
-        elif type(rtype) is not str:
-            self.junk += 1
-
-    def _observation(self, resource: Mapping[str, Any], full_url: object) -> None:
-        found: list[tuple[LabCode, int | None]] = []
-        code = resource.get("code")
-        if type(code) is dict:
-            codings = code.get("coding")
-            if type(codings) is list:
-                for coding in codings:
-                    if type(coding) is dict:
-                        k = coding.get("code")
-                        if type(k) is str and k in LAB_LOINC_CODES:
-                            row = lab_code_of(coding)
-                            if row is not None:
-                                found.append((row, None))
-                                break
-        components = resource.get("component")
-        if type(components) is list:
-            for index, component in enumerate(components):
-                if type(component) is not dict:
-                    continue
-                ccode = component.get("code")
-                ccodings = ccode.get("coding") if type(ccode) is dict else None
-                if type(ccodings) is not list:
-                    continue
-                for coding in ccodings:
-                    if type(coding) is dict:
-                        k = coding.get("code")
-                        if type(k) is str and k in LAB_LOINC_CODES:
-                            row = lab_code_of(coding)
-                            if row is not None:
-                                found.append((row, index))
-                                break
-        if not found:
-            return
-        if not self._admit("Observation", resource, full_url):
-            return
-        self._add_lab(resource, full_url, found)
-
-    def _add_lab(
-        self,
-        resource: Mapping[str, Any],
-        full_url: object,
-        found: list[tuple[LabCode, int | None]],
-    ) -> None:
-        ref = reference_of("Observation", resource, full_url)
-        if not self._first_time(ref):
-            return
-        status = resource.get("status")
-        if status not in USED_STATUSES:
-            if status not in IGNORED_STATUSES:
-                self.bad_status.append(ref)
-            return
-        key = _date_string(resource)
-        if key is None:
-            self.no_time.append(ref)
-            return
-        for row, index in found:
-            self.candidates.setdefault(row.analyte, []).append(
-                LabCandidate(key, resource, ref, row, index)
-            )
-
-    # -- finishing -----------------------------------------------------------------------
-    def finish(self) -> Selection:
-        for rtype, ref, resource, full_url in self.pending:
-            if ref in self.accepted:
-                self.resource(resource, full_url)  # subject now resolves to "yes"
-            else:
-                self.other_patient.append(reference_of(rtype, resource, full_url))
-        self.pending.clear()
-        sel = self.selection
-        sel.labs = {a: select_labs(a, c) for a, c in self.candidates.items()}
-        if self.junk:
-            sel.problems.append(
-                MappingProblem(
-                    None, f"{self.junk} item(s) in the data are not FHIR resources: ignored"
-                )
-            )
-        if self.other_patient:
-            sel.problems.append(
-                MappingProblem(
-                    None,
-                    f"{len(self.other_patient)} resource(s) are about another patient: ignored "
-                    f"({_listed(self.other_patient)})",
-                )
-            )
-        if self.no_subject:
-            sel.problems.append(
-                MappingProblem(
-                    None,
-                    f"{len(self.no_subject)} resource(s) have no subject reference to this "
-                    f"patient: not used ({_listed(self.no_subject)})",
-                    "error",
-                )
-            )
-        if self.bad_status:
-            sel.problems.append(
-                MappingProblem(
-                    None,
-                    f"{len(self.bad_status)} lab result(s) have no or an unknown status (not "
-                    f"final/amended/corrected): not used ({_listed(self.bad_status)})",
-                    "error",
-                )
-            )
-        if self.no_time:
-            sel.problems.append(
-                MappingProblem(
-                    None,
-                    f"{len(self.no_time)} lab result(s) have no effective time or issued date: "
-                    f"not used ({_listed(self.no_time)})",
-                    "error",
-                )
-            )
-        return sel
+def _component_hits(components: list[Any]) -> list[tuple[int, LabCode]]:
+    hits: list[tuple[int, LabCode]] = []
+    for index, component in enumerate(components):
+        if type(component) is not dict:
+            continue
+        ccode = component.get("code")
+        codings = ccode.get("coding") if type(ccode) is dict else None
+        if type(codings) is not list:
+            continue
+        for coding in codings:
+            if type(coding) is dict:
+                k = coding.get("code")
+                if type(k) is str and k in LAB_LOINC_CODES:
+                    row = lab_code_of(coding)
+                    if row is not None:
+                        hits.append((index, row))
+                        break
+    return hits
 
 
 def _date_string(resource: Mapping[str, Any]) -> str | None:
@@ -346,56 +144,268 @@ def _date_string(resource: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _cheap_value(candidate: LabCandidate) -> float | None:
+class _Collector:
+    """One pass over the documents. The hot path is the Observation loop in `_entries`."""
+
+    def __init__(self, patient_id: str) -> None:
+        self.pid = patient_key(patient_id)
+        self.accepted = {f"Patient/{self.pid}", f"urn:uuid:{self.pid}"}
+        self.rejected: set[str] = set()
+        self.seen: set[str] = set()  # "Condition/1", "DiagnosticReport/2"
+        self.seen_observations: set[str] = set()  # Observation ids
+        self.selection = Selection()
+        self.raw: dict[Analyte, list[_Raw]] = {}
+        self.pending: list[tuple[str, Mapping[str, Any], object]] = []  # urn subjects
+        self.junk = 0
+        self.other_patient: list[str] = []
+        self.no_subject: list[str] = []
+        self.bad_status: list[str] = []
+        self.no_time: list[str] = []
+
+    # -- subject -----------------------------------------------------------------------
+    def _subject_is_patient(
+        self, rtype: str, resource: Mapping[str, Any], full_url: object
+    ) -> bool:
+        """Slow path of the subject check: anything but an exact known reference."""
+        subject = resource.get("subject")
+        ref = subject.get("reference") if isinstance(subject, Mapping) else None
+        if type(ref) is not str:
+            self.no_subject.append(reference_of(rtype, resource, full_url))
+            return False
+        if ref in self.accepted:
+            return True
+        if ref not in self.rejected:
+            if ref.startswith("urn:"):
+                self.pending.append((rtype, resource, full_url))
+                return False
+            match = _PATIENT_REF.search(ref)
+            if match is not None and match.group(1) == self.pid:
+                self.accepted.add(ref)
+                return True
+            self.rejected.add(ref)
+        self.other_patient.append(reference_of(rtype, resource, full_url))
+        return False
+
+    # -- walking -----------------------------------------------------------------------
+    def document(self, doc: object, depth: int = 0) -> None:
+        if not isinstance(doc, Mapping):
+            self.junk += 1
+            return
+        if doc.get("resourceType") == "Bundle" and depth < MAX_BUNDLE_DEPTH:
+            entries = doc.get("entry")
+            if type(entries) is list:
+                self._entries(entries, depth)
+            elif entries is not None:
+                self.junk += 1
+        elif doc.get("resourceType") == "OperationOutcome" and depth == 0:
+            self.selection.problems.append(
+                MappingProblem(None, "an OperationOutcome was received in place of data")
+            )
+        else:
+            self.resource(doc, None, depth)
+
+    def _entries(self, entries: list[Any], depth: int) -> None:
+        table = LAB_CODES
+        accepted = self.accepted
+        seen = self.seen_observations
+        raw = self.raw
+        for entry in entries:
+            if type(entry) is not dict:
+                self.junk += 1
+                continue
+            resource = entry.get("resource")
+            if type(resource) is not dict:
+                if resource is not None:
+                    self.junk += 1
+                continue
+            if resource.get("resourceType") != "Observation":
+                self.resource(resource, entry.get("fullUrl"), depth + 1)
+                continue
+            # Hot path: one Observation, raw JSON, a few dict look-ups.
+            hit: LabCode | None = None
+            code = resource.get("code")
+            if type(code) is dict:
+                codings = code.get("coding")
+                if type(codings) is list:
+                    for coding in codings:
+                        if type(coding) is dict:
+                            k = coding.get("code")
+                            if type(k) is str:
+                                row = table.get(k)
+                                if row is not None:
+                                    system = coding.get("system")
+                                    if system is None or system == LOINC_SYSTEM:
+                                        hit = row
+                                        break
+            components = resource.get("component")
+            parts = _component_hits(components) if type(components) is list else _NO_PARTS
+            if hit is None and not parts:
+                continue
+            subject = resource.get("subject")
+            ref = subject.get("reference") if type(subject) is dict else None
+            if (type(ref) is not str or ref not in accepted) and not self._subject_is_patient(
+                "Observation", resource, entry.get("fullUrl")
+            ):
+                continue
+            rid = resource.get("id")
+            if type(rid) is str:
+                if rid in seen:
+                    continue
+                seen.add(rid)
+            status = resource.get("status")
+            if type(status) is not str or status not in USED_STATUSES:
+                if type(status) is not str or status not in IGNORED_STATUSES:
+                    self.bad_status.append(
+                        reference_of("Observation", resource, entry.get("fullUrl"))
+                    )
+                continue
+            key = resource.get("effectiveDateTime")
+            if type(key) is not str or not key:
+                key = _date_string(resource)
+                if key is None:
+                    self.no_time.append(reference_of("Observation", resource, entry.get("fullUrl")))
+                    continue
+            if hit is not None:
+                bucket = raw.get(hit.analyte)
+                if bucket is None:
+                    bucket = raw[hit.analyte] = []
+                bucket.append((key, resource, None, hit))
+            for index, part in parts:
+                raw.setdefault(part.analyte, []).append((key, resource, index, part))
+
+    def resource(self, resource: Mapping[str, Any], full_url: object, depth: int = 0) -> None:
+        rtype = resource.get("resourceType")
+        if rtype == "Observation":
+            self._entries([{"resource": resource, "fullUrl": full_url}], depth)
+        elif rtype == "Condition" or rtype == "DiagnosticReport":
+            if self._subject_is_patient(rtype, resource, full_url):
+                ref = reference_of(rtype, resource, full_url)
+                if ref.endswith("/(no id)") or ref not in self.seen:
+                    self.seen.add(ref)
+                    if rtype == "Condition":
+                        self.selection.conditions.append((ref, resource))
+                    else:
+                        self.selection.reports.append(resource)
+        elif rtype == "Patient":
+            if resource.get("id") == self.pid:
+                if isinstance(full_url, str):
+                    self.accepted.add(full_url)
+                if self.selection.patient is None:
+                    self.selection.patient = resource
+        elif rtype == "Bundle":
+            self.document(resource, depth)
+        elif type(rtype) is not str:
+            self.junk += 1
+
+    # -- finishing -----------------------------------------------------------------------
+    def finish(self) -> Selection:
+        pending, self.pending = self.pending, []
+        for rtype, resource, full_url in pending:
+            subject = resource.get("subject")
+            ref = subject.get("reference") if isinstance(subject, Mapping) else None
+            if ref in self.accepted:
+                self.resource(resource, full_url)  # the subject now resolves
+            else:
+                self.other_patient.append(reference_of(rtype, resource, full_url))
+        sel = self.selection
+        sel.labs = {analyte: select_labs(analyte, raw) for analyte, raw in self.raw.items()}
+        self._summarise(sel.problems)
+        return sel
+
+    def _summarise(self, problems: list[MappingProblem]) -> None:
+        if self.junk:
+            problems.append(
+                MappingProblem(
+                    None, f"{self.junk} item(s) in the data are not FHIR resources: ignored"
+                )
+            )
+        if self.other_patient:
+            problems.append(
+                MappingProblem(
+                    None,
+                    f"{len(self.other_patient)} resource(s) are about another patient: ignored "
+                    f"({_listed(self.other_patient)})",
+                )
+            )
+        if self.no_subject:
+            problems.append(
+                MappingProblem(
+                    None,
+                    f"{len(self.no_subject)} resource(s) have no subject reference to this "
+                    f"patient: not used ({_listed(self.no_subject)})",
+                    "error",
+                )
+            )
+        if self.bad_status:
+            problems.append(
+                MappingProblem(
+                    None,
+                    f"{len(self.bad_status)} lab result(s) have no or an unknown status (not "
+                    f"final/amended/corrected): not used ({_listed(self.bad_status)})",
+                    "error",
+                )
+            )
+        if self.no_time:
+            problems.append(
+                MappingProblem(
+                    None,
+                    f"{len(self.no_time)} lab result(s) have no effective time or issued date: "
+                    f"not used ({_listed(self.no_time)})",
+                    "error",
+                )
+            )
+
+
+def _cheap_value(raw: _Raw) -> float | None:
     """The canonical value from valueQuantity when that is cheap and unambiguous."""
-    source: Any = candidate.resource
-    if candidate.component is not None:
-        source = source["component"][candidate.component]
+    source: Any = raw[1] if raw[2] is None else raw[1]["component"][raw[2]]
     quantity = source.get("valueQuantity")
-    if type(quantity) is not dict:
+    if type(quantity) is not dict or quantity.get("comparator") is not None:
         return None
     value = quantity.get("value")
-    if type(value) not in (int, float) or quantity.get("comparator") is not None:
+    if type(value) is not int and type(value) is not float:
         return None
     code = quantity.get("code")
     text = quantity.get("unit")
-    if quantity.get("system") not in (None, "http://unitsofmeasure.org"):
+    if quantity.get("system") not in (None, UCUM_SYSTEM):
         code = None
     how = conversion(
-        candidate.lab_code.analyte,
+        raw[3].analyte,
         code if type(code) is str else None,
         text if type(text) is str else None,
     )
     if how.factor is None:
         return None
-    result = float(value) * how.factor  # type: ignore[arg-type]
-    return result if result == result else None  # NaN never meets a threshold
+    result = float(value) * how.factor
+    return result if math.isfinite(result) else None
 
 
-def select_labs(analyte: Analyte, candidates: list[LabCandidate]) -> list[LabCandidate]:
+def _date_key(raw: _Raw) -> str:
+    return raw[0]
+
+
+def select_labs(analyte: Analyte, raws: list[_Raw]) -> list[LabCandidate]:
     """The bounded selection of the module docstring, newest first."""
-    ordered = sorted(candidates, key=_sort_key, reverse=True)
-    chosen = ordered[:RECENT_PER_ANALYTE]
+    raws.sort(key=_date_key, reverse=True)
+    chosen = raws[:RECENT_PER_ANALYTE]
     criterion = HISTORY_CRITERIA.get(analyte)
-    if criterion is not None and len(ordered) > RECENT_PER_ANALYTE:
+    if criterion is not None and len(raws) > RECENT_PER_ANALYTE:
         threshold, at_least = criterion
         meeting = []
-        for candidate in ordered:
-            value = _cheap_value(candidate)
+        for raw in raws:
+            value = _cheap_value(raw)
             if value is not None and (value >= threshold if at_least else value < threshold):
-                meeting.append(candidate)
-        extremes = meeting[:EXTREMES_PER_CRITERION] + meeting[-EXTREMES_PER_CRITERION:]
-        kept = {id(c) for c in chosen}
-        for candidate in extremes:
-            if id(candidate) not in kept:
-                kept.add(id(candidate))
-                chosen.append(candidate)
-        chosen.sort(key=_sort_key, reverse=True)
-    return chosen
-
-
-def _sort_key(candidate: LabCandidate) -> str:
-    return candidate.sort_key
+                meeting.append(raw)
+        kept = {id(raw) for raw in chosen}
+        for raw in meeting[:EXTREMES_PER_CRITERION] + meeting[-EXTREMES_PER_CRITERION:]:
+            if id(raw) not in kept:
+                kept.add(id(raw))
+                chosen.append(raw)
+        chosen.sort(key=_date_key, reverse=True)
+    return [
+        LabCandidate(key, resource, reference_of("Observation", resource, None), row, index)
+        for key, resource, index, row in chosen
+    ]
 
 
 def collect(documents: Iterable[object], patient_id: str) -> Selection:
