@@ -148,7 +148,7 @@ def render_finding(
     return Card(
         uuid=new_uuid(),
         summary=shorten(finding.summary),
-        detail=_detail(finding, source.url or rules_url),
+        detail=_detail(finding, source.url or rules_url, resources),
         indicator=finding.indicator,
         source=source,
         suggestions=suggestions or None,
@@ -163,12 +163,20 @@ def _selection_behavior(finding: OrderFinding) -> Literal["at-most-one", "any"]:
     return "at-most-one" if finding.check is OrderCheck.SKELETAL_SURVEY_ALONE else "any"
 
 
-def _detail(finding: OrderFinding, check_url: str) -> str:
+def _detail(
+    finding: OrderFinding, check_url: str, resources: Mapping[str, Mapping[str, Any]]
+) -> str:
     sections = [escape_md(finding.detail)]
     table = evidence_table([(item, ()) for item in finding.evidence])
     if table:
         sections.append(table)
-    drafts = [escape_md(ref) for ref in finding.drafts if ref]
+    drafts = [
+        f"{escape_md(_draft_text(ref, resources))} ({escape_md(ref)})"
+        if _draft_text(ref, resources) != ref
+        else escape_md(ref)
+        for ref in finding.drafts
+        if ref
+    ]
     if drafts:
         sections.append("**Draft orders reviewed:** " + ", ".join(drafts))
     if finding.citation:
