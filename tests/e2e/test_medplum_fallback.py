@@ -35,11 +35,8 @@ SECONDARY_TOPICS = {"data-quality", "imaging-protocol"}
 
 
 @pytest.fixture
-def client(
-    medplum: MedplumServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[FlaskClient]:
-    from cds_hooks import create_app
-
+def service_env(medplum: MedplumServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """MARROW_CDS_ settings: SQLite in tmp_path, JWT off, the Medplum base on the allowlist."""
     monkeypatch.setenv("MARROW_CDS_DATABASE_URL", f"sqlite:///{tmp_path / 'e2e.sqlite3'}")
     monkeypatch.setenv("MARROW_CDS_PATIENT_HASH_KEY", "e2e-patient-hash-key-0123456789")
     monkeypatch.setenv("MARROW_CDS_FHIR_ALLOWLIST", medplum.base_url)
@@ -48,6 +45,12 @@ def client(
     monkeypatch.setenv("MARROW_CDS_FETCH_BUDGET_SECONDS", "10")
     monkeypatch.setenv("MARROW_CDS_FETCH_READ_TIMEOUT_SECONDS", "8")
     monkeypatch.setenv("MARROW_CDS_FETCH_CONNECT_TIMEOUT_SECONDS", "2")
+
+
+@pytest.fixture
+def client(service_env: None) -> Iterator[FlaskClient]:
+    from cds_hooks import create_app
+
     app = create_app()
     app.config.update(TESTING=True)
     with app.test_client() as test_client:
@@ -132,3 +135,19 @@ def test_wrong_token_gives_a_data_quality_card_and_no_clinical_card(
     assert {entry["status"] for entry in log} == {401}, log
     assert [topic(card) for card in cards] == ["data-quality"], cards
     assert cards[0]["indicator"] == "info"
+
+
+def test_fhir_server_not_on_the_allowlist_is_never_contacted(
+    medplum: MedplumServer, service_env: None
+) -> None:
+    from cds_hooks import create_app
+
+    app = create_app(fhir_allowlist=("https://fhir.example.org/R4",))
+    seen_before = len(medplum.requests())
+
+    response = app.test_client().post(SERVICE_URL, json=patient_view(medplum, medplum.token))
+
+    # No prefetch and no usable fhirServer: no data can be obtained (CDS-HOOKS.md: 412).
+    assert response.status_code == 412, response.get_data(as_text=True)
+    assert response.get_json()["resourceType"] == "OperationOutcome"
+    assert medplum.requests()[seen_before:] == []
