@@ -70,7 +70,7 @@ class MedplumServer:
 
 def _why_medplum_cannot_run() -> str | None:
     if not NODE.exists():
-        return f"Node 22.23.3 is not installed at {NODE.relative_to(E2E_DIR.parent.parent)}"
+        return f"Node 22.23.3 is not installed at {NODE}"
     try:
         version = subprocess.run(
             [str(NODE), "--version"], capture_output=True, text=True, timeout=10, check=True
