@@ -51,7 +51,7 @@ class ReplayStore:
         self._clock = clock
         self._seen: dict[tuple[str, str], float] = {}  # (iss, jti) -> expiry (epoch seconds)
         self._lock = threading.Lock()
-        self._last_purge = 0.0
+        self._last_purge = clock()
 
     def first_use(self, iss: str, jti: str, expires_at: datetime) -> bool:
         now = self._clock()
@@ -94,10 +94,10 @@ class ReplayStore:
             insert(JwtReplayRow)
             .values(iss=iss, jti=jti, expires_at=expires_at)
             .on_conflict_do_nothing(index_elements=["iss", "jti"])
+            .returning(JwtReplayRow.id)  # a row comes back only when this call inserted it
         )
         with self._engine.begin() as conn:
-            result = conn.execute(statement)
-        return result.rowcount == 1
+            return conn.execute(statement).first() is not None
 
     def _remember(self, key: tuple[str, str], until: float, now: float) -> bool:
         """Record the key in memory; False when it is already there (or the cache is full)."""

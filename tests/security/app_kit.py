@@ -20,6 +20,7 @@ from .jwt_kit import ISS, JWKS_URL, Client, jwks_of
 
 BASE = "http://localhost"  # the Flask test client's base URL
 SERVICE_LOGGERS = ("cds_hooks", "marrow_cds", "fhir_mappers", "logic")
+_APPS: list[Flask] = []  # made by make_app, closed by close_apps after each test
 
 
 def write_issuers(path: Path, *entries: Mapping[str, Any]) -> Path:
@@ -49,7 +50,23 @@ def make_app(
         monkeypatch.setenv(f"MARROW_CDS_{name}", value)
     app = create_app()
     app.config.update(TESTING=True)
+    _APPS.append(app)
     return app
+
+
+def close_apps() -> None:
+    """Wait for background writes, close outbound sessions and database pools of the apps made."""
+    while _APPS:
+        app = _APPS.pop()
+        recorder = app.extensions.get("marrow_recorder")
+        if recorder is not None:
+            recorder.close()
+        fhir = app.extensions.get("marrow_fhir")
+        if fhir is not None:
+            fhir.close()
+        store = app.extensions.get("marrow_store")
+        if store is not None:
+            store.engine.dispose()
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -76,4 +93,4 @@ def captured_logs() -> Iterator[io.StringIO]:
             logger.setLevel(level)
 
 
-__all__ = ["BASE", "ISS", "bearer", "captured_logs", "make_app", "write_issuers"]
+__all__ = ["BASE", "ISS", "bearer", "captured_logs", "close_apps", "make_app", "write_issuers"]

@@ -35,3 +35,11 @@ def slow_http_server() -> Iterator[str]:
     for conn in accepted:
         conn.close()
     listener.close()
+
+
+@pytest.fixture(autouse=True)
+def _close_apps() -> Iterator[None]:
+    yield
+    from .app_kit import close_apps
+
+    close_apps()

@@ -1,0 +1,161 @@
+"""Marrow CDS against a real PostgreSQL server (conftest.py starts it on loopback).
+
+Two app instances on one database stand for two gunicorn workers (or two replicas): feedback
+and the JWT replay cache must behave as one service. The last test stops the server under the
+running app: hooks keep answering, feedback is refused with a 503 and nothing partial is written,
+and once the server is back every feedback acknowledged before is there.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from security.app_kit import BASE, bearer, make_app
+from security.hook_kit import FEEDBACK_PATH, SERVICE_PATH, feedback, patient_view
+from security.jwt_kit import Client, new_ec_key
+from sqlalchemy import func, inspect, select
+
+from cds_hooks import migrations
+from cds_hooks.replay import ReplayStore
+from cds_hooks.store import FeedbackRow, JwtReplayRow, make_engine
+
+pytestmark = pytest.mark.postgres
+
+DISCOVERY = "/cds-services"
+
+
+@pytest.fixture(scope="module")
+def signer() -> Client:
+    return Client(new_ec_key("ec-postgres"))
+
+
+@pytest.fixture
+def two_workers(tmp_path, monkeypatch, database_url, signer):
+    """Two app instances sharing the PostgreSQL database (the first one migrates it)."""
+    worker_1 = make_app(tmp_path, monkeypatch, client=signer, database=database_url)
+    worker_2 = make_app(tmp_path, monkeypatch, client=signer, database=database_url)
+    return worker_1.test_client(), worker_2.test_client()
+
+
+def count(database_url: str, model) -> int:
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.scalar(select(func.count()).select_from(model)))
+    finally:
+        engine.dispose()
+
+
+def test_migrations_apply_and_readyz_says_ready(database_url, tmp_path, monkeypatch, signer):
+    engine = make_engine(database_url)
+    migrations.upgrade(engine)
+    assert migrations.current_revision(engine) == migrations.head_revision()
+    tables = set(inspect(engine).get_table_names())
+    assert {"feedback", "issued_card", "jwt_replay", "alembic_version"} <= tables
+    migrations.upgrade(engine)  # idempotent: a second run (another replica) changes nothing
+    engine.dispose()
+    app = make_app(tmp_path, monkeypatch, client=signer, database=database_url)
+    ready = app.test_client().get("/readyz")
+    assert ready.status_code == 200
+    assert ready.get_json()["status"] == "ready"
+
+
+def test_feedback_from_two_workers_is_stored_once(two_workers, database_url, signer):
+    worker_1, worker_2 = two_workers
+    report = feedback()
+    other = feedback()
+    for worker, body in ((worker_1, report), (worker_2, report), (worker_2, other)):
+        answer = worker.post(
+            FEEDBACK_PATH, json=body, headers=bearer(signer.sign(BASE + FEEDBACK_PATH))
+        )
+        assert answer.status_code == 200, answer.get_data()
+    assert count(database_url, FeedbackRow) == 2  # the repeated report is stored once
+
+
+def test_replayed_jti_is_refused_by_the_other_worker(two_workers, signer):
+    worker_1, worker_2 = two_workers
+    token = signer.sign(BASE + DISCOVERY)
+    assert worker_1.get(DISCOVERY, headers=bearer(token)).status_code == 200
+    replay = worker_2.get(DISCOVERY, headers=bearer(token))
+    assert replay.status_code == 401
+    assert replay.get_data() == b""
+
+
+def test_concurrent_replays_across_workers_let_exactly_one_through(two_workers, signer):
+    """The same token sent 16 times at once to two workers: ON CONFLICT lets one win."""
+    worker_1, worker_2 = two_workers
+    token = signer.sign(BASE + DISCOVERY)
+    statuses: list[int] = []
+    barrier = threading.Barrier(16)
+
+    def call(worker) -> None:
+        barrier.wait(timeout=30)
+        statuses.append(worker.get(DISCOVERY, headers=bearer(token)).status_code)
+
+    threads = [
+        threading.Thread(target=call, args=(worker_1 if i % 2 else worker_2,)) for i in range(16)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(statuses) == [200] + [401] * 15
+
+
+def test_expired_jtis_are_purged_on_postgres(database_url):
+    engine = make_engine(database_url)
+    try:
+        migrations.upgrade(engine)
+        store = ReplayStore(engine)
+        iss = "https://ehr.example.org"
+        assert store.first_use(iss, "old", datetime.now(UTC) - timedelta(minutes=1))
+        assert store.first_use(iss, "new", datetime.now(UTC) + timedelta(hours=1))
+        assert not store.first_use(iss, "new", datetime.now(UTC) + timedelta(hours=1))
+        assert store.purge_expired() == 1
+    finally:
+        engine.dispose()
+    assert count(database_url, JwtReplayRow) == 1
+
+
+def test_database_outage_hooks_answer_feedback_503_then_nothing_lost(
+    postgres, database_url, tmp_path, monkeypatch, signer
+):
+    app = make_app(tmp_path, monkeypatch, client=signer, database=database_url)
+    http = app.test_client()
+
+    def post_feedback(body):
+        return http.post(
+            FEEDBACK_PATH, json=body, headers=bearer(signer.sign(BASE + FEEDBACK_PATH))
+        )
+
+    acknowledged = []
+    for _ in range(3):
+        body = feedback()
+        assert post_feedback(body).status_code == 200
+        acknowledged.append(body["feedback"][0]["card"])
+
+    postgres.stop("fast")
+    try:
+        hook = http.post(
+            SERVICE_PATH, json=patient_view(), headers=bearer(signer.sign(BASE + SERVICE_PATH))
+        )
+        assert hook.status_code == 200, hook.get_data()[:500]
+        assert hook.get_json()["cards"]
+        refused = post_feedback(feedback())
+        assert refused.status_code == 503
+        assert refused.get_json()["resourceType"] == "OperationOutcome"
+        assert http.get("/readyz").status_code == 503
+        assert http.get("/healthz").status_code == 200
+    finally:
+        postgres.start()
+
+    after = post_feedback(feedback())
+    assert after.status_code == 200
+    engine = make_engine(database_url)
+    with engine.connect() as conn:
+        stored = set(conn.scalars(select(FeedbackRow.card_uuid)))
+    engine.dispose()
+    assert set(acknowledged) <= stored
+    assert len(stored) == 4  # the three before, the one after; nothing from the refused call
