@@ -93,9 +93,9 @@ def biopsy_bundle(sit: Situation, priority: Priority = "routine") -> tuple[Order
     a myeloid NGS panel when cytopenia or monocytosis is present."""
     myeloid = [f.id for f in sit.flags if f.id in MYELOID_FLAGS]
     plasma = [f.id for f in sit.flags if f.id in PLASMA_CELL_FLAGS]
-    biopsy_note = "posterior iliac crest; aspirate and core"
+    biopsy_note = None  # the order itself is aspirate and core, posterior iliac crest
     if myeloid:
-        biopsy_note += f"; add a myeloid NGS panel ({', '.join(myeloid)})"
+        biopsy_note = f"add a myeloid NGS panel ({', '.join(myeloid)})"
     cyto_note = "karyotype"
     if plasma:
         cyto_note += f"; {FISH_PANEL} (plasma-cell disorder suspected: {', '.join(plasma)})"

@@ -1,0 +1,158 @@
+"""Lab selection helpers (logic.labs, logic.context): current / stale / future, comparators,
+reference limits, computed values, calendar months."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from factories import AS_OF, lab, mri, normal_panel, record
+
+from logic.context import Facts, add_months, chronic_low_egfr
+from logic.labs import (
+    LabView,
+    above,
+    at_least,
+    below,
+    corrected_calcium_mmol_l,
+    flc_ratio,
+    flc_ratio_range,
+    is_current,
+    outside_limits,
+    reference_limits,
+    who_anaemia_cutoff,
+)
+from logic.model import Analyte, Finding, Sex
+from logic.panel import Status, panel_state
+
+
+@pytest.mark.parametrize(
+    ("days_ago", "current"),
+    [
+        pytest.param(0, True, id="same_instant_current"),
+        pytest.param(90, True, id="90_days_current"),
+        pytest.param(90.01, False, id="just_over_90_days_stale"),
+        pytest.param(-0.01, False, id="future_dated_ignored"),
+    ],
+)
+def test_current_window(days_ago: float, current: bool) -> None:
+    assert is_current(lab(Analyte.HAEMOGLOBIN, 13.0, days_ago=days_ago), AS_OF) is current
+
+
+def test_not_evaluable_is_never_current_never_latest() -> None:
+    bad = lab(Analyte.HAEMOGLOBIN, 5.0, evaluable=False, days_ago=1)
+    good = lab(Analyte.HAEMOGLOBIN, 13.0, days_ago=20)
+    view = LabView((bad, good), AS_OF)
+    assert not is_current(bad, AS_OF)
+    assert view.latest(Analyte.HAEMOGLOBIN) is good
+
+
+def test_latest_current_or_none_stale_view_reads_older() -> None:
+    old = lab(Analyte.HAEMOGLOBIN, 9.0, days_ago=100)
+    assert LabView((old,), AS_OF).latest(Analyte.HAEMOGLOBIN) is None
+    assert LabView((old,), AS_OF, current_only=False).latest(Analyte.HAEMOGLOBIN) is old
+    assert LabView((old,), AS_OF).is_stale(Analyte.HAEMOGLOBIN)
+
+
+def test_indeterminate_finding_counts_as_not_evaluable() -> None:
+    labs = tuple(r for r in normal_panel() if r.analyte is not Analyte.SPEP_IFE)
+    labs += (lab(Analyte.SPEP_IFE, None, finding=Finding.INDETERMINATE),)
+    states = {s.item.order_key: s.status for s in panel_state(LabView(labs, AS_OF)).items}
+    assert states["spep-ife"] is Status.NOT_EVALUABLE
+
+
+def test_panel_calcium_satisfied_by_lab_corrected_calcium_alone() -> None:
+    kept = [r for r in normal_panel() if r.analyte not in (Analyte.CALCIUM_TOTAL, Analyte.ALBUMIN)]
+    labs = (*kept, lab(Analyte.CALCIUM_ALBUMIN_CORRECTED, 2.4))
+    assert panel_state(LabView(labs, AS_OF)).gating_complete
+
+
+def test_panel_renal_satisfied_by_egfr_alone_cbc_needs_all_four() -> None:
+    labs = tuple(r for r in normal_panel() if r.analyte is not Analyte.CREATININE)
+    assert panel_state(LabView(labs, AS_OF)).gating_complete
+    no_neutrophils = tuple(
+        r for r in normal_panel() if r.analyte is not Analyte.NEUTROPHILS_ABSOLUTE
+    )
+    assert not panel_state(LabView(no_neutrophils, AS_OF)).gating_complete
+
+
+def test_comparators_never_establish_the_other_side() -> None:
+    assert above(lab(Analyte.M_PROTEIN, 0.1), 0.0)
+    assert not above(lab(Analyte.M_PROTEIN, 0.1, comparator="<"), 0.0)
+    assert not above(lab(Analyte.M_PROTEIN, 0.1, comparator="<="), 0.0)
+    assert below(lab(Analyte.FLC_RATIO, 0.1, comparator="<"), 0.125)
+    assert not below(lab(Analyte.FLC_RATIO, 0.1, comparator=">"), 0.125)
+    assert above(lab(Analyte.FLC_RATIO, 100.0, comparator=">"), 8.0)
+
+
+def test_float_noise_at_a_boundary_is_not_above() -> None:
+    assert not above(lab(Analyte.CALCIUM_TOTAL, 2.85), 2.6 + 0.25)
+    assert at_least(lab(Analyte.FLC_RATIO, 100.0), 100.0)
+
+
+def test_corrected_calcium_formula_in_mmol() -> None:
+    # 10.0 mg/dL with albumin 3.0 g/dL -> 10.8 mg/dL = 2.6946 mmol/L
+    assert corrected_calcium_mmol_l(10.0 * 0.2495, 3.0) == pytest.approx(10.8 * 0.2495)
+    assert corrected_calcium_mmol_l(2.4, 4.0) == pytest.approx(2.4)
+
+
+def test_flc_ratio_computed_from_kappa_and_lambda_when_not_sent() -> None:
+    kappa = lab(Analyte.FLC_KAPPA, 40.0, reference="Observation/k")
+    lam = lab(Analyte.FLC_LAMBDA, 10.0, reference="Observation/l")
+    ratio = flc_ratio(LabView((kappa, lam), AS_OF))
+    assert ratio is not None and ratio.value == pytest.approx(4.0)
+    assert ratio.derived_from == ("Observation/k", "Observation/l")
+
+
+def test_flc_ratio_range_renal_overrides_lab_range() -> None:
+    ratio = lab(Analyte.FLC_RATIO, 2.0, low=0.3, high=1.5)
+    assert flc_ratio_range(ratio, 59.0) == (0.37, 3.10, True)
+    assert flc_ratio_range(ratio, 60.0) == (0.3, 1.5, False)
+    assert flc_ratio_range(lab(Analyte.FLC_RATIO, 2.0), None) == (0.26, 1.65, False)
+
+
+@pytest.mark.parametrize(
+    ("sex", "cutoff"), [(Sex.MALE, 13.0), (Sex.FEMALE, 12.0), (Sex.UNKNOWN, 12.0)]
+)
+def test_who_cutoffs(sex: Sex, cutoff: float) -> None:
+    assert who_anaemia_cutoff(sex) == cutoff
+
+
+def test_reference_limits_from_result_else_spec_defaults() -> None:
+    assert reference_limits(lab(Analyte.CALCIUM_TOTAL, 2.4), Sex.MALE) == (2.1, 2.6)
+    assert reference_limits(lab(Analyte.CALCIUM_TOTAL, 2.4, low=2.2, high=2.55), Sex.MALE) == (
+        2.2,
+        2.55,
+    )
+    assert reference_limits(lab(Analyte.HAEMOGLOBIN, 14.0), Sex.MALE) == (13.0, None)
+    assert outside_limits(lab(Analyte.CALCIUM_IONIZED, 1.34), Sex.MALE) == "above 1.33"
+    assert outside_limits(lab(Analyte.LDH, 900.0), Sex.MALE) is None  # "lab": no default
+
+
+@pytest.mark.parametrize(
+    ("start", "months", "expected"),
+    [
+        (date(2026, 1, 31), 1, date(2026, 2, 28)),
+        (date(2026, 11, 30), 3, date(2027, 2, 28)),
+        (date(2026, 6, 1), 6, date(2026, 12, 1)),
+        (date(2026, 6, 1), 12, date(2027, 6, 1)),
+    ],
+)
+def test_add_months_clamps_to_month_end(start: date, months: int, expected: date) -> None:
+    assert add_months(start, months) == expected
+
+
+def test_known_ckd_by_two_low_egfr_more_than_3_months_apart() -> None:
+    exactly_3_months = (
+        lab(Analyte.EGFR, 50.0, days_ago=0),
+        lab(Analyte.EGFR, 50.0, days_ago=92),  # 2026-03-01 -> 2026-06-01: exactly 3 months
+    )
+    more_than = (lab(Analyte.EGFR, 50.0, days_ago=0), lab(Analyte.EGFR, 50.0, days_ago=93))
+    assert chronic_low_egfr(LabView(exactly_3_months, AS_OF)) is None
+    assert chronic_low_egfr(LabView(more_than, AS_OF)) is not None
+
+
+def test_index_report_skips_future_dated_mri() -> None:
+    future, past = mri(days_ago=-1), mri(days_ago=10)
+    facts = Facts.of(record(mris=(future, past)), AS_OF)
+    assert facts.index is past
