@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import cached_property
 
 from logic import thresholds as t
 from logic.model import Analyte, Evidence, Finding, LabResult, Sex
@@ -87,9 +88,18 @@ class LabView:
 
     def history(self, analyte: Analyte) -> tuple[LabResult, ...]:
         """Every usable result of `analyte`, any age, newest first."""
-        found = [r for r in self.labs if r.analyte is analyte and is_usable(r, self.as_of)]
-        found.sort(key=lambda r: r.effective, reverse=True)
-        return tuple(found)
+        return self._usable_by_analyte.get(analyte, ())
+
+    @cached_property
+    def _usable_by_analyte(self) -> dict[Analyte, tuple[LabResult, ...]]:
+        found: dict[Analyte, list[LabResult]] = {}
+        for result in self.labs:
+            if is_usable(result, self.as_of):
+                found.setdefault(result.analyte, []).append(result)
+        return {
+            analyte: tuple(sorted(results, key=lambda r: r.effective, reverse=True))
+            for analyte, results in found.items()
+        }
 
     def nearest(self, analyte: Analyte, moment: datetime) -> LabResult | None:
         """The result the view admits for `analyte` closest in time to `moment` (pairing
