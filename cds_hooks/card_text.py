@@ -437,12 +437,22 @@ def value_cell(item: Evidence) -> str:
     if not quote or is_report_quote(item):
         return escape_md(value)
     as_sent = quote[len(_AS_SENT) :].strip() if quote.lower().startswith(_AS_SENT) else quote
-    shown = " ".join(p for p in (value, item.unit or "") if p)
     if not value:
         return escape_md(f"as sent: {as_sent}")
-    if " ".join(as_sent.split()) == shown:
+    if _same_quantity(value, item.unit or "", as_sent):
         return escape_md(value)
     return escape_md(f"{value} (as sent: {as_sent})")
+
+
+def _same_quantity(value: str, unit: str, as_sent: str) -> bool:
+    """ "11" g/dL and "11.0 g/dL" are the same result (nothing was converted)."""
+    number, _, unit_sent = as_sent.partition(" ")
+    if unit_sent.strip() != unit:
+        return False
+    try:
+        return float(number) == float(value)
+    except ValueError:
+        return number == value
 
 
 def _caption(label: str, reference: str | None, when: date | None) -> str:

@@ -509,7 +509,7 @@ def test_lab_value_as_sent_in_other_units_is_shown_beside_the_converted_value():
         date=date(2026, 11, 18),
         quote="as sent: 95 g/L",
     )
-    same = replace(converted, reference="Observation/hb-6", quote="as sent: 9.5 g/dL")
+    same = replace(converted, reference="Observation/hb-6", quote="as sent: 9.50 g/dL")
     detail = _r4_with_evidence(converted, same).detail or ""
     assert "| 9.5 (as sent: 95 g/L) | g/dL | 2026-11-18 | Observation/hb-5 |" in detail
     assert "| 9.5 | g/dL | 2026-11-18 | Observation/hb-6 |" in detail
