@@ -1,7 +1,8 @@
 """Condition -> ConditionFact (SPEC.md section 2 and flag H-SYMPTOMS).
 
 Code systems: SNOMED CT (http://snomed.info/sct), ICD-10-CM (http://hl7.org/fhir/sid/icd-10-cm;
-http://hl7.org/fhir/sid/icd-10 is tolerated and read with the same table). ICD codes arrive with
+http://hl7.org/fhir/sid/icd-10 is tolerated and read with the same table); their HL7 OIDs
+(urn:oid:2.16.840.1.113883.6.96 / .6.90) are accepted too. ICD codes arrive with
 or without the dot ("C9000" / "C90.00"): both are normalised to the dotted form.
 
 ICD-10-CM categories (SPEC.md section 2):
@@ -56,7 +57,10 @@ C = ConditionCategory
 SNOMED = "http://snomed.info/sct"
 ICD10_CM = "http://hl7.org/fhir/sid/icd-10-cm"
 ICD10 = "http://hl7.org/fhir/sid/icd-10"
-ICD_SYSTEMS = frozenset({ICD10_CM, ICD10, "http://hl7.org/fhir/sid/icd-10-us"})
+SNOMED_SYSTEMS = frozenset({SNOMED, "urn:oid:2.16.840.1.113883.6.96"})  # URL or HL7 OID
+ICD_SYSTEMS = frozenset(
+    {ICD10_CM, ICD10, "http://hl7.org/fhir/sid/icd-10-us", "urn:oid:2.16.840.1.113883.6.90"}
+)
 
 SNOMED_CATEGORIES: dict[str, ConditionCategory] = {
     "109989006": C.MYELOMA,
@@ -171,7 +175,7 @@ def categorise(codings: object) -> tuple[ConditionCategory, str, str] | None:
             continue
         display = coding.get("display")
         shown = display if isinstance(display, str) else ""
-        if system == SNOMED and code.strip() in SNOMED_CATEGORIES:
+        if system in SNOMED_SYSTEMS and code.strip() in SNOMED_CATEGORIES:
             return SNOMED_CATEGORIES[code.strip()], f"SNOMED {code.strip()}", shown
         if system in ICD_SYSTEMS:
             normal = normalise_icd10(code)

@@ -21,6 +21,7 @@ from typing import Any
 from logic.model import Analyte
 
 LOINC_SYSTEM = "http://loinc.org"
+LOINC_SYSTEMS = frozenset({LOINC_SYSTEM, "urn:oid:2.16.840.1.113883.6.1"})  # URL or HL7 OID
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ ELECTROPHORESIS_FRACTION_CODES: frozenset[str] = frozenset({"2865-4", "2868-8", 
 
 
 def recognise(codings: object) -> LabCode | None:
-    """The first coding (system LOINC, or no system) whose code is in the table, exactly."""
+    """The first coding (LOINC by URL or OID, or no system) whose code is in the table."""
     if not isinstance(codings, list):
         return None
     for coding in codings:
@@ -117,6 +118,6 @@ def lab_code_of(coding: Mapping[str, Any]) -> LabCode | None:
     if row is None:
         return None
     system = coding.get("system")
-    if system is not None and system != LOINC_SYSTEM:
+    if system is not None and (not isinstance(system, str) or system not in LOINC_SYSTEMS):
         return None
     return row

@@ -37,6 +37,7 @@ COMPARATORS = {"<": "<", "<=": "<=", ">=": ">=", ">": ">", "≤": "<=", "≥": "
 # Analytes whose result may be qualitative text or a code as well as a number.
 QUALITATIVE_ANALYTES = frozenset({Analyte.SPEP_IFE, Analyte.M_PROTEIN, Analyte.URINE_M_PROTEIN_24H})
 MAX_QUOTE = 200
+_ANALYTE_ORDER = {analyte: n for n, analyte in enumerate(Analyte)}
 
 _NUMBER = re.compile(
     r"\s*(?P<cmp><=|>=|<|>|≤|≥)?\s*(?P<num>[-+]?(?:\d+(?:\.\d*)?|\.\d+))\s*(?P<unit>.*?)\s*"
@@ -529,5 +530,5 @@ def read_labs(
     ratios, ratio_problems = computed_flc_ratios(labs)
     labs.extend(ratios)
     problems.extend(ratio_problems)
-    labs.sort(key=lambda lab: (list(Analyte).index(lab.analyte), -lab.effective.timestamp()))
+    labs.sort(key=lambda lab: (_ANALYTE_ORDER[lab.analyte], -lab.effective.timestamp()))
     return labs, problems

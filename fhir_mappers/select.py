@@ -35,8 +35,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from fhir_mappers.lab_codes import LAB_CODES, LAB_LOINC_CODES, LOINC_SYSTEM, LabCode, lab_code_of
-from fhir_mappers.units import UCUM_SYSTEM, conversion
+from fhir_mappers.lab_codes import LAB_CODES, LAB_LOINC_CODES, LOINC_SYSTEMS, LabCode, lab_code_of
+from fhir_mappers.units import UCUM_SYSTEMS, conversion
 from logic.model import Analyte, MappingProblem
 
 RECENT_PER_ANALYTE = 3
@@ -234,7 +234,9 @@ class _Collector:
                                 row = table.get(k)
                                 if row is not None:
                                     system = coding.get("system")
-                                    if system is None or system == LOINC_SYSTEM:
+                                    if system is None or (
+                                        type(system) is str and system in LOINC_SYSTEMS
+                                    ):
                                         hit = row
                                         break
             components = resource.get("component")
@@ -367,7 +369,8 @@ def _cheap_value(raw: _Raw) -> float | None:
         return None
     code = quantity.get("code")
     text = quantity.get("unit")
-    if quantity.get("system") not in (None, UCUM_SYSTEM):
+    system = quantity.get("system")
+    if system is not None and (type(system) is not str or system not in UCUM_SYSTEMS):
         code = None
     how = conversion(
         raw[3].analyte,

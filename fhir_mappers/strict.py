@@ -99,6 +99,8 @@ def _messages(type_name: str, value: object, where: str) -> tuple[str, ...]:
         key: bytes | None = type_name.encode() + b"\0" + orjson.dumps(value)
     except (TypeError, orjson.JSONEncodeError):
         key = None
+    if key is not None and b"null" in key:  # orjson writes NaN and None alike: no cache
+        key = None
     if key is not None and key in _cache:
         return tuple(m.replace("\0", where) for m in _cache[key])
     try:

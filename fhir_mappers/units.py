@@ -24,6 +24,7 @@ from typing import Any
 from logic.model import CANONICAL_UNIT, Analyte
 
 UCUM_SYSTEM = "http://unitsofmeasure.org"
+UCUM_SYSTEMS = frozenset({UCUM_SYSTEM, "urn:oid:2.16.840.1.113883.6.8"})  # URL or HL7 OID
 
 # g/mol. Calcium and creatinine: standard atomic / molecular weights. They reproduce the
 # SPEC.md factors within rounding: 10 / 40.078 = 0.24951 (SPEC 0.2495 mmol/L per mg/dL);
@@ -121,9 +122,19 @@ def _ucum() -> Any:
     return _registry
 
 
+# Units labs commonly send, converted once by `warm_up` so that no request pays pint's cost.
+COMMON_UNITS: tuple[str, ...] = (
+    "g/dL", "g/L", "mg/dL", "mg/L", "mmol/L", "umol/L", "ug/mL", "%", "U/L", "10*9/L",
+    "10*3/uL", "/uL", "mL/min/{1.73_m2}", "mL/min", "mg/(24.h)", "mg/d", "g/(24.h)",
+)  # fmt: skip
+
+
 def warm_up() -> None:
-    """Load the UCUM registry now (call at service start so no request pays for it)."""
-    conversion(Analyte.HAEMOGLOBIN, "g/L", None)
+    """Load the UCUM registry and convert the common units now (call at service start)."""
+    for analyte in Analyte:
+        for unit in COMMON_UNITS:
+            conversion(analyte, unit, None)
+            conversion(analyte, None, unit)
 
 
 def _key(text: str) -> str:
@@ -214,7 +225,7 @@ def unit_fields(quantity: object) -> tuple[str | None, str | None]:
     code = quantity.get("code")
     text = quantity.get("unit")
     system = quantity.get("system")
-    if system is not None and system != UCUM_SYSTEM:
+    if system is not None and (not isinstance(system, str) or system not in UCUM_SYSTEMS):
         code = None
     return (
         code if isinstance(code, str) else None,

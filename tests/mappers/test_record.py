@@ -300,3 +300,30 @@ def test_selection_is_per_analyte() -> None:
     record = map_patient_record(docs, PATIENT_ID)
     assert len([lab for lab in record.labs if lab.analyte is A.HAEMOGLOBIN]) == RECENT_PER_ANALYTE
     assert len([lab for lab in record.labs if lab.analyte is A.PLATELETS]) == RECENT_PER_ANALYTE
+
+
+def test_unhashable_json_where_strings_belong_never_raises() -> None:
+    obs = observation("718-7", **ucum(9, "g/dL"))
+    obs["code"]["coding"].insert(0, {"system": ["x"], "code": {"a": 1}})
+    obs["code"]["coding"].append({"system": {"a": 1}, "code": "718-7"})
+    obs["valueQuantity"]["system"] = ["http://unitsofmeasure.org"]
+    obs["subject"] = {"reference": ["Patient/p1"]}
+    obs["status"] = ["final"]
+    other = observation("742-7", oid="m", **ucum(1.2, "10*9/L"))
+    other["valueQuantity"]["system"] = {"u": 1}
+    record = map_patient_record([bundle(patient(), obs, other)], PATIENT_ID)
+    assert [(lab.reference, lab.value) for lab in record.labs] == [("Observation/m", 1.2)]
+    assert "could not be read" not in messages(record)
+    assert "Observation/o1" in messages(record)  # no usable subject: not used, and said so
+
+
+@pytest.mark.parametrize(
+    ("loinc_system", "unit_system"),
+    [("urn:oid:2.16.840.1.113883.6.1", "urn:oid:2.16.840.1.113883.6.8")],
+    ids=["hl7_oids"],
+)
+def test_loinc_and_ucum_by_oid(loinc_system: str, unit_system: str) -> None:
+    obs = observation("718-7", valueQuantity={"value": 95, "system": unit_system, "code": "g/L"})
+    obs["code"]["coding"][0]["system"] = loinc_system
+    record = map_patient_record([bundle(patient(), obs)], PATIENT_ID)
+    assert [lab.value for lab in record.labs] == [pytest.approx(9.5)]
