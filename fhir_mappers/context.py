@@ -30,6 +30,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import lru_cache
 
 from logic.model import FeatureKind, ImagingClass, ImagingFeature, IntervalChange, TextSpan
 
@@ -102,6 +103,7 @@ _LESION_ADJ = (
     r"nonspecific|non-specific|(?:\d+(?:\.\d+)?\s*(?:x|×|by)\s*)*\d+(?:\.\d+)?[\s-]*(?:mm|cm))"
     r"[\s,-]+){0,4}"
 )
+_LESION_ADJ_BEFORE = re.compile(rf"\b{_LESION_ADJ}$", _F)
 _LESION_NOUN = r"(?:lesions?|foci|focus|nodules?|deposits?|masses|mass(?![\s-]+effect))"
 
 _TARGETS: tuple[tuple[FeatureKind | _Kind, re.Pattern[str], str], ...] = (
@@ -180,8 +182,8 @@ _TARGETS: tuple[tuple[FeatureKind | _Kind, re.Pattern[str], str], ...] = (
     ),
     (
         FeatureKind.FOCAL_LESION,
-        _c(rf"\b{_LESION_ADJ}{_LESION_NOUN}\b(?!\s+of\s+(?:fat|fatty)\b)"),
-        "",
+        _c(rf"\b{_LESION_NOUN}\b(?!\s+of\s+(?:fat|fatty)\b)"),
+        "lesion-noun",
     ),
     (
         FeatureKind.FOCAL_LESION,
@@ -480,14 +482,18 @@ _NORMAL_MARROW = _c(
 
 _LOSS_OF = _c(r"\b(?:loss|absence|replacement)\s+of\s+$|\breplaced\s+$")
 _SIZE = _c(
-    r"(?P<up>\b(?:measuring\s+)?up\s+to\s+|\bas\s+large\s+as\s+|\blargest\s+(?:measuring\s+)?|"
-    r"\blarger\s+(?:measuring\s+)?)?"
-    r"(?P<cmp>(?:\b(?:larger|greater|bigger|more|smaller|less)\s+than|\bover|\bunder|\bbelow|"
-    r"\babove|\bat\s+least|\bat\s+most|[<>≥≤]=?)\s*)?"
-    r"(?<![\w.])(?P<a>\d+(?:\.\d+)?)"
-    r"(?:\s*(?:-|–|to)\s*(?P<b>\d+(?:\.\d+)?))?(?P<dims>(?:\s*(?:x|×|by)\s*\d+(?:\.\d+)?)*)\s*"
+    r"(?<![\w.])(?P<a>\d+(?:\.\d+)?)(?:\s*(?:-|–|to)\s*(?P<b>\d+(?:\.\d+)?))?"
+    r"(?P<dims>(?:\s*(?:x|×|by)\s*\d+(?:\.\d+)?)*)\s*"
     r"(?P<unit>mm|cm|millimet(?:er|re)s?|centimet(?:er|re)s?)\b"
     r"(?P<orlarger>\s+or\s+(?:larger|more|greater|above|bigger))?(?P<each>\s+each)?"
+)
+_UP_BEFORE = _c(
+    r"(?:\b(?:measuring\s+)?up\s+to|\bas\s+large\s+as|\blargest(?:\s+measuring)?|"
+    r"\blarger(?:\s+measuring)?)\s*$"
+)
+_CMP_BEFORE = _c(
+    r"(?:\b(?:larger|greater|bigger|more|smaller|less)\s+than|\bover|\bunder|\bbelow|\babove|"
+    r"\bat\s+least|\bat\s+most|[<>≥≤]=?)\s*$"
 )
 _EACH_BEFORE = _c(r"\b(?:each|both|all)\s+(?:measuring\s+|measure\s+|of\s+)?$")
 _ONE_BEFORE = _c(r"\b(?:one|only\s+one|a\s+single|the\s+other)\s+(?:\w+\s+)?$")
@@ -581,6 +587,118 @@ _CHEMICAL_SHIFT = _c(
 # break followed by a non-lower-case start (a wrapped line continues in lower case).
 _ABBREVIATIONS = frozenset({"e.g", "i.e", "approx", "vs", "dr", "cf", "incl", "st", "fig", "no"})
 _BOUNDARY = re.compile(r"[.!?]+(?=\s+[\"'(]?[A-Z0-9])|\n\s*\n|\n(?=\s*[^a-z\s])")
+
+
+# --------------------------------------------------------------------------- keyword prefilter
+# A pattern is tried on a sentence only if the lower-cased sentence contains one of its keywords
+# (plain substring search is far cheaper than a regex scan). Every pattern of the tables above has
+# an entry; tests check that the prefilter never changes a result.
+_KW_TARGETS: tuple[tuple[str, ...], ...] = (
+    ("heterogen", "inhomogen", "mottl", "patchy", "variegat", "salt", "abnormal"),
+    ("heterogen", "inhomogen", "mottl", "patchy", "variegat", "salt", "abnormal"),
+    ("t1",),
+    ("diffus",),
+    ("diffus",),
+    ("throughout",),
+    ("replac", "infiltrat"),
+    ("vertebra", "level", "segment"),
+    ("lytic", "punched", "lucen"),
+    ("lesion", "foc", "nodul", "deposit", "mass"),
+    ("focal", "atypical"),
+    ("muscl", "musculature", "disc", "disk"),
+    ("muscl", "musculature", "disc", "disk"),
+    ("homogen",),
+    ("sharp",),
+    ("enhanc", "uptake"),
+    ("stir", "fat", "fluid"),
+    ("suppress",),
+    (
+        "exclu",
+        "rule",
+        "concern",
+        "suspic",
+        "worr",
+        "differential",
+        "possib",
+        "evaluat",
+        "assess",
+        "raise",
+    ),
+    ("reconver", "hyperplas", "red", "emato", "emopo", "mangioma"),
+    ("indetermin", "equivocal"),
+)
+_KW_INTERVAL: tuple[tuple[str, ...], ...] = (
+    ("new", "additional", "more", "not"),
+    ("now", "become", "progressed", "evolv"),
+    (
+        "increas",
+        "interval",
+        "has",
+        "have",
+        "enlarg",
+        "grown",
+        "progress",
+        "worse",
+        "larger",
+        "more",
+        "new",
+        "now",
+    ),
+    ("decreas", "reduc", "interval", "has", "have", "smaller", "regress", "improv", "less"),
+    ("resol", "no longer"),
+    ("stable", "unchanged", "redemonstrated"),
+)
+_KW_PSEUDO: tuple[tuple[str, ...], ...] = (
+    ("change", "differen"),
+    ("progress", "increas", "enlarg", "growth", "worse", "grown"),
+    ("new",),
+    ("longer",),
+    ("more than", "less than", "not only"),
+)
+_KW_MODIFIERS: tuple[tuple[str, ...], ...] = (
+    ("no", "without", "negative", "free", "absence", "lack", "not", "neither", "nor", "non"),
+    ("not", "absent", "excluded"),
+    ("slight",),
+    ("mild",),
+    ("subtl",),
+    ("minimal",),
+    ("specific",),
+    ("may",),
+    ("likely",),
+    ("favo",),
+    ("probab",),
+    ("could",),
+    ("suggest",),
+    ("presum",),
+    ("possib", "question"),
+    ("not", "unable", "difficult", "exclu", "rule", "evaluat", "differential", "possib"),
+    ("exclu", "ruled"),
+    ("history", "h/o", "previously treated", "resolution"),
+    ("longer", "resolved"),
+)
+_KW_TERMINATOR = (
+    ";",
+    "but",
+    "however",
+    "though",
+    "whereas",
+    "except",
+    "apart",
+    "other than",
+    "aside",
+    "exception",
+    "which",
+    "that",
+    "while",
+    "nevertheless",
+    "yet",
+)
+_KW_NORMAL = ("normal", "unremarkable", "preserved", "maintained", "limits")
+_USE_PREFILTER = True  # tests switch it off to prove it changes nothing
+
+
+def _may(keywords: tuple[str, ...], lowered: str) -> bool:
+    return not _USE_PREFILTER or any(k in lowered for k in keywords)
 
 
 # --------------------------------------------------------------------------- result
@@ -736,8 +854,11 @@ def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
 
-def _terminators(sentence: str, offset: int) -> list[int]:
-    return [offset + m.start() for m in _TERMINATOR.finditer(sentence)]
+@lru_cache(maxsize=512)
+def _terminators(sentence: str, offset: int) -> tuple[int, ...]:
+    if not _may(_KW_TERMINATOR, sentence.lower()):
+        return ()
+    return tuple(offset + m.start() for m in _TERMINATOR.finditer(sentence))
 
 
 def _in_forward_scope(mod: _ModHit, hit: _Hit, stops: Sequence[int]) -> bool:
@@ -768,17 +889,22 @@ def _clause_of(pos: int, sentence: tuple[int, int], stops: Sequence[int]) -> tup
 def _analyse_sentence(text: str, sentence: tuple[int, int]) -> tuple[list[_Hit], list[str]]:
     s_start, s_end = sentence
     s_text = text[s_start:s_end]
+    lowered = s_text.lower()
     stops = _terminators(s_text, s_start)
 
     # 1. pseudo-negations (they own their "no")
     pseudo: list[tuple[str, int, int]] = []
-    for meaning, pattern in _PSEUDO:
+    for (meaning, pattern), kw in zip(_PSEUDO, _KW_PSEUDO, strict=True):
+        if not _may(kw, lowered):
+            continue
         for m in pattern.finditer(s_text):
             pseudo.append((meaning, s_start + m.start(), s_start + m.end()))
 
     # 2. modifiers, except inside pseudo-negations (a "no longer" is a modifier of its own)
     mods: list[_ModHit] = []
-    for mod, pattern, label in _MODIFIERS:
+    for (mod, pattern, label), kw in zip(_MODIFIERS, _KW_MODIFIERS, strict=True):
+        if not _may(kw, lowered):
+            continue
         for m in pattern.finditer(s_text):
             span = (s_start + m.start(), s_start + m.end())
             if mod in {_Mod.NEG_FWD, _Mod.NEG_BACK} and any(
@@ -802,12 +928,21 @@ def _analyse_sentence(text: str, sentence: tuple[int, int]) -> tuple[list[_Hit],
 
     # 3. targets and features
     hits: list[_Hit] = []
-    for kind, pattern, subtype in _TARGETS:
+    for (kind, pattern, subtype), kw in zip(_TARGETS, _KW_TARGETS, strict=True):
+        if not _may(kw, lowered):
+            continue
         for m in pattern.finditer(s_text):
             hit = _Hit(kind, s_start + m.start(), s_start + m.end(), sentence, subtype)
+            if subtype == "lesion-noun":
+                # extend a lesion noun back over its adjectives: "7 mm T1-hypointense lesion"
+                head = s_text[max(0, m.start() - 80) : m.start()]
+                adj = _LESION_ADJ_BEFORE.search(head)
+                if adj and adj.group(0):
+                    hit.start -= len(head) - adj.start()
+                hit.subtype = ""
             if _keep_target(hit, text, sentence, stops):
                 hits.append(hit)
-    for m in _NORMAL_MARROW.finditer(s_text):
+    for m in _NORMAL_MARROW.finditer(s_text) if _may(_KW_NORMAL, lowered) else ():
         if _LOSS_OF.search(s_text[: m.start()]):
             continue  # "loss of normal fatty marrow signal" is abnormal
         hits.append(
@@ -821,7 +956,9 @@ def _analyse_sentence(text: str, sentence: tuple[int, int]) -> tuple[list[_Hit],
             )
         )
     has_target = any(h.kind in TARGET_KINDS and h.subtype != "normal" for h in hits)
-    for ikind, interval, pattern in _INTERVAL:
+    for (ikind, interval, pattern), kw in zip(_INTERVAL, _KW_INTERVAL, strict=True):
+        if not _may(kw, lowered):
+            continue
         for m in pattern.finditer(s_text):
             span = (s_start + m.start(), s_start + m.end())
             if any(
@@ -1095,9 +1232,13 @@ def _sizes_in(text: str, start: int, end: int) -> list[_Size]:
             float(x) for x in re.findall(r"\d+(?:\.\d+)?", m.group("dims") or "")
         ]
         largest = round(max(dims) * factor, 1)
-        up = (m.group("up") or "").lower()
-        cmp = re.sub(r"\s+", " ", (m.group("cmp") or "").lower()).strip()
         before = text[max(start, m.start() - 30) : m.start()]
+        up_m = _UP_BEFORE.search(before)
+        up = up_m.group(0).lower() if up_m else ""
+        cmp_m = _CMP_BEFORE.search(before)
+        cmp = re.sub(r"\s+", " ", cmp_m.group(0).lower()).strip() if cmp_m else ""
+        if cmp_m:
+            before = before[: cmp_m.start()]
         if m.group("b") is not None:
             lo = round(float(m.group("a")) * factor, 1)
             hi = round(float(m.group("b")) * factor, 1)
