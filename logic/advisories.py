@@ -8,6 +8,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from logic.imaging import benign_features, report_evidence
 from logic.model import Advisory, Contrast, ImagingClass, Modality, Region
 from logic.situation import Situation
@@ -15,7 +18,7 @@ from logic.situation import Situation
 _WHOLE_BODY_RULES = ("R2", "R3", "R4")
 
 
-def pre_contrast_missing(sit: Situation) -> Advisory | None:
+def pre_contrast_missing(sit: Situation, rule_id: str) -> Advisory | None:
     index = sit.index
     if index is None or index.contrast is not Contrast.WITH:
         return None
@@ -29,7 +32,7 @@ def pre_contrast_missing(sit: Situation) -> Advisory | None:
     )
 
 
-def chemical_shift_suggested(sit: Situation) -> Advisory | None:
+def chemical_shift_suggested(sit: Situation, rule_id: str) -> Advisory | None:
     index = sit.index
     if index is None or index.image_class not in (ImagingClass.DIFFUSE, ImagingClass.NONSPECIFIC):
         return None
@@ -68,7 +71,7 @@ def skeletal_survey_alone(sit: Situation, rule_id: str) -> Advisory | None:
     )
 
 
-def benign_appearance_not_proof(sit: Situation) -> Advisory | None:
+def benign_appearance_not_proof(sit: Situation, rule_id: str) -> Advisory | None:
     index = sit.index
     if index is None:
         return None
@@ -84,12 +87,41 @@ def benign_appearance_not_proof(sit: Situation) -> Advisory | None:
     )
 
 
+@dataclass(frozen=True)
+class AdvisoryRule:
+    code: str
+    when: str
+    find: Callable[[Situation, str], Advisory | None]
+
+
+ADVISORY_RULES: tuple[AdvisoryRule, ...] = (
+    AdvisoryRule(
+        "pre-contrast-missing",
+        "the index MRI was contrast-only, without pre-contrast sequences",
+        pre_contrast_missing,
+    ),
+    AdvisoryRule(
+        "chemical-shift",
+        "index class DIFFUSE or NONSPECIFIC and no chemical-shift (in/opposed-phase, Dixon) "
+        "imaging done",
+        chemical_shift_suggested,
+    ),
+    AdvisoryRule(
+        "skeletal-survey-alone",
+        "whole-body imaging is recommended (R2-R4) and a skeletal survey is the only "
+        "whole-body imaging on record",
+        skeletal_survey_alone,
+    ),
+    AdvisoryRule(
+        "benign-appearance-not-proof",
+        "the index MRI shows benign modifiers or a benign hedge (MRI appearance alone is not "
+        "proof of benignity)",
+        benign_appearance_not_proof,
+    ),
+)
+
+
 def advisories(sit: Situation, rule_id: str) -> tuple[Advisory, ...]:
     """Every imaging-protocol advisory relevant to this patient and decision."""
-    found = (
-        pre_contrast_missing(sit),
-        chemical_shift_suggested(sit),
-        skeletal_survey_alone(sit, rule_id),
-        benign_appearance_not_proof(sit),
-    )
+    found = (rule.find(sit, rule_id) for rule in ADVISORY_RULES)
     return tuple(a for a in found if a is not None)

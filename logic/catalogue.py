@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from logic import thresholds
+from logic.advisories import ADVISORY_RULES
 from logic.flags import FLAG_RULES
 from logic.panel import FIRST_LINE
+from logic.rules import MISSING_DATA
 from logic.rules import RULES as _TABLE
 
 RULE_SET_VERSION = "2026.1"
@@ -46,6 +48,14 @@ class FlagInfo:
 def _doc(obj: object) -> str:
     return inspect.cleandoc(getattr(obj, "__doc__", None) or "")
 
+
+@dataclass(frozen=True)
+class AdvisoryInfo:
+    code: str
+    when: str
+
+
+ADVISORIES: tuple[AdvisoryInfo, ...] = tuple(AdvisoryInfo(a.code, a.when) for a in ADVISORY_RULES)
 
 RULES: tuple[RuleInfo, ...] = tuple(
     RuleInfo(
@@ -88,8 +98,9 @@ def threshold_constants() -> tuple[tuple[str, str], ...]:
 
 
 def anchor(item_id: str) -> str:
-    """HTML anchor of a rule or flag id ("R4" -> "r4", "U-Li" -> "u-li")."""
-    return item_id.lower()
+    """HTML anchor of a rule id, flag id or topic code: the id itself ("R4", "U-Li",
+    "imaging-protocol"), as the cards link to it (`<rules url>#R4`)."""
+    return item_id
 
 
 def _flat(text: str) -> str:
@@ -158,6 +169,22 @@ def catalogue_markdown() -> str:
             *(f"  > {line}" if line else "  >" for line in flag.doc.splitlines()),
             "",
         ]
+    out += [
+        f'## <a id="{anchor("imaging-protocol")}"></a>Imaging-protocol advice',
+        "",
+        "Secondary card (topic `imaging-protocol`), shown with a primary card:",
+        "",
+        *(f"- `{a.code}`: when {a.when}" for a in ADVISORIES),
+        "",
+        f'## <a id="{anchor("data-quality")}"></a>Data quality and missing data',
+        "",
+        "Values that could not be evaluated (unknown or non-convertible unit) count as missing "
+        "and are listed on a secondary card (topic `data-quality`); they are never judged "
+        "normal or abnormal. Data that could not be obtained:",
+        "",
+        *(f"- {line}" for line in MISSING_DATA),
+        "",
+    ]
     out += ["## First-line panel (gates R7 and R8)", "", "| item | order key | gating |"]
     out.append("|---|---|---|")
     for item in FIRST_LINE:

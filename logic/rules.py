@@ -38,6 +38,17 @@ from logic.imaging import worrisome_features
 from logic.model import DataDomain, ImagingClass, Tier
 from logic.situation import Situation
 
+# How missing data (a DataGap) is handled; the module docstring and the catalogue say so.
+MISSING_DATA: tuple[str, ...] = (
+    "imaging could not be obtained: no card (R0); the index report may not be the latest",
+    "laboratory results could not be obtained: R5, R7 and R8 (which rest on the labs) never "
+    "apply and no lab is ordered on the strength of the gap; flags on imaging and history "
+    "still decide R1-R4 and R6; when no rule applies, no card (R0)",
+    "conditions could not be obtained: suppression, limited life expectancy, cancer history "
+    "and the documented causes that discount U-A, U-R, H-ANAEMIA and H-RENAL are unknown; the "
+    "rules run on what is known and the card says what could not be checked",
+)
+
 LAB_FLAG_IDS = frozenset(r.id for r in FLAG_RULES if r.lab_based)
 
 

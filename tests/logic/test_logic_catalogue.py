@@ -84,4 +84,17 @@ def test_anchors_per_rule_and_flag() -> None:
     text = catalogue_markdown()
     for item in [*(r.id for r in RULES), *(f.id for f in FLAGS)]:
         assert f'<a id="{anchor(item)}"></a>' in text
-    assert anchor("U-Li") == "u-li"
+    assert anchor("U-Li") == "U-Li"  # the cards link to <rules url>#R4, #U-Li
+    for topic in ("imaging-protocol", "data-quality"):
+        assert f'<a id="{topic}"></a>' in text
+
+
+def test_advisory_codes_listed() -> None:
+    from logic.catalogue import ADVISORIES
+
+    assert {a.code for a in ADVISORIES} == {
+        "pre-contrast-missing",
+        "chemical-shift",
+        "skeletal-survey-alone",
+        "benign-appearance-not-proof",
+    }
