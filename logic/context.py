@@ -16,6 +16,7 @@ from __future__ import annotations
 from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
 
 from logic import thresholds as t
 from logic.labs import LabView, below
@@ -123,23 +124,22 @@ class Facts:
     def of(cls, record: PatientRecord, as_of: datetime, *, current_only: bool = True) -> Facts:
         return cls(record, as_of, LabView(record.labs, as_of, current_only))
 
+    @cached_property
+    def _mri_newest_first(self) -> tuple[ImagingReport, ...]:
+        """MRI reports dated up to `as_of`, newest first (whatever order they came in)."""
+        usable = [r for r in self.record.mri_reports if r.effective <= self.as_of]
+        return tuple(sorted(usable, key=lambda r: r.effective, reverse=True))
+
     @property
     def index(self) -> ImagingReport | None:
-        """The index MRI report (SPEC.md §2), if one exists and is not future-dated."""
-        for report in self.record.mri_reports:
-            if report.effective <= self.as_of:
-                return report
-        return None
+        """The index MRI report (SPEC.md §2): the most recent one not dated after `as_of`."""
+        reports = self._mri_newest_first
+        return reports[0] if reports else None
 
     @property
     def priors(self) -> tuple[ImagingReport, ...]:
         """Earlier MRI reports (comparison history), newest first."""
-        index = self.index
-        if index is None:
-            return ()
-        return tuple(
-            r for r in self.record.mri_reports if r is not index and r.effective <= index.effective
-        )
+        return self._mri_newest_first[1:]
 
     @property
     def known_ckd(self) -> bool:

@@ -156,3 +156,9 @@ def test_index_report_skips_future_dated_mri() -> None:
     future, past = mri(days_ago=-1), mri(days_ago=10)
     facts = Facts.of(record(mris=(future, past)), AS_OF)
     assert facts.index is past
+
+
+def test_index_report_is_the_newest_whatever_the_order_received() -> None:
+    older, newer = mri(days_ago=300), mri(days_ago=10)
+    facts = Facts.of(record(mris=(older, newer)), AS_OF)
+    assert facts.index is newer and facts.priors == (older,)
