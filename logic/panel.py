@@ -108,7 +108,7 @@ FIRST_LINE: tuple[PanelItem, ...] = (
 class ItemState:
     item: PanelItem
     status: Status
-    results: tuple[LabResult, ...]  # the current results (or the stale ones) it rests on
+    results: tuple[LabResult, ...]  # the current results (or the stale / unreadable ones)
     missing: tuple[Analyte, ...]  # analytes of the best alternative that are not current
 
     @property
@@ -132,8 +132,9 @@ def _analyte_status(view: LabView, analyte: Analyte) -> tuple[Status, LabResult 
     history = view.history(analyte)
     if history:
         return Status.STALE, history[0]
-    if view.not_evaluable(analyte):
-        return Status.NOT_EVALUABLE, None
+    unreadable = view.not_evaluable(analyte)
+    if unreadable:
+        return Status.NOT_EVALUABLE, max(unreadable, key=lambda r: r.effective)
     return Status.MISSING, None
 
 

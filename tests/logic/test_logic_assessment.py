@@ -279,3 +279,15 @@ def test_escalation_equivocal_to_multiple_focal_lesions() -> None:
     assert assessment.rule_id == "R2"
     (imaging,) = [f for f in assessment.flags if f.id == "H-IMAGING"]
     assert "progressed to multiple focal lesions" in imaging.criterion
+
+
+def test_r5_check_not_evaluable_shows_what_the_lab_sent() -> None:
+    bad = lab(Analyte.PLATELETS, None, evaluable=False, as_sent="250 x10E9/L?")
+    rec = record(labs=with_labs(NORMAL, bad))
+    assessment = assess(rec, AS_OF)
+    assert assessment.rule_id == "R5" and assessment.recommendation is not None
+    (cbc,) = [c for c in assessment.recommendation.checks if c.label == "CBC with differential"]
+    assert cbc.outcome == "not evaluable"
+    platelets = [e for e in cbc.evidence if e.reference == bad.reference]
+    assert platelets and platelets[0].quote == "as sent: 250 x10E9/L?"
+    assert platelets[0].value is None
