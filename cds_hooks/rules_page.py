@@ -2,10 +2,9 @@
 
 Every card's `source.url` points here (`<base>/rules#R4`), so a clinician who wonders why a card
 fired lands on the rule, its criteria, thresholds and citations. The page is generated from the
-code (`logic.catalogue.RULES` / `FLAGS`), never written by hand: each rule id and flag id is an
-element id (`#R4`, `#U-Li`; the lower-case `#r4` of docs/rules.md works too), and so are the
-secondary card topics (`#imaging-protocol`, `#data-quality`) and the order keys
-(`#order-bone-marrow-biopsy`).
+code (`logic.catalogue`), never written by hand: each rule id and flag id is an element id
+(`#R4`, `#U-Li`, as in docs/rules.md), and so are the secondary card topics
+(`#imaging-protocol`, `#data-quality`) and the order keys (`#order-bone-marrow-biopsy`).
 
 Public documentation: no authentication, no patient data, cacheable. Blueprint name: "rules".
 """
@@ -18,8 +17,9 @@ from flask import Blueprint, Response, render_template_string
 
 from cds_hooks.card_parts import OVERRIDE_REASONS, TOPICS
 from cds_hooks.cards import RULE_INDICATOR
-from logic.catalogue import FLAGS, RULE_SET_VERSION, RULES, anchor, catalogue_markdown
+from logic.catalogue import ADVISORIES, FLAGS, RULE_SET_VERSION, RULES, anchor, catalogue_markdown
 from logic.order_catalogue import ORDERS
+from logic.rules import MISSING_DATA
 
 bp = Blueprint("rules", __name__)
 
@@ -32,22 +32,6 @@ _HEADERS: Final = {
 }
 
 _TIER_WORDS: Final = {"U": "urgent", "H": "high", "I": "intermediate"}
-
-_SECONDARY: Final = (
-    (
-        "imaging-protocol",
-        "Advice on the MRI protocol, issued beside the decision: contrast-only MRI without "
-        "pre-contrast sequences, chemical-shift (in/opposed-phase, Dixon) imaging to tell red "
-        "marrow from infiltration, a skeletal survey alone used to assess the marrow "
-        "(SPEC.md section 5, pitfalls).",
-    ),
-    (
-        "data-quality",
-        "Values that could not be evaluated (unknown or non-convertible unit, unreadable value, "
-        "no time zone) and data that could not be fetched from the EHR. Such data is never "
-        "assumed normal; the card lists each item with its FHIR reference.",
-    ),
-)
 
 _PAGE: Final = """<!doctype html>
 <html lang="en">
@@ -134,12 +118,20 @@ I intermediate.</p>
 {% endfor %}
 
 <h2 id="secondary">Secondary cards</h2>
-{% for code, text in secondary %}
-<section id="{{ code }}">
-<h3>{{ topics[code] }} (<code>{{ code }}</code>, info)</h3>
-<p>{{ text }}</p>
+<section id="imaging-protocol">
+<h3>{{ topics["imaging-protocol"] }} (<code>imaging-protocol</code>, info)</h3>
+<p>Shown beside a primary card when the MRI protocol deserves a remark:</p>
+<ul>{% for advisory in advisories %}
+<li><code>{{ advisory.code }}</code>: when {{ advisory.when }}</li>
+{% endfor %}</ul>
 </section>
-{% endfor %}
+<section id="data-quality">
+<h3>{{ topics["data-quality"] }} (<code>data-quality</code>, info)</h3>
+<p>Values that could not be evaluated (unknown or non-convertible unit, unreadable value) count
+as missing and are listed with their FHIR reference; they are never judged normal or abnormal.
+Data that could not be obtained:</p>
+<ul>{% for line in missing_data %}<li>{{ line }}</li>{% endfor %}</ul>
+</section>
 
 <h2 id="orders">Orders the cards suggest</h2>
 <p>Every suggested ServiceRequest carries the order key (system
@@ -206,7 +198,8 @@ def rules_html() -> str:
         indicators=RULE_INDICATOR,
         topics=TOPICS,
         tiers=_TIER_WORDS,
-        secondary=_SECONDARY,
+        advisories=ADVISORIES,
+        missing_data=MISSING_DATA,
         orders=_orders(),
         override_reasons=OVERRIDE_REASONS,
     )

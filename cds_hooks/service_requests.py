@@ -33,7 +33,7 @@ def order_label(order: OrderSuggestion, region: Region | None = None) -> str:
     """What the order is called on a button and in ServiceRequest.code.text."""
     label = order_definition(order.key).label
     if order.key == "mri-followup" and region is not None and REGION_WORDS.get(region):
-        label = f"Follow-up MRI {REGION_WORDS[region]}, without and with contrast"
+        label = f"MRI {REGION_WORDS[region]}, without and with contrast"
     return label
 
 

@@ -164,7 +164,7 @@ _DEFINITIONS: Final[tuple[OrderDefinition, ...]] = (
     ),
     OrderDefinition(
         key="mri-followup",
-        label="Follow-up MRI of the same region, without and with contrast",
+        label="MRI of the index region, without and with contrast",
         codings_by_region=_MRI_BY_REGION,
     ),
     OrderDefinition(

@@ -10,7 +10,7 @@ from flask import Flask
 from cds_hooks.card_parts import RULE_TOPIC
 from cds_hooks.cards import render_patient_view_cards
 from cds_hooks.rules_page import bp
-from logic.catalogue import FLAGS, RULES, catalogue_markdown
+from logic.catalogue import ADVISORIES, FLAGS, RULES, catalogue_markdown
 from logic.order_catalogue import ORDER_KEYS
 
 from . import assessments as a
@@ -54,7 +54,6 @@ def test_blueprint_is_named_rules():
 @pytest.mark.parametrize("rule_id", [r.id for r in RULES])
 def test_every_rule_has_an_anchor(page, rule_id):
     assert rule_id in page.ids
-    assert rule_id.lower() in page.ids  # the docs/rules.md spelling works too
 
 
 @pytest.mark.parametrize("flag_id", [f.id for f in FLAGS])
@@ -70,6 +69,13 @@ def test_catalogue_covers_the_spec_ids():
 @pytest.mark.parametrize("topic", ["imaging-protocol", "data-quality"])
 def test_secondary_topics_have_an_anchor(page, topic):
     assert topic in page.ids
+
+
+def test_secondary_sections_list_the_advisories_and_missing_data_rules(client):
+    text = client.get("/rules").get_data(as_text=True)
+    for advisory in ADVISORIES:
+        assert f"<code>{advisory.code}</code>" in text
+    assert "imaging could not be obtained" in text
 
 
 def test_every_order_key_has_an_anchor(page):
