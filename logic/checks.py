@@ -65,6 +65,14 @@ def panel_checks(sit: Situation) -> tuple[Check, ...]:
         proof = tuple(evidence(r) for r in state.results)
         if state.status is not Status.CURRENT:
             outcome = STATUS_WORDS[state.status]
+            references = {r.reference for r in state.results}
+            stale_flags = [
+                s.flag.id
+                for s in sit.stale_abnormal
+                if any(r.reference in references for r in s.results)
+            ]
+            if stale_flags:
+                outcome += f", abnormal ({', '.join(stale_flags)}): repeat to confirm"
         elif flagged := _flag_on(sit, state):
             outcome = f"abnormal ({', '.join(flagged)})"
         else:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from logic import orders
+from logic import thresholds as t
 from logic.checks import why_not_biopsy
 from logic.context import limited_life_expectancy
 from logic.model import Check, DataDomain, OrderSet, Tier
@@ -119,16 +120,21 @@ def econsult(sit: Situation) -> Plan:
     )
 
 
-def _surveillance_plan(sit: Situation, finding: str, first_interval: str) -> str:
+def _surveillance_plan(sit: Situation, finding: str, first_interval: str, prefix: str = "") -> str:
     """The decision sentence, with the interval of the surveillance stage (SPEC.md §5)."""
     stage = orders.surveillance_stage(sit)
     if stage.stable_since is None:
         return f"{finding}: {first_interval}."
+    since = stage.stable_since.isoformat()
+    if stage.name == "annual":
+        return (
+            f"{finding}, stable on MRI since {since} ({t.STABLE_YEARS_BEFORE_ANNUAL} years or "
+            f"more): {prefix}yearly MRI and labs, or as clinically indicated."
+        )
     low, high = stage.mri_months
-    span = f"{low}-{high} months" if low != high else f"{low} months"
     return (
-        f"{finding}: surveillance MRI and labs in {span} (stable since "
-        f"{stage.stable_since.isoformat()}; {stage.name} schedule)."
+        f"{finding}, stable on MRI since {since}: {prefix}MRI and labs in {low}-{high} months, "
+        f"until {t.STABLE_YEARS_BEFORE_ANNUAL} years of stability, then yearly."
     )
 
 
@@ -139,6 +145,7 @@ def defer_biopsy(sit: Situation) -> Plan:
             sit,
             "Diffuse marrow signal without worrisome features and with normal current labs",
             "defer biopsy; repeat labs at 3 months and MRI in 3-6 months",
+            prefix="biopsy deferred; ",
         ),
         order_sets=orders.r7_orders(sit),
         notes=(BENIGN_PITFALL,),

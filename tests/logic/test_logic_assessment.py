@@ -291,3 +291,14 @@ def test_r5_check_not_evaluable_shows_what_the_lab_sent() -> None:
     platelets = [e for e in cbc.evidence if e.reference == bad.reference]
     assert platelets and platelets[0].quote == "as sent: 250 x10E9/L?"
     assert platelets[0].value is None
+
+
+def test_r5_check_stale_abnormal_says_repeat_to_confirm() -> None:
+    rec = record(labs=with_labs(NORMAL, lab(Analyte.HAEMOGLOBIN, 9.0, days_ago=120)))
+    assessment = assess(rec, AS_OF)
+    assert assessment.recommendation is not None
+    (cbc,) = [c for c in assessment.recommendation.checks if c.label == "CBC with differential"]
+    assert cbc.outcome == (
+        "stale (older than 90 days), abnormal (U-A, H-ANAEMIA): repeat to confirm"
+    )
+    assert assessment.flags == ()  # a stale result never fires a flag

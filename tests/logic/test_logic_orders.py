@@ -70,7 +70,7 @@ def test_r8_after_a_stable_interval_6_to_12_months() -> None:
     found = {o.key: o for s in rec.order_sets for o in s.orders}
     assert (found["mri-followup"].start, found["mri-followup"].end) == (IN_6_MONTHS, IN_12_MONTHS)
     assert (found["cbc-diff"].start, found["cbc-diff"].end) == (IN_6_MONTHS, IN_12_MONTHS)
-    assert "stable since" in rec.decision
+    assert "stable on MRI since 2025-11-13: MRI and labs in 6-12 months" in rec.decision
 
 
 def test_r8_stable_three_years_annual() -> None:
