@@ -150,6 +150,7 @@ def _alias(analyte: Analyte, text: str) -> str:
     return GENERAL_ALIASES.get(key, text.strip())
 
 
+@lru_cache(maxsize=1024)
 def _quantity(ucum: str) -> Any | None:
     """The pint quantity of a UCUM string, or None when it is not UCUM."""
     if not ucum or len(ucum) > _MAX_UNIT_LENGTH:

@@ -35,21 +35,40 @@ def load(path: Path) -> Any:
         return json.load(handle)
 
 
+SHARED = [
+    *(f"synthea/{name}" for name in SYNTHEA),
+    "hl7-core/diagnosticreport-example-f201-brainct.json",
+    "hl7-core/diagnosticreport-example-ultrasound.json",
+    *(
+        f"uscore/{name}.json"
+        for name in (
+            "DiagnosticReport-bone-density-report", "DiagnosticReport-cardiology-report",
+            "DiagnosticReport-chest-xray-report", "diagnosticreport-cbc",
+            "diagnosticreport-metabolic-panel", "observation-cbc-hemoglobin",
+            "observation-serum-calcium", "observation-serum-creatinine", "patient-example",
+            "servicerequest-bmp", "servicerequest-cbc", "servicerequest-chest-xray",
+        )
+    ),
+]  # fmt: skip
+
+
 def resources_of(document: Any) -> list[Any]:
-    if document.get("resourceType") == "Bundle":
-        return [entry["resource"] for entry in document.get("entry", [])]
+    if isinstance(document, dict) and document.get("resourceType") == "Bundle":
+        return [entry.get("resource") for entry in document.get("entry", [])]
     return [document]
 
 
-def test_all_shared_samples_are_here() -> None:
-    assert len(FILES) == 18
-    assert (DATA / "PROVENANCE.md").exists()
+@pytest.mark.parametrize("relative", SHARED)
+def test_all_shared_samples_are_here(relative: str) -> None:
+    assert (DATA / relative).is_file()
+    assert (DATA / "PROVENANCE.md").is_file()
 
 
 @pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
 def test_every_resource_maps_alone_without_an_exception(path: Path) -> None:
     for resource in resources_of(load(path)):
-        for patient_id in ("example", "p1", str(resource.get("id"))):
+        own_id = resource.get("id") if isinstance(resource, dict) else None
+        for patient_id in ("example", "p1", str(own_id)):
             record = map_patient_record([resource], patient_id)
             assert isinstance(record, PatientRecord)
 
