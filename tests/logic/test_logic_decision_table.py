@@ -161,6 +161,19 @@ ROWS: list[tuple[str, PatientRecord, str]] = [
         record(labs=(), mris=(mri(ImagingClass.FOCAL_EQUIVOCAL),), gaps=(DataDomain.LABS,)),
         "R6",
     ),
+    (
+        "R6_intermediate_flag_beats_R7_diffuse",
+        record(
+            mris=(mri(ImagingClass.DIFFUSE),),
+            labs=with_labs(NORMAL, lab(Analyte.FLC_RATIO, 0.2)),
+        ),
+        "R6",
+    ),
+    (
+        "R6_intermediate_flag_beats_R8_nonspecific_male",
+        record(sex=Sex.MALE, labs=with_labs(NORMAL, lab(Analyte.MONOCYTES_ABSOLUTE, 1.3))),
+        "R6",
+    ),
     # R7: DIFFUSE, no worrisome feature, current labs normal
     ("R7_diffuse_normal_labs", record(mris=(mri(ImagingClass.DIFFUSE),)), "R7"),
     (
