@@ -109,8 +109,9 @@ def _listed(refs: list[str]) -> str:
     return shown + (f" and {more} more" if more > 0 else "")
 
 
-# A lab candidate while walking: (date string, resource, component index or None, LabCode).
-_Raw = tuple[str, Mapping[str, Any], int | None, LabCode]
+# A lab candidate while walking: (date string, resource, component index or None, LabCode,
+# the entry's fullUrl).
+_Raw = tuple[str, Mapping[str, Any], int | None, LabCode, object]  # ..., fullUrl
 
 
 _NO_PARTS: list[tuple[int, LabCode]] = []
@@ -281,9 +282,11 @@ class _Collector:
                 bucket = raw.get(hit.analyte)
                 if bucket is None:
                     bucket = raw[hit.analyte] = []
-                bucket.append((key, resource, None, hit))
+                bucket.append((key, resource, None, hit, entry.get("fullUrl")))
             for index, part in parts:
-                raw.setdefault(part.analyte, []).append((key, resource, index, part))
+                raw.setdefault(part.analyte, []).append(
+                    (key, resource, index, part, entry.get("fullUrl"))
+                )
 
     def resource(self, resource: Mapping[str, Any], full_url: object, depth: int = 0) -> None:
         rtype = resource.get("resourceType")
@@ -416,8 +419,8 @@ def select_labs(analyte: Analyte, raws: list[_Raw]) -> list[LabCandidate]:
                 chosen.append(raw)
         chosen.sort(key=_date_key, reverse=True)
     return [
-        LabCandidate(key, resource, reference_of("Observation", resource, None), row, index)
-        for key, resource, index, row in chosen
+        LabCandidate(key, resource, reference_of("Observation", resource, url), row, index)
+        for key, resource, index, row, url in chosen
     ]
 
 

@@ -327,3 +327,10 @@ def test_loinc_and_ucum_by_oid(loinc_system: str, unit_system: str) -> None:
     obs["code"]["coding"][0]["system"] = loinc_system
     record = map_patient_record([bundle(patient(), obs)], PATIENT_ID)
     assert [lab.value for lab in record.labs] == [pytest.approx(9.5)]
+
+
+def test_resource_without_id_is_named_by_its_full_url() -> None:
+    obs = observation("718-7", **ucum(9, "g/dL"))
+    del obs["id"]
+    doc = {"resourceType": "Bundle", "entry": [{"fullUrl": "urn:uuid:abc", "resource": obs}]}
+    assert refs(map_patient_record([doc, patient()], PATIENT_ID)) == ["urn:uuid:abc"]
