@@ -1,9 +1,8 @@
-"""What a clinician reads on a card: the summary line and the Markdown `detail` (CARDS.md).
+"""What a clinician reads in a card's `detail` (CARDS.md), in GitHub-flavoured Markdown.
 
-Summaries are plain text under 140 characters, specific (built from the flags that fired) and
-free of unexplained abbreviations. Details are GitHub-flavoured Markdown: the decision in one
-sentence, the reasons, an evidence table (item | value | unit | date | FHIR reference), the
-quoted report sentence, what was checked and found normal, notes, the rule id and citations.
+The decision in one sentence, the reasons, an evidence table (item | value | unit | date | FHIR
+reference), the quoted report sentence, what was checked and found normal, notes, the rule id
+and citations. Summary lines are built in `cds_hooks.card_summary`.
 
 Every piece of text is escaped before it goes into Markdown (`escape_md`): report sentences and
 lab values come from outside, and the CDS Hooks sandbox renders raw HTML in `detail`.
@@ -26,17 +25,14 @@ from logic.model import (
     ImagingClass,
     ImagingReport,
     MappingProblem,
-    OrderSuggestion,
     Recommendation,
     Region,
 )
 
-SUMMARY_MAX: Final = 139  # CDS Hooks: summary under 140 characters
-
 # Evidence whose quote is report text (shown as a blockquote) ...
-_REPORT_TYPES: Final = ("DiagnosticReport/", "DocumentReference/", "ImagingStudy/")
+REPORT_TYPES: Final = ("DiagnosticReport/", "DocumentReference/", "ImagingStudy/")
 # ... and the prefix of the logic's echo of a lab value as the lab sent it.
-_AS_SENT: Final = "as sent:"
+AS_SENT: Final = "as sent:"
 
 # ------------------------------------------------------------------------------ escaping
 
@@ -80,23 +76,6 @@ _UNIT_DISPLAY: Final = {
     "1": "",
 }
 
-# Abbreviations a summary must not show without the word (CARDS.md).
-_LABEL_WORDS: Final = {
-    "hb": "haemoglobin",
-    "haemoglobin": "haemoglobin",
-    "hemoglobin": "haemoglobin",
-    "egfr": "eGFR (kidney function)",
-    "crcl": "creatinine clearance",
-    "wbc": "white cell count",
-    "ldh": "lactate dehydrogenase",
-    "flc ratio": "free light chain ratio",
-    "flc kappa/lambda ratio": "free light chain ratio",
-    "kappa/lambda ratio": "free light chain ratio",
-    "m-protein": "monoclonal protein",
-    "m-spike": "monoclonal protein",
-    "anc": "neutrophil count",
-}
-
 REGION_WORDS: Final = {
     Region.LUMBAR_SPINE: "lumbar spine",
     Region.SACRUM: "sacrum",
@@ -130,109 +109,12 @@ def date_display(value: date | None) -> str:
     return value.isoformat()
 
 
-_PARENTHESES: Final = re.compile(r"\s*\([^)]*\)")
+# ------------------------------------------------------------------------------ plain text
+
+SUMMARY_MAX: Final = 139  # CDS Hooks: summary under 140 characters
 
 
-def _label_words(label: str) -> str:
-    """An evidence label as words for a summary: "Calcium, total" -> "calcium",
-    "Calcium, albumin-corrected (computed from ...)" -> "albumin-corrected calcium"."""
-    text = _PARENTHESES.sub("", label).strip()
-    words = _LABEL_WORDS.get(text.lower())
-    if words is not None:
-        return words
-    if ", " in text:
-        head, tail = text.split(", ", 1)
-        text = head if tail.lower() == "total" else f"{tail} {head.lower()}"
-        words = _LABEL_WORDS.get(text.lower())
-        if words is not None:
-            return words
-    # lower-case the first letter unless it starts an abbreviation ("IgG", "MRI")
-    if len(text) > 1 and text[0].isupper() and text[1].islower():
-        return text[0].lower() + text[1:]
-    return text
-
-
-def mri_words(report: ImagingReport | None) -> str:
-    """ "lumbar spine MRI", or "MRI" when the region is not known."""
-    if report is None:
-        return "MRI"
-    region = REGION_WORDS.get(report.region, "")
-    return f"{region} MRI" if region else "MRI"
-
-
-# ------------------------------------------------------------------------------ summary
-
-# Words for a flag when its evidence carries no value (SPEC.md section 5 flag ids).
-_FLAG_WORDS: Final = {
-    "U-L": "several focal marrow lesions of 5 mm or more",
-    "U-Li": "very high free light chain ratio",
-    "U-C": "high calcium",
-    "U-R": "kidney impairment",
-    "U-A": "severe anaemia",
-    "U-B": "lytic bone lesion",
-    "H-ANAEMIA": "anaemia",
-    "H-MPROTEIN": "monoclonal protein",
-    "H-FLC": "abnormal free light chain ratio",
-    "H-CALCIUM": "high calcium",
-    "H-RENAL": "reduced kidney function",
-    "H-IMMUNOPARESIS": "low immunoglobulins",
-    "H-CYTOPENIA": "low blood counts",
-    "H-MONOCYTOSIS": "persistently raised monocytes",
-    "H-SYMPTOMS": "symptoms",
-    "H-CANCER": "history of cancer",
-    "H-IMAGING": "worrisome MRI features",
-    "I-FLC": "slightly abnormal free light chain ratio",
-    "I-MONOCYTE": "raised monocytes",
-    "I-FOCAL": "one indeterminate focal lesion on MRI",
-}
-# Flags whose summary phrase names the measured value ("calcium 2.9 mmol/L").
-_VALUE_FLAGS: Final = frozenset(
-    {
-        "U-Li",
-        "U-C",
-        "U-R",
-        "U-A",
-        "H-ANAEMIA",
-        "H-MPROTEIN",
-        "H-FLC",
-        "H-CALCIUM",
-        "H-RENAL",
-        "H-CYTOPENIA",
-        "I-FLC",
-        "I-MONOCYTE",
-    }
-)
-
-
-def _value_words(item: Evidence) -> str:
-    """The value as the clinician's lab system shows it: as sent when the logic converted it
-    ("12.1 mg/dL" rather than "3.019 mmol/L"), else the value and its unit."""
-    quote = (item.quote or "").strip()
-    if quote.lower().startswith(_AS_SENT) and not is_report_quote(item):
-        as_sent = quote[len(_AS_SENT) :].strip()
-        number, _, unit_sent = as_sent.partition(" ")
-        if number and unit_sent:
-            return f"{number} {unit_display(unit_sent) or unit_sent}"
-        if as_sent:
-            return as_sent
-    unit = unit_display(item.unit)
-    return f"{item.value} {unit}" if unit else str(item.value)
-
-
-def flag_phrase(flag: Flag) -> str:
-    """A few plain words for one flag, with its value where it has one."""
-    if flag.id in _VALUE_FLAGS:
-        for item in flag.evidence:
-            if item.value:
-                return f"{_label_words(item.label)} {_value_words(item)}"
-    if flag.id == "H-SYMPTOMS":
-        labels = [_label_words(item.label) for item in flag.evidence if item.label]
-        if labels:
-            return labels[0]
-    return _FLAG_WORDS.get(flag.id, flag.criterion)
-
-
-def _plain(text: str) -> str:
+def plain(text: str) -> str:
     return " ".join(text.split())
 
 
@@ -243,103 +125,13 @@ def join_words(items: Sequence[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def fit_summary(head: str, phrases: Sequence[str], more: str = "finding") -> str:
-    """`head: a, b and c`, dropping trailing phrases ("and 2 more findings") to stay under 140."""
-    unique = list(dict.fromkeys(_plain(p) for p in phrases if p.strip()))
-    head = _plain(head)
-    for keep in range(len(unique), 0, -1):
-        shown = unique[:keep]
-        dropped = len(unique) - keep
-        if dropped:
-            shown = [*shown, f"{dropped} more {more}{'' if dropped == 1 else 's'}"]
-        candidate = f"{head}: {join_words(shown)}"
-        if len(candidate) <= SUMMARY_MAX:
-            return candidate
-    return shorten(head)
-
-
 def shorten(text: str, limit: int = SUMMARY_MAX) -> str:
     """Plain text cut at a word boundary to at most `limit` characters (with an ellipsis)."""
-    text = _plain(text)
+    text = plain(text)
     if len(text) <= limit:
         return text
     cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:")
     return cut + "…"
-
-
-def _months_between(start: date, later: date) -> int:
-    return round((later - start).days / 30.44)
-
-
-def follow_up_words(orders: Iterable[OrderSuggestion], key: str, as_of: date) -> str | None:
-    """ "in 3-6 months" for the first scheduled order with `key`, from its occurrence period."""
-    for order in orders:
-        if order.key == key and order.start is not None:
-            low = _months_between(as_of, order.start)
-            if order.end is not None:
-                high = _months_between(as_of, order.end)
-                if high > low:
-                    return f"in {low}-{high} months"
-            return f"in {low} months" if low > 0 else "now"
-    return None
-
-
-def _all_orders(recommendation: Recommendation) -> list[OrderSuggestion]:
-    return [order for order_set in recommendation.order_sets for order in order_set.orders]
-
-
-def primary_summary(recommendation: Recommendation, as_of: date) -> str:
-    """The summary line of the primary card, by rule (SPEC.md section 5), built from the flags."""
-    rule = recommendation.rule_id
-    phrases = [flag_phrase(flag) for flag in recommendation.flags]
-    mri = mri_words(recommendation.index_report)
-    orders = _all_orders(recommendation)
-    mri_when = follow_up_words(orders, "mri-followup", as_of)
-    if rule == "R1":
-        return fit_summary("Discuss goals of care before any marrow work-up", phrases)
-    if rule == "R2":
-        return fit_summary("Urgent haematology referral", phrases)
-    if rule == "R3":
-        return shorten(f"Cancer history and marrow change on {mri}: staging and oncology referral")
-    if rule == "R4":
-        return fit_summary("Haematology referral and bone marrow biopsy", phrases)
-    if rule == "R5":
-        if any(order.note and "repeat" in order.note.lower() for order in orders):
-            return shorten(
-                f"Marrow change on {mri}: repeat out-of-date abnormal blood tests to confirm "
-                "and complete the first-line tests"
-            )
-        return shorten(
-            f"Marrow change on {mri}: first-line blood tests needed before deciding on biopsy"
-        )
-    if rule == "R6":
-        return fit_summary("Haematology e-consult advised", phrases)
-    if rule == "R7":
-        labs_when = follow_up_words(orders, "cbc-diff", as_of) or "in 3 months"
-        return shorten(
-            f"Diffuse marrow change on {mri}, normal blood tests: no biopsy now; "
-            f"repeat blood tests {labs_when}" + (f", MRI {mri_when}" if mri_when else "")
-        )
-    if rule == "R8":
-        return shorten(
-            f"Nonspecific marrow change on {mri}, normal blood tests: "
-            + (f"repeat MRI {mri_when}" if mri_when else "follow up with MRI")
-        )
-    return shorten(recommendation.decision)
-
-
-def imaging_protocol_summary(advisories: Sequence[Advisory]) -> str:
-    if len(advisories) == 1:
-        return shorten(advisories[0].summary)
-    phrases = [_lower_first(a.summary) for a in advisories]
-    return fit_summary("MRI protocol advice", phrases, more="point")
-
-
-def _lower_first(text: str) -> str:
-    text = text.strip()
-    if len(text) > 1 and text[0].isupper() and text[1].islower():
-        return text[0].lower() + text[1:]
-    return text
 
 
 def data_quality_summary(problems: Sequence[MappingProblem], gaps: Sequence[DataGap]) -> str:
@@ -425,9 +217,9 @@ def is_report_quote(item: Evidence) -> bool:
     """
     if not item.quote or not item.quote.strip():
         return False
-    if item.reference and item.reference.startswith(_REPORT_TYPES):
+    if item.reference and item.reference.startswith(REPORT_TYPES):
         return True
-    return not item.quote.strip().lower().startswith(_AS_SENT)
+    return not item.quote.strip().lower().startswith(AS_SENT)
 
 
 def value_cell(item: Evidence) -> str:
@@ -436,7 +228,7 @@ def value_cell(item: Evidence) -> str:
     quote = (item.quote or "").strip()
     if not quote or is_report_quote(item):
         return escape_md(value)
-    as_sent = quote[len(_AS_SENT) :].strip() if quote.lower().startswith(_AS_SENT) else quote
+    as_sent = quote[len(AS_SENT) :].strip() if quote.lower().startswith(AS_SENT) else quote
     if not value:
         return escape_md(f"as sent: {as_sent}")
     if _same_quantity(value, item.unit or "", as_sent):
@@ -487,7 +279,7 @@ def report_quotes(
         label = item.label
         if report is not None and item.reference == report.reference and report.title:
             label = report.title
-        elif item.reference and item.reference.startswith(_REPORT_TYPES):
+        elif item.reference and item.reference.startswith(REPORT_TYPES):
             label = label.split(": ", 1)[0]
         add(item.reference, _caption(label, item.reference, item.date), item.quote)
     if not groups and report is not None:

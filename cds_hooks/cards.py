@@ -28,14 +28,13 @@ from cds_hooks.card_parts import (
     require_absolute_url,
     rule_id_of_source,
 )
+from cds_hooks.card_summary import imaging_protocol_summary, primary_summary
 from cds_hooks.card_text import (
     data_quality_detail,
     data_quality_summary,
     escape_md,
     imaging_protocol_detail,
-    imaging_protocol_summary,
     primary_detail,
-    primary_summary,
     shorten,
 )
 from cds_hooks.schemas import Card, Suggestion

@@ -1,0 +1,238 @@
+"""The summary line of each card: plain words, under 140 characters, specific (CARDS.md).
+
+Built from the flags that fired ("Urgent haematology referral: calcium 12.1 mg/dL and
+haemoglobin 9.2 g/dL"), with lab values as the lab sent them, no abbreviation without its word,
+and follow-up intervals read from the suggested orders.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Final
+
+from cds_hooks.card_text import (
+    AS_SENT,
+    REGION_WORDS,
+    SUMMARY_MAX,
+    is_report_quote,
+    join_words,
+    plain,
+    shorten,
+    unit_display,
+)
+from logic.model import (
+    Advisory,
+    Evidence,
+    Flag,
+    ImagingReport,
+    OrderSuggestion,
+    Recommendation,
+)
+
+# Abbreviations a summary must not show without the word (CARDS.md).
+_LABEL_WORDS: Final = {
+    "hb": "haemoglobin",
+    "haemoglobin": "haemoglobin",
+    "hemoglobin": "haemoglobin",
+    "egfr": "eGFR (kidney function)",
+    "crcl": "creatinine clearance",
+    "wbc": "white cell count",
+    "ldh": "lactate dehydrogenase",
+    "flc ratio": "free light chain ratio",
+    "flc kappa/lambda ratio": "free light chain ratio",
+    "kappa/lambda ratio": "free light chain ratio",
+    "m-protein": "monoclonal protein",
+    "m-spike": "monoclonal protein",
+    "anc": "neutrophil count",
+}
+
+_PARENTHESES: Final = re.compile(r"\s*\([^)]*\)")
+
+
+def _label_words(label: str) -> str:
+    """An evidence label as words for a summary: "Calcium, total" -> "calcium",
+    "Calcium, albumin-corrected (computed from ...)" -> "albumin-corrected calcium"."""
+    text = _PARENTHESES.sub("", label).strip()
+    words = _LABEL_WORDS.get(text.lower())
+    if words is not None:
+        return words
+    if ", " in text:
+        head, tail = text.split(", ", 1)
+        text = head if tail.lower() == "total" else f"{tail} {head.lower()}"
+        words = _LABEL_WORDS.get(text.lower())
+        if words is not None:
+            return words
+    # lower-case the first letter unless it starts an abbreviation ("IgG", "MRI")
+    if len(text) > 1 and text[0].isupper() and text[1].islower():
+        return text[0].lower() + text[1:]
+    return text
+
+
+def mri_words(report: ImagingReport | None) -> str:
+    """ "lumbar spine MRI", or "MRI" when the region is not known."""
+    if report is None:
+        return "MRI"
+    region = REGION_WORDS.get(report.region, "")
+    return f"{region} MRI" if region else "MRI"
+
+
+# Words for a flag when its evidence carries no value (SPEC.md section 5 flag ids).
+_FLAG_WORDS: Final = {
+    "U-L": "several focal marrow lesions of 5 mm or more",
+    "U-Li": "very high free light chain ratio",
+    "U-C": "high calcium",
+    "U-R": "kidney impairment",
+    "U-A": "severe anaemia",
+    "U-B": "lytic bone lesion",
+    "H-ANAEMIA": "anaemia",
+    "H-MPROTEIN": "monoclonal protein",
+    "H-FLC": "abnormal free light chain ratio",
+    "H-CALCIUM": "high calcium",
+    "H-RENAL": "reduced kidney function",
+    "H-IMMUNOPARESIS": "low immunoglobulins",
+    "H-CYTOPENIA": "low blood counts",
+    "H-MONOCYTOSIS": "persistently raised monocytes",
+    "H-SYMPTOMS": "symptoms",
+    "H-CANCER": "history of cancer",
+    "H-IMAGING": "worrisome MRI features",
+    "I-FLC": "slightly abnormal free light chain ratio",
+    "I-MONOCYTE": "raised monocytes",
+    "I-FOCAL": "one indeterminate focal lesion on MRI",
+}
+# Flags whose summary phrase names the measured value ("calcium 2.9 mmol/L").
+_VALUE_FLAGS: Final = frozenset(
+    {
+        "U-Li",
+        "U-C",
+        "U-R",
+        "U-A",
+        "H-ANAEMIA",
+        "H-MPROTEIN",
+        "H-FLC",
+        "H-CALCIUM",
+        "H-RENAL",
+        "H-CYTOPENIA",
+        "I-FLC",
+        "I-MONOCYTE",
+    }
+)
+
+
+def _value_words(item: Evidence) -> str:
+    """The value as the clinician's lab system shows it: as sent when the logic converted it
+    ("12.1 mg/dL" rather than "3.019 mmol/L"), else the value and its unit."""
+    quote = (item.quote or "").strip()
+    if quote.lower().startswith(AS_SENT) and not is_report_quote(item):
+        as_sent = quote[len(AS_SENT) :].strip()
+        number, _, unit_sent = as_sent.partition(" ")
+        if number and unit_sent:
+            return f"{number} {unit_display(unit_sent) or unit_sent}"
+        if as_sent:
+            return as_sent
+    unit = unit_display(item.unit)
+    return f"{item.value} {unit}" if unit else str(item.value)
+
+
+def flag_phrase(flag: Flag) -> str:
+    """A few plain words for one flag, with its value where it has one."""
+    if flag.id in _VALUE_FLAGS:
+        for item in flag.evidence:
+            if item.value:
+                return f"{_label_words(item.label)} {_value_words(item)}"
+    if flag.id == "H-SYMPTOMS":
+        labels = [_label_words(item.label) for item in flag.evidence if item.label]
+        if labels:
+            return labels[0]
+    return _FLAG_WORDS.get(flag.id, flag.criterion)
+
+
+def fit_summary(head: str, phrases: Sequence[str], more: str = "finding") -> str:
+    """`head: a, b and c`, dropping trailing phrases ("and 2 more findings") to stay under 140."""
+    unique = list(dict.fromkeys(plain(p) for p in phrases if p.strip()))
+    head = plain(head)
+    for keep in range(len(unique), 0, -1):
+        shown = unique[:keep]
+        dropped = len(unique) - keep
+        if dropped:
+            shown = [*shown, f"{dropped} more {more}{'' if dropped == 1 else 's'}"]
+        candidate = f"{head}: {join_words(shown)}"
+        if len(candidate) <= SUMMARY_MAX:
+            return candidate
+    return shorten(head)
+
+
+def _months_between(start: date, later: date) -> int:
+    return round((later - start).days / 30.44)
+
+
+def follow_up_words(orders: Iterable[OrderSuggestion], key: str, as_of: date) -> str | None:
+    """ "in 3-6 months" for the first scheduled order with `key`, from its occurrence period."""
+    for order in orders:
+        if order.key == key and order.start is not None:
+            low = _months_between(as_of, order.start)
+            if order.end is not None:
+                high = _months_between(as_of, order.end)
+                if high > low:
+                    return f"in {low}-{high} months"
+            return f"in {low} months" if low > 0 else "now"
+    return None
+
+
+def _all_orders(recommendation: Recommendation) -> list[OrderSuggestion]:
+    return [order for order_set in recommendation.order_sets for order in order_set.orders]
+
+
+def primary_summary(recommendation: Recommendation, as_of: date) -> str:
+    """The summary line of the primary card, by rule (SPEC.md section 5), built from the flags."""
+    rule = recommendation.rule_id
+    phrases = [flag_phrase(flag) for flag in recommendation.flags]
+    mri = mri_words(recommendation.index_report)
+    orders = _all_orders(recommendation)
+    mri_when = follow_up_words(orders, "mri-followup", as_of)
+    if rule == "R1":
+        return fit_summary("Discuss goals of care before any marrow work-up", phrases)
+    if rule == "R2":
+        return fit_summary("Urgent haematology referral", phrases)
+    if rule == "R3":
+        return shorten(f"Cancer history and marrow change on {mri}: staging and oncology referral")
+    if rule == "R4":
+        return fit_summary("Haematology referral and bone marrow biopsy", phrases)
+    if rule == "R5":
+        if any(order.note and "repeat" in order.note.lower() for order in orders):
+            return shorten(
+                f"Marrow change on {mri}: repeat out-of-date abnormal blood tests to confirm "
+                "and complete the first-line tests"
+            )
+        return shorten(
+            f"Marrow change on {mri}: first-line blood tests needed before deciding on biopsy"
+        )
+    if rule == "R6":
+        return fit_summary("Haematology e-consult advised", phrases)
+    if rule == "R7":
+        labs_when = follow_up_words(orders, "cbc-diff", as_of) or "in 3 months"
+        return shorten(
+            f"Diffuse marrow change on {mri}, normal blood tests: no biopsy now; "
+            f"repeat blood tests {labs_when}" + (f", MRI {mri_when}" if mri_when else "")
+        )
+    if rule == "R8":
+        return shorten(
+            f"Nonspecific marrow change on {mri}, normal blood tests: "
+            + (f"repeat MRI {mri_when}" if mri_when else "follow up with MRI")
+        )
+    return shorten(recommendation.decision)
+
+
+def imaging_protocol_summary(advisories: Sequence[Advisory]) -> str:
+    if len(advisories) == 1:
+        return shorten(advisories[0].summary)
+    phrases = [_lower_first(a.summary) for a in advisories]
+    return fit_summary("MRI protocol advice", phrases, more="point")
+
+
+def _lower_first(text: str) -> str:
+    text = text.strip()
+    if len(text) > 1 and text[0].isupper() and text[1].islower():
+        return text[0].lower() + text[1:]
+    return text
