@@ -38,6 +38,7 @@ from logic.labs import (
     haemoglobin_lln,
     high_limit,
     low_limit,
+    value_at_least,
     who_anaemia_cutoff,
 )
 from logic.model import (
@@ -187,7 +188,7 @@ def light_chain_ratio_100(facts: Facts) -> Hit | None:
         detail = f"kappa/lambda {fmt(ratio.value)} >= {t.U_LI_RATIO:g}, kappa {_show(kappa)}"
         return Hit(detail, (evidence(ratio), evidence(kappa)))
     inverse = 1.0 / ratio.value
-    lambda_involved = ratio.comparator not in (">", ">=") and inverse - t.U_LI_RATIO > -1e-9
+    lambda_involved = ratio.comparator not in (">", ">=") and value_at_least(inverse, t.U_LI_RATIO)
     if lam is not None and lambda_involved and at_least(lam, t.U_LI_INVOLVED_MG_L):
         detail = f"lambda/kappa {fmt(inverse)} >= {t.U_LI_RATIO:g}, lambda {_show(lam)}"
         return Hit(detail, (evidence(ratio), evidence(lam)))

@@ -160,7 +160,12 @@ def at_least(result: LabResult, limit: float) -> bool:
     """True when the result is established to be >= `limit`."""
     if result.value is None or result.comparator in ("<", "<="):
         return False
-    return result.value - limit > -_EPS
+    return value_at_least(result.value, limit)
+
+
+def value_at_least(value: float, limit: float) -> bool:
+    """`value` >= `limit`, tolerant of unit-conversion float noise."""
+    return value - limit > -_EPS
 
 
 # ---------------------------------------------------------------- reference limits
