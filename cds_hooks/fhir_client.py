@@ -31,6 +31,7 @@ from urllib.parse import urljoin
 import orjson
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import HTTPError as Urllib3Error
 from urllib3.exceptions import ReadTimeoutError
 
 from .errors import (
@@ -211,22 +212,30 @@ class FhirClient:
                 raise FhirConnectionError() from None
             except requests.RequestException:
                 raise FhirConnectionError() from None
+            except ReadTimeoutError:  # raised by raw.read1 while reading the body
+                raise FhirTimeout() from None
+            except (Urllib3Error, OSError):
+                raise FhirConnectionError() from None
             return _parse(body)
         raise FhirServerError(310, " (too many redirects)")
 
     def _read_body(self, response: requests.Response, deadline: float) -> bytes:
+        """Read what has arrived, chunk by chunk (``read1``: no waiting for a full chunk), so
+        that a server dripping bytes cannot hold the worker beyond the budget."""
         chunks: list[bytes] = []
         size = 0
-        for chunk in response.iter_content(CHUNK_BYTES):
+        while True:
+            if time.monotonic() > deadline:
+                raise FhirTimeout()
+            chunk = response.raw.read1(CHUNK_BYTES, decode_content=True)
+            if not chunk:
+                return b"".join(chunks)
             size += len(chunk)
             if size > self.settings.fetch_max_bytes:
                 raise FhirBadResponse(
                     f"FHIR server answer exceeded {self.settings.fetch_max_bytes} bytes"
                 )
-            if time.monotonic() > deadline:
-                raise FhirTimeout()
             chunks.append(chunk)
-        return b"".join(chunks)
 
 
 def _check_status(status: int) -> None:
