@@ -37,6 +37,8 @@ COMPARATORS = {"<": "<", "<=": "<=", ">=": ">=", ">": ">", "≤": "<=", "≥": "
 # Analytes whose result may be qualitative text or a code as well as a number.
 QUALITATIVE_ANALYTES = frozenset({Analyte.SPEP_IFE, Analyte.M_PROTEIN, Analyte.URINE_M_PROTEIN_24H})
 MAX_QUOTE = 200
+MAX_TEXT = 4000  # a result text longer than this is read only this far (bounded work)
+MAX_NUMBER_TEXT = 60  # a "number with unit" text is never longer than this
 _ANALYTE_ORDER = {analyte: n for n, analyte in enumerate(Analyte)}
 
 _NUMBER = re.compile(
@@ -46,6 +48,7 @@ _NUMBER = re.compile(
 
 # ------------------------------------------------------------------ qualitative reading
 
+_SPACES = re.compile(r"[^\S\n]+")  # runs of blanks other than newlines -> one space
 _CLAUSE_SPLIT = re.compile(r"[.;\n]|\bbut\b|\bhowever\b|\balthough\b", re.IGNORECASE)
 _PSEUDO_NEGATION = re.compile(
     r"\bno (?:significant |interval )?change\b|\bnot significantly changed\b", re.IGNORECASE
@@ -123,8 +126,9 @@ def read_finding(text: str) -> Finding | None:
 
     Any clause with an un-negated monoclonal target makes the result POSITIVE; otherwise a
     hedged one makes it INDETERMINATE; otherwise any negative statement makes it NEGATIVE.
+    Only the first MAX_TEXT characters are read.
     """
-    cleaned = _PSEUDO_NEGATION.sub(" ", text)
+    cleaned = _PSEUDO_NEGATION.sub(" ", _SPACES.sub(" ", text[:MAX_TEXT]))
     findings = {f for f in map(_clause_finding, _CLAUSE_SPLIT.split(cleaned)) if f is not None}
     for finding in (Finding.POSITIVE, Finding.INDETERMINATE, Finding.NEGATIVE):
         if finding in findings:
@@ -321,7 +325,7 @@ class _Reader:
             return _Read(evaluable=False)
         code, text = unit_fields(quantity)
         raw = quantity.get("value")
-        if isinstance(raw, str):  # a number sent as a JSON string
+        if isinstance(raw, str) and len(raw) <= MAX_NUMBER_TEXT:  # a number sent as a string
             parsed = _NUMBER.fullmatch(raw)
             if parsed is not None and not parsed.group("unit"):
                 self.problem(f"value '{raw[:40]}' is a string, read as a number")
@@ -333,7 +337,7 @@ class _Reader:
             self.problem("valueString is empty or not text: not evaluable")
             return _Read(evaluable=False)
         text = raw.strip()
-        parsed = _NUMBER.fullmatch(text)
+        parsed = _NUMBER.fullmatch(text) if len(text) <= MAX_NUMBER_TEXT else None
         if parsed is not None and self.candidate.lab_code.code not in QUALITATIVE_CODES:
             unit = parsed.group("unit") or None
             read = self._numeric(float(parsed.group("num")), parsed.group("cmp"), None, unit)

@@ -486,3 +486,22 @@ def test_parse_datetime(raw: object, expected: datetime | None, reported: bool) 
     parsed, problem = parse_datetime(raw)
     assert parsed == expected
     assert (problem is not None) is reported
+
+
+def test_very_long_result_text_is_read_in_bounded_work() -> None:
+    text = "monoclonal, " * 50_000 + "negative"
+    assert read_finding(text) is Finding.POSITIVE
+    lab = only_lab(record_of(observation("12851-2", valueString=text)))
+    assert lab.quote is not None and len(lab.quote) <= 200
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["1 a" + " " * 50_000 + "\nb", "not" + " " * 50_000 + "x monoclonal", "ig" + " \t" * 30_000],
+    ids=["number_then_blank_run", "negation_then_blank_run", "ig_then_blank_run"],
+)
+def test_pathological_blank_runs_are_read_quickly(text: str) -> None:
+    """No regular expression backtracks quadratically on long runs of blanks."""
+    record_of(
+        observation("12851-2", valueString=text), observation("718-7", oid="h", valueString=text)
+    )
