@@ -4,7 +4,8 @@
 - Escalation from the history (SPEC.md §5 "Surveillance ... Escalate"): a new focal lesion,
   an increase in size / number / extent, or evolution to a diffuse pattern, taken from
   (a) the interval change the radiologist stated on the index report, and (b) comparing
-  the index with earlier MRI reports of the same region (class and lesion count / size).
+  the index with the most recent earlier MRI of the same region (class, lesion count and
+  largest size). A change that happened before that study was judged when it was the index.
 - Lytic lesions on radiograph, CT or PET-CT (U-B).
 
 A feature counts only when it is neither negated nor historical ("no longer seen"). Hedged
@@ -184,28 +185,27 @@ def escalation(
     if index.interval_change in _ESCALATING_CHANGE:
         label = _ESCALATING_CHANGE[index.interval_change]
         found.append(ImagingFinding(label, report_evidence(index, label)))
-    for prior in priors:
-        if not _comparable(index, prior):
-            continue
+    prior = next((p for p in priors if _comparable(index, p)), None)
+    if prior is not None:
         changes = compare(index, prior)
         if changes:
             day = prior.effective.date().isoformat()
             label = f"compared with MRI of {day} ({prior.reference}): " + "; ".join(changes)
             found.append(ImagingFinding(label, report_evidence(index, label)))
-            break
     return tuple(found)
 
 
 def stable_since(index: ImagingReport, priors: tuple[ImagingReport, ...]) -> datetime | None:
-    """Date of the earliest comparable prior MRI with a marrow finding, the index being no
-    worse than any of them (start of the stable interval), else None (first study)."""
+    """Start of the stable interval: walking back through earlier MRIs of the same region,
+    the date of the oldest one reached while each study is no worse than the one before it
+    and every one shows a marrow finding. None when the index is the first study (or worse
+    than the one before it)."""
     start: datetime | None = None
-    for prior in priors:
-        if not _comparable(index, prior) or prior.image_class is ImagingClass.NEGATIVE:
-            continue
-        if compare(index, prior):
-            return None
-        start = prior.effective
+    newer = index
+    for older in (p for p in priors if _comparable(index, p)):
+        if older.image_class is ImagingClass.NEGATIVE or compare(newer, older):
+            break
+        start, newer = older.effective, older
     return start
 
 

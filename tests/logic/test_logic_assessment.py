@@ -302,3 +302,27 @@ def test_r5_check_stale_abnormal_says_repeat_to_confirm() -> None:
         "stale (older than 90 days), abnormal (U-A, H-ANAEMIA): repeat to confirm"
     )
     assert assessment.flags == ()  # a stale result never fires a flag
+
+
+def test_escalation_judged_against_the_latest_comparable_prior_only() -> None:
+    # nonspecific 3 years ago -> diffuse 2 years ago (escalated then) -> diffuse now: stable
+    history = (
+        mri(ImagingClass.DIFFUSE),
+        mri(ImagingClass.DIFFUSE, days_ago=730),
+        mri(ImagingClass.NONSPECIFIC, days_ago=1100),
+    )
+    assessment = assess(record(mris=history), AS_OF)
+    assert assessment.rule_id == "R7", assessment.reason
+    assert assessment.recommendation is not None
+    assert "stable on MRI since 2024-06-01" in assessment.recommendation.decision
+
+
+def test_escalation_compares_the_latest_prior_of_the_same_region() -> None:
+    from logic.model import Region
+
+    history = (
+        mri(ImagingClass.DIFFUSE),
+        mri(ImagingClass.NONSPECIFIC, days_ago=100, region=Region.PELVIS),
+        mri(ImagingClass.NONSPECIFIC, days_ago=400),
+    )
+    assert assess(record(mris=history), AS_OF).rule_id == "R4"
