@@ -11,6 +11,7 @@ lab values come from outside, and the CDS Hooks sandbox renders raw HTML in `det
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Final
@@ -38,11 +39,13 @@ AS_SENT: Final = "as sent:"
 
 _HTML_ENTITIES: Final = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
 _MD_SPECIALS: Final = frozenset("\\`*_[]{}|~#!$")
+_DROPPED_CATEGORIES: Final = frozenset({"Cc", "Cs"})
 _LIST_MARKER: Final = re.compile(r"^([-+*]|=+|\d{1,9}[.)])(?=\s|$)")
 
 
 def escape_md(text: object) -> str:
-    """Text as inert Markdown: one line, HTML entities for & < > ", Markdown punctuation escaped.
+    """Text as inert Markdown: one line, HTML entities for & < > ", Markdown punctuation escaped,
+    control characters dropped.
 
     The result renders as the literal text in any CommonMark/GFM renderer, raw HTML enabled or
     not, inside a paragraph, a table cell or a blockquote.
@@ -50,6 +53,8 @@ def escape_md(text: object) -> str:
     flat = " ".join(str(text).split())
     out: list[str] = []
     for char in flat:
+        if unicodedata.category(char) in _DROPPED_CATEGORIES:
+            continue  # control characters and lone surrogates: not text, not serialisable
         if char in _HTML_ENTITIES:
             out.append(_HTML_ENTITIES[char])
         elif char in _MD_SPECIALS:

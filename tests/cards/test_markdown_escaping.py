@@ -1,0 +1,64 @@
+"""Property: any text from outside renders as exactly that text, never as HTML or Markdown."""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cds_hooks.card_text import blockquote, escape_md
+
+markdown_it = pytest.importorskip("markdown_it")
+# the CDS Hooks sandbox renders `detail` as GitHub-flavoured Markdown with raw HTML enabled
+RENDERER = markdown_it.MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+
+hostile = st.text(
+    alphabet=st.sampled_from(
+        [*"<>&\"'`*_[]()!#|~\\-+=.:/ \t\n{}$^%@;,0123456789abcXYZ", "é", "µ", "\u00a0"]
+    ),
+    max_size=60,
+) | st.text(max_size=60)
+
+
+def _as_text(text: str) -> str:
+    """What the clinician should read: whitespace collapsed, control characters dropped."""
+    flat = " ".join(text.split())
+    return "".join(c for c in flat if unicodedata.category(c) not in ("Cc", "Cs")).strip()
+
+
+def _visible_text(rendered: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", rendered)).strip()
+
+
+@settings(max_examples=400, deadline=None)
+@given(hostile)
+def test_escaped_text_renders_as_itself_in_a_paragraph(text):
+    rendered = RENDERER.render(f"Value: {escape_md(text)}")
+    expected = _as_text(f"Value: {text}")
+    assert rendered.startswith("<p>")
+    assert rendered.count("<") == 2, rendered  # only <p> and </p>
+    assert _visible_text(rendered) == expected
+
+
+@settings(max_examples=400, deadline=None)
+@given(hostile)
+def test_escaped_text_renders_as_itself_in_a_blockquote(text):
+    rendered = RENDERER.render(blockquote(text))
+    expected = _as_text(text)
+    tags = re.findall(r"</?([a-z0-9]+)", rendered)
+    assert set(tags) <= {"blockquote", "p"}, rendered
+    assert _visible_text(rendered) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(hostile, hostile)
+def test_escaped_text_stays_in_its_table_cell(left, right):
+    table = f"| a | b |\n|---|---|\n| {escape_md(left) or '—'} | {escape_md(right) or '—'} |"
+    rendered = RENDERER.render(table)
+    assert rendered.count("<td>") == 2, rendered
+    tags = set(re.findall(r"</?([a-z0-9]+)", rendered))
+    assert tags <= {"table", "thead", "tbody", "tr", "th", "td"}, rendered
