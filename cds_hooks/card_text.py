@@ -120,7 +120,9 @@ SUMMARY_MAX: Final = 139  # CDS Hooks: summary under 140 characters
 
 
 def plain(text: str) -> str:
-    return " ".join(text.split())
+    """One line of plain text: whitespace collapsed, control characters dropped."""
+    flat = " ".join(text.split())
+    return "".join(c for c in flat if unicodedata.category(c) not in _DROPPED_CATEGORIES)
 
 
 def join_words(items: Sequence[str]) -> str:

@@ -62,3 +62,13 @@ def test_escaped_text_stays_in_its_table_cell(left, right):
     assert rendered.count("<td>") == 2, rendered
     tags = set(re.findall(r"</?([a-z0-9]+)", rendered))
     assert tags <= {"table", "thead", "tbody", "tr", "th", "td"}, rendered
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300))
+def test_shortened_plain_text_fits_a_summary(text):
+    from cds_hooks.card_text import SUMMARY_MAX, shorten
+
+    short = shorten(text)
+    assert len(short) <= SUMMARY_MAX
+    assert all(unicodedata.category(c) not in ("Cc", "Cs") for c in short)
