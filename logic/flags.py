@@ -1,9 +1,11 @@
 """The flags of SPEC.md section 5: one small named predicate per flag.
 
 Each predicate reads `Facts` (record, `as_of`, lab view) and returns a `Flag` with its
-evidence, or None. Laboratory flags read only the view's results: in the normal view these
-are *current* results (SPEC.md §2); `logic.assess` also runs them on the stale view to find
-stale abnormal results ("repeat to confirm"). A result that is not evaluable is never read.
+evidence, or None. Laboratory flags read the newest result of each analyte that the view
+admits: in the normal view the newest *current* result (SPEC.md §2: within 90 days before
+`as_of`, never after it); `logic.assess` also runs them on the stale view (newest result of
+any age) to find stale abnormal results ("repeat to confirm"). A result that is not
+evaluable is never read: it is neither normal nor abnormal.
 
 The registry `FLAG_RULES` (id, tier, criterion, thresholds, source) is what the rule
 catalogue and docs/rules.md are generated from.
