@@ -31,6 +31,10 @@ SNOMED CT: 109989006 multiple myeloma (SPEC.md); 103735009 palliative care (SPEC
   not in SPEC.md, verify: 386661006 fever, 42984000 night sweats, 89362005 weight loss,
   12584003 bone pain, 268029009 pathological fracture.
 
+Unrecognised codes: a Condition whose codes are in none of these tables gives no fact; when its
+display or text names a cancer, CKD or palliative care (a SNOMED-only problem list), a warning
+says it was not used, so that a clinician can check (`_unrecognised`).
+
 Status:
   * verificationStatus refuted or entered-in-error: excluded (no fact).
   * clinicalStatus active / recurrence / relapse: active; inactive / remission / resolved: not
@@ -82,6 +86,11 @@ EXCUSING = frozenset(
     {C.MYELOMA, C.HAEM_MALIGNANCY, C.BONE_METASTASIS, C.ANAEMIA_CAUSE, C.CKD, C.PALLIATIVE}
 )
 
+_MAY_MATTER = re.compile(
+    r"malignan|carcinoma|cancer|lymphoma|leuk[a]?emia|myelom|plasmacytoma|metasta|sarcoma"
+    r"|melanoma|myelodysplas|myeloprolif|chronic kidney|renal failure|palliative|hospice",
+    re.IGNORECASE,
+)
 _ICD = re.compile(r"([A-Z])(\d)([0-9A-Z])\.?([0-9A-Z]{0,4})")
 
 
@@ -200,13 +209,13 @@ def read_condition(
     """One Condition -> a ConditionFact when its code matters to the rules."""
     code = resource.get("code")
     found = categorise(code.get("coding") if isinstance(code, Mapping) else None)
-    if found is None:
-        return None, []
-    category, code_label, display = found
-    problems: list[MappingProblem] = []
     verification = _status_code(resource.get("verificationStatus"))
     if verification in EXCLUDED_VERIFICATION:
         return None, []
+    if found is None:
+        return None, _unrecognised(reference, code)
+    category, code_label, display = found
+    problems: list[MappingProblem] = []
     clinical = _status_code(resource.get("clinicalStatus"))
     if clinical in ACTIVE_STATUSES:
         active = True
@@ -245,6 +254,37 @@ def read_condition(
         ),
         problems,
     )
+
+
+def _texts(code: object) -> list[str]:
+    if not isinstance(code, Mapping):
+        return []
+    texts = [code["text"]] if isinstance(code.get("text"), str) else []
+    codings = code.get("coding")
+    for coding in codings if isinstance(codings, list) else []:
+        if isinstance(coding, Mapping) and isinstance(coding.get("display"), str):
+            texts.append(coding["display"])
+    return texts
+
+
+def _unrecognised(reference: str, code: object) -> list[MappingProblem]:
+    """A warning for a Condition whose words say it may matter but whose codes are in no table.
+
+    Problem lists coded only in SNOMED CT (Synthea, many US EHRs) name cancers, CKD or hospice
+    care with codes SPEC.md does not list. They are NOT used by the rules (no code, no fact), but
+    a clinician is told, so that an uncoded cancer (or cancer history: any clinical status) is
+    not silently missed.
+    """
+    for text in _texts(code):
+        if _MAY_MATTER.search(text[:500]):
+            return [
+                MappingProblem(
+                    reference,
+                    f"condition '{text[:80]}' may be relevant (cancer, CKD, palliative care) but "
+                    "its codes are not in the SPEC.md tables: not used by the rules",
+                )
+            ]
+    return []
 
 
 def read_conditions(

@@ -227,3 +227,28 @@ def test_first_known_coding_wins_and_unknown_codes_give_nothing() -> None:
 )
 def test_junk_never_raises(junk: dict[str, object]) -> None:
     read_condition("Condition/x", {"resourceType": "Condition", **junk})
+
+
+def test_snomed_only_cancer_is_not_used_but_reported() -> None:
+    resource = condition("363406005", SNOMED)
+    resource["code"]["coding"][0]["display"] = "Malignant tumor of colon"
+    fact, problems = read_condition("Condition/c1", resource)
+    assert fact is None
+    assert len(problems) == 1 and "Malignant tumor of colon" in problems[0].message
+
+
+@pytest.mark.parametrize(
+    ("display", "clinical", "reported"),
+    [
+        ("Viral sinusitis (disorder)", "active", False),
+        ("Chronic kidney disease stage 3", "active", True),
+        ("Acute lymphoblastic leukemia", "resolved", True),
+        ("Hospice care", None, True),
+    ],
+    ids=["unrelated", "ckd_words", "resolved_is_history_too", "hospice_words"],
+)
+def test_unrecognised_condition_warning(display: str, clinical: str | None, reported: bool) -> None:
+    resource = condition("123456", SNOMED, clinical=clinical)
+    resource["code"]["coding"][0]["display"] = display
+    fact, problems = read_condition("Condition/c1", resource)
+    assert fact is None and bool(problems) is reported
