@@ -15,6 +15,7 @@ from datetime import timedelta
 from logic import thresholds
 from logic.advisories import ADVISORY_RULES
 from logic.flags import FLAG_RULES
+from logic.labs import LABEL
 from logic.panel import FIRST_LINE
 from logic.rules import MISSING_DATA
 from logic.rules import RULES as _TABLE
@@ -185,11 +186,16 @@ def catalogue_markdown() -> str:
         *(f"- {line}" for line in MISSING_DATA),
         "",
     ]
-    out += ["## First-line panel (gates R7 and R8)", "", "| item | order key | gating |"]
-    out.append("|---|---|---|")
+    out += [
+        "## First-line panel (gates R7 and R8)",
+        "",
+        "| item | order key | gating | satisfied by current results of |",
+        "|---|---|---|---|",
+    ]
     for item in FIRST_LINE:
         gating = "yes" if item.gating else "no (ordered with the panel)"
-        out.append(f"| {item.label} | `{item.order_key}` | {gating} |")
+        ways = " or ".join(" and ".join(LABEL[a] for a in alt) for alt in item.alternatives)
+        out.append(f"| {item.label} | `{item.order_key}` | {gating} | {ways} |")
     out += [
         "",
         f"Current result: effective within {thresholds.CURRENT_WINDOW.days} days before the "
