@@ -194,7 +194,7 @@ def catalogue_markdown() -> str:
     ]
     for item in FIRST_LINE:
         gating = "yes" if item.gating else "no (ordered with the panel)"
-        ways = " or ".join(" and ".join(LABEL[a] for a in alt) for alt in item.alternatives)
+        ways = "; or ".join(" + ".join(LABEL[a] for a in alt) for alt in item.alternatives)
         out.append(f"| {item.label} | `{item.order_key}` | {gating} | {ways} |")
     out += [
         "",
