@@ -142,19 +142,15 @@ def shorten(text: str, limit: int = SUMMARY_MAX) -> str:
 
 
 def data_quality_summary(problems: Sequence[MappingProblem], gaps: Sequence[DataGap]) -> str:
+    """ "Check the data behind this advice: lab results could not be fetched; 2 items could not
+    be read as sent". The mapper's severity is not shown: its message says what happened."""
     parts: list[str] = []
     domains = list(dict.fromkeys(DOMAIN_WORDS[gap.domain] for gap in gaps))
     if domains:
-        listed = (
-            domains[0] if len(domains) == 1 else ", ".join(domains[:-1]) + " and " + domains[-1]
-        )
-        parts.append(f"{listed} could not be fetched")
-    errors = sum(1 for p in problems if p.severity == "error")
-    warnings = len(problems) - errors
-    if errors:
-        parts.append(f"{errors} {'result' if errors == 1 else 'results'} could not be used")
-    if warnings:
-        parts.append(f"{warnings} {'result' if warnings == 1 else 'results'} used with a caveat")
+        parts.append(f"{join_words(domains)} could not be fetched")
+    count = len({p.reference or p.message for p in problems})
+    if count:
+        parts.append(f"{count} {'item' if count == 1 else 'items'} could not be read as sent")
     return shorten("Check the data behind this advice: " + "; ".join(parts))
 
 
@@ -419,10 +415,10 @@ def data_quality_detail(
         )
     if problems:
         lines = [
-            "**Not usable as sent**",
+            "**Could not be read as sent**",
             "",
-            "| FHIR reference | Problem | Used |",
-            "|---|---|---|",
+            "| FHIR reference | Problem |",
+            "|---|---|",
         ]
         for problem in problems:
             lines.append(
@@ -430,7 +426,6 @@ def data_quality_detail(
                     [
                         escape_md(problem.reference or "whole response"),
                         escape_md(problem.message),
-                        "no" if problem.severity == "error" else "yes, with caveat",
                     ]
                 )
             )

@@ -355,7 +355,7 @@ def test_secondary_cards_imaging_protocol_and_data_quality():
     assert protocol.summary == a.ADVISORY.summary
     assert "ask for T1 sequences without contrast" in (protocol.detail or "")
     assert "lab results could not be fetched" in quality.summary
-    assert "1 result could not be used" in quality.summary
+    assert "2 items could not be read as sent" in quality.summary
     assert "Observation/hb\\-x" in (quality.detail or "") or "Observation/hb-x" in (
         quality.detail or ""
     )
