@@ -24,9 +24,10 @@ At most RECENT + 2 x EXTREMES results per analyte are read, whatever the history
 effectiveInstant, issued): ISO strings sort by time to within the hours a zone offset can move
 them, which is enough to choose what to keep; the readers then parse the times exactly.
 
-Measured (10,000 lab Observations of 22 mixed codes over 10 years, one process, warm): the
-whole mapping costs a fraction of orjson.loads + orjson.dumps of the same body (about 0.6x at
-1,000 and 0.2x at 10,000 Observations); this walk is about 1 us per Observation.
+Measured (lab Observations of 22 mixed codes over 10 years, 15 of them SPEC.md analytes; one
+warm process, 2 shared cores, GC paused while timing): the whole mapping took 2.2-2.5 ms at
+1,000 Observations (orjson.loads + orjson.dumps of the same body: 3.0-3.2 ms) and 25-26 ms at
+10,000 (floor 80 ms). This walk is 1-2.5 us per Observation (memory-bound at 10,000).
 
 Results with status preliminary / registered / cancelled / entered-in-error are ignored
 without a problem (SPEC.md section 2, "Observation status"); another or no status is a
