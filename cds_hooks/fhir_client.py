@@ -165,7 +165,8 @@ class FhirClient:
                 break
             outcome.pages += 1
             outcome.documents.append(document)
-            url = next_link(document)
+            more = next_link(document)
+            url = urljoin(url, more) if more is not None else None  # relative links too
             if url is not None and not under_prefix(url, base):
                 outcome.error = FhirNotAllowed("FHIR server's next link leaves fhirServer")
                 break

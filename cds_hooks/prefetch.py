@@ -22,7 +22,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urljoin
 
 from logic.model import DataGap
 
@@ -106,7 +106,8 @@ def gather(call: HookCall) -> Gathered:
         result.documents.append(value)
         more = next_link(value)
         if more is not None:
-            needed[key] = more
+            server = call.request.fhirServer
+            needed[key] = urljoin(server.rstrip("/") + "/", more) if server else more
     if needed:
         _fetch(call, templates, needed, result, supplied_any)
     return result

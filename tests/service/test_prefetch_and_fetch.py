@@ -408,3 +408,16 @@ def test_prefetch_template_values_are_percent_encoded(
     fhir.get(f"{FHIR}/Patient/a.b-1", json={"resourceType": "Patient", "id": "a.b-1"})
     assert post_hook(client, body).status_code == 200
     assert any(c.request.url.startswith(f"{FHIR}/Patient/a.b-1") for c in fhir.calls)
+
+
+def test_relative_next_link_is_resolved_against_the_fhir_server(
+    client: FlaskClient,
+    example_request: dict[str, Any],
+    fhir: responses.RequestsMock,
+    mapper_calls: list[Any],
+) -> None:
+    example_request["prefetch"]["labs"] = page(1, "Observation?page=2")
+    fhir.get(f"{FHIR}/Observation?page=2", json=page(2, None))
+    assert post_hook(client, example_request).status_code == 200
+    assert [c.request.url for c in fhir.calls] == [f"{FHIR}/Observation?page=2"]
+    assert gaps_of(mapper_calls) == {}
