@@ -22,6 +22,7 @@ from logic.model import (
     DataDomain,
     DataGap,
     Evidence,
+    FeatureKind,
     Flag,
     ImagingClass,
     ImagingReport,
@@ -259,6 +260,9 @@ def _caption(label: str, reference: str | None, when: date | None) -> str:
     return ", ".join(parts)
 
 
+_MARROW_FINDINGS: Final = frozenset({FeatureKind.MARROW_SIGNAL, FeatureKind.DIFFUSE_PATTERN})
+
+
 def report_quotes(
     evidence: Iterable[Evidence], report: ImagingReport | None, limit: int = 4
 ) -> list[str]:
@@ -287,9 +291,15 @@ def report_quotes(
         add(item.reference, _caption(label, item.reference, item.date), item.quote)
     if not groups and report is not None:
         caption = _caption(report.title, report.reference, report.effective)
-        for feature in report.features:
-            if not (feature.negated or feature.historical):
-                add(report.reference, caption, (feature.sentence or feature.span).text)
+        findings = [
+            f
+            for f in report.features
+            if not (f.negated or f.historical) and f.kind is not FeatureKind.FIELD_STRENGTH
+        ]
+        # the marrow finding itself first, then the features that qualify it
+        findings.sort(key=lambda f: f.kind not in _MARROW_FINDINGS)
+        for feature in findings:
+            add(report.reference, caption, (feature.sentence or feature.span).text)
     return [f"{caption}:\n\n" + "\n\n".join(quotes) for caption, quotes in groups.values()]
 
 

@@ -12,7 +12,16 @@ import pytest
 from cds_hooks.card_parts import OVERRIDE_REASON_SYSTEM, TOPIC_SYSTEM
 from cds_hooks.cards import issued_rule_ids, render_patient_view_cards
 from cds_hooks.schemas import Card, HookResponse
-from logic.model import Advisory, Assessment, Evidence, Flag, Tier
+from logic.model import (
+    Advisory,
+    Assessment,
+    Evidence,
+    FeatureKind,
+    Flag,
+    ImagingFeature,
+    TextSpan,
+    Tier,
+)
 from logic.order_catalogue import CPT, LOINC, ORDER_KEY_SYSTEM, SNOMED
 
 from . import assessments as a
@@ -615,3 +624,28 @@ def test_order_due_on_one_day_says_due():
     assert action_description(order) == (
         "Order complete blood count with differential, due 2027-02-23"
     )
+
+
+def test_index_report_quote_puts_the_marrow_finding_first_and_skips_technique():
+    base = a.r8()
+    rec = base.recommendation
+    assert rec is not None and rec.index_report is not None
+    report = rec.index_report
+    tech = TextSpan(start=0, end=5, text="Images obtained at 1.5 T.")
+    t1 = TextSpan(start=0, end=5, text="T1 signal is brighter than disc.")
+    features = (
+        ImagingFeature(kind=FeatureKind.FIELD_STRENGTH, span=tech, sentence=tech, value=1.5),
+        ImagingFeature(kind=FeatureKind.T1_BRIGHTER_THAN_DISC_AND_MUSCLE, span=t1, sentence=t1),
+        *report.features,
+    )
+    detail = (
+        render(
+            replace(
+                base, recommendation=replace(rec, index_report=replace(report, features=features))
+            )
+        )[0].detail
+        or ""
+    )
+    assert "1.5 T" not in detail
+    marrow = detail.index("> Mildly heterogeneous marrow signal")
+    assert marrow < detail.index("> T1 signal is brighter than disc.")
