@@ -272,7 +272,12 @@ class _Reader:
             read = self._numeric(source.get("valueInteger"), None, None, None)
         else:
             read = _Read(evaluable=False)
-            reason = _absent_reason(source.get("dataAbsentReason"))
+            other = [k for k in source if isinstance(k, str) and k.startswith("value")]
+            reason = (
+                f"{other[0][:40]} is not a supported value type"
+                if other
+                else _absent_reason(source.get("dataAbsentReason"))
+            )
             if self.analyte in QUALITATIVE_ANALYTES:
                 read.finding, read.quote = _interpretation_finding(source)
             if read.finding is None:
@@ -290,8 +295,11 @@ class _Reader:
                 "not say whether a monoclonal protein is present (not evaluable)"
             )
             return _Read(as_sent=read.as_sent, evaluable=False)
-        if code in QUALITATIVE_CODES and read.finding is None and read.evaluable:
-            self.problem(f"interpretation '{read.as_sent}' could not be read: not evaluable")
+        if read.finding is not None and self.analyte not in QUALITATIVE_ANALYTES:
+            self.problem(f"result '{read.as_sent}' is not a number: not evaluable")
+            return _Read(as_sent=read.as_sent, quote=read.quote, evaluable=False)
+        if read.value is None and read.finding is None and read.evaluable:
+            self.problem(f"result '{read.as_sent}' could not be read: not evaluable")
             read.evaluable = False
         return read
 

@@ -505,3 +505,31 @@ def test_pathological_blank_runs_are_read_quickly(text: str) -> None:
     record_of(
         observation("12851-2", valueString=text), observation("718-7", oid="h", valueString=text)
     )
+
+
+@pytest.mark.parametrize(
+    ("loinc", "value"),
+    [
+        ("718-7", {"valueCodeableConcept": {"text": "High"}}),
+        ("718-7", {"valueCodeableConcept": {"coding": [{"code": "10828004"}]}}),
+        ("33358-3", {"valueCodeableConcept": {"text": "see report"}}),
+        ("12851-2", {"valueQuantity": {"value": 1.2, "code": "g/dL"}}),
+        ("48378-4", {"valueRatio": {"numerator": {"value": 1}, "denominator": {"value": 0}}}),
+        ("718-7", {"valueBoolean": True}),
+    ],
+    ids=[
+        "hb_coded_text",
+        "hb_coded_positive",
+        "m_spike_unreadable_code",
+        "spep_interpretation_as_number",
+        "ratio_divided_by_zero",
+        "hb_boolean",
+    ],
+)
+def test_a_result_without_a_usable_value_is_never_evaluable(
+    loinc: str, value: dict[str, Any]
+) -> None:
+    record = record_of(observation(loinc, **value))
+    lab = only_lab(record)
+    assert lab.evaluable is False and lab.value is None and lab.finding is None
+    assert record.problems
