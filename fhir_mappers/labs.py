@@ -376,16 +376,21 @@ class _Reader:
         ranges = self.source().get("referenceRange")
         if not isinstance(ranges, list) or read.value is None:
             return None, None
-        chosen: Mapping[str, Any] | None = None
-        for candidate in ranges:
-            if not isinstance(candidate, Mapping):
-                continue
-            if "low" not in candidate and "high" not in candidate:
-                continue
-            if _range_type(candidate) in (None, "normal"):
-                chosen = candidate
-                break
-        if chosen is None:
+        usable = [
+            r
+            for r in ranges
+            if isinstance(r, Mapping)
+            and ("low" in r or "high" in r)
+            and _range_type(r) in (None, "normal")
+        ]
+        general = [r for r in usable if "appliesTo" not in r and "age" not in r]
+        if general:
+            chosen = general[0]
+        elif len(usable) == 1:
+            chosen = usable[0]
+        else:
+            if usable:  # e.g. one range for men, one for women: which one is not known here
+                self.problem("several reference ranges for sub-populations: default limits apply")
             return None, None
         return self._limit(chosen.get("low"), read), self._limit(chosen.get("high"), read)
 

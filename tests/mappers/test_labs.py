@@ -533,3 +533,14 @@ def test_a_result_without_a_usable_value_is_never_evaluable(
     lab = only_lab(record)
     assert lab.evaluable is False and lab.value is None and lab.finding is None
     assert record.problems
+
+
+def test_sub_population_ranges_are_not_guessed() -> None:
+    men = {"low": quantity(13, "g/dL", "g/dL"), "appliesTo": [{"text": "male"}]}
+    women = {"low": quantity(12, "g/dL", "g/dL"), "appliesTo": [{"text": "female"}]}
+    record = record_of(observation("718-7", **ucum(9, "g/dL"), referenceRange=[men, women]))
+    assert only_lab(record).low is None
+    assert "sub-populations" in messages(record)
+    general = {"low": quantity(12.5, "g/dL", "g/dL")}
+    both = record_of(observation("718-7", **ucum(9, "g/dL"), referenceRange=[men, general]))
+    assert only_lab(both).low == 12.5
