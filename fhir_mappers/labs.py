@@ -31,7 +31,7 @@ from fhir_mappers.fhir_time import parse_datetime
 from fhir_mappers.lab_codes import ELECTROPHORESIS_FRACTION_CODES, QUALITATIVE_CODES
 from fhir_mappers.select import LabCandidate
 from fhir_mappers.units import to_canonical, unit_fields
-from logic.model import CANONICAL_UNIT, Analyte, Finding, LabResult, MappingProblem
+from logic.model import CANONICAL_UNIT, Analyte, Finding, LabResult, MappingProblem, Sex
 
 COMPARATORS = {"<": "<", "<=": "<=", ">=": ">=", ">": ">", "≤": "<=", "≥": ">="}
 # Analytes whose result may be qualitative text or a code as well as a number.
@@ -207,8 +207,9 @@ def _fmt(value: object) -> str:
 
 
 class _Reader:
-    def __init__(self, candidate: LabCandidate) -> None:
+    def __init__(self, candidate: LabCandidate, sex: Sex = Sex.UNKNOWN) -> None:
         self.candidate = candidate
+        self.sex = sex
         self.analyte = candidate.lab_code.analyte
         self.ref = candidate.reference
         self.problems: list[MappingProblem] = []
@@ -384,8 +385,11 @@ class _Reader:
             and _range_type(r) in (None, "normal")
         ]
         general = [r for r in usable if "appliesTo" not in r and "age" not in r]
+        own_sex = [r for r in usable if "age" not in r and _applies_to(r) == {self.sex}]
         if general:
             chosen = general[0]
+        elif own_sex and self.sex is not Sex.UNKNOWN:
+            chosen = own_sex[0]
         elif len(usable) == 1:
             chosen = usable[0]
         else:
@@ -407,6 +411,33 @@ class _Reader:
         if value is None:
             self.problem(f"reference range: {how.problem}; default limits apply")
         return value
+
+
+# appliesTo codes and words for a sex (administrative gender, SNOMED CT male / female).
+_SEX_WORDS: dict[str, Sex] = {
+    "male": Sex.MALE,
+    "248153007": Sex.MALE,
+    "female": Sex.FEMALE,
+    "248152002": Sex.FEMALE,
+}
+
+
+def _applies_to(candidate: Mapping[str, Any]) -> set[Sex]:
+    """The sexes a reference range's appliesTo names (empty set: none recognised)."""
+    found: set[Sex] = set()
+    concepts = candidate.get("appliesTo")
+    for concept in concepts if isinstance(concepts, list) else []:
+        if not isinstance(concept, Mapping):
+            continue
+        words = [concept.get("text")]
+        codings = concept.get("coding")
+        for coding in codings if isinstance(codings, list) else []:
+            if isinstance(coding, Mapping):
+                words += [coding.get("code"), coding.get("display")]
+        for word in words:
+            if isinstance(word, str) and word.strip().lower() in _SEX_WORDS:
+                found.add(_SEX_WORDS[word.strip().lower()])
+    return found
 
 
 def _range_type(candidate: Mapping[str, Any]) -> str | None:
@@ -432,9 +463,14 @@ def _absent_reason(concept: object) -> str:
     return "none sent"
 
 
-def read_lab(candidate: LabCandidate) -> tuple[LabResult | None, list[MappingProblem]]:
-    """One selected candidate -> LabResult (None when it has no usable time)."""
-    reader = _Reader(candidate)
+def read_lab(
+    candidate: LabCandidate, sex: Sex = Sex.UNKNOWN
+) -> tuple[LabResult | None, list[MappingProblem]]:
+    """One selected candidate -> LabResult (None when it has no usable time).
+
+    `sex` chooses between reference ranges given for men and for women (Range.appliesTo).
+    """
+    reader = _Reader(candidate, sex)
     effective = reader.effective()
     if effective is None:
         return None, reader.problems
@@ -522,14 +558,14 @@ def computed_flc_ratios(
 
 
 def read_labs(
-    candidates: Iterable[LabCandidate],
+    candidates: Iterable[LabCandidate], sex: Sex = Sex.UNKNOWN
 ) -> tuple[list[LabResult], list[MappingProblem]]:
     """Read every selected candidate, add computed FLC ratios; newest first per analyte."""
     labs: list[LabResult] = []
     problems: list[MappingProblem] = []
     for candidate in candidates:
         try:
-            result, found = read_lab(candidate)
+            result, found = read_lab(candidate, sex)
         except Exception as exc:  # a shape nobody foresaw must not lose the whole record
             result, found = (
                 None,

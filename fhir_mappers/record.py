@@ -86,7 +86,7 @@ def _map(documents: object, pid: str, gaps: tuple[DataGap, ...]) -> PatientRecor
         )
 
     candidates = [c for analyte in selection.labs.values() for c in analyte]
-    labs, found = read_labs(candidates)
+    labs, found = read_labs(candidates, patient.sex)
     problems.extend(found)
 
     conditions, found = read_conditions(selection.conditions)

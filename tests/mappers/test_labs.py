@@ -535,12 +535,19 @@ def test_a_result_without_a_usable_value_is_never_evaluable(
     assert record.problems
 
 
+SNOMED_FEMALE = {"coding": [{"system": "http://snomed.info/sct", "code": "248152002"}]}
+
+
 def test_sub_population_ranges_are_not_guessed() -> None:
     men = {"low": quantity(13, "g/dL", "g/dL"), "appliesTo": [{"text": "male"}]}
-    women = {"low": quantity(12, "g/dL", "g/dL"), "appliesTo": [{"text": "female"}]}
-    record = record_of(observation("718-7", **ucum(9, "g/dL"), referenceRange=[men, women]))
-    assert only_lab(record).low is None
-    assert "sub-populations" in messages(record)
+    women = {"low": quantity(12, "g/dL", "g/dL"), "appliesTo": [SNOMED_FEMALE]}
+    obs = observation("718-7", **ucum(9, "g/dL"), referenceRange=[men, women])
+    unknown_sex = map_patient_record([bundle(patient(gender=None), obs)], PATIENT_ID)
+    assert only_lab(unknown_sex).low is None
+    assert "sub-populations" in messages(unknown_sex)
+    assert only_lab(record_of(obs)).low == 12  # the patient is female
+    male = map_patient_record([bundle(patient(gender="male"), obs)], PATIENT_ID)
+    assert only_lab(male).low == 13
     general = {"low": quantity(12.5, "g/dL", "g/dL")}
     both = record_of(observation("718-7", **ucum(9, "g/dL"), referenceRange=[men, general]))
     assert only_lab(both).low == 12.5
