@@ -54,8 +54,10 @@ def parse_hook_request(service: Service, body: dict[str, Any]) -> HookRequest:
         )
     for name in service.required_context:
         value = hook_request.context.get(name)
-        if not isinstance(value, str) or not value:
+        if value is None or value == "" or value == [] or value == {}:
             raise BadRequest(f"context.{name} is required", expression=f"context.{name}")
+        if name in ("userId", "patientId", "encounterId") and not isinstance(value, str):
+            raise BadRequest(f"context.{name} must be a string", expression=f"context.{name}")
     patient_id = hook_request.context.get("patientId")
     if patient_id is not None and not (
         isinstance(patient_id, str) and FHIR_ID.fullmatch(patient_id)

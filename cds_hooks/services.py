@@ -105,7 +105,9 @@ class Service:
     description: str
     handler: Handler = field(repr=False)
     prefetch: Mapping[str, PrefetchTemplate] = field(default_factory=dict)
-    required_context: tuple[str, ...] = ()  # context fields that must be present (else 400)
+    # Context fields that must be present and non-empty (else 400), e.g. ("userId",
+    # "patientId") for patient-view, plus "selections", "draftOrders" for order-select.
+    required_context: tuple[str, ...] = ()
     usage_requirements: str | None = None
 
     def prefetch_queries(self) -> dict[str, str]:

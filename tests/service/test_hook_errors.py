@@ -167,3 +167,12 @@ def test_unexpected_exception_is_500_operation_outcome_without_details(
     response = post_hook(client, example_request)
     body = assert_operation_outcome(response, 500, "exception")
     assert "Margaret" not in json.dumps(body)
+
+
+@pytest.mark.parametrize("value", [None, "", 42, ["p"]])
+def test_patient_id_that_is_empty_or_not_a_string_is_400(
+    client: FlaskClient, example_request: dict[str, Any], value: Any
+) -> None:
+    example_request["context"]["patientId"] = value
+    body = assert_operation_outcome(post_hook(client, example_request), 400)
+    assert body["issue"][0]["expression"] == ["context.patientId"]
