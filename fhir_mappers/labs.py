@@ -14,6 +14,10 @@ A value that cannot be read, or whose unit is unknown or not convertible, gives 
 with evaluable=False and value None, plus a MappingProblem: it is never dropped silently and
 never assumed to be in the expected unit.
 
+Reference limits come from Observation.referenceRange (type normal or untyped), converted like
+the value (a range without a unit is in the value's unit): a general range first, else the one
+whose appliesTo names the patient's sex; otherwise none (the rules' defaults apply).
+
 The kappa/lambda ratio (Analyte.FLC_RATIO) is computed when kappa and lambda were collected the
 same (UTC) day and no ratio was sent for that day (`computed_flc_ratios`).
 """
