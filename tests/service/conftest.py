@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import json
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,11 +18,6 @@ from cds_hooks import create_app
 from cds_hooks.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
-# pytest puts tests/ on sys.path (test packages have __init__.py); tests/logic has none, so
-# without the project root on sys.path `import logic` would find tests/logic as a namespace
-# package instead of the real one. A regular package anywhere on sys.path wins.
-if str(ROOT) not in sys.path:
-    sys.path.append(str(ROOT))
 EXAMPLE = ROOT / "examples" / "patient-view-heterogeneous-marrow.json"
 
 FHIR = "https://ehr.example.org/fhir"
