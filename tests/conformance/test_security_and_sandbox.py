@@ -298,3 +298,44 @@ def test_datetime_with_time_but_no_zone_does_not_vanish_silently(
     assert response.status_code == 200
     text = json.dumps(response.get_json())
     assert "Observation/hb-1" in text
+
+
+def test_services_should_respond_on_the_order_of_500_ms_fetch_budget_defaults(
+    tmp_path: Path,
+) -> None:
+    # Speed itself is measured by benchmarks/request_handling.py (no timed assertions here);
+    # what a test can check is that no default lets a call wait beyond the 2 s EHR window.
+    from cds_hooks.settings import Settings
+
+    settings = Settings.from_env({"MARROW_CDS_PATIENT_HASH_KEY": "k" * 32}, instance_path=tmp_path)
+    assert settings.fetch_budget_s <= 2.0
+    assert settings.connect_timeout_s <= settings.fetch_budget_s
+    assert settings.read_timeout_s <= settings.fetch_budget_s
+
+
+def test_sandbox_renders_detail_markdown_and_raw_html_so_report_text_cannot_inject_html(
+    client: FlaskClient, example_request: dict[str, Any]
+) -> None:
+    report = example_request["prefetch"]["imaging"]["entry"][0]["resource"]
+    report["conclusion"] = (
+        "Diffusely heterogeneous bone marrow signal <script>alert(1)</script> "
+        '<img src=x onerror="alert(2)"> with T1 signal lower than disc.'
+    )
+    response = post_hook(client, example_request)
+    assert response.status_code == 200
+    details = " ".join(c.get("detail", "") for c in response.get_json()["cards"])
+    assert "<script" not in details and "<img" not in details
+
+
+def test_sandbox_default_fhir_server_is_dstu2_such_data_does_not_break_the_service(
+    client: FlaskClient, example_request: dict[str, Any]
+) -> None:
+    # DSTU2 shapes: DiagnosticReport.category a single CodeableConcept, Condition.clinicalStatus
+    # a plain code, Patient.gender as in R4.
+    report = example_request["prefetch"]["imaging"]["entry"][0]["resource"]
+    report["category"] = {"coding": [{"system": "http://hl7.org/fhir/v2/0074", "code": "RAD"}]}
+    for entry in example_request["prefetch"]["conditions"]["entry"]:
+        entry["resource"]["clinicalStatus"] = "active"
+    response = post_hook(client, example_request)
+    assert response.status_code == 200
+    assert isinstance(response.get_json()["cards"], list)
