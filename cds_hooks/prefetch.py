@@ -40,10 +40,11 @@ _USER_TOKENS = {
     "userRelatedPersonId": "RelatedPerson",
 }
 
-REASON_NO_SERVER = "not in prefetch and no fhirServer was sent"
-REASON_NOT_ALLOWED = "not in prefetch and the fhirServer is not on the allowlist"
-REASON_OFFLINE = "not in prefetch (offline evaluation: nothing is fetched)"
-REASON_UNFILLED = "not in prefetch and the query could not be built from the context"
+# Reasons a data-quality card shows ("lab results: <reason>").
+REASON_NO_SERVER = "not sent by the EHR, and no FHIR server was given to fetch them from"
+REASON_NOT_ALLOWED = "not sent by the EHR, and its FHIR server is not on this service's allowlist"
+REASON_OFFLINE = "not in the request (offline evaluation fetches nothing)"
+REASON_UNFILLED = "not sent by the EHR, and the query could not be built from the hook context"
 REASON_MORE_PAGES = "only the first page was sent and the rest could not be fetched"
 
 

@@ -11,6 +11,7 @@ import requests
 import responses
 from flask.testing import FlaskClient
 
+from cds_hooks.prefetch import REASON_NO_SERVER
 from logic.model import DataDomain
 
 from .conftest import (
@@ -345,7 +346,7 @@ def test_partial_prefetch_without_fhir_server_answers_with_gaps(
     del example_request["fhirServer"]
     del example_request["prefetch"]["labs"]
     assert post_hook(client, example_request).status_code == 200
-    assert gaps_of(mapper_calls) == {DataDomain.LABS: "not in prefetch and no fhirServer was sent"}
+    assert gaps_of(mapper_calls) == {DataDomain.LABS: REASON_NO_SERVER}
 
 
 def test_redirect_outside_fhir_server_is_not_followed_and_token_not_sent(
