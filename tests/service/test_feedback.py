@@ -193,3 +193,24 @@ def test_feedback_count_query(app: Flask, client: FlaskClient) -> None:
     engine = app.extensions["marrow_store"].engine
     with engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(FeedbackRow)) == 3
+
+
+def test_feedback_joins_the_issued_card_and_its_rule(
+    app: Flask, client: FlaskClient, example_request: dict[str, Any]
+) -> None:
+    from cds_hooks.store import IssuedCardRow
+
+    cards = post_hook(client, example_request).get_json()["cards"]
+    primary = cards[0]
+    app.extensions["marrow_recorder"].drain()
+    body = {
+        "feedback": [
+            accepted(card=primary["uuid"], suggestions=(primary["suggestions"][0]["uuid"],))
+        ]
+    }
+    assert post_hook(client, body, URL).status_code == 200
+    query = select(IssuedCardRow.rule_id, FeedbackRow.outcome).join(
+        FeedbackRow, FeedbackRow.card_uuid == IssuedCardRow.card_uuid
+    )
+    with app.extensions["marrow_store"].engine.connect() as conn:
+        assert conn.execute(query).all() == [("R4", "accepted")]
