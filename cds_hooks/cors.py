@@ -37,6 +37,9 @@ def init_app(app: Flask, settings: Settings) -> None:
             response.vary.add("Origin")
             return response
         if request.method == "OPTIONS":
+            if response.status_code == 200 and not response.get_data():
+                response.status_code = 204  # a preflight answer has no content
+                del response.headers["Content-Type"]
             response.headers["Access-Control-Allow-Methods"] = ALLOW_METHODS
             response.headers["Access-Control-Allow-Headers"] = ALLOW_HEADERS
             response.headers["Access-Control-Max-Age"] = MAX_AGE
