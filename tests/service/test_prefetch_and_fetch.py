@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import threading
 from typing import Any
 
 import pytest
@@ -421,4 +422,34 @@ def test_relative_next_link_is_resolved_against_the_fhir_server(
     fhir.get(f"{FHIR}/Observation?page=2", json=page(2, None))
     assert post_hook(client, example_request).status_code == 200
     assert [c.request.url for c in fhir.calls] == [f"{FHIR}/Observation?page=2"]
+    assert gaps_of(mapper_calls) == {}
+
+
+def test_fallback_queries_are_issued_concurrently(
+    client: FlaskClient,
+    example_request: dict[str, Any],
+    fhir: responses.RequestsMock,
+    mapper_calls: list[Any],
+) -> None:
+    # Each mocked answer waits until all four queries are in flight: issued one after the
+    # other, the barrier would break and every query would become a data gap.
+    barrier = threading.Barrier(4, timeout=1.5)
+    prefetch = example_request["prefetch"]
+
+    def answer(document: dict[str, Any]) -> Any:
+        def callback(_request: Any) -> tuple[int, dict[str, str], str]:
+            barrier.wait()
+            return 200, {}, json.dumps(document)
+
+        return callback
+
+    fhir.add_callback(responses.GET, f"{FHIR}/Patient/{PATIENT_ID}", answer(prefetch["patient"]))
+    for path, key in (
+        ("Observation", "labs"),
+        ("DiagnosticReport", "imaging"),
+        ("Condition", "conditions"),
+    ):
+        fhir.add_callback(responses.GET, f"{FHIR}/{path}", answer(prefetch[key]))
+    assert post_hook(client, request_without_prefetch(example_request)).status_code == 200
+    assert len(fhir.calls) == 4
     assert gaps_of(mapper_calls) == {}
