@@ -143,8 +143,9 @@ def _strict_problems(
                 entry = components.setdefault(candidate.reference, (candidate.resource, []))
                 if candidate.component is not None:
                     entry[1].append(candidate.component)
+    memo: dict[bytes, tuple[str, ...]] = {}  # this record's subject is checked once
     for reference, (resource, parts) in components.items():
-        message = strict.observation_problem(resource, parts)
+        message = strict.observation_problem(resource, parts, memo)
         if message:
             problems.append(MappingProblem(reference, message))
     wanted = set(condition_refs)

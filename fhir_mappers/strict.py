@@ -7,20 +7,26 @@ what strict R4B rejects in the resources the record uses ("read where clear", CD
 Cost matters (a whole R4B Observation takes about 0.2 ms to validate), so a lab Observation is
 checked element by element, and only on the elements the lab reader read (code, subject,
 effective[x], issued, value[x], interpretation, referenceRange, the component used), each with
-its R4B datatype model. Elements that repeat across results (the code, the subject, a
-reference range) are validated once per distinct content. Conditions and the Patient are few
-and are validated whole.
+its R4B datatype model. Elements that repeat across results (the code, a reference range) are
+validated once per distinct content (a bounded in-process cache keyed by digests: it holds no
+patient data; see PER_RECORD_ELEMENTS). Conditions and the Patient are few and are validated
+whole, without a cache.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import orjson
 
 MAX_ERRORS = 3
-_CACHE_LIMIT = 4096
+# Validation results are remembered by a 16-byte BLAKE2b digest of (type, content), never by the
+# content itself, so the process-wide cache holds no patient data. The subject reference (one per
+# patient, easy to enumerate) is remembered only for the record being mapped (`memo`).
+PER_RECORD_ELEMENTS = frozenset({"subject"})
+_CACHE_LIMIT = 8192
 _cache: dict[bytes, tuple[str, ...]] = {}
 _validators: dict[str, Callable[[Any], object]] = {}
 
@@ -92,17 +98,25 @@ def _validator(type_name: str) -> Callable[[Any], object]:
     return validate
 
 
-def _messages(type_name: str, value: object, where: str) -> tuple[str, ...]:
+def _digest(type_name: str, value: object) -> bytes | None:
+    try:
+        content = orjson.dumps(value)
+    except (TypeError, orjson.JSONEncodeError):  # not JSON (non-str keys, huge ints, depth)
+        return None
+    if b"null" in content:  # orjson writes NaN and None alike: do not remember
+        return None
+    return hashlib.blake2b(type_name.encode() + b"\0" + content, digest_size=16).digest()
+
+
+def _messages(
+    type_name: str, value: object, where: str, memo: dict[bytes, tuple[str, ...]] | None
+) -> tuple[str, ...]:
+    """R4B's complaints about `value` as `type_name`, located at `where`; remembered in `memo`."""
     from pydantic import ValidationError
 
-    try:
-        key: bytes | None = type_name.encode() + b"\0" + orjson.dumps(value)
-    except (TypeError, orjson.JSONEncodeError):
-        key = None
-    if key is not None and b"null" in key:  # orjson writes NaN and None alike: no cache
-        key = None
-    if key is not None and key in _cache:
-        return tuple(m.replace("\0", where) for m in _cache[key])
+    key = _digest(type_name, value) if memo is not None else None
+    if key is not None and memo is not None and key in memo:
+        return tuple(m.replace("\0", where) for m in memo[key])
     try:
         _validator(type_name)(value)
         found: tuple[str, ...] = ()
@@ -119,10 +133,10 @@ def _messages(type_name: str, value: object, where: str) -> tuple[str, ...]:
         )
     except Exception as exc:  # a value pydantic cannot even look at
         found = (f"\0: {type(exc).__name__}",)
-    if key is not None:
-        if len(_cache) >= _CACHE_LIMIT:
-            _cache.clear()
-        _cache[key] = found
+    if key is not None and memo is not None:
+        if len(memo) >= _CACHE_LIMIT:
+            memo.clear()
+        memo[key] = found
     return tuple(m.replace("\0", where) for m in found)
 
 
@@ -136,17 +150,25 @@ def _problem_text(messages: Sequence[str]) -> str | None:
     return f"not valid FHIR R4B (read where its meaning is clear): {shown}"
 
 
-def observation_problem(resource: Mapping[str, Any], components: Sequence[int]) -> str | None:
-    """What R4B rejects in the elements of a lab Observation that were read, or None."""
+def observation_problem(
+    resource: Mapping[str, Any],
+    components: Sequence[int],
+    memo: dict[bytes, tuple[str, ...]] | None = None,
+) -> str | None:
+    """What R4B rejects in the elements of a lab Observation that were read, or None.
+
+    `memo` remembers the per-record elements (the subject) across the record's Observations.
+    """
     messages: list[str] = []
     for element, type_name in OBSERVATION_ELEMENTS.items():
         if element in resource:
-            messages.extend(_messages(type_name, resource[element], element))
+            remember = memo if element in PER_RECORD_ELEMENTS else _cache
+            messages.extend(_messages(type_name, resource[element], element, remember))
     parts = resource.get("component")
     for index in components:
         if isinstance(parts, list) and index < len(parts):
             where = f"component[{index}]"
-            messages.extend(_messages("ObservationComponent", parts[index], where))
+            messages.extend(_messages("ObservationComponent", parts[index], where, _cache))
     for required in ("status", "code"):
         if required not in resource:
             messages.append(f"{required}: Field required")
@@ -155,7 +177,7 @@ def observation_problem(resource: Mapping[str, Any], components: Sequence[int]) 
 
 def resource_problem(type_name: str, resource: Mapping[str, Any]) -> str | None:
     """What R4B rejects in a whole Condition or Patient, or None."""
-    return _problem_text(_messages(type_name, dict(resource), type_name))
+    return _problem_text(_messages(type_name, dict(resource), type_name, None))
 
 
 def warm_up() -> None:

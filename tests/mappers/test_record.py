@@ -334,3 +334,16 @@ def test_resource_without_id_is_named_by_its_full_url() -> None:
     del obs["id"]
     doc = {"resourceType": "Bundle", "entry": [{"fullUrl": "urn:uuid:abc", "resource": obs}]}
     assert refs(map_patient_record([doc, patient()], PATIENT_ID)) == ["urn:uuid:abc"]
+
+
+def test_the_strict_check_cache_keeps_no_patient_data() -> None:
+    from fhir_mappers import strict
+
+    obs = observation(
+        "718-7", subject="Patient/p1", when="2026-01-10T09:00:00", **ucum(9.87654, "g/dL")
+    )
+    record = map_patient_record([bundle(patient(), obs)], PATIENT_ID)
+    assert "not valid FHIR R4B" in messages(record)  # the zone-less time was checked
+    assert strict._cache and all(len(key) == 16 for key in strict._cache)
+    cached = repr(list(strict._cache.values()))
+    assert "9.87654" not in cached and "Patient/p1" not in cached and "2026-01-10" not in cached
