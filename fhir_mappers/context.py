@@ -136,7 +136,10 @@ _TARGETS: tuple[tuple[FeatureKind | _Kind, re.Pattern[str], str], ...] = (
     ),
     (
         FeatureKind.DIFFUSE_PATTERN,
-        _c(rf"\b(?:{_MARROW_NOUN})\b{_gap(5)}diffuse(?:ly)?\b"),
+        _c(
+            rf"\b(?:{_MARROW_NOUN})\b{_gap(5)}diffuse(?:ly)?\b"
+            r"(?![\s-]+(?:dis[ck]|bulg|protrusion|annul|end-?plate|facet|uter|prostat))"
+        ),
         "distribution",
     ),
     (
@@ -159,6 +162,13 @@ _TARGETS: tuple[tuple[FeatureKind | _Kind, re.Pattern[str], str], ...] = (
             r"abnormality)|\breplaced\s+(?:bone\s+)?marrow"
         ),
         "replacement",
+    ),
+    (
+        # SPEC.md section 3 example "diffuse heterogeneity without a discrete focal lesion":
+        # in a marrow report, diffuse heterogeneity with no noun is the marrow's.
+        FeatureKind.DIFFUSE_PATTERN,
+        _c(r"\bdiffuse(?:ly)?\s+(?:heterogene\w*|inhomogene\w*|mottl\w*|variegated)"),
+        "distribution",
     ),
     (
         _Kind.MULTILEVEL,
@@ -549,6 +559,10 @@ _DISC_AFTER = _c(
     r"^[\s,:-]*(?:(?:level|intervertebral)\s+)?(?:dis[ck]|bulge|protrusion|herniation|"
     r"level\s*:|:|foramin|facet|stenosis|interspace)"
 )
+_DISC_BEFORE = _c(
+    r"\b(?:dis[ck]s?|bulg\w*|protrusion|herniation|extrusion|stenosis|narrowing|foramin\w*|"
+    r"facet\w*)\b[^.;]{0,25}$"
+)
 _SITES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("sacral ala", _c(r"\bsacral\s+alae?\b|\balae?\s+of\s+the\s+sacrum")),
     ("iliac", _c(r"\biliac\b|\bilium\b|\bilia\b")),
@@ -601,6 +615,7 @@ _KW_TARGETS: tuple[tuple[str, ...], ...] = (
     ("diffus",),
     ("throughout",),
     ("replac", "infiltrat"),
+    ("diffus",),
     ("vertebra", "level", "segment"),
     ("lytic", "punched", "lucen"),
     ("lesion", "foc", "nodul", "deposit", "mass"),
@@ -1083,6 +1098,13 @@ def _keep_target(hit: _Hit, text: str, sentence: tuple[int, int], stops: Sequenc
         r"\b(?:end-?plates?|modic|schmorl\w*)\b", clause_text, _F
     ):
         return False
+    if (
+        kind is FeatureKind.DIFFUSE_PATTERN
+        and not re.search(_MARROW_NOUN, text[hit.start : hit.end], _F)
+        and re.match(r"diffuse", text[hit.start : hit.end], _F)
+        and _NOT_MARROW_CONTEXT.search(clause_text)
+    ):
+        return False  # "diffusely heterogeneous uterus", "diffuse heterogeneous disc"
     if kind is FeatureKind.FOCAL_LESION:
         phrase = text[hit.start : hit.end].lower()
         if (
@@ -1183,8 +1205,10 @@ def _levels_in(text: str, start: int, end: int) -> list[tuple[int, list[str]]]:
             )
         ):
             continue
-        if _DISC_AFTER.search(text[m.end() : m.end() + 40]) and n2 is not None:
-            continue  # "L4-5 disc": a disc level, not marrow
+        if (_DISC_AFTER.search(text[m.end() : m.end() + 40]) and n2 is not None) or (
+            _DISC_BEFORE.search(text[max(0, m.start() - 40) : m.start()])
+        ):
+            continue  # "L4-5 disc", "disc bulge at L4-5": a disc level, not marrow
         first = f"{r1}{n1}"
         if n2 is None:
             out.append((m.start(), [first]))

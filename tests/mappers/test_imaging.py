@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fhir_mappers.imaging import parse_fhir_datetime, read_imaging_reports
 from logic.model import Contrast, ImagingClass, Modality, Region
@@ -358,3 +360,59 @@ def test_parse_fhir_datetime(value: str, expected: datetime | None, problem: boo
     parsed, message = parse_fhir_datetime(value)
     assert parsed == expected
     assert (message is not None) is problem
+
+
+# ------------------------------------------------------------------ never raises
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=30),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=5)
+    ),
+    max_leaves=25,
+)
+_KEYS = st.sampled_from(
+    [
+        "id",
+        "status",
+        "category",
+        "code",
+        "effectiveDateTime",
+        "effectivePeriod",
+        "issued",
+        "conclusion",
+        "conclusionCode",
+        "presentedForm",
+        "text",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(_KEYS, _JSON, max_size=11))
+def test_arbitrary_json_as_a_diagnostic_report_never_raises(fields: dict[str, Any]) -> None:
+    report = {"resourceType": "DiagnosticReport", **fields}
+    mris, other, problems = read_imaging_reports([report])
+    assert len(mris) + len(other) <= 1
+    assert all(p.reference is None or p.reference.startswith("DiagnosticReport/") for p in problems)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    status=st.sampled_from(["final", "amended", "preliminary", 3, None]),
+    when=st.one_of(st.text(max_size=30), st.sampled_from(["2025-01-01", "2025-01-01T10:00:00"])),
+    content_type=st.one_of(st.text(max_size=20), st.sampled_from(["text/plain", "text/html"])),
+    data=st.one_of(
+        st.text(max_size=60), st.binary(max_size=60).map(lambda b: base64.b64encode(b).decode())
+    ),
+)
+def test_plausible_but_broken_mri_reports_never_raise(
+    status: Any, when: Any, content_type: Any, data: Any
+) -> None:
+    report = mri(status="final", when=None)
+    report.update(
+        status=status,
+        effectiveDateTime=when,
+        presentedForm=[{"contentType": content_type, "data": data}],
+    )
+    read_imaging_reports([report])

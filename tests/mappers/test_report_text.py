@@ -1,0 +1,172 @@
+"""Getting report text out of a DiagnosticReport and splitting sections (SPEC.md section 3)."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from fhir_mappers.report_text import (
+    ReportSource,
+    assemble,
+    decode_attachment,
+    html_to_text,
+    read_report_text,
+    split_sections,
+)
+
+
+def b64(text: str, charset: str = "utf-8") -> str:
+    return base64.b64encode(text.encode(charset)).decode("ascii")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("FINDINGS: Heterogeneous marrow.\nIMPRESSION: Nonspecific.", id="upper_colon"),
+        pytest.param("Findings: Heterogeneous marrow.\nImpression: Nonspecific.", id="title_colon"),
+        pytest.param("FINDINGS\nHeterogeneous marrow.\nIMPRESSION\nNonspecific.", id="upper_line"),
+        pytest.param(
+            "Findings\nHeterogeneous marrow.\n\nImpression\nNonspecific.", id="title_line"
+        ),
+        pytest.param(
+            "FINDINGS:\nHeterogeneous marrow.\nCONCLUSION:\nNonspecific.", id="conclusion"
+        ),
+        pytest.param(
+            "Findings -\nHeterogeneous marrow.\nOpinion:\nNonspecific.", id="opinion_dash"
+        ),
+    ],
+)
+def test_findings_and_impression_headings(text: str) -> None:
+    split = split_sections(text)
+    assert split.findings == "Heterogeneous marrow."
+    assert split.impression == "Nonspecific."
+
+
+def test_other_sections_are_not_findings() -> None:
+    text = (
+        "EXAM: MRI LUMBAR SPINE WITHOUT CONTRAST\n"
+        "CLINICAL HISTORY: History of heterogeneous marrow on outside MRI.\n"
+        "Indication: back pain\n"
+        "COMPARISON: MRI 2024-03-01.\n"
+        "TECHNIQUE: Sagittal T1 and STIR at 3T.\n"
+        "FINDINGS:\nNormal marrow signal.\n"
+        "IMPRESSION:\nNegative.\n"
+    )
+    split = split_sections(text)
+    assert split.findings == "Normal marrow signal."
+    assert split.impression == "Negative."
+    assert split.technique == "Sagittal T1 and STIR at 3T."
+    assert split.exam == "MRI LUMBAR SPINE WITHOUT CONTRAST"
+    assert "outside" not in split.findings + split.impression
+
+
+def test_a_sentence_starting_with_a_heading_word_is_not_a_heading() -> None:
+    split = split_sections("FINDINGS:\nThe marrow is normal.\nhistory of back pain noted\n")
+    assert "history of back pain" in split.findings
+
+
+def test_no_headings_keeps_everything_as_preamble() -> None:
+    split = split_sections("Mildly heterogeneous marrow.")
+    assert not split.has_headings
+    assert split.preamble == "Mildly heterogeneous marrow."
+
+
+def test_html_is_stripped_entities_unescaped_blocks_kept() -> None:
+    html = (
+        "<html><head><title>x</title><style>p{}</style></head><body><p>FINDINGS:</p>"
+        "<p>Signal &lt;20% &amp; patchy&nbsp;marrow.</p><script>alert(1)</script>"
+        "<table><tr><td>L2</td><td>8 mm</td></tr></table></body></html>"
+    )
+    assert html_to_text(html) == "FINDINGS:\n\nSignal <20% & patchy marrow.\n\nL2 8 mm"
+
+
+@pytest.mark.parametrize(
+    ("attachment", "text", "problem"),
+    [
+        ({"contentType": "text/plain", "data": b64("Hello")}, "Hello", None),
+        ({"contentType": "text/html", "data": b64("<p>A&amp;B</p>")}, "A&B", None),
+        ({"contentType": "application/xhtml+xml", "data": b64("<div>X</div>")}, "X", None),
+        (
+            {"contentType": "text/plain; charset=windows-1252", "data": b64("Caf\u00e9", "cp1252")},
+            "Caf\u00e9",
+            None,
+        ),
+        ({"contentType": "TEXT/PLAIN;CHARSET=UTF-8", "data": b64("\ufeffBOM")}, "BOM", None),
+        ({"contentType": "text/plain", "data": b64("a\r\nb")}, "a\nb", None),
+        ({"contentType": "text/plain", "data": "SGVs\nbG8="}, "Hello", None),
+        ({"contentType": "application/pdf", "data": b64("%PDF")}, None, "not text"),
+        ({"contentType": "text/plain", "data": "***"}, None, "base64"),
+        ({"contentType": "text/plain"}, None, "no data"),
+        ({"contentType": "text/plain", "url": "http://x/r"}, None, "URL"),
+        ({"data": b64("x")}, None, "contentType"),
+        ({"contentType": 7, "data": b64("x")}, None, "contentType"),
+        ({"contentType": "text/plain", "data": 7}, None, "no data"),
+    ],
+)
+def test_decode_attachment(
+    attachment: dict[str, object], text: str | None, problem: str | None
+) -> None:
+    got, message = decode_attachment(attachment)
+    assert got == text
+    if problem is None:
+        assert message is None
+    else:
+        assert message is not None and problem in message
+
+
+def test_invalid_utf8_is_replaced_with_a_problem() -> None:
+    got, message = decode_attachment(
+        {"contentType": "text/plain", "data": base64.b64encode(b"ok \xff\xfe").decode()}
+    )
+    assert got is not None and got.startswith("ok ")
+    assert message is not None and "replaced" in message
+
+
+def test_sources_in_spec_order_and_duplicates_read_once() -> None:
+    report = {
+        "conclusion": "Diffuse marrow heterogeneity.",
+        "conclusionCode": [{"coding": [{"display": "Abnormal bone marrow signal"}]}],
+        "presentedForm": [
+            {
+                "contentType": "text/plain",
+                "data": b64(
+                    "FINDINGS:\nDiffusely heterogeneous marrow.\n"
+                    "IMPRESSION:\nDiffuse marrow heterogeneity."
+                ),
+            }
+        ],
+        "text": {
+            "div": "<div><p>FINDINGS:</p><p>Diffusely heterogeneous marrow.</p></div>",
+        },
+    }
+    text, problems = read_report_text(report)
+    assert problems == ()
+    assert text.text == (
+        "FINDINGS:\nDiffusely heterogeneous marrow.\n\n"
+        "IMPRESSION:\nDiffuse marrow heterogeneity.\nAbnormal bone marrow signal"
+    )
+
+
+def test_full_report_without_headings_counts_as_findings() -> None:
+    text = assemble([ReportSource("presentedForm[0]", "Heterogeneous marrow signal.")])
+    assert text.text == "FINDINGS:\nHeterogeneous marrow signal."
+
+
+def test_conclusion_without_headings_counts_as_impression() -> None:
+    text = assemble([ReportSource("conclusion", "Heterogeneous marrow signal.")])
+    assert text.text == "IMPRESSION:\nHeterogeneous marrow signal."
+
+
+@pytest.mark.parametrize(
+    "report",
+    [
+        {},
+        {"conclusion": 5, "conclusionCode": "x", "presentedForm": {"a": 1}, "text": "div"},
+        {"conclusionCode": [None, 3, {"coding": "x"}, {"coding": [None, {"display": 4}]}]},
+        {"presentedForm": [None, 1, "x"], "text": {"div": None}},
+    ],
+)
+def test_malformed_reports_do_not_raise(report: dict[str, object]) -> None:
+    text, _ = read_report_text(report)
+    assert text.text == ""
