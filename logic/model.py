@@ -98,7 +98,7 @@ class LabResult:
 
     analyte: Analyte
     reference: str  # "Observation/123"; for a computed value, the first source
-    effective: datetime  # timezone-aware; UTC assumed (and a problem recorded) when the source had none
+    effective: datetime  # tz-aware; UTC assumed (a problem recorded) when the source had none
     value: float | None = None  # canonical unit; None when qualitative only or not evaluable
     unit: str = ""  # canonical UCUM unit of `value` (CANONICAL_UNIT[analyte])
     comparator: str | None = None  # "<", "<=", ">=", ">" as sent
