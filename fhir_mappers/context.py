@@ -505,6 +505,12 @@ _CMP_BEFORE = _c(
     r"(?:\b(?:larger|greater|bigger|more|smaller|less)\s+than|\bover|\bunder|\bbelow|\babove|"
     r"\bat\s+least|\bat\s+most|[<>≥≤]=?)\s*$"
 )
+_PRIOR_BEFORE = _c(
+    r"\b(?:previously|prior|formerly|was|were|from|compared\s+(?:to|with))\s*"
+    r"(?:measuring\s+|measured\s+)?$"
+)
+_NOW_BEFORE = _c(r"\b(?:now|currently|today)\s*(?:measuring\s+|measures\s+)?$")
+_CHANGE_WORD = _c(r"increas|decreas|grown|grew|enlarg|shrunk|reduc|progress|regress")
 _EACH_BEFORE = _c(r"\b(?:each|both|all)\s+(?:measuring\s+|measure\s+|of\s+)?$")
 _ONE_BEFORE = _c(r"\b(?:one|only\s+one|a\s+single|the\s+other)\s+(?:\w+\s+)?$")
 _COUNT = _c(
@@ -1243,6 +1249,7 @@ class _Size:
     values_mm: list[float]  # largest dimension of each size, or both ends of a range
     upper_bound: bool  # "up to 8 mm": the largest only
     range_min: float | None  # "6-12 mm": all at least 6
+    now: bool = False  # "now 12 mm": the current size of a lesion that changed
 
 
 def _sizes_in(text: str, start: int, end: int) -> list[_Size]:
@@ -1263,9 +1270,15 @@ def _sizes_in(text: str, start: int, end: int) -> list[_Size]:
         cmp = re.sub(r"\s+", " ", cmp_m.group(0).lower()).strip() if cmp_m else ""
         if cmp_m:
             before = before[: cmp_m.start()]
+        if _PRIOR_BEFORE.search(before) and m.group("b") is None:
+            continue  # "(previously 8 mm)": a size on the prior study, not a current lesion
         if m.group("b") is not None:
             lo = round(float(m.group("a")) * factor, 1)
             hi = round(float(m.group("b")) * factor, 1)
+            if re.search(r"\bfrom\s*$", before, _F) and _CHANGE_WORD.search(text, start, end):
+                # "increased from 8 to 12 mm": the lesion now measures the second value
+                out.append(_Size(m.start(), m.end(), [hi], False, None, now=True))
+                continue
             out.append(_Size(m.start(), m.end(), [lo, hi], False, min(lo, hi)))
         elif cmp.startswith(("<", "≤", "less", "smaller", "under", "below", "at most")):
             out.append(_Size(m.start(), m.end(), [], False, None))  # "< 5 mm": small, unmeasured
@@ -1277,7 +1290,9 @@ def _sizes_in(text: str, start: int, end: int) -> list[_Size]:
         elif m.group("each") or _EACH_BEFORE.search(before):
             out.append(_Size(m.start(), m.end(), [largest], False, largest))
         else:
-            out.append(_Size(m.start(), m.end(), [largest], bool(up) and "larger" not in up, None))
+            upper = bool(up) and "larger" not in up
+            now = bool(_NOW_BEFORE.search(before))
+            out.append(_Size(m.start(), m.end(), [largest], upper, None, now=now))
     return out
 
 
@@ -1344,6 +1359,10 @@ def _lesion_mentions(text: str, hits: Sequence[_Hit]) -> list[_Lesion]:
             _nearest(local, pos).levels.add(site)
         for size in _sizes_in(text, sentence[0], sentence[1]):
             _nearest(local, size.pos).sizes.append(size)
+        for lesion in local:
+            # "the 10 mm lesion has decreased, now 6 mm": the current size only
+            if not lesion.plural and any(z.now for z in lesion.sizes):
+                lesion.sizes = [z for z in lesion.sizes if z.now]
         # A plural mention whose clause lists single sizes/levels counts at least those.
         for lesion in local:
             if lesion.plural:

@@ -75,7 +75,7 @@ HELDOUT: tuple[Case, ...] = (
         "now 18 mm, previously 11 mm.\nIMPRESSION:\nEnlarging iliac lesion.\n",
         "FOCAL_EQUIVOCAL",
         count=1,
-        sizes=(11.0, 18.0),
+        sizes=(18.0,),
         levels=("iliac",),
         worrisome=("interval-increase",),
         interval="increased",

@@ -514,7 +514,7 @@ CASES: tuple[Case, ...] = (
         "(previously 8 mm).\nIMPRESSION:\nEnlarging S1 lesion.\n",
         "FOCAL_EQUIVOCAL",
         count=1,
-        sizes=(8.0, 12.0),
+        sizes=(12.0,),  # the current size; "previously 8 mm" is the prior study's
         levels=("S1",),
         worrisome=("interval-increase",),
         interval="increased",
@@ -533,7 +533,7 @@ CASES: tuple[Case, ...] = (
         "IMPRESSION:\nDecreased L2 lesion.\n",
         "FOCAL_EQUIVOCAL",
         count=1,
-        sizes=(6.0, 10.0),
+        sizes=(6.0,),  # "now 6 mm"
         levels=("L2",),
         interval="decreased",
     ),

@@ -205,6 +205,9 @@ def test_cannot_exclude_needs_a_malignancy_word() -> None:
         ("Several lesions in the spine.", 3, (), ImagingClass.FOCAL_EQUIVOCAL),
         ("Innumerable lesions.", 3, (), ImagingClass.FOCAL_EQUIVOCAL),
         ("12 lesions in the pelvis, each 5 mm or larger.", 12, (), ImagingClass.FOCAL_MULTIPLE),
+        ("The L2 lesion increased from 8 to 12 mm.", 1, (12.0,), ImagingClass.FOCAL_EQUIVOCAL),
+        ("L2 lesion, now 9 mm (previously 6 mm).", 1, (9.0,), ImagingClass.FOCAL_EQUIVOCAL),
+        ("Lesions ranging from 6 to 12 mm.", 2, (6.0, 12.0), ImagingClass.FOCAL_MULTIPLE),
     ],
 )
 def test_counts_and_sizes(
