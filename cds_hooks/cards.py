@@ -4,8 +4,10 @@
   the order sets of the recommendation as suggestions.
 - At most two secondary `info` cards: `imaging-protocol` (from `Assessment.advisories`) and
   `data-quality` (from `Assessment.problems` and `Assessment.gaps`).
-- No card for R0. Only when a clinician asked for verbose output (`verbose=True`) does a
-  suppressed R0 (patient already under specialist care) say so in one info card.
+- No card for R0, except a `data-quality` card when missing data kept the rules from deciding
+  (`Assessment.blocked_by`: imaging, or labs when no other rule applied). Only when a clinician
+  asked for verbose output (`verbose=True`) does a suppressed R0 (patient already under
+  specialist care) say so in one info card.
 
 `selectionBehavior` is "any": the order sets of a recommendation are additive (for example the
 first-line panel and the biopsy bundle), so a clinician may accept one, several or all of them.
@@ -70,7 +72,13 @@ def render_patient_view_cards(
     require_absolute_url(rules_url)
     patient_reference(patient_id)  # ValueError early for an id that is not a FHIR id
     if assessment.rule_id == "R0" or assessment.recommendation is None:
-        return _r0_cards(assessment, rules_url=rules_url) if verbose else []
+        if verbose:
+            return _r0_cards(assessment, rules_url=rules_url)
+        # Issue 2: a fetch that failed gives a data-quality card saying what is missing, and no
+        # recommendation built on it; silence only when the missing data could not matter.
+        if assessment.blocked_by:
+            return [_data_quality_card(assessment, rules_url=rules_url)]
+        return []
     if assessment.rule_id not in RULE_INDICATOR:
         raise ValueError(f"unknown rule id {assessment.rule_id!r}")
     cards = [

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from logic.advisories import advisories
 from logic.flags import FLAG_RULES
-from logic.model import Assessment, DataDomain, Flag, PatientRecord, Recommendation, Sex
+from logic.model import Assessment, DataDomain, DataGap, Flag, PatientRecord, Recommendation, Sex
 from logic.rules import Rule, first_match, no_card_reason
 from logic.situation import Situation, situation
 
@@ -46,10 +46,15 @@ def _no_rule_reason(sit: Situation) -> str:
     return "no rule of SPEC.md section 5 applies"
 
 
-def _no_card(sit: Situation, reason: str) -> Assessment:
+def _no_card(sit: Situation, reason: str, *, blocked_by: DataGap | None = None) -> Assessment:
     record = sit.record
     return Assessment(
-        rule_id="R0", reason=reason, problems=record.problems, gaps=record.gaps, flags=sit.flags
+        rule_id="R0",
+        reason=reason,
+        problems=record.problems,
+        gaps=record.gaps,
+        flags=sit.flags,
+        blocked_by=(blocked_by,) if blocked_by is not None else (),
     )
 
 
@@ -65,10 +70,10 @@ def assess(record: PatientRecord, as_of: datetime, *, verbose: bool = False) -> 
     sit = situation(record, as_of)
     reason = no_card_reason(sit, verbose=verbose)
     if reason is not None:
-        return _no_card(sit, reason)
+        return _no_card(sit, reason, blocked_by=sit.gap(DataDomain.IMAGING))
     rule = first_match(sit)
     if rule is None or rule.plan is None:
-        return _no_card(sit, _no_rule_reason(sit))
+        return _no_card(sit, _no_rule_reason(sit), blocked_by=sit.gap(DataDomain.LABS))
     plan = rule.plan(sit)
     data_notes = _data_notes(sit)
     recommendation = Recommendation(

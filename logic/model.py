@@ -407,3 +407,6 @@ class Assessment:
     problems: tuple[MappingProblem, ...] = ()  # data-quality: not evaluable values
     gaps: tuple[DataGap, ...] = ()  # data-quality: data not obtained
     flags: tuple[Flag, ...] = field(default=())  # every flag that fired, all tiers
+    # R0 only: the data whose absence kept the rules from deciding (imaging, or labs when no
+    # other rule applied). The renderer then shows a data-quality card instead of silence.
+    blocked_by: tuple[DataGap, ...] = ()

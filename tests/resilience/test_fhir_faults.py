@@ -189,15 +189,9 @@ def test_plain_http_fhir_server_off_loopback_is_refused_at_start(tmp_path, monke
         )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="logic.assess returns R0 when the labs could not be fetched and cards.py renders no "
-    "card for R0, so nobody is told the labs are missing (issue 6 report: request to cards.py)",
-)
 def test_a_failed_fetch_is_reported_on_a_data_quality_card(app):
     """Issue 2: "A fetch that fails or times out -> 200 with a data-quality card saying what is
-    missing". Strict xfail: it fails the run as soon as the card appears, to drop the marker."""
+    missing"."""
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         mock_fhir(mock, {"status": 500})
         response = call_hook(app, partial_request())

@@ -87,11 +87,6 @@ def test_lab_fetch_failure_gives_a_data_quality_card(
     assert "Observation/hb-1" not in primary.get("detail", "")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cards.py renders no data-quality card for R0 with data "
-    "gaps (imaging could not be fetched): change requested from the card engineer",
-)
 def test_imaging_fetch_failure_gives_a_data_quality_card(
     client: FlaskClient, example_request: dict[str, Any], fhir: responses.RequestsMock
 ) -> None:
