@@ -135,3 +135,11 @@ def test_sandbox_issuers_example_trusts_the_sandbox_key():
     sandbox = issuers["https://sandbox.cds-hooks.org"]
     assert sandbox.jwks_url == "https://sandbox.cds-hooks.org/.well-known/jwks.json"
     assert list(sandbox.inline_keys) == ["44823f3d-0b01-4a6c-a80e-b9d3e8a7226f"]
+
+
+def test_containers_get_every_secret_the_settings_need(k8s):
+    """Read-only root filesystem: without the hash key the app would try to write a key file."""
+    for kind in ("Deployment", "Job"):
+        container = k8s[kind]["spec"]["template"]["spec"]["containers"][0]
+        names = {e["name"] for e in container.get("env", [])}
+        assert {"MARROW_CDS_DATABASE_URL", "MARROW_CDS_PATIENT_HASH_KEY"} <= names, kind
