@@ -479,6 +479,9 @@ _TERMINATOR = _c(
     r";|\bbut\b|\bhowever\b|\balthough\b|\bthough\b|\bwhereas\b|\bexcept\b|\bapart\s+from\b|"
     r"\bother\s+than\b|\baside\s+from\b|\bwith\s+the\s+exception\b|\bwhich\b|\bthat\s+(?:is|are)\b"
     r"|\bwhile\b|\bnevertheless\b|\byet\b"
+    # ", likely reconversion": an interpretation after a comma is a new clause
+    r"|,(?=\s*(?:most\s+)?(?:likely|probabl|possibl|favou?r|consistent\s+with|in\s+keeping|"
+    r"suggest|compatible|representing|reflecting|may\b|could\b|presum))"
 )
 _BACKWARD_WINDOW = 10  # words a backward trigger reaches back
 
@@ -626,8 +629,8 @@ _KW_TARGETS: tuple[tuple[str, ...], ...] = (
     ("lytic", "punched", "lucen"),
     ("lesion", "foc", "nodul", "deposit", "mass"),
     ("focal", "atypical"),
-    ("muscl", "musculature", "disc", "disk"),
-    ("muscl", "musculature", "disc", "disk"),
+    ("intense", "lower", "darker", "equal", "similar", "low"),
+    ("intense", "bright", "higher", "greater"),
     ("homogen",),
     ("sharp",),
     ("enhanc", "uptake"),
@@ -645,7 +648,7 @@ _KW_TARGETS: tuple[tuple[str, ...], ...] = (
         "assess",
         "raise",
     ),
-    ("reconver", "hyperplas", "red", "emato", "emopo", "mangioma"),
+    ("marrow", "reconver", "hyperplas", "mangioma"),
     ("indetermin", "equivocal"),
 )
 _KW_INTERVAL: tuple[tuple[str, ...], ...] = (
@@ -699,6 +702,7 @@ _KW_MODIFIERS: tuple[tuple[str, ...], ...] = (
 )
 _KW_TERMINATOR = (
     ";",
+    ",",
     "but",
     "however",
     "though",
@@ -715,11 +719,28 @@ _KW_TERMINATOR = (
     "yet",
 )
 _KW_NORMAL = ("normal", "unremarkable", "preserved", "maintained", "limits")
+_KW_SHIFT = ("drop", "loss", "lose", "lost", "decrease", "reduc", "suppress", "dropout")
+_KW_CHEMICAL_SHIFT = ("phase", "opposed", "chemical", "dixon", "ip/op")
 _USE_PREFILTER = True  # tests switch it off to prove it changes nothing
 
 
-def _may(keywords: tuple[str, ...], lowered: str) -> bool:
-    return not _USE_PREFILTER or any(k in lowered for k in keywords)
+_ALL_KW: tuple[str, ...] = tuple(
+    sorted(
+        {
+            k
+            for group in (*_KW_TARGETS, *_KW_INTERVAL, *_KW_PSEUDO, *_KW_MODIFIERS, _KW_NORMAL)
+            for k in group
+        }
+    )
+)
+# keywords without which a sentence can state no finding at all (modifiers alone say nothing)
+_KW_FINDING = frozenset(
+    k for group in (*_KW_TARGETS, *_KW_INTERVAL, *_KW_PSEUDO, _KW_NORMAL) for k in group
+)
+
+
+def _keywords_in(lowered: str) -> frozenset[str]:
+    return frozenset(filter(lowered.__contains__, _ALL_KW))
 
 
 # --------------------------------------------------------------------------- result
@@ -853,8 +874,8 @@ def _sentences(text: str) -> list[tuple[int, int]]:
     start = 0
     for match in _BOUNDARY.finditer(text):
         if match.group(0).startswith("."):
-            word = re.search(r"([\w.]+)$", text[start : match.start()])
-            if word and word.group(1).lower().rstrip(".") in _ABBREVIATIONS:
+            words = text[max(start, match.start() - 12) : match.start()].split()
+            if words and words[-1].lower().rstrip(".") in _ABBREVIATIONS:
                 continue
         end = match.end() if match.group(0)[0] in ".!?" else match.start()
         spans.append((start, end))
@@ -877,7 +898,8 @@ def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
 
 @lru_cache(maxsize=512)
 def _terminators(sentence: str, offset: int) -> tuple[int, ...]:
-    if not _may(_KW_TERMINATOR, sentence.lower()):
+    lowered = sentence.lower()
+    if _USE_PREFILTER and not any(k in lowered for k in _KW_TERMINATOR):
         return ()
     return tuple(offset + m.start() for m in _TERMINATOR.finditer(sentence))
 
@@ -910,13 +932,15 @@ def _clause_of(pos: int, sentence: tuple[int, int], stops: Sequence[int]) -> tup
 def _analyse_sentence(text: str, sentence: tuple[int, int]) -> tuple[list[_Hit], list[str]]:
     s_start, s_end = sentence
     s_text = text[s_start:s_end]
-    lowered = s_text.lower()
+    present = _keywords_in(s_text.lower()) if _USE_PREFILTER else None
+    if present is not None and present.isdisjoint(_KW_FINDING):
+        return [], []  # "L1-L2: No disc herniation.": nothing this reader looks for
     stops = _terminators(s_text, s_start)
 
     # 1. pseudo-negations (they own their "no")
     pseudo: list[tuple[str, int, int]] = []
     for (meaning, pattern), kw in zip(_PSEUDO, _KW_PSEUDO, strict=True):
-        if not _may(kw, lowered):
+        if present is not None and present.isdisjoint(kw):
             continue
         for m in pattern.finditer(s_text):
             pseudo.append((meaning, s_start + m.start(), s_start + m.end()))
@@ -924,7 +948,7 @@ def _analyse_sentence(text: str, sentence: tuple[int, int]) -> tuple[list[_Hit],
     # 2. modifiers, except inside pseudo-negations (a "no longer" is a modifier of its own)
     mods: list[_ModHit] = []
     for (mod, pattern, label), kw in zip(_MODIFIERS, _KW_MODIFIERS, strict=True):
-        if not _may(kw, lowered):
+        if present is not None and present.isdisjoint(kw):
             continue
         for m in pattern.finditer(s_text):
             span = (s_start + m.start(), s_start + m.end())
@@ -950,7 +974,7 @@ def _analyse_sentence(text: str, sentence: tuple[int, int]) -> tuple[list[_Hit],
     # 3. targets and features
     hits: list[_Hit] = []
     for (kind, pattern, subtype), kw in zip(_TARGETS, _KW_TARGETS, strict=True):
-        if not _may(kw, lowered):
+        if present is not None and present.isdisjoint(kw):
             continue
         for m in pattern.finditer(s_text):
             hit = _Hit(kind, s_start + m.start(), s_start + m.end(), sentence, subtype)
@@ -963,7 +987,11 @@ def _analyse_sentence(text: str, sentence: tuple[int, int]) -> tuple[list[_Hit],
                 hit.subtype = ""
             if _keep_target(hit, text, sentence, stops):
                 hits.append(hit)
-    for m in _NORMAL_MARROW.finditer(s_text) if _may(_KW_NORMAL, lowered) else ():
+    for m in (
+        _NORMAL_MARROW.finditer(s_text)
+        if present is None or not present.isdisjoint(_KW_NORMAL)
+        else ()
+    ):
         if _LOSS_OF.search(s_text[: m.start()]):
             continue  # "loss of normal fatty marrow signal" is abnormal
         hits.append(
@@ -978,7 +1006,7 @@ def _analyse_sentence(text: str, sentence: tuple[int, int]) -> tuple[list[_Hit],
         )
     has_target = any(h.kind in TARGET_KINDS and h.subtype != "normal" for h in hits)
     for (ikind, interval, pattern), kw in zip(_INTERVAL, _KW_INTERVAL, strict=True):
-        if not _may(kw, lowered):
+        if present is not None and present.isdisjoint(kw):
             continue
         for m in pattern.finditer(s_text):
             span = (s_start + m.start(), s_start + m.end())
@@ -1145,18 +1173,21 @@ def _keep_target(hit: _Hit, text: str, sentence: tuple[int, int], stops: Sequenc
     } and _NOT_MARROW_CONTEXT.search(clause_text):
         return False
     if kind is FeatureKind.CANNOT_EXCLUDE_INFILTRATION:
-        if not _MALIGNANCY.search(text[hit.start : clause[1]]) and not _MALIGNANCY.search(
-            text[clause[0] : hit.start][-80:]
-            if "excluded" in text[hit.start : hit.end].lower()
-            or "ruled out" in text[hit.start : hit.end].lower()
-            else ""
-        ):
-            return False
-        # extend the span to the malignancy word, for quoting
-        after = _MALIGNANCY.search(text, hit.start, clause[1])
-        if after and "excluded" not in text[hit.start : hit.end].lower():
-            word_end = re.search(r"[\w-]*", text[after.end() :])
-            hit.end = after.end() + (word_end.end() if word_end else 0)
+        # Only about an infiltrative / malignant process; the span is widened to that word so
+        # that a card quotes "infiltrative process cannot be excluded", not the bare phrase.
+        phrase = text[hit.start : hit.end].lower()
+        if "excluded" in phrase or "ruled out" in phrase:
+            first = _MALIGNANCY.search(text, max(clause[0], hit.start - 80), hit.start)
+            if first is None:
+                return False
+            head = re.search(r"[\w-]*$", text[clause[0] : first.start()])
+            hit.start = first.start() - (len(head.group(0)) if head else 0)
+        else:
+            after = _MALIGNANCY.search(text, hit.start, clause[1])
+            if after is None:
+                return False
+            tail = re.match(r"[\w-]*", text[after.end() : clause[1]])
+            hit.end = after.end() + (tail.end() if tail else 0)
     if (
         kind is FeatureKind.DIFFUSE_PATTERN
         and hit.subtype == "distribution"
@@ -1504,8 +1535,10 @@ def _extract(text: str, hint_field_t: float | None) -> Extraction:
             )
             break
 
+    lowered = text.lower()
+    shift_words = any(k in lowered for k in _KW_SHIFT)
     drops: list[_Hit] = []
-    for pattern in _DROP:
+    for pattern in _DROP if shift_words or not _USE_PREFILTER else ():
         for m in pattern.finditer(text):
             value = float(m.group("v"))
             if 0.0 <= value <= 100.0:
@@ -1518,7 +1551,7 @@ def _extract(text: str, hint_field_t: float | None) -> Extraction:
                         value=value,
                     )
                 )
-    for m in _NO_DROP.finditer(text):
+    for m in _NO_DROP.finditer(text) if shift_words or not _USE_PREFILTER else ():
         drops.append(
             _Hit(
                 FeatureKind.CHEMICAL_SHIFT_DROP,
@@ -1531,7 +1564,9 @@ def _extract(text: str, hint_field_t: float | None) -> Extraction:
     drops = _dedupe(drops)
     hits.extend(drops)
     signal_drop = min((d.value for d in drops if d.value is not None), default=None)
-    chemical_shift_done = bool(drops) or bool(_CHEMICAL_SHIFT.search(text))
+    chemical_shift_done = bool(drops) or (
+        any(k in lowered for k in _KW_CHEMICAL_SHIFT) and bool(_CHEMICAL_SHIFT.search(text))
+    )
 
     # several vertebral levels of abnormal marrow signal = diffuse (SPEC.md section 3)
     for sentence in sentences:

@@ -717,4 +717,50 @@ CASES: tuple[Case, ...] = (
         sizes=(7.0, 11.0),
         levels=("L2", "L4"),
     ),
+    Case(
+        "full_length_lumbar_report_with_degenerative_levels",
+        IND
+        + T15
+        + CMP
+        + (
+            "FINDINGS:\n"
+            "Alignment: Normal lumbar lordosis. No spondylolisthesis.\n"
+            "Vertebral bodies: Vertebral body heights are maintained. There is mildly "
+            "heterogeneous marrow signal throughout the lumbar spine without a discrete focal "
+            "lesion. On T1-weighted images the marrow remains brighter than the "
+            "intervertebral discs and paraspinal muscles. No marrow-replacing lesion. No "
+            "fracture.\n"
+            "Conus: The conus medullaris terminates at L1 and is normal in signal and "
+            "morphology.\n"
+            "T12-L1: No disc herniation, spinal canal or foraminal stenosis.\n"
+            "L1-L2: No disc herniation, spinal canal or foraminal stenosis.\n"
+            "L2-L3: Mild disc desiccation. Minimal diffuse disc bulge without significant "
+            "canal stenosis. Neural foramina are patent.\n"
+            "L3-L4: Disc desiccation with a diffuse disc bulge and mild facet hypertrophy "
+            "resulting in mild spinal canal narrowing and mild bilateral foraminal "
+            "narrowing.\n"
+            "L4-L5: Disc desiccation and loss of disc height. Broad-based disc bulge with a "
+            "superimposed small central protrusion, mild facet arthropathy and ligamentum "
+            "flavum thickening, resulting in moderate spinal canal stenosis and mild to "
+            "moderate bilateral foraminal stenosis. Modic type 2 endplate changes.\n"
+            "L5-S1: Mild disc bulge without canal stenosis. Mild right foraminal narrowing. "
+            "The exiting right L5 nerve root is not compressed.\n"
+            "Paraspinal soft tissues: Unremarkable. Visualized retroperitoneum is "
+            "unremarkable.\n"
+            "\n"
+            "IMPRESSION:\n"
+            "1. Mildly heterogeneous marrow signal throughout the lumbar spine without a "
+            "focal lesion, likely red marrow reconversion. Correlation with CBC is "
+            "suggested.\n"
+            "2. Multilevel degenerative disc disease, most pronounced at L4-L5 with moderate "
+            "spinal canal stenosis and mild to moderate bilateral foraminal stenosis.\n"
+            "3. No change compared with MRI 2024-03-01.\n"
+        ),
+        "DIFFUSE",
+        benign=("benign-hedge", "t1-brighter-than-disc-and-muscle"),
+        negated=("focal-lesion",),
+        hedges=("mild", "likely"),
+        interval="stable",
+        field=1.5,
+    ),
 )

@@ -183,6 +183,11 @@ def test_cannot_exclude_infiltration_is_worrisome_not_a_pattern() -> None:
     assert K.CANNOT_EXCLUDE_INFILTRATION in e.worrisome
 
 
+def test_cannot_exclude_span_reaches_the_process() -> None:
+    e = extract("Heterogeneous marrow, concerning for myeloma.")
+    assert feature(e, K.CANNOT_EXCLUDE_INFILTRATION).span.text == "concerning for myeloma"
+
+
 def test_cannot_exclude_needs_a_malignancy_word() -> None:
     e = extract("Heterogeneous marrow. A small disc herniation cannot be excluded.")
     assert K.CANNOT_EXCLUDE_INFILTRATION not in kinds(e)
@@ -418,7 +423,7 @@ SPAN_TEXT = (
         (K.ENHANCEMENT, "enhancement"),
         (K.CHEMICAL_SHIFT_DROP, "Signal drop of 12%"),
         (K.FIELD_STRENGTH, "3T"),
-        (K.CANNOT_EXCLUDE_INFILTRATION, "cannot be excluded"),
+        (K.CANNOT_EXCLUDE_INFILTRATION, "infiltrative process cannot be excluded"),
     ],
 )
 def test_span_quotes_the_phrase(kind: FeatureKind, quote: str) -> None:
