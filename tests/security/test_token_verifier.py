@@ -439,3 +439,17 @@ def test_private_key_material_in_the_file_is_refused(ec_key):
 def test_http_jwks_url_allowed_on_loopback_only():
     doc = {"issuers": [{"iss": ISS, "jwks_url": "http://127.0.0.1:9999/jwks.json"}]}
     assert parse_trusted_issuers(doc)[ISS].jwks_url == "http://127.0.0.1:9999/jwks.json"
+
+
+def test_sandbox_shaped_token_is_checked_against_the_bundled_sandbox_key(engine):
+    """examples/trusted-issuers.sandbox.json: a token shaped like the sandbox's (ES384, its kid,
+    its jku) but signed by someone else passes every header check and fails on the signature."""
+    examples = Path(__file__).resolve().parents[2] / "examples" / "trusted-issuers.sandbox.json"
+    issuers = load_trusted_issuers(examples)
+    verifier = TokenVerifier(issuers, JwksCache(), ReplayStore(engine))
+    sandbox = issuers["https://sandbox.cds-hooks.org"]
+    kid = next(iter(sandbox.inline_keys))
+    impostor = Client(
+        new_ec_key(kid), iss=sandbox.iss, jku="https://sandbox.cds-hooks.org/.well-known/jwks.json"
+    )
+    assert rejected(verifier, impostor.sign(AUD)) == "bad_signature"
