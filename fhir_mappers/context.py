@@ -1537,8 +1537,9 @@ def _extract(text: str, hint_field_t: float | None) -> Extraction:
 
     lowered = text.lower()
     shift_words = any(k in lowered for k in _KW_SHIFT)
+    percent = "%" in text or "percent" in lowered
     drops: list[_Hit] = []
-    for pattern in _DROP if shift_words or not _USE_PREFILTER else ():
+    for pattern in _DROP if (shift_words and percent) or not _USE_PREFILTER else ():
         for m in pattern.finditer(text):
             value = float(m.group("v"))
             if 0.0 <= value <= 100.0:
@@ -1551,7 +1552,8 @@ def _extract(text: str, hint_field_t: float | None) -> Extraction:
                         value=value,
                     )
                 )
-    for m in _NO_DROP.finditer(text) if shift_words or not _USE_PREFILTER else ():
+    no_drop = shift_words and ("signal" in lowered or "drop" in lowered)
+    for m in _NO_DROP.finditer(text) if no_drop or not _USE_PREFILTER else ():
         drops.append(
             _Hit(
                 FeatureKind.CHEMICAL_SHIFT_DROP,
