@@ -4,7 +4,8 @@ Every card's `source.url` points here (`<base>/rules#R4`), so a clinician who wo
 fired lands on the rule, its criteria, thresholds and citations. The page is generated from the
 code (`logic.catalogue`), never written by hand: each rule id and flag id is an element id
 (`#R4`, `#U-Li`, as in docs/rules.md), and so are the secondary card topics
-(`#imaging-protocol`, `#data-quality`) and the order keys (`#order-bone-marrow-biopsy`).
+(`#imaging-protocol`, `#data-quality`), the order-review checks (`#contrast-only-mri`, as the
+order-review cards link to them) and the order keys (`#order-bone-marrow-biopsy`).
 
 Public documentation: no authentication, no patient data, cacheable. Blueprint name: "rules".
 """
@@ -17,7 +18,15 @@ from flask import Blueprint, Response, render_template_string
 
 from cds_hooks.card_parts import OVERRIDE_REASONS, TOPICS
 from cds_hooks.cards import RULE_INDICATOR
-from logic.catalogue import ADVISORIES, FLAGS, RULE_SET_VERSION, RULES, anchor, catalogue_markdown
+from logic.catalogue import (
+    ADVISORIES,
+    FLAGS,
+    ORDER_CHECKS,
+    RULE_SET_VERSION,
+    RULES,
+    anchor,
+    catalogue_markdown,
+)
 from logic.order_catalogue import ORDERS
 from logic.rules import MISSING_DATA
 
@@ -56,7 +65,8 @@ _PAGE: Final = """<!doctype html>
 <a href="rules.md">rules.md</a>. The first matching rule decides the primary recommendation
 (SPEC.md section 5).</p>
 <nav><a href="#decision-table">Decision table</a> · <a href="#flags">Flags</a> ·
-<a href="#secondary">Secondary cards</a> · <a href="#orders">Orders</a> ·
+<a href="#secondary">Secondary cards</a> · <a href="#order-review">Order review</a> ·
+<a href="#orders">Orders</a> ·
 <a href="#override-reasons">Override reasons</a></nav>
 
 <h2 id="decision-table">Decision table</h2>
@@ -133,6 +143,20 @@ Data that could not be obtained:</p>
 <ul>{% for line in missing_data %}<li>{{ line }}</li>{% endfor %}</ul>
 </section>
 
+<h2 id="order-review">Order review (order-select and order-sign)</h2>
+<p>Services <code>marrow-order-select</code> and <code>marrow-order-sign</code> review the draft
+orders of a marrow work-up (card topic <code>order-review</code>). Silent for patients under
+specialist care (SPEC.md section 2) and for drafts no check concerns.</p>
+<table>
+<thead><tr><th>Check</th><th>Card</th><th>When</th><th>Source</th></tr></thead>
+<tbody>
+{% for check in order_checks %}
+<tr id="{{ check.anchor }}"><td><code>{{ check.id }}</code></td><td>{{ check.indicator }}</td>
+<td>{{ check.when }}</td><td>{{ check.source }}</td></tr>
+{% endfor %}
+</tbody>
+</table>
+
 <h2 id="orders">Orders the cards suggest</h2>
 <p>Every suggested ServiceRequest carries the order key (system
 <code>urn:marrow-cds:order</code>) and the standard codes below (SPEC.md section 7).
@@ -199,6 +223,7 @@ def rules_html() -> str:
         topics=TOPICS,
         tiers=_TIER_WORDS,
         advisories=ADVISORIES,
+        order_checks=[{**vars(check), "anchor": anchor(check.id)} for check in ORDER_CHECKS],
         missing_data=MISSING_DATA,
         orders=_orders(),
         override_reasons=OVERRIDE_REASONS,

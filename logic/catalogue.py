@@ -1,7 +1,9 @@
-"""The rule catalogue, generated from the code (the decision table and the flag registry).
+"""The rule catalogue, generated from the code (the decision table, the flag registry and the
+order-review checks).
 
-`RULES` and `FLAGS` are what the /rules page is built from; `catalogue_markdown()` renders
-docs/rules.md:
+`RULES`, `FLAGS`, `ADVISORIES` and `ORDER_CHECKS` are what the /rules page is built from;
+`catalogue_markdown()` renders docs/rules.md (its order-review section is
+`logic.order_review.catalogue_section()`):
 
     python -m logic.catalogue > docs/rules.md
 """
@@ -12,7 +14,7 @@ import inspect
 from dataclasses import dataclass
 from datetime import timedelta
 
-from logic import thresholds
+from logic import order_review, thresholds
 from logic.advisories import ADVISORY_RULES
 from logic.flags import FLAG_RULES
 from logic.labs import LABEL
@@ -57,6 +59,22 @@ class AdvisoryInfo:
 
 
 ADVISORIES: tuple[AdvisoryInfo, ...] = tuple(AdvisoryInfo(a.code, a.when) for a in ADVISORY_RULES)
+
+
+@dataclass(frozen=True)
+class OrderCheckInfo:
+    """One order-review check (services marrow-order-select / marrow-order-sign)."""
+
+    id: str  # also its anchor: the order-review cards link to `<rules url>#<id>`
+    indicator: str  # card indicator
+    when: str
+    source: str
+
+
+ORDER_CHECKS: tuple[OrderCheckInfo, ...] = tuple(
+    OrderCheckInfo(check.value, indicator, when, source)
+    for check, indicator, when, source in order_review.CHECK_CATALOGUE
+)
 
 RULES: tuple[RuleInfo, ...] = tuple(
     RuleInfo(
@@ -211,6 +229,9 @@ def catalogue_markdown() -> str:
         "",
         *(f"- {v} (verify)" for v in thresholds.UNVERIFIED),
         "",
+        f'<a id="{anchor("order-review")}"></a>',
+        "",
+        order_review.catalogue_section(),
     ]
     return "\n".join(out)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 import pytest
@@ -9,9 +10,13 @@ from flask import Flask
 
 from cds_hooks.card_parts import RULE_TOPIC
 from cds_hooks.cards import render_patient_view_cards
+from cds_hooks.order_review import _labs_not_checked_card, render_finding
 from cds_hooks.rules_page import bp
-from logic.catalogue import ADVISORIES, FLAGS, RULES, catalogue_markdown
+from cds_hooks.schemas import Card
+from logic.catalogue import ADVISORIES, FLAGS, ORDER_CHECKS, RULES, catalogue_markdown
+from logic.model import Assessment, DataDomain, DataGap
 from logic.order_catalogue import ORDER_KEYS
+from logic.order_model import OrderCheck, OrderFinding
 
 from . import assessments as a
 
@@ -126,3 +131,87 @@ def test_page_is_public_documentation_with_safe_headers(client):
     assert "default-src 'none'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Cache-Control"].startswith("public")
+
+
+# ------------------------------------------------------------------ every link any card carries
+
+_MD_LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def _rules_fragments(card: Card) -> set[str]:
+    """The /rules anchors a card points at: source.url, links and Markdown links in detail."""
+    urls = [card.source.url or "", *(link.url for link in card.links or [])]
+    urls += _MD_LINK.findall(card.detail or "")
+    return {url.split("#", 1)[1] for url in urls if url.startswith(a.RULES_URL) and "#" in url}
+
+
+def _patient_view_cards() -> list[Card]:
+    verbose_r0 = Assessment(
+        rule_id="R0",
+        reason="suppressed: already under specialist care: Multiple myeloma",
+        gaps=(a.GAP,),
+    )
+    blocked = Assessment(
+        rule_id="R0",
+        reason="imaging could not be obtained",
+        gaps=(DataGap(DataDomain.IMAGING, "FHIR server timed out"),),
+        blocked_by=(DataGap(DataDomain.IMAGING, "FHIR server timed out"),),
+    )
+    cards: list[Card] = []
+    for make, verbose in [
+        *((m, False) for m in a.BY_RULE.values()),
+        (a.r4_with_secondary, False),
+        (lambda: verbose_r0, True),
+        (lambda: blocked, False),
+    ]:
+        cards += render_patient_view_cards(
+            make(), patient_id=a.PATIENT_ID, as_of=a.AS_OF, rules_url=a.RULES_URL, verbose=verbose
+        )
+    return cards
+
+
+def _order_review_cards() -> list[Card]:
+    cards = [
+        render_finding(
+            OrderFinding(
+                check=check,
+                indicator="info",
+                summary=f"Finding of {check.value}",
+                detail="Plain sentence.",
+                drafts=("ServiceRequest/d1",),
+                citation="SPEC.md section 5",
+            ),
+            resources={},
+            patient_id=a.PATIENT_ID,
+            index_report=None,
+            rules_url=a.RULES_URL,
+        )
+        for check in OrderCheck
+    ]
+    cards.append(_labs_not_checked_card([a.GAP], rules_url=a.RULES_URL))
+    return cards
+
+
+def test_every_order_review_check_has_an_anchor(page):
+    assert {check.value for check in OrderCheck} <= set(page.ids)
+    assert {c.id for c in ORDER_CHECKS} == {check.value for check in OrderCheck}
+    assert "order-review" in page.ids
+
+
+def test_every_anchor_any_card_links_to_exists_on_the_rules_page(page):
+    patient_view, order_review = _patient_view_cards(), _order_review_cards()
+    linked = set().union(*(_rules_fragments(card) for card in [*patient_view, *order_review]))
+    # the order-review cards do link to their checks, so this test can fail
+    assert {check.value for check in OrderCheck} <= linked
+    assert {"R4", "imaging-protocol", "data-quality"} <= linked
+    missing = linked - set(page.ids)
+    assert not missing, f"cards link to anchors the /rules page lacks: {sorted(missing)}"
+
+
+def test_every_anchor_any_card_links_to_exists_in_docs_rules_md():
+    markdown = catalogue_markdown()
+    linked = set().union(
+        *(_rules_fragments(card) for card in [*_patient_view_cards(), *_order_review_cards()])
+    )
+    missing = {fragment for fragment in linked if f'id="{fragment}"' not in markdown}
+    assert not missing, f"docs/rules.md lacks anchors: {sorted(missing)}"
