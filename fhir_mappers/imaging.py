@@ -44,10 +44,14 @@ def read_imaging_reports(resources: Sequence[Mapping[str, Any]]) -> ImagingResul
     except Exception:
         items = []
         problems.append(MappingProblem(None, "imaging resources are not a list", "error"))
+    seen: set[str] = set()
     for n, resource in enumerate(items):
         if not isinstance(resource, Mapping) or resource.get("resourceType") != "DiagnosticReport":
             continue
         reference = _reference(resource, n)
+        if reference in seen:
+            continue  # the same report twice (prefetch and search): read once
+        seen.add(reference)
         try:
             outcome = _read_report(resource, reference)
         except Exception as exc:  # never raise: the report is reported, not lost silently

@@ -188,6 +188,23 @@ def test_newest_first_by_effective_period_and_issued() -> None:
     ]
 
 
+def test_the_same_report_twice_is_read_once() -> None:
+    reports, _, _ = read_imaging_reports([mri("a"), mri("a"), mri("b")])
+    assert [r.reference for r in reports] == ["DiagnosticReport/a", "DiagnosticReport/b"]
+
+
+def test_history_follows_the_index() -> None:
+    old = mri("old", when="2024-03-01T09:00:00Z", text="FINDINGS:\nMildly heterogeneous marrow.\n")
+    new = mri("new", when="2025-03-01T09:00:00Z", text="FINDINGS:\nDiffuse marrow replacement.\n")
+    reports, _, _ = read_imaging_reports([old, new])
+    index, prior = reports
+    assert (index.reference, index.image_class) == ("DiagnosticReport/new", ImagingClass.DIFFUSE)
+    assert (prior.reference, prior.image_class) == (
+        "DiagnosticReport/old",
+        ImagingClass.NONSPECIFIC,
+    )
+
+
 def test_timezone_less_datetime_assumed_utc_with_problem() -> None:
     (report,), _, problems = read_imaging_reports([mri(when="2025-03-01T10:30:00")])
     assert report.effective == datetime(2025, 3, 1, 10, 30, tzinfo=UTC)
