@@ -155,7 +155,9 @@ def item_state(view: LabView, item: PanelItem) -> ItemState:
     assert best is not None
     if best.status is Status.CURRENT:
         extra = [latest_current(view, a) for a in item.related]
-        read = {r.reference: r for r in (*best.results, *(r for r in extra if r))}
+        # Keyed by (reference, analyte): a computed value (the mappers' FLC ratio) carries the
+        # reference of its first source (kappa), and must not hide that measured result.
+        read = {(r.reference, r.analyte): r for r in (*best.results, *(r for r in extra if r))}
         best = replace(best, results=tuple(read.values()))
     return best
 
