@@ -10,8 +10,10 @@ the row and is accepted, whichever worker or replica it reached.
 
 Database unavailable: the hooks must keep answering (issue 6), so the check falls back to this
 process's memory (bounded; a full cache refuses tokens rather than grow) and logs
-``replay store unavailable``. During an outage a replay to *another* worker is therefore not
-detected; the jti is still refused by this worker, also after the database returns.
+``replay store unavailable``; for the next 10 s it does not even try the database (an unreachable
+host must not add its connect timeout to every call). During an outage a replay to *another*
+worker is therefore not detected; the jti is still refused by this worker, also after the
+database returns.
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ from .store import JwtReplayRow
 log = logging.getLogger(__name__)
 
 PURGE_INTERVAL_S = 60.0
+#: After a database failure the store answers from memory for this long before trying the
+#: database again: an unreachable database host must not add its connect timeout to every call.
+RETRY_DATABASE_AFTER_S = 10.0
 MEMORY_CAPACITY = 50_000
 
 
@@ -43,6 +48,7 @@ class ReplayStore:
         *,
         memory_capacity: int = MEMORY_CAPACITY,
         purge_interval: float = PURGE_INTERVAL_S,
+        retry_database_after: float = RETRY_DATABASE_AFTER_S,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._engine = engine
@@ -52,6 +58,8 @@ class ReplayStore:
         self._seen: dict[tuple[str, str], float] = {}  # (iss, jti) -> expiry (epoch seconds)
         self._lock = threading.Lock()
         self._last_purge = clock()
+        self._retry_after = retry_database_after
+        self._database_down_until = 0.0
 
     def first_use(self, iss: str, jti: str, expires_at: datetime) -> bool:
         now = self._clock()
@@ -60,10 +68,11 @@ class ReplayStore:
             seen_until = self._seen.get(key)
             if seen_until is not None and seen_until > now:
                 return False
-        if self._engine is not None:
+        if self._engine is not None and now >= self._database_down_until:
             try:
                 fresh = self._insert(iss, jti, expires_at)
             except SQLAlchemyError as exc:
+                self._database_down_until = now + self._retry_after
                 log.warning(
                     "replay store unavailable, using this process's memory",
                     extra={"error": type(exc).__name__},

@@ -453,3 +453,37 @@ def test_sandbox_shaped_token_is_checked_against_the_bundled_sandbox_key(engine)
         new_ec_key(kid), iss=sandbox.iss, jku="https://sandbox.cds-hooks.org/.well-known/jwks.json"
     )
     assert rejected(verifier, impostor.sign(AUD)) == "bad_signature"
+
+
+class _DownEngine:
+    """An engine whose database is unreachable; counts the attempts."""
+
+    class dialect:  # mimics Engine.dialect
+        name = "postgresql"
+
+    def __init__(self) -> None:
+        self.attempts = 0
+
+    def begin(self):
+        from sqlalchemy.exc import SQLAlchemyError
+
+        self.attempts += 1
+        raise SQLAlchemyError("connection timed out")
+
+
+def test_unreachable_database_is_not_retried_on_every_call():
+    """After a failure the store answers from memory for a while: an unreachable database host
+    must not add its connect timeout to every hook call."""
+    from datetime import UTC, datetime, timedelta
+
+    clock = FakeClock()
+    engine = _DownEngine()
+    store = ReplayStore(engine, retry_database_after=10, clock=clock)  # type: ignore[arg-type]
+    until = datetime.now(UTC) + timedelta(minutes=5)
+    assert store.first_use(ISS, "a", until)
+    assert store.first_use(ISS, "b", until)
+    assert not store.first_use(ISS, "a", until)
+    assert engine.attempts == 1
+    clock.now += 11
+    assert store.first_use(ISS, "c", until)
+    assert engine.attempts == 2
