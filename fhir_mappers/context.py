@@ -128,6 +128,16 @@ _TARGETS: tuple[tuple[FeatureKind | _Kind, re.Pattern[str], str], ...] = (
         ),
         "",
     ),
+    (
+        # "patchy areas of decreased T1 signal in the pelvis": marrow signal without the word
+        FeatureKind.MARROW_SIGNAL,
+        _c(
+            r"\b(?:patchy|heterogeneous|mottled|scattered|multifocal)\s+(?:areas?|regions?|zones?)"
+            r"\s+of\s+(?:decreased|low|abnormal|reduced|diminished)\s+(?:t1(?:[\s-]weighted)?\s+)?"
+            r"signal"
+        ),
+        "",
+    ),
     # -- diffuse pattern
     (
         FeatureKind.DIFFUSE_PATTERN,
@@ -493,6 +503,7 @@ _NORMAL_MARROW = _c(
     r"essentially\s+|grossly\s+|within\s+)?(?:normal|unremarkable|preserved|maintained|limits)\b"
 )
 
+_AND_CUT = _c(r"\band\b|;")
 _LOSS_OF = _c(r"\b(?:loss|absence|replacement)\s+of\s+$|\breplaced\s+$")
 _SIZE = _c(
     r"(?<![\w.])(?P<a>\d+(?:\.\d+)?)(?:\s*(?:-|–|to)\s*(?P<b>\d+(?:\.\d+)?))?"
@@ -620,6 +631,7 @@ _KW_TARGETS: tuple[tuple[str, ...], ...] = (
     ("heterogen", "inhomogen", "mottl", "patchy", "variegat", "salt", "abnormal"),
     ("heterogen", "inhomogen", "mottl", "patchy", "variegat", "salt", "abnormal"),
     ("t1",),
+    ("patchy", "heterogen", "mottl", "scattered", "multifocal"),
     ("diffus",),
     ("diffus",),
     ("throughout",),
@@ -1122,6 +1134,14 @@ def _apply(mh: _ModHit, hit: _Hit, stops: Sequence[int], text: str) -> None:
         hit.historical = True
 
 
+def _segment(text: str, sentence: tuple[int, int], start: int, end: int) -> tuple[int, int]:
+    """The stretch of a sentence around [start, end) between "and" / ";" cuts."""
+    cuts = [m.start() for m in _AND_CUT.finditer(text, sentence[0], sentence[1])]
+    seg_start = max((c for c in cuts if c <= start), default=sentence[0])
+    seg_end = min((c for c in cuts if c >= end), default=sentence[1])
+    return seg_start, seg_end
+
+
 def _keep_target(hit: _Hit, text: str, sentence: tuple[int, int], stops: Sequence[int]) -> bool:
     """Context checks that a regex alone cannot express."""
     s_text = text[sentence[0] : sentence[1]]
@@ -1141,11 +1161,13 @@ def _keep_target(hit: _Hit, text: str, sentence: tuple[int, int], stops: Sequenc
         return False  # "diffusely heterogeneous uterus", "diffuse heterogeneous disc"
     if kind is FeatureKind.FOCAL_LESION:
         phrase = text[hit.start : hit.end].lower()
-        if (
-            re.search(r"\bh(?:a)?emangioma", clause_text, _F)
-            and "atypical" not in clause_text.lower()
-        ):
+        # what the lesion is said to be: its stretch of the sentence between "and" / ";"
+        seg_start, seg_end = _segment(text, sentence, hit.start, hit.end)
+        said = text[seg_start:seg_end]
+        if re.search(r"\bh(?:a)?emangioma", said, _F) and "atypical" not in said.lower():
             return False  # a typical haemangioma is not a focal marrow lesion
+        if re.search(r"\bbone\s+islands?\b|\benostos[ie]s\b", said, _F):
+            return False  # a bone island is not a focal marrow lesion
         near = text[max(clause[0], hit.start - 25) : min(clause[1], hit.end + 15)]
         if re.search(r"\b(?:schmorl\w*|cysts?|tarlov|synovial|perineural|dis[ck])\b", near, _F):
             return False  # "Schmorl node", "disc lesion", "Tarlov cyst": not marrow lesions
@@ -1336,6 +1358,10 @@ class _Lesion:
     plural: bool
     levels: set[str] = field(default_factory=set)
     sizes: list[_Size] = field(default_factory=list)
+    segment: tuple[int, int] = (0, 0)  # a singular mention takes sizes/levels from here only
+
+    def takes(self, pos: int) -> bool:
+        return self.plural or self.segment[0] <= pos < self.segment[1]
 
 
 def _lesion_mentions(text: str, hits: Sequence[_Hit]) -> list[_Lesion]:
@@ -1381,15 +1407,19 @@ def _lesion_mentions(text: str, hits: Sequence[_Hit]) -> list[_Lesion]:
                 plural = True
             if plural and (count is None or count < 2):
                 count = 2
-            local.append(_Lesion(h.start, count if plural else None, plural))
+            segment = _segment(text, sentence, h.start, h.end)
+            local.append(_Lesion(h.start, count if plural else None, plural, segment=segment))
         if not local:
             continue
         for pos, levels in _levels_in(text, sentence[0], sentence[1]):
-            _nearest(local, pos).levels.update(levels)
+            if near := _nearest(local, pos):
+                near.levels.update(levels)
         for pos, site in _sites_in(text, sentence[0], sentence[1]):
-            _nearest(local, pos).levels.add(site)
+            if near := _nearest(local, pos):
+                near.levels.add(site)
         for size in _sizes_in(text, sentence[0], sentence[1]):
-            _nearest(local, size.pos).sizes.append(size)
+            if near := _nearest(local, size.pos):
+                near.sizes.append(size)
         for lesion in local:
             # "the 10 mm lesion has decreased, now 6 mm": the current size only
             if not lesion.plural and any(z.now for z in lesion.sizes):
@@ -1404,8 +1434,12 @@ def _lesion_mentions(text: str, hits: Sequence[_Hit]) -> list[_Lesion]:
     return mentions
 
 
-def _nearest(mentions: Sequence[_Lesion], pos: int) -> _Lesion:
-    return min(mentions, key=lambda m: (abs(m.pos - pos), m.pos > pos))
+def _nearest(mentions: Sequence[_Lesion], pos: int) -> _Lesion | None:
+    """The closest mention that can take a size / level at `pos` (ties: the one before)."""
+    candidates = [m for m in mentions if m.takes(pos)]
+    if not candidates:
+        return None
+    return min(candidates, key=lambda m: (abs(m.pos - pos), m.pos > pos))
 
 
 @dataclass

@@ -254,6 +254,31 @@ def test_diffuse_heterogeneity_of_another_organ_is_not_marrow() -> None:
     assert e.image_class is ImagingClass.NEGATIVE
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A 6 mm sclerotic focus at L2, likely a bone island.",
+        "A 9 mm T1-hyperintense focus at L3, likely a hemangioma.",
+        "Typical vertebral haemangiomas at T12 and L3.",
+        "Focal fatty marrow deposition at L2.",
+        "Schmorl node at L3.",
+        "Postradiation fatty marrow replacement from L4 to S1.",
+    ],
+)
+def test_benign_entities_are_not_marrow_lesions(text: str) -> None:
+    assert extract(text).image_class is ImagingClass.NEGATIVE
+
+
+def test_a_lesion_beside_a_haemangioma_still_counts() -> None:
+    e = extract("A 7 mm T1-hypointense lesion at L2 and a typical hemangioma at L4.")
+    assert (e.lesion_count, e.levels) == (1, ("L2",))
+
+
+def test_patchy_areas_of_low_t1_signal_are_marrow_signal() -> None:
+    e = extract("Patchy areas of decreased T1 signal in the pelvis.")
+    assert e.image_class is ImagingClass.NONSPECIFIC
+
+
 def test_three_levels_of_abnormal_marrow_is_diffuse() -> None:
     assert extract("Heterogeneous marrow at L1, L2 and L3.").image_class is ImagingClass.DIFFUSE
 
