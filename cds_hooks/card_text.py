@@ -309,7 +309,9 @@ _WHY_NOT_BIOPSY_RULES: Final = frozenset({"R7", "R8"})
 
 def checks_section(checks: Sequence[Check], rule_id: str = "") -> str | None:
     """What was checked: "Checked and normal" (why not biopsy) on surveillance and deferral
-    cards, "Also checked" on the others. One table row per check and piece of evidence."""
+    cards, "Also checked" on the others. One table row per check and piece of evidence; the
+    Item column names each value ("Haemoglobin", "Platelets"), so that the rows after a check's
+    first one say what they show."""
     if not checks:
         return None
     if rule_id in _WHY_NOT_BIOPSY_RULES:
@@ -319,17 +321,18 @@ def checks_section(checks: Sequence[Check], rule_id: str = "") -> str | None:
     lines = [
         title,
         "",
-        "| Check | Result | Value | Unit | Date | FHIR reference |",
-        "|---|---|---|---|---|---|",
+        "| Check | Result | Item | Value | Unit | Date | FHIR reference |",
+        "|---|---|---|---|---|---|---|",
     ]
     for check in checks:
-        items = check.evidence or (Evidence(label=check.label),)
+        items = check.evidence or (Evidence(label=""),)
         for n, item in enumerate(items):
             lines.append(
                 _row(
                     [
                         escape_md(check.label) if n == 0 else "",
                         escape_md(check.outcome) if n == 0 else "",
+                        escape_md(item.label),
                         escape_md(item.value or ""),
                         escape_md(unit_display(item.unit)),
                         date_display(item.date),

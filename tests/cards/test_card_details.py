@@ -1,0 +1,72 @@
+"""Card detail follow-ups: the checks table names each value, lab values at clinical precision
+with what the lab sent, R1 cites the palliative-care Condition, imaging-protocol advice only
+where it changes something, and the data-quality card for R0 blocked by missing data."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from cds_hooks.card_text import checks_section
+from cds_hooks.cards import render_patient_view_cards
+from cds_hooks.schemas import Card
+from logic.model import Assessment, Check, Evidence
+
+from . import assessments as a
+
+
+def render(assessment: Assessment, **kw: object) -> list[Card]:
+    return render_patient_view_cards(
+        assessment, patient_id=a.PATIENT_ID, as_of=a.AS_OF, rules_url=a.RULES_URL, **kw
+    )
+
+
+DAY = date(2026, 11, 2)
+CBC = Check(
+    label="CBC with differential",
+    outcome="normal",
+    evidence=(
+        a.ev("Haemoglobin", "Observation/hb-9", "13.9", "g/dL", DAY),
+        a.ev("Platelets", "Observation/plt-9", "240", "10*9/L", DAY),
+        a.ev("White cell count", "Observation/wbc-9", "6.1", "10*9/L", DAY),
+    ),
+)
+
+
+# ------------------------------------------------------------------ checks table
+
+
+def _rows(section: str) -> list[list[str]]:
+    return [
+        [cell.strip() for cell in line.strip("|").split("|")]
+        for line in section.splitlines()
+        if line.startswith("| ") and not line.startswith("| Check ")
+    ]
+
+
+def test_every_row_of_the_checks_table_names_its_value() -> None:
+    section = checks_section((CBC,), "R8") or ""
+    rows = _rows(section)
+    assert [row[2] for row in rows] == ["Haemoglobin", "Platelets", "White cell count"]
+    assert rows[0][:2] == ["CBC with differential", "normal"]
+    assert rows[1][:2] == ["—", "—"]  # the check and its result are said once
+    assert "| — | — | Platelets | 240 | ×10⁹/L | 2026-11-02 | Observation/plt-9 |" in section
+
+
+def test_a_check_without_evidence_has_one_row_and_no_invented_item() -> None:
+    rows = _rows(checks_section((Check("Worrisome MRI features", "not present"),)) or "")
+    assert rows == [["Worrisome MRI features", "not present", "—", "—", "—", "—", "—"]]
+
+
+def test_surveillance_card_shows_the_names_in_its_checks_table() -> None:
+    base = a.r8()
+    rec = base.recommendation
+    assert rec is not None
+    card = render(replace(base, recommendation=replace(rec, checks=(CBC,))))[0]
+    assert "| — | — | Platelets | 240 |" in (card.detail or "")
+
+
+def test_item_names_are_escaped() -> None:
+    hostile = Check("Labs", "normal", (Evidence(label="<b>Hb</b> | x", value="13"),))
+    section = checks_section((hostile,)) or ""
+    assert "&lt;b&gt;Hb&lt;/b&gt; \\| x" in section
