@@ -10,7 +10,6 @@ then from the report's own title line.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from logic.model import Contrast, Modality, Region
@@ -195,10 +194,3 @@ def contrast_in(text: str) -> Contrast:
         if pattern.search(text):
             return contrast
     return Contrast.UNKNOWN
-
-
-def first_known(values: Iterable[Region | None]) -> Region | None:
-    for value in values:
-        if value is not None:
-            return value
-    return None

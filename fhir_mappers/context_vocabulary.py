@@ -1,0 +1,737 @@
+"""Vocabulary of the imaging report reader (fhir_mappers.context): the words and patterns.
+
+SPEC.md section 3 lists the targets, negation triggers, pseudo-negations, hedges, counts, sizes,
+sites, field strength and chemical-shift phrases; this module spells them as compiled regular
+expressions (compiled once, at import), with British and American spellings. `context` decides
+what they mean in a sentence (scope, class); nothing here reads a report.
+
+Each pattern table has a parallel keyword table: a pattern is only tried on a sentence that
+contains one of its keywords (a substring search), which keeps extract() fast. Tests check that
+the keyword prefilter never changes a result.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import Enum
+
+from logic.model import FeatureKind, IntervalChange
+
+_F = re.IGNORECASE
+
+# --------------------------------------------------------------------------- vocabulary
+
+# Words that mark a clause as being about degenerative disc / other structures, not marrow.
+_NOT_MARROW_CONTEXT = re.compile(
+    r"\b(?:dis[ck]s?|bulg\w*|protrusion|herniat\w*|extrusion|stenosis|foramin\w*|facet\w*|"
+    r"spondylo\w*|degenerat\w*|listhesis|kyphos\w*|scolios\w*|modic|end-?plates?|schmorl\w*|"
+    r"annul\w*|lymph|nodes?|uter\w*|ovar\w*|prostat\w*|fibroids?|kidneys?|renal|cysts?|"
+    r"tarlov|perineural|synovial|scar|granulation|post-?operative|hardware|screws?|prosthe\w*)\b",
+    _F,
+)
+_MARROW_NOUN = (
+    r"(?:bone[\s-]+)?marrow|vertebral[\s-]+bod(?:y|ies)|vertebrae|vertebra|osseous[\s-]+"
+    r"structures|bones|skeleton|sacrum|sacral[\s-]+ala|ilia|iliac[\s-]+(?:bones?|wings?|crests?)"
+)
+_MARROW_ADJ = (
+    r"heterogene(?:ous|ously|ity)|inhomogene(?:ous|ously|ity)|mottled|mottling|patchy|"
+    r"variegated|salt[\s-]+and[\s-]+pepper|abnormal|abnormality|abnormalities"
+)
+# Up to n intervening words, none of which is about discs / degenerative change.
+_GAP_WORD = (
+    r"[\s,/()-]+(?!(?:dis[ck]s?|bulge|protrusion|herniation|end-?plates?|modic|facets?|"
+    r"stenosis|no|without)\b)[\w'’.-]+"
+)
+
+
+def _gap(n: int) -> str:
+    return rf"(?:{_GAP_WORD}){{0,{n}}}?[\s,/()-]+"
+
+
+_LEVEL_WORDS = {
+    "C": range(1, 8),
+    "T": range(1, 13),
+    "L": range(1, 6),
+    "S": range(1, 6),
+}
+_SPINE_ORDER: tuple[str, ...] = tuple(
+    f"{region}{n}" for region in "CTLS" for n in _LEVEL_WORDS[region]
+)
+_SPINE_INDEX = {name: i for i, name in enumerate(_SPINE_ORDER)}
+_SITES_ORDER = ("sacrum", "sacral ala", "iliac", "pelvis")
+
+# --------------------------------------------------------------------------- patterns
+
+
+def _c(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, _F)
+
+
+class _Kind(Enum):
+    """Internal hit kinds beyond FeatureKind (not exported on features)."""
+
+    INDETERMINATE = "indeterminate"
+    MULTILEVEL = "multilevel"  # "several vertebral levels", "all vertebral bodies"
+
+
+# Targets and features: (kind, pattern, subtype). Subtype "replacement" marks marrow replacement /
+# infiltration wording (counts for DIFFUSE only when not hedged as a possibility).
+_LESION_ADJ = (
+    r"(?:(?:small|tiny|subcentimet(?:er|re)|focal|discrete|rounded|round|oval|ovoid|well[\s-]"
+    r"(?:defined|circumscribed|marginated)|ill[\s-]defined|sharply[\s-]+(?:marginated|"
+    r"demarcated|defined|circumscribed)|t1[\s-]*(?:weighted[\s-]+)?(?:hypo|hyper|iso)intense|"
+    r"(?:hypo|hyper|iso)intense|t2[\s-]*(?:hypo|hyper)intense|stir[\s-]+hyperintense|enhancing|"
+    r"avidly|non[\s-]?enhancing|lytic|osteolytic|sclerotic|blastic|marrow[\s-]+replacing|"
+    r"osseous|bony|bone|marrow|additional|new|further|similar|suspicious|indeterminate|"
+    r"nonspecific|non-specific|(?:\d+(?:\.\d+)?\s*(?:x|×|by)\s*)*\d+(?:\.\d+)?[\s-]*(?:mm|cm))"
+    r"[\s,-]+){0,4}"
+)
+_LESION_ADJ_BEFORE = re.compile(rf"\b{_LESION_ADJ}$", _F)
+_LESION_NOUN = r"(?:lesions?|foci|focus|nodules?|deposits?|masses|mass(?![\s-]+effect))"
+
+_TARGETS: tuple[tuple[FeatureKind | _Kind, re.Pattern[str], str], ...] = (
+    # -- marrow signal (a target)
+    (
+        FeatureKind.MARROW_SIGNAL,
+        _c(rf"\b(?:{_MARROW_ADJ})\b{_gap(5)}(?:{_MARROW_NOUN})\b(?:[\s-]+signal)?"),
+        "",
+    ),
+    (
+        FeatureKind.MARROW_SIGNAL,
+        _c(rf"\b(?:{_MARROW_NOUN})\b{_gap(5)}(?:{_MARROW_ADJ})\b"),
+        "",
+    ),
+    (
+        FeatureKind.MARROW_SIGNAL,
+        _c(
+            r"\b(?:decreased|low|reduced|diminished|hypointense)\s+(?:t1|t1[\s-]weighted)\s+"
+            r"(?:bone\s+)?marrow(?:\s+signal)?|\bt1[\s-]*hypointense\s+(?:bone\s+)?marrow|"
+            r"\b(?:bone\s+)?marrow\s+signal\s+(?:is\s+|appears\s+)?(?:diffusely\s+)?"
+            r"(?:decreased|low|reduced|hypointense)\s+on\s+t1"
+        ),
+        "",
+    ),
+    (
+        # "patchy areas of decreased T1 signal in the pelvis": marrow signal without the word
+        FeatureKind.MARROW_SIGNAL,
+        _c(
+            r"\b(?:patchy|heterogeneous|mottled|scattered|multifocal)\s+(?:areas?|regions?|zones?)"
+            r"\s+of\s+(?:decreased|low|abnormal|reduced|diminished)\s+(?:t1(?:[\s-]weighted)?\s+)?"
+            r"signal"
+        ),
+        "",
+    ),
+    # -- diffuse pattern
+    (
+        FeatureKind.DIFFUSE_PATTERN,
+        _c(rf"\bdiffuse(?:ly)?\b{_gap(5)}(?:{_MARROW_NOUN})\b"),
+        "distribution",
+    ),
+    (
+        FeatureKind.DIFFUSE_PATTERN,
+        _c(
+            rf"\b(?:{_MARROW_NOUN})\b{_gap(5)}diffuse(?:ly)?\b"
+            r"(?![\s-]+(?:dis[ck]|bulg|protrusion|annul|end-?plate|facet|uter|prostat))"
+        ),
+        "distribution",
+    ),
+    (
+        FeatureKind.DIFFUSE_PATTERN,
+        _c(
+            r"\bthroughout\s+(?:the\s+|all\s+)?(?:entire\s+|visuali[sz]ed\s+|imaged\s+|"
+            r"included\s+|whole\s+)?(?:lumbar\s+|thoracic\s+|thoracolumbar\s+|lumbosacral\s+|"
+            r"cervical\s+|axial\s+|bony\s+|osseous\s+)?(?:spine|marrow|vertebral\s+bod(?:y|ies)|"
+            r"vertebrae|osseous\s+structures|bones|skeleton|pelvis|sacrum|levels)"
+        ),
+        "distribution",
+    ),
+    (
+        FeatureKind.DIFFUSE_PATTERN,
+        _c(
+            r"(?<!fatty\s)(?<!fat\s)\b(?:bone\s+)?marrow[\s-]+(?:replacement|infiltration|"
+            r"replacing\s+process|infiltrative\s+process)|(?<!fatty\s)(?<!fat\s)\b(?:replacement|"
+            r"infiltration)\s+of\s+(?:the\s+)?(?:normal\s+)?(?:fatty\s+)?(?:bone\s+)?marrow|"
+            r"\binfiltrative\s+(?:marrow\s+)?(?:process|disease|pattern|change|changes|"
+            r"abnormality)|\breplaced\s+(?:bone\s+)?marrow"
+        ),
+        "replacement",
+    ),
+    (
+        # SPEC.md section 3 example "diffuse heterogeneity without a discrete focal lesion":
+        # in a marrow report, diffuse heterogeneity with no noun is the marrow's.
+        FeatureKind.DIFFUSE_PATTERN,
+        _c(r"\bdiffuse(?:ly)?\s+(?:heterogene\w*|inhomogene\w*|mottl\w*|variegated)"),
+        "distribution",
+    ),
+    (
+        _Kind.MULTILEVEL,
+        _c(
+            r"\b(?:all|every|multiple|several|numerous|most)\s+(?:of\s+the\s+)?(?:visuali[sz]ed\s+"
+            r"|imaged\s+|included\s+|lumbar\s+|thoracic\s+)?(?:vertebral\s+(?:bodies|levels)|"
+            r"vertebrae|levels|vertebral\s+segments)"
+        ),
+        "distribution",
+    ),
+    # -- focal lesions
+    (
+        FeatureKind.LYTIC_LESION,
+        _c(
+            r"\b(?:osteo)?lytic\b(?:[\s,/-]+(?:or|and|expansile|destructive|blastic|sclerotic|"
+            r"focal|bone|bony|osseous|marrow|replacing|marrow-replacing)){0,3}[\s,-]+(?:lesions?|foci|focus|areas?|"
+            r"deposits?|changes?|process|destruction|metastas[ie]s)|\bpunched[\s-]+out\s+"
+            r"(?:lesions?|foci|areas?)|\b(?:lucent|lucency|lucencies)\b"
+        ),
+        "",
+    ),
+    (
+        FeatureKind.FOCAL_LESION,
+        _c(rf"\b{_LESION_NOUN}\b(?!\s+of\s+(?:fat|fatty)\b)"),
+        "lesion-noun",
+    ),
+    (
+        FeatureKind.FOCAL_LESION,
+        _c(
+            r"\bfocal\s+(?:areas?\s+of\s+)?(?:marrow\s+)?(?:signal\s+)?abnormalit(?:y|ies)|"
+            r"\bfocal\s+areas?\s+of\s+(?:abnormal|low|decreased|t1|hypointense)\w*|"
+            r"\batypical\s+h(?:a)?emangiomas?"
+        ),
+        "",
+    ),
+    # -- worrisome features (SPEC.md section 3)
+    (
+        FeatureKind.T1_LOW_VS_MUSCLE_OR_DISC,
+        _c(
+            r"\b(?:hypointense|hypo-intense|isointense|iso-intense|lower|darker|less\s+intense|"
+            r"equal|similar|low)(?:\s+(?:in\s+)?signal(?:\s+intensity)?)?\s+(?:to|than|with|"
+            r"relative\s+to|compared\s+(?:to|with))\s+(?:that\s+of\s+)?(?:the\s+)?(?:adjacent\s+|"
+            r"paraspinal\s+|paraspinous\s+|skeletal\s+|normal\s+|intervertebral\s+)*(?:muscles?|"
+            r"musculature|dis[ck]s?)(?:\s+(?:and|or|/)\s+(?:the\s+)?(?:adjacent\s+|paraspinal\s+|"
+            r"skeletal\s+|intervertebral\s+)*(?:muscles?|musculature|dis[ck]s?))?"
+        ),
+        "t1",
+    ),
+    (
+        FeatureKind.T1_BRIGHTER_THAN_DISC_AND_MUSCLE,
+        _c(
+            r"\b(?:hyperintense|brighter|higher|greater)(?:\s+(?:in\s+)?signal(?:\s+intensity)?)?"
+            r"\s+(?:to|than|relative\s+to|compared\s+(?:to|with))\s+(?:that\s+of\s+)?(?:the\s+)?"
+            r"(?:adjacent\s+|paraspinal\s+|skeletal\s+|intervertebral\s+)*(?:muscles?|musculature|"
+            r"dis[ck]s?)(?:\s*(?:,|and|/)\s*(?:the\s+)?(?:adjacent\s+|paraspinal\s+|skeletal\s+|"
+            r"intervertebral\s+)*(?:muscles?|musculature|dis[ck]s?))?"
+        ),
+        "t1",
+    ),
+    (
+        FeatureKind.DIFFUSE_HOMOGENEOUS,
+        _c(
+            r"\bdiffuse(?:ly)?\s+(?:and\s+)?homogene(?:ous|ously)\b|\bhomogene(?:ous|ously)\s+"
+            r"(?:and\s+)?diffuse(?:ly)?\b|\bdiffuse(?:ly)?\s+(?:\w+\s+){1,3}?homogene(?:ous|ously)"
+            r"\s+(?:decreased|low|abnormal|hypointense)"
+        ),
+        "",
+    ),
+    (
+        FeatureKind.SHARP_MARGIN,
+        _c(
+            r"\bsharply\s+(?:marginated|demarcated|defined|circumscribed|delineated)|"
+            r"\bsharp(?:ly)?\s+margins?\b|\bsharp\s+(?:borders?|zone\s+of\s+transition)"
+        ),
+        "",
+    ),
+    (
+        FeatureKind.ENHANCEMENT,
+        _c(
+            r"(?<!contrast-)(?<!contrast\s)\b(?:non[\s-]?)?enhanc(?:ing|ement|es|e)\b|"
+            r"\b(?:avid|abnormal)\s+(?:contrast\s+)?uptake"
+        ),
+        "",
+    ),
+    (
+        FeatureKind.FAT_SAT_HIGH_SIGNAL,
+        _c(
+            r"\b(?:hyperintense|hyperintensity|high\s+signal|increased\s+signal|bright)\s+"
+            r"(?:\w+\s+){0,3}?(?:on|in)\s+(?:the\s+)?(?:stir|fat[\s-]?sat(?:urated)?|"
+            r"fat[\s-]suppressed|t2[\s-]?(?:weighted\s+)?fat[\s-]?(?:sat(?:urated)?|suppressed)|"
+            r"fluid[\s-]sensitive)|\bstir[\s-]+(?:hyperintens\w*|bright|high\s+signal)|"
+            r"\b(?:increased|high|elevated|hyperintense)\s+(?:\w+\s+)?(?:stir|fat[\s-]?sat\w*|"
+            r"fat[\s-]suppressed|fluid[\s-]sensitive)\s+signal"
+        ),
+        "",
+    ),
+    (
+        FeatureKind.COMPLETE_FAT_SUPPRESSION,
+        _c(
+            r"\bcomplete(?:ly)?\s+(?:\w+\s+){0,2}?(?:fat\s+)?suppress\w*|\bsuppress\w*\s+"
+            r"(?:\w+\s+){0,2}?(?:completely|fully|entirely)|\bfull\s+(?:fat\s+)?suppression"
+        ),
+        "",
+    ),
+    (
+        FeatureKind.CANNOT_EXCLUDE_INFILTRATION,
+        _c(
+            r"\b(?:cannot|can\s*not|could\s+not|unable\s+to)\s+(?:be\s+)?(?:excluded?|"
+            r"rule\s+out|ruled\s+out)|\bnot\s+(?:be\s+)?(?:excluded|ruled\s+out)|\bdifficult\s+"
+            r"to\s+exclude|\b(?:concerning|suspicious|worrisome|worrying)\s+for|\b(?:to|should)\s+"
+            r"(?:exclude|rule\s+out|evaluate\s+for|assess\s+for)|\bdifferential\s+(?:diagnosis\s+)?"
+            r"(?:includes?|considerations?)|\braises?\s+(?:the\s+)?(?:possibility|concern)|"
+            r"\bpossibility\s+of"
+        ),
+        "",
+    ),
+    (
+        FeatureKind.BENIGN_HEDGE,
+        _c(
+            r"\b(?:(?:red|h(?:a)?ematopoietic|h(?:a)?emopoietic|cellular)\s+)?marrow\s+"
+            r"(?:reconversion|hyperplasia)|\breconversion\b(?:\s+(?:to|of)\s+(?:red|"
+            r"h(?:a)?ematopoietic)\s+marrow)?|\b(?:red|h(?:a)?ematopoietic|h(?:a)?emopoietic)\s+"
+            r"(?:marrow|hyperplasia)\b(?!\s+(?:disorder|malignan\w*|neoplas\w*))|"
+            r"\batypical\s+h(?:a)?emangiomas?"
+        ),
+        "",
+    ),
+    (
+        _Kind.INDETERMINATE,
+        _c(r"\bindeterminate\b|\bequivocal\b"),
+        "",
+    ),
+)
+
+_MALIGNANCY = _c(
+    r"infiltrat|metasta|neoplas|malignan|myeloma|lymphoma|leuk(?:a)?emi|tumou?r|plasma\s*cell|"
+    r"marrow[\s-]+replac|marrow\s+(?:process|disorder|disease)|h(?:a)?ematolog|plasmacytoma"
+)
+_T1 = _c(r"\bt1\b|t1[\s-]*weighted|\bt1w")
+_OTHER_SEQUENCE = _c(r"\bt2\b|\bstir\b|fat[\s-]?sat|\bpd\b")
+
+# Interval change: (kind, IntervalChange, pattern).
+_INTERVAL: tuple[tuple[FeatureKind, IntervalChange, re.Pattern[str]], ...] = (
+    (
+        FeatureKind.NEW_LESION,
+        IntervalChange.NEW_LESION,
+        _c(
+            rf"\bnew(?:ly)?\b(?:[\s,-]+[\w-]+){{0,3}}?[\s,-]+{_LESION_NOUN}|\bnewly\s+(?:seen|"
+            r"identified|apparent|demonstrated|detected)|\bnew\s+(?:since|compared|from)|"
+            r"\bnot\s+(?:seen|present|visible|evident|identified)\s+(?:on|at|in)\s+(?:the\s+)?"
+            r"(?:prior|previous|earlier|last)|\b(?:additional|more)\s+(?:lesions|foci)"
+        ),
+    ),
+    (
+        FeatureKind.INTERVAL_INCREASE,
+        IntervalChange.EVOLVED_DIFFUSE,
+        _c(
+            r"\bnow\s+(?:\w+\s+){0,2}?(?:diffuse|diffusely|throughout|confluent|widespread)|"
+            r"\b(?:has|have)\s+become\s+(?:\w+\s+)?diffuse|\bprogressed\s+to\s+(?:a\s+)?diffuse|"
+            r"\bevolv\w*\s+(?:in)?to\s+(?:a\s+)?diffuse"
+        ),
+    ),
+    (
+        FeatureKind.INTERVAL_INCREASE,
+        IntervalChange.INCREASED,
+        _c(
+            r"\b(?:increased|increase|increasing)\s+in\s+(?:size|number|extent|conspicuity|"
+            r"prominence)|\binterval\s+(?:increase|enlargement|progression|growth|worsening)|"
+            r"\b(?:has|have)\s+(?:\w+\s+)?(?:increased|enlarged|grown|progressed|worsened)|"
+            r"\b(?:enlarg(?:ed|ing)|grown|progressed|progression|progressive|worsened|"
+            r"worsening)\b|\b(?:now|is|are|has\s+become|appears?|slightly|significantly|mildly)\s+"
+            r"larger\b|\blarger\s+than\s+(?:on\s+)?(?:the\s+)?(?:prior|previous|before|last)|\bmore\s+(?:extensive|numerous|conspicuous|prominent|pronounced|"
+            r"confluent|widespread)|\bnew\s+(?:\w+\s+){0,2}?(?:heterogene\w*|marrow|mottl\w*|"
+            r"patchy|infiltrat\w*)|\bnow\s+(?:involv\w+|extends?|extending)"
+        ),
+    ),
+    (
+        FeatureKind.DECREASED,
+        IntervalChange.DECREASED,
+        _c(
+            r"\b(?:decreased|decrease|decreasing|reduced|reduction)\s+in\s+(?:size|number|extent|"
+            r"conspicuity|prominence)|\binterval\s+(?:decrease|improvement|regression|reduction)"
+            r"|\b(?:has|have)\s+(?:\w+\s+)?(?:decreased|diminished|regressed|improved)|"
+            r"\b(?:smaller|regressed|regression|improved|improvement)\b|\bless\s+(?:extensive|"
+            r"numerous|conspicuous|prominent|pronounced)"
+        ),
+    ),
+    (
+        FeatureKind.RESOLVED,
+        IntervalChange.RESOLVED,
+        _c(
+            r"\b(?:has\s+|have\s+)?resolved\b|\b(?:interval\s+)?resolution\b|\bno\s+longer\s+"
+            r"(?:seen|visible|visuali[sz]ed|present|evident|identified|demonstrated|apparent|"
+            r"appreciated|detected)"
+        ),
+    ),
+    (
+        FeatureKind.STABLE,
+        IntervalChange.STABLE,
+        _c(r"\bstable\b|\bunchanged\b|\bredemonstrated\s+without\s+change"),
+    ),
+)
+
+
+class _Mod(Enum):
+    NEG_FWD = "neg-fwd"
+    NEG_BACK = "neg-back"
+    SEVERITY = "severity"  # slight / mild / subtle / minimal
+    UNCERTAIN = "uncertain"  # nonspecific, likely, may represent...
+    POSSIBLE = "possible"  # possible, cannot exclude: the finding itself is uncertain
+    POSSIBLE_BACK = "possible-back"
+    HIST_FWD = "hist-fwd"
+    HIST_BOTH = "hist-both"
+    HIST_BACK = "hist-back"
+
+
+# Pseudo-negations: matched first; the negation words inside them are not negation triggers.
+# (pattern, what it means). "stable": finding present and unchanged; "no-new": newness negated;
+# "no-increase": increase negated.
+_PSEUDO: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "stable",
+        _c(
+            r"\bno\s+(?:significant\s+|appreciable\s+|definite\s+|substantial\s+|"
+            r"measurable\s+)?(?:interval\s+)?change\b|\bwithout\s+(?:significant\s+|appreciable\s+"
+            r"|definite\s+)?(?:interval\s+)?change\b|\bnot\s+(?:been\s+)?(?:significantly\s+|"
+            r"substantially\s+|appreciably\s+|materially\s+)?changed\b|\bno\s+(?:significant\s+)?"
+            r"difference\b"
+        ),
+    ),
+    (
+        "no-increase",
+        _c(
+            r"\b(?:no|without)\s+(?:significant\s+|appreciable\s+|definite\s+)?(?:interval\s+)?"
+            r"(?:progression|increase|enlargement|growth|worsening)\b|\b(?:has|have)\s+not\s+"
+            r"(?:significantly\s+)?(?:increased|enlarged|grown|progressed)|\bnot\s+(?:significantly"
+            r"\s+)?(?:increased|enlarged)\b"
+        ),
+    ),
+    ("no-new", _c(r"\bno\s+(?:definite\s+|convincing\s+|suspicious\s+|significant\s+)?new\b")),
+    ("no-longer", _c(r"\bno\s+longer\b")),
+    # Not negations at all: "cannot exclude" is a worrisome feature / hedge, handled there.
+    ("not-neg", _c(r"\bno\s+(?:more|less)\s+than\b|\bnot\s+only\b")),
+)
+
+_MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
+    (
+        _Mod.NEG_FWD,
+        _c(
+            r"\bno\s+(?:evidence|signs?|findings?|features?)\s+(?:of|to\s+suggest|suggest\w*)|"
+            r"\bno\b|\bwithout\b|\bnegative\s+for\b|\bfree\s+of\b|\babsence\s+of\b|\black\s+of\b|"
+            r"\b(?:does|do|did)\s+not\b|\bneither\b|\bnor\b|\bnon[\s-]?(?=enhanc)"
+        ),
+        "",
+    ),
+    (
+        _Mod.NEG_BACK,
+        _c(
+            r"\b(?:is\s+|are\s+|was\s+|were\s+)?not\s+(?:definitely\s+|clearly\s+|convincingly\s+)?"
+            r"(?:seen|identified|present|demonstrated|visuali[sz]ed|evident|appreciated|detected|"
+            r"noted)\b(?!\s+(?:on|at|in)\s+(?:the\s+)?(?:prior|previous|earlier|last))|"
+            r"\b(?:is|are)\s+absent\b|\bhas\s+been\s+excluded\b"
+        ),
+        "",
+    ),
+    (_Mod.SEVERITY, _c(r"\bslight(?:ly)?\b"), "slight"),
+    (_Mod.SEVERITY, _c(r"\bmild(?:ly)?\b"), "mild"),
+    (_Mod.SEVERITY, _c(r"\bsubtle\b|\bsubtly\b"), "subtle"),
+    (_Mod.SEVERITY, _c(r"\bminimal(?:ly)?\b"), "minimal"),
+    (_Mod.UNCERTAIN, _c(r"\bnon[\s-]?specific\b"), "nonspecific"),
+    (
+        _Mod.UNCERTAIN,
+        _c(r"\bmay\s+(?:represent|reflect|be\s+(?:due|related|secondary))"),
+        "may represent",
+    ),
+    (_Mod.UNCERTAIN, _c(r"\b(?:most\s+)?likely\b"), "likely"),
+    (_Mod.UNCERTAIN, _c(r"\bfavou?r(?:ed|s)?\b"), "favored"),
+    (_Mod.UNCERTAIN, _c(r"\bprobabl[ey]\b"), "probably"),
+    (_Mod.UNCERTAIN, _c(r"\bcould\s+(?:reflect|represent|be)\b"), "could reflect"),
+    (_Mod.UNCERTAIN, _c(r"\bsuggestive\s+of\b|\bsuggests?\b"), "suggestive"),
+    (_Mod.UNCERTAIN, _c(r"\bpresum(?:ed|ably)\b"), "presumed"),
+    (_Mod.POSSIBLE, _c(r"\bpossibl[ey]\b|\bquestionable\b|\bquestion\s+of\b"), "possible"),
+    (
+        _Mod.POSSIBLE,
+        _c(
+            r"\b(?:cannot|can\s*not|could\s+not|unable\s+to)\s+(?:exclude|rule\s+out)|\bdifficult"
+            r"\s+to\s+exclude|\b(?:to|should)"
+            r"\s+(?:exclude|rule\s+out|evaluate\s+for)|\bdifferential\s+(?:diagnosis\s+)?"
+            r"(?:includes?|considerations?)|\bpossibility\s+of"
+        ),
+        "cannot exclude",
+    ),
+    (
+        _Mod.POSSIBLE_BACK,
+        _c(r"\b(?:cannot|can\s*not|could\s+not)\s+be\s+(?:excluded|ruled\s+out)|\bnot\s+excluded"),
+        "cannot exclude",
+    ),
+    (
+        _Mod.HIST_FWD,
+        _c(r"\bhistory\s+of\b|\bh/o\b|\bpreviously\s+treated\b|\bresolution\s+of\b"),
+        "",
+    ),
+    (_Mod.HIST_BOTH, _c(r"\bno\s+longer\b|\b(?:has\s+|have\s+)?resolved\b"), ""),
+)
+
+# Clause ends: scope of every trigger stops here.
+_TERMINATOR = _c(
+    r";|\bbut\b|\bhowever\b|\balthough\b|\bthough\b|\bwhereas\b|\bexcept\b|\bapart\s+from\b|"
+    r"\bother\s+than\b|\baside\s+from\b|\bwith\s+the\s+exception\b|\bwhich\b|\bthat\s+(?:is|are)\b"
+    r"|\bwhile\b|\bnevertheless\b|\byet\b"
+    # ", likely reconversion": an interpretation after a comma is a new clause
+    r"|,(?=\s*(?:most\s+)?(?:likely|probabl|possibl|favou?r|consistent\s+with|in\s+keeping|"
+    r"suggest|compatible|representing|reflecting|may\b|could\b|presum))"
+)
+_BACKWARD_WINDOW = 10  # words a backward trigger reaches back
+
+# Markers whose "no" belongs to the finding: "normal marrow signal" is itself a negated target.
+_NORMAL_MARROW = _c(
+    r"\b(?:normal|unremarkable|preserved|maintained)\s+(?:fatty\s+|t1\s+|bone\s+)?marrow"
+    r"(?:\s+signal(?:\s+intensity)?)?|\b(?:bone\s+)?marrow(?:\s+signal)?(?:\s+intensity)?"
+    r"(?:\s+(?:is|are|appears?|remains?)|\s*:)?\s+(?:now\s+)?(?:otherwise\s+|overall\s+|"
+    r"essentially\s+|grossly\s+|within\s+)?(?:normal|unremarkable|preserved|maintained|limits)\b"
+)
+
+_AND_CUT = _c(r"\band\b|;")
+_LOSS_OF = _c(r"\b(?:loss|absence|replacement)\s+of\s+$|\breplaced\s+$")
+_SIZE = _c(
+    r"(?<![\w.])(?P<a>\d+(?:\.\d+)?)(?:\s*(?:-|–|to)\s*(?P<b>\d+(?:\.\d+)?))?"
+    r"(?P<dims>(?:\s*(?:x|×|by)\s*\d+(?:\.\d+)?)*)\s*"
+    r"(?P<unit>mm|cm|millimet(?:er|re)s?|centimet(?:er|re)s?)\b"
+    r"(?P<orlarger>\s+or\s+(?:larger|more|greater|above|bigger))?(?P<each>\s+each)?"
+)
+_UP_BEFORE = _c(
+    r"(?:\b(?:measuring\s+)?up\s+to|\bas\s+large\s+as|\blargest(?:\s+measuring)?|"
+    r"\blarger(?:\s+measuring)?)\s*$"
+)
+_CMP_BEFORE = _c(
+    r"(?:\b(?:larger|greater|bigger|more|smaller|less)\s+than|\bover|\bunder|\bbelow|\babove|"
+    r"\bat\s+least|\bat\s+most|[<>≥≤]=?)\s*$"
+)
+_PRIOR_BEFORE = _c(
+    r"\b(?:previously|prior|formerly|was|were|from|compared\s+(?:to|with))\s*"
+    r"(?:measuring\s+|measured\s+)?$"
+)
+_NOW_BEFORE = _c(r"\b(?:now|currently|today)\s*(?:measuring\s+|measures\s+)?$")
+_CHANGE_WORD = _c(r"increas|decreas|grown|grew|enlarg|shrunk|reduc|progress|regress")
+_EACH_BEFORE = _c(r"\b(?:each|both|all)\s+(?:measuring\s+|measure\s+|of\s+)?$")
+_ONE_BEFORE = _c(r"\b(?:one|only\s+one|a\s+single|the\s+other)\s+(?:\w+\s+)?$")
+_COUNT = _c(
+    r"\b(?P<w>two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|multiple|several|"
+    r"numerous|innumerable|countless|multifocal|scattered|few|a\s+few|some|single|solitary|one|an?)"
+    r"\b|(?<![\w.])(?P<d>\d{1,2})(?![\w.%])(?!\s*(?:mm|cm|x|×|%|millim|centim|-?t\b|tesla))"
+)
+_COUNT_WORDS = {
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    # Lower bounds for indefinite plurals (documented choice): "multiple" is at least 2;
+    # "several"/"numerous"/"innumerable" at least 3.
+    "multiple": 2,
+    "multifocal": 2,
+    "scattered": 2,
+    "few": 2,
+    "a few": 2,
+    "some": 2,
+    "several": 3,
+    "numerous": 3,
+    "innumerable": 3,
+    "countless": 3,
+    "single": 1,
+    "solitary": 1,
+    "one": 1,
+    "a": 1,
+    "an": 1,
+}
+
+_LEVEL = _c(
+    r"(?<![\w-])(?P<r1>[CTLS])(?P<n1>\d{1,2})(?:\s*(?:-|–|to|through|thru)\s*(?P<r2>[CTLS])?"
+    r"(?P<n2>\d{1,2}))?(?![\w])"
+)
+_SEQUENCE_AFTER = _c(
+    r"[\s-]*(?:weighted|w\b|hypo|hyper|iso|signal|images?|sequences?|fs\b|"
+    r"flair|fat|post|pre|map|dark|bright|shortening|prolongation)"
+)
+_LEVEL_CONTEXT_BEFORE = _c(
+    r"(?:\bat|\bof|\bthe|\blevel|\binvolving|\bfrom|\bto|\band|,|-|\bwithin|"
+    r"\bin)\s*$"
+)
+_DISC_AFTER = _c(
+    r"^[\s,:-]*(?:(?:level|intervertebral)\s+)?(?:dis[ck]|bulge|protrusion|herniation|"
+    r"level\s*:|:|foramin|facet|stenosis|interspace)"
+)
+_DISC_BEFORE = _c(
+    r"\b(?:dis[ck]s?|bulg\w*|protrusion|herniation|extrusion|stenosis|narrowing|foramin\w*|"
+    r"facet\w*)\b[^.;]{0,25}$"
+)
+_SITES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("sacral ala", _c(r"\bsacral\s+alae?\b|\balae?\s+of\s+the\s+sacrum")),
+    ("iliac", _c(r"\biliac\b|\bilium\b|\bilia\b")),
+    ("pelvis", _c(r"\bpelvis\b|\bpelvic\s+(?:bones?|girdle|marrow)")),
+    ("sacrum", _c(r"\bsacrum\b")),
+)
+_FIELD = _c(r"(?<![\w.])(?P<v>\d(?:\.\d{1,2})?)\s*-?\s*(?:t|tesla)\b(?![\s-]*(?:\d|weighted))")
+_DROP = (
+    _c(
+        r"\b(?:signal\s+)?(?:drop|dropout|loss|decrease|reduction|suppression)\s+(?:\w+\s+){0,4}?"
+        r"(?:of|by)\s+(?:approximately\s+|about\s+|around\s+|roughly\s+|~\s*|only\s+|"
+        r"nearly\s+|almost\s+)?(?P<v>\d+(?:\.\d+)?)\s*(?:%|percent)"
+    ),
+    _c(
+        r"(?<![\w.])(?P<v>\d+(?:\.\d+)?)\s*(?:%|percent)\s+(?:signal\s+)?(?:drop|dropout|loss|"
+        r"decrease|reduction|suppression)"
+    ),
+    _c(
+        r"\b(?:drops?|dropped|decreases?|decreased|loses|lost|reduces?|reduced)\s+(?:in\s+)?"
+        r"(?:signal\s+)?(?:intensity\s+)?by\s+(?:approximately\s+|about\s+|~\s*)?"
+        r"(?P<v>\d+(?:\.\d+)?)\s*(?:%|percent)"
+    ),
+)
+_NO_DROP = _c(
+    r"\b(?:no|without|lack\s+of|absence\s+of|absent)\s+(?:significant\s+|appreciable\s+|"
+    r"measurable\s+|definite\s+)?(?:signal\s+(?:loss|drop|dropout|decrease|suppression)|"
+    r"loss\s+of\s+signal|drop\s+in\s+signal|drop-?out)|\bfails?\s+to\s+(?:lose|drop)\s+signal|"
+    r"\bdoes\s+not\s+(?:lose|drop)\s+signal"
+)
+_CHEMICAL_SHIFT = _c(
+    r"opposed[\s-]phase|out[\s-]of[\s-]phase|\bin[\s-]phase|chemical[\s-]shift|\bdixon\b|"
+    r"\bip/op\b|in\s+and\s+opposed"
+)
+
+# Sentence boundaries: ., !, ? then space and an upper-case letter/digit; blank lines; a line
+# break followed by a non-lower-case start (a wrapped line continues in lower case).
+_ABBREVIATIONS = frozenset({"e.g", "i.e", "approx", "vs", "dr", "cf", "incl", "st", "fig", "no"})
+_BOUNDARY = re.compile(r"[.!?]+(?=\s+[\"'(]?[A-Z0-9])|\n\s*\n|\n(?=\s*[^a-z\s])")
+
+
+# --------------------------------------------------------------------------- keyword prefilter
+# A pattern is tried on a sentence only if the lower-cased sentence contains one of its keywords
+# (plain substring search is far cheaper than a regex scan). Every pattern of the tables above has
+# an entry; tests check that the prefilter never changes a result.
+_KW_TARGETS: tuple[tuple[str, ...], ...] = (
+    ("heterogen", "inhomogen", "mottl", "patchy", "variegat", "salt", "abnormal"),
+    ("heterogen", "inhomogen", "mottl", "patchy", "variegat", "salt", "abnormal"),
+    ("t1",),
+    ("patchy", "heterogen", "mottl", "scattered", "multifocal"),
+    ("diffus",),
+    ("diffus",),
+    ("throughout",),
+    ("replac", "infiltrat"),
+    ("diffus",),
+    ("vertebra", "level", "segment"),
+    ("lytic", "punched", "lucen"),
+    ("lesion", "foc", "nodul", "deposit", "mass"),
+    ("focal", "atypical"),
+    ("intense", "lower", "darker", "equal", "similar", "low"),
+    ("intense", "bright", "higher", "greater"),
+    ("homogen",),
+    ("sharp",),
+    ("enhanc", "uptake"),
+    ("stir", "fat", "fluid"),
+    ("suppress",),
+    (
+        "exclu",
+        "rule",
+        "concern",
+        "suspic",
+        "worr",
+        "differential",
+        "possib",
+        "evaluat",
+        "assess",
+        "raise",
+    ),
+    ("marrow", "reconver", "hyperplas", "mangioma"),
+    ("indetermin", "equivocal"),
+)
+_KW_INTERVAL: tuple[tuple[str, ...], ...] = (
+    ("new", "additional", "more", "not"),
+    ("now", "become", "progressed", "evolv"),
+    (
+        "increas",
+        "interval",
+        "has",
+        "have",
+        "enlarg",
+        "grown",
+        "progress",
+        "worse",
+        "larger",
+        "more",
+        "new",
+        "now",
+    ),
+    ("decreas", "reduc", "interval", "has", "have", "smaller", "regress", "improv", "less"),
+    ("resol", "no longer"),
+    ("stable", "unchanged", "redemonstrated"),
+)
+_KW_PSEUDO: tuple[tuple[str, ...], ...] = (
+    ("change", "differen"),
+    ("progress", "increas", "enlarg", "growth", "worse", "grown"),
+    ("new",),
+    ("longer",),
+    ("more than", "less than", "not only"),
+)
+_KW_MODIFIERS: tuple[tuple[str, ...], ...] = (
+    ("no", "without", "negative", "free", "absence", "lack", "not", "neither", "nor", "non"),
+    ("not", "absent", "excluded"),
+    ("slight",),
+    ("mild",),
+    ("subtl",),
+    ("minimal",),
+    ("specific",),
+    ("may",),
+    ("likely",),
+    ("favo",),
+    ("probab",),
+    ("could",),
+    ("suggest",),
+    ("presum",),
+    ("possib", "question"),
+    ("not", "unable", "difficult", "exclu", "rule", "evaluat", "differential", "possib"),
+    ("exclu", "ruled"),
+    ("history", "h/o", "previously treated", "resolution"),
+    ("longer", "resolved"),
+)
+_KW_TERMINATOR = (
+    ";",
+    ",",
+    "but",
+    "however",
+    "though",
+    "whereas",
+    "except",
+    "apart",
+    "other than",
+    "aside",
+    "exception",
+    "which",
+    "that",
+    "while",
+    "nevertheless",
+    "yet",
+)
+_KW_NORMAL = ("normal", "unremarkable", "preserved", "maintained", "limits")
+_KW_SHIFT = ("drop", "loss", "lose", "lost", "decrease", "reduc", "suppress", "dropout")
+_KW_CHEMICAL_SHIFT = ("phase", "opposed", "chemical", "dixon", "ip/op")
+
+
+_ALL_KW: tuple[str, ...] = tuple(
+    sorted(
+        {
+            k
+            for group in (*_KW_TARGETS, *_KW_INTERVAL, *_KW_PSEUDO, *_KW_MODIFIERS, _KW_NORMAL)
+            for k in group
+        }
+    )
+)
+# keywords without which a sentence can state no finding at all (modifiers alone say nothing)
+_KW_FINDING = frozenset(
+    k for group in (*_KW_TARGETS, *_KW_INTERVAL, *_KW_PSEUDO, _KW_NORMAL) for k in group
+)
+
+
+def _keywords_in(lowered: str) -> frozenset[str]:
+    return frozenset(filter(lowered.__contains__, _ALL_KW))
