@@ -176,6 +176,11 @@ def _read_report(report: Mapping[str, Any], reference: str) -> _Outcome:
         region = codes.region_in(text.title_lines)
     if contrast is Contrast.UNKNOWN and text.title_lines:
         contrast = codes.contrast_in(text.title_lines)
+    if modality is None or region is None:
+        # last resort: a report that opens by naming the exam ("MRI lumbar spine: ...")
+        opening = _opening_line(text.text)
+        modality = modality or codes.modality_in(opening)
+        region = region or codes.region_in(opening)
     title = exam.title or text.title_lines.split("\n", 1)[0][:120]
 
     marrow_mri = modality is Modality.MR and region in codes.MARROW_REGIONS
@@ -241,6 +246,18 @@ def _read_report(report: Mapping[str, Any], reference: str) -> _Outcome:
         chemical_shift_done=extraction.chemical_shift_done or shift_in_technique,
     )
     return _Outcome(imaging, marrow_mri, tuple(problems))
+
+
+def _opening_line(text: str) -> str:
+    """First line of the analysed text after its heading, unless it is about a prior study."""
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.rstrip(":").upper() in {"FINDINGS", "IMPRESSION"}:
+            continue
+        if re.match(r"(compar|prior|previous|history)", line, re.I):
+            return ""
+        return line[:120]
+    return ""
 
 
 # --------------------------------------------------------------------------- dates

@@ -120,6 +120,23 @@ def test_radiology_category_in_either_system_with_generic_code_and_text(
     assert report.code == "18748-4"
 
 
+def test_conclusion_that_names_the_exam_is_recognised() -> None:
+    generic = {"coding": [{"system": "http://loinc.org", "code": "18748-4"}]}
+    report = mri(code=generic, conclusion="MRI lumbar spine: diffuse marrow replacement.")
+    del report["presentedForm"]
+    (read,), _, _ = read_imaging_reports([report])
+    assert (read.modality, read.region) == (Modality.MR, Region.LUMBAR_SPINE)
+
+
+def test_comparison_line_does_not_name_the_exam() -> None:
+    generic = {"coding": [{"system": "http://loinc.org", "code": "18748-4"}]}
+    report = mri(code=generic, conclusion="Compared with MRI lumbar spine: stable.")
+    del report["presentedForm"]
+    mris, other, problems = read_imaging_reports([report])
+    assert mris == () and other == ()
+    assert "modality" in problems[0].message
+
+
 def test_cpt_code_recognised_by_display() -> None:
     cpt = {
         "coding": [
