@@ -101,11 +101,19 @@ def chemical_shift_threshold(report: ImagingReport) -> float:
 
 
 def chemical_shift_drop(report: ImagingReport) -> tuple[float, ImagingFeature | None] | None:
-    """The chemical-shift signal drop (%) and the feature it was read from, if measured."""
-    for feature in report.features:
-        measured = feature.kind is FeatureKind.CHEMICAL_SHIFT_DROP and feature.value is not None
-        if measured and present(feature) and feature.value is not None:
-            return feature.value, feature
+    """The chemical-shift signal drop (%) and the feature it was read from, if measured.
+
+    Several measured drops (one per level): the lowest decides, the more cautious reading
+    (a small drop is the worrisome one, SPEC.md section 3)."""
+    measured = [
+        (feature.value, feature)
+        for feature in report.features
+        if feature.kind is FeatureKind.CHEMICAL_SHIFT_DROP
+        and feature.value is not None
+        and present(feature)
+    ]
+    if measured:
+        return min(measured, key=lambda pair: pair[0])
     if report.signal_drop_pct is not None:
         return report.signal_drop_pct, None
     return None
