@@ -74,6 +74,32 @@ def test_feedback_from_two_workers_is_stored_once(two_workers, database_url, sig
     assert count(database_url, FeedbackRow) == 2  # the repeated report is stored once
 
 
+def test_the_same_report_sent_concurrently_to_two_workers_is_stored_once(
+    two_workers, database_url, signer
+):
+    """An EHR retrying: 8 copies of one report at once on two workers, all acknowledged, one
+    row (ON CONFLICT DO NOTHING on the dedupe key)."""
+    worker_1, worker_2 = two_workers
+    report = feedback()
+    statuses: list[int] = []
+    barrier = threading.Barrier(8)
+
+    def post(worker) -> None:
+        headers = bearer(signer.sign(BASE + FEEDBACK_PATH))
+        barrier.wait(timeout=30)
+        statuses.append(worker.post(FEEDBACK_PATH, json=report, headers=headers).status_code)
+
+    threads = [
+        threading.Thread(target=post, args=(worker_1 if i % 2 else worker_2,)) for i in range(8)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert statuses == [200] * 8
+    assert count(database_url, FeedbackRow) == 1
+
+
 def test_replayed_jti_is_refused_by_the_other_worker(two_workers, signer):
     worker_1, worker_2 = two_workers
     token = signer.sign(BASE + DISCOVERY)
