@@ -333,7 +333,7 @@ def checks_section(checks: Sequence[Check], rule_id: str = "") -> str | None:
                         escape_md(check.label) if n == 0 else "",
                         escape_md(check.outcome) if n == 0 else "",
                         escape_md(item.label),
-                        escape_md(item.value or ""),
+                        value_cell(item),
                         escape_md(unit_display(item.unit)),
                         date_display(item.date),
                         escape_md(item.reference or ""),

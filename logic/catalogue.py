@@ -21,6 +21,7 @@ from logic.labs import LABEL
 from logic.panel import FIRST_LINE
 from logic.rules import MISSING_DATA
 from logic.rules import RULES as _TABLE
+from logic.units import PRECISION
 
 RULE_SET_VERSION = "2026.1"
 
@@ -224,6 +225,21 @@ def catalogue_markdown() -> str:
         "| constant | value |",
         "|---|---|",
         *(f"| `{name}` | {_cell(value)} |" for name, value in threshold_constants()),
+        "",
+        "## Display precision of lab values (`logic/units.py`)",
+        "",
+        "Cards show each value in its canonical unit at the precision below. A value is never "
+        "rounded onto, or across, a limit a rule compares it with: one more decimal is shown "
+        "until it sits on the same side as the raw value, and a value above zero never shows "
+        "as 0. A value sent with a comparator keeps its decimals. A value converted from "
+        'another unit is shown with what the lab sent ("2.89 mmol/L (11.6 mg/dL as sent)").',
+        "",
+        "| analyte | canonical unit | decimals |",
+        "|---|---|---|",
+        *(
+            f"| {LABEL[analyte]} | `{unit}` | {decimals} |"
+            for analyte, (unit, decimals) in PRECISION.items()
+        ),
         "",
         "## Unverified values",
         "",

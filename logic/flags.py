@@ -33,6 +33,7 @@ from logic.labs import (
     below,
     calcium_uln,
     computed_corrected_calcium,
+    describe,
     evidence,
     flc_ratio,
     flc_ratio_range,
@@ -40,6 +41,7 @@ from logic.labs import (
     haemoglobin_lln,
     high_limit,
     low_limit,
+    shown_value,
     value_at_least,
     who_anaemia_cutoff,
 )
@@ -54,6 +56,7 @@ from logic.model import (
     LabResult,
     Tier,
 )
+from logic.units import format_value
 
 
 @dataclass(frozen=True)
@@ -116,8 +119,9 @@ def _lab_hit(parts: list[tuple[str, LabResult]]) -> Hit | None:
 
 
 def _show(result: LabResult) -> str:
+    """ "2.90 mmol/L (11.6 mg/dL as sent)": clinical precision, and what the lab sent."""
     assert result.value is not None
-    return f"{fmt(result.value)} {result.unit}".strip()
+    return describe(result)
 
 
 _SPEC5 = (cite.SPEC_5,)
@@ -187,12 +191,13 @@ def light_chain_ratio_100(facts: Facts) -> Hit | None:
         and at_least(ratio, t.U_LI_RATIO)
         and at_least(kappa, t.U_LI_INVOLVED_MG_L)
     ):
-        detail = f"kappa/lambda {fmt(ratio.value)} >= {t.U_LI_RATIO:g}, kappa {_show(kappa)}"
+        detail = f"kappa/lambda {shown_value(ratio)} >= {t.U_LI_RATIO:g}, kappa {_show(kappa)}"
         return Hit(detail, (evidence(ratio), evidence(kappa)))
     inverse = 1.0 / ratio.value
     lambda_involved = ratio.comparator not in (">", ">=") and value_at_least(inverse, t.U_LI_RATIO)
     if lam is not None and lambda_involved and at_least(lam, t.U_LI_INVOLVED_MG_L):
-        detail = f"lambda/kappa {fmt(inverse)} >= {t.U_LI_RATIO:g}, lambda {_show(lam)}"
+        shown = format_value(inverse, Analyte.FLC_RATIO, (t.U_LI_RATIO,))
+        detail = f"lambda/kappa {shown} >= {t.U_LI_RATIO:g}, lambda {_show(lam)}"
         return Hit(detail, (evidence(ratio), evidence(lam)))
     return None
 
@@ -610,7 +615,7 @@ def light_chain_ratio_borderline(facts: Facts) -> Hit | None:
     if not (below(ratio, low) or above(ratio, high)):
         return None
     span = f"{fmt(low)}-{fmt(high)}{' (renal range)' if renal else ''}"
-    return _lab_hit([(f"kappa/lambda {fmt(ratio.value)} outside {span}", ratio)])
+    return _lab_hit([(f"kappa/lambda {shown_value(ratio)} outside {span}", ratio)])
 
 
 @flag(

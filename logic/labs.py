@@ -8,17 +8,21 @@
 - Reference limits come from the result (`LabResult.low` / `.high`) when present, else from
   the SPEC.md section 4 defaults in `logic.thresholds`.
 
-Values are in the canonical units of `logic.model.CANONICAL_UNIT` (the mappers convert).
+Values are in the canonical units of `logic.model.CANONICAL_UNIT` (the mappers convert). A
+card shows them at the clinical precision of `logic.units` (`shown_value`, `describe`), with
+what the lab sent beside a value converted from another unit.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cached_property
 
 from logic import thresholds as t
 from logic.model import Analyte, Evidence, Finding, LabResult, Sex
+from logic.units import format_value
 
 LABEL: dict[Analyte, str] = {
     Analyte.HAEMOGLOBIN: "Haemoglobin",
@@ -312,20 +316,108 @@ def flc_ratio(view: LabView) -> LabResult | None:
 
 
 def fmt(value: float) -> str:
-    """A value as a card shows it: at most 3 decimals, no trailing zeros."""
+    """A limit or threshold as a card shows it: at most 3 decimals, no trailing zeros.
+    (Result values are shown at clinical precision: `shown_value`.)"""
     return f"{round(value, 3):g}"
 
 
+# Flag thresholds (SPEC.md section 5) each analyte is compared with, beside its reference
+# limits: a value shown at clinical precision must not appear to sit on the wrong side of them.
+_FLAG_LIMITS: dict[Analyte, tuple[float, ...]] = {
+    Analyte.HAEMOGLOBIN: (
+        t.U_A_HB_G_DL,
+        t.HB_WHO_CUTOFF_MALE_G_DL,
+        t.HB_WHO_CUTOFF_FEMALE_G_DL,
+        t.HB_WHO_CUTOFF_UNKNOWN_SEX_G_DL,
+    ),
+    Analyte.CALCIUM_TOTAL: (t.U_C_ABSOLUTE_MMOL_L,),
+    Analyte.CALCIUM_ALBUMIN_CORRECTED: (t.U_C_ABSOLUTE_MMOL_L,),
+    Analyte.CREATININE: (t.U_R_CREATININE_UMOL_L,),
+    Analyte.EGFR: (t.U_R_EGFR, t.EGFR_LOW),
+    Analyte.CREATININE_CLEARANCE: (t.U_R_EGFR, t.EGFR_LOW),
+    Analyte.FLC_KAPPA: (t.U_LI_INVOLVED_MG_L,),
+    Analyte.FLC_LAMBDA: (t.U_LI_INVOLVED_MG_L,),
+    Analyte.FLC_RATIO: (
+        t.H_FLC_RATIO_LOW,
+        t.H_FLC_RATIO_HIGH,
+        t.FLC_RATIO_RENAL_LOW,
+        t.FLC_RATIO_RENAL_HIGH,
+        t.U_LI_RATIO,
+        1.0 / t.U_LI_RATIO,
+    ),
+    Analyte.MONOCYTES_ABSOLUTE: (t.MONOCYTES_HIGH, t.MONOCYTES_BORDERLINE_LOW),
+    Analyte.MONOCYTES_PERCENT: (t.MONOCYTES_PERCENT_HIGH,),
+}
+
+
+def decision_limits(result: LabResult) -> tuple[float, ...]:
+    """Every limit a rule compares `result` with: its reference limits (the lab's, else the
+    SPEC.md section 4 defaults), the limits derived from them (U-C: ULN + 0.25 mmol/L; U-A:
+    LLN - 2 g/dL) and the SPEC.md section 5 flag thresholds of its analyte."""
+    default_low, default_high = DEFAULT_LIMITS.get(result.analyte, (None, None))
+    low = result.low if result.low is not None else default_low
+    high = result.high if result.high is not None else default_high
+    limits = [x for x in (low, high) if x is not None]
+    limits += _FLAG_LIMITS.get(result.analyte, ())
+    if result.analyte in (Analyte.CALCIUM_TOTAL, Analyte.CALCIUM_ALBUMIN_CORRECTED):
+        limits.append(calcium_uln(result) + t.U_C_ABOVE_ULN_MMOL_L)
+    if result.analyte is Analyte.HAEMOGLOBIN:
+        lows = [result.low] if result.low is not None else list(_FLAG_LIMITS[result.analyte][1:])
+        limits += [x - t.U_A_BELOW_LLN_G_DL for x in lows]
+    return tuple(limits)
+
+
+def shown_value(result: LabResult) -> str:
+    """The value of a numeric result as a card shows it: comparator, then the value at the
+    clinical precision of its analyte (`logic.units`), never rounded onto or across a limit."""
+    assert result.value is not None
+    number = format_value(
+        result.value,
+        result.analyte,
+        decision_limits(result),
+        bound=result.comparator is not None,
+    )
+    return f"{result.comparator or ''}{number}"
+
+
+_SENT_NUMBER = re.compile(r"\s*(?:<=|>=|<|>)?\s*([-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)")
+
+
+def converted(result: LabResult) -> bool:
+    """The lab sent this value in another unit: the number it sent is not the canonical value
+    (95 g/L -> 9.5 g/dL). A value sent in the canonical unit, or in a unit that differs only
+    in spelling (10*3/uL = 10*9/L), is not converted."""
+    if result.value is None or not result.as_sent:
+        return False
+    match = _SENT_NUMBER.match(result.as_sent)
+    if match is None:
+        return True
+    sent = float(match.group(1))
+    return abs(sent - result.value) > 1e-9 * max(1.0, abs(result.value))
+
+
+def as_sent_note(result: LabResult) -> str:
+    """ "(11.6 mg/dL as sent)" after a converted value, else ""."""
+    return f" ({result.as_sent} as sent)" if converted(result) else ""
+
+
+def describe(result: LabResult) -> str:
+    """A numeric result in words: "2.90 mmol/L (11.6 mg/dL as sent)"."""
+    return f"{shown_value(result)} {result.unit}".strip() + as_sent_note(result)
+
+
 def evidence(result: LabResult, label: str | None = None) -> Evidence:
-    """The Evidence a card shows for one result (value, unit, date, reference, as sent)."""
+    """The Evidence a card shows for one result: value at clinical precision, unit, date,
+    reference, and (as the quote "as sent: ...") what the lab sent when it was converted from
+    another unit or could not be read."""
     name = label or LABEL[result.analyte]
     quote = result.quote
     if result.derived_from:
         name = f"{name} (computed from {', '.join(result.derived_from)})"
-    elif quote is None and result.as_sent:
+    elif quote is None and result.as_sent and (result.value is None or converted(result)):
         quote = f"as sent: {result.as_sent}"
     if result.value is not None:
-        value: str | None = f"{result.comparator or ''}{fmt(result.value)}"
+        value: str | None = shown_value(result)
     elif result.finding is not None:
         value = result.finding.value
     else:

@@ -5,12 +5,22 @@ where it changes something, and the data-quality card for R0 blocked by missing 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
 
 from cds_hooks.card_text import checks_section
 from cds_hooks.cards import render_patient_view_cards
 from cds_hooks.schemas import Card
-from logic.model import Assessment, Check, Evidence
+from logic.labs import evidence as lab_evidence
+from logic.model import (
+    CANONICAL_UNIT,
+    Analyte,
+    Assessment,
+    Check,
+    Evidence,
+    Flag,
+    LabResult,
+    Tier,
+)
 
 from . import assessments as a
 
@@ -70,3 +80,38 @@ def test_item_names_are_escaped() -> None:
     hostile = Check("Labs", "normal", (Evidence(label="<b>Hb</b> | x", value="13"),))
     section = checks_section((hostile,)) or ""
     assert "&lt;b&gt;Hb&lt;/b&gt; \\| x" in section
+
+
+# ------------------------------------------------------------------ values at clinical precision
+
+
+def _result(analyte: Analyte, value: float, as_sent: str) -> LabResult:
+    return LabResult(
+        analyte=analyte,
+        reference=f"Observation/{analyte.value}",
+        effective=datetime(2026, 11, 2, 8, 0, tzinfo=UTC),
+        value=value,
+        unit=CANONICAL_UNIT[analyte],
+        as_sent=as_sent,
+    )
+
+
+def test_checks_table_shows_clinical_precision_and_what_the_lab_sent() -> None:
+    calcium = lab_evidence(_result(Analyte.CALCIUM_TOTAL, 11.6 * 0.2495, "11.6 mg/dL"))
+    creatinine = lab_evidence(_result(Analyte.CREATININE, 72.489, "72.489 umol/L"))
+    section = checks_section(
+        (Check("Renal function and calcium", "normal", (calcium, creatinine)),)
+    )
+    assert "| Calcium, total | 2.89 (as sent: 11.6 mg/dL) | mmol/L |" in section
+    assert "| Creatinine | 72 | µmol/L |" in section  # same unit: no echo, no float noise
+    assert "72.489" not in section
+
+
+def test_evidence_table_keeps_the_extra_decimal_at_a_threshold() -> None:
+    calcium = lab_evidence(_result(Analyte.CALCIUM_TOTAL, 2.754, "2.754 mmol/L"))
+    base = a.r2()
+    rec = base.recommendation
+    assert rec is not None
+    flags = (Flag(id="U-C", tier=Tier.URGENT, criterion="calcium", evidence=(calcium,)),)
+    card = render(replace(base, recommendation=replace(rec, flags=flags), flags=flags))[0]
+    assert "| Calcium, total (U-C) | 2.754 | mmol/L |" in (card.detail or "")

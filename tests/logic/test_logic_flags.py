@@ -518,7 +518,7 @@ def test_flag_evidence_carries_value_unit_date_reference_and_as_sent() -> None:
     (u_c,) = [f for f in assessment.flags if f.id == "U-C"]
     (ev,) = u_c.evidence
     assert ev.reference == "Observation/ca1"
-    assert ev.value == "2.769" and ev.unit == "mmol/L"
+    assert ev.value == "2.77" and ev.unit == "mmol/L"  # clinical precision (logic.units)
     assert ev.date == (AS_OF.date().fromordinal(AS_OF.date().toordinal() - 10))
     assert ev.quote == "as sent: 11.1 mg/dL"
     assert "2.75" in u_c.criterion
@@ -531,7 +531,7 @@ def test_computed_corrected_calcium_names_both_sources() -> None:
     )
     (u_c,) = [f for f in assess(rec, AS_OF).flags if f.id == "U-C"]
     assert "Observation/ca, Observation/alb" in u_c.evidence[0].label
-    assert u_c.evidence[0].value == "2.999"  # 2.6 + 0.8 x (4.0 - 2.0) x 0.2495
+    assert u_c.evidence[0].value == "3.00"  # 2.6 + 0.8 x (4.0 - 2.0) x 0.2495 = 2.9992
 
 
 def test_imaging_flag_quotes_the_report_sentence() -> None:
