@@ -487,3 +487,37 @@ def test_unreachable_database_is_not_retried_on_every_call():
     clock.now += 11
     assert store.first_use(ISS, "c", until)
     assert engine.attempts == 2
+
+
+@responses.activate
+def test_symmetric_or_encryption_keys_in_a_jwks_are_never_used(engine):
+    """A JWKS (compromised or misconfigured) offering an `oct` key or an encryption key under
+    the token's kid: neither is used, so no HMAC secret can be planted through the JWKS."""
+    from joserfc.jwk import OctKey
+
+    secret = OctKey.generate_key(256, parameters={"kid": "planted"})
+    enc = new_ec_key("enc-key")
+    enc_public = {**enc.as_dict(private=False), "use": "enc"}
+    responses.get(JWKS_URL, json={"keys": [secret.as_dict(private=True), enc_public]})
+    verifier = verifier_for([{"iss": ISS, "jwks_url": JWKS_URL}], engine)
+    hs = Client(new_ec_key("planted"))
+    header = hs.header(alg="HS256")
+    signing_input = (
+        b64(json.dumps(header).encode()) + "." + b64(json.dumps(hs.claims(AUD)).encode())
+    )
+    forged = (
+        signing_input
+        + "."
+        + b64(hmac.new(secret.raw_value, signing_input.encode(), "sha256").digest())
+    )
+    assert rejected(verifier, forged) == "alg_not_allowed"
+    assert rejected(verifier, Client(enc, jku=JWKS_URL).sign(AUD)) == "unknown_kid"
+
+
+def test_ps384_token_is_accepted(engine):
+    from joserfc.jwk import RSAKey
+
+    rsa = RSAKey.generate_key(2048, parameters={"kid": "rsa-pss", "alg": "PS384"})
+    verifier = verifier_for([{"iss": ISS, "jwks": jwks_of(rsa)}], engine)
+    token = Client(rsa, jku=None).sign(AUD, header={"alg": "PS384"})
+    assert verifier.verify(token, AUD).iss == ISS
