@@ -309,13 +309,16 @@ _WHY_NOT_BIOPSY_RULES: Final = frozenset({"R7", "R8"})
 
 def checks_section(checks: Sequence[Check], rule_id: str = "") -> str | None:
     """What was checked: "Checked and normal" (why not biopsy) on surveillance and deferral
-    cards, "Also checked" on the others. One table row per check and piece of evidence; the
+    cards, the palliative-care Conditions on the goals-of-care card, "Also checked" on the
+    others. One table row per check and piece of evidence; the
     Item column names each value ("Haemoglobin", "Platelets"), so that the rows after a check's
     first one say what they show."""
     if not checks:
         return None
     if rule_id in _WHY_NOT_BIOPSY_RULES:
         title = "**Checked and normal** (why not biopsy)"
+    elif rule_id == "R1":
+        title = "**Limited life expectancy** (why goals of care first)"
     else:
         title = "**Also checked**"
     lines = [

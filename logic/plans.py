@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from logic import orders
 from logic import thresholds as t
 from logic.checks import why_not_biopsy
-from logic.context import limited_life_expectancy
+from logic.context import condition_evidence, limited_life_expectancy
 from logic.model import Check, DataDomain, OrderSet, Tier
 from logic.situation import Situation
 
@@ -43,9 +43,16 @@ def _labs_gap_note(sit: Situation) -> tuple[str, ...]:
     )
 
 
+LIMITED_LIFE_EXPECTANCY = "Limited life expectancy: hospice or palliative care (SPEC.md section 2)"
+
+
 def goals_of_care(sit: Situation) -> Plan:
-    """R1: goals-of-care discussion; biopsy only if it would change management."""
-    why = "; ".join(c.display for c in limited_life_expectancy(sit.record))
+    """R1: goals-of-care discussion; biopsy only if it would change management.
+
+    The hospice / palliative-care Conditions the rule rests on are cited as evidence (label,
+    Condition reference, code, onset or recorded date) in a check, and named in a note."""
+    found = limited_life_expectancy(sit.record)
+    why = "; ".join(c.display for c in found)
     notes = [f"Limited life expectancy: {why}."]
     if sit.has("H-ANAEMIA", "U-A"):
         notes.append(ANAEMIA_PITFALL)
@@ -55,6 +62,9 @@ def goals_of_care(sit: Situation) -> Plan:
         "if it would change management.",
         order_sets=orders.r1_orders(sit),
         notes=tuple(notes),
+        checks=(
+            Check(LIMITED_LIFE_EXPECTANCY, "present", tuple(condition_evidence(c) for c in found)),
+        ),
     )
 
 

@@ -21,6 +21,7 @@ from logic.model import (
     LabResult,
     Tier,
 )
+from logic.plans import LIMITED_LIFE_EXPECTANCY
 
 from . import assessments as a
 
@@ -115,3 +116,20 @@ def test_evidence_table_keeps_the_extra_decimal_at_a_threshold() -> None:
     flags = (Flag(id="U-C", tier=Tier.URGENT, criterion="calcium", evidence=(calcium,)),)
     card = render(replace(base, recommendation=replace(rec, flags=flags), flags=flags))[0]
     assert "| Calcium, total (U-C) | 2.754 | mmol/L |" in (card.detail or "")
+
+
+# ------------------------------------------------------------------ R1 cites the Condition
+
+
+def test_r1_card_cites_the_palliative_condition_with_reference_and_date() -> None:
+    base = a.r1()
+    rec = base.recommendation
+    assert rec is not None
+    palliative = replace(a.PALLIATIVE, value="ICD-10-CM Z51.5")
+    check = Check(LIMITED_LIFE_EXPECTANCY, "present", (palliative,))
+    detail = render(replace(base, recommendation=replace(rec, checks=(check,))))[0].detail or ""
+    assert "**Limited life expectancy** (why goals of care first)" in detail
+    row = next(line for line in detail.splitlines() if "Condition/cond-3" in line)
+    assert "| Palliative care | ICD-10-CM Z51.5 |" in row
+    assert "| 2026-09-01 | Condition/cond-3 |" in row
+    assert "Also checked" not in detail
