@@ -1,9 +1,23 @@
-"""Imaging-protocol advice: the SPEC.md section 5 pitfalls that a report or plan shows.
+"""Imaging-protocol advice: the SPEC.md section 5 pitfalls, voiced only where they change
+something (alert fatigue: a secondary card that comes with nearly every primary card is soon
+ignored, and with it the one that matters).
 
-- a contrast-only index MRI without pre-contrast sequences;
-- no chemical-shift imaging when the index class is DIFFUSE or NONSPECIFIC;
-- a skeletal survey as the only whole-body imaging when whole-body imaging is recommended;
-- MRI appearance alone treated as proof of benignity (benign modifiers on the index).
+Shown as the secondary `imaging-protocol` card:
+
+- pre-contrast-missing, always (any card R1-R8): a contrast-only index MRI has no pre-contrast
+  T1 sequences, and the marrow is judged on them;
+- chemical-shift, only where its result can change the decision: surveillance or deferral
+  (R7 DIFFUSE, R8 NONSPECIFIC) and the haematology e-consult (R6: an equivocal focal lesion,
+  I-FOCAL, or a DIFFUSE / NONSPECIFIC index), when no chemical-shift (in/opposed-phase,
+  Dixon) imaging was done. A drop below 20 % (1.5 T) / 25 % (3 T) is a worrisome feature
+  (H-IMAGING) and turns R6-R8 into R4, marrow biopsy. Not on R1-R4, where the biopsy or the
+  goals-of-care discussion is already recommended, nor on R5, where the first-line labs come
+  first;
+- skeletal-survey-alone, where whole-body imaging is recommended (R2-R4) and a skeletal survey
+  is the only whole-body imaging on record.
+
+"MRI appearance alone is not proof of benignity" is not a separate card: it is a note of the
+primary card where the decision leans on a benign-looking MRI, R7 and R8 (`logic.plans`).
 """
 
 from __future__ import annotations
@@ -11,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from logic.imaging import benign_features, report_evidence
+from logic.imaging import report_evidence
 from logic.model import Advisory, Contrast, ImagingClass, Modality, Region
 from logic.situation import Situation
 
@@ -32,17 +46,35 @@ def pre_contrast_missing(sit: Situation, rule_id: str) -> Advisory | None:
     )
 
 
+# Rules whose decision a chemical-shift result can change (a worrisome drop: H-IMAGING -> R4).
+CHEMICAL_SHIFT_RULES = ("R6", "R7", "R8")
+_CHEMICAL_SHIFT_CLASSES = (
+    ImagingClass.DIFFUSE,
+    ImagingClass.NONSPECIFIC,
+    ImagingClass.FOCAL_EQUIVOCAL,
+)
+
+
 def chemical_shift_suggested(sit: Situation, rule_id: str) -> Advisory | None:
+    """R7/R8, or R6 with I-FOCAL or a DIFFUSE / NONSPECIFIC index, and no chemical-shift
+    imaging done: its result could turn surveillance or an e-consult into a biopsy (R4)."""
     index = sit.index
-    if index is None or index.image_class not in (ImagingClass.DIFFUSE, ImagingClass.NONSPECIFIC):
+    if rule_id not in CHEMICAL_SHIFT_RULES or index is None:
+        return None
+    if index.image_class not in _CHEMICAL_SHIFT_CLASSES:
         return None
     if index.chemical_shift_done or index.signal_drop_pct is not None:
         return None
+    if index.image_class is ImagingClass.FOCAL_EQUIVOCAL:
+        target = "the equivocal focal lesion"
+    else:
+        target = "the marrow"
     return Advisory(
         code="chemical-shift",
         summary="Consider chemical-shift (in/opposed-phase or Dixon) MRI of the marrow",
-        detail="A signal drop of 20% or more at 1.5 T (25% at 3 T) supports benign red marrow; "
-        "a smaller drop is a worrisome feature (SPEC.md section 3).",
+        detail=f"Chemical-shift imaging of {target} could change this decision: a signal drop "
+        "of 20% or more at 1.5 T (25% at 3 T) supports benign red marrow; a smaller drop is a "
+        "worrisome feature that calls for a marrow biopsy (SPEC.md sections 3 and 5).",
         evidence=(report_evidence(index, index.image_class.value),),
     )
 
@@ -71,22 +103,6 @@ def skeletal_survey_alone(sit: Situation, rule_id: str) -> Advisory | None:
     )
 
 
-def benign_appearance_not_proof(sit: Situation, rule_id: str) -> Advisory | None:
-    index = sit.index
-    if index is None:
-        return None
-    benign = benign_features(index)
-    if not benign:
-        return None
-    return Advisory(
-        code="benign-appearance-not-proof",
-        summary="A benign-looking MRI does not exclude marrow disease: labs and follow-up decide",
-        detail="Features favouring red marrow are reassuring but not proof of benignity; the "
-        "first-line labs and the surveillance plan still apply (SPEC.md section 5 pitfalls).",
-        evidence=tuple(f.evidence for f in benign),
-    )
-
-
 @dataclass(frozen=True)
 class AdvisoryRule:
     code: str
@@ -97,13 +113,14 @@ class AdvisoryRule:
 ADVISORY_RULES: tuple[AdvisoryRule, ...] = (
     AdvisoryRule(
         "pre-contrast-missing",
-        "the index MRI was contrast-only, without pre-contrast sequences",
+        "the index MRI was contrast-only, without pre-contrast sequences (any card R1-R8)",
         pre_contrast_missing,
     ),
     AdvisoryRule(
         "chemical-shift",
-        "index class DIFFUSE or NONSPECIFIC and no chemical-shift (in/opposed-phase, Dixon) "
-        "imaging done",
+        "the decision is R7 or R8 (surveillance), or R6 (e-consult) with I-FOCAL or a DIFFUSE "
+        "or NONSPECIFIC index, and no chemical-shift (in/opposed-phase, Dixon) imaging was "
+        "done: a worrisome signal drop would turn it into a marrow biopsy (R4)",
         chemical_shift_suggested,
     ),
     AdvisoryRule(
@@ -111,12 +128,6 @@ ADVISORY_RULES: tuple[AdvisoryRule, ...] = (
         "whole-body imaging is recommended (R2-R4) and a skeletal survey is the only "
         "whole-body imaging on record",
         skeletal_survey_alone,
-    ),
-    AdvisoryRule(
-        "benign-appearance-not-proof",
-        "the index MRI shows benign modifiers or a benign hedge (MRI appearance alone is not "
-        "proof of benignity)",
-        benign_appearance_not_proof,
     ),
 )
 

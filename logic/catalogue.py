@@ -60,6 +60,9 @@ class AdvisoryInfo:
 
 
 ADVISORIES: tuple[AdvisoryInfo, ...] = tuple(AdvisoryInfo(a.code, a.when) for a in ADVISORY_RULES)
+BENIGN_PITFALL_WHERE = (
+    '"MRI appearance alone is not proof of benignity" (SPEC.md section 5 pitfall)'
+)
 
 
 @dataclass(frozen=True)
@@ -192,9 +195,15 @@ def catalogue_markdown() -> str:
     out += [
         f'## <a id="{anchor("imaging-protocol")}"></a>Imaging-protocol advice',
         "",
-        "Secondary card (topic `imaging-protocol`), shown with a primary card:",
+        "Secondary card (topic `imaging-protocol`), shown with a primary card only where the "
+        "advice can change what happens next (a card that comes with nearly every primary card "
+        "is soon ignored):",
         "",
         *(f"- `{a.code}`: when {a.when}" for a in ADVISORIES),
+        "",
+        f"{BENIGN_PITFALL_WHERE}: a note of the R7 and R8 cards (where the decision leans on a "
+        "benign-looking MRI), naming the benign features the report describes; not a separate "
+        "card.",
         "",
         f'## <a id="{anchor("data-quality")}"></a>Data quality and missing data',
         "",

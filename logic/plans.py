@@ -10,6 +10,7 @@ from logic import orders
 from logic import thresholds as t
 from logic.checks import why_not_biopsy
 from logic.context import condition_evidence, limited_life_expectancy
+from logic.imaging import benign_features
 from logic.model import Check, DataDomain, OrderSet, Tier
 from logic.situation import Situation
 
@@ -27,6 +28,21 @@ BENIGN_PITFALL = (
     "MRI appearance alone is not proof of benignity: the labs and the follow-up MRI decide "
     "(SPEC.md section 5)."
 )
+
+
+def benign_pitfall(sit: Situation) -> str:
+    """R7/R8 note (SPEC.md section 5 pitfall): the decision leans on a benign-looking MRI, so
+    say that the appearance alone proves nothing, naming the benign features the report
+    describes. A note on the primary card, not an imaging-protocol card (`logic.advisories`)."""
+    index = sit.index
+    benign = benign_features(index) if index is not None else ()
+    if not benign:
+        return BENIGN_PITFALL
+    seen = "; ".join(dict.fromkeys(f.label for f in benign))
+    return (
+        f"MRI appearance alone is not proof of benignity (the report describes: {seen}): the "
+        "labs and the follow-up MRI decide (SPEC.md section 5)."
+    )
 
 
 def _ids(sit: Situation, tier: Tier) -> str:
@@ -158,7 +174,7 @@ def defer_biopsy(sit: Situation) -> Plan:
             prefix="biopsy deferred; ",
         ),
         order_sets=orders.r7_orders(sit),
-        notes=(BENIGN_PITFALL,),
+        notes=(benign_pitfall(sit),),
         checks=why_not_biopsy(sit),
     )
 
@@ -172,6 +188,6 @@ def surveillance(sit: Situation) -> Plan:
             "surveillance MRI in 3-6 months and labs every 3-6 months",
         ),
         order_sets=orders.r8_orders(sit),
-        notes=(BENIGN_PITFALL,),
+        notes=(benign_pitfall(sit),),
         checks=why_not_biopsy(sit),
     )

@@ -10,15 +10,27 @@ from datetime import UTC, date, datetime
 from cds_hooks.card_text import checks_section
 from cds_hooks.cards import render_patient_view_cards
 from cds_hooks.schemas import Card
+from logic import assess
 from logic.labs import evidence as lab_evidence
 from logic.model import (
     CANONICAL_UNIT,
     Analyte,
     Assessment,
     Check,
+    Contrast,
     Evidence,
+    FeatureKind,
     Flag,
+    ImagingClass,
+    ImagingFeature,
+    ImagingReport,
     LabResult,
+    Modality,
+    PatientFacts,
+    PatientRecord,
+    Region,
+    Sex,
+    TextSpan,
     Tier,
 )
 from logic.plans import LIMITED_LIFE_EXPECTANCY
@@ -133,3 +145,51 @@ def test_r1_card_cites_the_palliative_condition_with_reference_and_date() -> Non
     assert "| Palliative care | ICD-10-CM Z51.5 |" in row
     assert "| 2026-09-01 | Condition/cond-3 |" in row
     assert "Also checked" not in detail
+
+
+# ------------------------------------------------------------------ imaging-protocol advice
+
+
+def _mri(image_class: ImagingClass, *, contrast: Contrast = Contrast.WITHOUT) -> ImagingReport:
+    sentence = "Mildly heterogeneous marrow signal, likely red marrow reconversion."
+    span = TextSpan(start=0, end=len(sentence), text=sentence)
+    return ImagingReport(
+        reference="DiagnosticReport/mri-1",
+        effective=datetime(2026, 11, 10, tzinfo=UTC),
+        modality=Modality.MR,
+        region=Region.LUMBAR_SPINE,
+        title="MR Lumbar spine",
+        status="final",
+        text=sentence,
+        image_class=image_class,
+        contrast=contrast,
+        features=(
+            ImagingFeature(kind=FeatureKind.MARROW_SIGNAL, span=span, sentence=span),
+            ImagingFeature(kind=FeatureKind.BENIGN_HEDGE, span=span, sentence=span, hedged=True),
+        ),
+    )
+
+
+def _cards_for(index: ImagingReport) -> list[Card]:
+    hb = _result(Analyte.HAEMOGLOBIN, 10.6, "10.6 g/dL")  # H-ANAEMIA (female): R4
+    record = PatientRecord(
+        patient=PatientFacts(reference="Patient/p1", sex=Sex.FEMALE),
+        labs=(hb,),
+        mri_reports=(index,),
+    )
+    assessment = assess(record, a.AS_OF)
+    assert assessment.rule_id == "R4"
+    return render(assessment)
+
+
+def test_biopsy_card_on_a_benign_looking_mri_comes_alone() -> None:
+    cards = _cards_for(_mri(ImagingClass.NONSPECIFIC))
+    assert [c.source.topic.code for c in cards if c.source.topic] == ["marrow-biopsy-indicated"]
+
+
+def test_contrast_only_mri_still_gets_its_imaging_protocol_card() -> None:
+    cards = _cards_for(_mri(ImagingClass.NONSPECIFIC, contrast=Contrast.WITH))
+    topics = [c.source.topic.code for c in cards if c.source.topic]
+    assert topics == ["marrow-biopsy-indicated", "imaging-protocol"]
+    assert "pre-contrast" in (cards[1].detail or "")
+    assert "chemical-shift" not in (cards[1].detail or "").lower()

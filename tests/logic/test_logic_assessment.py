@@ -173,16 +173,20 @@ def test_advisory_contrast_only_mri() -> None:
     )
 
 
-def test_advisory_chemical_shift_for_diffuse_or_nonspecific_only() -> None:
-    assert "chemical-shift" in codes(record(mris=(mri(chemical_shift_done=False),)))
+def test_advisory_chemical_shift_only_where_it_can_change_the_decision() -> None:
+    assert "chemical-shift" in codes(record(mris=(mri(chemical_shift_done=False),)))  # R8
     assert "chemical-shift" not in codes(record(mris=(mri(chemical_shift_done=True),)))
-    focal = mri(ImagingClass.FOCAL_EQUIVOCAL, chemical_shift_done=False)
-    assert "chemical-shift" not in codes(record(mris=(focal,)))
+    multiple = mri(ImagingClass.FOCAL_MULTIPLE, chemical_shift_done=False)  # R2: biopsy anyway
+    assert "chemical-shift" not in codes(record(mris=(multiple,)))
 
 
-def test_advisory_benign_appearance_is_not_proof() -> None:
+def test_benign_appearance_is_a_note_of_the_surveillance_card_not_an_advisory() -> None:
     hedge = feature(FeatureKind.BENIGN_HEDGE, "Likely red marrow reconversion.")
-    assert "benign-appearance-not-proof" in codes(record(mris=(mri(features=(hedge,)),)))
+    assessment = assess(record(mris=(mri(features=(hedge,)),)), AS_OF)
+    assert assessment.rule_id == "R8" and assessment.recommendation is not None
+    assert "benign-appearance-not-proof" not in {a.code for a in assessment.advisories}
+    (note,) = [n for n in assessment.recommendation.notes if "not proof of benignity" in n]
+    assert "hedged as benign" in note
 
 
 def test_advisory_skeletal_survey_alone_when_whole_body_imaging_recommended() -> None:

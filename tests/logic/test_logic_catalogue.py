@@ -96,5 +96,4 @@ def test_advisory_codes_listed() -> None:
         "pre-contrast-missing",
         "chemical-shift",
         "skeletal-survey-alone",
-        "benign-appearance-not-proof",
     }

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
+import pytest
 from factories import (
     AS_OF,
     condition,
@@ -18,7 +19,7 @@ from factories import (
 )
 
 from logic import assess
-from logic.model import Analyte, ConditionCategory, FeatureKind
+from logic.model import Analyte, ConditionCategory, Contrast, FeatureKind, ImagingClass, LabResult
 from logic.plans import LIMITED_LIFE_EXPECTANCY
 
 PALLIATIVE = replace(
@@ -66,3 +67,90 @@ def test_r1_cites_every_limited_life_expectancy_condition_with_its_date() -> Non
         ("Condition/pall-1", date(2026, 3, 14)),
         ("Condition/hosp-1", date(2025, 1, 1)),
     }
+
+
+# ------------------------------------------------------------------ imaging-protocol advice
+
+HB_LOW = lab(Analyte.HAEMOGLOBIN, 11.0)  # H-ANAEMIA (female, WHO 12.0): R4
+FLC_BORDERLINE = lab(Analyte.FLC_RATIO, 2.0)  # I-FLC (0.26-1.65 < 2.0 < 8): R6
+MONOCYTES_HIGH = lab(Analyte.MONOCYTES_ABSOLUTE, 1.2)  # I-MONOCYTE: R6
+
+
+def _advice(
+    image_class: ImagingClass, *new_labs: LabResult, **mri_kw: object
+) -> tuple[str, set[str]]:
+    index = mri(image_class, **mri_kw)  # type: ignore[arg-type]
+    assessment = assess(record(labs=with_labs(normal_panel(), *new_labs), mris=(index,)), AS_OF)
+    return assessment.rule_id, {a.code for a in assessment.advisories}
+
+
+@pytest.mark.parametrize(
+    ("image_class", "new_labs", "rule", "advised"),
+    [
+        pytest.param(ImagingClass.NONSPECIFIC, (), "R8", True, id="R8-surveillance"),
+        pytest.param(ImagingClass.DIFFUSE, (), "R7", True, id="R7-deferral"),
+        pytest.param(ImagingClass.FOCAL_EQUIVOCAL, (), "R6", True, id="R6-I-FOCAL"),
+        pytest.param(ImagingClass.NONSPECIFIC, (FLC_BORDERLINE,), "R6", True, id="R6-I-FLC"),
+        pytest.param(ImagingClass.DIFFUSE, (MONOCYTES_HIGH,), "R6", True, id="R6-I-MONOCYTE"),
+        pytest.param(ImagingClass.NONSPECIFIC, (HB_LOW,), "R4", False, id="R4-biopsy-anyway"),
+        pytest.param(ImagingClass.DIFFUSE, (HB_LOW,), "R4", False, id="R4-diffuse"),
+        pytest.param(ImagingClass.FOCAL_MULTIPLE, (), "R2", False, id="R2-urgent"),
+    ],
+)
+def test_chemical_shift_only_where_its_result_can_change_the_decision(
+    image_class: ImagingClass, new_labs: tuple[LabResult, ...], rule: str, advised: bool
+) -> None:
+    found_rule, codes = _advice(image_class, *new_labs, chemical_shift_done=False)
+    assert found_rule == rule
+    assert ("chemical-shift" in codes) is advised
+
+
+def test_chemical_shift_not_suggested_on_r5_labs_first() -> None:
+    index = mri(ImagingClass.NONSPECIFIC, chemical_shift_done=False)
+    assessment = assess(record(labs=(), mris=(index,)), AS_OF)
+    assert assessment.rule_id == "R5"
+    assert assessment.advisories == ()
+
+
+@pytest.mark.parametrize("rule_class", [ImagingClass.NONSPECIFIC, ImagingClass.FOCAL_EQUIVOCAL])
+def test_chemical_shift_not_suggested_once_done(rule_class: ImagingClass) -> None:
+    assert _advice(rule_class, chemical_shift_done=True)[1] == set()
+    assert _advice(rule_class, chemical_shift_done=False, signal_drop_pct=35.0)[1] == set()
+
+
+@pytest.mark.parametrize(
+    ("image_class", "new_labs"),
+    [
+        (ImagingClass.NONSPECIFIC, ()),  # R8
+        (ImagingClass.NONSPECIFIC, (HB_LOW,)),  # R4
+        (ImagingClass.FOCAL_MULTIPLE, ()),  # R2
+    ],
+)
+def test_contrast_only_index_mri_is_always_advised(
+    image_class: ImagingClass, new_labs: tuple[LabResult, ...]
+) -> None:
+    codes = _advice(image_class, *new_labs, contrast=Contrast.WITH)[1]
+    assert "pre-contrast-missing" in codes
+
+
+def test_no_imaging_protocol_card_on_a_typical_biopsy_card() -> None:
+    """The alert-fatigue case: R4 on a nonspecific MRI without chemical shift, hedged as benign."""
+    hedge = feature(FeatureKind.BENIGN_HEDGE, "Likely red marrow reconversion.")
+    rule, codes = _advice(
+        ImagingClass.NONSPECIFIC, HB_LOW, chemical_shift_done=False, features=(hedge,)
+    )
+    assert rule == "R4" and codes == set()
+
+
+def test_benign_appearance_note_only_on_r7_and_r8() -> None:
+    hedge = feature(FeatureKind.BENIGN_HEDGE, "Likely red marrow reconversion.")
+    for new_labs, rule, noted in [((), "R8", True), ((HB_LOW,), "R4", False)]:
+        rec = record(
+            labs=with_labs(normal_panel(), *new_labs),
+            mris=(mri(ImagingClass.NONSPECIFIC, features=(hedge,)),),
+        )
+        assessment = assess(rec, AS_OF)
+        assert assessment.rule_id == rule and assessment.recommendation is not None
+        notes = " ".join(assessment.recommendation.notes)
+        assert ("not proof of benignity" in notes) is noted
+        assert all(a.code != "benign-appearance-not-proof" for a in assessment.advisories)
