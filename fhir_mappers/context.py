@@ -21,6 +21,12 @@ The class (exactly one, SPEC.md section 3) is decided from what is present (not 
 historical), in this order -- the choices the SPEC leaves open are documented on `classify`:
 FOCAL_MULTIPLE > DIFFUSE > FOCAL_EQUIVOCAL > NONSPECIFIC > NEGATIVE.
 
+Several focal lesions whose sizes are given only as the largest ("numerous lesions measuring up to
+9 mm", "multiple lesions, largest 12 mm") are FOCAL_MULTIPLE when no stated size is below 5 mm:
+a conservative (safety-first) reading of SPEC.md's "two or more focal lesions each >= 5 mm",
+decided by the team pending clinical sign-off (see `classify`). Lesions spread "throughout" the
+spine in innumerable / numerous / diffuse numbers are a DIFFUSE pattern, not FOCAL_EQUIVOCAL.
+
 The words and patterns live in `context_vocabulary`; this module decides what they mean.
 `extract(text)` never raises: arbitrary text gives an Extraction (NEGATIVE when nothing is found).
 """
@@ -60,6 +66,7 @@ from fhir_mappers.context_vocabulary import (
     _KW_TERMINATOR,
     _LESION_ADJ_BEFORE,
     _LESION_NOUN,
+    _LESION_SPREAD,
     _LEVEL,
     _LEVEL_CONTEXT_BEFORE,
     _LEVEL_WORDS,
@@ -71,6 +78,7 @@ from fhir_mappers.context_vocabulary import (
     _NO_DROP,
     _NORMAL_MARROW,
     _NOT_MARROW_CONTEXT,
+    _NOT_MARROW_LESION,
     _NOW_BEFORE,
     _ONE_BEFORE,
     _OTHER_SEQUENCE,
@@ -556,8 +564,11 @@ def _keep_target(hit: _Hit, text: str, sentence: tuple[int, int], stops: Sequenc
         and re.search(rf"\b{_LESION_NOUN}\b", clause_text, _F)
         and not re.search(rf"\b(?:{_MARROW_ADJ})\b", clause_text, _F)
     ):
-        # "multiple lesions throughout the pelvis": the spread of lesions, not a diffuse pattern
-        hit.subtype = "lesion-distribution"
+        # "multiple lesions throughout the pelvis": the spread of lesions, not a diffuse pattern;
+        # but "innumerable / numerous / diffuse lesions throughout the spine" is a pattern
+        # (SPEC.md section 3 DIFFUSE: "throughout", distribution words), see `classify`.
+        spread = _LESION_SPREAD.search(clause_text)
+        hit.subtype = "lesion-spread" if spread else "lesion-distribution"
     if kind is _Kind.MULTILEVEL:
         # only a marrow-signal clause spreads over levels; "lesions at several levels" does not
         return bool(
@@ -643,6 +654,7 @@ class _Size:
     upper_bound: bool  # "up to 8 mm": the largest only
     range_min: float | None  # "6-12 mm": all at least 6
     now: bool = False  # "now 12 mm": the current size of a lesion that changed
+    below: float | None = None  # "< 5 mm", "each under 5 mm": every lesion below this
 
 
 def _sizes_in(text: str, start: int, end: int) -> list[_Size]:
@@ -674,7 +686,8 @@ def _sizes_in(text: str, start: int, end: int) -> list[_Size]:
                 continue
             out.append(_Size(m.start(), m.end(), [lo, hi], False, min(lo, hi)))
         elif cmp.startswith(("<", "≤", "less", "smaller", "under", "below", "at most")):
-            out.append(_Size(m.start(), m.end(), [], False, None))  # "< 5 mm": small, unmeasured
+            # "< 5 mm": small, no lesion size documented, but a stated bound below
+            out.append(_Size(m.start(), m.end(), [], False, None, below=largest))
         elif cmp or m.group("orlarger"):
             # "> 5 mm", "at least 6 mm", "6 mm or larger": every lesion is at least this big,
             # unless it says "one larger than 5 mm"
@@ -758,6 +771,8 @@ def _lesion_mentions(text: str, hits: Sequence[_Hit]) -> list[_Lesion]:
             if near := _nearest(local, pos):
                 near.levels.add(site)
         for size in _sizes_in(text, sentence[0], sentence[1]):
+            if _not_a_marrow_lesion_size(text, sentence, size, local):
+                continue
             if near := _nearest(local, size.pos):
                 near.sizes.append(size)
         for lesion in local:
@@ -774,12 +789,35 @@ def _lesion_mentions(text: str, hits: Sequence[_Hit]) -> list[_Lesion]:
     return mentions
 
 
+def _not_a_marrow_lesion_size(
+    text: str, sentence: tuple[int, int], size: _Size, local: Sequence[_Lesion]
+) -> bool:
+    """A size stated in a stretch of sentence (between "and" / ";") that names a typical
+    haemangioma, bone island, Schmorl node or cyst and no marrow lesion: "multiple lesions up to
+    4 mm; typical haemangiomas up to 15 mm" -- the 15 mm is the haemangiomas'."""
+    s0, s1 = _segment(text, sentence, size.pos, size.end)
+    said = text[s0:s1]
+    found = _NOT_MARROW_LESION.search(said)
+    if found is None:
+        return False
+    if "atypical" in said.lower() and "emangioma" in found.group(0).lower():
+        return False  # an atypical haemangioma is a focal lesion (SPEC.md section 3 hedges)
+    return not any(s0 <= m.pos < s1 for m in local)
+
+
 def _nearest(mentions: Sequence[_Lesion], pos: int) -> _Lesion | None:
     """The closest mention that can take a size / level at `pos` (ties: the one before)."""
     candidates = [m for m in mentions if m.takes(pos)]
     if not candidates:
         return None
     return min(candidates, key=lambda m: (abs(m.pos - pos), m.pos > pos))
+
+
+def _small(size: _Size) -> bool:
+    """A stated size below 5 mm: "3 mm", "2-4 mm", "< 5 mm" / "each under 5 mm"."""
+    if size.values_mm:
+        return max(size.values_mm) < 5.0
+    return size.below is not None and size.below <= 5.0
 
 
 @dataclass
@@ -789,6 +827,8 @@ class _LesionSummary:
     measured_ge_5: int  # lesions documented as >= 5 mm
     all_lt_5: bool
     levels: set[str]
+    largest_mm: float | None = None  # the largest size stated ("up to 9 mm", "largest 12 mm")
+    stated_below_5: bool = False  # some stated size, or "< N mm" bound, is below 5 mm
 
 
 def _summarise_lesions(mentions: Sequence[_Lesion]) -> _LesionSummary:
@@ -846,14 +886,19 @@ def _summarise_lesions(mentions: Sequence[_Lesion]) -> _LesionSummary:
     for g in groups:
         for z in g.sizes:
             all_sizes.extend(z.values_mm)
-    values = [v for v in all_sizes]
     unmeasured = any(not s.sizes for s in singles) or any(not g.sizes for g in groups)
-    all_lt_5 = bool(values) and not unmeasured and max(values) < 5.0
+    stated = [z for m in (*singles, *groups) for z in m.sizes]
+    all_lt_5 = bool(stated) and not unmeasured and all(_small(z) for z in stated)
     levels: set[str] = set()
     for m in mentions:
         levels |= m.levels
     sizes = tuple(sorted(dict.fromkeys(all_sizes)))
-    return _LesionSummary(count, sizes, measured_ge_5, all_lt_5, levels)
+    bounds = [z.range_min for z in stated if z.range_min is not None]
+    largest = max([*all_sizes, *bounds], default=None)
+    below_5 = any(v < 5.0 for v in all_sizes) or any(
+        z.below is not None and z.below <= 5.0 for z in stated
+    )
+    return _LesionSummary(count, sizes, measured_ge_5, all_lt_5, levels, largest, below_5)
 
 
 # --------------------------------------------------------------------------- public
@@ -1037,15 +1082,27 @@ def classify(hits: Sequence[_Hit], lesions: _LesionSummary) -> tuple[ImagingClas
 
     Only present findings count (not negated, not historical). Order, first match wins:
 
-    1. FOCAL_MULTIPLE: two or more focal lesions documented as >= 5 mm each (flag U-L). Sizes must
-       be stated: explicit sizes, or a range whose lower end is >= 5 mm ("6-12 mm"). "Multiple
-       lesions up to 8 mm" documents one lesion >= 5 mm only, so it is FOCAL_EQUIVOCAL (the
-       others may be smaller); likewise lesions with no size at all.
+    1. FOCAL_MULTIPLE: two or more focal lesions documented as >= 5 mm each (flag U-L):
+       explicit sizes, or a range whose lower end is >= 5 mm ("6-12 mm").
+    1b. FOCAL_MULTIPLE, conservative reading (team decision, safety first, pending clinical
+       sign-off): the report affirms two or more focal lesions (count >= 2, not negated, not
+       historical), no stated size is below 5 mm (neither a size nor a "< 5 mm" bound), and the
+       largest stated size is >= 5 mm: "numerous lesions at L1, L2, L4 and S1 measuring up to
+       9 mm", "multiple focal lesions, largest 12 mm", "multiple lesions up to 8 mm". SPEC.md
+       section 3 says "each >= 5 mm"; a radiologist who gives only the largest size of a set of
+       lesions does not document the others as small, and reading them as FOCAL_EQUIVOCAL (R6)
+       would hide a possible myeloma-defining event (U-L, R2). Sizes of typical haemangiomas,
+       bone islands, Schmorl nodes and cysts are not lesion sizes. Lesions with no size at all
+       stay FOCAL_EQUIVOCAL (indeterminate) unless their distribution makes them DIFFUSE.
     2. DIFFUSE: a distribution word about the marrow ("diffuse", "throughout", "all vertebral
        bodies", three or more vertebral levels), or marrow replacement / infiltration that is not
        merely possible ("cannot exclude an infiltrative process" is a worrisome feature, not a
        pattern). Distribution beats "mild", and it beats a single equivocal lesion (which keeps
-       its own worrisome features).
+       its own worrisome features). Lesions described as a spread -- "innumerable / numerous /
+       diffuse / widespread lesions throughout the spine" -- are a DIFFUSE pattern too (SPEC.md
+       section 3: "throughout", distribution words), unless every stated size is < 5 mm (then
+       FOCAL_EQUIVOCAL, the SPEC's "lesions all < 5 mm"). "Multiple lesions throughout the
+       pelvis" (a count word, not a spread word) stays a set of focal lesions.
     3. FOCAL_EQUIVOCAL: any present focal lesion (one lesion, lesions all < 5 mm, sizes unknown)
        or "indeterminate" / "equivocal" about a marrow finding.
     4. NONSPECIFIC: heterogeneous / abnormal marrow signal otherwise (slight, mild, patchy,
@@ -1058,6 +1115,12 @@ def classify(hits: Sequence[_Hit], lesions: _LesionSummary) -> tuple[ImagingClas
     )
     if lesion_present and lesions.measured_ge_5 >= 2:
         return ImagingClass.FOCAL_MULTIPLE, [f"{lesions.measured_ge_5} focal lesions >= 5 mm"]
+    if lesion_present and _several_lesions_largest_ge_5(lesions):
+        return ImagingClass.FOCAL_MULTIPLE, [
+            f"{lesions.count} or more focal lesions, largest {lesions.largest_mm:g} mm, "
+            "no stated size < 5 mm (conservative reading of U-L, pending clinical sign-off)"
+        ]
+    spread_ok = not lesions.all_lt_5
     diffuse = [
         h
         for h in present
@@ -1065,11 +1128,14 @@ def classify(hits: Sequence[_Hit], lesions: _LesionSummary) -> tuple[ImagingClas
             h.kind is FeatureKind.DIFFUSE_PATTERN
             and not h.possible
             and h.subtype != "lesion-distribution"
+            and (h.subtype != "lesion-spread" or spread_ok)
         )
         or (h.kind is _Kind.MULTILEVEL)
         or (h.kind is FeatureKind.DIFFUSE_HOMOGENEOUS)
     ]
     if diffuse:
+        if all(h.subtype == "lesion-spread" for h in diffuse):
+            return ImagingClass.DIFFUSE, ["innumerable / numerous lesions throughout (diffuse)"]
         return ImagingClass.DIFFUSE, ["diffuse marrow pattern"]
     if lesion_present:
         if lesions.all_lt_5:
@@ -1085,6 +1151,20 @@ def classify(hits: Sequence[_Hit], lesions: _LesionSummary) -> tuple[ImagingClas
     if marrow or any(h.kind is FeatureKind.BENIGN_HEDGE for h in present):
         return ImagingClass.NONSPECIFIC, ["nonspecific heterogeneous marrow signal"]
     return ImagingClass.NEGATIVE, ["no current marrow abnormality"]
+
+
+def _several_lesions_largest_ge_5(lesions: _LesionSummary) -> bool:
+    """Two or more affirmed focal lesions, none stated < 5 mm, the largest stated >= 5 mm.
+
+    The conservative reading of FOCAL_MULTIPLE / U-L (SPEC.md sections 3 and 5) documented on
+    `classify`; a team decision pending clinical sign-off.
+    """
+    return (
+        (lesions.count or 0) >= 2
+        and not lesions.stated_below_5
+        and lesions.largest_mm is not None
+        and lesions.largest_mm >= 5.0
+    )
 
 
 def _interval(hits: Sequence[_Hit]) -> IntervalChange | None:

@@ -506,6 +506,19 @@ _PRIOR_BEFORE = _c(
     r"\b(?:previously|prior|formerly|was|were|from|compared\s+(?:to|with))\s*"
     r"(?:measuring\s+|measured\s+)?$"
 )
+# Lesions spread like a pattern ("innumerable lesions throughout the spine"): SPEC.md section 3
+# DIFFUSE ("throughout", distribution words), not a countable set of focal lesions.
+_LESION_SPREAD = _c(
+    r"\b(?:numerous|innumerable|countless|myriad|diffuse(?:ly)?|widespread|disseminated|"
+    r"too\s+(?:numerous|many)\s+to\s+count)\b"
+)
+# What a size in this stretch of sentence belongs to when it is not a marrow lesion: a typical
+# haemangioma, bone island, Schmorl node or cyst keeps its size (the same exclusions as the
+# lesion target itself).
+_NOT_MARROW_LESION = _c(
+    r"\bh(?:a)?emangiomas?\b|\bbone\s+islands?\b|\benostos[ie]s\b|\bschmorl\w*|"
+    r"\b(?:tarlov|perineural|synovial)?\s*cysts?\b"
+)
 _NOW_BEFORE = _c(r"\b(?:now|currently|today)\s*(?:measuring\s+|measures\s+)?$")
 _CHANGE_WORD = _c(r"increas|decreas|grown|grew|enlarg|shrunk|reduc|progress|regress")
 _EACH_BEFORE = _c(r"\b(?:each|both|all)\s+(?:measuring\s+|measure\s+|of\s+)?$")

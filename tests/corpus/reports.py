@@ -308,13 +308,61 @@ CASES: tuple[Case, ...] = (
         sizes=(8.0, 12.0),
         levels=("L5", "iliac"),
     ),
+    # Was FOCAL_EQUIVOCAL. Conservative reading (team decision pending clinical sign-off): two
+    # or more lesions, largest ("up to") >= 5 mm and no stated size < 5 mm -> FOCAL_MULTIPLE.
     Case(
-        "multiple_lesions_up_to_8mm_equivocal",
+        "multiple_lesions_up_to_8mm_focal_multiple_conservative",
         "FINDINGS:\nMultiple small T1-hypointense foci in the lumbar vertebral bodies, "
         "measuring up to 8 mm.\nIMPRESSION:\nMultiple small marrow lesions up to 8 mm.\n",
-        "FOCAL_EQUIVOCAL",
+        "FOCAL_MULTIPLE",
         count=2,
         sizes=(8.0,),
+    ),
+    # The clinical reviewer's examples: only the largest size is stated, none below 5 mm.
+    Case(
+        "numerous_lesions_up_to_9mm_focal_multiple_conservative",
+        "FINDINGS:\nNumerous focal marrow lesions at L1, L2, L4 and S1 measuring up to 9 mm.\n"
+        "IMPRESSION:\nNumerous focal marrow lesions, largest 9 mm.\n",
+        "FOCAL_MULTIPLE",
+        count=4,
+        sizes=(9.0,),
+        levels=("L1", "L2", "L4", "S1"),
+    ),
+    Case(
+        "multiple_lesions_throughout_largest_12mm_focal_multiple_conservative",
+        "FINDINGS:\nMultiple focal lesions throughout the lumbar spine, largest 12 mm.\n"
+        "IMPRESSION:\nMultiple focal lesions.\n",
+        "FOCAL_MULTIPLE",
+        count=2,
+        sizes=(12.0,),
+    ),
+    # A stated size below 5 mm: not every lesion is >= 5 mm, stays FOCAL_EQUIVOCAL.
+    Case(
+        "lesions_up_to_9mm_others_under_5mm_equivocal",
+        "FINDINGS:\nMultiple T1-hypointense lesions in the lumbar spine measuring up to 9 mm; "
+        "the others are less than 5 mm.\nIMPRESSION:\nMultiple small lesions.\n",
+        "FOCAL_EQUIVOCAL",
+        count=2,
+        sizes=(9.0,),
+    ),
+    # The haemangiomas' size is not a lesion size: the lesions are all < 5 mm.
+    Case(
+        "small_lesions_with_typical_haemangiomas_equivocal",
+        "FINDINGS:\nMultiple tiny T1-hypointense foci, largest 4 mm; typical haemangiomas up "
+        "to 15 mm.\nIMPRESSION:\nTiny nonspecific foci.\n",
+        "FOCAL_EQUIVOCAL",
+        count=2,
+        sizes=(4.0,),
+        hedges=("nonspecific",),
+    ),
+    # No size at all, but innumerable lesions throughout the spine: SPEC.md section 3 DIFFUSE
+    # ("throughout", distribution words), not FOCAL_EQUIVOCAL.
+    Case(
+        "innumerable_lesions_throughout_spine_diffuse",
+        "FINDINGS:\nInnumerable T1-hypointense lesions throughout the thoracolumbar spine.\n"
+        "IMPRESSION:\nInnumerable marrow lesions throughout the spine.\n",
+        "DIFFUSE",
+        count=3,
     ),
     Case(
         "range_6_to_12_mm_focal_multiple",

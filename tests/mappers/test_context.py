@@ -202,7 +202,9 @@ def test_cannot_exclude_needs_a_malignancy_word() -> None:
         ("A 7 mm lesion at L3.", 1, (7.0,), ImagingClass.FOCAL_EQUIVOCAL),
         ("Two lesions at L2 (8 mm) and L4 (1.1 cm).", 2, (8.0, 11.0), ImagingClass.FOCAL_MULTIPLE),
         ("A 1.2 x 0.8 cm lesion in the sacrum.", 1, (12.0,), ImagingClass.FOCAL_EQUIVOCAL),
-        ("Multiple lesions up to 8 mm.", 2, (8.0,), ImagingClass.FOCAL_EQUIVOCAL),
+        # conservative reading (team decision pending clinical sign-off): several lesions, the
+        # largest >= 5 mm and none stated smaller -> FOCAL_MULTIPLE (was FOCAL_EQUIVOCAL)
+        ("Multiple lesions up to 8 mm.", 2, (8.0,), ImagingClass.FOCAL_MULTIPLE),
         ("Multiple lesions measuring 6-12 mm.", 2, (6.0, 12.0), ImagingClass.FOCAL_MULTIPLE),
         ("Three lesions, each measuring 6 mm.", 3, (6.0,), ImagingClass.FOCAL_MULTIPLE),
         ("Two focal lesions >5 mm.", 2, (), ImagingClass.FOCAL_MULTIPLE),
@@ -220,6 +222,86 @@ def test_counts_and_sizes(
 ) -> None:
     e = extract(text)
     assert (e.lesion_count, e.lesion_sizes_mm, e.image_class) == (count, sizes, cls)
+
+
+@pytest.mark.parametrize(
+    ("text", "cls"),
+    [
+        pytest.param(
+            "Numerous focal marrow lesions at L1, L2, L4 and S1 measuring up to 9 mm.",
+            ImagingClass.FOCAL_MULTIPLE,
+            id="numerous-up-to-9mm-is-focal-multiple",
+        ),
+        pytest.param(
+            "Multiple focal lesions throughout the lumbar spine, largest 12 mm.",
+            ImagingClass.FOCAL_MULTIPLE,
+            id="multiple-largest-12mm-is-focal-multiple",
+        ),
+        pytest.param(
+            "Two lesions at L2 and L4, the larger 6 mm.",
+            ImagingClass.FOCAL_MULTIPLE,
+            id="two-lesions-larger-6mm-is-focal-multiple",
+        ),
+        pytest.param(
+            "Multiple lesions up to 9 mm, the others less than 5 mm.",
+            ImagingClass.FOCAL_EQUIVOCAL,
+            id="a-stated-size-below-5mm-keeps-equivocal",
+        ),
+        pytest.param(
+            "Two lesions, 3 mm and 9 mm.",
+            ImagingClass.FOCAL_EQUIVOCAL,
+            id="one-lesion-3mm-keeps-equivocal",
+        ),
+        pytest.param(
+            "Multiple lesions, the largest 4 mm.",
+            ImagingClass.FOCAL_EQUIVOCAL,
+            id="largest-4mm-all-below-5-equivocal",
+        ),
+        pytest.param(
+            "Multiple small lesions, largest 4 mm; typical haemangiomas up to 15 mm.",
+            ImagingClass.FOCAL_EQUIVOCAL,
+            id="haemangioma-size-is-not-a-lesion-size",
+        ),
+        pytest.param(
+            "Multiple lesions measuring up to 9 mm, likely typical haemangiomas.",
+            ImagingClass.NEGATIVE,
+            id="typical-haemangiomas-up-to-9mm-not-lesions",
+        ),
+        pytest.param("Several focal lesions.", ImagingClass.FOCAL_EQUIVOCAL, id="no-size"),
+        pytest.param("No focal lesions up to 9 mm are seen.", ImagingClass.NEGATIVE, id="negated"),
+        pytest.param(
+            "Multiple lesions up to 9 mm, no longer seen.", ImagingClass.NEGATIVE, id="resolved"
+        ),
+        pytest.param(
+            "Innumerable lesions throughout the spine.",
+            ImagingClass.DIFFUSE,
+            id="innumerable-throughout-is-diffuse",
+        ),
+        pytest.param(
+            "Numerous focal lesions throughout the visualized skeleton.",
+            ImagingClass.DIFFUSE,
+            id="numerous-throughout-is-diffuse",
+        ),
+        pytest.param(
+            "Diffuse lesions throughout the spine.",
+            ImagingClass.DIFFUSE,
+            id="diffuse-lesions-throughout-is-diffuse",
+        ),
+        pytest.param(
+            "Innumerable lesions throughout the spine, all under 5 mm.",
+            ImagingClass.FOCAL_EQUIVOCAL,
+            id="spread-of-lesions-all-below-5mm-stays-equivocal",
+        ),
+        pytest.param(
+            "Multiple lesions throughout the pelvis.",
+            ImagingClass.FOCAL_EQUIVOCAL,
+            id="count-word-throughout-stays-focal",
+        ),
+    ],
+)
+def test_several_lesions_sized_by_the_largest(text: str, cls: ImagingClass) -> None:
+    """Conservative FOCAL_MULTIPLE reading and lesion spread (SPEC.md section 3, U-L)."""
+    assert extract(text).image_class is cls
 
 
 @pytest.mark.parametrize(
