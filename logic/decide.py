@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from logic.advisories import advisories
+from logic.context import suppressing_conditions
 from logic.flags import FLAG_RULES
 from logic.model import Assessment, DataDomain, DataGap, Flag, PatientRecord, Recommendation, Sex
 from logic.rules import Rule, first_match, no_card_reason
@@ -62,7 +63,9 @@ def assess(record: PatientRecord, as_of: datetime, *, verbose: bool = False) -> 
     """Evaluate `record` at `as_of` (timezone-aware) against SPEC.md section 5.
 
     Returns the first matching rule R0-R8 with its recommendation (None for R0), every flag
-    that fired, imaging-protocol advisories, and the record's data problems and gaps.
+    that fired, imaging-protocol advisories, and the record's data problems and gaps. An R0
+    that missing data caused carries it in `blocked_by`: imaging not obtained (not for a
+    patient under specialist care), or laboratory results not obtained when no rule applied.
     `verbose=True` names every suppressing Condition with its reference in the R0 reason.
     """
     if as_of.tzinfo is None or as_of.utcoffset() is None:
@@ -70,7 +73,11 @@ def assess(record: PatientRecord, as_of: datetime, *, verbose: bool = False) -> 
     sit = situation(record, as_of)
     reason = no_card_reason(sit, verbose=verbose)
     if reason is not None:
-        return _no_card(sit, reason, blocked_by=sit.gap(DataDomain.IMAGING))
+        # Imaging not obtained kept the rules from deciding: say so (a data-quality card),
+        # unless the patient is under specialist care, where the default is silence (§2).
+        under_care = bool(suppressing_conditions(record))
+        blocked = None if under_care else sit.gap(DataDomain.IMAGING)
+        return _no_card(sit, reason, blocked_by=blocked)
     rule = first_match(sit)
     if rule is None or rule.plan is None:
         return _no_card(sit, _no_rule_reason(sit), blocked_by=sit.gap(DataDomain.LABS))

@@ -18,6 +18,8 @@ from logic.model import (
     Assessment,
     Check,
     Contrast,
+    DataDomain,
+    DataGap,
     Evidence,
     FeatureKind,
     Flag,
@@ -193,3 +195,44 @@ def test_contrast_only_mri_still_gets_its_imaging_protocol_card() -> None:
     assert topics == ["marrow-biopsy-indicated", "imaging-protocol"]
     assert "pre-contrast" in (cards[1].detail or "")
     assert "chemical-shift" not in (cards[1].detail or "").lower()
+
+
+# ------------------------------------------------------------------ R0 blocked by missing data
+
+TIMED_OUT = "FHIR server timed out"
+
+
+def _record(*, mris: tuple[ImagingReport, ...], gaps: tuple[DataDomain, ...]) -> PatientRecord:
+    return PatientRecord(
+        patient=PatientFacts(reference="Patient/p1", sex=Sex.FEMALE),
+        mri_reports=mris,
+        gaps=tuple(DataGap(domain, TIMED_OUT) for domain in gaps),
+    )
+
+
+def test_imaging_not_obtained_gives_exactly_one_data_quality_card() -> None:
+    assessment = assess(_record(mris=(), gaps=(DataDomain.IMAGING,)), a.AS_OF)
+    assert assessment.rule_id == "R0" and assessment.blocked_by
+    (card,) = render(assessment)
+    assert card.source.topic is not None and card.source.topic.code == "data-quality"
+    assert card.indicator == "info"
+    assert "imaging reports could not be fetched" in card.summary
+    assert TIMED_OUT in (card.detail or "")
+    assert not card.suggestions  # nothing is recommended on missing data
+
+
+def test_no_index_mri_with_a_labs_gap_gives_no_card() -> None:
+    assessment = assess(_record(mris=(), gaps=(DataDomain.LABS,)), a.AS_OF)
+    assert assessment.rule_id == "R0" and assessment.blocked_by == ()
+    assert render(assessment) == []
+
+
+def test_labs_not_obtained_and_no_other_rule_gives_one_data_quality_card() -> None:
+    index = _mri(ImagingClass.NONSPECIFIC)
+    assessment = assess(_record(mris=(index,), gaps=(DataDomain.LABS,)), a.AS_OF)
+    assert assessment.rule_id == "R0"
+    assert [gap.domain for gap in assessment.blocked_by] == [DataDomain.LABS]
+    (card,) = render(assessment)
+    assert card.source.topic is not None and card.source.topic.code == "data-quality"
+    assert "lab results could not be fetched" in card.summary
+    assert not card.suggestions

@@ -19,7 +19,16 @@ from factories import (
 )
 
 from logic import assess
-from logic.model import Analyte, ConditionCategory, Contrast, FeatureKind, ImagingClass, LabResult
+from logic.model import (
+    Analyte,
+    ConditionCategory,
+    Contrast,
+    DataDomain,
+    DataGap,
+    FeatureKind,
+    ImagingClass,
+    LabResult,
+)
 from logic.plans import LIMITED_LIFE_EXPECTANCY
 
 PALLIATIVE = replace(
@@ -154,3 +163,46 @@ def test_benign_appearance_note_only_on_r7_and_r8() -> None:
         notes = " ".join(assessment.recommendation.notes)
         assert ("not proof of benignity" in notes) is noted
         assert all(a.code != "benign-appearance-not-proof" for a in assessment.advisories)
+
+
+# ------------------------------------------------------------------ Assessment.blocked_by
+
+
+def test_r0_because_imaging_could_not_be_obtained_is_blocked_by_the_imaging_gap() -> None:
+    assessment = assess(record(gaps=(DataDomain.IMAGING,)), AS_OF)
+    assert assessment.rule_id == "R0" and assessment.recommendation is None
+    assert assessment.reason.startswith("imaging could not be obtained")
+    assert assessment.blocked_by == (DataGap(DataDomain.IMAGING, "FHIR server timed out"),)
+
+
+def test_r0_without_an_index_mri_is_not_blocked_by_a_labs_gap() -> None:
+    assessment = assess(record(mris=(), gaps=(DataDomain.LABS,)), AS_OF)
+    assert assessment.rule_id == "R0" and assessment.reason == "no index MRI report"
+    assert assessment.blocked_by == ()
+    assert assessment.gaps  # still reported, for verbose output
+
+
+def test_r0_negative_mri_is_not_blocked_by_a_labs_gap() -> None:
+    rec = record(mris=(mri(ImagingClass.NEGATIVE),), gaps=(DataDomain.LABS,))
+    assessment = assess(rec, AS_OF)
+    assert assessment.rule_id == "R0" and assessment.blocked_by == ()
+
+
+def test_labs_gap_and_no_other_rule_is_blocked_by_the_labs_gap() -> None:
+    assessment = assess(record(labs=(), gaps=(DataDomain.LABS,)), AS_OF)
+    assert assessment.rule_id == "R0" and assessment.recommendation is None
+    assert assessment.reason.startswith("laboratory results could not be obtained")
+    assert assessment.blocked_by == (DataGap(DataDomain.LABS, "FHIR server timed out"),)
+
+
+def test_labs_gap_does_not_block_a_rule_that_imaging_decides() -> None:
+    rec = record(labs=(), mris=(mri(ImagingClass.FOCAL_EQUIVOCAL),), gaps=(DataDomain.LABS,))
+    assessment = assess(rec, AS_OF)
+    assert assessment.rule_id == "R6" and assessment.blocked_by == ()
+
+
+def test_imaging_gap_under_specialist_care_stays_silent() -> None:
+    myeloma = condition(ConditionCategory.MYELOMA, "ICD-10-CM C90.00", "Multiple myeloma")
+    rec = record(conditions=(myeloma,), gaps=(DataDomain.IMAGING,))
+    assessment = assess(rec, AS_OF)
+    assert assessment.rule_id == "R0" and assessment.blocked_by == ()
