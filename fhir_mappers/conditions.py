@@ -38,7 +38,12 @@ says it was not used, so that a clinician can check (`_unrecognised`).
 Status:
   * verificationStatus refuted or entered-in-error: excluded (no fact).
   * clinicalStatus active / recurrence / relapse: active; inactive / remission / resolved: not
-    active. No clinicalStatus: taken as active, with a warning.
+    active. No (or an unknown) clinicalStatus, with a warning: for the categories that raise a
+    flag (cancer, symptoms) taken as active -- a cancer of unknown status still raises H-CANCER;
+    for the categories that suppress cards or excuse a finding (EXCUSING: myeloma, haematological
+    malignancy, bone metastasis, anaemia cause, CKD, palliative) taken as NOT active, by the same
+    rule as an unconfirmed diagnosis below: a diagnosis whose currency is not stated must never
+    silence the service or explain a finding away.
   * verificationStatus unconfirmed / provisional / differential: decision - an unconfirmed
     diagnosis must never silence the service or explain a finding away, so for the categories
     that suppress cards or excuse a flag (myeloma, haematological malignancy, bone
@@ -222,10 +227,17 @@ def read_condition(
     elif clinical in INACTIVE_STATUSES:
         active = False
     else:
-        active = True
+        # status not stated: raise, never excuse or suppress (see the module docstring)
+        active = category not in EXCUSING
         if category is not C.CANCER_HISTORY:
             shown = "no clinicalStatus" if clinical is None else f"clinicalStatus '{clinical[:30]}'"
-            problems.append(MappingProblem(reference, f"{code_label}: {shown}: taken as active"))
+            taken = (
+                "taken as active"
+                if active
+                else "not taken as active (a diagnosis of unknown status never excuses a "
+                "finding or suppresses cards)"
+            )
+            problems.append(MappingProblem(reference, f"{code_label}: {shown}: {taken}"))
     if category is C.CANCER and not active:
         category, active = C.CANCER_HISTORY, True
     elif category is C.CANCER_HISTORY:

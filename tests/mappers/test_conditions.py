@@ -172,10 +172,46 @@ def test_refuted_and_entered_in_error_are_excluded(verification: str) -> None:
     )
 
 
-def test_missing_clinical_status_is_active_with_a_warning() -> None:
-    fact, problems = read_condition("Condition/c1", condition("N18.4", clinical=None))
-    assert fact is not None and fact.active
-    assert problems and "taken as active" in problems[0].message
+# No clinicalStatus: categories that raise a flag are taken as active; categories that excuse a
+# finding (anaemia cause, CKD) or suppress cards (myeloma, haem malignancy, bone metastasis,
+# palliative) are not -- a diagnosis of unknown status never silences the service.
+MISSING_STATUS_CASES = [
+    ("ckd_excuses_not_active", "N18.4", C.CKD, False),
+    ("anaemia_cause_excuses_not_active", "D50.9", C.ANAEMIA_CAUSE, False),
+    ("myeloma_suppresses_not_active", "C90.00", C.MYELOMA, False),
+    ("haem_malignancy_suppresses_not_active", "C91.10", C.HAEM_MALIGNANCY, False),
+    ("bone_metastasis_suppresses_not_active", "C79.51", C.BONE_METASTASIS, False),
+    ("palliative_not_active", "Z51.5", C.PALLIATIVE, False),
+    ("cancer_still_raises", "C50.911", C.CANCER, True),
+    ("fever_still_raises", "R50.9", C.FEVER, True),
+    ("weight_loss_still_raises", "R63.4", C.WEIGHT_LOSS, True),
+    ("pathological_fracture_still_raises", "M84.48XA", C.PATHOLOGICAL_FRACTURE, True),
+]
+
+
+@pytest.mark.parametrize(
+    ("code", "category", "active"),
+    [c[1:] for c in MISSING_STATUS_CASES],
+    ids=[c[0] for c in MISSING_STATUS_CASES],
+)
+@pytest.mark.parametrize("clinical", [None, "unknown-status"])
+def test_missing_clinical_status_raises_but_never_excuses(
+    code: str, category: ConditionCategory, active: bool, clinical: str | None
+) -> None:
+    fact, problems = read_condition("Condition/c1", condition(code, clinical=clinical))
+    assert fact is not None and (fact.category, fact.active) == (category, active)
+    assert len(problems) == 1
+    message = problems[0].message
+    if active:
+        assert message.endswith("taken as active")
+    else:
+        assert "not taken as active" in message
+
+
+def test_missing_clinical_status_cancer_history_is_history_without_warning() -> None:
+    fact, problems = read_condition("Condition/c1", condition("Z85.3", clinical=None))
+    assert fact is not None and (fact.category, fact.active) == (C.CANCER_HISTORY, True)
+    assert problems == []
 
 
 def test_provisional_cancer_still_raises() -> None:
