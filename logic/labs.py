@@ -362,7 +362,8 @@ def decision_limits(result: LabResult) -> tuple[float, ...]:
     if result.analyte in (Analyte.CALCIUM_TOTAL, Analyte.CALCIUM_ALBUMIN_CORRECTED):
         limits.append(calcium_uln(result) + t.U_C_ABOVE_ULN_MMOL_L)
     if result.analyte is Analyte.HAEMOGLOBIN:
-        lows = [result.low] if result.low is not None else list(_FLAG_LIMITS[result.analyte][1:])
+        # U-A: LLN - 2 g/dL, the LLN being the lab's, else the WHO cut-off (sex not known here)
+        lows = [result.low] if result.low is not None else [who_anaemia_cutoff(s) for s in Sex]
         limits += [x - t.U_A_BELOW_LLN_G_DL for x in lows]
     return tuple(limits)
 

@@ -78,6 +78,13 @@ def test_rounding_never_moves_a_value_onto_or_across_a_limit(
     assert shown_value(lab(analyte, value)) == shown
 
 
+def test_derived_limits_are_guarded_too() -> None:
+    # U-A: >2 g/dL below the lab's LLN 11.5 -> 9.5; U-C: > ULN 2.55 + 0.25 = 2.80
+    assert shown_value(lab(Analyte.HAEMOGLOBIN, 9.46, low=11.5)) == "9.46"
+    assert shown_value(lab(Analyte.HAEMOGLOBIN, 9.46)) == "9.5"  # no limit at 9.5 without it
+    assert shown_value(lab(Analyte.CALCIUM_TOTAL, 2.8004, high=2.55)) == "2.8004"
+
+
 def test_the_labs_own_limits_are_guarded_too() -> None:
     assert shown_value(lab(Analyte.CREATININE, 100.4, high=100.0)) == "100.4"
     assert shown_value(lab(Analyte.IGG, 699.6, low=700.0)) == "699.6"
