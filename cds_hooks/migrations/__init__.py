@@ -25,9 +25,16 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
+#: PostgreSQL advisory lock key held while migrating: replicas starting at once migrate one
+#: after the other (the second finds the schema at head) instead of racing to create tables.
+MIGRATION_LOCK_KEY = 7243110
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
     config = alembic_config(engine)
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})")
         config.attributes["connection"] = conn
         command.upgrade(config, revision)
 

@@ -62,6 +62,36 @@ def test_migrations_apply_and_readyz_says_ready(database_url, tmp_path, monkeypa
     assert ready.get_json()["status"] == "ready"
 
 
+def test_replicas_starting_at_once_migrate_one_after_the_other(database_url):
+    """Several containers whose entrypoint runs `marrow-cds db upgrade` at the same moment: an
+    advisory lock serialises them (without it they race to create the same tables)."""
+    errors: list[str] = []
+    barrier = threading.Barrier(3)
+
+    def migrate() -> None:
+        engine = make_engine(database_url)
+        try:
+            barrier.wait(timeout=30)
+            migrations.upgrade(engine)
+        except Exception as exc:
+            errors.append(type(exc).__name__)
+        finally:
+            engine.dispose()
+
+    threads = [threading.Thread(target=migrate) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads)
+    assert errors == []
+    engine = make_engine(database_url)
+    try:
+        assert migrations.current_revision(engine) == migrations.head_revision()
+    finally:
+        engine.dispose()
+
+
 def test_feedback_from_two_workers_is_stored_once(two_workers, database_url, signer):
     worker_1, worker_2 = two_workers
     report = feedback()
