@@ -20,6 +20,7 @@ from cds_hooks.card_parts import OVERRIDE_REASONS, TOPICS
 from cds_hooks.cards import RULE_INDICATOR
 from logic.catalogue import (
     ADVISORIES,
+    BENIGN_PITFALL_WHERE,
     FLAGS,
     ORDER_CHECKS,
     RULE_SET_VERSION,
@@ -130,10 +131,13 @@ I intermediate.</p>
 <h2 id="secondary">Secondary cards</h2>
 <section id="imaging-protocol">
 <h3>{{ topics["imaging-protocol"] }} (<code>imaging-protocol</code>, info)</h3>
-<p>Shown beside a primary card when the MRI protocol deserves a remark:</p>
+<p>Shown beside a primary card only where the advice can change what happens next (a card
+that comes with nearly every primary card is soon ignored):</p>
 <ul>{% for advisory in advisories %}
 <li><code>{{ advisory.code }}</code>: when {{ advisory.when }}</li>
 {% endfor %}</ul>
+<p>{{ benign_pitfall }}: a note of the R7 and R8 cards (where the decision leans on a
+benign-looking MRI), naming the benign features the report describes; not a separate card.</p>
 </section>
 <section id="data-quality">
 <h3>{{ topics["data-quality"] }} (<code>data-quality</code>, info)</h3>
@@ -223,6 +227,7 @@ def rules_html() -> str:
         topics=TOPICS,
         tiers=_TIER_WORDS,
         advisories=ADVISORIES,
+        benign_pitfall=BENIGN_PITFALL_WHERE,
         order_checks=[{**vars(check), "anchor": anchor(check.id)} for check in ORDER_CHECKS],
         missing_data=MISSING_DATA,
         orders=_orders(),

@@ -215,3 +215,10 @@ def test_every_anchor_any_card_links_to_exists_in_docs_rules_md():
     )
     missing = {fragment for fragment in linked if f'id="{fragment}"' not in markdown}
     assert not missing, f"docs/rules.md lacks anchors: {sorted(missing)}"
+
+
+def test_imaging_protocol_section_says_where_advice_is_shown(client):
+    text = client.get("/rules").get_data(as_text=True)
+    assert "only where the advice can change what happens next" in text
+    assert "not proof of benignity" in text
+    assert "benign-appearance-not-proof" not in text
