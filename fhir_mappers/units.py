@@ -2,9 +2,13 @@
 
 A unit is read as UCUM with ucumvert (UCUM grammar -> pint quantity), so every UCUM spelling
 (g/dL, g/dl, 10*9/L, 10*3/uL, /uL, mg/(24.h), mg/d ...) converts exactly. Mass <-> molar
-concentration uses the molar masses below. A unit that is not UCUM, not in the alias table, or
-not commensurable with the analyte's canonical unit is NOT converted: the result is not
-evaluable (SPEC.md section 2, "Units"). The expected unit is never assumed: 95 g/L is 9.5 g/dL.
+concentration uses SPEC.md's own factors (`SPEC_MASS_MOLAR`: creatinine mg/dL x 88.42 = umol/L,
+calcium mg/dL x 0.2495 = mmol/L, haemoglobin mmol/L x 1.611 = g/dL), not molar masses, so that
+the service and SPEC.md agree to the digit at a threshold (2.0 mg/dL creatinine is 176.84 umol/L).
+pint does the rest of the unit algebra (prefixes, volume: mg/L -> mg/dL, umol/L -> mmol/L).
+A unit that is not UCUM, not in the alias table, or not commensurable with the analyte's
+canonical unit is NOT converted: the result is not evaluable (SPEC.md section 2, "Units"). The
+expected unit is never assumed: 95 g/L is 9.5 g/dL.
 
 Order of preference (`conversion`): `valueQuantity.code` when its system is UCUM or absent, then
 the `unit` text. Common non-UCUM text forms are mapped by explicit alias tables; only spellings
@@ -26,18 +30,16 @@ from logic.model import CANONICAL_UNIT, Analyte
 UCUM_SYSTEM = "http://unitsofmeasure.org"
 UCUM_SYSTEMS = frozenset({UCUM_SYSTEM, "urn:oid:2.16.840.1.113883.6.8"})  # URL or HL7 OID
 
-# g/mol. Calcium and creatinine: standard atomic / molecular weights. They reproduce the
-# SPEC.md factors within rounding: 10 / 40.078 = 0.24951 (SPEC 0.2495 mmol/L per mg/dL);
-# 10000 / 113.12 = 88.40 (SPEC 88.42 umol/L per mg/dL, which implies 113.10 g/mol).
-# Haemoglobin: SPEC.md gives "mmol/L x 1.611 = g/dL" (the monomer convention, 16.11 g/mmol):
-# the molar mass is derived from that factor rather than chosen here.
-HAEMOGLOBIN_G_PER_MOL = 1.611 * 10_000
-MOLAR_MASS_G_PER_MOL: dict[Analyte, float] = {
-    Analyte.HAEMOGLOBIN: HAEMOGLOBIN_G_PER_MOL,
-    Analyte.CALCIUM_TOTAL: 40.078,
-    Analyte.CALCIUM_ALBUMIN_CORRECTED: 40.078,
-    Analyte.CALCIUM_IONIZED: 40.078,
-    Analyte.CREATININE: 113.12,
+# SPEC.md section 4, "units and conversion": (unit A, unit B, k) means 1 A = k B, exactly as the
+# SPEC writes it. The mass <-> molar step uses these factors only (molar masses would differ in
+# the second decimal: 10000 / 113.12 g/mol = 88.40, not SPEC's 88.42); any other scaling on
+# either side (mg/L, g/L, mmol/L -> umol/L) is pint's exact unit algebra.
+SPEC_MASS_MOLAR: dict[Analyte, tuple[str, str, float]] = {
+    Analyte.CREATININE: ("mg/dL", "umol/L", 88.42),
+    Analyte.CALCIUM_TOTAL: ("mg/dL", "mmol/L", 0.2495),
+    Analyte.CALCIUM_ALBUMIN_CORRECTED: ("mg/dL", "mmol/L", 0.2495),  # "as total"
+    Analyte.CALCIUM_IONIZED: ("mg/dL", "mmol/L", 0.2495),  # "same factor"
+    Analyte.HAEMOGLOBIN: ("mmol/L", "g/dL", 1.611),
 }
 
 # Text spellings (compared case-insensitively, spaces removed) -> UCUM, for every analyte.
@@ -173,18 +175,34 @@ def _factor(analyte: Analyte, ucum: str) -> float | None:
         ratio = source / target
         if ratio.dimensionless:
             return float(ratio.to("dimensionless").magnitude)
-        molar_mass = MOLAR_MASS_G_PER_MOL.get(analyte)
-        if molar_mass is None:
-            return None
-        grams_per_mole = _quantity("g/mol")
-        if grams_per_mole is None:
-            return None
-        mass = grams_per_mole * molar_mass
-        for candidate in (ratio / mass, ratio * mass):  # mass -> molar, molar -> mass
-            if candidate.dimensionless:
-                return float(candidate.to("dimensionless").magnitude)
+        return _spec_bridge(analyte, source, target)
     except Exception:
         return None
+
+
+def _scale(a: Any, b: Any) -> float | None:
+    """a / b as a plain number when a and b are the same kind of unit, else None."""
+    ratio = a / b
+    if not ratio.dimensionless:
+        return None
+    return float(ratio.to("dimensionless").magnitude)
+
+
+def _spec_bridge(analyte: Analyte, source: Any, target: Any) -> float | None:
+    """Mass <-> molar through the SPEC.md factor: source -> unit A, x k, unit B -> target (or
+    the reverse, / k). None when the analyte has no SPEC factor or the units do not fit it."""
+    bridge = SPEC_MASS_MOLAR.get(analyte)
+    if bridge is None:
+        return None
+    unit_a, unit_b, k = bridge
+    qa, qb = _quantity(unit_a), _quantity(unit_b)
+    if qa is None or qb is None:
+        return None
+    for start, end, step in ((qa, qb, k), (qb, qa, 1.0 / k)):
+        into, out_of = _scale(source, start), _scale(end, target)
+        if into is not None and out_of is not None:
+            # exact when no scaling is needed: 2.0 mg/dL -> 2.0 x 88.42 = 176.84 umol/L
+            return step if into == 1.0 and out_of == 1.0 else into * step * out_of
     return None
 
 

@@ -99,7 +99,7 @@ def test_us_core_examples_together() -> None:
     assert values == {
         Analyte.HAEMOGLOBIN: (17.0, "17 g/dL"),
         Analyte.CALCIUM_TOTAL: (1.92, "7.7 mg/dL"),
-        Analyte.CREATININE: (88.4, "1 mg/dL"),
+        Analyte.CREATININE: (88.42, "1 mg/dL"),  # SPEC.md: mg/dL x 88.42
     }
     assert record.patient.birth_date is not None
     assert [r.reference for r in record.other_imaging]  # chest x-ray via the imaging mapper

@@ -16,11 +16,11 @@ CONVERTIBLE = [
     ("hb_text_g_per_dl_lower_case", A.HAEMOGLOBIN, 13.2, None, "g/dl", 13.2),
     ("hb_text_gm_per_dl", A.HAEMOGLOBIN, 13.2, None, "gm/dL", 13.2),
     ("hb_mmol_per_L_times_1_611", A.HAEMOGLOBIN, 8.0, "mmol/L", None, 12.888),
-    ("calcium_mg_dl_to_mmol", A.CALCIUM_TOTAL, 10.0, "mg/dL", None, 2.4951),
+    ("calcium_mg_dl_to_mmol", A.CALCIUM_TOTAL, 10.0, "mg/dL", None, 2.495),
     ("calcium_mmol_unchanged", A.CALCIUM_TOTAL, 2.4, "mmol/L", None, 2.4),
     ("ionized_calcium_mg_dl_same_factor", A.CALCIUM_IONIZED, 5.0, "mg/dL", None, 1.2476),
     ("corrected_calcium_mg_dl", A.CALCIUM_ALBUMIN_CORRECTED, 11.0, "mg/dL", None, 2.7446),
-    ("creatinine_mg_dl_to_umol", A.CREATININE, 2.0, "mg/dL", None, 176.80),
+    ("creatinine_mg_dl_to_umol", A.CREATININE, 2.0, "mg/dL", None, 176.84),
     ("creatinine_text_micro_sign", A.CREATININE, 150, None, "µmol/L", 150.0),
     ("creatinine_text_greek_mu", A.CREATININE, 150, None, "μmol/L", 150.0),
     ("creatinine_mmol_per_L", A.CREATININE, 0.15, "mmol/L", None, 150.0),
@@ -104,15 +104,54 @@ def test_not_convertible_is_not_evaluable(
     assert how.problem
 
 
-def test_spec_factors_agree_within_rounding() -> None:
-    """SPEC.md section 4: calcium mg/dL x 0.2495 = mmol/L; creatinine mg/dL x 88.42 = umol/L."""
-    calcium = conversion(A.CALCIUM_TOTAL, "mg/dL", None).factor
-    creatinine = conversion(A.CREATININE, "mg/dL", None).factor
-    haemoglobin = conversion(A.HAEMOGLOBIN, "mmol/L", None).factor
-    assert calcium is not None and round(calcium, 4) == 0.2495
-    # 113.12 g/mol gives 88.40; SPEC's 88.42 implies 113.10 g/mol: 0.02% apart
-    assert creatinine == pytest.approx(88.42, rel=5e-4)
-    assert haemoglobin == pytest.approx(1.611, rel=1e-9)
+def test_spec_factors_are_used_exactly() -> None:
+    """SPEC.md section 4: calcium mg/dL x 0.2495 = mmol/L; creatinine mg/dL x 88.42 = umol/L;
+    haemoglobin mmol/L x 1.611 = g/dL -- the SPEC's factors, not molar masses."""
+    assert conversion(A.CALCIUM_TOTAL, "mg/dL", None).factor == 0.2495
+    assert conversion(A.CALCIUM_IONIZED, "mg/dL", None).factor == 0.2495
+    assert conversion(A.CALCIUM_ALBUMIN_CORRECTED, "mg/dL", None).factor == 0.2495
+    assert conversion(A.CREATININE, "mg/dL", None).factor == 88.42
+    assert conversion(A.HAEMOGLOBIN, "mmol/L", None).factor == 1.611
+
+
+# (case id, analyte, value, UCUM code, canonical value as SPEC.md's factor gives it, digits)
+# At the values the rules compare: SPEC.md section 5 U-R (creatinine 2 mg/dL), U-C (11 mg/dL),
+# the calcium default ULN (10.2 mg/dL), U-A (Hb 10 g/dL) and the creatinine default ULN.
+SPEC_THRESHOLDS = [
+    ("creatinine_2_mg_dl_u_r", A.CREATININE, 2.0, "mg/dL", 176.84, 2),
+    ("creatinine_20_mg_L_u_r_prefix_by_pint", A.CREATININE, 20.0, "mg/L", 176.84, 2),
+    ("creatinine_1_2_mg_dl_default_uln", A.CREATININE, 1.2, "mg/dL", 106.104, 3),
+    ("creatinine_umol_back_to_mmol_unchanged", A.CREATININE, 0.177, "mmol/L", 177.0, 3),
+    ("calcium_11_mg_dl_u_c", A.CALCIUM_TOTAL, 11.0, "mg/dL", 2.7445, 4),
+    ("calcium_10_2_mg_dl_default_uln", A.CALCIUM_TOTAL, 10.2, "mg/dL", 2.5449, 4),
+    ("calcium_102_mg_L_prefix_by_pint", A.CALCIUM_TOTAL, 102.0, "mg/L", 2.5449, 4),
+    ("corrected_calcium_11_mg_dl", A.CALCIUM_ALBUMIN_CORRECTED, 11.0, "mg/dL", 2.7445, 4),
+    ("ionized_calcium_5_3_mg_dl", A.CALCIUM_IONIZED, 5.3, "mg/dL", 1.32235, 5),
+    ("hb_6_2_mmol_L_u_a", A.HAEMOGLOBIN, 6.2, "mmol/L", 9.9882, 4),
+    ("hb_6200_umol_L_prefix_by_pint", A.HAEMOGLOBIN, 6200.0, "umol/L", 9.9882, 4),
+    ("hb_100_g_L_divided_by_10", A.HAEMOGLOBIN, 100.0, "g/L", 10.0, 4),
+]
+
+
+@pytest.mark.parametrize(
+    ("analyte", "value", "code", "expected", "digits"),
+    [case[1:] for case in SPEC_THRESHOLDS],
+    ids=[case[0] for case in SPEC_THRESHOLDS],
+)
+def test_spec_factor_agrees_to_the_digit_at_thresholds(
+    analyte: Analyte, value: float, code: str, expected: float, digits: int
+) -> None:
+    converted, how = to_canonical(analyte, value, code, None)
+    assert converted is not None and how.problem is None
+    assert round(converted, digits) == expected
+    assert converted == pytest.approx(expected, rel=1e-12, abs=1e-12)
+
+
+def test_mass_to_molar_refuses_a_unit_that_does_not_fit_the_spec_factor() -> None:
+    """No SPEC.md factor for albumin / FLC molar units, and a mass alone is not a concentration."""
+    assert conversion(A.CREATININE, "mg", None).factor is None
+    assert conversion(A.CALCIUM_TOTAL, "mmol", None).factor is None
+    assert conversion(A.FLC_KAPPA, "umol/L", None).factor is None
 
 
 def test_conversion_is_cached_per_analyte_and_unit() -> None:
