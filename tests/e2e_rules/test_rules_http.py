@@ -188,7 +188,7 @@ def test_r1_palliative_care_and_anaemia_asks_for_goals_of_care(client):
     assert set(service_requests(card)) == {"hematology-referral"}
     assert "goals of care" in card["summary"]
     assert "haemoglobin 11" in card["summary"]
-    assert_evidence_row(card["detail"], "Observation/hb", "11", "g/dL", lab_date())
+    assert_evidence_row(card["detail"], "Observation/hb", "11.0", "g/dL", lab_date())
     assert "palliative care" in card["detail"]
 
 

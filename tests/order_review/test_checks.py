@@ -268,7 +268,7 @@ def test_duplicate_lab_says_date_and_value_and_suggests_removal() -> None:
     day = (AS_OF - timedelta(days=12)).date()
     assert str(day) in finding.summary
     assert str(day) in finding.detail
-    assert {e.value for e in finding.evidence} == {"14.2", "11"}
+    assert {e.value for e in finding.evidence} == {"14.2", "11.0"}
     assert finding.remove == ("ServiceRequest/flc",)
 
 
@@ -281,7 +281,7 @@ def test_computed_ratio_does_not_hide_the_measured_kappa() -> None:
     )  # fmt: skip
     (finding,) = review_orders(record(labs=(kappa, lam, ratio), mri=mri_report()), [FLC], AS_OF)
     shown = {(e.reference, e.value) for e in finding.evidence}
-    assert {("Observation/k", "14.2"), ("Observation/l", "11")} <= shown
+    assert {("Observation/k", "14.2"), ("Observation/l", "11.0")} <= shown
 
 
 def test_single_result_duplicate_says_the_value_in_the_summary() -> None:
