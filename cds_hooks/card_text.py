@@ -416,12 +416,23 @@ def imaging_protocol_detail(advisories: Sequence[Advisory], rule_url: str) -> st
 
 
 def data_quality_detail(
-    problems: Sequence[MappingProblem], gaps: Sequence[DataGap], rule_url: str
+    problems: Sequence[MappingProblem],
+    gaps: Sequence[DataGap],
+    rule_url: str,
+    *,
+    decided: bool = True,
 ) -> str:
-    sections: list[str] = [
+    """`decided`: a recommendation was made (from the data that could be read); False when the
+    missing data kept the rules from deciding, so nothing was recommended (issue 2)."""
+    opening = (
         "The recommendation was made with the data that could be read. "
         "Check these items in the chart:"
-    ]
+        if decided
+        else "No recommendation was made: the data below are needed to decide, and nothing is "
+        "built on missing data. Check them in the chart, or open the chart again once they "
+        "can be fetched:"
+    )
+    sections: list[str] = [opening]
     if gaps:
         sections.append(
             "**Not fetched**\n\n"

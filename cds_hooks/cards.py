@@ -191,7 +191,10 @@ def _data_quality_card(assessment: Assessment, *, rules_url: str) -> Card:
         uuid=new_uuid(),
         summary=data_quality_summary(assessment.problems, assessment.gaps),
         detail=data_quality_detail(
-            assessment.problems, assessment.gaps, anchored(rules_url, topic)
+            assessment.problems,
+            assessment.gaps,
+            anchored(rules_url, topic),
+            decided=assessment.recommendation is not None,
         ),
         indicator="info",
         source=card_source(topic, rules_url=rules_url, anchor=topic),

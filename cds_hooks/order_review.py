@@ -328,7 +328,7 @@ def _labs_not_checked_card(gaps: Sequence[DataGap], *, rules_url: str) -> Card:
             "Order review could not check the blood tests: "
             + data_quality_summary((), gaps).split(": ", 1)[-1]
         ),
-        detail=data_quality_detail((), gaps, rules_url),
+        detail=data_quality_detail((), gaps, rules_url, decided=False),
         indicator="info",
         source=card_source("data-quality", rules_url=rules_url, anchor="data-quality"),
     )

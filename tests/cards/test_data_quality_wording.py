@@ -1,0 +1,23 @@
+"""The data-quality card never claims a recommendation was made when none was (issue 2)."""
+
+from __future__ import annotations
+
+from cds_hooks.card_text import data_quality_detail
+from logic.model import DataDomain, DataGap, MappingProblem
+
+RULES = "https://cds.example.org/rules#data-quality"
+GAP = DataGap(DataDomain.LABS, "FHIR server timed out")
+
+
+def test_undecided_card_says_no_recommendation_was_made() -> None:
+    detail = data_quality_detail((), (GAP,), RULES, decided=False)
+    assert detail.startswith("No recommendation was made")
+    assert "recommendation was made with the data" not in detail
+    assert "FHIR server timed out" in detail
+
+
+def test_card_beside_a_recommendation_says_what_it_was_made_with() -> None:
+    problem = MappingProblem("Observation/hb-2", "unit 'G/DL?' is not a UCUM unit")
+    detail = data_quality_detail((problem,), (), RULES)
+    assert detail.startswith("The recommendation was made with the data that could be read")
+    assert "Observation/hb-2" in detail
