@@ -130,38 +130,21 @@ def _instance_path() -> str:
 
 
 def evaluate_command(path: Path, as_of: datetime | None, output: str) -> int:
-    from .evaluate import evaluate_request
+    from .evaluate import evaluate, render_text
 
     try:
         body = orjson.loads(path.read_bytes())
     except (OSError, orjson.JSONDecodeError) as exc:
         print(f"marrow-cds: cannot read {path}: {exc}", file=sys.stderr)
         return 2
-    status, response = evaluate_request(body, as_of or datetime.now(UTC))
+    evaluation = evaluate(body, as_of or datetime.now(UTC))
+    status, response = evaluation.status, evaluation.response
     if output == "json" or status != 200:
         stream = sys.stdout if status == 200 else sys.stderr
         stream.write(orjson.dumps(response, option=orjson.OPT_INDENT_2).decode() + "\n")
     else:
-        sys.stdout.write(render_text(response))
+        sys.stdout.write(render_text(evaluation))
     return 0 if status == 200 else 1
-
-
-def render_text(response: dict[str, Any]) -> str:
-    cards = response.get("cards", [])
-    if not cards:
-        return "No cards.\n"
-    lines = []
-    for card in cards:
-        lines.append(f"[{card['indicator'].upper()}] {card['summary']}")
-        topic = card["source"].get("topic", {}).get("code")
-        lines.append(f"  source: {card['source']['label']}" + (f" ({topic})" if topic else ""))
-        for suggestion in card.get("suggestions", []):
-            star = " (recommended)" if suggestion.get("isRecommended") else ""
-            lines.append(f"  - suggestion: {suggestion['label']}{star}")
-        if card.get("detail"):
-            lines.extend("  | " + line for line in card["detail"].splitlines())
-        lines.append("")
-    return "\n".join(lines)
 
 
 if __name__ == "__main__":
