@@ -88,6 +88,7 @@ from fhir_mappers.context_vocabulary import (
     _SITES,
     _SITES_ORDER,
     _SIZE,
+    _SIZE_PIECE_CUT,
     _SPINE_INDEX,
     _SPINE_ORDER,
     _T1,
@@ -792,17 +793,22 @@ def _lesion_mentions(text: str, hits: Sequence[_Hit]) -> list[_Lesion]:
 def _not_a_marrow_lesion_size(
     text: str, sentence: tuple[int, int], size: _Size, local: Sequence[_Lesion]
 ) -> bool:
-    """A size stated in a stretch of sentence (between "and" / ";") that names a typical
-    haemangioma, bone island, Schmorl node or cyst and no marrow lesion: "multiple lesions up to
-    4 mm; typical haemangiomas up to 15 mm" -- the 15 mm is the haemangiomas'."""
-    s0, s1 = _segment(text, sentence, size.pos, size.end)
-    said = text[s0:s1]
+    """A size whose own stretch of sentence (cut at , ; ( ) and / with) names something other
+    than a marrow lesion -- a typical haemangioma, bone island, cyst, disc protrusion, canal,
+    listhesis, lymph node -- and no marrow lesion: "multiple lesions up to 4 mm; typical
+    haemangiomas up to 15 mm", "multiple small foci; 6 mm disc protrusion at L4-5". Since one
+    size >= 5 mm can make several lesions FOCAL_MULTIPLE (`classify`), a stray size must not."""
+    s0, s1 = sentence
+    cuts = [m for m in _SIZE_PIECE_CUT.finditer(text, s0, s1)]
+    p0 = max((m.end() for m in cuts if m.end() <= size.pos), default=s0)
+    p1 = min((m.start() for m in cuts if m.start() >= size.end), default=s1)
+    said = text[p0:p1]
     found = _NOT_MARROW_LESION.search(said)
     if found is None:
         return False
     if "atypical" in said.lower() and "emangioma" in found.group(0).lower():
         return False  # an atypical haemangioma is a focal lesion (SPEC.md section 3 hedges)
-    return not any(s0 <= m.pos < s1 for m in local)
+    return not any(p0 <= m.pos < p1 for m in local)
 
 
 def _nearest(mentions: Sequence[_Lesion], pos: int) -> _Lesion | None:

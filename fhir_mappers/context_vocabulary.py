@@ -512,13 +512,19 @@ _LESION_SPREAD = _c(
     r"\b(?:numerous|innumerable|countless|myriad|diffuse(?:ly)?|widespread|disseminated|"
     r"too\s+(?:numerous|many)\s+to\s+count)\b"
 )
-# What a size in this stretch of sentence belongs to when it is not a marrow lesion: a typical
-# haemangioma, bone island, Schmorl node or cyst keeps its size (the same exclusions as the
-# lesion target itself).
+# What a size belongs to when it is not a marrow lesion: a typical haemangioma, bone island,
+# Schmorl node or cyst (the same exclusions as the lesion target itself), or another structure a
+# spine MRI measures (disc protrusion, canal, listhesis, lymph node, kidney ...). Read on the
+# size's own stretch of sentence (`_SIZE_PIECE_CUT`).
 _NOT_MARROW_LESION = _c(
-    r"\bh(?:a)?emangiomas?\b|\bbone\s+islands?\b|\benostos[ie]s\b|\bschmorl\w*|"
-    r"\b(?:tarlov|perineural|synovial)?\s*cysts?\b"
+    r"\bh(?:a)?emangiomas?\b|\bbone\s+islands?\b|\benostos[ie]s\b|\bschmorl\w*|\bcysts?\b|"
+    r"\bdis[ck]s?\b|\bprotrusion|\bherniation|\bextrusion|\bbulg\w*|\bosteophyt\w*|"
+    r"listhesis\b|\bcanal\b|\bstenosis\b|\bforam\w*|\bthecal\b|\bcord\b|\bconus\b|"
+    r"\b(?:lymph\s+)?nodes?\b|\blymphadenopath\w*|\bkidneys?\b|\brenal\b|\bovar\w*|"
+    r"\buter\w*|\bfibroids?\b|\baort\w*|\baneurysm\w*|\bbladder\b|\bprostat\w*|"
+    r"\bfluid\b|\beffusion\b|\bcollection\b|\bh(?:a)?ematoma\b|\bhardware\b|\bscrews?\b"
 )
+_SIZE_PIECE_CUT = _c(r"[,;()]|\band\b|\bwith\b|\bwhile\b|\bwhereas\b")
 _NOW_BEFORE = _c(r"\b(?:now|currently|today)\s*(?:measuring\s+|measures\s+)?$")
 _CHANGE_WORD = _c(r"increas|decreas|grown|grew|enlarg|shrunk|reduc|progress|regress")
 _EACH_BEFORE = _c(r"\b(?:each|both|all)\s+(?:measuring\s+|measure\s+|of\s+)?$")

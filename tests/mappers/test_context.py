@@ -267,6 +267,27 @@ def test_counts_and_sizes(
             ImagingClass.NEGATIVE,
             id="typical-haemangiomas-up-to-9mm-not-lesions",
         ),
+        # a size that belongs to another structure must not make lesions FOCAL_MULTIPLE
+        pytest.param(
+            "Multiple small foci in the sacrum; 6 mm disc protrusion at L4-5.",
+            ImagingClass.FOCAL_EQUIVOCAL,
+            id="disc-protrusion-size-is-not-a-lesion-size",
+        ),
+        pytest.param(
+            "Scattered tiny foci, and an enlarged 15 mm iliac lymph node.",
+            ImagingClass.FOCAL_EQUIVOCAL,
+            id="lymph-node-size-is-not-a-lesion-size",
+        ),
+        pytest.param(
+            "Multiple tiny foci at L2 and L3, with 8 mm of anterolisthesis at L4-5.",
+            ImagingClass.FOCAL_EQUIVOCAL,
+            id="listhesis-size-is-not-a-lesion-size",
+        ),
+        pytest.param(
+            "Multiple foci, the spinal canal measures 9 mm.",
+            ImagingClass.FOCAL_EQUIVOCAL,
+            id="canal-size-is-not-a-lesion-size",
+        ),
         pytest.param("Several focal lesions.", ImagingClass.FOCAL_EQUIVOCAL, id="no-size"),
         pytest.param("No focal lesions up to 9 mm are seen.", ImagingClass.NEGATIVE, id="negated"),
         pytest.param(
