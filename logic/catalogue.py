@@ -108,6 +108,14 @@ FLAGS: tuple[FlagInfo, ...] = tuple(
 )
 
 
+def _shown(value: object) -> str:
+    if not isinstance(value, timedelta):
+        return repr(value)
+    if value.seconds == 0 and value.microseconds == 0:
+        return f"{value.days} days"
+    return f"{value.total_seconds() / 3600:g} hours"
+
+
 def threshold_constants() -> tuple[tuple[str, str], ...]:
     """Every numeric constant of `logic.thresholds`, as (name, value)."""
     found = []
@@ -115,7 +123,7 @@ def threshold_constants() -> tuple[tuple[str, str], ...]:
         if name.isupper() and isinstance(value, (int, float, tuple, timedelta)):
             if isinstance(value, tuple) and not all(isinstance(v, (int, float)) for v in value):
                 continue
-            shown = f"{value.days} days" if isinstance(value, timedelta) else repr(value)
+            shown = _shown(value)
             found.append((name, shown))
     return tuple(found)
 

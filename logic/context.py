@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from calendar import monthrange
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import cached_property
 
 from logic import thresholds as t
-from logic.labs import LabView, below
+from logic.labs import LabView, below, dated_after
 from logic.model import (
     Analyte,
     ConditionCategory,
@@ -29,6 +29,7 @@ from logic.model import (
     Evidence,
     ImagingReport,
     LabResult,
+    MappingProblem,
     PatientRecord,
 )
 
@@ -98,6 +99,35 @@ def chronic_low_egfr(view: LabView) -> tuple[LabResult, LabResult] | None:
     return None
 
 
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def future_dated_problems(record: PatientRecord, as_of: datetime) -> tuple[MappingProblem, ...]:
+    """Every laboratory result and imaging report dated after `as_of`, as a data-quality
+    warning (never dropped silently). Timezone-less source times are read as UTC, so a result
+    from a site east of UTC can land hours "in the future". Within the clock-skew tolerance
+    (`thresholds.CLOCK_SKEW_TOLERANCE`, 24 h, an engineering tolerance) it is used as current;
+    beyond it, it is not used for any decision."""
+    items: list[tuple[str, datetime]] = [(r.reference, r.effective) for r in record.labs]
+    items += [(r.reference, r.effective) for r in (*record.mri_reports, *record.other_imaging)]
+    problems = []
+    for reference, effective in items:
+        if effective <= as_of:
+            continue
+        when = f"dated {_utc(effective)}, after the evaluation time ({_utc(as_of)})"
+        if dated_after(effective, as_of):
+            message = f"{when}: not used; check the time zone of the source"
+        else:
+            hours = f"{t.CLOCK_SKEW_TOLERANCE.total_seconds() / 3600:g} h"
+            message = (
+                f"{when}, within the {hours} clock-skew tolerance: used as current; check the "
+                "time zone of the source"
+            )
+        problems.append(MappingProblem(reference=reference, message=message, severity="warning"))
+    return tuple(problems)
+
+
 def gap(record: PatientRecord, domain: DataDomain) -> DataGap | None:
     """The first gap of `domain` (data that could not be obtained), if any."""
     return next((g for g in record.gaps if g.domain is domain), None)
@@ -126,8 +156,9 @@ class Facts:
 
     @cached_property
     def _mri_newest_first(self) -> tuple[ImagingReport, ...]:
-        """MRI reports dated up to `as_of`, newest first (whatever order they came in)."""
-        usable = [r for r in self.record.mri_reports if r.effective <= self.as_of]
+        """MRI reports dated up to `as_of` (plus the clock-skew tolerance), newest first
+        (whatever order they came in)."""
+        usable = [r for r in self.record.mri_reports if not dated_after(r.effective, self.as_of)]
         return tuple(sorted(usable, key=lambda r: r.effective, reverse=True))
 
     @property

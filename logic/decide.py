@@ -5,9 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 
 from logic.advisories import advisories
-from logic.context import suppressing_conditions
+from logic.context import future_dated_problems, suppressing_conditions
 from logic.flags import FLAG_RULES
-from logic.model import Assessment, DataDomain, DataGap, Flag, PatientRecord, Recommendation, Sex
+from logic.model import (
+    Assessment,
+    DataDomain,
+    DataGap,
+    Flag,
+    MappingProblem,
+    PatientRecord,
+    Recommendation,
+    Sex,
+)
 from logic.rules import Rule, first_match, no_card_reason
 from logic.situation import Situation, situation
 
@@ -47,12 +56,18 @@ def _no_rule_reason(sit: Situation) -> str:
     return "no rule of SPEC.md section 5 applies"
 
 
+def _problems(sit: Situation) -> tuple[MappingProblem, ...]:
+    """The record's mapping problems, then every result or report dated after `as_of`."""
+    found = sit.record.problems + future_dated_problems(sit.record, sit.facts.as_of)
+    return tuple(dict.fromkeys(found))
+
+
 def _no_card(sit: Situation, reason: str, *, blocked_by: DataGap | None = None) -> Assessment:
     record = sit.record
     return Assessment(
         rule_id="R0",
         reason=reason,
-        problems=record.problems,
+        problems=_problems(sit),
         gaps=record.gaps,
         flags=sit.flags,
         blocked_by=(blocked_by,) if blocked_by is not None else (),
@@ -102,7 +117,7 @@ def assess(record: PatientRecord, as_of: datetime, *, verbose: bool = False) -> 
         reason=reason,
         recommendation=recommendation,
         advisories=advisories(sit, rule.id),
-        problems=record.problems,
+        problems=_problems(sit),
         gaps=record.gaps,
         flags=sit.flags,
     )

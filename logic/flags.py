@@ -204,12 +204,14 @@ def light_chain_ratio_100(facts: Facts) -> Hit | None:
 
 def _calcium_results(facts: Facts) -> list[LabResult]:
     """Total calcium, lab-reported corrected calcium, and corrected calcium computed from the
-    total calcium and the albumin closest to it in time (SPEC.md §4)."""
+    total calcium and an albumin of the same collection day (SPEC.md §4). An albumin of
+    another day is never paired: albumin changes over days, and a stale low albumin would
+    inflate the corrected value (no computed value then; the calcium check says so)."""
     total = facts.labs.latest(Analyte.CALCIUM_TOTAL)
     found = [r for r in (total, facts.labs.latest(Analyte.CALCIUM_ALBUMIN_CORRECTED)) if r]
     if total is None:
         return found
-    albumin = facts.labs.nearest(Analyte.ALBUMIN, total.effective)
+    albumin = facts.labs.same_day(Analyte.ALBUMIN, total.effective)
     if albumin is not None:
         computed = computed_corrected_calcium(total, albumin)
         if computed is not None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from logic import thresholds as t
+from logic.labs import dated_after
 from logic.model import (
     Evidence,
     FeatureKind,
@@ -220,12 +221,13 @@ def stable_since(index: ImagingReport, priors: tuple[ImagingReport, ...]) -> dat
 def lytic_lesions(
     reports: tuple[ImagingReport, ...], as_of: datetime
 ) -> tuple[ImagingFinding, ...]:
-    """U-B: lytic lesion(s) affirmed on a radiograph, CT or PET-CT dated up to `as_of`."""
+    """U-B: lytic lesion(s) affirmed on a radiograph, CT or PET-CT dated up to `as_of` (plus
+    the clock-skew tolerance; `logic.context.future_dated_problems` reports later ones)."""
     found: list[ImagingFinding] = []
     for report in reports:
         if report.modality not in (Modality.XR, Modality.CT, Modality.PET):
             continue
-        if report.effective > as_of:
+        if dated_after(report.effective, as_of):
             continue
         for feature in report.features:
             if feature.kind is FeatureKind.LYTIC_LESION and present(feature):

@@ -1,8 +1,18 @@
 """Choosing which laboratory result a rule reads (SPEC.md sections 2 and 4).
 
 - A result is *usable* when it is evaluable (known, convertible unit; readable value or
-  qualitative finding) and not dated after `as_of` (future-dated results are ignored).
+  qualitative finding) and not dated after `as_of` (more than the clock-skew tolerance:
+  `thresholds.CLOCK_SKEW_TOLERANCE`, 24 h, an engineering tolerance; `logic.context`
+  reports every result dated after `as_of` as a data-quality problem).
 - A result is *current* when usable and effective within 90 days before `as_of`.
+- The *newest result of an analyte within the current window decides*, evaluable or not
+  (SPEC.md §2: a value with an unknown unit is not evaluable, never assumed). When it is not
+  evaluable, the current view reads nothing for that analyte: an older result in the window is
+  *superseded*. It neither clears the patient (the panel item is not evaluable, so R5 orders it
+  again and R7/R8 cannot apply) nor fires a flag on current data; if it is abnormal it is
+  treated like a stale abnormal result ("repeat to confirm", urgent when it meets a U
+  criterion): a flag never rests on a value a newer result may have overtaken, and an
+  abnormal value is never dropped silently.
 - A *stale* result is the newest usable one when no current one exists. A stale normal result
   never clears a patient; a stale abnormal one triggers "repeat to confirm" (rule R5).
 - Reference limits come from the result (`LabResult.low` / `.high`) when present, else from
@@ -16,8 +26,9 @@ what the lab sent beside a value converted from another unit.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cached_property
 
 from logic import thresholds as t
@@ -56,26 +67,39 @@ LABEL: dict[Analyte, str] = {
 _EPS = 1e-9
 
 
+def dated_after(result_time: datetime, as_of: datetime) -> bool:
+    """Dated after `as_of` beyond the clock-skew tolerance: never used for a decision."""
+    return result_time > as_of + t.CLOCK_SKEW_TOLERANCE
+
+
 def is_usable(result: LabResult, as_of: datetime) -> bool:
-    """Evaluable, carries a value or finding, and not dated after `as_of`."""
-    if not result.evaluable or result.effective > as_of:
+    """Evaluable, carries a value or finding, and not dated after `as_of` (beyond the
+    clock-skew tolerance)."""
+    if not result.evaluable or dated_after(result.effective, as_of):
         return False
     if result.value is not None:
         return True
     return result.finding in (Finding.POSITIVE, Finding.NEGATIVE)
 
 
+def in_window(result: LabResult, as_of: datetime) -> bool:
+    """SPEC.md §2 current window: within 90 days before `as_of` (up to the clock-skew
+    tolerance after it), whether evaluable or not."""
+    return not dated_after(result.effective, as_of) and result.effective >= as_of - t.CURRENT_WINDOW
+
+
 def is_current(result: LabResult, as_of: datetime) -> bool:
-    """SPEC.md §2: effective within 90 days before `as_of` (and not after it)."""
-    return is_usable(result, as_of) and result.effective >= as_of - t.CURRENT_WINDOW
+    """SPEC.md §2: usable and effective within 90 days before `as_of`."""
+    return is_usable(result, as_of) and in_window(result, as_of)
 
 
 @dataclass(frozen=True)
 class LabView:
-    """The results the flags read: the newest usable result per analyte.
+    """The results the flags read per analyte.
 
-    `current_only=True` (the normal view) reads only current results; `False` (the stale
-    view) reads the newest usable result of any age, to find stale abnormal results.
+    `current_only=True` (the normal view) reads the newest result within the current window
+    when it is evaluable, else nothing (`decisive`); `False` (the stale view) reads the newest
+    usable result of any age, to find stale (or superseded) abnormal results.
     """
 
     labs: tuple[LabResult, ...]
@@ -83,12 +107,16 @@ class LabView:
     current_only: bool = True
 
     def latest(self, analyte: Analyte) -> LabResult | None:
-        """The newest result the view admits for `analyte`, or None."""
-        for result in self.history(analyte):
-            if not self.current_only or is_current(result, self.as_of):
-                return result
-            return None
-        return None
+        """The result the view reads for `analyte`, or None."""
+        if self.current_only:
+            return latest_current(self, analyte)
+        history = self.history(analyte)
+        return history[0] if history else None
+
+    def decisive(self, analyte: Analyte) -> LabResult | None:
+        """The newest result of `analyte` within the current window, evaluable or not."""
+        found = self._window_by_analyte.get(analyte, ())
+        return found[0] if found else None
 
     def history(self, analyte: Analyte) -> tuple[LabResult, ...]:
         """Every usable result of `analyte`, any age, newest first."""
@@ -96,22 +124,26 @@ class LabView:
 
     @cached_property
     def _usable_by_analyte(self) -> dict[Analyte, tuple[LabResult, ...]]:
-        found: dict[Analyte, list[LabResult]] = {}
-        for result in self.labs:
-            if is_usable(result, self.as_of):
-                found.setdefault(result.analyte, []).append(result)
-        return {
-            analyte: tuple(sorted(results, key=lambda r: r.effective, reverse=True))
-            for analyte, results in found.items()
-        }
+        return _newest_first(r for r in self.labs if is_usable(r, self.as_of))
 
-    def nearest(self, analyte: Analyte, moment: datetime) -> LabResult | None:
-        """The result the view admits for `analyte` closest in time to `moment` (pairing
-        albumin with calcium); in the normal view only current results are candidates."""
-        candidates = [
-            r for r in self.history(analyte) if not self.current_only or is_current(r, self.as_of)
-        ]
-        return min(candidates, key=lambda r: abs(r.effective - moment), default=None)
+    @cached_property
+    def _window_by_analyte(self) -> dict[Analyte, tuple[LabResult, ...]]:
+        return _newest_first(r for r in self.labs if in_window(r, self.as_of))
+
+    def same_day(self, analyte: Analyte, moment: datetime) -> LabResult | None:
+        """The newest usable result of `analyte` collected on the same (UTC) calendar day as
+        `moment`: the same blood draw (pairing albumin with calcium, a monocyte percentage
+        with the absolute count). In the normal view it must also be current."""
+        day = moment.astimezone(UTC).date()
+        return next(
+            (
+                r
+                for r in self.history(analyte)
+                if r.effective.astimezone(UTC).date() == day
+                and (not self.current_only or in_window(r, self.as_of))
+            ),
+            None,
+        )
 
     def value(self, analyte: Analyte) -> float | None:
         result = self.latest(analyte)
@@ -124,20 +156,34 @@ class LabView:
     def not_evaluable(self, analyte: Analyte) -> tuple[LabResult, ...]:
         """Results of `analyte` within the window that could not be evaluated."""
         return tuple(
-            r
-            for r in self.labs
-            if r.analyte is analyte
-            and not is_usable(r, self.as_of)
-            and r.effective <= self.as_of
-            and r.effective >= self.as_of - t.CURRENT_WINDOW
+            r for r in self._window_by_analyte.get(analyte, ()) if not is_usable(r, self.as_of)
         )
 
 
+def _newest_first(results: Iterable[LabResult]) -> dict[Analyte, tuple[LabResult, ...]]:
+    found: dict[Analyte, list[LabResult]] = {}
+    for result in results:
+        found.setdefault(result.analyte, []).append(result)
+    return {
+        analyte: tuple(sorted(group, key=lambda r: r.effective, reverse=True))
+        for analyte, group in found.items()
+    }
+
+
 def latest_current(view: LabView, analyte: Analyte) -> LabResult | None:
-    """The newest current result of `analyte`, whatever the view's mode."""
-    for result in view.history(analyte):
-        return result if is_current(result, view.as_of) else None
-    return None
+    """The newest result of `analyte` within the current window when it is evaluable (SPEC.md
+    §2), whatever the view's mode; None when there is none or it is not evaluable."""
+    found = view.decisive(analyte)
+    return found if found is not None and is_usable(found, view.as_of) else None
+
+
+def superseded(view: LabView, analyte: Analyte) -> tuple[LabResult, ...]:
+    """Usable results of `analyte` within the current window that a newer not-evaluable
+    result overtook: never read as current, treated like stale results."""
+    newest = view.decisive(analyte)
+    if newest is None or is_usable(newest, view.as_of):
+        return ()
+    return tuple(r for r in view.history(analyte) if in_window(r, view.as_of))
 
 
 # ---------------------------------------------------------------- comparisons
@@ -276,7 +322,9 @@ def corrected_calcium_mmol_l(total_mmol_l: float, albumin_g_dl: float) -> float:
 
 
 def computed_corrected_calcium(total: LabResult, albumin: LabResult) -> LabResult | None:
-    """Corrected calcium computed from a total calcium and an albumin (both evaluable)."""
+    """Corrected calcium computed from a total calcium and an albumin (both evaluable) of the
+    same collection day (the caller pairs them: `LabView.same_day`). It carries the calcium's
+    date and reference, and both references in `derived_from`."""
     if total.value is None or albumin.value is None or total.comparator or albumin.comparator:
         return None
     return replace(
@@ -288,7 +336,7 @@ def computed_corrected_calcium(total: LabResult, albumin: LabResult) -> LabResul
         as_sent="",
         quote=None,
         derived_from=(total.reference, albumin.reference),
-        effective=min(total.effective, albumin.effective),
+        effective=total.effective,  # the calcium's date and reference (albumin same day)
     )
 
 

@@ -79,12 +79,25 @@ def lab_orders(sit: Situation, priority: Priority = "routine") -> tuple[OrderSug
     notes: dict[str, list[str]] = {}
     for state in sit.panel.incomplete:
         notes.setdefault(state.item.order_key, []).append(state.note or "")
-    for key, note in sit.repeat_to_confirm().items():
+    repeats = sit.repeat_to_confirm()
+    for key, (note, _) in repeats.items():
         notes.setdefault(key, []).insert(0, note)
     return tuple(
-        OrderSuggestion(key=key, priority=priority, note="; ".join(n for n in parts if n) or None)
+        OrderSuggestion(
+            key=key,
+            priority=_repeat_priority(priority, repeats.get(key, ("", False))[1]),
+            note="; ".join(n for n in parts if n) or None,
+        )
         for key, parts in notes.items()
     )
+
+
+def _repeat_priority(priority: Priority, urgent_repeat: bool) -> Priority:
+    """A repeat of a stale (or superseded) result that meets a U criterion is urgent (never
+    lowers a stat order): clinical-safety choice, no new threshold (`StaleAbnormal.urgent`)."""
+    if urgent_repeat and priority == "routine":
+        return "urgent"
+    return priority
 
 
 def biopsy_bundle(sit: Situation, priority: Priority = "routine") -> tuple[OrderSuggestion, ...]:

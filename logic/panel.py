@@ -14,7 +14,9 @@ Gating items (all must be current before R7/R8 can apply):
 Ordered with the panel but not gating: beta-2 microglobulin (b2m), LDH (ldh), IgG/IgA/IgM
 (quant-ig).
 
-A not-evaluable result counts as missing. "Normal" is not judged here: a current result that
+The newest result of an analyte within the current window decides: when it is not evaluable
+the item is not evaluable (counts as missing), even if an older evaluable result lies in the
+window. "Normal" is not judged here: a current result that
 is abnormal makes a flag fire, and every flag decides before R7/R8 (first match wins).
 """
 
@@ -118,7 +120,8 @@ class ItemState:
             return None
         names = ", ".join(LABEL[a] for a in self.missing)
         if self.status is Status.STALE:
-            dates = ", ".join(sorted({r.effective.date().isoformat() for r in self.results}))
+            stale = [r for r in self.results if r.analyte in self.missing]
+            dates = ", ".join(sorted({r.effective.date().isoformat() for r in stale}))
             return f"last result older than 90 days ({dates}): {names}"
         if self.status is Status.NOT_EVALUABLE:
             return f"last result not evaluable: {names}"
@@ -126,15 +129,19 @@ class ItemState:
 
 
 def _analyte_status(view: LabView, analyte: Analyte) -> tuple[Status, LabResult | None]:
-    current = latest_current(view, analyte)
-    if current is not None:
-        return Status.CURRENT, current
+    """The newest result within the current window decides (SPEC.md §2): current when it is
+    evaluable, NOT_EVALUABLE when it is not, even if an older evaluable result lies in the
+    window (that one is superseded, never read as current). With none in the window: STALE
+    on an older usable result, else MISSING."""
+    newest = view.decisive(analyte)
+    if newest is not None:
+        current = latest_current(view, analyte)
+        if current is not None:
+            return Status.CURRENT, current
+        return Status.NOT_EVALUABLE, newest
     history = view.history(analyte)
     if history:
         return Status.STALE, history[0]
-    unreadable = view.not_evaluable(analyte)
-    if unreadable:
-        return Status.NOT_EVALUABLE, max(unreadable, key=lambda r: r.effective)
     return Status.MISSING, None
 
 

@@ -69,9 +69,9 @@ def goals_of_care(sit: Situation) -> Plan:
     Condition reference, code, onset or recorded date) in a check, and named in a note."""
     found = limited_life_expectancy(sit.record)
     why = "; ".join(c.display for c in found)
+    # No "do not delay the biopsy" pitfall here: R1 says biopsy only if it would change
+    # management, and the two would contradict each other on one card.
     notes = [f"Limited life expectancy: {why}."]
-    if sit.has("H-ANAEMIA", "U-A"):
-        notes.append(ANAEMIA_PITFALL)
     flags = ", ".join(f.id for f in sit.flags if f.tier is not Tier.INTERMEDIATE)
     return Plan(
         decision=f"Discuss goals of care before any marrow work-up ({flags}); biopsy only "
@@ -84,13 +84,23 @@ def goals_of_care(sit: Situation) -> Plan:
     )
 
 
+def _older_abnormal_notes(sit: Situation) -> tuple[str, ...]:
+    """R2/R3/R4: stale (or superseded) abnormal results the decision did not rest on, shown so
+    that they are repeated, not lost (the lab orders carry "repeat to confirm")."""
+    return tuple(
+        f"Older abnormal result, repeat to confirm: {s.described()} ({s.flag.id}, result "
+        f"{s.why}{'; urgent repeat' if s.urgent else ''})."
+        for s in sit.stale_abnormal
+    )
+
+
 def urgent_workup(sit: Situation) -> Plan:
     """R2: URGENT haematology referral, marrow biopsy, whole-body imaging, STAT labs."""
     return Plan(
         decision=f"Possible myeloma-defining event ({_ids(sit, Tier.URGENT)}): urgent "
         "haematology referral, marrow aspirate and biopsy, and whole-body imaging.",
         order_sets=orders.r2_orders(sit),
-        notes=_labs_gap_note(sit),
+        notes=_labs_gap_note(sit) + _older_abnormal_notes(sit),
     )
 
 
@@ -101,13 +111,13 @@ def cancer_staging(sit: Situation) -> Plan:
         "referral and staging imaging (MRI without and with contrast, or FDG PET/CT), then a "
         "targeted or marrow biopsy.",
         order_sets=orders.r3_orders(sit),
-        notes=_labs_gap_note(sit),
+        notes=_labs_gap_note(sit) + _older_abnormal_notes(sit),
     )
 
 
 def biopsy_indicated(sit: Situation) -> Plan:
     """R4: haematology referral and marrow biopsy (not urgent)."""
-    notes = list(_labs_gap_note(sit))
+    notes = [*_labs_gap_note(sit), *_older_abnormal_notes(sit)]
     if sit.has("H-ANAEMIA"):
         notes.append(ANAEMIA_PITFALL)
     return Plan(
@@ -120,8 +130,11 @@ def biopsy_indicated(sit: Situation) -> Plan:
 
 def first_line_labs(sit: Situation) -> Plan:
     """R5: order the first-line panel; MRI in 3-6 months; re-evaluate with the results."""
-    notes = [f"{s.flag.id} on a result older than 90 days: repeat to confirm ({s.flag.criterion})."
-             for s in sit.stale_abnormal]  # fmt: skip
+    notes = [
+        f"{s.flag.id} on a result {s.why}: repeat to confirm ({s.flag.criterion})"
+        f"{'; the repeat is urgent (a myeloma-defining level if confirmed)' if s.urgent else ''}."
+        for s in sit.stale_abnormal
+    ]
     pending = ", ".join(f.id for f in sit.flags)
     if pending:
         notes.append(f"Also present, to be re-evaluated with the results: {pending}.")

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from logic import flags as flag_rules
 from logic.context import Facts, gap
-from logic.labs import is_current
+from logic.labs import LABEL, LabView, describe, in_window, is_usable, latest_current
 from logic.model import (
     Analyte,
     DataDomain,
@@ -52,14 +52,39 @@ ORDER_FOR_ANALYTE: dict[Analyte, str] = {
 
 @dataclass(frozen=True)
 class StaleAbnormal:
-    """A flag that would fire on results older than 90 days: "repeat to confirm"."""
+    """A laboratory flag that fires on results the current view does not read, and does not
+    fire on current data: "repeat to confirm". Its results are older than 90 days, or lie in
+    the window but were superseded by a newer result that is not evaluable (`logic.labs`)."""
 
     flag: Flag
     results: tuple[LabResult, ...]
+    superseded: bool = False  # a result lies in the current window, overtaken by a newer one
 
     @property
     def order_keys(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(ORDER_FOR_ANALYTE[r.analyte] for r in self.results))
+
+    @property
+    def urgent(self) -> bool:
+        """The stale result meets a U criterion (a myeloma-defining event if confirmed): its
+        repeat is ordered with priority urgent. An engineering / clinical-safety choice (no
+        new threshold): a result that old or unconfirmed does not make the card R2, but its
+        repeat must not wait in the routine queue."""
+        return self.flag.tier is Tier.URGENT
+
+    @property
+    def why(self) -> str:
+        if self.superseded:
+            return "superseded by a newer result that is not evaluable"
+        return "older than 90 days"
+
+    def described(self) -> str:
+        """ "Haemoglobin 7.5 g/dL (2026-02-01)" for each result."""
+        return "; ".join(
+            f"{LABEL[r.analyte]} {describe(r) if r.value is not None else r.finding or ''}"
+            f" ({r.effective.date().isoformat()})"
+            for r in self.results
+        )
 
 
 @dataclass(frozen=True)
@@ -86,38 +111,59 @@ class Situation:
     def gap(self, domain: DataDomain) -> DataGap | None:
         return gap(self.record, domain)
 
-    def repeat_to_confirm(self) -> dict[str, str]:
-        """Order key -> "repeat to confirm" note, for stale abnormal results."""
-        notes: dict[str, list[str]] = {}
+    def repeat_to_confirm(self) -> dict[str, tuple[str, bool]]:
+        """Order key -> ("repeat to confirm" note, urgent), for stale abnormal results."""
+        notes: dict[str, list[StaleAbnormal]] = {}
         for stale in self.stale_abnormal:
             for key in stale.order_keys:
-                notes.setdefault(key, []).append(stale.flag.id)
+                notes.setdefault(key, []).append(stale)
         return {
-            key: f"repeat to confirm: stale abnormal result ({', '.join(ids)})"
-            for key, ids in notes.items()
+            key: (
+                "repeat to confirm: "
+                + "; ".join(f"{s.flag.id} on a result {s.why}" for s in found),
+                any(s.urgent for s in found),
+            )
+            for key, found in notes.items()
         }
 
 
-def _stale_abnormal(record: PatientRecord, as_of: datetime) -> tuple[StaleAbnormal, ...]:
+def _stale_abnormal(
+    record: PatientRecord, as_of: datetime, current: tuple[Flag, ...]
+) -> tuple[StaleAbnormal, ...]:
+    """Laboratory flags that fire on the stale view (newest usable result of any age) and
+    not on current data, with the results the current view does not read. A flag that fires
+    on current data is current, even when it also read an older result (H-MONOCYTOSIS)."""
     stale_view = Facts.of(record, as_of, current_only=False)
-    by_reference = {r.reference: r for r in record.labs}
+    current_view = LabView(record.labs, as_of)
+    fired = {f.id for f in current}
+    by_reference: dict[str, list[LabResult]] = {}
+    for result in record.labs:
+        by_reference.setdefault(result.reference, []).append(result)
     found = []
     for flag in flag_rules.evaluate(stale_view, labs_only=True):
+        if flag.id in fired:
+            continue
         results = tuple(
-            by_reference[e.reference]
-            for e in flag.evidence
-            if e.reference in by_reference and not is_current(by_reference[e.reference], as_of)
+            dict.fromkeys(
+                r
+                for e in flag.evidence
+                if e.reference is not None
+                for r in by_reference.get(e.reference, ())
+                if is_usable(r, as_of) and latest_current(current_view, r.analyte) is not r
+            )
         )
         if results:
-            found.append(StaleAbnormal(flag, results))
+            superseded = any(in_window(r, as_of) for r in results)
+            found.append(StaleAbnormal(flag, results, superseded))
     return tuple(found)
 
 
 def situation(record: PatientRecord, as_of: datetime) -> Situation:
     facts = Facts.of(record, as_of)
+    flags = flag_rules.evaluate(facts)
     return Situation(
         facts=facts,
-        flags=flag_rules.evaluate(facts),
-        stale_abnormal=_stale_abnormal(record, as_of),
+        flags=flags,
+        stale_abnormal=_stale_abnormal(record, as_of, flags),
         panel=panel_state(facts.labs),
     )

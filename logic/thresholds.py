@@ -18,6 +18,11 @@ from typing import Final
 
 # §2 "Current result": effective within 90 days before as_of.
 CURRENT_WINDOW: Final = timedelta(days=90)
+# Engineering tolerance, NOT a SPEC.md value: a result or report dated up to 24 h after
+# `as_of` is treated as dated at `as_of` (current), with a data-quality warning. Timezone-less
+# source times are read as UTC, so a result from a UTC+10 site can land hours "in the future";
+# clock skew between EHR and lab does the same. Anything dated later is not used (warning too).
+CLOCK_SKEW_TOLERANCE: Final = timedelta(hours=24)
 # §2 "Known CKD": eGFR <60 on two results *more than* 3 months apart.
 CKD_EGFR_APART_MONTHS: Final = 3
 # §5 H-MONOCYTOSIS: two results *at least* 3 months apart.

@@ -76,7 +76,13 @@ CASES = [
         "U-C",
         True,
     ),
-    ("U_C_calcium_future_dated_ignored", labs(lab(CA, 3.2, days_ago=-1)), "U-C", False),
+    ("U_C_calcium_dated_2_days_after_as_of_ignored", labs(lab(CA, 3.2, days_ago=-2)), "U-C", False),
+    (
+        "U_C_calcium_dated_12_h_after_as_of_clock_skew_used",
+        labs(lab(CA, 3.2, days_ago=-0.5)),
+        "U-C",
+        True,
+    ),
     ("U_C_calcium_not_evaluable_ignored", labs(lab(CA, 3.2, evaluable=False)), "U-C", False),
     # ---- H-CALCIUM: above the ULN; ionized against ionized limits only
     ("H_CALCIUM_2_60_at_uln_normal", labs(lab(CA, 2.60, high=2.6)), "H-CALCIUM", False),

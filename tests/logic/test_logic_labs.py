@@ -20,6 +20,7 @@ from logic.labs import (
     is_current,
     outside_limits,
     reference_limits,
+    superseded,
     who_anaemia_cutoff,
 )
 from logic.model import Analyte, Finding, Sex
@@ -32,19 +33,31 @@ from logic.panel import Status, panel_state
         pytest.param(0, True, id="same_instant_current"),
         pytest.param(90, True, id="90_days_current"),
         pytest.param(90.01, False, id="just_over_90_days_stale"),
-        pytest.param(-0.01, False, id="future_dated_ignored"),
+        pytest.param(-0.01, True, id="minutes_after_as_of_within_clock_skew_current"),
+        pytest.param(-1, True, id="24_h_after_as_of_within_clock_skew_current"),
+        pytest.param(-1.01, False, id="over_24_h_after_as_of_ignored"),
     ],
 )
 def test_current_window(days_ago: float, current: bool) -> None:
     assert is_current(lab(Analyte.HAEMOGLOBIN, 13.0, days_ago=days_ago), AS_OF) is current
 
 
-def test_not_evaluable_is_never_current_never_latest() -> None:
+def test_newer_not_evaluable_result_supersedes_older_evaluable_one() -> None:
+    # SPEC.md §2: the newest result in the window decides; an unknown unit is never assumed
     bad = lab(Analyte.HAEMOGLOBIN, 5.0, evaluable=False, days_ago=1)
     good = lab(Analyte.HAEMOGLOBIN, 13.0, days_ago=20)
     view = LabView((bad, good), AS_OF)
     assert not is_current(bad, AS_OF)
-    assert view.latest(Analyte.HAEMOGLOBIN) is good
+    assert view.latest(Analyte.HAEMOGLOBIN) is None
+    assert superseded(view, Analyte.HAEMOGLOBIN) == (good,)
+    # the stale view still reads the superseded value (to find it abnormal: repeat to confirm)
+    assert LabView((bad, good), AS_OF, current_only=False).latest(Analyte.HAEMOGLOBIN) is good
+
+
+def test_older_not_evaluable_result_does_not_hide_newer_evaluable_one() -> None:
+    bad = lab(Analyte.HAEMOGLOBIN, 5.0, evaluable=False, days_ago=20)
+    good = lab(Analyte.HAEMOGLOBIN, 13.0, days_ago=1)
+    assert LabView((bad, good), AS_OF).latest(Analyte.HAEMOGLOBIN) is good
 
 
 def test_latest_current_or_none_stale_view_reads_older() -> None:
@@ -152,8 +165,8 @@ def test_known_ckd_by_two_low_egfr_more_than_3_months_apart() -> None:
     assert chronic_low_egfr(LabView(more_than, AS_OF)) is not None
 
 
-def test_index_report_skips_future_dated_mri() -> None:
-    future, past = mri(days_ago=-1), mri(days_ago=10)
+def test_index_report_skips_mri_dated_beyond_clock_skew_after_as_of() -> None:
+    future, past = mri(days_ago=-1.01), mri(days_ago=10)
     facts = Facts.of(record(mris=(future, past)), AS_OF)
     assert facts.index is past
 

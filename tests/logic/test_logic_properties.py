@@ -98,7 +98,13 @@ def test_assessment_invariants(rec: PatientRecord) -> None:
     assert a.rule_id in {f"R{n}" for n in range(9)}
     assert (a.recommendation is None) == (a.rule_id == "R0")
     assert a.reason
-    assert a.problems == rec.problems and a.gaps == rec.gaps
+    # the record's problems come first; logic adds one warning per result or report dated
+    # after as_of (never silent)
+    assert a.problems[: len(rec.problems)] == rec.problems and a.gaps == rec.gaps
+    added = a.problems[len(rec.problems) :]
+    assert all("after the evaluation time" in p.message for p in added)
+    dated = (*rec.labs, *rec.mri_reports, *rec.other_imaging)
+    assert len(added) == sum(1 for r in dated if r.effective > AS_OF)
     assert all(f.evidence for f in a.flags)
     gaps = {g.domain for g in rec.gaps}
     if DataDomain.IMAGING in gaps:

@@ -253,7 +253,7 @@ def test_skeletal_survey_without_marrow_question_is_not_reviewed() -> None:
         pytest.param(10, True, id="10-days"),
         pytest.param(90, True, id="90-days"),
         pytest.param(91, False, id="91-days-stale"),
-        pytest.param(-1, False, id="future"),
+        pytest.param(-2, False, id="future-beyond-clock-skew-tolerance"),
     ],
 )
 def test_duplicate_current_lab(days_ago: int, fires: bool) -> None:

@@ -1,0 +1,101 @@
+"""The clinical reviewer's patients (haematologist-informaticist review of `logic.assess`):
+each test is one patient that showed a defect, named for the case."""
+
+from __future__ import annotations
+
+from factories import AS_OF, lab, mri, normal_panel, record, with_labs
+
+from logic import assess
+from logic.model import Analyte, Assessment, Check, OrderSuggestion
+
+NORMAL = normal_panel()
+
+
+def _checks(assessment: Assessment) -> dict[str, Check]:
+    assert assessment.recommendation is not None
+    return {c.label: c for c in assessment.recommendation.checks}
+
+
+def _orders(assessment: Assessment) -> dict[str, OrderSuggestion]:
+    assert assessment.recommendation is not None
+    return {o.key: o for s in assessment.recommendation.order_sets for o in s.orders}
+
+
+# ---------------------------------------------------------------- 1. newest result decides
+
+
+def test_newer_hb_with_unknown_unit_is_not_replaced_by_older_normal_hb() -> None:
+    # Hb 14.0 ten days ago; Hb two days ago with an unknown unit (not evaluable)
+    unreadable = lab(Analyte.HAEMOGLOBIN, None, evaluable=False, days_ago=2, as_sent="8.1 G/DL?")
+    labs = (*NORMAL, unreadable)
+    assessment = assess(record(labs=labs), AS_OF)
+    assert assessment.rule_id == "R5"
+    cbc = _checks(assessment)["CBC with differential"]
+    assert cbc.outcome == "not evaluable"
+    assert [e.reference for e in cbc.evidence if e.label == "Haemoglobin"] == [unreadable.reference]
+    assert "last result not evaluable: Haemoglobin" in (_orders(assessment)["cbc-diff"].note or "")
+
+
+def test_older_low_hb_superseded_by_unreadable_hb_does_not_fire_but_is_repeated_urgently() -> None:
+    low = lab(Analyte.HAEMOGLOBIN, 7.5, days_ago=10)
+    unreadable = lab(Analyte.HAEMOGLOBIN, None, evaluable=False, days_ago=2, as_sent="?")
+    assessment = assess(record(labs=with_labs(NORMAL, low, unreadable)), AS_OF)
+    assert assessment.rule_id == "R5"
+    assert not [f for f in assessment.flags if f.id in ("U-A", "H-ANAEMIA")]
+    cbc = _orders(assessment)["cbc-diff"]
+    assert cbc.priority == "urgent"
+    assert "U-A on a result superseded by a newer result that is not evaluable" in (cbc.note or "")
+
+
+def test_older_normal_hb_superseded_by_unreadable_hb_never_clears() -> None:
+    unreadable = lab(Analyte.HAEMOGLOBIN, None, evaluable=False, days_ago=1)
+    assessment = assess(record(labs=(*NORMAL, unreadable)), AS_OF)
+    assert assessment.rule_id not in ("R7", "R8")
+
+
+# ---------------------------------------------------------------- 2. dated after as_of
+
+
+def test_hb_dated_12_hours_after_as_of_is_used_as_current_with_a_warning() -> None:
+    # a UTC+10 site whose timezone-less time was read as UTC
+    ahead = lab(Analyte.HAEMOGLOBIN, 9.0, days_ago=-0.5)
+    assessment = assess(record(labs=with_labs(NORMAL, ahead)), AS_OF)
+    assert assessment.rule_id == "R2"
+    (problem,) = [p for p in assessment.problems if p.reference == ahead.reference]
+    assert problem.severity == "warning"
+    assert "after the evaluation time" in problem.message
+    assert "used as current; check the time zone of the source" in problem.message
+
+
+def test_hb_dated_3_days_after_as_of_is_not_used_and_reported() -> None:
+    ahead = lab(Analyte.HAEMOGLOBIN, 9.0, days_ago=-3)
+    assessment = assess(record(labs=(*NORMAL, ahead)), AS_OF)
+    assert assessment.rule_id == "R8"
+    (problem,) = [p for p in assessment.problems if p.reference == ahead.reference]
+    assert problem.message.endswith("not used; check the time zone of the source")
+    assert "dated 2026-06-04 12:00 UTC, after the evaluation time (2026-06-01 12:00 UTC)" in (
+        problem.message
+    )
+
+
+def test_mri_dated_2_days_after_as_of_is_not_the_index_and_is_reported() -> None:
+    ahead, index = mri(days_ago=-2), mri(days_ago=10)
+    assessment = assess(record(mris=(ahead, index)), AS_OF)
+    assert assessment.recommendation is not None
+    assert assessment.recommendation.index_report is index
+    assert [p.reference for p in assessment.problems] == [ahead.reference]
+
+
+def test_only_mri_dated_after_as_of_gives_no_card_but_says_why() -> None:
+    ahead = mri(days_ago=-3)
+    assessment = assess(record(mris=(ahead,)), AS_OF)
+    assert assessment.rule_id == "R0"
+    assert [p.reference for p in assessment.problems] == [ahead.reference]
+
+
+def test_mri_dated_6_hours_after_as_of_is_the_index() -> None:
+    ahead = mri(days_ago=-0.25)
+    assessment = assess(record(mris=(ahead,)), AS_OF)
+    assert assessment.recommendation is not None
+    assert assessment.recommendation.index_report is ahead
+    assert len(assessment.problems) == 1
