@@ -57,6 +57,19 @@ def _outside(sit: Situation, state: ItemState) -> str | None:
     return f"outside reference range, no SPEC.md section 5 criterion met: {'; '.join(found)}"
 
 
+def _corrected_calcium_note(sit: Situation, state: ItemState) -> str | None:
+    """Calcium item: say when no corrected calcium could be computed because no albumin was
+    collected on the calcium's day (`logic.flags._calcium_results` pairs same-day only)."""
+    labs = sit.facts.labs
+    total = labs.latest(Analyte.CALCIUM_TOTAL)
+    if Analyte.CALCIUM_TOTAL not in {r.analyte for r in state.results} or total is None:
+        return None
+    if labs.same_day(Analyte.ALBUMIN, total.effective) is not None:
+        return None
+    day = total.effective.date().isoformat()
+    return f"corrected calcium not computed: no albumin from the calcium's collection day ({day})"
+
+
 def panel_checks(sit: Situation) -> tuple[Check, ...]:
     checks = []
     for state in sit.panel.items:
@@ -77,6 +90,8 @@ def panel_checks(sit: Situation) -> tuple[Check, ...]:
             outcome = f"abnormal ({', '.join(flagged)})"
         else:
             outcome = _explained(sit, state) or _outside(sit, state) or "normal"
+        if (calcium := _corrected_calcium_note(sit, state)) is not None:
+            outcome += f"; {calcium}"
         checks.append(Check(state.item.label, outcome, proof))
     return tuple(checks)
 

@@ -99,3 +99,27 @@ def test_mri_dated_6_hours_after_as_of_is_the_index() -> None:
     assert assessment.recommendation is not None
     assert assessment.recommendation.index_report is ahead
     assert len(assessment.problems) == 1
+
+
+# ---------------------------------------------------------------- 3. corrected calcium pairing
+
+
+def test_calcium_today_with_albumin_83_days_earlier_is_not_corrected() -> None:
+    calcium = lab(Analyte.CALCIUM_TOTAL, 2.5, high=2.6, days_ago=0)
+    albumin = lab(Analyte.ALBUMIN, 2.5, days_ago=83)
+    assessment = assess(record(labs=with_labs(NORMAL, calcium, albumin)), AS_OF)
+    assert not [f for f in assessment.flags if f.id in ("U-C", "H-CALCIUM")]
+    assert assessment.rule_id == "R8"
+    outcome = _checks(assessment)["Calcium with albumin"].outcome
+    assert "corrected calcium not computed: no albumin from the calcium's collection day" in outcome
+
+
+def test_calcium_with_same_day_albumin_is_corrected_with_the_calcium_date_and_reference() -> None:
+    calcium = lab(Analyte.CALCIUM_TOTAL, 2.5, high=2.6, days_ago=0)
+    albumin = lab(Analyte.ALBUMIN, 2.5, days_ago=0.2)  # same calendar day, earlier draw
+    assessment = assess(record(labs=with_labs(NORMAL, calcium, albumin)), AS_OF)
+    (u_c,) = [f for f in assessment.flags if f.id == "U-C"]
+    (computed,) = u_c.evidence
+    assert computed.reference == calcium.reference
+    assert computed.date == calcium.effective.date()
+    assert calcium.reference in computed.label and albumin.reference in computed.label
