@@ -6,16 +6,27 @@ surveillance), so that a clinician sees what was looked at, with its evidence.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from logic import flags as flag_rules
 from logic import thresholds as t
-from logic.context import anaemia_causes, cancer_history, ckd_conditions, condition_evidence
+from logic.context import (
+    Facts,
+    anaemia_causes,
+    cancer_history,
+    ckd_conditions,
+    condition_evidence,
+)
 from logic.imaging import lytic_lesions, report_evidence, worrisome_features
 from logic.labs import LABEL, below, evidence, outside_limits, who_anaemia_cutoff
 from logic.model import (
     Analyte,
     Check,
+    ConditionFact,
     DataDomain,
     Evidence,
     FeatureKind,
+    Flag,
     ImagingReport,
     Tier,
 )
@@ -151,12 +162,90 @@ def history_checks(sit: Situation) -> tuple[Check, ...]:
     return tuple(checks)
 
 
+# Flags a documented condition discounts (SPEC.md §2, §5), and the conditions that do.
+_EXCUSED_BY = {
+    "U-A": anaemia_causes,
+    "H-ANAEMIA": anaemia_causes,
+    "U-R": ckd_conditions,
+    "H-RENAL": ckd_conditions,
+}
+
+
+def excused_flags(sit: Situation) -> tuple[tuple[Flag, tuple[ConditionFact, ...]], ...]:
+    """Laboratory flags that the results meet but a documented condition discounts (a known
+    cause of anaemia for U-A / H-ANAEMIA, documented CKD for U-R / H-RENAL), each with the
+    conditions: what the flags would be on the same results without those conditions."""
+    excusing = anaemia_causes(sit.record) + ckd_conditions(sit.record)
+    if not excusing:
+        return ()
+    bare = replace(
+        sit.record, conditions=tuple(c for c in sit.record.conditions if c not in excusing)
+    )
+    fired = {f.id for f in sit.flags}
+    found = []
+    for flag in flag_rules.evaluate(Facts.of(bare, sit.facts.as_of), labs_only=True):
+        why = _EXCUSED_BY.get(flag.id)
+        if flag.id not in fired and why is not None and why(sit.record):
+            found.append((flag, why(sit.record)))
+    return tuple(found)
+
+
+def excused_phrase(sit: Situation) -> str | None:
+    """ "abnormal results explained by documented Iron deficiency anaemia" or None."""
+    causes = [c.display for _, conditions in excused_flags(sit) for c in conditions]
+    if not causes:
+        return None
+    return f"abnormal results explained by documented {', '.join(dict.fromkeys(causes))}"
+
+
+# The laboratory components of the myeloma-defining events (IMWG 2014, SPEC.md §5): U-A, U-C,
+# U-R and U-Li; each satisfied when every analyte of one alternative is current and evaluable.
+# U-L reads the index MRI (always present here); U-B has its own check (lytic lesions).
+_MDE_COMPONENTS: tuple[tuple[str, tuple[tuple[Analyte, ...], ...]], ...] = (
+    ("haemoglobin", ((Analyte.HAEMOGLOBIN,),)),
+    ("calcium", ((Analyte.CALCIUM_TOTAL,), (Analyte.CALCIUM_ALBUMIN_CORRECTED,))),
+    (
+        "creatinine or eGFR",
+        ((Analyte.CREATININE,), (Analyte.EGFR,), (Analyte.CREATININE_CLEARANCE,)),
+    ),
+    ("free light chains kappa and lambda", ((Analyte.FLC_KAPPA, Analyte.FLC_LAMBDA),)),
+)
+
+
+def myeloma_defining_events_check(sit: Situation) -> Check:
+    """No U flag fired: "not present" only when every laboratory component was current and
+    evaluable and nothing was discounted; otherwise "not assessed: <what is missing>" and/or
+    "not counted: <finding> explained by documented <condition>"."""
+    labs = sit.facts.labs
+    parts = []
+    if sit.gap(DataDomain.LABS) is not None:
+        parts.append("not assessed: laboratory results could not be obtained")
+    else:
+        missing = [
+            label
+            for label, alternatives in _MDE_COMPONENTS
+            if not any(all(labs.latest(a) for a in alt) for alt in alternatives)
+        ]
+        if missing:
+            parts.append(f"not assessed: no current evaluable {', '.join(missing)}")
+    proof: list[Evidence] = []
+    for flag, conditions in excused_flags(sit):
+        if flag.tier is Tier.URGENT:
+            names = ", ".join(f"{c.display} ({c.code})" for c in conditions)
+            parts.append(
+                f"not counted: {flag.id} {flag.criterion}, explained by documented {names}"
+            )
+            proof += [*flag.evidence, *(condition_evidence(c) for c in conditions)]
+    outcome = "; ".join(parts) or "not present"
+    return Check("Myeloma-defining events (IMWG 2014)", outcome, tuple(proof))
+
+
 def why_not_biopsy(sit: Situation) -> tuple[Check, ...]:
     """Every criterion checked and found normal or absent, with its evidence."""
     urgent = sit.tier(Tier.URGENT)
     checks: list[Check] = []
     if not urgent:
-        checks.append(Check("Myeloma-defining events (IMWG 2014)", "not present"))
+        checks.append(myeloma_defining_events_check(sit))
     checks += panel_checks(sit)
     checks += imaging_checks(sit)
     checks += history_checks(sit)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from logic import orders
 from logic import thresholds as t
-from logic.checks import why_not_biopsy
+from logic.checks import excused_phrase, why_not_biopsy
 from logic.context import condition_evidence, limited_life_expectancy
 from logic.imaging import benign_features
 from logic.model import Check, DataDomain, OrderSet, Tier
@@ -177,12 +177,18 @@ def _surveillance_plan(sit: Situation, finding: str, first_interval: str, prefix
     )
 
 
+def _labs_phrase(sit: Situation) -> str:
+    """R7/R8: "normal current labs", unless a finding was discounted by a documented cause
+    (then the labs were not normal: say what explained them)."""
+    return excused_phrase(sit) or "normal current labs"
+
+
 def defer_biopsy(sit: Situation) -> Plan:
     """R7: defer biopsy; repeat labs at 3 months; MRI in 3-6 months."""
     return Plan(
         decision=_surveillance_plan(
             sit,
-            "Diffuse marrow signal without worrisome features and with normal current labs",
+            "Diffuse marrow signal without worrisome features and with " + _labs_phrase(sit),
             "defer biopsy; repeat labs at 3 months and MRI in 3-6 months",
             prefix="biopsy deferred; ",
         ),
@@ -197,7 +203,7 @@ def surveillance(sit: Situation) -> Plan:
     return Plan(
         decision=_surveillance_plan(
             sit,
-            "Nonspecific marrow heterogeneity with normal current labs",
+            "Nonspecific marrow heterogeneity with " + _labs_phrase(sit),
             "surveillance MRI in 3-6 months and labs every 3-6 months",
         ),
         order_sets=orders.r8_orders(sit),

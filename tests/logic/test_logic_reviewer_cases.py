@@ -3,10 +3,10 @@ each test is one patient that showed a defect, named for the case."""
 
 from __future__ import annotations
 
-from factories import AS_OF, lab, mri, normal_panel, record, with_labs
+from factories import AS_OF, condition, lab, mri, normal_panel, record, with_labs
 
 from logic import assess
-from logic.model import Analyte, Assessment, Check, OrderSuggestion
+from logic.model import Analyte, Assessment, Check, ConditionCategory, OrderSuggestion
 
 NORMAL = normal_panel()
 
@@ -123,3 +123,37 @@ def test_calcium_with_same_day_albumin_is_corrected_with_the_calcium_date_and_re
     assert computed.reference == calcium.reference
     assert computed.date == calcium.effective.date()
     assert calcium.reference in computed.label and albumin.reference in computed.label
+
+
+# ---------------------------------------------------------------- 4. "not present" only if assessed
+
+MDE = "Myeloma-defining events (IMWG 2014)"
+
+
+def test_no_labs_myeloma_defining_events_not_assessed_rather_than_not_present() -> None:
+    assessment = assess(record(labs=()), AS_OF)
+    assert assessment.rule_id == "R5"
+    outcome = _checks(assessment)[MDE].outcome
+    assert outcome.startswith("not assessed: no current evaluable haemoglobin, calcium")
+    assert "not present" not in outcome
+
+
+def test_hb_6_excused_by_iron_deficiency_is_not_called_normal_labs() -> None:
+    iron = condition(ConditionCategory.ANAEMIA_CAUSE, "ICD-10-CM D50.9", "Iron deficiency anaemia")
+    rec = record(labs=with_labs(NORMAL, lab(Analyte.HAEMOGLOBIN, 6.0)), conditions=(iron,))
+    assessment = assess(rec, AS_OF)
+    assert assessment.rule_id == "R8"
+    assert assessment.recommendation is not None
+    decision = assessment.recommendation.decision
+    assert "normal current labs" not in decision
+    assert "abnormal results explained by documented Iron deficiency anaemia" in decision
+    check = _checks(assessment)[MDE]
+    assert check.outcome.startswith("not counted: U-A haemoglobin 6.0 g/dL")
+    assert iron.reference in {e.reference for e in check.evidence}
+
+
+def test_all_components_current_myeloma_defining_events_not_present() -> None:
+    assessment = assess(record(labs=NORMAL), AS_OF)
+    assert _checks(assessment)[MDE].outcome == "not present"
+    assert assessment.recommendation is not None
+    assert "with normal current labs" in assessment.recommendation.decision
