@@ -14,7 +14,7 @@ import inspect
 from dataclasses import dataclass
 from datetime import timedelta
 
-from logic import order_review, thresholds
+from logic import order_review, orders, thresholds
 from logic.advisories import ADVISORY_RULES
 from logic.flags import FLAG_RULES
 from logic.labs import LABEL
@@ -223,6 +223,17 @@ def catalogue_markdown() -> str:
         "",
     ]
     out += [
+        "## Biopsy bundle (R2, R4)",
+        "",
+        "Posterior iliac crest aspirate and core; multicolour flow cytometry (>=8 colours); "
+        "karyotype. The team's reading of SPEC.md section 5:",
+        "",
+        "- FISH panel when a plasma-cell disorder is suspected: any of "
+        f"{', '.join(orders.PLASMA_CELL_FLAGS)} (a myeloma-defining event, a CRAB feature or a "
+        "clonal marker).",
+        "- Myeloid NGS panel when cytopenia or monocytosis is present: any of "
+        f"{', '.join(orders.MYELOID_FLAGS)} (anaemia counts as a cytopenia).",
+        "",
         "## First-line panel (gates R7 and R8)",
         "",
         "| item | order key | gating | satisfied by current results of |",

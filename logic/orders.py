@@ -23,12 +23,19 @@ from logic.situation import Situation
 
 FISH_PANEL = "FISH panel del(17p), t(4;14), t(11;14), t(14;16), 1q gain, del(13)"
 SURVEILLANCE_LABS = ("cbc-diff", "cmp", "spep-ife", "serum-flc")
-# Flags that make a plasma-cell disorder suspected (FISH panel) or a myeloid one (NGS).
+# SPEC.md §5 biopsy bundle, the team's reading of its two conditions:
+# - FISH panel "when a plasma-cell disorder is suspected": any U flag (myeloma-defining
+#   event), a CRAB feature (H-CALCIUM, H-RENAL, H-ANAEMIA) or a clonal / plasma-cell marker
+#   (H-MPROTEIN, H-FLC, I-FLC, H-IMMUNOPARESIS).
+# - Myeloid NGS panel "when cytopenia or monocytosis is present": cytopenia includes anaemia
+#   (U-A, H-ANAEMIA) as well as H-CYTOPENIA (platelets, WBC, neutrophils); monocytosis is
+#   H-MONOCYTOSIS or I-MONOCYTE.
 PLASMA_CELL_FLAGS = (
     *("U-L", "U-Li", "U-C", "U-R", "U-A", "U-B"),
+    *("H-CALCIUM", "H-RENAL", "H-ANAEMIA"),
     *("H-MPROTEIN", "H-FLC", "I-FLC", "H-IMMUNOPARESIS"),
 )
-MYELOID_FLAGS = ("H-CYTOPENIA", "H-MONOCYTOSIS", "I-MONOCYTE")
+MYELOID_FLAGS = ("U-A", "H-ANAEMIA", "H-CYTOPENIA", "H-MONOCYTOSIS", "I-MONOCYTE")
 CLONAL_MARKER_FLAGS = ("H-MPROTEIN", "H-FLC", "I-FLC")
 
 
@@ -102,8 +109,9 @@ def _repeat_priority(priority: Priority, urgent_repeat: bool) -> Priority:
 
 def biopsy_bundle(sit: Situation, priority: Priority = "routine") -> tuple[OrderSuggestion, ...]:
     """SPEC.md §5 biopsy bundle: aspirate and core (posterior iliac crest), multicolour flow
-    cytometry, karyotype with the FISH panel when a plasma-cell disorder is suspected, and
-    a myeloid NGS panel when cytopenia or monocytosis is present."""
+    cytometry, karyotype with the FISH panel when a plasma-cell disorder is suspected
+    (`PLASMA_CELL_FLAGS`), and a myeloid NGS panel when cytopenia (anaemia included) or
+    monocytosis is present (`MYELOID_FLAGS`)."""
     myeloid = [f.id for f in sit.flags if f.id in MYELOID_FLAGS]
     plasma = [f.id for f in sit.flags if f.id in PLASMA_CELL_FLAGS]
     biopsy_note = None  # the order itself is aspirate and core, posterior iliac crest

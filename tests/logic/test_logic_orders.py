@@ -123,11 +123,13 @@ def test_r4_clonal_marker_adds_urine_studies_and_whole_body_imaging() -> None:
     assert "H-MPROTEIN" in (found["cytogenetics-fish"].note or "")
 
 
-def test_r4_anaemia_without_clonal_marker_no_urine_studies_no_fish_panel() -> None:
+def test_r4_anaemia_without_clonal_marker_no_urine_studies_but_fish_panel_and_ngs() -> None:
+    # anaemia is a CRAB feature (FISH panel) and a cytopenia (myeloid NGS): the team's reading
     recommendation = recommend(record(labs=with_labs(NORMAL, lab(Analyte.HAEMOGLOBIN, 11.0))))
     found = {o.key: o for s in recommendation.order_sets for o in s.orders}
     assert "upep-ife-24h" not in found and "whole-body-imaging" not in found
-    assert found["cytogenetics-fish"].note == "karyotype"
+    assert "FISH panel" in (found["cytogenetics-fish"].note or "")
+    assert "myeloid NGS" in (found["bone-marrow-biopsy"].note or "")
     assert any("unexplained anaemia" in n for n in recommendation.notes)
 
 

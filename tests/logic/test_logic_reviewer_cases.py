@@ -157,3 +157,35 @@ def test_all_components_current_myeloma_defining_events_not_present() -> None:
     assert _checks(assessment)[MDE].outcome == "not present"
     assert assessment.recommendation is not None
     assert "with normal current labs" in assessment.recommendation.decision
+
+
+# ---------------------------------------------------------------- 5. biopsy-bundle triggers
+
+
+def test_h_anaemia_and_h_calcium_biopsy_gets_fish_panel_and_myeloid_ngs() -> None:
+    labs = with_labs(
+        NORMAL, lab(Analyte.HAEMOGLOBIN, 11.0), lab(Analyte.CALCIUM_TOTAL, 2.7, high=2.6)
+    )
+    assessment = assess(record(labs=labs), AS_OF)
+    assert assessment.rule_id == "R4"
+    found = _orders(assessment)
+    assert "FISH panel" in (found["cytogenetics-fish"].note or "")
+    assert "H-ANAEMIA" in (found["cytogenetics-fish"].note or "")
+    assert "H-CALCIUM" in (found["cytogenetics-fish"].note or "")
+    assert "myeloid NGS panel (H-ANAEMIA)" in (found["bone-marrow-biopsy"].note or "")
+
+
+def test_h_renal_alone_suspects_plasma_cell_disorder_without_myeloid_ngs() -> None:
+    assessment = assess(record(labs=with_labs(NORMAL, lab(Analyte.EGFR, 50.0))), AS_OF)
+    assert assessment.rule_id == "R4"
+    found = _orders(assessment)
+    assert "FISH panel" in (found["cytogenetics-fish"].note or "")
+    assert found["bone-marrow-biopsy"].note is None
+
+
+def test_u_a_biopsy_gets_myeloid_ngs() -> None:
+    assessment = assess(record(labs=with_labs(NORMAL, lab(Analyte.HAEMOGLOBIN, 8.0))), AS_OF)
+    assert assessment.rule_id == "R2"
+    assert "myeloid NGS panel (U-A, H-ANAEMIA)" in (
+        _orders(assessment)["bone-marrow-biopsy"].note or ""
+    )
