@@ -12,6 +12,7 @@ from logic import flags as flag_rules
 from logic import thresholds as t
 from logic.context import (
     Facts,
+    active,
     anaemia_causes,
     cancer_history,
     ckd_conditions,
@@ -22,6 +23,7 @@ from logic.labs import LABEL, below, evidence, outside_limits, who_anaemia_cutof
 from logic.model import (
     Analyte,
     Check,
+    ConditionCategory,
     ConditionFact,
     DataDomain,
     Evidence,
@@ -150,7 +152,16 @@ def history_checks(sit: Situation) -> tuple[Check, ...]:
     if not cancer_history(sit.record):
         checks.append(Check("Cancer history", "not present"))
     if not sit.has("H-SYMPTOMS"):
-        checks.append(Check("Fever, night sweats, weight loss, bone pain", "not present"))
+        outcome = "not present"
+        weight_loss = active(sit.record, ConditionCategory.WEIGHT_LOSS)
+        if weight_loss:
+            _, why = flag_rules.weight_loss_counts(sit.facts)
+            outcome = (
+                f"weight loss documented, not counted at {why} (H-SYMPTOMS: weight loss counts "
+                f"above age {t.SYMPTOMS_WEIGHT_LOSS_AGE})"
+            )
+        proof = tuple(condition_evidence(c) for c in weight_loss)
+        checks.append(Check("Fever, night sweats, weight loss, bone pain", outcome, proof))
     for condition in ckd_conditions(sit.record):
         checks.append(
             Check(

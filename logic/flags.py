@@ -521,31 +521,50 @@ def persistent_monocytosis(facts: Facts) -> Hit | None:
     return None
 
 
-_SYMPTOMS = (
+_SYMPTOMS_ANY_AGE = (
     ConditionCategory.FEVER,
     ConditionCategory.NIGHT_SWEATS,
-    ConditionCategory.WEIGHT_LOSS,
     ConditionCategory.BONE_PAIN,
     ConditionCategory.PATHOLOGICAL_FRACTURE,
 )
 
 
+def weight_loss_counts(facts: Facts) -> tuple[bool, str]:
+    """Weight loss counts only above age 50 (SPEC.md §5 "age >50 with unexplained weight
+    loss"); with the age unknown it counts (the cautious reading). Returns (counts, why)."""
+    age = facts.record.patient.age_at(facts.as_of.date())
+    if age is None:
+        return True, "age unknown"
+    return age > t.SYMPTOMS_WEIGHT_LOSS_AGE, f"age {age}"
+
+
 @flag(
     "H-SYMPTOMS",
     Tier.HIGH,
-    "fever, night sweats, weight loss (age >50 with unexplained weight loss), new bone pain "
-    "or pathological fracture",
-    ("active Condition",),
+    "fever or night sweats (any age), unexplained weight loss at age >50 (age unknown: "
+    "counted), new bone pain or pathological fracture",
+    ("active Condition", f"weight loss: age >{t.SYMPTOMS_WEIGHT_LOSS_AGE}"),
     _SPEC5,
 )
 def constitutional_symptoms(facts: Facts) -> Hit | None:
-    """H-SYMPTOMS: an active Condition of fever, night sweats, weight loss, bone pain or
-    pathological fracture (SPEC.md §5). Weight loss counts at any age (it is listed on its
-    own as well as with age >50); whether bone pain is *new* is the mappers' coding choice."""
-    found = [c for c in facts.record.conditions if c.active and c.category in _SYMPTOMS]
+    """H-SYMPTOMS (SPEC.md §5: "fever, night sweats, weight loss; age >50 with unexplained
+    weight loss; new bone pain or pathological fracture"). The team's reading: an active
+    Condition of fever or night sweats at any age; weight loss only when the patient is older
+    than 50 at `as_of` (age unknown: counted, the cautious reading); new bone pain or a
+    pathological fracture at any age. Whether bone pain is *new*, and weight loss
+    *unexplained*, is the mappers' coding choice."""
+    active = [c for c in facts.record.conditions if c.active]
+    found = [c for c in active if c.category in _SYMPTOMS_ANY_AGE]
+    labels = [c.category.value for c in found]
+    weight_loss = [c for c in active if c.category is ConditionCategory.WEIGHT_LOSS]
+    if weight_loss:
+        counts, why = weight_loss_counts(facts)
+        if counts:
+            found += weight_loss
+            labels.append(f"weight loss ({why})")
     if not found:
         return None
-    detail = ", ".join(sorted({c.category.value for c in found}))
+    detail = ", ".join(sorted(set(labels)))
     return Hit(detail, tuple(condition_evidence(c) for c in found))
 
 

@@ -3,6 +3,9 @@ each test is one patient that showed a defect, named for the case."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date
+
 from factories import AS_OF, condition, lab, mri, normal_panel, record, with_labs
 
 from logic import assess
@@ -189,3 +192,40 @@ def test_u_a_biopsy_gets_myeloid_ngs() -> None:
     assert "myeloid NGS panel (U-A, H-ANAEMIA)" in (
         _orders(assessment)["bone-marrow-biopsy"].note or ""
     )
+
+
+# ---------------------------------------------------------------- 6. H-SYMPTOMS and age
+
+
+def _weight_loss_patient(birth_date: date | None) -> Assessment:
+    loss = condition(ConditionCategory.WEIGHT_LOSS, "ICD-10-CM R63.4", "Abnormal weight loss")
+    rec = record(conditions=(loss,))
+    rec = replace(rec, patient=replace(rec.patient, birth_date=birth_date))
+    return assess(rec, AS_OF)
+
+
+def test_weight_loss_at_age_50_does_not_fire_h_symptoms() -> None:
+    assessment = _weight_loss_patient(date(1976, 6, 1))  # 50 on AS_OF (2026-06-01)
+    assert "H-SYMPTOMS" not in {f.id for f in assessment.flags}
+    assert assessment.rule_id == "R8"
+    outcome = _checks(assessment)["Fever, night sweats, weight loss, bone pain"].outcome
+    assert outcome.startswith("weight loss documented, not counted at age 50")
+
+
+def test_weight_loss_at_age_51_fires_h_symptoms() -> None:
+    assessment = _weight_loss_patient(date(1975, 6, 1))  # 51 on AS_OF
+    (symptoms,) = [f for f in assessment.flags if f.id == "H-SYMPTOMS"]
+    assert symptoms.criterion == "weight loss (age 51)"
+    assert assessment.rule_id == "R4"
+
+
+def test_weight_loss_with_age_unknown_fires_h_symptoms() -> None:
+    assessment = _weight_loss_patient(None)
+    (symptoms,) = [f for f in assessment.flags if f.id == "H-SYMPTOMS"]
+    assert symptoms.criterion == "weight loss (age unknown)"
+
+
+def test_night_sweats_at_age_40_fires_h_symptoms() -> None:
+    sweats = condition(ConditionCategory.NIGHT_SWEATS, "ICD-10-CM R61", "Night sweats")
+    assessment = assess(record(conditions=(sweats,), birth_date=date(1986, 1, 1)), AS_OF)
+    assert "H-SYMPTOMS" in {f.id for f in assessment.flags}
