@@ -23,11 +23,13 @@ from logic.context import (
     add_months,
     anaemia_causes,
     cancer_history,
+    chronic_low_egfr,
     ckd_conditions,
     condition_evidence,
 )
 from logic.imaging import escalation, lytic_lesions, report_evidence, worrisome_features
 from logic.labs import (
+    LABEL,
     above,
     at_least,
     below,
@@ -613,10 +615,40 @@ def worrisome_imaging(facts: Facts) -> Hit | None:
 # ---------------------------------------------------------------- I: intermediate
 
 
+def renal_range_reason(facts: Facts) -> str | None:
+    """Why the renal FLC ratio range applies (SPEC.md §4, I-FLC "renal range if eGFR <60"),
+    or None. The latest current value first: the newer of the current eGFR and creatinine
+    clearance decides (<60: renal; >=60: not renal). With neither current, known CKD (an active
+    N18.* Condition, or eGFR <60 on two results >3 months apart: SPEC.md §2) applies it."""
+    measured = [
+        r
+        for r in (
+            facts.labs.latest(Analyte.EGFR),
+            facts.labs.latest(Analyte.CREATININE_CLEARANCE),
+        )
+        if r is not None and r.value is not None
+    ]
+    if measured:
+        newest = max(measured, key=lambda r: r.effective)
+        if below(newest, t.EGFR_LOW):
+            return f"{LABEL[newest.analyte]} {_show(newest)} < {t.EGFR_LOW:g}"
+        return None
+    documented = ckd_conditions(facts.record)
+    if documented:
+        return f"known CKD, {documented[0].display} ({documented[0].code})"
+    chronic = chronic_low_egfr(facts.labs)
+    if chronic is not None:
+        newer, older = chronic
+        days = f"{older.effective.date().isoformat()} and {newer.effective.date().isoformat()}"
+        return f"known CKD, eGFR <{t.EGFR_LOW:g} on {days}"
+    return None
+
+
 @flag(
     "I-FLC",
     Tier.INTERMEDIATE,
-    "kappa/lambda ratio outside the normal range (renal range if eGFR <60) but within 0.125-8",
+    "kappa/lambda ratio outside the normal range (renal range if eGFR or creatinine clearance "
+    "<60, or known CKD) but within 0.125-8",
     (
         f"normal {t.FLC_RATIO_LOW:g}-{t.FLC_RATIO_HIGH:g}",
         f"renal {t.FLC_RATIO_RENAL_LOW:g}-{t.FLC_RATIO_RENAL_HIGH:g} (eGFR <{t.EGFR_LOW:g})",
@@ -625,17 +657,18 @@ def worrisome_imaging(facts: Facts) -> Hit | None:
     lab_based=True,
 )
 def light_chain_ratio_borderline(facts: Facts) -> Hit | None:
-    """I-FLC: ratio outside its normal range (lab's, else 0.26-1.65; 0.37-3.10 when the
-    eGFR is <60) but within 0.125-8 inclusive (SPEC.md §4, §5)."""
+    """I-FLC: ratio outside its normal range (lab's, else 0.26-1.65; 0.37-3.10 with renal
+    impairment: `renal_range_reason`) but within 0.125-8 inclusive (SPEC.md §4, §5)."""
     ratio = flc_ratio(facts.labs)
     if ratio is None or ratio.value is None:
         return None
     if below(ratio, t.H_FLC_RATIO_LOW) or above(ratio, t.H_FLC_RATIO_HIGH):
         return None
-    low, high, renal = flc_ratio_range(ratio, facts.labs.value(Analyte.EGFR))
+    why_renal = renal_range_reason(facts)
+    low, high, renal = flc_ratio_range(ratio, why_renal is not None)
     if not (below(ratio, low) or above(ratio, high)):
         return None
-    span = f"{fmt(low)}-{fmt(high)}{' (renal range)' if renal else ''}"
+    span = f"{fmt(low)}-{fmt(high)}{f' (renal range: {why_renal})' if renal else ''}"
     return _lab_hit([(f"kappa/lambda {shown_value(ratio)} outside {span}", ratio)])
 
 

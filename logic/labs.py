@@ -295,13 +295,14 @@ def calcium_uln(result: LabResult) -> float:
     return high_limit(result, t.CALCIUM_TOTAL_HIGH_MMOL_L)
 
 
-def flc_ratio_range(ratio: LabResult, egfr: float | None) -> tuple[float, float, bool]:
+def flc_ratio_range(ratio: LabResult, renal: bool) -> tuple[float, float, bool]:
     """(low, high, renal) normal range of the kappa/lambda ratio (§4, I-FLC).
 
-    With eGFR <60 the renal range 0.37-3.10 applies (a lab's own range is not
-    renally adjusted); otherwise the lab's range, else 0.26-1.65.
+    With renal impairment (`logic.flags.renal_range_reason`: eGFR or CrCl <60, or known CKD)
+    the renal range 0.37-3.10 applies (a lab's own range is not renally adjusted); otherwise
+    the lab's range, else 0.26-1.65.
     """
-    if egfr is not None and egfr < t.EGFR_LOW:
+    if renal:
         return t.FLC_RATIO_RENAL_LOW, t.FLC_RATIO_RENAL_HIGH, True
     return low_limit(ratio, t.FLC_RATIO_LOW), high_limit(ratio, t.FLC_RATIO_HIGH), False
 

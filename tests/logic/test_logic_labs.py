@@ -119,9 +119,9 @@ def test_flc_ratio_computed_from_kappa_and_lambda_when_not_sent() -> None:
 
 def test_flc_ratio_range_renal_overrides_lab_range() -> None:
     ratio = lab(Analyte.FLC_RATIO, 2.0, low=0.3, high=1.5)
-    assert flc_ratio_range(ratio, 59.0) == (0.37, 3.10, True)
-    assert flc_ratio_range(ratio, 60.0) == (0.3, 1.5, False)
-    assert flc_ratio_range(lab(Analyte.FLC_RATIO, 2.0), None) == (0.26, 1.65, False)
+    assert flc_ratio_range(ratio, True) == (0.37, 3.10, True)
+    assert flc_ratio_range(ratio, False) == (0.3, 1.5, False)
+    assert flc_ratio_range(lab(Analyte.FLC_RATIO, 2.0), False) == (0.26, 1.65, False)
 
 
 @pytest.mark.parametrize(

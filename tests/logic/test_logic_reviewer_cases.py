@@ -229,3 +229,52 @@ def test_night_sweats_at_age_40_fires_h_symptoms() -> None:
     sweats = condition(ConditionCategory.NIGHT_SWEATS, "ICD-10-CM R61", "Night sweats")
     assessment = assess(record(conditions=(sweats,), birth_date=date(1986, 1, 1)), AS_OF)
     assert "H-SYMPTOMS" in {f.id for f in assessment.flags}
+
+
+# ---------------------------------------------------------------- 7. FLC renal range
+
+
+def _i_flc(assessment: Assessment) -> list[str]:
+    return [f.criterion for f in assessment.flags if f.id == "I-FLC"]
+
+
+def test_creatinine_clearance_50_and_ratio_1_8_no_i_flc() -> None:
+    labs = with_labs(
+        NORMAL,
+        lab(Analyte.CREATININE_CLEARANCE, 50.0, days_ago=5),
+        lab(Analyte.FLC_RATIO, 1.8),
+    )
+    labs = tuple(r for r in labs if r.analyte is not Analyte.EGFR)
+    assert _i_flc(assess(record(labs=labs), AS_OF)) == []
+
+
+def test_known_ckd_by_egfr_history_and_ratio_1_8_no_i_flc() -> None:
+    # eGFR 50 at 100 and 300 days (known CKD, SPEC.md §2); no current eGFR
+    labs = with_labs(
+        NORMAL,
+        lab(Analyte.FLC_RATIO, 1.8),
+        lab(Analyte.EGFR, 50.0, days_ago=100),
+        lab(Analyte.EGFR, 50.0, days_ago=300),
+    )
+    assert _i_flc(assess(record(labs=labs), AS_OF)) == []
+
+
+def test_documented_ckd_no_current_egfr_and_ratio_1_8_no_i_flc() -> None:
+    ckd = condition(ConditionCategory.CKD, "ICD-10-CM N18.3", "CKD stage 3")
+    labs = with_labs(NORMAL, lab(Analyte.FLC_RATIO, 1.8))
+    labs = tuple(r for r in labs if r.analyte is not Analyte.EGFR)
+    assert _i_flc(assess(record(labs=labs, conditions=(ckd,)), AS_OF)) == []
+
+
+def test_ratio_3_2_with_creatinine_clearance_50_names_the_renal_range_reason() -> None:
+    labs = with_labs(
+        NORMAL, lab(Analyte.CREATININE_CLEARANCE, 50.0, days_ago=5), lab(Analyte.FLC_RATIO, 3.2)
+    )
+    labs = tuple(r for r in labs if r.analyte is not Analyte.EGFR)
+    (criterion,) = _i_flc(assess(record(labs=labs), AS_OF))
+    assert "renal range: Creatinine clearance 50" in criterion
+
+
+def test_ratio_1_8_with_normal_egfr_fires_i_flc() -> None:
+    labs = with_labs(NORMAL, lab(Analyte.FLC_RATIO, 1.8))
+    assert len(_i_flc(assess(record(labs=labs), AS_OF))) == 1
