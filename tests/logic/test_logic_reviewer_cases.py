@@ -278,3 +278,82 @@ def test_ratio_3_2_with_creatinine_clearance_50_names_the_renal_range_reason() -
 def test_ratio_1_8_with_normal_egfr_fires_i_flc() -> None:
     labs = with_labs(NORMAL, lab(Analyte.FLC_RATIO, 1.8))
     assert len(_i_flc(assess(record(labs=labs), AS_OF))) == 1
+
+
+# ---------------------------------------------------------------- 8. stale abnormal: not current
+
+
+def test_monocytes_1_1_now_and_130_days_ago_is_current_monocytosis_no_repeat_to_confirm() -> None:
+    labs = with_labs(
+        NORMAL,
+        lab(Analyte.MONOCYTES_ABSOLUTE, 1.1, days_ago=10),
+        lab(Analyte.MONOCYTES_ABSOLUTE, 1.1, days_ago=130),
+    )
+    assessment = assess(record(labs=labs), AS_OF)
+    assert assessment.rule_id == "R4"
+    assert "H-MONOCYTOSIS" in {f.id for f in assessment.flags}
+    assert assessment.recommendation is not None
+    notes = " ".join(assessment.recommendation.notes)
+    assert "repeat to confirm" not in notes
+    assert all("repeat to confirm" not in (o.note or "") for o in _orders(assessment).values())
+
+
+def test_stale_note_lists_only_the_stale_results_dates() -> None:
+    labs = with_labs(NORMAL, lab(Analyte.WBC, 6.0, low=4.0, days_ago=120))
+    assessment = assess(record(labs=labs), AS_OF)
+    note = _orders(assessment)["cbc-diff"].note or ""
+    assert "last result older than 90 days (2026-02-01): White cell count" in note
+    assert "2026-05-22" not in note  # the current Hb, platelets, neutrophils
+
+
+# ---------------------------------------------------------------- 9. older abnormal on R2-R4
+
+
+def test_r4_shows_older_abnormal_flc_ratio_as_repeat_to_confirm_note() -> None:
+    labs = with_labs(
+        NORMAL,
+        lab(Analyte.CALCIUM_TOTAL, 2.7, high=2.6),
+        lab(Analyte.FLC_KAPPA, 60.0, days_ago=120),
+        lab(Analyte.FLC_LAMBDA, 15.0, days_ago=120),
+        lab(Analyte.FLC_RATIO, 4.0, days_ago=120),
+    )
+    assessment = assess(record(labs=labs), AS_OF)
+    assert assessment.rule_id == "R4"
+    assert assessment.recommendation is not None
+    (note,) = [n for n in assessment.recommendation.notes if n.startswith("Older abnormal")]
+    assert "repeat to confirm: " in note
+    assert "Free light chain kappa/lambda ratio 4.00 1 (2026-02-01)" in note
+    assert "repeat to confirm" in (_orders(assessment)["serum-flc"].note or "")
+
+
+# ---------------------------------------------------------------- 10. R1 pitfall
+
+
+def test_r1_palliative_anaemia_has_no_do_not_delay_biopsy_pitfall() -> None:
+    palliative = condition(ConditionCategory.PALLIATIVE, "ICD-10-CM Z51.5", "Palliative care")
+    rec = record(labs=with_labs(NORMAL, lab(Analyte.HAEMOGLOBIN, 11.0)), conditions=(palliative,))
+    assessment = assess(rec, AS_OF)
+    assert assessment.rule_id == "R1"
+    assert assessment.recommendation is not None
+    assert not [n for n in assessment.recommendation.notes if "Do not delay" in n]
+
+
+# ---------------------------------------------------------------- 12. stale at urgent level
+
+
+def test_stale_hb_7_5_from_120_days_ago_repeat_is_urgent() -> None:
+    labs = with_labs(NORMAL, lab(Analyte.HAEMOGLOBIN, 7.5, days_ago=120))
+    assessment = assess(record(labs=labs), AS_OF)
+    assert assessment.rule_id == "R5"
+    cbc = _orders(assessment)["cbc-diff"]
+    assert cbc.priority == "urgent"
+    assert "U-A on a result older than 90 days" in (cbc.note or "")
+    assert assessment.recommendation is not None
+    assert any("the repeat is urgent" in n for n in assessment.recommendation.notes)
+
+
+def test_stale_hb_11_from_120_days_ago_repeat_stays_routine() -> None:
+    labs = with_labs(NORMAL, lab(Analyte.HAEMOGLOBIN, 11.0, days_ago=120))
+    cbc = _orders(assess(record(labs=labs), AS_OF))["cbc-diff"]
+    assert cbc.priority == "routine"
+    assert "H-ANAEMIA on a result older than 90 days" in (cbc.note or "")
