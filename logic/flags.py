@@ -685,13 +685,15 @@ def light_chain_ratio_borderline(facts: Facts) -> Hit | None:
 )
 def monocytes_raised(facts: Facts) -> Hit | None:
     """I-MONOCYTE: one absolute monocyte count >=1.0 x10^9/L, or 0.5-0.99 with monocytes
-    >=10% (SPEC.md §5). A percentage alone never counts as an absolute count."""
+    >=10% (SPEC.md §5) on the same blood count (a percentage collected the same day as the
+    absolute count). A percentage alone never counts as an absolute count."""
     absolute = facts.labs.latest(Analyte.MONOCYTES_ABSOLUTE)
     if absolute is None:
         return None
     if at_least(absolute, t.MONOCYTES_HIGH):
         return _lab_hit([(f"monocytes {_show(absolute)} >= {t.MONOCYTES_HIGH:g}", absolute)])
-    percent = facts.labs.latest(Analyte.MONOCYTES_PERCENT)
+    # the percentage of the same blood count: collected on the absolute count's day
+    percent = facts.labs.same_day(Analyte.MONOCYTES_PERCENT, absolute.effective)
     if (
         at_least(absolute, t.MONOCYTES_BORDERLINE_LOW)
         and percent is not None

@@ -357,3 +357,24 @@ def test_stale_hb_11_from_120_days_ago_repeat_stays_routine() -> None:
     cbc = _orders(assess(record(labs=labs), AS_OF))["cbc-diff"]
     assert cbc.priority == "routine"
     assert "H-ANAEMIA on a result older than 90 days" in (cbc.note or "")
+
+
+# ---------------------------------------------------------------- 11. I-MONOCYTE same blood count
+
+
+def test_monocytes_0_6_with_12_percent_from_80_days_earlier_no_i_monocyte() -> None:
+    labs = with_labs(
+        NORMAL,
+        lab(Analyte.MONOCYTES_ABSOLUTE, 0.6, days_ago=5),
+        lab(Analyte.MONOCYTES_PERCENT, 12.0, days_ago=85),
+    )
+    assert "I-MONOCYTE" not in {f.id for f in assess(record(labs=labs), AS_OF).flags}
+
+
+def test_monocytes_0_6_with_12_percent_same_day_fires_i_monocyte() -> None:
+    labs = with_labs(
+        NORMAL,
+        lab(Analyte.MONOCYTES_ABSOLUTE, 0.6, days_ago=5),
+        lab(Analyte.MONOCYTES_PERCENT, 12.0, days_ago=5),
+    )
+    assert "I-MONOCYTE" in {f.id for f in assess(record(labs=labs), AS_OF).flags}
