@@ -14,7 +14,7 @@ import inspect
 from dataclasses import dataclass
 from datetime import timedelta
 
-from logic import order_review, orders, thresholds
+from logic import order_catalogue, order_review, orders, thresholds
 from logic.advisories import ADVISORY_RULES
 from logic.flags import FLAG_RULES
 from logic.labs import LABEL
@@ -125,6 +125,28 @@ def threshold_constants() -> tuple[tuple[str, str], ...]:
                 continue
             shown = _shown(value)
             found.append((name, shown))
+    return tuple(found)
+
+
+_SYSTEM_NAMES = {
+    order_catalogue.LOINC: "LOINC",
+    order_catalogue.CPT: "CPT",
+    order_catalogue.SNOMED: "SNOMED",
+}
+
+
+def unverified_order_codes() -> tuple[str, ...]:
+    """Every standard order code marked "(verify)" in SPEC.md section 7 (`verified=False` in
+    `logic.order_catalogue`), as "<system> <code> <display> (`<order key>`)"."""
+    found = []
+    for key, definition in order_catalogue.ORDERS.items():
+        codings = list(definition.codings)
+        for region_codings in definition.codings_by_region.values():
+            codings += region_codings
+        for c in codings:
+            if not c.verified:
+                system = _SYSTEM_NAMES.get(c.system, c.system)
+                found.append(f"{system} {c.code} {c.display} (`{key}`)")
     return tuple(found)
 
 
@@ -271,7 +293,15 @@ def catalogue_markdown() -> str:
         "",
         "## Unverified values",
         "",
+        'Marked "(verify)" in SPEC.md: kept as given, never replaced by a guess.',
+        "",
         *(f"- {v} (verify)" for v in thresholds.UNVERIFIED),
+        *(f"- {line} (verify)" for line in unverified_order_codes()),
+        '- Oncology referral (`oncology-referral`): SPEC.md section 7 gives "SNOMED (verify)" '
+        "with no code; none is sent",
+        "- Laboratory LOINC codes marked (verify) in SPEC.md section 4 are listed, with "
+        "`verified=False`, in `fhir_mappers/lab_codes.py` (the mappers recognise them; the "
+        "rules never see codes)",
         "",
         f'<a id="{anchor("order-review")}"></a>',
         "",

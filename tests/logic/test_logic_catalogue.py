@@ -97,3 +97,14 @@ def test_advisory_codes_listed() -> None:
         "chemical-shift",
         "skeletal-survey-alone",
     }
+
+
+def test_unverified_values_list_every_verify_order_code() -> None:
+    from logic.catalogue import catalogue_markdown, unverified_order_codes
+
+    listed = " ".join(unverified_order_codes())
+    for code in ("57021-8", "85025", "24323-8", "80053", "88237", "88271", "183567007"):
+        assert code in listed
+    section = catalogue_markdown().split("## Unverified values")[1]
+    assert "LOINC 57021-8" in section and "SNOMED 183567007" in section
+    assert "fhir_mappers/lab_codes.py" in section
