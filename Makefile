@@ -25,7 +25,9 @@ install: $(VENV)/.installed
 
 install-test: $(VENV)/.installed-test
 
+# The public base URL (JWT `aud`, card links) defaults to the address it listens on.
 serve: install
+	MARROW_CDS_PUBLIC_BASE_URL="$${MARROW_CDS_PUBLIC_BASE_URL:-http://$(HOST):$(PORT)}" \
 	$(BIN)/marrow-cds serve --host $(HOST) --port $(PORT)
 
 # Real servers for the end-to-end tiers (Medplum FHIR engine on Node 22, PostgreSQL).
