@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from logic import thresholds as t
 from logic.advisories import advisories
 from logic.context import future_dated_problems, suppressing_conditions
 from logic.flags import FLAG_RULES
 from logic.model import (
+    Analyte,
     Assessment,
     DataDomain,
     DataGap,
@@ -41,8 +43,11 @@ def _data_notes(sit: Situation) -> tuple[str, ...]:
             "causes of anaemia or CKD were not checked."
         )
     patient = sit.gap(DataDomain.PATIENT)
-    if patient is not None or sit.record.patient.sex is Sex.UNKNOWN:
-        notes.append("Sex unknown: the WHO haemoglobin cut-off 12.0 g/dL was used.")
+    sex_unknown = patient is not None or sit.record.patient.sex is Sex.UNKNOWN
+    # only when a haemoglobin was actually judged against the cut-off (current, evaluable)
+    if sex_unknown and sit.facts.labs.latest(Analyte.HAEMOGLOBIN) is not None:
+        cutoff = f"{t.HB_WHO_CUTOFF_UNKNOWN_SEX_G_DL:.1f}"
+        notes.append(f"Sex unknown: the WHO haemoglobin cut-off {cutoff} g/dL was used.")
     return tuple(notes)
 
 

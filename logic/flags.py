@@ -39,9 +39,9 @@ from logic.labs import (
     evidence,
     flc_ratio,
     flc_ratio_range,
-    fmt,
     haemoglobin_lln,
     high_limit,
+    limit_text,
     low_limit,
     shown_value,
     value_at_least,
@@ -193,13 +193,15 @@ def light_chain_ratio_100(facts: Facts) -> Hit | None:
         and at_least(ratio, t.U_LI_RATIO)
         and at_least(kappa, t.U_LI_INVOLVED_MG_L)
     ):
-        detail = f"kappa/lambda {shown_value(ratio)} >= {t.U_LI_RATIO:g}, kappa {_show(kappa)}"
+        detail = (
+            f"kappa/lambda ratio {shown_value(ratio)} >= {t.U_LI_RATIO:g}, kappa {_show(kappa)}"
+        )
         return Hit(detail, (evidence(ratio), evidence(kappa)))
     inverse = 1.0 / ratio.value
     lambda_involved = ratio.comparator not in (">", ">=") and value_at_least(inverse, t.U_LI_RATIO)
     if lam is not None and lambda_involved and at_least(lam, t.U_LI_INVOLVED_MG_L):
         shown = format_value(inverse, Analyte.FLC_RATIO, (t.U_LI_RATIO,))
-        detail = f"lambda/kappa {shown} >= {t.U_LI_RATIO:g}, lambda {_show(lam)}"
+        detail = f"lambda/kappa ratio {shown} >= {t.U_LI_RATIO:g}, lambda {_show(lam)}"
         return Hit(detail, (evidence(ratio), evidence(lam)))
     return None
 
@@ -240,10 +242,11 @@ def hypercalcaemia_urgent(facts: Facts) -> Hit | None:
     for result in _calcium_results(facts):
         uln = calcium_uln(result)
         if above(result, t.U_C_ABSOLUTE_MMOL_L):
-            parts.append((f"calcium {_show(result)} > {t.U_C_ABSOLUTE_MMOL_L:g} mmol/L", result))
+            name = LABEL[result.analyte]
+            parts.append((f"{name} {_show(result)} > {t.U_C_ABSOLUTE_MMOL_L:g} mmol/L", result))
         elif above(result, uln + t.U_C_ABOVE_ULN_MMOL_L):
-            margin = f"ULN {fmt(uln)} + {t.U_C_ABOVE_ULN_MMOL_L:g}"
-            parts.append((f"calcium {_show(result)} > {margin} mmol/L", result))
+            margin = f"upper limit {limit_text(result, uln)} + {t.U_C_ABOVE_ULN_MMOL_L:g}"
+            parts.append((f"{LABEL[result.analyte]} {_show(result)} > {margin} mmol/L", result))
     return _lab_hit(parts)
 
 
@@ -267,11 +270,12 @@ def renal_insufficiency_urgent(facts: Facts) -> Hit | None:
     parts: list[tuple[str, LabResult]] = []
     creatinine = facts.labs.latest(Analyte.CREATININE)
     if creatinine is not None and above(creatinine, t.U_R_CREATININE_UMOL_L):
-        parts.append((f"creatinine {_show(creatinine)} > {t.U_R_CREATININE_UMOL_L:g}", creatinine))
+        limit = f"{t.U_R_CREATININE_UMOL_L:g} µmol/L"
+        parts.append((f"Creatinine {_show(creatinine)} > {limit}", creatinine))
     for analyte in (Analyte.EGFR, Analyte.CREATININE_CLEARANCE):
         result = facts.labs.latest(analyte)
         if result is not None and below(result, t.U_R_EGFR):
-            parts.append((f"{analyte.value} {_show(result)} < {t.U_R_EGFR:g}", result))
+            parts.append((f"{LABEL[analyte]} {_show(result)} < {t.U_R_EGFR:g}", result))
     return _lab_hit(parts)
 
 
@@ -299,8 +303,8 @@ def anaemia_urgent(facts: Facts) -> Hit | None:
         return _lab_hit([(f"haemoglobin {_show(hb)} < {t.U_A_HB_G_DL:g} g/dL", hb)])
     lln = haemoglobin_lln(hb, facts.record.patient.sex)
     if below(hb, lln - t.U_A_BELOW_LLN_G_DL):
-        detail = f"haemoglobin {_show(hb)} more than {t.U_A_BELOW_LLN_G_DL:g} g/dL below LLN"
-        return _lab_hit([(f"{detail} {fmt(lln)}", hb)])
+        detail = f"haemoglobin {_show(hb)} more than {t.U_A_BELOW_LLN_G_DL:g} g/dL below"
+        return _lab_hit([(f"{detail} the lower limit {limit_text(hb, lln)} g/dL", hb)])
     return None
 
 
@@ -392,9 +396,9 @@ def light_chain_ratio_abnormal(facts: Facts) -> Hit | None:
     if ratio is None:
         return None
     if below(ratio, t.H_FLC_RATIO_LOW):
-        return _lab_hit([(f"kappa/lambda {_show(ratio)} < {t.H_FLC_RATIO_LOW:g}", ratio)])
+        return _lab_hit([(f"kappa/lambda ratio {_show(ratio)} < {t.H_FLC_RATIO_LOW:g}", ratio)])
     if above(ratio, t.H_FLC_RATIO_HIGH):
-        return _lab_hit([(f"kappa/lambda {_show(ratio)} > {t.H_FLC_RATIO_HIGH:g}", ratio)])
+        return _lab_hit([(f"kappa/lambda ratio {_show(ratio)} > {t.H_FLC_RATIO_HIGH:g}", ratio)])
     return None
 
 
@@ -416,12 +420,14 @@ def hypercalcaemia(facts: Facts) -> Hit | None:
     for result in _calcium_results(facts):
         uln = calcium_uln(result)
         if above(result, uln):
-            parts.append((f"calcium {_show(result)} > ULN {fmt(uln)} mmol/L", result))
+            limit = f"upper limit {limit_text(result, uln)} mmol/L"
+            parts.append((f"{LABEL[result.analyte]} {_show(result)} > {limit}", result))
     ionized = facts.labs.latest(Analyte.CALCIUM_IONIZED)
     if ionized is not None:
         uln = high_limit(ionized, t.CALCIUM_IONIZED_HIGH_MMOL_L)
         if above(ionized, uln):
-            parts.append((f"ionized calcium {_show(ionized)} > ULN {fmt(uln)} mmol/L", ionized))
+            limit = f"upper limit {limit_text(ionized, uln)} mmol/L"
+            parts.append((f"Calcium, ionized {_show(ionized)} > {limit}", ionized))
     return _lab_hit(parts)
 
 
@@ -443,12 +449,13 @@ def renal_impairment(facts: Facts) -> Hit | None:
     for analyte in (Analyte.EGFR, Analyte.CREATININE_CLEARANCE):
         result = facts.labs.latest(analyte)
         if result is not None and below(result, t.EGFR_LOW):
-            parts.append((f"{analyte.value} {_show(result)} < {t.EGFR_LOW:g}", result))
+            parts.append((f"{LABEL[analyte]} {_show(result)} < {t.EGFR_LOW:g}", result))
     creatinine = facts.labs.latest(Analyte.CREATININE)
     if creatinine is not None:
         uln = high_limit(creatinine, t.CREATININE_HIGH_UMOL_L)
         if above(creatinine, uln):
-            parts.append((f"creatinine {_show(creatinine)} > ULN {fmt(uln)}", creatinine))
+            limit = f"upper limit {limit_text(creatinine, uln)} µmol/L"
+            parts.append((f"Creatinine {_show(creatinine)} > {limit}", creatinine))
     return _lab_hit(parts)
 
 
@@ -467,7 +474,8 @@ def immunoparesis(facts: Facts) -> Hit | None:
     for analyte in (Analyte.IGG, Analyte.IGA, Analyte.IGM):
         result = facts.labs.latest(analyte)
         if result is not None and result.low is not None and below(result, result.low):
-            parts.append((f"{analyte.value} {_show(result)} < LLN {fmt(result.low)}", result))
+            limit = f"lower limit {limit_text(result, result.low)}"
+            parts.append((f"{LABEL[analyte]} {_show(result)} < {limit}", result))
     return _lab_hit(parts)
 
 
@@ -497,7 +505,8 @@ def cytopenia(facts: Facts) -> Hit | None:
         if result is not None:
             lln = low_limit(result, default)
             if below(result, lln):
-                parts.append((f"{analyte.value} {_show(result)} < LLN {fmt(lln)}", result))
+                limit = f"lower limit {limit_text(result, lln)}"
+                parts.append((f"{LABEL[analyte]} {_show(result)} < {limit}", result))
     return _lab_hit(parts)
 
 
@@ -668,8 +677,9 @@ def light_chain_ratio_borderline(facts: Facts) -> Hit | None:
     low, high, renal = flc_ratio_range(ratio, why_renal is not None)
     if not (below(ratio, low) or above(ratio, high)):
         return None
-    span = f"{fmt(low)}-{fmt(high)}{f' (renal range: {why_renal})' if renal else ''}"
-    return _lab_hit([(f"kappa/lambda {shown_value(ratio)} outside {span}", ratio)])
+    span = f"{limit_text(ratio, low)}-{limit_text(ratio, high)}"
+    span += f" (renal range: {why_renal})" if renal else ""
+    return _lab_hit([(f"kappa/lambda ratio {shown_value(ratio)} outside {span}", ratio)])
 
 
 @flag(

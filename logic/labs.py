@@ -33,7 +33,7 @@ from functools import cached_property
 
 from logic import thresholds as t
 from logic.model import Analyte, Evidence, Finding, LabResult, Sex
-from logic.units import format_value
+from logic.units import display_unit, format_value
 
 LABEL: dict[Analyte, str] = {
     Analyte.HAEMOGLOBIN: "Haemoglobin",
@@ -452,8 +452,16 @@ def as_sent_note(result: LabResult) -> str:
 
 
 def describe(result: LabResult) -> str:
-    """A numeric result in words: "2.90 mmol/L (11.6 mg/dL as sent)"."""
-    return f"{shown_value(result)} {result.unit}".strip() + as_sent_note(result)
+    """A numeric result in words: "2.90 mmol/L (11.6 mg/dL as sent)", the unit as a clinician
+    reads it ("38 mL/min/1.73 m²"; a ratio has none)."""
+    return f"{shown_value(result)} {display_unit(result.unit)}".strip() + as_sent_note(result)
+
+
+def limit_text(result: LabResult, limit: float) -> str:
+    """A limit a result is compared with, at the analyte's clinical precision (the default
+    creatinine ULN 106.104 umol/L shows as 106.1), never rounded onto or across the value."""
+    value = result.value
+    return format_value(limit, result.analyte, (value,) if value is not None else ())
 
 
 def evidence(result: LabResult, label: str | None = None) -> Evidence:

@@ -82,6 +82,24 @@ PRECISION: Final[Mapping[Analyte, tuple[str, int]]] = MappingProxyType(
     {analyte: (CANONICAL_UNIT[analyte], decimals) for analyte, decimals in DECIMALS.items()}
 )
 
+# Canonical UCUM unit -> how a sentence shows it (flag criteria, notes). Evidence keeps the
+# UCUM unit; the card renderer has its own display table.
+UNIT_DISPLAY: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "10*9/L": "×10⁹/L",
+        "umol/L": "µmol/L",
+        "mL/min/{1.73_m2}": "mL/min/1.73 m²",
+        "mg/(24.h)": "mg/24 h",
+        "1": "",
+    }
+)
+
+
+def display_unit(unit: str) -> str:
+    """A canonical UCUM unit as a clinician reads it ("mL/min/1.73 m²"; "" for a ratio)."""
+    return UNIT_DISPLAY.get(unit, unit)
+
+
 # How many decimals beyond the clinical precision the threshold guard may add.
 MAX_EXTRA_DECIMALS: Final = 4
 # Values within this distance of a limit count as equal to it (unit-conversion float noise,

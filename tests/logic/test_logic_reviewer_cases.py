@@ -6,10 +6,18 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
-from factories import AS_OF, condition, lab, mri, normal_panel, record, with_labs
+from factories import AS_OF, condition, lab, mri, normal_panel, record, with_labs, without
 
 from logic import assess
-from logic.model import Analyte, Assessment, Check, ConditionCategory, OrderSuggestion
+from logic.model import (
+    Analyte,
+    Assessment,
+    Check,
+    ConditionCategory,
+    LabResult,
+    OrderSuggestion,
+    Sex,
+)
 
 NORMAL = normal_panel()
 
@@ -322,7 +330,7 @@ def test_r4_shows_older_abnormal_flc_ratio_as_repeat_to_confirm_note() -> None:
     assert assessment.recommendation is not None
     (note,) = [n for n in assessment.recommendation.notes if n.startswith("Older abnormal")]
     assert "repeat to confirm: " in note
-    assert "Free light chain kappa/lambda ratio 4.00 1 (2026-02-01)" in note
+    assert "Free light chain kappa/lambda ratio 4.00 (2026-02-01)" in note
     assert "repeat to confirm" in (_orders(assessment)["serum-flc"].note or "")
 
 
@@ -378,3 +386,41 @@ def test_monocytes_0_6_with_12_percent_same_day_fires_i_monocyte() -> None:
         lab(Analyte.MONOCYTES_PERCENT, 12.0, days_ago=5),
     )
     assert "I-MONOCYTE" in {f.id for f in assess(record(labs=labs), AS_OF).flags}
+
+
+# ---------------------------------------------------------------- 14. criterion wording
+
+
+def _criterion(flag_id: str, *new: LabResult) -> str:
+    assessment = assess(record(labs=with_labs(NORMAL, *new)), AS_OF)
+    (found,) = [f for f in assessment.flags if f.id == flag_id]
+    return found.criterion
+
+
+def test_u_r_criterion_names_egfr_with_a_readable_unit() -> None:
+    assert _criterion("U-R", lab(Analyte.EGFR, 38.0)) == "eGFR 38 mL/min/1.73 m² < 40"
+
+
+def test_h_flc_criterion_says_ratio_without_unit_1() -> None:
+    # the ratio at its clinical precision (2 decimals), no unit "1"
+    assert _criterion("H-FLC", lab(Analyte.FLC_RATIO, 125.0)) == "kappa/lambda ratio 125.00 > 8"
+
+
+def test_h_immunoparesis_criterion_says_lower_limit() -> None:
+    criterion = _criterion("H-IMMUNOPARESIS", lab(Analyte.IGG, 500.0, low=700.0))
+    assert criterion == "IgG 500 mg/dL < lower limit 700"
+
+
+def test_h_renal_default_creatinine_limit_shown_at_clinical_precision() -> None:
+    criterion = _criterion("H-RENAL", lab(Analyte.CREATININE, 150.0))
+    assert criterion == "Creatinine 150 µmol/L > upper limit 106 µmol/L"
+
+
+def test_sex_unknown_note_only_when_haemoglobin_was_evaluated() -> None:
+    unknown = "Sex unknown"
+    no_hb = record(sex=Sex.UNKNOWN, labs=without(NORMAL, Analyte.HAEMOGLOBIN))
+    with_hb = record(sex=Sex.UNKNOWN)
+    for rec, shown in ((no_hb, False), (with_hb, True)):
+        recommendation = assess(rec, AS_OF).recommendation
+        assert recommendation is not None
+        assert any(unknown in n for n in recommendation.notes) is shown

@@ -112,7 +112,7 @@ def test_converted_value_shows_what_the_lab_sent() -> None:
 def test_value_sent_in_the_canonical_unit_is_not_echoed() -> None:
     creatinine = lab(Analyte.CREATININE, 72.489, as_sent="72.489 umol/L")
     assert not converted(creatinine)
-    assert describe(creatinine) == "72 umol/L"
+    assert describe(creatinine) == "72 µmol/L"
     ev = evidence(creatinine)
     assert (ev.value, ev.quote) == ("72", None)
     platelets = lab(Analyte.PLATELETS, 95.0, as_sent="95 10*3/uL")  # same number, other spelling
@@ -123,5 +123,5 @@ def test_flag_criterion_uses_clinical_precision_and_the_value_as_sent() -> None:
     rec = record(labs=with_labs(normal_panel(), calcium_mg_dl(12.1, reference="Observation/ca")))
     assessment = assess(rec, AS_OF)
     (u_c,) = [f for f in assessment.flags if f.id == "U-C"]
-    assert "calcium 3.02 mmol/L (12.1 mg/dL as sent) > 2.75 mmol/L" in u_c.criterion
+    assert "Calcium, total 3.02 mmol/L (12.1 mg/dL as sent) > 2.75 mmol/L" in u_c.criterion
     assert u_c.evidence[0].value == "3.02"
