@@ -239,7 +239,18 @@ def catalogue_markdown() -> str:
         "",
         "Values that could not be evaluated (unknown or non-convertible unit) count as missing "
         "and are listed on a secondary card (topic `data-quality`); they are never judged "
-        "normal or abnormal. Data that could not be obtained:",
+        "normal or abnormal. The newest result of an analyte within the current window "
+        "decides: when it is not evaluable, an older result of the window is superseded. It "
+        "neither clears the patient (the panel item is not evaluable: R5) nor fires a flag on "
+        "current data; if abnormal it is repeated to confirm (urgent at a U level).",
+        "",
+        "A result or report dated after the evaluation time is listed on the data-quality card "
+        "(time zone of the source). Up to "
+        f"{thresholds.CLOCK_SKEW_TOLERANCE.total_seconds() / 3600:g} h after it (clock skew, "
+        "timezone-less times read as UTC: an engineering tolerance, not a SPEC.md value) it is "
+        "used as current; later, it is not used.",
+        "",
+        "Data that could not be obtained:",
         "",
         *(f"- {line}" for line in MISSING_DATA),
         "",

@@ -91,14 +91,19 @@ def panel_checks(sit: Situation) -> tuple[Check, ...]:
         proof = tuple(evidence(r) for r in state.results)
         if state.status is not Status.CURRENT:
             outcome = STATUS_WORDS[state.status]
+            # stale results, or older results a not-evaluable one superseded (not in
+            # state.results): matched by the analytes of the item's missing part
             references = {r.reference for r in state.results}
-            stale_flags = [
-                s.flag.id
+            missing = set(state.missing)
+            stale = [
+                s
                 for s in sit.stale_abnormal
-                if any(r.reference in references for r in s.results)
+                if any(r.reference in references or r.analyte in missing for r in s.results)
             ]
-            if stale_flags:
-                outcome += f", abnormal ({', '.join(stale_flags)}): repeat to confirm"
+            if stale:
+                ids = ", ".join(s.flag.id for s in stale)
+                older = "; ".join(dict.fromkeys(s.described() for s in stale))
+                outcome += f", abnormal ({ids}: {older}): repeat to confirm"
         elif flagged := _flag_on(sit, state):
             outcome = f"abnormal ({', '.join(flagged)})"
         else:

@@ -303,7 +303,8 @@ def test_r5_check_stale_abnormal_says_repeat_to_confirm() -> None:
     assert assessment.recommendation is not None
     (cbc,) = [c for c in assessment.recommendation.checks if c.label == "CBC with differential"]
     assert cbc.outcome == (
-        "stale (older than 90 days), abnormal (U-A, H-ANAEMIA): repeat to confirm"
+        "stale (older than 90 days), abnormal (U-A, H-ANAEMIA: Haemoglobin 9.0 g/dL "
+        "(2026-02-01)): repeat to confirm"
     )
     assert assessment.flags == ()  # a stale result never fires a flag
 

@@ -424,3 +424,12 @@ def test_sex_unknown_note_only_when_haemoglobin_was_evaluated() -> None:
         recommendation = assess(rec, AS_OF).recommendation
         assert recommendation is not None
         assert any(unknown in n for n in recommendation.notes) is shown
+
+
+def test_superseded_low_hb_is_named_on_the_cbc_check() -> None:
+    low = lab(Analyte.HAEMOGLOBIN, 7.5, days_ago=10)
+    unreadable = lab(Analyte.HAEMOGLOBIN, None, evaluable=False, days_ago=2, as_sent="?")
+    assessment = assess(record(labs=with_labs(NORMAL, low, unreadable)), AS_OF)
+    outcome = _checks(assessment)["CBC with differential"].outcome
+    assert outcome.startswith("not evaluable, abnormal (U-A, H-ANAEMIA: Haemoglobin 7.5 g/dL")
+    assert outcome.endswith("repeat to confirm")
