@@ -11,16 +11,22 @@ The checks, in order, each with the reason code that is logged when it fails (ne
 reason                      check
 ==========================  =====================================================================
 missing_token               an ``Authorization: Bearer`` header is present
-malformed_token             three base64url parts, JSON header and claims objects
+malformed_token             at most MAX_TOKEN_BYTES; three base64url parts; header and claims are
+                            UTF-8 JSON objects (no duplicate member, no NaN, bounded nesting);
+                            any other parsing error of the token also lands here
 alg_not_allowed             ``alg`` is asymmetric: ES256/384/512, RS256/384/512, PS256/384/512
                             (``none`` and ``HS*`` are refused before any key is looked at)
 missing_kid                 ``kid`` is a non-empty string
 bad_typ                     ``typ`` is ``JWT`` (case-insensitive, RFC 7519 5.1)
+crit_not_supported          no ``crit`` and no ``zip`` header (we implement no JWS extension;
+                            RFC 7515 4.1.11: a ``crit`` we do not understand must be refused)
 unknown_issuer              ``iss`` is in the trusted-issuers file
 jku_not_listed              a ``jku``, if sent, is exactly the issuer's configured ``jwks_url``
 unknown_kid                 the issuer's JWKS (inline, or fetched and cached) has the ``kid``
 bad_signature               the signature verifies with that key and algorithm
-bad_claims                  ``exp``, ``iat`` numbers; ``jti``, ``aud`` present and well typed
+bad_claims                  ``exp``, ``iat`` (``nbf``) finite numbers (no bool, string, NaN,
+                            Infinity) within year 1970..9999; ``jti`` a string of 1..255
+                            characters without control characters; ``aud`` strings
 expired                     ``exp`` > now - skew
 issued_in_future            ``iat`` <= now + skew (and ``nbf``, if sent, <= now + skew)
 lifetime_too_long           ``exp`` - ``iat`` <= MAX_LIFETIME_S (the replay window: a token
@@ -31,12 +37,16 @@ replayed                    the (``iss``, ``jti``) pair was never seen (``replay
 ==========================  =====================================================================
 
 Any failure answers a bare 401: empty body and ``WWW-Authenticate: Bearer realm="marrow-cds"``
-(``errors.Unauthorized``); the reason is in the log only, so a caller learns nothing.
+(``errors.Unauthorized``); the reason is in the log only, so a caller learns nothing. An
+unexpected exception while verifying (a type confusion not foreseen above) is also a 401, logged
+as ``verification_error`` with the exception type: verification fails closed, never a 500.
 
-The audience: ``MARROW_CDS_PUBLIC_BASE_URL`` + the request path when the service runs behind a
-proxy, otherwise ``request.base_url`` (the URL as the server saw it, without query string). One
-trailing ``/`` difference is tolerated (EHRs type ``aud`` by hand), nothing else: scheme, host,
-port and path must be those called.
+The audience is ``MARROW_CDS_PUBLIC_BASE_URL`` + the request path, never anything derived from
+the request's ``Host`` or ``X-Forwarded-*`` headers (a client could choose them). With JWTs
+required and no public base URL configured (settings refuses to start so; this is the
+belt-and-braces) every token is refused with ``no_public_base_url``. One trailing ``/``
+difference is tolerated (EHRs type ``aud`` by hand), nothing else: scheme, host, port and path
+must be those of the configured base.
 """
 
 from __future__ import annotations
@@ -45,11 +55,13 @@ import base64
 import binascii
 import json
 import logging
+import math
 import time
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeGuard
 
 from flask import Flask, g, request
 from joserfc import jwt
@@ -66,8 +78,25 @@ CLOCK_SKEW_S = 60
 #: The longest token lifetime accepted; also how long a jti is remembered (CDS-HOOKS.md: "cache
 #: about one hour"). The sandbox issues 300 s tokens.
 MAX_LIFETIME_S = 3600
-MAX_TOKEN_BYTES = 16 * 1024
+MAX_TOKEN_BYTES = 8 * 1024
 MAX_JTI_LENGTH = 255
+MAX_KID_LENGTH = 255
+#: exp/iat/nbf beyond these are not real times (year 9999 is datetime's limit).
+_EARLIEST_TIME = 0.0
+_LATEST_TIME = 253402300799.0
+#: Errors that parsing or checking attacker-controlled JSON can raise besides AuthFailure.
+_PARSE_ERRORS = (
+    ValueError,
+    TypeError,
+    KeyError,
+    AttributeError,
+    IndexError,
+    RecursionError,
+    OverflowError,
+    UnicodeError,
+    binascii.Error,
+    JoseError,
+)
 
 PROTECTED_PREFIX = "/cds-services"
 
@@ -93,22 +122,55 @@ class VerifiedClient:
 # ------------------------------------------------------------------------------ verification
 
 
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    value = dict(pairs)
+    if len(value) != len(pairs):
+        raise ValueError("duplicate member")
+    return value
+
+
 def _b64_json(segment: str) -> dict[str, Any]:
+    """A base64url segment holding a JSON object; AuthFailure("malformed_token") otherwise."""
+    if not segment.isascii() or not segment.replace("-", "").replace("_", "").isalnum():
+        raise AuthFailure("malformed_token")
     try:
         raw = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
-        value = json.loads(raw)
-    except (binascii.Error, ValueError) as exc:
+        value = json.loads(
+            raw.decode("utf-8"),
+            parse_constant=_refuse_constant,
+            object_pairs_hook=_no_duplicates,
+        )
+    except _PARSE_ERRORS as exc:  # RecursionError: nesting too deep for the parser
         raise AuthFailure("malformed_token") from exc
     if not isinstance(value, dict):
         raise AuthFailure("malformed_token")
     return value
 
 
+def _plain_string(value: Any, max_length: int) -> TypeGuard[str]:
+    """A non-empty string of at most max_length characters, no control/surrogate characters."""
+    return (
+        isinstance(value, str)
+        and 0 < len(value) <= max_length
+        and not any(unicodedata.category(ch) in ("Cc", "Cs") for ch in value)
+    )
+
+
 def _number(claims: Mapping[str, Any], name: str) -> float:
+    """A NumericDate (RFC 7519 2): a finite JSON number within datetime's range."""
     value = claims.get(name)
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise AuthFailure("bad_claims")
-    return float(value)
+    if isinstance(value, int) and not _EARLIEST_TIME <= value <= _LATEST_TIME:
+        raise AuthFailure("bad_claims")
+    number = float(value)
+    if not math.isfinite(number) or not _EARLIEST_TIME <= number <= _LATEST_TIME:
+        raise AuthFailure("bad_claims")
+    return number
 
 
 def _strip_slash(url: str) -> str:
@@ -145,8 +207,22 @@ class TokenVerifier:
         self.clock = clock
 
     def verify(self, token: str, audience: str) -> VerifiedClient:
-        """The verified caller, or AuthFailure(reason). ``audience``: the URL that was called."""
-        if len(token) > MAX_TOKEN_BYTES:
+        """The verified caller, or AuthFailure(reason). ``audience``: the URL that was called.
+
+        Fails closed: whatever goes wrong inside is an AuthFailure, never another exception.
+        """
+        try:
+            return self._verify(token, audience)
+        except AuthFailure:
+            raise
+        except _PARSE_ERRORS as exc:
+            raise AuthFailure("malformed_token") from exc
+        except Exception as exc:  # an unforeseen case must still be a 401, never a 500
+            log.error("JWT verification error", extra={"error": type(exc).__name__})
+            raise AuthFailure("verification_error") from exc
+
+    def _verify(self, token: str, audience: str) -> VerifiedClient:
+        if not isinstance(token, str) or len(token) > MAX_TOKEN_BYTES or not token.isascii():
             raise AuthFailure("malformed_token")
         parts = token.split(".")
         if len(parts) != 3 or not all(parts[:2]):
@@ -155,21 +231,25 @@ class TokenVerifier:
         unverified_claims = _b64_json(parts[1])
 
         alg = header.get("alg")
-        if alg not in ASYMMETRIC_ALGORITHMS:
+        if not isinstance(alg, str) or alg not in ASYMMETRIC_ALGORITHMS:
             raise AuthFailure("alg_not_allowed")
         kid = header.get("kid")
-        if not isinstance(kid, str) or not kid:
+        if not _plain_string(kid, MAX_KID_LENGTH):
             raise AuthFailure("missing_kid")
         typ = header.get("typ")
         if not isinstance(typ, str) or typ.upper() != "JWT":
             raise AuthFailure("bad_typ")
+        if "crit" in header or "zip" in header or "b64" in header:
+            raise AuthFailure("crit_not_supported")
 
         iss = unverified_claims.get("iss")
         issuer = self.issuers.get(iss) if isinstance(iss, str) else None
         if issuer is None:
             raise AuthFailure("unknown_issuer")
         jku = header.get("jku")
-        if jku is not None and (issuer.jwks_url is None or jku != issuer.jwks_url):
+        if jku is not None and (
+            not isinstance(jku, str) or issuer.jwks_url is None or jku != issuer.jwks_url
+        ):
             raise AuthFailure("jku_not_listed")
 
         key = self.jwks.key_for(issuer, kid)
@@ -188,7 +268,7 @@ class TokenVerifier:
 
         expires_at = self._check_times(claims)
         jti = claims.get("jti")
-        if not isinstance(jti, str) or not jti or len(jti) > MAX_JTI_LENGTH:
+        if not _plain_string(jti, MAX_JTI_LENGTH):  # NUL etc. must never reach the database
             raise AuthFailure("bad_claims")
         if "aud" not in claims or not audience_matches(claims["aud"], audience):
             raise AuthFailure("wrong_audience")
@@ -237,10 +317,11 @@ def bearer_token(authorization: str | None) -> str:
 
 
 def expected_audience(public_base_url: str | None) -> str:
-    """The URL the client called, as it should appear in ``aud``."""
-    if public_base_url:
-        return public_base_url.rstrip("/") + request.path
-    return request.base_url
+    """The URL the client called, as it should appear in ``aud``: the configured public base
+    URL + the request path. Never built from the request's Host (the caller chooses it)."""
+    if not public_base_url:
+        raise AuthFailure("no_public_base_url")
+    return public_base_url.rstrip("/") + request.path
 
 
 def is_protected(path: str, method: str) -> bool:
@@ -270,6 +351,11 @@ def init_app(app: Flask, settings: Any, engine: Engine | None = None) -> None:
     verifier = TokenVerifier(issuers, JwksCache(), ReplayStore(engine))
     app.extensions["marrow_auth"] = verifier
     public_base_url: str | None = settings.public_base_url
+    if not public_base_url:
+        log.error(
+            "MARROW_CDS_PUBLIC_BASE_URL is not set: every call to /cds-services is refused "
+            "(the token audience must be the service's public URL)"
+        )
 
     @app.before_request
     def _require_jwt() -> None:

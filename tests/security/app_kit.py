@@ -42,6 +42,7 @@ def make_app(
     )
     monkeypatch.setenv("MARROW_CDS_PATIENT_HASH_KEY", "test-patient-hash-key-0123456789")
     monkeypatch.setenv("MARROW_CDS_REQUIRE_JWT", "1")
+    monkeypatch.setenv("MARROW_CDS_PUBLIC_BASE_URL", BASE)  # the audience tokens must name
     if client is not None:
         entry = {"iss": client.iss, "jwks_url": JWKS_URL, "jwks": jwks_of(client.key)}
         issuers = write_issuers(tmp_path / "trusted-issuers.json", entry)
