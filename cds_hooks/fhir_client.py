@@ -12,6 +12,12 @@ concurrently. Rules, all enforced here:
   anything else is an error. The token is never logged (``BearerToken`` masks its repr).
 - Every call has (connect, read) timeouts cut to the remaining overall budget; a body is read in
   chunks and abandoned when the budget or MARROW_CDS_FETCH_MAX_BYTES is exceeded.
+- One hook call's fetches share a ``CallBudget``: its deadline and MARROW_CDS_FETCH_MAX_TOTAL_BYTES
+  (all pages of all queries together). When the time is up ``fetch_all`` returns without the
+  unfinished queries and cancels the budget: their threads stop at the next chunk (or before the
+  next page) and drop what they read, so a hook call cannot keep reading and parsing in the
+  background. A connect that hangs in DNS resolution (not covered by the connect timeout) holds
+  its pool thread, never the hook call, which returns at the deadline.
 - Pagination follows ``next`` links under ``fhirServer`` only, up to MARROW_CDS_FETCH_MAX_PAGES,
   and stops on a loop.
 Failures are ``errors.FhirFetchError`` values in the outcome, never raised to the caller.
@@ -21,6 +27,7 @@ from __future__ import annotations
 
 import http.cookiejar
 import logging
+import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
@@ -66,6 +73,46 @@ class BearerToken:
 class FetchTask:
     key: str  # prefetch key the data stands in for
     url: str  # absolute URL under fhirServer
+
+
+class CallBudget:
+    """What one hook call may spend on fetching: a deadline (``time.monotonic``) and a byte
+    allowance shared by all its queries; ``cancel`` stops every fetch of the call."""
+
+    def __init__(self, deadline: float, max_total_bytes: int) -> None:
+        self.deadline = deadline
+        self.max_total_bytes = max_total_bytes
+        self._used = 0
+        self._lock = threading.Lock()
+        self._cancelled = threading.Event()
+
+    def cancel(self) -> None:
+        self._cancelled.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled.is_set()
+
+    @property
+    def used(self) -> int:
+        with self._lock:
+            return self._used
+
+    def check(self) -> None:
+        """Raise ``FhirTimeout`` when the call was cancelled or its deadline has passed."""
+        if self._cancelled.is_set() or time.monotonic() >= self.deadline:
+            raise FhirTimeout()
+
+    def take(self, size: int) -> None:
+        """Count ``size`` more bytes read; ``FhirBadResponse`` past the call's allowance."""
+        with self._lock:
+            self._used += size
+            over = self._used > self.max_total_bytes
+        if over:
+            raise FhirBadResponse(
+                f"FHIR server answers exceeded {self.max_total_bytes} bytes in total for this "
+                "call: the rest was not read"
+            )
 
 
 @dataclass
@@ -116,16 +163,17 @@ class FhirClient:
         budget_s: float | None = None,
     ) -> list[FetchOutcome]:
         """Run ``tasks`` concurrently within the budget; one outcome per task, in order."""
-        budget = self.settings.fetch_budget_s if budget_s is None else budget_s
-        deadline = time.monotonic() + budget
+        seconds = self.settings.fetch_budget_s if budget_s is None else budget_s
+        budget = CallBudget(time.monotonic() + seconds, self.settings.fetch_max_total_bytes)
         base = UrlPrefix.parse(fhir_server)
         if base is None or not self.server_allowed(fhir_server):
             return [
                 FetchOutcome(t.key, error=FhirNotAllowed("fhirServer is not on the allowlist"))
                 for t in tasks
             ]
-        futures = [self._pool.submit(self._fetch_pages, base, t, token, deadline) for t in tasks]
-        wait(futures, timeout=max(deadline - time.monotonic(), 0) + 0.05)
+        futures = [self._pool.submit(self._fetch_pages, base, t, token, budget) for t in tasks]
+        wait(futures, timeout=max(budget.deadline - time.monotonic(), 0) + 0.05)
+        budget.cancel()  # threads still reading stop at their next chunk and drop the data
         outcomes = []
         for task, future in zip(tasks, futures, strict=True):
             if future.done() and future.exception() is None:
@@ -143,12 +191,17 @@ class FhirClient:
         return outcomes
 
     def _fetch_pages(
-        self, base: UrlPrefix, task: FetchTask, token: BearerToken | None, deadline: float
+        self, base: UrlPrefix, task: FetchTask, token: BearerToken | None, budget: CallBudget
     ) -> FetchOutcome:
         outcome = FetchOutcome(task.key)
         url: str | None = task.url
         seen: set[str] = set()
         while url is not None:
+            try:
+                budget.check()  # queued behind other calls' fetches, or between pages
+            except FhirFetchError as error:
+                outcome.error = error
+                break
             if url in seen:
                 outcome.error = FhirBadResponse("FHIR server pagination looped")
                 break
@@ -159,7 +212,7 @@ class FhirClient:
                 break
             seen.add(url)
             try:
-                document = self._get_json(base, url, token, deadline)
+                document = self._get_json(base, url, token, budget)
             except FhirFetchError as error:
                 outcome.error = error
                 break
@@ -181,7 +234,7 @@ class FhirClient:
         return outcome
 
     def _get_json(
-        self, base: UrlPrefix, url: str, token: BearerToken | None, deadline: float
+        self, base: UrlPrefix, url: str, token: BearerToken | None, budget: CallBudget
     ) -> dict[str, Any]:
         headers = {"Accept": "application/fhir+json, application/json"}
         if token is not None:
@@ -189,9 +242,8 @@ class FhirClient:
         for _ in range(MAX_REDIRECTS + 1):
             if not under_prefix(url, base):
                 raise FhirNotAllowed("URL is not under fhirServer")
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise FhirTimeout()
+            budget.check()
+            remaining = budget.deadline - time.monotonic()
             timeout = (
                 min(self.settings.connect_timeout_s, remaining),
                 min(self.settings.read_timeout_s, remaining),
@@ -204,11 +256,11 @@ class FhirClient:
                         url = urljoin(url, response.headers.get("Location", ""))
                         continue
                     _check_status(response.status_code)
-                    body = self._read_body(response, deadline)
+                    body = self._read_body(response, budget)
             except requests.Timeout:
                 raise FhirTimeout() from None
             except requests.ConnectionError as exc:
-                if _is_read_timeout(exc) or time.monotonic() >= deadline:
+                if _is_read_timeout(exc) or time.monotonic() >= budget.deadline:
                     raise FhirTimeout() from None
                 raise FhirConnectionError() from None
             except requests.RequestException:
@@ -217,26 +269,38 @@ class FhirClient:
                 raise FhirTimeout() from None
             except (Urllib3Error, OSError):
                 raise FhirConnectionError() from None
-            return _parse(body)
+            document = _parse(body)
+            budget.check()  # parsing took the rest of the time: the call no longer waits
+            return document
         raise FhirServerError(310, " (too many redirects)")
 
-    def _read_body(self, response: requests.Response, deadline: float) -> bytes:
+    def _read_body(self, response: requests.Response, budget: CallBudget) -> bytes:
         """Read what has arrived, chunk by chunk (``read1``: no waiting for a full chunk), so
-        that a server dripping bytes cannot hold the worker beyond the budget."""
+        that a server dripping bytes cannot hold the worker beyond the budget. Stops (and drops
+        what it read) on the page cap, the call's byte allowance, the deadline or a cancel."""
+        limit = self.settings.fetch_max_bytes
+        declared = _content_length(response)
+        if declared is not None and declared > limit:
+            raise FhirBadResponse(f"FHIR server answer exceeded {limit} bytes")
         chunks: list[bytes] = []
         size = 0
         while True:
-            if time.monotonic() > deadline:
-                raise FhirTimeout()
+            budget.check()
             chunk = response.raw.read1(CHUNK_BYTES, decode_content=True)
             if not chunk:
                 return b"".join(chunks)
             size += len(chunk)
-            if size > self.settings.fetch_max_bytes:
-                raise FhirBadResponse(
-                    f"FHIR server answer exceeded {self.settings.fetch_max_bytes} bytes"
-                )
+            if size > limit:
+                raise FhirBadResponse(f"FHIR server answer exceeded {limit} bytes")
+            budget.take(len(chunk))
             chunks.append(chunk)
+
+
+def _content_length(response: requests.Response) -> int | None:
+    try:
+        return int(response.headers.get("Content-Length", ""))
+    except ValueError:
+        return None
 
 
 def _check_status(status: int) -> None:

@@ -17,6 +17,13 @@ PREFIX = "MARROW_CDS_"
 DEFAULT_DB_FILENAME = "marrow-cds.sqlite3"
 HASH_KEY_FILENAME = "patient-id-hash.key"
 
+# Memory bounds of one hook call (deploy/README.md "Sizing" has the arithmetic): the request
+# body, one FHIR answer, and all FHIR answers of the call together.
+MiB = 1024 * 1024
+DEFAULT_MAX_BODY_BYTES = 8 * MiB
+DEFAULT_FETCH_MAX_BYTES = 8 * MiB
+DEFAULT_FETCH_MAX_TOTAL_BYTES = 16 * MiB
+
 
 class SettingsError(ValueError):
     """A MARROW_CDS_ variable has a value the service cannot use (raised at start-up)."""
@@ -84,15 +91,16 @@ class Settings:
     connect_timeout_s: float = 0.5
     read_timeout_s: float = 1.5
     fetch_max_pages: int = 5
-    fetch_max_bytes: int = 32 * 1024 * 1024
+    fetch_max_bytes: int = DEFAULT_FETCH_MAX_BYTES
     fetch_workers: int = 8
-    max_body_bytes: int = 32 * 1024 * 1024
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     cors_origins: tuple[str, ...] = ("*",)
     public_base_url: str | None = None
     migrate_on_start: bool = True
     log_level: str = "INFO"
     require_jwt: bool = True  # auth.py: every /cds-services call needs a trusted client JWT
     trusted_issuers: str | None = None  # path of the trusted-issuers JSON file (jwks.py)
+    fetch_max_total_bytes: int = DEFAULT_FETCH_MAX_TOTAL_BYTES  # all fetches of one hook call
 
     @classmethod
     def from_env(
@@ -122,9 +130,10 @@ class Settings:
             connect_timeout_s=_float(env, "FETCH_CONNECT_TIMEOUT_SECONDS", 0.5),
             read_timeout_s=_float(env, "FETCH_READ_TIMEOUT_SECONDS", 1.5),
             fetch_max_pages=_int(env, "FETCH_MAX_PAGES", 5),
-            fetch_max_bytes=_int(env, "FETCH_MAX_BYTES", 32 * 1024 * 1024),
+            fetch_max_bytes=_int(env, "FETCH_MAX_BYTES", DEFAULT_FETCH_MAX_BYTES),
+            fetch_max_total_bytes=_int(env, "FETCH_MAX_TOTAL_BYTES", DEFAULT_FETCH_MAX_TOTAL_BYTES),
             fetch_workers=_int(env, "FETCH_WORKERS", 8),
-            max_body_bytes=_int(env, "MAX_BODY_BYTES", 32 * 1024 * 1024),
+            max_body_bytes=_int(env, "MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
             cors_origins=_list(env, "CORS_ORIGINS", ("*",)),
             public_base_url=public_base_url.rstrip("/") if public_base_url else None,
             migrate_on_start=_bool(env, "MIGRATE_ON_START", True),

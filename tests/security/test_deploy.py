@@ -143,3 +143,35 @@ def test_containers_get_every_secret_the_settings_need(k8s):
         container = k8s[kind]["spec"]["template"]["spec"]["containers"][0]
         names = {e["name"] for e in container.get("env", [])}
         assert {"MARROW_CDS_DATABASE_URL", "MARROW_CDS_PATIENT_HASH_KEY"} <= names, kind
+
+
+# Worst case of one hook call in memory, measured (deploy/README.md "Sizing"): parsed JSON takes
+# up to ~8x its size on the wire; a worker at rest is ~120 MiB, the gunicorn master ~40 MiB.
+BYTES_IN_MEMORY_PER_BYTE_READ = 8
+WORKER_AT_REST_MIB = 120
+MASTER_MIB = 40
+
+
+def _mebibytes(quantity: str) -> int:
+    number, unit = re.fullmatch(r"(\d+)(Mi|Gi)", quantity).groups()  # type: ignore[union-attr]
+    return int(number) * (1024 if unit == "Gi" else 1)
+
+
+def test_pod_memory_limit_holds_every_worker_thread_at_its_byte_caps(k8s, tmp_path):
+    from cds_hooks.settings import Settings
+
+    config = k8s["ConfigMap"]["data"]
+    settings = Settings.from_env(
+        {**config, "MARROW_CDS_PATIENT_HASH_KEY": "k" * 32}, instance_path=tmp_path
+    )
+    workers, threads = int(config["MARROW_CDS_WORKERS"]), int(config["MARROW_CDS_THREADS"])
+    per_call_mib = (
+        (settings.max_body_bytes + settings.fetch_max_total_bytes)
+        * BYTES_IN_MEMORY_PER_BYTE_READ
+        / 2**20
+    )
+    worst = MASTER_MIB + workers * (WORKER_AT_REST_MIB + threads * per_call_mib)
+    container = k8s["Deployment"]["spec"]["template"]["spec"]["containers"][0]
+    limit = _mebibytes(container["resources"]["limits"]["memory"])
+    assert worst <= limit * 0.9, (worst, limit)
+    assert settings.fetch_max_bytes <= settings.fetch_max_total_bytes
