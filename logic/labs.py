@@ -12,7 +12,10 @@
   again and R7/R8 cannot apply) nor fires a flag on current data; if it is abnormal it is
   treated like a stale abnormal result ("repeat to confirm", urgent when it meets a U
   criterion): a flag never rests on a value a newer result may have overtaken, and an
-  abnormal value is never dropped silently.
+  abnormal value is never dropped silently. Per flag, this is the safer side: firing a U or
+  H flag on the older value would escalate on a value the unreadable one may have corrected
+  (a transfused Hb), clearing on it would reassure on an unmeasured value; instead the card
+  is R5 (warning) naming the older value, and at a U level its repeat is urgent.
 - A *stale* result is the newest usable one when no current one exists. A stale normal result
   never clears a patient; a stale abnormal one triggers "repeat to confirm" (rule R5).
 - Reference limits come from the result (`LabResult.low` / `.high`) when present, else from
@@ -150,7 +153,8 @@ class LabView:
         return None if result is None else result.value
 
     def is_stale(self, analyte: Analyte) -> bool:
-        """No current result, but an older usable one."""
+        """No current result (none in the window, or the newest there not evaluable), but a
+        usable one of any age."""
         return bool(self.history(analyte)) and latest_current(self, analyte) is None
 
     def not_evaluable(self, analyte: Analyte) -> tuple[LabResult, ...]:
