@@ -34,6 +34,8 @@ lifetime_too_long           ``exp`` - ``iat`` <= MAX_LIFETIME_S (the replay wind
 wrong_audience              ``aud`` (or one of them) is the URL called, see ``expected_audience``
 tenant_not_allowed          the issuer lists ``tenants``: the ``tenant`` claim is one of them
 replayed                    the (``iss``, ``jti``) pair was never seen (``replay.py``, database)
+bad_jti                     the replay store refused the jti as data (``replay.InvalidJti``);
+                            only a connectivity error switches it to this process's memory
 ==========================  =====================================================================
 
 Any failure answers a bare 401: empty body and ``WWW-Authenticate: Bearer realm="marrow-cds"``
@@ -70,7 +72,7 @@ from sqlalchemy import Engine
 
 from .errors import Unauthorized
 from .jwks import ASYMMETRIC_ALGORITHMS, JwksCache, TrustedIssuer, load_trusted_issuers
-from .replay import ReplayStore
+from .replay import InvalidJti, ReplayStore
 
 log = logging.getLogger(__name__)
 
@@ -278,7 +280,11 @@ class TokenVerifier:
         ):
             raise AuthFailure("tenant_not_allowed")
         # Last: only a token that passed every other check may take its jti.
-        if not self.replay.first_use(issuer.iss, jti, expires_at):
+        try:
+            fresh = self.replay.first_use(issuer.iss, jti, expires_at)
+        except InvalidJti:
+            raise AuthFailure("bad_jti") from None
+        if not fresh:
             raise AuthFailure("replayed")
         sub = claims.get("sub")
         return VerifiedClient(

@@ -8,8 +8,15 @@ purged at most once a minute per process.
 ``INSERT ... ON CONFLICT DO NOTHING``: of two concurrent requests with one jti, exactly one inserts
 the row and is accepted, whichever worker or replica it reached.
 
-Database unavailable: the hooks must keep answering (issue 6), so the check falls back to this
-process's memory (bounded; a full cache refuses tokens rather than grow) and logs
+A jti that is not a string of 1..255 characters free of control characters (NUL included) is
+refused (``InvalidJti``) before the database is touched. A database error that says the data is
+wrong (``DataError``, ``IntegrityError``, anything that is not a connectivity error) refuses the
+token the same way: it never switches the store to memory, so a bad token cannot open a window
+in which a replay to another worker would be accepted.
+
+Database unavailable (``OperationalError``, ``InterfaceError``, a pool timeout, a DBAPI error
+that invalidated the connection): the hooks must keep answering (issue 6), so the check falls
+back to this process's memory (bounded; a full cache refuses tokens rather than grow) and logs
 ``replay store unavailable``; for the next 10 s it does not even try the database (an unreachable
 host must not add its connect timeout to every call). During an outage a replay to *another*
 worker is therefore not detected; the jti is still refused by this worker, also after the
@@ -21,12 +28,20 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import unicodedata
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine, delete
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import (
+    DBAPIError,
+    DisconnectionError,
+    InterfaceError,
+    OperationalError,
+    SQLAlchemyError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from .store import JwtReplayRow
 
@@ -37,6 +52,27 @@ PURGE_INTERVAL_S = 60.0
 #: database again: an unreachable database host must not add its connect timeout to every call.
 RETRY_DATABASE_AFTER_S = 10.0
 MEMORY_CAPACITY = 50_000
+MAX_JTI_LENGTH = 255  # store.JwtReplayRow.jti
+MAX_ISS_LENGTH = 500  # store.JwtReplayRow.iss
+
+
+class InvalidJti(ValueError):
+    """The (iss, jti) pair cannot be a real token id: the token is refused (auth: bad_jti)."""
+
+
+def is_connectivity_error(exc: SQLAlchemyError) -> bool:
+    """True when the database could not be reached or the connection broke (not a data error)."""
+    if isinstance(exc, OperationalError | InterfaceError | PoolTimeoutError | DisconnectionError):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+def _valid_id(value: object, max_length: int) -> bool:
+    return (
+        isinstance(value, str)
+        and 0 < len(value) <= max_length
+        and not any(unicodedata.category(ch) in ("Cc", "Cs") for ch in value)
+    )
 
 
 class ReplayStore:
@@ -62,6 +98,10 @@ class ReplayStore:
         self._database_down_until = 0.0
 
     def first_use(self, iss: str, jti: str, expires_at: datetime) -> bool:
+        """True the first time (iss, jti) is seen. Raises InvalidJti for an id that cannot be
+        stored (checked before the database; or refused by the database as bad data)."""
+        if not _valid_id(jti, MAX_JTI_LENGTH) or not _valid_id(iss, MAX_ISS_LENGTH):
+            raise InvalidJti("jti or iss is not a storable token id")
         now = self._clock()
         key = (iss, jti)
         with self._lock:
@@ -72,6 +112,12 @@ class ReplayStore:
             try:
                 fresh = self._insert(iss, jti, expires_at)
             except SQLAlchemyError as exc:
+                if not is_connectivity_error(exc):
+                    log.warning(
+                        "replay store refused the jti: token refused",
+                        extra={"error": type(exc).__name__},
+                    )
+                    raise InvalidJti("the database refused the jti") from None
                 self._database_down_until = now + self._retry_after
                 log.warning(
                     "replay store unavailable, using this process's memory",

@@ -215,3 +215,32 @@ def test_database_outage_hooks_answer_feedback_503_then_nothing_lost(
     engine.dispose()
     assert set(acknowledged) <= stored
     assert len(stored) == 4  # the three before, the one after; nothing from the refused call
+
+
+def test_nul_jti_does_not_open_a_replay_window_across_workers(two_workers, signer):
+    """Review item 2: a jti PostgreSQL cannot store is a 401 and the replay check stays shared."""
+    worker_1, worker_2 = two_workers
+    bad = worker_1.get(DISCOVERY, headers=bearer(signer.sign(BASE + DISCOVERY, jti="a\x00b")))
+    assert bad.status_code == 401
+    token = signer.sign(BASE + DISCOVERY)
+    assert worker_1.get(DISCOVERY, headers=bearer(token)).status_code == 200
+    assert worker_2.get(DISCOVERY, headers=bearer(token)).status_code == 401
+
+
+def test_postgres_data_error_is_not_taken_for_an_outage(database_url, monkeypatch):
+    """Even if a bad jti got past validation, PostgreSQL's DataError refuses the token and the
+    store keeps using the database (no memory-only window)."""
+    from cds_hooks import replay
+
+    engine = make_engine(database_url)
+    migrations.upgrade(engine)
+    try:
+        monkeypatch.setattr(replay, "_valid_id", lambda value, max_length: True)
+        store = ReplayStore(engine)
+        until = datetime.now(UTC) + timedelta(minutes=5)
+        with pytest.raises(replay.InvalidJti):
+            store.first_use("https://ehr.example.org", "a\x00b", until)
+        assert store.first_use("https://ehr.example.org", "good", until)
+        assert not ReplayStore(engine).first_use("https://ehr.example.org", "good", until)
+    finally:
+        engine.dispose()

@@ -465,10 +465,10 @@ class _DownEngine:
         self.attempts = 0
 
     def begin(self):
-        from sqlalchemy.exc import SQLAlchemyError
+        from sqlalchemy.exc import OperationalError
 
         self.attempts += 1
-        raise SQLAlchemyError("connection timed out")
+        raise OperationalError("INSERT", {}, ConnectionError("connection timed out"))
 
 
 def test_unreachable_database_is_not_retried_on_every_call():
