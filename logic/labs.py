@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import cached_property
 
 from logic import thresholds as t
@@ -68,6 +68,11 @@ LABEL: dict[Analyte, str] = {
 
 # Comparison tolerance: values converted between units carry float noise (2.6 + 0.25).
 _EPS = 1e-9
+
+
+def collection_day(moment: datetime) -> date:
+    """The (UTC) calendar day of a collection time: results of one blood draw share it."""
+    return moment.astimezone(UTC).date()
 
 
 def dated_after(result_time: datetime, as_of: datetime) -> bool:
@@ -137,12 +142,12 @@ class LabView:
         """The newest usable result of `analyte` collected on the same (UTC) calendar day as
         `moment`: the same blood draw (pairing albumin with calcium, a monocyte percentage
         with the absolute count). In the normal view it must also be current."""
-        day = moment.astimezone(UTC).date()
+        day = collection_day(moment)
         return next(
             (
                 r
                 for r in self.history(analyte)
-                if r.effective.astimezone(UTC).date() == day
+                if collection_day(r.effective) == day
                 and (not self.current_only or in_window(r, self.as_of))
             ),
             None,
@@ -346,19 +351,27 @@ def computed_corrected_calcium(total: LabResult, albumin: LabResult) -> LabResul
 
 
 def flc_ratio(view: LabView) -> LabResult | None:
-    """The kappa/lambda ratio: as reported, else computed from kappa and lambda (§4)."""
+    """The kappa/lambda ratio: as reported, else computed from a kappa and a lambda of the same
+    collection day (§4), dated as the kappa."""
     reported = view.latest(Analyte.FLC_RATIO)
     if reported is not None:
         return reported
-    kappa, lam = view.latest(Analyte.FLC_KAPPA), view.latest(Analyte.FLC_LAMBDA)
-    if kappa is None or lam is None or kappa.value is None or lam.value is None:
+    kappa = view.latest(Analyte.FLC_KAPPA)
+    if kappa is None:
+        return None
+    # kappa and lambda of the same collection day (as the mappers compute it), never paired
+    # across days
+    lam = view.latest(Analyte.FLC_LAMBDA)
+    if lam is not None and collection_day(lam.effective) != collection_day(kappa.effective):
+        lam = view.same_day(Analyte.FLC_LAMBDA, kappa.effective)
+    if lam is None or kappa.value is None or lam.value is None:
         return None
     if kappa.comparator or lam.comparator or lam.value <= 0:
         return None
     return LabResult(
         analyte=Analyte.FLC_RATIO,
         reference=kappa.reference,
-        effective=min(kappa.effective, lam.effective),
+        effective=kappa.effective,
         value=kappa.value / lam.value,
         unit="1",
         derived_from=(kappa.reference, lam.reference),

@@ -433,3 +433,24 @@ def test_superseded_low_hb_is_named_on_the_cbc_check() -> None:
     outcome = _checks(assessment)["CBC with differential"].outcome
     assert outcome.startswith("not evaluable, abnormal (U-A, H-ANAEMIA: Haemoglobin 7.5 g/dL")
     assert outcome.endswith("repeat to confirm")
+
+
+def test_kappa_and_lambda_of_different_days_give_no_computed_ratio() -> None:
+    # same-day pairing, as for corrected calcium (no ratio sent by the lab)
+    labs = (
+        *without(NORMAL, Analyte.FLC_RATIO, Analyte.FLC_KAPPA, Analyte.FLC_LAMBDA),
+        lab(Analyte.FLC_KAPPA, 150.0, days_ago=2),
+        lab(Analyte.FLC_LAMBDA, 1.2, days_ago=60),
+    )
+    flags = {f.id for f in assess(record(labs=labs), AS_OF).flags}
+    assert not flags & {"U-Li", "H-FLC", "I-FLC"}
+
+
+def test_kappa_and_lambda_of_the_same_day_give_a_computed_ratio() -> None:
+    labs = (
+        *without(NORMAL, Analyte.FLC_RATIO, Analyte.FLC_KAPPA, Analyte.FLC_LAMBDA),
+        lab(Analyte.FLC_KAPPA, 150.0, days_ago=2),
+        lab(Analyte.FLC_LAMBDA, 1.2, days_ago=2),
+    )
+    flags = {f.id for f in assess(record(labs=labs), AS_OF).flags}
+    assert {"U-Li", "H-FLC"} <= flags
