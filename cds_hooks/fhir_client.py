@@ -5,8 +5,8 @@ environment, no retries) shared by a small thread pool, so that the queries of o
 concurrently. Rules, all enforced here:
 
 - Only URLs under a MARROW_CDS_FHIR_ALLOWLIST prefix are contacted (``url_allowed``: parsed
-  scheme, host, port and path prefix; no user-info, no dot segments). https is required except
-  for loopback hosts.
+  scheme, host, port and path prefix; no user-info, dot segments, ';' path parameters or
+  fragments; ``fhirServer`` without a query). https is required except for loopback hosts.
 - The bearer token is sent only to URLs under the call's ``fhirServer`` (which is allowlisted);
   redirects are not followed automatically; a redirect under ``fhirServer`` is followed by hand,
   anything else is an error. The token is never logged (``BearerToken`` masks its repr).
@@ -149,7 +149,7 @@ class FhirClient:
         """True when ``fhir_server`` may be contacted at all (under an allowlisted prefix)."""
         if not fhir_server:
             return False
-        prefix = UrlPrefix.parse(fhir_server)
+        prefix = UrlPrefix.parse(fhir_server, allow_query=False)  # a base: no query, no fragment
         return prefix is not None and any(under_prefix(fhir_server, p) for p in self.allowlist)
 
     # ------------------------------------------------------------------ fetching
@@ -165,7 +165,7 @@ class FhirClient:
         """Run ``tasks`` concurrently within the budget; one outcome per task, in order."""
         seconds = self.settings.fetch_budget_s if budget_s is None else budget_s
         budget = CallBudget(time.monotonic() + seconds, self.settings.fetch_max_total_bytes)
-        base = UrlPrefix.parse(fhir_server)
+        base = UrlPrefix.parse(fhir_server, allow_query=False)
         if base is None or not self.server_allowed(fhir_server):
             return [
                 FetchOutcome(t.key, error=FhirNotAllowed("fhirServer is not on the allowlist"))
