@@ -1,10 +1,13 @@
 """``POST /cds-services/<id>/feedback`` (CDS-HOOKS.md "Feedback").
 
-The body is validated (``schemas.Feedback``; each ``outcomeTimestamp`` must be an RFC 3339
-date-time with a time zone), then every item is stored in ONE transaction: all or nothing. A
-repeated report of the same card is acknowledged and stored once (``store`` defines "same").
-Feedback for a card uuid this service has no record of is accepted (another replica may have
-issued it). Database unavailable: 503 and nothing written.
+The body is validated (``schemas.Feedback``: every stored string fits its column and holds no
+control character (NUL cannot be stored in PostgreSQL); each ``outcomeTimestamp`` is an RFC 3339
+date-time with ``Z`` or an offset, in datetime's range), then every item is stored in ONE
+transaction: all or nothing. A repeated report of the same card is acknowledged and stored once
+(``store`` defines "same"). Feedback for a card uuid this service has no record of is accepted
+(another replica may have issued it). Database unreachable (``store.is_connectivity_error``):
+503, nothing written, retry. Any other database error means the database refused a value: 400,
+nothing written (retrying the same body would never succeed).
 """
 
 from __future__ import annotations
@@ -18,24 +21,32 @@ from sqlalchemy.exc import SQLAlchemyError
 from .errors import BadRequest, NotFound, ServiceUnavailable
 from .schemas import Feedback, FeedbackItem
 from .services import get_service
-from .store import FeedbackRecord, store_feedback
+from .store import FeedbackRecord, is_connectivity_error, store_feedback
 from .wire import json_body, read_json_object, validation_error
 
 bp = Blueprint("feedback", __name__)
 
 
 def parse_timestamp(value: str, index: int) -> datetime:
-    """RFC 3339 date-time with an offset, as UTC; 400 otherwise."""
+    """RFC 3339 date-time with an offset (shape checked by the schema), as UTC; 400 otherwise,
+    also for instants datetime cannot hold in UTC (year 9999 at -14:00)."""
+    text = value.replace("z", "Z").replace("t", "T")
+    date_part, _, rest = text.partition("T")
+    if "." in rest:  # datetime takes at most 6 fractional digits; RFC 3339 allows more
+        clock, _, tail = rest.partition(".")
+        digits = len(tail) - len(tail.lstrip("0123456789"))
+        text = f"{date_part}T{clock}.{tail[:digits][:6].ljust(6, '0')}{tail[digits:]}"
     try:
-        parsed = datetime.fromisoformat(value.replace("z", "Z"))
-    except ValueError:
-        parsed = None
-    if parsed is None or parsed.tzinfo is None or "T" not in value.upper():
+        parsed = datetime.fromisoformat(text)
+        if parsed.tzinfo is None or "T" not in text:
+            raise ValueError("no time zone")
+        return parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
         raise BadRequest(
-            f"feedback.{index}.outcomeTimestamp is not an RFC 3339 date-time with a time zone",
+            f"feedback.{index}.outcomeTimestamp is not an RFC 3339 date-time with a time zone "
+            "within years 0001-9999 in UTC",
             expression=f"feedback.{index}.outcomeTimestamp",
-        )
-    return parsed.astimezone(UTC)
+        ) from None
 
 
 def to_record(service_id: str, item: FeedbackItem, index: int) -> FeedbackRecord:
@@ -74,7 +85,13 @@ def receive_feedback(service_id: str) -> Response:
         stored = store_feedback(engine, records, received_at=datetime.now(UTC))
     except SQLAlchemyError as exc:
         g.log_fields["error"] = type(exc).__name__
-        raise ServiceUnavailable("feedback store unavailable: nothing was stored, retry") from None
+        if is_connectivity_error(exc):
+            raise ServiceUnavailable(
+                "feedback store unavailable: nothing was stored, retry"
+            ) from None
+        raise BadRequest(
+            "feedback refused by the store (a value it cannot hold): nothing was stored"
+        ) from None
     g.log_fields.update(stored=stored.stored, duplicates=stored.received - stored.stored)
     return json_body(
         {

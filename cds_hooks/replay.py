@@ -34,16 +34,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine, delete
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import (
-    DBAPIError,
-    DisconnectionError,
-    InterfaceError,
-    OperationalError,
-    SQLAlchemyError,
-)
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.exc import SQLAlchemyError
 
-from .store import JwtReplayRow
+from .store import JwtReplayRow, is_connectivity_error
 
 log = logging.getLogger(__name__)
 
@@ -58,13 +51,6 @@ MAX_ISS_LENGTH = 500  # store.JwtReplayRow.iss
 
 class InvalidJti(ValueError):
     """The (iss, jti) pair cannot be a real token id: the token is refused (auth: bad_jti)."""
-
-
-def is_connectivity_error(exc: SQLAlchemyError) -> bool:
-    """True when the database could not be reached or the connection broke (not a data error)."""
-    if isinstance(exc, OperationalError | InterfaceError | PoolTimeoutError | DisconnectionError):
-        return True
-    return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 
 def _valid_id(value: object, max_length: int) -> bool:

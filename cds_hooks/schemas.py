@@ -7,9 +7,55 @@ Required fields are required, as the spec has them. Responses are serialised wit
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import re
+import unicodedata
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+# ------------------------------------------------------------------------------ stored strings
+
+#: hookInstance: CDS Hooks says a UUID; tolerated: 1..100 characters of [A-Za-z0-9._:-] (fits
+#: ``issued_card.hook_instance`` and can never carry free text such as a name or an MRN).
+HOOK_INSTANCE_PATTERN = r"^[A-Za-z0-9._:-]{1,100}$"
+#: RFC 3339 section 5.6 date-time, extended format, with ``Z`` or a numeric offset.
+RFC3339_DATE_TIME = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$"
+)
+_TEXT_WHITESPACE = frozenset("\t\n\r")
+
+
+def _no_control_characters(value: str) -> str:
+    """Identifiers and codes: no control character at all (NUL cannot be stored in PostgreSQL)."""
+    if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+def _no_control_characters_in_text(value: str) -> str:
+    """Free text: tabs and line breaks allowed, other control characters (NUL) refused."""
+    if any(unicodedata.category(ch) in ("Cc", "Cs") and ch not in _TEXT_WHITESPACE for ch in value):
+        raise ValueError("must not contain control characters other than tab and line breaks")
+    return value
+
+
+def _rfc3339(value: str) -> str:
+    if not RFC3339_DATE_TIME.match(value):
+        raise ValueError(
+            "must be an RFC 3339 date-time with Z or an offset, e.g. 2026-11-23T10:00:00Z"
+        )
+    return value
+
+
+_Clean = AfterValidator(_no_control_characters)
+#: Widths of the feedback table's columns (store.FeedbackRow, migrations).
+CardUuid = Annotated[str, Field(min_length=1, max_length=100), _Clean]
+ReasonCode = Annotated[str, Field(min_length=1, max_length=100), _Clean]
+ReasonSystem = Annotated[str, Field(min_length=1, max_length=255), _Clean]
+ReasonDisplay = Annotated[str, Field(max_length=1000), _Clean]  # not stored
+SuggestionId = Annotated[str, Field(min_length=1, max_length=100), _Clean]
+UserComment = Annotated[str, Field(max_length=4000), AfterValidator(_no_control_characters_in_text)]
+OutcomeTimestamp = Annotated[str, Field(min_length=1, max_length=40), AfterValidator(_rfc3339)]
 
 # ------------------------------------------------------------------------------ request
 
@@ -38,7 +84,7 @@ class FhirAuthorization(_Tolerant):
 
 class HookRequest(_Tolerant):
     hook: str = Field(min_length=1)
-    hookInstance: str = Field(min_length=1)
+    hookInstance: str = Field(min_length=1, max_length=100, pattern=HOOK_INSTANCE_PATTERN)
     context: dict[str, Any]
     fhirServer: str | None = None
     fhirAuthorization: FhirAuthorization | None = None
@@ -126,26 +172,26 @@ class Discovery(_Strict):
 
 
 class AcceptedSuggestion(_Tolerant):
-    id: str = Field(min_length=1)
+    id: SuggestionId
 
 
 class OverrideReasonCoding(_Tolerant):
-    code: str = Field(min_length=1)
-    system: str | None = None
-    display: str | None = None
+    code: ReasonCode
+    system: ReasonSystem | None = None
+    display: ReasonDisplay | None = None
 
 
 class OverrideReason(_Tolerant):
     reason: OverrideReasonCoding | None = None
-    userComment: str | None = Field(default=None, max_length=4000)
+    userComment: UserComment | None = None
 
 
 class FeedbackItem(_Tolerant):
-    card: str = Field(min_length=1)
+    card: CardUuid
     outcome: Literal["accepted", "overridden"]
-    acceptedSuggestions: list[AcceptedSuggestion] | None = None
+    acceptedSuggestions: list[AcceptedSuggestion] | None = Field(default=None, max_length=100)
     overrideReason: OverrideReason | None = None
-    outcomeTimestamp: str = Field(min_length=1)
+    outcomeTimestamp: OutcomeTimestamp
 
 
 class Feedback(_Tolerant):

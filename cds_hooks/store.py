@@ -7,8 +7,11 @@ The schema is owned by Alembic (``cds_hooks/migrations``); ``Base.metadata`` mir
 Feedback idempotency (CDS-HOOKS.md "the same card may be reported more than once"): two reports
 are the same when they have the same service id, card uuid, outcome, outcome instant (the
 RFC 3339 timestamp normalised to UTC microseconds), the same *set* of accepted suggestion ids and
-the same override reason (system|code). ``feedback.dedupe_key`` is the SHA-256 of these fields
-and is unique: a repeated report is acknowledged and stored once (the first copy is kept).
+the same override reason (system|code) and the same ``userComment`` (by its SHA-256: a second
+report that only adds or changes the clinician's comment is a new report, its comment kept).
+``feedback.dedupe_key`` is the SHA-256 of these fields and is unique: a repeated report is
+acknowledged and stored once (the first copy is kept). A report without a comment has the key
+it had before migration 0002 (which recomputed the keys of stored reports with a comment).
 Feedback for a card uuid this database never issued is accepted and stored: another replica, or
 this one before a restart on another database, may have issued it.
 """
@@ -33,6 +36,14 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import (
+    DBAPIError,
+    DisconnectionError,
+    InterfaceError,
+    OperationalError,
+    SQLAlchemyError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -106,6 +117,14 @@ def make_engine(url: str) -> Engine:
     )
 
 
+def is_connectivity_error(exc: SQLAlchemyError) -> bool:
+    """The database could not be reached or the connection broke (retrying may succeed), as
+    opposed to a data error (a value the database refuses: retrying never helps)."""
+    if isinstance(exc, OperationalError | InterfaceError | PoolTimeoutError | DisconnectionError):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
 def patient_hash(key: bytes, patient_id: str) -> str:
     return hmac.new(key, patient_id.encode(), hashlib.sha256).hexdigest()
 
@@ -149,6 +168,15 @@ def record_issued_cards(
 # ------------------------------------------------------------------------------ feedback
 
 
+def feedback_identity(parts: Sequence[str], comment: str | None) -> str:
+    """SHA-256 of the report's fields; the comment (by its own SHA-256) only when there is one,
+    so reports without a comment keep the identity they had before comments counted."""
+    fields = list(parts)
+    if comment is not None:
+        fields.append("comment:" + hashlib.sha256(comment.encode()).hexdigest())
+    return hashlib.sha256("\x1f".join(fields).encode()).hexdigest()
+
+
 @dataclass(frozen=True)
 class FeedbackRecord:
     service_id: str
@@ -170,7 +198,7 @@ class FeedbackRecord:
             ",".join(sorted(set(self.accepted_suggestions))),
             f"{self.override_reason_system or ''}|{self.override_reason_code or ''}",
         )
-        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+        return feedback_identity(parts, self.override_comment)
 
 
 @dataclass(frozen=True)

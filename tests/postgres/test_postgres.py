@@ -19,7 +19,7 @@ from sqlalchemy import func, inspect, select
 
 from cds_hooks import migrations
 from cds_hooks.replay import ReplayStore
-from cds_hooks.store import FeedbackRow, JwtReplayRow, make_engine
+from cds_hooks.store import FeedbackRow, IssuedCardRow, JwtReplayRow, make_engine
 
 pytestmark = pytest.mark.postgres
 
@@ -244,3 +244,73 @@ def test_postgres_data_error_is_not_taken_for_an_outage(database_url, monkeypatc
         assert not ReplayStore(engine).first_use("https://ehr.example.org", "good", until)
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("card", "c" * 101),
+        ("card", "nul\x00"),
+        ("code", "c" * 101),
+        ("system", "s" * 256),
+        ("userComment", "nul\x00byte"),
+        ("outcomeTimestamp", "9999-12-31T23:59:59-14:00"),
+        ("outcomeTimestamp", "20261123T100000+0000"),
+    ],
+    ids=["card_long", "card_nul", "code_long", "system_long", "comment_nul", "ts_ovf", "ts_basic"],
+)
+def test_fb_value_pg_cannot_hold_400(tmp_path, monkeypatch, database_url, signer, field, value):
+    """Review item 4 on PostgreSQL: a bad second item rejects the whole body with a 400."""
+    app = make_app(tmp_path, monkeypatch, client=signer, database=database_url)
+    http = app.test_client()
+    good, bad = feedback()["feedback"][0], feedback()["feedback"][0]
+    if field in ("code", "system"):
+        bad["overrideReason"]["reason"][field] = value
+    elif field == "userComment":
+        bad["overrideReason"]["userComment"] = value
+    else:
+        bad[field] = value
+    response = http.post(
+        FEEDBACK_PATH,
+        json={"feedback": [good, bad]},
+        headers=bearer(signer.sign(BASE + FEEDBACK_PATH)),
+    )
+    assert response.status_code == 400, response.get_data()[:300]
+    assert field in response.get_json()["issue"][0]["diagnostics"]
+    assert count(database_url, FeedbackRow) == 0
+
+
+def test_feedback_differing_only_in_comment_is_kept_on_postgres(
+    tmp_path, monkeypatch, database_url, signer
+):
+    app = make_app(tmp_path, monkeypatch, client=signer, database=database_url)
+    http = app.test_client()
+    first = feedback()
+    second = {"feedback": [dict(first["feedback"][0])]}
+    second["feedback"][0]["overrideReason"] = {
+        **first["feedback"][0]["overrideReason"],
+        "userComment": "a different comment",
+    }
+    for body, stored in ((first, 1), (second, 1), (second, 0)):
+        response = http.post(
+            FEEDBACK_PATH, json=body, headers=bearer(signer.sign(BASE + FEEDBACK_PATH))
+        )
+        assert response.get_json()["stored"] == stored
+    assert count(database_url, FeedbackRow) == 2
+
+
+def test_long_hook_instance_is_400_on_postgres(tmp_path, monkeypatch, database_url, signer):
+    """Review item 5: a 150-character hookInstance used to answer 200 and silently fail to
+    record the issued cards (String(100)); now it is a 400 before anything is stored."""
+    app = make_app(tmp_path, monkeypatch, client=signer, database=database_url)
+    http = app.test_client()
+    body = patient_view()
+    body["hookInstance"] = "h" * 150
+    response = http.post(SERVICE_PATH, json=body, headers=bearer(signer.sign(BASE + SERVICE_PATH)))
+    assert response.status_code == 400
+    body["hookInstance"] = "h" * 100
+    response = http.post(SERVICE_PATH, json=body, headers=bearer(signer.sign(BASE + SERVICE_PATH)))
+    assert response.status_code == 200
+    uuids = [c["uuid"] for c in response.get_json()["cards"] if c.get("uuid")]
+    app.extensions["marrow_recorder"].drain()
+    assert count(database_url, IssuedCardRow) == len(uuids) > 0
