@@ -33,12 +33,26 @@ log = logging.getLogger(__name__)
 bp = Blueprint("hooks", __name__)
 
 FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
+# Host header: a DNS name or IPv4 address, or an IPv6 literal, and an optional port.
+HOST_HEADER = re.compile(
+    r"(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}"
+    r"[A-Za-z0-9])?)*\.?|\[[0-9A-Fa-f:.]+\])(?::(?P<port>[0-9]{1,5}))?"
+)
 
 
 def rules_url(settings: Settings) -> str:
-    """Absolute URL of the rule catalogue page (served at /rules)."""
-    base = settings.public_base_url or request.url_root.rstrip("/")
-    return f"{base}/rules"
+    """Absolute URL of the rule catalogue page (served at /rules).
+
+    Built from MARROW_CDS_PUBLIC_BASE_URL (required whenever JWTs are: settings refuse to start
+    without it). Only without JWTs (a local trial) does the request's Host header stand in, and
+    then a malformed one is a 400, never a broken link or a 500."""
+    if settings.public_base_url:
+        return f"{settings.public_base_url}/rules"
+    host = request.host
+    match = HOST_HEADER.fullmatch(host)
+    if match is None or not 0 < int(match.group("port") or 443) <= 65535:
+        raise BadRequest("the Host header is not a valid host name", expression="Host")
+    return f"{request.url_root.rstrip('/')}/rules"
 
 
 def parse_hook_request(service: Service, body: dict[str, Any]) -> HookRequest:

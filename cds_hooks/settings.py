@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 PREFIX = "MARROW_CDS_"
 DEFAULT_DB_FILENAME = "marrow-cds.sqlite3"
@@ -141,7 +142,44 @@ class Settings:
             require_jwt=_bool(env, "REQUIRE_JWT", True),
             trusted_issuers=_get(env, "TRUSTED_ISSUERS"),
         )
-        return replace(settings, **overrides) if overrides else settings
+        settings = replace(settings, **overrides) if overrides else settings
+        _check_public_base_url(settings)
+        return settings
+
+
+def _check_public_base_url(settings: Settings) -> None:
+    """The public base URL decides the JWT ``aud`` and the card links. Without it they would come
+    from the request's ``Host`` header, which the caller chooses: with JWTs required, refuse."""
+    url = settings.public_base_url
+    if url is None:
+        if settings.require_jwt:
+            raise SettingsError(
+                f"{PREFIX}PUBLIC_BASE_URL is required when {PREFIX}REQUIRE_JWT=1: set it to the "
+                "URL clients call, up to (not including) /cds-services, e.g. "
+                "https://cds.hospital.example/marrow (the JWT aud and the card links are built "
+                "from it, never from the Host header)"
+            )
+        return
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (raises on a bad port)
+    except ValueError:
+        parts = None
+    if (
+        parts is None
+        or parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.username is not None
+        or parts.query
+        or parts.fragment
+        or "?" in url
+        or "#" in url
+        or any(c.isspace() for c in url)
+    ):
+        raise SettingsError(
+            f"{PREFIX}PUBLIC_BASE_URL={url!r} is not an absolute http(s) URL without "
+            "user-info, query or fragment"
+        )
 
 
 def _default_sqlite_url(instance: Path) -> str:

@@ -44,7 +44,11 @@ def secured(make_app: Any, key: ECKey, tmp_path: Path) -> Flask:
             }
         )
     )
-    app: Flask = make_app(MARROW_CDS_REQUIRE_JWT="1", MARROW_CDS_TRUSTED_ISSUERS=str(issuers))
+    app: Flask = make_app(
+        MARROW_CDS_REQUIRE_JWT="1",
+        MARROW_CDS_TRUSTED_ISSUERS=str(issuers),
+        MARROW_CDS_PUBLIC_BASE_URL="http://localhost",  # the test client's URL: the `aud`
+    )
     return app
 
 
@@ -307,7 +311,10 @@ def test_services_should_respond_on_the_order_of_500_ms_fetch_budget_defaults(
     # what a test can check is that no default lets a call wait beyond the 2 s EHR window.
     from cds_hooks.settings import Settings
 
-    settings = Settings.from_env({"MARROW_CDS_PATIENT_HASH_KEY": "k" * 32}, instance_path=tmp_path)
+    settings = Settings.from_env(
+        {"MARROW_CDS_PATIENT_HASH_KEY": "k" * 32, "MARROW_CDS_REQUIRE_JWT": "0"},
+        instance_path=tmp_path,
+    )
     assert settings.fetch_budget_s <= 2.0
     assert settings.connect_timeout_s <= settings.fetch_budget_s
     assert settings.read_timeout_s <= settings.fetch_budget_s

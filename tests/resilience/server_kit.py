@@ -58,6 +58,8 @@ def start_server(workdir: Path, env: Mapping[str, str], workers: int = 2) -> Run
     port = free_port()
     log_path = workdir / f"server-{port}.log"
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("MARROW_CDS_")}
+    # As `make serve` does: the base URL clients call (JWT `aud`, card links) is where it listens.
+    full_env["MARROW_CDS_PUBLIC_BASE_URL"] = f"http://127.0.0.1:{port}"
     full_env.update(env)
     with log_path.open("wb") as log:
         process = subprocess.Popen(

@@ -13,14 +13,16 @@ from cds_hooks.urls import UrlPrefix, parse_allowlist, under_prefix
 
 
 def test_defaults(tmp_path: Path) -> None:
-    settings = Settings.from_env({}, instance_path=tmp_path)
+    trial = {"MARROW_CDS_REQUIRE_JWT": "0"}  # with JWTs on, PUBLIC_BASE_URL is required
+    settings = Settings.from_env(trial, instance_path=tmp_path)
     assert settings.database_url == f"sqlite:///{tmp_path / 'marrow-cds.sqlite3'}"
     assert settings.fetch_budget_s == 2.0
     assert settings.fhir_allowlist == ()
     assert settings.cors_origins == ("*",)
     assert len(settings.patient_hash_key) >= 32
     assert (
-        Settings.from_env({}, instance_path=tmp_path).patient_hash_key == settings.patient_hash_key
+        Settings.from_env(trial, instance_path=tmp_path).patient_hash_key
+        == settings.patient_hash_key
     )  # created once, then reused
     assert "patient_hash_key" not in repr(settings)
 
