@@ -38,7 +38,8 @@ def test_hooks_answer_and_feedback_is_refused_while_the_database_is_down(tmp_pat
     assert refused.status_code == 503
     assert refused.get_json()["resourceType"] == "OperationOutcome"
     assert refused.headers.get("Retry-After")
-    assert http.get("/readyz").status_code == 503
+    assert http.get("/readyz").get_json() == {"status": "ready", "database": "unavailable"}
+    assert http.get("/healthz/db").status_code == 503
     assert http.get("/healthz").status_code == 200
 
     # the jti check falls back to this process: a replay is still refused
@@ -50,7 +51,7 @@ def test_hooks_answer_and_feedback_is_refused_while_the_database_is_down(tmp_pat
     db_dir.mkdir()
     engine = app.extensions["marrow_store"].engine
     migrations.upgrade(engine)
-    assert http.get("/readyz").status_code == 200
+    assert http.get("/healthz/db").status_code == 200
     report = feedback()
     accepted = http.post(FEEDBACK_PATH, json=report, headers=signed(FEEDBACK_PATH))
     assert accepted.status_code == 200

@@ -93,14 +93,20 @@ def test_healthz_and_readyz(client: FlaskClient) -> None:
     assert client.get("/healthz").get_json() == {"status": "ok"}
     ready = client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.get_json()["migrations"] == "at head"
+    assert ready.get_json() == {"status": "ready", "database": "reachable", "migrations": "at head"}
+    database = client.get("/healthz/db")
+    assert database.status_code == 200
+    assert database.get_json()["migrations"] == "at head"
 
 
 def test_readyz_is_503_when_migrations_are_not_applied(make_app: Any) -> None:
+    """A reachable database behind the head: this release came before its migration (older
+    pods can serve; this one stays out of the Service)."""
     client = make_app(MARROW_CDS_MIGRATE_ON_START="0").test_client()
-    response = client.get("/readyz")
-    assert response.status_code == 503
-    assert "head is" in response.get_json()["migrations"]
+    for path in ("/readyz", "/healthz/db"):
+        response = client.get(path)
+        assert response.status_code == 503
+        assert "head is" in response.get_json()["migrations"]
 
 
 def one_card(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -118,7 +124,7 @@ def one_card(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cds_hooks.cards, "render_patient_view_cards", lambda *a, **k: cards)
 
 
-def test_database_down_hooks_still_answer_and_readyz_is_503(
+def test_database_down_hooks_still_answer_and_the_pod_stays_ready(
     make_app: Any,
     tmp_path: Any,
     example_request: dict[str, Any],
@@ -130,7 +136,10 @@ def test_database_down_hooks_still_answer_and_readyz_is_503(
     app = make_app(MARROW_CDS_DATABASE_URL=f"sqlite:///{tmp_path}/missing/dir/x.sqlite3")
     client = app.test_client()
     assert client.get("/healthz").status_code == 200
-    assert client.get("/readyz").status_code == 503
+    ready = client.get("/readyz")  # readiness: hooks are served, so the pod stays in service
+    assert ready.status_code == 200
+    assert ready.get_json() == {"status": "ready", "database": "unavailable"}
+    assert client.get("/healthz/db").status_code == 503  # monitoring sees the outage
     response = post_hook(client, example_request)
     assert response.status_code == 200
     assert response.get_json()["cards"][0]["uuid"] == "card-1"
