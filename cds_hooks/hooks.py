@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, request
+from flask.blueprints import BlueprintSetupState
 from pydantic import ValidationError
 
 from .errors import BadRequest, NotFound
@@ -31,6 +32,31 @@ from .wire import json_response, read_json_object, validation_error
 log = logging.getLogger(__name__)
 
 bp = Blueprint("hooks", __name__)
+
+SANDBOX_ISSUER = "https://sandbox.cds-hooks.org"
+
+
+@bp.record_once
+def _warn_if_the_sandbox_is_trusted(state: BlueprintSetupState) -> None:
+    """The CDS Hooks sandbox's private signing key is published in its public repository:
+    anybody can sign tokens as the sandbox. Trusting it is for tests with synthetic data only."""
+    settings: Settings = state.app.extensions["marrow_settings"]
+    if not settings.require_jwt or not settings.trusted_issuers:
+        return
+    from .jwks import load_trusted_issuers
+
+    try:
+        trusted = load_trusted_issuers(settings.trusted_issuers)
+    except Exception:  # auth reports an unusable file itself
+        return
+    if SANDBOX_ISSUER in trusted:
+        log.warning(
+            "the CDS Hooks sandbox (%s) is a trusted issuer: its signing key is public, so "
+            "anybody can sign tokens as the sandbox. Use this only for testing with synthetic "
+            "data, never with real patient data or in production",
+            SANDBOX_ISSUER,
+        )
+
 
 FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 # Host header: a DNS name or IPv4 address, or an IPv6 literal, and an optional port.
