@@ -17,10 +17,13 @@ The cache (CDS-HOOKS.md, Security: "cache JWKS by kid"):
 - fetched keys are kept for `max_age` seconds, then refreshed on the next use;
 - a token whose `kid` is unknown triggers a refetch (key rotation), but at most once every
   `refetch_interval` seconds per issuer, so forged kids cannot make us hammer the issuer;
+- one fetch per issuer at a time and never under a lock: a known kid is answered at once while a
+  fetch runs, so a slow or drip-feeding JWKS endpoint cannot stall clients with valid keys;
 - a failed refresh keeps the keys we had (an issuer outage does not lock every client out) and is
   logged with a reason code.
-The fetch uses its own `requests.Session` with explicit connect/read timeouts, no redirects, an
-overall deadline and a byte cap.
+The fetch uses its own `requests.Session` (``trust_env`` off: no proxy or CA bundle from the
+environment) with explicit connect/read timeouts, no redirects, no compression, an overall
+wall-clock deadline (connect + read timeout) and a byte cap.
 """
 
 from __future__ import annotations
@@ -30,13 +33,14 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 from joserfc.errors import JoseError
 from joserfc.jwk import JWKRegistry, Key
 
@@ -56,6 +60,12 @@ DEFAULT_CONNECT_TIMEOUT_S = 2.0
 DEFAULT_READ_TIMEOUT_S = 3.0
 DEFAULT_MAX_JWKS_BYTES = 64 * 1024
 MAX_KEYS_PER_SET = 50
+
+
+def _set_event() -> threading.Event:
+    event = threading.Event()
+    event.set()
+    return event
 
 
 class TrustConfigError(ValueError):
@@ -203,11 +213,23 @@ class _Fetched:
     keys: dict[str, Key] = field(default_factory=dict)
     fetched_at: float | None = None  # last successful fetch
     attempted_at: float | None = None  # last attempt, successful or not
+    #: Set while no fetch is in flight; cleared by the one caller that starts a fetch. The lock
+    #: only guards these fields and is never held during network I/O.
+    idle: threading.Event = field(default_factory=_set_event)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 class JwksCache:
-    """Signing keys per trusted issuer, fetched from its jwks_url and rotated on an unknown kid."""
+    """Signing keys per trusted issuer, fetched from its jwks_url and rotated on an unknown kid.
+
+    Single flight, no lock held during network I/O: at most one fetch per issuer is in flight.
+    A known kid is answered from the cache at once, also while a fetch runs (a stale cache is
+    refreshed in the background). A caller with an unknown kid that finds a fetch in flight waits
+    for it, at most until that fetch's deadline. Every fetch has an overall wall-clock deadline
+    (connect + read timeout): the body is read in small pieces, the time checked after each and
+    the socket timeout shortened to what is left; the fetch runs in a worker thread so that even
+    a server dripping its headers cannot hold a caller past the deadline.
+    """
 
     def __init__(
         self,
@@ -220,7 +242,10 @@ class JwksCache:
         max_bytes: int = DEFAULT_MAX_JWKS_BYTES,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._session = session or requests.Session()
+        if session is None:
+            session = requests.Session()
+            session.trust_env = False  # no proxy, netrc or CA bundle from the environment
+        self._session = session
         self._refetch_interval = refetch_interval
         self._max_age = max_age
         self._timeout = (connect_timeout, read_timeout)
@@ -228,6 +253,11 @@ class JwksCache:
         self._clock = clock
         self._entries: dict[str, _Fetched] = {}
         self._entries_lock = threading.Lock()
+
+    @property
+    def fetch_deadline_s(self) -> float:
+        """The longest a fetch may take, start to last byte."""
+        return self._timeout[0] + self._timeout[1]
 
     def key_for(self, issuer: TrustedIssuer, kid: str) -> Key | None:
         """The issuer's key with this kid, or None when it has none (after at most one refetch)."""
@@ -239,10 +269,31 @@ class JwksCache:
         entry = self._entry(issuer.iss)
         with entry.lock:
             now = self._clock()
+            key = entry.keys.get(kid)
             stale = entry.fetched_at is None or now - entry.fetched_at >= self._max_age
-            if (stale or kid not in entry.keys) and self._may_fetch(entry, now):
-                self._refresh(issuer, entry, now)
+            in_flight = not entry.idle.is_set()
+            start = (stale or key is None) and not in_flight and self._may_fetch(entry, now)
+            if start:
+                entry.idle.clear()
+                entry.attempted_at = now
+        if key is not None:
+            if start:  # known kid, stale cache: refresh without making this caller wait
+                threading.Thread(
+                    target=self._refresh, args=(issuer, entry), daemon=True, name="jwks-refresh"
+                ).start()
+            return key
+        if start:
+            self._refresh(issuer, entry)
+        elif in_flight:
+            entry.idle.wait(self.fetch_deadline_s + 0.5)
+        with entry.lock:
             return entry.keys.get(kid)
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Wait until no fetch is in flight (tests, shutdown); False on timeout."""
+        with self._entries_lock:
+            entries = list(self._entries.values())
+        return all(entry.idle.wait(timeout) for entry in entries)
 
     def _entry(self, iss: str) -> _Fetched:
         with self._entries_lock:
@@ -251,35 +302,64 @@ class JwksCache:
     def _may_fetch(self, entry: _Fetched, now: float) -> bool:
         return entry.attempted_at is None or now - entry.attempted_at >= self._refetch_interval
 
-    def _refresh(self, issuer: TrustedIssuer, entry: _Fetched, now: float) -> None:
+    def _refresh(self, issuer: TrustedIssuer, entry: _Fetched) -> None:
+        """Fetch the issuer's JWKS (this caller owns the single flight) and release the flight."""
         assert issuer.jwks_url is not None
-        entry.attempted_at = now
         try:
-            document = self._fetch(issuer.jwks_url)
-            keys = import_public_keys(document, source="fetch")
+            keys = self._fetch_within_deadline(issuer.jwks_url)
         except JwksFetchError as exc:
             log.warning(
                 "jwks_fetch_failed",
                 extra={"reason": exc.reason, "iss": issuer.iss, "kept_keys": len(entry.keys)},
             )
+            with entry.lock:
+                entry.idle.set()
             return
-        entry.keys = keys
-        entry.fetched_at = now
+        with entry.lock:
+            entry.keys = keys
+            entry.fetched_at = self._clock()
+            entry.idle.set()
         log.info("jwks_fetched", extra={"iss": issuer.iss, "keys": len(keys)})
 
-    def _fetch(self, url: str) -> Any:
-        deadline = time.monotonic() + self._timeout[0] + self._timeout[1]
+    def _fetch_within_deadline(self, url: str) -> dict[str, Key]:
+        """The fetch in a worker thread, abandoned at the deadline whatever it is doing."""
+        deadline = time.monotonic() + self.fetch_deadline_s
+        outcome: dict[str, Any] = {}
+        finished = threading.Event()
+
+        def work() -> None:
+            try:
+                outcome["keys"] = import_public_keys(self._fetch(url, deadline), source="fetch")
+            except JwksFetchError as exc:
+                outcome["error"] = exc.reason
+            except Exception as exc:  # never let a worker die silently: reason code only
+                outcome["error"] = f"jwks_error_{type(exc).__name__}"
+            finally:
+                finished.set()
+
+        threading.Thread(target=work, daemon=True, name="jwks-fetch").start()
+        if not finished.wait(max(0.0, deadline - time.monotonic()) + 0.2):
+            raise JwksFetchError("jwks_timeout")
+        if "error" in outcome:
+            raise JwksFetchError(outcome["error"])
+        keys: dict[str, Key] = outcome["keys"]
+        return keys
+
+    def _fetch(self, url: str, deadline: float) -> Any:
         try:
             with self._session.get(
                 url,
                 timeout=self._timeout,
                 allow_redirects=False,
                 stream=True,
-                headers={"Accept": "application/json, application/jwk-set+json"},
+                headers={
+                    "Accept": "application/json, application/jwk-set+json",
+                    "Accept-Encoding": "identity",
+                },
             ) as response:
                 if response.status_code != 200:
                     raise JwksFetchError(f"jwks_http_{response.status_code}")
-                body = _read_capped(response.iter_content(8192), self._max_bytes, deadline)
+                body = _read_capped(response.raw, self._max_bytes, deadline, self._timeout[1])
         except requests.Timeout as exc:
             raise JwksFetchError("jwks_timeout") from exc
         except requests.RequestException as exc:
@@ -290,12 +370,34 @@ class JwksCache:
             raise JwksFetchError("jwks_invalid_json") from exc
 
 
-def _read_capped(chunks: Iterable[bytes], max_bytes: int, deadline: float) -> bytes:
+_READ_PIECE = 1024
+
+
+def _shorten_socket_timeout(raw: Any, seconds: float) -> None:
+    """Make the next read on the response's socket wait at most ``seconds``."""
+    sock = getattr(getattr(raw, "connection", None), "sock", None)
+    if sock is not None:
+        sock.settimeout(max(seconds, 0.01))
+
+
+def _read_capped(raw: Any, max_bytes: int, deadline: float, read_timeout: float) -> bytes:
+    """The body, read in small pieces (``read1``: whatever has arrived), checking the byte cap
+    and the wall-clock deadline after every piece: a server dripping one byte at a time is cut
+    off at the deadline, not after one read timeout per byte."""
     body = bytearray()
-    for chunk in chunks:
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise JwksFetchError("jwks_timeout")
+        _shorten_socket_timeout(raw, min(read_timeout, remaining))
+        try:
+            chunk = raw.read1(_READ_PIECE)
+        except (TimeoutError, urllib3.exceptions.ReadTimeoutError) as exc:
+            raise JwksFetchError("jwks_timeout") from exc
+        except (OSError, urllib3.exceptions.HTTPError) as exc:
+            raise JwksFetchError("jwks_unreachable") from exc
+        if not chunk:
+            return bytes(body)
         body.extend(chunk)
         if len(body) > max_bytes:
             raise JwksFetchError("jwks_too_large")
-        if time.monotonic() > deadline:
-            raise JwksFetchError("jwks_timeout")
-    return bytes(body)

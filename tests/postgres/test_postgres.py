@@ -202,7 +202,10 @@ def test_database_outage_hooks_answer_feedback_503_then_nothing_lost(
         refused = post_feedback(feedback())
         assert refused.status_code == 503
         assert refused.get_json()["resourceType"] == "OperationOutcome"
-        assert http.get("/readyz").status_code == 503
+        ready = http.get("/readyz")  # readiness = can serve hooks (health.py): still 200
+        assert ready.status_code == 200
+        assert ready.get_json()["database"] == "unavailable"
+        assert http.get("/healthz/db").status_code == 503
         assert http.get("/healthz").status_code == 200
     finally:
         postgres.start()
