@@ -25,6 +25,9 @@ DEFAULT_MAX_BODY_BYTES = 8 * MiB
 DEFAULT_FETCH_MAX_BYTES = 8 * MiB
 DEFAULT_FETCH_MAX_TOTAL_BYTES = 16 * MiB
 
+# Placeholders of deploy/k8s/secret.yaml: a key still holding one must not start the service.
+PLACEHOLDER_MARKERS = ("REPLACE", "CHANGE-ME", "CHANGEME")
+
 
 class SettingsError(ValueError):
     """A MARROW_CDS_ variable has a value the service cannot use (raised at start-up)."""
@@ -113,11 +116,16 @@ class Settings:
     ) -> Settings:
         """Read the MARROW_CDS_ variables of ``env`` (default: the process environment).
 
-        ``instance_path`` is where the defaults live (SQLite file, patient-id hash key);
+        ``instance_path`` is where the defaults live (SQLite file, patient-id hash key), unless
+        MARROW_CDS_INSTANCE_PATH names another folder;
         ``overrides`` replace fields after reading (tests, the ``evaluate`` command).
         """
         env = os.environ if env is None else env
-        instance = Path(instance_path) if instance_path is not None else Path("instance")
+        configured_instance = _get(env, "INSTANCE_PATH")  # e.g. a container's writable volume
+        if configured_instance is not None:
+            instance = Path(configured_instance)
+        else:
+            instance = Path(instance_path) if instance_path is not None else Path("instance")
         database_url = _get(env, "DATABASE_URL") or _default_sqlite_url(instance)
         public_base_url = _get(env, "PUBLIC_BASE_URL")
         level = (_get(env, "LOG_LEVEL") or "INFO").upper()
@@ -193,6 +201,11 @@ def _hash_key(env: Mapping[str, str], instance: Path) -> bytes:
     Replicas sharing a database must share the key: set the variable."""
     raw = _get(env, "PATIENT_HASH_KEY")
     if raw is not None:
+        if any(marker in raw.upper() for marker in PLACEHOLDER_MARKERS):
+            raise SettingsError(
+                f"{PREFIX}PATIENT_HASH_KEY is still the template's placeholder: set it to a "
+                "random value, e.g. $(openssl rand -hex 32)"
+            )
         if len(raw) < 16:
             raise SettingsError(f"{PREFIX}PATIENT_HASH_KEY must be at least 16 characters")
         return raw.encode()

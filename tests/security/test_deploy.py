@@ -175,3 +175,50 @@ def test_pod_memory_limit_holds_every_worker_thread_at_its_byte_caps(k8s, tmp_pa
     limit = _mebibytes(container["resources"]["limits"]["memory"])
     assert worst <= limit * 0.9, (worst, limit)
     assert settings.fetch_max_bytes <= settings.fetch_max_total_bytes
+
+
+def test_secret_template_hash_key_placeholder_is_refused_at_start_up(k8s, tmp_path):
+    from cds_hooks.settings import Settings, SettingsError
+
+    placeholder = k8s["Secret"]["stringData"]["MARROW_CDS_PATIENT_HASH_KEY"]
+    env = {
+        "MARROW_CDS_PATIENT_HASH_KEY": placeholder,
+        "MARROW_CDS_REQUIRE_JWT": "0",
+    }
+    with pytest.raises(SettingsError, match="placeholder"):
+        Settings.from_env(env, instance_path=tmp_path)
+    for key in ("REPLACE-ME-with-a-long-random-value", "change-me-0123456789abcdef"):
+        with pytest.raises(SettingsError, match="placeholder"):
+            Settings.from_env({**env, "MARROW_CDS_PATIENT_HASH_KEY": key}, instance_path=tmp_path)
+
+
+def test_egress_network_policy_allows_only_dns_https_to_the_ehr_and_postgres(k8s):
+    policy = k8s["NetworkPolicy"]
+    pod_labels = k8s["Deployment"]["spec"]["template"]["metadata"]["labels"]
+    assert policy["spec"]["podSelector"]["matchLabels"].items() <= pod_labels.items()
+    job_labels = k8s["Job"]["spec"]["template"]["metadata"]["labels"]
+    assert policy["spec"]["podSelector"]["matchLabels"].items() <= job_labels.items()
+    assert policy["spec"]["policyTypes"] == ["Egress"]
+    ports = sorted(
+        (port["protocol"], port["port"])
+        for rule in policy["spec"]["egress"]
+        for port in rule["ports"]
+    )
+    assert ports == [("TCP", 53), ("TCP", 443), ("TCP", 5432), ("UDP", 53)]
+    for rule in policy["spec"]["egress"]:
+        for peer in rule["to"]:
+            if "ipBlock" in peer:  # placeholders from the documentation range, never 0.0.0.0/0
+                assert peer["ipBlock"]["cidr"].startswith("192.0.2.")
+                assert "except" not in peer["ipBlock"]
+
+
+def test_container_instance_folder_is_writable_and_matches_the_pod_mount(k8s):
+    containerfile = (ROOT / "deploy" / "Containerfile").read_text()
+    instance = re.search(r"MARROW_CDS_INSTANCE_PATH=(\S+)", containerfile)
+    assert instance is not None
+    assert f"install -d -o marrow -g marrow -m 0700 {instance.group(1)}" in containerfile
+    mounts = k8s["Deployment"]["spec"]["template"]["spec"]["containers"][0]["volumeMounts"]
+    assert {"name": "instance", "mountPath": instance.group(1)} in mounts
+    run_example = containerfile[containerfile.index("docker run") : containerfile.index("FROM")]
+    assert "MARROW_CDS_PUBLIC_BASE_URL=" in run_example  # required: JWTs are on in the image
+    assert f":{instance.group(1)}" in run_example

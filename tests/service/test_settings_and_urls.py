@@ -122,3 +122,14 @@ def test_bearer_token_never_appears_in_repr() -> None:
 )
 def test_render_template(template: str, context: dict[str, str], expected: str | None) -> None:
     assert render_template(template, context) == expected
+
+
+def test_instance_path_variable_decides_where_the_defaults_live(tmp_path: Path) -> None:
+    chosen = tmp_path / "volume"
+    settings = Settings.from_env(
+        {"MARROW_CDS_REQUIRE_JWT": "0", "MARROW_CDS_INSTANCE_PATH": str(chosen)},
+        instance_path=tmp_path / "flask-default",
+    )
+    assert settings.database_url == f"sqlite:///{chosen / 'marrow-cds.sqlite3'}"
+    assert (chosen / "patient-id-hash.key").exists()
+    assert not (tmp_path / "flask-default").exists()
