@@ -74,6 +74,7 @@ def start_service(workdir: Path, port: int, workers: int, issuers: Path) -> subp
         MARROW_CDS_DATABASE_URL=f"sqlite:///{workdir / 'load.sqlite3'}",
         MARROW_CDS_PATIENT_HASH_KEY="load-test-hash-key-0123456789abcdef",
         MARROW_CDS_REQUIRE_JWT="1",
+        MARROW_CDS_PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",  # JWT `aud` and card links
         MARROW_CDS_TRUSTED_ISSUERS=str(issuers),
         MARROW_CDS_LOG_LEVEL="WARNING",
     )
