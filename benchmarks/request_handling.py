@@ -65,6 +65,9 @@ def configure_env(folder: Path) -> None:
             "MARROW_CDS_PATIENT_HASH_KEY": "benchmark-patient-hash-key-0123456789",
             "MARROW_CDS_REQUIRE_JWT": "0",
             "MARROW_CDS_LOG_LEVEL": "WARNING",
+            # The 10,000-Observation body is 10.5 MB, over the 8 MiB default: a site whose EHR
+            # sends prefetch that large raises the limit like this (README, configuration).
+            "MARROW_CDS_MAX_BODY_BYTES": str(16 * 1024 * 1024),
         }
     )
 
