@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 
 import pytest
+from loopback import loopback_server
 
 from cds_hooks.jwks import JwksCache, TrustedIssuer
 
@@ -24,14 +25,7 @@ JOIN_S = 8.0  # how long a test waits for key_for before calling it stuck (deadl
 
 
 def _drip_server(first: bytes, drip: bytes) -> Iterator[str]:
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(8)
-    listener.settimeout(0.2)
-    stop = threading.Event()
-    conns: list[socket.socket] = []
-
-    def serve(conn: socket.socket) -> None:
+    def serve(conn: socket.socket, stop: threading.Event) -> None:
         ends = time.monotonic() + DRIP_FOR_S
         try:
             conn.recv(4096)
@@ -44,21 +38,8 @@ def _drip_server(first: bytes, drip: bytes) -> Iterator[str]:
         finally:
             conn.close()
 
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                continue
-            conns.append(conn)
-            threading.Thread(target=serve, args=(conn,), daemon=True).start()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{listener.getsockname()[1]}/jwks.json"
-    stop.set()
-    thread.join(timeout=5)
-    listener.close()
+    with loopback_server(serve, "/jwks.json") as url:
+        yield url
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 import responses
+from loopback import loopback_server
 
 from cds_hooks.errors import FhirBadResponse, FhirTimeout
 from cds_hooks.fhir_client import CallBudget
@@ -119,16 +120,11 @@ def test_call_budget_counts_bytes_of_all_fetches_and_cancels() -> None:
 def endless_server() -> Iterator[tuple[str, threading.Event]]:
     """Sends a chunked JSON body that never ends, as fast as the client reads; sets the event
     when the client stops reading (closes the connection)."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(8)
-    listener.settimeout(0.2)
-    stop = threading.Event()
     client_gone = threading.Event()
     chunk = b" " * 65536
     framed = b"%x\r\n" % len(chunk) + chunk + b"\r\n"
 
-    def serve(conn: socket.socket) -> None:
+    def serve(conn: socket.socket, stop: threading.Event) -> None:
         with conn:
             conn.recv(65536)
             conn.sendall(
@@ -143,20 +139,8 @@ def endless_server() -> Iterator[tuple[str, threading.Event]]:
                     return
                 time.sleep(0.01)
 
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                continue
-            threading.Thread(target=serve, args=(conn,), daemon=True).start()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{listener.getsockname()[1]}/fhir", client_gone
-    stop.set()
-    thread.join(timeout=5)
-    listener.close()
+    with loopback_server(serve, "/fhir") as url:
+        yield url, client_gone
 
 
 def test_endless_answer_ends_in_a_data_gap_and_the_fetch_thread_stops_reading(

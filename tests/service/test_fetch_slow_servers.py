@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from loopback import loopback_server
 
 from logic.model import DataDomain
 
@@ -18,13 +19,8 @@ from .conftest import post_hook, request_without_prefetch
 @pytest.fixture
 def dripping_server() -> Iterator[str]:
     """Answers every request with headers at once, then one body byte every 50 ms."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(8)
-    listener.settimeout(0.2)
-    stop = threading.Event()
 
-    def serve(conn: socket.socket) -> None:
+    def serve(conn: socket.socket, stop: threading.Event) -> None:
         with conn:
             conn.recv(65536)
             conn.sendall(
@@ -38,20 +34,8 @@ def dripping_server() -> Iterator[str]:
                     return
                 time.sleep(0.05)
 
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                continue
-            threading.Thread(target=serve, args=(conn,), daemon=True).start()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{listener.getsockname()[1]}/fhir"
-    stop.set()
-    thread.join(timeout=5)
-    listener.close()
+    with loopback_server(serve, "/fhir") as url:
+        yield url
 
 
 def test_server_dripping_bytes_is_cut_off_at_the_budget(
