@@ -21,15 +21,30 @@ log = logging.getLogger(__name__)
 SERVICE_ID = "heterogeneous-marrow"
 
 
+# CDS Hooks `extension` member a client sets to true to ask for verbose output (SPEC.md section
+# 2): the R0 cards that are silent by default, e.g. "already under specialist care".
+VERBOSE_EXTENSION = "org.marrow-cds.verbose"
+
+
+def verbose_requested(call: HookCall) -> bool:
+    extension = call.request.extension or {}
+    return extension.get(VERBOSE_EXTENSION) is True
+
+
 def handle_patient_view(call: HookCall) -> HookResult:
     patient_id = str(call.context["patientId"])
+    verbose = verbose_requested(call)
     gathered = gather(call)
     record = fhir_mappers.map_patient_record(
         gathered.documents, patient_id, gaps=tuple(gathered.gaps)
     )
-    assessment = logic.assess(record, call.as_of)
+    assessment = logic.assess(record, call.as_of, verbose=verbose)
     rendered = cards.render_patient_view_cards(
-        assessment, patient_id=patient_id, as_of=call.as_of, rules_url=call.rules_url
+        assessment,
+        patient_id=patient_id,
+        as_of=call.as_of,
+        rules_url=call.rules_url,
+        verbose=verbose,
     )
     return HookResult(
         cards=rendered,
