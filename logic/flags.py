@@ -164,7 +164,18 @@ def more_than_one_focal_lesion(facts: Facts) -> Hit | None:
         if f.kind is FeatureKind.FOCAL_LESION and not f.negated and not f.historical
     ]
     count = f"{index.lesion_count} focal lesions" if index.lesion_count else "multiple lesions"
-    size = f", sizes {', '.join(f'{s:g}' for s in sizes)} mm" if sizes else ""
+    every_lesion_sized = index.lesion_count is not None and len(sizes) >= index.lesion_count
+    if every_lesion_sized:
+        size = f", sizes {', '.join(f'{s:g}' for s in sizes)} mm"
+    elif sizes:
+        # Only the largest size(s) stated: the mapper's conservative reading of "each >=5 mm"
+        # (fhir_mappers/context.py), pending clinical sign-off; say so on the card.
+        size = (
+            f", largest {max(sizes):g} mm, other sizes not stated "
+            "(read conservatively as each >=5 mm)"
+        )
+    else:
+        size = ""
     label = f"{count}{size} (class {index.image_class.value})"
     return Hit(label, (report_evidence(index, label, quotes[0] if quotes else None),))
 

@@ -6,7 +6,17 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
-from factories import AS_OF, condition, lab, mri, normal_panel, record, with_labs, without
+from factories import (
+    AS_OF,
+    condition,
+    feature,
+    lab,
+    mri,
+    normal_panel,
+    record,
+    with_labs,
+    without,
+)
 
 from logic import assess
 from logic.model import (
@@ -14,6 +24,8 @@ from logic.model import (
     Assessment,
     Check,
     ConditionCategory,
+    FeatureKind,
+    ImagingClass,
     LabResult,
     OrderSuggestion,
     Sex,
@@ -454,3 +466,14 @@ def test_kappa_and_lambda_of_the_same_day_give_a_computed_ratio() -> None:
     )
     flags = {f.id for f in assess(record(labs=labs), AS_OF).flags}
     assert {"U-Li", "H-FLC"} <= flags
+
+
+def test_u_l_with_only_the_largest_size_stated_says_so() -> None:
+    report = mri(
+        ImagingClass.FOCAL_MULTIPLE,
+        features=(feature(FeatureKind.FOCAL_LESION, "Numerous focal lesions up to 9 mm."),),
+        lesion_count=3,
+        sizes=(9.0,),
+    )
+    (u_l,) = [f for f in assess(record(mris=(report,)), AS_OF).flags if f.id == "U-L"]
+    assert "largest 9 mm, other sizes not stated" in u_l.criterion
