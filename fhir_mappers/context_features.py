@@ -1,0 +1,363 @@
+"""Targets and features of one sentence, and the modifiers that apply to them (SPEC.md section 3).
+
+`_analyse_sentence` finds, in order: pseudo-negations (they own their "no"), modifiers, targets
+(heterogeneous / normal marrow signal, focal and lytic lesions, diffuse pattern, worrisome and
+benign features), interval changes; then applies the modifiers in scope (`context_scope`).
+`_keep_target` holds the context checks a regular expression alone cannot express (a typical
+haemangioma, bone island, Schmorl node or disc is not a focal marrow lesion; "diffuse" about the
+uterus is not a marrow pattern; lesions spread "throughout" are tagged for `classify`).
+`_add_multilevel` turns abnormal marrow signal over three or more vertebral levels into a
+diffuse pattern.
+
+`prefilter` (default on) skips patterns whose keywords are absent; it never changes the result
+(the tests switch it off through `fhir_mappers.context._USE_PREFILTER` to prove it).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from fhir_mappers.context_measurements import _levels_in
+from fhir_mappers.context_scope import (
+    _apply,
+    _clause_of,
+    _dedupe,
+    _Hit,
+    _in_forward_scope,
+    _ModHit,
+    _overlaps,
+    _segment,
+    _terminators,
+)
+from fhir_mappers.context_vocabulary import (
+    _F,
+    _INTERVAL,
+    _KW_FINDING,
+    _KW_INTERVAL,
+    _KW_MODIFIERS,
+    _KW_NORMAL,
+    _KW_PSEUDO,
+    _KW_TARGETS,
+    _LESION_ADJ_BEFORE,
+    _LESION_NOUN,
+    _LESION_SPREAD,
+    _LEVEL,
+    _LOSS_OF,
+    _MALIGNANCY,
+    _MARROW_ADJ,
+    _MARROW_NOUN,
+    _MODIFIERS,
+    _NORMAL_MARROW,
+    _NOT_MARROW_CONTEXT,
+    _OTHER_SEQUENCE,
+    _PSEUDO,
+    _T1,
+    _TARGETS,
+    _keywords_in,
+    _Kind,
+    _Mod,
+)
+from logic.model import FeatureKind, IntervalChange
+
+# What modifiers qualify and the class is read from (SPEC.md section 3): the marrow findings.
+TARGET_KINDS = frozenset(
+    {
+        FeatureKind.MARROW_SIGNAL,
+        FeatureKind.DIFFUSE_PATTERN,
+        FeatureKind.FOCAL_LESION,
+        FeatureKind.LYTIC_LESION,
+    }
+)
+
+
+def _analyse_sentence(
+    text: str, sentence: tuple[int, int], *, prefilter: bool = True
+) -> tuple[list[_Hit], list[str]]:
+    """The targets of one sentence, modifiers applied, and the hedge words that count."""
+    s_start, s_end = sentence
+    s_text = text[s_start:s_end]
+    present = _keywords_in(s_text.lower()) if prefilter else None
+    if present is not None and present.isdisjoint(_KW_FINDING):
+        return [], []  # "L1-L2: No disc herniation.": nothing this reader looks for
+    stops = _terminators(s_text, s_start, prefilter=prefilter)
+
+    # 1. pseudo-negations (they own their "no")
+    pseudo: list[tuple[str, int, int]] = []
+    for (meaning, pattern), kw in zip(_PSEUDO, _KW_PSEUDO, strict=True):
+        if present is not None and present.isdisjoint(kw):
+            continue
+        for m in pattern.finditer(s_text):
+            pseudo.append((meaning, s_start + m.start(), s_start + m.end()))
+
+    # 2. modifiers, except inside pseudo-negations (a "no longer" is a modifier of its own)
+    mods: list[_ModHit] = []
+    for (mod, pattern, label), kw in zip(_MODIFIERS, _KW_MODIFIERS, strict=True):
+        if present is not None and present.isdisjoint(kw):
+            continue
+        for m in pattern.finditer(s_text):
+            span = (s_start + m.start(), s_start + m.end())
+            if mod in {_Mod.NEG_FWD, _Mod.NEG_BACK} and any(
+                _overlaps(span, (p0, p1)) for _, p0, p1 in pseudo
+            ):
+                continue
+            mods.append(_ModHit(mod, span[0], span[1], label))
+    # a negation word inside a longer negation phrase ("no evidence of") counts once
+    mods = [
+        m
+        for m in mods
+        if not any(
+            o is not m
+            and o.mod is m.mod
+            and o.start <= m.start
+            and m.end <= o.end
+            and (o.end - o.start) > (m.end - m.start)
+            for o in mods
+        )
+    ]
+
+    # 3. targets and features
+    hits: list[_Hit] = []
+    for (kind, pattern, subtype), kw in zip(_TARGETS, _KW_TARGETS, strict=True):
+        if present is not None and present.isdisjoint(kw):
+            continue
+        for m in pattern.finditer(s_text):
+            hit = _Hit(kind, s_start + m.start(), s_start + m.end(), sentence, subtype)
+            if subtype == "lesion-noun":
+                # extend a lesion noun back over its adjectives: "7 mm T1-hypointense lesion"
+                head = s_text[max(0, m.start() - 80) : m.start()]
+                adj = _LESION_ADJ_BEFORE.search(head)
+                if adj and adj.group(0):
+                    hit.start -= len(head) - adj.start()
+                hit.subtype = ""
+            if _keep_target(hit, text, sentence, stops):
+                hits.append(hit)
+    for m in (
+        _NORMAL_MARROW.finditer(s_text)
+        if present is None or not present.isdisjoint(_KW_NORMAL)
+        else ()
+    ):
+        if _LOSS_OF.search(s_text[: m.start()]):
+            continue  # "loss of normal fatty marrow signal" is abnormal
+        hits.append(
+            _Hit(
+                FeatureKind.MARROW_SIGNAL,
+                s_start + m.start(),
+                s_start + m.end(),
+                sentence,
+                "normal",
+                negated=True,
+            )
+        )
+    has_target = any(h.kind in TARGET_KINDS and h.subtype != "normal" for h in hits)
+    for (ikind, interval, pattern), kw in zip(_INTERVAL, _KW_INTERVAL, strict=True):
+        if present is not None and present.isdisjoint(kw):
+            continue
+        for m in pattern.finditer(s_text):
+            span = (s_start + m.start(), s_start + m.end())
+            if any(
+                _overlaps(span, (p0, p1)) for meaning, p0, p1 in pseudo if meaning != "no-longer"
+            ):
+                continue
+            clause = _clause_of(span[0], sentence, stops)
+            if not has_target and _NOT_MARROW_CONTEXT.search(text[clause[0] : clause[1]]):
+                continue
+            if has_target and _NOT_MARROW_CONTEXT.search(text[span[0] : clause[1]][:40]):
+                # "larger disc protrusion": the change is about something else
+                continue
+            hits.append(_Hit(ikind, span[0], span[1], sentence, interval=interval))
+    for meaning, p0, p1 in pseudo:
+        clause = _clause_of(p0, sentence, stops)
+        if not has_target and _NOT_MARROW_CONTEXT.search(text[clause[0] : clause[1]]):
+            continue
+        if meaning == "stable":
+            hits.append(_Hit(FeatureKind.STABLE, p0, p1, sentence, interval=IntervalChange.STABLE))
+        elif meaning == "no-new":
+            hits.append(
+                _Hit(
+                    FeatureKind.NEW_LESION,
+                    p0,
+                    p1,
+                    sentence,
+                    "pseudo",
+                    negated=True,
+                    interval=IntervalChange.NEW_LESION,
+                )
+            )
+        elif meaning == "no-increase":
+            hits.append(
+                _Hit(
+                    FeatureKind.INTERVAL_INCREASE,
+                    p0,
+                    p1,
+                    sentence,
+                    "pseudo",
+                    negated=True,
+                    interval=IntervalChange.INCREASED,
+                )
+            )
+    hits = _dedupe(hits)
+    # "no new focal lesion": only newness is negated; the lesion is neither asserted nor denied,
+    # so the target inside the scope of "no new" is not kept (the negated NEW_LESION is).
+    for meaning, p0, p1 in pseudo:
+        if meaning == "no-new":
+            scope = _ModHit(_Mod.NEG_FWD, p0, p1, "")
+            hits = [
+                h
+                for h in hits
+                if not (
+                    h.kind in TARGET_KINDS
+                    and (
+                        _in_forward_scope(scope, h, stops) or _overlaps((p0, p1), (h.start, h.end))
+                    )
+                    and h.subtype != "normal"
+                )
+            ]
+
+    # 4. apply modifiers
+    for hit in hits:
+        if hit.subtype not in {"normal", "pseudo"}:
+            for mh in mods:
+                _apply(mh, hit, stops, text)
+        if hit.kind is FeatureKind.CHEMICAL_SHIFT_DROP:
+            hit.negated = False  # "no signal loss" is a value (0%), not a negation
+    # A hedge word counts for the report when its sentence states a present finding: hedges
+    # qualify the interpretation ("..., likely reconversion"), before or after the finding.
+    hedges: list[str] = []
+    if any(
+        (h.kind in TARGET_KINDS or h.kind is FeatureKind.BENIGN_HEDGE)
+        and not h.negated
+        and not h.historical
+        and h.subtype != "normal"
+        for h in hits
+    ):
+        hedges = list(dict.fromkeys(mh.label for mh in mods if mh.label))
+    return hits, hedges
+
+
+def _keep_target(hit: _Hit, text: str, sentence: tuple[int, int], stops: Sequence[int]) -> bool:
+    """Context checks that a regex alone cannot express."""
+    s_text = text[sentence[0] : sentence[1]]
+    clause = _clause_of(hit.start, sentence, stops)
+    clause_text = text[clause[0] : clause[1]]
+    kind = hit.kind
+    if kind in {FeatureKind.MARROW_SIGNAL, FeatureKind.DIFFUSE_PATTERN} and re.search(
+        r"\b(?:end-?plates?|modic|schmorl\w*)\b", clause_text, _F
+    ):
+        return False
+    if (
+        kind is FeatureKind.DIFFUSE_PATTERN
+        and not re.search(_MARROW_NOUN, text[hit.start : hit.end], _F)
+        and re.match(r"diffuse", text[hit.start : hit.end], _F)
+        and _NOT_MARROW_CONTEXT.search(clause_text)
+    ):
+        return False  # "diffusely heterogeneous uterus", "diffuse heterogeneous disc"
+    if kind is FeatureKind.FOCAL_LESION:
+        phrase = text[hit.start : hit.end].lower()
+        # what the lesion is said to be: its stretch of the sentence between "and" / ";"
+        seg_start, seg_end = _segment(text, sentence, hit.start, hit.end)
+        said = text[seg_start:seg_end]
+        if re.search(r"\bh(?:a)?emangioma", said, _F) and "atypical" not in said.lower():
+            return False  # a typical haemangioma is not a focal marrow lesion
+        if re.search(r"\bbone\s+islands?\b|\benostos[ie]s\b", said, _F):
+            return False  # a bone island is not a focal marrow lesion
+        near = text[max(clause[0], hit.start - 25) : min(clause[1], hit.end + 15)]
+        if re.search(r"\b(?:schmorl\w*|cysts?|tarlov|synovial|perineural|dis[ck])\b", near, _F):
+            return False  # "Schmorl node", "disc lesion", "Tarlov cyst": not marrow lesions
+        if re.search(r"\bfoc(?:us|i)\b", phrase) and re.search(
+            r"\bfoc(?:us|i)\s+of\s+(?:fat|fatty|normal|red)", text[hit.start : hit.end + 20], _F
+        ):
+            return False
+        if re.search(r"\bfat(?:ty)?(?:[\s-]+containing)?\s*$", text[clause[0] : hit.start], _F):
+            return False
+    if kind is FeatureKind.LYTIC_LESION and re.search(
+        r"peri-?prosthetic|prosthe|hardware|screws?|implant|arthroplasty", clause_text, _F
+    ):
+        return False
+    if kind in {FeatureKind.T1_LOW_VS_MUSCLE_OR_DISC, FeatureKind.T1_BRIGHTER_THAN_DISC_AND_MUSCLE}:
+        if not _T1.search(s_text) and _OTHER_SEQUENCE.search(s_text):
+            return False
+        if kind is FeatureKind.T1_BRIGHTER_THAN_DISC_AND_MUSCLE:
+            phrase = text[hit.start : hit.end].lower()
+            # SPEC.md section 3: brighter than disc AND muscle; one of them is not enough.
+            if not (re.search(r"dis[ck]", phrase) and re.search(r"muscl", phrase)):
+                return False
+    if kind in {
+        FeatureKind.ENHANCEMENT,
+        FeatureKind.FAT_SAT_HIGH_SIGNAL,
+    } and _NOT_MARROW_CONTEXT.search(clause_text):
+        return False
+    if kind is FeatureKind.CANNOT_EXCLUDE_INFILTRATION:
+        # Only about an infiltrative / malignant process; the span is widened to that word so
+        # that a card quotes "infiltrative process cannot be excluded", not the bare phrase.
+        phrase = text[hit.start : hit.end].lower()
+        if "excluded" in phrase or "ruled out" in phrase:
+            first = _MALIGNANCY.search(text, max(clause[0], hit.start - 80), hit.start)
+            if first is None:
+                return False
+            head = re.search(r"[\w-]*$", text[clause[0] : first.start()])
+            hit.start = first.start() - (len(head.group(0)) if head else 0)
+        else:
+            after = _MALIGNANCY.search(text, hit.start, clause[1])
+            if after is None:
+                return False
+            tail = re.match(r"[\w-]*", text[after.end() : clause[1]])
+            hit.end = after.end() + (tail.end() if tail else 0)
+    if (
+        kind is FeatureKind.DIFFUSE_PATTERN
+        and hit.subtype == "distribution"
+        and re.search(rf"\b{_LESION_NOUN}\b", clause_text, _F)
+        and not re.search(rf"\b(?:{_MARROW_ADJ})\b", clause_text, _F)
+    ):
+        # "multiple lesions throughout the pelvis": the spread of lesions, not a diffuse pattern;
+        # but "innumerable / numerous / diffuse lesions throughout the spine" is a pattern
+        # (SPEC.md section 3 DIFFUSE: "throughout", distribution words), see `classify`.
+        spread = _LESION_SPREAD.search(clause_text)
+        hit.subtype = "lesion-spread" if spread else "lesion-distribution"
+    if kind is _Kind.MULTILEVEL:
+        # only a marrow-signal clause spreads over levels; "lesions at several levels" does not
+        return bool(
+            re.search(rf"\b(?:{_MARROW_ADJ})\b|marrow", clause_text, _F)
+            and not re.search(rf"\b{_LESION_NOUN}\b", clause_text, _F)
+        )
+    return True
+
+
+def _add_multilevel(
+    text: str, sentence: tuple[int, int], hits: list[_Hit], *, prefilter: bool = True
+) -> None:
+    """Abnormal marrow signal over three or more vertebral levels: a diffuse pattern (SPEC.md 3)."""
+    marrow = [
+        h
+        for h in hits
+        if h.sentence == sentence
+        and h.kind is FeatureKind.MARROW_SIGNAL
+        and not h.negated
+        and not h.historical
+        and h.subtype != "normal"
+    ]
+    if not marrow:
+        return
+    stops = _terminators(text[sentence[0] : sentence[1]], sentence[0], prefilter=prefilter)
+    for h in marrow:
+        c0, c1 = _clause_of(h.start, sentence, stops)
+        if re.search(rf"\b{_LESION_NOUN}\b", text[c0:c1], _F):
+            continue
+        found = _levels_in(text, c0, c1)
+        levels = {lv for _, lvs in found for lv in lvs}
+        if len(levels) >= 3:
+            first = min(p for p, _ in found)
+            last_match = max(found, key=lambda x: x[0])
+            end_m = _LEVEL.match(text, last_match[0])
+            end = end_m.end() if end_m else last_match[0] + 2
+            hits.append(
+                _Hit(
+                    FeatureKind.DIFFUSE_PATTERN,
+                    first,
+                    end,
+                    sentence,
+                    "levels",
+                    value=float(len(levels)),
+                )
+            )
+            return

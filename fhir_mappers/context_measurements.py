@@ -1,0 +1,423 @@
+"""Measurements in a report: lesion counts and sizes, levels, field strength, chemical shift.
+
+SPEC.md section 3. Sizes are in mm ("6-12 mm" and "each 6 mm" give a lower bound for every lesion
+of a mention, "up to 8 mm" documents the largest only, "< 5 mm" documents no size); counts are a
+lower bound when stated as "multiple" / "several"; levels are spinal levels (T1 / T2 only in
+level context, disc levels excluded) and named sites. Lesion mentions are merged across
+sentences (`_summarise_lesions`) into the `_LesionSummary` that `classify` reads. Field strength
+(tesla) and the chemical-shift (in/opposed-phase) signal drop are read from the text;
+`chemical_shift_worrisome` (in `fhir_mappers.context`) judges the drop.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from fhir_mappers.context_scope import _dedupe, _Hit, _overlaps, _segment, _sentence_of
+from fhir_mappers.context_vocabulary import (
+    _CHANGE_WORD,
+    _CHEMICAL_SHIFT,
+    _CMP_BEFORE,
+    _COUNT,
+    _COUNT_WORDS,
+    _DISC_AFTER,
+    _DISC_BEFORE,
+    _DROP,
+    _EACH_BEFORE,
+    _F,
+    _FIELD,
+    _KW_CHEMICAL_SHIFT,
+    _KW_SHIFT,
+    _LEVEL,
+    _LEVEL_CONTEXT_BEFORE,
+    _LEVEL_WORDS,
+    _NO_DROP,
+    _NOT_MARROW_LESION,
+    _NOW_BEFORE,
+    _ONE_BEFORE,
+    _PRIOR_BEFORE,
+    _SEQUENCE_AFTER,
+    _SITES,
+    _SITES_ORDER,
+    _SIZE,
+    _SIZE_PIECE_CUT,
+    _SPINE_INDEX,
+    _SPINE_ORDER,
+    _UP_BEFORE,
+)
+from logic.model import FeatureKind
+
+
+def _levels_in(text: str, start: int, end: int) -> list[tuple[int, list[str]]]:
+    """(position, levels) for every spinal level or range mentioned in text[start:end]."""
+    out: list[tuple[int, list[str]]] = []
+    for m in _LEVEL.finditer(text, start, end):
+        r1 = m.group("r1").upper()
+        n1 = int(m.group("n1"))
+        if n1 not in _LEVEL_WORDS[r1]:
+            continue
+        r2 = (m.group("r2") or r1).upper()
+        n2 = int(m.group("n2")) if m.group("n2") else None
+        # T1 / T2 are usually sequences: a level only in level context
+        if (
+            r1 == "T"
+            and n1 in (1, 2)
+            and n2 is None
+            and (
+                _SEQUENCE_AFTER.match(text, m.end())
+                or not _LEVEL_CONTEXT_BEFORE.search(text[max(0, m.start() - 20) : m.start()])
+            )
+        ):
+            continue
+        if (_DISC_AFTER.search(text[m.end() : m.end() + 40]) and n2 is not None) or (
+            _DISC_BEFORE.search(text[max(0, m.start() - 40) : m.start()])
+        ):
+            continue  # "L4-5 disc", "disc bulge at L4-5": a disc level, not marrow
+        first = f"{r1}{n1}"
+        if n2 is None:
+            out.append((m.start(), [first]))
+            continue
+        if n2 not in _LEVEL_WORDS[r2]:
+            out.append((m.start(), [first]))
+            continue
+        last = f"{r2}{n2}"
+        i, j = _SPINE_INDEX[first], _SPINE_INDEX[last]
+        if j < i:
+            i, j = j, i
+        out.append((m.start(), list(_SPINE_ORDER[i : j + 1])))
+    return out
+
+
+def _sites_in(text: str, start: int, end: int) -> list[tuple[int, str]]:
+    out: list[tuple[int, str]] = []
+    taken: list[tuple[int, int]] = []
+    for name, pattern in _SITES:
+        for m in pattern.finditer(text, start, end):
+            if any(_overlaps((m.start(), m.end()), t) for t in taken):
+                continue
+            taken.append((m.start(), m.end()))
+            out.append((m.start(), name))
+    return out
+
+
+@dataclass
+class _Size:
+    pos: int
+    end: int
+    values_mm: list[float]  # largest dimension of each size, or both ends of a range
+    upper_bound: bool  # "up to 8 mm": the largest only
+    range_min: float | None  # "6-12 mm": all at least 6
+    now: bool = False  # "now 12 mm": the current size of a lesion that changed
+    below: float | None = None  # "< 5 mm", "each under 5 mm": every lesion below this
+
+
+def _sizes_in(text: str, start: int, end: int) -> list[_Size]:
+    """Sizes in mm. "6-12 mm" and "each 6 mm" / ">5 mm" / "6 mm or larger" give a lower bound
+    for every lesion of the mention; "up to 8 mm" documents the largest only; "< 5 mm" and "one
+    larger than 5 mm" document no lesion size."""
+    out: list[_Size] = []
+    for m in _SIZE.finditer(text, start, end):
+        factor = 10.0 if m.group("unit").lower().startswith(("cm", "cent")) else 1.0
+        dims = [float(m.group("a"))] + [
+            float(x) for x in re.findall(r"\d+(?:\.\d+)?", m.group("dims") or "")
+        ]
+        largest = round(max(dims) * factor, 1)
+        before = text[max(start, m.start() - 30) : m.start()]
+        up_m = _UP_BEFORE.search(before)
+        up = up_m.group(0).lower() if up_m else ""
+        cmp_m = _CMP_BEFORE.search(before)
+        cmp = re.sub(r"\s+", " ", cmp_m.group(0).lower()).strip() if cmp_m else ""
+        if cmp_m:
+            before = before[: cmp_m.start()]
+        if _PRIOR_BEFORE.search(before) and m.group("b") is None:
+            continue  # "(previously 8 mm)": a size on the prior study, not a current lesion
+        if m.group("b") is not None:
+            lo = round(float(m.group("a")) * factor, 1)
+            hi = round(float(m.group("b")) * factor, 1)
+            if re.search(r"\bfrom\s*$", before, _F) and _CHANGE_WORD.search(text, start, end):
+                # "increased from 8 to 12 mm": the lesion now measures the second value
+                out.append(_Size(m.start(), m.end(), [hi], False, None, now=True))
+                continue
+            out.append(_Size(m.start(), m.end(), [lo, hi], False, min(lo, hi)))
+        elif cmp.startswith(("<", "≤", "less", "smaller", "under", "below", "at most")):
+            # "< 5 mm": small, no lesion size documented, but a stated bound below
+            out.append(_Size(m.start(), m.end(), [], False, None, below=largest))
+        elif cmp or m.group("orlarger"):
+            # "> 5 mm", "at least 6 mm", "6 mm or larger": every lesion is at least this big,
+            # unless it says "one larger than 5 mm"
+            bound = None if _ONE_BEFORE.search(before) else largest
+            out.append(_Size(m.start(), m.end(), [], False, bound))
+        elif m.group("each") or _EACH_BEFORE.search(before):
+            out.append(_Size(m.start(), m.end(), [largest], False, largest))
+        else:
+            upper = bool(up) and "larger" not in up
+            now = bool(_NOW_BEFORE.search(before))
+            out.append(_Size(m.start(), m.end(), [largest], upper, None, now=now))
+    return out
+
+
+@dataclass
+class _Lesion:
+    """One lesion mention: a singular mention, or a group ("multiple lesions")."""
+
+    pos: int
+    count: int | None  # explicit count (group) or None for singular
+    plural: bool
+    levels: set[str] = field(default_factory=set)
+    sizes: list[_Size] = field(default_factory=list)
+    segment: tuple[int, int] = (0, 0)  # a singular mention takes sizes/levels from here only
+
+    def takes(self, pos: int) -> bool:
+        return self.plural or self.segment[0] <= pos < self.segment[1]
+
+
+def _lesion_mentions(text: str, hits: Sequence[_Hit]) -> list[_Lesion]:
+    """Lesion mentions with their counts; sizes and levels go to the nearest mention."""
+    mentions: list[_Lesion] = []
+    lesion_hits = [
+        h
+        for h in hits
+        if h.kind in {FeatureKind.FOCAL_LESION, FeatureKind.LYTIC_LESION}
+        and not h.negated
+        and not h.historical
+    ]
+    by_sentence: dict[tuple[int, int], list[_Hit]] = {}
+    for h in lesion_hits:
+        # a lytic lesion that is also matched as a focal lesion is one mention
+        if h.kind is FeatureKind.LYTIC_LESION and any(
+            o.kind is FeatureKind.FOCAL_LESION and _overlaps((o.start, o.end), (h.start, h.end))
+            for o in lesion_hits
+        ):
+            continue
+        by_sentence.setdefault(h.sentence, []).append(h)
+    for sentence, sentence_hits in by_sentence.items():
+        local: list[_Lesion] = []
+        for h in sorted(sentence_hits, key=lambda x: x.start):
+            phrase = text[h.start : h.end]
+            plural = bool(
+                re.search(
+                    r"(?:lesions|foci|nodules|deposits|masses|areas|ies|"
+                    r"lucencies|metastases|changes)\b",
+                    phrase,
+                    _F,
+                )
+            )
+            count: int | None = None
+            before = text[max(sentence[0], h.start - 60) : h.end]
+            for cm in _COUNT.finditer(before):
+                word = (cm.group("w") or "").lower()
+                word = re.sub(r"\s+", " ", word)
+                value = _COUNT_WORDS.get(word) if word else int(cm.group("d"))
+                if value is not None:
+                    count = value
+            if count is not None and count >= 2:
+                plural = True
+            if plural and (count is None or count < 2):
+                count = 2
+            segment = _segment(text, sentence, h.start, h.end)
+            local.append(_Lesion(h.start, count if plural else None, plural, segment=segment))
+        if not local:
+            continue
+        for pos, levels in _levels_in(text, sentence[0], sentence[1]):
+            if near := _nearest(local, pos):
+                near.levels.update(levels)
+        for pos, site in _sites_in(text, sentence[0], sentence[1]):
+            if near := _nearest(local, pos):
+                near.levels.add(site)
+        for size in _sizes_in(text, sentence[0], sentence[1]):
+            if _not_a_marrow_lesion_size(text, sentence, size, local):
+                continue
+            if near := _nearest(local, size.pos):
+                near.sizes.append(size)
+        for lesion in local:
+            # "the 10 mm lesion has decreased, now 6 mm": the current size only
+            if not lesion.plural and any(z.now for z in lesion.sizes):
+                lesion.sizes = [z for z in lesion.sizes if z.now]
+        # A plural mention whose clause lists single sizes/levels counts at least those.
+        for lesion in local:
+            if lesion.plural:
+                explicit = sum(1 for s in lesion.sizes if not s.upper_bound and s.range_min is None)
+                vertebral = len({lv for lv in lesion.levels if lv in _SPINE_INDEX})
+                lesion.count = max(lesion.count or 2, explicit, vertebral if vertebral <= 6 else 0)
+        mentions.extend(local)
+    return mentions
+
+
+def _not_a_marrow_lesion_size(
+    text: str, sentence: tuple[int, int], size: _Size, local: Sequence[_Lesion]
+) -> bool:
+    """A size whose own stretch of sentence (cut at , ; ( ) and / with) names something other
+    than a marrow lesion -- a typical haemangioma, bone island, cyst, disc protrusion, canal,
+    listhesis, lymph node -- and no marrow lesion: "multiple lesions up to 4 mm; typical
+    haemangiomas up to 15 mm", "multiple small foci; 6 mm disc protrusion at L4-5". Since one
+    size >= 5 mm can make several lesions FOCAL_MULTIPLE (`classify`), a stray size must not."""
+    s0, s1 = sentence
+    cuts = [m for m in _SIZE_PIECE_CUT.finditer(text, s0, s1)]
+    p0 = max((m.end() for m in cuts if m.end() <= size.pos), default=s0)
+    p1 = min((m.start() for m in cuts if m.start() >= size.end), default=s1)
+    said = text[p0:p1]
+    found = _NOT_MARROW_LESION.search(said)
+    if found is None:
+        return False
+    if "atypical" in said.lower() and "emangioma" in found.group(0).lower():
+        return False  # an atypical haemangioma is a focal lesion (SPEC.md section 3 hedges)
+    return not any(p0 <= m.pos < p1 for m in local)
+
+
+def _nearest(mentions: Sequence[_Lesion], pos: int) -> _Lesion | None:
+    """The closest mention that can take a size / level at `pos` (ties: the one before)."""
+    candidates = [m for m in mentions if m.takes(pos)]
+    if not candidates:
+        return None
+    return min(candidates, key=lambda m: (abs(m.pos - pos), m.pos > pos))
+
+
+def _small(size: _Size) -> bool:
+    """A stated size below 5 mm: "3 mm", "2-4 mm", "< 5 mm" / "each under 5 mm"."""
+    if size.values_mm:
+        return max(size.values_mm) < 5.0
+    return size.below is not None and size.below <= 5.0
+
+
+@dataclass
+class _LesionSummary:
+    count: int | None
+    sizes_mm: tuple[float, ...]
+    measured_ge_5: int  # lesions documented as >= 5 mm
+    all_lt_5: bool
+    levels: set[str]
+    largest_mm: float | None = None  # the largest size stated ("up to 9 mm", "largest 12 mm")
+    stated_below_5: bool = False  # some stated size, or "< N mm" bound, is below 5 mm
+
+
+def _summarise_lesions(mentions: Sequence[_Lesion]) -> _LesionSummary:
+    """Merge mentions across sentences (Findings and Impression repeat each other).
+
+    Singular mentions are one lesion each unless they share a level, or (without levels) a size,
+    or one of them has neither (an anaphoric "the lesion"). The count is the larger of the merged
+    singular lesions and the largest group count.
+    """
+    singles: list[_Lesion] = []
+    for m in sorted((m for m in mentions if not m.plural), key=lambda m: (not m.levels, m.pos)):
+        m_sizes = {v for s in m.sizes for v in s.values_mm}
+        merged = False
+        for s in singles:
+            s_sizes = {v for z in s.sizes for v in z.values_mm}
+            if (m.levels and s.levels and m.levels & s.levels) or (
+                not (m.levels and s.levels)
+                and (not m_sizes or not s_sizes or m_sizes & s_sizes)
+                and not (m.levels and s.levels)
+            ):
+                s.levels |= m.levels
+                s.sizes.extend(z for z in m.sizes if not (set(z.values_mm) & s_sizes))
+                merged = True
+                break
+        if not merged:
+            singles.append(_Lesion(m.pos, None, False, set(m.levels), list(m.sizes)))
+    groups = [m for m in mentions if m.plural]
+    count_candidates = [len(singles)] + [g.count or 2 for g in groups]
+    count = max(count_candidates) if mentions else None
+
+    measured_single = [
+        max((v for z in s.sizes for v in z.values_mm), default=None) for s in singles
+    ]
+    ge5_single = sum(1 for v in measured_single if v is not None and v >= 5.0)
+    ge5_groups = 0
+    for g in groups:
+        n = 0
+        for z in g.sizes:
+            if z.range_min is not None:
+                if z.range_min >= 5.0:
+                    n += g.count or 2
+                else:
+                    n += 1 if max(z.values_mm) >= 5.0 else 0
+            elif z.upper_bound:
+                n += 1 if z.values_mm and z.values_mm[0] >= 5.0 else 0
+            elif z.values_mm and z.values_mm[0] >= 5.0:
+                n += 1
+        each = g.count or 2
+        ge5_groups = max(ge5_groups, min(n, each) if n else 0)
+    measured_ge_5 = max(ge5_single, ge5_groups)
+    # "each measuring 6 mm" / "both 7 mm": a single size applies to every lesion of the group
+    all_sizes: list[float] = []
+    for s in singles:
+        all_sizes.extend(v for z in s.sizes for v in z.values_mm)
+    for g in groups:
+        for z in g.sizes:
+            all_sizes.extend(z.values_mm)
+    unmeasured = any(not s.sizes for s in singles) or any(not g.sizes for g in groups)
+    stated = [z for m in (*singles, *groups) for z in m.sizes]
+    all_lt_5 = bool(stated) and not unmeasured and all(_small(z) for z in stated)
+    levels: set[str] = set()
+    for m in mentions:
+        levels |= m.levels
+    sizes = tuple(sorted(dict.fromkeys(all_sizes)))
+    bounds = [z.range_min for z in stated if z.range_min is not None]
+    largest = max([*all_sizes, *bounds], default=None)
+    below_5 = any(v < 5.0 for v in all_sizes) or any(
+        z.below is not None and z.below <= 5.0 for z in stated
+    )
+    return _LesionSummary(count, sizes, measured_ge_5, all_lt_5, levels, largest, below_5)
+
+
+def _order_levels(levels: Iterable[str]) -> tuple[str, ...]:
+    spinal = sorted((lv for lv in levels if lv in _SPINE_INDEX), key=_SPINE_INDEX.__getitem__)
+    sites = [s for s in _SITES_ORDER if s in levels]
+    return tuple(spinal + sites)
+
+
+def _field_strength(text: str, sentences: Sequence[tuple[int, int]]) -> _Hit | None:
+    """The first plausible scanner field strength stated in the text (0.2-7 T), as a hit."""
+    for m in _FIELD.finditer(text):
+        value = float(m.group("v"))
+        if 0.2 <= value <= 7.0:
+            return _Hit(
+                FeatureKind.FIELD_STRENGTH,
+                m.start(),
+                m.end(),
+                _sentence_of(sentences, m.start()),
+                value=value,
+            )
+    return None
+
+
+def _chemical_shift_drops(
+    text: str, sentences: Sequence[tuple[int, int]], *, prefilter: bool = True
+) -> tuple[list[_Hit], bool]:
+    """Chemical-shift signal drops stated in the text (percent; "no signal loss" is 0%), and
+    whether chemical-shift imaging was done at all."""
+    lowered = text.lower()
+    shift_words = any(k in lowered for k in _KW_SHIFT)
+    percent = "%" in text or "percent" in lowered
+    drops: list[_Hit] = []
+    for pattern in _DROP if (shift_words and percent) or not prefilter else ():
+        for m in pattern.finditer(text):
+            value = float(m.group("v"))
+            if 0.0 <= value <= 100.0:
+                drops.append(
+                    _Hit(
+                        FeatureKind.CHEMICAL_SHIFT_DROP,
+                        m.start(),
+                        m.end(),
+                        _sentence_of(sentences, m.start()),
+                        value=value,
+                    )
+                )
+    no_drop = shift_words and ("signal" in lowered or "drop" in lowered)
+    for m in _NO_DROP.finditer(text) if no_drop or not prefilter else ():
+        drops.append(
+            _Hit(
+                FeatureKind.CHEMICAL_SHIFT_DROP,
+                m.start(),
+                m.end(),
+                _sentence_of(sentences, m.start()),
+                value=0.0,
+            )
+        )
+    drops = _dedupe(drops)
+    chemical_shift_done = bool(drops) or (
+        any(k in lowered for k in _KW_CHEMICAL_SHIFT) and bool(_CHEMICAL_SHIFT.search(text))
+    )
+    return drops, chemical_shift_done

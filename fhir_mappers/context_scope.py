@@ -1,0 +1,182 @@
+"""Sentences, clauses and modifier scope: the ConText half of the report reader (SPEC.md section 3).
+
+The text is cut into sentences (`_sentences`, abbreviations such as "approx." do not end one) and
+each sentence into clauses at terminators. A *modifier* applies to a *target* only inside its
+scope (`_apply`):
+
+- negation triggers (no, without, negative for, free of, not seen, ...) have a scope that runs
+  forward (or, for "not seen"/"is absent", backward) to the end of the clause: the sentence end or
+  but / however / although / except / ";". So "diffuse heterogeneity without a discrete focal
+  lesion" negates only the lesion.
+- pseudo-negations ("no change in", "not significantly changed", "no new", "no interval
+  increase") are matched first and swallow their "no" (see `context_features`): the finding stays
+  present; "no new" negates only newness; "no longer" / "resolved" make a finding historical.
+- hedges: severity (slight, mild, subtle, minimal) and uncertainty (nonspecific, may represent,
+  likely, favoured/favored, probably, could reflect, possible, cannot exclude ...). British and
+  American spellings throughout (the words live in `context_vocabulary`).
+
+Also here: `_Hit` / `_ModHit` (a target or modifier found in the text, by character span) and
+`_dedupe` (the longest of overlapping hits of one kind wins).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from fhir_mappers.context_vocabulary import (
+    _ABBREVIATIONS,
+    _AND_CUT,
+    _BACKWARD_WINDOW,
+    _BOUNDARY,
+    _KW_TERMINATOR,
+    _TERMINATOR,
+    _Kind,
+    _Mod,
+)
+from logic.model import FeatureKind, IntervalChange
+
+
+@dataclass
+class _Hit:
+    kind: FeatureKind | _Kind
+    start: int
+    end: int
+    sentence: tuple[int, int]
+    subtype: str = ""
+    negated: bool = False
+    hedged: bool = False
+    possible: bool = False  # hedged as a possibility ("possible", "cannot exclude")
+    historical: bool = False
+    value: float | None = None
+    interval: IntervalChange | None = None
+
+
+@dataclass
+class _ModHit:
+    mod: _Mod
+    start: int
+    end: int
+    label: str
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in _BOUNDARY.finditer(text):
+        if match.group(0).startswith("."):
+            words = text[max(start, match.start() - 12) : match.start()].split()
+            if words and words[-1].lower().rstrip(".") in _ABBREVIATIONS:
+                continue
+        end = match.end() if match.group(0)[0] in ".!?" else match.start()
+        spans.append((start, end))
+        start = match.end()
+    spans.append((start, len(text)))
+    out: list[tuple[int, int]] = []
+    for s, e in spans:
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            out.append((s, e))
+    return out
+
+
+def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+@lru_cache(maxsize=512)
+def _terminators(sentence: str, offset: int, *, prefilter: bool = True) -> tuple[int, ...]:
+    """Positions of the clause terminators (but / however / ";" ...) in a sentence at `offset`."""
+    lowered = sentence.lower()
+    if prefilter and not any(k in lowered for k in _KW_TERMINATOR):
+        return ()
+    return tuple(offset + m.start() for m in _TERMINATOR.finditer(sentence))
+
+
+def _in_forward_scope(mod: _ModHit, hit: _Hit, stops: Sequence[int]) -> bool:
+    if hit.start < mod.end:
+        return False
+    return not any(mod.end <= stop < hit.start for stop in stops)
+
+
+def _in_backward_scope(mod: _ModHit, hit: _Hit, stops: Sequence[int], text: str) -> bool:
+    if hit.end > mod.start:
+        return False
+    if any(hit.end <= stop < mod.start for stop in stops):
+        return False
+    return len(text[hit.end : mod.start].split()) <= _BACKWARD_WINDOW
+
+
+def _clause_of(pos: int, sentence: tuple[int, int], stops: Sequence[int]) -> tuple[int, int]:
+    start, end = sentence
+    for stop in stops:
+        if stop <= pos:
+            start = max(start, stop)
+        elif stop < end:
+            end = stop
+            break
+    return start, end
+
+
+def _segment(text: str, sentence: tuple[int, int], start: int, end: int) -> tuple[int, int]:
+    """The stretch of a sentence around [start, end) between "and" / ";" cuts."""
+    cuts = [m.start() for m in _AND_CUT.finditer(text, sentence[0], sentence[1])]
+    seg_start = max((c for c in cuts if c <= start), default=sentence[0])
+    seg_end = min((c for c in cuts if c >= end), default=sentence[1])
+    return seg_start, seg_end
+
+
+def _sentence_of(sentences: Sequence[tuple[int, int]], pos: int) -> tuple[int, int]:
+    for s in sentences:
+        if s[0] <= pos < s[1]:
+            return s
+    return (pos, pos)
+
+
+_HEDGE_MODS = frozenset({_Mod.SEVERITY, _Mod.UNCERTAIN, _Mod.POSSIBLE})
+
+
+def _apply(mh: _ModHit, hit: _Hit, stops: Sequence[int], text: str) -> None:
+    """Apply one modifier to one target if the target lies in its scope (ConText)."""
+    inside = mh.start >= hit.start and mh.end <= hit.end
+    if _overlaps((mh.start, mh.end), (hit.start, hit.end)):
+        if not inside:
+            return
+        # a modifier inside the target phrase: "mildly heterogeneous", "non-enhancing"
+        if mh.mod is _Mod.NEG_FWD and hit.kind is FeatureKind.ENHANCEMENT:
+            hit.negated = True
+        elif mh.mod in _HEDGE_MODS:
+            hit.hedged = True
+            hit.possible = hit.possible or mh.mod is _Mod.POSSIBLE
+        return
+    fwd = _in_forward_scope(mh, hit, stops)
+    back = _in_backward_scope(mh, hit, stops, text)
+    if (mh.mod is _Mod.NEG_FWD and fwd) or (mh.mod is _Mod.NEG_BACK and back):
+        hit.negated = True
+    elif mh.mod in {_Mod.SEVERITY, _Mod.UNCERTAIN} and fwd:
+        hit.hedged = True
+    elif (mh.mod is _Mod.POSSIBLE and fwd) or (mh.mod is _Mod.POSSIBLE_BACK and back):
+        hit.hedged = hit.possible = True
+    elif (
+        (mh.mod is _Mod.HIST_FWD and fwd)
+        or (mh.mod is _Mod.HIST_BACK and back)
+        or (mh.mod is _Mod.HIST_BOTH and (fwd or back))
+    ):
+        hit.historical = True
+
+
+def _dedupe(hits: list[_Hit]) -> list[_Hit]:
+    """Keep the longest of overlapping hits of the same kind."""
+    hits.sort(key=lambda h: (h.start, -(h.end - h.start)))
+    out: list[_Hit] = []
+    for hit in hits:
+        if any(
+            o.kind == hit.kind and _overlaps((o.start, o.end), (hit.start, hit.end)) for o in out
+        ):
+            continue
+        out.append(hit)
+    return out
