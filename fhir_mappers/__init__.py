@@ -6,6 +6,7 @@ Public entry point: `map_patient_record(documents, patient_id, *, gaps=()) -> Pa
 
 from __future__ import annotations
 
+from fhir_mappers.limits import REPORT_READING_LIMIT_CHARS, Stop, WorkStopped
 from fhir_mappers.record import map_patient_record, warm_up
 
-__all__ = ["map_patient_record", "warm_up"]
+__all__ = ["REPORT_READING_LIMIT_CHARS", "Stop", "WorkStopped", "map_patient_record", "warm_up"]

@@ -57,6 +57,7 @@ from fhir_mappers.context_vocabulary import _NORMAL_MARROW as _NORMAL_MARROW
 from fhir_mappers.context_vocabulary import _PSEUDO as _PSEUDO
 from fhir_mappers.context_vocabulary import _TARGETS as _TARGETS
 from fhir_mappers.context_vocabulary import _Kind as _Kind
+from fhir_mappers.limits import Stop, WorkStopped, check, never
 from logic.model import FeatureKind as FeatureKind
 from logic.model import ImagingClass as ImagingClass
 from logic.model import ImagingFeature as ImagingFeature
@@ -161,14 +162,16 @@ class Extraction:
 # --------------------------------------------------------------------------- public
 
 
-def extract(text: str, *, field_strength_t: float | None = None) -> Extraction:
+def extract(text: str, *, field_strength_t: float | None = None, stop: Stop = never) -> Extraction:
     """Read Findings + Impression text like a radiologist (SPEC.md section 3). Never raises.
 
     `field_strength_t` is the scanner field strength when known from elsewhere (the Technique
     section); a value stated in the text itself wins. Every feature's span indexes into `text`.
     """
     try:
-        return _extract(text if isinstance(text, str) else "", field_strength_t)
+        return _extract(text if isinstance(text, str) else "", field_strength_t, stop)
+    except WorkStopped:
+        raise
     except Exception as exc:  # pragma: no cover - defensive: never raise out of the extractor
         return Extraction(
             image_class=ImagingClass.NEGATIVE,
@@ -176,12 +179,14 @@ def extract(text: str, *, field_strength_t: float | None = None) -> Extraction:
         )
 
 
-def _extract(text: str, hint_field_t: float | None) -> Extraction:
+def _extract(text: str, hint_field_t: float | None, stop: Stop = never) -> Extraction:
     prefilter = _USE_PREFILTER
     hits: list[_Hit] = []
     hedges: list[str] = []
     sentences = _sentences(text)
-    for sentence in sentences:
+    for n, sentence in enumerate(sentences):
+        if n % 32 == 0:
+            check(stop)
         s_hits, s_hedges = _analyse_sentence(text, sentence, prefilter=prefilter)
         hits.extend(s_hits)
         hedges.extend(h for h in s_hedges if h not in hedges)

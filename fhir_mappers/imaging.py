@@ -19,6 +19,7 @@ from typing import Any
 
 from fhir_mappers import imaging_codes as codes
 from fhir_mappers.context import Extraction, extract, technique_facts
+from fhir_mappers.limits import Stop, WorkStopped, check, never
 from fhir_mappers.report_text import read_report_text
 from logic.model import Contrast, ImagingReport, MappingProblem, Modality, Region
 
@@ -30,7 +31,9 @@ ImagingResult = tuple[
 ]
 
 
-def read_imaging_reports(resources: Sequence[Mapping[str, Any]]) -> ImagingResult:
+def read_imaging_reports(
+    resources: Sequence[Mapping[str, Any]], *, stop: Stop = never
+) -> ImagingResult:
     """(marrow MRI reports newest first, other imaging for lytic lesions newest first, problems).
 
     The first MRI report is the index report; the rest are its comparison history (SPEC.md
@@ -52,8 +55,11 @@ def read_imaging_reports(resources: Sequence[Mapping[str, Any]]) -> ImagingResul
         if reference in seen:
             continue  # the same report twice (prefetch and search): read once
         seen.add(reference)
+        check(stop)
         try:
-            outcome = _read_report(resource, reference)
+            outcome = _read_report(resource, reference, stop)
+        except WorkStopped:
+            raise
         except Exception as exc:  # never raise: the report is reported, not lost silently
             problems.append(
                 MappingProblem(
@@ -161,7 +167,7 @@ def recognise_exam(report: Mapping[str, Any]) -> _Exam:
     return _Exam(modality, region, codes.contrast_in(words), recognised_code, title, is_imaging)
 
 
-def _read_report(report: Mapping[str, Any], reference: str) -> _Outcome:
+def _read_report(report: Mapping[str, Any], reference: str, stop: Stop = never) -> _Outcome:
     problems: list[MappingProblem] = []
     exam = recognise_exam(report)
     if not exam.is_imaging:
@@ -224,7 +230,7 @@ def _read_report(report: Mapping[str, Any], reference: str) -> _Outcome:
         )
 
     field_t, shift_in_technique = technique_facts(text.technique)
-    extraction: Extraction = extract(text.text, field_strength_t=field_t)
+    extraction: Extraction = extract(text.text, field_strength_t=field_t, stop=stop)
     imaging = ImagingReport(
         reference=reference,
         effective=effective,

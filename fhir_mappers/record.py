@@ -24,6 +24,7 @@ from fhir_mappers import strict
 from fhir_mappers.conditions import read_conditions
 from fhir_mappers.imaging import read_imaging_reports
 from fhir_mappers.labs import read_labs
+from fhir_mappers.limits import Stop, WorkStopped, check, never
 from fhir_mappers.patient import read_patient
 from fhir_mappers.select import Selection, collect, patient_key
 from logic.model import (
@@ -42,15 +43,19 @@ def map_patient_record(
     patient_id: str,
     *,
     gaps: Sequence[DataGap] = (),
+    stop: Stop = never,
 ) -> PatientRecord:
-    """Everything the rules may use about one patient. Never raises."""
+    """Everything the rules may use about one patient. Never raises, except `WorkStopped` when
+    `stop()` answers True (the call's deadline is spent: fhir_mappers.limits)."""
     pid = patient_key(patient_id) if isinstance(patient_id, str) else ""
     try:
         gap_list = tuple(g for g in gaps if isinstance(g, DataGap))
     except Exception:
         gap_list = ()
     try:
-        return _map(documents, pid, gap_list)
+        return _map(documents, pid, gap_list, stop)
+    except WorkStopped:
+        raise
     except Exception as exc:  # last line of defence: a bug must not become a 500
         return PatientRecord(
             patient=PatientFacts(reference=f"Patient/{pid}"),
@@ -72,10 +77,11 @@ def _documents(documents: object, problems: list[MappingProblem]) -> Iterable[ob
     return documents
 
 
-def _map(documents: object, pid: str, gaps: tuple[DataGap, ...]) -> PatientRecord:
+def _map(documents: object, pid: str, gaps: tuple[DataGap, ...], stop: Stop) -> PatientRecord:
     problems: list[MappingProblem] = []
     selection = collect(_documents(documents, problems), pid)
     problems.extend(selection.problems)
+    check(stop)
 
     patient, found = read_patient(selection.patient, pid)
     problems.extend(found)
@@ -91,8 +97,9 @@ def _map(documents: object, pid: str, gaps: tuple[DataGap, ...]) -> PatientRecor
 
     conditions, found = read_conditions(selection.conditions)
     problems.extend(found)
+    check(stop)
 
-    mri, other, found = _imaging(selection)
+    mri, other, found = _imaging(selection, stop)
     problems.extend(found)
 
     problems.extend(_strict_problems(selection, labs, [c.reference for c in conditions]))
@@ -108,12 +115,14 @@ def _map(documents: object, pid: str, gaps: tuple[DataGap, ...]) -> PatientRecor
 
 
 def _imaging(
-    selection: Selection,
+    selection: Selection, stop: Stop
 ) -> tuple[tuple[ImagingReport, ...], tuple[ImagingReport, ...], list[MappingProblem]]:
     if not selection.reports:
         return (), (), []
     try:
-        mri, other, found = read_imaging_reports(selection.reports)
+        mri, other, found = read_imaging_reports(selection.reports, stop=stop)
+    except WorkStopped:
+        raise
     except Exception as exc:
         return (
             (),
