@@ -57,6 +57,7 @@ from fhir_mappers.context_vocabulary import _NORMAL_MARROW as _NORMAL_MARROW
 from fhir_mappers.context_vocabulary import _PSEUDO as _PSEUDO
 from fhir_mappers.context_vocabulary import _TARGETS as _TARGETS
 from fhir_mappers.context_vocabulary import _Kind as _Kind
+from fhir_mappers.context_normalise import Normalised, normalise
 from fhir_mappers.limits import Stop, WorkStopped, check, never
 from logic.model import FeatureKind as FeatureKind
 from logic.model import ImagingClass as ImagingClass
@@ -179,8 +180,10 @@ def extract(text: str, *, field_strength_t: float | None = None, stop: Stop = ne
         )
 
 
-def _extract(text: str, hint_field_t: float | None, stop: Stop = never) -> Extraction:
+def _extract(original: str, hint_field_t: float | None, stop: Stop = never) -> Extraction:
     prefilter = _USE_PREFILTER
+    norm = normalise(original)
+    text = norm.text
     hits: list[_Hit] = []
     hedges: list[str] = []
     sentences = _sentences(text)
@@ -228,7 +231,7 @@ def _extract(text: str, hint_field_t: float | None, stop: Stop = never) -> Extra
 
     interval = _interval(hits)
     features = tuple(
-        _feature(text, h)
+        _feature(original, norm, h)
         for h in sorted(hits, key=lambda h: h.start)
         if isinstance(h.kind, FeatureKind)
     )
@@ -247,12 +250,14 @@ def _extract(text: str, hint_field_t: float | None, stop: Stop = never) -> Extra
     )
 
 
-def _feature(text: str, hit: _Hit) -> ImagingFeature:
+def _feature(text: str, norm: Normalised, hit: _Hit) -> ImagingFeature:
+    """The feature, its spans mapped back to the text as sent (`text`)."""
     assert isinstance(hit.kind, FeatureKind)
-    s0, s1 = hit.sentence
+    h0, h1 = norm.original_span(hit.start, hit.end)
+    s0, s1 = norm.original_span(*hit.sentence)
     return ImagingFeature(
         kind=hit.kind,
-        span=TextSpan(hit.start, hit.end, text[hit.start : hit.end]),
+        span=TextSpan(h0, h1, text[h0:h1]),
         sentence=TextSpan(s0, s1, text[s0:s1]) if s1 > s0 else None,
         negated=hit.negated,
         hedged=hit.hedged,

@@ -61,15 +61,25 @@ class _ModHit:
     label: str
 
 
+# A sentence longer than this is cut (at the last comma / semicolon, else the last space) so
+# that the work per sentence is bounded and the reader's cost stays linear in the text (issue 16):
+# dictation systems produce long unpunctuated runs. Real report sentences are far shorter.
+MAX_SENTENCE_CHARS = 400
+_CUT_SEARCH_FROM = 200  # a cut is looked for in the second half of an over-long sentence
+
+
 def _sentences(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0
     for match in _BOUNDARY.finditer(text):
-        if match.group(0).startswith("."):
+        mark = match.group(0)
+        if mark.startswith("."):
             words = text[max(start, match.start() - 12) : match.start()].split()
             if words and words[-1].lower().rstrip(".") in _ABBREVIATIONS:
                 continue
-        end = match.end() if match.group(0)[0] in ".!?" else match.start()
+        if mark.startswith("\n") and "\n" not in mark[1:] and _wrapped_line(text, match.start()):
+            continue  # a hard line wrap inside a sentence ("measuring\n8 mm")
+        end = match.end() if mark[0] in ".!?" else match.start()
         spans.append((start, end))
         start = match.end()
     spans.append((start, len(text)))
@@ -79,9 +89,45 @@ def _sentences(text: str) -> list[tuple[int, int]]:
             s += 1
         while e > s and text[e - 1].isspace():
             e -= 1
+        while e - s > MAX_SENTENCE_CHARS:
+            cut = _cut_point(text, s)
+            out.append((s, cut))
+            s = cut
+            while s < e and text[s].isspace():
+                s += 1
         if e > s:
             out.append((s, e))
     return out
+
+
+def _wrapped_line(text: str, newline: int) -> bool:
+    """True when the line ending at `newline` stops mid-phrase: it ends with a comma or a word that
+    cannot end a sentence ("of", "the", "measuring", "and" ...), so the next line continues it."""
+    tail = text[max(0, newline - 20) : newline].rstrip()
+    if not tail or tail[-1] in ".:;!?)":
+        return False
+    if tail[-1] == ",":
+        return True
+    last = tail.rsplit(None, 1)[-1].lower()
+    return last in _CONTINUATION_WORDS
+
+
+_CONTINUATION_WORDS = frozenset(
+    "a an the of and or with without in at to by for from measuring measures is are was were "
+    "than as on within involving including into throughout demonstrating showing shows "
+    "suggesting which that there this these".split()
+)
+
+
+def _cut_point(text: str, start: int) -> int:
+    """Where to cut an over-long sentence that starts at `start`: after the last , or ; of its
+    second half, else at the last white space, else hard at the limit. Bounded work."""
+    window = text[start + _CUT_SEARCH_FROM : start + MAX_SENTENCE_CHARS]
+    for marks in (",;", " \t\n"):
+        best = max(window.rfind(m) for m in marks)
+        if best >= 0:
+            return start + _CUT_SEARCH_FROM + best + 1
+    return start + MAX_SENTENCE_CHARS
 
 
 def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:

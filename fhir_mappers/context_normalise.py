@@ -1,0 +1,93 @@
+"""Report text as radiologists write it -> one spelling the reader's vocabulary knows (SPEC.md §3).
+
+"Words as reports write them": misspellings ("heterogenous", "inhomogenous"), abbreviations ("SI"
+for signal intensity, "T1W", "T1WI"), hyphenated and glued sizes ("8-mm", "8mm"), "disk" for disc,
+"hypo-intense". The reader runs on the normalised text and maps every span back to the text as
+sent (`Normalised.original_span`), so a card always quotes the report's own words.
+
+One pass of one compiled alternation over the text: cost linear in its length.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# (pattern, replacement). Case-insensitive unless the pattern says (?-i:...).
+_RULES: tuple[tuple[str, str], ...] = (
+    (r"\bhet(?:e)?ro(?:g|gn)en(?:ous|ious|eous|eaous)\b", "heterogeneous"),
+    (r"\bhet(?:e)?ro(?:g|gn)en(?:ously|iously|eously)\b", "heterogeneously"),
+    (r"\bhetrogene(?:ous|ity)\b", "heterogeneous"),
+    (r"\bheterogenicity\b", "heterogeneity"),
+    (r"\binhomogen(?:ous|ious|eous)\b", "inhomogeneous"),
+    (r"\bnon-?homogene?ous\b", "inhomogeneous"),
+    (r"\b(?-i:SI)\b", "signal intensity"),
+    (r"\bT1W(?:I)?\b|\bT1-W(?:I)?\b", "T1-weighted"),
+    (r"\bT2W(?:I)?\b|\bT2-W(?:I)?\b", "T2-weighted"),
+    (r"\bdisks\b", "discs"),
+    (r"\bdisk\b", "disc"),
+    (r"\bhypo-intens", "hypointens"),
+    (r"\bhyper-intens", "hyperintens"),
+    (r"\biso-intens", "isointens"),
+    (r"\bc/w\b", "consistent with"),
+    (r"\bw/o\b", "without"),
+    (r"\bmets\b", "metastases"),
+    (r"\bmyelomatous\b", "myeloma"),
+)
+# Sizes: "8-mm", "8mm", "0.8cm" -> "8 mm", "0.8 cm" (a hyphenated size is a size, never a count).
+_SIZE_GLUE = r"(?P<num>\d(?:\.\d+)?)(?:-|(?=mm\b|cm\b))(?P<unit>mm|cm)\b"
+
+_PATTERN = re.compile(
+    "|".join(f"(?P<r{i}>{p})" for i, (p, _) in enumerate(_RULES)) + f"|(?P<size>{_SIZE_GLUE})",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Normalised:
+    """The normalised text and, for each of its characters, the offset in the text as sent."""
+
+    text: str
+    offsets: tuple[int, ...]  # len(text) + 1 entries: offsets[len(text)] is len(original)
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        """The span of the original text that [start, end) of the normalised text came from."""
+        # characters outside a rewritten word map one to one, so the original offset of the
+        # character after the span is where the span ends in the original text
+        return self.offsets[start], max(self.offsets[start], self.offsets[end])
+
+
+def normalise(text: str) -> Normalised:
+    """Rewrite spelling variants, abbreviations and glued sizes; keep an offset map."""
+    out: list[str] = []
+    offsets: list[int] = []
+    pos = 0
+    for match in _PATTERN.finditer(text):
+        start, end = match.span()
+        out.append(text[pos:start])
+        offsets.extend(range(pos, start))
+        replacement = _replacement(match)
+        out.append(replacement)
+        # every character of the replacement maps into the original match, proportionally
+        width = end - start
+        offsets.extend(
+            start + min(width - 1, i * width // max(1, len(replacement)))
+            for i in range(len(replacement))
+        )
+        pos = end
+    out.append(text[pos:])
+    offsets.extend(range(pos, len(text)))
+    offsets.append(len(text))
+    return Normalised("".join(out), tuple(offsets))
+
+
+def _replacement(match: re.Match[str]) -> str:
+    if match.group("size") is not None:
+        return f"{match.group('num')} {match.group('unit').lower()}"
+    for i, (_, replacement) in enumerate(_RULES):
+        found = match.group(f"r{i}")
+        if found is not None:
+            if found[:1].isupper() and replacement[:1].islower() and not found.isupper():
+                return replacement[:1].upper() + replacement[1:]
+            return replacement
+    return match.group(0)  # pragma: no cover - every alternative is handled above
