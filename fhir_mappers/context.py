@@ -40,6 +40,7 @@ from fhir_mappers.context_measurements import _levels_in as _levels_in
 from fhir_mappers.context_measurements import _order_levels as _order_levels
 from fhir_mappers.context_measurements import _sites_in as _sites_in
 from fhir_mappers.context_measurements import _summarise_lesions as _summarise_lesions
+from fhir_mappers.context_normalise import Normalised, normalise
 from fhir_mappers.context_scope import _clause_of as _clause_of
 from fhir_mappers.context_scope import _dedupe as _dedupe
 from fhir_mappers.context_scope import _Hit as _Hit
@@ -57,7 +58,6 @@ from fhir_mappers.context_vocabulary import _NORMAL_MARROW as _NORMAL_MARROW
 from fhir_mappers.context_vocabulary import _PSEUDO as _PSEUDO
 from fhir_mappers.context_vocabulary import _TARGETS as _TARGETS
 from fhir_mappers.context_vocabulary import _Kind as _Kind
-from fhir_mappers.context_normalise import Normalised, normalise
 from fhir_mappers.limits import Stop, WorkStopped, check, never
 from logic.model import FeatureKind as FeatureKind
 from logic.model import ImagingClass as ImagingClass

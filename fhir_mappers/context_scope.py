@@ -113,9 +113,45 @@ def _wrapped_line(text: str, newline: int) -> bool:
 
 
 _CONTINUATION_WORDS = frozenset(
-    "a an the of and or with without in at to by for from measuring measures is are was were "
-    "than as on within involving including into throughout demonstrating showing shows "
-    "suggesting which that there this these".split()
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "and",
+        "or",
+        "with",
+        "without",
+        "in",
+        "at",
+        "to",
+        "by",
+        "for",
+        "from",
+        "measuring",
+        "measures",
+        "is",
+        "are",
+        "was",
+        "were",
+        "than",
+        "as",
+        "on",
+        "within",
+        "involving",
+        "including",
+        "into",
+        "throughout",
+        "demonstrating",
+        "showing",
+        "shows",
+        "suggesting",
+        "which",
+        "that",
+        "there",
+        "this",
+        "these",
+    ]
 )
 
 
