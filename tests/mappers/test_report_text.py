@@ -6,14 +6,8 @@ import base64
 
 import pytest
 
-from fhir_mappers.report_text import (
-    ReportSource,
-    assemble,
-    decode_attachment,
-    html_to_text,
-    read_report_text,
-    split_sections,
-)
+from fhir_mappers.report_sections import ReportSource, assemble, split_sections
+from fhir_mappers.report_text import decode_attachment, html_to_text, read_report_text
 
 
 def b64(text: str, charset: str = "utf-8") -> str:
@@ -95,7 +89,8 @@ def test_html_is_stripped_entities_unescaped_blocks_kept() -> None:
         ({"contentType": "TEXT/PLAIN;CHARSET=UTF-8", "data": b64("\ufeffBOM")}, "BOM", None),
         ({"contentType": "text/plain", "data": b64("a\r\nb")}, "a\nb", None),
         ({"contentType": "text/plain", "data": "SGVs\nbG8="}, "Hello", None),
-        ({"contentType": "application/pdf", "data": b64("%PDF")}, None, "not text"),
+        ({"contentType": "application/pdf", "data": b64("%PDF")}, None, "PDF could not be read"),
+        ({"contentType": "image/jpeg", "data": b64("xx")}, None, "not text"),
         ({"contentType": "text/plain", "data": "***"}, None, "base64"),
         ({"contentType": "text/plain"}, None, "no data"),
         ({"contentType": "text/plain", "url": "http://x/r"}, None, "URL"),

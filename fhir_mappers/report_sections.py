@@ -1,0 +1,306 @@
+"""The layout of a radiology report: which parts are read as current findings (SPEC.md section 3).
+
+"Report layout": any heading that is not Indication / Clinical history / Comparison / Technique /
+Exam or Procedure name is read -- Findings, Impression, Addendum, and headings this module does not
+know ("Imaging findings", "Discussion", "Interpretation", "CT pelvis", "Course"); text before the
+first heading, and a report with no headings at all, are read too. A heading is recognised with or
+without a colon, alone on its line or leading it, in any case ("Findings", "FINDINGS:",
+"Impression -"). Text under "ORIGINAL REPORT" / "PRIOR REPORT" in an amended report is not read
+(SPEC.md section 2): it runs to the next addendum / amended-report heading, or to the end.
+Technique is kept apart (field strength and chemical-shift sequences are technical facts), and the
+exam name line is kept for recognising modality and site.
+
+Each source text is read up to the reading limit (`fhir_mappers.limits`); what lies past it is
+counted, never silently dropped. One regular-expression scan per source: linear cost.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from fhir_mappers.limits import REPORT_READING_LIMIT_CHARS
+
+
+class Part(StrEnum):
+    FINDINGS = "findings"  # read: findings, addendum, unknown headings, text before any heading
+    IMPRESSION = "impression"  # read: impression / conclusion / opinion ...
+    TECHNIQUE = "technique"  # not read for findings: field strength, sequences
+    EXAM = "exam"  # exam / procedure name: modality and site only
+    SKIPPED = "skipped"  # indication, clinical history, comparison: not current findings
+    ORIGINAL = "original"  # the superseded text of an amended report: not read
+
+
+# Known heading words -> the part they open. Anything else that looks like a heading is read.
+HEADINGS: dict[str, Part] = {
+    **dict.fromkeys(
+        [
+            "findings",
+            "finding",
+            "imaging findings",
+            "mri findings",
+            "additional findings",
+            "report",
+            "observations",
+            "description",
+            "addendum",
+            "addenda",
+            "amended report",
+            "amendment",
+            "corrected report",
+            "revised report",
+        ],
+        Part.FINDINGS,
+    ),
+    **dict.fromkeys(
+        [
+            "impression",
+            "impressions",
+            "conclusion",
+            "conclusions",
+            "opinion",
+            "summary",
+            "assessment",
+            "diagnosis",
+            "interpretation",
+            "comment",
+            "comments",
+        ],
+        Part.IMPRESSION,
+    ),
+    **dict.fromkeys(
+        [
+            "technique",
+            "techniques",
+            "protocol",
+            "sequences",
+            "exam technique",
+            "mri technique",
+            "contrast",
+        ],
+        Part.TECHNIQUE,
+    ),
+    **dict.fromkeys(
+        ["exam", "examination", "study", "title", "procedure", "exam name", "procedure name"],
+        Part.EXAM,
+    ),
+    **dict.fromkeys(
+        [
+            "indication",
+            "indications",
+            "clinical indication",
+            "reason for exam",
+            "reason for examination",
+            "reason for study",
+            "reason for referral",
+            "clinical history",
+            "clinical information",
+            "clinical details",
+            "clinical",
+            "history",
+            "comparison",
+            "comparisons",
+            "prior studies",
+            "prior",
+        ],
+        Part.SKIPPED,
+    ),
+    **dict.fromkeys(["original report", "prior report", "previous report"], Part.ORIGINAL),
+}
+# The headings that end an ORIGINAL REPORT part (a new top-level part of the amended report).
+_ENDS_ORIGINAL = frozenset(
+    {"addendum", "addenda", "amended report", "amendment", "corrected report", "revised report"}
+)
+
+_KNOWN = "|".join(sorted((re.escape(h) for h in HEADINGS), key=len, reverse=True))
+# A known heading: start of a line, optional bullet / number / decoration, the heading words, an
+# optional "(...)", then ":" or a dash (text may follow on the same line) or the end of the line.
+_KNOWN_RE = re.compile(
+    rf"^[ \t]*(?:[-*•#=]+[ \t]*|\d{{1,2}}[.)][ \t]*)?(?P<head>{_KNOWN})"
+    rf"(?:[ \t]*\([^)\n]{{0,40}}\))?[ \t]*(?:(?P<colon>[:\-–—])[ \t]*|[ \t*=-]*$)",
+    re.IGNORECASE | re.MULTILINE,
+)
+# An unknown heading: at the start of a line, one to five capitalised words and a colon
+# ("Imaging findings:", "CT PELVIS:", "Course:"). It is read; it only ends a skipped part.
+_UNKNOWN_RE = re.compile(
+    r"^[ \t]*(?P<head>[A-Z][A-Za-z/&'()-]*(?:[ \t]+[A-Za-z][A-Za-z/&'()-]*){0,4})[ \t]*:",
+    re.MULTILINE,
+)
+
+
+@dataclass(frozen=True)
+class SplitReport:
+    """A report's text split into the parts this service reads."""
+
+    findings: str = ""  # every read part but the impression, in report order
+    impression: str = ""
+    technique: str = ""
+    exam: str = ""
+    has_headings: bool = False
+    preamble: str = ""  # text before the first heading (an exam title line, or findings)
+
+
+@dataclass(frozen=True)
+class _Heading:
+    start: int  # where the heading line starts
+    end: int  # where its body starts
+    part: Part
+    name: str
+
+
+def _headings(text: str) -> list[_Heading]:
+    found: list[_Heading] = []
+    for m in _KNOWN_RE.finditer(text):
+        head = m.group("head")
+        if m.group("colon") is None and not (head.isupper() or head.istitle()):
+            continue  # alone on its line, a heading is UPPERCASE or Title case
+        if m.group("colon") is not None and not head[:1].isupper():
+            continue  # "history of back pain noted" is a sentence
+        found.append(_Heading(m.start(), m.end(), HEADINGS[head.lower()], head.lower()))
+    taken = [(h.start, h.end) for h in found]
+    for m in _UNKNOWN_RE.finditer(text):
+        if any(a <= m.start() < b for a, b in taken):
+            continue
+        # an unknown heading is read: it keeps its own words in the text (a level "L4-5:" or a
+        # title "CT PELVIS:" is content), so its body starts at the heading itself
+        found.append(_Heading(m.start(), m.start(), Part.FINDINGS, m.group("head").lower()))
+    found.sort(key=lambda h: h.start)
+    return found
+
+
+def split_sections(text: str) -> SplitReport:
+    """Split report text at its headings; read everything but the non-finding parts."""
+    headings = _headings(text)
+    if not headings:
+        return SplitReport(preamble=text.strip())
+    parts: dict[Part, list[str]] = {p: [] for p in Part}
+    preamble = text[: headings[0].start].strip()
+    if preamble:
+        parts[Part.FINDINGS].append(preamble)
+    in_original = False
+    for i, heading in enumerate(headings):
+        end = headings[i + 1].start if i + 1 < len(headings) else len(text)
+        body = text[heading.end : end].strip()
+        part = heading.part
+        if part is Part.ORIGINAL:
+            in_original = True
+        elif heading.name in _ENDS_ORIGINAL:
+            in_original = False
+        if in_original:
+            continue
+        if part is Part.EXAM and "\n" in body:
+            # the exam name is its first line; anything written under it after that is read
+            name, rest = body.split("\n", 1)
+            parts[Part.EXAM].append(name.strip())
+            parts[Part.FINDINGS].append(rest.strip())
+            continue
+        if body:
+            parts[part].append(body)
+    return SplitReport(
+        findings="\n".join(p for p in parts[Part.FINDINGS] if p),
+        impression="\n".join(parts[Part.IMPRESSION]),
+        technique="\n".join(parts[Part.TECHNIQUE]),
+        exam="\n".join(parts[Part.EXAM]),
+        has_headings=True,
+        preamble=preamble,
+    )
+
+
+@dataclass(frozen=True)
+class ReportSource:
+    """One text source of a report, in SPEC.md section 3 order."""
+
+    origin: str  # "conclusion", "conclusionCode", "presentedForm[0]", "text.div"
+    text: str
+
+
+@dataclass(frozen=True)
+class ReportText:
+    """What is read from a report: the findings text, and technique apart."""
+
+    text: str  # "FINDINGS:\n...\n\nIMPRESSION:\n..."; every TextSpan indexes into this
+    technique: str
+    title_lines: str  # preamble / exam line, used only to recognise modality and site
+    unread_chars: int = 0  # characters past the reading limit, not read (issue 16)
+    total_chars: int = 0  # characters of all the report's text sources together
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\W+", " ", text).strip().lower()
+
+
+def assemble(
+    sources: Sequence[ReportSource], *, limit: int = REPORT_READING_LIMIT_CHARS
+) -> ReportText:
+    """Findings and Impression from all sources, each piece once, within the reading limit.
+
+    Sources often repeat each other (`conclusion` is the Impression of the `presentedForm`;
+    `text.div` renders the same report), so a piece whose words are already contained in what was
+    taken is skipped (SPEC.md section 3: count each lesion once). A `conclusion` /
+    `conclusionCode` without headings counts as impression; a full report (presentedForm /
+    narrative) without headings counts as findings. Sources are read in order until `limit`
+    characters have been read; the rest is counted in `unread_chars`.
+    """
+    findings: list[str] = []
+    impression: list[str] = []
+    technique: list[str] = []
+    titles: list[str] = []
+    seen = ""
+    budget = limit
+    unread = total = 0
+
+    def take(bucket: list[str], piece: str) -> None:
+        nonlocal seen
+        key = _norm(piece)
+        if not key or key in seen:
+            return
+        bucket.append(piece.strip())
+        seen = f"{seen} | {key}"
+
+    for source in sources:
+        text = source.text
+        total += len(text)
+        if len(text) > budget:
+            cut = _cut(text, budget)
+            unread += len(text) - cut
+            text = text[:cut]
+        budget -= len(text)
+        if not text.strip():
+            continue
+        split = split_sections(text)
+        is_conclusion = source.origin in {"conclusion", "conclusionCode"}
+        if not split.has_headings:
+            take(impression if is_conclusion else findings, split.preamble)
+            continue
+        titles.extend(t for t in (split.exam, split.preamble) if t)
+        take(findings, split.findings)
+        take(impression, split.impression)
+        if split.technique:
+            technique.append(split.technique)
+    blocks: list[str] = []
+    if findings:
+        blocks.append("FINDINGS:\n" + "\n".join(findings))
+    if impression:
+        blocks.append("IMPRESSION:\n" + "\n".join(impression))
+    return ReportText(
+        text="\n\n".join(blocks),
+        technique="\n".join(technique),
+        title_lines="\n".join(titles)[:2000],
+        unread_chars=unread,
+        total_chars=total,
+    )
+
+
+def _cut(text: str, budget: int) -> int:
+    """Where to stop reading: at the last sentence end or line break before `budget`, so that no
+    sentence is read half (a finding is never lost before the limit)."""
+    if budget <= 0:
+        return 0
+    window = text[:budget]
+    for marks in ("\n", ". "):
+        at = window.rfind(marks)
+        if at >= budget // 2:
+            return at + 1
+    return budget
