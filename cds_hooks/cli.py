@@ -4,6 +4,8 @@
   the app under gunicorn (the production WSGI server; never Flask's development server).
 - ``marrow-cds evaluate REQUEST.json [--as-of DATE] [--format json|text]``: print the CDS Hooks
   response for a hook request file, offline: prefetch only, nothing is fetched or stored.
+- ``marrow-cds read-report PATH... [--html OUT.html] [--as-of DATE] [--format text|json]``: how
+  the service reads report texts (cds_hooks/read_report.py).
 - ``marrow-cds db upgrade``: apply the Alembic migrations (deployments that start replicas with
   MARROW_CDS_MIGRATE_ON_START=0).
 """
@@ -45,12 +47,26 @@ def main(argv: list[str] | None = None) -> int:
     db = commands.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=("upgrade",))
 
+    read_report = commands.add_parser(
+        "read-report", help="show how the service reads report texts (class, features, card)"
+    )
+    read_report.add_argument(
+        "paths", type=Path, nargs="+", help=".txt/.html files, folders, NDJSON"
+    )
+    read_report.add_argument("--html", type=Path, default=None, help="also write this HTML page")
+    read_report.add_argument("--as-of", type=parse_as_of, default=None, help="as for evaluate")
+    read_report.add_argument("--format", choices=("text", "json"), default="text")
+
     args = parser.parse_args(argv)
     try:
         if args.command == "serve":
             return serve_command(args.host, args.port, args.workers)
         if args.command == "evaluate":
             return evaluate_command(args.request, args.as_of, args.format)
+        if args.command == "read-report":
+            from .read_report import read_report_command
+
+            return read_report_command(args.paths, args.as_of, args.format, args.html)
         return db_upgrade_command()
     except SettingsError as exc:
         print(f"marrow-cds: configuration error: {exc}", file=sys.stderr)
