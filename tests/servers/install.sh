@@ -5,6 +5,8 @@
 #   - the Medplum FHIR engine (@medplum/fhir-router, core, definitions 5.2.13) into
 #     tests/e2e/medplum/node_modules, from the committed package-lock.json (npm ci)
 #   - a PostgreSQL server (initdb/pg_ctl), through apt-get when it is missing
+#   - Debian's Chromium (/usr/bin/chromium) for the browser test of the read-report page, through
+#     apt-get when it is missing (driven by the PyPI playwright package; no browser download)
 #
 # Best effort, idempotent, quiet, fast when everything is already there. It never fails the build:
 # it exits 0 and prints what it could not install; the tests that need it then skip and say why.
@@ -90,12 +92,32 @@ install_postgres() {
     note "installed PostgreSQL ($(compgen -G '/usr/lib/postgresql/*/bin/pg_ctl' | head -n1))"
 }
 
+# ---------------------------------------------------------------- Chromium (tests/browser)
+install_chromium() {
+    [ -x /usr/bin/chromium ] && return 0
+    if ! command -v apt-get >/dev/null 2>&1 || [ "$(id -u)" != 0 ]; then
+        missing+=("Chromium (no /usr/bin/chromium; install the 'chromium' package as root)")
+        return 1
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    if ! apt-cache show chromium >/dev/null 2>&1; then
+        apt-get update -qq >/dev/null 2>&1
+    fi
+    if ! apt-get install -y -qq --no-install-recommends chromium >/dev/null 2>&1 ||
+        [ ! -x /usr/bin/chromium ]; then
+        missing+=("Chromium (apt-get install chromium failed)")
+        return 1
+    fi
+    note "installed Chromium (/usr/bin/chromium)"
+}
+
 if install_node; then
     install_medplum
 else
     missing+=("Medplum FHIR engine (not installed: needs Node $NODE_VERSION)")
 fi
 install_postgres
+install_chromium
 
 if [ "${#missing[@]}" -gt 0 ]; then
     for item in "${missing[@]}"; do
