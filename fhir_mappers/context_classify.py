@@ -106,7 +106,22 @@ def classify(hits: Sequence[_Hit], lesions: _LesionSummary) -> tuple[ImagingClas
         return ImagingClass.FOCAL_EQUIVOCAL, ["indeterminate marrow finding"]
     if marrow or any(h.kind is FeatureKind.BENIGN_HEDGE for h in present):
         return ImagingClass.NONSPECIFIC, ["nonspecific heterogeneous marrow signal"]
+    if any(h.kind in _MARROW_WORRISOME for h in present):
+        # SPEC.md section 3: a worrisome feature is itself a marrow finding
+        return ImagingClass.NONSPECIFIC, ["worrisome marrow feature without another finding"]
     return ImagingClass.NEGATIVE, ["no current marrow abnormality"]
+
+
+# Worrisome features that are statements about the marrow itself (SPEC.md section 3), so that a
+# report whose only marrow statement is one of them is at least NONSPECIFIC. Enhancement, high
+# signal after fat saturation and sharp margins are said of a lesion or target, which counts itself.
+_MARROW_WORRISOME = frozenset(
+    {
+        FeatureKind.T1_LOW_VS_MUSCLE_OR_DISC,
+        FeatureKind.DIFFUSE_HOMOGENEOUS,
+        FeatureKind.CANNOT_EXCLUDE_INFILTRATION,
+    }
+)
 
 
 def _several_lesions_largest_ge_5(lesions: _LesionSummary) -> bool:

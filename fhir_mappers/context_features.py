@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from fhir_mappers.context_anatomy import Anchor, anchor
 from fhir_mappers.context_measurements import _levels_in
 from fhir_mappers.context_scope import (
     _apply,
@@ -165,6 +166,8 @@ def _analyse_sentence(
             if has_target and _NOT_MARROW_CONTEXT.search(text[span[0] : clause[1]][:40]):
                 # "larger disc protrusion": the change is about something else
                 continue
+            if anchor(text, span[0], span[1], clause) is Anchor.ORGAN:
+                continue  # "enlarged adrenal nodule", "interval worsening of hydronephrosis"
             hits.append(_Hit(ikind, span[0], span[1], sentence, interval=interval))
     for meaning, p0, p1 in pseudo:
         clause = _clause_of(p0, sentence, stops)
@@ -197,6 +200,7 @@ def _analyse_sentence(
                 )
             )
     hits = _dedupe(hits)
+    hits = _normal_statements_win(text, sentence, hits, stops)
     # "no new focal lesion": only newness is negated; the lesion is neither asserted nor denied,
     # so the target inside the scope of "no new" is not kept (the negated NEW_LESION is).
     for meaning, p0, p1 in pseudo:
@@ -214,13 +218,24 @@ def _analyse_sentence(
                 )
             ]
 
-    # 4. apply modifiers
+    # 4. apply modifiers. A negation's scope also ends at a new finding phrase that carries its
+    # own descriptor ("without fracture, with diffusely heterogeneous marrow"; SPEC.md 3).
+    neg_stops = sorted({*stops, *_negation_breaks(s_text, s_start)})
     for hit in hits:
+        if hit.kind is FeatureKind.ENHANCEMENT and _NON_PREFIX.match(text, hit.start):
+            hit.negated = True  # "non-enhancing": the enhancement alone is denied
+            continue
         if hit.subtype not in {"normal", "pseudo"}:
             for mh in mods:
-                _apply(mh, hit, stops, text)
+                _apply(mh, hit, neg_stops if mh.mod is _Mod.NEG_FWD else stops, text)
         if hit.kind is FeatureKind.CHEMICAL_SHIFT_DROP:
             hit.negated = False  # "no signal loss" is a value (0%), not a negation
+    _mark_uncertain(text, hits, mods, neg_stops)
+    if not _MARROW_WORD.search(s_text):
+        # an affirmed enhancement or high signal said of nothing in particular is not a marrow
+        # feature (a denied one is kept: "abnormal enhancement is not identified")
+        hits = [h for h in hits if h.negated or h.kind not in _NEEDS_MARROW_CONTEXT]
+    hits.extend(_distribution(text, sentence, hits, stops))
     # A hedge word counts for the report when its sentence states a present finding: hedges
     # qualify the interpretation ("..., likely reconversion"), before or after the finding.
     hedges: list[str] = []
@@ -235,16 +250,220 @@ def _analyse_sentence(
     return hits, hedges
 
 
+# SPEC.md section 3 "Other causes of marrow signal": oedema next to a fracture, endplate (Modic) and
+# degenerative change, Schmorl nodes, post-radiation fatty marrow, post-surgical change; infection
+# is another pathway. A pathological fracture is not among them (it is a worrisome feature).
+_OTHER_CAUSE = re.compile(
+    r"\b(?:end-?plates?|modic|schmorl\w*|degenerat\w*|(?<!patholog)(?<!pathologic\s)"
+    r"(?<!pathological\s)fractures?|compression\s+deformit\w*|radiation|radiotherapy|"
+    r"irradiat\w*|post-?(?:surgical|operative)|laminectomy|fusion|hardware|discitis|"
+    r"osteomyelitis|spondylodiscitis|infect\w*|abscess\w*|septic)\b",
+    _F,
+)
+_DENIED_BEFORE = re.compile(
+    r"\b(?:no|without|negative\s+for|free\s+of|not)\b(?:[\s,]+[\w-]+){0,3}[\s,]*$", _F
+)
+
+
+def _other_cause(text: str, clause: tuple[int, int]) -> bool:
+    """The clause attributes the marrow signal to another cause it affirms ("oedema around the
+    L1 fracture"); a denied one ("without fracture") attributes nothing."""
+    for m in _OTHER_CAUSE.finditer(text, clause[0], clause[1]):
+        if not _DENIED_BEFORE.search(text, max(clause[0], m.start() - 40), m.start()):
+            return True
+    return False
+
+
+_ANCHORED_KINDS = frozenset(
+    {
+        FeatureKind.FOCAL_LESION,
+        FeatureKind.LYTIC_LESION,
+        FeatureKind.ENHANCEMENT,
+        FeatureKind.FAT_SAT_HIGH_SIGNAL,
+        FeatureKind.SHARP_MARGIN,
+        FeatureKind.DIFFUSE_PATTERN,
+    }
+)
+_NEEDS_MARROW_CONTEXT = frozenset({FeatureKind.ENHANCEMENT, FeatureKind.FAT_SAT_HIGH_SIGNAL})
+_MARROW_WORD = re.compile(
+    rf"\b(?:{_LESION_NOUN}|marrow|osseous|bony|bone|vertebra\w*|sacr\w*|ilia\w*|metasta\w*|"
+    r"myeloma|plasmacytoma)\b",
+    _F,
+)
+_BENIGN_ATTRIBUTION = re.compile(
+    r"\bh(?:a)?emangioma|\bbone\s+islands?|\benostos[ie]s|\bschmorl\w*|\bcysts?\b|"
+    r"\bdegenerat\w*|\bsubchondral",
+    _F,
+)
+
+
+_NON_PREFIX = re.compile(r"non[\s-]?", _F)
+# Words that give a finding phrase its own descriptor (SPEC.md section 3 negation scope).
+_DESCRIPTOR = (
+    r"(?:an?\s+)?(?:diffuse(?:ly)?|patchy|heterogene\w*|inhomogene\w*|mottled|variegated|mild(?:ly)?|"
+    r"slight(?:ly)?|subtle|abnormal(?:ly)?|low|decreased|reduced|multiple|several|numerous|"
+    r"innumerable|scattered|multifocal|focal|new|marked(?:ly)?|extensive|widespread|"
+    r"(?:t1[\s-]+)?hypointense|enhancing|lytic|sclerotic|\d+(?:\.\d+)?\s*(?:mm|cm))\b"
+)
+_BREAK = re.compile(
+    rf",\s*(?:with\s+|and\s+)?(?={_DESCRIPTOR})|\s(?:with|and)\s+(?={_DESCRIPTOR})", _F
+)
+_LIST_CLOSE = re.compile(r"\b(?:or|nor)\b", _F)
+
+
+_RED_MARROW = re.compile(r"\b(?:red|h(?:a)?ematopoietic|h(?:a)?emopoietic|cellular)\s+marrow", _F)
+_ABNORMAL = re.compile(
+    rf"\b(?:{_MARROW_ADJ}|low|decreased|reduced|diminished|hypointense|infiltrat\w*|replac\w*)\b",
+    _F,
+)
+
+
+def _normal_statements_win(
+    text: str, sentence: tuple[int, int], hits: list[_Hit], stops: Sequence[int]
+) -> list[_Hit]:
+    """SPEC.md section 3 normal-marrow statements are never a finding: distribution words inside
+    them describe the normality ("normal marrow signal at all levels"), red marrow described as
+    residual / physiological / normal for age is normal (and no benign hedge), and a distribution
+    word with a marrow noun but no abnormality ("diffuse fatty marrow") is not a pattern."""
+    normal = [h for h in hits if h.subtype == "normal"]
+    out: list[_Hit] = []
+    for h in hits:
+        clause = _clause_of(h.start, sentence, stops)
+        normal_here = [n for n in normal if clause[0] <= n.start < clause[1]]
+        if h.kind is _Kind.MULTILEVEL or (
+            h.kind is FeatureKind.DIFFUSE_PATTERN and h.subtype == "distribution"
+        ):
+            clause_text = text[clause[0] : clause[1]]
+            if normal_here or not _ABNORMAL.search(clause_text):
+                continue
+        if (
+            h.kind in {FeatureKind.MARROW_SIGNAL, FeatureKind.BENIGN_HEDGE}
+            and h.subtype != "normal"
+            and normal_here
+            and _RED_MARROW.search(text, clause[0], clause[1])
+        ):
+            continue  # "patchy residual red marrow", "red marrow ..., physiological"
+        out.append(h)
+    return out
+
+
+def _negation_breaks(s_text: str, offset: int) -> list[int]:
+    """Where a new finding phrase with its own descriptor starts: a negation stops there. A comma
+    inside a list of negated items ("no fracture, abnormal marrow signal or mass") is not such a
+    place: the list closes with "or" / "nor" later in the sentence."""
+    out: list[int] = []
+    for m in _BREAK.finditer(s_text):
+        joiner = m.group(0).strip().lower()
+        in_list = "with" not in joiner and "and" not in joiner
+        if joiner.startswith(",") and in_list and _LIST_CLOSE.search(s_text, m.end()):
+            continue
+        out.append(offset + m.start())
+    return out
+
+
+# A negation trigger this far before its target, across a verb, may not reach it.
+_FAR_WORDS = 6
+_VERBISH = re.compile(
+    r"\b(?:is|are|was|were|seen|noted|identified|demonstrat\w*|shows?|showing|measur\w*|"
+    r"appears?|there)\b",
+    _F,
+)
+
+
+def _mark_uncertain(
+    text: str, hits: list[_Hit], mods: Sequence[_ModHit], stops: Sequence[int]
+) -> None:
+    """SPEC.md section 3 "Uncertain reading": an abnormal-marrow target negated by a trigger that is
+    far from it, across a verb, is kept (never silently NEGATIVE) and marked uncertain."""
+    for hit in hits:
+        if not hit.negated or hit.kind not in TARGET_KINDS or hit.subtype in {"normal", "pseudo"}:
+            continue
+        triggers = [
+            m
+            for m in mods
+            if m.mod is _Mod.NEG_FWD
+            and m.end <= hit.start
+            and not any(m.end <= stop < hit.start for stop in stops)
+        ]
+        if not triggers:
+            continue
+        nearest = max(triggers, key=lambda m: m.end)
+        between = text[nearest.end : hit.start]
+        if len(between.split()) > _FAR_WORDS and _VERBISH.search(between):
+            hit.negated = False
+            hit.uncertain = True
+
+
+# Distribution words (SPEC.md section 3): they count only with a marrow target of their own clause.
+_SPREAD_WORDS = re.compile(
+    r"\bthroughout\b|\bat\s+(?:all|every|multiple|most)\s+(?:of\s+the\s+)?(?:visuali[sz]ed\s+|"
+    r"imaged\s+|included\s+|lumbar\s+|thoracic\s+)?levels?\b|\b(?:in|of|involving|within)\s+"
+    r"(?:all|each)\s+(?:of\s+)?(?:the\s+)?(?:visuali[sz]ed\s+|imaged\s+|included\s+|lumbar\s+|"
+    r"thoracic\s+)?(?:vertebral\s+bod(?:y|ies)|vertebrae|levels)",
+    _F,
+)
+_SPREAD_TARGETS = frozenset(
+    {FeatureKind.MARROW_SIGNAL, FeatureKind.FOCAL_LESION, FeatureKind.LYTIC_LESION}
+)
+
+
+def _distribution(
+    text: str, sentence: tuple[int, int], hits: Sequence[_Hit], stops: Sequence[int]
+) -> list[_Hit]:
+    """A diffuse pattern for each distribution word attached to a marrow target of its clause; a
+    distribution word inside a normal-marrow statement describes the normality and adds nothing."""
+    out: list[_Hit] = []
+    for m in _SPREAD_WORDS.finditer(text, sentence[0], sentence[1]):
+        clause = _clause_of(m.start(), sentence, stops)
+        in_clause = [h for h in hits if clause[0] <= h.start < clause[1]]
+        if any(h.subtype == "normal" for h in in_clause):
+            continue
+        targets = [h for h in in_clause if h.kind in _SPREAD_TARGETS and h.subtype != "normal"]
+        if not targets:
+            continue
+        target = min(targets, key=lambda h: abs(h.start - m.start()))
+        subtype = "distribution"
+        if target.kind is not FeatureKind.MARROW_SIGNAL:
+            clause_text = text[clause[0] : clause[1]]
+            spread = _LESION_SPREAD.search(clause_text) and not re.search(
+                rf"\b(?:{_MARROW_ADJ})\b", clause_text, _F
+            )
+            subtype = "lesion-spread" if spread else "lesion-distribution"
+        out.append(
+            _Hit(
+                FeatureKind.DIFFUSE_PATTERN,
+                m.start(),
+                m.end(),
+                sentence,
+                subtype,
+                negated=target.negated,
+                hedged=target.hedged,
+                possible=target.possible,
+                historical=target.historical,
+                uncertain=target.uncertain,
+            )
+        )
+    return out
+
+
 def _keep_target(hit: _Hit, text: str, sentence: tuple[int, int], stops: Sequence[int]) -> bool:
     """Context checks that a regex alone cannot express."""
     s_text = text[sentence[0] : sentence[1]]
     clause = _clause_of(hit.start, sentence, stops)
     clause_text = text[clause[0] : clause[1]]
     kind = hit.kind
-    if kind in {FeatureKind.MARROW_SIGNAL, FeatureKind.DIFFUSE_PATTERN} and re.search(
-        r"\b(?:end-?plates?|modic|schmorl\w*)\b", clause_text, _F
+    if kind in {FeatureKind.MARROW_SIGNAL, FeatureKind.DIFFUSE_PATTERN} and _other_cause(
+        text, clause
     ):
-        return False
+        return False  # SPEC.md section 3 "Other causes of marrow signal": not this service's
+    if kind in _ANCHORED_KINDS:
+        where = anchor(text, hit.start, hit.end, clause)
+        if where is Anchor.ORGAN:
+            return False  # a lesion / enhancement / change of another organ (SPEC.md 3 Anatomy)
+    if kind is FeatureKind.LYTIC_LESION and _BENIGN_ATTRIBUTION.search(
+        text, *_segment(text, sentence, hit.start, hit.end)
+    ):
+        return False  # U-B: a lytic-looking lesion attributed to a benign cause
     if (
         kind is FeatureKind.DIFFUSE_PATTERN
         and not re.search(_MARROW_NOUN, text[hit.start : hit.end], _F)

@@ -33,6 +33,12 @@ _RULES: tuple[tuple[str, str], ...] = (
     (r"\bw/o\b", "without"),
     (r"\bmets\b", "metastases"),
     (r"\bmyelomatous\b", "myeloma"),
+    # speech-recognition homophones of negations ("Know new lesion", "no longer scene")
+    (
+        r"\bknow(?=\s+(?:new|evidence|focal|suspicious|significant|abnormal|definite|marrow)\b)",
+        "no",
+    ),
+    (r"\bscene\b", "seen"),
 )
 # Sizes: "8-mm", "8mm", "0.8cm" -> "8 mm", "0.8 cm" (a hyphenated size is a size, never a count).
 _SIZE_GLUE = r"(?P<num>\d(?:\.\d+)?)(?:-|(?=mm\b|cm\b))(?P<unit>mm|cm)\b"

@@ -51,6 +51,7 @@ class _Hit:
     historical: bool = False
     value: float | None = None
     interval: IntervalChange | None = None
+    uncertain: bool = False  # negation could not be decided: kept as present (SPEC.md 3)
 
 
 @dataclass

@@ -87,7 +87,10 @@ _LESION_ADJ = (
     r"[\s,-]+){0,4}"
 )
 _LESION_ADJ_BEFORE = re.compile(rf"\b{_LESION_ADJ}$", _F)
-_LESION_NOUN = r"(?:lesions?|foci|focus|nodules?|deposits?|masses|mass(?![\s-]+effect))"
+_LESION_NOUN = (
+    r"(?:lesions?|foci|focus|nodules?|deposits?|(?<!lateral\s)masses|"
+    r"(?<!lateral\s)mass(?![\s-]+effect))"
+)
 
 _TARGETS: tuple[tuple[FeatureKind | _Kind, re.Pattern[str], str], ...] = (
     # -- marrow signal (a target)
@@ -112,6 +115,18 @@ _TARGETS: tuple[tuple[FeatureKind | _Kind, re.Pattern[str], str], ...] = (
         "",
     ),
     (
+        # "diffuse low signal intensity within the visualized marrow": the signal of the marrow
+        FeatureKind.MARROW_SIGNAL,
+        _c(
+            r"\b(?:low|decreased|reduced|diminished|abnormal|hypointense|heterogeneous|"
+            r"inhomogeneous|mottled|patchy)\s+(?:t1(?:[\s-]weighted)?\s+)?signal(?:\s+intensity)?"
+            r"(?:\s+(?:on|in)\s+t1(?:[\s-]weighted)?(?:\s+images?)?)?\s+(?:within|in|of|"
+            r"throughout|involving|affecting)\s+(?:the\s+|all\s+(?:of\s+)?(?:the\s+)?)?(?:[\w-]+\s+){0,2}?"
+            r"(?:bone\s+marrow|marrow|vertebral\s+bod(?:y|ies)|vertebrae|osseous\s+structures|bones)"
+        ),
+        "",
+    ),
+    (
         # "patchy areas of decreased T1 signal in the pelvis": marrow signal without the word
         FeatureKind.MARROW_SIGNAL,
         _c(
@@ -132,16 +147,6 @@ _TARGETS: tuple[tuple[FeatureKind | _Kind, re.Pattern[str], str], ...] = (
         _c(
             rf"\b(?:{_MARROW_NOUN})\b{_gap(5)}diffuse(?:ly)?\b"
             r"(?![\s-]+(?:dis[ck]|bulg|protrusion|annul|end-?plate|facet|uter|prostat))"
-        ),
-        "distribution",
-    ),
-    (
-        FeatureKind.DIFFUSE_PATTERN,
-        _c(
-            r"\bthroughout\s+(?:the\s+|all\s+)?(?:entire\s+|visuali[sz]ed\s+|imaged\s+|"
-            r"included\s+|whole\s+)?(?:lumbar\s+|thoracic\s+|thoracolumbar\s+|lumbosacral\s+|"
-            r"cervical\s+|axial\s+|bony\s+|osseous\s+)?(?:spine|marrow|vertebral\s+bod(?:y|ies)|"
-            r"vertebrae|osseous\s+structures|bones|skeleton|pelvis|sacrum|levels)"
         ),
         "distribution",
     ),
@@ -179,7 +184,7 @@ _TARGETS: tuple[tuple[FeatureKind | _Kind, re.Pattern[str], str], ...] = (
             r"\b(?:osteo)?lytic\b(?:[\s,/-]+(?:or|and|expansile|destructive|blastic|sclerotic|"
             r"focal|bone|bony|osseous|marrow|replacing|marrow-replacing)){0,3}[\s,-]+(?:lesions?|foci|focus|areas?|"
             r"deposits?|changes?|process|destruction|metastas[ie]s)|\bpunched[\s-]+out\s+"
-            r"(?:lesions?|foci|areas?)|\b(?:lucent|lucency|lucencies)\b"
+            r"(?:lesions?|foci|areas?)"
         ),
         "",
     ),
@@ -201,10 +206,16 @@ _TARGETS: tuple[tuple[FeatureKind | _Kind, re.Pattern[str], str], ...] = (
     (
         FeatureKind.T1_LOW_VS_MUSCLE_OR_DISC,
         _c(
-            r"\b(?:hypointense|hypo-intense|isointense|iso-intense|lower|darker|less\s+intense|"
-            r"equal|similar|low)(?:\s+(?:in\s+)?signal(?:\s+intensity)?)?\s+(?:to|than|with|"
-            r"relative\s+to|compared\s+(?:to|with))\s+(?:that\s+of\s+)?(?:the\s+)?(?:adjacent\s+|"
-            r"paraspinal\s+|paraspinous\s+|skeletal\s+|normal\s+|intervertebral\s+)*(?:muscles?|"
+            # "T1 comparisons in any phrasing" (SPEC.md section 3): lower / less / darker than,
+            # hypointense / isointense / similar / equal to, "equal or lower in SI than"
+            r"\b(?:hypointense|isointense|iso[\s-]+to[\s-]+hypointense|lower|darker|less"
+            r"(?:\s+intense)?|equal(?:\s+(?:to\s+)?or\s+(?:lower|less|darker)(?:\s+than)?)?|"
+            r"similar|low|the\s+same|iso(?:intense)?\s+(?:or|to)\s+hypointense)"
+            r"(?:\s+(?:in|of)\s+(?:t1(?:[\s-]weighted)?\s+)?signal(?:\s+intensity)?|\s+signal"
+            r"(?:\s+intensity)?|\s+in\s+intensity)?"
+            r"\s+(?:to|than|with|as|relative\s+to|compared\s+(?:to|with))\s+(?:that\s+of\s+|those\s+"
+            r"of\s+)?(?:the\s+)?(?:adjacent\s+|paraspinal\s+|paraspinous\s+|skeletal\s+|normal\s+|"
+            r"intervertebral\s+|nearby\s+|surrounding\s+|back\s+)*(?:muscles?|"
             r"musculature|dis[ck]s?)(?:\s+(?:and|or|/)\s+(?:the\s+)?(?:adjacent\s+|paraspinal\s+|"
             r"skeletal\s+|intervertebral\s+)*(?:muscles?|musculature|dis[ck]s?))?"
         ),
@@ -271,10 +282,10 @@ _TARGETS: tuple[tuple[FeatureKind | _Kind, re.Pattern[str], str], ...] = (
         _c(
             r"\b(?:cannot|can\s*not|could\s+not|unable\s+to)\s+(?:be\s+)?(?:excluded?|"
             r"rule\s+out|ruled\s+out)|\bnot\s+(?:be\s+)?(?:excluded|ruled\s+out)|\bdifficult\s+"
-            r"to\s+exclude|\b(?:concerning|suspicious|worrisome|worrying)\s+for|\b(?:to|should)\s+"
-            r"(?:exclude|rule\s+out|evaluate\s+for|assess\s+for)|\bdifferential\s+(?:diagnosis\s+)?"
-            r"(?:includes?|considerations?)|\braises?\s+(?:the\s+)?(?:possibility|concern)|"
-            r"\bpossibility\s+of"
+            r"to\s+exclude|\b(?:concerning|suspicious|worrisome|worrying)\s+for|\bdifferential\s+"
+            r"(?:diagnosis\s+)?(?:includes?|considerations?)|\braises?\s+(?:the\s+)?(?:possibility|"
+            r"concern)|\bpossibility\s+of|\bpatholog\w*\s+(?:compression\s+|insufficiency\s+)?"
+            r"fractures?"
         ),
         "",
     ),
@@ -413,7 +424,7 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
         _c(
             r"\bno\s+(?:evidence|signs?|findings?|features?)\s+(?:of|to\s+suggest|suggest\w*)|"
             r"\bno\b|\bwithout\b|\bnegative\s+for\b|\bfree\s+of\b|\babsence\s+of\b|\black\s+of\b|"
-            r"\b(?:does|do|did)\s+not\b|\bneither\b|\bnor\b|\bnon[\s-]?(?=enhanc)"
+            r"\b(?:does|do|did)\s+not\b|\bneither\b|\bnor\b"
         ),
         "",
     ),
@@ -461,7 +472,13 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
     ),
     (
         _Mod.HIST_FWD,
-        _c(r"\bhistory\s+of\b|\bh/o\b|\bpreviously\s+treated\b|\bresolution\s+of\b"),
+        _c(
+            r"\bhistory\s+of\b|\bh/o\b|\bpreviously\s+treated\b|\bresolution\s+of\b|"
+            # a request is not a finding ("check for new lesions", "evaluate for myeloma")
+            r"\b(?:check|assess|evaluate|evaluation|screen|screening|query)\s+for\b|"
+            r"\b(?:previous|prior|earlier|outside|old)\s+(?:mri|study|imaging|scan|ct|report)"
+            r"(?:\s+\(?\d{4}\)?)?\s+(?:reported|showed|demonstrated|described|noted)\b"
+        ),
         "",
     ),
     (_Mod.HIST_BOTH, _c(r"\bno\s+longer\b|\b(?:has\s+|have\s+)?resolved\b"), ""),
@@ -484,6 +501,14 @@ _NORMAL_MARROW = _c(
     r"(?:\s+signal(?:\s+intensity)?)?|\b(?:bone\s+)?marrow(?:\s+signal)?(?:\s+intensity)?"
     r"(?:\s+(?:is|are|appears?|remains?)|\s*:)?\s+(?:now\s+)?(?:otherwise\s+|overall\s+|"
     r"essentially\s+|grossly\s+|within\s+)?(?:normal|unremarkable|preserved|maintained|limits)\b"
+    # residual / physiological red marrow, and marrow "normal for age" (SPEC.md section 3)
+    r"|\b(?:residual|physiologic(?:al)?|normal|expected)\s+(?:islands?\s+of\s+)?(?:red|"
+    r"h(?:a)?ematopoietic|h(?:a)?emopoietic|cellular)\s+marrow\b|\b(?:red|h(?:a)?ematopoietic)"
+    r"\s+marrow\b[^.;]{0,60}?\b(?:physiologic(?:al)?|residual|age[\s-]appropriate|normal\s+for"
+    r"\s+(?:the\s+patient'?s\s+)?age)\b|\bmarrow(?:\s+signal)?[^.;]{0,40}?\b(?:normal\s+for\s+"
+    r"(?:the\s+patient'?s\s+)?age|age[\s-]appropriate)\b"
+    r"|\b(?:typical|expected|appropriate)\s+for\s+(?:the\s+patient'?s\s+)?age\b|"
+    r"\b(?:diffuse(?:ly)?\s+)?fatty\s+(?:bone\s+)?marrow(?:\s+(?:signal|replacement|conversion))?"
 )
 
 _AND_CUT = _c(r"\band\b|;")
@@ -633,17 +658,17 @@ _KW_TARGETS: tuple[tuple[str, ...], ...] = (
     ("heterogen", "inhomogen", "mottl", "patchy", "variegat", "salt", "abnormal"),
     ("heterogen", "inhomogen", "mottl", "patchy", "variegat", "salt", "abnormal"),
     ("t1",),
+    ("signal",),
     ("patchy", "heterogen", "mottl", "scattered", "multifocal"),
     ("diffus",),
     ("diffus",),
-    ("throughout",),
     ("replac", "infiltrat"),
     ("diffus",),
     ("vertebra", "level", "segment"),
-    ("lytic", "punched", "lucen"),
+    ("lytic", "punched"),
     ("lesion", "foc", "nodul", "deposit", "mass"),
     ("focal", "atypical"),
-    ("intense", "lower", "darker", "equal", "similar", "low"),
+    ("intense", "lower", "darker", "equal", "similar", "low", "less", "same", "iso"),
     ("intense", "bright", "higher", "greater"),
     ("homogen",),
     ("sharp",),
@@ -658,9 +683,8 @@ _KW_TARGETS: tuple[tuple[str, ...], ...] = (
         "worr",
         "differential",
         "possib",
-        "evaluat",
-        "assess",
         "raise",
+        "patholog",
     ),
     ("marrow", "reconver", "hyperplas", "mangioma"),
     ("indetermin", "equivocal"),
@@ -711,7 +735,18 @@ _KW_MODIFIERS: tuple[tuple[str, ...], ...] = (
     ("possib", "question"),
     ("not", "unable", "difficult", "exclu", "rule", "evaluat", "differential", "possib"),
     ("exclu", "ruled"),
-    ("history", "h/o", "previously treated", "resolution"),
+    (
+        "history",
+        "h/o",
+        "previously treated",
+        "resolution",
+        "for",
+        "reported",
+        "showed",
+        "demonstrated",
+        "described",
+        "noted",
+    ),
     ("longer", "resolved"),
 )
 _KW_TERMINATOR = (
@@ -732,7 +767,19 @@ _KW_TERMINATOR = (
     "nevertheless",
     "yet",
 )
-_KW_NORMAL = ("normal", "unremarkable", "preserved", "maintained", "limits")
+_KW_NORMAL = (
+    "normal",
+    "unremarkable",
+    "preserved",
+    "maintained",
+    "limits",
+    "residual",
+    "physiolog",
+    "appropriate",
+    "expected",
+    "typical",
+    "fatty",
+)
 _KW_SHIFT = ("drop", "loss", "lose", "lost", "decrease", "reduc", "suppress", "dropout")
 _KW_CHEMICAL_SHIFT = ("phase", "opposed", "chemical", "dixon", "ip/op")
 
