@@ -199,8 +199,7 @@ def _analyse_sentence(
                     interval=IntervalChange.INCREASED,
                 )
             )
-    hits = _dedupe(hits)
-    hits = _normal_statements_win(text, sentence, hits, stops)
+    hits = _dedupe(_normal_statements_win(text, sentence, hits, stops))
     # "no new focal lesion": only newness is negated; the lesion is neither asserted nor denied,
     # so the target inside the scope of "no new" is not kept (the negated NEW_LESION is).
     for meaning, p0, p1 in pseudo:
@@ -282,12 +281,19 @@ _ANCHORED_KINDS = frozenset(
         FeatureKind.FAT_SAT_HIGH_SIGNAL,
         FeatureKind.SHARP_MARGIN,
         FeatureKind.DIFFUSE_PATTERN,
+        FeatureKind.CANNOT_EXCLUDE_INFILTRATION,
     }
 )
-_NEEDS_MARROW_CONTEXT = frozenset({FeatureKind.ENHANCEMENT, FeatureKind.FAT_SAT_HIGH_SIGNAL})
+_NEEDS_MARROW_CONTEXT = frozenset(
+    {
+        FeatureKind.ENHANCEMENT,
+        FeatureKind.FAT_SAT_HIGH_SIGNAL,
+        FeatureKind.CANNOT_EXCLUDE_INFILTRATION,
+    }
+)
 _MARROW_WORD = re.compile(
     rf"\b(?:{_LESION_NOUN}|marrow|osseous|bony|bone|vertebra\w*|sacr\w*|ilia\w*|metasta\w*|"
-    r"myeloma|plasmacytoma)\b",
+    r"myeloma|plasmacytoma|infiltrat\w*|marrow[\s-]+replac\w*)\b",
     _F,
 )
 _BENIGN_ATTRIBUTION = re.compile(
@@ -339,8 +345,8 @@ def _normal_statements_win(
         if (
             h.kind in {FeatureKind.MARROW_SIGNAL, FeatureKind.BENIGN_HEDGE}
             and h.subtype != "normal"
-            and normal_here
-            and _RED_MARROW.search(text, clause[0], clause[1])
+            and normal
+            and _RED_MARROW.search(text, sentence[0], sentence[1])
         ):
             continue  # "patchy residual red marrow", "red marrow ..., physiological"
         out.append(h)
