@@ -6,6 +6,11 @@ OperationOutcome; werkzeug HTTP errors (405, 413 from the body limit, ...) and u
 exceptions are rendered the same way, never as an HTML page. ``Unauthorized`` is a bare 401
 (CDS-HOOKS.md "answer a bad token with a bare 401").
 
+Bounded work (issue 16, README "Limits"): ``Overloaded`` (503, ``throttled``, Retry-After 1) when
+no evaluation slot frees up within MARROW_CDS_SLOT_WAIT_SECONDS; ``DeadlineExceeded`` (503,
+``timeout``, Retry-After 5) when a hook call spends MARROW_CDS_HOOK_DEADLINE_SECONDS. Both are
+OperationOutcomes like every other error.
+
 The ``FhirFetchError`` family describes why the fallback fetch could not obtain data: the hook
 turns it into a ``DataGap`` (its ``reason`` is what the data-quality card says), so it normally
 never reaches the handler.
@@ -84,6 +89,36 @@ class Unauthorized(MarrowError):
 class ServiceUnavailable(MarrowError):
     status = 503
     code = "transient"
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": "5"}
+
+
+class Overloaded(ServiceUnavailable):
+    """503: every evaluation slot of this process is busy (admission.py). Answered at once, before
+    any work (no token check, no body read): retry shortly, or another replica."""
+
+    code = "throttled"
+
+    def __init__(self, diagnostics: str = "the service is at capacity: retry in a moment") -> None:
+        super().__init__(diagnostics)
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": "1"}
+
+
+class DeadlineExceeded(ServiceUnavailable):
+    """503: the hook call spent its budget (MARROW_CDS_HOOK_DEADLINE_SECONDS, deadline.py); its
+    work was stopped. ``stage`` says where (fetch, mapping, rules, cards), for the log."""
+
+    code = "timeout"
+
+    def __init__(self, budget_s: float, stage: str) -> None:
+        super().__init__(
+            f"the hook call exceeded its time budget of {budget_s:g} s and was stopped "
+            f"(while {stage}): no cards were computed"
+        )
+        self.stage = stage
 
     def headers(self) -> dict[str, str]:
         return {"Retry-After": "5"}
@@ -183,7 +218,8 @@ _HTTP_CODES = {
 def handle_marrow_error(error: MarrowError) -> Response:
     if isinstance(error, Unauthorized):
         return Response(b"", status=401, headers=error.headers())
-    if error.status >= 500:
+    if error.status >= 500 and not isinstance(error, Overloaded | DeadlineExceeded):
+        # (those two write their own line: admission.py rate-limited, hooks.py with hookInstance)
         log.warning("request failed", extra={"error": type(error).__name__, "status": error.status})
     return outcome_response(
         error.status,

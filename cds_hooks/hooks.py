@@ -3,7 +3,13 @@
 Errors (all OperationOutcome, via ``errors``): unknown service 404; wrong media type 415; body
 over MARROW_CDS_MAX_BODY_BYTES 413; malformed JSON, missing ``hook``/``hookInstance``/
 ``context``, a hook other than the service's, or missing/invalid required context 400; no data
-obtainable 412. Unknown ``extension`` content (and unknown members) are tolerated.
+obtainable 412; all evaluation slots busy 503 (``admission.py``, installed with this blueprint);
+the call's time budget spent 503 (``deadline.py``). Unknown ``extension`` content (and unknown
+members) are tolerated.
+
+Every call has a ``Deadline`` (MARROW_CDS_HOOK_DEADLINE_SECONDS, counted from the request's
+arrival): the handler checks it between stages and the mappers through ``stop``; when it is spent
+the work stops where it is and the answer is a 503 OperationOutcome, logged with the hookInstance.
 
 The request path is lean: one ``orjson.loads`` of the body, a shallow pydantic validation of the
 envelope (prefetch values are kept as raw JSON for the mapper), one ``orjson.dumps`` of the
@@ -15,17 +21,22 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from flask import Blueprint, Response, current_app, g, request
+from flask import Blueprint, Flask, Response, current_app, g, request
 from flask.blueprints import BlueprintSetupState
 from pydantic import ValidationError
 
-from .errors import BadRequest, NotFound
+from fhir_mappers import WorkStopped
+
+from . import admission
+from .deadline import Deadline
+from .errors import BadRequest, DeadlineExceeded, NotFound
 from .recorder import CardRecorder
 from .schemas import HookRequest, HookResponse
-from .services import HookCall, Service, get_service
+from .services import HookCall, HookResult, Service, get_service
 from .settings import Settings
 from .wire import json_response, read_json_object, validation_error
 
@@ -34,6 +45,13 @@ log = logging.getLogger(__name__)
 bp = Blueprint("hooks", __name__)
 
 SANDBOX_ISSUER = "https://sandbox.cds-hooks.org"
+
+
+@bp.record_once
+def _install_admission(state: BlueprintSetupState) -> None:
+    """Evaluation slots (admission.py): a quick 503 instead of a queue when all are busy."""
+    app = cast(Flask, state.app)
+    admission.init_app(app, app.extensions["marrow_settings"])
 
 
 @bp.record_once
@@ -106,6 +124,39 @@ def parse_hook_request(service: Service, body: dict[str, Any]) -> HookRequest:
     return hook_request
 
 
+def call_deadline(settings: Settings) -> Deadline:
+    """The call's budget, counted from the request's arrival (slot wait, token, body included)."""
+    started = g.get("request_started")
+    elapsed = time.perf_counter() - started if started is not None else 0.0
+    return Deadline(settings.hook_deadline_s, elapsed=elapsed)
+
+
+def run_within_deadline(call: HookCall) -> HookResult:
+    """Run the service's handler; its deadline spent (a checkpoint, or the mappers' ``stop``):
+    ``DeadlineExceeded`` (503), logged with the hookInstance. The work has stopped by then."""
+    deadline = call.deadline
+    try:
+        call.checkpoint("starting")
+        return call.service.handler(call)
+    except WorkStopped:
+        if deadline is None:  # offline: nothing asks the mappers to stop
+            raise
+        error = deadline.exceeded()
+    except DeadlineExceeded as exceeded:
+        error = exceeded
+    log.warning(
+        "hook call stopped at its deadline (%g s) while %s",
+        deadline.budget_s if deadline is not None else 0.0,
+        error.stage,
+        extra={
+            "hookInstance": call.request.hookInstance[:100],
+            "service": call.service.id,
+            "error": "deadline_exceeded",
+        },
+    )
+    raise error
+
+
 @bp.post("/cds-services/<service_id>")
 def call_service(service_id: str) -> Response:
     service = get_service(service_id)
@@ -124,8 +175,9 @@ def call_service(service_id: str) -> Response:
         as_of=datetime.now(UTC),  # the imperative shell reads the clock; the logic never does
         rules_url=rules_url(settings),
         fhir=current_app.extensions["marrow_fhir"],
+        deadline=call_deadline(settings),
     )
-    result = service.handler(call)
+    result = run_within_deadline(call)
     g.log_fields.update(
         rule_ids=sorted(set(result.rule_ids.values()))
         or ([result.rule_id] if result.rule_id else None),

@@ -90,8 +90,9 @@ def _patient_record(call: HookCall, patient_id: str) -> PatientRecord:
     from .prefetch import gather
 
     gathered = gather(call)
+    call.checkpoint("mapping the record")  # the call's deadline (deadline.py)
     record: PatientRecord = map_patient_record(
-        gathered.documents, patient_id, gaps=tuple(gathered.gaps)
+        gathered.documents, patient_id, gaps=tuple(gathered.gaps), stop=call.stop
     )
     return record
 
@@ -107,6 +108,7 @@ def handle_order_review(call: HookCall) -> HookResult:
         return HookResult(cards=[])
     patient_id = str(call.context["patientId"])
     record = _patient_record(call, patient_id)
+    call.checkpoint("reviewing the orders")
     findings = review_orders(record, drafts, call.as_of, selected=selected)
     resources = mapped.resources
     cards: list[Card] = []

@@ -2,7 +2,8 @@
 
 The pipeline, one way (BRIEF "Layout and layering"):
 prefetch / fallback fetch (``prefetch.gather``) -> ``fhir_mappers.map_patient_record`` (with the
-data gaps) -> ``logic.assess`` -> ``cards.render_patient_view_cards``.
+data gaps) -> ``logic.assess`` -> ``cards.render_patient_view_cards``. The call's deadline
+(``deadline.py``) is checked between the stages and inside the mapper (``stop``).
 """
 
 from __future__ import annotations
@@ -35,10 +36,13 @@ def handle_patient_view(call: HookCall) -> HookResult:
     patient_id = str(call.context["patientId"])
     verbose = verbose_requested(call)
     gathered = gather(call)
+    call.checkpoint("mapping the record")  # the call's deadline (deadline.py) between stages
     record = fhir_mappers.map_patient_record(
-        gathered.documents, patient_id, gaps=tuple(gathered.gaps)
+        gathered.documents, patient_id, gaps=tuple(gathered.gaps), stop=call.stop
     )
+    call.checkpoint("applying the rules")
     assessment = logic.assess(record, call.as_of, verbose=verbose)
+    call.checkpoint("rendering the cards")
     rendered = cards.render_patient_view_cards(
         assessment,
         patient_id=patient_id,

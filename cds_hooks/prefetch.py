@@ -144,7 +144,10 @@ def _fetch(
         tasks.append(FetchTask(key, url))
     auth = call.request.fhirAuthorization
     token = BearerToken(auth.access_token) if auth is not None else None
-    for outcome in call.fhir.fetch_all(server, tasks, token=token):
+    call.checkpoint("fetching data from fhirServer")
+    # The fetch is part of the hook call's deadline: never more than what remains of it.
+    budget_s = call.fetch_budget(call.fhir.settings.fetch_budget_s)
+    for outcome in call.fhir.fetch_all(server, tasks, token=token, budget_s=budget_s):
         result.documents.extend(outcome.documents)
         result.fetched_pages += outcome.pages
         if outcome.error is not None:

@@ -26,6 +26,7 @@ from logic.model import DataDomain, DataGap
 from .schemas import Card, HookRequest
 
 if TYPE_CHECKING:
+    from .deadline import Deadline
     from .fhir_client import FhirClient
 
 # Modules that define a module-level ``SERVICES: tuple[Service, ...]``, in discovery order.
@@ -80,10 +81,25 @@ class HookCall:
     as_of: datetime  # timezone-aware: now (UTC) in the HTTP shell, --as-of offline
     rules_url: str  # absolute URL of the rule catalogue (card source.url / links)
     fhir: FhirClient | None  # None: offline, prefetch only (no network)
+    # The call's time budget (deadline.py); None offline (``evaluate``): no limit.
+    deadline: Deadline | None = None
 
     @property
     def context(self) -> Mapping[str, Any]:
         return self.request.context
+
+    def stop(self) -> bool:
+        """The mappers' ``stop`` callable (fhir_mappers.limits): True once the budget is spent."""
+        return self.deadline is not None and self.deadline.expired()
+
+    def checkpoint(self, stage: str) -> None:
+        """Between stages of the work: ``DeadlineExceeded`` once the budget is spent."""
+        if self.deadline is not None:
+            self.deadline.check(stage)
+
+    def fetch_budget(self, limit_s: float) -> float:
+        """Seconds the fallback fetch may take (``limit_s`` capped by what remains)."""
+        return limit_s if self.deadline is None else self.deadline.fetch_budget(limit_s)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,14 @@ DEFAULT_MAX_BODY_BYTES = 8 * MiB
 DEFAULT_FETCH_MAX_BYTES = 8 * MiB
 DEFAULT_FETCH_MAX_TOTAL_BYTES = 16 * MiB
 
+# Time and concurrency bounds of hook calls (README "Limits", issue 16). The call's deadline
+# defaults to 3 s, or the fallback fetch budget + 1 s when that is larger (the fetch is part of
+# the call and never gets more than what remains of it, less FETCH_RESERVE_S for the rest).
+DEFAULT_HOOK_DEADLINE_S = 3.0
+DEADLINE_OVER_FETCH_S = 1.0
+DEFAULT_EVALUATION_SLOTS = 4
+DEFAULT_SLOT_WAIT_S = 0.25
+
 # Placeholders of deploy/k8s/secret.yaml: a key still holding one must not start the service.
 PLACEHOLDER_MARKERS = ("REPLACE", "CHANGE-ME", "CHANGEME")
 
@@ -48,8 +56,21 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         value = float(raw)
     except ValueError as exc:
         raise SettingsError(f"{PREFIX}{name}={raw!r} is not a number") from exc
-    if value <= 0:
-        raise SettingsError(f"{PREFIX}{name} must be > 0")
+    if not 0 < value < float("inf"):  # also refuses nan
+        raise SettingsError(f"{PREFIX}{name} must be a finite number > 0")
+    return value
+
+
+def _nonnegative_float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = _get(env, name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{PREFIX}{name}={raw!r} is not a number") from exc
+    if not 0 <= value < float("inf"):
+        raise SettingsError(f"{PREFIX}{name} must be >= 0")
     return value
 
 
@@ -105,6 +126,12 @@ class Settings:
     require_jwt: bool = True  # auth.py: every /cds-services call needs a trusted client JWT
     trusted_issuers: str | None = None  # path of the trusted-issuers JSON file (jwks.py)
     fetch_max_total_bytes: int = DEFAULT_FETCH_MAX_TOTAL_BYTES  # all fetches of one hook call
+    # Total time of one hook call (deadline.py): past it the call answers 503 and its work stops.
+    hook_deadline_s: float = DEFAULT_HOOK_DEADLINE_S
+    # Calls under /cds-services evaluated at once per process (admission.py); a call waits at
+    # most slot_wait_s for one, else 503 + Retry-After. Probes and documentation are not limited.
+    evaluation_slots: int = DEFAULT_EVALUATION_SLOTS
+    slot_wait_s: float = DEFAULT_SLOT_WAIT_S
 
     @classmethod
     def from_env(
@@ -131,11 +158,12 @@ class Settings:
         level = (_get(env, "LOG_LEVEL") or "INFO").upper()
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise SettingsError(f"{PREFIX}LOG_LEVEL={level!r} is not a logging level")
+        fetch_budget_s = _float(env, "FETCH_BUDGET_SECONDS", 2.0)
         settings = cls(
             database_url=database_url,
             patient_hash_key=_hash_key(env, instance),
             fhir_allowlist=_list(env, "FHIR_ALLOWLIST", ()),
-            fetch_budget_s=_float(env, "FETCH_BUDGET_SECONDS", 2.0),
+            fetch_budget_s=fetch_budget_s,
             connect_timeout_s=_float(env, "FETCH_CONNECT_TIMEOUT_SECONDS", 0.5),
             read_timeout_s=_float(env, "FETCH_READ_TIMEOUT_SECONDS", 1.5),
             fetch_max_pages=_int(env, "FETCH_MAX_PAGES", 5),
@@ -149,6 +177,13 @@ class Settings:
             log_level=level,
             require_jwt=_bool(env, "REQUIRE_JWT", True),
             trusted_issuers=_get(env, "TRUSTED_ISSUERS"),
+            hook_deadline_s=_float(
+                env,
+                "HOOK_DEADLINE_SECONDS",
+                max(DEFAULT_HOOK_DEADLINE_S, fetch_budget_s + DEADLINE_OVER_FETCH_S),
+            ),
+            evaluation_slots=_int(env, "EVALUATION_SLOTS", DEFAULT_EVALUATION_SLOTS),
+            slot_wait_s=_nonnegative_float(env, "SLOT_WAIT_SECONDS", DEFAULT_SLOT_WAIT_S),
         )
         settings = replace(settings, **overrides) if overrides else settings
         _check_public_base_url(settings)

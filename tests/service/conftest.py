@@ -151,10 +151,10 @@ def mapper_calls(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     calls: list[Any] = []
     real = fhir_mappers.map_patient_record
 
-    def spy(documents: Any, patient_id: str, *, gaps: Any = ()) -> PatientRecord:
+    def spy(documents: Any, patient_id: str, *, gaps: Any = (), **kwargs: Any) -> PatientRecord:
         documents = list(documents)
         calls.append({"documents": documents, "gaps": tuple(gaps), "patient_id": patient_id})
-        return real(documents, patient_id, gaps=gaps)
+        return real(documents, patient_id, gaps=gaps, **kwargs)  # kwargs: the deadline's stop
 
     def stub_assess(record: PatientRecord, as_of: Any, **_: Any) -> Assessment:
         return Assessment(rule_id="R0", reason="stub", gaps=record.gaps)

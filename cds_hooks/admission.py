@@ -1,0 +1,121 @@
+"""Overload answers fast (issue 16, README "Limits"): evaluation slots per process.
+
+gunicorn runs more threads per worker (MARROW_CDS_THREADS, deploy/gunicorn.conf.py; ``marrow-cds
+serve --threads``) than it evaluates calls at once: each call under ``/cds-services`` (discovery,
+services, feedback; not CORS preflights) must hold one of MARROW_CDS_EVALUATION_SLOTS slots of
+its process. It waits at most MARROW_CDS_SLOT_WAIT_SECONDS for one; when none frees up it is
+answered at once with 503 + ``Retry-After`` and an OperationOutcome (``errors.Overloaded``),
+before any work: no token check, no body read. The spare threads exist to give those answers,
+so a burst is refused in milliseconds instead of queueing for longer than an EHR waits. Probes
+(``/healthz``, ``/readyz``), ``/openapi.json`` and ``/rules`` are never limited.
+
+The slot is taken before the token check (so refusing costs nothing) and released when the
+request ends (``teardown_request``), whatever happened. Refusals are logged as one WARNING line
+per second at most, with their count, not one line each.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from flask import Flask, g, request
+
+from .errors import Overloaded
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+LIMITED_PREFIX = "/cds-services"
+LOG_INTERVAL_S = 1.0
+
+
+def is_limited(path: str, method: str) -> bool:
+    """Calls that do work (discovery, services, feedback); never preflights, probes or docs."""
+    if method == "OPTIONS":
+        return False
+    return path == LIMITED_PREFIX or path.startswith(LIMITED_PREFIX + "/")
+
+
+class EvaluationSlots:
+    """A semaphore of ``slots`` taken with a wait of at most ``wait_s``; counts refusals."""
+
+    def __init__(self, slots: int, wait_s: float) -> None:
+        self.slots = slots
+        self.wait_s = wait_s
+        self._semaphore = threading.BoundedSemaphore(slots)
+        self._lock = threading.Lock()
+        self._in_use = 0
+        self._refused = 0
+        self._refused_unlogged = 0
+        self._last_log = 0.0
+
+    @property
+    def in_use(self) -> int:
+        with self._lock:
+            return self._in_use
+
+    @property
+    def refused(self) -> int:
+        with self._lock:
+            return self._refused
+
+    def acquire(self) -> bool:
+        if self.wait_s > 0:
+            acquired = self._semaphore.acquire(timeout=self.wait_s)
+        else:
+            acquired = self._semaphore.acquire(blocking=False)
+        with self._lock:
+            if acquired:
+                self._in_use += 1
+                return True
+            self._refused += 1
+            self._refused_unlogged += 1
+            now = time.monotonic()
+            if now - self._last_log < LOG_INTERVAL_S:
+                return False
+            count, self._refused_unlogged, self._last_log = self._refused_unlogged, 0, now
+        log.warning(
+            "overloaded: %d call(s) refused with 503 (all %d evaluation slots busy for %g s)",
+            count,
+            self.slots,
+            self.wait_s,
+        )
+        return False
+
+    def release(self) -> None:
+        with self._lock:
+            self._in_use -= 1
+        self._semaphore.release()
+
+
+def init_app(app: Flask, settings: Settings) -> EvaluationSlots:
+    """Install the slots on ``app``: the admission check runs before the token check."""
+    slots = EvaluationSlots(settings.evaluation_slots, settings.slot_wait_s)
+    app.extensions["marrow_slots"] = slots
+
+    def _admit() -> None:
+        if not is_limited(request.path, request.method):
+            return
+        if not slots.acquire():
+            raise Overloaded()
+        g.marrow_slot = True
+
+    def _release(_error: BaseException | None) -> None:
+        if g.pop("marrow_slot", False):
+            slots.release()
+
+    # Before the JWT check (auth.py) but after the request log's start (cds_hooks/__init__):
+    # a refused call costs no signature check and no database write, and is still logged.
+    before = app.before_request_funcs.setdefault(None, [])
+    position = next(
+        (i for i, f in enumerate(before) if getattr(f, "__module__", "") == "cds_hooks.auth"),
+        len(before),
+    )
+    before.insert(position, _admit)
+    app.teardown_request(_release)
+    return slots
+
+
+__all__ = ["EvaluationSlots", "init_app", "is_limited"]
