@@ -58,7 +58,7 @@ ORGAN = re.compile(
     r"lateral\s+mass(?:es)?|lobes?|lobar|mediastin\w*|hila|hilar|hilum|transition\s+zone|"
     r"peripheral\s+zone|pi-?rads|stroma\w*|foramin\w*|foramen|nerve[\s-]+sheath|schwannoma\w*|"
     r"neurofibroma\w*|meningioma\w*|axill\w*|inguinal|groin|breast|nasopharyn\w*|larynx|"
-    r"oropharyn\w*|tonsil\w*|pharyn\w*)\b",
+    r"oropharyn\w*|tonsil\w*|pharyn\w*|extramedullary|intramedullary)\b",
     _F,
 )
 
@@ -69,6 +69,14 @@ def anchor(text: str, start: int, end: int, clause: tuple[int, int]) -> Anchor:
     inside = ORGAN.search(text, start, end)
     if inside is not None and BONE.search(text, start, end) is None:
         return Anchor.ORGAN  # "renal lesion", "adnexal mass": the organ is in the phrase itself
+    # the words just before the finding describe it: "adrenal nodule", "vertebral lesion",
+    # "intradural extramedullary mass"; the nearest such word decides
+    before = text[max(c0, start - 40) : start]
+    for word in reversed(re.findall(r"[\w-]+", before)[-3:]):
+        if ORGAN.fullmatch(word) or ORGAN.search(word):
+            return Anchor.ORGAN
+        if BONE.fullmatch(word):
+            return Anchor.BONE
     best: tuple[int, Anchor] | None = None
     for pattern, kind in ((BONE, Anchor.BONE), (ORGAN, Anchor.ORGAN)):
         for m in pattern.finditer(text, c0, c1):

@@ -196,6 +196,15 @@ def split_sections(text: str) -> SplitReport:
             parts[Part.EXAM].append(name.strip())
             parts[Part.FINDINGS].append(rest.strip())
             continue
+        if part is Part.SKIPPED and body:
+            # an indication / history / comparison is its own line ("Comparison: None."), or its
+            # first paragraph when the heading stands alone: what follows is read (findings
+            # written without their own heading must not be dropped)
+            same_line = "\n" not in text[heading.start : heading.end]
+            skipped, rest = _first_part(body, same_line)
+            parts[Part.SKIPPED].append(skipped)
+            parts[Part.FINDINGS].append(rest)
+            continue
         if body:
             parts[part].append(body)
     return SplitReport(
@@ -206,6 +215,15 @@ def split_sections(text: str) -> SplitReport:
         has_headings=True,
         preamble=preamble,
     )
+
+
+def _first_part(body: str, same_line: bool) -> tuple[str, str]:
+    """(skipped, read): the heading's own line, or its first paragraph."""
+    if same_line:
+        line, _, rest = body.partition("\n")
+        return line, rest.strip()
+    para, _, rest = body.partition("\n\n")
+    return para, rest.strip()
 
 
 @dataclass(frozen=True)
