@@ -21,6 +21,7 @@ This module is the public face: `extract`, `Extraction`, `chemical_shift_worriso
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -208,6 +209,7 @@ def _extract(original: str, hint_field_t: float | None, stop: Stop = never) -> E
     for sentence in sentences:
         _add_multilevel(text, sentence, hits, prefilter=prefilter)
 
+    _withdraw_corrected(text, sentences, hits)
     mentions = _lesion_mentions(text, hits)
     lesions = _summarise_lesions(mentions)
 
@@ -248,6 +250,43 @@ def _extract(original: str, hint_field_t: float | None, stop: Stop = never) -> E
         hedges=tuple(hedges),
         reasons=tuple(reasons),
     )
+
+
+# SPEC.md section 2: an addendum that explicitly corrects or withdraws a statement replaces it.
+_CORRECTION = re.compile(
+    r"\bon\s+review\b|\bshould\s+read\b|\bcorrected\s+to\b|\bdisregard\b|\bin\s+error\b|"
+    r"\bretract\w*|\bwithdraw\w*|\bamended\s+to\b|\bis\s+(?:in\s+fact|actually)\b|"
+    r"\bdictation\s+error\b",
+    re.IGNORECASE,
+)
+_BENIGN_NOW = re.compile(
+    r"\bh(?:a)?emangioma|\bbone\s+islands?|\benostos|\bschmorl|\bartefact|\bartifact|\bcysts?\b|"
+    r"\bnormal\b|\bno\s+(?:focal\s+|marrow\s+)?lesion",
+    re.IGNORECASE,
+)
+_CORRECTABLE = frozenset(
+    {FeatureKind.FOCAL_LESION, FeatureKind.LYTIC_LESION, FeatureKind.MARROW_SIGNAL}
+)
+_MAX_CORRECTIONS = 8  # bounded work: corrections read per report
+
+
+def _withdraw_corrected(text: str, sentences: list[tuple[int, int]], hits: list[_Hit]) -> None:
+    """A correcting sentence ("on review, the L2 lesion is a typical haemangioma"; "should read")
+    withdraws the other findings of the levels it names (all of them when it names none): the
+    addendum is later in time wherever the report places it."""
+    corrections = [
+        s
+        for s in sentences
+        if _CORRECTION.search(text, s[0], s[1]) and _BENIGN_NOW.search(text, s[0], s[1])
+    ][:_MAX_CORRECTIONS]
+    for c0, c1 in corrections:
+        named = {lv for _, lvs in _levels_in(text, c0, c1) for lv in lvs}
+        for hit in hits:
+            if hit.kind not in _CORRECTABLE or c0 <= hit.start < c1 or hit.negated:
+                continue
+            levels = {lv for _, lvs in _levels_in(text, *hit.sentence) for lv in lvs}
+            if not named or levels & named:
+                hit.historical = True
 
 
 def _feature(text: str, norm: Normalised, hit: _Hit) -> ImagingFeature:

@@ -39,7 +39,10 @@ _RULES: tuple[tuple[str, str], ...] = (
         "no",
     ),
     (r"\bscene\b", "seen"),
-    (r"(?:(?<=\n)|(?<=[.:]\s)|(?<=[.:]\s\s)|^)know\b(?!\s+(?:that|of|if|whether|how|about)\b)", "no"),
+    (
+        r"(?:(?<=\n)|(?<=[.:]\s)|(?<=[.:]\s\s)|^)know\b(?!\s+(?:that|of|if|whether|how|about)\b)",
+        "no",
+    ),
     (r"\bhetero[\s-]+gen(?:ius|ious|ous|eous)\b", "heterogeneous"),
 )
 # Sizes: "8-mm", "8mm", "0.8cm" -> "8 mm", "0.8 cm" (a hyphenated size is a size, never a count).
