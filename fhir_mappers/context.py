@@ -302,6 +302,7 @@ def _feature(text: str, norm: Normalised, hit: _Hit) -> ImagingFeature:
         hedged=hit.hedged,
         historical=hit.historical or hit.kind is FeatureKind.RESOLVED,
         value=hit.value,
+        uncertain=hit.uncertain,
     )
 
 

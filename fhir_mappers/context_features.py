@@ -150,6 +150,12 @@ def _analyse_sentence(
                 negated=True,
             )
         )
+    for hit in hits:
+        # a phrase matched across a clause boundary ("vertebral bodies which demonstrate patchy")
+        # belongs to the clause its abnormal word is in
+        inner = [stop for stop in stops if hit.start < stop < hit.end]
+        if inner:
+            hit.start = _AFTER_TERMINATOR.match(text, max(inner)).end()  # type: ignore[union-attr]
     has_target = any(h.kind in TARGET_KINDS and h.subtype != "normal" for h in hits)
     for (ikind, interval, pattern), kw in zip(_INTERVAL, _KW_INTERVAL, strict=True):
         if present is not None and present.isdisjoint(kw):
@@ -303,6 +309,7 @@ _BENIGN_ATTRIBUTION = re.compile(
 )
 
 
+_AFTER_TERMINATOR = re.compile(r"[\w;,]*\s*")
 _NON_PREFIX = re.compile(r"non[\s-]?", _F)
 # Words that give a finding phrase its own descriptor (SPEC.md section 3 negation scope).
 _DESCRIPTOR = (
@@ -312,7 +319,9 @@ _DESCRIPTOR = (
     r"(?:t1[\s-]+)?hypointense|enhancing|lytic|sclerotic|\d+(?:\.\d+)?\s*(?:mm|cm))\b"
 )
 _BREAK = re.compile(
-    rf",\s*(?:with\s+|and\s+)?(?={_DESCRIPTOR})|\s(?:with|and)\s+(?={_DESCRIPTOR})", _F
+    rf",\s*(?:with\s+|and\s+)?(?={_DESCRIPTOR})|\s(?:with|and)\s+(?={_DESCRIPTOR})"
+    r"|(?:,\s*|\s)(?:and\s+)?(?=there\s+(?:is|are)\b)",
+    _F,
 )
 _LIST_CLOSE = re.compile(r"\b(?:or|nor)\b", _F)
 

@@ -8,12 +8,14 @@ from logic import thresholds as t
 from logic.advisories import advisories
 from logic.context import future_dated_problems, suppressing_conditions
 from logic.flags import FLAG_RULES
+from logic.imaging import index_notes
 from logic.model import (
     Analyte,
     Assessment,
     DataDomain,
     DataGap,
     Flag,
+    ImagingReport,
     MappingProblem,
     PatientRecord,
     Recommendation,
@@ -32,15 +34,34 @@ def _citations(rule: Rule, flags: tuple[Flag, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
+def uncertain_reading_notes(index: ImagingReport | None) -> tuple[str, ...]:
+    """SPEC.md section 3 "Uncertain reading": the card says the reading was uncertain, quoting
+    the sentence, whenever a finding was kept because its negation could not be decided."""
+    if index is None:
+        return ()
+    quotes = dict.fromkeys(
+        (f.sentence or f.span).text
+        for f in index.features
+        if f.uncertain and not f.negated and not f.historical
+    )
+    return tuple(
+        f'Reading uncertain: the report may or may not deny this finding, so it was kept: "{q}". '
+        "Please check the report."
+        for q in list(quotes)[:2]
+    )
+
+
 def _data_notes(sit: Situation) -> tuple[str, ...]:
-    """What could not be checked because data were missing (never silent)."""
-    notes = []
+    """What could not be checked because data were missing (never silent), and how the index
+    MRI was chosen when it is not simply the newest report (SPEC.md §2: the card names it)."""
+    notes = list(index_notes(sit.facts.index_choice))
+    notes.extend(uncertain_reading_notes(sit.index))
     conditions = sit.gap(DataDomain.CONDITIONS)
     if conditions is not None:
         notes.append(
             f"Conditions could not be obtained ({conditions.reason}): suppression (already "
             "under specialist care), limited life expectancy, cancer history and documented "
-            "causes of anaemia or CKD were not checked."
+            "causes of anaemia, cytopenia or CKD were not checked."
         )
     patient = sit.gap(DataDomain.PATIENT)
     sex_unknown = patient is not None or sit.record.patient.sex is Sex.UNKNOWN
@@ -67,13 +88,26 @@ def _problems(sit: Situation) -> tuple[MappingProblem, ...]:
     return tuple(dict.fromkeys(found))
 
 
+# Rules that read the orders already placed (SPEC.md §5 follow-up status of surveillance).
+_READS_ORDERS = frozenset({"R7", "R8"})
+
+
+def _relevant_gaps(record: PatientRecord, rule_id: str) -> tuple[DataGap, ...]:
+    """The record's data gaps the decision could depend on: orders already placed matter only
+    to the follow-up status of R7/R8 (elsewhere their absence changes nothing, so is not
+    shown)."""
+    if rule_id in _READS_ORDERS:
+        return record.gaps
+    return tuple(g for g in record.gaps if g.domain is not DataDomain.ORDERS)
+
+
 def _no_card(sit: Situation, reason: str, *, blocked_by: DataGap | None = None) -> Assessment:
     record = sit.record
     return Assessment(
         rule_id="R0",
         reason=reason,
         problems=_problems(sit),
-        gaps=record.gaps,
+        gaps=_relevant_gaps(record, "R0"),
         flags=sit.flags,
         blocked_by=(blocked_by,) if blocked_by is not None else (),
     )
@@ -112,6 +146,7 @@ def assess(record: PatientRecord, as_of: datetime, *, verbose: bool = False) -> 
         citations=_citations(rule, sit.flags),
         notes=plan.notes + data_notes,
         index_report=sit.index,
+        follow_up=plan.follow_up,
     )
     fired = ", ".join(f.id for f in sit.flags) or "no flags"
     reason = f"{rule.id} ({rule.title}): {rule.when} [{fired}]"
@@ -123,6 +158,6 @@ def assess(record: PatientRecord, as_of: datetime, *, verbose: bool = False) -> 
         recommendation=recommendation,
         advisories=advisories(sit, rule.id),
         problems=_problems(sit),
-        gaps=record.gaps,
+        gaps=_relevant_gaps(record, rule.id),
         flags=sit.flags,
     )

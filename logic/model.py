@@ -51,6 +51,9 @@ class Analyte(StrEnum):
     MONOCYTES_ABSOLUTE = "monocytes-absolute"
     MONOCYTES_PERCENT = "monocytes-percent"
     LDH = "ldh"
+    # Not a flag: a current ferritin below 15 ug/L documents iron deficiency, a known cause of
+    # anaemia (SPEC.md sections 2 and 4).
+    FERRITIN = "ferritin"
 
 
 # UCUM unit each analyte is normalised to (SPEC.md section 4). "1" = unitless ratio;
@@ -81,6 +84,7 @@ CANONICAL_UNIT: dict[Analyte, str] = {
     Analyte.MONOCYTES_ABSOLUTE: "10*9/L",
     Analyte.MONOCYTES_PERCENT: "%",
     Analyte.LDH: "U/L",
+    Analyte.FERRITIN: "ug/L",  # = ng/mL
 }
 
 
@@ -193,6 +197,9 @@ class ImagingFeature:
     hedged: bool = False
     historical: bool = False  # "no longer", or only in history/comparison text
     value: float | None = None  # size (mm), percent, count or tesla, by kind
+    # SPEC.md section 3 "Uncertain reading": a negation that may or may not reach this finding;
+    # the finding is kept as present and the card says the reading was uncertain.
+    uncertain: bool = False
 
 
 class IntervalChange(StrEnum):
@@ -226,6 +233,13 @@ class ImagingReport:
     signal_drop_pct: float | None = None  # chemical-shift signal drop, %
     interval_change: IntervalChange | None = None  # as stated against the prior study
     chemical_shift_done: bool = False
+    # What identifies the exam, so that an amended or corrected report replaces the earlier
+    # report of the same exam (SPEC.md section 2, "Superseded reports"): the report's
+    # identifiers ("system|value"), its basedOn references and its ImagingStudy references.
+    identifiers: tuple[str, ...] = ()
+    based_on: tuple[str, ...] = ()
+    studies: tuple[str, ...] = ()
+    issued: datetime | None = None  # when this version of the report was released
 
 
 class ConditionCategory(StrEnum):
@@ -236,7 +250,16 @@ class ConditionCategory(StrEnum):
     BONE_METASTASIS = "bone-metastasis"  # C79.5*: suppression
     CANCER = "cancer"  # active non-haematological malignancy (H-CANCER)
     CANCER_HISTORY = "cancer-history"  # Z85.* (H-CANCER)
+    # Z85.6, Z85.7*, or an inactive / resolved C81-C96: a past haematological malignancy
+    # (H-CANCER; its card refers to haematology rather than oncology)
+    HAEM_MALIGNANCY_HISTORY = "haem-malignancy-history"
     ANAEMIA_CAUSE = "anaemia-cause"  # documented non-myeloma cause of anaemia
+    MGUS = "mgus"  # D47.2: never suppresses; a known clonal marker (H-MPROTEIN)
+    # Known causes of cytopenia (SPEC.md section 2), by the cell lines they explain:
+    THROMBOCYTOPENIA_CAUSE = "thrombocytopenia-cause"  # D69.3 (ITP), D69.6: platelets
+    HYPERSPLENISM = "hypersplenism"  # D73.1, K74.6 (cirrhosis): platelets and WBC
+    NEUTROPENIA = "neutropenia"  # D70.*: neutrophils and WBC
+    DUFFY_NULL = "duffy-null"  # D72.819 (verify), benign ethnic neutropenia: neutrophils 1.0-1.8
     CKD = "ckd"  # N18.*
     PALLIATIVE = "palliative"  # hospice / palliative care (limited life expectancy)
     FEVER = "fever"
@@ -284,6 +307,7 @@ class DataDomain(StrEnum):
     LABS = "labs"
     IMAGING = "imaging"
     CONDITIONS = "conditions"
+    ORDERS = "orders"  # ServiceRequests already placed (SPEC.md section 5, follow-up status)
 
 
 @dataclass(frozen=True)
@@ -292,6 +316,25 @@ class DataGap:
 
     domain: DataDomain
     reason: str  # "FHIR server timed out", "FHIR server answered 401"
+
+
+@dataclass(frozen=True)
+class PlacedOrder:
+    """A ServiceRequest already in the chart (not a draft of this ordering session), as far as
+    the follow-up status of SPEC.md section 5 needs it. `fhir_mappers.service_requests` keeps
+    the imaging and laboratory orders it recognises; `follow_up_mri` marks an order with key
+    `mri-followup` or an MR spine / sacrum / pelvis code."""
+
+    reference: str  # "ServiceRequest/abc"
+    status: str  # as sent: active, on-hold, completed, revoked, draft, ...
+    authored: datetime | None  # authoredOn; None when not sent or unreadable
+    text: str  # what the order is called (code.text, else a display, else the code)
+    follow_up_mri: bool = False
+    region: Region | None = None  # the MRI site, when the order states it
+    site: str | None = None  # finer site words of an MRI ("lumbar", "thoracic", "cervical")
+    contrast: Contrast = Contrast.UNKNOWN
+    intent: str = ""
+    recognised_by: str = ""  # "order key mri-followup", "CPT 72158", "LOINC 24967-2", "text"
 
 
 @dataclass(frozen=True)
@@ -305,6 +348,7 @@ class PatientRecord:
     conditions: tuple[ConditionFact, ...] = ()
     problems: tuple[MappingProblem, ...] = ()
     gaps: tuple[DataGap, ...] = ()
+    orders: tuple[PlacedOrder, ...] = ()  # ServiceRequests already placed (follow-up status)
 
     @property
     def index_report(self) -> ImagingReport | None:
@@ -372,6 +416,31 @@ class OrderSet:
     recommended: bool = False
 
 
+class FollowUpState(StrEnum):
+    """Where the surveillance MRI stands (SPEC.md section 5, "Follow-up status")."""
+
+    NOT_DUE = "not-due"  # due date not passed
+    OVERDUE = "overdue"  # due date passed, no newer MRI of the region, nothing ordered
+    ORDERED = "ordered"  # an active / on-hold follow-up MRI order exists, not yet done
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """The follow-up MRI of a surveillance decision (R7/R8): due date and status."""
+
+    state: FollowUpState
+    index: ImagingReport  # the MRI the interval is counted from
+    due: date  # 6 months after the index MRI, 12 in a later interval (calendar months)
+    interval_months: int  # 6 or 12
+    later_interval: bool  # an earlier MRI showed the finding stable
+    overdue: bool  # the day after the due date or later, and no newer MRI of the region
+    long_overdue: bool  # overdue by more than 6 months (the day after due + 6 months)
+    window: tuple[date, date] | None = None  # NOT_DUE: when to do the MRI, from the index date
+    ordered: tuple[PlacedOrder, ...] = ()  # counted orders, newest first
+    not_counted: tuple[PlacedOrder, ...] = ()  # completed / revoked follow-up orders
+    orders_gap: DataGap | None = None  # orders could not be obtained: duplicates unknown
+
+
 @dataclass(frozen=True)
 class Recommendation:
     """The primary decision (R1-R8) with the reasons a clinician can check."""
@@ -384,6 +453,7 @@ class Recommendation:
     citations: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()  # pitfalls, "repeat to confirm", escalation reasons
     index_report: ImagingReport | None = None
+    follow_up: FollowUp | None = None  # R7/R8: when the follow-up MRI is due, and its status
 
 
 @dataclass(frozen=True)
