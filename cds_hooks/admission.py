@@ -3,9 +3,10 @@
 gunicorn runs more threads per worker (MARROW_CDS_THREADS, deploy/gunicorn.conf.py; ``marrow-cds
 serve --threads``) than it evaluates calls at once: each call under ``/cds-services`` (discovery,
 services, feedback; not CORS preflights) must hold one of MARROW_CDS_EVALUATION_SLOTS slots of
-its process. It waits at most MARROW_CDS_SLOT_WAIT_SECONDS for one; when none frees up it is
-answered at once with 503 + ``Retry-After`` and an OperationOutcome (``errors.Overloaded``),
-before any work: no token check, no body read. The spare threads exist to give those answers,
+its process. At most as many calls as there are slots wait for one, each at most
+MARROW_CDS_SLOT_WAIT_SECONDS; any other call, or a waiting call whose wait is over, is answered at
+once with 503 + ``Retry-After`` and an OperationOutcome (``errors.Overloaded``), before any work:
+no token check, no body read. The spare threads exist to give those answers,
 so a burst is refused in milliseconds instead of queueing for longer than an EHR waits. Probes
 (``/healthz``, ``/readyz``), ``/openapi.json`` and ``/rules`` are never limited.
 
@@ -39,14 +40,18 @@ def is_limited(path: str, method: str) -> bool:
 
 
 class EvaluationSlots:
-    """A semaphore of ``slots`` taken with a wait of at most ``wait_s``; counts refusals."""
+    """A semaphore of ``slots``: taken at once, or after a wait of at most ``wait_s`` by at most
+    ``max_waiting`` callers at a time (default: as many as the slots); counts refusals. Bounding
+    the waiters keeps the other threads free to refuse in milliseconds."""
 
-    def __init__(self, slots: int, wait_s: float) -> None:
+    def __init__(self, slots: int, wait_s: float, max_waiting: int | None = None) -> None:
         self.slots = slots
         self.wait_s = wait_s
+        self.max_waiting = slots if max_waiting is None else max_waiting
         self._semaphore = threading.BoundedSemaphore(slots)
         self._lock = threading.Lock()
         self._in_use = 0
+        self._waiting = 0
         self._refused = 0
         self._refused_unlogged = 0
         self._last_log = 0.0
@@ -62,10 +67,17 @@ class EvaluationSlots:
             return self._refused
 
     def acquire(self) -> bool:
-        if self.wait_s > 0:
-            acquired = self._semaphore.acquire(timeout=self.wait_s)
-        else:
-            acquired = self._semaphore.acquire(blocking=False)
+        acquired = self._semaphore.acquire(blocking=False)
+        if not acquired and self.wait_s > 0:
+            with self._lock:
+                may_wait = self._waiting < self.max_waiting
+                self._waiting += may_wait
+            if may_wait:
+                try:
+                    acquired = self._semaphore.acquire(timeout=self.wait_s)
+                finally:
+                    with self._lock:
+                        self._waiting -= 1
         with self._lock:
             if acquired:
                 self._in_use += 1

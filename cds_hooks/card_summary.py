@@ -139,8 +139,11 @@ def flag_phrase(flag: Flag) -> str:
     """A few plain words for one flag, with its value where it has one."""
     if flag.id in _VALUE_FLAGS:
         for item in flag.evidence:
-            if item.value:
+            # a Condition's value is its code: not a measured value
+            if item.value and not (item.reference or "").startswith("Condition/"):
                 return f"{_label_words(item.label)} {_value_words(item)}"
+    if flag.id == "H-MPROTEIN" and "MGUS" in flag.criterion:
+        return "known MGUS, evaluate for progression"
     if flag.id == "H-SYMPTOMS":
         labels = [_label_words(item.label) for item in flag.evidence if item.label]
         if labels:
@@ -196,6 +199,11 @@ def primary_summary(recommendation: Recommendation, as_of: date) -> str:
     if rule == "R2":
         return fit_summary("Urgent haematology referral", phrases)
     if rule == "R3":
+        keys = {order.key for order in orders}
+        if "hematology-referral" in keys and "oncology-referral" not in keys:
+            return shorten(
+                f"Past blood cancer and marrow change on {mri}: staging and haematology referral"
+            )
         return shorten(f"Cancer history and marrow change on {mri}: staging and oncology referral")
     if rule == "R4":
         return fit_summary("Haematology referral and bone marrow biopsy", phrases)

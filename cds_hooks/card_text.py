@@ -77,6 +77,7 @@ _UNIT_DISPLAY: Final = {
     "10*9/L": "×10⁹/L",
     "10*3/uL": "×10³/µL",
     "umol/L": "µmol/L",
+    "ug/L": "µg/L",
     "mL/min/{1.73_m2}": "mL/min/1.73 m²",
     "mg/(24.h)": "mg/24 h",
     "1": "",

@@ -1,7 +1,10 @@
 """The ``marrow-cds`` command.
 
-- ``marrow-cds serve [--host H] [--port P] [--workers N]``: migrate the database once, then run
-  the app under gunicorn (the production WSGI server; never Flask's development server).
+- ``marrow-cds serve [--host H] [--port P] [--workers N] [--threads T]``: migrate the database
+  once, then run the app under gunicorn (the production WSGI server; never Flask's development
+  server): N gthread workers of T threads. Each worker evaluates at most
+  MARROW_CDS_EVALUATION_SLOTS calls at once; the spare threads answer a quick 503 when those are
+  busy (admission.py), so T should exceed the slots.
 - ``marrow-cds evaluate REQUEST.json [--as-of DATE] [--format json|text]``: print the CDS Hooks
   response for a hook request file, offline: prefetch only, nothing is fetched or stored.
 - ``marrow-cds read-report PATH... [--html OUT.html] [--as-of DATE] [--format text|json]``: how
@@ -32,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
     serve.add_argument("--workers", type=int, default=2)
+    serve.add_argument("--threads", type=int, default=DEFAULT_THREADS, help="per worker")
 
     evaluate = commands.add_parser("evaluate", help="print the response for a hook request file")
     evaluate.add_argument("request", type=Path, help="CDS Hooks request JSON (with prefetch)")
@@ -60,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "serve":
-            return serve_command(args.host, args.port, args.workers)
+            return serve_command(args.host, args.port, args.workers, args.threads)
         if args.command == "evaluate":
             return evaluate_command(args.request, args.as_of, args.format)
         if args.command == "read-report":
@@ -107,7 +111,12 @@ def db_upgrade_command() -> int:
 # ------------------------------------------------------------------------------ serve
 
 
-def serve_command(host: str, port: int, workers: int) -> int:
+#: gunicorn threads per worker: the evaluation slots (2 by default) plus spare threads that answer 503 at
+#: once under overload instead of letting requests queue (deploy/gunicorn.conf.py: the same).
+DEFAULT_THREADS = 16
+
+
+def serve_command(host: str, port: int, workers: int, threads: int = DEFAULT_THREADS) -> int:
     from gunicorn.app.base import BaseApplication
 
     settings = Settings.from_env(instance_path=_instance_path())  # fail early on bad config
@@ -121,7 +130,7 @@ def serve_command(host: str, port: int, workers: int) -> int:
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", max(1, workers))
             self.cfg.set("worker_class", "gthread")
-            self.cfg.set("threads", 4)
+            self.cfg.set("threads", max(1, threads))
             self.cfg.set("timeout", 30)
             self.cfg.set("graceful_timeout", 20)
             self.cfg.set("accesslog", None)  # the app writes one JSON line per request

@@ -30,7 +30,7 @@ DEFAULT_FETCH_MAX_TOTAL_BYTES = 16 * MiB
 # the call and never gets more than what remains of it, less FETCH_RESERVE_S for the rest).
 DEFAULT_HOOK_DEADLINE_S = 3.0
 DEADLINE_OVER_FETCH_S = 1.0
-DEFAULT_EVALUATION_SLOTS = 4
+DEFAULT_EVALUATION_SLOTS = 2
 DEFAULT_SLOT_WAIT_S = 0.25
 
 # Placeholders of deploy/k8s/secret.yaml: a key still holding one must not start the service.

@@ -7,7 +7,12 @@ or without the dot ("C9000" / "C90.00"): both are normalised to the dotted form.
 
 ICD-10-CM categories (SPEC.md section 2):
   MYELOMA           C90.*
-  HAEM_MALIGNANCY   C81-C96 other than C90; D45, D46, D47
+  HAEM_MALIGNANCY   C81-C96 other than C90; D45, D46, D47 except D47.2
+  MGUS              D47.2 (never suppresses: a known clonal marker, counts as H-MPROTEIN)
+  HAEM_MALIGNANCY_HISTORY
+                    a past haematological malignancy: Z85.6, Z85.7*, and a C81-C96 Condition
+                    (myeloma included) whose clinicalStatus is inactive or resolved. It counts
+                    as cancer history (H-CANCER), and its card refers to haematology.
   BONE_METASTASIS   C79.5*
   CANCER            C00-C80 excluding C79.5. Decision: C4A (Merkel cell), C7A (malignant
                     neuroendocrine tumours) and C7B (secondary neuroendocrine tumours) are
@@ -15,11 +20,18 @@ ICD-10-CM categories (SPEC.md section 2):
                     so they count as cancer. C7B.03
                     (secondary carcinoid tumours of bone) is therefore CANCER, not
                     BONE_METASTASIS: SPEC.md names only C79.5 for suppression.
-  CANCER_HISTORY    Z85.*, whatever its clinicalStatus (a history is a history); and a cancer
+  CANCER_HISTORY    Z85.* other than Z85.6 / Z85.7*, whatever its clinicalStatus (a history
+                    is a history); and a cancer
                     (C00-C80 excl. C79.5) whose clinicalStatus is inactive / remission /
                     resolved: a past cancer is a personal history of cancer (SPEC.md section 2,
                     "Cancer history ... or personal history").
   ANAEMIA_CAUSE     D63.1, D63.8, D50-D53, D55-D59, D62, D64.81 (verify). Never D63.0.
+  Known causes of cytopenia (SPEC.md section 2), by the cell lines they explain (logic.context):
+    THROMBOCYTOPENIA_CAUSE D69.3 (ITP), D69.6: platelets
+    HYPERSPLENISM     D73.1 (hypersplenism), K74.6* (cirrhosis): platelets and WBC
+    NEUTROPENIA       D70.* (incl. drug-induced D70.1 / D70.2): neutrophils and WBC
+    DUFFY_NULL        D72.819 (verify), documented Duffy-null phenotype (benign ethnic
+                      neutropenia): neutrophils 1.0-1.8 only
   CKD               N18.*
   PALLIATIVE        Z51.5 (verify)
   Symptoms (H-SYMPTOMS; NOT in SPEC.md, standard ICD-10-CM, verify):
@@ -27,7 +39,8 @@ ICD-10-CM categories (SPEC.md section 2):
     PATHOLOGICAL_FRACTURE M84.4*, M84.5*, M84.6*.
     Bone pain has no specific ICD-10-CM code (the index sends it to M89.8X-, "other specified
     disorders of bone"), so it is recognised from SNOMED only.
-SNOMED CT: 109989006 multiple myeloma (SPEC.md); 103735009 palliative care (SPEC.md, verify);
+SNOMED CT: 109989006 multiple myeloma (SPEC.md); 277577000 MGUS (SPEC.md, verify);
+  103735009 palliative care (SPEC.md, verify);
   not in SPEC.md, verify: 386661006 fever, 42984000 night sweats, 89362005 weight loss,
   12584003 bone pain, 268029009 pathological fracture.
 
@@ -38,11 +51,15 @@ says it was not used, so that a clinician can check (`_unrecognised`).
 Status:
   * verificationStatus refuted or entered-in-error: excluded (no fact).
   * clinicalStatus active / recurrence / relapse: active; inactive / remission / resolved: not
-    active. No (or an unknown) clinicalStatus, with a warning: for the categories that raise a
-    flag (cancer, symptoms) taken as active -- a cancer of unknown status still raises H-CANCER;
-    for the categories that suppress cards or excuse a finding (EXCUSING: myeloma, haematological
-    malignancy, bone metastasis, anaemia cause, CKD, palliative) taken as NOT active, by the same
-    rule as an unconfirmed diagnosis below: a diagnosis whose currency is not stated must never
+    active -- except that remission is active for myeloma, haematological malignancy, bone
+    metastasis and MGUS (SPEC.md section 2: "a myeloma in remission is still under specialist
+    care"), and an inactive / resolved C81-C96 is a past haematological malignancy.
+  * No (or an unknown) clinicalStatus, with a warning: for the categories that raise a flag
+    (cancer, symptoms) taken as active -- a cancer of unknown status still raises H-CANCER;
+    for the categories that suppress cards or excuse a finding (EXCUSING: myeloma,
+    haematological malignancy, bone metastasis, anaemia cause, causes of cytopenia, CKD,
+    palliative) taken as NOT active, by the same rule as an unconfirmed diagnosis below: a
+    diagnosis whose currency is not stated must never
     silence the service or explain a finding away.
   * verificationStatus unconfirmed / provisional / differential: decision - an unconfirmed
     diagnosis must never silence the service or explain a finding away, so for the categories
@@ -73,6 +90,7 @@ ICD_SYSTEMS = frozenset(
 
 SNOMED_CATEGORIES: dict[str, ConditionCategory] = {
     "109989006": C.MYELOMA,
+    "277577000": C.MGUS,  # (verify) SPEC.md section 2
     "103735009": C.PALLIATIVE,  # (verify) SPEC.md section 2
     "386661006": C.FEVER,  # not in SPEC.md, verify
     "42984000": C.NIGHT_SWEATS,  # not in SPEC.md, verify
@@ -80,7 +98,7 @@ SNOMED_CATEGORIES: dict[str, ConditionCategory] = {
     "12584003": C.BONE_PAIN,  # not in SPEC.md, verify
     "268029009": C.PATHOLOGICAL_FRACTURE,  # not in SPEC.md, verify
 }
-UNVERIFIED_ICD = frozenset({"D64.81", "Z51.5"})  # "(verify)" in SPEC.md section 2
+UNVERIFIED_ICD = frozenset({"D64.81", "Z51.5", "D72.819"})  # "(verify)" in SPEC.md section 2
 
 ACTIVE_STATUSES = frozenset({"active", "recurrence", "relapse"})
 INACTIVE_STATUSES = frozenset({"inactive", "remission", "resolved"})
@@ -88,8 +106,24 @@ EXCLUDED_VERIFICATION = frozenset({"refuted", "entered-in-error"})
 UNCONFIRMED_VERIFICATION = frozenset({"unconfirmed", "provisional", "differential"})
 # Categories that suppress cards or explain a finding away: never from an unconfirmed diagnosis.
 EXCUSING = frozenset(
-    {C.MYELOMA, C.HAEM_MALIGNANCY, C.BONE_METASTASIS, C.ANAEMIA_CAUSE, C.CKD, C.PALLIATIVE}
+    {
+        C.MYELOMA,
+        C.HAEM_MALIGNANCY,
+        C.BONE_METASTASIS,
+        C.ANAEMIA_CAUSE,
+        C.CKD,
+        C.PALLIATIVE,
+        C.THROMBOCYTOPENIA_CAUSE,
+        C.HYPERSPLENISM,
+        C.NEUTROPENIA,
+        C.DUFFY_NULL,
+    }
 )
+# SPEC.md section 2: "Active" for suppression includes remission (a myeloma in remission is
+# still under specialist care); MGUS is in the same sentence.
+ACTIVE_IN_REMISSION = frozenset({C.MYELOMA, C.HAEM_MALIGNANCY, C.BONE_METASTASIS, C.MGUS})
+# A haematological malignancy that is over (inactive / resolved) is a past one (H-CANCER).
+HAEM_MALIGNANCIES = frozenset({C.MYELOMA, C.HAEM_MALIGNANCY})
 
 _MAY_MATTER = re.compile(
     r"malignan|carcinoma|cancer|lymphoma|leuk[a]?emia|myelom|plasmacytoma|metasta|sarcoma"
@@ -138,14 +172,26 @@ def icd10_category(code: str) -> ConditionCategory | None:
         return None
     number = block[1]
     if letter == "D":
+        if code.startswith("D47.2"):
+            return C.MGUS
         if number in (45, 46, 47):
             return C.HAEM_MALIGNANCY
+        if code.startswith(("D69.3", "D69.6")):
+            return C.THROMBOCYTOPENIA_CAUSE
+        if code.startswith("D73.1"):
+            return C.HYPERSPLENISM
+        if number == 70:
+            return C.NEUTROPENIA
+        if code == "D72.819":
+            return C.DUFFY_NULL
         if code.startswith(("D63.1", "D63.8", "D64.81")):
             return C.ANAEMIA_CAUSE
         if 50 <= number <= 53 or 55 <= number <= 59 or number == 62:
             return C.ANAEMIA_CAUSE
         return None
     if letter == "Z":
+        if code.startswith(("Z85.6", "Z85.7")):
+            return C.HAEM_MALIGNANCY_HISTORY
         if number == 85:
             return C.CANCER_HISTORY
         if code.startswith("Z51.5"):
@@ -153,6 +199,8 @@ def icd10_category(code: str) -> ConditionCategory | None:
         return None
     if letter == "N" and number == 18:
         return C.CKD
+    if letter == "K" and code.startswith("K74.6"):
+        return C.HYPERSPLENISM
     if letter == "R":
         if code in ("R50.9", "R50.81"):
             return C.FEVER
@@ -222,14 +270,14 @@ def read_condition(
     category, code_label, display = found
     problems: list[MappingProblem] = []
     clinical = _status_code(resource.get("clinicalStatus"))
-    if clinical in ACTIVE_STATUSES:
+    if clinical in ACTIVE_STATUSES or (clinical == "remission" and category in ACTIVE_IN_REMISSION):
         active = True
     elif clinical in INACTIVE_STATUSES:
         active = False
     else:
         # status not stated: raise, never excuse or suppress (see the module docstring)
         active = category not in EXCUSING
-        if category is not C.CANCER_HISTORY:
+        if category not in (C.CANCER_HISTORY, C.HAEM_MALIGNANCY_HISTORY):
             shown = "no clinicalStatus" if clinical is None else f"clinicalStatus '{clinical[:30]}'"
             taken = (
                 "taken as active"
@@ -240,7 +288,9 @@ def read_condition(
             problems.append(MappingProblem(reference, f"{code_label}: {shown}: {taken}"))
     if category is C.CANCER and not active:
         category, active = C.CANCER_HISTORY, True
-    elif category is C.CANCER_HISTORY:
+    elif category in HAEM_MALIGNANCIES and clinical in INACTIVE_STATUSES and not active:
+        category, active = C.HAEM_MALIGNANCY_HISTORY, True  # a past haematological malignancy
+    elif category in (C.CANCER_HISTORY, C.HAEM_MALIGNANCY_HISTORY):
         active = True
     if verification in UNCONFIRMED_VERIFICATION and category in EXCUSING:
         active = False

@@ -250,6 +250,8 @@ def _read_report(report: Mapping[str, Any], reference: str, stop: Stop = never) 
         signal_drop_pct=extraction.signal_drop_pct,
         interval_change=extraction.interval_change,
         chemical_shift_done=extraction.chemical_shift_done or shift_in_technique,
+        unread_chars=text.unread_chars,
+        **_exam_identity(report),
     )
     return _Outcome(imaging, marrow_mri, tuple(problems))
 
@@ -322,3 +324,34 @@ def _effective(report: Mapping[str, Any]) -> tuple[datetime | None, list[str]]:
         if parsed is not None:
             return parsed, problems
     return None, problems
+
+
+# --------------------------------------------------------------------------- exam identity
+
+
+def _exam_identity(report: Mapping[str, Any]) -> dict[str, Any]:
+    """What identifies the exam, for superseded reports (SPEC.md section 2): identifiers as
+    "system|value", basedOn and imagingStudy references, and `issued` (which version is later)."""
+
+    def references(key: str) -> tuple[str, ...]:
+        items = report.get(key)
+        found = (
+            [_str(i.get("reference")) for i in items if isinstance(i, Mapping)]
+            if isinstance(items, list)
+            else []
+        )
+        return tuple(dict.fromkeys(r for r in found if r))
+
+    identifiers = report.get("identifier")
+    ids = [
+        f"{_str(i.get('system'))}|{_str(i.get('value'))}"
+        for i in (identifiers if isinstance(identifiers, list) else [])
+        if isinstance(i, Mapping) and _str(i.get("value"))
+    ]
+    issued, _ = parse_fhir_datetime(report.get("issued"))
+    return {
+        "identifiers": tuple(dict.fromkeys(ids)),
+        "based_on": references("basedOn"),
+        "studies": references("imagingStudy"),
+        "issued": issued,
+    }

@@ -77,6 +77,8 @@ _TABLE: list[LabCode] = [
     *_rows(A.MONOCYTES_ABSOLUTE, "743-5", verified=False),
     *_rows(A.MONOCYTES_PERCENT, "5905-5, 26485-3, 744-3"),
     *_rows(A.LDH, "2532-0"),
+    *_rows(A.FERRITIN, "2276-4"),
+    *_rows(A.FERRITIN, "24373-3, 20567-4", verified=False),
 ]
 
 LAB_CODES: dict[str, LabCode] = {row.code: row for row in _TABLE}

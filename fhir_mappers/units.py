@@ -3,7 +3,8 @@
 A unit is read as UCUM with ucumvert (UCUM grammar -> pint quantity), so every UCUM spelling
 (g/dL, g/dl, 10*9/L, 10*3/uL, /uL, mg/(24.h), mg/d ...) converts exactly. Mass <-> molar
 concentration uses SPEC.md's own factors (`SPEC_MASS_MOLAR`: creatinine mg/dL x 88.42 = umol/L,
-calcium mg/dL x 0.2495 = mmol/L, haemoglobin mmol/L x 1.611 = g/dL), not molar masses, so that
+calcium mg/dL x 0.2495 = mmol/L, haemoglobin mmol/L x 1.611 = g/dL, ferritin pmol/L / 2.247 =
+ug/L), not molar masses, so that
 the service and SPEC.md agree to the digit at a threshold (2.0 mg/dL creatinine is 176.84 umol/L).
 pint does the rest of the unit algebra (prefixes, volume: mg/L -> mg/dL, umol/L -> mmol/L).
 A unit that is not UCUM, not in the alias table, or not commensurable with the analyte's
@@ -40,6 +41,7 @@ SPEC_MASS_MOLAR: dict[Analyte, tuple[str, str, float]] = {
     Analyte.CALCIUM_ALBUMIN_CORRECTED: ("mg/dL", "mmol/L", 0.2495),  # "as total"
     Analyte.CALCIUM_IONIZED: ("mg/dL", "mmol/L", 0.2495),  # "same factor"
     Analyte.HAEMOGLOBIN: ("mmol/L", "g/dL", 1.611),
+    Analyte.FERRITIN: ("ug/L", "pmol/L", 2.247),  # pmol/L / 2.247 = ug/L (verify)
 }
 
 # Text spellings (compared case-insensitively, spaces removed) -> UCUM, for every analyte.
@@ -49,6 +51,9 @@ GENERAL_ALIASES: dict[str, str] = {
     "μmol/l": "umol/L",  # Greek mu U+03BC
     "mcmol/l": "umol/L",
     "µg/ml": "ug/mL",
+    "µg/l": "ug/L",
+    "μg/l": "ug/L",
+    "mcg/l": "ug/L",
     "μg/ml": "ug/mL",
     "mcg/ml": "ug/mL",
     "mg/24h": "mg/(24.h)",
@@ -127,7 +132,8 @@ def _ucum() -> Any:
 # Units labs commonly send, converted once by `warm_up` so that no request pays pint's cost.
 COMMON_UNITS: tuple[str, ...] = (
     "g/dL", "g/L", "mg/dL", "mg/L", "mmol/L", "umol/L", "ug/mL", "%", "U/L", "10*9/L",
-    "10*3/uL", "/uL", "mL/min/{1.73_m2}", "mL/min", "mg/(24.h)", "mg/d", "g/(24.h)",
+    "10*3/uL", "/uL", "mL/min/{1.73_m2}", "mL/min", "mg/(24.h)", "mg/d", "g/(24.h)", "ug/L",
+    "ng/mL", "pmol/L",
 )  # fmt: skip
 
 

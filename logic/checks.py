@@ -11,11 +11,9 @@ from dataclasses import replace
 from logic import flags as flag_rules
 from logic import thresholds as t
 from logic.context import (
-    Facts,
+    KnownCause,
     active,
-    anaemia_causes,
     cancer_history,
-    ckd_conditions,
     condition_evidence,
 )
 from logic.imaging import lytic_lesions, report_evidence, worrisome_features
@@ -24,7 +22,6 @@ from logic.model import (
     Analyte,
     Check,
     ConditionCategory,
-    ConditionFact,
     DataDomain,
     Evidence,
     FeatureKind,
@@ -44,17 +41,25 @@ def _flag_on(sit: Situation, state: ItemState) -> list[str]:
 
 
 def _explained(sit: Situation, state: ItemState) -> str | None:
-    """An abnormal value that a documented condition accounts for (no flag fired)."""
+    """Abnormal values that a known cause accounts for (no flag fired): a documented cause
+    of anaemia or a current ferritin below 15 ug/L, a known cause of that cytopenia, known
+    CKD (SPEC.md §2)."""
+    facts = sit.facts
+    found: list[str] = []
     for result in state.results:
         if result.analyte is Analyte.HAEMOGLOBIN:
             cutoff = who_anaemia_cutoff(sit.record.patient.sex)
-            causes = anaemia_causes(sit.record)
+            causes = facts.anaemia_causes
             if below(result, cutoff) and causes:
-                return f"below the WHO cut-off, explained by {causes[0].display}"
+                found.append(f"below the WHO cut-off, explained by {causes[0].name}")
         renal = result.analyte in (Analyte.EGFR, Analyte.CREATININE_CLEARANCE)
-        if renal and sit.facts.known_ckd and below(result, t.EGFR_LOW):
-            return "below 60, known CKD"
-    return None
+        if renal and facts.ckd_causes and below(result, t.EGFR_LOW):
+            found.append("below 60, known CKD")
+    for result, causes in flag_rules.low_counts(facts):
+        if causes and any(r.reference == result.reference for r in state.results):
+            names = ", ".join(dict.fromkeys(c.name for c in causes))
+            found.append(f"{LABEL[result.analyte]} low, explained by {names}")
+    return "; ".join(dict.fromkeys(found)) or None
 
 
 def _outside(sit: Situation, state: ItemState) -> str | None:
@@ -167,48 +172,42 @@ def history_checks(sit: Situation) -> tuple[Check, ...]:
             )
         proof = tuple(condition_evidence(c) for c in weight_loss)
         checks.append(Check("Fever, night sweats, weight loss, bone pain", outcome, proof))
-    for condition in ckd_conditions(sit.record):
-        checks.append(
-            Check(
-                "Documented CKD: U-R / H-RENAL not counted",
-                "present",
-                (condition_evidence(condition),),
-            )
-        )
+    for cause in sit.facts.ckd_causes:
+        checks.append(Check("Known CKD: U-R / H-RENAL not counted", "present", (cause.evidence,)))
     return tuple(checks)
 
 
-# Flags a documented condition discounts (SPEC.md §2, §5), and the conditions that do.
-_EXCUSED_BY = {
-    "U-A": anaemia_causes,
-    "H-ANAEMIA": anaemia_causes,
-    "U-R": ckd_conditions,
-    "H-RENAL": ckd_conditions,
-}
+def _cytopenia_causes(sit: Situation) -> tuple[KnownCause, ...]:
+    return tuple(c for _, causes in flag_rules.low_counts(sit.facts) for c in causes)
 
 
-def excused_flags(sit: Situation) -> tuple[tuple[Flag, tuple[ConditionFact, ...]], ...]:
-    """Laboratory flags that the results meet but a documented condition discounts (a known
-    cause of anaemia for U-A / H-ANAEMIA, documented CKD for U-R / H-RENAL), each with the
-    conditions: what the flags would be on the same results without those conditions."""
-    excusing = anaemia_causes(sit.record) + ckd_conditions(sit.record)
-    if not excusing:
+def excused_flags(sit: Situation) -> tuple[tuple[Flag, tuple[KnownCause, ...]], ...]:
+    """Laboratory flags that the results meet but a known cause discounts (SPEC.md §2: a
+    known cause of anaemia for U-A / H-ANAEMIA, known CKD for U-R / H-RENAL, a known cause
+    of the cytopenia for H-CYTOPENIA), each with its causes: the flags the same results
+    raise with the exemptions switched off (`Facts.exempt`)."""
+    facts = sit.facts
+    causes_of = {
+        "U-A": facts.anaemia_causes,
+        "H-ANAEMIA": facts.anaemia_causes,
+        "U-R": facts.ckd_causes,
+        "H-RENAL": facts.ckd_causes,
+        "H-CYTOPENIA": _cytopenia_causes(sit),
+    }
+    if not any(causes_of.values()):
         return ()
-    bare = replace(
-        sit.record, conditions=tuple(c for c in sit.record.conditions if c not in excusing)
-    )
     fired = {f.id for f in sit.flags}
     found = []
-    for flag in flag_rules.evaluate(Facts.of(bare, sit.facts.as_of), labs_only=True):
-        why = _EXCUSED_BY.get(flag.id)
-        if flag.id not in fired and why is not None and why(sit.record):
-            found.append((flag, why(sit.record)))
+    for flag in flag_rules.evaluate(replace(facts, exempt=False), labs_only=True):
+        causes = causes_of.get(flag.id, ())
+        if flag.id not in fired and causes:
+            found.append((flag, tuple(dict.fromkeys(causes))))
     return tuple(found)
 
 
 def excused_phrase(sit: Situation) -> str | None:
     """ "abnormal results explained by documented Iron deficiency anaemia" or None."""
-    causes = [c.display for _, conditions in excused_flags(sit) for c in conditions]
+    causes = [c.name for _, known in excused_flags(sit) for c in known]
     if not causes:
         return None
     return f"abnormal results explained by documented {', '.join(dict.fromkeys(causes))}"
@@ -245,13 +244,13 @@ def myeloma_defining_events_check(sit: Situation) -> Check:
         if missing:
             parts.append(f"not assessed: no current evaluable {', '.join(missing)}")
     proof: list[Evidence] = []
-    for flag, conditions in excused_flags(sit):
+    for flag, causes in excused_flags(sit):
         if flag.tier is Tier.URGENT:
-            names = ", ".join(f"{c.display} ({c.code})" for c in conditions)
+            names = ", ".join(c.named for c in causes)
             parts.append(
                 f"not counted: {flag.id} {flag.criterion}, explained by documented {names}"
             )
-            proof += [*flag.evidence, *(condition_evidence(c) for c in conditions)]
+            proof += [*flag.evidence, *(c.evidence for c in causes)]
     outcome = "; ".join(parts) or "not present"
     return Check("Myeloma-defining events (IMWG 2014)", outcome, tuple(proof))
 

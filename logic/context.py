@@ -5,10 +5,20 @@ facts every flag predicate reads.
   neoplasm of bone or marrow: the patient is under specialist care, no work-up card.
 - Limited life expectancy: an active hospice / palliative care Condition (the mappers also
   map any site-configured code to `ConditionCategory.PALLIATIVE`).
-- Known cause of anaemia: an active Condition the mappers classed as `ANAEMIA_CAUSE`.
+- Known cause of anaemia: an active Condition the mappers classed as `ANAEMIA_CAUSE`, or a
+  current ferritin below 15 ug/L (iron deficiency; a stale ferritin documents nothing now).
+- Known cause of cytopenia, per cell line (`CYTOPENIA_CAUSES`): ITP / D69.6 for platelets,
+  hypersplenism or cirrhosis for platelets and WBC, neutropenia (D70.*) for neutrophils and
+  WBC, a documented Duffy-null phenotype for neutrophils of 1.0-1.8 x10^9/L only.
 - Known CKD: an active N18.* Condition, or eGFR <60 on two results more than 3 months apart.
+  One definition for every rule that mentions CKD (U-R, H-RENAL, the FLC renal range).
 - Cancer history: a non-haematological malignancy, active (C00-C80 except C79.5) or in the
-  personal history (Z85.*). A resolved malignancy is still a personal history.
+  personal history (Z85.*), and a past haematological malignancy (Z85.6, Z85.7*, an inactive
+  or resolved C81-C96). A resolved malignancy is still a personal history.
+
+A known cause is a `KnownCause` (the words a card names it with, and its evidence). `Facts`
+applies the exemptions; `Facts(..., exempt=False)` evaluates the flags as if no cause were
+documented, to show what the causes discounted (`logic.checks.excused_flags`).
 """
 
 from __future__ import annotations
@@ -17,9 +27,22 @@ from calendar import monthrange
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cached_property
+from types import MappingProxyType
+from typing import Final
 
 from logic import thresholds as t
-from logic.labs import LabView, below, dated_after
+from logic.imaging import IndexChoice, choose_index
+from logic.labs import (
+    LABEL,
+    LabView,
+    above,
+    at_least,
+    below,
+    dated_after,
+    describe,
+    evidence,
+    latest_current,
+)
 from logic.model import (
     Analyte,
     ConditionCategory,
@@ -67,21 +90,99 @@ def anaemia_causes(record: PatientRecord) -> tuple[ConditionFact, ...]:
     return active(record, ConditionCategory.ANAEMIA_CAUSE)
 
 
+def mgus(record: PatientRecord) -> tuple[ConditionFact, ...]:
+    """SPEC.md §2: an active MGUS (D47.2; SNOMED 277577000 (verify)): never suppresses; a
+    known clonal marker that counts as H-MPROTEIN."""
+    return active(record, ConditionCategory.MGUS)
+
+
+# SPEC.md §2 known causes of cytopenia: the cell lines each category explains.
+CYTOPENIA_CAUSES: Final = MappingProxyType(
+    {
+        ConditionCategory.THROMBOCYTOPENIA_CAUSE: frozenset({Analyte.PLATELETS}),
+        ConditionCategory.HYPERSPLENISM: frozenset({Analyte.PLATELETS, Analyte.WBC}),
+        ConditionCategory.NEUTROPENIA: frozenset({Analyte.NEUTROPHILS_ABSOLUTE, Analyte.WBC}),
+        ConditionCategory.DUFFY_NULL: frozenset({Analyte.NEUTROPHILS_ABSOLUTE}),
+    }
+)
+
+
+@dataclass(frozen=True)
+class KnownCause:
+    """A documented cause that explains a finding (SPEC.md §2), as a card names it."""
+
+    name: str  # "Iron deficiency anaemia", "iron deficiency (ferritin 8 µg/L on 2026-05-20)"
+    evidence: Evidence
+    code: str | None = None  # "ICD-10-CM D50.9" for a Condition
+
+    @property
+    def named(self) -> str:
+        """The name with its code: "Iron deficiency anaemia (ICD-10-CM D50.9)"."""
+        return f"{self.name} ({self.code})" if self.code else self.name
+
+
+def condition_cause(condition: ConditionFact) -> KnownCause:
+    name = condition.display or condition.category.value
+    return KnownCause(name, condition_evidence(condition), condition.code)
+
+
+def iron_deficiency(view: LabView) -> LabResult | None:
+    """SPEC.md §2: a current ferritin below 15 ug/L documents iron deficiency, whatever the
+    view's mode (a stale ferritin documents nothing about today's haemoglobin)."""
+    ferritin = latest_current(view, Analyte.FERRITIN)
+    if ferritin is None or ferritin.value is None:
+        return None
+    limit = t.FERRITIN_IRON_DEFICIENCY_UG_L
+    # "<15" (below the assay's reporting limit at 15) is established to be below 15 too
+    bound = ferritin.comparator == "<" and ferritin.value <= limit
+    return ferritin if bound or below(ferritin, limit) else None
+
+
+def ferritin_cause(ferritin: LabResult) -> KnownCause:
+    day = ferritin.effective.date().isoformat()
+    limit = f"{t.FERRITIN_IRON_DEFICIENCY_UG_L:g} µg/L"
+    return KnownCause(
+        f"iron deficiency (ferritin {describe(ferritin)}, below {limit}, on {day})",
+        evidence(ferritin, f"{LABEL[Analyte.FERRITIN]} (iron deficiency)"),
+    )
+
+
+def duffy_null_range(result: LabResult) -> bool:
+    """Absolute neutrophils within 1.0-1.8 x10^9/L (both ends included): the counts a
+    documented Duffy-null phenotype explains (SPEC.md §2)."""
+    return at_least(result, t.DUFFY_NULL_NEUTROPHILS_LOW) and not above(
+        result, t.DUFFY_NULL_NEUTROPHILS_HIGH
+    )
+
+
 def ckd_conditions(record: PatientRecord) -> tuple[ConditionFact, ...]:
     """SPEC.md §2 documented CKD: an active N18.* Condition."""
     return active(record, ConditionCategory.CKD)
 
 
 def cancer_history(record: PatientRecord) -> tuple[ConditionFact, ...]:
-    """SPEC.md §2 cancer history: active non-haematological malignancy or Z85.*.
+    """SPEC.md §2 cancer history: active non-haematological malignancy, Z85.*, or a past
+    haematological malignancy (Z85.6, Z85.7*, inactive / resolved C81-C96).
 
     A CANCER Condition counts whatever its clinical status (resolved = personal history);
     the mappers drop refuted and entered-in-error Conditions.
     """
-    return tuple(
-        c
-        for c in record.conditions
-        if c.category in (ConditionCategory.CANCER, ConditionCategory.CANCER_HISTORY)
+    return tuple(c for c in record.conditions if c.category in CANCER_HISTORY_CATEGORIES)
+
+
+CANCER_HISTORY_CATEGORIES: Final = (
+    ConditionCategory.CANCER,
+    ConditionCategory.CANCER_HISTORY,
+    ConditionCategory.HAEM_MALIGNANCY_HISTORY,
+)
+
+
+def haematological_history_only(record: PatientRecord) -> bool:
+    """Every cancer-history Condition is a past haematological malignancy: the R3 card
+    refers to haematology rather than oncology (SPEC.md §2)."""
+    found = cancer_history(record)
+    return bool(found) and all(
+        c.category is ConditionCategory.HAEM_MALIGNANCY_HISTORY for c in found
     )
 
 
@@ -149,10 +250,58 @@ class Facts:
     record: PatientRecord
     as_of: datetime
     labs: LabView
+    # Apply the documented-cause and known-CKD exemptions (SPEC.md §2). False only to show
+    # what the exemptions discounted (`logic.checks.excused_flags`).
+    exempt: bool = True
 
     @classmethod
     def of(cls, record: PatientRecord, as_of: datetime, *, current_only: bool = True) -> Facts:
         return cls(record, as_of, LabView(record.labs, as_of, current_only))
+
+    @property
+    def anaemia_causes(self) -> tuple[KnownCause, ...]:
+        """SPEC.md §2 known causes of anaemia (discount U-A and H-ANAEMIA): an active
+        documented cause, or a current ferritin below 15 ug/L."""
+        if not self.exempt:
+            return ()
+        causes = [condition_cause(c) for c in anaemia_causes(self.record)]
+        ferritin = iron_deficiency(self.labs)
+        if ferritin is not None:
+            causes.append(ferritin_cause(ferritin))
+        return tuple(causes)
+
+    def cytopenia_causes(self, result: LabResult) -> tuple[KnownCause, ...]:
+        """SPEC.md §2 known causes of a low count (`result`: platelets, WBC or absolute
+        neutrophils), per cell line; a Duffy-null phenotype only for neutrophils 1.0-1.8."""
+        if not self.exempt:
+            return ()
+        found = []
+        for condition in active(self.record, *CYTOPENIA_CAUSES):
+            if result.analyte not in CYTOPENIA_CAUSES[condition.category]:
+                continue
+            if condition.category is ConditionCategory.DUFFY_NULL and not duffy_null_range(result):
+                continue
+            found.append(condition_cause(condition))
+        return tuple(found)
+
+    @property
+    def ckd_causes(self) -> tuple[KnownCause, ...]:
+        """SPEC.md §2 known CKD, as causes (discount U-R and H-RENAL): an active N18.*
+        Condition, or eGFR <60 on two results more than 3 months apart."""
+        if not self.exempt:
+            return ()
+        causes = [condition_cause(c) for c in ckd_conditions(self.record)]
+        chronic = chronic_low_egfr(self.labs)
+        if chronic is not None:
+            newer, older = chronic
+            days = f"{older.effective.date().isoformat()} and {newer.effective.date().isoformat()}"
+            causes.append(
+                KnownCause(
+                    f"known CKD (eGFR below {t.EGFR_LOW:g} on {days})",
+                    evidence(newer, "eGFR (known CKD)"),
+                )
+            )
+        return tuple(causes)
 
     @cached_property
     def _mri_newest_first(self) -> tuple[ImagingReport, ...]:
@@ -161,16 +310,21 @@ class Facts:
         usable = [r for r in self.record.mri_reports if not dated_after(r.effective, self.as_of)]
         return tuple(sorted(usable, key=lambda r: r.effective, reverse=True))
 
+    @cached_property
+    def index_choice(self) -> IndexChoice:
+        """How the index MRI was chosen (SPEC.md §2, `logic.imaging.choose_index`)."""
+        return choose_index(self._mri_newest_first)
+
     @property
     def index(self) -> ImagingReport | None:
-        """The index MRI report (SPEC.md §2): the most recent one not dated after `as_of`."""
-        reports = self._mri_newest_first
-        return reports[0] if reports else None
+        """The index MRI report (SPEC.md §2): superseded reports dropped, each region's
+        newest report standing, the most recent of those whose class is highest."""
+        return self.index_choice.index
 
     @property
     def priors(self) -> tuple[ImagingReport, ...]:
-        """Earlier MRI reports (comparison history), newest first."""
-        return self._mri_newest_first[1:]
+        """Earlier MRI reports (comparison history), newest first, superseded ones left out."""
+        return self.index_choice.priors
 
     @property
     def known_ckd(self) -> bool:

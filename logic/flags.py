@@ -20,12 +20,13 @@ from logic import citations as cite
 from logic import thresholds as t
 from logic.context import (
     Facts,
+    KnownCause,
     add_months,
-    anaemia_causes,
     cancer_history,
     chronic_low_egfr,
     ckd_conditions,
     condition_evidence,
+    mgus,
 )
 from logic.imaging import escalation, lytic_lesions, report_evidence, worrisome_features
 from logic.labs import (
@@ -264,8 +265,8 @@ def hypercalcaemia_urgent(facts: Facts) -> Hit | None:
 @flag(
     "U-R",
     Tier.URGENT,
-    "creatinine >177 umol/L (2 mg/dL) or eGFR/CrCl <40; not counted with documented "
-    "non-myeloma CKD",
+    "creatinine >177 umol/L (2 mg/dL) or eGFR/CrCl <40; not counted with known CKD (an "
+    "active N18.* Condition, or eGFR <60 on two results more than 3 months apart)",
     (f"creatinine >{t.U_R_CREATININE_UMOL_L:g} umol/L", f"eGFR/CrCl <{t.U_R_EGFR:g}"),
     _IMWG,
     lab_based=True,
@@ -273,10 +274,11 @@ def hypercalcaemia_urgent(facts: Facts) -> Hit | None:
 def renal_insufficiency_urgent(facts: Facts) -> Hit | None:
     """U-R: creatinine >177 umol/L or eGFR/CrCl <40 (IMWG 2014; SPEC.md §5).
 
-    Not counted with documented non-myeloma CKD, i.e. an active N18.* Condition. A low eGFR
-    on laboratory results alone is not a documented cause: it may be myeloma kidney.
+    Not counted with documented non-myeloma CKD: known CKD as SPEC.md §2 defines it for every
+    rule that mentions CKD, an active N18.* Condition or eGFR <60 on two results more than 3
+    months apart (`Facts.ckd_causes`).
     """
-    if ckd_conditions(facts.record):
+    if facts.ckd_causes:
         return None
     parts: list[tuple[str, LabResult]] = []
     creatinine = facts.labs.latest(Analyte.CREATININE)
@@ -303,9 +305,10 @@ def anaemia_urgent(facts: Facts) -> Hit | None:
     """U-A: Hb <10 g/dL or >2 g/dL below the LLN (IMWG 2014; SPEC.md §5).
 
     LLN: the lab's lower limit, else the WHO cut-off for the patient's sex (SPEC.md §4).
-    Not counted with a documented non-myeloma cause of anaemia (SPEC.md §2).
+    Not counted with a known cause of anaemia (SPEC.md §2): an active documented cause, or a
+    current ferritin below 15 ug/L (`Facts.anaemia_causes`).
     """
-    if anaemia_causes(facts.record):
+    if facts.anaemia_causes:
         return None
     hb = facts.labs.latest(Analyte.HAEMOGLOBIN)
     if hb is None:
@@ -344,19 +347,20 @@ def lytic_bone_lesion(facts: Facts) -> Hit | None:
     "H-ANAEMIA",
     Tier.HIGH,
     "haemoglobin below the WHO cut-off (the lab's own lower limit is not used) with no "
-    "documented cause",
+    "documented cause (a documented condition, or a current ferritin below 15 ug/L)",
     (
         f"male <{t.HB_WHO_CUTOFF_MALE_G_DL:g} g/dL",
         f"female <{t.HB_WHO_CUTOFF_FEMALE_G_DL:g} g/dL",
         f"unknown sex <{t.HB_WHO_CUTOFF_UNKNOWN_SEX_G_DL:g} g/dL",
     ),
-    (cite.WHO_ANAEMIA, cite.ANN_DIAGN_PATHOL_2019, cite.SPEC_5),
+    (cite.WHO_ANAEMIA, cite.ANN_DIAGN_PATHOL_2019, cite.WHO_FERRITIN_2020, cite.SPEC_5),
     lab_based=True,
 )
 def anaemia_unexplained(facts: Facts) -> Hit | None:
     """H-ANAEMIA: Hb below the WHO cut-off, 13.0 g/dL male / 12.0 female / 12.0 unknown sex,
-    with no documented cause (WHO 2011; SPEC.md §4, §5). The lab's LLN is not used."""
-    if anaemia_causes(facts.record):
+    with no documented cause (WHO 2011; SPEC.md §4, §5): no active documented cause and no
+    current ferritin below 15 ug/L (`Facts.anaemia_causes`). The lab's LLN is not used."""
+    if facts.anaemia_causes:
         return None
     hb = facts.labs.latest(Analyte.HAEMOGLOBIN)
     sex = facts.record.patient.sex
@@ -369,14 +373,30 @@ def anaemia_unexplained(facts: Facts) -> Hit | None:
 @flag(
     "H-MPROTEIN",
     Tier.HIGH,
-    "M-spike >0, serum immunofixation monoclonal, or urine studies positive",
-    ("M-spike >0 g/dL", "urine M-protein >0 mg/24 h"),
-    _SPEC5,
+    "M-spike >0, serum immunofixation monoclonal, urine studies positive, or a known MGUS "
+    "(evaluate for progression of MGUS)",
+    ("M-spike >0 g/dL", "urine M-protein >0 mg/24 h", "active MGUS Condition"),
+    (cite.KYLE_2010, cite.SPEC_2, cite.SPEC_5),
     lab_based=True,
 )
 def monoclonal_protein(facts: Facts) -> Hit | None:
     """H-MPROTEIN: serum M-spike >0, serum IFE/SPEP monoclonal, or urine M-protein positive
-    (SPEC.md §5). A value sent as "<X" is below detection, not a spike."""
+    (SPEC.md §5). A value sent as "<X" is below detection, not a spike. An active MGUS
+    (D47.2; SNOMED 277577000 (verify)) is a known clonal marker and counts too (SPEC.md §2):
+    the criterion says to evaluate it for progression (IMWG, Kyle et al. 2010)."""
+    known = mgus(facts.record)
+    hit = _lab_hit(_monoclonal_results(facts))
+    if not known:
+        return hit
+    names = "; ".join(f"{c.display} ({c.code})" for c in known)
+    detail = f"known MGUS, {names}: evaluate for progression of MGUS"
+    proof = tuple(condition_evidence(c) for c in known)
+    if hit is None:
+        return Hit(detail, proof)
+    return Hit(f"{hit.detail}; {detail}", hit.evidence + proof)
+
+
+def _monoclonal_results(facts: Facts) -> list[tuple[str, LabResult]]:
     parts: list[tuple[str, LabResult]] = []
     spike = facts.labs.latest(Analyte.M_PROTEIN)
     if spike is not None and above(spike, t.M_PROTEIN_HIGH_G_DL):
@@ -389,7 +409,7 @@ def monoclonal_protein(facts: Facts) -> Hit | None:
         above(urine, t.URINE_M_PROTEIN_HIGH_MG_24H) or urine.finding is Finding.POSITIVE
     ):
         parts.append(("urine M-protein positive", urine))
-    return _lab_hit(parts)
+    return parts
 
 
 @flag(
@@ -453,8 +473,8 @@ def hypercalcaemia(facts: Facts) -> Hit | None:
 def renal_impairment(facts: Facts) -> Hit | None:
     """H-RENAL: eGFR (or CrCl) <60, or creatinine >ULN (lab's, else 1.2 mg/dL), without
     known CKD: an active N18.* Condition or eGFR <60 on two results >3 months apart
-    (SPEC.md §2, §5)."""
-    if facts.known_ckd:
+    (SPEC.md §2, §5; `Facts.ckd_causes`)."""
+    if facts.ckd_causes:
         return None
     parts: list[tuple[str, LabResult]] = []
     for analyte in (Analyte.EGFR, Analyte.CREATININE_CLEARANCE):
@@ -493,32 +513,58 @@ def immunoparesis(facts: Facts) -> Hit | None:
 @flag(
     "H-CYTOPENIA",
     Tier.HIGH,
-    "unexplained platelets <150, WBC <4.0 or neutrophils <1.8 x10^9/L (lab LLN preferred)",
+    "unexplained platelets <150, WBC <4.0 or neutrophils <1.8 x10^9/L (lab LLN preferred); "
+    "a cell line with a known cause is not counted",
     (
         f"platelets <{t.PLATELETS_LOW:g}",
         f"WBC <{t.WBC_LOW:g}",
         f"neutrophils <{t.NEUTROPHILS_LOW:g} x10^9/L",
+        f"Duffy-null explains neutrophils {t.DUFFY_NULL_NEUTROPHILS_LOW:g}-"
+        f"{t.DUFFY_NULL_NEUTROPHILS_HIGH:g} only",
     ),
-    _SPEC5,
+    (cite.MERZ_2023, cite.SPEC_2, cite.SPEC_5),
     lab_based=True,
 )
 def cytopenia(facts: Facts) -> Hit | None:
     """H-CYTOPENIA: platelets, WBC or absolute neutrophils below the lab's LLN, else below
-    150 / 4.0 / 1.8 x10^9/L (SPEC.md §5). The record carries no Condition category that
-    explains a cytopenia, so any such count is taken as unexplained."""
+    150 / 4.0 / 1.8 x10^9/L (SPEC.md §5), without a known cause of that cytopenia (SPEC.md
+    §2, `Facts.cytopenia_causes`): ITP (D69.3) or D69.6 for platelets; hypersplenism (D73.1)
+    or cirrhosis (K74.6) for platelets and WBC; neutropenia (D70.*) for neutrophils and WBC;
+    a documented Duffy-null phenotype (D72.819 (verify)) for neutrophils of 1.0-1.8 only. A
+    count with a known cause is not counted; when another count fires, the criterion names
+    the explained one."""
     parts: list[tuple[str, LabResult]] = []
-    for analyte, default in (
-        (Analyte.PLATELETS, t.PLATELETS_LOW),
-        (Analyte.WBC, t.WBC_LOW),
-        (Analyte.NEUTROPHILS_ABSOLUTE, t.NEUTROPHILS_LOW),
-    ):
+    explained: list[str] = []
+    for result, causes in low_counts(facts):
+        if causes:
+            why = ", ".join(dict.fromkeys(c.named for c in causes))
+            explained.append(f"{LABEL[result.analyte]} {_show(result)} explained by {why}")
+        else:
+            lln = low_limit(result, _CYTOPENIA_LIMITS[result.analyte])
+            limit = f"lower limit {limit_text(result, lln)}"
+            parts.append((f"{LABEL[result.analyte]} {_show(result)} < {limit}", result))
+    hit = _lab_hit(parts)
+    if hit is None or not explained:
+        return hit
+    return Hit(f"{hit.detail} (not counted: {'; '.join(explained)})", hit.evidence)
+
+
+_CYTOPENIA_LIMITS = {
+    Analyte.PLATELETS: t.PLATELETS_LOW,
+    Analyte.WBC: t.WBC_LOW,
+    Analyte.NEUTROPHILS_ABSOLUTE: t.NEUTROPHILS_LOW,
+}
+
+
+def low_counts(facts: Facts) -> list[tuple[LabResult, tuple[KnownCause, ...]]]:
+    """Platelets, WBC and absolute neutrophils below their LLN (the lab's, else SPEC.md §4),
+    each with its known causes (empty: unexplained)."""
+    found = []
+    for analyte, default in _CYTOPENIA_LIMITS.items():
         result = facts.labs.latest(analyte)
-        if result is not None:
-            lln = low_limit(result, default)
-            if below(result, lln):
-                limit = f"lower limit {limit_text(result, lln)}"
-                parts.append((f"{LABEL[analyte]} {_show(result)} < {limit}", result))
-    return _lab_hit(parts)
+        if result is not None and below(result, low_limit(result, default)):
+            found.append((result, facts.cytopenia_causes(result)))
+    return found
 
 
 @flag(
@@ -594,13 +640,15 @@ def constitutional_symptoms(facts: Facts) -> Hit | None:
     "H-CANCER",
     Tier.HIGH,
     "history of a non-haematological malignancy: active (C00-C80 except C79.5) or personal "
-    "history (Z85.*)",
+    "history (Z85.*); or a past haematological malignancy (Z85.6, Z85.7*, an inactive or "
+    "resolved C81-C96), referred to haematology",
     ("any",),
     (cite.SPEC_2, cite.SPEC_5),
 )
 def cancer_history_present(facts: Facts) -> Hit | None:
     """H-CANCER: cancer history as SPEC.md §2 defines it (active non-haematological
-    malignancy C00-C80 except C79.5, or Z85.*)."""
+    malignancy C00-C80 except C79.5, or Z85.*), including a past haematological malignancy
+    (Z85.6, Z85.7*, an inactive or resolved C81-C96): its R3 card refers to haematology."""
     found = cancer_history(facts.record)
     if not found:
         return None

@@ -7,6 +7,10 @@
   the index with the most recent earlier MRI of the same region (class, lesion count and
   largest size). A change that happened before that study was judged when it was the index.
 - Lytic lesions on radiograph, CT or PET-CT (U-B).
+- The index report (SPEC.md §2, `choose_index`): an amended or corrected report replaces the
+  earlier report of the same exam (`superseded`); regions are replaced separately (a newer
+  MRI replaces an older one only for the regions it covers: `regions_covered`); the index is
+  the most recent report of the region whose class is highest.
 
 A feature counts only when it is neither negated nor historical ("no longer seen"). Hedged
 worrisome features ("cannot exclude ...", "possibly enhancing") still count.
@@ -14,6 +18,8 @@ worrisome features ("cannot exclude ...", "possibly enhancing") still count.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -27,6 +33,7 @@ from logic.model import (
     ImagingReport,
     IntervalChange,
     Modality,
+    Region,
 )
 
 WORRISOME: dict[FeatureKind, str] = {
@@ -234,3 +241,150 @@ def lytic_lesions(
                 label = "lytic lesion"
                 found.append(ImagingFinding(label, report_evidence(report, label, _quote(feature))))
     return tuple(found)
+
+
+# ---------------------------------------------------------------- the index report (§2)
+
+# SPEC.md §3 lists the classes from least to most severe; "the region whose class is highest"
+# follows that order (FOCAL_EQUIVOCAL leads to R6, which the table puts before DIFFUSE's R7).
+CLASS_RANK: dict[ImagingClass, int] = {
+    ImagingClass.NEGATIVE: 0,
+    ImagingClass.NONSPECIFIC: 1,
+    ImagingClass.DIFFUSE: 2,
+    ImagingClass.FOCAL_EQUIVOCAL: 3,
+    ImagingClass.FOCAL_MULTIPLE: 4,
+}
+
+# Statuses of a report that replaces the earlier report of the same exam (SPEC.md §2).
+REPLACING_STATUSES = frozenset({"amended", "corrected"})
+
+# SPEC.md §2: "whole spine covers the spinal regions". The region model has one SPINE region
+# for whole, thoracic and unspecified spine studies, so a SPINE report covers the lumbar spine
+# only when its title says it is a whole-spine study (a thoracic MRI never clears a lumbar
+# finding). The sacrum and the pelvis are regions of their own; a whole-body MRI covers all.
+_WHOLE_SPINE = re.compile(
+    r"\b(?:whole|total|entire|complete|full)[- ]spine\b|\bcervical,? thoracic,? (?:and )?lumbar\b"
+    r"|\bthoraco-?lumbar\b|\blumbar\b",
+    re.IGNORECASE,
+)
+_ALL_REGIONS = frozenset(Region) - {Region.OTHER}
+
+
+def regions_covered(report: ImagingReport) -> frozenset[Region]:
+    """The regions an MRI covers (SPEC.md §2): its own; a whole-body MRI every region; a
+    whole-spine MRI (named so in its title) the spine and the lumbar spine."""
+    if report.region is Region.WHOLE_BODY:
+        return _ALL_REGIONS
+    if report.region is Region.SPINE and _WHOLE_SPINE.search(report.title or ""):
+        return frozenset({Region.SPINE, Region.LUMBAR_SPINE})
+    return frozenset({report.region})
+
+
+def same_exam(a: ImagingReport, b: ImagingReport) -> bool:
+    """Two reports of the same exam (SPEC.md §2): a shared identifier, a shared ImagingStudy
+    or basedOn reference, or the same exam code and effective time."""
+    if set(a.identifiers) & set(b.identifiers):
+        return True
+    if set(a.studies) & set(b.studies) or set(a.based_on) & set(b.based_on):
+        return True
+    return a.code is not None and a.code == b.code and a.effective == b.effective
+
+
+def _replaces(newer: ImagingReport, older: ImagingReport) -> bool:
+    """`newer` (amended or corrected) replaces `older`, a report of the same exam: `older` is
+    not amended/corrected, or was issued before `newer`."""
+    if newer.status not in REPLACING_STATUSES or not same_exam(newer, older):
+        return False
+    if older.status not in REPLACING_STATUSES:
+        return True
+    return newer.issued is not None and (older.issued is None or older.issued < newer.issued)
+
+
+def superseded(reports: Iterable[ImagingReport]) -> dict[str, ImagingReport]:
+    """Reference of each superseded report -> the amended / corrected report replacing it."""
+    items = list(reports)
+    found: dict[str, ImagingReport] = {}
+    for newer in items:
+        for older in items:
+            distinct = older is not newer and older.reference != newer.reference
+            if distinct and _replaces(newer, older):
+                found.setdefault(older.reference, newer)
+    return found
+
+
+@dataclass(frozen=True)
+class IndexChoice:
+    """The index MRI and how it was chosen (SPEC.md §2)."""
+
+    index: ImagingReport | None
+    live: tuple[ImagingReport, ...]  # not superseded, newest first
+    replaced: tuple[tuple[ImagingReport, ImagingReport], ...] = ()  # (superseded, by)
+
+    @property
+    def priors(self) -> tuple[ImagingReport, ...]:
+        """Earlier MRI reports (comparison history), newest first: older than the index."""
+        index = self.index
+        if index is None:
+            return ()
+        return tuple(r for r in self.live if r is not index and r.effective <= index.effective)
+
+    @property
+    def newer(self) -> tuple[ImagingReport, ...]:
+        """MRI reports newer than the index (of regions the index finding is not in)."""
+        index = self.index
+        if index is None:
+            return ()
+        return tuple(r for r in self.live if r.effective > index.effective)
+
+
+def choose_index(newest_first: Iterable[ImagingReport]) -> IndexChoice:
+    """SPEC.md §2: drop superseded reports; per region, the newest report covering it stands;
+    the index is the most recent of those whose class is highest."""
+    reports = tuple(newest_first)
+    replaced_by = superseded(reports)
+    live = tuple(r for r in reports if r.reference not in replaced_by)
+    current: dict[Region, ImagingReport] = {}
+    for report in live:
+        for region in regions_covered(report):
+            current.setdefault(region, report)
+    standing = list(dict.fromkeys(current.values()))
+    index = None
+    if standing:
+        index = max(standing, key=lambda r: (CLASS_RANK[r.image_class], r.effective))
+    replaced = tuple((r, replaced_by[r.reference]) for r in reports if r.reference in replaced_by)
+    return IndexChoice(index, live, replaced)
+
+
+CLASS_WORDS: dict[ImagingClass, str] = {
+    ImagingClass.NEGATIVE: "no marrow abnormality",
+    ImagingClass.NONSPECIFIC: "nonspecific heterogeneity",
+    ImagingClass.DIFFUSE: "diffuse change",
+    ImagingClass.FOCAL_EQUIVOCAL: "one indeterminate focal lesion",
+    ImagingClass.FOCAL_MULTIPLE: "several focal lesions",
+}
+
+
+def _named(report: ImagingReport) -> str:
+    title = report.title or "MRI"
+    return f"{title} of {report.effective.date().isoformat()} ({report.reference})"
+
+
+def index_notes(choice: IndexChoice) -> tuple[str, ...]:
+    """What a card says about the choice of the index MRI (SPEC.md §2: "the card names it"),
+    when it is not simply the newest report: newer MRIs of other regions, and reports an
+    amended or corrected report replaced."""
+    notes: list[str] = []
+    index = choice.index
+    if index is not None and choice.newer:
+        newer = "; ".join(f"{_named(r)}: {CLASS_WORDS[r.image_class]}" for r in choice.newer)
+        notes.append(
+            f"Index MRI: {_named(index)}, {CLASS_WORDS[index.image_class]}: the most recent "
+            "MRI of the region with the most significant finding. A newer MRI replaces an "
+            f"older one only for the regions it covers; newer MRI of other regions: {newer}."
+        )
+    for old, new in choice.replaced:
+        notes.append(
+            f"{_named(old)} is replaced by the {new.status} report of the same exam "
+            f"({new.reference})."
+        )
+    return tuple(notes)

@@ -64,6 +64,7 @@ LABEL: dict[Analyte, str] = {
     Analyte.MONOCYTES_ABSOLUTE: "Monocytes, absolute",
     Analyte.MONOCYTES_PERCENT: "Monocytes, percent",
     Analyte.LDH: "LDH",
+    Analyte.FERRITIN: "Ferritin",
 }
 
 # Comparison tolerance: values converted between units carry float noise (2.6 + 0.25).
@@ -413,6 +414,7 @@ _FLAG_LIMITS: dict[Analyte, tuple[float, ...]] = {
     ),
     Analyte.MONOCYTES_ABSOLUTE: (t.MONOCYTES_HIGH, t.MONOCYTES_BORDERLINE_LOW),
     Analyte.MONOCYTES_PERCENT: (t.MONOCYTES_PERCENT_HIGH,),
+    Analyte.FERRITIN: (t.FERRITIN_IRON_DEFICIENCY_UG_L,),
 }
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from logic import thresholds as t
-from logic.context import add_months
+from logic.context import add_months, haematological_history_only
 from logic.imaging import stable_since
 from logic.model import DataDomain, OrderSet, OrderSuggestion, Priority
 from logic.situation import Situation
@@ -166,9 +166,15 @@ def r2_orders(sit: Situation) -> tuple[OrderSet, ...]:
 
 
 def r3_orders(sit: Situation) -> tuple[OrderSet, ...]:
-    """R3: oncology/haematology referral and staging imaging; biopsy follows staging."""
+    """R3: oncology/haematology referral and staging imaging; biopsy follows staging. A past
+    haematological malignancy alone is referred to haematology (SPEC.md §2)."""
+    referral = (
+        OrderSuggestion("hematology-referral", note="past haematological malignancy, for staging")
+        if haematological_history_only(sit.record)
+        else OrderSuggestion("oncology-referral", note="oncology or haematology, for staging")
+    )
     main = (
-        OrderSuggestion("oncology-referral", note="oncology or haematology, for staging"),
+        referral,
         OrderSuggestion("mri-followup", note="staging: MRI without and with contrast"),
         OrderSuggestion("whole-body-imaging", note="staging alternative: FDG PET/CT"),
     )

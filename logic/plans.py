@@ -9,7 +9,12 @@ from dataclasses import dataclass
 from logic import orders
 from logic import thresholds as t
 from logic.checks import excused_phrase, why_not_biopsy
-from logic.context import condition_evidence, limited_life_expectancy
+from logic.context import (
+    condition_evidence,
+    haematological_history_only,
+    limited_life_expectancy,
+    mgus,
+)
 from logic.imaging import benign_features
 from logic.model import Check, DataDomain, OrderSet, Tier
 from logic.situation import Situation
@@ -45,6 +50,16 @@ def benign_pitfall(sit: Situation) -> str:
     )
 
 
+def mgus_notes(sit: Situation) -> tuple[str, ...]:
+    """A known MGUS (SPEC.md §2): it counts as a clonal marker (H-MPROTEIN), and the card
+    says to evaluate it for progression (IMWG; Kyle et al., Leukemia 2010)."""
+    known = mgus(sit.record)
+    if not known:
+        return ()
+    names = ", ".join(dict.fromkeys(c.display for c in known))
+    return (f"Known MGUS ({names}): evaluate for progression of MGUS.",)
+
+
 def _ids(sit: Situation, tier: Tier) -> str:
     return ", ".join(f.id for f in sit.tier(tier))
 
@@ -71,7 +86,7 @@ def goals_of_care(sit: Situation) -> Plan:
     why = "; ".join(c.display for c in found)
     # No "do not delay the biopsy" pitfall here: R1 says biopsy only if it would change
     # management, and the two would contradict each other on one card.
-    notes = [f"Limited life expectancy: {why}."]
+    notes = [f"Limited life expectancy: {why}.", *mgus_notes(sit)]
     flags = ", ".join(f.id for f in sit.flags if f.tier is not Tier.INTERMEDIATE)
     return Plan(
         decision=f"Discuss goals of care before any marrow work-up ({flags}); biopsy only "
@@ -100,24 +115,28 @@ def urgent_workup(sit: Situation) -> Plan:
         decision=f"Possible myeloma-defining event ({_ids(sit, Tier.URGENT)}): urgent "
         "haematology referral, marrow aspirate and biopsy, and whole-body imaging.",
         order_sets=orders.r2_orders(sit),
-        notes=_labs_gap_note(sit) + _older_abnormal_notes(sit),
+        notes=_labs_gap_note(sit) + _older_abnormal_notes(sit) + mgus_notes(sit),
     )
 
 
 def cancer_staging(sit: Situation) -> Plan:
-    """R3: oncology/haematology referral and staging; then targeted or marrow biopsy."""
+    """R3: oncology/haematology referral and staging; then targeted or marrow biopsy. A past
+    haematological malignancy alone: haematology referral (SPEC.md §2)."""
+    if haematological_history_only(sit.record):
+        history, referral = "a past haematological malignancy", "haematology referral"
+    else:
+        history, referral = "a history of cancer", "oncology or haematology referral"
     return Plan(
-        decision="Marrow signal change with a history of cancer: oncology or haematology "
-        "referral and staging imaging (MRI without and with contrast, or FDG PET/CT), then a "
-        "targeted or marrow biopsy.",
+        decision=f"Marrow signal change with {history}: {referral} and staging imaging (MRI "
+        "without and with contrast, or FDG PET/CT), then a targeted or marrow biopsy.",
         order_sets=orders.r3_orders(sit),
-        notes=_labs_gap_note(sit) + _older_abnormal_notes(sit),
+        notes=_labs_gap_note(sit) + _older_abnormal_notes(sit) + mgus_notes(sit),
     )
 
 
 def biopsy_indicated(sit: Situation) -> Plan:
     """R4: haematology referral and marrow biopsy (not urgent)."""
-    notes = [*_labs_gap_note(sit), *_older_abnormal_notes(sit)]
+    notes = [*_labs_gap_note(sit), *_older_abnormal_notes(sit), *mgus_notes(sit)]
     if sit.has("H-ANAEMIA"):
         notes.append(ANAEMIA_PITFALL)
     return Plan(

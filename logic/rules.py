@@ -21,7 +21,8 @@ recommendation:
 - laboratory results not obtained: R5, R7 and R8 (which rest on the labs) never apply;
   flags on imaging and history still decide R1-R4 and R6; when no row applies, R0;
 - conditions not obtained: suppression, limited life expectancy, cancer history and the
-  documented causes that discount U-A / U-R / H-ANAEMIA / H-RENAL are unknown. The rules run
+  documented causes that discount U-A / U-R / H-ANAEMIA / H-RENAL / H-CYTOPENIA are unknown
+  (a current low ferritin and known CKD by laboratory history still count). The rules run
   on what is known, and the reason and notes say what could not be checked.
 """
 
@@ -45,7 +46,9 @@ MISSING_DATA: tuple[str, ...] = (
     "apply and no lab is ordered on the strength of the gap; flags on imaging and history "
     "still decide R1-R4 and R6; when no rule applies, no card (R0)",
     "conditions could not be obtained: suppression, limited life expectancy, cancer history "
-    "and the documented causes that discount U-A, U-R, H-ANAEMIA and H-RENAL are unknown; the "
+    "and the documented causes that discount U-A, U-R, H-ANAEMIA, H-RENAL and H-CYTOPENIA are "
+    "unknown (a current ferritin below 15 ug/L and known CKD by laboratory history still "
+    "count); the "
     "rules run on what is known and the card says what could not be checked",
 )
 
@@ -134,7 +137,11 @@ def any_intermediate_flag(sit: Situation) -> bool:
 
 
 def current_labs_normal(sit: Situation) -> bool:
-    """Every gating item of the first-line panel current, and no laboratory flag fired."""
+    """SPEC.md §5 "current labs normal": every gating item of the first-line panel current (no
+    stale abnormal result either), and no U, H or I flag after the documented-cause and
+    known-CKD exemptions (SPEC.md §2: a known cause of anaemia or of that cytopenia, known
+    CKD). A value outside the lab's range that raises no flag (a man's Hb 13.2 below a lab
+    limit of 13.5; kappa 41 mg/L with a normal ratio) does not block R7/R8."""
     return (
         _labs_obtained(sit)
         and sit.panel.gating_complete

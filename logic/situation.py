@@ -20,8 +20,9 @@ from logic.model import (
 )
 from logic.panel import Panel, panel_state
 
-# The order key that re-tests an analyte (SPEC.md section 7).
-ORDER_FOR_ANALYTE: dict[Analyte, str] = {
+# The order key that re-tests an analyte (SPEC.md section 7); None: the service orders none
+# (ferritin: no order key in section 7; it only documents a cause of anaemia).
+ORDER_FOR_ANALYTE: dict[Analyte, str | None] = {
     Analyte.HAEMOGLOBIN: "cbc-diff",
     Analyte.WBC: "cbc-diff",
     Analyte.PLATELETS: "cbc-diff",
@@ -47,6 +48,7 @@ ORDER_FOR_ANALYTE: dict[Analyte, str] = {
     Analyte.IGM: "quant-ig",
     Analyte.BETA2_MICROGLOBULIN: "b2m",
     Analyte.LDH: "ldh",
+    Analyte.FERRITIN: None,
 }
 
 
@@ -62,7 +64,8 @@ class StaleAbnormal:
 
     @property
     def order_keys(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(ORDER_FOR_ANALYTE[r.analyte] for r in self.results))
+        keys = (ORDER_FOR_ANALYTE[r.analyte] for r in self.results)
+        return tuple(dict.fromkeys(k for k in keys if k is not None))
 
     @property
     def urgent(self) -> bool:

@@ -80,6 +80,13 @@ B2M_HIGH_MG_L: Final = 2.70
 WBC_LOW: Final = 4.0
 PLATELETS_LOW: Final = 150.0
 NEUTROPHILS_LOW: Final = 1.8
+# §2 known cause of anaemia: a current ferritin below 15 ug/L documents iron deficiency (WHO
+# guideline on ferritin, 2020). Not a flag (§4).
+FERRITIN_IRON_DEFICIENCY_UG_L: Final = 15.0
+# §2 known cause of cytopenia: a documented Duffy-null phenotype (benign ethnic neutropenia)
+# explains absolute neutrophils of 1.0-1.8 x10^9/L (both ends included), and no other count.
+DUFFY_NULL_NEUTROPHILS_LOW: Final = 1.0
+DUFFY_NULL_NEUTROPHILS_HIGH: Final = 1.8
 
 # ---------------------------------------------------------------- flag thresholds (§5)
 
@@ -143,4 +150,7 @@ ANNUAL_MONTHS: Final = 12
 UNVERIFIED: Final[tuple[str, ...]] = (
     "ICD-10-CM D64.81 as a documented cause of anaemia (SPEC.md §2)",
     "ICD-10-CM Z51.5 / SNOMED 103735009 as limited life expectancy (SPEC.md §2)",
+    "SNOMED 277577000 as MGUS (SPEC.md §2)",
+    "ICD-10-CM D72.819 as a documented Duffy-null phenotype (SPEC.md §2)",
+    "Ferritin pmol/L / 2.247 = ug/L (SPEC.md §4)",
 )

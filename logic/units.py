@@ -24,6 +24,7 @@ measurement has. The two tables are read together (`PRECISION` pairs them):
 | absolute monocytes | 10*9/L | 2 | 0.62 x10^9/L |
 | monocytes percent | % | 1 | 10.5 % |
 | LDH | U/L | 0 | 180 U/L |
+| ferritin | ug/L | 0 | 12 ug/L |
 
 These are display conventions, not clinical values: no rule reads them. Two guards keep a
 rounded value honest (`format_value`):
@@ -73,6 +74,7 @@ DECIMALS: Final[Mapping[Analyte, int]] = MappingProxyType(
         Analyte.MONOCYTES_ABSOLUTE: 2,
         Analyte.MONOCYTES_PERCENT: 1,
         Analyte.LDH: 0,
+        Analyte.FERRITIN: 0,
     }
 )
 
@@ -88,6 +90,7 @@ UNIT_DISPLAY: Final[Mapping[str, str]] = MappingProxyType(
     {
         "10*9/L": "×10⁹/L",
         "umol/L": "µmol/L",
+        "ug/L": "µg/L",
         "mL/min/{1.73_m2}": "mL/min/1.73 m²",
         "mg/(24.h)": "mg/24 h",
         "1": "",

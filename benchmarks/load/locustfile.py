@@ -3,7 +3,14 @@
 Started by run_load.py, which passes through the environment:
 - MARROW_LOAD_KEY: path of the client's private JWK (ES384); the server trusts its public half;
 - MARROW_LOAD_OBSERVATIONS: lab Observations in the prefetch (default 150);
-- MARROW_LOAD_FEEDBACK_EVERY: one feedback call per N hook calls (default 10; 0 = none).
+- MARROW_LOAD_FEEDBACK_EVERY: one feedback call per N hook calls (default 10; 0 = none);
+- MARROW_LOAD_REQUEST: "typical" (default: the synthetic patient of patient_data.py) or the path of
+  a hook request file, e.g. examples/patient-view-heterogeneous-marrow.json;
+- MARROW_LOAD_RESULTS: a file that receives, at the end, one [status, milliseconds, start time]
+  per patient-view call (status 0: no answer, e.g. a connection error or a client timeout).
+
+A 503 (overload, or the call's deadline) is an answer, not a failure: the service sheds load on
+purpose. run_load.py reports the 200-rate and the latency of the 200s from the results file.
 
 Each call carries a fresh JWT (new jti, aud = the URL called) and a fresh hookInstance; no think
 time: 50 users are 50 clients calling back to back (a closed loop at full load).
@@ -21,7 +28,7 @@ from pathlib import Path
 
 from joserfc import jwt
 from joserfc.jwk import ECKey
-from locust import HttpUser, constant, task
+from locust import HttpUser, constant, events, task
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/patient_data.py
 import patient_data
@@ -31,6 +38,10 @@ ISS = "https://load-test-ehr.example.org"
 KEY = ECKey.import_key(json.loads(Path(os.environ["MARROW_LOAD_KEY"]).read_text()))
 OBSERVATIONS = int(os.environ.get("MARROW_LOAD_OBSERVATIONS", "150"))
 FEEDBACK_EVERY = int(os.environ.get("MARROW_LOAD_FEEDBACK_EVERY", "10"))
+REQUEST = os.environ.get("MARROW_LOAD_REQUEST", "typical")
+RESULTS = os.environ.get("MARROW_LOAD_RESULTS")
+CLIENT_TIMEOUT_S = 30.0  # an answer slower than this counts as none (status 0)
+_results: list[tuple[int, float, float]] = []  # (status, ms, started at) per patient-view call
 
 
 def typical_request() -> str:
@@ -51,7 +62,20 @@ def typical_request() -> str:
     return json.dumps(body)
 
 
-BODY = typical_request()
+def file_request(path: str) -> str:
+    """A hook request file, its hookInstance replaced per call."""
+    body = json.loads(Path(path).read_text())
+    body["hookInstance"] = "HOOK-INSTANCE"
+    return json.dumps(body)
+
+
+BODY = typical_request() if REQUEST == "typical" else file_request(REQUEST)
+
+
+@events.quitting.add_listener
+def _write_results(**_kwargs: object) -> None:
+    if RESULTS:
+        Path(RESULTS).write_text(json.dumps(_results))
 
 
 def token(audience: str) -> str:
@@ -77,13 +101,22 @@ class Ehr(HttpUser):
     @task
     def patient_view(self) -> None:
         body = BODY.replace("HOOK-INSTANCE", str(uuid.uuid4()), 1)
+        started = time.perf_counter()
         with self.client.post(
             SERVICE_PATH,
             data=body,
             headers=self._headers(SERVICE_PATH),
             name="patient-view",
             catch_response=True,
+            timeout=CLIENT_TIMEOUT_S,
         ) as response:
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            _results.append(
+                (response.status_code or 0, elapsed_ms, time.time() - elapsed_ms / 1000)
+            )
+            if response.status_code == 503 and response.headers.get("Retry-After"):
+                response.success()  # load shed on purpose: an answer, counted apart
+                return
             if response.status_code != 200:
                 response.failure(f"HTTP {response.status_code}")
                 return

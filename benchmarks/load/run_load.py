@@ -2,6 +2,7 @@
 
     python benchmarks/load/run_load.py [--users 50] [--duration 60] [--workers 2]
                                        [--observations 150] [--feedback-every 10]
+                                       [--request typical|example|FILE] [--set NAME=VALUE ...]
 
 Starts the service (gunicorn, N workers, SQLite in a temporary folder, JWT verification ON with
 a throw-away ES384 client key as the only trusted issuer), runs locust headless against it
@@ -9,6 +10,13 @@ a throw-away ES384 client key as the only trusted issuer), runs locust headless 
 feedback call now and then), samples the resident memory of the gunicorn master and workers
 every 0.25 s, then prints p50/p95/p99, throughput, errors and peak memory. Locust runs on the
 same machine and competes for its CPUs: the figures are a floor for a dedicated host.
+
+Beyond the capacity of the workers the service answers 503 + Retry-After at once (issue 16,
+README "Limits"): the patient-view summary counts every answer by status, the 200-rate, the
+p50/p99 of the 200s, the slowest answer of any status, and the share answered within 2 s (what
+an EHR waits). `--request example` sends examples/patient-view-heterogeneous-marrow.json;
+`--set MARROW_CDS_EVALUATION_SLOTS=4` passes a setting to the service. Loopback only; keep runs
+short (60 s or less).
 
 A script that prints figures; nothing asserts on time.
 """
@@ -68,7 +76,12 @@ class RssSampler(threading.Thread):
             self.stop_event.wait(self.interval)
 
 
-def start_service(workdir: Path, port: int, workers: int, issuers: Path) -> subprocess.Popen:
+EXAMPLE = HERE.parents[1] / "examples" / "patient-view-heterogeneous-marrow.json"
+
+
+def start_service(
+    workdir: Path, port: int, workers: int, threads: int, issuers: Path, extra: dict[str, str]
+) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MARROW_CDS_")}
     env.update(
         MARROW_CDS_DATABASE_URL=f"sqlite:///{workdir / 'load.sqlite3'}",
@@ -78,6 +91,7 @@ def start_service(workdir: Path, port: int, workers: int, issuers: Path) -> subp
         MARROW_CDS_TRUSTED_ISSUERS=str(issuers),
         MARROW_CDS_LOG_LEVEL="WARNING",
     )
+    env.update(extra)
     log = (workdir / "server.log").open("wb")
     process = subprocess.Popen(
         [
@@ -89,6 +103,8 @@ def start_service(workdir: Path, port: int, workers: int, issuers: Path) -> subp
             str(port),
             "--workers",
             str(workers),
+            "--threads",
+            str(threads),
         ],
         cwd=workdir,
         env=env,
@@ -151,14 +167,55 @@ def summarise(stats_file: Path) -> list[dict]:
     return rows
 
 
+def answers_summary(results_file: Path) -> dict | None:
+    """patient-view answers by status: 200-rate, p50/p99 of the 200s, slowest answer, <= 2 s."""
+    if not results_file.exists():
+        return None
+    results = json.loads(results_file.read_text())
+    if not results:
+        return None
+    by_status: dict[int, int] = {}
+    for status, *_ in results:
+        by_status[status] = by_status.get(status, 0) + 1
+    ok = sorted(ms for status, ms, *_ in results if status == 200)
+    answered = [ms for status, ms, *_ in results if status]
+
+    def pick(values: list[float], fraction: float) -> float:
+        return values[min(len(values) - 1, int(fraction * len(values)))] if values else 0.0
+
+    return {
+        "total": len(results),
+        "by_status": dict(sorted(by_status.items())),
+        "ok_rate": len(ok) / len(results),
+        "ok_p50": pick(ok, 0.50),
+        "ok_p99": pick(ok, 0.99),
+        "slowest": max(answered, default=0.0),
+        "within_2s": sum(1 for ms in answered if ms <= 2000) / len(results),
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--duration", type=int, default=60, help="seconds")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=16, help="gunicorn threads per worker")
     parser.add_argument("--observations", type=int, default=150)
     parser.add_argument("--feedback-every", type=int, default=10)
+    parser.add_argument(
+        "--request", default="typical", help="typical | example | a hook request file"
+    )
+    parser.add_argument("--results", type=Path, help="keep the per-call answers (JSON) here")
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="NAME=VALUE", help="service setting"
+    )
     args = parser.parse_args()
+    if args.duration > 60:
+        parser.error("--duration: keep load runs at 60 s or less")
+    request_file = {"typical": "typical", "example": str(EXAMPLE)}.get(
+        args.request, str(Path(args.request).resolve())
+    )
+    extra = dict(item.split("=", 1) for item in args.set)
 
     with tempfile.TemporaryDirectory(prefix="marrow-load-") as tmp:
         workdir = Path(tmp)
@@ -170,7 +227,7 @@ def main() -> int:
             json.dumps({"issuers": [{"iss": ISS, "jwks": {"keys": [key.as_dict(private=False)]}}]})
         )
         port = free_port()
-        server = start_service(workdir, port, args.workers, issuers)
+        server = start_service(workdir, port, args.workers, args.threads, issuers, extra)
         sampler = RssSampler(server.pid)
         sampler.start()
         prefix = workdir / "locust"
@@ -179,6 +236,8 @@ def main() -> int:
             MARROW_LOAD_KEY=str(key_path),
             MARROW_LOAD_OBSERVATIONS=str(args.observations),
             MARROW_LOAD_FEEDBACK_EVERY=str(args.feedback_every),
+            MARROW_LOAD_REQUEST=request_file,
+            MARROW_LOAD_RESULTS=str(workdir / "answers.json"),
         )
         try:
             subprocess.run(
@@ -216,13 +275,23 @@ def main() -> int:
             except subprocess.TimeoutExpired:
                 os.killpg(server.pid, signal.SIGKILL)
         rows = summarise(workdir / "locust.json")
+        answers = answers_summary(workdir / "answers.json")
+        if args.results and (workdir / "answers.json").exists():
+            args.results.write_bytes((workdir / "answers.json").read_bytes())
 
     print()
-    print(f"marrow-cds serve: {args.workers} gunicorn workers (gthread, 4 threads), SQLite, JWT on")
+    settings = " ".join(args.set) or "default settings"
+    print(
+        f"marrow-cds serve: {args.workers} gunicorn workers (gthread), SQLite, JWT on, {settings}"
+    )
+    what = (
+        f"{args.observations} lab Observations in prefetch"
+        if request_file == "typical"
+        else Path(request_file).name
+    )
     print(
         f"load: {args.users} concurrent clients, {args.duration} s, no think time, "
-        f"patient-view with {args.observations} lab Observations in prefetch "
-        f"(+ 1 feedback per {args.feedback_every} calls)"
+        f"patient-view with {what} (+ 1 feedback per {args.feedback_every} calls)"
     )
     print(
         f"{'request':<14}{'count':>8}{'errors':>8}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}"
@@ -232,6 +301,14 @@ def main() -> int:
         print(
             f"{row['name']:<14}{row['count']:>8}{row['errors']:>8}{row['rps']:>8.1f}"
             f"{row['p50']:>9}{row['p95']:>9}{row['p99']:>9}{row['max']:>9.0f}"
+        )
+    if answers is not None:
+        statuses = ", ".join(f"{k or 'no answer'}: {v}" for k, v in answers["by_status"].items())
+        print(
+            f"patient-view answers: {answers['total']} ({statuses}); 200-rate "
+            f"{answers['ok_rate']:.1%}; 200s p50 {answers['ok_p50']:.0f} ms, p99 "
+            f"{answers['ok_p99']:.0f} ms; slowest answer {answers['slowest']:.0f} ms; answered "
+            f"within 2 s: {answers['within_2s']:.1%}"
         )
     print(
         f"peak RSS: {sampler.peak_total / 2**20:.0f} MiB for master + workers "

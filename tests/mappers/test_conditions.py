@@ -142,9 +142,8 @@ STATUS_CASES = [
     ("active", "active", "confirmed", True),
     ("recurrence_is_active", "recurrence", "confirmed", True),
     ("relapse_is_active", "relapse", "confirmed", True),
-    ("inactive", "inactive", "confirmed", False),
-    ("remission", "remission", "confirmed", False),
-    ("resolved", "resolved", "confirmed", False),
+    # SPEC.md section 2: a myeloma in remission is still under specialist care
+    ("remission_is_still_under_specialist_care", "remission", "confirmed", True),
     ("no_verification_status_is_fine", "active", None, True),
     ("provisional_myeloma_never_suppresses", "active", "provisional", False),
     ("differential_myeloma_never_suppresses", "active", "differential", False),
@@ -161,7 +160,18 @@ def test_myeloma_status(clinical: str, verification: str | None, active: bool) -
     fact, _ = read_condition(
         "Condition/c1", condition("C90.00", clinical=clinical, verification=verification)
     )
-    assert fact is not None and fact.active is active
+    assert fact is not None and fact.category is C.MYELOMA and fact.active is active
+
+
+@pytest.mark.parametrize("clinical", ["inactive", "resolved"])
+@pytest.mark.parametrize("code", ["C90.00", "C91.10", "C83.30"])
+def test_inactive_or_resolved_haematological_malignancy_is_a_past_one(
+    code: str, clinical: str
+) -> None:
+    """SPEC.md section 2: an inactive/resolved C81-C96 is cancer history (not suppression)."""
+    fact, _ = read_condition("Condition/c1", condition(code, clinical=clinical))
+    assert fact is not None
+    assert (fact.category, fact.active) == (C.HAEM_MALIGNANCY_HISTORY, True)
 
 
 @pytest.mark.parametrize("verification", ["refuted", "entered-in-error"])

@@ -79,6 +79,9 @@ SPEC_TABLE: dict[str, tuple[Analyte, bool]] = {
     "26485-3": (A.MONOCYTES_PERCENT, True),
     "744-3": (A.MONOCYTES_PERCENT, True),
     "2532-0": (A.LDH, True),
+    "2276-4": (A.FERRITIN, True),
+    "24373-3": (A.FERRITIN, False),
+    "20567-4": (A.FERRITIN, False),
 }
 
 
