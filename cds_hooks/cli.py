@@ -111,8 +111,8 @@ def db_upgrade_command() -> int:
 # ------------------------------------------------------------------------------ serve
 
 
-#: gunicorn threads per worker: the evaluation slots (2 by default) plus spare threads that answer 503 at
-#: once under overload instead of letting requests queue (deploy/gunicorn.conf.py: the same).
+#: gunicorn threads per worker: the evaluation slots (2 by default) plus spare threads that
+#: answer 503 at once under overload instead of letting requests queue (deploy/gunicorn.conf.py).
 DEFAULT_THREADS = 16
 
 
