@@ -98,6 +98,8 @@ DOMAIN_WORDS: Final = {
     DataDomain.LABS: "lab results",
     DataDomain.IMAGING: "imaging reports",
     DataDomain.CONDITIONS: "problem list",
+    DataDomain.ORDERS: "orders already placed",
+    DataDomain.REPORT_TEXT: "the full MRI report text",
 }
 
 
@@ -147,9 +149,12 @@ def data_quality_summary(problems: Sequence[MappingProblem], gaps: Sequence[Data
     """ "Check the data behind this advice: lab results could not be fetched; 2 items could not
     be read as sent". The mapper's severity is not shown: its message says what happened."""
     parts: list[str] = []
-    domains = list(dict.fromkeys(DOMAIN_WORDS[gap.domain] for gap in gaps))
+    fetched = [g for g in gaps if g.domain is not DataDomain.REPORT_TEXT]
+    domains = list(dict.fromkeys(DOMAIN_WORDS[gap.domain] for gap in fetched))
     if domains:
         parts.append(f"{join_words(domains)} could not be fetched")
+    if len(fetched) < len(gaps):
+        parts.append(f"{DOMAIN_WORDS[DataDomain.REPORT_TEXT]} could not be read")
     count = len({p.reference or p.message for p in problems})
     if count:
         parts.append(f"{count} {'item' if count == 1 else 'items'} could not be read as sent")
@@ -436,7 +441,7 @@ def data_quality_detail(
     sections: list[str] = [opening]
     if gaps:
         sections.append(
-            "**Not fetched**\n\n"
+            "**Not obtained**\n\n"
             + "\n".join(
                 f"- {escape_md(DOMAIN_WORDS[gap.domain])}: {escape_md(gap.reason)}" for gap in gaps
             )

@@ -206,8 +206,11 @@ def _extract(original: str, hint_field_t: float | None, stop: Stop = never) -> E
     signal_drop = min((d.value for d in drops if d.value is not None), default=None)
 
     # several vertebral levels of abnormal marrow signal = diffuse (SPEC.md section 3)
-    for sentence in sentences:
-        _add_multilevel(text, sentence, hits, prefilter=prefilter)
+    by_sentence: dict[tuple[int, int], list[_Hit]] = {}
+    for hit in hits:
+        by_sentence.setdefault(hit.sentence, []).append(hit)
+    for sentence, sentence_hits in by_sentence.items():
+        hits.extend(_add_multilevel(text, sentence, sentence_hits, prefilter=prefilter))
 
     _withdraw_corrected(text, sentences, hits)
     mentions = _lesion_mentions(text, hits)
@@ -216,6 +219,7 @@ def _extract(original: str, hint_field_t: float | None, stop: Stop = never) -> E
     image_class, reasons = classify(hits, lesions)
 
     levels: set[str] = set(lesions.levels)
+    clauses_seen: set[tuple[int, int]] = set()
     for h in hits:
         if (
             h.kind in {FeatureKind.MARROW_SIGNAL, FeatureKind.DIFFUSE_PATTERN}
@@ -225,10 +229,13 @@ def _extract(original: str, hint_field_t: float | None, stop: Stop = never) -> E
             clause_stops = _terminators(
                 text[h.sentence[0] : h.sentence[1]], h.sentence[0], prefilter=prefilter
             )
-            c0, c1 = _clause_of(h.start, h.sentence, clause_stops)
-            for _, lv in _levels_in(text, c0, c1):
+            clause = _clause_of(h.start, h.sentence, clause_stops)
+            if clause in clauses_seen:
+                continue  # several findings of one clause: its levels are read once
+            clauses_seen.add(clause)
+            for _, lv in _levels_in(text, *clause):
                 levels.update(lv)
-            for _, site in _sites_in(text, c0, c1):
+            for _, site in _sites_in(text, *clause):
                 levels.add(site)
 
     interval = _interval(hits)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from fhir_mappers.context_anatomy import Anchor, anchor
 from fhir_mappers.context_measurements import _levels_in
@@ -273,8 +274,13 @@ _DENIED_BEFORE = re.compile(
 def _other_cause(text: str, clause: tuple[int, int]) -> bool:
     """The clause attributes the marrow signal to another cause it affirms ("oedema around the
     L1 fracture"); a denied one ("without fracture") attributes nothing."""
-    for m in _OTHER_CAUSE.finditer(text, clause[0], clause[1]):
-        if not _DENIED_BEFORE.search(text, max(clause[0], m.start() - 40), m.start()):
+    return _affirms_other_cause(text[clause[0] : clause[1]])
+
+
+@lru_cache(maxsize=256)
+def _affirms_other_cause(clause: str) -> bool:
+    for m in _OTHER_CAUSE.finditer(clause):
+        if not _DENIED_BEFORE.search(clause, max(0, m.start() - 40), m.start()):
             return True
     return False
 
@@ -558,8 +564,8 @@ def _keep_target(hit: _Hit, text: str, sentence: tuple[int, int], stops: Sequenc
 
 
 def _add_multilevel(
-    text: str, sentence: tuple[int, int], hits: list[_Hit], *, prefilter: bool = True
-) -> None:
+    text: str, sentence: tuple[int, int], hits: Sequence[_Hit], *, prefilter: bool = True
+) -> list[_Hit]:
     """Abnormal marrow signal over three or more vertebral levels: a diffuse pattern (SPEC.md 3)."""
     marrow = [
         h
@@ -571,7 +577,7 @@ def _add_multilevel(
         and h.subtype != "normal"
     ]
     if not marrow:
-        return
+        return []
     stops = _terminators(text[sentence[0] : sentence[1]], sentence[0], prefilter=prefilter)
     for h in marrow:
         c0, c1 = _clause_of(h.start, sentence, stops)
@@ -584,7 +590,7 @@ def _add_multilevel(
             last_match = max(found, key=lambda x: x[0])
             end_m = _LEVEL.match(text, last_match[0])
             end = end_m.end() if end_m else last_match[0] + 2
-            hits.append(
+            return [
                 _Hit(
                     FeatureKind.DIFFUSE_PATTERN,
                     first,
@@ -593,5 +599,5 @@ def _add_multilevel(
                     "levels",
                     value=float(len(levels)),
                 )
-            )
-            return
+            ]
+    return []

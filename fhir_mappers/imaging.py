@@ -19,7 +19,8 @@ from typing import Any
 
 from fhir_mappers import imaging_codes as codes
 from fhir_mappers.context import Extraction, extract, technique_facts
-from fhir_mappers.limits import Stop, WorkStopped, check, never
+from fhir_mappers.limits import REPORT_READING_LIMIT_CHARS, Stop, WorkStopped, check, never
+from fhir_mappers.report_documents import report_views
 from fhir_mappers.report_text import read_report_text
 from logic.model import Contrast, ImagingReport, MappingProblem, Modality, Region
 
@@ -221,6 +222,16 @@ def _read_report(report: Mapping[str, Any], reference: str, stop: Stop = never) 
     if effective is None:
         problems.append(
             MappingProblem(reference, "imaging report has no usable date: not used", "error")
+    if text.unread_chars:
+        read = text.total_chars - text.unread_chars
+        problems.append(
+            MappingProblem(
+                reference,
+                f"report text is {text.total_chars:,} characters long: the first {read:,} were "
+                f"read and {text.unread_chars:,} were not (reading limit "
+                f"{REPORT_READING_LIMIT_CHARS:,}); findings past it are not known",
+            )
+        )
         )
         return _Outcome(None, False, tuple(problems))
     problems.extend(MappingProblem(reference, p) for p in text_problems)

@@ -34,6 +34,20 @@ def _citations(rule: Rule, flags: tuple[Flag, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
+def _unread_index(sit: Situation) -> DataGap | None:
+    """The index report read only up to the reading limit: its silence is not a negative reading
+    (issue 16: no silent truncation), so R0 says so on a data-quality card."""
+    index = sit.index
+    if index is None or index.unread_chars <= 0:
+        return None
+    read = len(index.text)
+    return DataGap(
+        DataDomain.REPORT_TEXT,
+        f"{index.title or 'MRI report'} of {index.effective.date().isoformat()}: the first "
+        f"{read:,} characters were read; {index.unread_chars:,} more were not (reading limit)",
+    )
+
+
 def uncertain_reading_notes(index: ImagingReport | None) -> tuple[str, ...]:
     """SPEC.md section 3 "Uncertain reading": the card says the reading was uncertain, quoting
     the sentence, whenever a finding was kept because its negation could not be decided."""
@@ -130,7 +144,7 @@ def assess(record: PatientRecord, as_of: datetime, *, verbose: bool = False) -> 
         # Imaging not obtained kept the rules from deciding: say so (a data-quality card),
         # unless the patient is under specialist care, where the default is silence (§2).
         under_care = bool(suppressing_conditions(record))
-        blocked = None if under_care else sit.gap(DataDomain.IMAGING)
+        blocked = None if under_care else sit.gap(DataDomain.IMAGING) or _unread_index(sit)
         return _no_card(sit, reason, blocked_by=blocked)
     rule = first_match(sit)
     if rule is None or rule.plan is None:

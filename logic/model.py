@@ -233,6 +233,8 @@ class ImagingReport:
     signal_drop_pct: float | None = None  # chemical-shift signal drop, %
     interval_change: IntervalChange | None = None  # as stated against the prior study
     chemical_shift_done: bool = False
+    # characters of the report's text past the per-report reading limit, not read (issue 16)
+    unread_chars: int = 0
     # What identifies the exam, so that an amended or corrected report replaces the earlier
     # report of the same exam (SPEC.md section 2, "Superseded reports"): the report's
     # identifiers ("system|value"), its basedOn references and its ImagingStudy references.
@@ -308,6 +310,7 @@ class DataDomain(StrEnum):
     IMAGING = "imaging"
     CONDITIONS = "conditions"
     ORDERS = "orders"  # ServiceRequests already placed (SPEC.md section 5, follow-up status)
+    REPORT_TEXT = "report-text"  # an MRI report's text past the reading limit was not read
 
 
 @dataclass(frozen=True)
