@@ -389,31 +389,7 @@ def read_one(source: Source, as_of: datetime) -> Reading:
     image_class = mri[0].image_class.value if mri else OTHER_IMAGING if other else NOT_READ
     worrisome = tuple(f.label for f in worrisome_features(report)) if report else ()
 
-    evaluation = evaluate(hook_request(resource, as_of), as_of)
-    cards: list[CardLine] = []
-    error = None
-    if evaluation.status == 200:
-        for card in evaluation.response.get("cards", []):
-            if not isinstance(card, dict):
-                continue
-            source_ = card.get("source") if isinstance(card.get("source"), dict) else {}
-            topic = source_.get("topic") if isinstance(source_, dict) else None
-            cards.append(
-                CardLine(
-                    indicator=str(card.get("indicator", "info")),
-                    summary=plain(card.get("summary")),
-                    rule=_rule_of_card(card, evaluation.rule_ids),
-                    topic=topic.get("code") if isinstance(topic, dict) else None,
-                )
-            )
-    else:
-        issues = evaluation.response.get("issue", [])
-        error = (
-            "; ".join(
-                str(i.get("diagnostics", i.get("code", ""))) for i in issues if isinstance(i, dict)
-            )
-            or f"status {evaluation.status}"
-        )
+    rule_id, cards, error = card_lines(resource, as_of)
     return Reading(
         source=source,
         reference=reference,
@@ -422,10 +398,43 @@ def read_one(source: Source, as_of: datetime) -> Reading:
         marrow_mri=bool(mri),
         problems=tuple(p.message for p in problems if hasattr(p, "message")),
         worrisome=worrisome,
-        rule_id=evaluation.rule_id if evaluation.status == 200 else None,
-        cards=tuple(cards),
+        rule_id=rule_id,
+        cards=cards,
         error=error,
     )
+
+
+def card_lines(
+    resource: Mapping[str, Any], as_of: datetime
+) -> tuple[str | None, tuple[CardLine, ...], str | None]:
+    """(decision rule, cards, error) of the patient-view pipeline (`evaluate`) for the report
+    with the synthetic patient and labs. An error is returned, never raised, so that one report
+    cannot stop the others."""
+    try:
+        evaluation = evaluate(hook_request(resource, as_of), as_of)
+    except Exception as exc:  # a bug must not end the whole run: said per report
+        return None, (), f"the evaluation failed ({type(exc).__name__})"
+    if evaluation.status != 200:
+        issues = evaluation.response.get("issue", [])
+        details = [
+            str(i.get("diagnostics", i.get("code", ""))) for i in issues if isinstance(i, dict)
+        ]
+        return None, (), "; ".join(details) or f"status {evaluation.status}"
+    cards: list[CardLine] = []
+    for card in evaluation.response.get("cards", []):
+        if not isinstance(card, dict):
+            continue
+        source = card.get("source") if isinstance(card.get("source"), dict) else {}
+        topic = source.get("topic") if isinstance(source, dict) else None
+        cards.append(
+            CardLine(
+                indicator=str(card.get("indicator", "info")),
+                summary=plain(card.get("summary")),
+                rule=_rule_of_card(card, evaluation.rule_ids),
+                topic=topic.get("code") if isinstance(topic, dict) else None,
+            )
+        )
+    return evaluation.rule_id, tuple(cards), None
 
 
 def read_all(sources: Iterable[Source], as_of: datetime) -> list[Reading]:
@@ -577,7 +586,7 @@ def render_text(readings: Sequence[Reading], inputs: Inputs, as_of: datetime) ->
                 lines.append("   reading uncertain: the card says so")
         lines.extend(f"   problem: {p}" for p in reading.problems)
         if reading.error:
-            lines.append(f"   evaluation failed: {reading.error}")
+            lines.append(f"   card: not evaluated: {reading.error}")
         elif not reading.cards:
             lines.append(f"   card: none (rule {reading.rule_id})")
         for card in reading.cards:

@@ -184,6 +184,27 @@ def test_html_files_are_sent_as_text_html(tmp_path: Path) -> None:
     assert "<p>" not in (reading.report.text if reading.report else "<p>")
 
 
+def test_a_failing_evaluation_is_said_per_report_and_the_others_go_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = rr.evaluate
+    calls = iter(range(2))
+
+    def first_fails(body: Any, as_of: datetime) -> Any:
+        if next(calls) == 0:
+            raise RuntimeError("bug")
+        return real(body, as_of)
+
+    monkeypatch.setattr(rr, "evaluate", first_fails)
+    write(tmp_path, "a.txt", ABNORMAL)
+    write(tmp_path, "b.txt", NORMAL)
+    code, out, _ = run_cli(capsys, str(tmp_path), "--as-of", "2026-12-07")
+    assert code == 0
+    assert "card: not evaluated: the evaluation failed (RuntimeError)" in out
+    assert "card: none (rule R0)" in out
+    assert "rules: R0 1, error 1" in out
+
+
 # ------------------------------------------------------------------------------ inputs
 
 
