@@ -14,7 +14,7 @@ import inspect
 from dataclasses import dataclass
 from datetime import timedelta
 
-from logic import order_catalogue, order_review, orders, thresholds
+from logic import follow_up, order_catalogue, order_review, orders, thresholds
 from logic.advisories import ADVISORY_RULES
 from logic.flags import FLAG_RULES
 from logic.labs import LABEL
@@ -24,6 +24,9 @@ from logic.rules import RULES as _TABLE
 from logic.units import PRECISION
 
 RULE_SET_VERSION = "2026.1"
+# Anchor of the section on the follow-up status of surveillance (R7/R8 cards link to it).
+FOLLOW_UP_ANCHOR = "follow-up"
+FOLLOW_UP_LINES: tuple[str, ...] = follow_up.CATALOGUE_LINES
 
 
 @dataclass(frozen=True)
@@ -222,6 +225,7 @@ def catalogue_markdown() -> str:
             *(f"  > {line}" if line else "  >" for line in flag.doc.splitlines()),
             "",
         ]
+    out.append(follow_up.catalogue_section(anchor(FOLLOW_UP_ANCHOR)))
     out += [
         f'## <a id="{anchor("imaging-protocol")}"></a>Imaging-protocol advice',
         "",

@@ -74,6 +74,7 @@ class OrderCheck(StrEnum):
     CONTRAST_ONLY_MRI = "contrast-only-mri"
     SKELETAL_SURVEY_ALONE = "skeletal-survey-alone"
     DUPLICATE_CURRENT_LAB = "duplicate-current-lab"
+    DUPLICATE_FOLLOW_UP_MRI = "duplicate-follow-up-mri"
 
 
 @dataclass(frozen=True)

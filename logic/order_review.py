@@ -12,6 +12,8 @@ and the draft orders, and returns findings. Each check is one small predicate pl
   CT, MRI or PET drafted. Suggests: whole-body low-dose CT or whole-body MRI.
 - duplicate-current-lab (info): a lab of the panel drafted for a marrow work-up although a
   current result exists. Suggests: remove the draft.
+- duplicate-follow-up-mri (info): a follow-up MRI drafted while an identical one is already
+  ordered and not done (SPEC.md section 5, follow-up status). Suggests: remove the draft.
 
 "Current" is SPEC.md section 2: effective within 90 days before `as_of`, and usable (evaluable).
 A marrow question (SPEC.md section 2, R0) is: an index MRI report whose class is not NEGATIVE, a
@@ -29,6 +31,7 @@ from datetime import datetime
 from typing import Final
 
 from logic.context import Facts, suppressing_conditions
+from logic.follow_up import pending_orders
 from logic.labs import LabView, latest_current
 from logic.labs import evidence as lab_evidence
 from logic.model import (
@@ -40,6 +43,7 @@ from logic.model import (
     LabResult,
     OrderSuggestion,
     PatientRecord,
+    PlacedOrder,
     Priority,
     Region,
 )
@@ -58,6 +62,7 @@ from logic.panel import FIRST_LINE, STATUS_WORDS, PanelItem, Status, item_state,
 CITE_PITFALLS: Final = "SPEC.md section 5, pitfalls the service should voice"
 CITE_PANEL: Final = "SPEC.md section 5, first-line panel"
 CITE_CURRENT: Final = "SPEC.md section 2, current result (within 90 days)"
+CITE_FOLLOW_UP: Final = "SPEC.md section 5, follow-up status (closing the loop)"
 
 # ------------------------------------------------------------------------------ labs
 
@@ -430,6 +435,101 @@ def check_duplicate_labs(
     )
 
 
+# MRI site -> region, to compare a drafted MRI with an order already placed.
+_REGION_OF_SITE: Final[dict[MriSite, Region]] = {
+    MriSite.LUMBAR: Region.LUMBAR_SPINE,
+    MriSite.SACRUM: Region.SACRUM,
+    MriSite.PELVIS: Region.PELVIS,
+    MriSite.THORACIC: Region.SPINE,
+    MriSite.CERVICAL: Region.SPINE,
+    MriSite.SPINE: Region.SPINE,
+}
+
+
+def same_follow_up_mri(draft: DraftOrder, placed: PlacedOrder, index_region: Region | None) -> bool:
+    """The draft is the MRI already ordered: the same site (an order by our key alone is the
+    MRI of the index region) and the same contrast mode where both state it."""
+    if draft.site is not None and placed.site is not None:
+        same_site = draft.site.value == placed.site
+    else:
+        drafted = _REGION_OF_SITE[draft.site] if draft.site is not None else index_region
+        ordered = placed.region or index_region
+        same_site = drafted is None or ordered is None or drafted is ordered
+    contrasts = (draft.contrast, placed.contrast)
+    same_contrast = Contrast.UNKNOWN in contrasts or draft.contrast is placed.contrast
+    return same_site and same_contrast
+
+
+def check_duplicate_follow_up_mri(
+    record: PatientRecord, targets: Sequence[DraftOrder], workup: bool, as_of: datetime
+) -> OrderFinding | None:
+    """A follow-up MRI (order key mri-followup, or an MRI of spine, sacrum or pelvis for the
+    marrow question) drafted while an identical one is already ordered and not done: an active
+    or on-hold order authored after the index MRI, with no newer MRI of the region (SPEC.md
+    section 5, follow-up status): info with the order and its date, suggest removing the
+    draft."""
+    facts = Facts.of(record, as_of)
+    placed = pending_orders(facts.index, record.mri_reports, record.orders, as_of)
+    if not placed:
+        return None
+    index_region = facts.index.region if facts.index is not None else None
+    drafted = {t.reference for t in targets}
+    duplicates: list[tuple[DraftOrder, PlacedOrder]] = []
+    for draft in targets:
+        if draft.kind is not DraftKind.MRI_MARROW_REGION:
+            continue
+        if draft.order_key != "mri-followup" and not draft_is_for_marrow_question(draft, workup):
+            continue
+        match = next(
+            (
+                p
+                for p in placed
+                if p.reference not in drafted and same_follow_up_mri(draft, p, index_region)
+            ),
+            None,
+        )
+        if match is not None:
+            duplicates.append((draft, match))
+    if not duplicates:
+        return None
+    draft, order = duplicates[0]
+    when = order.authored.date().isoformat() if order.authored is not None else "earlier"
+    evidence = [
+        Evidence(
+            label=f"{p.text or 'MRI'} (already ordered)",
+            reference=p.reference,
+            value=p.status,
+            date=p.authored.date() if p.authored is not None else None,
+        )
+        for p in dict.fromkeys(p for _, p in duplicates)
+    ]
+    evidence.extend(_context_evidence(record, as_of))
+    lines = [
+        f'"{d.text}" is already ordered as "{p.text}" ({p.reference}, {p.status}, ordered on '
+        f"{p.authored.date().isoformat() if p.authored is not None else 'an unknown date'})"
+        for d, p in duplicates
+    ]
+    return OrderFinding(
+        check=OrderCheck.DUPLICATE_FOLLOW_UP_MRI,
+        indicator="info",
+        summary=(
+            f"Follow-up MRI drafted, but the same MRI was ordered on {when} and is not yet "
+            "done: avoid a duplicate"
+        ),
+        detail=(
+            "The follow-up MRI of the marrow finding is already ordered and has not been done "
+            "(no newer MRI of the region): "
+            + "; ".join(lines)
+            + ". Remove the draft, or keep it if a second study is intended."
+        ),
+        drafts=tuple(d.reference for d, _ in duplicates),
+        remove=tuple(d.reference for d, _ in duplicates if d.reference),
+        evidence=tuple(evidence),
+        citation=CITE_FOLLOW_UP,
+        suggestion_label="Remove the duplicate MRI order",
+    )
+
+
 # ------------------------------------------------------------------------------ review
 
 
@@ -473,6 +573,14 @@ CHECK_CATALOGUE: Final[tuple[tuple[OrderCheck, str, str, str], ...]] = (
         "suggests removing the draft",
         CITE_CURRENT,
     ),
+    (
+        OrderCheck.DUPLICATE_FOLLOW_UP_MRI,
+        "info",
+        "A follow-up MRI of spine, sacrum or pelvis drafted while the same MRI is already "
+        "ordered (active or on hold, after the index MRI) and not done; shows the order and "
+        "suggests removing the draft",
+        CITE_FOLLOW_UP,
+    ),
 )
 
 
@@ -481,6 +589,7 @@ _CHECK_FUNCTIONS: Final = {
     OrderCheck.CONTRAST_ONLY_MRI: "check_contrast_only_mri",
     OrderCheck.SKELETAL_SURVEY_ALONE: "check_skeletal_survey_alone",
     OrderCheck.DUPLICATE_CURRENT_LAB: "check_duplicate_labs",
+    OrderCheck.DUPLICATE_FOLLOW_UP_MRI: "check_duplicate_follow_up_mri",
 }
 
 
@@ -595,4 +704,5 @@ def review_orders(
     findings.append(check_skeletal_survey_alone(record, targets, drafts, workup, as_of))
     if labs_known:
         findings.append(check_duplicate_labs(record, targets, workup, as_of))
+    findings.append(check_duplicate_follow_up_mri(record, targets, workup, as_of))
     return _dedupe(f for f in findings if f is not None)

@@ -2,7 +2,9 @@
 
 Order keys are those of SPEC.md §7 (`logic.order_catalogue` holds their codes). Timing is an
 `occurrencePeriod` counted from `as_of`: "MRI in 3-6 months" = start as_of + 3 months, end
-as_of + 6 months. R2 orders are `urgent`, its missing first-line labs `stat`.
+as_of + 6 months; except the surveillance MRI of R7/R8, counted from the index MRI date (or
+ordered now when overdue, or not offered when already ordered: `logic.follow_up`). R2 orders
+are `urgent`, its missing first-line labs `stat`.
 
 Surveillance schedule (SPEC.md §5): first interval 3-6 months; after a first stable
 interval, MRI and labs every 6-12 months until 3 years of stability (SPEC.md: 2-3 years, the
@@ -15,10 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from logic import follow_up
 from logic import thresholds as t
 from logic.context import add_months, haematological_history_only
 from logic.imaging import stable_since
-from logic.model import DataDomain, OrderSet, OrderSuggestion, Priority
+from logic.model import DataDomain, FollowUp, OrderSet, OrderSuggestion, Priority
 from logic.situation import Situation
 
 FISH_PANEL = "FISH panel del(17p), t(4;14), t(11;14), t(14;16), 1q gain, del(13)"
@@ -240,10 +243,31 @@ def r6_orders(sit: Situation) -> tuple[OrderSet, ...]:
     return _set("Haematology e-consult", tuple(orders), True)
 
 
+def surveillance_follow_up(sit: Situation) -> FollowUp | None:
+    """R7/R8: when the follow-up MRI is due and whether it was done or ordered (SPEC.md §5,
+    "Follow-up status"; `logic.follow_up`). None without an index MRI."""
+    index = sit.index
+    if index is None:
+        return None
+    stage = surveillance_stage(sit)
+    return follow_up.follow_up_status(
+        index,
+        later_interval=stage.stable_since is not None,
+        mri_months=stage.mri_months,
+        mri_reports=sit.record.mri_reports,
+        orders=sit.record.orders,
+        as_of=sit.facts.as_of,
+        orders_gap=sit.gap(DataDomain.ORDERS),
+    )
+
+
 def _surveillance(sit: Situation, labs_months: tuple[int, int], label: str) -> tuple[OrderSet, ...]:
     stage = surveillance_stage(sit)
     mri_note = f"surveillance MRI, {stage.name}: in {_span(stage.mri_months)}"
-    orders = [scheduled(sit, "mri-followup", stage.mri_months, mri_note)]
+    status = surveillance_follow_up(sit)
+    # SPEC.md §5 follow-up status: counted from the index MRI, overdue now, or already ordered.
+    mri = follow_up.mri_order(status, mri_note) if status is not None else None
+    orders = [mri] if mri is not None else []
     if stage.name != "first interval":
         labs_months = stage.labs_months
     lab_note = f"surveillance labs, {stage.name}: in {_span(labs_months)}"

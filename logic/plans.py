@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from logic import orders
+from logic import follow_up, orders
 from logic import thresholds as t
 from logic.checks import excused_phrase, why_not_biopsy
 from logic.context import (
@@ -16,7 +16,7 @@ from logic.context import (
     mgus,
 )
 from logic.imaging import benign_features
-from logic.model import Check, DataDomain, OrderSet, Tier
+from logic.model import Check, DataDomain, FollowUp, FollowUpState, OrderSet, Tier
 from logic.situation import Situation
 
 
@@ -26,6 +26,7 @@ class Plan:
     order_sets: tuple[OrderSet, ...]
     notes: tuple[str, ...] = ()
     checks: tuple[Check, ...] = ()
+    follow_up: FollowUp | None = None  # R7/R8: the follow-up MRI's due date and status
 
 
 ANAEMIA_PITFALL = "Do not delay the marrow biopsy in unexplained anaemia (SPEC.md section 5)."
@@ -202,30 +203,70 @@ def _labs_phrase(sit: Situation) -> str:
     return excused_phrase(sit) or "normal current labs"
 
 
+def _with_follow_up(decision: str, status: FollowUp | None) -> str:
+    """The decision sentence, then where the follow-up MRI stands (SPEC.md §5 follow-up
+    status): due by, overdue since, or ordered and not yet done."""
+    if status is None:
+        return decision
+    return f"{decision} {follow_up.decision_sentence(status)}"
+
+
+def _follow_up_notes(status: FollowUp | None) -> tuple[str, ...]:
+    """A completed or revoked follow-up order that did not close the loop, and orders that
+    could not be checked for an existing follow-up MRI."""
+    if status is None:
+        return ()
+    notes = [
+        f"The follow-up MRI order {o.reference} of "
+        f"{o.authored.date().isoformat() if o.authored else 'an unknown date'} is {o.status}, "
+        "but no newer MRI of the region was found: the follow-up MRI is still outstanding."
+        for o in status.not_counted
+        if status.state is not FollowUpState.ORDERED
+    ]
+    if status.orders_gap is not None and status.state is not FollowUpState.ORDERED:
+        notes.append(
+            f"Orders already placed could not be checked ({status.orders_gap.reason}): check "
+            "that a follow-up MRI is not already ordered before ordering one."
+        )
+    return tuple(notes)
+
+
 def defer_biopsy(sit: Situation) -> Plan:
-    """R7: defer biopsy; repeat labs at 3 months; MRI in 3-6 months."""
+    """R7: defer biopsy; repeat labs at 3 months; MRI in 3-6 months (counted from the index
+    MRI; overdue or already ordered: `logic.follow_up`)."""
+    status = orders.surveillance_follow_up(sit)
     return Plan(
-        decision=_surveillance_plan(
-            sit,
-            "Diffuse marrow signal without worrisome features and with " + _labs_phrase(sit),
-            "defer biopsy; repeat labs at 3 months and MRI in 3-6 months",
-            prefix="biopsy deferred; ",
+        decision=_with_follow_up(
+            _surveillance_plan(
+                sit,
+                "Diffuse marrow signal without worrisome features and with " + _labs_phrase(sit),
+                "defer biopsy; repeat labs at 3 months and MRI in 3-6 months",
+                prefix="biopsy deferred; ",
+            ),
+            status,
         ),
         order_sets=orders.r7_orders(sit),
-        notes=(benign_pitfall(sit),),
+        notes=(*_follow_up_notes(status), benign_pitfall(sit)),
         checks=why_not_biopsy(sit),
+        follow_up=status,
     )
 
 
 def surveillance(sit: Situation) -> Plan:
-    """R8: MRI in 3-6 months; labs every 3-6 months."""
+    """R8: MRI in 3-6 months; labs every 3-6 months (the MRI counted from the index MRI;
+    overdue or already ordered: `logic.follow_up`)."""
+    status = orders.surveillance_follow_up(sit)
     return Plan(
-        decision=_surveillance_plan(
-            sit,
-            "Nonspecific marrow heterogeneity with " + _labs_phrase(sit),
-            "surveillance MRI in 3-6 months and labs every 3-6 months",
+        decision=_with_follow_up(
+            _surveillance_plan(
+                sit,
+                "Nonspecific marrow heterogeneity with " + _labs_phrase(sit),
+                "surveillance MRI in 3-6 months and labs every 3-6 months",
+            ),
+            status,
         ),
         order_sets=orders.r8_orders(sit),
-        notes=(benign_pitfall(sit),),
+        notes=(*_follow_up_notes(status), benign_pitfall(sit)),
         checks=why_not_biopsy(sit),
+        follow_up=status,
     )

@@ -50,6 +50,9 @@ MISSING_DATA: tuple[str, ...] = (
     "unknown (a current ferritin below 15 ug/L and known CKD by laboratory history still "
     "count); the "
     "rules run on what is known and the card says what could not be checked",
+    "orders already placed could not be obtained: the surveillance card (R7, R8) cannot tell "
+    "whether a follow-up MRI is already ordered; it says so, and is otherwise unchanged; other "
+    "cards do not depend on them",
 )
 
 LAB_FLAG_IDS = frozenset(r.id for r in FLAG_RULES if r.lab_based)

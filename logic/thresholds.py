@@ -141,6 +141,12 @@ I_MONOCYTE_REPEAT_CBC_WEEKS: Final = (4, 12)
 STABLE_INTERVAL_MONTHS: Final = (6, 12)
 STABLE_YEARS_BEFORE_ANNUAL: Final = 3
 ANNUAL_MONTHS: Final = 12
+# Follow-up status (closing the loop): the surveillance MRI is due 6 months after the index MRI
+# (end of the first 3-6 month interval), 12 months after it once an earlier MRI showed the
+# finding stable; overdue by more than 6 months makes the card a warning. Calendar months.
+FOLLOW_UP_DUE_FIRST_MONTHS: Final = 6
+FOLLOW_UP_DUE_LATER_MONTHS: Final = 12
+FOLLOW_UP_LONG_OVERDUE_MONTHS: Final = 6
 
 # ---------------------------------------------------------------- codes marked (verify)
 

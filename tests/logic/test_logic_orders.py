@@ -34,6 +34,9 @@ from logic.order_catalogue import ORDER_KEYS
 
 NORMAL = normal_panel()
 IN_3_MONTHS, IN_6_MONTHS, IN_12_MONTHS = date(2026, 9, 1), date(2026, 12, 1), date(2027, 6, 1)
+# The surveillance MRI is counted from the index MRI (factories: 5 days before AS_OF,
+# 2026-05-27), never from today (SPEC.md section 5, follow-up status).
+MRI_3, MRI_6, MRI_12 = date(2026, 8, 27), date(2026, 11, 27), date(2027, 5, 27)
 
 
 def recommend(rec: PatientRecord) -> Recommendation:
@@ -52,7 +55,7 @@ def orders(rec: PatientRecord) -> dict[str, OrderSuggestion]:
 
 def test_r8_first_interval_mri_and_labs_in_3_to_6_months() -> None:
     found = orders(record())
-    assert (found["mri-followup"].start, found["mri-followup"].end) == (IN_3_MONTHS, IN_6_MONTHS)
+    assert (found["mri-followup"].start, found["mri-followup"].end) == (MRI_3, MRI_6)
     for key in ("cbc-diff", "cmp", "spep-ife", "serum-flc"):
         assert (found[key].start, found[key].end) == (IN_3_MONTHS, IN_6_MONTHS)
 
@@ -60,7 +63,7 @@ def test_r8_first_interval_mri_and_labs_in_3_to_6_months() -> None:
 def test_r7_labs_at_3_months_mri_in_3_to_6_months() -> None:
     found = orders(record(mris=(mri(ImagingClass.DIFFUSE),)))
     assert (found["cbc-diff"].start, found["cbc-diff"].end) == (IN_3_MONTHS, IN_3_MONTHS)
-    assert (found["mri-followup"].start, found["mri-followup"].end) == (IN_3_MONTHS, IN_6_MONTHS)
+    assert (found["mri-followup"].start, found["mri-followup"].end) == (MRI_3, MRI_6)
     assert "defer biopsy" in recommend(record(mris=(mri(ImagingClass.DIFFUSE),))).decision
 
 
@@ -68,7 +71,7 @@ def test_r8_after_a_stable_interval_6_to_12_months() -> None:
     history = (mri(), mri(days_ago=200))
     rec = recommend(record(mris=history))
     found = {o.key: o for s in rec.order_sets for o in s.orders}
-    assert (found["mri-followup"].start, found["mri-followup"].end) == (IN_6_MONTHS, IN_12_MONTHS)
+    assert (found["mri-followup"].start, found["mri-followup"].end) == (MRI_6, MRI_12)
     assert (found["cbc-diff"].start, found["cbc-diff"].end) == (IN_6_MONTHS, IN_12_MONTHS)
     assert "stable on MRI since 2025-11-13: MRI and labs in 6-12 months" in rec.decision
 
@@ -76,18 +79,18 @@ def test_r8_after_a_stable_interval_6_to_12_months() -> None:
 def test_r8_stable_three_years_annual() -> None:
     history = (mri(), mri(days_ago=400), mri(days_ago=3 * 366 + 10))
     found = orders(record(mris=history))
-    assert (found["mri-followup"].start, found["mri-followup"].end) == (IN_12_MONTHS, IN_12_MONTHS)
+    assert (found["mri-followup"].start, found["mri-followup"].end) == (MRI_12, MRI_12)
 
 
 def test_r8_prior_of_another_region_does_not_count_as_stable() -> None:
     history = (mri(), mri(days_ago=400, region=Region.PELVIS))
     found = orders(record(mris=history))
-    assert found["mri-followup"].start == IN_3_MONTHS
+    assert found["mri-followup"].start == MRI_3
 
 
 def test_r8_prior_negative_is_not_a_stable_interval() -> None:
     history = (mri(), mri(ImagingClass.NEGATIVE, days_ago=400))
-    assert orders(record(mris=history))["mri-followup"].end == IN_6_MONTHS
+    assert orders(record(mris=history))["mri-followup"].end == MRI_6
 
 
 def test_r2_urgent_orders_and_stat_missing_labs() -> None:
@@ -227,4 +230,4 @@ def test_every_order_key_is_a_spec_section_7_key_and_one_set_is_recommended(
 
 def test_r8_stable_just_under_three_years_still_6_to_12_months() -> None:
     history = (mri(), mri(days_ago=3 * 365 - 30))
-    assert orders(record(mris=history))["mri-followup"].start == IN_6_MONTHS
+    assert orders(record(mris=history))["mri-followup"].start == MRI_6
