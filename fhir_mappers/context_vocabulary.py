@@ -434,7 +434,9 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
             r"\b(?:is\s+|are\s+|was\s+|were\s+)?not\s+(?:definitely\s+|clearly\s+|convincingly\s+)?"
             r"(?:seen|identified|present|demonstrated|visuali[sz]ed|evident|appreciated|detected|"
             r"noted)\b(?!\s+(?:on|at|in)\s+(?:the\s+)?(?:prior|previous|earlier|last))|"
-            r"\b(?:is|are)\s+absent\b|\bhas\s+been\s+excluded\b"
+            r"\b(?:is|are)\s+absent\b|\bhas\s+been\s+excluded\b|"
+            r"\b(?:is\s+|are\s+|was\s+|were\s+)?not\s+(?:confirmed|substantiated|corroborated|"
+            r"reproduced)\b"
         ),
         "",
     ),
@@ -504,8 +506,7 @@ _NORMAL_MARROW = _c(
     # residual / physiological red marrow, and marrow "normal for age" (SPEC.md section 3)
     r"|\b(?:residual|physiologic(?:al)?|normal|expected)\s+(?:islands?\s+of\s+)?(?:red|"
     r"h(?:a)?ematopoietic|h(?:a)?emopoietic|cellular)\s+marrow\b|\b(?:red|h(?:a)?ematopoietic)"
-    r"\s+marrow\b[^.;]{0,60}?\b(?:physiologic(?:al)?|residual|age[\s-]appropriate|normal\s+for"
-    r"\s+(?:the\s+patient'?s\s+)?age)\b|\bmarrow(?:\s+signal)?[^.;]{0,40}?\b(?:normal\s+for\s+"
+    r"\s+marrow\b[^.;]{0,60}?\b(?:physiologic(?:al)?|residual|age[\s-]appropriate|normal)\b|\bmarrow(?:\s+signal)?[^.;]{0,40}?\b(?:normal\s+for\s+"
     r"(?:the\s+patient'?s\s+)?age|age[\s-]appropriate)\b"
     r"|\b(?:typical|expected|appropriate)\s+for\s+(?:the\s+patient'?s\s+)?age\b|"
     r"\b(?:diffuse(?:ly)?\s+)?fatty\s+(?:bone\s+)?marrow(?:\s+(?:signal|replacement|conversion))?"
@@ -719,7 +720,7 @@ _KW_PSEUDO: tuple[tuple[str, ...], ...] = (
 )
 _KW_MODIFIERS: tuple[tuple[str, ...], ...] = (
     ("no", "without", "negative", "free", "absence", "lack", "not", "neither", "nor", "non"),
-    ("not", "absent", "excluded"),
+    ("not", "absent", "excluded"),  # also "not confirmed"
     ("slight",),
     ("mild",),
     ("subtl",),

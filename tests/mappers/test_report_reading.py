@@ -1,0 +1,321 @@
+"""The report reader on the failure modes of issue 9, one case per SPEC.md section 3 rule.
+
+Each case is a report text as it reaches the service (the presentedForm of a lumbar spine MRI)
+and the class SPEC.md section 3 gives it. Named for the rule it tests.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import pytest
+
+from fhir_mappers.context import extract
+from fhir_mappers.context_normalise import normalise
+from fhir_mappers.imaging import read_imaging_reports
+from fhir_mappers.limits import REPORT_READING_LIMIT_CHARS, WorkStopped
+from fhir_mappers.report_sections import split_sections
+from logic.model import FeatureKind, ImagingClass, ImagingReport
+
+
+def mri_report(text: str) -> dict[str, Any]:
+    return {
+        "resourceType": "DiagnosticReport",
+        "id": "mri-1",
+        "status": "final",
+        "effectiveDateTime": "2026-11-01",
+        "category": [{"coding": [{"system": "http://loinc.org", "code": "LP29684-5"}]}],
+        "code": {"coding": [{"system": "http://loinc.org", "code": "24968-0"}]},
+        "presentedForm": [
+            {"contentType": "text/plain", "data": base64.b64encode(text.encode()).decode()}
+        ],
+    }
+
+
+def read(text: str) -> ImagingReport:
+    mri, _, _ = read_imaging_reports([mri_report(text)])
+    assert len(mri) == 1
+    return mri[0]
+
+
+CASES = [
+    (
+        "distribution_word_without_marrow_target",
+        "Vertebral body heights are maintained throughout the lumbar spine.",
+        "NEGATIVE",
+    ),
+    (
+        "normal_statement_with_throughout",
+        "Normal marrow signal throughout the lumbar spine.",
+        "NEGATIVE",
+    ),
+    (
+        "normal_statement_at_all_levels",
+        "Marrow signal is normal at all levels.",
+        "NEGATIVE",
+    ),
+    (
+        "multilevel_degenerative_change",
+        "Multilevel degenerative disc disease. Normal marrow signal.",
+        "NEGATIVE",
+    ),
+    (
+        "cyst_of_kidney_and_adnexal_lesion",
+        "FINDINGS: Normal marrow signal. There is a 2 cm cyst in the left kidney. A 3 "
+        "cm adnexal lesion is noted.",
+        "NEGATIVE",
+    ),
+    (
+        "enlarged_and_worsening_other_organ",
+        "Marrow signal is normal. Enlarged left adrenal nodule, with interval "
+        "worsening of hydronephrosis.",
+        "NEGATIVE",
+    ),
+    (
+        "enhancing_fluid_collection_and_lateral_masses",
+        "Peripheral-enhancing fluid collection in the paraspinal soft tissues. The "
+        "lateral masses of C1 are normal. Normal marrow signal.",
+        "NEGATIVE",
+    ),
+    (
+        "lesion_of_the_cord_in_a_neurology_note",
+        "The C-spine lesion seen on prior MRI is compatible with demyelination.",
+        "NEGATIVE",
+    ),
+    (
+        "intradural_mass_at_a_level",
+        "There is a 2.3 cm enhancing intradural extramedullary mass at the L2 level, "
+        "most likely a schwannoma. Normal marrow signal.",
+        "NEGATIVE",
+    ),
+    (
+        "suspicious_for_metastasis_of_another_organ",
+        "Enlarging left adrenal nodule suspicious for metastasis. Normal marrow signal.",
+        "NEGATIVE",
+    ),
+    (
+        "height_loss_is_not_a_signal_drop",
+        "Mild compression deformity of L1 with 10% loss of vertebral body height. No "
+        "marrow signal abnormality.",
+        "NEGATIVE",
+    ),
+    (
+        "typical_haemangioma_modic_schmorl",
+        "There is a typical hemangioma in L2. Modic type 1 endplate changes at L4-5. "
+        "Schmorl node at T12.",
+        "NEGATIVE",
+    ),
+    (
+        "oedema_next_to_fracture",
+        "Heterogeneous marrow oedema in L1 adjacent to the acute compression fracture.",
+        "NEGATIVE",
+    ),
+    (
+        "residual_red_marrow_is_normal",
+        "Residual red marrow in the proximal femora, physiological in this 32-year-old woman.",
+        "NEGATIVE",
+    ),
+    (
+        "patchy_red_marrow_normal_for_age",
+        "Patchy red marrow in the sacrum and iliac bones, normal for age.",
+        "NEGATIVE",
+    ),
+    (
+        "lucency_alone_is_not_lytic",
+        "Small lucency in the L3 vertebral body, likely a hemangioma. Normal marrow signal.",
+        "NEGATIVE",
+    ),
+    (
+        "unknown_heading_is_read",
+        "Imaging Findings: Diffuse low signal intensity within the visualized marrow, "
+        "consistent with marrow replacement.",
+        "DIFFUSE",
+    ),
+    (
+        "findings_before_first_heading_and_see_above",
+        "Patchy heterogeneous marrow signal in the lumbar vertebral "
+        "bodies.\nIMPRESSION: See above.",
+        "NONSPECIFIC",
+    ),
+    (
+        "comparison_line_then_findings_without_heading",
+        "Comparison: None.\nThere is slightly mottled marrow signal in the "
+        "sacrum.\nIMPRESSION: See above.",
+        "NONSPECIFIC",
+    ),
+    (
+        "history_is_not_a_current_finding",
+        "CLINICAL HISTORY: Heterogeneous marrow on outside MRI.\n\nFINDINGS: Normal marrow signal.",
+        "NEGATIVE",
+    ),
+    (
+        "original_report_of_an_amended_report_not_read",
+        "AMENDED REPORT\nFINDINGS: Normal marrow signal.\n\nORIGINAL REPORT:\nFINDINGS: "
+        "Diffusely heterogeneous marrow signal.",
+        "NEGATIVE",
+    ),
+    (
+        "addendum_withdraws_a_lesion",
+        "FINDINGS: 14 mm lesion in the L2 vertebral body. Remaining marrow "
+        "normal.\nIMPRESSION: 14 mm L2 lesion, indeterminate.\nADDENDUM: On review, the "
+        "L2 lesion is a typical haemangioma.",
+        "NEGATIVE",
+    ),
+    (
+        "negation_ends_at_new_finding_with_descriptor",
+        "Normal alignment without fracture, with diffusely heterogeneous marrow signal.",
+        "DIFFUSE",
+    ),
+    (
+        "negation_ends_at_and_with_descriptor",
+        "No fracture and patchy heterogeneous marrow at L3.",
+        "NONSPECIFIC",
+    ),
+    (
+        "negation_list_negates_every_item",
+        "No fracture, listhesis or marrow lesion.",
+        "NEGATIVE",
+    ),
+    (
+        "negation_list_with_descriptor_item",
+        "No fracture, abnormal marrow signal or mass.",
+        "NEGATIVE",
+    ),
+    (
+        "diffuse_heterogeneity_without_discrete_lesion",
+        "FINDINGS: Diffuse heterogeneity without a discrete focal lesion.",
+        "DIFFUSE",
+    ),
+    (
+        "prefix_non_enhancing_describes",
+        "Non-enhancing patchy heterogeneous marrow signal.",
+        "NONSPECIFIC",
+    ),
+    (
+        "two_non_enhancing_lesions_each_ge_5mm",
+        "There is a non-enhancing 8 mm lesion and a 6 mm non-enhancing lesion in the "
+        "L2 and L4 vertebral bodies.",
+        "FOCAL_MULTIPLE",
+    ),
+    (
+        "pseudo_negation_no_change",
+        "No change in the patchy heterogeneous marrow signal.",
+        "NONSPECIFIC",
+    ),
+    (
+        "clause_boundary_which",
+        "No evidence of compression fracture of the lumbar vertebral bodies which "
+        "demonstrate patchy heterogeneous marrow signal.",
+        "NONSPECIFIC",
+    ),
+    (
+        "t1_less_than_muscle",
+        "T1 marrow signal intensity is less than that of the paraspinal muscles.",
+        "NONSPECIFIC",
+    ),
+    (
+        "t1_equal_or_lower_in_si_than_disks",
+        "The marrow is equal or lower in SI than the intervertebral disks on T1.",
+        "NONSPECIFIC",
+    ),
+    (
+        "misspelling_heterogenous",
+        "Heterogenous marrow signal in the lumbar spine.",
+        "NONSPECIFIC",
+    ),
+    (
+        "speech_recognition_know_for_no",
+        "Know fracture, listhesis or marrow lesion.",
+        "NEGATIVE",
+    ),
+    (
+        "hyphenated_sizes_are_sizes",
+        "There is a 12-mm T1 hypointense lesion in L2 and a 7-mm lesion in L4.",
+        "FOCAL_MULTIPLE",
+    ),
+    (
+        "mixed_sizes_one_below_5mm",
+        "Lesions measuring 4.5 mm and 8 mm in L3 and L5.",
+        "FOCAL_EQUIVOCAL",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "want"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_report_class(text: str, want: str) -> None:
+    assert read(text).image_class is ImagingClass(want)
+
+
+def test_t1_comparison_is_a_worrisome_feature() -> None:
+    report = read("T1 marrow signal intensity is less than that of the paraspinal muscles.")
+    kinds = {f.kind for f in report.features if not f.negated}
+    assert FeatureKind.T1_LOW_VS_MUSCLE_OR_DISC in kinds
+
+
+def test_negated_benign_comparison_is_worrisome() -> None:
+    report = read("Patchy marrow signal, not brighter than the discs on T1.")
+    assert report.image_class is not ImagingClass.NEGATIVE
+
+
+def test_uncertain_negation_keeps_the_finding_and_marks_it() -> None:
+    text = (
+        "No fracture, subluxation or spondylolisthesis is seen in the visualized lumbar spine "
+        "as the vertebral bodies demonstrate diffusely heterogeneous marrow signal."
+    )
+    report = read(text)
+    assert report.image_class is not ImagingClass.NEGATIVE
+    assert any(f.uncertain and not f.negated for f in report.features)
+
+
+def test_spans_quote_the_report_as_sent_after_normalisation() -> None:
+    text = "FINDINGS: Heterogenous marrow, with a 12-mm lesion in L2."
+    report = read(text)
+    for feature in report.features:
+        assert report.text[feature.span.start : feature.span.end] == feature.span.text
+    assert any("Heterogenous" in f.span.text for f in report.features)
+
+
+def test_normalise_maps_every_span_back() -> None:
+    text = "Heterogenous SI, 8mm and 12-mm, hypo-intense disks."
+    norm = normalise(text)
+    assert norm.text == "Heterogeneous signal intensity, 8 mm and 12 mm, hypointense discs."
+    start = norm.text.index("12 mm")
+    a, b = norm.original_span(start, start + len("12 mm"))
+    assert text[a:b] == "12-mm"
+
+
+def test_unknown_heading_keeps_its_words() -> None:
+    split = split_sections("HISTORY: back pain\nL4-5: disc bulge.\nIMPRESSION: Normal.")
+    assert "L4-5: disc bulge." in split.findings
+    assert "back pain" not in split.findings
+
+
+def test_text_past_the_reading_limit_is_not_read_and_is_reported() -> None:
+    text = "Normal marrow signal. " * (REPORT_READING_LIMIT_CHARS // 10)
+    mri, _, problems = read_imaging_reports([mri_report(text)])
+    assert mri[0].unread_chars > 0
+    assert len(mri[0].text) <= REPORT_READING_LIMIT_CHARS + 100
+    assert any(
+        "reading limit" in p.message and p.reference == "DiagnosticReport/mri-1" for p in problems
+    )
+
+
+def test_a_finding_before_the_limit_is_kept() -> None:
+    text = "Diffusely heterogeneous marrow signal. " + "Normal disc. " * REPORT_READING_LIMIT_CHARS
+    assert read(text).image_class is ImagingClass.DIFFUSE
+
+
+def test_stop_abandons_the_reading() -> None:
+    with pytest.raises(WorkStopped):
+        extract("Heterogeneous marrow signal. " * 100, stop=lambda: True)
+    with pytest.raises(WorkStopped):
+        read_imaging_reports([mri_report("Heterogeneous marrow.")], stop=lambda: True)
+
+
+def test_sentences_are_cut_so_that_run_on_text_is_read() -> None:
+    report = read("heterogeneous marrow signal " * 2000)
+    assert report.image_class is ImagingClass.NONSPECIFIC
+    assert all(
+        f.sentence is None or f.sentence.end - f.sentence.start <= 400 for f in report.features
+    )
