@@ -1,6 +1,7 @@
 """Imaging DiagnosticReports -> `ImagingReport`s (SPEC.md sections 2, 3 and 6).
 
-`read_imaging_reports(resources)` picks the DiagnosticReports out of any resources, keeps the
+`read_imaging_reports(resources)` picks the DiagnosticReports (and the DocumentReferences, read
+as DiagnosticReports by report_documents: issue 17) out of any resources, keeps the
 usable ones (status final / amended / corrected / appended: SPEC.md section 2), recognises the
 exam (SPEC.md section 6 LOINC codes; Radiology category in LOINC LP29684-5 *or* v2-0074 RAD; CPT or
 local codes by their display text; else the report's own exam line), reads the Findings and
@@ -20,6 +21,7 @@ from typing import Any
 from fhir_mappers import imaging_codes as codes
 from fhir_mappers.context import Extraction, extract, technique_facts
 from fhir_mappers.limits import REPORT_READING_LIMIT_CHARS, Stop, WorkStopped, check, never
+from fhir_mappers.report_documents import report_views
 from fhir_mappers.report_documents import report_views
 from fhir_mappers.report_text import read_report_text
 from logic.model import Contrast, ImagingReport, MappingProblem, Modality, Region
@@ -49,10 +51,8 @@ def read_imaging_reports(
         items = []
         problems.append(MappingProblem(None, "imaging resources are not a list", "error"))
     seen: set[str] = set()
-    for n, resource in enumerate(items):
-        if not isinstance(resource, Mapping) or resource.get("resourceType") != "DiagnosticReport":
-            continue
-        reference = _reference(resource, n)
+    # DiagnosticReports, and DocumentReferences read as DiagnosticReports (each report once)
+    for reference, resource in report_views(items):
         if reference in seen:
             continue  # the same report twice (prefetch and search): read once
         seen.add(reference)
@@ -82,13 +82,6 @@ def _newest_first(reports: list[ImagingReport]) -> tuple[ImagingReport, ...]:
     reports.sort(key=lambda r: r.reference)
     reports.sort(key=lambda r: r.effective, reverse=True)
     return tuple(reports)
-
-
-def _reference(resource: Mapping[str, Any], n: int) -> str:
-    rid = resource.get("id")
-    if isinstance(rid, str) and rid.strip():
-        return f"DiagnosticReport/{rid.strip()}"
-    return f"DiagnosticReport/#{n}"  # no id: position in the input, for the problem list
 
 
 @dataclass(frozen=True)

@@ -157,6 +157,12 @@ _CONTRAST_PATTERNS: tuple[tuple[Contrast, re.Pattern[str]], ...] = (
 )
 
 
+def imaging_document_types() -> tuple[str, ...]:
+    """LOINC document types of an imaging report kept as a DocumentReference (issue 17): the
+    generic 18748-4 and the exam codes of SPEC.md section 6."""
+    return (GENERIC_IMAGING_LOINC, *EXAM_LOINC)
+
+
 def is_radiology_category(system: str, code: str) -> bool:
     """SPEC.md section 6: category LOINC LP29684-5 or v2-0074 RAD (plus SNOMED Radiology)."""
     if system == LOINC and code == RADIOLOGY_CATEGORY_LOINC:

@@ -13,14 +13,21 @@ from __future__ import annotations
 
 import base64
 import binascii
-import codecs
-import html
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from html.parser import HTMLParser
 from typing import Any
+
+from fhir_mappers.attachments import (
+    MAX_DOCUMENT_BYTES,
+    READABLE_TYPES,
+    Stop,
+    decode_bytes,
+    html_to_text,
+    media_type,
+    no_stop,
+)
 
 
 class Section(StrEnum):
@@ -138,108 +145,65 @@ def _is_heading(match: re.Match[str]) -> bool:
     return head.isupper() or head.istitle()
 
 
-# --------------------------------------------------------------------------- HTML
-
-
-class _TextExtractor(HTMLParser):
-    """Tag stripper that keeps block structure as line breaks; entities are unescaped."""
-
-    _BLOCK = frozenset(
-        {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol"}
-    )
-    _SKIP = frozenset({"script", "style", "head", "title"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skip_depth = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self._SKIP:
-            self._skip_depth += 1
-        elif tag in self._BLOCK:
-            self.parts.append("\n")
-        elif tag in {"td", "th"}:
-            self.parts.append(" ")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self._SKIP:
-            self._skip_depth = max(0, self._skip_depth - 1)
-        elif tag in self._BLOCK:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self._skip_depth:
-            self.parts.append(data)
-
-
-def html_to_text(markup: str) -> str:
-    """Strip tags (block elements become line breaks), unescape entities, tidy whitespace."""
-    parser = _TextExtractor()
-    try:
-        parser.feed(markup)
-        parser.close()
-        raw = "".join(parser.parts)
-    except Exception:  # pragma: no cover - HTMLParser is lenient; belt and braces
-        raw = html.unescape(re.sub(r"<[^>]*>", " ", markup))
-    raw = raw.replace("\xa0", " ")
-    lines = [re.sub(r"[ \t]+", " ", line).strip() for line in raw.splitlines()]
-    out: list[str] = []
-    for line in lines:
-        if line or (out and out[-1]):
-            out.append(line)
-    return "\n".join(out).strip()
-
-
 # --------------------------------------------------------------------------- attachments
-
-_HTML_TYPES = frozenset({"text/html", "application/xhtml", "application/xhtml+xml"})
-_TEXT_TYPES = frozenset({"text/plain", "text/x-plain"})
+# Formats are decoded in fhir_mappers.attachments (plain text, HTML/XHTML, RTF, PDF: issue 17).
 
 
-def decode_attachment(attachment: Mapping[str, Any]) -> tuple[str | None, str | None]:
-    """(text, problem) for one presentedForm Attachment.
+def decode_attachment(
+    attachment: Mapping[str, Any],
+    *,
+    contained: Sequence[Any] = (),
+    stop: Stop = no_stop,
+) -> tuple[str | None, str | None]:
+    """(text, problem) for one presentedForm / DocumentReference Attachment.
 
-    text/plain and text/html (and XHTML) with inline base64 `data` are read, honouring the
-    `charset` parameter (default UTF-8). Anything else yields a problem and no text.
+    Inline base64 `data` of a readable type (fhir_mappers.attachments: text/plain, text/html,
+    XHTML, RTF, PDF with a text layer) is read, honouring the `charset` parameter (default
+    UTF-8); a `url` "#id" is read from the resource's `contained` Binary. A `url` to a Binary
+    on the FHIR server is fetched by the service before the mappers run (cds_hooks.report_content)
+    and arrives here as inline `data`. Anything else yields a problem and no text.
     """
+    attachment = _contained_binary(attachment, contained)
     content_type = attachment.get("contentType")
     if not isinstance(content_type, str) or not content_type.strip():
         return None, "presentedForm without contentType: not read"
-    media_type, _, params = content_type.partition(";")
-    media_type = media_type.strip().lower()
-    if media_type not in _HTML_TYPES | _TEXT_TYPES:
-        return None, f"presentedForm of type '{media_type}' is not text: not read"
+    kind, _ = media_type(content_type)
+    if kind not in READABLE_TYPES:
+        return None, f"presentedForm of type '{kind}' is not text: not read"
     data = attachment.get("data")
     if not isinstance(data, str) or not data.strip():
         if attachment.get("url"):
-            return None, f"presentedForm '{media_type}' only by URL: not fetched"
-        return None, f"presentedForm '{media_type}' has no data"
+            return None, f"presentedForm '{kind}' only by URL: not fetched"
+        return None, f"presentedForm '{kind}' has no data"
+    if len(data) > MAX_DOCUMENT_BYTES * 4 // 3 + 4096:
+        return None, f"presentedForm '{kind}' larger than {MAX_DOCUMENT_BYTES} bytes: not read"
     try:
         raw = base64.b64decode(re.sub(r"\s+", "", data), validate=True)
     except (binascii.Error, ValueError):
-        return None, f"presentedForm '{media_type}' data is not valid base64: not read"
-    charset = _charset(params) or "utf-8"
-    problem: str | None = None
-    try:
-        codecs.lookup(charset)
-    except LookupError:
-        problem = f"presentedForm charset '{charset}' unknown: read as UTF-8"
-        charset = "utf-8"
-    try:
-        decoded = raw.decode(charset)
-    except UnicodeDecodeError:
-        decoded = raw.decode(charset, errors="replace")
-        problem = f"presentedForm is not valid {charset}: undecodable bytes replaced"
-    decoded = decoded.lstrip("\ufeff")
-    if media_type in _HTML_TYPES:
-        decoded = html_to_text(decoded)
-    return decoded.replace("\r\n", "\n").replace("\r", "\n"), problem
+        return None, f"presentedForm '{kind}' data is not valid base64: not read"
+    decoded = decode_bytes(raw, content_type, stop=stop)
+    problem = decoded.problem
+    if problem is not None:
+        problem = "presentedForm " + problem.removeprefix("document ")
+    return decoded.text, problem
 
 
-def _charset(params: str) -> str | None:
-    match = re.search(r"charset\s*=\s*\"?([A-Za-z0-9._:\-]+)", params, re.IGNORECASE)
-    return match.group(1) if match else None
+def _contained_binary(attachment: Mapping[str, Any], contained: Sequence[Any]) -> Mapping[str, Any]:
+    """An Attachment whose `url` is "#id" of a contained Binary, with that Binary's data."""
+    url = attachment.get("url")
+    if attachment.get("data") or not isinstance(url, str) or not url.startswith("#"):
+        return attachment
+    for resource in contained:
+        if (
+            isinstance(resource, Mapping)
+            and resource.get("resourceType") == "Binary"
+            and resource.get("id") == url[1:]
+        ):
+            return {
+                "contentType": resource.get("contentType") or attachment.get("contentType"),
+                "data": resource.get("data"),
+            }
+    return attachment
 
 
 @dataclass(frozen=True)
@@ -251,7 +215,10 @@ class ReportSource:
 
 
 def report_sources(report: Mapping[str, Any]) -> tuple[tuple[ReportSource, ...], tuple[str, ...]]:
-    """All readable texts of a DiagnosticReport, in order, and the problems met."""
+    """All readable texts of a DiagnosticReport, in order, and the problems met: `conclusion`,
+    `conclusionCode`, `presentedForm` (inline, contained "#id", or fetched by the service), the
+    narrative `result` Observations, `text.div`. A DocumentReference is read through its
+    DiagnosticReport view (fhir_mappers.report_documents: its attachments as presentedForm)."""
     sources: list[ReportSource] = []
     problems: list[str] = []
     conclusion = report.get("conclusion")
@@ -263,17 +230,22 @@ def report_sources(report: Mapping[str, Any]) -> tuple[tuple[ReportSource, ...],
         joined = ". ".join(n for n in names if n)
         if joined:
             sources.append(ReportSource("conclusionCode", joined))
+    contained = report.get("contained")
+    contained = contained if isinstance(contained, list) else []
     forms = report.get("presentedForm")
     if isinstance(forms, list):
         for i, form in enumerate(forms):
             if not isinstance(form, Mapping):
                 problems.append(f"presentedForm[{i}] is not an Attachment")
                 continue
-            text, problem = decode_attachment(form)
+            text, problem = decode_attachment(form, contained=contained)
             if problem:
                 problems.append(f"presentedForm[{i}]: {problem}")
             if text and text.strip():
                 sources.append(ReportSource(f"presentedForm[{i}]", text.strip()))
+    narrative_results = result_text(report, contained)
+    if narrative_results:
+        sources.append(ReportSource("result", narrative_results))
     narrative = report.get("text")
     if isinstance(narrative, Mapping):
         div = narrative.get("div")
@@ -282,6 +254,70 @@ def report_sources(report: Mapping[str, Any]) -> tuple[tuple[ReportSource, ...],
             if text:
                 sources.append(ReportSource("text.div", text))
     return tuple(sources), tuple(problems)
+
+
+# Narrative result Observations (issue 17): the section a result's text belongs to, by its
+# LOINC code or the words of its code. Text under no recognised name counts as findings.
+_RESULT_LOINC_SECTIONS = {
+    "19005-8": "IMPRESSION",  # Radiology Imaging study [Impression] (narrative)
+    "18782-3": "FINDINGS",  # Radiology Study observation (narrative)
+    "59776-5": "FINDINGS",  # Procedure findings Narrative
+    "18834-2": "COMPARISON",  # Radiology Comparison study (narrative)
+    "18785-6": "INDICATION",  # Radiology Reason for study (narrative)
+    "55752-0": "CLINICAL HISTORY",  # Clinical information
+}
+_RESULT_WORDS = (
+    (re.compile(r"impression|conclusion|opinion|summary", re.I), "IMPRESSION"),
+    (re.compile(r"technique|protocol", re.I), "TECHNIQUE"),
+    (re.compile(r"comparison|prior", re.I), "COMPARISON"),
+    (re.compile(r"indication|reason|history|clinical information", re.I), "INDICATION"),
+    (re.compile(r"addendum", re.I), "ADDENDUM"),
+    (re.compile(r"finding|observation|report|narrative|result", re.I), "FINDINGS"),
+)
+_UNUSED_RESULT_STATUSES = frozenset({"entered-in-error", "cancelled"})
+
+
+def result_text(report: Mapping[str, Any], contained: Sequence[Any]) -> str:
+    """The report text carried by `result` Observations with a `valueString` (some EHRs send an
+    imaging report this way), each under the heading its code names, in `result` order.
+
+    The Observations are read from the report's `contained` resources, matched by id to the
+    `result` references ("#id", "Observation/id" or an absolute URL ending in it): the service
+    puts the referenced Observations there when it finds them in the prefetch or fetches them
+    (cds_hooks.report_content)."""
+    results = report.get("result")
+    if not isinstance(results, list) or not contained:
+        return ""
+    by_id = {
+        r.get("id"): r
+        for r in contained
+        if isinstance(r, Mapping) and r.get("resourceType") == "Observation"
+    }
+    blocks: list[str] = []
+    for ref in results:
+        target = ref.get("reference") if isinstance(ref, Mapping) else None
+        if not isinstance(target, str):
+            continue
+        observation = by_id.get(target.rsplit("/", 1)[-1].lstrip("#"))
+        if observation is None or observation.get("status") in _UNUSED_RESULT_STATUSES:
+            continue
+        value = observation.get("valueString")
+        if not isinstance(value, str) or not value.strip():
+            continue
+        blocks.append(f"{_result_heading(observation.get('code'))}:\n{value.strip()}")
+    return "\n\n".join(blocks)
+
+
+def _result_heading(code: Any) -> str:
+    if isinstance(code, Mapping):
+        for coding in code.get("coding") or ():
+            if isinstance(coding, Mapping) and coding.get("code") in _RESULT_LOINC_SECTIONS:
+                return _RESULT_LOINC_SECTIONS[coding["code"]]
+    words = _concept_text(code)
+    for pattern, heading in _RESULT_WORDS:
+        if pattern.search(words):
+            return heading
+    return "FINDINGS"
 
 
 def _concept_text(concept: Any) -> str:

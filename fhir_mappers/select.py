@@ -293,7 +293,7 @@ class _Collector:
         rtype = resource.get("resourceType")
         if rtype == "Observation":
             self._entries([{"resource": resource, "fullUrl": full_url}], depth)
-        elif rtype == "Condition" or rtype == "DiagnosticReport":
+        elif rtype in ("Condition", "DiagnosticReport", "DocumentReference"):  # reports: issue 17
             if self._subject_is_patient(rtype, resource, full_url):
                 ref = reference_of(rtype, resource, full_url)
                 if ref.endswith("/(no id)") or ref not in self.seen:

@@ -263,7 +263,8 @@ def test_charset_is_honoured() -> None:
     ("form", "message"),
     [
         ({"contentType": "text/plain", "data": "@@not base64@@"}, "base64"),
-        ({"contentType": "application/pdf", "data": b64("%PDF-1.4")}, "not text"),
+        ({"contentType": "application/pdf", "data": b64("%PDF-1.4")}, "PDF could not be read"),
+        ({"contentType": "image/jpeg", "data": b64("JFIF")}, "not text"),
         ({"contentType": "text/plain", "url": "https://example.org/r.txt"}, "URL"),
         ({"contentType": "text/plain; charset=klingon", "data": b64("FINDINGS: x")}, "charset"),
         ({"contentType": "text/plain; charset=utf-8", "data": "//79/w=="}, "replaced"),
