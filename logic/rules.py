@@ -149,7 +149,7 @@ def current_labs_normal(sit: Situation) -> bool:
         _labs_obtained(sit)
         and sit.panel.gating_complete
         and not sit.stale_abnormal
-        and not any(f.id in LAB_FLAG_IDS for f in sit.flags)
+        and not sit.flags
     )
 
 
