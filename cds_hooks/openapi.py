@@ -3,9 +3,11 @@
 Built from the code, so it cannot drift: the wire schemas come from the pydantic models of
 ``schemas.py`` (JSON Schema 2020-12, which OpenAPI 3.1 uses as is), the service paths from the
 service registry (``services.registry``), one path per service and per feedback URL. Every status
-an endpoint can answer is listed with its body: errors are OperationOutcomes (``errors.py``),
-a 401 is bare. tests/security/test_openapi_conformance.py runs schemathesis against the app:
-no 5xx, and every response matches this document.
+an endpoint can answer is listed with its body and headers: errors are OperationOutcomes
+(``errors.py``), a 503 carries ``Retry-After``, a 401 is bare with ``WWW-Authenticate: Bearer``.
+The info description states the limits (body, deadline, evaluation slots, report reading).
+tests/security/test_openapi_conformance.py runs schemathesis against the app with JWTs on and
+every check enabled: every response matches this document.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from flask import Blueprint, Response
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from .schemas import Discovery, Feedback, HookRequest, HookResponse
+from .schemas import RFC3339_DATE_TIME, Discovery, Feedback, HookRequest, HookResponse
 from .services import Service, registry
+from .settings import DEFAULT_MAX_BODY_BYTES
 from .wire import json_body
 
 bp = Blueprint("openapi", __name__)
@@ -103,10 +106,30 @@ ERROR_TEXT = {
     400: "Malformed JSON, a missing or invalid member, or a hook the service does not answer.",
     404: "No such resource.",
     405: "Method not allowed.",
-    412: "The data needed can be obtained neither from prefetch nor from fhirServer.",
+    412: "No data to work on: no prefetch was sent, and no FHIR server can be used (no "
+    "fhirServer, or one that is not on MARROW_CDS_FHIR_ALLOWLIST).",
     413: "Body larger than MARROW_CDS_MAX_BODY_BYTES.",
     415: "Content-Type is not JSON.",
-    503: "The feedback store is unavailable: nothing was stored, retry later.",
+}
+RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds to wait before retrying (1 when overloaded, 5 otherwise).",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^[0-9]+$"},
+    }
+}
+OVERLOADED_TEXT = (
+    "Overloaded: every evaluation slot of the process stayed busy for "
+    "MARROW_CDS_SLOT_WAIT_SECONDS (issue code `throttled`, Retry-After: 1); answered at once, "
+    "before any work."
+)
+UNAVAILABLE_TEXT = {
+    "hook": OVERLOADED_TEXT
+    + " Or the call spent its time budget, MARROW_CDS_HOOK_DEADLINE_SECONDS (issue code "
+    "`timeout`, Retry-After: 5): its work was stopped and no cards were computed.",
+    "feedback": OVERLOADED_TEXT
+    + " Or the feedback store is unavailable (issue code `transient`): nothing was stored.",
+    "discovery": OVERLOADED_TEXT,
 }
 
 
@@ -117,14 +140,31 @@ def _outcome(status: int) -> dict[str, Any]:
     }
 
 
+def _unavailable(kind: str) -> dict[str, Any]:
+    """503: an OperationOutcome with ``Retry-After`` (errors.Overloaded, DeadlineExceeded,
+    ServiceUnavailable)."""
+    return {
+        "description": UNAVAILABLE_TEXT[kind],
+        "headers": RETRY_AFTER,
+        "content": {JSON: {"schema": {"$ref": REF.format(model="OperationOutcome")}}},
+    }
+
+
 def _json(description: str, schema: dict[str, Any]) -> dict[str, Any]:
     return {"description": description, "content": {JSON: {"schema": schema}}}
 
 
 UNAUTHORIZED = {
     "description": "Bare 401: no, or an unacceptable, client JWT (CDS Hooks security). Empty "
-    "body; the reason is logged by the service only.",
-    "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}},
+    "body and `WWW-Authenticate: Bearer` (RFC 6750) without an error code: the reason is logged "
+    "by the service only.",
+    "headers": {
+        "WWW-Authenticate": {
+            "description": "The Bearer scheme (RFC 6750), no reason disclosed.",
+            "required": True,
+            "schema": {"type": "string", "pattern": "^Bearer( |$)"},
+        }
+    },
 }
 JWT_SECURITY: list[dict[str, list[str]]] = [{"cdsClientJwt": []}]
 
@@ -180,6 +220,7 @@ def _service_paths(service: Service) -> dict[str, Any]:
                 "412": _outcome(412),
                 "413": _outcome(413),
                 "415": _outcome(415),
+                "503": _unavailable("hook"),
             },
         }
     }
@@ -198,7 +239,7 @@ def _service_paths(service: Service) -> dict[str, Any]:
                 "401": UNAUTHORIZED,
                 "413": _outcome(413),
                 "415": _outcome(415),
-                "503": _outcome(503),
+                "503": _unavailable("feedback"),
             },
         }
     }
@@ -217,6 +258,20 @@ def _open_get(operation_id: str, summary: str, responses: dict[str, Any]) -> dic
     }
 
 
+# (Lone surrogates, Unicode Cs, cannot occur in a JSON text the service parses: orjson refuses
+# them, so a pattern need not name them, and regex engines of other languages cannot.)
+NO_CONTROL_CHARACTERS = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
+NO_CONTROL_CHARACTERS_IN_TEXT = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"
+
+
+def _string_branch(schema: dict[str, Any]) -> dict[str, Any]:
+    """The ``type: string`` schema of a property, or of its ``anyOf`` string branch."""
+    for branch in schema.get("anyOf", []):
+        if branch.get("type") == "string":
+            return branch  # type: ignore[no-any-return]
+    return schema
+
+
 def _with_runtime_rules(schemas: dict[str, Any]) -> dict[str, Any]:
     """Rules the handlers enforce beyond the pydantic models, stated in the schemas too."""
     item = schemas["FeedbackItem"]
@@ -228,10 +283,45 @@ def _with_runtime_rules(schemas: dict[str, Any]) -> dict[str, Any]:
         "required": ["acceptedSuggestions"],
         "properties": {"acceptedSuggestions": {"type": "array", "minItems": 1}},
     }
+    # schemas._no_control_characters: stored identifiers and codes carry no control character
+    # (Unicode Cc) and no lone surrogate (Cs); free text may carry tab and line breaks.
+    for model, name in (
+        ("FeedbackItem", "card"),
+        ("AcceptedSuggestion", "id"),
+        ("OverrideReasonCoding", "code"),
+        ("OverrideReasonCoding", "system"),
+        ("OverrideReasonCoding", "display"),
+    ):
+        _string_branch(schemas[model]["properties"][name])["pattern"] = NO_CONTROL_CHARACTERS
+    comment = schemas["OverrideReason"]["properties"]["userComment"]
+    _string_branch(comment)["pattern"] = NO_CONTROL_CHARACTERS_IN_TEXT
+    # schemas._rfc3339 (the shape) and feedback.parse_timestamp (a real instant in years
+    # 0001-9999): the date-time format says both
+    item["properties"]["outcomeTimestamp"]["pattern"] = RFC3339_DATE_TIME.pattern
     # schemas.FhirAuthorization._bearer: token_type is Bearer (any case)
     token_type = schemas["FhirAuthorization"]["properties"]["token_type"]
     token_type["pattern"] = "^[Bb][Ee][Aa][Rr][Ee][Rr]$"
     return schemas
+
+
+def limits_description() -> str:
+    """README "Limits", as the document states them (defaults; each is configurable)."""
+    from fhir_mappers import REPORT_READING_LIMIT_CHARS
+
+    return (
+        '**Limits** (README "Limits"). A request body is at most MARROW_CDS_MAX_BODY_BYTES '
+        f"(default {DEFAULT_MAX_BODY_BYTES} bytes; 413 above). Each hook call has a total time "
+        "budget, MARROW_CDS_HOOK_DEADLINE_SECONDS (default 3 s, or the fallback fetch budget "
+        "MARROW_CDS_FETCH_BUDGET_SECONDS + 1 s when that is larger), counted from its arrival; "
+        "the fallback fetch never gets more than what remains of it. When the budget is spent "
+        "the work stops and the answer is a 503 OperationOutcome (issue code `timeout`, "
+        "Retry-After). Each process evaluates at most MARROW_CDS_EVALUATION_SLOTS calls at once "
+        "(default 2); a call that finds them busy for MARROW_CDS_SLOT_WAIT_SECONDS (default "
+        "0.25 s) is answered at once with a 503 OperationOutcome (issue code `throttled`, "
+        "Retry-After: 1). The report reader reads at most "
+        f"{REPORT_READING_LIMIT_CHARS} characters of one report's text; the rest is not read, "
+        "and a data-quality card names the report and how much was read."
+    )
 
 
 def _version() -> str:
@@ -262,7 +352,11 @@ def openapi_document() -> dict[str, Any]:
                 "summary": "CDS Hooks discovery: the services and their prefetch templates",
                 "tags": ["CDS Hooks"],
                 "security": JWT_SECURITY,
-                "responses": {"200": _json("The services.", _ref(Discovery)), "401": UNAUTHORIZED},
+                "responses": {
+                    "200": _json("The services.", _ref(Discovery)),
+                    "401": UNAUTHORIZED,
+                    "503": _unavailable("discovery"),
+                },
             }
         }
     }
@@ -298,7 +392,8 @@ def openapi_document() -> dict[str, Any]:
                 "Discovery, service and feedback calls need `Authorization: Bearer <JWT>` "
                 "signed by a trusted CDS client (asymmetric algorithm, `kid`, `iss` on the "
                 "service's trusted-issuers list, `aud` = the URL called, `exp`, `iat`, unique "
-                "`jti`); any failure is a bare 401. Probes, /rules and this document are open."
+                "`jti`); any failure is a bare 401 with `WWW-Authenticate: Bearer`. Probes, "
+                "/rules and this document are open.\n\n" + limits_description()
             ),
             "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"},
         },
