@@ -19,7 +19,7 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
-from fhir_mappers.context_anatomy import Anchor, anchor
+from fhir_mappers.context_anatomy import BONE, Anchor, anchor
 from fhir_mappers.context_measurements import _levels_in
 from fhir_mappers.context_scope import (
     _apply,
@@ -173,8 +173,9 @@ def _analyse_sentence(
             if has_target and _NOT_MARROW_CONTEXT.search(text[span[0] : clause[1]][:40]):
                 # "larger disc protrusion": the change is about something else
                 continue
-            if anchor(text, span[0], span[1], clause) is Anchor.ORGAN:
-                continue  # "enlarged adrenal nodule", "interval worsening of hydronephrosis"
+            where = anchor(text, span[0], span[1], clause)
+            if where is Anchor.ORGAN or (where is Anchor.NONE and not has_target):
+                continue  # "enlarged adrenal nodule", "progressive sensory symptoms"
             hits.append(_Hit(ikind, span[0], span[1], sentence, interval=interval))
     for meaning, p0, p1 in pseudo:
         clause = _clause_of(p0, sentence, stops)
@@ -237,7 +238,8 @@ def _analyse_sentence(
         if hit.kind is FeatureKind.CHEMICAL_SHIFT_DROP:
             hit.negated = False  # "no signal loss" is a value (0%), not a negation
     _mark_uncertain(text, hits, mods, neg_stops)
-    if not _MARROW_WORD.search(s_text):
+    hits = [_benign_comparison_denied(h) for h in hits if not _partial_benign(h)]
+    if not (_MARROW_WORD.search(s_text) or BONE.search(s_text)):
         # an affirmed enhancement or high signal said of nothing in particular is not a marrow
         # feature (a denied one is kept: "abnormal enhancement is not identified")
         hits = [h for h in hits if h.negated or h.kind not in _NEEDS_MARROW_CONTEXT]
@@ -285,6 +287,16 @@ def _affirms_other_cause(clause: str) -> bool:
     return False
 
 
+# SPEC.md section 3: marrow signal, enhancement and high STIR / fat-saturated signal attributed to
+# another cause (fracture, Modic change, infection ...) are not findings of this service.
+_OTHER_CAUSE_KINDS = frozenset(
+    {
+        FeatureKind.MARROW_SIGNAL,
+        FeatureKind.DIFFUSE_PATTERN,
+        FeatureKind.ENHANCEMENT,
+        FeatureKind.FAT_SAT_HIGH_SIGNAL,
+    }
+)
 _ANCHORED_KINDS = frozenset(
     {
         FeatureKind.FOCAL_LESION,
@@ -315,6 +327,7 @@ _BENIGN_ATTRIBUTION = re.compile(
 )
 
 
+_PATHOLOGICAL_FRACTURE = re.compile(r"patholog", _F)
 _AFTER_TERMINATOR = re.compile(r"[\w;,]*\s*")
 _NON_PREFIX = re.compile(r"non[\s-]?", _F)
 # Words that give a finding phrase its own descriptor (SPEC.md section 3 negation scope).
@@ -389,6 +402,23 @@ _VERBISH = re.compile(
     r"appears?|there)\b",
     _F,
 )
+
+
+def _partial_benign(hit: _Hit) -> bool:
+    return (
+        hit.kind is FeatureKind.T1_BRIGHTER_THAN_DISC_AND_MUSCLE
+        and hit.subtype == "partial"
+        and not hit.negated
+    )
+
+
+def _benign_comparison_denied(hit: _Hit) -> _Hit:
+    """SPEC.md section 3: a negated benign comparison ("not brighter than the discs", "no longer
+    higher than muscle") is the worrisome feature."""
+    if hit.kind is FeatureKind.T1_BRIGHTER_THAN_DISC_AND_MUSCLE and hit.negated:
+        hit.kind = FeatureKind.T1_LOW_VS_MUSCLE_OR_DISC
+        hit.negated = False
+    return hit
 
 
 def _mark_uncertain(
@@ -473,9 +503,7 @@ def _keep_target(hit: _Hit, text: str, sentence: tuple[int, int], stops: Sequenc
     clause = _clause_of(hit.start, sentence, stops)
     clause_text = text[clause[0] : clause[1]]
     kind = hit.kind
-    if kind in {FeatureKind.MARROW_SIGNAL, FeatureKind.DIFFUSE_PATTERN} and _other_cause(
-        text, clause
-    ):
+    if kind in _OTHER_CAUSE_KINDS and _other_cause(text, clause):
         return False  # SPEC.md section 3 "Other causes of marrow signal": not this service's
     if kind in _ANCHORED_KINDS:
         where = anchor(text, hit.start, hit.end, clause)
@@ -521,12 +549,18 @@ def _keep_target(hit: _Hit, text: str, sentence: tuple[int, int], stops: Sequenc
             phrase = text[hit.start : hit.end].lower()
             # SPEC.md section 3: brighter than disc AND muscle; one of them is not enough.
             if not (re.search(r"dis[ck]", phrase) and re.search(r"muscl", phrase)):
-                return False
+                # brighter than one of them only: not the benign modifier, but its negation
+                # ("not brighter than the discs") is still the worrisome feature
+                hit.subtype = "partial"
     if kind in {
         FeatureKind.ENHANCEMENT,
         FeatureKind.FAT_SAT_HIGH_SIGNAL,
     } and _NOT_MARROW_CONTEXT.search(clause_text):
         return False
+    if kind is FeatureKind.CANNOT_EXCLUDE_INFILTRATION and _PATHOLOGICAL_FRACTURE.match(
+        text, hit.start
+    ):
+        return True  # SPEC.md section 3: a pathological fracture is itself the worrisome feature
     if kind is FeatureKind.CANNOT_EXCLUDE_INFILTRATION:
         # Only about an infiltrative / malignant process; the span is widened to that word so
         # that a card quotes "infiltrative process cannot be excluded", not the bare phrase.

@@ -383,6 +383,22 @@ def _field_strength(text: str, sentences: Sequence[tuple[int, int]]) -> _Hit | N
     return None
 
 
+_SIGNAL_WORDS = re.compile(
+    r"\bsignal|phase\b|\bdixon\b|chemical[\s-]+shift|\bfat\s+fraction", re.IGNORECASE
+)
+_HEIGHT_AFTER = re.compile(
+    r"\s*(?:of\s+)?(?:the\s+)?(?:\w+\s+){0,3}?(?:height|stature)\b", re.IGNORECASE
+)
+
+
+def _is_signal_drop(text: str, sentence: tuple[int, int], end: int) -> bool:
+    """SPEC.md section 3: a chemical-shift drop needs signal words in its sentence, and a loss
+    of height is never one."""
+    if _HEIGHT_AFTER.match(text, end, min(sentence[1], end + 60)):
+        return False
+    return _SIGNAL_WORDS.search(text, sentence[0], sentence[1]) is not None
+
+
 def _chemical_shift_drops(
     text: str, sentences: Sequence[tuple[int, int]], *, prefilter: bool = True
 ) -> tuple[list[_Hit], bool]:
@@ -395,6 +411,9 @@ def _chemical_shift_drops(
     for pattern in _DROP if (shift_words and percent) or not prefilter else ():
         for m in pattern.finditer(text):
             value = float(m.group("v"))
+            sentence = _sentence_of(sentences, m.start())
+            if not _is_signal_drop(text, sentence, m.end()):
+                continue  # "10% loss of vertebral body height" is not a signal drop
             if 0.0 <= value <= 100.0:
                 drops.append(
                     _Hit(

@@ -21,6 +21,7 @@ Also here: `_Hit` / `_ModHit` (a target or modifier found in the text, by charac
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -214,10 +215,14 @@ def _segment(text: str, sentence: tuple[int, int], start: int, end: int) -> tupl
 
 
 def _sentence_of(sentences: Sequence[tuple[int, int]], pos: int) -> tuple[int, int]:
-    for s in sentences:
-        if s[0] <= pos < s[1]:
-            return s
+    """The sentence that contains `pos` (sentences sorted by start: a binary search)."""
+    i = bisect_right(sentences, (pos, len_max)) - 1
+    if i >= 0 and sentences[i][0] <= pos < sentences[i][1]:
+        return sentences[i]
     return (pos, pos)
+
+
+len_max = 1 << 62
 
 
 _HEDGE_MODS = frozenset({_Mod.SEVERITY, _Mod.UNCERTAIN, _Mod.POSSIBLE})

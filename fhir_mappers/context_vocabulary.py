@@ -280,7 +280,7 @@ _TARGETS: tuple[tuple[FeatureKind | _Kind, re.Pattern[str], str], ...] = (
     (
         FeatureKind.CANNOT_EXCLUDE_INFILTRATION,
         _c(
-            r"\b(?:cannot|can\s*not|could\s+not|unable\s+to)\s+(?:be\s+)?(?:excluded?|"
+            r"\b(?:cannot|can\s*not|could\s+not|unable\s+to)\s+(?:be\s+)?(?:\w+ly\s+)?(?:excluded?|"
             r"rule\s+out|ruled\s+out)|\bnot\s+(?:be\s+)?(?:excluded|ruled\s+out)|\bdifficult\s+"
             r"to\s+exclude|\b(?:concerning|suspicious|worrisome|worrying)\s+for|\bdifferential\s+"
             r"(?:diagnosis\s+)?(?:includes?|considerations?)|\braises?\s+(?:the\s+)?(?:possibility|"
@@ -424,7 +424,9 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
         _c(
             r"\bno\s+(?:evidence|signs?|findings?|features?)\s+(?:of|to\s+suggest|suggest\w*)|"
             r"\bno\b|\bwithout\b|\bnegative\s+for\b|\bfree\s+of\b|\babsence\s+of\b|\black\s+of\b|"
-            r"\b(?:does|do|did)\s+not\b|\bneither\b|\bnor\b"
+            r"\b(?:does|do|did)\s+not\b|\bneither\b|\bnor\b|"
+            r"\bnot\s+(?=(?:\w+ly\s+)?(?:sharp|enhanc|expans|aggress|hyperintens|hypointens|"
+            r"bright|higher|suspicious|worrisome|concerning|marginat))"
         ),
         "",
     ),
@@ -469,7 +471,9 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
     ),
     (
         _Mod.POSSIBLE_BACK,
-        _c(r"\b(?:cannot|can\s*not|could\s+not)\s+be\s+(?:excluded|ruled\s+out)|\bnot\s+excluded"),
+        _c(
+            r"\b(?:cannot|can\s*not|could\s+not)\s+be\s+(?:\w+ly\s+)?(?:excluded|ruled\s+out)|\bnot\s+excluded"
+        ),
         "cannot exclude",
     ),
     (
@@ -620,6 +624,12 @@ _SITES: tuple[tuple[str, re.Pattern[str]], ...] = (
 _FIELD = _c(r"(?<![\w.])(?P<v>\d(?:\.\d{1,2})?)\s*-?\s*(?:t|tesla)\b(?![\s-]*(?:\d|weighted))")
 _DROP = (
     _c(
+        # "the signal drop is only 12%", "insufficient signal drop on opposed-phase imaging (12%"
+        r"\bsignal\s+(?:drop|dropout|loss|decrease|reduction|suppression)\b(?:\s+[\w/-]+){0,6}?"
+        r"[\s(]+(?:of\s+|is\s+|was\s+|measur\w*\s+|only\s+|approximately\s+|about\s+)*"
+        r"(?P<v>\d+(?:\.\d+)?)\s*(?:%|percent)"
+    ),
+    _c(
         r"\b(?:signal\s+)?(?:drop|dropout|loss|decrease|reduction|suppression)\s+(?:\w+\s+){0,4}?"
         r"(?:of|by)\s+(?:approximately\s+|about\s+|around\s+|roughly\s+|~\s*|only\s+|"
         r"nearly\s+|almost\s+)?(?P<v>\d+(?:\.\d+)?)\s*(?:%|percent)"
@@ -635,10 +645,11 @@ _DROP = (
     ),
 )
 _NO_DROP = _c(
-    r"\b(?:no|without|lack\s+of|absence\s+of|absent)\s+(?:significant\s+|appreciable\s+|"
+    r"(?:\b(?:no|without|lack\s+of|absence\s+of|absent)\s+(?:significant\s+|appreciable\s+|"
     r"measurable\s+|definite\s+)?(?:signal\s+(?:loss|drop|dropout|decrease|suppression)|"
     r"loss\s+of\s+signal|drop\s+in\s+signal|drop-?out)|\bfails?\s+to\s+(?:lose|drop)\s+signal|"
-    r"\bdoes\s+not\s+(?:lose|drop)\s+signal"
+    r"\bdoes\s+not\s+(?:lose|drop)\s+signal)"
+    r"(?!\s+abnormalit)"
 )
 _CHEMICAL_SHIFT = _c(
     r"opposed[\s-]phase|out[\s-]of[\s-]phase|\bin[\s-]phase|chemical[\s-]shift|\bdixon\b|"

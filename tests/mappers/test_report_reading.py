@@ -247,6 +247,53 @@ def test_report_class(text: str, want: str) -> None:
     assert read(text).image_class is ImagingClass(want)
 
 
+@pytest.mark.parametrize(
+    ("text", "worrisome"),
+    [
+        pytest.param(
+            "There is 10% loss of vertebral body height at T12, chronic.", False, id="height_loss"
+        ),
+        pytest.param(
+            "No signal loss abnormality on opposed-phase imaging.",
+            False,
+            id="no_signal_loss_abnormality",
+        ),
+        pytest.param(
+            "Patchy L3 marrow. On opposed-phase images the signal drop is only 12% at 3 T.",
+            True,
+            id="drop_is_only_12_percent",
+        ),
+        pytest.param(
+            "A 7 mm T1-hypointense lesion in L3, not sharply marginated, without enhancement.",
+            False,
+            id="not_sharply_marginated",
+        ),
+        pytest.param(
+            "STIR hyperintense marrow edema in S5 with a nondisplaced fracture line.",
+            False,
+            id="stir_signal_of_a_fracture",
+        ),
+        pytest.param(
+            "There is a pathologic compression fracture of L1.", True, id="pathological_fracture"
+        ),
+        pytest.param(
+            "Diffusely heterogeneous marrow signal, not brighter than disc on T1.",
+            True,
+            id="not_brighter_than_disc",
+        ),
+        pytest.param(
+            "Heterogeneous marrow; marrow replacement cannot be confidently excluded.",
+            True,
+            id="cannot_be_confidently_excluded",
+        ),
+    ],
+)
+def test_worrisome_features(text: str, worrisome: bool) -> None:
+    from logic.imaging import worrisome_features
+
+    assert bool(worrisome_features(read(text))) is worrisome
+
+
 def test_t1_comparison_is_a_worrisome_feature() -> None:
     report = read("T1 marrow signal intensity is less than that of the paraspinal muscles.")
     kinds = {f.kind for f in report.features if not f.negated}
