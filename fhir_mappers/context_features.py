@@ -328,6 +328,9 @@ _BENIGN_ATTRIBUTION = re.compile(
 
 
 _PATHOLOGICAL_FRACTURE = re.compile(r"patholog", _F)
+_NEXT_LESION = re.compile(
+    rf"\b{_LESION_NOUN}\b|(?:\band|;)\s+(?:an?|the|another|one|two|multiple|several)\b", _F
+)
 _AFTER_TERMINATOR = re.compile(r"[\w;,]*\s*")
 _NON_PREFIX = re.compile(r"non[\s-]?", _F)
 # Words that give a finding phrase its own descriptor (SPEC.md section 3 negation scope).
@@ -345,6 +348,7 @@ _BREAK = re.compile(
 _LIST_CLOSE = re.compile(r"\b(?:or|nor)\b", _F)
 
 
+_FOR_AGE = re.compile(r"\bage\b|age[\s-]appropriate|physiolog", _F)
 _RED_MARROW = re.compile(r"\b(?:red|h(?:a)?ematopoietic|h(?:a)?emopoietic|cellular)\s+marrow", _F)
 _ABNORMAL = re.compile(
     rf"\b(?:{_MARROW_ADJ}|low|decreased|reduced|diminished|hypointense|infiltrat\w*|replac\w*)\b",
@@ -374,7 +378,10 @@ def _normal_statements_win(
             h.kind in {FeatureKind.MARROW_SIGNAL, FeatureKind.BENIGN_HEDGE}
             and h.subtype != "normal"
             and normal
-            and _RED_MARROW.search(text, sentence[0], sentence[1])
+            and (
+                _RED_MARROW.search(text, sentence[0], sentence[1])
+                or any(_FOR_AGE.search(text, n.start, n.end) for n in normal)
+            )
         ):
             continue  # "patchy residual red marrow", "red marrow ..., physiological"
         out.append(h)
@@ -524,7 +531,10 @@ def _keep_target(hit: _Hit, text: str, sentence: tuple[int, int], stops: Sequenc
         phrase = text[hit.start : hit.end].lower()
         # what the lesion is said to be: its stretch of the sentence between "and" / ";"
         seg_start, seg_end = _segment(text, sentence, hit.start, hit.end)
-        said = text[seg_start:seg_end]
+        # ... up to the next finding noun of its clause ("a focus of T1 and T2 hyperintense
+        # signal in L1, consistent with a hemangioma" is said to be a haemangioma)
+        nxt = _NEXT_LESION.search(text, hit.end, clause[1])
+        said = text[seg_start : max(seg_end, nxt.start() if nxt else clause[1])]
         if re.search(r"\bh(?:a)?emangioma", said, _F) and "atypical" not in said.lower():
             return False  # a typical haemangioma is not a focal marrow lesion
         if re.search(r"\bbone\s+islands?\b|\benostos[ie]s\b", said, _F):

@@ -157,7 +157,9 @@ _TARGETS: tuple[tuple[FeatureKind | _Kind, re.Pattern[str], str], ...] = (
             r"replacing\s+process|infiltrative\s+process)|(?<!fatty\s)(?<!fat\s)\b(?:replacement|"
             r"infiltration)\s+of\s+(?:the\s+)?(?:normal\s+)?(?:fatty\s+)?(?:bone\s+)?marrow|"
             r"\binfiltrative\s+(?:marrow\s+)?(?:process|disease|pattern|change|changes|"
-            r"abnormality)|\breplaced\s+(?:bone\s+)?marrow"
+            r"abnormality)|\breplaced\s+(?:bone\s+)?marrow|\bmarrow\s+(?:is|are|was|appears?)\s+"
+            r"(?:\w+\s+)?replaced|\breplaced\s+by\s+(?:tumou?r|neoplasm|metasta\w*|myeloma|"
+            r"lymphoma|leuka?emi\w*)"
         ),
         "replacement",
     ),
@@ -510,8 +512,9 @@ _NORMAL_MARROW = _c(
     # residual / physiological red marrow, and marrow "normal for age" (SPEC.md section 3)
     r"|\b(?:residual|physiologic(?:al)?|normal|expected)\s+(?:islands?\s+of\s+)?(?:red|"
     r"h(?:a)?ematopoietic|h(?:a)?emopoietic|cellular)\s+marrow\b|\b(?:red|h(?:a)?ematopoietic)"
-    r"\s+marrow\b[^.;]{0,60}?\b(?:physiologic(?:al)?|residual|age[\s-]appropriate|normal)\b|\bmarrow(?:\s+signal)?[^.;]{0,40}?\b(?:normal\s+for\s+"
-    r"(?:the\s+patient'?s\s+)?age|age[\s-]appropriate)\b"
+    r"\s+marrow\b[^.;]{0,60}?\b(?:physiologic(?:al)?|residual|age[\s-]appropriate|normal)\b|"
+    r"\bmarrow(?:\s+signal)?[^.;]{0,40}?\b(?:normal\s+for\s+(?:the\s+patient'?s\s+)?age|"
+    r"age[\s-]appropriate|(?:within\s+)?normal\s+limits\s+for\s+(?:the\s+patient'?s\s+)?age)\b"
     r"|\b(?:typical|expected|appropriate)\s+for\s+(?:the\s+patient'?s\s+)?age\b|"
     r"\b(?:diffuse(?:ly)?\s+)?fatty\s+(?:bone\s+)?marrow(?:\s+(?:signal|replacement|conversion))?"
 )

@@ -106,6 +106,12 @@ _MRI_CODES: Final[Mapping[tuple[str, str], _Mri]] = MappingProxyType(
     }
 )
 
+
+def mri_order_codes() -> tuple[tuple[str, str], ...]:
+    """(system, code) of every MRI of spine / sacrum / pelvis recognised by code."""
+    return tuple(_MRI_CODES)
+
+
 # Radiographic osseous survey: CPT 77075 complete, 77074 limited. No LOINC is used: the brief's
 # candidate 24551-4 is "RFA AV fistula Views W contrast IA" in LOINC, not a skeletal survey.
 _SKELETAL_SURVEY_CODES: Final = frozenset({(CPT, "77075"), (CPT, "77074")})

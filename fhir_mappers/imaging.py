@@ -22,7 +22,6 @@ from fhir_mappers import imaging_codes as codes
 from fhir_mappers.context import Extraction, extract, technique_facts
 from fhir_mappers.limits import REPORT_READING_LIMIT_CHARS, Stop, WorkStopped, check, never
 from fhir_mappers.report_documents import report_views
-from fhir_mappers.report_documents import report_views
 from fhir_mappers.report_text import read_report_text
 from logic.model import Contrast, ImagingReport, MappingProblem, Modality, Region
 
@@ -215,6 +214,14 @@ def _read_report(report: Mapping[str, Any], reference: str, stop: Stop = never) 
     if effective is None:
         problems.append(
             MappingProblem(reference, "imaging report has no usable date: not used", "error")
+        )
+        return _Outcome(None, False, tuple(problems))
+    problems.extend(MappingProblem(reference, p) for p in text_problems)
+    if not text.text.strip():
+        problems.append(
+            MappingProblem(reference, "imaging report has no readable Findings/Impression text")
+        )
+
     if text.unread_chars:
         read = text.total_chars - text.unread_chars
         problems.append(
@@ -225,14 +232,6 @@ def _read_report(report: Mapping[str, Any], reference: str, stop: Stop = never) 
                 f"{REPORT_READING_LIMIT_CHARS:,}); findings past it are not known",
             )
         )
-        )
-        return _Outcome(None, False, tuple(problems))
-    problems.extend(MappingProblem(reference, p) for p in text_problems)
-    if not text.text.strip():
-        problems.append(
-            MappingProblem(reference, "imaging report has no readable Findings/Impression text")
-        )
-
     field_t, shift_in_technique = technique_facts(text.technique)
     extraction: Extraction = extract(text.text, field_strength_t=field_t, stop=stop)
     imaging = ImagingReport(

@@ -1,10 +1,8 @@
-"""Getting the text out of an imaging DiagnosticReport, and splitting it into sections.
+"""Getting the text out of an imaging DiagnosticReport.
 
 SPEC.md section 3: text sources in order `conclusion`, `conclusionCode`, `presentedForm`
-(base64 `text/plain`; `text/html` with tags stripped), then the `text.div` narrative. Only Findings
-and Impression are read as current findings; Indication, Clinical history, Comparison and
-Technique are not ("history of heterogeneous marrow on outside MRI" is not a current finding).
-Technique is kept apart: field strength and chemical-shift sequences are technical facts.
+(base64 `text/plain`; `text/html` with tags stripped), then the `text.div` narrative; which parts of
+the text are read is `fhir_mappers.report_sections`.
 
 Nothing here raises on malformed input: every difficulty becomes a problem string.
 """
@@ -15,8 +13,6 @@ import base64
 import binascii
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from fhir_mappers.attachments import (
@@ -28,122 +24,7 @@ from fhir_mappers.attachments import (
     media_type,
     no_stop,
 )
-
-
-class Section(StrEnum):
-    FINDINGS = "findings"
-    IMPRESSION = "impression"
-    TECHNIQUE = "technique"
-    EXAM = "exam"  # exam title: used only to recognise modality and site
-    OTHER = "other"  # indication, history, comparison, exam title...: not read for findings
-
-
-# Heading words -> section. Variants seen in real reports; matched case-insensitively, but a
-# heading must start a line and be followed by ":" or end its line (a "Title Case" or
-# "UPPERCASE" word on its own line).
-_HEADINGS: dict[str, Section] = {
-    "findings": Section.FINDINGS,
-    "finding": Section.FINDINGS,
-    "report": Section.FINDINGS,
-    "observations": Section.FINDINGS,
-    "description": Section.FINDINGS,
-    "impression": Section.IMPRESSION,
-    "impressions": Section.IMPRESSION,
-    "conclusion": Section.IMPRESSION,
-    "conclusions": Section.IMPRESSION,
-    "opinion": Section.IMPRESSION,
-    "summary": Section.IMPRESSION,
-    "assessment": Section.IMPRESSION,
-    "diagnosis": Section.IMPRESSION,
-    "interpretation": Section.IMPRESSION,
-    "technique": Section.TECHNIQUE,
-    "techniques": Section.TECHNIQUE,
-    "protocol": Section.TECHNIQUE,
-    "sequences": Section.TECHNIQUE,
-    "procedure": Section.EXAM,
-    "exam technique": Section.TECHNIQUE,
-    "mri technique": Section.TECHNIQUE,
-    "indication": Section.OTHER,
-    "indications": Section.OTHER,
-    "clinical indication": Section.OTHER,
-    "reason for exam": Section.OTHER,
-    "reason for examination": Section.OTHER,
-    "reason for study": Section.OTHER,
-    "clinical history": Section.OTHER,
-    "clinical information": Section.OTHER,
-    "clinical details": Section.OTHER,
-    "clinical": Section.OTHER,
-    "history": Section.OTHER,
-    "comparison": Section.OTHER,
-    "comparisons": Section.OTHER,
-    "prior studies": Section.OTHER,
-    "prior": Section.OTHER,
-    "exam": Section.EXAM,
-    "examination": Section.EXAM,
-    "study": Section.EXAM,
-    "title": Section.EXAM,
-    "contrast": Section.TECHNIQUE,
-    "addendum": Section.FINDINGS,
-    "recommendation": Section.OTHER,
-    "recommendations": Section.OTHER,
-}
-
-_HEADING_WORDS = "|".join(sorted((re.escape(h) for h in _HEADINGS), key=len, reverse=True))
-# A heading: start of line, optional bullet/number, heading words, then ":" (text may follow on
-# the same line) or the end of the line.
-_HEADING_RE = re.compile(
-    rf"^[ \t]*(?:[-*•#]+[ \t]*)?(?P<head>{_HEADING_WORDS})(?:[ \t]*\([^)\n]*\))?[ \t]*"
-    rf"(?:(?P<colon>[:\-–—])[ \t]*|$)",
-    re.IGNORECASE | re.MULTILINE,
-)
-
-
-@dataclass(frozen=True)
-class SplitReport:
-    """A report's text split into the parts this service reads."""
-
-    findings: str = ""
-    impression: str = ""
-    technique: str = ""
-    exam: str = ""
-    has_headings: bool = False
-    preamble: str = ""  # text before the first heading (exam title line, usually)
-
-
-def split_sections(text: str) -> SplitReport:
-    """Split report text at FINDINGS:/IMPRESSION:/INDICATION:/... headings.
-
-    A heading is accepted when it starts a line and ends with a colon, or stands alone on its
-    line in UPPERCASE or Title case (so a sentence starting "Findings suggest ..." is not one).
-    """
-    parts: dict[Section, list[str]] = {s: [] for s in Section}
-    matches = [m for m in _HEADING_RE.finditer(text) if _is_heading(m)]
-    if not matches:
-        return SplitReport(preamble=text.strip())
-    preamble = text[: matches[0].start()].strip()
-    for i, match in enumerate(matches):
-        end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
-        body = text[match.end() : end].strip()
-        if body:
-            parts[_HEADINGS[match.group("head").lower()]].append(body)
-    return SplitReport(
-        findings="\n".join(parts[Section.FINDINGS]),
-        impression="\n".join(parts[Section.IMPRESSION]),
-        technique="\n".join(parts[Section.TECHNIQUE]),
-        exam="\n".join(parts[Section.EXAM]),
-        has_headings=True,
-        preamble=preamble,
-    )
-
-
-def _is_heading(match: re.Match[str]) -> bool:
-    head = match.group("head")
-    if match.group("colon") is not None:
-        # "Findings: ..." yes; but "Comparison - none" and the like also use a dash.
-        return head[:1].isupper()
-    # Alone on its line: only UPPERCASE or Title case counts.
-    return head.isupper() or head.istitle()
-
+from fhir_mappers.report_sections import ReportSource, ReportText, assemble
 
 # --------------------------------------------------------------------------- attachments
 # Formats are decoded in fhir_mappers.attachments (plain text, HTML/XHTML, RTF, PDF: issue 17).
@@ -204,14 +85,6 @@ def _contained_binary(attachment: Mapping[str, Any], contained: Sequence[Any]) -
                 "data": resource.get("data"),
             }
     return attachment
-
-
-@dataclass(frozen=True)
-class ReportSource:
-    """One text source of a report, in SPEC.md section 3 order."""
-
-    origin: str  # "conclusion", "conclusionCode", "presentedForm[0]", "text.div"
-    text: str
 
 
 def report_sources(report: Mapping[str, Any]) -> tuple[tuple[ReportSource, ...], tuple[str, ...]]:
@@ -334,65 +207,6 @@ def _concept_text(concept: Any) -> str:
                 if isinstance(display, str) and display.strip():
                     return display.strip()
     return ""
-
-
-@dataclass(frozen=True)
-class ReportText:
-    """What is read from a report: Findings + Impression text, and technique apart."""
-
-    text: str  # "FINDINGS:\n...\n\nIMPRESSION:\n..."; every TextSpan indexes into this
-    technique: str
-    title_lines: str  # preamble / exam line, used only to recognise modality and site
-
-
-def _norm(text: str) -> str:
-    return re.sub(r"\W+", " ", text).strip().lower()
-
-
-def assemble(sources: Sequence[ReportSource]) -> ReportText:
-    """Findings and Impression from all sources, each piece once.
-
-    Sources often repeat each other (`conclusion` is the Impression of the `presentedForm`;
-    `text.div` renders the same report), so a piece whose words are already contained in what was
-    taken is skipped. A `conclusion`/`conclusionCode` without headings counts as impression; a
-    full report (presentedForm / narrative) without headings counts as findings.
-    """
-    findings: list[str] = []
-    impression: list[str] = []
-    technique: list[str] = []
-    titles: list[str] = []
-    seen = ""
-
-    def take(bucket: list[str], piece: str) -> None:
-        nonlocal seen
-        key = _norm(piece)
-        if not key or key in seen:
-            return
-        bucket.append(piece.strip())
-        seen = f"{seen} | {key}"
-
-    for source in sources:
-        split = split_sections(source.text)
-        is_conclusion = source.origin in {"conclusion", "conclusionCode"}
-        if not split.has_headings:
-            take(impression if is_conclusion else findings, split.preamble)
-            continue
-        titles.extend(t for t in (split.exam, split.preamble) if t)
-        take(findings, split.findings)
-        take(impression, split.impression)
-        if split.technique:
-            technique.append(split.technique)
-    # An impression that repeats the findings verbatim was taken once, under findings.
-    blocks: list[str] = []
-    if findings:
-        blocks.append("FINDINGS:\n" + "\n".join(findings))
-    if impression:
-        blocks.append("IMPRESSION:\n" + "\n".join(impression))
-    return ReportText(
-        text="\n\n".join(blocks),
-        technique="\n".join(technique),
-        title_lines="\n".join(titles),
-    )
 
 
 def read_report_text(report: Mapping[str, Any]) -> tuple[ReportText, tuple[str, ...]]:

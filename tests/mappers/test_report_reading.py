@@ -235,6 +235,22 @@ CASES = [
         "FOCAL_MULTIPLE",
     ),
     (
+        "heterogeneous_but_normal_for_age",
+        "Bone marrow signal is heterogeneous but within normal limits for age.",
+        "NEGATIVE",
+    ),
+    (
+        "focus_said_to_be_a_haemangioma_after_t1_and_t2",
+        "There is a small focus of T1 and T2 hyperintense signal in L1 consistent with a "
+        "hemangioma.",
+        "NEGATIVE",
+    ),
+    (
+        "marrow_replaced_by_tumour",
+        "The marrow is replaced by tumor at T12.",
+        "DIFFUSE",
+    ),
+    (
         "mixed_sizes_one_below_5mm",
         "Lesions measuring 4.5 mm and 8 mm in L3 and L5.",
         "FOCAL_EQUIVOCAL",
