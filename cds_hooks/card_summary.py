@@ -218,15 +218,19 @@ def primary_summary(recommendation: Recommendation, as_of: date) -> str:
         )
     if rule == "R6":
         return fit_summary("Haematology e-consult advised", phrases)
+    # R7/R8 "current labs normal" counts an abnormal value a documented cause explains (SPEC.md
+    # section 2): the summary must not call those blood tests normal
+    explained = "explained by" in recommendation.decision
+    labs = "abnormal blood tests explained" if explained else "normal blood tests"
     if rule == "R7":
         labs_when = follow_up_words(orders, "cbc-diff", as_of) or "in 3 months"
         return shorten(
-            f"Diffuse marrow change on {mri}, normal blood tests: no biopsy now; "
+            f"Diffuse marrow change on {mri}, {labs}: no biopsy now; "
             f"repeat blood tests {labs_when}" + (f", MRI {mri_when}" if mri_when else "")
         )
     if rule == "R8":
         return shorten(
-            f"Nonspecific marrow change on {mri}, normal blood tests: "
+            f"Nonspecific marrow change on {mri}, {labs}: "
             + (f"repeat MRI {mri_when}" if mri_when else "follow up with MRI")
         )
     return shorten(recommendation.decision)

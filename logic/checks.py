@@ -40,18 +40,20 @@ def _flag_on(sit: Situation, state: ItemState) -> list[str]:
     return [f.id for f in sit.flags if any(e.reference in references for e in f.evidence)]
 
 
-def _explained(sit: Situation, state: ItemState) -> str | None:
+def _explained(sit: Situation, state: ItemState) -> tuple[str | None, tuple[Evidence, ...]]:
     """Abnormal values that a known cause accounts for (no flag fired): a documented cause
     of anaemia or a current ferritin below 15 ug/L, a known cause of that cytopenia, known
-    CKD (SPEC.md §2)."""
+    CKD (SPEC.md §2); with the evidence of the causes (the Condition, the ferritin)."""
     facts = sit.facts
     found: list[str] = []
+    proof: list[Evidence] = []
     for result in state.results:
         if result.analyte is Analyte.HAEMOGLOBIN:
             cutoff = who_anaemia_cutoff(sit.record.patient.sex)
             causes = facts.anaemia_causes
             if below(result, cutoff) and causes:
                 found.append(f"below the WHO cut-off, explained by {causes[0].name}")
+                proof.append(causes[0].evidence)
         renal = result.analyte in (Analyte.EGFR, Analyte.CREATININE_CLEARANCE)
         if renal and facts.ckd_causes and below(result, t.EGFR_LOW):
             found.append("below 60, known CKD")
@@ -59,7 +61,8 @@ def _explained(sit: Situation, state: ItemState) -> str | None:
         if causes and any(r.reference == result.reference for r in state.results):
             names = ", ".join(dict.fromkeys(c.name for c in causes))
             found.append(f"{LABEL[result.analyte]} low, explained by {names}")
-    return "; ".join(dict.fromkeys(found)) or None
+            proof += [c.evidence for c in causes]
+    return "; ".join(dict.fromkeys(found)) or None, tuple(dict.fromkeys(proof))
 
 
 def _outside(sit: Situation, state: ItemState) -> str | None:
@@ -112,7 +115,9 @@ def panel_checks(sit: Situation) -> tuple[Check, ...]:
         elif flagged := _flag_on(sit, state):
             outcome = f"abnormal ({', '.join(flagged)})"
         else:
-            outcome = _explained(sit, state) or _outside(sit, state) or "normal"
+            explained, causes = _explained(sit, state)
+            outcome = explained or _outside(sit, state) or "normal"
+            proof += causes
         if (calcium := _corrected_calcium_note(sit, state)) is not None:
             outcome += f"; {calcium}"
         checks.append(Check(state.item.label, outcome, proof))
@@ -206,11 +211,12 @@ def excused_flags(sit: Situation) -> tuple[tuple[Flag, tuple[KnownCause, ...]], 
 
 
 def excused_phrase(sit: Situation) -> str | None:
-    """ "abnormal results explained by documented Iron deficiency anaemia" or None."""
-    causes = [c.name for _, known in excused_flags(sit) for c in known]
+    """ "abnormal results explained by documented Iron deficiency anaemia" (a Condition) or
+    "... explained by iron deficiency (ferritin 8 µg/L, ...)" (a result), or None."""
+    causes = [c.phrase for _, known in excused_flags(sit) for c in known]
     if not causes:
         return None
-    return f"abnormal results explained by documented {', '.join(dict.fromkeys(causes))}"
+    return f"abnormal results explained by {', '.join(dict.fromkeys(causes))}"
 
 
 # The laboratory components of the myeloma-defining events (IMWG 2014, SPEC.md §5): U-A, U-C,
@@ -246,10 +252,10 @@ def myeloma_defining_events_check(sit: Situation) -> Check:
     proof: list[Evidence] = []
     for flag, causes in excused_flags(sit):
         if flag.tier is Tier.URGENT:
-            names = ", ".join(c.named for c in causes)
-            parts.append(
-                f"not counted: {flag.id} {flag.criterion}, explained by documented {names}"
+            names = ", ".join(
+                f"documented {c.named}" if c.code else c.name for c in dict.fromkeys(causes)
             )
+            parts.append(f"not counted: {flag.id} {flag.criterion}, explained by {names}")
             proof += [*flag.evidence, *(c.evidence for c in causes)]
     outcome = "; ".join(parts) or "not present"
     return Check("Myeloma-defining events (IMWG 2014)", outcome, tuple(proof))

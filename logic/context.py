@@ -120,6 +120,12 @@ class KnownCause:
         """The name with its code: "Iron deficiency anaemia (ICD-10-CM D50.9)"."""
         return f"{self.name} ({self.code})" if self.code else self.name
 
+    @property
+    def phrase(self) -> str:
+        """As a sentence names it: "documented Iron deficiency anaemia" for a Condition,
+        "iron deficiency (ferritin ...)" for a laboratory result."""
+        return f"documented {self.name}" if self.code else self.name
+
 
 def condition_cause(condition: ConditionFact) -> KnownCause:
     name = condition.display or condition.category.value

@@ -139,9 +139,8 @@ def test_low_ferritin_is_named_as_the_cause_on_the_surveillance_card() -> None:
     labs = (*_panel(haemoglobin=11.0), _lab(Analyte.FERRITIN, 8.0))
     card, *_ = _cards(labs=labs)
     assert card.indicator == "info"
-    assert "explained by documented iron deficiency (ferritin 8 µg/L, below 15 µg/L" in (
-        card.detail
-    )
+    assert "explained by iron deficiency (ferritin 8 µg/L, below 15 µg/L" in card.detail
+    assert "Ferritin (iron deficiency)" in card.detail  # its row in the checks table
     _clinical_words_only(card)
 
 
@@ -179,3 +178,12 @@ def test_past_haematological_malignancy_card_refers_to_haematology() -> None:
         for coding in (action.resource or {}).get("code", {}).get("coding", [])
     ]
     assert "hematology-referral" in codes and "oncology-referral" not in codes
+
+
+def test_surveillance_summary_does_not_call_explained_results_normal() -> None:
+    labs = (*_panel(haemoglobin=11.0), _lab(Analyte.FERRITIN, 8.0))
+    card, *_ = _cards(labs=labs)
+    assert "abnormal blood tests explained" in card.summary
+    assert ", normal blood tests" not in card.summary
+    card, *_ = _cards()
+    assert "normal blood tests" in card.summary

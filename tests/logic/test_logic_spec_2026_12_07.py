@@ -98,7 +98,7 @@ def test_ferritin_14_9_below_15_explains_h_anaemia() -> None:
     a = assess(rec, AS_OF)
     assert a.rule_id == "R8"
     assert a.recommendation is not None
-    assert "iron deficiency (ferritin 14.9 µg/L" in a.recommendation.decision
+    assert "explained by iron deficiency (ferritin 14.9 µg/L" in a.recommendation.decision
 
 
 def test_ferritin_15_exactly_does_not_explain() -> None:
@@ -122,7 +122,9 @@ def test_low_ferritin_also_discounts_u_a_and_names_it() -> None:
     assert a.rule_id == "R8"
     assert a.recommendation is not None
     (mde,) = [c for c in a.recommendation.checks if c.label.startswith("Myeloma-defining")]
-    assert "not counted: U-A" in mde.outcome and "iron deficiency (ferritin 6 µg/L" in mde.outcome
+    assert "not counted: U-A" in mde.outcome
+    assert "explained by iron deficiency (ferritin 6 µg/L" in mde.outcome
+    assert [e.reference for e in mde.evidence][-1].startswith("Observation/")
 
 
 def test_ferritin_is_not_a_flag_by_itself() -> None:
