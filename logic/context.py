@@ -264,7 +264,7 @@ class Facts:
     def of(cls, record: PatientRecord, as_of: datetime, *, current_only: bool = True) -> Facts:
         return cls(record, as_of, LabView(record.labs, as_of, current_only))
 
-    @property
+    @cached_property
     def anaemia_causes(self) -> tuple[KnownCause, ...]:
         """SPEC.md §2 known causes of anaemia (discount U-A and H-ANAEMIA): an active
         documented cause, or a current ferritin below 15 ug/L."""
@@ -290,7 +290,7 @@ class Facts:
             found.append(condition_cause(condition))
         return tuple(found)
 
-    @property
+    @cached_property
     def ckd_causes(self) -> tuple[KnownCause, ...]:
         """SPEC.md §2 known CKD, as causes (discount U-R and H-RENAL): an active N18.*
         Condition, or eGFR <60 on two results more than 3 months apart."""
