@@ -210,6 +210,16 @@ def excused_flags(sit: Situation) -> tuple[tuple[Flag, tuple[KnownCause, ...]], 
     return tuple(found)
 
 
+def excused_notes(sit: Situation) -> tuple[str, ...]:
+    """The flags a known cause discounted, for the cards that carry no "why not biopsy"
+    checks (R1-R4): SPEC.md §2 "the card names it"."""
+    return tuple(
+        f"Not counted: {flag.criterion} ({flag.id}), explained by "
+        f"{', '.join(dict.fromkeys(c.phrase for c in causes))}."
+        for flag, causes in excused_flags(sit)
+    )
+
+
 def excused_phrase(sit: Situation) -> str | None:
     """ "abnormal results explained by documented Iron deficiency anaemia" (a Condition) or
     "... explained by iron deficiency (ferritin 8 µg/L, ...)" (a result), or None."""

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from logic import follow_up, orders
 from logic import thresholds as t
-from logic.checks import excused_phrase, why_not_biopsy
+from logic.checks import excused_notes, excused_phrase, why_not_biopsy
 from logic.context import (
     condition_evidence,
     haematological_history_only,
@@ -61,6 +61,12 @@ def mgus_notes(sit: Situation) -> tuple[str, ...]:
     return (f"Known MGUS ({names}): evaluate for progression of MGUS.",)
 
 
+def known_cause_notes(sit: Situation) -> tuple[str, ...]:
+    """R1-R4 (no "why not biopsy" checks): a known MGUS, and the flags a known cause
+    discounted, named with the cause (SPEC.md §2)."""
+    return mgus_notes(sit) + excused_notes(sit)
+
+
 def _ids(sit: Situation, tier: Tier) -> str:
     return ", ".join(f.id for f in sit.tier(tier))
 
@@ -87,7 +93,7 @@ def goals_of_care(sit: Situation) -> Plan:
     why = "; ".join(c.display for c in found)
     # No "do not delay the biopsy" pitfall here: R1 says biopsy only if it would change
     # management, and the two would contradict each other on one card.
-    notes = [f"Limited life expectancy: {why}.", *mgus_notes(sit)]
+    notes = [f"Limited life expectancy: {why}.", *known_cause_notes(sit)]
     flags = ", ".join(f.id for f in sit.flags if f.tier is not Tier.INTERMEDIATE)
     return Plan(
         decision=f"Discuss goals of care before any marrow work-up ({flags}); biopsy only "
@@ -116,7 +122,7 @@ def urgent_workup(sit: Situation) -> Plan:
         decision=f"Possible myeloma-defining event ({_ids(sit, Tier.URGENT)}): urgent "
         "haematology referral, marrow aspirate and biopsy, and whole-body imaging.",
         order_sets=orders.r2_orders(sit),
-        notes=_labs_gap_note(sit) + _older_abnormal_notes(sit) + mgus_notes(sit),
+        notes=_labs_gap_note(sit) + _older_abnormal_notes(sit) + known_cause_notes(sit),
     )
 
 
@@ -131,13 +137,13 @@ def cancer_staging(sit: Situation) -> Plan:
         decision=f"Marrow signal change with {history}: {referral} and staging imaging (MRI "
         "without and with contrast, or FDG PET/CT), then a targeted or marrow biopsy.",
         order_sets=orders.r3_orders(sit),
-        notes=_labs_gap_note(sit) + _older_abnormal_notes(sit) + mgus_notes(sit),
+        notes=_labs_gap_note(sit) + _older_abnormal_notes(sit) + known_cause_notes(sit),
     )
 
 
 def biopsy_indicated(sit: Situation) -> Plan:
     """R4: haematology referral and marrow biopsy (not urgent)."""
-    notes = [*_labs_gap_note(sit), *_older_abnormal_notes(sit), *mgus_notes(sit)]
+    notes = [*_labs_gap_note(sit), *_older_abnormal_notes(sit), *known_cause_notes(sit)]
     if sit.has("H-ANAEMIA"):
         notes.append(ANAEMIA_PITFALL)
     return Plan(

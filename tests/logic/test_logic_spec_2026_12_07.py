@@ -457,3 +457,16 @@ def test_the_superseded_report_is_named_on_the_card() -> None:
     assert any(
         f"{final.reference}) is replaced by the amended report" in n for n in a.recommendation.notes
     )
+
+
+def test_r4_card_names_the_anaemia_a_low_ferritin_explains() -> None:
+    rec = record(
+        labs=with_labs(NORMAL, lab(Analyte.HAEMOGLOBIN, 11.0), lab(Analyte.FERRITIN, 9.0)),
+        conditions=(MGUS,),
+    )
+    a = assess(rec, AS_OF)
+    assert a.rule_id == "R4" and a.recommendation is not None
+    assert "H-ANAEMIA" not in {f.id for f in a.flags}
+    (note,) = [n for n in a.recommendation.notes if n.startswith("Not counted:")]
+    assert note.startswith("Not counted: haemoglobin 11.0 g/dL < 12 g/dL (WHO, female) (H-ANAEMIA)")
+    assert "explained by iron deficiency (ferritin 9 µg/L" in note
