@@ -132,6 +132,9 @@ def serve_command(host: str, port: int, workers: int, threads: int = DEFAULT_THR
             self.cfg.set("worker_class", "gthread")
             self.cfg.set("threads", max(1, threads))
             self.cfg.set("timeout", 30)
+            # As the container (deploy/gunicorn.conf.py): an idle keep-alive connection is closed
+            # after 5 s, not gunicorn's 2 s, which busy clients reusing it would race.
+            self.cfg.set("keepalive", 5)
             self.cfg.set("graceful_timeout", 20)
             self.cfg.set("accesslog", None)  # the app writes one JSON line per request
 

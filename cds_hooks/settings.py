@@ -159,6 +159,7 @@ class Settings:
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise SettingsError(f"{PREFIX}LOG_LEVEL={level!r} is not a logging level")
         fetch_budget_s = _float(env, "FETCH_BUDGET_SECONDS", 2.0)
+        default_deadline = max(DEFAULT_HOOK_DEADLINE_S, fetch_budget_s + DEADLINE_OVER_FETCH_S)
         settings = cls(
             database_url=database_url,
             patient_hash_key=_hash_key(env, instance),
@@ -177,11 +178,7 @@ class Settings:
             log_level=level,
             require_jwt=_bool(env, "REQUIRE_JWT", True),
             trusted_issuers=_get(env, "TRUSTED_ISSUERS"),
-            hook_deadline_s=_float(
-                env,
-                "HOOK_DEADLINE_SECONDS",
-                max(DEFAULT_HOOK_DEADLINE_S, fetch_budget_s + DEADLINE_OVER_FETCH_S),
-            ),
+            hook_deadline_s=_float(env, "HOOK_DEADLINE_SECONDS", default_deadline),
             evaluation_slots=_int(env, "EVALUATION_SLOTS", DEFAULT_EVALUATION_SLOTS),
             slot_wait_s=_nonnegative_float(env, "SLOT_WAIT_SECONDS", DEFAULT_SLOT_WAIT_S),
         )

@@ -4,8 +4,10 @@ Every value can be overridden with an environment variable so that the same imag
 laptop and in Kubernetes (deploy/k8s/configmap.yaml). Sizing (deploy/README.md):
 
 - workers: MARROW_CDS_WORKERS, default 2 per pod (scale out with replicas, not workers);
-- threads: MARROW_CDS_THREADS, default 4 per worker (gthread): a request waiting on a slow FHIR
-  server (bounded by MARROW_CDS_FETCH_BUDGET_SECONDS, 2 s) does not block the others;
+- threads: MARROW_CDS_THREADS, default 16 per worker (gthread). Only MARROW_CDS_EVALUATION_SLOTS
+  (default 2) of them evaluate calls at once (cds_hooks/admission.py); the spare threads exist to
+  answer 503 + Retry-After at once when those are busy, instead of letting requests queue for
+  longer than an EHR waits. Each call is bounded by MARROW_CDS_HOOK_DEADLINE_SECONDS (3 s);
 - timeout: a worker silent for 30 s is killed and replaced (a hung worker never lingers);
 - max_requests (+ jitter): workers are recycled now and then, which bounds slow memory growth.
 """
@@ -23,7 +25,7 @@ def _env_int(name: str, default: int) -> int:
 bind = f"{os.environ.get('MARROW_CDS_BIND_HOST', '0.0.0.0')}:{_env_int('PORT', 8080)}"  # noqa: S104
 workers = _env_int("MARROW_CDS_WORKERS", 2)
 worker_class = "gthread"
-threads = _env_int("MARROW_CDS_THREADS", 4)
+threads = _env_int("MARROW_CDS_THREADS", 16)
 timeout = 30
 graceful_timeout = 20
 keepalive = 5

@@ -6,8 +6,9 @@ Started by run_load.py, which passes through the environment:
 - MARROW_LOAD_FEEDBACK_EVERY: one feedback call per N hook calls (default 10; 0 = none);
 - MARROW_LOAD_REQUEST: "typical" (default: the synthetic patient of patient_data.py) or the path of
   a hook request file, e.g. examples/patient-view-heterogeneous-marrow.json;
-- MARROW_LOAD_RESULTS: a file that receives, at the end, one [status, milliseconds, start time]
-  per patient-view call (status 0: no answer, e.g. a connection error or a client timeout).
+- MARROW_LOAD_RESULTS: a file that receives, at the end, one [status, milliseconds, start time,
+  error] per patient-view call (status 0: no answer, e.g. a connection error or a client timeout,
+  named by error).
 
 A 503 (overload, or the call's deadline) is an answer, not a failure: the service sheds load on
 purpose. run_load.py reports the 200-rate and the latency of the 200s from the results file.
@@ -41,7 +42,8 @@ FEEDBACK_EVERY = int(os.environ.get("MARROW_LOAD_FEEDBACK_EVERY", "10"))
 REQUEST = os.environ.get("MARROW_LOAD_REQUEST", "typical")
 RESULTS = os.environ.get("MARROW_LOAD_RESULTS")
 CLIENT_TIMEOUT_S = 30.0  # an answer slower than this counts as none (status 0)
-_results: list[tuple[int, float, float]] = []  # (status, ms, started at) per patient-view call
+# (status, ms, started at, error of a call without an answer) per patient-view call
+_results: list[tuple[int, float, float, str]] = []
 
 
 def typical_request() -> str:
@@ -111,8 +113,11 @@ class Ehr(HttpUser):
             timeout=CLIENT_TIMEOUT_S,
         ) as response:
             elapsed_ms = (time.perf_counter() - started) * 1000
+            error = "" if response.error is None else type(response.error).__name__
+            if response.error is not None:
+                error += f": {str(response.error)[:200]}"
             _results.append(
-                (response.status_code or 0, elapsed_ms, time.time() - elapsed_ms / 1000)
+                (response.status_code or 0, elapsed_ms, time.time() - elapsed_ms / 1000, error)
             )
             if response.status_code == 503 and response.headers.get("Retry-After"):
                 response.success()  # load shed on purpose: an answer, counted apart

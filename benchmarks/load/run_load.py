@@ -205,7 +205,9 @@ def main() -> int:
     parser.add_argument(
         "--request", default="typical", help="typical | example | a hook request file"
     )
-    parser.add_argument("--results", type=Path, help="keep the per-call answers (JSON) here")
+    parser.add_argument(
+        "--results", type=Path, help="keep the per-call answers (JSON) here, the server log beside"
+    )
     parser.add_argument(
         "--set", action="append", default=[], metavar="NAME=VALUE", help="service setting"
     )
@@ -278,11 +280,14 @@ def main() -> int:
         answers = answers_summary(workdir / "answers.json")
         if args.results and (workdir / "answers.json").exists():
             args.results.write_bytes((workdir / "answers.json").read_bytes())
+            server_log = args.results.with_suffix(".server.log")
+            server_log.write_bytes((workdir / "server.log").read_bytes())
 
     print()
     settings = " ".join(args.set) or "default settings"
     print(
-        f"marrow-cds serve: {args.workers} gunicorn workers (gthread), SQLite, JWT on, {settings}"
+        f"marrow-cds serve: {args.workers} gunicorn workers (gthread x {args.threads}), SQLite, "
+        f"JWT on, {settings}"
     )
     what = (
         f"{args.observations} lab Observations in prefetch"

@@ -157,7 +157,7 @@ def _mebibytes(quantity: str) -> int:
     return int(number) * (1024 if unit == "Gi" else 1)
 
 
-def test_pod_memory_limit_holds_every_worker_thread_at_its_byte_caps(k8s, tmp_path):
+def test_pod_memory_limit_holds_every_evaluation_slot_at_its_byte_caps(k8s, tmp_path):
     from cds_hooks.settings import Settings
 
     config = k8s["ConfigMap"]["data"]
@@ -165,12 +165,16 @@ def test_pod_memory_limit_holds_every_worker_thread_at_its_byte_caps(k8s, tmp_pa
         {**config, "MARROW_CDS_PATIENT_HASH_KEY": "k" * 32}, instance_path=tmp_path
     )
     workers, threads = int(config["MARROW_CDS_WORKERS"]), int(config["MARROW_CDS_THREADS"])
+    # Only a call holding an evaluation slot reads its body and fetches (cds_hooks/admission.py:
+    # the slot is taken before the body is read); the spare threads only answer 503.
+    slots = settings.evaluation_slots
+    assert slots < threads, "spare threads answer overload at once"
     per_call_mib = (
         (settings.max_body_bytes + settings.fetch_max_total_bytes)
         * BYTES_IN_MEMORY_PER_BYTE_READ
         / 2**20
     )
-    worst = MASTER_MIB + workers * (WORKER_AT_REST_MIB + threads * per_call_mib)
+    worst = MASTER_MIB + workers * (WORKER_AT_REST_MIB + slots * per_call_mib)
     container = k8s["Deployment"]["spec"]["template"]["spec"]["containers"][0]
     limit = _mebibytes(container["resources"]["limits"]["memory"])
     assert worst <= limit * 0.9, (worst, limit)
