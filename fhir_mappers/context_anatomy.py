@@ -6,8 +6,10 @@ or enhancement of another organ or tissue ... is not a marrow finding, and neith
 'worsening' said of one. 'Lateral mass' is anatomy."
 
 `anchor(text, start, end, clause)` looks at the words of the finding's own clause and answers which
-structure the finding is said of: the nearest anatomical word wins (an organ word inside the
-finding's own phrase -- "renal lesion" -- wins outright). Bounded work: one scan of one clause.
+structure the finding is said of: a word just before the finding describes it ("adrenal nodule",
+"vertebral lesion", "intradural extramedullary mass"); otherwise the nearest anatomical word of the
+clause wins. The clause is cut into words once and each word is looked up in sets of words and
+word stems (no regular-expression alternation per position): cost linear in the clause.
 """
 
 from __future__ import annotations
@@ -24,68 +26,329 @@ class Anchor(Enum):
     NONE = "none"
 
 
-# Bone and marrow. A single vertebral level ("L3", "T12 vertebra") is a bone; a disc level
-# ("L4-5", "L5-S1") is not.
-BONE = re.compile(
-    r"\b(?:(?:bone\s+)?marrow|vertebra[el]?|vertebral(?:\s+bod(?:y|ies))?|osseous|bony|bones?|"
-    r"sacrum|sacral|sacral\s+alae?|ilium|ilia|iliac(?:\s+(?:bones?|wings?|crests?))?|"
-    r"acetabul\w*|femora|femoral\s+(?:heads?|necks?|shafts?)|femurs?|proximal\s+femora|pubic|"
-    r"pubis|ischi(?:um|al)|pedicles?|laminae?|spinous\s+process\w*|posterior\s+elements|"
-    r"skeleton|skeletal|coccyx|clavicles?|ribs?|scapulae?|sternum|humer(?:us|i)|calvari\w*|"
-    r"skull)\b"
-    r"|(?<![\w-])[CTLS](?:[1-9]|1[0-2])(?![\w-])(?!\s*(?:-|–|to|/)\s*[CTLS]?\d)"
-    r"(?!\s+(?:nerve|root|dis[ck]|foram\w*|neural|level\s+dis[ck]))"
-    r"(?![\s-]*(?:weighted|w\b|hypo|hyper|iso|signal|images?|sequences?|fs\b|flair|fat|post|pre))",
-    _F,
+# Bone and marrow words (whole words), and two-word names.
+_BONE_WORDS = frozenset(
+    [
+        "marrow",
+        "vertebra",
+        "vertebrae",
+        "vertebral",
+        "osseous",
+        "bony",
+        "bone",
+        "bones",
+        "sacrum",
+        "sacral",
+        "ilium",
+        "ilia",
+        "iliac",
+        "acetabulum",
+        "acetabular",
+        "femora",
+        "femur",
+        "femurs",
+        "femoral",
+        "pubic",
+        "pubis",
+        "ischium",
+        "ischial",
+        "pedicle",
+        "pedicles",
+        "lamina",
+        "laminae",
+        "skeleton",
+        "skeletal",
+        "coccyx",
+        "clavicle",
+        "clavicles",
+        "rib",
+        "ribs",
+        "scapula",
+        "scapulae",
+        "sternum",
+        "humerus",
+        "humeri",
+        "calvarium",
+        "calvarial",
+        "skull",
+        "spinous",
+    ]
 )
-# Other organs and tissues, and the non-marrow parts of the spine.
-ORGAN = re.compile(
-    r"\b(?:kidneys?|renal|nephr\w*|hydronephrosis|livers?|hepatic|adrenals?|pancrea\w*|spleen|"
-    r"splenic|adnex\w*|ovar(?:y|ies|ian)|uter(?:us|ine)|endometri\w*|myometri\w*|cervix|"
-    r"prostat\w*|seminal|bladder|bowel|colon(?:ic)?|rect(?:um|al)|sigmoid|caecum|cecum|"
-    r"append\w*|stomach|gastric|duoden\w*|esophag\w*|oesophag\w*|gall\s*bladder|biliary|"
-    r"lungs?|pulmonary|pleura\w*|breasts?|thyroid|parotid|salivary|scalp|skin|cutaneous|"
-    r"subcutaneous|lymph(?:atic)?|nodes?|nodal|lymphadenopathy|soft[\s-]+tissues?|"
-    r"muscles?|muscular|musculature|psoas|paraspinal|paraspinous|gluteal|piriformis|"
-    r"(?:spinal\s+)?cord|conus|cauda\s+equina|nerve\s+roots?|roots?|nerves?|thecal\s+sac|"
-    r"dura\w*|epidural|intradural|meninge\w*|cerebr\w*|brain|white\s+matter|demyelinat\w*|"
-    r"plaques?|dis[ck]s?|annul\w*|nucleus\s+pulposus|facets?|synovial|ganglion|tarlov|"
-    r"perineural|cysts?|fluid|collections?|abscess\w*|seroma|h(?:a)?ematoma|effusions?|"
-    r"fibroids?|leiomyom\w*|mesenter\w*|peritone\w*|retroperitone\w*|omentum|aort\w*|"
-    r"aneurysm\w*|vessels?|vascular|ve(?:in|nous)|arter\w*|testi\w*|scrot\w*|abdominal\s+wall|"
-    r"hernia\w*|granulation\s+tissue|scar|gland|glands|ligament\w*|tendons?|bursa\w*|"
-    r"labr(?:um|al)|cartilage|joint\s+effusion|hydrosalpinx|ascites|"
-    r"lateral\s+mass(?:es)?|lobes?|lobar|mediastin\w*|hila|hilar|hilum|transition\s+zone|"
-    r"peripheral\s+zone|pi-?rads|stroma\w*|foramin\w*|foramen|nerve[\s-]+sheath|schwannoma\w*|"
-    r"neurofibroma\w*|meningioma\w*|axill\w*|inguinal|groin|breast|nasopharyn\w*|larynx|"
-    r"oropharyn\w*|tonsil\w*|pharyn\w*|extramedullary|intramedullary)\b",
-    _F,
+# Other organs and tissues (whole words), stems (a word starting with one), and two-word names.
+_ORGAN_WORDS = frozenset(
+    [
+        "kidney",
+        "kidneys",
+        "renal",
+        "hydronephrosis",
+        "liver",
+        "livers",
+        "hepatic",
+        "adrenal",
+        "adrenals",
+        "spleen",
+        "splenic",
+        "ovary",
+        "ovaries",
+        "ovarian",
+        "uterus",
+        "uterine",
+        "cervix",
+        "seminal",
+        "bladder",
+        "bowel",
+        "colon",
+        "colonic",
+        "rectum",
+        "rectal",
+        "sigmoid",
+        "caecum",
+        "cecum",
+        "stomach",
+        "gastric",
+        "biliary",
+        "lung",
+        "lungs",
+        "pulmonary",
+        "breast",
+        "breasts",
+        "thyroid",
+        "parotid",
+        "salivary",
+        "scalp",
+        "skin",
+        "cutaneous",
+        "subcutaneous",
+        "lymph",
+        "lymphatic",
+        "node",
+        "nodes",
+        "nodal",
+        "lymphadenopathy",
+        "muscle",
+        "muscles",
+        "muscular",
+        "musculature",
+        "psoas",
+        "paraspinal",
+        "paraspinous",
+        "gluteal",
+        "piriformis",
+        "cord",
+        "conus",
+        "root",
+        "roots",
+        "nerve",
+        "nerves",
+        "epidural",
+        "intradural",
+        "brain",
+        "plaque",
+        "plaques",
+        "disc",
+        "discs",
+        "disk",
+        "disks",
+        "facet",
+        "facets",
+        "synovial",
+        "ganglion",
+        "tarlov",
+        "perineural",
+        "cyst",
+        "cysts",
+        "fluid",
+        "collection",
+        "collections",
+        "seroma",
+        "hematoma",
+        "haematoma",
+        "effusion",
+        "effusions",
+        "fibroid",
+        "fibroids",
+        "omentum",
+        "aneurysm",
+        "vessel",
+        "vessels",
+        "vascular",
+        "vein",
+        "venous",
+        "scar",
+        "gland",
+        "glands",
+        "tendon",
+        "tendons",
+        "labrum",
+        "labral",
+        "cartilage",
+        "ascites",
+        "hydrosalpinx",
+        "lobe",
+        "lobes",
+        "lobar",
+        "hila",
+        "hilar",
+        "hilum",
+        "stroma",
+        "stromal",
+        "foramen",
+        "inguinal",
+        "groin",
+        "larynx",
+        "tonsil",
+        "tonsils",
+        "extramedullary",
+        "intramedullary",
+    ]
 )
+_ORGAN_STEMS = (
+    "nephr",
+    "pancrea",
+    "adnex",
+    "endometri",
+    "myometri",
+    "prostat",
+    "duoden",
+    "esophag",
+    "oesophag",
+    "append",
+    "cerebr",
+    "demyelinat",
+    "dura",
+    "meninge",
+    "annul",
+    "abscess",
+    "leiomyom",
+    "mesenter",
+    "peritone",
+    "retroperitone",
+    "aort",
+    "arter",
+    "testi",
+    "scrot",
+    "hernia",
+    "ligament",
+    "bursa",
+    "mediastin",
+    "foramin",
+    "schwannom",
+    "neurofibrom",
+    "meningiom",
+    "axill",
+    "nasopharyn",
+    "oropharyn",
+    "pharyn",
+)
+_ORGAN_PAIRS = frozenset(
+    {
+        ("soft", "tissue"),
+        ("soft", "tissues"),
+        ("spinal", "cord"),
+        ("cauda", "equina"),
+        ("thecal", "sac"),
+        ("white", "matter"),
+        ("nucleus", "pulposus"),
+        ("gall", "bladder"),
+        ("abdominal", "wall"),
+        ("granulation", "tissue"),
+        ("joint", "effusion"),
+        ("transition", "zone"),
+        ("peripheral", "zone"),
+        ("nerve", "sheath"),
+        ("lateral", "mass"),
+        ("lateral", "masses"),
+    }
+)
+# A single vertebral level ("L3", "T12") is a bone; a disc level ("L4-5", "L5-S1"), a level that
+# names a nerve root or disc ("S1 nerve root"), and a T1 / T2 sequence name are not.
+_LEVEL = re.compile(r"[ctls](?:[1-9]|1[0-2])")
+_DISC_LEVEL_AFTER = re.compile(r"\s*(?:-|–|to|/)\s*[ctls]?\d", _F)
+_NOT_BONE_AFTER = frozenset(
+    [
+        "nerve",
+        "root",
+        "dis",
+        "disc",
+        "disk",
+        "foramen",
+        "foramina",
+        "foraminal",
+        "neural",
+        "weighted",
+        "w",
+        "hypo",
+        "hyper",
+        "iso",
+        "hypointense",
+        "hyperintense",
+        "isointense",
+        "signal",
+        "image",
+        "images",
+        "sequence",
+        "sequences",
+        "fs",
+        "flair",
+        "fat",
+        "post",
+        "pre",
+    ]
+)
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z][A-Za-z0-9]*)*|\d+(?:\.\d+)?")
+
+
+def _words(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
+    return [(m.start(), m.end(), m.group(0).lower()) for m in _WORD.finditer(text, start, end)]
+
+
+def _kinds(text: str, words: list[tuple[int, int, str]]) -> list[tuple[int, int, Anchor]]:
+    """Each anatomical word (or two-word name) of `words`, with its kind, in text order."""
+    out: list[tuple[int, int, Anchor]] = []
+    for i, (start, end, word) in enumerate(words):
+        nxt = words[i + 1][2] if i + 1 < len(words) else ""
+        if (word, nxt) in _ORGAN_PAIRS:
+            out.append((start, words[i + 1][1], Anchor.ORGAN))
+        elif word in _ORGAN_WORDS or word.startswith(_ORGAN_STEMS):
+            out.append((start, end, Anchor.ORGAN))
+        elif word in _BONE_WORDS or (
+            _LEVEL.fullmatch(word)
+            and not _DISC_LEVEL_AFTER.match(text, end)
+            and nxt not in _NOT_BONE_AFTER
+            and text[end : end + 1] != "-"
+        ):
+            out.append((start, end, Anchor.BONE))
+    return out
+
+
+def mentions_bone(text: str, start: int = 0, end: int | None = None) -> bool:
+    """Whether the stretch names a bone, the marrow or a single vertebral level."""
+    stop = len(text) if end is None else end
+    return any(kind is Anchor.BONE for *_, kind in _kinds(text, _words(text, start, stop)))
 
 
 def anchor(text: str, start: int, end: int, clause: tuple[int, int]) -> Anchor:
     """The structure the finding at [start, end) is said of, read in its clause."""
     c0, c1 = clause
-    inside = ORGAN.search(text, start, end)
-    if inside is not None and BONE.search(text, start, end) is None:
+    words = _words(text, c0, c1)
+    found = _kinds(text, words)
+    inside = [kind for s, _, kind in found if start <= s < end]
+    if Anchor.ORGAN in inside and Anchor.BONE not in inside:
         return Anchor.ORGAN  # "renal lesion", "adnexal mass": the organ is in the phrase itself
-    # the words just before the finding describe it: "adrenal nodule", "vertebral lesion",
-    # "intradural extramedullary mass"; the nearest such word decides
-    before = text[max(c0, start - 40) : start]
-    for word in reversed(re.findall(r"[\w-]+", before)[-3:]):
-        if ORGAN.fullmatch(word) or ORGAN.search(word):
-            return Anchor.ORGAN
-        if BONE.fullmatch(word):
-            return Anchor.BONE
+    # the words just before the finding describe it; the nearest such word decides
+    before = [w for w in words if w[1] <= start][-3:]
+    for s, _e, _ in reversed(before):
+        kind = next((k for ks, ke, k in found if ks <= s < ke), None)
+        if kind is not None:
+            return kind
     best: tuple[int, Anchor] | None = None
-    for pattern, kind in ((BONE, Anchor.BONE), (ORGAN, Anchor.ORGAN)):
-        for m in pattern.finditer(text, c0, c1):
-            if start <= m.start() < end and kind is Anchor.ORGAN:
-                continue
-            distance = start - m.end() if m.end() <= start else max(0, m.start() - end)
-            # a word after the finding ("lesion in the left kidney") is as good as one before,
-            # but at equal distance the one before wins ("vertebral lesion", "renal cyst")
-            key = distance * 2 + (1 if m.start() >= end else 0)
-            if best is None or key < best[0]:
-                best = (key, kind)
+    for s, e, kind in found:
+        if start <= s < end and kind is Anchor.ORGAN:
+            continue
+        distance = start - e if e <= start else max(0, s - end)
+        # a word after the finding ("lesion in the left kidney") is as good as one before, but at
+        # equal distance the one before wins ("vertebral lesion", "renal cyst")
+        key = distance * 2 + (1 if s >= end else 0)
+        if best is None or key < best[0]:
+            best = (key, kind)
     return best[1] if best is not None else Anchor.NONE

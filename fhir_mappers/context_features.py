@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import lru_cache
 
-from fhir_mappers.context_anatomy import BONE, Anchor, anchor
+from fhir_mappers.context_anatomy import Anchor, anchor, mentions_bone
 from fhir_mappers.context_measurements import _levels_in
 from fhir_mappers.context_scope import (
     _apply,
@@ -76,7 +77,29 @@ TARGET_KINDS = frozenset(
 def _analyse_sentence(
     text: str, sentence: tuple[int, int], *, prefilter: bool = True
 ) -> tuple[list[_Hit], list[str]]:
-    """The targets of one sentence, modifiers applied, and the hedge words that count."""
+    """The targets of one sentence, modifiers applied, and the hedge words that count.
+
+    A sentence's reading depends on its own words only, so it is read once per distinct sentence
+    text (a small cache: reports and hostile texts repeat sentences) and shifted into place.
+    """
+    s_start, s_end = sentence
+    hits, hedges = _analyse_sentence_text(text[s_start:s_end], prefilter)
+    return [
+        replace(h, start=h.start + s_start, end=h.end + s_start, sentence=sentence) for h in hits
+    ], list(hedges)
+
+
+@lru_cache(maxsize=2048)
+def _analyse_sentence_text(
+    s_text: str, prefilter: bool
+) -> tuple[tuple[_Hit, ...], tuple[str, ...]]:
+    hits, hedges = _analyse(s_text, (0, len(s_text)), prefilter=prefilter)
+    return tuple(hits), tuple(hedges)
+
+
+def _analyse(
+    text: str, sentence: tuple[int, int], *, prefilter: bool = True
+) -> tuple[list[_Hit], list[str]]:
     s_start, s_end = sentence
     s_text = text[s_start:s_end]
     present = _keywords_in(s_text.lower()) if prefilter else None
@@ -239,7 +262,7 @@ def _analyse_sentence(
             hit.negated = False  # "no signal loss" is a value (0%), not a negation
     _mark_uncertain(text, hits, mods, neg_stops)
     hits = [_benign_comparison_denied(h) for h in hits if not _partial_benign(h)]
-    if not (_MARROW_WORD.search(s_text) or BONE.search(s_text)):
+    if not (_MARROW_WORD.search(s_text) or mentions_bone(s_text)):
         # an affirmed enhancement or high signal said of nothing in particular is not a marrow
         # feature (a denied one is kept: "abnormal enhancement is not identified")
         hits = [h for h in hits if h.negated or h.kind not in _NEEDS_MARROW_CONTEXT]

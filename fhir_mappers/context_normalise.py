@@ -48,8 +48,13 @@ _RULES: tuple[tuple[str, str], ...] = (
 # Sizes: "8-mm", "8mm", "0.8cm" -> "8 mm", "0.8 cm" (a hyphenated size is a size, never a count).
 _SIZE_GLUE = r"(?P<num>\d(?:\.\d+)?)(?:-|(?=mm\b|cm\b))(?P<unit>mm|cm)\b"
 
+# Every rule starts with one of these characters: a look-ahead rejects other positions at once.
+_FIRST = "(?=[hinstdcwmk0-9])"
 _PATTERN = re.compile(
-    "|".join(f"(?P<r{i}>{p})" for i, (p, _) in enumerate(_RULES)) + f"|(?P<size>{_SIZE_GLUE})",
+    _FIRST
+    + "(?:"
+    + "|".join(f"(?P<r{i}>{p})" for i, (p, _) in enumerate(_RULES))
+    + f"|(?P<size>{_SIZE_GLUE}))",
     re.IGNORECASE,
 )
 
