@@ -193,6 +193,7 @@ def _report(rid: str, **extra: Any) -> dict[str, Any]:
         "code": {"coding": [{"system": "http://loinc.org", "code": "30679-5"}]},
         "effectiveDateTime": "2026-05-01T09:00:00Z",
         "conclusion": "Diffusely heterogeneous marrow signal.",
+        "subject": {"reference": f"Patient/{PATIENT_ID}"},
     }
     report.update(extra)
     return report
@@ -222,3 +223,71 @@ def test_exam_identity_of_junk_is_empty_not_an_error() -> None:
     )
     assert (read.identifiers, read.based_on, read.studies, read.issued) == ((), (), (), None)
     assert not [p for p in problems if p.severity == "error"]
+
+
+# ---------------------------------------------------------------- FHIR JSON to decision
+
+
+AS_OF = datetime(2026, 5, 20, 12, 0, tzinfo=UTC)
+NORMAL_PANEL = [
+    ("718-7", 11.0, "g/dL"),
+    ("6690-2", 6.0, "10*3/uL"),
+    ("777-3", 250, "10*3/uL"),
+    ("751-8", 3.5, "10*3/uL"),
+    ("2160-0", 0.9, "mg/dL"),
+    ("17861-6", 9.4, "mg/dL"),
+    ("1751-7", 4.2, "g/dL"),
+    ("36916-5", 12.0, "mg/L"),
+    ("33944-0", 15.0, "mg/L"),
+]
+
+
+def _chart(*extra: dict[str, Any], reports: tuple[dict[str, Any], ...] = ()) -> Any:
+    from logic import assess
+
+    observations = [
+        observation(code, oid=f"o{n}", when="2026-05-10T09:00:00Z", **ucum(value, unit))
+        for n, (code, value, unit) in enumerate(NORMAL_PANEL)
+    ]
+    spep = observation(
+        "12851-2",
+        oid="spep",
+        when="2026-05-10T09:00:00Z",
+        valueString="No monoclonal protein detected",
+    )
+    record = map_patient_record(
+        [bundle(patient(), *observations, spep, *extra, *(reports or (_report("mri-1"),)))],
+        PATIENT_ID,
+    )
+    return assess(record, AS_OF)
+
+
+def test_fhir_hb_11_with_ferritin_9_ng_per_ml_is_surveillance_naming_iron_deficiency() -> None:
+    ferritin = observation("2276-4", oid="fer", when="2026-05-12T09:00:00Z", **ucum(9, "ng/mL"))
+    without = _chart()
+    assert "H-ANAEMIA" in {f.id for f in without.flags}
+    with_ferritin = _chart(ferritin)
+    assert "H-ANAEMIA" not in {f.id for f in with_ferritin.flags}
+    assert with_ferritin.recommendation is not None
+    assert "iron deficiency (ferritin 9 µg/L" in with_ferritin.recommendation.decision
+
+
+def test_fhir_mgus_condition_counts_as_h_mprotein_and_does_not_suppress() -> None:
+    mgus = condition("D47.2", cid="mgus")
+    ferritin = observation("2276-4", oid="fer", when="2026-05-12T09:00:00Z", **ucum(9, "ng/mL"))
+    a = _chart(mgus, ferritin)
+    assert a.rule_id == "R4" and {f.id for f in a.flags} >= {"H-MPROTEIN"}
+
+
+def test_fhir_amended_report_of_the_same_accession_replaces_the_final_one() -> None:
+    accession = [{"system": "urn:acc", "value": "ACC-1"}]
+    final = _report("mri-1", status="final", identifier=accession, issued="2026-05-02T10:00:00Z")
+    amended = _report(
+        "mri-1a",
+        identifier=accession,
+        issued="2026-05-03T10:00:00Z",
+        conclusion="Normal marrow signal. No marrow abnormality.",
+    )
+    assert _chart(reports=(final,)).rule_id != "R0"
+    a = _chart(reports=(final, amended))
+    assert a.rule_id == "R0", a.reason
