@@ -387,7 +387,8 @@ def read_one(source: Source, as_of: datetime) -> Reading:
     if report is not None:
         reference = report.reference
     image_class = mri[0].image_class.value if mri else OTHER_IMAGING if other else NOT_READ
-    worrisome = tuple(f.label for f in worrisome_features(report)) if report else ()
+    # each worrisome feature once, however many sentences state it
+    worrisome = tuple(dict.fromkeys(f.label for f in worrisome_features(report))) if report else ()
 
     rule_id, cards, error = card_lines(resource, as_of)
     return Reading(
