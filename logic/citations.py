@@ -33,14 +33,4 @@ SPEC_3: Final = "SPEC.md section 3"
 SPEC_4: Final = "SPEC.md section 4"
 SPEC_5: Final = "SPEC.md section 5"
 SPEC_7: Final = "SPEC.md section 7"
-KYLE_2010: Final = (
-    "IMWG, Kyle et al., Leukemia 2010;24:1121-7: MGUS follow-up, or sooner when symptoms "
-    "suggestive of a plasma cell malignancy arise"
-)
-MERZ_2023: Final = (
-    "Merz et al., JAMA 2023;329:2088-9: Duffy-null phenotype (benign ethnic neutropenia)"
-)
-WHO_FERRITIN_2020: Final = (
-    "WHO guideline on ferritin, 2020: ferritin below 15 ug/L indicates iron deficiency in an "
-    "apparently healthy adult"
-)
+KYLE_2010_SHORT: Final = "Kyle et al., Leukemia 2010;24:1121-7"

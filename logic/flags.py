@@ -353,13 +353,14 @@ def lytic_bone_lesion(facts: Facts) -> Hit | None:
         f"female <{t.HB_WHO_CUTOFF_FEMALE_G_DL:g} g/dL",
         f"unknown sex <{t.HB_WHO_CUTOFF_UNKNOWN_SEX_G_DL:g} g/dL",
     ),
-    (cite.WHO_ANAEMIA, cite.ANN_DIAGN_PATHOL_2019, cite.WHO_FERRITIN_2020, cite.SPEC_5),
+    (cite.WHO_ANAEMIA, cite.ANN_DIAGN_PATHOL_2019, cite.SPEC_5),
     lab_based=True,
 )
 def anaemia_unexplained(facts: Facts) -> Hit | None:
     """H-ANAEMIA: Hb below the WHO cut-off, 13.0 g/dL male / 12.0 female / 12.0 unknown sex,
     with no documented cause (WHO 2011; SPEC.md §4, §5): no active documented cause and no
-    current ferritin below 15 ug/L (`Facts.anaemia_causes`). The lab's LLN is not used."""
+    current ferritin below 15 ug/L (iron deficiency in an apparently healthy adult: WHO
+    guideline on ferritin, 2020; `Facts.anaemia_causes`). The lab's LLN is not used."""
     if facts.anaemia_causes:
         return None
     hb = facts.labs.latest(Analyte.HAEMOGLOBIN)
@@ -376,14 +377,15 @@ def anaemia_unexplained(facts: Facts) -> Hit | None:
     "M-spike >0, serum immunofixation monoclonal, urine studies positive, or a known MGUS "
     "(evaluate for progression of MGUS)",
     ("M-spike >0 g/dL", "urine M-protein >0 mg/24 h", "active MGUS Condition"),
-    (cite.KYLE_2010, cite.SPEC_2, cite.SPEC_5),
+    (cite.SPEC_2, cite.SPEC_5),
     lab_based=True,
 )
 def monoclonal_protein(facts: Facts) -> Hit | None:
     """H-MPROTEIN: serum M-spike >0, serum IFE/SPEP monoclonal, or urine M-protein positive
     (SPEC.md §5). A value sent as "<X" is below detection, not a spike. An active MGUS
     (D47.2; SNOMED 277577000 (verify)) is a known clonal marker and counts too (SPEC.md §2):
-    the criterion says to evaluate it for progression (IMWG, Kyle et al. 2010)."""
+    the criterion says to evaluate it for progression; the card's note cites IMWG, Kyle et al.,
+    Leukemia 2010;24:1121-7 (`logic.plans.mgus_notes`)."""
     known = mgus(facts.record)
     hit = _lab_hit(_monoclonal_results(facts))
     if not known:
@@ -522,7 +524,7 @@ def immunoparesis(facts: Facts) -> Hit | None:
         f"Duffy-null explains neutrophils {t.DUFFY_NULL_NEUTROPHILS_LOW:g}-"
         f"{t.DUFFY_NULL_NEUTROPHILS_HIGH:g} only",
     ),
-    (cite.MERZ_2023, cite.SPEC_2, cite.SPEC_5),
+    (cite.SPEC_2, cite.SPEC_5),
     lab_based=True,
 )
 def cytopenia(facts: Facts) -> Hit | None:
@@ -530,7 +532,8 @@ def cytopenia(facts: Facts) -> Hit | None:
     150 / 4.0 / 1.8 x10^9/L (SPEC.md §5), without a known cause of that cytopenia (SPEC.md
     §2, `Facts.cytopenia_causes`): ITP (D69.3) or D69.6 for platelets; hypersplenism (D73.1)
     or cirrhosis (K74.6) for platelets and WBC; neutropenia (D70.*) for neutrophils and WBC;
-    a documented Duffy-null phenotype (D72.819 (verify)) for neutrophils of 1.0-1.8 only. A
+    a documented Duffy-null phenotype (D72.819 (verify); Merz et al., JAMA 2023;329:2088-9)
+    for neutrophils of 1.0-1.8 only. A
     count with a known cause is not counted; when another count fires, the criterion names
     the explained one."""
     parts: list[tuple[str, LabResult]] = []

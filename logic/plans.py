@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from logic import citations as cite
 from logic import follow_up, orders
 from logic import thresholds as t
 from logic.checks import excused_notes, excused_phrase, why_not_biopsy
@@ -58,7 +59,10 @@ def mgus_notes(sit: Situation) -> tuple[str, ...]:
     if not known:
         return ()
     names = ", ".join(dict.fromkeys(c.display for c in known))
-    return (f"Known MGUS ({names}): evaluate for progression of MGUS.",)
+    return (
+        f"Known MGUS ({names}): evaluate for progression of MGUS (IMWG: follow-up, or sooner "
+        f"when symptoms suggestive of a plasma cell malignancy arise; {cite.KYLE_2010_SHORT}).",
+    )
 
 
 def known_cause_notes(sit: Situation) -> tuple[str, ...]:
