@@ -38,8 +38,10 @@ def read_imaging_reports(
 ) -> ImagingResult:
     """(marrow MRI reports newest first, other imaging for lytic lesions newest first, problems).
 
-    The first MRI report is the index report; the rest are its comparison history (SPEC.md
-    section 2). "Other imaging" is CT, radiograph and PET(-CT) of any region (flag U-B).
+    The rules choose the index report among them (SPEC.md section 2: superseded reports
+    dropped, regions replaced separately, highest class: `logic.imaging.choose_index`), from
+    the exam identity read here (`_exam_identity`). "Other imaging" is CT, radiograph and
+    PET(-CT) of any region (flag U-B).
     """
     mri: list[ImagingReport] = []
     other: list[ImagingReport] = []

@@ -355,6 +355,8 @@ class PatientRecord:
 
     @property
     def index_report(self) -> ImagingReport | None:
+        """The newest MRI report. Not necessarily the index of SPEC.md section 2, which the
+        rules choose per region among reports not superseded: `logic.context.Facts.index`."""
         return self.mri_reports[0] if self.mri_reports else None
 
     @property
