@@ -100,6 +100,7 @@ DOMAIN_WORDS: Final = {
     DataDomain.CONDITIONS: "problem list",
     DataDomain.ORDERS: "orders already placed",
     DataDomain.REPORT_TEXT: "the full MRI report text",
+    DataDomain.IMAGING_DOCUMENTS: "imaging reports kept as documents",
 }
 
 

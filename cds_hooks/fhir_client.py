@@ -20,6 +20,9 @@ concurrently. Rules, all enforced here:
   its pool thread, never the hook call, which returns at the deadline.
 - Pagination follows ``next`` links under ``fhirServer`` only, up to MARROW_CDS_FETCH_MAX_PAGES,
   and stops on a loop.
+- Report documents (Binary, issue 17) are read by ``fetch_documents`` under the same rules, in a
+  second round sharing the call's ``CallBudget`` (``CallBudget.phase``: same deadline, same
+  total byte allowance); their answer is kept as bytes with its Content-Type.
 Failures are ``errors.FhirFetchError`` values in the outcome, never raised to the caller.
 """
 
@@ -29,10 +32,11 @@ import http.cookiejar
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 from urllib.parse import urljoin
 
 import orjson
@@ -57,6 +61,9 @@ log = logging.getLogger(__name__)
 
 MAX_REDIRECTS = 3
 CHUNK_BYTES = 64 * 1024
+FHIR_JSON = "application/fhir+json"
+
+_Outcome = TypeVar("_Outcome")
 
 
 @dataclass(frozen=True)
@@ -82,9 +89,18 @@ class CallBudget:
     def __init__(self, deadline: float, max_total_bytes: int) -> None:
         self.deadline = deadline
         self.max_total_bytes = max_total_bytes
-        self._used = 0
+        self._used = [0]  # shared with the budget's phases
         self._lock = threading.Lock()
         self._cancelled = threading.Event()
+
+    def phase(self) -> CallBudget:
+        """One more round of fetches of the same call (the report documents after the prefetch
+        queries: issue 17): the same deadline and byte allowance, counted together; its own
+        ``cancel``, so that ending one round does not stop the next."""
+        child = CallBudget(self.deadline, self.max_total_bytes)
+        child._used = self._used
+        child._lock = self._lock
+        return child
 
     def cancel(self) -> None:
         self._cancelled.set()
@@ -96,7 +112,7 @@ class CallBudget:
     @property
     def used(self) -> int:
         with self._lock:
-            return self._used
+            return self._used[0]
 
     def check(self) -> None:
         """Raise ``FhirTimeout`` when the call was cancelled or its deadline has passed."""
@@ -106,8 +122,8 @@ class CallBudget:
     def take(self, size: int) -> None:
         """Count ``size`` more bytes read; ``FhirBadResponse`` past the call's allowance."""
         with self._lock:
-            self._used += size
-            over = self._used > self.max_total_bytes
+            self._used[0] += size
+            over = self._used[0] > self.max_total_bytes
         if over:
             raise FhirBadResponse(
                 f"FHIR server answers exceeded {self.max_total_bytes} bytes in total for this "
@@ -121,6 +137,23 @@ class FetchOutcome:
     documents: list[dict[str, Any]] = field(default_factory=list)
     error: FhirFetchError | None = None  # set: the data is missing or incomplete
     pages: int = 0
+
+
+@dataclass(frozen=True)
+class DocumentTask:
+    """A read of one document (a Binary) whose answer is kept as bytes (issue 17)."""
+
+    key: str
+    url: str  # absolute URL under fhirServer
+    accept: str = ""  # the document's own media type; "" = the FHIR Binary resource
+
+
+@dataclass
+class DocumentOutcome:
+    key: str
+    body: bytes | None = None
+    content_type: str = ""  # of the answer
+    error: FhirFetchError | None = None
 
 
 class FhirClient:
@@ -161,21 +194,47 @@ class FhirClient:
         *,
         token: BearerToken | None,
         budget_s: float | None = None,
+        budget: CallBudget | None = None,
     ) -> list[FetchOutcome]:
-        """Run ``tasks`` concurrently within the budget; one outcome per task, in order."""
-        seconds = self.settings.fetch_budget_s if budget_s is None else budget_s
-        budget = CallBudget(time.monotonic() + seconds, self.settings.fetch_max_total_bytes)
+        """Run ``tasks`` concurrently within the budget; one outcome per task, in order.
+
+        ``budget``: the call's budget when it fetches in more than one round (its deadline and
+        byte allowance are shared by the rounds); else a new one of ``budget_s`` seconds."""
+        budget = self._phase(budget, budget_s)
         base = UrlPrefix.parse(fhir_server, allow_query=False)
         if base is None or not self.server_allowed(fhir_server):
             return [
                 FetchOutcome(t.key, error=FhirNotAllowed("fhirServer is not on the allowlist"))
                 for t in tasks
             ]
-        futures = [self._pool.submit(self._fetch_pages, base, t, token, budget) for t in tasks]
+        return self._run(
+            [partial(self._fetch_pages, base, t, token, budget) for t in tasks],
+            budget,
+            [partial(_failed_fetch, t.key) for t in tasks],
+        )
+
+    def new_budget(self, budget_s: float | None = None) -> CallBudget:
+        """A call's fetch budget: ``budget_s`` (default MARROW_CDS_FETCH_BUDGET_SECONDS) from now
+        and MARROW_CDS_FETCH_MAX_TOTAL_BYTES, for every round of fetches of the call."""
+        seconds = self.settings.fetch_budget_s if budget_s is None else budget_s
+        return CallBudget(time.monotonic() + seconds, self.settings.fetch_max_total_bytes)
+
+    def _phase(self, budget: CallBudget | None, budget_s: float | None) -> CallBudget:
+        return self.new_budget(budget_s) if budget is None else budget.phase()
+
+    def _run(
+        self,
+        jobs: Sequence[Callable[[], _Outcome]],
+        budget: CallBudget,
+        failed: Sequence[Callable[[FhirFetchError], _Outcome]],
+    ) -> list[_Outcome]:
+        """Run ``jobs`` in the pool until the budget's deadline, then cancel the stragglers
+        (they stop at their next chunk and drop what they read: a timeout outcome)."""
+        futures = [self._pool.submit(job) for job in jobs]
         wait(futures, timeout=max(budget.deadline - time.monotonic(), 0) + 0.05)
         budget.cancel()  # threads still reading stop at their next chunk and drop the data
         outcomes = []
-        for task, future in zip(tasks, futures, strict=True):
+        for future, fail in zip(futures, failed, strict=True):
             if future.done() and future.exception() is None:
                 outcomes.append(future.result())
             elif future.done():
@@ -184,11 +243,67 @@ class FhirClient:
                     exc_info=future.exception(),
                     extra={"error": type(future.exception()).__name__},
                 )
-                outcomes.append(FetchOutcome(task.key, error=FhirConnectionError()))
+                outcomes.append(fail(FhirConnectionError()))
             else:
                 future.cancel()
-                outcomes.append(FetchOutcome(task.key, error=FhirTimeout()))
+                outcomes.append(fail(FhirTimeout()))
         return outcomes
+
+    def fetch_documents(
+        self,
+        fhir_server: str,
+        tasks: Sequence[DocumentTask],
+        *,
+        token: BearerToken | None,
+        budget: CallBudget | None = None,
+    ) -> list[DocumentOutcome]:
+        """Read documents (Binary) concurrently under the same rules as ``fetch_all``: the
+        allowlist, the token only under ``fhirServer``, timeouts, the per-answer byte cap and the
+        call's budget. The answer is kept as bytes with its Content-Type: the raw document, or
+        the FHIR Binary resource (the caller reads both). Accept names the document's own type
+        when known, else ``application/fhir+json``; a server refusing that type (406/415) is
+        asked once more for the Binary resource (CDS-HOOKS.md "Where real EHRs put the
+        radiology report")."""
+        budget = self._phase(budget, None)
+        base = UrlPrefix.parse(fhir_server, allow_query=False)
+        if base is None or not self.server_allowed(fhir_server):
+            return [
+                DocumentOutcome(t.key, error=FhirNotAllowed("fhirServer is not on the allowlist"))
+                for t in tasks
+            ]
+        return self._run(
+            [partial(self._fetch_document, base, t, token, budget) for t in tasks],
+            budget,
+            [partial(_failed_document, t.key) for t in tasks],
+        )
+
+    def _fetch_document(
+        self, base: UrlPrefix, task: DocumentTask, token: BearerToken | None, budget: CallBudget
+    ) -> DocumentOutcome:
+        outcome = DocumentOutcome(task.key)
+        accepts = [task.accept, FHIR_JSON] if task.accept else [FHIR_JSON]
+        for n, accept in enumerate(accepts):
+            try:
+                budget.check()
+                body, content_type = self._get(base, task.url, token, budget, accept)
+                outcome.body, outcome.content_type = body, content_type
+                outcome.error = None
+                break
+            except FhirServerError as error:
+                outcome.error = error
+                if error.http_status not in (406, 415) or n + 1 == len(accepts):
+                    break
+            except FhirFetchError as error:
+                outcome.error = error
+                break
+        log.info(
+            "fhir document fetch",
+            extra={
+                "fhir_host": base.host,
+                "error": outcome.error.reason if outcome.error else None,
+            },
+        )
+        return outcome
 
     def _fetch_pages(
         self, base: UrlPrefix, task: FetchTask, token: BearerToken | None, budget: CallBudget
@@ -236,7 +351,16 @@ class FhirClient:
     def _get_json(
         self, base: UrlPrefix, url: str, token: BearerToken | None, budget: CallBudget
     ) -> dict[str, Any]:
-        headers = {"Accept": "application/fhir+json, application/json"}
+        body, _ = self._get(base, url, token, budget, "application/fhir+json, application/json")
+        document = _parse(body)
+        budget.check()  # parsing took the rest of the time: the call no longer waits
+        return document
+
+    def _get(
+        self, base: UrlPrefix, url: str, token: BearerToken | None, budget: CallBudget, accept: str
+    ) -> tuple[bytes, str]:
+        """One GET under ``fhirServer``: the body and its Content-Type (module docstring)."""
+        headers = {"Accept": accept}
         if token is not None:
             headers["Authorization"] = f"Bearer {token.value}"
         for _ in range(MAX_REDIRECTS + 1):
@@ -257,6 +381,7 @@ class FhirClient:
                         continue
                     _check_status(response.status_code)
                     body = self._read_body(response, budget)
+                    content_type = response.headers.get("Content-Type", "")
             except requests.Timeout:
                 raise FhirTimeout() from None
             except requests.ConnectionError as exc:
@@ -269,9 +394,7 @@ class FhirClient:
                 raise FhirTimeout() from None
             except (Urllib3Error, OSError):
                 raise FhirConnectionError() from None
-            document = _parse(body)
-            budget.check()  # parsing took the rest of the time: the call no longer waits
-            return document
+            return body, content_type
         raise FhirServerError(310, " (too many redirects)")
 
     def _read_body(self, response: requests.Response, budget: CallBudget) -> bytes:
@@ -294,6 +417,14 @@ class FhirClient:
                 raise FhirBadResponse(f"FHIR server answer exceeded {limit} bytes")
             budget.take(len(chunk))
             chunks.append(chunk)
+
+
+def _failed_fetch(key: str, error: FhirFetchError) -> FetchOutcome:
+    return FetchOutcome(key, error=error)
+
+
+def _failed_document(key: str, error: FhirFetchError) -> DocumentOutcome:
+    return DocumentOutcome(key, error=error)
 
 
 def _content_length(response: requests.Response) -> int | None:

@@ -27,7 +27,7 @@ from urllib.parse import quote, urljoin
 from logic.model import DataGap
 
 from .errors import PreconditionFailed
-from .fhir_client import BearerToken, FetchTask, next_link
+from .fhir_client import BearerToken, CallBudget, FetchTask, next_link
 from .services import HookCall, PrefetchTemplate
 
 log = logging.getLogger(__name__)
@@ -82,6 +82,8 @@ class Gathered:
     documents: list[Mapping[str, Any]] = field(default_factory=list)
     gaps: list[DataGap] = field(default_factory=list)
     fetched_pages: int = 0
+    # The fetch budget of the call when it fetched (report documents come next: issue 17).
+    budget: CallBudget | None = None
 
 
 def gather(call: HookCall) -> Gathered:
@@ -147,7 +149,8 @@ def _fetch(
     call.checkpoint("fetching data from fhirServer")
     # The fetch is part of the hook call's deadline: never more than what remains of it.
     budget_s = call.fetch_budget(call.fhir.settings.fetch_budget_s)
-    for outcome in call.fhir.fetch_all(server, tasks, token=token, budget_s=budget_s):
+    result.budget = call.fhir.new_budget(budget_s)
+    for outcome in call.fhir.fetch_all(server, tasks, token=token, budget=result.budget):
         result.documents.extend(outcome.documents)
         result.fetched_pages += outcome.pages
         if outcome.error is not None:

@@ -20,6 +20,7 @@ from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from fhir_mappers.imaging_codes import LOINC, imaging_document_types
 from fhir_mappers.lab_codes import LAB_CODES
 from logic.model import DataDomain, DataGap
 
@@ -68,6 +69,16 @@ IMAGING_REPORTS = PrefetchTemplate(
 )
 CONDITIONS = PrefetchTemplate(
     "Condition?patient={{context.patientId}}&_count=200", DataDomain.CONDITIONS
+)
+# Issue 17: imaging reports some EHRs keep only as DocumentReference (US Core clinical notes),
+# by document type: LOINC 18748-4 "Diagnostic imaging study" or an exam code of SPEC.md section 6
+# (from fhir_mappers.imaging_codes, so that the query and the mapper agree). Current documents
+# only, newest first. Their text (a Binary by url) is read by cds_hooks.report_content.
+IMAGING_DOCUMENTS = PrefetchTemplate(
+    "DocumentReference?patient={{context.patientId}}"
+    f"&type={','.join(f'{LOINC}|{code}' for code in imaging_document_types())}"
+    "&status=current&_sort=-date&_count=20",
+    DataDomain.IMAGING_DOCUMENTS,
 )
 
 

@@ -144,7 +144,14 @@ def assess(record: PatientRecord, as_of: datetime, *, verbose: bool = False) -> 
         # Imaging not obtained kept the rules from deciding: say so (a data-quality card),
         # unless the patient is under specialist care, where the default is silence (§2).
         under_care = bool(suppressing_conditions(record))
-        blocked = None if under_care else sit.gap(DataDomain.IMAGING) or _unread_index(sit)
+        blocked = (
+            None
+            if under_care
+            else sit.gap(DataDomain.IMAGING)
+            or _unread_index(sit)
+            # issue 17: the latest MRI may be a report kept only as a document
+            or sit.gap(DataDomain.IMAGING_DOCUMENTS)
+        )
         return _no_card(sit, reason, blocked_by=blocked)
     rule = first_match(sit)
     if rule is None or rule.plan is None:

@@ -311,6 +311,9 @@ class DataDomain(StrEnum):
     CONDITIONS = "conditions"
     ORDERS = "orders"  # ServiceRequests already placed (SPEC.md section 5, follow-up status)
     REPORT_TEXT = "report-text"  # an MRI report's text past the reading limit was not read
+    # Imaging reports kept only as DocumentReference (issue 17): not obtained, the rules run on
+    # the DiagnosticReports and say so; an R0 it could hide is a data-quality card.
+    IMAGING_DOCUMENTS = "imaging-documents"
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,11 @@ from logic.situation import Situation
 # How missing data (a DataGap) is handled; the module docstring and the catalogue say so.
 MISSING_DATA: tuple[str, ...] = (
     "imaging could not be obtained: no card (R0); the index report may not be the latest",
+    "the text of an imaging report could not be read (kept as a separate document that could "
+    "not be fetched, or a scan without text): imaging not obtained, as above, naming the report",
+    "imaging reports kept only as documents (DocumentReference) could not be obtained: the "
+    "rules run on the DiagnosticReports and the card says so; a no-card outcome (R0) that a "
+    "newer report kept as a document could change is a data-quality card",
     "laboratory results could not be obtained: R5, R7 and R8 (which rest on the labs) never "
     "apply and no lab is ordered on the strength of the gap; flags on imaging and history "
     "still decide R1-R4 and R6; when no rule applies, no card (R0)",

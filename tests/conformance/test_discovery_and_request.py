@@ -37,6 +37,7 @@ PARAMETER_KIND = {
     "patient": "reference",
     "code": "token",
     "category": "token",
+    "type": "token",  # DocumentReference.type (imaging documents, issue 17)
     "status": "token",
     "date": "date",
     "_count": "count",
@@ -234,7 +235,7 @@ def test_missing_data_is_fetched_from_fhirserver_with_authorization_bearer_acces
 ) -> None:
     register_fhir_data(fhir, example_request)
     assert post_hook(client, request_without_prefetch(example_request)).status_code == 200
-    assert len(fhir.calls) == 4
+    assert len(fhir.calls) == len(discovered(client)[0]["prefetch"])  # one query per template
     assert {c.request.headers["Authorization"] for c in fhir.calls} == {f"Bearer {TOKEN}"}
 
 

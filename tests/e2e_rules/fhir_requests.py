@@ -291,6 +291,7 @@ def patient_view(
             "patient": patient(sex),
             "labs": bundle(*labs),
             "imaging": bundle(*reports),
+            "imagingDocuments": bundle(),  # no report kept only as a document (issue 17)
             "conditions": bundle(*(conditions if conditions is not None else [HYPERTENSION])),
         },
     }

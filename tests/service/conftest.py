@@ -100,6 +100,7 @@ def register_fhir_data(mock: responses.RequestsMock, example: dict[str, Any]) ->
     mock.get(f"{FHIR}/Observation", json=prefetch["labs"])
     mock.get(f"{FHIR}/DiagnosticReport", json=prefetch["imaging"])
     mock.get(f"{FHIR}/Condition", json=prefetch["conditions"])
+    mock.get(f"{FHIR}/DocumentReference", json=prefetch["imagingDocuments"])
 
 
 def post_hook(client: FlaskClient, body: Any, url: str = SERVICE_URL, **kwargs: Any) -> Any:

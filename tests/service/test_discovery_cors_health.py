@@ -22,7 +22,7 @@ def test_discovery_lists_the_services_with_prefetch_templates(client: FlaskClien
     marrow = services["heterogeneous-marrow"]
     assert marrow["hook"] == "patient-view"
     assert marrow["title"] and marrow["description"]
-    assert set(marrow["prefetch"]) == {"patient", "labs", "imaging", "conditions"}
+    assert set(marrow["prefetch"]) >= {"patient", "labs", "imaging", "conditions"}
     assert marrow["prefetch"]["patient"] == "Patient/{{context.patientId}}"
     labs = marrow["prefetch"]["labs"]
     for code in ("718-7", "17861-6", "49765-1", "2160-0", "38483-4", "48378-4", "33944-0"):
@@ -31,6 +31,12 @@ def test_discovery_lists_the_services_with_prefetch_templates(client: FlaskClien
     imaging = marrow["prefetch"]["imaging"]
     assert "LP29684-5" in imaging and "v2-0074|RAD" in imaging
     assert "_sort=-date" in imaging and "_count=" in imaging
+    # Issue 17: imaging reports kept only as DocumentReference, by imaging document type.
+    documents = marrow["prefetch"]["imagingDocuments"]
+    assert documents.startswith("DocumentReference?patient={{context.patientId}}&")
+    types = documents.split("type=")[1].split("&")[0].split(",")
+    assert "http://loinc.org|18748-4" in types and "http://loinc.org|24968-0" in types
+    assert "status=current" in documents and "_sort=-date" in documents
 
 
 @pytest.mark.parametrize("path", ["/cds-services", SERVICE_URL, f"{SERVICE_URL}/feedback"])

@@ -79,9 +79,11 @@ def test_total_bytes_of_one_call_are_capped_across_pages_and_queries(
     response = post_hook(app.test_client(), body)
 
     assert response.status_code == 200
-    # 3 queries run at once; ~100 kB pages cross 250 kB in all by the third or so page read
-    # (without the shared cap: 3 queries x 50 pages).
-    assert len(served) <= 6
+    # The queries (every template but the patient) run at once; ~100 kB pages cross 250 kB in
+    # all by the third or so page read (without the shared cap: each query x 50 pages).
+    from cds_hooks.patient_view import PATIENT_VIEW
+
+    assert len(served) <= 2 * (len(PATIENT_VIEW.prefetch) - 1)
     cards = response.get_json()["cards"]
     assert [card["source"]["topic"]["code"] for card in cards] == ["data-quality"]
     assert "250000 bytes in total" in cards[0]["detail"]

@@ -106,6 +106,7 @@ def test_full_fallback_fetch_gives_the_same_cards_as_prefetch(
     fhir.get(f"{FHIR}/Observation", json=prefetch["labs"])
     fhir.get(f"{FHIR}/DiagnosticReport", json=prefetch["imaging"])
     fhir.get(f"{FHIR}/Condition", json=prefetch["conditions"])
+    fhir.get(f"{FHIR}/DocumentReference", json=prefetch["imagingDocuments"])
     fetched = post_hook(client, request_without_prefetch(example_request)).get_json()
     sent = post_hook(client, copy.deepcopy(example_request)).get_json()
 
@@ -113,4 +114,6 @@ def test_full_fallback_fetch_gives_the_same_cards_as_prefetch(
         return [(c["indicator"], c["summary"]) for c in body["cards"]]
 
     assert shape(fetched) == shape(sent)
-    assert len(fhir.calls) == 4
+    from cds_hooks.patient_view import PATIENT_VIEW
+
+    assert len(fhir.calls) == len(PATIENT_VIEW.prefetch)  # one query per template
