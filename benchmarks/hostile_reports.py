@@ -16,8 +16,9 @@ wrap_text`, the read-report wrapper)
       synthetic normal first-line panel to /cds-services/heterogeneous-marrow (JWT off, SQLite
       in a temporary folder), whole request;
 and prints the worst time of a few runs per shape and size, the time per kB of text, and the
-time per kB actually read (the reader reads at most `REPORT_READING_LIMIT_CHARS` characters: past
-that the time should stop growing). Linear reading shows as a flat "per kB read" column.
+time per kB up to the reading limit (the reader reads at most `REPORT_READING_LIMIT_CHARS`
+characters, and may stop earlier at its sentence limit: past that the time should stop growing).
+Linear reading shows as a flat "per kB read" column (the reader's problem says how much it read).
 
     .venv/bin/python benchmarks/hostile_reports.py [--quick] [--runs N] [--direct-only]
 
