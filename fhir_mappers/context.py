@@ -25,6 +25,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from fhir_mappers.context_anatomy import Anchor, anchor, vertebral_levels
+
 # The engine, imported as explicit re-exports (`x as x`): tests/mappers/test_context.py and
 # tests/corpus/medspacy_compare.py read these names from `fhir_mappers.context`.
 from fhir_mappers.context_classify import _INTERVAL_PRIORITY as _INTERVAL_PRIORITY
@@ -65,6 +67,11 @@ from logic.model import ImagingClass as ImagingClass
 from logic.model import ImagingFeature as ImagingFeature
 from logic.model import IntervalChange as IntervalChange
 from logic.model import TextSpan as TextSpan
+
+# Bounded work (issue 16): at most this many sentences of one report are read. A long real report
+# has a few hundred; this bounds hostile text made of many tiny sentences, whose reading would
+# otherwise cost up to the reading limit in characters (fhir_mappers.limits) at a high constant.
+MAX_SENTENCES = 2_000
 
 _USE_PREFILTER = True  # tests switch it off to prove it changes nothing; read by `_extract`
 
@@ -125,6 +132,7 @@ class Extraction:
     chemical_shift_done: bool = False
     hedges: tuple[str, ...] = ()  # canonical hedge words applying to a finding ("mild", ...)
     reasons: tuple[str, ...] = field(default=())  # why this class, in words
+    unread_chars: int = 0  # characters past the sentence limit, not read (MAX_SENTENCES)
 
     def _present(self) -> Iterable[ImagingFeature]:
         return (f for f in self.features if not f.negated and not f.historical)
@@ -188,6 +196,12 @@ def _extract(original: str, hint_field_t: float | None, stop: Stop = never) -> E
     hits: list[_Hit] = []
     hedges: list[str] = []
     sentences = _sentences(text)
+    unread = 0
+    if len(sentences) > MAX_SENTENCES:
+        # bounded work (issue 16): past the sentence limit the text is not read, and says so
+        cut = sentences[MAX_SENTENCES - 1][1]
+        unread = len(original) - norm.original_span(cut, cut)[0]
+        sentences = sentences[:MAX_SENTENCES]
     for n, sentence in enumerate(sentences):
         if n % 32 == 0:
             check(stop)
@@ -213,6 +227,8 @@ def _extract(original: str, hint_field_t: float | None, stop: Stop = never) -> E
         hits.extend(_add_multilevel(text, sentence, sentence_hits, prefilter=prefilter))
 
     _withdraw_corrected(text, sentences, hits)
+    hits = _benign_diagnosis(text, sentences, hits)
+    hits = _anaphora_of_other_organs(text, sentences, hits)
     mentions = _lesion_mentions(text, hits)
     lesions = _summarise_lesions(mentions)
 
@@ -256,6 +272,7 @@ def _extract(original: str, hint_field_t: float | None, stop: Stop = never) -> E
         chemical_shift_done=chemical_shift_done,
         hedges=tuple(hedges),
         reasons=tuple(reasons),
+        unread_chars=unread,
     )
 
 
@@ -268,11 +285,25 @@ _CORRECTION = re.compile(
 )
 _BENIGN_NOW = re.compile(
     r"\bh(?:a)?emangioma|\bbone\s+islands?|\benostos|\bschmorl|\bartefact|\bartifact|\bcysts?\b|"
-    r"\bnormal\b|\bno\s+(?:focal\s+|marrow\s+)?lesion",
+    r"\bnormal\b|\bno\s+(?:focal\s+|marrow\s+)?lesion|\bphysiolog\w*|\bred\s+marrow|\bmotion\b",
+    re.IGNORECASE,
+)
+# A correcting sentence that withdraws what it names ("please disregard the statement about marrow
+# heterogeneity at L2", "the earlier description ... was made in error") withdraws its own targets.
+_WITHDRAWS = re.compile(
+    r"\bdisregard\b|\bin\s+error\b|\bwithdraw\w*|\bretract\w*|\berroneous\w*|"
+    r"\bshould\s+not\s+have\b|\bnot\s+present\b",
     re.IGNORECASE,
 )
 _CORRECTABLE = frozenset(
-    {FeatureKind.FOCAL_LESION, FeatureKind.LYTIC_LESION, FeatureKind.MARROW_SIGNAL}
+    {
+        FeatureKind.FOCAL_LESION,
+        FeatureKind.LYTIC_LESION,
+        FeatureKind.MARROW_SIGNAL,
+        FeatureKind.DIFFUSE_PATTERN,
+        FeatureKind.BENIGN_HEDGE,
+        FeatureKind.INTERVAL_INCREASE,
+    }
 )
 _MAX_CORRECTIONS = 8  # bounded work: corrections read per report
 
@@ -284,16 +315,101 @@ def _withdraw_corrected(text: str, sentences: list[tuple[int, int]], hits: list[
     corrections = [
         s
         for s in sentences
-        if _CORRECTION.search(text, s[0], s[1]) and _BENIGN_NOW.search(text, s[0], s[1])
+        if _CORRECTION.search(text, s[0], s[1])
+        and (_BENIGN_NOW.search(text, s[0], s[1]) or _WITHDRAWS.search(text, s[0], s[1]))
     ][:_MAX_CORRECTIONS]
     for c0, c1 in corrections:
         named = {lv for _, lvs in _levels_in(text, c0, c1) for lv in lvs}
+        withdraws_own = _WITHDRAWS.search(text, c0, c1) is not None
         for hit in hits:
-            if hit.kind not in _CORRECTABLE or c0 <= hit.start < c1 or hit.negated:
+            if hit.kind not in _CORRECTABLE or hit.negated:
+                continue
+            if c0 <= hit.start < c1:
+                if withdraws_own:
+                    hit.historical = True
                 continue
             levels = {lv for _, lvs in _levels_in(text, *hit.sentence) for lv in lvs}
             if not named or levels & named:
                 hit.historical = True
+
+
+_TYPICAL_HAEMANGIOMA = re.compile(
+    r"(?<!a)typical\s+(?:vertebral\s+|body\s+|intraosseous\s+)?h(?:a)?emangiomas?\b", re.IGNORECASE
+)
+_DENIED_OR_HEDGED = re.compile(
+    r"\b(?:no|not|without|likely|probabl[ey]|possibl[ey]|may|might|could|versus|vs|favou?r\w*|"
+    r"suggest\w*|differential)\b|\?",
+    re.IGNORECASE,
+)
+
+
+def _benign_diagnosis(text: str, sentences: list[tuple[int, int]], hits: list[_Hit]) -> list[_Hit]:
+    """SPEC.md section 3 "Benign attribution" across sentences: a report that concludes, without a
+    hedge, that a lesion is a typical haemangioma ("Diagnosis: typical vertebral haemangioma")
+    says it of the lesion it described elsewhere -- of the lesions at the levels it names, or,
+    naming none, of the report's only lesion."""
+    lesions = [
+        h for h in hits if h.kind is FeatureKind.FOCAL_LESION and not (h.negated or h.historical)
+    ]
+    if not lesions:
+        return hits
+    diagnoses = [
+        (s0, s1)
+        for s0, s1 in sentences
+        if _TYPICAL_HAEMANGIOMA.search(text, s0, s1) is not None
+        and not _DENIED_OR_HEDGED.search(text, s0, s1)
+    ][:_MAX_CORRECTIONS]
+    if not diagnoses:
+        return hits
+    levels_of = {h.sentence: vertebral_levels(text, *h.sentence) for h in lesions}
+    all_levels = set().union(*levels_of.values())
+    dropped: set[int] = set()
+    for d0, d1 in diagnoses:
+        named = vertebral_levels(text, d0, d1)
+        for h in lesions:
+            if h.sentence == (d0, d1):
+                continue  # said in the lesion's own sentence: `context_features` decides
+            if (named and levels_of[h.sentence] & named) or (not named and len(all_levels) <= 1):
+                dropped.add(id(h))
+    return [h for h in hits if id(h) not in dropped]
+
+
+_DEFINITE = re.compile(r"\b(?:the|this|that|these|those)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
+
+
+def _anaphora_of_other_organs(
+    text: str, sentences: list[tuple[int, int]], hits: list[_Hit]
+) -> list[_Hit]:
+    """ "The mass enhances homogeneously": a definite lesion noun with no anatomy of its own is the
+    one the report named just before; when that one belonged to another organ ("a large
+    retroperitoneal nodal mass"), so does this one (SPEC.md section 3 Anatomy)."""
+    out: list[_Hit] = []
+    index = {s: i for i, s in enumerate(sentences)}
+    for h in hits:
+        if (
+            h.kind is FeatureKind.FOCAL_LESION
+            and _DEFINITE.search(text, max(h.sentence[0], h.start - 30), h.start)
+            and anchor(text, h.start, h.end, h.sentence) is Anchor.NONE
+            and _previous_mention_is_organ(text, sentences, index.get(h.sentence), h)
+        ):
+            continue
+        out.append(h)
+    return out
+
+
+def _previous_mention_is_organ(
+    text: str, sentences: list[tuple[int, int]], i: int | None, hit: _Hit
+) -> bool:
+    if i is None:
+        return False
+    noun = re.escape(text[hit.start : hit.end].split()[-1].lower().rstrip("es").rstrip("s"))
+    pattern = re.compile(rf"\b{noun}\w*", re.IGNORECASE)
+    for s0, s1 in reversed(sentences[max(0, i - 2) : i]):
+        found = list(pattern.finditer(text, s0, s1))
+        if found:
+            m = found[-1]
+            return anchor(text, m.start(), m.end(), (s0, s1)) is Anchor.ORGAN
+    return False
 
 
 def _feature(text: str, norm: Normalised, hit: _Hit) -> ImagingFeature:

@@ -293,7 +293,21 @@ _NOT_BONE_AFTER = frozenset(
         "fat",
         "post",
         "pre",
+        "bright",
+        "dark",
+        "high",
+        "low",
+        "and",
+        "or",
+        "stir",
     ]
+)
+# "T1" and "T2" name MRI sequences far more often than the vertebrae: a level only after a word
+# that introduces one ("at T1", "the T2 vertebral body", "from T1").
+_SEQUENCE_NAMES = frozenset({"t1", "t2"})
+_SEQUENCE_WORD_STEMS = ("bright", "dark", "hyper", "hypo", "iso", "signal", "weight", "shorten")
+_BEFORE_A_LEVEL = frozenset(
+    {"at", "of", "the", "level", "levels", "from", "to", "involving", "including", "through"}
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z][A-Za-z0-9]*)*|\d+(?:\.\d+)?")
 
@@ -315,10 +329,22 @@ def _kinds(text: str, words: list[tuple[int, int, str]]) -> list[tuple[int, int,
             _LEVEL.fullmatch(word)
             and not _DISC_LEVEL_AFTER.match(text, end)
             and nxt not in _NOT_BONE_AFTER
+            and not nxt.startswith(_SEQUENCE_WORD_STEMS)
             and text[end : end + 1] != "-"
+            and (word not in _SEQUENCE_NAMES or (i > 0 and words[i - 1][2] in _BEFORE_A_LEVEL))
         ):
             out.append((start, end, Anchor.BONE))
     return out
+
+
+def vertebral_levels(text: str, start: int, end: int) -> set[str]:
+    """The single vertebral levels the stretch names ("L3", "T12"; not "L4-5", not a T1 image)."""
+    words = _words(text, start, end)
+    return {
+        text[s:e].upper()
+        for s, e, kind in _kinds(text, words)
+        if kind is Anchor.BONE and _LEVEL.fullmatch(text[s:e].lower())
+    }
 
 
 def mentions_bone(text: str, start: int = 0, end: int | None = None) -> bool:

@@ -261,6 +261,11 @@ def _analyse(
         if hit.kind is FeatureKind.CHEMICAL_SHIFT_DROP:
             hit.negated = False  # "no signal loss" is a value (0%), not a negation
     _mark_uncertain(text, hits, mods, neg_stops)
+    for hit in hits:
+        if hit.kind is FeatureKind.MARROW_SIGNAL and _SELF_CONTRADICTION.search(
+            text, hit.start, hit.end
+        ):
+            hit.uncertain = True  # "heterogeneous and normal signal at L3": kept, uncertain
     hits = [_benign_comparison_denied(h) for h in hits if not _partial_benign(h)]
     if not (_MARROW_WORD.search(s_text) or mentions_bone(s_text)):
         # an affirmed enhancement or high signal said of nothing in particular is not a marrow
@@ -288,7 +293,10 @@ _OTHER_CAUSE = re.compile(
     r"\b(?:end-?plates?|modic|schmorl\w*|degenerat\w*|(?<!patholog)(?<!pathologic\s)"
     r"(?<!pathological\s)fractures?|compression\s+deformit\w*|radiation|radiotherapy|"
     r"irradiat\w*|post-?(?:surgical|operative)|laminectomy|fusion|hardware|discitis|"
-    r"osteomyelitis|spondylodiscitis|infect\w*|abscess\w*|septic)\b",
+    r"osteomyelitis|spondylodiscitis|infect\w*|abscess\w*|septic|"
+    # marrow stimulated by G-CSF or recovering after chemotherapy, called physiological / reactive
+    r"g-?csf|growth\s+factor|post-?chemotherapy|marrow\s+(?:stimulation|activation)|"
+    r"reactive\s+marrow|physiolog\w*\s+(?:marrow\s+)?(?:stimulation|activation))\b",
     _F,
 )
 _DENIED_BEFORE = re.compile(
@@ -300,6 +308,25 @@ def _other_cause(text: str, clause: tuple[int, int]) -> bool:
     """The clause attributes the marrow signal to another cause it affirms ("oedema around the
     L1 fracture"); a denied one ("without fracture") attributes nothing."""
     return _affirms_other_cause(text[clause[0] : clause[1]])
+
+
+_ATTRIBUTION = re.compile(
+    r"\b(?:consistent\s+with|in\s+keeping\s+with|compatible\s+with|due\s+to|related\s+to|"
+    r"secondary\s+to|reflect\w*|represent\w*|attributed\s+to|attributable\s+to|caused\s+by|"
+    r"after|following)\s+(?:(?:a|an|the|recent|known|prior)\s+)?(?:[\w-]+\s+){0,3}?",
+    _F,
+)
+
+
+@lru_cache(maxsize=256)
+def _attributed_to_other_cause(sentence: str) -> bool:
+    """The sentence attributes its finding to another cause ("..., consistent with physiological
+    marrow stimulation after G-CSF", "... due to the recent fracture")."""
+    for m in _ATTRIBUTION.finditer(sentence):
+        cause = _OTHER_CAUSE.match(sentence, m.end())
+        if cause is not None:
+            return True
+    return False
 
 
 @lru_cache(maxsize=256)
@@ -318,6 +345,7 @@ _OTHER_CAUSE_KINDS = frozenset(
         FeatureKind.DIFFUSE_PATTERN,
         FeatureKind.ENHANCEMENT,
         FeatureKind.FAT_SAT_HIGH_SIGNAL,
+        FeatureKind.DIFFUSE_HOMOGENEOUS,
     }
 )
 _ANCHORED_KINDS = frozenset(
@@ -351,9 +379,22 @@ _BENIGN_ATTRIBUTION = re.compile(
 
 
 _PATHOLOGICAL_FRACTURE = re.compile(r"patholog", _F)
-_NEXT_LESION = re.compile(
-    rf"\b{_LESION_NOUN}\b|(?:\band|;)\s+(?:an?|the|another|one|two|multiple|several)\b", _F
+_BENIGN_ENTITY = re.compile(
+    r"\bh(?:a)?emangiomas?\b|\bbone\s+islands?\b|\benostos[ie]s\b|\bschmorl\w*|"
+    r"\b(?:degenerative|subchondral|synovial)\s+cysts?\b|\bgeodes?\b|\bmodic\b|"
+    r"(?<!pathologic\s)(?<!pathological\s)\b(?:stress|insufficiency|compression|healing|healed|"
+    r"acute|old|traumatic)?\s*fractures?\b|\bfat(?:ty)?\s+(?:deposit|island|rest|focus)\w*",
+    _F,
 )
+_ATTRIBUTION_HEDGE = re.compile(
+    r"\b(?:likely|probabl[ey]|possibl[ey]|may|might|could|favou?r\w*|suggest\w*|presum\w*|"
+    r"versus|vs|differential|uncertain|indeterminate|query)\b|\?",
+    _F,
+)
+_NEXT_LESION = re.compile(
+    rf"\b{_LESION_NOUN}\b|;|\band\s+(?:an?|the|another|one|two|multiple|several)\b", _F
+)
+_SELF_CONTRADICTION = re.compile(r"\b(?:and|or)\s+normal\b", _F)
 _AFTER_TERMINATOR = re.compile(r"[\w;,]*\s*")
 _NON_PREFIX = re.compile(r"non[\s-]?", _F)
 # Words that give a finding phrase its own descriptor (SPEC.md section 3 negation scope).
@@ -533,7 +574,9 @@ def _keep_target(hit: _Hit, text: str, sentence: tuple[int, int], stops: Sequenc
     clause = _clause_of(hit.start, sentence, stops)
     clause_text = text[clause[0] : clause[1]]
     kind = hit.kind
-    if kind in _OTHER_CAUSE_KINDS and _other_cause(text, clause):
+    if kind in _OTHER_CAUSE_KINDS and (
+        _other_cause(text, clause) or _attributed_to_other_cause(text[sentence[0] : sentence[1]])
+    ):
         return False  # SPEC.md section 3 "Other causes of marrow signal": not this service's
     if kind in _ANCHORED_KINDS:
         where = anchor(text, hit.start, hit.end, clause)
@@ -556,12 +599,15 @@ def _keep_target(hit: _Hit, text: str, sentence: tuple[int, int], stops: Sequenc
         seg_start, seg_end = _segment(text, sentence, hit.start, hit.end)
         # ... up to the next finding noun of its clause ("a focus of T1 and T2 hyperintense
         # signal in L1, consistent with a hemangioma" is said to be a haemangioma)
-        nxt = _NEXT_LESION.search(text, hit.end, clause[1])
-        said = text[seg_start : max(seg_end, nxt.start() if nxt else clause[1])]
-        if re.search(r"\bh(?:a)?emangioma", said, _F) and "atypical" not in said.lower():
-            return False  # a typical haemangioma is not a focal marrow lesion
-        if re.search(r"\bbone\s+islands?\b|\benostos[ie]s\b", said, _F):
-            return False  # a bone island is not a focal marrow lesion
+        nxt = _NEXT_LESION.search(text, hit.end, sentence[1])
+        said = text[seg_start : max(seg_end, nxt.start() if nxt else sentence[1])]
+        attribution = text[hit.start : max(seg_end, nxt.start() if nxt else sentence[1])]
+        if _BENIGN_ENTITY.search(attribution) and "atypical" not in said.lower():
+            # SPEC.md section 3 "Benign attribution": a lesion the report attributes to a benign
+            # entity is not a focal lesion for U-L; hedged, it is at most FOCAL_EQUIVOCAL
+            if not _ATTRIBUTION_HEDGE.search(attribution):
+                return False
+            hit.subtype = "benign-hedged"
         near = text[max(clause[0], hit.start - 25) : min(clause[1], hit.end + 15)]
         if re.search(r"\b(?:schmorl\w*|cysts?|tarlov|synovial|perineural|dis[ck])\b", near, _F):
             return False  # "Schmorl node", "disc lesion", "Tarlov cyst": not marrow lesions

@@ -182,6 +182,8 @@ def _lesion_mentions(text: str, hits: Sequence[_Hit]) -> list[_Lesion]:
         if h.kind in {FeatureKind.FOCAL_LESION, FeatureKind.LYTIC_LESION}
         and not h.negated
         and not h.historical
+        # a lesion attributed (hedged) to a benign entity is not counted for U-L (SPEC.md 3)
+        and h.subtype != "benign-hedged"
     ]
     by_sentence: dict[tuple[int, int], list[_Hit]] = {}
     for h in lesion_hits:

@@ -127,6 +127,16 @@ _TARGETS: tuple[tuple[FeatureKind | _Kind, re.Pattern[str], str], ...] = (
         "",
     ),
     (
+        # "heterogeneous signal at L3", "mottled signal in the sacrum": signal of a named bone
+        FeatureKind.MARROW_SIGNAL,
+        _c(
+            r"\b(?:heterogeneous|inhomogeneous|mottled|patchy|variegated)\b(?:\s+[\w-]+){0,3}?\s+"
+            r"signal(?:\s+intensity)?\s+(?:at|in|of|involving|within|throughout)\s+(?:the\s+)?"
+            r"(?:[CTLS]\d{1,2}\b|vertebra\w*|sacr\w*|ilia\w*|iliac|pelvic\s+bones?|osseous|bony)"
+        ),
+        "",
+    ),
+    (
         # "patchy areas of decreased T1 signal in the pelvis": marrow signal without the word
         FeatureKind.MARROW_SIGNAL,
         _c(
@@ -482,6 +492,7 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
         _Mod.HIST_FWD,
         _c(
             r"\bhistory\s+of\b|\bh/o\b|\bpreviously\s+treated\b|\bresolution\s+of\b|"
+            r"\bpreviously\s+(?:seen|described|noted|demonstrated|identified|reported)\b|"
             # a request is not a finding ("check for new lesions", "evaluate for myeloma")
             r"\b(?:check|assess|evaluate|evaluation|screen|screening|query)\s+for\b|"
             r"\b(?:previous|prior|earlier|outside|old)\s+(?:mri|study|imaging|scan|ct|report)"
@@ -674,6 +685,7 @@ _KW_TARGETS: tuple[tuple[str, ...], ...] = (
     ("heterogen", "inhomogen", "mottl", "patchy", "variegat", "salt", "abnormal"),
     ("t1",),
     ("signal",),
+    ("heterogen", "inhomogen", "mottl", "patchy", "variegat"),
     ("patchy", "heterogen", "mottl", "scattered", "multifocal"),
     ("diffus",),
     ("diffus",),
@@ -753,7 +765,7 @@ _KW_MODIFIERS: tuple[tuple[str, ...], ...] = (
     (
         "history",
         "h/o",
-        "previously treated",
+        "previously",
         "resolution",
         "for",
         "reported",

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fhir_mappers import imaging_codes as codes
-from fhir_mappers.context import Extraction, extract, technique_facts
+from fhir_mappers.context import MAX_SENTENCES, Extraction, extract, technique_facts
 from fhir_mappers.limits import REPORT_READING_LIMIT_CHARS, Stop, WorkStopped, check, never
 from fhir_mappers.report_documents import report_views
 from fhir_mappers.report_text import read_report_text
@@ -224,18 +224,19 @@ def _read_report(report: Mapping[str, Any], reference: str, stop: Stop = never) 
             MappingProblem(reference, "imaging report has no readable Findings/Impression text")
         )
 
-    if text.unread_chars:
-        read = text.total_chars - text.unread_chars
+    field_t, shift_in_technique = technique_facts(text.technique)
+    extraction: Extraction = extract(text.text, field_strength_t=field_t, stop=stop)
+    unread = text.unread_chars + extraction.unread_chars
+    if unread:
+        read = text.total_chars - unread
         problems.append(
             MappingProblem(
                 reference,
                 f"report text is {text.total_chars:,} characters long: the first {read:,} were "
-                f"read and {text.unread_chars:,} were not (reading limit "
-                f"{REPORT_READING_LIMIT_CHARS:,}); findings past it are not known",
+                f"read and {unread:,} were not (reading limit {REPORT_READING_LIMIT_CHARS:,} "
+                f"characters or {MAX_SENTENCES:,} sentences); findings past it are not known",
             )
         )
-    field_t, shift_in_technique = technique_facts(text.technique)
-    extraction: Extraction = extract(text.text, field_strength_t=field_t, stop=stop)
     imaging = ImagingReport(
         reference=reference,
         effective=effective,
@@ -255,7 +256,7 @@ def _read_report(report: Mapping[str, Any], reference: str, stop: Stop = never) 
         signal_drop_pct=extraction.signal_drop_pct,
         interval_change=extraction.interval_change,
         chemical_shift_done=extraction.chemical_shift_done or shift_in_technique,
-        unread_chars=text.unread_chars,
+        unread_chars=unread,
         **_exam_identity(report),
     )
     return _Outcome(imaging, marrow_mri, tuple(problems))

@@ -17,9 +17,7 @@ from tests.corpus.hospital.score import Result, load_cases, read_case
 # Normal (NEGATIVE) development reports that still raise a card, and why they were left.
 KNOWN_FALSE_ALARMS = {
     "set_a-015": "a femoral-head focus in a report about avascular necrosis, an other cause of "
-    "marrow signal that SPEC.md section 3 does not list",
-    "set_a-035": "PET 'diffuse homogeneous marrow uptake' attributed to post-chemotherapy "
-    "activation: reactive marrow is not among SPEC.md's other causes",
+    "marrow signal that SPEC.md section 3 does not list (followed as written)",
 }
 
 

@@ -262,8 +262,14 @@ def test_counts_and_sizes(
             ImagingClass.FOCAL_EQUIVOCAL,
             id="haemangioma-size-is-not-a-lesion-size",
         ),
+        # SPEC.md section 3 "Benign attribution": hedged, at most FOCAL_EQUIVOCAL (never U-L)
         pytest.param(
             "Multiple lesions measuring up to 9 mm, likely typical haemangiomas.",
+            ImagingClass.FOCAL_EQUIVOCAL,
+            id="hedged-haemangiomas-up-to-9mm-at-most-equivocal",
+        ),
+        pytest.param(
+            "Multiple lesions measuring up to 9 mm, typical haemangiomas.",
             ImagingClass.NEGATIVE,
             id="typical-haemangiomas-up-to-9mm-not-lesions",
         ),
@@ -360,8 +366,8 @@ def test_diffuse_heterogeneity_of_another_organ_is_not_marrow() -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "A 6 mm sclerotic focus at L2, likely a bone island.",
-        "A 9 mm T1-hyperintense focus at L3, likely a hemangioma.",
+        "A 6 mm sclerotic focus at L2, a bone island.",
+        "A 9 mm T1-hyperintense focus at L3, consistent with a hemangioma.",
         "Typical vertebral haemangiomas at T12 and L3.",
         "Focal fatty marrow deposition at L2.",
         "Schmorl node at L3.",
@@ -369,6 +375,7 @@ def test_diffuse_heterogeneity_of_another_organ_is_not_marrow() -> None:
     ],
 )
 def test_benign_entities_are_not_marrow_lesions(text: str) -> None:
+    """SPEC.md section 3 "Benign attribution" (unhedged) and "Other causes of marrow signal"."""
     assert extract(text).image_class is ImagingClass.NEGATIVE
 
 
@@ -687,3 +694,17 @@ def test_arbitrary_text_never_raises(text: str) -> None:
     assert isinstance(e, Extraction)
     for f in e.features:
         assert text[f.span.start : f.span.end] == f.span.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A 6 mm sclerotic focus at L2, likely a bone island.",
+        "A 9 mm T1-hyperintense focus at L3, likely a hemangioma.",
+        "Two 8 mm lesions at L2 and L4, probably haemangiomas.",
+    ],
+)
+def test_hedged_benign_attribution_is_at_most_equivocal(text: str) -> None:
+    """SPEC.md section 3: a lesion attributed to a benign entity, even hedged, is not a focal
+    lesion for U-L; hedged, it is at most FOCAL_EQUIVOCAL (I-FOCAL)."""
+    assert extract(text).image_class is ImagingClass.FOCAL_EQUIVOCAL

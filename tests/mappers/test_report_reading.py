@@ -251,6 +251,52 @@ CASES = [
         "DIFFUSE",
     ),
     (
+        "correction_withdraws_its_own_statement",
+        "Mild patchy marrow heterogeneity at L2.\nADDENDUM: Please disregard the statement "
+        "about marrow heterogeneity at L2; it was motion artifact.",
+        "NEGATIVE",
+    ),
+    (
+        "haemangioma_named_in_the_diagnosis",
+        "Findings: A 2 cm round lesion in L4 is bright on T1 and T2.\n"
+        "Diagnosis: Typical vertebral haemangioma.",
+        "NEGATIVE",
+    ),
+    (
+        "anaphora_of_a_nodal_mass",
+        "A large retroperitoneal nodal mass at L1-L3. The mass enhances homogeneously. "
+        "Normal marrow signal.",
+        "NEGATIVE",
+    ),
+    (
+        "physiological_stimulation_after_g_csf",
+        "Diffuse homogeneous increased FDG uptake throughout the marrow, consistent with "
+        "physiological marrow stimulation after G-CSF.",
+        "NEGATIVE",
+    ),
+    (
+        "previously_seen_lesions_resolved",
+        "The previously seen focal lesions in T8, L2, L4, the sacrum and the left iliac bone "
+        "have all resolved. No new lesion.",
+        "NEGATIVE",
+    ),
+    (
+        "stress_fracture_focus",
+        "There is a small focus of STIR oedema at the femoral neck, in keeping with a stress "
+        "fracture.",
+        "NEGATIVE",
+    ),
+    (
+        "t2_sequence_is_not_a_level",
+        "Incidental note of a 1.5 cm T2 bright lesion in the liver dome. Normal marrow.",
+        "NEGATIVE",
+    ),
+    (
+        "self_contradictory_dictation_is_kept",
+        "Heterogeneous and normal signal at L3 and L4.",
+        "NONSPECIFIC",
+    ),
+    (
         "mixed_sizes_one_below_5mm",
         "Lesions measuring 4.5 mm and 8 mm in L3 and L5.",
         "FOCAL_EQUIVOCAL",
@@ -382,3 +428,13 @@ def test_sentences_are_cut_so_that_run_on_text_is_read() -> None:
     assert all(
         f.sentence is None or f.sentence.end - f.sentence.start <= 400 for f in report.features
     )
+
+
+def test_more_sentences_than_the_sentence_limit_are_not_read_and_say_so() -> None:
+    from fhir_mappers.context import MAX_SENTENCES
+
+    text = "FINDINGS:\n" + "Normal. " * (MAX_SENTENCES + 500) + "Diffusely heterogeneous marrow."
+    assert len(text) < REPORT_READING_LIMIT_CHARS
+    mri, _, problems = read_imaging_reports([mri_report(text)])
+    assert mri[0].unread_chars > 0
+    assert any("2,000 sentences" in p.message for p in problems)
