@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import copy
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -299,3 +300,27 @@ def test_binary_fetch_counts_in_the_call_byte_allowance(
     fhir.get(f"{FHIR}/Binary/b1", body=to_pdf(REPORT_TEXT), content_type="application/pdf")
     response = post_hook(client, by_url(example_request, "application/pdf", "Binary/b1"))
     assert "too large" in data_quality(response)
+
+
+# ------------------------------------------------------------------------------ examples
+
+DELIVERY = Path(__file__).resolve().parents[2] / "examples" / "report-delivery"
+
+
+@pytest.mark.parametrize(
+    "name",
+    sorted(p.name for p in DELIVERY.glob("*.json") if not p.name.startswith("Binary-")),
+)
+def test_every_delivery_example_gives_the_inline_cards(
+    client: FlaskClient, example_request: dict[str, Any], fhir: responses.RequestsMock, name: str
+) -> None:
+    """README "Integrating with an EHR": each worked example, its Binary served by the EHR's
+    FHIR server as the FHIR Binary resource bundled beside it, reads like the inline report."""
+    inline = cards_of(post_hook(client, example_request))
+    for path in DELIVERY.glob("Binary-*.json"):
+        resource = json.loads(path.read_text())
+        fhir.get(f"{FHIR}/Binary/{resource['id']}", json=resource)
+    body = json.loads((DELIVERY / name).read_text())
+    assert cards_of(post_hook(client, body)) == inline
+    by_url = "Binary/" in json.dumps(body)
+    assert len(fhir.calls) == (1 if by_url else 0)  # the Binary was read (once)
