@@ -16,7 +16,6 @@ import logic
 from . import cards, services
 from .prefetch import gather
 from .report_content import read_report_documents
-from .report_content import read_report_documents
 from .services import HookCall, HookResult, Service
 
 log = logging.getLogger(__name__)
@@ -38,7 +37,6 @@ def handle_patient_view(call: HookCall) -> HookResult:
     patient_id = str(call.context["patientId"])
     verbose = verbose_requested(call)
     gathered = gather(call)
-    read_report_documents(call, gathered)  # report text kept in Binary / results (issue 17)
     read_report_documents(call, gathered)  # report text kept in Binary / results (issue 17)
     call.checkpoint("mapping the record")  # the call's deadline (deadline.py) between stages
     record = fhir_mappers.map_patient_record(
@@ -79,7 +77,6 @@ PATIENT_VIEW = Service(
         "labs": services.LABS,
         "imaging": services.IMAGING_REPORTS,
         "conditions": services.CONDITIONS,
-        "imagingDocuments": services.IMAGING_DOCUMENTS,
         "imagingDocuments": services.IMAGING_DOCUMENTS,
     },
     required_context=("userId", "patientId"),
