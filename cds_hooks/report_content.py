@@ -139,6 +139,7 @@ def read_report_documents(call: HookCall, gathered: Gathered) -> None:
         result_failures,
         unfetched=unfetched,
         stop=call.stop,
+        found=needs,
     )
     gathered.documents = resolved.documents
     gathered.gaps.extend(DataGap(DataDomain.IMAGING, why) for why in resolved.missing)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,6 +63,8 @@ class ResultNeed:
 class Needs:
     binaries: tuple[BinaryNeed, ...] = ()
     results: tuple[ResultNeed, ...] = ()
+    # The reports found, handed back to `resolve` (one walk over the documents per call).
+    reports: tuple[_Report, ...] = field(default=(), repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -92,18 +94,36 @@ class _Report:
 # --------------------------------------------------------------------------- finding reports
 
 
-def _walk(documents: Sequence[Any], depth: int = 0) -> Iterator[Mapping[str, Any]]:
+_REPORT_TYPES = frozenset({"DiagnosticReport", "DocumentReference"})
+
+
+def _walk(
+    documents: Sequence[Any], types: frozenset[str], depth: int = 0
+) -> list[Mapping[str, Any]]:
+    """The resources of `types` in the documents (Bundles unwrapped), in order. A few dict
+    look-ups per resource: a request may carry 10,000 Observations (select.py)."""
+    found: list[Mapping[str, Any]] = []
     for doc in documents:
-        if not isinstance(doc, Mapping):
+        if type(doc) is not dict and not isinstance(doc, Mapping):
             continue
-        if doc.get("resourceType") == "Bundle" and depth < MAX_BUNDLE_DEPTH:
+        rtype = doc.get("resourceType")
+        if rtype == "Bundle" and depth < MAX_BUNDLE_DEPTH:
             entries = doc.get("entry")
-            if isinstance(entries, list):
-                yield from _walk(
-                    [e.get("resource") for e in entries if isinstance(e, Mapping)], depth + 1
-                )
-        else:
-            yield doc
+            if type(entries) is list:
+                inner = []
+                for entry in entries:
+                    resource = entry.get("resource") if type(entry) is dict else None
+                    if type(resource) is dict:
+                        kind = resource.get("resourceType")
+                        if kind in types:
+                            found.append(resource)
+                        elif kind == "Bundle":
+                            inner.append(resource)
+                if inner:
+                    found.extend(_walk(inner, types, depth + 1))
+        elif rtype in types:
+            found.append(doc)
+    return found
 
 
 def _about(resource: Mapping[str, Any], pid: str) -> bool:
@@ -147,9 +167,8 @@ def _reports(documents: Sequence[Any], patient_id: str) -> list[_Report]:
     pid = patient_key(patient_id)
     resources: list[Mapping[str, Any]] = []
     seen: set[str] = set()
-    for resource in _walk(documents):
-        rtype = resource.get("resourceType")
-        if rtype not in ("DiagnosticReport", "DocumentReference") or not _about(resource, pid):
+    for resource in _walk(documents, _REPORT_TYPES):
+        if not _about(resource, pid):
             continue
         reference = reference_of(resource, len(resources))
         if reference in seen:
@@ -202,8 +221,8 @@ def _observations(documents: Sequence[Any], wanted: set[str]) -> dict[str, Mappi
     found: dict[str, Mapping[str, Any]] = {}
     if not wanted:
         return found
-    for resource in _walk(documents):
-        if resource.get("resourceType") == "Observation" and resource.get("id") in wanted:
+    for resource in _walk(documents, frozenset({"Observation"})):
+        if resource.get("id") in wanted:
             found.setdefault(resource["id"], resource)
     return found
 
@@ -242,7 +261,7 @@ def needs(documents: Sequence[Any], patient_id: str) -> Needs:
         for ref, ids in wanted.items()
         if any(i not in present for i in ids)
     )
-    return Needs(tuple(binaries.values()), results)
+    return Needs(tuple(binaries.values()), results, tuple(reports))
 
 
 # --------------------------------------------------------------------------- step 2
@@ -285,10 +304,12 @@ def resolve(
     *,
     unfetched: str | None = None,
     stop: Stop = no_stop,
+    found: Needs | None = None,
 ) -> Resolved:
     """The documents with the reports' text in place, and what could not be read (module
-    docstring). `unfetched`: why nothing was fetched at all (no FHIR server, offline ...)."""
-    reports = _reports(documents, patient_id)
+    docstring). `unfetched`: why nothing was fetched at all (no FHIR server, offline ...);
+    `found`: what `needs` answered for the same documents (its reports are reused)."""
+    reports = list(found.reports) if found is not None else _reports(documents, patient_id)
     wanted = {i for r in reports for i in _result_ids(r)}
     pool = _observations(documents, wanted)
     for observation in observations:

@@ -324,3 +324,18 @@ def test_every_delivery_example_gives_the_inline_cards(
     assert cards_of(post_hook(client, body)) == inline
     by_url = "Binary/" in json.dumps(body)
     assert len(fhir.calls) == (1 if by_url else 0)  # the Binary was read (once)
+
+
+def test_offline_evaluation_says_the_report_document_was_not_fetched(
+    example_request: dict[str, Any],
+) -> None:
+    from datetime import UTC, datetime
+
+    from cds_hooks.evaluate import evaluate_request
+
+    body = by_url(example_request, "application/pdf", "Binary/b1")
+    status, answer = evaluate_request(body, datetime(2026, 11, 23, 23, 59, tzinfo=UTC))
+    assert status == 200
+    [card] = answer["cards"]
+    assert card["source"]["topic"]["code"] == "data-quality"
+    assert "offline evaluation fetches nothing" in card["detail"] and REPORT in card["detail"]
