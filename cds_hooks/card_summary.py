@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Final
 
+from cds_hooks.card_follow_up import follow_up_summary
 from cds_hooks.card_text import (
     AS_SENT,
     REGION_WORDS,
@@ -222,6 +223,9 @@ def primary_summary(recommendation: Recommendation, as_of: date) -> str:
     # section 2): the summary must not call those blood tests normal
     explained = "explained by" in recommendation.decision
     labs = "abnormal blood tests explained" if explained else "normal blood tests"
+    overdue_or_ordered = follow_up_summary(recommendation)  # SPEC.md §5 follow-up status
+    if overdue_or_ordered is not None:
+        return overdue_or_ordered
     if rule == "R7":
         labs_when = follow_up_words(orders, "cbc-diff", as_of) or "in 3 months"
         return shorten(

@@ -385,8 +385,11 @@ def _index_report_row(report: ImagingReport) -> tuple[Evidence, list[str]]:
     return item, []
 
 
-def primary_detail(recommendation: Recommendation, rule_url: str) -> str:
-    """The Markdown `detail` of the primary card."""
+def primary_detail(
+    recommendation: Recommendation, rule_url: str, *, follow_up: str | None = None
+) -> str:
+    """The Markdown `detail` of the primary card; `follow_up`: the surveillance card's
+    "Follow-up MRI" section (Markdown), shown right under the decision."""
     flags = recommendation.flags
     evidence_rows = collect_evidence(flags)
     report = recommendation.index_report
@@ -394,6 +397,7 @@ def primary_detail(recommendation: Recommendation, rule_url: str) -> str:
         evidence_rows.insert(0, _index_report_row(report))
     sections: list[str | None] = [
         f"**Recommendation:** {escape_md(recommendation.decision)}",
+        follow_up,
         _bullets("Why", [f"{flag.criterion} ({flag.id})" for flag in flags]),
         evidence_table(evidence_rows),
     ]

@@ -20,6 +20,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Final, Literal
 
+from cds_hooks.card_follow_up import follow_up_indicator, follow_up_section
 from cds_hooks.card_parts import (
     RULE_TOPIC,
     anchored,
@@ -160,8 +161,13 @@ def _primary_card(
     return Card(
         uuid=new_uuid(),
         summary=primary_summary(recommendation, as_of.date()),
-        detail=primary_detail(recommendation, anchored(rules_url, rule_id)),
-        indicator=RULE_INDICATOR[rule_id],
+        detail=primary_detail(
+            recommendation,
+            anchored(rules_url, rule_id),
+            follow_up=follow_up_section(recommendation),
+        ),
+        # SPEC.md §5: a follow-up MRI overdue by more than 6 months makes R7/R8 a warning
+        indicator=follow_up_indicator(recommendation) or RULE_INDICATOR[rule_id],
         source=card_source(RULE_TOPIC[rule_id], rules_url=rules_url, anchor=rule_id),
         suggestions=suggestions,
         selectionBehavior="any" if suggestions else None,

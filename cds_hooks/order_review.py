@@ -94,7 +94,9 @@ def _patient_record(call: HookCall, patient_id: str) -> PatientRecord:
     record: PatientRecord = map_patient_record(
         gathered.documents, patient_id, gaps=tuple(gathered.gaps), stop=call.stop
     )
-    return record
+    from fhir_mappers.service_requests import with_placed_orders
+
+    return with_placed_orders(record, gathered.documents, patient_id)
 
 
 def handle_order_review(call: HookCall) -> HookResult:

@@ -12,8 +12,10 @@ import logging
 
 import fhir_mappers
 import logic
+from fhir_mappers.service_requests import with_placed_orders
 
 from . import cards, services
+from .placed_orders import PREFETCH_KEY, SERVICE_REQUESTS
 from .prefetch import gather
 from .report_content import read_report_documents
 from .services import HookCall, HookResult, Service
@@ -43,6 +45,7 @@ def handle_patient_view(call: HookCall) -> HookResult:
         gathered.documents, patient_id, gaps=tuple(gathered.gaps), stop=call.stop
     )
     call.checkpoint("applying the rules")
+    record = with_placed_orders(record, gathered.documents, patient_id)
     assessment = logic.assess(record, call.as_of, verbose=verbose)
     call.checkpoint("rendering the cards")
     rendered = cards.render_patient_view_cards(
@@ -78,12 +81,13 @@ PATIENT_VIEW = Service(
         "imaging": services.IMAGING_REPORTS,
         "conditions": services.CONDITIONS,
         "imagingDocuments": services.IMAGING_DOCUMENTS,
+        PREFETCH_KEY: SERVICE_REQUESTS,
     },
     required_context=("userId", "patientId"),
     usage_requirements=(
         "Send the prefetch, or fhirServer (on the service's allowlist) with fhirAuthorization "
         "granting read access to Patient, Observation, DiagnosticReport, DocumentReference, "
-        "Binary (report documents) and Condition."
+        "Binary (report documents), Condition and ServiceRequest."
     ),
 )
 

@@ -22,6 +22,8 @@ from logic.catalogue import (
     ADVISORIES,
     BENIGN_PITFALL_WHERE,
     FLAGS,
+    FOLLOW_UP_ANCHOR,
+    FOLLOW_UP_LINES,
     ORDER_CHECKS,
     RULE_SET_VERSION,
     RULES,
@@ -66,6 +68,7 @@ _PAGE: Final = """<!doctype html>
 <a href="rules.md">rules.md</a>. The first matching rule decides the primary recommendation
 (SPEC.md section 5).</p>
 <nav><a href="#decision-table">Decision table</a> · <a href="#flags">Flags</a> ·
+<a href="#follow-up">Follow-up status</a> ·
 <a href="#secondary">Secondary cards</a> · <a href="#order-review">Order review</a> ·
 <a href="#orders">Orders</a> ·
 <a href="#override-reasons">Override reasons</a></nav>
@@ -127,6 +130,9 @@ I intermediate.</p>
 </dl>
 </section>
 {% endfor %}
+
+<h2 id="{{ follow_up_anchor }}">Follow-up status of surveillance (closing the loop)</h2>
+<ul>{% for line in follow_up_lines %}<li>{{ line }}</li>{% endfor %}</ul>
 
 <h2 id="secondary">Secondary cards</h2>
 <section id="imaging-protocol">
@@ -230,6 +236,8 @@ def rules_html() -> str:
         benign_pitfall=BENIGN_PITFALL_WHERE,
         order_checks=[{**vars(check), "anchor": anchor(check.id)} for check in ORDER_CHECKS],
         missing_data=MISSING_DATA,
+        follow_up_anchor=anchor(FOLLOW_UP_ANCHOR),
+        follow_up_lines=FOLLOW_UP_LINES,
         orders=_orders(),
         override_reasons=OVERRIDE_REASONS,
     )

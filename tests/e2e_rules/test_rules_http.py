@@ -20,6 +20,7 @@ from flask.testing import FlaskClient
 
 from cds_hooks import create_app
 from cds_hooks.settings import Settings
+from logic.context import add_months
 
 from . import fhir_requests as f
 
@@ -313,9 +314,11 @@ def test_r7_diffuse_benign_looking_marrow_with_normal_labs_defers_biopsy(client)
     assert "no biopsy now" in card["summary"]
     orders = service_requests(card)
     assert "bone-marrow-biopsy" not in orders
-    low, high = around(3)
     mri = orders["mri-followup"]
-    assert low <= date.fromisoformat(mri["occurrencePeriod"]["start"]) <= high
+    # counted from the MRI (9 days ago), never from today (follow-up status)
+    mri_day = date.fromisoformat(lab_date(9))
+    assert date.fromisoformat(mri["occurrencePeriod"]["start"]) == add_months(mri_day, 3)
+    assert date.fromisoformat(mri["occurrencePeriod"]["end"]) == add_months(mri_day, 6)
     assert {("http://loinc.org", "24967-2")} <= {
         (c["system"], c["code"]) for c in mri["code"]["coding"]
     }
@@ -335,10 +338,10 @@ def test_r8_nonspecific_marrow_with_normal_labs_is_followed_with_mri(client):
     assert "repeat MRI in 3-6 months" in card["summary"]
     orders = service_requests(card)
     mri = orders["mri-followup"]
-    low3, high3 = around(3)
-    low6, high6 = around(6)
-    assert low3 <= date.fromisoformat(mri["occurrencePeriod"]["start"]) <= high3
-    assert low6 <= date.fromisoformat(mri["occurrencePeriod"]["end"]) <= high6
+    # counted from the MRI (9 days ago), never from today (follow-up status)
+    mri_day = date.fromisoformat(lab_date(9))
+    assert date.fromisoformat(mri["occurrencePeriod"]["start"]) == add_months(mri_day, 3)
+    assert date.fromisoformat(mri["occurrencePeriod"]["end"]) == add_months(mri_day, 6)
     assert mri["reasonReference"][0]["reference"] == "DiagnosticReport/mri-1"
     detail = card["detail"]
     assert "**Checked and normal**" in detail

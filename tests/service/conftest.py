@@ -100,7 +100,24 @@ def register_fhir_data(mock: responses.RequestsMock, example: dict[str, Any]) ->
     mock.get(f"{FHIR}/Observation", json=prefetch["labs"])
     mock.get(f"{FHIR}/DiagnosticReport", json=prefetch["imaging"])
     mock.get(f"{FHIR}/Condition", json=prefetch["conditions"])
+    mock.get(f"{FHIR}/ServiceRequest", json=prefetch["serviceRequests"])
     mock.get(f"{FHIR}/DocumentReference", json=prefetch["imagingDocuments"])
+
+
+def prefetch_paths() -> list[str]:
+    """The fallback query path of every prefetch template of the patient-view service, sorted
+    (one query per template: a test that counts them follows the templates)."""
+    from cds_hooks.patient_view import PATIENT_VIEW
+
+    return sorted(
+        "/fhir/" + template.query.split("?")[0].replace("{{context.patientId}}", PATIENT_ID)
+        for template in PATIENT_VIEW.prefetch.values()
+    )
+
+
+def document_types(prefetch: dict[str, Any]) -> list[str]:
+    """The resource types of the documents a prefetch hands to the mapper, sorted."""
+    return sorted(v["resourceType"] for v in prefetch.values() if isinstance(v, dict))
 
 
 def post_hook(client: FlaskClient, body: Any, url: str = SERVICE_URL, **kwargs: Any) -> Any:

@@ -31,6 +31,11 @@ def test_discovery_lists_the_services_with_prefetch_templates(client: FlaskClien
     imaging = marrow["prefetch"]["imaging"]
     assert "LP29684-5" in imaging and "v2-0074|RAD" in imaging
     assert "_sort=-date" in imaging and "_count=" in imaging
+    # Issue 12: orders already placed, narrow (follow-up MRI codes, active or on hold).
+    orders = marrow["prefetch"]["serviceRequests"]
+    assert orders.startswith("ServiceRequest?patient={{context.patientId}}&status=active,on-hold")
+    codes = orders.split("code=")[1].split("&")[0].split(",")
+    assert "urn:marrow-cds:order|mri-followup" in codes and "24967-2" in codes and "72158" in codes
     # Issue 17: imaging reports kept only as DocumentReference, by imaging document type.
     documents = marrow["prefetch"]["imagingDocuments"]
     assert documents.startswith("DocumentReference?patient={{context.patientId}}&")

@@ -106,6 +106,7 @@ def test_full_fallback_fetch_gives_the_same_cards_as_prefetch(
     fhir.get(f"{FHIR}/Observation", json=prefetch["labs"])
     fhir.get(f"{FHIR}/DiagnosticReport", json=prefetch["imaging"])
     fhir.get(f"{FHIR}/Condition", json=prefetch["conditions"])
+    fhir.get(f"{FHIR}/ServiceRequest", json=prefetch["serviceRequests"])
     fhir.get(f"{FHIR}/DocumentReference", json=prefetch["imagingDocuments"])
     fetched = post_hook(client, request_without_prefetch(example_request)).get_json()
     sent = post_hook(client, copy.deepcopy(example_request)).get_json()

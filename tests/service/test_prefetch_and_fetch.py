@@ -20,7 +20,9 @@ from .conftest import (
     PATIENT_ID,
     TOKEN,
     assert_operation_outcome,
+    document_types,
     post_hook,
+    prefetch_paths,
     register_fhir_data,
     request_without_prefetch,
 )
@@ -44,7 +46,7 @@ def test_full_prefetch_is_used_without_contacting_the_server(
     assert post_hook(client, example_request).status_code == 200
     assert len(fhir.calls) == 0
     assert gaps_of(mapper_calls) == {}
-    assert types_of(mapper_calls) == ["Bundle", "Bundle", "Bundle", "Patient"]
+    assert types_of(mapper_calls) == document_types(example_request["prefetch"])
 
 
 def test_absent_prefetch_key_is_fetched_with_the_bearer_token(
@@ -63,7 +65,7 @@ def test_absent_prefetch_key_is_fetched_with_the_bearer_token(
     assert f"patient={PATIENT_ID}" in call.request.url
     assert "718-7" in call.request.url and "_sort=-date" in call.request.url
     assert gaps_of(mapper_calls) == {}
-    assert types_of(mapper_calls) == ["Bundle", "Bundle", "Bundle", "Patient"]
+    assert types_of(mapper_calls) == document_types(example_request["prefetch"])
 
 
 def test_no_prefetch_fetches_every_query_concurrently_from_fhir_server(
@@ -75,12 +77,14 @@ def test_no_prefetch_fetches_every_query_concurrently_from_fhir_server(
     register_fhir_data(fhir, example_request)
     assert post_hook(client, request_without_prefetch(example_request)).status_code == 200
     paths = sorted(c.request.path_url.split("?")[0] for c in fhir.calls)
-    assert paths == [
+    assert paths == prefetch_paths()
+    assert {
         "/fhir/Condition",
         "/fhir/DiagnosticReport",
         "/fhir/Observation",
         f"/fhir/Patient/{PATIENT_ID}",
-    ]
+        "/fhir/ServiceRequest",
+    } <= set(paths)
     assert all(c.request.headers["Authorization"] == f"Bearer {TOKEN}" for c in fhir.calls)
     assert gaps_of(mapper_calls) == {}
 
@@ -94,7 +98,7 @@ def test_fhir_server_without_fhir_authorization_is_fetched_without_a_token(
     register_fhir_data(fhir, example_request)
     body = request_without_prefetch(example_request, token=False)
     assert post_hook(client, body).status_code == 200
-    assert len(fhir.calls) == 4
+    assert len(fhir.calls) == len(prefetch_paths())
     assert all("Authorization" not in c.request.headers for c in fhir.calls)
 
 
@@ -108,7 +112,8 @@ def test_null_prefetch_means_no_data_and_is_not_fetched(
     assert post_hook(client, example_request).status_code == 200
     assert len(fhir.calls) == 0
     assert gaps_of(mapper_calls) == {}
-    assert types_of(mapper_calls) == ["Bundle", "Bundle", "Patient"]
+    assert types_of(mapper_calls) == document_types(example_request["prefetch"])
+    assert "Condition" not in str(mapper_calls[0]["documents"])
 
 
 def test_operation_outcome_prefetch_is_fetched_instead(
@@ -431,9 +436,11 @@ def test_fallback_queries_are_issued_concurrently(
     fhir: responses.RequestsMock,
     mapper_calls: list[Any],
 ) -> None:
-    # Each mocked answer waits until all four queries are in flight: issued one after the
+    # Each mocked answer waits until all the queries are in flight: issued one after the
     # other, the barrier would break and every query would become a data gap.
-    barrier = threading.Barrier(4, timeout=1.5)
+    from cds_hooks.patient_view import PATIENT_VIEW
+
+    barrier = threading.Barrier(len(prefetch_paths()), timeout=1.5)
     prefetch = example_request["prefetch"]
 
     def answer(document: dict[str, Any]) -> Any:
@@ -443,13 +450,9 @@ def test_fallback_queries_are_issued_concurrently(
 
         return callback
 
-    fhir.add_callback(responses.GET, f"{FHIR}/Patient/{PATIENT_ID}", answer(prefetch["patient"]))
-    for path, key in (
-        ("Observation", "labs"),
-        ("DiagnosticReport", "imaging"),
-        ("Condition", "conditions"),
-    ):
+    for key, template in PATIENT_VIEW.prefetch.items():
+        path = template.query.split("?")[0].replace("{{context.patientId}}", PATIENT_ID)
         fhir.add_callback(responses.GET, f"{FHIR}/{path}", answer(prefetch[key]))
     assert post_hook(client, request_without_prefetch(example_request)).status_code == 200
-    assert len(fhir.calls) == 4
+    assert len(fhir.calls) == len(prefetch_paths())
     assert gaps_of(mapper_calls) == {}
