@@ -61,12 +61,24 @@ def main(argv: list[str] | None = None) -> int:
     read_report.add_argument("--as-of", type=parse_as_of, default=None, help="as for evaluate")
     read_report.add_argument("--format", choices=("text", "json"), default="text")
 
+    audit = commands.add_parser(
+        "audit", help="what the service would say about every patient of a Bulk Data export"
+    )
+    audit.add_argument("export_dir", type=Path, help="FHIR Bulk Data export folder (NDJSON)")
+    audit.add_argument("--out", type=Path, required=True, help="folder for the results")
+    audit.add_argument("--as-of", type=parse_as_of, default=None, help="default: transactionTime")
+    audit.add_argument("--workers", type=int, default=None, help="processes (default: CPUs)")
+
     args = parser.parse_args(argv)
     try:
         if args.command == "serve":
             return serve_command(args.host, args.port, args.workers, args.threads)
         if args.command == "evaluate":
             return evaluate_command(args.request, args.as_of, args.format)
+        if args.command == "audit":
+            from .audit.run import audit_command
+
+            return audit_command(args.export_dir, args.out, args.as_of, args.workers)
         if args.command == "read-report":
             from .read_report import read_report_command
 

@@ -60,6 +60,8 @@ def handle_patient_view(call: HookCall) -> HookResult:
         rule_ids=cards.issued_rule_ids(rendered),
         gaps=tuple(gathered.gaps),
         rule_id=assessment.rule_id,
+        record=record,
+        assessment=assessment,
     )
 
 

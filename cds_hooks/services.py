@@ -119,6 +119,10 @@ class HookResult:
     rule_ids: Mapping[str, str] = field(default_factory=dict)  # card uuid -> rule id ("R4")
     gaps: tuple[DataGap, ...] = ()  # data not obtained (logged as domains only)
     rule_id: str | None = None  # the decision ("R0".."R8"), for the request log
+    # The mapped record and the logic's Assessment (patient-view), for offline readers of the
+    # same code path (``marrow-cds audit``: the reader's class, follow-up status); never sent.
+    record: Any = None
+    assessment: Any = None
 
 
 Handler = Callable[[HookCall], HookResult]
