@@ -68,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     audit.add_argument("--out", type=Path, required=True, help="folder for the results")
     audit.add_argument("--as-of", type=parse_as_of, default=None, help="default: transactionTime")
     audit.add_argument("--workers", type=int, default=None, help="processes (default: CPUs)")
+    audit.add_argument("--engine", choices=("processes", "dask"), default="processes")
+    audit.add_argument("--scheduler", default=None, help="a Dask scheduler address (cluster)")
 
     args = parser.parse_args(argv)
     try:
@@ -78,7 +80,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "audit":
             from .audit.run import audit_command
 
-            return audit_command(args.export_dir, args.out, args.as_of, args.workers)
+            return audit_command(
+                args.export_dir, args.out, args.as_of, args.workers, args.engine, args.scheduler
+            )
         if args.command == "read-report":
             from .read_report import read_report_command
 

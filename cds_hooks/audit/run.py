@@ -148,6 +148,7 @@ def run_audit(
     progress: bool | None = None,
     engine: str = "processes",
     partitions: int | None = None,
+    scheduler: str | None = None,
 ) -> AuditRun:
     """The audit (module docstring); ``engine`` "processes" (a local pool) or "dask" (the
     current Dask scheduler: ``distributed.evaluate_with_dask``)."""
@@ -182,7 +183,7 @@ def run_audit(
             if engine == "dask":
                 from .distributed import evaluate_with_dask
 
-                parts = evaluate_with_dask(partitioned, task)
+                parts = evaluate_with_dask(partitioned, task, scheduler)
                 write_results(parts, out, problems_out, aggregate, bar)
             elif workers <= 1:
                 parts = (task(path) for path in partitioned.partitions)
@@ -209,6 +210,7 @@ def audit_command(
     as_of: datetime | None,
     workers: int | None,
     engine: str = "processes",
+    scheduler: str | None = None,
 ) -> int:
     """0: audited; 1: audited, some input was bad (said on stderr and in the outputs);
     2: nothing to audit."""
@@ -216,7 +218,17 @@ def audit_command(
         print(f"marrow-cds audit: {export_dir} is not a folder", file=sys.stderr)
         return 2
     count = workers if workers is not None else (os.cpu_count() or 1)
-    run = run_audit(export_dir, out_dir, as_of=as_of, workers=count, engine=engine)
+    client = None
+    if scheduler is not None:  # a Dask cluster: dask.distributed's Client becomes current
+        from dask.distributed import Client
+
+        client = Client(scheduler)
+        engine = "dask"
+    try:
+        run = run_audit(export_dir, out_dir, as_of=as_of, workers=count, engine=engine)
+    finally:
+        if client is not None:
+            client.close()
     aggregate = run.aggregate
     print(
         f"audited {aggregate.audited} patients with a spine/sacrum/pelvis MRI "
