@@ -88,8 +88,10 @@ def _patient_record(call: HookCall, patient_id: str) -> PatientRecord:
     from fhir_mappers import map_patient_record
 
     from .prefetch import gather
+    from .report_content import read_report_documents
 
     gathered = gather(call)
+    read_report_documents(call, gathered)  # report text kept in Binary / results (issue 17)
     call.checkpoint("mapping the record")  # the call's deadline (deadline.py)
     record: PatientRecord = map_patient_record(
         gathered.documents, patient_id, gaps=tuple(gathered.gaps), stop=call.stop

@@ -339,3 +339,17 @@ def test_offline_evaluation_says_the_report_document_was_not_fetched(
     [card] = answer["cards"]
     assert card["source"]["topic"]["code"] == "data-quality"
     assert "offline evaluation fetches nothing" in card["detail"] and REPORT in card["detail"]
+
+
+def test_order_review_reads_the_report_document_too(
+    client: FlaskClient, fhir: responses.RequestsMock
+) -> None:
+    """Order review uses patient-view's data (cds_hooks.order_review): the same Binary read."""
+    example = json.loads((DELIVERY.parent / "order-sign-marrow-workup.json").read_text())
+    url = "/cds-services/marrow-order-sign"
+    inline = cards_of(post_hook(client, example, url=url))
+    body = with_auth(copy.deepcopy(example))
+    index_report(body)["presentedForm"] = [{"contentType": "text/rtf", "url": "Binary/b1"}]
+    fhir.get(f"{FHIR}/Binary/b1", body=to_rtf(REPORT_TEXT), content_type="text/rtf")
+    assert cards_of(post_hook(client, body, url=url)) == inline
+    assert len(fhir.calls) == 1
