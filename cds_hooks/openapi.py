@@ -38,7 +38,8 @@ DRAFT_ORDERS: dict[str, Any] = {
     "required": ["resourceType"],
     "properties": {
         "resourceType": {"const": "Bundle"},
-        "entry": {"type": "array", "items": {"type": "object"}},
+        # order_review.draft_orders_of: a list; entries that are not resources are ignored
+        "entry": {"type": "array"},
     },
 }
 #: Hook context members beyond userId/patientId (CDS Hooks order-select / order-sign).
@@ -306,7 +307,7 @@ def _with_runtime_rules(schemas: dict[str, Any]) -> dict[str, Any]:
 
 def limits_description() -> str:
     """README "Limits", as the document states them (defaults; each is configurable)."""
-    from fhir_mappers import REPORT_READING_LIMIT_CHARS
+    from fhir_mappers import REPORT_READING_LIMIT_CHARS, REPORT_READING_LIMIT_SENTENCES
 
     return (
         '**Limits** (README "Limits"). A request body is at most MARROW_CDS_MAX_BODY_BYTES '
@@ -319,7 +320,8 @@ def limits_description() -> str:
         "(default 2); a call that finds them busy for MARROW_CDS_SLOT_WAIT_SECONDS (default "
         "0.25 s) is answered at once with a 503 OperationOutcome (issue code `throttled`, "
         "Retry-After: 1). The report reader reads at most "
-        f"{REPORT_READING_LIMIT_CHARS} characters of one report's text; the rest is not read, "
+        f"{REPORT_READING_LIMIT_CHARS} characters and {REPORT_READING_LIMIT_SENTENCES} "
+        "sentences of one report's text; the rest is not read, "
         "and a data-quality card names the report and how much was read."
     )
 
