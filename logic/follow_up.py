@@ -199,7 +199,8 @@ def mri_order(status: FollowUp, stage_note: str) -> OrderSuggestion | None:
 
 def decision_sentence(status: FollowUp) -> str:
     """What the decision sentence of the R7/R8 card says about the follow-up MRI."""
-    mri = f"MRI of {status.index.effective.date().isoformat()}"
+    title = status.index.title.strip() or "MRI"
+    mri = f"{title} of {status.index.effective.date().isoformat()}"
     due = status.due.isoformat()
     if status.state is FollowUpState.ORDERED:
         ordered = status.ordered[0]
@@ -209,9 +210,9 @@ def decision_sentence(status: FollowUp) -> str:
     if status.state is FollowUpState.OVERDUE:
         return (
             f"The follow-up MRI is overdue since {due} ({status.interval_months} months after "
-            f"the {mri}): order it now."
+            f"{mri}): order it now."
         )
-    return f"Follow-up MRI due by {due} ({status.interval_months} months after the {mri})."
+    return f"Follow-up MRI due by {due} ({status.interval_months} months after {mri})."
 
 
 # ------------------------------------------------------------------------------ catalogue

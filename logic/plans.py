@@ -213,11 +213,21 @@ def _labs_phrase(sit: Situation) -> str:
     return excused_phrase(sit) or "normal current labs"
 
 
-def _with_follow_up(decision: str, status: FollowUp | None) -> str:
+def _with_follow_up(
+    sit: Situation, decision: str, status: FollowUp | None, finding: str, labs: str
+) -> str:
     """The decision sentence, then where the follow-up MRI stands (SPEC.md §5 follow-up
-    status): due by, overdue since, or ordered and not yet done."""
+    status): due by, overdue since, or ordered and not yet done. Overdue or ordered, the
+    sentence does not schedule the MRI "in 3-6 months" as well: it names the labs' interval
+    (`labs`, first interval) and the follow-up sentence says what to do about the MRI."""
     if status is None:
         return decision
+    if status.state is not FollowUpState.NOT_DUE:
+        stage = orders.surveillance_stage(sit)
+        if stage.stable_since is not None:
+            low, high = stage.labs_months
+            labs = "yearly labs" if low == high == 12 else f"labs in {low}-{high} months"
+        return f"{finding}: {labs}. {follow_up.decision_sentence(status)}"
     return f"{decision} {follow_up.decision_sentence(status)}"
 
 
@@ -245,15 +255,19 @@ def defer_biopsy(sit: Situation) -> Plan:
     """R7: defer biopsy; repeat labs at 3 months; MRI in 3-6 months (counted from the index
     MRI; overdue or already ordered: `logic.follow_up`)."""
     status = orders.surveillance_follow_up(sit)
+    finding = "Diffuse marrow signal without worrisome features and with " + _labs_phrase(sit)
     return Plan(
         decision=_with_follow_up(
+            sit,
             _surveillance_plan(
                 sit,
-                "Diffuse marrow signal without worrisome features and with " + _labs_phrase(sit),
+                finding,
                 "defer biopsy; repeat labs at 3 months and MRI in 3-6 months",
                 prefix="biopsy deferred; ",
             ),
             status,
+            finding,
+            "defer biopsy; repeat labs at 3 months",
         ),
         order_sets=orders.r7_orders(sit),
         notes=(*_follow_up_notes(status), benign_pitfall(sit)),
@@ -266,14 +280,16 @@ def surveillance(sit: Situation) -> Plan:
     """R8: MRI in 3-6 months; labs every 3-6 months (the MRI counted from the index MRI;
     overdue or already ordered: `logic.follow_up`)."""
     status = orders.surveillance_follow_up(sit)
+    finding = "Nonspecific marrow heterogeneity with " + _labs_phrase(sit)
     return Plan(
         decision=_with_follow_up(
+            sit,
             _surveillance_plan(
-                sit,
-                "Nonspecific marrow heterogeneity with " + _labs_phrase(sit),
-                "surveillance MRI in 3-6 months and labs every 3-6 months",
+                sit, finding, "surveillance MRI in 3-6 months and labs every 3-6 months"
             ),
             status,
+            finding,
+            "surveillance labs every 3-6 months",
         ),
         order_sets=orders.r8_orders(sit),
         notes=(*_follow_up_notes(status), benign_pitfall(sit)),
