@@ -38,7 +38,7 @@ from .card_text import (
     evidence_table,
     shorten,
 )
-from .errors import BadRequest
+from .errors import BadRequest, PayloadTooLarge
 from .schemas import Action, Card, Suggestion
 from .service_requests import create_action
 from .services import HookCall, HookResult, Service
@@ -47,6 +47,10 @@ SELECT_SERVICE_ID = "marrow-order-select"
 SIGN_SERVICE_ID = "marrow-order-sign"
 TOPIC = "order-review"
 ANCHOR = "order-review"  # the rule catalogue's section on order review
+#: Bounded work (issue 16, README "Limits"): a draft-order Bundle holds the orders of one signing
+#: (a handful; an order set a few dozen). Mapping costs about 1 ms per entry, so this keeps it well
+#: inside the call's deadline; a larger Bundle is a 413.
+MAX_DRAFT_ORDER_ENTRIES = 500
 
 # ------------------------------------------------------------------------------ request
 
@@ -63,6 +67,11 @@ def draft_orders_of(context: Mapping[str, Any]) -> Mapping[str, Any]:
     if not isinstance(bundle.get("entry", []), list):
         raise BadRequest(
             "context.draftOrders.entry must be a list", expression="context.draftOrders.entry"
+        )
+    if len(bundle.get("entry", [])) > MAX_DRAFT_ORDER_ENTRIES:  # bounded work (issue 16)
+        raise PayloadTooLarge(
+            f"context.draftOrders has more than {MAX_DRAFT_ORDER_ENTRIES} entries",
+            expression="context.draftOrders.entry",
         )
     return bundle
 

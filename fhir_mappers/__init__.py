@@ -6,7 +6,19 @@ Public entry point: `map_patient_record(documents, patient_id, *, gaps=()) -> Pa
 
 from __future__ import annotations
 
-from fhir_mappers.limits import REPORT_READING_LIMIT_CHARS, Stop, WorkStopped
+from fhir_mappers.limits import (
+    REPORT_READING_LIMIT_CHARS,
+    REPORT_READING_LIMIT_SENTENCES,
+    Stop,
+    WorkStopped,
+)
 from fhir_mappers.record import map_patient_record, warm_up
 
-__all__ = ["REPORT_READING_LIMIT_CHARS", "Stop", "WorkStopped", "map_patient_record", "warm_up"]
+__all__ = [
+    "REPORT_READING_LIMIT_CHARS",
+    "REPORT_READING_LIMIT_SENTENCES",
+    "Stop",
+    "WorkStopped",
+    "map_patient_record",
+    "warm_up",
+]

@@ -61,17 +61,15 @@ from fhir_mappers.context_vocabulary import _NORMAL_MARROW as _NORMAL_MARROW
 from fhir_mappers.context_vocabulary import _PSEUDO as _PSEUDO
 from fhir_mappers.context_vocabulary import _TARGETS as _TARGETS
 from fhir_mappers.context_vocabulary import _Kind as _Kind
-from fhir_mappers.limits import Stop, WorkStopped, check, never
+from fhir_mappers.limits import REPORT_READING_LIMIT_SENTENCES, Stop, WorkStopped, check, never
 from logic.model import FeatureKind as FeatureKind
 from logic.model import ImagingClass as ImagingClass
 from logic.model import ImagingFeature as ImagingFeature
 from logic.model import IntervalChange as IntervalChange
 from logic.model import TextSpan as TextSpan
 
-# Bounded work (issue 16): at most this many sentences of one report are read. A long real report
-# has a few hundred; this bounds hostile text made of many tiny sentences, whose reading would
-# otherwise cost up to the reading limit in characters (fhir_mappers.limits) at a high constant.
-MAX_SENTENCES = 2_000
+# Bounded work (issue 16): at most this many sentences of one report are read (limits.py).
+MAX_SENTENCES = REPORT_READING_LIMIT_SENTENCES
 
 _USE_PREFILTER = True  # tests switch it off to prove it changes nothing; read by `_extract`
 

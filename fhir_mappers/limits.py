@@ -20,6 +20,10 @@ from collections.abc import Callable
 # 64 KiB of characters: twice the longest real report text measured, far below anything a request
 # body limit lets through in bulk. Documented in README ("Limits") and the OpenAPI description.
 REPORT_READING_LIMIT_CHARS = 65_536
+# ... and at most this many sentences of it (the reader cuts sentences at 400 characters). A long
+# real report has a few hundred; this bounds hostile text made of many tiny sentences, whose
+# reading costs more per character. Past it the text is not read, and the report says so.
+REPORT_READING_LIMIT_SENTENCES = 2_000
 
 Stop = Callable[[], bool]
 
