@@ -141,6 +141,18 @@ def _outcome(status: int) -> dict[str, Any]:
     }
 
 
+def _too_large(service: Service) -> dict[str, Any]:
+    """413: the body limit; for order review also the number of draft orders."""
+    response = _outcome(413)
+    if "draftOrders" in HOOK_CONTEXT.get(service.hook, {}).get("properties", {}):
+        from .order_review import MAX_DRAFT_ORDER_ENTRIES
+
+        response["description"] += (
+            f" Or context.draftOrders has more than {MAX_DRAFT_ORDER_ENTRIES} entries."
+        )
+    return response
+
+
 def _unavailable(kind: str) -> dict[str, Any]:
     """503: an OperationOutcome with ``Retry-After`` (errors.Overloaded, DeadlineExceeded,
     ServiceUnavailable)."""
@@ -219,7 +231,7 @@ def _service_paths(service: Service) -> dict[str, Any]:
                 "400": _outcome(400),
                 "401": UNAUTHORIZED,
                 "412": _outcome(412),
-                "413": _outcome(413),
+                "413": _too_large(service),
                 "415": _outcome(415),
                 "503": _unavailable("hook"),
             },

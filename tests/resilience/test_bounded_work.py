@@ -411,3 +411,33 @@ def test_deadline_answer_and_bare_401_through_gunicorn(tmp_path) -> None:
         server.stop()
     log = server.log_path.read_text()
     assert "deadline_exceeded" in log and body["hookInstance"] in log
+
+
+# ------------------------------------------------------------------------------ draft orders
+
+
+def test_a_draft_order_bundle_beyond_the_limit_is_413(app) -> None:
+    """Mapping draft orders costs about 1 ms each: a Bundle of thousands would outlast the
+    deadline before its first checkpoint, so the count is bounded like the body size."""
+    from pathlib import Path
+
+    from cds_hooks.order_review import MAX_DRAFT_ORDER_ENTRIES, SIGN_SERVICE_ID
+
+    example = Path(__file__).resolve().parents[2] / "examples" / "order-sign-marrow-workup.json"
+    body = json.loads(example.read_text())
+    entries = body["context"]["draftOrders"]["entry"]
+    padding = [
+        {"resource": {**entries[0]["resource"], "id": f"pad-{i}"}}
+        for i in range(MAX_DRAFT_ORDER_ENTRIES + 1 - len(entries))
+    ]
+    body["context"]["draftOrders"]["entry"] = entries + padding
+    response = app.test_client().post(f"/cds-services/{SIGN_SERVICE_ID}", json=body)
+    assert response.status_code == 413
+    outcome = _outcome(response)
+    assert outcome["issue"][0]["code"] == "too-costly"
+    assert outcome["issue"][0]["expression"] == ["context.draftOrders.entry"]
+    body["context"]["draftOrders"]["entry"] = (entries + padding)[:MAX_DRAFT_ORDER_ENTRIES]
+    assert app.test_client().post(f"/cds-services/{SIGN_SERVICE_ID}", json=body).status_code in (
+        200,
+        503,  # the deadline on a slow machine: an answer all the same, never a 413
+    )
