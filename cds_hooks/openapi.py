@@ -321,6 +321,8 @@ def limits_description() -> str:
     """README "Limits", as the document states them (defaults; each is configurable)."""
     from fhir_mappers import REPORT_READING_LIMIT_CHARS, REPORT_READING_LIMIT_SENTENCES
 
+    from .order_review import MAX_DRAFT_ORDER_ENTRIES
+
     return (
         '**Limits** (README "Limits"). A request body is at most MARROW_CDS_MAX_BODY_BYTES '
         f"(default {DEFAULT_MAX_BODY_BYTES} bytes; 413 above). Each hook call has a total time "
@@ -334,7 +336,8 @@ def limits_description() -> str:
         "Retry-After: 1). The report reader reads at most "
         f"{REPORT_READING_LIMIT_CHARS} characters and {REPORT_READING_LIMIT_SENTENCES} "
         "sentences of one report's text; the rest is not read, "
-        "and a data-quality card names the report and how much was read."
+        "and a data-quality card names the report and how much was read. Order review takes at "
+        f"most {MAX_DRAFT_ORDER_ENTRIES} draft-order entries (413 above)."
     )
 
 
