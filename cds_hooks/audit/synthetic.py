@@ -345,7 +345,7 @@ def patient_resources(
     text = report_text(rng, image_class, exam)
     content_type = "text/html" if text.startswith("<html>") else "text/plain"
     data = base64.b64encode(text.encode()).decode()
-    report_id = f"{pid}-mri"
+    report_id = f"mri{n:07d}"  # a report id (the page names reports, never patients)
     code = {"coding": [{"system": LOINC, "code": exam[0], "display": exam[1]}], "text": exam[1]}
     shape = rng.random()
     if shape < 0.6:  # DiagnosticReport with the text inline
@@ -434,7 +434,7 @@ def patient_resources(
             "ServiceRequest",
             {
                 "resourceType": "ServiceRequest",
-                "id": f"{pid}-fu",
+                "id": f"fu{n:07d}",
                 "status": "active",
                 "intent": "order",
                 "code": {"coding": [{"system": LOINC, "code": "30679-5", "display": exam[1]}]},
