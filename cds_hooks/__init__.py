@@ -90,7 +90,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     cors.init_app(app, settings)
     for module in (discovery, hooks, feedback, health):
         app.register_blueprint(module.bp)
-    for optional in ("rules_page", "openapi"):  # other engineers' modules, when present
+    for optional in ("rules_page", "openapi", "smart_app.views"):  # modules, when present
         try:
             module = importlib.import_module(f"{__name__}.{optional}")
         except ModuleNotFoundError as exc:

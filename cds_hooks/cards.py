@@ -42,6 +42,7 @@ from cds_hooks.card_text import (
 )
 from cds_hooks.schemas import Card, Suggestion
 from cds_hooks.service_requests import create_action, patient_reference
+from cds_hooks.smart_app.links import smart_link
 from logic.model import Assessment, OrderSet, Recommendation
 
 Indicator = Literal["info", "warning", "critical"]
@@ -172,7 +173,8 @@ def _primary_card(
         suggestions=suggestions,
         selectionBehavior="any" if suggestions else None,
         overrideReasons=override_reasons() if suggestions else None,
-        links=[catalogue_link(rules_url, rule_id)],
+        # issue 13: the companion app (trends, the report as read), launched with appContext
+        links=[catalogue_link(rules_url, rule_id), smart_link(rules_url, recommendation, rule_id)],
     )
 
 

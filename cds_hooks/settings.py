@@ -132,6 +132,11 @@ class Settings:
     # most slot_wait_s for one, else 503 + Retry-After. Probes and documentation are not limited.
     evaluation_slots: int = DEFAULT_EVALUATION_SLOTS
     slot_wait_s: float = DEFAULT_SLOT_WAIT_S
+    # The SMART companion app (cds_hooks/smart_app, issue 13): the client id the EHR registered
+    # it under, and the path of an issuers JSON file (jwks.py format) of the EHR authorization
+    # servers whose OpenID id_tokens the app's reader endpoints accept (none: they answer 401).
+    smart_client_id: str = "marrow-cds-app"
+    smart_issuers: str | None = None
 
     @classmethod
     def from_env(
@@ -181,6 +186,8 @@ class Settings:
             hook_deadline_s=_float(env, "HOOK_DEADLINE_SECONDS", default_deadline),
             evaluation_slots=_int(env, "EVALUATION_SLOTS", DEFAULT_EVALUATION_SLOTS),
             slot_wait_s=_nonnegative_float(env, "SLOT_WAIT_SECONDS", DEFAULT_SLOT_WAIT_S),
+            smart_client_id=_get(env, "SMART_CLIENT_ID") or "marrow-cds-app",
+            smart_issuers=_get(env, "SMART_ISSUERS"),
         )
         settings = replace(settings, **overrides) if overrides else settings
         _check_public_base_url(settings)

@@ -117,8 +117,12 @@ def test_source_names_service_and_rule_set_and_points_at_the_rule(rule):
     assert card.source.label == "Marrow CDS rules 2026.1"
     assert card.source.url == f"{a.RULES_URL}#{rule}"
     assert card.links is not None
-    assert all(link.type == "absolute" for link in card.links)
-    assert all(link.url.startswith("https://cds.example.org/rules") for link in card.links)
+    absolute = [link for link in card.links if link.type == "absolute"]
+    assert absolute
+    assert all(link.url.startswith("https://cds.example.org/rules") for link in absolute)
+    # issue 13: one `smart` link to the companion app, beside the rule catalogue
+    [app] = [link for link in card.links if link.type == "smart"]
+    assert app.url == "https://cds.example.org/app/launch" and app.appContext
 
 
 @pytest.mark.parametrize("rule", RULES)

@@ -84,7 +84,9 @@ def test_card_links_come_from_public_base_url_whatever_the_host_header(
         response = post_hook(client, example_request, headers={"Host": host})
         assert response.status_code == 200
         links = _links(response)
-        assert all(url.startswith("https://cds.hospital.example/marrow/rules") for url in links)
+        base = "https://cds.hospital.example/marrow"
+        # the rule catalogue, and the companion app's launch URL (issue 13, `smart` link)
+        assert all(url.startswith(f"{base}/rules") or url == f"{base}/app/launch" for url in links)
 
 
 @pytest.mark.parametrize(
@@ -103,4 +105,7 @@ def test_well_formed_host_still_serves_a_local_trial(
 ) -> None:
     response = post_hook(client, example_request, headers={"Host": host})
     assert response.status_code == 200
-    assert all(f"://{host}/rules" in url for url in _links(response))
+    assert all(
+        f"://{host}/rules" in url or url.endswith(f"://{host}/app/launch")
+        for url in _links(response)
+    )

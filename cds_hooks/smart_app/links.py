@@ -1,0 +1,61 @@
+"""The `smart` link every primary card carries to the companion app (issue 13, CDS Hooks 2.0
+Link: type "smart", url the app's launch URL, appContext a string the EHR hands the app back in
+its token response).
+
+appContext is a small JSON object naming what the card is about, never a value or a name:
+``{"rule": "R4", "flags": ["H-ANAEMIA", ...], "indexReport": "DiagnosticReport/1",
+"evidence": ["Observation/2", ...], "ruleSet": "2026.1"}``. The app reads the resources it names
+with its own token.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Final
+
+from logic.catalogue import RULE_SET_VERSION
+from logic.model import Recommendation
+
+from ..card_parts import require_absolute_url
+from ..schemas import Link
+
+APP_LABEL: Final = "Trends and report reading (Marrow CDS app)"
+MAX_EVIDENCE: Final = 40  # references in appContext; the EHR passes it back verbatim
+
+
+def app_launch_url(rules_url: str) -> str:
+    """The launch URL beside the rule catalogue: both hang off MARROW_CDS_PUBLIC_BASE_URL."""
+    base = require_absolute_url(rules_url).split("#", 1)[0]
+    if base.endswith("/rules"):
+        base = base[: -len("/rules")]
+    return f"{base.rstrip('/')}/app/launch"
+
+
+def app_context(recommendation: Recommendation, rule_id: str) -> str:
+    evidence: list[str] = []
+    for flag in recommendation.flags:
+        for item in flag.evidence:
+            if item.reference and item.reference not in evidence:
+                evidence.append(item.reference)
+    for check in recommendation.checks:
+        for item in check.evidence:
+            if item.reference and item.reference not in evidence:
+                evidence.append(item.reference)
+    index = recommendation.index_report
+    context = {
+        "rule": rule_id,
+        "flags": list(dict.fromkeys(flag.id for flag in recommendation.flags)),
+        "indexReport": index.reference if index is not None else None,
+        "evidence": evidence[:MAX_EVIDENCE],
+        "ruleSet": RULE_SET_VERSION,
+    }
+    return json.dumps(context, separators=(",", ":"))
+
+
+def smart_link(rules_url: str, recommendation: Recommendation, rule_id: str) -> Link:
+    return Link(
+        label=APP_LABEL,
+        url=app_launch_url(rules_url),
+        type="smart",
+        appContext=app_context(recommendation, rule_id),
+    )
