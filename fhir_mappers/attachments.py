@@ -136,11 +136,15 @@ class _TextExtractor(HTMLParser):
     )
     _SKIP = frozenset({"script", "style", "head", "title"})
 
-    def __init__(self) -> None:
+    def __init__(self, *, markup_lines: bool = False) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self._skip_depth = 0
         self._row: list[list[str]] | None = None  # cells of the open <tr>
+        # True when the markup breaks its lines with tags (<br>, <p>, <div> ...): then a line
+        # break in the source is only white space, as a browser shows it (not inside <pre>).
+        self._markup_lines = markup_lines
+        self._pre_depth = 0
 
     def _out(self) -> list[str]:
         if self._row is not None and self._row:
@@ -148,6 +152,8 @@ class _TextExtractor(HTMLParser):
         return self.parts
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "pre":
+            self._pre_depth += 1
         if tag in self._SKIP:
             self._skip_depth += 1
         elif tag == "tr":
@@ -165,6 +171,8 @@ class _TextExtractor(HTMLParser):
         self.handle_starttag(tag, attrs)  # <br/>: a line break, and no end tag follows
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "pre":
+            self._pre_depth = max(0, self._pre_depth - 1)
         if tag in self._SKIP:
             self._skip_depth = max(0, self._skip_depth - 1)
         elif tag == "tr" or tag == "table":
@@ -176,6 +184,8 @@ class _TextExtractor(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         if not self._skip_depth:
+            if self._markup_lines and not self._pre_depth:
+                data = re.sub(r"[ \t\r\n\f]+", " ", data)
             self._out().append(data)
 
     def _close_row(self) -> None:
@@ -197,9 +207,12 @@ class _TextExtractor(HTMLParser):
         self._close_row()
 
 
+_MARKUP_LINES = re.compile(r"<(?:br|p|div|li|tr|h[1-6])\b", re.IGNORECASE)
+
+
 def html_to_text(markup: str) -> str:
     """Strip tags (block elements become line breaks), unescape entities, tidy whitespace."""
-    parser = _TextExtractor()
+    parser = _TextExtractor(markup_lines=_MARKUP_LINES.search(markup) is not None)
     try:
         parser.feed(markup)
         parser.close()
@@ -247,7 +260,16 @@ def rtf_to_text(raw: bytes, params: str = "") -> Decoded:
 
 _PAGE_NUMBER = re.compile(r"(?i)^(page\s*)?\d+(\s*(of|/)\s*\d+)?$")
 _LIST_START = re.compile(r"^\s*(?:[-*•◦▪]|\d{1,2}[.)]\s|[a-z][.)]\s)")
-_LABEL_START = re.compile(r"^[A-Z][A-Za-z /&()-]{1,40}:")
+# A line that opens a report section ("IMPRESSION:", "Clinical history -") or a level of a
+# level-by-level list ("L4-L5:", "T12-L1:"): never the rest of the sentence above it.
+_SECTION_START = re.compile(
+    r"^\s*(?:(?:mri|exam|clinical)\s+)?(?:findings?|impressions?|conclusions?|techniques?|"
+    r"comparisons?|history|indications?|clinical\s+(?:history|information|details|indication)|"
+    r"exam(?:ination)?|procedure|addendum|recommendations?|opinion|summary|report|"
+    r"reason\s+for\s+(?:exam|examination|study))\s*[:\-–—]|^\s*[CTLS]\d{1,2}(?:\s*-\s*[CTLS]?\d{1,2})?\s*:",
+    re.IGNORECASE,
+)
+_WIDE_END = re.compile(r"[.!?;]\s*$")
 _SENTENCE_END = re.compile(r"[.!?:;]\s*$")
 EDGE_LINES = 4  # header and footer lines are looked for this far from a page's top and bottom
 
@@ -275,11 +297,12 @@ def pdf_to_text(raw: bytes, *, stop: Stop = no_stop) -> Decoded:
             problem = f"PDF read for too long: only {number} of {count} pages read"
             break
         try:
-            text = reader.pages[number].extract_text() or ""
+            # layout mode keeps the page's vertical gaps as blank lines: paragraphs stay apart
+            text = reader.pages[number].extract_text(extraction_mode="layout") or ""
         except Exception as exc:
             problem = f"PDF page {number + 1} could not be read ({type(exc).__name__})"
             text = ""
-        pages.append([line.strip() for line in _newlines(text).split("\n")])
+        pages.append([" ".join(line.split()) for line in _newlines(text).split("\n")])
     if count > MAX_PDF_PAGES and problem is None:
         problem = f"PDF of {count} pages: only the first {MAX_PDF_PAGES} read"
     if not any(line for page in pages for line in page):
@@ -289,7 +312,13 @@ def pdf_to_text(raw: bytes, *, stop: Stop = no_stop) -> Decoded:
             problem="PDF has no text layer (a scanned image): not read (no OCR)",
             missing="the report is a scanned image without text, which this service cannot read",
         )
-    text = "\n".join(unwrap_lines(page) for page in drop_running_lines(pages))
+    body: list[str] = []
+    for page in drop_running_lines(pages):  # one flow of lines: a sentence may cross pages
+        while page and not page[-1]:
+            page.pop()
+        start = next((n for n, line in enumerate(page) if line), len(page))
+        body.extend(page[start:])
+    text = unwrap_lines(body)
     return Decoded(text=re.sub(r"\n{3,}", "\n\n", text).strip()[:MAX_TEXT_CHARS], problem=problem)
 
 
@@ -300,27 +329,24 @@ def _running_key(line: str) -> str:
 
 def drop_running_lines(pages: list[list[str]]) -> list[list[str]]:
     """Drop page numbers, and lines near the top or bottom of the page that recur on every
-    page (a header or footer: the hospital's name, the patient banner, "Page 2 of 3")."""
-    edges = []
+    page (a header or footer: the hospital's name, the patient banner, "Page 2 of 3"). Blank
+    lines are kept (they part paragraphs)."""
+    edges: list[set[int]] = []
+    keys: list[set[str]] = []
     for page in pages:
-        lines = [line for line in page if line]
-        edges.append({_running_key(x) for x in lines[:EDGE_LINES] + lines[-EDGE_LINES:]})
+        filled = [n for n, line in enumerate(page) if line]
+        near = set(filled[:EDGE_LINES] + filled[-EDGE_LINES:])
+        edges.append(near)
+        keys.append({_running_key(page[n]) for n in near})
     running: set[str] = set()
     if len(pages) >= 2:
-        counts = Counter(key for keys in edges for key in keys)
+        counts = Counter(key for page_keys in keys for key in page_keys)
         running = {key for key, n in counts.items() if n == len(pages)}
     out = []
-    for page, keys in zip(pages, edges, strict=True):
-        lines = [line for line in page if line]
-        edge = set(range(min(EDGE_LINES, len(lines)))) | set(
-            range(max(len(lines) - EDGE_LINES, 0), len(lines))
-        )
+    for page, near in zip(pages, edges, strict=True):
         kept = []
-        for n, line in enumerate(lines):
-            key = _running_key(line)
-            if _PAGE_NUMBER.match(line.strip()):
-                continue
-            if n in edge and key in running and key in keys:
+        for n, line in enumerate(page):
+            if line and (_PAGE_NUMBER.match(line) or (n in near and _running_key(line) in running)):
                 continue
             kept.append(line)
         out.append(kept)
@@ -328,33 +354,50 @@ def drop_running_lines(pages: list[list[str]]) -> list[list[str]]:
 
 
 def unwrap_lines(lines: list[str]) -> str:
-    """Join the lines a PDF's page width broke inside a sentence.
+    """Join the lines a PDF's page width broke inside a sentence; blank lines part paragraphs.
 
-    A line is continued by the next when it does not end a sentence or a heading (". ! ? : ;"),
-    is not a short heading in capitals, and either the next line starts in lower case, or this
-    line runs close to the page's full width (it was broken by the layout, not by the author),
-    and the next line does not open a list item or a "Label:" section."""
-    text_lines = [line for line in lines if line]
-    if not text_lines:
+    Within a paragraph a line goes on with the next when it ran close to the document's full
+    line width (broken by the layout, not by the author) without ending a sentence (". ! ? ;"),
+    or when the next line starts in lower case after a line that ends no sentence, heading or
+    label (":"); never before a list item, a section heading ("IMPRESSION:") or a level line
+    ("L4-L5:")."""
+    widths = [_width(line) for line in lines if line]
+    if not widths:
         return ""
-    widths = sorted(len(line) for line in text_lines)
-    full = widths[int(0.9 * (len(widths) - 1))]
+    full = max(widths)
     out: list[str] = []
-    for line in text_lines:
-        if out and _continues(out[-1], line, full):
+    for line in lines:
+        if not line:
+            if out and out[-1]:
+                out.append("")
+            continue
+        if out and out[-1] and _continues(out[-1], line, full):
             out[-1] = out[-1] + ("" if out[-1].endswith("-") and line[:1].islower() else " ") + line
         else:
             out.append(line)
-    return "\n".join(out)
+    return "\n".join(out).strip()
 
 
-def _continues(previous: str, line: str, full: int) -> bool:
+def _width(line: str) -> float:
+    """A line's printed width in ems, roughly (Helvetica/Arial proportions): capitals are
+    wider than lower case, so an all-capitals report wraps after fewer characters."""
+    return sum(
+        0.68 if c.isupper() else 0.28 if c == " " else 0.53 if c.isalnum() else 0.32 for c in line
+    )
+
+
+MIN_WRAP_WIDTH = 24.0  # ems: about 45 lower-case characters; narrower text is not wrapped prose
+
+
+def _continues(previous: str, line: str, full: float) -> bool:
+    if _LIST_START.match(line) or _SECTION_START.match(line):
+        return False
+    if _width(previous) >= 0.75 * full and full >= MIN_WRAP_WIDTH:
+        # the line ran to the page's width: broken by the layout (in any case, even after a
+        # "body:"), unless it ended a sentence
+        return _WIDE_END.search(previous) is None
     if _SENTENCE_END.search(previous):
         return False
-    if previous.isupper() and len(previous) <= 60:  # "FINDINGS", "MRI LUMBAR SPINE"
-        return False
-    if _LIST_START.match(line) or _LABEL_START.match(line):
-        return False
-    if line[:1].islower():
-        return True
-    return len(previous) >= 0.75 * full and full >= 40
+    # a short line: a heading ("FINDINGS", "MRI LUMBAR SPINE") or an author's line break,
+    # unless the next line plainly goes on with the sentence
+    return line[:1].islower() and not previous.isupper()

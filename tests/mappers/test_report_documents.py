@@ -418,3 +418,34 @@ def test_a_report_with_another_full_text_is_not_a_gap() -> None:
         ]
     )
     assert resolve([report], PATIENT_ID, {"Binary/x": Fetched(missing="no")}).missing == []
+
+
+def test_unwrap_all_capitals_and_paragraphs() -> None:
+    lines = [
+        "FINDINGS: NUMEROUS T1 HYPOINTENSE LESIONS",
+        "THROUGHOUT THE LUMBAR VERTEBRAL BODIES AND",
+        "SACRUM, THE LARGEST 1.4 CM IN L2. NO PATHOLOGIC",
+        "FRACTURE.",
+        "",
+        "IMPRESSION: NUMEROUS LESIONS, LARGEST 1.4 CM.",
+    ]
+    assert unwrap_lines(lines).split("\n") == [
+        "FINDINGS: NUMEROUS T1 HYPOINTENSE LESIONS THROUGHOUT THE LUMBAR VERTEBRAL BODIES AND "
+        "SACRUM, THE LARGEST 1.4 CM IN L2. NO PATHOLOGIC FRACTURE.",
+        "",
+        "IMPRESSION: NUMEROUS LESIONS, LARGEST 1.4 CM.",
+    ]
+
+
+def test_short_author_lines_are_not_joined() -> None:
+    """Lines an author ended without a full stop stay apart: joining them would carry a
+    negation ("No fracture") into the next finding."""
+    lines = ["No fracture", "Heterogeneous marrow signal", "Mild disc bulge at L4-L5"]
+    assert unwrap_lines(lines).split("\n") == lines
+
+
+def test_html_source_line_breaks_are_white_space_when_markup_breaks_lines() -> None:
+    markup = "<p>The marrow signal is\n   unremarkable.<br>\nNo focal lesion.</p>"
+    assert html_to_text(markup) == "The marrow signal is unremarkable.\nNo focal lesion."
+    # no line-breaking markup at all: the source's own line breaks are the report's lines
+    assert html_to_text("<html><body>FINDINGS:\nNormal.</body></html>") == "FINDINGS:\nNormal."
