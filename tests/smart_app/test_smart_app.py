@@ -394,3 +394,17 @@ def test_the_primary_card_carries_a_smart_link_with_app_context() -> None:
     assert "H-ANAEMIA" in context["flags"]
     # names, never values: no number of a result is in the appContext
     assert "11.1" not in link["appContext"]
+
+
+def test_a_bad_issuers_file_stops_start_up(tmp_path: Path) -> None:
+    from cds_hooks.jwks import TrustConfigError
+
+    bad = tmp_path / "issuers.json"
+    bad.write_text("{not json")
+    with pytest.raises(TrustConfigError):
+        create_app(
+            database_url="sqlite://",
+            patient_hash_key=b"smart-app-test-key-0123456789",
+            require_jwt=False,
+            smart_issuers=str(bad),
+        )
