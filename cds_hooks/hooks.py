@@ -19,8 +19,11 @@ or fails a hook call.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
+import socket
+import threading
 import time
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -28,6 +31,7 @@ from typing import Any, cast
 from flask import Blueprint, Flask, Response, current_app, g, request
 from flask.blueprints import BlueprintSetupState
 from pydantic import ValidationError
+from werkzeug.exceptions import ClientDisconnected
 
 from fhir_mappers import WorkStopped
 
@@ -131,6 +135,45 @@ def call_deadline(settings: Settings) -> Deadline:
     return Deadline(settings.hook_deadline_s, elapsed=elapsed)
 
 
+def read_body_within(deadline: Deadline) -> dict[str, Any]:
+    """The request body, read within the call's deadline. Under gunicorn, a timer shuts the
+    client socket for reading when the time is up (a blocked read then ends at once), so a
+    client dripping its body cannot hold the evaluation slot: it is answered 503
+    (``DeadlineExceeded``). Socket timeouts alone would not do: each read would get its own."""
+    sock = request.environ.get("gunicorn.socket")
+    if sock is None:  # the test client, or another WSGI server: its own timeouts apply
+        return read_json_object()
+    reading = threading.Lock()
+    state = {"reading": True, "cut": False}
+
+    def cut() -> None:
+        with reading:
+            if state["reading"]:
+                state["cut"] = True
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RD)
+
+    timer = threading.Timer(deadline.remaining(), cut)
+    timer.daemon = True
+    timer.start()
+    try:
+        return read_json_object()
+    except (ClientDisconnected, BadRequest) as error:
+        if not state["cut"]:
+            raise
+        deadline.stage = "reading the request body"
+        log.warning(
+            "hook call stopped at its deadline (%g s) while reading the request body",
+            deadline.budget_s,
+            extra={"error": "deadline_exceeded", "service": g.log_fields.get("service")},
+        )
+        raise deadline.exceeded() from error
+    finally:
+        with reading:
+            state["reading"] = False
+        timer.cancel()
+
+
 def run_within_deadline(call: HookCall) -> HookResult:
     """Run the service's handler; its deadline spent (a checkpoint, or the mappers' ``stop``):
     ``DeadlineExceeded`` (503), logged with the hookInstance. The work has stopped by then."""
@@ -163,10 +206,11 @@ def call_service(service_id: str) -> Response:
     if service is None:
         raise NotFound(f"no CDS service {service_id!r}")
     g.log_fields.update(service=service.id, hook=service.hook)
-    body = read_json_object()
+    settings: Settings = current_app.extensions["marrow_settings"]
+    deadline = call_deadline(settings)
+    body = read_body_within(deadline)
     hook_request = parse_hook_request(service, body)
     g.log_fields["hookInstance"] = hook_request.hookInstance[:100]
-    settings: Settings = current_app.extensions["marrow_settings"]
     prefetch = body.get("prefetch")
     call = HookCall(
         service=service,
@@ -175,7 +219,7 @@ def call_service(service_id: str) -> Response:
         as_of=datetime.now(UTC),  # the imperative shell reads the clock; the logic never does
         rules_url=rules_url(settings),
         fhir=current_app.extensions["marrow_fhir"],
-        deadline=call_deadline(settings),
+        deadline=deadline,
     )
     result = run_within_deadline(call)
     g.log_fields.update(

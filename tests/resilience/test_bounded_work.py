@@ -441,3 +441,59 @@ def test_a_draft_order_bundle_beyond_the_limit_is_413(app) -> None:
         200,
         503,  # the deadline on a slow machine: an answer all the same, never a 413
     )
+
+
+@pytest.mark.slow
+def test_a_client_dripping_its_body_is_answered_at_the_deadline_and_frees_the_slot(tmp_path):
+    """Through gunicorn: headers, then a body a few bytes at a time for ever. The call answers
+    503 timeout when its budget is spent (the read is cut), and its only slot serves the next."""
+    import socket
+
+    from .server_kit import start_server
+
+    server = start_server(
+        tmp_path,
+        {
+            "MARROW_CDS_DATABASE_URL": f"sqlite:///{tmp_path / 'drip.sqlite3'}",
+            "MARROW_CDS_PATIENT_HASH_KEY": "served-test-hash-key-0123456789",
+            "MARROW_CDS_REQUIRE_JWT": "0",
+            "MARROW_CDS_HOOK_DEADLINE_SECONDS": "1",
+            "MARROW_CDS_EVALUATION_SLOTS": "1",
+            "MARROW_CDS_LOG_LEVEL": "WARNING",
+        },
+        workers=1,
+    )
+    try:
+        host, port = server.base_url.removeprefix("http://").split(":")
+        answered = threading.Event()
+        with socket.create_connection((host, int(port)), timeout=OUTER_TIMEOUT_S) as conn:
+            conn.sendall(
+                f"POST {SERVICE_PATH} HTTP/1.1\r\nHost: {host}:{port}\r\n"
+                "Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{".encode()
+            )
+
+            def drip() -> None:
+                while not answered.wait(0.2):
+                    try:
+                        conn.sendall(b" " * 4)
+                    except OSError:
+                        return
+
+            dripper = threading.Thread(target=drip, daemon=True)
+            dripper.start()
+            head = conn.recv(65536)
+            while b"\r\n\r\n" not in head or not head.rstrip().endswith(b"}"):
+                more = conn.recv(65536)
+                if not more:
+                    break
+                head += more
+            answered.set()
+            dripper.join(OUTER_TIMEOUT_S)
+        status_line, _, rest = head.partition(b"\r\n")
+        assert b" 503 " in status_line
+        assert b'"code":"timeout"' in rest and b"Retry-After" in rest
+        follow_up = requests.post(server.base_url + SERVICE_PATH, json=patient_view(), timeout=30)
+        assert follow_up.status_code == 200  # the only slot is free again
+    finally:
+        server.stop()
+    assert "while reading the request body" in server.log_path.read_text()

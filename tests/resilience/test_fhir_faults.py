@@ -35,6 +35,7 @@ def app(tmp_path, monkeypatch):
         FETCH_BUDGET_SECONDS=BUDGET_S,
         FETCH_MAX_BYTES=str(256 * 1024),
         FETCH_MAX_PAGES="10",
+        EVALUATION_SLOTS="8",  # concurrent calls below are all evaluated (no overload 503)
     )
 
 
