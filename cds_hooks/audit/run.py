@@ -104,6 +104,7 @@ class AuditRun:
     seconds: float
     workers: int
     engine: str
+    read_seconds: float = 0.0  # the two streaming passes (partitioning)
 
 
 def default_as_of(partitioned: Partitioned) -> datetime:
@@ -157,6 +158,7 @@ def run_audit(
     work_dir = Path(tempfile.mkdtemp(prefix="marrow-audit-", dir=out_dir))
     try:
         partitioned = partition(export_dir, work_dir, partitions=partitions, progress=progress)
+        read_seconds = time.perf_counter() - started
         from fhir_mappers.units import warm_up
 
         warm_up()  # before the workers fork: they share the loaded UCUM registry
@@ -194,7 +196,9 @@ def run_audit(
                     write_results(parts, out, problems_out, aggregate, bar)
         bar.close()
         seconds = time.perf_counter() - started
-        run = AuditRun(aggregate, partitioned, moment, seconds, max(workers, 1), engine)
+        run = AuditRun(
+            aggregate, partitioned, moment, seconds, max(workers, 1), engine, read_seconds
+        )
         from .report import write_report, write_summary
 
         write_summary(run, out_dir / "summary.csv")
