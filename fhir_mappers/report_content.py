@@ -12,7 +12,8 @@ or RTF document, or in `result` Observations (valueString). Two steps around the
 2. `resolve(documents, patient_id, binaries, observations, ...)`: copies of those reports with
    every attachment turned into text/plain (fetched bytes, FHIR Binary resources and inline
    PDF/RTF decoded by fhir_mappers.attachments) and the result Observations contained, placed
-   before the documents (the first copy of a resource wins in select.py); and, for each report
+   before the documents (the first copy of a resource wins in select.py; a report without an
+   id is completed in place); and, for each report
    whose full text could not be read (not fetched, a scan, an unreadable format) and which has
    no other full text, a reason in clinical words that the service turns into an imaging data gap
    (a data-quality card naming the report, no recommendation built without it).
@@ -330,7 +331,13 @@ def resolve(
             if failure is not None and why is None:
                 why = failure
         if copy is not report.resource:
-            copies.append(copy)
+            original = report.resource
+            if isinstance(original.get("id"), str) and original["id"].strip():
+                copies.append(copy)  # read first: the first copy of a resource wins
+            elif isinstance(original, dict):
+                # No id, so no way to tell the copy from the original downstream: the text
+                # is put in place in this call's own data instead.
+                original.update(copy)
         if why is not None and texts == 0:
             missing.append(
                 f"the text of the {report.title} report of {report.date[:10] or 'unknown date'} "

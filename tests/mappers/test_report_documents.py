@@ -449,3 +449,14 @@ def test_html_source_line_breaks_are_white_space_when_markup_breaks_lines() -> N
     assert html_to_text(markup) == "The marrow signal is unremarkable.\nNo focal lesion."
     # no line-breaking markup at all: the source's own line breaks are the report's lines
     assert html_to_text("<html><body>FINDINGS:\nNormal.</body></html>") == "FINDINGS:\nNormal."
+
+
+def test_report_without_id_is_completed_in_place_and_read_once() -> None:
+    report = by_url_report()
+    del report["id"]
+    bundle = {"resourceType": "Bundle", "entry": [{"fullUrl": "urn:uuid:r1", "resource": report}]}
+    fetched = fetched_document(to_pdf(REPORT_TEXT), "application/pdf", "application/pdf")
+    resolved = resolve([bundle], PATIENT_ID, {"Binary/pdf-1": fetched})
+    assert resolved.documents == [bundle] and resolved.missing == []
+    mri, _, problems = read_imaging_reports([report])
+    assert len(mri) == 1 and problems == ()
