@@ -71,6 +71,12 @@ def main(argv: list[str] | None = None) -> int:
     audit.add_argument("--engine", choices=("processes", "dask"), default="processes")
     audit.add_argument("--scheduler", default=None, help="a Dask scheduler address (cluster)")
 
+    report = commands.add_parser("report", help="reports for a CDS committee")
+    report.add_argument("kind", choices=("governance",))
+    report.add_argument("--out", type=Path, required=True, help="the HTML page (CSV beside it)")
+    report.add_argument("--since", type=parse_as_of, default=None, help="from this date on")
+    report.add_argument("--database-url", default=None, help="default: MARROW_CDS_DATABASE_URL")
+
     args = parser.parse_args(argv)
     try:
         if args.command == "serve":
@@ -83,6 +89,10 @@ def main(argv: list[str] | None = None) -> int:
             return audit_command(
                 args.export_dir, args.out, args.as_of, args.workers, args.engine, args.scheduler
             )
+        if args.command == "report":
+            from .audit.governance import governance_command
+
+            return governance_command(args.out, args.since, args.database_url)
         if args.command == "read-report":
             from .read_report import read_report_command
 
