@@ -51,6 +51,30 @@ README_EXAMPLE = REPO / "examples" / "patient-view-heterogeneous-marrow.json"
 INDEX_MRI = "DiagnosticReport/marrow-e2e-mri-index"
 CHART_KEYS = ("haemoglobin", "calcium", "creatinine", "egfr", "flc-ratio", "m-protein")
 VIEWPORT = {"width": 1280, "height": 800}
+# WCAG 2 contrast ratio of the text of each marked span, legend entry, class badge and chart label
+# against its own background (white where it has none: the page and the SVG are white).
+CONTRAST_JS = """() => {
+  const channel = (v) => {
+    v /= 255;
+    return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+  };
+  const luminance = (colour) => {
+    const [r, g, b] = colour.match(/[\\d.]+/g).slice(0, 3).map(Number).map(channel);
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const out = [];
+  const selector = '#legend mark, .badge, #report mark, .tick, .threshold-label, .chart figcaption';
+  for (const el of document.querySelectorAll(selector)) {
+    const style = getComputedStyle(el);
+    const svg = el instanceof SVGElement;
+    const fg = svg ? style.fill : style.color;
+    let bg = style.backgroundColor;
+    if (svg || bg === 'rgba(0, 0, 0, 0)') bg = 'rgb(255, 255, 255)';
+    const [hi, lo] = [luminance(fg), luminance(bg)].sort((a, b) => b - a);
+    out.push([el.textContent.slice(0, 30), (hi + 0.05) / (lo + 0.05)]);
+  }
+  return out;
+}"""
 
 
 @pytest.fixture(scope="module")
@@ -306,6 +330,15 @@ def test_ehr_launch_from_the_card_shows_trends_and_the_report_as_read(
                 "lesion" in t.lower() or "fracture" in t.lower() for t in negated.all_inner_texts()
             )
             assert report.locator("mark.cat-worrisome").count() >= 1
+
+            # accessible colours: every marked text, badge and chart label >= 4.5:1 (WCAG AA)
+            contrast = page.evaluate(CONTRAST_JS)
+            assert len(contrast) > 20
+            assert [(text, ratio) for text, ratio in contrast if not ratio >= 4.5] == []
+            # every chart has its values as a table for screen readers
+            assert page.locator("figure[data-chart='haemoglobin'] table.sr-only tr").count() == (
+                hb_in_fhir + 1
+            )
 
             # the decision and the rule behind it
             assert page.locator("#decision .decision-rule[data-rule='R4']").count() == 1

@@ -150,6 +150,20 @@ const MarrowCharts = (() => {
         `Also a threshold: ${offChart.map((t) => t.label).join('; ')}.`));
     }
     if (total === 0) figure.appendChild(html('p', { class: 'empty' }, `No results in the last ${years} years.`));
+    // the same values as a table, for screen readers (the chart is a picture of it)
+    const table = html('table', { class: 'sr-only' });
+    table.appendChild(html('caption', {}, `${chart.label}, ${chart.unit || 'ratio'}`));
+    const head = html('tr');
+    for (const name of ['Date', 'Test', 'Value', 'Resource']) head.appendChild(html('th', { scope: 'col' }, name));
+    table.appendChild(head);
+    for (const series of chart.series) {
+      for (const point of series.points) {
+        const row = html('tr');
+        for (const cell of [fmtDate(point.date), series.label, point.shown, point.reference]) row.appendChild(html('td', {}, cell));
+        table.appendChild(row);
+      }
+    }
+    figure.appendChild(table);
     return figure;
   }
 
