@@ -9,6 +9,10 @@
   response for a hook request file, offline: prefetch only, nothing is fetched or stored.
 - ``marrow-cds read-report PATH... [--html OUT.html] [--as-of DATE] [--format text|json]``: how
   the service reads report texts (cds_hooks/read_report.py).
+- ``marrow-cds audit EXPORT_DIR --out OUT_DIR [--as-of DATE] [--workers N] [--engine dask]``:
+  what the service would say about every patient of a FHIR Bulk Data export (cds_hooks/audit/).
+- ``marrow-cds report governance --out FILE.html [--since DATE]``: the cards' feedback per
+  rule, for a CDS committee (cds_hooks/audit/governance.py).
 - ``marrow-cds db upgrade``: apply the Alembic migrations (deployments that start replicas with
   MARROW_CDS_MIGRATE_ON_START=0).
 """

@@ -20,7 +20,7 @@ import csv
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine, select
@@ -330,6 +330,8 @@ def governance_command(out: Path, since: datetime | None, database_url: str | No
     from ..settings import Settings
     from ..store import make_engine
 
+    if since is not None and since.time() == time.max:  # --since DATE: from that day's start
+        since = since.replace(hour=0, minute=0, second=0, microsecond=0)
     url = database_url
     if url is None:
         from .. import cli
