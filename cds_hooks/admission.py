@@ -11,13 +11,17 @@ so a burst is refused in milliseconds instead of queueing for longer than an EHR
 (``/healthz``, ``/readyz``), ``/openapi.json`` and ``/rules`` are never limited.
 
 The slot is taken before the token check (so refusing costs nothing) and released when the
-request ends (``teardown_request``), whatever happened. Refusals are logged as one WARNING line
+request ends (``teardown_request``), whatever happened. A POST that still runs
+MARROW_CDS_HOOK_DEADLINE_SECONDS after taking its slot has its socket shut for reading, so a client
+dripping its body cannot keep the slot (``_guard_reading``). Refusals are logged as one WARNING line
 per second at most, with their count, not one line each.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import socket
 import threading
 import time
 
@@ -102,6 +106,27 @@ class EvaluationSlots:
         self._semaphore.release()
 
 
+def _guard_reading(seconds: float) -> threading.Timer | None:
+    """Under gunicorn, a call still running ``seconds`` after it took its slot has its client
+    socket shut for reading: a body still dripping in ends at once (the read fails and the call is
+    answered), so no client can hold a slot by sending slowly. Hook calls also stop at their own
+    deadline (hooks.read_body_within, deadline.py); this covers feedback and discovery too."""
+    if request.method != "POST":
+        return None
+    sock = request.environ.get("gunicorn.socket")
+    if sock is None:
+        return None
+
+    def cut() -> None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RD)
+
+    timer = threading.Timer(seconds, cut)
+    timer.daemon = True
+    timer.start()
+    return timer
+
+
 def init_app(app: Flask, settings: Settings) -> EvaluationSlots:
     """Install the slots on ``app``: the admission check runs before the token check."""
     slots = EvaluationSlots(settings.evaluation_slots, settings.slot_wait_s)
@@ -113,8 +138,12 @@ def init_app(app: Flask, settings: Settings) -> EvaluationSlots:
         if not slots.acquire():
             raise Overloaded()
         g.marrow_slot = True
+        g.marrow_read_guard = _guard_reading(settings.hook_deadline_s)
 
     def _release(_error: BaseException | None) -> None:
+        guard = g.pop("marrow_read_guard", None)
+        if guard is not None:
+            guard.cancel()
         if g.pop("marrow_slot", False):
             slots.release()
 

@@ -443,11 +443,44 @@ def test_a_draft_order_bundle_beyond_the_limit_is_413(app) -> None:
     )
 
 
-@pytest.mark.slow
-def test_a_client_dripping_its_body_is_answered_at_the_deadline_and_frees_the_slot(tmp_path):
-    """Through gunicorn: headers, then a body a few bytes at a time for ever. The call answers
-    503 timeout when its budget is spent (the read is cut), and its only slot serves the next."""
+def _drip(base_url: str, path: str) -> bytes:
+    """Headers, then a body a few bytes at a time until an answer comes: the answer."""
     import socket
+
+    host, port = base_url.removeprefix("http://").split(":")
+    answered = threading.Event()
+    with socket.create_connection((host, int(port)), timeout=OUTER_TIMEOUT_S) as conn:
+        conn.sendall(
+            f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\n"
+            "Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{".encode()
+        )
+
+        def drip() -> None:
+            while not answered.wait(0.2):
+                try:
+                    conn.sendall(b" " * 4)
+                except OSError:
+                    return
+
+        dripper = threading.Thread(target=drip, daemon=True)
+        dripper.start()
+        answer = conn.recv(65536)
+        while b"\r\n\r\n" not in answer or not answer.rstrip().endswith(b"}"):
+            more = conn.recv(65536)
+            if not more:
+                break
+            answer += more
+        answered.set()
+        dripper.join(OUTER_TIMEOUT_S)
+    return answer
+
+
+@pytest.mark.slow
+def test_a_client_dripping_its_body_is_answered_and_frees_the_slot(tmp_path):
+    """Through gunicorn: headers, then a body a few bytes at a time for ever. A hook call answers
+    503 timeout when its budget is spent (the read is cut); feedback is cut at the same bound
+    (400: the body never came). The only slot serves the next call."""
+    from security.hook_kit import FEEDBACK_PATH
 
     from .server_kit import start_server
 
@@ -464,34 +497,11 @@ def test_a_client_dripping_its_body_is_answered_at_the_deadline_and_frees_the_sl
         workers=1,
     )
     try:
-        host, port = server.base_url.removeprefix("http://").split(":")
-        answered = threading.Event()
-        with socket.create_connection((host, int(port)), timeout=OUTER_TIMEOUT_S) as conn:
-            conn.sendall(
-                f"POST {SERVICE_PATH} HTTP/1.1\r\nHost: {host}:{port}\r\n"
-                "Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{".encode()
-            )
-
-            def drip() -> None:
-                while not answered.wait(0.2):
-                    try:
-                        conn.sendall(b" " * 4)
-                    except OSError:
-                        return
-
-            dripper = threading.Thread(target=drip, daemon=True)
-            dripper.start()
-            head = conn.recv(65536)
-            while b"\r\n\r\n" not in head or not head.rstrip().endswith(b"}"):
-                more = conn.recv(65536)
-                if not more:
-                    break
-                head += more
-            answered.set()
-            dripper.join(OUTER_TIMEOUT_S)
-        status_line, _, rest = head.partition(b"\r\n")
+        status_line, _, rest = _drip(server.base_url, SERVICE_PATH).partition(b"\r\n")
         assert b" 503 " in status_line
         assert b'"code":"timeout"' in rest and b"Retry-After" in rest
+        status_line, _, rest = _drip(server.base_url, FEEDBACK_PATH).partition(b"\r\n")
+        assert b" 400 " in status_line and b"OperationOutcome" in rest
         follow_up = requests.post(server.base_url + SERVICE_PATH, json=patient_view(), timeout=30)
         assert follow_up.status_code == 200  # the only slot is free again
     finally:
