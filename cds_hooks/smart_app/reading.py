@@ -96,6 +96,7 @@ def _thresholds(
     if analyte in (Analyte.CALCIUM_TOTAL, Analyte.CALCIUM_ALBUMIN_CORRECTED):
         uln = calcium_uln(newest) if newest is not None else t.CALCIUM_TOTAL_HIGH_MMOL_L
         return [
+            {"value": uln, "label": f"H-CALCIUM: above the ULN {uln:g}"},
             {"value": t.U_C_ABSOLUTE_MMOL_L, "label": f"U-C: above {t.U_C_ABSOLUTE_MMOL_L:g}"},
             {
                 "value": uln + t.U_C_ABOVE_ULN_MMOL_L,
@@ -103,8 +104,12 @@ def _thresholds(
             },
         ]
     if analyte is Analyte.CREATININE:
+        uln = t.CREATININE_HIGH_UMOL_L
+        if newest is not None and newest.high is not None:
+            uln = newest.high  # the lab's ULN (SPEC.md section 4: from the lab, default 1.2 mg/dL)
         return [
-            {"value": t.U_R_CREATININE_UMOL_L, "label": f"U-R: above {t.U_R_CREATININE_UMOL_L:g}"}
+            {"value": uln, "label": f"H-RENAL: above the ULN {uln:.4g}"},
+            {"value": t.U_R_CREATININE_UMOL_L, "label": f"U-R: above {t.U_R_CREATININE_UMOL_L:g}"},
         ]
     if analyte is Analyte.EGFR:
         return [
@@ -112,11 +117,20 @@ def _thresholds(
             {"value": t.U_R_EGFR, "label": f"U-R: below {t.U_R_EGFR:g}"},
         ]
     if analyte is Analyte.FLC_RATIO:
+        involved = t.U_LI_INVOLVED_MG_L
         return [
             {"value": t.H_FLC_RATIO_LOW, "label": f"H-FLC: below {t.H_FLC_RATIO_LOW:g}"},
             {"value": t.H_FLC_RATIO_HIGH, "label": f"H-FLC: above {t.H_FLC_RATIO_HIGH:g}"},
-            {"value": t.U_LI_RATIO, "label": f"U-Li: involved/uninvolved {t.U_LI_RATIO:g}"},
-            {"value": t.FLC_RATIO_RENAL_HIGH, "label": "renal range upper limit"},
+            {
+                "value": t.U_LI_RATIO,
+                "label": f"U-Li: ratio >={t.U_LI_RATIO:g} (and kappa >={involved:g} mg/L)",
+            },
+            {
+                "value": 1 / t.U_LI_RATIO,
+                "label": f"U-Li: ratio <=1/{t.U_LI_RATIO:g} (and lambda >={involved:g} mg/L)",
+            },
+            {"value": t.FLC_RATIO_RENAL_LOW, "label": "I-FLC renal range (eGFR <60): low"},
+            {"value": t.FLC_RATIO_RENAL_HIGH, "label": "I-FLC renal range (eGFR <60): high"},
         ]
     if analyte is Analyte.M_PROTEIN:
         return [{"value": t.M_PROTEIN_HIGH_G_DL, "label": "H-MPROTEIN: any spike above 0"}]

@@ -408,3 +408,19 @@ def test_a_bad_issuers_file_stops_start_up(tmp_path: Path) -> None:
             require_jwt=False,
             smart_issuers=str(bad),
         )
+
+
+def test_thresholds_drawn_are_the_spec_section_5_values() -> None:
+    as_of = datetime(2026, 11, 23, tzinfo=UTC)
+    charts = {c["key"]: c for c in reading.lab_series([], PATIENT, as_of)}
+
+    def values(key: str) -> set[float]:
+        return {round(t["value"], 4) for t in charts[key]["thresholds"]}
+
+    assert values("haemoglobin") == {12.0, 10.0}  # WHO cut-off (unknown sex); U-A
+    assert values("calcium") == {2.6, 2.75, 2.85}  # ULN (H-CALCIUM); U-C absolute; ULN + 0.25
+    assert values("creatinine") == {round(1.2 * 88.42, 4), 177.0}  # H-RENAL ULN; U-R
+    assert values("egfr") == {60.0, 40.0}  # H-RENAL; U-R
+    assert values("flc-ratio") == {0.125, 8.0, 100.0, 0.01, 0.37, 3.1}  # H-FLC, U-Li, I-FLC
+    assert values("m-protein") == {0.0}  # H-MPROTEIN: any spike
+    assert all(not c["series"][0]["points"] for c in charts.values())
