@@ -96,7 +96,7 @@ def _thresholds(
     if analyte in (Analyte.CALCIUM_TOTAL, Analyte.CALCIUM_ALBUMIN_CORRECTED):
         uln = calcium_uln(newest) if newest is not None else t.CALCIUM_TOTAL_HIGH_MMOL_L
         return [
-            {"value": uln, "label": f"H-CALCIUM: above the ULN {uln:g}"},
+            {"value": uln, "label": f"H-CALCIUM: above the ULN {uln:.3g}"},
             {"value": t.U_C_ABSOLUTE_MMOL_L, "label": f"U-C: above {t.U_C_ABSOLUTE_MMOL_L:g}"},
             {
                 "value": uln + t.U_C_ABOVE_ULN_MMOL_L,
@@ -231,6 +231,8 @@ def lab_series(
             {
                 "key": chart.key,
                 "label": chart.label,
+                # ratios spread over orders of magnitude (0.01 to 100): drawn on a log scale
+                "scale": "log" if chart.key == "flc-ratio" else "linear",
                 "unit": series[0]["unit"],
                 "series": series,
                 "thresholds": _thresholds(chart.analytes[0], sex, newest),

@@ -52,10 +52,13 @@ const MarrowCharts = (() => {
 
     const end = new Date(asOf).getTime();
     const start = end - years * 365.25 * DAY;
-    const values = chart.series.flatMap((s) => s.points.map((p) => p.value));
+    // a log scale draws log10 of every value (all positive there: ratios)
+    const log = chart.scale === 'log';
+    const f = log ? (v) => Math.log10(Math.max(v, 1e-6)) : (v) => v;
+    const values = chart.series.flatMap((s) => s.points.map((p) => f(p.value)));
     const primary = rangeOf(chart.series[0]);
     const bounds = [...values];
-    for (const v of [primary.low, primary.high]) if (v !== null && v !== undefined) bounds.push(v);
+    for (const v of [primary.low, primary.high]) if (v !== null && v !== undefined) bounds.push(f(v));
     let lo = bounds.length ? Math.min(...bounds) : 0;
     let hi = bounds.length ? Math.max(...bounds) : 1;
     // thresholds close to the data are drawn; the others are listed under the chart
@@ -64,18 +67,19 @@ const MarrowCharts = (() => {
     const merged = [];
     for (const t of chart.thresholds) {
       const same = merged.find((m) => Math.abs(m.value - t.value) < 1e-9);
-      if (same) same.label += '; ' + t.label; else merged.push({ ...t });
+      if (same) same.label += '; ' + t.label; else merged.push({ ...t, at: f(t.value) });
     }
-    const shown = merged.filter((t) => near(t.value));
-    const offChart = merged.filter((t) => !near(t.value));
-    for (const t of shown) { lo = Math.min(lo, t.value); hi = Math.max(hi, t.value); }
+    const shown = merged.filter((t) => near(t.at));
+    const offChart = merged.filter((t) => !near(t.at));
+    for (const t of shown) { lo = Math.min(lo, t.at); hi = Math.max(hi, t.at); }
     if (hi === lo) { hi += 1; lo = Math.max(0, lo - 1); }
     const pad = (hi - lo) * 0.08;
-    const floor = Math.min(...bounds, ...shown.map((t) => t.value)) >= 0 ? 0 : -Infinity;
+    const floor = !log && Math.min(...bounds, ...shown.map((t) => t.at)) >= 0 ? 0 : -Infinity;
     lo = Math.max(lo - pad, floor); hi += pad;
 
     const x = (iso) => M.left + ((new Date(iso).getTime() - start) / (end - start)) * (W - M.left - M.right);
-    const y = (v) => M.top + (1 - (v - lo) / (hi - lo)) * (H - M.top - M.bottom);
+    const y = (v) => M.top + (1 - (f(v) - lo) / (hi - lo)) * (H - M.top - M.bottom);
+    const yAt = (at) => M.top + (1 - (at - lo) / (hi - lo)) * (H - M.top - M.bottom);
 
     const svg = el('svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart-svg', role: 'group',
       'aria-label': `${chart.label}: ${total} result${total === 1 ? '' : 's'}` });
@@ -83,8 +87,8 @@ const MarrowCharts = (() => {
 
     // reference range band
     if (primary.low !== null || primary.high !== null) {
-      const top = y(primary.high !== null ? primary.high : hi);
-      const bottom = y(primary.low !== null ? primary.low : lo);
+      const top = primary.high !== null ? y(primary.high) : yAt(hi);
+      const bottom = primary.low !== null ? y(primary.low) : yAt(lo);
       el('rect', { x: M.left, y: top, width: W - M.left - M.right, height: Math.max(bottom - top, 0),
         class: 'range-band' }, svg);
     }
@@ -92,9 +96,9 @@ const MarrowCharts = (() => {
     el('line', { x1: M.left, y1: H - M.bottom, x2: W - M.right, y2: H - M.bottom, class: 'axis' }, svg);
     el('line', { x1: M.left, y1: M.top, x2: M.left, y2: H - M.bottom, class: 'axis' }, svg);
     for (let i = 0; i <= 3; i += 1) {
-      const v = lo + ((hi - lo) * i) / 3;
-      el('text', { x: M.left - 4, y: y(v) + 4, class: 'tick', 'text-anchor': 'end' }, svg)
-        .textContent = niceNumber(v);
+      const at = lo + ((hi - lo) * i) / 3;
+      el('text', { x: M.left - 4, y: yAt(at) + 4, class: 'tick', 'text-anchor': 'end' }, svg)
+        .textContent = niceNumber(log ? 10 ** at : at);
     }
     for (let i = 0; i <= years; i += 1) {
       const t = new Date(start + ((end - start) * i) / years).toISOString();
