@@ -107,10 +107,11 @@ class EvaluationSlots:
 
 
 def _guard_reading(seconds: float) -> threading.Timer | None:
-    """Under gunicorn, a call still running ``seconds`` after it took its slot has its client
-    socket shut for reading: a body still dripping in ends at once (the read fails and the call is
-    answered), so no client can hold a slot by sending slowly. Hook calls also stop at their own
-    deadline (hooks.read_body_within, deadline.py); this covers feedback and discovery too."""
+    """Under gunicorn, a POST still running ``seconds`` (the hook deadline) after it took its
+    slot has its client socket shut for reading: a body still dripping in ends at once (the read
+    fails and the call is answered: 503 timeout for a hook call, hooks.read_body_within; 400 for
+    feedback), so no client can hold a slot by sending slowly. Reading only: the answer is still
+    written."""
     if request.method != "POST":
         return None
     sock = request.environ.get("gunicorn.socket")

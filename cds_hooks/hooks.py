@@ -19,11 +19,8 @@ or fails a hook call.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import re
-import socket
-import threading
 import time
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -136,30 +133,13 @@ def call_deadline(settings: Settings) -> Deadline:
 
 
 def read_body_within(deadline: Deadline) -> dict[str, Any]:
-    """The request body, read within the call's deadline. Under gunicorn, a timer shuts the
-    client socket for reading when the time is up (a blocked read then ends at once), so a
-    client dripping its body cannot hold the evaluation slot: it is answered 503
-    (``DeadlineExceeded``). Socket timeouts alone would not do: each read would get its own."""
-    sock = request.environ.get("gunicorn.socket")
-    if sock is None:  # the test client, or another WSGI server: its own timeouts apply
-        return read_json_object()
-    reading = threading.Lock()
-    state = {"reading": True, "cut": False}
-
-    def cut() -> None:
-        with reading:
-            if state["reading"]:
-                state["cut"] = True
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RD)
-
-    timer = threading.Timer(deadline.remaining(), cut)
-    timer.daemon = True
-    timer.start()
+    """The request body, read within the call's deadline. Under gunicorn the slot's read guard
+    (admission.py) shuts the client socket for reading once the time is up, so a blocked read of
+    a body still dripping in ends at once; that is answered 503 (``DeadlineExceeded``) here."""
     try:
         return read_json_object()
-    except (ClientDisconnected, BadRequest) as error:
-        if not state["cut"]:
+    except (ClientDisconnected, BadRequest):
+        if not deadline.expired():
             raise
         deadline.stage = "reading the request body"
         log.warning(
@@ -167,11 +147,7 @@ def read_body_within(deadline: Deadline) -> dict[str, Any]:
             deadline.budget_s,
             extra={"error": "deadline_exceeded", "service": g.log_fields.get("service")},
         )
-        raise deadline.exceeded() from error
-    finally:
-        with reading:
-            state["reading"] = False
-        timer.cancel()
+        raise deadline.exceeded() from None
 
 
 def run_within_deadline(call: HookCall) -> HookResult:
