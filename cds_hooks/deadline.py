@@ -10,6 +10,8 @@ runs in the request's own thread and stops cooperatively:
   True;
 - ``check(stage)`` is a checkpoint of the shell between the stages (fetch, mapping, rules,
   cards): past the deadline it raises ``DeadlineExceeded``;
+- reading the body is bounded too: under gunicorn the slot's read guard (admission.py) shuts
+  the client socket for reading at the deadline, and ``hooks.read_body_within`` answers 503;
 - ``fetch_budget(limit)`` is what the fallback fetch may spend: never more than its own budget
   (MARROW_CDS_FETCH_BUDGET_SECONDS), nor more than what remains of the call less a reserve for
   mapping, rules and cards. The fetch threads are cancelled at their budget (fhir_client).
