@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -31,7 +31,7 @@ import orjson
 
 from fhir_mappers.report_documents import binary_key
 
-from ..errors import FhirServerError, MarrowError
+from ..errors import FhirFetchError, FhirServerError, MarrowError
 from ..fhir_client import CallBudget, DocumentOutcome, FetchOutcome, FhirClient
 from ..hooks import parse_hook_request
 from ..services import HookCall, HookResult
@@ -40,6 +40,8 @@ from .export import Entry, Problem, read_partition
 # The FHIR server address the handler is given: never contacted (ExportBinaries answers).
 EXPORT_SERVER = "https://bulk-export.marrow-cds.invalid/fhir"
 AUDIT_USER = "Practitioner/marrow-cds-audit"
+# The reason on the data-quality card when a resource type is not in the export at all.
+NOT_EXPORTED = "the Bulk Data export does not include this type of resource"
 _NAMESPACE = uuid.UUID("6c1f3a52-5b0e-4c43-9a55-8f6a2d1e0b18")
 
 # Prefetch key -> resource type, read from the service's own templates (a key added to the
@@ -95,7 +97,10 @@ class ExportBinaries:
     ) -> list[FetchOutcome]:
         outcomes = []
         for task in tasks:
-            ids = unquote(task.url.split("_id=", 1)[1]).split(",") if "_id=" in task.url else []
+            if "_id=" not in task.url:  # a prefetch key left out: its type is not exported
+                outcomes.append(FetchOutcome(task.key, error=FhirFetchError(NOT_EXPORTED)))
+                continue
+            ids = unquote(task.url.split("_id=", 1)[1]).split(",")
             found = [self.observations[i] for i in ids if i in self.observations]
             bundle = {
                 "resourceType": "Bundle",
@@ -131,9 +136,17 @@ def _bundle(resources: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     }
 
 
-def hook_request(data: PatientData) -> tuple[dict[str, Any], list[Problem]]:
+def hook_request(
+    data: PatientData, exported_types: Collection[str] | None = None
+) -> tuple[dict[str, Any], list[Problem]]:
     """The patient-view request the EHR would send for this patient, and the export's problems
-    with the patient's data (no Patient resource, the same Patient twice)."""
+    with the patient's data (no Patient resource, the same Patient twice).
+
+    A prefetch key whose resource type the export does not hold at all (``exported_types``) is
+    left out, as an EHR leaves out what it cannot prefetch: the handler then asks for it
+    (`ExportBinaries.fetch_all`), is told it is not in the export, and the card says what could
+    not be checked, as for any data not obtained. A type the export holds but this patient has
+    none of is an empty Bundle: "no such data"."""
     from ..evaluate import service_for_hook
 
     problems: list[Problem] = []
@@ -165,6 +178,8 @@ def hook_request(data: PatientData) -> tuple[dict[str, Any], list[Problem]]:
     prefetch: dict[str, Any] = {}
     for key, template in service.prefetch.items():
         rtype = _template_type(template.query)
+        if exported_types is not None and rtype not in exported_types:
+            continue
         if rtype == "Patient":
             prefetch[key] = patients[0].resource if patients else None
         else:
@@ -218,11 +233,16 @@ class PatientOutcome:
     index: Any = None  # the index ImagingReport (for the review sample)
 
 
-def evaluate_patient(data: PatientData, as_of: datetime, rules_url: str) -> PatientOutcome:
+def evaluate_patient(
+    data: PatientData,
+    as_of: datetime,
+    rules_url: str,
+    exported_types: Collection[str] | None = None,
+) -> PatientOutcome:
     """The audit line of one patient (module docstring). Never raises: a failure is a problem."""
     from logic.context import Facts
 
-    body, problems = hook_request(data)
+    body, problems = hook_request(data, exported_types)
     reports_at: dict[str, tuple[str, int, str]] = {}
     binaries: dict[str, Mapping[str, Any]] = {}
     for entry in data.entries:
@@ -333,6 +353,7 @@ def evaluate_partition(
     rules_url: str,
     sample_size: int = 5,
     seed: int = 18,
+    exported_types: Collection[str] | None = None,
 ) -> PartitionResult:
     """Every patient of one partition, in patient id order (the same order on any engine)."""
     from fhir_mappers.units import warm_up
@@ -349,7 +370,7 @@ def evaluate_partition(
         out.reports += len(data.of_type("DiagnosticReport")) + len(
             data.of_type("DocumentReference")
         )
-        outcome = evaluate_patient(data, as_of, rules_url)
+        outcome = evaluate_patient(data, as_of, rules_url, exported_types)
         for problem in outcome.problems:
             out.problem_counts[problem.kind] += 1
             out.problems.append(problem)

@@ -101,6 +101,9 @@ class Partitioned:
     problem_counts: Counter[str] = field(default_factory=Counter)
     problems: list[Problem] = field(default_factory=list)  # the first MAX_PROBLEMS_KEPT
     bytes_read: int = 0
+    # Resource types the export holds: the files' declared types (an empty file of a type means
+    # "exported, none") and the types read. A type the export lacks is data not obtained.
+    types: set[str] = field(default_factory=set)
 
     def add_problem(self, problem: Problem, sink: IO[bytes] | None) -> None:
         self.problem_counts[problem.kind] += 1
@@ -272,6 +275,7 @@ def partition(
         partitions=[work_dir / f"part-{i:05d}.tsv" for i in range(n)],
         transaction_time=transaction_time,
     )
+    result.types.update(f.declared_type for f in files if f.declared_type is not None)
     bar = Progress("reading the export", total, progress)
     outs: list[IO[bytes]] = [p.open("wb", buffering=256 * 1024) for p in result.partitions]
     refs_db = sqlite3.connect(work_dir / "binary-refs.sqlite")
@@ -312,6 +316,7 @@ def partition(
             out.close()
         refs_db.close()
         bar.close()
+    result.types.update(result.read)
     return result
 
 

@@ -172,6 +172,7 @@ def run_audit(
             rules_url=rules_url(),
             sample_size=SAMPLE_SIZE,
             seed=SAMPLE_SEED,
+            exported_types=frozenset(partitioned.types),
         )
         bar = Progress("evaluating patients", len(partitioned.partitions), progress)
         with (

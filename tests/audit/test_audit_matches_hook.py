@@ -120,3 +120,59 @@ def test_audit_reads_report_documents_from_binary_ndjson_as_the_hook_fetches_the
         assert results[pid]["cards"] == hook_cards, pid
         # the text was read: no report ended on "could not be read"
         assert not any(p["kind"] == "missing-binary" for p in results[pid]["problems"]), pid
+
+
+def rule_vignettes() -> list[dict[str, Any]]:
+    """The R0-R8 patient-view requests of tests/e2e_rules (realistic FHIR R4, dated from now)."""
+    from e2e_rules import fhir_requests as f
+    from e2e_rules.test_rules_http import DIFFUSE_BENIGN, NEGATIVE, NONSPECIFIC, hb, panel
+
+    def lab(key: str, code: str, display: str, value: float, unit: str, low: float, high: float):
+        return f.lab(key, code, display, value, unit, low=low, high=high)
+
+    calcium = lab(
+        "ca", "17861-6", "Calcium [Mass/volume] in Serum or Plasma", 12.1, "mg/dL", 8.6, 10.3
+    )
+    kappa = lab(
+        "kappa",
+        "36916-5",
+        "Kappa light chains.free [Mass/volume] in Serum",
+        31.0,
+        "mg/L",
+        3.3,
+        19.4,
+    )
+    odd = f.lab("hb", "718-7", "Hemoglobin [Mass/volume] in Blood", 11.0, "gm/dl?")
+    myeloma = f.condition("cond-mm", "C90.00", "Multiple myeloma not having achieved remission")
+    palliative = f.condition("cond-pall", "Z51.5", "Encounter for palliative care")
+    breast = f.condition("cond-bc", "Z85.3", "Personal history of malignant neoplasm of breast")
+    nonspecific = [f.mri_report(*NONSPECIFIC)]
+    return [
+        f.patient_view(labs=panel(), reports=[f.mri_report(*NEGATIVE)]),
+        f.patient_view(labs=panel(hb=hb(9.0)), reports=nonspecific, conditions=[myeloma]),
+        f.patient_view(labs=panel(hb=hb(11.0)), reports=nonspecific, conditions=[palliative]),
+        f.patient_view(labs=panel(hb=hb(9.2), ca=calcium), reports=nonspecific),
+        f.patient_view(labs=panel(), reports=nonspecific, conditions=[f.HYPERTENSION, breast]),
+        f.patient_view(labs=panel(hb=hb(11.1)), reports=nonspecific),
+        f.patient_view(labs=[], reports=nonspecific),
+        f.patient_view(labs=panel(kappa=kappa), reports=nonspecific),
+        f.patient_view(labs=panel(), reports=[f.mri_report(*DIFFUSE_BENIGN)]),
+        f.patient_view(labs=panel(), reports=nonspecific),
+        f.patient_view(labs=panel(hb=odd), reports=nonspecific),
+        f.patient_view(labs=panel(), reports=nonspecific, sex="male"),
+    ]
+
+
+def test_audit_cards_equal_the_hook_on_the_rule_vignettes(tmp_path: Path) -> None:
+    as_of = datetime.now(UTC)  # the vignettes are dated from now
+    renamed = write_export(rule_vignettes(), tmp_path / "export")
+    results = audit_lines(tmp_path / "export", tmp_path / "out", as_of)
+    decisions = set()
+    for body in renamed:
+        pid = body["context"]["patientId"]
+        evaluation = evaluate(body, as_of)
+        assert evaluation.status == 200
+        assert results[pid]["cards"] == topics(evaluation.response), pid
+        assert results[pid]["decision"] == evaluation.rule_id, pid
+        decisions.add(evaluation.rule_id)
+    assert decisions >= {"R0", "R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8"}

@@ -51,18 +51,25 @@ def write_export(
     binaries: Sequence[Mapping[str, Any]] = (),
     transaction_time: str = "2026-12-07T12:00:00+00:00",
 ) -> list[dict[str, Any]]:
+    from cds_hooks.audit.evaluate import _template_type
+    from cds_hooks.evaluate import service_for_hook
+
+    templates = service_for_hook("patient-view").prefetch
     folder.mkdir(parents=True, exist_ok=True)
     by_type: dict[str, list[bytes]] = {}
     out = []
     for n, body in enumerate(bodies):
         body = renamed(body, f"v{n:04d}")
         out.append(body)
+        for key, value in body["prefetch"].items():  # prefetched, if empty: exported, none
+            if isinstance(value, dict) and key in templates:
+                by_type.setdefault(_template_type(templates[key].query), [])
         for resource in resources_of(body["prefetch"]):
             by_type.setdefault(resource["resourceType"], []).append(orjson.dumps(resource))
     for binary in binaries:
         by_type.setdefault("Binary", []).append(orjson.dumps(binary))
     for rtype, lines in by_type.items():
-        (folder / f"{rtype}.ndjson").write_bytes(b"\n".join(lines) + b"\n")
+        (folder / f"{rtype}.ndjson").write_bytes(b"".join(x + b"\n" for x in lines))
     manifest = {
         "transactionTime": transaction_time,
         "request": "https://ehr.example.org/fhir/$export",
