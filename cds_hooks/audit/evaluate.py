@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections import Counter
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -35,7 +35,7 @@ from ..errors import FhirFetchError, FhirServerError, MarrowError
 from ..fhir_client import CallBudget, DocumentOutcome, FetchOutcome, FhirClient
 from ..hooks import parse_hook_request
 from ..services import HookCall, HookResult
-from .export import Entry, Problem, read_partition
+from .export import Entry, Problem, patient_groups
 
 # The FHIR server address the handler is given: never contacted (ExportBinaries answers).
 EXPORT_SERVER = "https://bulk-export.marrow-cds.invalid/fhir"
@@ -329,6 +329,13 @@ def evaluate_patient(
 # --------------------------------------------------------------------------- a partition
 
 
+def _patients(path: Path) -> Iterator[tuple[str, list[Entry]]]:
+    """(patient id, resources) of a partition, in patient id order within each part."""
+    for groups in patient_groups(path):
+        for patient_id in sorted(groups):
+            yield patient_id, groups[patient_id]
+
+
 def sample_score(seed: int, patient: str) -> int:
     """The fixed-seed random order of the review sample (the same on every machine)."""
     digest = hashlib.sha256(f"{seed}:{patient}".encode()).digest()
@@ -361,11 +368,10 @@ def evaluate_partition(
     from ..read_report import highlighted
 
     warm_up()  # the UCUM registry once per process (cached after the first call)
-    groups = read_partition(Path(path))
     out = PartitionResult()
     candidates: dict[str, list[tuple[int, str, Any]]] = {}
-    for patient_id in sorted(groups):
-        data = PatientData(patient_id, groups[patient_id], files)
+    for patient_id, entries in _patients(Path(path)):
+        data = PatientData(patient_id, entries, files)
         out.patients += 1
         out.reports += len(data.of_type("DiagnosticReport")) + len(
             data.of_type("DocumentReference")

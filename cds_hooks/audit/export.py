@@ -477,6 +477,34 @@ def read_partition(path: Path) -> dict[str, list[Entry]]:
     return groups
 
 
+def patient_groups(path: Path) -> Iterator[dict[str, list[Entry]]]:
+    """The partition's patients, a part of at most about PARTITION_TARGET_BYTES in memory at a
+    time: a partition grown larger (an export past MAX_PARTITIONS x PARTITION_TARGET_BYTES) is
+    split again by patient (another hash) into sub-partitions beside it, read one after the
+    other. The same parts, hence the same order of patients, on any engine."""
+    size = path.stat().st_size
+    if size <= 2 * PARTITION_TARGET_BYTES:
+        yield read_partition(path)
+        return
+    parts = int(size // PARTITION_TARGET_BYTES + 1)
+    sub_paths = [path.with_name(f"{path.stem}.{i:03d}{path.suffix}") for i in range(parts)]
+    outs = [p.open("wb", buffering=256 * 1024) for p in sub_paths]
+    try:
+        with path.open("rb") as handle:
+            for line in handle:
+                patient = line.split(b"\t", 3)[2]
+                outs[zlib.crc32(b"sub:" + patient) % parts].write(line)
+    finally:
+        for out in outs:
+            out.close()
+    try:
+        for sub_path in sub_paths:
+            yield read_partition(sub_path)
+    finally:
+        for sub_path in sub_paths:
+            sub_path.unlink(missing_ok=True)
+
+
 def remove_work(work_dir: Path, partitioned: Partitioned) -> None:
     for path in [*partitioned.partitions, work_dir / "binary-refs.sqlite"]:
         if path.exists():

@@ -206,3 +206,30 @@ def test_partitions_depend_on_the_export_size_only() -> None:
     assert partition_count(0) == 16
     assert partition_count(10 * 1024**3) == 321
     assert partition_count(10**15) == 512
+
+
+def test_a_partition_grown_too_large_is_read_in_parts(tmp_path: Path, monkeypatch) -> None:
+    from cds_hooks.audit import export as export_module
+
+    folder = tmp_path / "export"
+    write(
+        folder,
+        "Patient.ndjson",
+        *(line({"resourceType": "Patient", "id": f"p{i}"}) for i in range(60)),
+    )
+    write(
+        folder,
+        "Observation.ndjson",
+        *(line(obs(f"o{i}-{k}", f"p{i}")) for i in range(60) for k in range(4)),
+    )
+    result = partition(folder, tmp_path / "work", partitions=1, progress=False)
+    [path] = result.partitions
+    monkeypatch.setattr(export_module, "PARTITION_TARGET_BYTES", path.stat().st_size // 5)
+    parts = list(export_module.patient_groups(path))
+    assert len(parts) > 2
+    seen = [pid for part in parts for pid in part]
+    assert sorted(seen) == sorted(f"p{i}" for i in range(60))  # each patient once, whole
+    assert all(len(part[pid]) == 5 for part in parts for pid in part)
+    assert sorted(p.name for p in path.parent.iterdir() if p.name.startswith("part-")) == [
+        path.name
+    ]
