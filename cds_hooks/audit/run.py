@@ -105,6 +105,7 @@ class AuditRun:
     workers: int
     engine: str
     read_seconds: float = 0.0  # the two streaming passes (partitioning)
+    read_cpu_seconds: float = 0.0  # CPU time of the two passes (this process)
 
 
 def default_as_of(partitioned: Partitioned) -> datetime:
@@ -153,12 +154,13 @@ def run_audit(
 ) -> AuditRun:
     """The audit (module docstring); ``engine`` "processes" (a local pool) or "dask" (the
     current Dask scheduler: ``distributed.evaluate_with_dask``)."""
-    started = time.perf_counter()
+    started, started_cpu = time.perf_counter(), time.process_time()
     out_dir.mkdir(parents=True, exist_ok=True)
     work_dir = Path(tempfile.mkdtemp(prefix="marrow-audit-", dir=out_dir))
     try:
         partitioned = partition(export_dir, work_dir, partitions=partitions, progress=progress)
         read_seconds = time.perf_counter() - started
+        read_cpu_seconds = time.process_time() - started_cpu
         from fhir_mappers.units import warm_up
 
         warm_up()  # before the workers fork: they share the loaded UCUM registry
@@ -198,7 +200,14 @@ def run_audit(
         bar.close()
         seconds = time.perf_counter() - started
         run = AuditRun(
-            aggregate, partitioned, moment, seconds, max(workers, 1), engine, read_seconds
+            aggregate,
+            partitioned,
+            moment,
+            seconds,
+            max(workers, 1),
+            engine,
+            read_seconds,
+            read_cpu_seconds,
         )
         from .report import write_report, write_summary
 
