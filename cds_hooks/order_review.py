@@ -370,8 +370,9 @@ def _services() -> tuple[Service, ...]:
             description=(
                 "Reviews the work-up orders just selected for a patient with a marrow question: "
                 "marrow biopsy before the first-line blood tests, contrast-only MRI of the spine "
-                "or pelvis (no pre-contrast sequences), skeletal survey alone, and repeat blood "
-                "tests that already have a current result."
+                "or pelvis (no pre-contrast sequences), skeletal survey alone, repeat blood "
+                "tests that already have a current result, and a follow-up MRI already ordered "
+                "and not yet done."
             ),
             **common,  # type: ignore[arg-type]
         ),
@@ -382,7 +383,8 @@ def _services() -> tuple[Service, ...]:
             description=(
                 "Last check of all draft work-up orders before signing: marrow biopsy before the "
                 "first-line blood tests, contrast-only MRI of the spine or pelvis, skeletal "
-                "survey alone, and repeat blood tests that already have a current result."
+                "survey alone, repeat blood tests that already have a current result, and a "
+                "follow-up MRI already ordered and not yet done."
             ),
             **common,  # type: ignore[arg-type]
         ),
