@@ -115,7 +115,7 @@ def handle_order_review(call: HookCall) -> HookResult:
 
     bundle = draft_orders_of(call.context)
     selected = selections_of(call.context) if call.service.hook == "order-select" else None
-    mapped = map_draft_orders(bundle)
+    mapped = map_draft_orders(bundle, stop=call.stop)
     call.checkpoint("reviewing the draft orders")  # the call's deadline (deadline.py)
     drafts = mapped.orders
     if not needs_patient_record(drafts, selected):

@@ -26,6 +26,7 @@ from types import MappingProxyType
 from typing import Any, Final
 
 from fhir_mappers.imaging_codes import contrast_in
+from fhir_mappers.limits import Stop, check, never
 from logic.model import Contrast, MappingProblem
 from logic.order_catalogue import CPT, LOINC, ORDER_KEY_SYSTEM, SNOMED, order_key_for_coding
 from logic.order_model import DraftKind, DraftOrder, MriSite, OrderCode
@@ -393,11 +394,13 @@ class DraftOrders:
     problems: tuple[MappingProblem, ...] = ()
 
 
-def map_draft_orders(bundle: Any) -> DraftOrders:
+def map_draft_orders(bundle: Any, *, stop: Stop = never) -> DraftOrders:
     """`context.draftOrders` -> the ServiceRequests in it, recognised; other resources ignored.
 
     A ServiceRequest without an id is still reviewed (it cannot be updated or removed by a
-    suggestion: `reference` is "") and recorded as a problem. Never raises.
+    suggestion: `reference` is "") and recorded as a problem. Never raises, except
+    `WorkStopped` when `stop()` answers True (the call's deadline: fhir_mappers.limits), checked
+    before every entry.
     """
     problems: list[MappingProblem] = []
     if not isinstance(bundle, Mapping) or bundle.get("resourceType") != "Bundle":
@@ -414,6 +417,7 @@ def map_draft_orders(bundle: Any) -> DraftOrders:
     orders: list[DraftOrder] = []
     resources: dict[str, Mapping[str, Any]] = {}
     for position, entry in enumerate(entries):
+        check(stop)
         resource = entry.get("resource") if isinstance(entry, Mapping) else None
         if not isinstance(resource, Mapping) or resource.get("resourceType") != "ServiceRequest":
             continue

@@ -344,3 +344,23 @@ def test_any_json_in_draft_orders_never_raises(entries: list[Any], code: Any) ->
         d.reference.startswith("ServiceRequest/") or d.reference == "" for d in mapped.orders
     )
     assert "ServiceRequest/a" in mapped.resources
+
+
+def test_mapping_draft_orders_stops_when_the_call_deadline_is_spent() -> None:
+    """Issue 16: the order-review mapping checks the call's deadline before every entry."""
+    import pytest
+
+    from fhir_mappers.draft_orders import map_draft_orders
+    from fhir_mappers.limits import WorkStopped
+
+    bundle = {
+        "resourceType": "Bundle",
+        "entry": [
+            {"resource": {"resourceType": "ServiceRequest", "id": f"sr{n}", "status": "draft"}}
+            for n in range(3)
+        ],
+    }
+    calls = iter([False, True, True])
+    with pytest.raises(WorkStopped):
+        map_draft_orders(bundle, stop=lambda: next(calls))
+    assert len(map_draft_orders(bundle).orders) == 3
