@@ -251,7 +251,9 @@ class Progress:
 
 def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
     with path.open("rb") as handle:
-        yield from enumerate(handle, 1)
+        for number, line in enumerate(handle, 1):
+            # a UTF-8 byte order mark some writers put at the start of the file
+            yield number, line[3:] if number == 1 and line.startswith(b"\xef\xbb\xbf") else line
 
 
 def partition(

@@ -233,3 +233,16 @@ def test_a_partition_grown_too_large_is_read_in_parts(tmp_path: Path, monkeypatc
     assert sorted(p.name for p in path.parent.iterdir() if p.name.startswith("part-")) == [
         path.name
     ]
+
+
+def test_crlf_lines_and_a_byte_order_mark_are_read(tmp_path: Path) -> None:
+    folder = tmp_path / "export"
+    write(
+        folder,
+        "Patient.ndjson",
+        b"\xef\xbb\xbf" + orjson.dumps({"resourceType": "Patient", "id": "p1"}) + b"\r\n",
+        orjson.dumps({"resourceType": "Patient", "id": "p2"}) + b"\r\n",
+    )
+    result, merged = groups(tmp_path)
+    assert sorted(merged) == ["p1", "p2"]
+    assert result.problem_counts == {}
