@@ -33,7 +33,9 @@ def signer() -> Client:
 
 @pytest.fixture
 def two_workers(tmp_path, monkeypatch, database_url, signer):
-    """Two app instances sharing the PostgreSQL database (the first one migrates it)."""
+    """Two app instances sharing the PostgreSQL database (the first one migrates it). Enough
+    evaluation slots for the concurrency tests here: they test the store, not admission."""
+    monkeypatch.setenv("MARROW_CDS_EVALUATION_SLOTS", "16")
     worker_1 = make_app(tmp_path, monkeypatch, client=signer, database=database_url)
     worker_2 = make_app(tmp_path, monkeypatch, client=signer, database=database_url)
     return worker_1.test_client(), worker_2.test_client()
