@@ -6,6 +6,8 @@ order-review checks).
 `logic.order_review.catalogue_section()`):
 
     python -m logic.catalogue > docs/rules.md
+
+(docs/rules.md adds one developer line, `DOCS_NOTE`, that the /rules pages do not show.)
 """
 
 from __future__ import annotations
@@ -325,5 +327,17 @@ def catalogue_markdown() -> str:
     return "\n".join(out)
 
 
+# The one developer line of docs/rules.md, kept off the clinician-facing page (/rules, /rules.md).
+DOCS_NOTE = (
+    '\n\n---\n\nFor developers: where the code, its comments and tests cite "SPEC.md" or '
+    '"CARDS.md", they mean docs/SPEC.md and docs/CARDS.md of this repository.\n'
+)
+
+
+def docs_rules_md() -> str:
+    """docs/rules.md: the catalogue page plus the developer note (DOCS_NOTE)."""
+    return catalogue_markdown().rstrip("\n") + DOCS_NOTE
+
+
 if __name__ == "__main__":
-    print(catalogue_markdown(), end="")
+    print(docs_rules_md(), end="")
