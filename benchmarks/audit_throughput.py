@@ -45,13 +45,13 @@ def cold_sentence_caches() -> None:
     from a small sentence bank, so a warm cache would flatter the rate; a real archive repeats
     far fewer sentences."""
     from cds_hooks.audit import evaluate as audit_evaluate
-    from fhir_mappers import context_features, context_scope
+    from fhir_mappers.report_reader import scope, sentence
 
     caches = [
-        context_features._analyse_sentence_text,
-        context_features._attributed_to_other_cause,
-        context_features._affirms_other_cause,
-        context_scope._terminators,
+        sentence._analyse_sentence_text,
+        sentence._attributed_to_other_cause,
+        sentence._affirms_other_cause,
+        scope._terminators,
     ]
     original = audit_evaluate.evaluate_patient
 

@@ -19,9 +19,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fhir_mappers import imaging_codes as codes
-from fhir_mappers.context import MAX_SENTENCES, Extraction, extract, technique_facts
 from fhir_mappers.limits import REPORT_READING_LIMIT_CHARS, Stop, WorkStopped, check, never
 from fhir_mappers.report_documents import report_views
+from fhir_mappers.report_reader.reader import MAX_SENTENCES, Extraction, extract, technique_facts
 from fhir_mappers.report_text import read_report_text
 from logic.model import Contrast, ImagingReport, MappingProblem, Modality, Region
 

@@ -2,7 +2,7 @@
 
 SPEC.md section 3: text sources in order `conclusion`, `conclusionCode`, `presentedForm`
 (base64 `text/plain`; `text/html` with tags stripped), then the `text.div` narrative; which parts of
-the text are read is `fhir_mappers.report_sections`.
+the text are read is `fhir_mappers.report_reader.sections`.
 
 Nothing here raises on malformed input: every difficulty becomes a problem string.
 """
@@ -24,7 +24,7 @@ from fhir_mappers.attachments import (
     media_type,
     no_stop,
 )
-from fhir_mappers.report_sections import ReportSource, ReportText, assemble
+from fhir_mappers.report_reader.sections import ReportSource, ReportText, assemble
 
 # --------------------------------------------------------------------------- attachments
 # Formats are decoded in fhir_mappers.attachments (plain text, HTML/XHTML, RTF, PDF: issue 17).

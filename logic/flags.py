@@ -170,7 +170,7 @@ def more_than_one_focal_lesion(facts: Facts) -> Hit | None:
         size = f", sizes {', '.join(f'{s:g}' for s in sizes)} mm"
     elif sizes:
         # Only the largest size(s) stated: the mapper's conservative reading of "each >=5 mm"
-        # (fhir_mappers/context.py), pending clinical sign-off; say so on the card.
+        # (fhir_mappers/report_reader/classify.py), pending clinical sign-off; say so on the card.
         size = (
             f", largest {max(sizes):g} mm, other sizes not stated "
             "(read conservatively as each >=5 mm)"

@@ -2,8 +2,8 @@
 
     .venv/bin/python -m tests.corpus.benchmark
 
-Prints: import time of fhir_mappers.context (its own modules; logic.model is imported first and
-not counted), memory it adds, and extract() / read_imaging_reports() time per corpus report.
+Prints: import time of fhir_mappers.report_reader (its own modules; logic.model is imported first
+and not counted), memory it adds, and extract() / read_imaging_reports() time per corpus report.
 """
 
 from __future__ import annotations
@@ -23,13 +23,13 @@ def main() -> None:
 
     rss0 = _rss_mb()
     t0 = time.perf_counter()
-    from fhir_mappers import context, imaging
+    from fhir_mappers import imaging, report_reader
 
     t1 = time.perf_counter()
     rss1 = _rss_mb()
     already = "fhir_mappers.record" in sys.modules
     print(
-        f"import fhir_mappers.context + imaging: {(t1 - t0) * 1000:.1f} ms"
+        f"import fhir_mappers.report_reader.reader + imaging: {(t1 - t0) * 1000:.1f} ms"
         f"{' (includes the fhir_mappers package __init__)' if already else ''}; "
         f"max RSS {rss0:.1f} -> {rss1:.1f} MB"
     )
@@ -41,7 +41,7 @@ def main() -> None:
     texts = [imaging.read_imaging_reports([r])[0][0].text for r in reports]
     mean_chars = sum(map(len, texts)) // len(texts)
     for name, run in (
-        ("extract(text)", lambda: [context.extract(t) for t in texts]),
+        ("extract(text)", lambda: [report_reader.extract(t) for t in texts]),
         (
             "read_imaging_reports([report])",
             lambda: [imaging.read_imaging_reports([r]) for r in reports],

@@ -11,8 +11,8 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from fhir_mappers.context import extract
 from fhir_mappers.imaging import read_imaging_reports
+from fhir_mappers.report_reader.reader import extract
 
 from .reports import Case
 

@@ -6,9 +6,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fhir_mappers import context
-from fhir_mappers.context import Extraction, chemical_shift_worrisome, extract, technique_facts
-from logic.model import FeatureKind, ImagingClass, IntervalChange
+from fhir_mappers.report_reader import reader, scope, vocabulary
+from fhir_mappers.report_reader.reader import (
+    Extraction,
+    chemical_shift_worrisome,
+    extract,
+    technique_facts,
+)
+from logic.model import FeatureKind, ImagingClass, ImagingFeature, IntervalChange
 
 K = FeatureKind
 
@@ -17,7 +22,7 @@ def kinds(e: Extraction, *, negated: bool | None = None) -> set[FeatureKind]:
     return {f.kind for f in e.features if negated is None or f.negated is negated}
 
 
-def feature(e: Extraction, kind: FeatureKind) -> context.ImagingFeature:
+def feature(e: Extraction, kind: FeatureKind) -> ImagingFeature:
     return next(f for f in e.features if f.kind is kind)
 
 
@@ -592,18 +597,18 @@ def test_keyword_prefilter_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> N
 
     texts = [c.text for c in CASES + HELDOUT] + [SPAN_TEXT]
     fast = [extract(t) for t in texts]
-    monkeypatch.setattr(context, "_USE_PREFILTER", False)
-    context._terminators.cache_clear()
+    monkeypatch.setattr(reader, "_USE_PREFILTER", False)
+    scope._terminators.cache_clear()
     slow = [extract(t) for t in texts]
-    context._terminators.cache_clear()
+    scope._terminators.cache_clear()
     assert fast == slow
 
 
 def test_prefilter_tables_cover_every_pattern() -> None:
-    assert len(context._KW_TARGETS) == len(context._TARGETS)
-    assert len(context._KW_INTERVAL) == len(context._INTERVAL)
-    assert len(context._KW_PSEUDO) == len(context._PSEUDO)
-    assert len(context._KW_MODIFIERS) == len(context._MODIFIERS)
+    assert len(vocabulary._KW_TARGETS) == len(vocabulary._TARGETS)
+    assert len(vocabulary._KW_INTERVAL) == len(vocabulary._INTERVAL)
+    assert len(vocabulary._KW_PSEUDO) == len(vocabulary._PSEUDO)
+    assert len(vocabulary._KW_MODIFIERS) == len(vocabulary._MODIFIERS)
 
 
 @pytest.mark.parametrize("text", ["", " ", "\n\n", ".", "No.", "T1", "L", "5 mm", "%", "é" * 50])

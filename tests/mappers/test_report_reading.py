@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from fhir_mappers.context import extract
-from fhir_mappers.context_normalise import normalise
 from fhir_mappers.imaging import read_imaging_reports
 from fhir_mappers.limits import REPORT_READING_LIMIT_CHARS, WorkStopped
-from fhir_mappers.report_sections import split_sections
+from fhir_mappers.report_reader.normalise import normalise
+from fhir_mappers.report_reader.reader import extract
+from fhir_mappers.report_reader.sections import split_sections
 from logic.model import FeatureKind, ImagingClass, ImagingReport
 
 
@@ -431,7 +431,7 @@ def test_sentences_are_cut_so_that_run_on_text_is_read() -> None:
 
 
 def test_more_sentences_than_the_sentence_limit_are_not_read_and_say_so() -> None:
-    from fhir_mappers.context import MAX_SENTENCES
+    from fhir_mappers.report_reader.reader import MAX_SENTENCES
 
     text = "FINDINGS:\n" + "Normal. " * (MAX_SENTENCES + 500) + "Diffusely heterogeneous marrow."
     assert len(text) < REPORT_READING_LIMIT_CHARS

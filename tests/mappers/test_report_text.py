@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from fhir_mappers.report_sections import ReportSource, assemble, split_sections
+from fhir_mappers.report_reader.sections import ReportSource, assemble, split_sections
 from fhir_mappers.report_text import decode_attachment, html_to_text, read_report_text
 
 

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from fhir_mappers.context_measurements import _LesionSummary
-from fhir_mappers.context_scope import _Hit
-from fhir_mappers.context_vocabulary import _Kind
+from fhir_mappers.report_reader.measurements import _LesionSummary
+from fhir_mappers.report_reader.scope import _Hit
+from fhir_mappers.report_reader.vocabulary import _Kind
 from logic.model import FeatureKind, ImagingClass, IntervalChange
 
 _INTERVAL_PRIORITY = (

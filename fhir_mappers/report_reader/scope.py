@@ -9,11 +9,11 @@ scope (`_apply`):
   but / however / although / except / ";". So "diffuse heterogeneity without a discrete focal
   lesion" negates only the lesion.
 - pseudo-negations ("no change in", "not significantly changed", "no new", "no interval
-  increase") are matched first and swallow their "no" (see `context_features`): the finding stays
+  increase") are matched first and swallow their "no" (see `sentence`): the finding stays
   present; "no new" negates only newness; "no longer" / "resolved" make a finding historical.
 - hedges: severity (slight, mild, subtle, minimal) and uncertainty (nonspecific, may represent,
   likely, favoured/favored, probably, could reflect, possible, cannot exclude ...). British and
-  American spellings throughout (the words live in `context_vocabulary`).
+  American spellings throughout (the words live in `vocabulary`).
 
 Also here: `_Hit` / `_ModHit` (a target or modifier found in the text, by character span) and
 `_dedupe` (the longest of overlapping hits of one kind wins).
@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from fhir_mappers.context_vocabulary import (
+from fhir_mappers.report_reader.vocabulary import (
     _ABBREVIATIONS,
     _AND_CUT,
     _BACKWARD_WINDOW,

@@ -2,7 +2,7 @@
 
 `_analyse_sentence` finds, in order: pseudo-negations (they own their "no"), modifiers, targets
 (heterogeneous / normal marrow signal, focal and lytic lesions, diffuse pattern, worrisome and
-benign features), interval changes; then applies the modifiers in scope (`context_scope`).
+benign features), interval changes; then applies the modifiers in scope (`scope`).
 `_keep_target` holds the context checks a regular expression alone cannot express (a typical
 haemangioma, bone island, Schmorl node or disc is not a focal marrow lesion; "diffuse" about the
 uterus is not a marrow pattern; lesions spread "throughout" are tagged for `classify`).
@@ -10,7 +10,7 @@ uterus is not a marrow pattern; lesions spread "throughout" are tagged for `clas
 diffuse pattern.
 
 `prefilter` (default on) skips patterns whose keywords are absent; it never changes the result
-(the tests switch it off through `fhir_mappers.context._USE_PREFILTER` to prove it).
+(the tests switch it off through `fhir_mappers.report_reader.reader._USE_PREFILTER` to prove it).
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 from functools import lru_cache
 
-from fhir_mappers.context_anatomy import Anchor, anchor, mentions_bone
-from fhir_mappers.context_measurements import _levels_in
-from fhir_mappers.context_scope import (
+from fhir_mappers.report_reader.anatomy import Anchor, anchor, mentions_bone
+from fhir_mappers.report_reader.measurements import _levels_in
+from fhir_mappers.report_reader.scope import (
     _apply,
     _clause_of,
     _dedupe,
@@ -33,7 +33,7 @@ from fhir_mappers.context_scope import (
     _segment,
     _terminators,
 )
-from fhir_mappers.context_vocabulary import (
+from fhir_mappers.report_reader.vocabulary import (
     _F,
     _INTERVAL,
     _KW_FINDING,

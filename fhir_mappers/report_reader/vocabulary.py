@@ -1,8 +1,8 @@
-"""Vocabulary of the imaging report reader (fhir_mappers.context): the words and patterns.
+"""Vocabulary of the MRI report reader (fhir_mappers.report_reader): the words and patterns.
 
 SPEC.md section 3 lists the targets, negation triggers, pseudo-negations, hedges, counts, sizes,
 sites, field strength and chemical-shift phrases; this module spells them as compiled regular
-expressions (compiled once, at import), with British and American spellings. `context` decides
+expressions (compiled once, at import), with British and American spellings. `sentence` decides
 what they mean in a sentence (scope, class); nothing here reads a report.
 
 Each pattern table has a parallel keyword table: a pattern is only tried on a sentence that

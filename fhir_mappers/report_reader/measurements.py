@@ -6,7 +6,7 @@ lower bound when stated as "multiple" / "several"; levels are spinal levels (T1 
 level context, disc levels excluded) and named sites. Lesion mentions are merged across
 sentences (`_summarise_lesions`) into the `_LesionSummary` that `classify` reads. Field strength
 (tesla) and the chemical-shift (in/opposed-phase) signal drop are read from the text;
-`chemical_shift_worrisome` (in `fhir_mappers.context`) judges the drop.
+`chemical_shift_worrisome` (in `fhir_mappers.report_reader.reader`) judges the drop.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from fhir_mappers.context_scope import _dedupe, _Hit, _overlaps, _segment, _sentence_of
-from fhir_mappers.context_vocabulary import (
+from fhir_mappers.report_reader.scope import _dedupe, _Hit, _overlaps, _segment, _sentence_of
+from fhir_mappers.report_reader.vocabulary import (
     _CHANGE_WORD,
     _CHEMICAL_SHIFT,
     _CMP_BEFORE,

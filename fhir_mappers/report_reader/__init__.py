@@ -1,0 +1,47 @@
+"""The MRI report reader (SPEC.md section 3): report text -> class, features, lesions.
+
+A focused rule engine in the ConText tradition (compiled patterns, no model), built so that the
+mistakes issue 9 found are hard to make, one concern per module, in the order the text meets them:
+
+1. `sections`: which parts of a report are read (everything but Indication / History /
+   Comparison / Technique / Exam name; not the ORIGINAL REPORT of an amended report), from every
+   text source of the report, each piece once, within the reading limit (`fhir_mappers.limits`).
+2. `normalise`: words as reports write them (misspellings, SI / T1W, "8-mm", speech-recognition
+   homophones) -> one spelling, with an offset map back to the text as sent.
+3. `scope`: sentences (cut at 400 characters: cost linear in the text), clauses, and the scope of
+   negation, hedge and history modifiers.
+4. `sentence`: per sentence (read once per distinct sentence text), the targets and features of
+   `vocabulary`, each kept only if `anatomy` says it belongs to bone or marrow and it is not
+   another cause or a benign entity; negation scope ends at a new finding phrase with its own
+   descriptor; a negation that may not reach its target is kept as an uncertain reading;
+   distribution words count only with a marrow target; normal-marrow statements win.
+5. `corrections`: what one sentence says of another (addenda that correct or withdraw, a typical
+   haemangioma named in the diagnosis, "the mass" of another organ).
+6. `measurements` and `classify`: lesion counts and sizes, levels, field strength, chemical shift,
+   and the one class of the report.
+
+`reader.extract` runs it; `fhir_mappers.imaging` calls it for every imaging report.
+"""
+
+from __future__ import annotations
+
+from fhir_mappers.report_reader.reader import (
+    MAX_SENTENCES,
+    Extraction,
+    chemical_shift_worrisome,
+    extract,
+    technique_facts,
+)
+from fhir_mappers.report_reader.sections import ReportSource, ReportText, assemble, split_sections
+
+__all__ = [
+    "MAX_SENTENCES",
+    "Extraction",
+    "ReportSource",
+    "ReportText",
+    "assemble",
+    "chemical_shift_worrisome",
+    "extract",
+    "split_sections",
+    "technique_facts",
+]

@@ -1,0 +1,155 @@
+"""Statements one sentence makes about another (SPEC.md sections 2 and 3).
+
+- An addendum that explicitly corrects or withdraws a statement replaces it ("on review, the L2
+  lesion is a typical haemangioma", "please disregard ...", "should read"): `withdraw_corrected`.
+- A report that concludes, unhedged, that its lesion is a typical haemangioma says it of the lesion
+  it described elsewhere: `benign_diagnosis`.
+- "The mass enhances": a definite lesion noun with no anatomy of its own is the one named just
+  before; when that one was another organ's, so is this one: `anaphora_of_other_organs`.
+
+Each reads at most a few sentences per correction, and at most `_MAX_CORRECTIONS` corrections.
+"""
+
+from __future__ import annotations
+
+import re
+
+from fhir_mappers.report_reader.anatomy import Anchor, anchor, vertebral_levels
+from fhir_mappers.report_reader.measurements import _levels_in
+from fhir_mappers.report_reader.scope import _Hit
+from logic.model import FeatureKind
+
+# SPEC.md section 2: an addendum that explicitly corrects or withdraws a statement replaces it.
+_CORRECTION = re.compile(
+    r"\bon\s+review\b|\bshould\s+read\b|\bcorrected\s+to\b|\bdisregard\b|\bin\s+error\b|"
+    r"\bretract\w*|\bwithdraw\w*|\bamended\s+to\b|\bis\s+(?:in\s+fact|actually)\b|"
+    r"\bdictation\s+error\b",
+    re.IGNORECASE,
+)
+_BENIGN_NOW = re.compile(
+    r"\bh(?:a)?emangioma|\bbone\s+islands?|\benostos|\bschmorl|\bartefact|\bartifact|\bcysts?\b|"
+    r"\bnormal\b|\bno\s+(?:focal\s+|marrow\s+)?lesion|\bphysiolog\w*|\bred\s+marrow|\bmotion\b",
+    re.IGNORECASE,
+)
+# A correcting sentence that withdraws what it names ("please disregard the statement about marrow
+# heterogeneity at L2", "the earlier description ... was made in error") withdraws its own targets.
+_WITHDRAWS = re.compile(
+    r"\bdisregard\b|\bin\s+error\b|\bwithdraw\w*|\bretract\w*|\berroneous\w*|"
+    r"\bshould\s+not\s+have\b|\bnot\s+present\b",
+    re.IGNORECASE,
+)
+_CORRECTABLE = frozenset(
+    {
+        FeatureKind.FOCAL_LESION,
+        FeatureKind.LYTIC_LESION,
+        FeatureKind.MARROW_SIGNAL,
+        FeatureKind.DIFFUSE_PATTERN,
+        FeatureKind.BENIGN_HEDGE,
+        FeatureKind.INTERVAL_INCREASE,
+    }
+)
+_MAX_CORRECTIONS = 8  # bounded work: corrections read per report
+
+
+def withdraw_corrected(text: str, sentences: list[tuple[int, int]], hits: list[_Hit]) -> None:
+    """A correcting sentence ("on review, the L2 lesion is a typical haemangioma"; "should read")
+    withdraws the other findings of the levels it names (all of them when it names none): the
+    addendum is later in time wherever the report places it."""
+    corrections = [
+        s
+        for s in sentences
+        if _CORRECTION.search(text, s[0], s[1])
+        and (_BENIGN_NOW.search(text, s[0], s[1]) or _WITHDRAWS.search(text, s[0], s[1]))
+    ][:_MAX_CORRECTIONS]
+    for c0, c1 in corrections:
+        named = {lv for _, lvs in _levels_in(text, c0, c1) for lv in lvs}
+        withdraws_own = _WITHDRAWS.search(text, c0, c1) is not None
+        for hit in hits:
+            if hit.kind not in _CORRECTABLE or hit.negated:
+                continue
+            if c0 <= hit.start < c1:
+                if withdraws_own:
+                    hit.historical = True
+                continue
+            levels = {lv for _, lvs in _levels_in(text, *hit.sentence) for lv in lvs}
+            if not named or levels & named:
+                hit.historical = True
+
+
+_TYPICAL_HAEMANGIOMA = re.compile(
+    r"(?<!a)typical\s+(?:vertebral\s+|body\s+|intraosseous\s+)?h(?:a)?emangiomas?\b", re.IGNORECASE
+)
+_DENIED_OR_HEDGED = re.compile(
+    r"\b(?:no|not|without|likely|probabl[ey]|possibl[ey]|may|might|could|versus|vs|favou?r\w*|"
+    r"suggest\w*|differential)\b|\?",
+    re.IGNORECASE,
+)
+
+
+def benign_diagnosis(text: str, sentences: list[tuple[int, int]], hits: list[_Hit]) -> list[_Hit]:
+    """SPEC.md section 3 "Benign attribution" across sentences: a report that concludes, without a
+    hedge, that a lesion is a typical haemangioma ("Diagnosis: typical vertebral haemangioma")
+    says it of the lesion it described elsewhere -- of the lesions at the levels it names, or,
+    naming none, of the report's only lesion."""
+    lesions = [
+        h for h in hits if h.kind is FeatureKind.FOCAL_LESION and not (h.negated or h.historical)
+    ]
+    if not lesions:
+        return hits
+    diagnoses = [
+        (s0, s1)
+        for s0, s1 in sentences
+        if _TYPICAL_HAEMANGIOMA.search(text, s0, s1) is not None
+        and not _DENIED_OR_HEDGED.search(text, s0, s1)
+    ][:_MAX_CORRECTIONS]
+    if not diagnoses:
+        return hits
+    levels_of = {h.sentence: vertebral_levels(text, *h.sentence) for h in lesions}
+    all_levels = set().union(*levels_of.values())
+    dropped: set[int] = set()
+    for d0, d1 in diagnoses:
+        named = vertebral_levels(text, d0, d1)
+        for h in lesions:
+            if h.sentence == (d0, d1):
+                continue  # said in the lesion's own sentence: `sentence` decides
+            if (named and levels_of[h.sentence] & named) or (not named and len(all_levels) <= 1):
+                dropped.add(id(h))
+    return [h for h in hits if id(h) not in dropped]
+
+
+_DEFINITE = re.compile(r"\b(?:the|this|that|these|those)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
+
+
+def anaphora_of_other_organs(
+    text: str, sentences: list[tuple[int, int]], hits: list[_Hit]
+) -> list[_Hit]:
+    """ "The mass enhances homogeneously": a definite lesion noun with no anatomy of its own is the
+    one the report named just before; when that one belonged to another organ ("a large
+    retroperitoneal nodal mass"), so does this one (SPEC.md section 3 Anatomy)."""
+    out: list[_Hit] = []
+    index = {s: i for i, s in enumerate(sentences)}
+    for h in hits:
+        if (
+            h.kind is FeatureKind.FOCAL_LESION
+            and _DEFINITE.search(text, max(h.sentence[0], h.start - 30), h.start)
+            and anchor(text, h.start, h.end, h.sentence) is Anchor.NONE
+            and _previous_mention_is_organ(text, sentences, index.get(h.sentence), h)
+        ):
+            continue
+        out.append(h)
+    return out
+
+
+def _previous_mention_is_organ(
+    text: str, sentences: list[tuple[int, int]], i: int | None, hit: _Hit
+) -> bool:
+    if i is None:
+        return False
+    noun = re.escape(text[hit.start : hit.end].split()[-1].lower().rstrip("es").rstrip("s"))
+    pattern = re.compile(rf"\b{noun}\w*", re.IGNORECASE)
+    for s0, s1 in reversed(sentences[max(0, i - 2) : i]):
+        found = list(pattern.finditer(text, s0, s1))
+        if found:
+            m = found[-1]
+            return anchor(text, m.start(), m.end(), (s0, s1)) is Anchor.ORGAN
+    return False

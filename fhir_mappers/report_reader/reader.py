@@ -1,0 +1,272 @@
+"""The reader: one report's Findings + Impression text -> an `Extraction` (SPEC.md section 3).
+
+`extract(text)` runs the pipeline of this package (its `__init__` lists the steps) over the text
+`fhir_mappers.report_reader.sections` assembled, and never raises: arbitrary text gives an
+Extraction (NEGATIVE when nothing is found). Every feature's span is mapped back to the text as
+sent, so a card quotes the report's own words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from fhir_mappers.limits import REPORT_READING_LIMIT_SENTENCES, Stop, WorkStopped, check, never
+from fhir_mappers.report_reader.classify import _interval, classify
+from fhir_mappers.report_reader.corrections import (
+    anaphora_of_other_organs,
+    benign_diagnosis,
+    withdraw_corrected,
+)
+from fhir_mappers.report_reader.measurements import (
+    _chemical_shift_drops,
+    _field_strength,
+    _lesion_mentions,
+    _levels_in,
+    _order_levels,
+    _sites_in,
+    _summarise_lesions,
+)
+from fhir_mappers.report_reader.normalise import Normalised, normalise
+from fhir_mappers.report_reader.scope import _clause_of, _Hit, _sentences, _terminators
+from fhir_mappers.report_reader.sentence import _add_multilevel, _analyse_sentence
+from fhir_mappers.report_reader.vocabulary import _CHEMICAL_SHIFT, _FIELD
+from logic import thresholds as t
+from logic.model import FeatureKind, ImagingClass, ImagingFeature, IntervalChange, TextSpan
+
+# Bounded work (issue 16): at most this many sentences of one report are read (limits.py).
+MAX_SENTENCES = REPORT_READING_LIMIT_SENTENCES
+
+_USE_PREFILTER = True  # tests switch it off to prove it changes nothing; read by `_extract`
+
+
+# --------------------------------------------------------------------------- result
+
+
+# Worrisome and benign kinds (SPEC.md section 3). Chemical shift is either, by field strength.
+WORRISOME_KINDS = frozenset(
+    {
+        FeatureKind.T1_LOW_VS_MUSCLE_OR_DISC,
+        FeatureKind.DIFFUSE_HOMOGENEOUS,
+        FeatureKind.SHARP_MARGIN,
+        FeatureKind.ENHANCEMENT,
+        FeatureKind.FAT_SAT_HIGH_SIGNAL,
+        FeatureKind.INTERVAL_INCREASE,
+        FeatureKind.NEW_LESION,
+        FeatureKind.CANNOT_EXCLUDE_INFILTRATION,
+    }
+)
+BENIGN_KINDS = frozenset(
+    {
+        FeatureKind.T1_BRIGHTER_THAN_DISC_AND_MUSCLE,
+        FeatureKind.COMPLETE_FAT_SUPPRESSION,
+        FeatureKind.BENIGN_HEDGE,
+    }
+)
+
+
+# SPEC.md section 3: chemical-shift drop below 20% at 1.5 T / below 25% at 3 T is worrisome.
+def chemical_shift_worrisome(drop_pct: float, field_strength_t: float | None) -> bool:
+    """SPEC.md section 3 (worrisome feature / benign modifier): chemical-shift signal drop.
+
+    Below 20% at 1.5 T or below 25% at 3 T is worrisome; at or above is benign. The thresholds and
+    the field strength from which the 3 T one applies live in `logic.thresholds` (one home), as
+    `logic.imaging.chemical_shift_threshold` reads them: field strength unknown is decided with
+    the 3 T threshold, so a drop is called benign only if it would be benign at either field.
+    """
+    if field_strength_t is not None and field_strength_t < t.CHEMICAL_SHIFT_3T_FROM_TESLA:
+        return drop_pct < t.CHEMICAL_SHIFT_DROP_1_5T_PCT
+    return drop_pct < t.CHEMICAL_SHIFT_DROP_3T_PCT
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """What one report text says, ConText-style (SPEC.md section 3)."""
+
+    image_class: ImagingClass
+    features: tuple[ImagingFeature, ...] = ()
+    lesion_count: int | None = None  # lower bound when stated as "multiple"/"several"
+    lesion_sizes_mm: tuple[float, ...] = ()
+    levels: tuple[str, ...] = ()
+    field_strength_t: float | None = None
+    signal_drop_pct: float | None = None
+    interval_change: IntervalChange | None = None
+    chemical_shift_done: bool = False
+    hedges: tuple[str, ...] = ()  # canonical hedge words applying to a finding ("mild", ...)
+    reasons: tuple[str, ...] = field(default=())  # why this class, in words
+    unread_chars: int = 0  # characters past the sentence limit, not read (MAX_SENTENCES)
+
+    def _present(self) -> Iterable[ImagingFeature]:
+        return (f for f in self.features if not f.negated and not f.historical)
+
+    @property
+    def worrisome(self) -> tuple[FeatureKind, ...]:
+        """Worrisome kinds present (SPEC.md section 3; flag H-IMAGING), sorted, each once."""
+        kinds = {f.kind for f in self._present() if f.kind in WORRISOME_KINDS}
+        if self.signal_drop_pct is not None and chemical_shift_worrisome(
+            self.signal_drop_pct, self.field_strength_t
+        ):
+            kinds.add(FeatureKind.CHEMICAL_SHIFT_DROP)
+        return tuple(sorted(kinds))
+
+    @property
+    def benign(self) -> tuple[FeatureKind, ...]:
+        """Benign modifiers present (SPEC.md section 3), sorted, each once."""
+        kinds = {f.kind for f in self._present() if f.kind in BENIGN_KINDS}
+        if self.signal_drop_pct is not None and not chemical_shift_worrisome(
+            self.signal_drop_pct, self.field_strength_t
+        ):
+            kinds.add(FeatureKind.CHEMICAL_SHIFT_DROP)
+        return tuple(sorted(kinds))
+
+    @property
+    def negated(self) -> tuple[FeatureKind, ...]:
+        """Kinds that were mentioned only as negated, sorted, each once."""
+        present = {f.kind for f in self._present()}
+        return tuple(sorted({f.kind for f in self.features if f.negated} - present))
+
+    @property
+    def lytic(self) -> bool:
+        """A non-negated, current lytic lesion (flag U-B on CT / radiograph / PET)."""
+        return any(f.kind is FeatureKind.LYTIC_LESION for f in self._present())
+
+
+# --------------------------------------------------------------------------- public
+
+
+def extract(text: str, *, field_strength_t: float | None = None, stop: Stop = never) -> Extraction:
+    """Read Findings + Impression text like a radiologist (SPEC.md section 3). Never raises.
+
+    `field_strength_t` is the scanner field strength when known from elsewhere (the Technique
+    section); a value stated in the text itself wins. Every feature's span indexes into `text`.
+    """
+    try:
+        return _extract(text if isinstance(text, str) else "", field_strength_t, stop)
+    except WorkStopped:
+        raise
+    except Exception as exc:  # pragma: no cover - defensive: never raise out of the extractor
+        return Extraction(
+            image_class=ImagingClass.NEGATIVE,
+            reasons=(f"text could not be analysed ({type(exc).__name__})",),
+        )
+
+
+def _extract(original: str, hint_field_t: float | None, stop: Stop = never) -> Extraction:
+    prefilter = _USE_PREFILTER
+    norm = normalise(original)
+    text = norm.text
+    hits: list[_Hit] = []
+    hedges: list[str] = []
+    sentences = _sentences(text)
+    unread = 0
+    if len(sentences) > MAX_SENTENCES:
+        # bounded work (issue 16): past the sentence limit the text is not read, and says so
+        cut = sentences[MAX_SENTENCES - 1][1]
+        unread = len(original) - norm.original_span(cut, cut)[0]
+        sentences = sentences[:MAX_SENTENCES]
+    for n, sentence in enumerate(sentences):
+        if n % 32 == 0:
+            check(stop)
+        s_hits, s_hedges = _analyse_sentence(text, sentence, prefilter=prefilter)
+        hits.extend(s_hits)
+        hedges.extend(h for h in s_hedges if h not in hedges)
+
+    field_t = hint_field_t
+    field_hit = _field_strength(text, sentences)
+    if field_hit is not None:
+        field_t = field_hit.value
+        hits.append(field_hit)
+
+    drops, chemical_shift_done = _chemical_shift_drops(text, sentences, prefilter=prefilter)
+    hits.extend(drops)
+    signal_drop = min((d.value for d in drops if d.value is not None), default=None)
+
+    # several vertebral levels of abnormal marrow signal = diffuse (SPEC.md section 3)
+    by_sentence: dict[tuple[int, int], list[_Hit]] = {}
+    for hit in hits:
+        by_sentence.setdefault(hit.sentence, []).append(hit)
+    for sentence, sentence_hits in by_sentence.items():
+        hits.extend(_add_multilevel(text, sentence, sentence_hits, prefilter=prefilter))
+
+    withdraw_corrected(text, sentences, hits)
+    hits = benign_diagnosis(text, sentences, hits)
+    hits = anaphora_of_other_organs(text, sentences, hits)
+    mentions = _lesion_mentions(text, hits)
+    lesions = _summarise_lesions(mentions)
+
+    image_class, reasons = classify(hits, lesions)
+
+    levels: set[str] = set(lesions.levels)
+    clauses_seen: set[tuple[int, int]] = set()
+    for h in hits:
+        if (
+            h.kind in {FeatureKind.MARROW_SIGNAL, FeatureKind.DIFFUSE_PATTERN}
+            and not (h.negated or h.historical)
+            and h.subtype != "normal"
+        ):
+            clause_stops = _terminators(
+                text[h.sentence[0] : h.sentence[1]], h.sentence[0], prefilter=prefilter
+            )
+            clause = _clause_of(h.start, h.sentence, clause_stops)
+            if clause in clauses_seen:
+                continue  # several findings of one clause: its levels are read once
+            clauses_seen.add(clause)
+            for _, lv in _levels_in(text, *clause):
+                levels.update(lv)
+            for _, site in _sites_in(text, *clause):
+                levels.add(site)
+
+    interval = _interval(hits)
+    features = tuple(
+        _feature(original, norm, h)
+        for h in sorted(hits, key=lambda h: h.start)
+        if isinstance(h.kind, FeatureKind)
+    )
+    return Extraction(
+        image_class=image_class,
+        features=features,
+        lesion_count=lesions.count if mentions else None,
+        lesion_sizes_mm=lesions.sizes_mm,
+        levels=_order_levels(levels),
+        field_strength_t=field_t,
+        signal_drop_pct=signal_drop,
+        interval_change=interval,
+        chemical_shift_done=chemical_shift_done,
+        hedges=tuple(hedges),
+        reasons=tuple(reasons),
+        unread_chars=unread,
+    )
+
+
+def _feature(text: str, norm: Normalised, hit: _Hit) -> ImagingFeature:
+    """The feature, its spans mapped back to the text as sent (`text`)."""
+    assert isinstance(hit.kind, FeatureKind)
+    h0, h1 = norm.original_span(hit.start, hit.end)
+    s0, s1 = norm.original_span(*hit.sentence)
+    return ImagingFeature(
+        kind=hit.kind,
+        span=TextSpan(h0, h1, text[h0:h1]),
+        sentence=TextSpan(s0, s1, text[s0:s1]) if s1 > s0 else None,
+        negated=hit.negated,
+        hedged=hit.hedged,
+        historical=hit.historical or hit.kind is FeatureKind.RESOLVED,
+        value=hit.value,
+        uncertain=hit.uncertain,
+    )
+
+
+def technique_facts(technique: str) -> tuple[float | None, bool]:
+    """(field strength in tesla, chemical-shift sequences done) from a Technique section.
+
+    The Technique section is not read for findings (SPEC.md section 3), but it is where the
+    scanner field strength and in/opposed-phase (Dixon) sequences are usually stated.
+    """
+    if not isinstance(technique, str) or not technique:
+        return None, False
+    field_t: float | None = None
+    for m in _FIELD.finditer(technique):
+        value = float(m.group("v"))
+        if 0.2 <= value <= 7.0:
+            field_t = value
+            break
+    return field_t, bool(_CHEMICAL_SHIFT.search(technique))
