@@ -17,35 +17,14 @@ import pytest
 
 from cds_hooks.audit.run import AuditRun, run_audit
 from cds_hooks.audit.synthetic import Options, write_export
-
-from .test_read_report_page import LAUNCH_ARGS, chromium_path
+from tests.browser.chromium import chromium_browser
 
 SCREENSHOT = Path("/tmp/marrow-audit-report.png")
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')"
-    )
-    executable = chromium_path()
-    if executable is None:
-        pytest.skip("Chromium not found at /usr/bin/chromium (make test-servers installs it)")
-    try:
-        manager = sync_api.sync_playwright().start()
-    except Exception as exc:
-        pytest.skip(f"playwright could not start: {type(exc).__name__}: {exc}")
-    try:
-        try:
-            instance = manager.chromium.launch(
-                executable_path=executable, args=LAUNCH_ARGS, timeout=30_000
-            )
-        except Exception as exc:
-            pytest.skip(f"Chromium at {executable} could not start: {type(exc).__name__}: {exc}")
-        yield instance
-        instance.close()
-    finally:
-        manager.stop()
+    yield from chromium_browser()
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,6 @@ A screenshot is left at /tmp/marrow-read-report-page.png for a person to look at
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,17 +17,10 @@ from typing import Any
 import pytest
 
 from cds_hooks import read_report as rr
+from tests.browser.chromium import chromium_browser
 
 AS_OF = datetime(2026, 12, 7, 23, 0, tzinfo=UTC)
 SCREENSHOT = Path("/tmp/marrow-read-report-page.png")
-LAUNCH_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 
 REPORTS = {
     "01-diffuse.txt": (
@@ -43,36 +34,9 @@ REPORTS = {
 }
 
 
-def chromium_path() -> str | None:
-    for candidate in (os.environ.get("MARROW_CDS_CHROMIUM"), "/usr/bin/chromium"):
-        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
-            return candidate
-    return shutil.which("chromium")
-
-
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')"
-    )
-    executable = chromium_path()
-    if executable is None:
-        pytest.skip("Chromium not found at /usr/bin/chromium (make test-servers installs it)")
-    try:
-        manager = sync_api.sync_playwright().start()
-    except Exception as exc:
-        pytest.skip(f"playwright could not start: {type(exc).__name__}: {exc}")
-    try:
-        try:
-            instance = manager.chromium.launch(
-                executable_path=executable, args=LAUNCH_ARGS, timeout=30_000
-            )
-        except Exception as exc:
-            pytest.skip(f"Chromium at {executable} could not start: {type(exc).__name__}: {exc}")
-        yield instance
-        instance.close()
-    finally:
-        manager.stop()
+    yield from chromium_browser()
 
 
 @pytest.fixture(scope="module")
