@@ -59,6 +59,7 @@ from logic.model import FeatureKind, ImagingClass, ImagingFeature, ImagingReport
 
 from .evaluate import _rule_of_card, evaluate, plain, service_for_hook
 from .settings import DEFAULT_MAX_BODY_BYTES
+from .synthetic_fhir import lab_observation
 
 TEXT_SUFFIXES = frozenset({".txt", ".text"})
 HTML_SUFFIXES = frozenset({".html", ".htm"})
@@ -234,33 +235,7 @@ def _lab(
     low: float | None = None,
     high: float | None = None,
 ) -> dict[str, Any]:
-    resource: dict[str, Any] = {
-        "resourceType": "Observation",
-        "id": obs_id,
-        "status": "final",
-        "category": [
-            {
-                "coding": [
-                    {
-                        "system": "http://terminology.hl7.org/CodeSystem/observation-category",
-                        "code": "laboratory",
-                    }
-                ]
-            }
-        ],
-        "code": {"coding": [{"system": LOINC, "code": loinc, "display": display}], "text": display},
-        "subject": {"reference": f"Patient/{PATIENT_ID}"},
-        "effectiveDateTime": when,
-        "valueQuantity": {"value": value, "unit": unit, "system": UCUM, "code": unit},
-    }
-    reference: dict[str, Any] = {}
-    if low is not None:
-        reference["low"] = {"value": low, "unit": unit, "system": UCUM, "code": unit}
-    if high is not None:
-        reference["high"] = {"value": high, "unit": unit, "system": UCUM, "code": unit}
-    if reference:
-        resource["referenceRange"] = [reference]
-    return resource
+    return lab_observation(obs_id, PATIENT_ID, loinc, display, value, unit, when, low, high)
 
 
 def synthetic_normal_panel(as_of: datetime) -> list[dict[str, Any]]:

@@ -31,6 +31,8 @@ from typing import IO, Any
 
 import orjson
 
+from cds_hooks.synthetic_fhir import lab_observation
+
 LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"
 ICD10 = "http://hl7.org/fhir/sid/icd-10-cm"
@@ -249,33 +251,8 @@ def _lab(
 ) -> dict[str, Any]:
     key, code, display, unit, (low, high), bad_value = spec
     value = bad_value if abnormal else round(rng.uniform(low, high), 1)
-    resource: dict[str, Any] = {
-        "resourceType": "Observation",
-        "id": f"{pid}-{key}-{n}",
-        "status": "final",
-        "category": [
-            {
-                "coding": [
-                    {
-                        "system": "http://terminology.hl7.org/CodeSystem/observation-category",
-                        "code": "laboratory",
-                    }
-                ]
-            }
-        ],
-        "code": {"coding": [{"system": LOINC, "code": code, "display": display}], "text": display},
-        "subject": {"reference": f"Patient/{pid}"},
-        "effectiveDateTime": _iso(when),
-        "valueQuantity": {"value": value, "unit": unit, "system": UCUM, "code": unit},
-    }
-    if key != "egfr":
-        resource["referenceRange"] = [
-            {
-                "low": {"value": low, "unit": unit, "system": UCUM, "code": unit},
-                "high": {"value": high, "unit": unit, "system": UCUM, "code": unit},
-            }
-        ]
-    return resource
+    limits = (None, None) if key == "egfr" else (low, high)
+    return lab_observation(f"{pid}-{key}-{n}", pid, code, display, value, unit, _iso(when), *limits)
 
 
 def _spep(pid: str, n: int, text: str, when: datetime) -> dict[str, Any]:
