@@ -90,8 +90,11 @@ def anchored(rules_url: str, anchor: str) -> str:
 
 def card_source(topic: str, *, rules_url: str, anchor: str) -> Source:
     """`source` of a card: service and rule-set version, catalogue anchor, topic Coding."""
+    label = f"{SERVICE_NAME} rules {RULE_SET_VERSION}"
+    if _RULE_ID.fullmatch(anchor):
+        label += f", Rule {anchor}"  # CARDS.md: rule ids appear as "Rule R4" in source.label
     return Source(
-        label=f"{SERVICE_NAME} rules {RULE_SET_VERSION}",
+        label=label,
         url=anchored(rules_url, anchor),
         topic=topic_coding(topic),
     )

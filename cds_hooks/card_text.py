@@ -119,6 +119,97 @@ def date_display(value: date | None) -> str:
     return value.isoformat()
 
 
+# ------------------------------------------------------------------------------ clinical words
+
+# CARDS.md (2026-12-07): clinician-facing text never names internal documents, code identifiers
+# or bare flag ids. The flag ids of SPEC.md section 5 in words (no threshold here: the reasons
+# carry the values; the rule catalogue carries the thresholds).
+FLAG_WORDS: Final = {
+    "U-L": "several focal MRI lesions of 5 mm or more",
+    "U-Li": "markedly abnormal free light chains",
+    "U-C": "calcium high enough to define a myeloma event",
+    "U-R": "kidney function low enough to define a myeloma event",
+    "U-A": "severe anaemia",
+    "U-B": "lytic bone lesion",
+    "H-ANAEMIA": "unexplained anaemia",
+    "H-MPROTEIN": "monoclonal protein",
+    "H-FLC": "abnormal free light chain ratio",
+    "H-CALCIUM": "high calcium",
+    "H-RENAL": "reduced kidney function",
+    "H-IMMUNOPARESIS": "low immunoglobulins",
+    "H-CYTOPENIA": "unexplained low blood counts",
+    "H-MONOCYTOSIS": "persistent monocytosis",
+    "H-SYMPTOMS": "constitutional symptoms or bone pain",
+    "H-CANCER": "cancer history",
+    "H-IMAGING": "worrisome MRI features",
+    "I-FLC": "borderline free light chain ratio",
+    "I-MONOCYTE": "raised monocyte count",
+    "I-FOCAL": "one indeterminate focal MRI lesion",
+}
+_FLAG_ID: Final = re.compile(
+    r"\b(?:" + "|".join(sorted(FLAG_WORDS, key=len, reverse=True)) + r")\b"
+)
+_FLAG_LIST: Final = re.compile(
+    r"\s*\((?:" + _FLAG_ID.pattern + r")(?:,\s*(?:" + _FLAG_ID.pattern + r"))*\)"
+)
+# "(SPEC.md section 5)", "(SPEC.md §2; WHO 2011)", "SPEC.md section 3 pitfall", "CARDS.md"
+_DOC_CITATION: Final = re.compile(
+    r"\s*\((?:see )?(?:SPEC|CARDS)\.md[^()]*\)|(?:,\s*|\s*;\s*)?(?:SPEC|CARDS)\.md"
+    r"(?:\s+(?:section|§)\s*\d+(?:\s+pitfalls?)?|\s*§\s*\d+)?"
+)
+
+
+_REF: Final = (
+    r"(?:Observation|DiagnosticReport|Condition|DocumentReference|ServiceRequest|Patient|"
+    r"ImagingStudy|Binary|Encounter)/[A-Za-z0-9\-.]{1,64}"
+)
+_REFS: Final = _REF + r"(?:,\s*" + _REF + r")*"
+# "(computed from Observation/kappa, Observation/lambda)", "(DiagnosticReport/mri-1; the end of
+# the first interval)", "(Observation/hb)": FHIR references belong in the card's extension.
+_COMPUTED_FROM: Final = re.compile(r"\(computed from " + _REFS + r"\)")
+_REFS_THEN_TEXT: Final = re.compile(r"\(" + _REFS + r"[;,]\s*")
+_REFS_ALONE: Final = re.compile(r"\s*\(" + _REFS + r"\)")
+_BARE_REF: Final = re.compile(r"\s" + _REF + r"(?=[\s,;.:)]|$)")
+_IMAGE_CLASS_WORDS: Final = {
+    "FOCAL_EQUIVOCAL": "one indeterminate focal lesion",
+    "FOCAL_MULTIPLE": "several focal lesions",
+    "NONSPECIFIC": "nonspecific heterogeneity",
+    "DIFFUSE": "diffuse change",
+    "NEGATIVE": "no marrow abnormality",
+}
+_IMAGE_CLASS: Final = re.compile(r"\b(?:" + "|".join(_IMAGE_CLASS_WORDS) + r")\b")
+
+
+def clinical_words(text: str) -> str:
+    """Text for a clinician: citations of the internal contract and FHIR references dropped,
+    flag ids and image classes in words ("Marrow biopsy indicated (H-ANAEMIA, H-IMAGING)" ->
+    "... (unexplained anaemia, worrisome MRI features)")."""
+    text = _DOC_CITATION.sub("", text)
+    text = _COMPUTED_FROM.sub("(computed)", text)
+    text = _REFS_THEN_TEXT.sub("(", text)
+    text = _REFS_ALONE.sub("", text)
+    text = _BARE_REF.sub("", text)  # "the follow-up MRI order ServiceRequest/sr-1 of <date>"
+    text = _IMAGE_CLASS.sub(lambda m: _IMAGE_CLASS_WORDS[m.group(0)], text)
+
+    def in_words(match: re.Match[str]) -> str:
+        ids = _FLAG_ID.findall(match.group(0))
+        return " (" + ", ".join(dict.fromkeys(FLAG_WORDS[i] for i in ids)) + ")"
+
+    text = _FLAG_LIST.sub(in_words, text)
+    return _FLAG_ID.sub(lambda m: FLAG_WORDS[m.group(0)], text)
+
+
+def is_published_source(citation: str) -> bool:
+    """A citation a clinician can look up (not the project's own contract)."""
+    return "SPEC.md" not in citation and "CARDS.md" not in citation
+
+
+def published_sources(citation: str) -> str:
+    """The published parts of a "; "-separated citation ("" when it cites only the contract)."""
+    parts = [p.strip() for p in citation.split(";")]
+    return "; ".join(clinical_words(p) for p in parts if p and is_published_source(p))
+
+
 # ------------------------------------------------------------------------------ plain text
 
 SUMMARY_MAX: Final = 139  # CDS Hooks: summary under 140 characters
@@ -170,12 +261,13 @@ def _row(cells: Iterable[str]) -> str:
 
 
 def evidence_table(rows: Sequence[tuple[Evidence, Sequence[str]]]) -> str | None:
-    """Markdown table: item | value | unit | date | FHIR reference (flag ids after the item)."""
+    """Markdown table: item | value | unit | date (FHIR references and flag ids are in the card's
+    `extension`, `evidence_extension`)."""
     if not rows:
         return None
     lines = [
-        "| Item | Value | Unit | Date | FHIR reference |",
-        "|---|---|---|---|---|",
+        "| Item | Value | Unit | Date |",
+        "|---|---|---|---|",
     ]
     shown: set[tuple[object, ...]] = set()
     for item, flag_ids in rows:
@@ -183,9 +275,7 @@ def evidence_table(rows: Sequence[tuple[Evidence, Sequence[str]]]) -> str | None
         if key in shown:
             continue
         shown.add(key)
-        label = escape_md(item.label)
-        if flag_ids:
-            label += " (" + ", ".join(escape_md(i) for i in flag_ids) + ")"
+        label = escape_md(clinical_words(item.label))
         lines.append(
             _row(
                 [
@@ -193,7 +283,6 @@ def evidence_table(rows: Sequence[tuple[Evidence, Sequence[str]]]) -> str | None
                     value_cell(item),
                     escape_md(unit_display(item.unit)),
                     date_display(item.date),
-                    escape_md(item.reference or ""),
                 ]
             )
         )
@@ -215,6 +304,47 @@ def collect_evidence(flags: Sequence[Flag]) -> list[tuple[Evidence, list[str]]]:
             if flag.id not in rows[key][1]:
                 rows[key][1].append(flag.id)
     return list(rows.values())
+
+
+EVIDENCE_EXTENSION: Final = "org.marrow-cds.evidence"
+
+
+def evidence_extension(
+    rows: Sequence[tuple[Evidence, Sequence[str]]],
+    checks: Sequence[Check] = (),
+    problems: Sequence[MappingProblem] = (),
+) -> dict[str, list[dict[str, object]]] | None:
+    """The card's `extension` (CARDS.md): per evidence item its FHIR reference, the item (its
+    code as the card names it), value, unit, date and flag ids; checked items (flag-less, with
+    the check and its outcome) and items that could not be read. None when there is nothing."""
+    items: list[dict[str, object]] = []
+    seen: set[tuple[object, ...]] = set()
+
+    def add(item: Evidence, flag_ids: Sequence[str], **more: str) -> None:
+        key = (*_evidence_key(item), tuple(flag_ids), tuple(more.items()))
+        if key in seen:
+            return
+        seen.add(key)
+        entry: dict[str, object] = {"reference": item.reference, "code": item.label}
+        entry.update(value=item.value, unit=item.unit, date=date_display(item.date) or None)
+        entry["flags"] = list(flag_ids)
+        entry.update(more)
+        items.append({k: v for k, v in entry.items() if v not in (None, "", [])})
+
+    for item, flag_ids in rows:
+        add(item, flag_ids)
+    for check in checks:
+        for item in check.evidence:
+            add(item, (), check=check.label, outcome=check.outcome)
+    for problem in problems:
+        items.append(
+            {
+                k: v
+                for k, v in {"reference": problem.reference, "problem": problem.message}.items()
+                if v
+            }
+        )
+    return {EVIDENCE_EXTENSION: items} if items else None
 
 
 def blockquote(text: str) -> str:
@@ -262,8 +392,7 @@ def _caption(label: str, reference: str | None, when: date | None) -> str:
     parts = [escape_md(label)] if label else []
     if when is not None:
         parts.append(date_display(when))
-    if reference:
-        parts.append(escape_md(reference))
+    del reference  # the FHIR reference goes in the card's extension, not the clinician's text
     return ", ".join(parts)
 
 
@@ -331,8 +460,8 @@ def checks_section(checks: Sequence[Check], rule_id: str = "") -> str | None:
     lines = [
         title,
         "",
-        "| Check | Result | Item | Value | Unit | Date | FHIR reference |",
-        "|---|---|---|---|---|---|---|",
+        "| Check | Result | Item | Value | Unit | Date |",
+        "|---|---|---|---|---|---|",
     ]
     for check in checks:
         items = check.evidence or (Evidence(label=""),)
@@ -340,13 +469,12 @@ def checks_section(checks: Sequence[Check], rule_id: str = "") -> str | None:
             lines.append(
                 _row(
                     [
-                        escape_md(check.label) if n == 0 else "",
-                        escape_md(check.outcome) if n == 0 else "",
-                        escape_md(item.label),
+                        escape_md(clinical_words(check.label)) if n == 0 else "",
+                        escape_md(clinical_words(check.outcome)) if n == 0 else "",
+                        escape_md(clinical_words(item.label)),
                         value_cell(item),
                         escape_md(unit_display(item.unit)),
                         date_display(item.date),
-                        escape_md(item.reference or ""),
                     ]
                 )
             )
@@ -360,10 +488,20 @@ def _bullets(title: str, items: Iterable[str]) -> str | None:
     return f"**{title}**\n\n" + "\n".join(lines)
 
 
+MAX_SOURCES: Final = 3  # CARDS.md: at most three published sources
+
+
+def sources_section(citations: Sequence[str]) -> str | None:
+    """At most three published sources (author, journal, year); never the project's contract,
+    never a link (links go in the card's `links`)."""
+    published = [clinical_words(c) for c in citations if is_published_source(c)]
+    return _bullets("Sources", list(dict.fromkeys(published))[:MAX_SOURCES])
+
+
 def rule_section(rule_id: str, citations: Sequence[str], rule_url: str) -> str:
-    text = f"**Rule {escape_md(rule_id)}** of the [Marrow CDS rule catalogue]({rule_url})."
-    cited = _bullets("Sources", citations)
-    return f"{text}\n\n{cited}" if cited else text
+    """Kept for callers outside the primary card: the sources, no rule id, no link."""
+    del rule_id, rule_url
+    return sources_section(citations) or ""
 
 
 _CLASS_WORDS: Final = {
@@ -395,35 +533,77 @@ def primary_detail(
     report = recommendation.index_report
     if report is not None and all(item.reference != report.reference for item, _ in evidence_rows):
         evidence_rows.insert(0, _index_report_row(report))
+    del rule_url  # CARDS.md: no links inside `detail` (the catalogue is in `links`)
+    # CARDS.md: the decision, its reasons (at most four) and the buttons are seen without
+    # scrolling; in the sandbox the buttons come after the detail, so the part above "More" is
+    # short and everything else (report quotes, checks, notes, sources) goes under "More".
+    reasons = [clinical_words(flag.criterion) for flag in flags][:MAX_REASONS]
     sections: list[str | None] = [
-        f"**Recommendation:** {escape_md(recommendation.decision)}",
-        follow_up,
-        _bullets("Why", [f"{flag.criterion} ({flag.id})" for flag in flags]),
-        evidence_table(evidence_rows),
+        f"**Recommendation:** {escape_md(clinical_words(recommendation.decision))}",
+        clinical_words(follow_up) if follow_up else None,
+        _bullets("Why", reasons),
     ]
+    more: list[str | None] = [evidence_table(evidence_rows)]
     quotes = report_quotes(
         [item for flag in flags for item in flag.evidence], recommendation.index_report
     )
     if quotes:
-        sections.append("**Report**\n\n" + "\n\n".join(quotes))
-    sections.append(checks_section(recommendation.checks, recommendation.rule_id))
-    sections.append(_bullets("Notes", recommendation.notes))
-    sections.append(rule_section(recommendation.rule_id, recommendation.citations, rule_url))
+        more.append("**Report**\n\n" + "\n\n".join(quotes))
+    more.append(checks_section(recommendation.checks, recommendation.rule_id))
+    more.append(_bullets("Notes", [clinical_words(n) for n in recommendation.notes]))
+    more.append(sources_section(recommendation.citations))
+    shown = [m for m in more if m]
+    if shown:
+        sections.append(MORE_HEADING + "\n\n" + "\n\n".join(shown))
     return "\n\n".join(s for s in sections if s)
+
+
+MAX_REASONS: Final = 4  # CARDS.md: at most four reasons
+MORE_HEADING: Final = "**More**"
+
+
+def primary_evidence(recommendation: Recommendation) -> dict[str, list[dict[str, object]]] | None:
+    """The primary card's `extension`: its evidence with flag ids, the index MRI, the checks."""
+    rows = collect_evidence(recommendation.flags)
+    report = recommendation.index_report
+    if report is not None and all(item.reference != report.reference for item, _ in rows):
+        rows.insert(0, _index_report_row(report))
+    return evidence_extension(rows, recommendation.checks)
 
 
 def imaging_protocol_detail(advisories: Sequence[Advisory], rule_url: str) -> str:
     sections: list[str] = []
     for advisory in advisories:
-        parts = [f"**{escape_md(advisory.summary)}**", escape_md(advisory.detail)]
+        parts = [
+            f"**{escape_md(clinical_words(advisory.summary))}**",
+            escape_md(clinical_words(advisory.detail)),
+        ]
         table = evidence_table([(item, ()) for item in advisory.evidence])
         if table:
             parts.append(table)
         quotes = report_quotes(advisory.evidence, None)
         parts.extend(quotes)
         sections.append("\n\n".join(p for p in parts if p))
-    sections.append(f"See [imaging protocol advice]({rule_url}) in the rule catalogue.")
+    del rule_url  # no links inside `detail`: the catalogue is in the card's `links`
     return "\n\n".join(sections)
+
+
+_RESOURCE_WORDS: Final = {
+    "Observation": "Lab result",
+    "DiagnosticReport": "Imaging report",
+    "DocumentReference": "Report document",
+    "Binary": "Report text",
+    "Condition": "Problem-list entry",
+    "ServiceRequest": "Order",
+    "Patient": "Patient details",
+}
+
+
+def _item_words(reference: str | None) -> str:
+    """What kind of item a problem concerns, in words (its FHIR reference is in the extension)."""
+    if not reference:
+        return "Whole response"
+    return _RESOURCE_WORDS.get(reference.split("/", 1)[0], "Item")
 
 
 def data_quality_detail(
@@ -452,21 +632,12 @@ def data_quality_detail(
             )
         )
     if problems:
-        lines = [
-            "**Could not be read as sent**",
-            "",
-            "| FHIR reference | Problem |",
-            "|---|---|",
+        # the FHIR references are in the card's extension (integrators, audits)
+        lines = ["**Could not be read as sent**", ""]
+        lines += [
+            f"- {escape_md(_item_words(p.reference))}: {escape_md(clinical_words(p.message))}"
+            for p in problems
         ]
-        for problem in problems:
-            lines.append(
-                _row(
-                    [
-                        escape_md(problem.reference or "whole response"),
-                        escape_md(problem.message),
-                    ]
-                )
-            )
         sections.append("\n".join(lines))
-    sections.append(f"See [data quality]({rule_url}) in the rule catalogue.")
+    del rule_url  # no links inside `detail`: the catalogue is in the card's `links`
     return "\n\n".join(sections)

@@ -33,11 +33,14 @@ from cds_hooks.card_parts import (
 )
 from cds_hooks.card_summary import imaging_protocol_summary, primary_summary
 from cds_hooks.card_text import (
+    clinical_words,
     data_quality_detail,
     data_quality_summary,
     escape_md,
+    evidence_extension,
     imaging_protocol_detail,
     primary_detail,
+    primary_evidence,
     shorten,
 )
 from cds_hooks.schemas import Card, Suggestion
@@ -140,7 +143,7 @@ def _suggestion(
     recommendation: Recommendation,
 ) -> Suggestion:
     return Suggestion(
-        label=order_set.label,
+        label=action_label(order_set),
         uuid=new_uuid(),
         isRecommended=True if recommended else None,
         actions=[
@@ -148,6 +151,37 @@ def _suggestion(
             for order in order_set.orders
         ],
     )
+
+
+# CARDS.md: a suggestion's label says what one click does. The order sets of the logic are named
+# by what they are ("First-line labs not yet current"); the button names the action and counts.
+_FIRST_LINE_SETS: Final = ("first-line labs not yet current", "first-line laboratory panel")
+_ACTION_WORDS: Final = {
+    "urgent myeloma work-up": "Order the urgent myeloma work-up",
+    "urgent haematology work-up": "Order the urgent haematology work-up",
+    "staging for cancer history": "Refer and order staging for the cancer history",
+    "haematology referral and marrow biopsy": "Refer to haematology for marrow biopsy",
+    "haematology e-consult": "Request a haematology e-consult",
+    "if a work-up would change management": "Refer to haematology if a work-up would change care",
+    "follow-up mri": "Order the follow-up MRI",
+    "surveillance": "Order surveillance MRI and blood tests",
+    "surveillance, biopsy deferred": "Order surveillance MRI and blood tests",
+}
+
+
+def action_label(order_set: OrderSet) -> str:
+    """ "Order 5 first-line blood tests", "Refer to haematology for marrow biopsy (4 orders)"."""
+    name = order_set.label.strip()
+    count = len(order_set.orders)
+    stat = name.upper().startswith("STAT ")
+    key = (name[5:] if stat else name).strip().lower()
+    if key in _FIRST_LINE_SETS:
+        tests = "blood test" if count == 1 else "blood tests"
+        return f"Order {count} first-line {tests}" + (" STAT" if stat else "")
+    words = _ACTION_WORDS.get(key)
+    if words is None:
+        words = f"Order: {clinical_words(name)}"
+    return f"{words} ({count} orders)" if count > 1 else words
 
 
 def _primary_card(
@@ -161,7 +195,7 @@ def _primary_card(
     suggestions = _suggestions(recommendation, patient_id=patient_id)
     return Card(
         uuid=new_uuid(),
-        summary=primary_summary(recommendation, as_of.date()),
+        summary=clinical_words(primary_summary(recommendation, as_of.date())),
         detail=primary_detail(
             recommendation,
             anchored(rules_url, rule_id),
@@ -175,6 +209,7 @@ def _primary_card(
         overrideReasons=override_reasons() if suggestions else None,
         # issue 13: the companion app (trends, the report as read), launched with appContext
         links=[catalogue_link(rules_url, rule_id), smart_link(rules_url, recommendation, rule_id)],
+        extension=primary_evidence(recommendation),
     )
 
 
@@ -190,6 +225,9 @@ def _imaging_protocol_card(assessment: Assessment, *, rules_url: str) -> Card:
         indicator="info",
         source=card_source(topic, rules_url=rules_url, anchor=topic),
         links=[catalogue_link(rules_url)],
+        extension=evidence_extension(
+            [(item, ()) for advisory in assessment.advisories for item in advisory.evidence]
+        ),
     )
 
 
@@ -207,6 +245,7 @@ def _data_quality_card(assessment: Assessment, *, rules_url: str) -> Card:
         indicator="info",
         source=card_source(topic, rules_url=rules_url, anchor=topic),
         links=[catalogue_link(rules_url)],
+        extension=evidence_extension((), problems=assessment.problems),
     )
 
 
@@ -220,10 +259,7 @@ def _r0_cards(assessment: Assessment, *, rules_url: str) -> list[Card]:
                 summary=shorten(
                     "No marrow work-up suggested: patient already under specialist care"
                 ),
-                detail=(
-                    f"**Why no card:** {escape_md(assessment.reason)}\n\n"
-                    f"Rule R0 of the [Marrow CDS rule catalogue]({anchored(rules_url, 'R0')})."
-                ),
+                detail=f"**Why no card:** {escape_md(clinical_words(assessment.reason))}",
                 indicator="info",
                 source=card_source("work-up-suppressed", rules_url=rules_url, anchor="R0"),
                 links=[catalogue_link(rules_url, "R0")],

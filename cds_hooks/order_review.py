@@ -26,16 +26,19 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from fhir_mappers.draft_orders import map_draft_orders
-from logic.model import DataDomain, DataGap, ImagingReport, PatientRecord
+from logic.model import DataDomain, DataGap, Evidence, ImagingReport, PatientRecord
 from logic.order_catalogue import ORDER_KEY_SYSTEM
 from logic.order_model import OrderCheck, OrderFinding, Replacement
 
 from .card_parts import card_source, catalogue_link, new_uuid, override_reasons
 from .card_text import (
+    clinical_words,
     data_quality_detail,
     data_quality_summary,
     escape_md,
+    evidence_extension,
     evidence_table,
+    published_sources,
     shorten,
 )
 from .errors import BadRequest, PayloadTooLarge
@@ -163,7 +166,7 @@ def render_finding(
     source = card_source(TOPIC, rules_url=rules_url, anchor=finding.check.value)
     return Card(
         uuid=new_uuid(),
-        summary=shorten(finding.summary),
+        summary=shorten(clinical_words(finding.summary)),
         detail=_detail(finding, source.url or rules_url, resources),
         indicator=finding.indicator,
         source=source,
@@ -171,6 +174,15 @@ def render_finding(
         selectionBehavior=_selection_behavior(finding) if suggestions else None,
         overrideReasons=override_reasons(),
         links=[catalogue_link(rules_url)],
+        # CARDS.md: the FHIR references of the evidence and of the drafts reviewed
+        extension=evidence_extension(
+            [(item, ()) for item in finding.evidence]
+            + [
+                (Evidence(label="draft order reviewed", reference=ref), ())
+                for ref in finding.drafts
+                if ref
+            ]
+        ),
     )
 
 
@@ -182,25 +194,19 @@ def _selection_behavior(finding: OrderFinding) -> Literal["at-most-one", "any"]:
 def _detail(
     finding: OrderFinding, check_url: str, resources: Mapping[str, Mapping[str, Any]]
 ) -> str:
-    sections = [escape_md(finding.detail)]
+    sections = [escape_md(clinical_words(finding.detail))]
     table = evidence_table([(item, ()) for item in finding.evidence])
     if table:
         sections.append(table)
-    drafts = [
-        f"{escape_md(_draft_text(ref, resources))} ({escape_md(ref)})"
-        if _draft_text(ref, resources) != ref
-        else escape_md(ref)
-        for ref in finding.drafts
-        if ref
-    ]
+    # CARDS.md (2026-12-07): clinical words only; the draft's FHIR reference only when it has
+    # no text; no link inside `detail` (the catalogue is in `links`)
+    drafts = [escape_md(_draft_text(ref, resources)) for ref in finding.drafts if ref]
     if drafts:
         sections.append("**Draft orders reviewed:** " + ", ".join(drafts))
-    if finding.citation:
-        sections.append(f"**Source:** {escape_md(finding.citation)}")
-    sections.append(
-        f"Check **{escape_md(finding.check.value)}** of the "
-        f"[Marrow CDS rule catalogue]({check_url})."
-    )
+    published = published_sources(finding.citation) if finding.citation else ""
+    if published:
+        sections.append(f"**Source:** {escape_md(published)}")
+    del check_url
     return "\n\n".join(sections)
 
 

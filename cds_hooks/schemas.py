@@ -148,6 +148,8 @@ class Card(_Strict):
     selectionBehavior: Literal["at-most-one", "any"] | None = None
     overrideReasons: list[Coding] | None = None
     links: list[Link] | None = None
+    # CARDS.md (2026-12-07): machine-readable evidence, {"org.marrow-cds.evidence": [...]}
+    extension: dict[str, Any] | None = None
 
 
 class HookResponse(_Strict):

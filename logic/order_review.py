@@ -211,24 +211,30 @@ def check_biopsy_before_labs(
     )
     evidence = [lab_evidence(result) for state in missing for result in state.results]
     labels = [f"{s.item.label} ({STATUS_WORDS[s.status]})" for s in missing]
+    # issue 10: the text says every test the suggestion drafts (the gating ones that are missing,
+    # and the ones ordered with the panel), and the label counts them
+    with_them = [s.item.label for s in to_order if not s.item.gating]
+    also = f" Ordered with them: {'; '.join(with_them)}." if with_them else ""
+    tests = "blood test" if len(add) == 1 else "blood tests"
     return OrderFinding(
         check=OrderCheck.BIOPSY_BEFORE_FIRST_LINE_LABS,
         indicator="warning",
         summary=(
             f"Bone marrow biopsy drafted before the first-line blood tests: {len(missing)} "
             f"{'test is' if len(missing) == 1 else 'tests are'} missing or out of date"
+            + (f"; {len(add)} {tests} to order" if len(add) != len(missing) else "")
         ),
         detail=(
             "The first-line panel should be current (within 90 days) when a marrow biopsy is "
             "decided: it can explain the MRI finding, shapes the biopsy bundle (flow cytometry, "
             "FISH when a plasma-cell disorder is suspected) and is needed to stage a "
-            "myeloma. Not current: " + "; ".join(labels) + "."
+            "myeloma. Not current: " + "; ".join(labels) + "." + also
         ),
         drafts=tuple(b.reference for b in biopsies),
         add=add,
         evidence=tuple(dict.fromkeys(evidence)),
         citation=f"{CITE_PANEL}; {CITE_CURRENT}",
-        suggestion_label="Add the missing first-line blood tests",
+        suggestion_label=f"Order {len(add)} first-line {tests}",
     )
 
 

@@ -75,12 +75,13 @@ def test_every_row_of_the_checks_table_names_its_value() -> None:
     assert [row[2] for row in rows] == ["Haemoglobin", "Platelets", "White cell count"]
     assert rows[0][:2] == ["CBC with differential", "normal"]
     assert rows[1][:2] == ["—", "—"]  # the check and its result are said once
-    assert "| — | — | Platelets | 240 | ×10⁹/L | 2026-11-02 | Observation/plt-9 |" in section
+    assert "| — | — | Platelets | 240 | ×10⁹/L | 2026-11-02 |" in section
+    assert "Observation/plt-9" not in section  # FHIR references: in the card's extension
 
 
 def test_a_check_without_evidence_has_one_row_and_no_invented_item() -> None:
     rows = _rows(checks_section((Check("Worrisome MRI features", "not present"),)) or "")
-    assert rows == [["Worrisome MRI features", "not present", "—", "—", "—", "—", "—"]]
+    assert rows == [["Worrisome MRI features", "not present", "—", "—", "—", "—"]]
 
 
 def test_surveillance_card_shows_the_names_in_its_checks_table() -> None:
@@ -129,7 +130,10 @@ def test_evidence_table_keeps_the_extra_decimal_at_a_threshold() -> None:
     assert rec is not None
     flags = (Flag(id="U-C", tier=Tier.URGENT, criterion="calcium", evidence=(calcium,)),)
     card = render(replace(base, recommendation=replace(rec, flags=flags), flags=flags))[0]
-    assert "| Calcium, total (U-C) | 2.754 | mmol/L |" in (card.detail or "")
+    assert "| Calcium, total | 2.754 | mmol/L |" in (card.detail or "")
+    assert card.extension is not None
+    (item,) = [i for i in card.extension["org.marrow-cds.evidence"] if i.get("flags")]
+    assert item["flags"] == ["U-C"] and item["value"] == "2.754"
 
 
 # ------------------------------------------------------------------ R1 cites the Condition
@@ -143,9 +147,15 @@ def test_r1_card_cites_the_palliative_condition_with_reference_and_date() -> Non
     check = Check(LIMITED_LIFE_EXPECTANCY, "present", (palliative,))
     detail = render(replace(base, recommendation=replace(rec, checks=(check,))))[0].detail or ""
     assert "**Limited life expectancy** (why goals of care first)" in detail
-    row = next(line for line in detail.splitlines() if "Condition/cond-3" in line)
+    row = next(line for line in detail.splitlines() if "| Palliative care |" in line)
     assert "| Palliative care | ICD-10-CM Z51.5 |" in row
-    assert "| 2026-09-01 | Condition/cond-3 |" in row
+    assert row.endswith("| 2026-09-01 |")
+    card = render(replace(base, recommendation=replace(rec, checks=(check,))))[0]
+    assert card.extension is not None
+    assert any(
+        i.get("reference") == "Condition/cond-3" and i.get("date") == "2026-09-01"
+        for i in card.extension["org.marrow-cds.evidence"]
+    )
     assert "Also checked" not in detail
 
 

@@ -20,4 +20,5 @@ def test_card_beside_a_recommendation_says_what_it_was_made_with() -> None:
     problem = MappingProblem("Observation/hb-2", "unit 'G/DL?' is not a UCUM unit")
     detail = data_quality_detail((problem,), (), RULES)
     assert detail.startswith("The recommendation was made with the data that could be read")
-    assert "Observation/hb-2" in detail
+    assert "- Lab result: unit 'G/DL?' is not a UCUM unit" in detail
+    assert "Observation/hb-2" not in detail  # in the card's extension (CARDS.md)

@@ -54,6 +54,7 @@ def test_card_optional_uuid_detail_source_url_icon_topic(cards: list[dict[str, A
         "selectionBehavior",
         "overrideReasons",
         "links",
+        "extension",  # CDS Hooks 2.0 extensions; CARDS.md `org.marrow-cds.evidence`
     }
     for card in cards:
         assert set(card) <= allowed

@@ -188,7 +188,9 @@ def test_overdue_follow_up_mri_is_named_with_its_date_and_ordered_now(client):
     assert card["summary"].startswith(f"Follow-up MRI overdue since {due().isoformat()}")
     assert f"lumbar spine MRI of {day(MRI_DAYS_AGO).isoformat()}" in card["summary"]
     detail = card["detail"]
-    assert "**Follow-up MRI**" in detail and "DiagnosticReport/mri-1" in detail
+    assert "**Follow-up MRI**" in detail and "DiagnosticReport/mri-1" not in detail
+    evidence = card["extension"]["org.marrow-cds.evidence"]
+    assert "DiagnosticReport/mri-1" in {i.get("reference") for i in evidence}
     assert detail.index("**Follow-up MRI**") < detail.index("**Checked and normal**")
     (mri,) = mri_orders(card)
     assert "occurrencePeriod" not in mri  # now, not in 3-6 months from today
@@ -205,7 +207,8 @@ def test_follow_up_mri_already_ordered_is_not_ordered_again(client):
     )
     assert card["indicator"] == "warning"  # still not done, more than 6 months after due
     assert mri_orders(card) == []  # no duplicate
-    assert "ServiceRequest/sr-mri-1" in card["detail"]
+    assert f"ordered on {day(20).isoformat()}" in card["detail"]
+    assert "ServiceRequest/sr-mri-1" not in card["detail"]  # FHIR references: not clinician text
     # the surveillance labs are still offered
     assert card.get("suggestions")
 
@@ -215,7 +218,7 @@ def test_completed_order_without_a_newer_mri_is_still_overdue(client):
     card = primary(cards)
     assert card["summary"].startswith("Follow-up MRI overdue since")
     assert len(mri_orders(card)) == 1
-    assert "completed" in card["detail"] and "ServiceRequest/sr-mri-1" in card["detail"]
+    assert "completed" in card["detail"] and "ServiceRequest/sr-mri-1" not in card["detail"]
 
 
 def test_a_newer_brain_mri_does_not_close_the_loop(client):

@@ -128,12 +128,26 @@ def assert_card(card: dict[str, Any], *, rule: str, topic: str, indicator: str) 
     assert card["source"]["label"].startswith("Marrow CDS rules ")
     assert len(card["summary"]) < 140
     assert card["uuid"]
-    assert f"**Rule {rule}**" in card["detail"]
+    assert card["source"]["label"].endswith(f", Rule {rule}")  # CARDS.md: the rule id is here
 
 
-def assert_evidence_row(detail: str, reference: str, *cells: str) -> None:
-    rows = [line for line in detail.splitlines() if line.startswith("|") and reference in line]
-    assert rows, f"no evidence row for {reference}"
+def evidence(card: dict[str, Any]) -> list[dict[str, Any]]:
+    """The card's machine-readable evidence (CARDS.md `org.marrow-cds.evidence`)."""
+    return card.get("extension", {}).get("org.marrow-cds.evidence", [])
+
+
+def assert_evidence_row(card: dict[str, Any], reference: str, *cells: str) -> None:
+    """The reference is in the card's evidence extension, its item's row (value, unit, date)
+    in the clinician's detail."""
+    items = [i for i in evidence(card) if i.get("reference") == reference]
+    assert items, f"no evidence item for {reference}"
+    names = {i["code"] for i in items}
+    rows = [
+        line
+        for line in card["detail"].splitlines()
+        if line.startswith("|") and any(f"| {name} |" in line for name in names)
+    ]
+    assert rows, f"no evidence row for {reference} ({names})"
     assert any(
         all(f"| {cell} |" in row or f"| {cell} (" in row for cell in cells) for row in rows
     ), rows
@@ -189,7 +203,7 @@ def test_r1_palliative_care_and_anaemia_asks_for_goals_of_care(client):
     assert set(service_requests(card)) == {"hematology-referral"}
     assert "goals of care" in card["summary"]
     assert "haemoglobin 11" in card["summary"]
-    assert_evidence_row(card["detail"], "Observation/hb", "11.0", "g/dL", lab_date())
+    assert_evidence_row(card, "Observation/hb", "11.0", "g/dL", lab_date())
     assert "palliative care" in card["detail"]
 
 
@@ -220,11 +234,12 @@ def test_r2_hypercalcaemia_and_severe_anaemia_is_an_urgent_work_up(client):
         orders["bone-marrow-biopsy"]["reasonReference"][0]["reference"] == "DiagnosticReport/mri-1"
     )
     detail = card["detail"]
-    assert "U-C" in detail and "U-A" in detail
+    assert {"U-C", "U-A"} <= {f for i in evidence(card) for f in i.get("flags", [])}
+    assert "calcium high enough to define a myeloma event" in detail
     # calcium converted to mmol/L, shown with what the lab sent
-    assert_evidence_row(detail, "Observation/ca", "mmol/L", lab_date())
+    assert_evidence_row(card, "Observation/ca", "mmol/L", lab_date())
     assert "as sent: 12.1 mg/dL" in detail
-    assert_evidence_row(detail, "Observation/hb", "9.2", "g/dL", lab_date())
+    assert_evidence_row(card, "Observation/hb", "9.2", "g/dL", lab_date())
     assert "> Mildly heterogeneous marrow signal" in detail
     assert card["selectionBehavior"] == "any"
     assert [s.get("isRecommended") for s in card["suggestions"]].count(True) == 1
@@ -244,8 +259,11 @@ def test_r3_history_of_breast_cancer_asks_for_staging(client):
     card = primary(call(client, body))
     assert_card(card, rule="R3", topic="cancer-history-staging", indicator="warning")
     assert "Cancer history" in card["summary"]
-    assert "H-CANCER" in card["detail"]
-    assert "Condition/cond-bc" in card["detail"]
+    assert "history of cancer" in card["detail"]
+    assert any(
+        i.get("reference") == "Condition/cond-bc" and "H-CANCER" in i.get("flags", [])
+        for i in evidence(card)
+    )
     orders = service_requests(card)
     assert {"oncology-referral", "whole-body-imaging"} <= set(orders)
     assert "occurrencePeriod" not in orders["whole-body-imaging"]  # staging now, not scheduled
@@ -264,8 +282,8 @@ def test_r4_unexplained_anaemia_asks_for_referral_and_biopsy(client):
     assert orders["bone-marrow-biopsy"]["priority"] == "routine"
     codes = {(c["system"], c["code"]) for c in orders["bone-marrow-biopsy"]["code"]["coding"]}
     assert ("http://www.ama-assn.org/go/cpt", "38222") in codes
-    assert_evidence_row(card["detail"], "Observation/hb", "11.1", "g/dL", lab_date())
-    assert "H-ANAEMIA" in card["detail"]
+    assert_evidence_row(card, "Observation/hb", "11.1", "g/dL", lab_date())
+    assert "unexplained anaemia" in card["detail"]
 
 
 # ------------------------------------------------------------------------------ R5
@@ -279,7 +297,7 @@ def test_r5_no_labs_asks_for_the_first_line_panel(client):
     orders = service_requests(card)
     assert {"cbc-diff", "cmp", "spep-ife", "serum-flc"} <= set(orders)
     assert "> Mildly heterogeneous marrow signal" in card["detail"]
-    assert_evidence_row(card["detail"], "DiagnosticReport/mri-1", "nonspecific heterogeneity")
+    assert_evidence_row(card, "DiagnosticReport/mri-1", "nonspecific heterogeneity")
 
 
 # ------------------------------------------------------------------------------ R6
@@ -299,8 +317,11 @@ def test_r6_slightly_abnormal_light_chain_ratio_asks_for_an_econsult(client):
     card = primary(call(client, body))
     assert_card(card, rule="R6", topic="hematology-econsult", indicator="info")
     assert "free light chain" in card["summary"]
-    assert "I-FLC" in card["detail"]
-    assert "Observation/kappa" in card["detail"]
+    assert "free light chain" in card["detail"]
+    assert any(
+        i.get("reference") == "Observation/kappa" and "I-FLC" in i.get("flags", [])
+        for i in evidence(card)
+    )
     assert "upep-ife-24h" in service_requests(card)
 
 
@@ -324,7 +345,7 @@ def test_r7_diffuse_benign_looking_marrow_with_normal_labs_defers_biopsy(client)
     }
     detail = card["detail"]
     assert "**Checked and normal**" in detail
-    assert_evidence_row(detail, "Observation/plt", "245", lab_date())
+    assert_evidence_row(card, "Observation/plt", "245", lab_date())
     assert "> Diffusely heterogeneous marrow signal throughout" in detail
 
 
@@ -345,7 +366,7 @@ def test_r8_nonspecific_marrow_with_normal_labs_is_followed_with_mri(client):
     assert mri["reasonReference"][0]["reference"] == "DiagnosticReport/mri-1"
     detail = card["detail"]
     assert "**Checked and normal**" in detail
-    assert_evidence_row(detail, "Observation/hb", "13.4", "g/dL", lab_date())
+    assert_evidence_row(card, "Observation/hb", "13.4", "g/dL", lab_date())
     assert "> Mildly heterogeneous marrow signal" in detail
 
 
@@ -361,4 +382,4 @@ def test_value_in_an_unknown_unit_is_reported_not_assumed(client):
     quality = [c for c in cards if c["source"]["topic"]["code"] == "data-quality"]
     assert len(quality) == 1
     assert quality[0]["indicator"] == "info"
-    assert "Observation/hb" in quality[0]["detail"]
+    assert "Observation/hb" in {i.get("reference") for i in evidence(quality[0])}

@@ -149,7 +149,10 @@ def test_biopsy_with_stale_labs_suggests_only_what_is_stale(client: FlaskClient)
     (card,) = cards_of(post(client, SIGN, body))
     creates = [a["resource"] for a in card["suggestions"][0]["actions"]]
     assert [order_key(r) for r in creates] == ["serum-flc"]
-    assert "Observation/kappa" in card["detail"]  # the stale result is shown
+    assert "Free light chain kappa" in card["detail"]  # the stale result is shown
+    assert "Observation/kappa" in [
+        i.get("reference") for i in card["extension"]["org.marrow-cds.evidence"]
+    ]
 
 
 def test_contrast_only_mri_is_updated_to_without_and_with(client: FlaskClient) -> None:
@@ -234,7 +237,9 @@ def test_duplicate_of_a_current_lab(client: FlaskClient) -> None:
     assert card["indicator"] == "info"
     drawn = (datetime.now(UTC) - timedelta(days=12)).date().isoformat()
     assert drawn in card["summary"]
-    assert "14.2" in card["detail"] and "Observation/kappa" in card["detail"]
+    assert "14.2" in card["detail"] and "Observation/kappa" in [
+        i.get("reference") for i in card["extension"]["org.marrow-cds.evidence"]
+    ]
     (suggestion,) = card["suggestions"]
     (action,) = suggestion["actions"]
     assert action == {

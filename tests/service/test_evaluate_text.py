@@ -121,7 +121,7 @@ def test_bundled_example_through_the_command(capsys: pytest.CaptureFixture[str])
     head = out.splitlines()[:3]
     assert head == ["as_of: 2026-11-23T23:59:59.999999+00:00", "rule:  R4", "cards: 1"]
     assert "&lt;" not in out
-    assert "haemoglobin 11.1 g/dL < 12 g/dL (WHO, female) (H-ANAEMIA)" in out
+    assert "haemoglobin 11.1 g/dL < 12 g/dL (WHO, female)" in out
     assert "      * bone-marrow-biopsy: Bone marrow aspiration and core biopsy" in out
     assert "          priority: routine" in out
     assert "          note: no result: Serum protein electrophoresis / immunofixation" in out

@@ -32,7 +32,9 @@ def test_example_request_gives_the_biopsy_card(
     cards = response.get_json()["cards"]
     assert cards[0]["indicator"] == "warning"
     assert cards[0]["source"]["topic"]["code"] == "marrow-biopsy-indicated"
-    assert "DiagnosticReport/mri-ls-1" in cards[0]["detail"]
+    assert "DiagnosticReport/mri-ls-1" in {
+        i.get("reference") for i in cards[0]["extension"]["org.marrow-cds.evidence"]
+    }
 
 
 def test_response_hygiene(client: FlaskClient, example_request: dict[str, Any]) -> None:

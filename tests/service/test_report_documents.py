@@ -161,7 +161,10 @@ def test_document_reference_only_gives_the_same_cards(
     fhir.get(f"{FHIR}/Binary/b1", body=to_pdf(REPORT_TEXT), content_type="application/pdf")
     response = post_hook(client, body)
     assert cards_of(response) == inline
-    assert "DocumentReference/doc-mri-1" in response.get_json()["cards"][0]["detail"]
+    assert "DocumentReference/doc-mri-1" in {
+        i.get("reference")
+        for i in response.get_json()["cards"][0]["extension"]["org.marrow-cds.evidence"]
+    }
 
 
 def test_document_reference_is_fetched_when_not_prefetched(
