@@ -554,12 +554,17 @@ def primary_detail(
     more.append(sources_section(recommendation.citations))
     shown = [m for m in more if m]
     if shown:
-        sections.append(MORE_HEADING + "\n\n" + "\n\n".join(shown))
+        sections.append(MORE_OPEN + "\n\n" + "\n\n".join(shown) + "\n\n" + MORE_CLOSE)
     return "\n\n".join(s for s in sections if s)
 
 
 MAX_REASONS: Final = 4  # CARDS.md: at most four reasons
-MORE_HEADING: Final = "**More**"
+# The sandbox shows the buttons after the whole `detail`: the evidence, report quotes, checks,
+# notes and sources are folded under a "More" disclosure (an HTML block; CommonMark renders the
+# Markdown between its lines), so that the decision, the reasons and the buttons fit in about
+# 700 px at 640 px width (tests/browser/test_card_fold.py).
+MORE_OPEN: Final = "<details>\n<summary>More: evidence, report text, checks and sources</summary>"
+MORE_CLOSE: Final = "</details>"
 
 
 def primary_evidence(recommendation: Recommendation) -> dict[str, list[dict[str, object]]] | None:
