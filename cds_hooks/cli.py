@@ -13,6 +13,8 @@
   what the service would say about every patient of a FHIR Bulk Data export (cds_hooks/audit/).
 - ``marrow-cds report governance --out FILE.html [--since DATE]``: the cards' feedback per
   rule, for a CDS committee (cds_hooks/audit/governance.py).
+- ``marrow-cds example patient-view|feedback``: an example request dated relative to today, or
+  feedback on a real card of a saved answer (cds_hooks/examples.py).
 - ``marrow-cds db upgrade``: apply the Alembic migrations (deployments that start replicas with
   MARROW_CDS_MIGRATE_ON_START=0).
 """
@@ -32,16 +34,44 @@ from .settings import Settings, SettingsError
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="marrow-cds", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="marrow-cds",
+        description=__doc__.splitlines()[0],
+        epilog="Settings come from MARROW_CDS_* environment variables (README, Configuration).",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    serve = commands.add_parser("serve", help="run the service under gunicorn")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8080)
-    serve.add_argument("--workers", type=int, default=2)
-    serve.add_argument("--threads", type=int, default=DEFAULT_THREADS, help="per worker")
+    defaults = argparse.ArgumentDefaultsHelpFormatter
+    serve = commands.add_parser(
+        "serve",
+        help="run the service under gunicorn",
+        formatter_class=defaults,
+        description="Migrate the database once (MARROW_CDS_MIGRATE_ON_START, default on), then "
+        "run the service under gunicorn. Database: MARROW_CDS_DATABASE_URL (default SQLite in "
+        "the instance folder); tokens: MARROW_CDS_REQUIRE_JWT (default 1); links in cards: "
+        "MARROW_CDS_PUBLIC_BASE_URL. No gunicorn control socket is opened.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument(
+        "--port", type=int, default=int(os.environ.get("PORT") or 8080), help="port (env PORT)"
+    )
+    serve.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    serve.add_argument(
+        "--threads",
+        type=int,
+        default=DEFAULT_THREADS,
+        help="threads per worker; MARROW_CDS_EVALUATION_SLOTS of them evaluate at once",
+    )
 
-    evaluate = commands.add_parser("evaluate", help="print the response for a hook request file")
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="print the response for a hook request file",
+        formatter_class=defaults,
+        description="Print the CDS Hooks response for a hook request file, offline: the "
+        "prefetch only, nothing fetched or stored. Card links use MARROW_CDS_PUBLIC_BASE_URL "
+        "(default http://127.0.0.1:8080).",
+    )
     evaluate.add_argument("request", type=Path, help="CDS Hooks request JSON (with prefetch)")
     evaluate.add_argument(
         "--as-of",
@@ -50,7 +80,24 @@ def main(argv: list[str] | None = None) -> int:
         help="evaluation time: YYYY-MM-DD (end of that day, UTC) or an "
         "ISO date-time with offset; default now",
     )
-    evaluate.add_argument("--format", choices=("json", "text"), default="json")
+    evaluate.add_argument(
+        "--format", choices=("json", "text"), default="json", help="output format"
+    )
+
+    example = commands.add_parser(
+        "example",
+        help="print an example request dated relative to today, or feedback on a real card",
+        formatter_class=defaults,
+        description="patient-view: the bundled patient-view example with its dates moved so "
+        "that its results are current today (or on --as-of). feedback: the feedback example for "
+        "a card of a saved answer of the service (- reads the answer from standard input).",
+    )
+    example.add_argument("kind", choices=("patient-view", "feedback"))
+    example.add_argument("answer", nargs="?", default=None, help="feedback: the answer JSON")
+    example.add_argument("--card", type=int, default=1, help="feedback: which card (1 = first)")
+    example.add_argument(
+        "--as-of", type=parse_as_of, default=None, help="patient-view: the day (default today)"
+    )
 
     db = commands.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=("upgrade",))
@@ -97,6 +144,10 @@ def main(argv: list[str] | None = None) -> int:
             from .audit.governance import governance_command
 
             return governance_command(args.out, args.since, args.database_url)
+        if args.command == "example":
+            from .examples import example_command
+
+            return example_command(args.kind, args.answer, args.card, args.as_of)
         if args.command == "read-report":
             from .read_report import read_report_command
 
@@ -105,6 +156,37 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"marrow-cds: configuration error: {exc}", file=sys.stderr)
         return 2
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    from logic.catalogue import RULE_SET_VERSION
+
+    try:
+        package = version("marrow-cds")
+    except PackageNotFoundError:
+        package = "unknown"
+    return f"{package} (rule set {RULE_SET_VERSION})"
+
+
+def gunicorn_settings(host: str, port: int, workers: int, threads: int) -> dict[str, Any]:
+    """The gunicorn settings of ``serve``. No control socket (issue 10): gunicorn 25+ opens one
+    at a fixed per-user path (~/.gunicorn/gunicorn.ctl) that every instance on the host shares,
+    so one instance could delete another's; the service does not use gunicornc."""
+    return {
+        "bind": f"{host}:{port}",
+        "workers": max(1, workers),
+        "worker_class": "gthread",
+        "threads": max(1, threads),
+        "timeout": 30,
+        # As the container (deploy/gunicorn.conf.py): an idle keep-alive connection is closed
+        # after 5 s, not gunicorn's 2 s, which busy clients reusing it would race.
+        "keepalive": 5,
+        "graceful_timeout": 20,
+        "accesslog": None,  # the app writes one JSON line per request
+        "control_socket_disable": True,
+    }
 
 
 def parse_as_of(value: str) -> datetime:
@@ -157,16 +239,8 @@ def serve_command(host: str, port: int, workers: int, threads: int = DEFAULT_THR
 
     class _Gunicorn(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
-            self.cfg.set("bind", f"{host}:{port}")
-            self.cfg.set("workers", max(1, workers))
-            self.cfg.set("worker_class", "gthread")
-            self.cfg.set("threads", max(1, threads))
-            self.cfg.set("timeout", 30)
-            # As the container (deploy/gunicorn.conf.py): an idle keep-alive connection is closed
-            # after 5 s, not gunicorn's 2 s, which busy clients reusing it would race.
-            self.cfg.set("keepalive", 5)
-            self.cfg.set("graceful_timeout", 20)
-            self.cfg.set("accesslog", None)  # the app writes one JSON line per request
+            for name, value in gunicorn_settings(host, port, workers, threads).items():
+                self.cfg.set(name, value)
 
         def load(self) -> Any:
             from . import create_app

@@ -13,18 +13,21 @@ from __future__ import annotations
 import html
 import os
 import re
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from pydantic import ValidationError
+
 from logic.order_catalogue import ORDER_KEY_SYSTEM
 
 from .errors import BadRequest, MarrowError, operation_outcome
 from .hooks import parse_hook_request
-from .schemas import HookResponse
+from .schemas import HookRequest, HookResponse
 from .services import HookCall, Service, registry
-from .wire import prune_empty
+from .wire import prune_empty, validation_error
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8080"
 
@@ -40,11 +43,21 @@ class Evaluation:
     rule_ids: Mapping[str, str] = field(default_factory=dict)  # card uuid -> rule / check id
 
 
-def service_for_hook(hook: object) -> Service:
+def service_for_hook(hook: object, body: Mapping[str, Any] | None = None) -> Service:
+    """The service answering `hook`. A body that is not a hook request (no `hook`, or not a
+    string) gets the message the HTTP path gives (the request's validation error, issue 10)."""
+    if body is not None and (not isinstance(hook, str) or not hook):
+        try:
+            HookRequest.model_validate(body)
+        except ValidationError as exc:
+            raise validation_error(exc, "hook request") from None
     for service in registry().values():
         if service.hook == hook:
             return service
-    raise BadRequest(f"no service answers hook {hook!r}", expression="hook")
+    hooks = ", ".join(sorted({s.hook for s in registry().values()}))
+    raise BadRequest(
+        f"no service answers hook {hook!r} (services answer: {hooks})", expression="hook"
+    )
 
 
 def evaluate(body: Any, as_of: datetime) -> Evaluation:
@@ -52,7 +65,7 @@ def evaluate(body: Any, as_of: datetime) -> Evaluation:
     try:
         if not isinstance(body, dict):
             raise BadRequest("request body must be a JSON object")
-        service = service_for_hook(body.get("hook"))
+        service = service_for_hook(body.get("hook"), body)
         hook_request = parse_hook_request(service, body)
         prefetch = body.get("prefetch")
         base = os.environ.get("MARROW_CDS_PUBLIC_BASE_URL", DEFAULT_BASE_URL).rstrip("/")
@@ -83,6 +96,9 @@ def evaluate_request(body: Any, as_of: datetime) -> tuple[int, dict[str, Any]]:
 _INDENT = "  "
 _LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
 _EMPHASIS = re.compile(r"\*\*(.+?)\*\*|__(.+?)__")
+# the "More" disclosure of a card's detail (<details><summary>More...</summary> ... </details>)
+_FOLD_TAG = re.compile(r"</?(?:details|summary)>")
+WIDTH = 100  # issue 10: lines of the text view fit 100 columns
 _TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?$")
 
 
@@ -106,8 +122,9 @@ def _rule_of_card(card: Mapping[str, Any], rule_ids: Mapping[str, str]) -> str |
     return None
 
 
-def _order_lines(action: Mapping[str, Any]) -> list[str]:
-    """One order: key and display, then priority, occurrencePeriod and note when present."""
+def _order_lines(action: Mapping[str, Any], *, priority: bool = True) -> list[str]:
+    """One order: its display (the order key only when it has none), then priority (unless the
+    suggestion line says it for all its orders), occurrencePeriod and note when present."""
     resource = action.get("resource")
     if not isinstance(resource, dict):
         kind = action.get("type", "action")
@@ -119,11 +136,10 @@ def _order_lines(action: Mapping[str, Any]) -> list[str]:
     display = plain(code.get("text")) or next(
         (plain(c.get("display")) for c in codings if c.get("display")), ""
     )
-    head = f"* {key or resource.get('resourceType', 'order')}"
-    lines = [f"{head}: {display}" if display else head]
+    lines = [f"* {display or key or resource.get('resourceType', 'order')}"]
     if action.get("type") not in (None, "create"):
         lines.append(f"    action: {action['type']}")
-    if resource.get("priority"):
+    if priority and resource.get("priority"):
         lines.append(f"    priority: {resource['priority']}")
     period = resource.get("occurrencePeriod")
     if isinstance(period, dict) and (period.get("start") or period.get("end")):
@@ -145,7 +161,16 @@ def _table(rows: Sequence[str]) -> list[str]:
     width = max(len(r) for r in cells)
     cells = [r + [""] * (width - len(r)) for r in cells]
     sizes = [max(len(r[i]) for r in cells) for i in range(width)]
-    return ["  ".join(c.ljust(sizes[i]) for i, c in enumerate(r)).rstrip() for r in cells]
+    aligned = ["  ".join(c.ljust(sizes[i]) for i, c in enumerate(r)).rstrip() for r in cells]
+    if max(len(line) for line in aligned) <= WIDTH - 8:
+        return aligned
+    # too wide for the terminal: one "item: value unit, date" line per row (no header)
+    return [
+        f"{r[0]}: " + " ".join(c for c in r[1:] if c and c != "—")
+        if any(c and c != "—" for c in r[1:])
+        else r[0]
+        for r in cells[1:]
+    ]
 
 
 def _detail_lines(detail: str) -> list[str]:
@@ -158,7 +183,7 @@ def _detail_lines(detail: str) -> list[str]:
         if table:
             out.extend(_table(table))
             table = []
-        text = plain(line).rstrip()
+        text = _FOLD_TAG.sub("", plain(line)).rstrip()
         if text.startswith("> "):
             text = "  " + text[2:]  # a quoted report sentence, indented
         if text or (out and out[-1]):
@@ -185,7 +210,7 @@ def render_text(evaluation: Evaluation) -> str:
     else:
         head = "rule:  none"
     lines = [
-        f"as_of: {evaluation.as_of.isoformat()}",
+        f"as_of: {evaluation.as_of.isoformat(timespec='seconds')}",
         head,
         f"cards: {len(cards)}",
         "",
@@ -208,13 +233,40 @@ def render_text(evaluation: Evaluation) -> str:
         for suggestion in card.get("suggestions", []):
             star = " (recommended)" if suggestion.get("isRecommended") else ""
             lines.append(f"{_INDENT}- suggestion: {plain(suggestion.get('label'))}{star}")
-            for action in suggestion.get("actions", []):
-                if isinstance(action, dict):
-                    lines.extend(f"{_INDENT * 3}{line}" for line in _order_lines(action))
+            actions = [a for a in suggestion.get("actions", []) if isinstance(a, dict)]
+            priorities = {
+                a["resource"].get("priority")
+                for a in actions
+                if isinstance(a.get("resource"), dict)
+            }
+            shared = len(priorities) == 1 and None not in priorities
+            if shared:
+                lines.append(f"{_INDENT * 2}  priority: {priorities.pop()}")
+            for action in actions:
+                order_lines = _order_lines(action, priority=not shared)
+                lines.extend(f"{_INDENT * 3}{line}" for line in order_lines)
         if card.get("detail"):
             lines.append(f"{_INDENT}detail:")
             lines.extend(
                 f"{_INDENT * 2}{line}".rstrip() for line in _detail_lines(str(card["detail"]))
             )
         lines.append("")
-    return "\n".join(lines)
+    return "\n".join(_fit(line) for line in lines)
+
+
+def _fit(line: str) -> str:
+    """A line wrapped to WIDTH columns, continuation lines indented under its text."""
+    if len(line) <= WIDTH:
+        return line
+    body = line.lstrip(" ")
+    indent = " " * (len(line) - len(body))
+    hang = indent + "    "
+    return "\n".join(
+        textwrap.wrap(
+            body,
+            width=WIDTH,
+            initial_indent=indent,
+            subsequent_indent=hang,
+            break_on_hyphens=False,
+        )
+    )

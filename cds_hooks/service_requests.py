@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any, Final
 
-from cds_hooks.card_text import REGION_WORDS
+from cds_hooks.card_text import REGION_WORDS, clinical_words
 from cds_hooks.schemas import Action
 from logic.model import ImagingReport, OrderSuggestion, Region
 from logic.order_catalogue import ORDER_KEY_SYSTEM, codings_for, order_definition
@@ -71,7 +71,8 @@ def service_request(
             reason["display"] = index_report.title
         resource["reasonReference"] = [reason]
     if order.note and order.note.strip():
-        resource["note"] = [{"text": order.note.strip()}]
+        # the clinician reads the note: flag ids in words (issue 10, CARDS.md)
+        resource["note"] = [{"text": clinical_words(order.note.strip())}]
     return resource
 
 
@@ -90,7 +91,7 @@ def action_description(order: OrderSuggestion, region: Region | None = None) -> 
     elif order.start is not None:
         text += f", from {order.start.isoformat()}"
     if order.note and order.note.strip():
-        text += f" ({order.note.strip()})"
+        text += f" ({clinical_words(order.note.strip())})"
     return text
 
 

@@ -48,6 +48,10 @@ accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("MARROW_CDS_GUNICORN_LOG_LEVEL", "info")
 
+# No control socket (gunicorn 25+): its default path is per user, shared by every instance on a
+# host (one instance could delete another's); the service does not use gunicornc.
+control_socket_disable = True
+
 # Heartbeat files in memory: a container's overlay filesystem can stall them (gunicorn docs).
 worker_tmp_dir = "/dev/shm"  # noqa: S108
 

@@ -93,9 +93,10 @@ def test_text_view_unescapes_html_entities() -> None:
 def test_text_view_lists_each_suggestion_s_orders() -> None:
     lines = render_text(SURVEILLANCE).splitlines()
     at = lines.index("  - suggestion: Surveillance MRI (recommended)")
+    # issue 10: the priority once per suggestion, the order's display (not its internal key)
     assert lines[at + 1 : at + 5] == [
-        "      * mri-surveillance: MRI lumbar spine without contrast",
-        "          priority: routine",
+        "      priority: routine",
+        "      * MRI lumbar spine without contrast",
         "          occurrencePeriod: 2027-02-23 to 2027-05-23",
         "          note: compare with MRI of 2026-11-10 > L2",
     ]
@@ -119,11 +120,14 @@ def test_bundled_example_through_the_command(capsys: pytest.CaptureFixture[str])
     assert cli.main(["evaluate", str(EXAMPLE), "--as-of", "2026-11-23", "--format", "text"]) == 0
     out = capsys.readouterr().out
     head = out.splitlines()[:3]
-    assert head == ["as_of: 2026-11-23T23:59:59.999999+00:00", "rule:  R4", "cards: 1"]
+    assert head == ["as_of: 2026-11-23T23:59:59+00:00", "rule:  R4", "cards: 1"]
     assert "&lt;" not in out
     assert "haemoglobin 11.1 g/dL < 12 g/dL (WHO, female)" in out
-    assert "      * bone-marrow-biopsy: Bone marrow aspiration and core biopsy" in out
-    assert "          priority: routine" in out
+    assert "      * Bone marrow aspiration and core biopsy" in out
+    assert "bone-marrow-biopsy" not in out  # internal order keys are not shown
+    assert out.count("      priority: routine") == 2  # one line per suggestion
+    assert "          priority:" not in out
+    assert max(len(line) for line in out.splitlines()) <= 100
     assert "          note: no result: Serum protein electrophoresis / immunofixation" in out
 
 
