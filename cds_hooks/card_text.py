@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Final
 
+from logic.catalogue import FLAG_WORDS
 from logic.model import (
     Advisory,
     Check,
@@ -122,30 +123,7 @@ def date_display(value: date | None) -> str:
 # ------------------------------------------------------------------------------ clinical words
 
 # CARDS.md (2026-12-07): clinician-facing text never names internal documents, code identifiers
-# or bare flag ids. The flag ids of SPEC.md section 5 in words (no threshold here: the reasons
-# carry the values; the rule catalogue carries the thresholds).
-FLAG_WORDS: Final = {
-    "U-L": "several focal MRI lesions of 5 mm or more",
-    "U-Li": "markedly abnormal free light chains",
-    "U-C": "calcium high enough to define a myeloma event",
-    "U-R": "kidney function low enough to define a myeloma event",
-    "U-A": "severe anaemia",
-    "U-B": "lytic bone lesion",
-    "H-ANAEMIA": "unexplained anaemia",
-    "H-MPROTEIN": "monoclonal protein",
-    "H-FLC": "abnormal free light chain ratio",
-    "H-CALCIUM": "high calcium",
-    "H-RENAL": "reduced kidney function",
-    "H-IMMUNOPARESIS": "low immunoglobulins",
-    "H-CYTOPENIA": "unexplained low blood counts",
-    "H-MONOCYTOSIS": "persistent monocytosis",
-    "H-SYMPTOMS": "constitutional symptoms or bone pain",
-    "H-CANCER": "cancer history",
-    "H-IMAGING": "worrisome MRI features",
-    "I-FLC": "borderline free light chain ratio",
-    "I-MONOCYTE": "raised monocyte count",
-    "I-FOCAL": "one indeterminate focal MRI lesion",
-}
+# or bare flag ids: FLAG_WORDS (logic.catalogue) says each flag id in words.
 _FLAG_ID: Final = re.compile(
     r"\b(?:" + "|".join(sorted(FLAG_WORDS, key=len, reverse=True)) + r")\b"
 )

@@ -21,14 +21,20 @@ from cds_hooks.cards import RULE_INDICATOR
 from logic.catalogue import (
     ADVISORIES,
     BENIGN_PITFALL_WHERE,
+    FLAG_WORDS,
     FLAGS,
     FOLLOW_UP_ANCHOR,
     FOLLOW_UP_LINES,
+    LITERATURE,
+    LITERATURE_SUMMARY,
+    NOT_DONE,
     ORDER_CHECKS,
     RULE_SET_VERSION,
     RULES,
     anchor,
     catalogue_markdown,
+    published,
+    spec_words,
 )
 from logic.order_catalogue import ORDERS
 from logic.rules import MISSING_DATA
@@ -64,10 +70,12 @@ _PAGE: Final = """<!doctype html>
 </head>
 <body>
 <h1>Marrow CDS rule catalogue</h1>
-<p>Rule set version {{ version }}. Generated from the code; the same content as
-<a href="rules.md">rules.md</a>. The first matching rule decides the primary recommendation
-(SPEC.md section 5).</p>
-<nav><a href="#decision-table">Decision table</a> · <a href="#flags">Flags</a> ·
+<p>Rule set version {{ version }}. For the clinicians and the CDS committee who approve the
+service: what it recommends, when, on which thresholds, and on which evidence (the same content
+as <a href="rules.md">rules.md</a>). The first matching rule decides the primary
+recommendation.</p>
+<nav><a href="#decision-table">Decision table</a> · <a href="#literature">Literature</a> ·
+<a href="#not-done">What the service does not do</a> · <a href="#flags">Flags</a> ·
 <a href="#follow-up">Follow-up status</a> ·
 <a href="#secondary">Secondary cards</a> · <a href="#order-review">Order review</a> ·
 <a href="#orders">Orders</a> ·
@@ -78,7 +86,7 @@ _PAGE: Final = """<!doctype html>
 <thead><tr><th>Rule</th><th>When</th><th>Recommend</th><th>Card</th></tr></thead>
 <tbody>
 {% for rule in rules %}
-<tr><td><a href="#{{ rule.id }}">{{ rule.id }}</a></td><td>{{ rule.when }}</td>
+<tr><td><a href="#{{ rule.id }}">Rule {{ rule.id }}</a></td><td>{{ rule.when }}</td>
 <td>{{ rule.recommend }}</td>
 <td>{% if rule.topic %}<code>{{ rule.topic }}</code>, {{ indicators.get(rule.id, "") }}
 {% else %}no card{% endif %}</td></tr>
@@ -86,20 +94,32 @@ _PAGE: Final = """<!doctype html>
 </tbody>
 </table>
 
+<h2 id="literature">The literature behind the decision table</h2>
+<table>
+<thead><tr><th>Study</th><th>Who</th><th>Result</th></tr></thead>
+<tbody>
+{% for study, who, result in literature %}
+<tr><td>{{ study }}</td><td>{{ who }}</td><td>{{ result }}</td></tr>
+{% endfor %}
+</tbody>
+</table>
+<p>{{ literature_summary }}</p>
+
+<h2 id="not-done">What the service does not do</h2>
+<ul>{% for line in not_done %}<li>{{ line }}</li>{% endfor %}</ul>
+
 <h2 id="rules">Rules</h2>
 {% for rule in rules %}
 <section id="{{ rule.id }}">
 {% if rule.anchor != rule.id %}<a id="{{ rule.anchor }}"></a>{% endif %}
-<h3>{{ rule.id }}: {{ rule.title }}</h3>
+<h3>Rule {{ rule.id }}: {{ rule.title }}</h3>
 <dl>
 <dt>When</dt><dd>{{ rule.when }}</dd>
 <dt>Recommend</dt><dd>{{ rule.recommend }}</dd>
 <dt>Card</dt><dd>{% if rule.topic %}topic <code>{{ rule.topic }}</code>
 ({{ topics.get(rule.topic, "") }}), indicator {{ indicators.get(rule.id, "") }}
 {% else %}none{% endif %}</dd>
-<dt>Implemented by</dt><dd><code>logic.rules.{{ rule.condition }}</code>
-{% if rule.condition_doc %}<pre>{{ rule.condition_doc }}</pre>{% endif %}</dd>
-<dt>Citations</dt><dd><ul>{% for c in rule.citations %}<li>{{ c }}</li>{% endfor %}</ul></dd>
+<dt>Sources</dt><dd><ul>{% for c in rule.sources %}<li>{{ c }}</li>{% endfor %}</ul></dd>
 </dl>
 </section>
 {% endfor %}
@@ -108,10 +128,10 @@ _PAGE: Final = """<!doctype html>
 <p>Tiers: U urgent (myeloma-defining event, IMWG 2014), H high (biopsy indicated),
 I intermediate.</p>
 <table>
-<thead><tr><th>Flag</th><th>Tier</th><th>Criterion</th></tr></thead>
+<thead><tr><th>Flag</th><th>In words</th><th>Tier</th><th>Criterion</th></tr></thead>
 <tbody>
 {% for flag in flags %}
-<tr><td><a href="#{{ flag.id }}">{{ flag.id }}</a></td>
+<tr><td><a href="#{{ flag.id }}">{{ flag.id }}</a></td><td>{{ flag.words }}</td>
 <td class="tier-{{ flag.tier }}">{{ flag.tier }} ({{ tiers.get(flag.tier, "") }})</td>
 <td>{{ flag.criterion }}</td></tr>
 {% endfor %}
@@ -120,13 +140,11 @@ I intermediate.</p>
 {% for flag in flags %}
 <section id="{{ flag.id }}">
 {% if flag.anchor != flag.id %}<a id="{{ flag.anchor }}"></a>{% endif %}
-<h3>{{ flag.id }} ({{ tiers.get(flag.tier, flag.tier) }})</h3>
+<h3>{{ flag.id }}: {{ flag.words }} ({{ tiers.get(flag.tier, flag.tier) }})</h3>
 <dl>
 <dt>Criterion</dt><dd>{{ flag.criterion }}</dd>
 <dt>Thresholds</dt><dd><ul>{% for t in flag.thresholds %}<li>{{ t }}</li>{% endfor %}</ul></dd>
 <dt>Source</dt><dd>{{ flag.source }}</dd>
-<dt>Implemented by</dt><dd><code>logic.flags.{{ flag.predicate }}</code>
-{% if flag.doc %}<pre>{{ flag.doc }}</pre>{% endif %}</dd>
 </dl>
 </section>
 {% endfor %}
@@ -156,7 +174,7 @@ Data that could not be obtained:</p>
 <h2 id="order-review">Order review (order-select and order-sign)</h2>
 <p>Services <code>marrow-order-select</code> and <code>marrow-order-sign</code> review the draft
 orders of a marrow work-up (card topic <code>order-review</code>). Silent for patients under
-specialist care (SPEC.md section 2) and for drafts no check concerns.</p>
+specialist care and for drafts no check concerns.</p>
 <table>
 <thead><tr><th>Check</th><th>Card</th><th>When</th><th>Source</th></tr></thead>
 <tbody>
@@ -169,7 +187,7 @@ specialist care (SPEC.md section 2) and for drafts no check concerns.</p>
 
 <h2 id="orders">Orders the cards suggest</h2>
 <p>Every suggested ServiceRequest carries the order key (system
-<code>urn:marrow-cds:order</code>) and the standard codes below (SPEC.md section 7).
+<code>urn:marrow-cds:order</code>) and the standard codes below.
 Codes marked <span class="unverified">unverified</span> come from a secondary source only.</p>
 <table>
 <thead><tr><th>Order key</th><th>Order</th><th>Standard codes</th></tr></thead>
@@ -222,22 +240,49 @@ def _orders() -> list[dict[str, object]]:
     return rows
 
 
+def _words(fields: dict[str, object]) -> dict[str, object]:
+    """A catalogue entry's text fields with the specification named in words (issue 10)."""
+    out: dict[str, object] = {}
+    for key, value in fields.items():
+        if isinstance(value, str):
+            value = spec_words(value)
+        elif isinstance(value, tuple) and all(isinstance(v, str) for v in value):
+            value = tuple(spec_words(v) for v in value)
+        out[key] = value
+    return out
+
+
 def rules_html() -> str:
     """The /rules page (HTML, every interpolated value escaped by Jinja)."""
     return render_template_string(
         _PAGE,
         version=RULE_SET_VERSION,
-        rules=[{**vars(rule), "anchor": anchor(rule.id)} for rule in RULES],
-        flags=[{**vars(flag), "anchor": anchor(flag.id)} for flag in FLAGS],
+        rules=[
+            {
+                **_words(vars(rule)),
+                "anchor": anchor(rule.id),
+                "sources": published(rule.citations) or ("clinical specification of the service",),
+            }
+            for rule in RULES
+        ],
+        flags=[
+            {**_words(vars(flag)), "anchor": anchor(flag.id), "words": FLAG_WORDS[flag.id]}
+            for flag in FLAGS
+        ],
+        literature=LITERATURE,
+        literature_summary=LITERATURE_SUMMARY,
+        not_done=NOT_DONE,
         indicators=RULE_INDICATOR,
         topics=TOPICS,
         tiers=_TIER_WORDS,
         advisories=ADVISORIES,
-        benign_pitfall=BENIGN_PITFALL_WHERE,
-        order_checks=[{**vars(check), "anchor": anchor(check.id)} for check in ORDER_CHECKS],
-        missing_data=MISSING_DATA,
+        benign_pitfall=spec_words(BENIGN_PITFALL_WHERE),
+        order_checks=[
+            {**_words(vars(check)), "anchor": anchor(check.id)} for check in ORDER_CHECKS
+        ],
+        missing_data=[spec_words(line) for line in MISSING_DATA],
         follow_up_anchor=anchor(FOLLOW_UP_ANCHOR),
-        follow_up_lines=FOLLOW_UP_LINES,
+        follow_up_lines=[spec_words(line) for line in FOLLOW_UP_LINES],
         orders=_orders(),
         override_reasons=OVERRIDE_REASONS,
     )

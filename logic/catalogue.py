@@ -13,6 +13,7 @@ order-review checks).
 from __future__ import annotations
 
 import inspect
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -26,6 +27,85 @@ from logic.rules import RULES as _TABLE
 from logic.units import PRECISION
 
 RULE_SET_VERSION = "2026.1"
+
+# The flag ids of SPEC.md section 5 in clinical words (the cards say these instead of the ids;
+# no threshold here: the reasons carry the values, the catalogue the thresholds).
+FLAG_WORDS: dict[str, str] = {
+    "U-L": "several focal MRI lesions of 5 mm or more",
+    "U-Li": "markedly abnormal free light chains",
+    "U-C": "calcium high enough to define a myeloma event",
+    "U-R": "kidney function low enough to define a myeloma event",
+    "U-A": "severe anaemia",
+    "U-B": "lytic bone lesion",
+    "H-ANAEMIA": "unexplained anaemia",
+    "H-MPROTEIN": "monoclonal protein",
+    "H-FLC": "abnormal free light chain ratio",
+    "H-CALCIUM": "high calcium",
+    "H-RENAL": "reduced kidney function",
+    "H-IMMUNOPARESIS": "low immunoglobulins",
+    "H-CYTOPENIA": "unexplained low blood counts",
+    "H-MONOCYTOSIS": "persistent monocytosis",
+    "H-SYMPTOMS": "constitutional symptoms or bone pain",
+    "H-CANCER": "cancer history",
+    "H-IMAGING": "worrisome MRI features",
+    "I-FLC": "borderline free light chain ratio",
+    "I-MONOCYTE": "raised monocyte count",
+    "I-FOCAL": "one indeterminate focal MRI lesion",
+}
+
+# SPEC.md section 1: the literature behind the stratification (study, who, result).
+LITERATURE: tuple[tuple[str, str, str], ...] = (
+    (
+        "Spierings et al., Neth J Med 2014",
+        "15 marrow biopsies done for incidental diffuse MRI marrow signal",
+        "7/15 (47%) clinically important haematological disease",
+    ),
+    (
+        "Ann Diagn Pathol 2019;40:7-12",
+        "45 biopsies for nonspecific diffuse T1 change (focal/destructive lesions and known "
+        "cancer excluded)",
+        "19/45 (42%) neoplasm; lower haemoglobin in the neoplasm group (p=0.037), no cut-off "
+        "reported",
+    ),
+    (
+        "Arikan et al., Curr Med Imaging 2024",
+        "42 patients with incidental marrow signal change",
+        "3 (7%) haematological malignancy; of 35 followed about 40 months, 1 developed MGUS",
+    ),
+    (
+        "Shah et al., Sci World J 2014;380814",
+        "110 of 49,678 MRIs (0.22%) with incidental abnormal marrow",
+        "6% later diagnosed with a malignancy",
+    ),
+    (
+        "Radiology reference review",
+        "all reports of heterogeneous marrow",
+        "seen in about 2% of MRIs (0.25-4%); about 5% (1.5-10%) malignant; no consensus work-up",
+    ),
+)
+LITERATURE_SUMMARY = (
+    "The studies disagree because they count different patients. So a slight, localised, "
+    "nonspecific heterogeneity with normal blood tests is followed (surveillance); diffuse T1 "
+    "change, worrisome imaging features or abnormal blood tests push towards haematology "
+    "referral and marrow biopsy; myeloma-defining events are urgent."
+)
+# What the service does not do (SPEC.md sections 2, 3, 5; CARDS.md): for a committee.
+NOT_DONE: tuple[str, ...] = (
+    "It does not diagnose and does not order: its suggestions are draft orders a clinician "
+    "reviews and signs; every card can be dismissed with a reason.",
+    "It reads the radiology report text, not the images; a report it cannot read is said, "
+    "never guessed.",
+    "It gives no marrow work-up card to a patient already under specialist care (myeloma, "
+    "lymphoma, leukaemia, MDS, MPN, marrow metastases); MGUS does not count as such.",
+    "It does not treat an MRI appearance alone as proof of benignity, and does not replace a "
+    "haematologist's judgement.",
+    "It does not count a result older than 90 days as current: a stale normal result never "
+    "clears a patient, a stale abnormal one is repeated to confirm.",
+    "It does not assume a unit: a value in an unknown unit is reported as not evaluable.",
+    "It does not recognise cancer recorded only with SNOMED CT codes (no terminology server): "
+    "the card names such a condition instead.",
+    "It does not fetch data from FHIR servers outside the site's allow-list.",
+)
 # Anchor of the section on the follow-up status of surveillance (R7/R8 cards link to it).
 FOLLOW_UP_ANCHOR = "follow-up"
 FOLLOW_UP_LINES: tuple[str, ...] = follow_up.CATALOGUE_LINES
@@ -169,15 +249,49 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+_SPEC_SECTION = re.compile(r"SPEC\.md\s*(?:section\s*|§\s*)(\d+)")
+_DEV_LINE = re.compile(r"^\s*(?:- Implemented by |>|- `logic\.)")
+
+
+def clinical_page(markdown: str) -> str:
+    """The catalogue as a committee reads it (issue 10): the clinical specification named in
+    words, never as a file; no implementation lines (function names, docstrings)."""
+    lines = [line for line in markdown.splitlines() if not _DEV_LINE.match(line)]
+    text = spec_words("\n".join(lines))
+    return re.sub(r"\n{3,}", "\n\n", text) + ("\n" if markdown.endswith("\n") else "")
+
+
+def spec_words(text: str) -> str:
+    """The specification named in words ("clinical specification §5"), never as a file."""
+    text = _SPEC_SECTION.sub(r"clinical specification §\1", text)
+    text = text.replace("SPEC.md", "the clinical specification")
+    text = text.replace("CARDS.md", "the card contract")
+    text = text.replace("FOCAL_EQUIVOCAL", "focal-equivocal").replace(
+        "FOCAL_MULTIPLE", "focal-multiple"
+    )
+    return text
+
+
+def published(citations: tuple[str, ...]) -> tuple[str, ...]:
+    """The citations a reader can look up in the literature (not the specification itself)."""
+    return tuple(c for c in citations if "SPEC.md" not in c and "CARDS.md" not in c)
+
+
 def catalogue_markdown() -> str:
-    """docs/rules.md: every rule and flag with criteria, thresholds and citations."""
+    """docs/rules.md and /rules.md: the decision table, every rule and flag in clinical words
+    with thresholds, units and sources, the literature, what the service does not do."""
+    return clinical_page(_catalogue_markdown())
+
+
+def _catalogue_markdown() -> str:
     out = [
         "# Marrow CDS rule catalogue",
         "",
-        f"Rule set version {RULE_SET_VERSION}. Generated from the code by "
-        "`python -m logic.catalogue > docs/rules.md`; do not edit by hand.",
+        f"Rule set version {RULE_SET_VERSION}. For the clinicians and the CDS committee who "
+        "approve the service: what it recommends, when, on which thresholds, and on which "
+        "evidence. Every card links to its rule here.",
         "",
-        "The first matching rule decides the primary recommendation (SPEC.md section 5).",
+        "The first matching rule decides the primary recommendation.",
         "",
         "## Decision table",
         "",
@@ -185,20 +299,36 @@ def catalogue_markdown() -> str:
         "|---|---|---|---|",
     ]
     for rule in RULES:
-        link = f"[{rule.id}](#{anchor(rule.id)})"
-        topic = f"`{rule.topic}`" if rule.topic else "no card"
+        link = f"[Rule {rule.id}](#{anchor(rule.id)})"
+        topic = rule.topic if rule.topic else "no card"
         out.append(f"| {link} | {_cell(rule.when)} | {_cell(rule.recommend)} | {topic} |")
-    out += ["", "## Rules", ""]
+    out += [
+        "",
+        '## <a id="literature"></a>The literature behind the decision table',
+        "",
+        "| study | who | result |",
+        "|---|---|---|",
+        *(f"| {_cell(s)} | {_cell(w)} | {_cell(r)} |" for s, w, r in LITERATURE),
+        "",
+        LITERATURE_SUMMARY,
+        "",
+        '## <a id="not-done"></a>What the service does not do',
+        "",
+        *(f"- {line}" for line in NOT_DONE),
+        "",
+        "## Rules",
+        "",
+    ]
     for rule in RULES:
+        sources = published(rule.citations) or ("clinical specification of the service",)
         out += [
-            f'### <a id="{anchor(rule.id)}"></a>{rule.id}: {rule.title}',
+            f'### <a id="{anchor(rule.id)}"></a>Rule {rule.id}: {rule.title}',
             "",
             f"- When: {rule.when}",
             f"- Recommend: {rule.recommend}",
             f"- Card topic: {rule.topic or 'none (no card)'}",
-            f"- Implemented by `logic.rules.{rule.condition}`: {_flat(rule.condition_doc)}",
-            "- Citations:",
-            *(f"  - {c}" for c in rule.citations),
+            "- Sources:",
+            *(f"  - {c}" for c in sources),
             "",
         ]
     out += [
@@ -207,24 +337,24 @@ def catalogue_markdown() -> str:
         "Tiers: U urgent (myeloma-defining event, IMWG 2014), H high (biopsy indicated), "
         "I intermediate.",
         "",
-        "| flag | tier | criterion | thresholds |",
-        "|---|---|---|---|",
+        "| flag | in words | tier | criterion | thresholds |",
+        "|---|---|---|---|---|",
     ]
     for flag in FLAGS:
         link = f"[{flag.id}](#{anchor(flag.id)})"
         limits = "; ".join(flag.thresholds)
-        out.append(f"| {link} | {flag.tier} | {_cell(flag.criterion)} | {_cell(limits)} |")
+        words = FLAG_WORDS[flag.id]
+        out.append(
+            f"| {link} | {words} | {flag.tier} | {_cell(flag.criterion)} | {_cell(limits)} |"
+        )
     out.append("")
     for flag in FLAGS:
         out += [
-            f'### <a id="{anchor(flag.id)}"></a>{flag.id} ({flag.tier})',
+            f'### <a id="{anchor(flag.id)}"></a>{flag.id}: {FLAG_WORDS[flag.id]} ({flag.tier})',
             "",
             f"- Criterion: {flag.criterion}",
             f"- Thresholds: {'; '.join(flag.thresholds)}",
             f"- Source: {flag.source}",
-            f"- Implemented by `logic.flags.{flag.predicate}`:",
-            "",
-            *(f"  > {line}" if line else "  >" for line in flag.doc.splitlines()),
             "",
         ]
     out.append(follow_up.catalogue_section(anchor(FOLLOW_UP_ANCHOR)))
@@ -262,7 +392,7 @@ def catalogue_markdown() -> str:
         "",
     ]
     out += [
-        "## Biopsy bundle (R2, R4)",
+        "## Biopsy bundle (Rules R2, R4)",
         "",
         "Posterior iliac crest aspirate and core; multicolour flow cytometry (>=8 colours); "
         "karyotype. The team's reading of SPEC.md section 5:",
@@ -281,19 +411,13 @@ def catalogue_markdown() -> str:
     for item in FIRST_LINE:
         gating = "yes" if item.gating else "no (ordered with the panel)"
         ways = "; or ".join(" + ".join(LABEL[a] for a in alt) for alt in item.alternatives)
-        out.append(f"| {item.label} | `{item.order_key}` | {gating} | {ways} |")
+        out.append(f"| {item.label} | {item.order_key} | {gating} | {ways} |")
     out += [
         "",
         f"Current result: effective within {thresholds.CURRENT_WINDOW.days} days before the "
         "evaluation time. A result that is not evaluable counts as missing.",
         "",
-        "## Thresholds, windows and default limits (`logic/thresholds.py`)",
-        "",
-        "| constant | value |",
-        "|---|---|",
-        *(f"| `{name}` | {_cell(value)} |" for name, value in threshold_constants()),
-        "",
-        "## Display precision of lab values (`logic/units.py`)",
+        "## Display precision of lab values",
         "",
         "Cards show each value in its canonical unit at the precision below. A value is never "
         "rounded onto, or across, a limit a rule compares it with: one more decimal is shown "
@@ -304,7 +428,7 @@ def catalogue_markdown() -> str:
         "| analyte | canonical unit | decimals |",
         "|---|---|---|",
         *(
-            f"| {LABEL[analyte]} | `{unit}` | {decimals} |"
+            f"| {LABEL[analyte]} | {unit} | {decimals} |"
             for analyte, (unit, decimals) in PRECISION.items()
         ),
         "",
@@ -316,9 +440,8 @@ def catalogue_markdown() -> str:
         *(f"- {line} (verify)" for line in unverified_order_codes()),
         '- Oncology referral (`oncology-referral`): SPEC.md section 7 gives "SNOMED (verify)" '
         "with no code; none is sent",
-        "- Laboratory LOINC codes marked (verify) in SPEC.md section 4 are listed, with "
-        "`verified=False`, in `fhir_mappers/lab_codes.py` (the mappers recognise them; the "
-        "rules never see codes)",
+        "- Laboratory LOINC codes marked (verify) in SPEC.md section 4 are recognised as given "
+        "there (the rules never see codes)",
         "",
         f'<a id="{anchor("order-review")}"></a>',
         "",
@@ -335,7 +458,8 @@ DOCS_NOTE = (
 
 
 def docs_rules_md() -> str:
-    """docs/rules.md: the catalogue page plus the developer note (DOCS_NOTE)."""
+    """docs/rules.md: the catalogue page plus the developer note (DOCS_NOTE; generated by
+    `python -m logic.catalogue > docs/rules.md`, not edited by hand)."""
     return catalogue_markdown().rstrip("\n") + DOCS_NOTE
 
 

@@ -222,3 +222,28 @@ def test_imaging_protocol_section_says_where_advice_is_shown(client):
     assert "only where the advice can change what happens next" in text
     assert "not proof of benignity" in text
     assert "benign-appearance-not-proof" not in text
+
+
+# ------------------------------------------------------------------ issue 10: for a committee
+
+_DEV_WORDS = re.compile(
+    r"SPEC\.md|CARDS\.md|\b(?:logic|cds_hooks|fhir_mappers)[./]\w+|"
+    r"\b[A-Z][A-Z0-9]+(?:_[A-Z0-9]+)+\b|\b[a-z]+_[a-z_]+\b|\.py\b|Implemented by"
+)
+
+
+def test_the_page_speaks_to_a_committee_not_to_developers(client):
+    html_page = client.get("/rules").get_data(as_text=True)
+    text = re.sub(r"<style>.*?</style>|<[^>]+>", " ", html_page, flags=re.S)
+    found = sorted(set(_DEV_WORDS.findall(text)))
+    assert not found, found
+    for wanted in (
+        "Rule R4",
+        "The literature behind the decision table",
+        "Spierings et al., Neth J Med 2014",
+        "What the service does not do",
+        "unexplained anaemia",
+        "Rule set version 2026.1",
+    ):
+        assert wanted in text, wanted
+    assert "<th>Rule</th><th>When</th><th>Recommend</th><th>Card</th>" in html_page

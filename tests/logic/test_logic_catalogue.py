@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -76,9 +77,10 @@ def test_every_flag_states_thresholds_source_and_docstring() -> None:
 def test_thresholds_in_the_catalogue_follow_the_constants() -> None:
     text = catalogue_markdown()
     assert f">{thresholds.U_C_ABSOLUTE_MMOL_L:g} mmol/L" in text
-    assert f"`U_R_CREATININE_UMOL_L` | {thresholds.U_R_CREATININE_UMOL_L!r}" in text
+    assert f">{thresholds.U_R_CREATININE_UMOL_L:g} umol/L" in text
+    assert "U_R_CREATININE_UMOL_L" not in text  # issue 10: thresholds in words and units
     for v in thresholds.UNVERIFIED:
-        assert f"{v} (verify)" in text
+        assert f"{v.replace('SPEC.md ', 'clinical specification ')} (verify)" in text
 
 
 def test_anchors_per_rule_and_flag() -> None:
@@ -108,4 +110,30 @@ def test_unverified_values_list_every_verify_order_code() -> None:
         assert code in listed
     section = catalogue_markdown().split("## Unverified values")[1]
     assert "LOINC 57021-8" in section and "SNOMED 183567007" in section
-    assert "fhir_mappers/lab_codes.py" in section
+    assert "Laboratory LOINC codes marked (verify)" in section
+    assert "fhir_mappers" not in section  # issue 10: no Python names on the catalogue
+
+
+# ---------------------------------------------------------------- issue 10: as a committee reads it
+
+_PYTHON_NAME = re.compile(
+    r"\b(?:logic|cds_hooks|fhir_mappers)[./]\w+|\b[A-Z][A-Z0-9]+(?:_[A-Z0-9]+)+\b|"
+    r"\b[a-z]+_[a-z_]+\b|\.py\b|Implemented by"
+)
+
+
+def test_the_catalogue_page_is_for_a_committee() -> None:
+    text = catalogue_markdown()
+    assert "SPEC.md" not in text and "CARDS.md" not in text
+    found = sorted(set(_PYTHON_NAME.findall(text)))
+    assert not found, found
+    # the decision table as a table, each rule as "Rule R4"
+    assert "| rule | when | recommend | card topic |" in text
+    assert "| [Rule R4](#R4) |" in text
+    # the literature behind it (SPEC.md section 1) and what the service does not do
+    assert "Spierings et al., Neth J Med 2014" in text and "Shah et al., Sci World J 2014" in text
+    assert '## <a id="not-done"></a>What the service does not do' in text
+    assert "It does not diagnose and does not order" in text
+    # flags in clinical words with thresholds and units; the version
+    assert "| unexplained anaemia | H |" in text
+    assert "Rule set version 2026.1." in text
