@@ -233,6 +233,9 @@ _ORGAN_STEMS = (
     "mediastin",
     "foramin",
     "schwannom",
+    "presacral",
+    "retrorectal",
+    "cystic",
     "neurofibrom",
     "meningiom",
     "axill",
@@ -293,15 +296,10 @@ _NOT_BONE_AFTER = frozenset(
         "fat",
         "post",
         "pre",
-        "bright",
-        "dark",
-        "high",
-        "low",
-        "and",
-        "or",
-        "stir",
     ]
 )
+# After "T1" / "T2", words that make them sequence names ("T1 and T2 bright", "T2 high signal").
+_SEQUENCE_NEXT = frozenset({"bright", "dark", "high", "low", "and", "or", "stir"})
 # "T1" and "T2" name MRI sequences far more often than the vertebrae: a level only after a word
 # that introduces one ("at T1", "the T2 vertebral body", "from T1").
 _SEQUENCE_NAMES = frozenset({"t1", "t2"})
@@ -317,24 +315,52 @@ def _words(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
 
 
 def _kinds(text: str, words: list[tuple[int, int, str]]) -> list[tuple[int, int, Anchor]]:
-    """Each anatomical word (or two-word name) of `words`, with its kind, in text order."""
+    """Each anatomical word (or two-word name) of `words`, with its kind, in text order.
+
+    A level that only locates another organ ("lesions in the thoracic cord at T4 and T8", "the
+    T8 lesion" after it) is that organ's: it follows the organ word across nothing but "at",
+    "and", "the", "level" and other levels."""
     out: list[tuple[int, int, Anchor]] = []
+    last_kind: Anchor | None = None
+    last_index = -10
     for i, (start, end, word) in enumerate(words):
         nxt = words[i + 1][2] if i + 1 < len(words) else ""
+        kind: Anchor | None = None
+        stop = end
         if (word, nxt) in _ORGAN_PAIRS:
-            out.append((start, words[i + 1][1], Anchor.ORGAN))
+            kind, stop = Anchor.ORGAN, words[i + 1][1]
         elif word in _ORGAN_WORDS or word.startswith(_ORGAN_STEMS):
-            out.append((start, end, Anchor.ORGAN))
-        elif word in _BONE_WORDS or (
+            kind = Anchor.ORGAN
+        elif word in _BONE_WORDS:
+            kind = Anchor.BONE
+        elif (
             _LEVEL.fullmatch(word)
             and not _DISC_LEVEL_AFTER.match(text, end)
             and nxt not in _NOT_BONE_AFTER
-            and not nxt.startswith(_SEQUENCE_WORD_STEMS)
             and text[end : end + 1] != "-"
-            and (word not in _SEQUENCE_NAMES or (i > 0 and words[i - 1][2] in _BEFORE_A_LEVEL))
+            and (
+                word not in _SEQUENCE_NAMES
+                or (
+                    i > 0
+                    and words[i - 1][2] in _BEFORE_A_LEVEL
+                    and nxt not in _SEQUENCE_NEXT
+                    and not nxt.startswith(_SEQUENCE_WORD_STEMS)
+                )
+            )
         ):
-            out.append((start, end, Anchor.BONE))
+            between = {w for _, _, w in words[last_index + 1 : i]}
+            locates_organ = last_kind is Anchor.ORGAN and all(
+                w in _LOCATING_WORDS or _LEVEL.fullmatch(w) for w in between
+            )
+            kind = Anchor.ORGAN if locates_organ else Anchor.BONE
+        if kind is not None:
+            out.append((start, stop, kind))
+            last_kind, last_index = kind, i
     return out
+
+
+# Words that may stand between an organ and the levels that locate it.
+_LOCATING_WORDS = frozenset({"at", "and", "or", "the", "level", "levels", "from", "to", "of"})
 
 
 def vertebral_levels(text: str, start: int, end: int) -> set[str]:

@@ -153,3 +153,56 @@ def _previous_mention_is_organ(
             m = found[-1]
             return anchor(text, m.start(), m.end(), (s0, s1)) is Anchor.ORGAN
     return False
+
+
+# SPEC.md section 3: "patchy red marrow confined to the proximal femora and pelvis in a patient
+# under 40, with no worrisome feature, is NEGATIVE". The reader knows the age only when the report
+# states it ("in this 32-year-old woman").
+_AGE = re.compile(
+    r"\b(\d{1,2})[\s-]*(?:year|yr)s?[\s-]*old\b|\b(\d{1,2})\s*(?:yo|y/o|y\.o\.)(?!\w)|"
+    r"\baged?\s+(\d{1,2})\b",
+    re.IGNORECASE,
+)
+_RED_MARROW = re.compile(r"\b(?:red|h(?:a)?ematopoietic|h(?:a)?emopoietic)\s+marrow\b", re.I)
+_PELVIS_AND_FEMORA = re.compile(
+    r"\b(?:femor\w*|femur|acetabul\w*|pelvi\w*|iliac|ili(?:um|a)|sacr\w*|pubi\w*|ischi\w*)\b", re.I
+)
+# spine words and levels (not T1 / T2: sequence names far more often than vertebrae)
+_SPINE = re.compile(
+    r"\b(?:vertebr\w*|lumbar|thoracic|cervical|spine|spinal)\b|\b(?:C\d|T(?:[3-9]|1[0-2])|L\d)\b",
+    re.IGNORECASE,
+)
+_YOUNG = 40
+_WORRISOME = frozenset(
+    {
+        FeatureKind.T1_LOW_VS_MUSCLE_OR_DISC,
+        FeatureKind.DIFFUSE_HOMOGENEOUS,
+        FeatureKind.SHARP_MARGIN,
+        FeatureKind.ENHANCEMENT,
+        FeatureKind.FAT_SAT_HIGH_SIGNAL,
+        FeatureKind.INTERVAL_INCREASE,
+        FeatureKind.NEW_LESION,
+        FeatureKind.CANNOT_EXCLUDE_INFILTRATION,
+    }
+)
+
+
+def young_red_marrow(text: str, hits: list[_Hit]) -> list[_Hit]:
+    """Red marrow of the pelvis and proximal femora in a patient the report says is under 40,
+    with no worrisome feature anywhere in the report, is normal: its findings are dropped."""
+    age = _AGE.search(text)
+    if age is None or int(next(g for g in age.groups() if g)) >= _YOUNG:
+        return hits
+    if any(h.kind in _WORRISOME and not (h.negated or h.historical) for h in hits):
+        return hits
+
+    def pelvic_red_marrow(h: _Hit) -> bool:
+        s0, s1 = h.sentence
+        return bool(
+            h.kind in {FeatureKind.MARROW_SIGNAL, FeatureKind.BENIGN_HEDGE}
+            and _RED_MARROW.search(text, s0, s1)
+            and _PELVIS_AND_FEMORA.search(text, s0, s1)
+            and not _SPINE.search(text, s0, s1)
+        )
+
+    return [h for h in hits if not pelvic_red_marrow(h)]

@@ -44,6 +44,11 @@ _RULES: tuple[tuple[str, str], ...] = (
         "no",
     ),
     (r"\bhetero[\s-]+gen(?:ius|ious|ous|eous)\b", "heterogeneous"),
+    # "in homogeneous marrow" dictated for "inhomogeneous marrow"
+    (
+        r"\bin[\s-]+homogene(?=(?:ous|ously|ity)\b)",
+        "inhomogene",
+    ),
 )
 # Sizes: "8-mm", "8mm", "0.8cm" -> "8 mm", "0.8 cm" (a hyphenated size is a size, never a count).
 _SIZE_GLUE = r"(?P<num>\d(?:\.\d+)?)(?:-|(?=mm\b|cm\b))(?P<unit>mm|cm)\b"

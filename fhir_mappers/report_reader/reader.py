@@ -17,6 +17,7 @@ from fhir_mappers.report_reader.corrections import (
     anaphora_of_other_organs,
     benign_diagnosis,
     withdraw_corrected,
+    young_red_marrow,
 )
 from fhir_mappers.report_reader.measurements import (
     _chemical_shift_drops,
@@ -191,6 +192,7 @@ def _extract(original: str, hint_field_t: float | None, stop: Stop = never) -> E
     withdraw_corrected(text, sentences, hits)
     hits = benign_diagnosis(text, sentences, hits)
     hits = anaphora_of_other_organs(text, sentences, hits)
+    hits = young_red_marrow(text, hits)
     mentions = _lesion_mentions(text, hits)
     lesions = _summarise_lesions(mentions)
 

@@ -192,7 +192,14 @@ def _in_backward_scope(mod: _ModHit, hit: _Hit, stops: Sequence[int], text: str)
         return False
     if any(hit.end <= stop < mod.start for stop in stops):
         return False
-    return len(text[hit.end : mod.start].split()) <= _BACKWARD_WINDOW
+    # "no longer seen" / "has resolved" close a longer statement than a negation does: "the
+    # patchy marrow heterogeneity described at L3 and L4 on the outside examination is no longer
+    # seen"
+    window = _HISTORY_BACKWARD_WINDOW if mod.mod is _Mod.HIST_BOTH else _BACKWARD_WINDOW
+    return len(text[hit.end : mod.start].split()) <= window
+
+
+_HISTORY_BACKWARD_WINDOW = 16
 
 
 def _clause_of(pos: int, sentence: tuple[int, int], stops: Sequence[int]) -> tuple[int, int]:

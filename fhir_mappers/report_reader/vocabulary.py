@@ -39,13 +39,13 @@ _MARROW_ADJ = (
 )
 # Up to n intervening words, none of which is about discs / degenerative change.
 _GAP_WORD = (
-    r"[\s,/()-]+(?!(?:dis[ck]s?|bulge|protrusion|herniation|end-?plates?|modic|facets?|"
+    r"[\s,/():-]+(?!(?:dis[ck]s?|bulge|protrusion|herniation|end-?plates?|modic|facets?|"
     r"stenosis|no|without)\b)[\w'’.-]+"
 )
 
 
 def _gap(n: int) -> str:
-    return rf"(?:{_GAP_WORD}){{0,{n}}}?[\s,/()-]+"
+    return rf"(?:{_GAP_WORD}){{0,{n}}}?[\s,/():-]+"
 
 
 _LEVEL_WORDS = {
@@ -437,6 +437,7 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
             r"\bno\s+(?:evidence|signs?|findings?|features?)\s+(?:of|to\s+suggest|suggest\w*)|"
             r"\bno\b|\bwithout\b|\bnegative\s+for\b|\bfree\s+of\b|\babsence\s+of\b|\black\s+of\b|"
             r"\b(?:does|do|did)\s+not\b|\bneither\b|\bnor\b|"
+            r"\bnothing\b(?:\s+[\w-]+){0,4}?\s+(?:suggests?|to\s+suggest|indicates?)\b|"
             r"\bnot\s+(?=(?:\w+ly\s+)?(?:sharp|enhanc|expans|aggress|hyperintens|hypointens|"
             r"bright|higher|suspicious|worrisome|concerning|marginat))"
         ),
@@ -500,7 +501,14 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
         ),
         "",
     ),
-    (_Mod.HIST_BOTH, _c(r"\bno\s+longer\b|\b(?:has\s+|have\s+)?resolved\b"), ""),
+    (
+        _Mod.HIST_BOTH,
+        _c(
+            r"\bno\s+longer\b|\b(?:has\s+|have\s+)?resolved\b|\b(?:has|have)\s+normali[sz]ed\b|"
+            r"\breturned\s+to\s+normal\b"
+        ),
+        "",
+    ),
 )
 
 # Clause ends: scope of every trigger stops here.
@@ -774,7 +782,7 @@ _KW_MODIFIERS: tuple[tuple[str, ...], ...] = (
         "described",
         "noted",
     ),
-    ("longer", "resolved"),
+    ("longer", "resolved", "normali", "returned"),
 )
 _KW_TERMINATOR = (
     ";",

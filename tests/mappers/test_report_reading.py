@@ -297,6 +297,56 @@ CASES = [
         "NONSPECIFIC",
     ),
     (
+        "levels_that_locate_the_cord",
+        "Two T2 hyperintense lesions in the thoracic cord at T4 and T8, the T8 lesion "
+        "enhancing. No enhancing osseous lesion.",
+        "NEGATIVE",
+    ),
+    (
+        "cystic_presacral_mass_abutting_the_sacrum",
+        "A 6.5 cm multilocular cystic presacral mass abutting the anterior sacrum. Sacral marrow "
+        "signal is normal.",
+        "NEGATIVE",
+    ),
+    (
+        "nothing_suggests",
+        "Nothing in the MRI suggests a marrow infiltrative process.",
+        "NEGATIVE",
+    ),
+    (
+        "no_longer_seen_after_a_long_description",
+        "The patchy marrow heterogeneity described at L3 and L4 on the outside examination is "
+        "no longer seen.",
+        "NEGATIVE",
+    ),
+    (
+        "has_normalised",
+        "Diffuse homogeneous marrow uptake at baseline has normalized.",
+        "NEGATIVE",
+    ),
+    (
+        "in_homogeneous_dictated",
+        "The marrow is diffusely in homogeneous throughout the lumbar spine.",
+        "DIFFUSE",
+    ),
+    (
+        "structured_bone_marrow_field",
+        "Bone marrow: Mildly heterogeneous signal, nonspecific.",
+        "NONSPECIFIC",
+    ),
+    (
+        "red_marrow_of_the_pelvis_under_40",
+        "32-year-old woman. Patchy intermediate T1 signal in both proximal femora and the "
+        "acetabula, consistent with red marrow.",
+        "NEGATIVE",
+    ),
+    (
+        "red_marrow_of_the_pelvis_over_40",
+        "62-year-old woman. Patchy intermediate T1 signal in both proximal femora, consistent "
+        "with red marrow.",
+        "NONSPECIFIC",
+    ),
+    (
         "mixed_sizes_one_below_5mm",
         "Lesions measuring 4.5 mm and 8 mm in L3 and L5.",
         "FOCAL_EQUIVOCAL",
