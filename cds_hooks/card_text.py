@@ -571,6 +571,33 @@ def imaging_protocol_detail(advisories: Sequence[Advisory], rule_url: str) -> st
     return "\n\n".join(sections)
 
 
+_TRANSPORT: Final = (
+    (re.compile(r"^FHIR server answered 40[13]\b.*"), "the EHR did not let the service read them"),
+    (
+        re.compile(r"^FHIR server answered \d{3}\b.*"),
+        "the EHR's FHIR server answered with an error",
+    ),
+    (re.compile(r"^FHIR server timed out\b.*"), "the EHR's FHIR server did not answer in time"),
+    (
+        re.compile(r"^FHIR server could not be reached\b.*"),
+        "the EHR's FHIR server could not be reached",
+    ),
+    (
+        re.compile(r"^FHIR server sent invalid JSON\b.*"),
+        "the EHR's FHIR server sent an unreadable answer",
+    ),
+)
+
+
+def gap_words(reason: str) -> str:
+    """Why data could not be obtained, in words for a clinician: raw transport reasons (HTTP
+    status codes) stay in the service log (issue 10)."""
+    for pattern, words in _TRANSPORT:
+        if pattern.match(reason):
+            return words
+    return reason
+
+
 _RESOURCE_WORDS: Final = {
     "Observation": "Lab result",
     "DiagnosticReport": "Imaging report",
@@ -611,7 +638,8 @@ def data_quality_detail(
         sections.append(
             "**Not obtained**\n\n"
             + "\n".join(
-                f"- {escape_md(DOMAIN_WORDS[gap.domain])}: {escape_md(gap.reason)}" for gap in gaps
+                f"- {escape_md(DOMAIN_WORDS[gap.domain])}: {escape_md(gap_words(gap.reason))}"
+                for gap in gaps
             )
         )
     if problems:

@@ -154,7 +154,14 @@ def _fetch(
         result.documents.extend(outcome.documents)
         result.fetched_pages += outcome.pages
         if outcome.error is not None:
-            result.gaps.append(DataGap(templates[outcome.key].domain, outcome.error.reason))
+            reason = outcome.error.reason
+            # issue 10: say what is known (the client logs the raw reason): pages read, from
+            # the prefetch (a `next` link was followed) and from the fetch, before it failed
+            read = outcome.pages + (1 if needed.get(outcome.key) is not None else 0)
+            if read:
+                pages = "page" if read == 1 else f"{read} pages"
+                reason = f"only the first {pages} of results could be read: later pages are missing"
+            result.gaps.append(DataGap(templates[outcome.key].domain, reason))
 
 
 def _unusable_reason(call: HookCall) -> str:

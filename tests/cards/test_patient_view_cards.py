@@ -393,7 +393,7 @@ def test_secondary_cards_imaging_protocol_and_data_quality():
         i.get("reference") for i in quality.extension["org.marrow-cds.evidence"]
     }
     assert "g/L?" in (quality.detail or "")
-    assert "FHIR server timed out" in (quality.detail or "")
+    assert "did not answer in time" in (quality.detail or "")
 
 
 def test_only_problems_gives_a_data_quality_card_without_fetch_words():

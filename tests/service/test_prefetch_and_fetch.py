@@ -225,7 +225,28 @@ def test_pagination_loop_stops(
     fhir.get(f"{FHIR}/Observation?page=2", json=page(2, f"{FHIR}/Observation?page=2"))
     assert post_hook(client, example_request).status_code == 200
     assert len(fhir.calls) == 1
-    assert "looped" in gaps_of(mapper_calls)[DataDomain.LABS]
+    # issue 10: what is known is said (the pages read); "looped" is in the log
+    assert gaps_of(mapper_calls)[DataDomain.LABS] == (
+        "only the first 2 pages of results could be read: later pages are missing"
+    )
+
+
+def test_a_continuation_page_that_fails_says_the_first_page_was_read(
+    client: FlaskClient,
+    example_request: dict[str, Any],
+    fhir: responses.RequestsMock,
+    mapper_calls: list[Any],
+) -> None:
+    """Issue 10: the prefetch's first page was read and its `next` link answers 404: the card
+    says what is known, not "could not be obtained", and no HTTP status (that is in the log)."""
+    example_request["prefetch"]["labs"] = page(1, f"{FHIR}/Observation?page=2")
+    fhir.get(f"{FHIR}/Observation?page=2", status=404)
+    response = post_hook(client, example_request)
+    assert response.status_code == 200
+    reason = gaps_of(mapper_calls)[DataDomain.LABS]
+    assert reason == "only the first page of results could be read: later pages are missing"
+    details = " ".join(c.get("detail", "") for c in response.get_json()["cards"])
+    assert "404" not in details
 
 
 def test_page_cap(
