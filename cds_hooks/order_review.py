@@ -11,9 +11,12 @@ patient-view gets it (`prefetch.gather` -> `fhir_mappers.map_patient_record`) ->
 - Suggestions on drafts (CDS Hooks 2.0, Action): a contrast-only MRI is changed with an `update`
   action carrying the whole draft ServiceRequest (same id, status and intent, the reason and
   every other element as drafted) with the code of the without-and-with exam: the spec defines
-  `update` for changing a resource in the current context, the order keeps the clinician's
-  details, and the CDS Hooks sandbox's PAMA screen applies `update` to its draft study. A draft
-  sent without an id cannot be updated: a `create` of the replacement is offered instead.
+  `update` for changing a resource in the current context and the order keeps the clinician's
+  details. What the service guarantees is the suggestion (a valid `update` of the drafted
+  resource, per CDS Hooks 2.0); whether a client applies it is the client's: the CDS Hooks
+  sandbox's PAMA screen does not (it expects its own rating extension), so there the clinician
+  changes the order by hand as the card says. A draft sent without an id cannot be updated: a
+  `create` of the replacement is offered instead.
   Removal is a `delete` action with `resourceId` "ServiceRequest/<id>".
 - Lab results that could not be fetched: the lab checks are not run and one `data-quality`
   card says so (the service cannot tell a missing result from one it could not fetch).
