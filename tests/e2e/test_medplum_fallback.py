@@ -113,9 +113,11 @@ def test_patient_view_without_prefetch_fetches_from_medplum_with_the_token(
     card = clinical[0]
     assert topic(card) == "marrow-biopsy-indicated", card
     assert card["indicator"] == "warning"
-    detail = card["detail"]
-    assert INDEX_MRI in detail, detail
-    assert any(reference in detail for reference in ABNORMAL_LABS), detail
+    # issue 10: the FHIR references are in the card's evidence extension, not the clinician text
+    evidence = {i.get("reference") for i in card["extension"]["org.marrow-cds.evidence"]}
+    assert INDEX_MRI in evidence, evidence
+    assert any(reference in evidence for reference in ABNORMAL_LABS), evidence
+    assert INDEX_MRI not in card["detail"]
     assert card.get("suggestions"), card
     assert card.get("selectionBehavior") in {"at-most-one", "any"}
 
