@@ -45,12 +45,12 @@ def cold_sentence_caches() -> None:
     from a small sentence bank, so a warm cache would flatter the rate; a real archive repeats
     far fewer sentences."""
     from cds_hooks.audit import evaluate as audit_evaluate
-    from fhir_mappers.report_reader import scope, sentence
+    from fhir_mappers.report_reader import checks, scope, sentence
 
     caches = [
         sentence._analyse_sentence_text,
-        sentence._attributed_to_other_cause,
-        sentence._affirms_other_cause,
+        checks._attributed_to_other_cause,
+        checks._affirms_other_cause,
         scope._terminators,
     ]
     original = audit_evaluate.evaluate_patient

@@ -11,10 +11,11 @@ mistakes issue 9 found are hard to make, one concern per module, in the order th
 3. `scope`: sentences (cut at 400 characters: cost linear in the text), clauses, and the scope of
    negation, hedge and history modifiers.
 4. `sentence`: per sentence (read once per distinct sentence text), the targets and features of
-   `vocabulary`, each kept only if `anatomy` says it belongs to bone or marrow and it is not
-   another cause or a benign entity; negation scope ends at a new finding phrase with its own
-   descriptor; a negation that may not reach its target is kept as an uncertain reading;
-   distribution words count only with a marrow target; normal-marrow statements win.
+   `vocabulary`, each kept only when `checks` (with `anatomy`) says it belongs to bone or marrow
+   and is not another cause or a benign entity; `negation`: scope ends at a new finding phrase
+   with its own descriptor, and a negation that may not reach its target is kept as an uncertain
+   reading; `statements`: normal-marrow statements win and distribution words count only with a
+   marrow target.
 5. `corrections`: what one sentence says of another (addenda that correct or withdraw, a typical
    haemangioma named in the diagnosis, "the mass" of another organ).
 6. `measurements` and `classify`: lesion counts and sizes, levels, field strength, chemical shift,

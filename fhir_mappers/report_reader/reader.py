@@ -30,7 +30,8 @@ from fhir_mappers.report_reader.measurements import (
 )
 from fhir_mappers.report_reader.normalise import Normalised, normalise
 from fhir_mappers.report_reader.scope import _clause_of, _Hit, _sentences, _terminators
-from fhir_mappers.report_reader.sentence import _add_multilevel, _analyse_sentence
+from fhir_mappers.report_reader.sentence import _analyse_sentence
+from fhir_mappers.report_reader.statements import _add_multilevel
 from fhir_mappers.report_reader.vocabulary import _CHEMICAL_SHIFT, _FIELD
 from logic import thresholds as t
 from logic.model import FeatureKind, ImagingClass, ImagingFeature, IntervalChange, TextSpan

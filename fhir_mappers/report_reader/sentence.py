@@ -15,13 +15,20 @@ diffuse pattern.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
 from dataclasses import replace
 from functools import lru_cache
 
 from fhir_mappers.report_reader.anatomy import Anchor, anchor, mentions_bone
-from fhir_mappers.report_reader.measurements import _levels_in
+from fhir_mappers.report_reader.checks import _MARROW_WORD, _NEEDS_MARROW_CONTEXT, _keep_target
+from fhir_mappers.report_reader.negation import (
+    _AFTER_TERMINATOR,
+    _NON_PREFIX,
+    _SELF_CONTRADICTION,
+    _benign_comparison_denied,
+    _mark_uncertain,
+    _negation_breaks,
+    _partial_benign,
+)
 from fhir_mappers.report_reader.scope import (
     _apply,
     _clause_of,
@@ -30,11 +37,10 @@ from fhir_mappers.report_reader.scope import (
     _in_forward_scope,
     _ModHit,
     _overlaps,
-    _segment,
     _terminators,
 )
+from fhir_mappers.report_reader.statements import _distribution, _normal_statements_win
 from fhir_mappers.report_reader.vocabulary import (
-    _F,
     _INTERVAL,
     _KW_FINDING,
     _KW_INTERVAL,
@@ -43,35 +49,17 @@ from fhir_mappers.report_reader.vocabulary import (
     _KW_PSEUDO,
     _KW_TARGETS,
     _LESION_ADJ_BEFORE,
-    _LESION_NOUN,
-    _LESION_SPREAD,
-    _LEVEL,
     _LOSS_OF,
-    _MALIGNANCY,
-    _MARROW_ADJ,
-    _MARROW_NOUN,
     _MODIFIERS,
     _NORMAL_MARROW,
     _NOT_MARROW_CONTEXT,
-    _OTHER_SEQUENCE,
     _PSEUDO,
-    _T1,
     _TARGETS,
+    TARGET_KINDS,
     _keywords_in,
-    _Kind,
     _Mod,
 )
 from logic.model import FeatureKind, IntervalChange
-
-# What modifiers qualify and the class is read from (SPEC.md section 3): the marrow findings.
-TARGET_KINDS = frozenset(
-    {
-        FeatureKind.MARROW_SIGNAL,
-        FeatureKind.DIFFUSE_PATTERN,
-        FeatureKind.FOCAL_LESION,
-        FeatureKind.LYTIC_LESION,
-    }
-)
 
 
 def _analyse_sentence(
@@ -284,433 +272,3 @@ def _analyse(
     ):
         hedges = list(dict.fromkeys(mh.label for mh in mods if mh.label))
     return hits, hedges
-
-
-# SPEC.md section 3 "Other causes of marrow signal": oedema next to a fracture, endplate (Modic) and
-# degenerative change, Schmorl nodes, post-radiation fatty marrow, post-surgical change; infection
-# is another pathway. A pathological fracture is not among them (it is a worrisome feature).
-_OTHER_CAUSE = re.compile(
-    r"\b(?:end-?plates?|modic|schmorl\w*|degenerat\w*|(?<!patholog)(?<!pathologic\s)"
-    r"(?<!pathological\s)fractures?|compression\s+deformit\w*|radiation|radiotherapy|"
-    r"irradiat\w*|post-?(?:surgical|operative)|laminectomy|fusion|hardware|discitis|"
-    r"osteomyelitis|spondylodiscitis|infect\w*|abscess\w*|septic|"
-    # marrow stimulated by G-CSF or recovering after chemotherapy, called physiological / reactive
-    r"g-?csf|growth\s+factor|post-?chemotherapy|marrow\s+(?:stimulation|activation)|"
-    r"reactive\s+marrow|physiolog\w*\s+(?:marrow\s+)?(?:stimulation|activation))\b",
-    _F,
-)
-_DENIED_BEFORE = re.compile(
-    r"\b(?:no|without|negative\s+for|free\s+of|not)\b(?:[\s,]+[\w-]+){0,3}[\s,]*$", _F
-)
-
-
-def _other_cause(text: str, clause: tuple[int, int]) -> bool:
-    """The clause attributes the marrow signal to another cause it affirms ("oedema around the
-    L1 fracture"); a denied one ("without fracture") attributes nothing."""
-    return _affirms_other_cause(text[clause[0] : clause[1]])
-
-
-_ATTRIBUTION = re.compile(
-    r"\b(?:consistent\s+with|in\s+keeping\s+with|compatible\s+with|due\s+to|related\s+to|"
-    r"secondary\s+to|reflect\w*|represent\w*|attributed\s+to|attributable\s+to|caused\s+by|"
-    r"after|following)\s+(?:(?:a|an|the|recent|known|prior)\s+)?(?:[\w-]+\s+){0,3}?",
-    _F,
-)
-
-
-@lru_cache(maxsize=256)
-def _attributed_to_other_cause(sentence: str) -> bool:
-    """The sentence attributes its finding to another cause ("..., consistent with physiological
-    marrow stimulation after G-CSF", "... due to the recent fracture")."""
-    for m in _ATTRIBUTION.finditer(sentence):
-        cause = _OTHER_CAUSE.match(sentence, m.end())
-        if cause is not None:
-            return True
-    return False
-
-
-@lru_cache(maxsize=256)
-def _affirms_other_cause(clause: str) -> bool:
-    for m in _OTHER_CAUSE.finditer(clause):
-        if not _DENIED_BEFORE.search(clause, max(0, m.start() - 40), m.start()):
-            return True
-    return False
-
-
-# SPEC.md section 3: marrow signal, enhancement and high STIR / fat-saturated signal attributed to
-# another cause (fracture, Modic change, infection ...) are not findings of this service.
-_OTHER_CAUSE_KINDS = frozenset(
-    {
-        FeatureKind.MARROW_SIGNAL,
-        FeatureKind.DIFFUSE_PATTERN,
-        FeatureKind.ENHANCEMENT,
-        FeatureKind.FAT_SAT_HIGH_SIGNAL,
-        FeatureKind.DIFFUSE_HOMOGENEOUS,
-    }
-)
-_ANCHORED_KINDS = frozenset(
-    {
-        FeatureKind.FOCAL_LESION,
-        FeatureKind.LYTIC_LESION,
-        FeatureKind.ENHANCEMENT,
-        FeatureKind.FAT_SAT_HIGH_SIGNAL,
-        FeatureKind.SHARP_MARGIN,
-        FeatureKind.DIFFUSE_PATTERN,
-        FeatureKind.CANNOT_EXCLUDE_INFILTRATION,
-    }
-)
-_NEEDS_MARROW_CONTEXT = frozenset(
-    {
-        FeatureKind.ENHANCEMENT,
-        FeatureKind.FAT_SAT_HIGH_SIGNAL,
-        FeatureKind.CANNOT_EXCLUDE_INFILTRATION,
-    }
-)
-_MARROW_WORD = re.compile(
-    rf"\b(?:{_LESION_NOUN}|marrow|osseous|bony|bone|vertebra\w*|sacr\w*|ilia\w*|metasta\w*|"
-    r"myeloma|plasmacytoma|infiltrat\w*|marrow[\s-]+replac\w*)\b",
-    _F,
-)
-_BENIGN_ATTRIBUTION = re.compile(
-    r"\bh(?:a)?emangioma|\bbone\s+islands?|\benostos[ie]s|\bschmorl\w*|\bcysts?\b|"
-    r"\bdegenerat\w*|\bsubchondral",
-    _F,
-)
-
-
-_PATHOLOGICAL_FRACTURE = re.compile(r"patholog", _F)
-_BENIGN_ENTITY = re.compile(
-    r"\bh(?:a)?emangiomas?\b|\bbone\s+islands?\b|\benostos[ie]s\b|\bschmorl\w*|"
-    r"\b(?:degenerative|subchondral|synovial)\s+cysts?\b|\bgeodes?\b|\bmodic\b|"
-    r"(?<!pathologic\s)(?<!pathological\s)\b(?:stress|insufficiency|compression|healing|healed|"
-    r"acute|old|traumatic)?\s*fractures?\b|\bfat(?:ty)?\s+(?:deposit|island|rest|focus)\w*",
-    _F,
-)
-_ATTRIBUTION_HEDGE = re.compile(
-    r"\b(?:likely|probabl[ey]|possibl[ey]|may|might|could|favou?r\w*|suggest\w*|presum\w*|"
-    r"versus|vs|differential|uncertain|indeterminate|query)\b|\?",
-    _F,
-)
-_NEXT_LESION = re.compile(
-    rf"\b{_LESION_NOUN}\b|;|\band\s+(?:an?|the|another|one|two|multiple|several)\b", _F
-)
-_SELF_CONTRADICTION = re.compile(r"\b(?:and|or)\s+normal\b", _F)
-_AFTER_TERMINATOR = re.compile(r"[\w;,]*\s*")
-_NON_PREFIX = re.compile(r"non[\s-]?", _F)
-# Words that give a finding phrase its own descriptor (SPEC.md section 3 negation scope).
-_DESCRIPTOR = (
-    r"(?:an?\s+)?(?:diffuse(?:ly)?|patchy|heterogene\w*|inhomogene\w*|mottled|variegated|mild(?:ly)?|"
-    r"slight(?:ly)?|subtle|abnormal(?:ly)?|low|decreased|reduced|multiple|several|numerous|"
-    r"innumerable|scattered|multifocal|focal|new|marked(?:ly)?|extensive|widespread|"
-    r"(?:t1[\s-]+)?hypointense|enhancing|lytic|sclerotic|\d+(?:\.\d+)?\s*(?:mm|cm))\b"
-)
-_BREAK = re.compile(
-    rf",\s*(?:with\s+|and\s+)?(?={_DESCRIPTOR})|\s(?:with|and)\s+(?={_DESCRIPTOR})"
-    r"|(?:,\s*|\s)(?:and\s+)?(?=there\s+(?:is|are)\b)",
-    _F,
-)
-_LIST_CLOSE = re.compile(r"\b(?:or|nor)\b", _F)
-
-
-_FOR_AGE = re.compile(r"\bage\b|age[\s-]appropriate|physiolog", _F)
-_RED_MARROW = re.compile(r"\b(?:red|h(?:a)?ematopoietic|h(?:a)?emopoietic|cellular)\s+marrow", _F)
-_ABNORMAL = re.compile(
-    rf"\b(?:{_MARROW_ADJ}|low|decreased|reduced|diminished|hypointense|infiltrat\w*|replac\w*)\b",
-    _F,
-)
-
-
-def _normal_statements_win(
-    text: str, sentence: tuple[int, int], hits: list[_Hit], stops: Sequence[int]
-) -> list[_Hit]:
-    """SPEC.md section 3 normal-marrow statements are never a finding: distribution words inside
-    them describe the normality ("normal marrow signal at all levels"), red marrow described as
-    residual / physiological / normal for age is normal (and no benign hedge), and a distribution
-    word with a marrow noun but no abnormality ("diffuse fatty marrow") is not a pattern."""
-    normal = [h for h in hits if h.subtype == "normal"]
-    out: list[_Hit] = []
-    for h in hits:
-        clause = _clause_of(h.start, sentence, stops)
-        normal_here = [n for n in normal if clause[0] <= n.start < clause[1]]
-        if h.kind is _Kind.MULTILEVEL or (
-            h.kind is FeatureKind.DIFFUSE_PATTERN and h.subtype == "distribution"
-        ):
-            clause_text = text[clause[0] : clause[1]]
-            if normal_here or not _ABNORMAL.search(clause_text):
-                continue
-        if (
-            h.kind in {FeatureKind.MARROW_SIGNAL, FeatureKind.BENIGN_HEDGE}
-            and h.subtype != "normal"
-            and normal
-            and (
-                _RED_MARROW.search(text, sentence[0], sentence[1])
-                or any(_FOR_AGE.search(text, n.start, n.end) for n in normal)
-            )
-        ):
-            continue  # "patchy residual red marrow", "red marrow ..., physiological"
-        out.append(h)
-    return out
-
-
-def _negation_breaks(s_text: str, offset: int) -> list[int]:
-    """Where a new finding phrase with its own descriptor starts: a negation stops there. A comma
-    inside a list of negated items ("no fracture, abnormal marrow signal or mass") is not such a
-    place: the list closes with "or" / "nor" later in the sentence."""
-    out: list[int] = []
-    for m in _BREAK.finditer(s_text):
-        joiner = m.group(0).strip().lower()
-        in_list = "with" not in joiner and "and" not in joiner
-        if joiner.startswith(",") and in_list and _LIST_CLOSE.search(s_text, m.end()):
-            continue
-        out.append(offset + m.start())
-    return out
-
-
-# A negation trigger this far before its target, across a verb, may not reach it.
-_FAR_WORDS = 6
-_VERBISH = re.compile(
-    r"\b(?:is|are|was|were|seen|noted|identified|demonstrat\w*|shows?|showing|measur\w*|"
-    r"appears?|there)\b",
-    _F,
-)
-
-
-def _partial_benign(hit: _Hit) -> bool:
-    return (
-        hit.kind is FeatureKind.T1_BRIGHTER_THAN_DISC_AND_MUSCLE
-        and hit.subtype == "partial"
-        and not hit.negated
-    )
-
-
-def _benign_comparison_denied(hit: _Hit) -> _Hit:
-    """SPEC.md section 3: a negated benign comparison ("not brighter than the discs", "no longer
-    higher than muscle") is the worrisome feature."""
-    if hit.kind is FeatureKind.T1_BRIGHTER_THAN_DISC_AND_MUSCLE and hit.negated:
-        hit.kind = FeatureKind.T1_LOW_VS_MUSCLE_OR_DISC
-        hit.negated = False
-    return hit
-
-
-def _mark_uncertain(
-    text: str, hits: list[_Hit], mods: Sequence[_ModHit], stops: Sequence[int]
-) -> None:
-    """SPEC.md section 3 "Uncertain reading": an abnormal-marrow target negated by a trigger that is
-    far from it, across a verb, is kept (never silently NEGATIVE) and marked uncertain."""
-    for hit in hits:
-        if not hit.negated or hit.kind not in TARGET_KINDS or hit.subtype in {"normal", "pseudo"}:
-            continue
-        triggers = [
-            m
-            for m in mods
-            if m.mod is _Mod.NEG_FWD
-            and m.end <= hit.start
-            and not any(m.end <= stop < hit.start for stop in stops)
-        ]
-        if not triggers:
-            continue
-        nearest = max(triggers, key=lambda m: m.end)
-        between = text[nearest.end : hit.start]
-        if len(between.split()) > _FAR_WORDS and _VERBISH.search(between):
-            hit.negated = False
-            hit.uncertain = True
-
-
-# Distribution words (SPEC.md section 3): they count only with a marrow target of their own clause.
-_SPREAD_WORDS = re.compile(
-    r"\bthroughout\b|\bat\s+(?:all|every|multiple|most)\s+(?:of\s+the\s+)?(?:visuali[sz]ed\s+|"
-    r"imaged\s+|included\s+|lumbar\s+|thoracic\s+)?levels?\b|\b(?:in|of|involving|within)\s+"
-    r"(?:all|each)\s+(?:of\s+)?(?:the\s+)?(?:visuali[sz]ed\s+|imaged\s+|included\s+|lumbar\s+|"
-    r"thoracic\s+)?(?:vertebral\s+bod(?:y|ies)|vertebrae|levels)",
-    _F,
-)
-_SPREAD_TARGETS = frozenset(
-    {FeatureKind.MARROW_SIGNAL, FeatureKind.FOCAL_LESION, FeatureKind.LYTIC_LESION}
-)
-
-
-def _distribution(
-    text: str, sentence: tuple[int, int], hits: Sequence[_Hit], stops: Sequence[int]
-) -> list[_Hit]:
-    """A diffuse pattern for each distribution word attached to a marrow target of its clause; a
-    distribution word inside a normal-marrow statement describes the normality and adds nothing."""
-    out: list[_Hit] = []
-    for m in _SPREAD_WORDS.finditer(text, sentence[0], sentence[1]):
-        clause = _clause_of(m.start(), sentence, stops)
-        in_clause = [h for h in hits if clause[0] <= h.start < clause[1]]
-        if any(h.subtype == "normal" for h in in_clause):
-            continue
-        targets = [h for h in in_clause if h.kind in _SPREAD_TARGETS and h.subtype != "normal"]
-        if not targets:
-            continue
-        target = min(targets, key=lambda h: abs(h.start - m.start()))
-        subtype = "distribution"
-        if target.kind is not FeatureKind.MARROW_SIGNAL:
-            clause_text = text[clause[0] : clause[1]]
-            spread = _LESION_SPREAD.search(clause_text) and not re.search(
-                rf"\b(?:{_MARROW_ADJ})\b", clause_text, _F
-            )
-            subtype = "lesion-spread" if spread else "lesion-distribution"
-        out.append(
-            _Hit(
-                FeatureKind.DIFFUSE_PATTERN,
-                m.start(),
-                m.end(),
-                sentence,
-                subtype,
-                negated=target.negated,
-                hedged=target.hedged,
-                possible=target.possible,
-                historical=target.historical,
-                uncertain=target.uncertain,
-            )
-        )
-    return out
-
-
-def _keep_target(hit: _Hit, text: str, sentence: tuple[int, int], stops: Sequence[int]) -> bool:
-    """Context checks that a regex alone cannot express."""
-    s_text = text[sentence[0] : sentence[1]]
-    clause = _clause_of(hit.start, sentence, stops)
-    clause_text = text[clause[0] : clause[1]]
-    kind = hit.kind
-    if kind in _OTHER_CAUSE_KINDS and (
-        _other_cause(text, clause) or _attributed_to_other_cause(text[sentence[0] : sentence[1]])
-    ):
-        return False  # SPEC.md section 3 "Other causes of marrow signal": not this service's
-    if kind in _ANCHORED_KINDS:
-        where = anchor(text, hit.start, hit.end, clause)
-        if where is Anchor.ORGAN:
-            return False  # a lesion / enhancement / change of another organ (SPEC.md 3 Anatomy)
-    if kind is FeatureKind.LYTIC_LESION and _BENIGN_ATTRIBUTION.search(
-        text, *_segment(text, sentence, hit.start, hit.end)
-    ):
-        return False  # U-B: a lytic-looking lesion attributed to a benign cause
-    if (
-        kind is FeatureKind.DIFFUSE_PATTERN
-        and not re.search(_MARROW_NOUN, text[hit.start : hit.end], _F)
-        and re.match(r"diffuse", text[hit.start : hit.end], _F)
-        and _NOT_MARROW_CONTEXT.search(clause_text)
-    ):
-        return False  # "diffusely heterogeneous uterus", "diffuse heterogeneous disc"
-    if kind is FeatureKind.FOCAL_LESION:
-        phrase = text[hit.start : hit.end].lower()
-        # what the lesion is said to be: its stretch of the sentence between "and" / ";"
-        seg_start, seg_end = _segment(text, sentence, hit.start, hit.end)
-        # ... up to the next finding noun of its clause ("a focus of T1 and T2 hyperintense
-        # signal in L1, consistent with a hemangioma" is said to be a haemangioma)
-        nxt = _NEXT_LESION.search(text, hit.end, sentence[1])
-        said = text[seg_start : max(seg_end, nxt.start() if nxt else sentence[1])]
-        attribution = text[hit.start : max(seg_end, nxt.start() if nxt else sentence[1])]
-        if _BENIGN_ENTITY.search(attribution) and "atypical" not in said.lower():
-            # SPEC.md section 3 "Benign attribution": a lesion the report attributes to a benign
-            # entity is not a focal lesion for U-L; hedged, it is at most FOCAL_EQUIVOCAL
-            if not _ATTRIBUTION_HEDGE.search(attribution):
-                return False
-            hit.subtype = "benign-hedged"
-        near = text[max(clause[0], hit.start - 25) : min(clause[1], hit.end + 15)]
-        if re.search(r"\b(?:schmorl\w*|cysts?|tarlov|synovial|perineural|dis[ck])\b", near, _F):
-            return False  # "Schmorl node", "disc lesion", "Tarlov cyst": not marrow lesions
-        if re.search(r"\bfoc(?:us|i)\b", phrase) and re.search(
-            r"\bfoc(?:us|i)\s+of\s+(?:fat|fatty|normal|red)", text[hit.start : hit.end + 20], _F
-        ):
-            return False
-        if re.search(r"\bfat(?:ty)?(?:[\s-]+containing)?\s*$", text[clause[0] : hit.start], _F):
-            return False
-    if kind is FeatureKind.LYTIC_LESION and re.search(
-        r"peri-?prosthetic|prosthe|hardware|screws?|implant|arthroplasty", clause_text, _F
-    ):
-        return False
-    if kind in {FeatureKind.T1_LOW_VS_MUSCLE_OR_DISC, FeatureKind.T1_BRIGHTER_THAN_DISC_AND_MUSCLE}:
-        if not _T1.search(s_text) and _OTHER_SEQUENCE.search(s_text):
-            return False
-        if kind is FeatureKind.T1_BRIGHTER_THAN_DISC_AND_MUSCLE:
-            phrase = text[hit.start : hit.end].lower()
-            # SPEC.md section 3: brighter than disc AND muscle; one of them is not enough.
-            if not (re.search(r"dis[ck]", phrase) and re.search(r"muscl", phrase)):
-                # brighter than one of them only: not the benign modifier, but its negation
-                # ("not brighter than the discs") is still the worrisome feature
-                hit.subtype = "partial"
-    if kind in {
-        FeatureKind.ENHANCEMENT,
-        FeatureKind.FAT_SAT_HIGH_SIGNAL,
-    } and _NOT_MARROW_CONTEXT.search(clause_text):
-        return False
-    if kind is FeatureKind.CANNOT_EXCLUDE_INFILTRATION and _PATHOLOGICAL_FRACTURE.match(
-        text, hit.start
-    ):
-        return True  # SPEC.md section 3: a pathological fracture is itself the worrisome feature
-    if kind is FeatureKind.CANNOT_EXCLUDE_INFILTRATION:
-        # Only about an infiltrative / malignant process; the span is widened to that word so
-        # that a card quotes "infiltrative process cannot be excluded", not the bare phrase.
-        phrase = text[hit.start : hit.end].lower()
-        if "excluded" in phrase or "ruled out" in phrase:
-            first = _MALIGNANCY.search(text, max(clause[0], hit.start - 80), hit.start)
-            if first is None:
-                return False
-            head = re.search(r"[\w-]*$", text[clause[0] : first.start()])
-            hit.start = first.start() - (len(head.group(0)) if head else 0)
-        else:
-            after = _MALIGNANCY.search(text, hit.start, clause[1])
-            if after is None:
-                return False
-            tail = re.match(r"[\w-]*", text[after.end() : clause[1]])
-            hit.end = after.end() + (tail.end() if tail else 0)
-    if (
-        kind is FeatureKind.DIFFUSE_PATTERN
-        and hit.subtype == "distribution"
-        and re.search(rf"\b{_LESION_NOUN}\b", clause_text, _F)
-        and not re.search(rf"\b(?:{_MARROW_ADJ})\b", clause_text, _F)
-    ):
-        # "multiple lesions throughout the pelvis": the spread of lesions, not a diffuse pattern;
-        # but "innumerable / numerous / diffuse lesions throughout the spine" is a pattern
-        # (SPEC.md section 3 DIFFUSE: "throughout", distribution words), see `classify`.
-        spread = _LESION_SPREAD.search(clause_text)
-        hit.subtype = "lesion-spread" if spread else "lesion-distribution"
-    if kind is _Kind.MULTILEVEL:
-        # only a marrow-signal clause spreads over levels; "lesions at several levels" does not
-        return bool(
-            re.search(rf"\b(?:{_MARROW_ADJ})\b|marrow", clause_text, _F)
-            and not re.search(rf"\b{_LESION_NOUN}\b", clause_text, _F)
-        )
-    return True
-
-
-def _add_multilevel(
-    text: str, sentence: tuple[int, int], hits: Sequence[_Hit], *, prefilter: bool = True
-) -> list[_Hit]:
-    """Abnormal marrow signal over three or more vertebral levels: a diffuse pattern (SPEC.md 3)."""
-    marrow = [
-        h
-        for h in hits
-        if h.sentence == sentence
-        and h.kind is FeatureKind.MARROW_SIGNAL
-        and not h.negated
-        and not h.historical
-        and h.subtype != "normal"
-    ]
-    if not marrow:
-        return []
-    stops = _terminators(text[sentence[0] : sentence[1]], sentence[0], prefilter=prefilter)
-    for h in marrow:
-        c0, c1 = _clause_of(h.start, sentence, stops)
-        if re.search(rf"\b{_LESION_NOUN}\b", text[c0:c1], _F):
-            continue
-        found = _levels_in(text, c0, c1)
-        levels = {lv for _, lvs in found for lv in lvs}
-        if len(levels) >= 3:
-            first = min(p for p, _ in found)
-            last_match = max(found, key=lambda x: x[0])
-            end_m = _LEVEL.match(text, last_match[0])
-            end = end_m.end() if end_m else last_match[0] + 2
-            return [
-                _Hit(
-                    FeatureKind.DIFFUSE_PATTERN,
-                    first,
-                    end,
-                    sentence,
-                    "levels",
-                    value=float(len(levels)),
-                )
-            ]
-    return []

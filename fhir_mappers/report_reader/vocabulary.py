@@ -67,6 +67,17 @@ def _c(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, _F)
 
 
+# What modifiers qualify and the class is read from (SPEC.md section 3): the marrow findings.
+TARGET_KINDS = frozenset(
+    {
+        FeatureKind.MARROW_SIGNAL,
+        FeatureKind.DIFFUSE_PATTERN,
+        FeatureKind.FOCAL_LESION,
+        FeatureKind.LYTIC_LESION,
+    }
+)
+
+
 class _Kind(Enum):
     """Internal hit kinds beyond FeatureKind (not exported on features)."""
 

@@ -1,0 +1,254 @@
+"""Whether a target found in a sentence is a marrow finding (SPEC.md section 3).
+
+A regular expression finds "lesion"; these checks decide whether that lesion is the marrow's:
+- `anatomy`: a lesion, enhancement, change or "suspicious for" said of another organ is not;
+- other causes of marrow signal (fracture, Modic change, degeneration, radiation, surgery,
+  infection, stimulated marrow) are not this service's findings;
+- benign attribution: a lesion the report attributes to a benign entity is not a focal lesion for
+  U-L; hedged, it is at most FOCAL_EQUIVOCAL (subtype "benign-hedged");
+- typical haemangiomas, bone islands, Schmorl nodes, disc and cyst lesions, fatty foci, lytic
+  areas around hardware; T1 comparisons about another sequence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+
+from fhir_mappers.report_reader.anatomy import Anchor, anchor
+from fhir_mappers.report_reader.scope import (
+    _clause_of,
+    _Hit,
+    _segment,
+)
+from fhir_mappers.report_reader.vocabulary import (
+    _F,
+    _LESION_NOUN,
+    _LESION_SPREAD,
+    _MALIGNANCY,
+    _MARROW_ADJ,
+    _MARROW_NOUN,
+    _NOT_MARROW_CONTEXT,
+    _OTHER_SEQUENCE,
+    _T1,
+    _Kind,
+)
+from logic.model import FeatureKind
+
+# SPEC.md section 3 "Other causes of marrow signal": oedema next to a fracture, endplate (Modic) and
+# degenerative change, Schmorl nodes, post-radiation fatty marrow, post-surgical change; infection
+# is another pathway. A pathological fracture is not among them (it is a worrisome feature).
+_OTHER_CAUSE = re.compile(
+    r"\b(?:end-?plates?|modic|schmorl\w*|degenerat\w*|(?<!patholog)(?<!pathologic\s)"
+    r"(?<!pathological\s)fractures?|compression\s+deformit\w*|radiation|radiotherapy|"
+    r"irradiat\w*|post-?(?:surgical|operative)|laminectomy|fusion|hardware|discitis|"
+    r"osteomyelitis|spondylodiscitis|infect\w*|abscess\w*|septic|"
+    # marrow stimulated by G-CSF or recovering after chemotherapy, called physiological / reactive
+    r"g-?csf|growth\s+factor|post-?chemotherapy|marrow\s+(?:stimulation|activation)|"
+    r"reactive\s+marrow|physiolog\w*\s+(?:marrow\s+)?(?:stimulation|activation))\b",
+    _F,
+)
+_DENIED_BEFORE = re.compile(
+    r"\b(?:no|without|negative\s+for|free\s+of|not)\b(?:[\s,]+[\w-]+){0,3}[\s,]*$", _F
+)
+
+
+def _other_cause(text: str, clause: tuple[int, int]) -> bool:
+    """The clause attributes the marrow signal to another cause it affirms ("oedema around the
+    L1 fracture"); a denied one ("without fracture") attributes nothing."""
+    return _affirms_other_cause(text[clause[0] : clause[1]])
+
+
+_ATTRIBUTION = re.compile(
+    r"\b(?:consistent\s+with|in\s+keeping\s+with|compatible\s+with|due\s+to|related\s+to|"
+    r"secondary\s+to|reflect\w*|represent\w*|attributed\s+to|attributable\s+to|caused\s+by|"
+    r"after|following)\s+(?:(?:a|an|the|recent|known|prior)\s+)?(?:[\w-]+\s+){0,3}?",
+    _F,
+)
+
+
+@lru_cache(maxsize=256)
+def _attributed_to_other_cause(sentence: str) -> bool:
+    """The sentence attributes its finding to another cause ("..., consistent with physiological
+    marrow stimulation after G-CSF", "... due to the recent fracture")."""
+    for m in _ATTRIBUTION.finditer(sentence):
+        cause = _OTHER_CAUSE.match(sentence, m.end())
+        if cause is not None:
+            return True
+    return False
+
+
+@lru_cache(maxsize=256)
+def _affirms_other_cause(clause: str) -> bool:
+    for m in _OTHER_CAUSE.finditer(clause):
+        if not _DENIED_BEFORE.search(clause, max(0, m.start() - 40), m.start()):
+            return True
+    return False
+
+
+# SPEC.md section 3: marrow signal, enhancement and high STIR / fat-saturated signal attributed to
+# another cause (fracture, Modic change, infection ...) are not findings of this service.
+_OTHER_CAUSE_KINDS = frozenset(
+    {
+        FeatureKind.MARROW_SIGNAL,
+        FeatureKind.DIFFUSE_PATTERN,
+        FeatureKind.ENHANCEMENT,
+        FeatureKind.FAT_SAT_HIGH_SIGNAL,
+        FeatureKind.DIFFUSE_HOMOGENEOUS,
+    }
+)
+_ANCHORED_KINDS = frozenset(
+    {
+        FeatureKind.FOCAL_LESION,
+        FeatureKind.LYTIC_LESION,
+        FeatureKind.ENHANCEMENT,
+        FeatureKind.FAT_SAT_HIGH_SIGNAL,
+        FeatureKind.SHARP_MARGIN,
+        FeatureKind.DIFFUSE_PATTERN,
+        FeatureKind.CANNOT_EXCLUDE_INFILTRATION,
+    }
+)
+_NEEDS_MARROW_CONTEXT = frozenset(
+    {
+        FeatureKind.ENHANCEMENT,
+        FeatureKind.FAT_SAT_HIGH_SIGNAL,
+        FeatureKind.CANNOT_EXCLUDE_INFILTRATION,
+    }
+)
+_MARROW_WORD = re.compile(
+    rf"\b(?:{_LESION_NOUN}|marrow|osseous|bony|bone|vertebra\w*|sacr\w*|ilia\w*|metasta\w*|"
+    r"myeloma|plasmacytoma|infiltrat\w*|marrow[\s-]+replac\w*)\b",
+    _F,
+)
+_BENIGN_ATTRIBUTION = re.compile(
+    r"\bh(?:a)?emangioma|\bbone\s+islands?|\benostos[ie]s|\bschmorl\w*|\bcysts?\b|"
+    r"\bdegenerat\w*|\bsubchondral",
+    _F,
+)
+
+
+_PATHOLOGICAL_FRACTURE = re.compile(r"patholog", _F)
+_BENIGN_ENTITY = re.compile(
+    r"\bh(?:a)?emangiomas?\b|\bbone\s+islands?\b|\benostos[ie]s\b|\bschmorl\w*|"
+    r"\b(?:degenerative|subchondral|synovial)\s+cysts?\b|\bgeodes?\b|\bmodic\b|"
+    r"(?<!pathologic\s)(?<!pathological\s)\b(?:stress|insufficiency|compression|healing|healed|"
+    r"acute|old|traumatic)?\s*fractures?\b|\bfat(?:ty)?\s+(?:deposit|island|rest|focus)\w*",
+    _F,
+)
+_ATTRIBUTION_HEDGE = re.compile(
+    r"\b(?:likely|probabl[ey]|possibl[ey]|may|might|could|favou?r\w*|suggest\w*|presum\w*|"
+    r"versus|vs|differential|uncertain|indeterminate|query)\b|\?",
+    _F,
+)
+_NEXT_LESION = re.compile(
+    rf"\b{_LESION_NOUN}\b|;|\band\s+(?:an?|the|another|one|two|multiple|several)\b", _F
+)
+
+
+def _keep_target(hit: _Hit, text: str, sentence: tuple[int, int], stops: Sequence[int]) -> bool:
+    """Context checks that a regex alone cannot express."""
+    s_text = text[sentence[0] : sentence[1]]
+    clause = _clause_of(hit.start, sentence, stops)
+    clause_text = text[clause[0] : clause[1]]
+    kind = hit.kind
+    if kind in _OTHER_CAUSE_KINDS and (
+        _other_cause(text, clause) or _attributed_to_other_cause(text[sentence[0] : sentence[1]])
+    ):
+        return False  # SPEC.md section 3 "Other causes of marrow signal": not this service's
+    if kind in _ANCHORED_KINDS:
+        where = anchor(text, hit.start, hit.end, clause)
+        if where is Anchor.ORGAN:
+            return False  # a lesion / enhancement / change of another organ (SPEC.md 3 Anatomy)
+    if kind is FeatureKind.LYTIC_LESION and _BENIGN_ATTRIBUTION.search(
+        text, *_segment(text, sentence, hit.start, hit.end)
+    ):
+        return False  # U-B: a lytic-looking lesion attributed to a benign cause
+    if (
+        kind is FeatureKind.DIFFUSE_PATTERN
+        and not re.search(_MARROW_NOUN, text[hit.start : hit.end], _F)
+        and re.match(r"diffuse", text[hit.start : hit.end], _F)
+        and _NOT_MARROW_CONTEXT.search(clause_text)
+    ):
+        return False  # "diffusely heterogeneous uterus", "diffuse heterogeneous disc"
+    if kind is FeatureKind.FOCAL_LESION:
+        phrase = text[hit.start : hit.end].lower()
+        # what the lesion is said to be: its stretch of the sentence between "and" / ";"
+        seg_start, seg_end = _segment(text, sentence, hit.start, hit.end)
+        # ... up to the next finding noun of its clause ("a focus of T1 and T2 hyperintense
+        # signal in L1, consistent with a hemangioma" is said to be a haemangioma)
+        nxt = _NEXT_LESION.search(text, hit.end, sentence[1])
+        said = text[seg_start : max(seg_end, nxt.start() if nxt else sentence[1])]
+        attribution = text[hit.start : max(seg_end, nxt.start() if nxt else sentence[1])]
+        if _BENIGN_ENTITY.search(attribution) and "atypical" not in said.lower():
+            # SPEC.md section 3 "Benign attribution": a lesion the report attributes to a benign
+            # entity is not a focal lesion for U-L; hedged, it is at most FOCAL_EQUIVOCAL
+            if not _ATTRIBUTION_HEDGE.search(attribution):
+                return False
+            hit.subtype = "benign-hedged"
+        near = text[max(clause[0], hit.start - 25) : min(clause[1], hit.end + 15)]
+        if re.search(r"\b(?:schmorl\w*|cysts?|tarlov|synovial|perineural|dis[ck])\b", near, _F):
+            return False  # "Schmorl node", "disc lesion", "Tarlov cyst": not marrow lesions
+        if re.search(r"\bfoc(?:us|i)\b", phrase) and re.search(
+            r"\bfoc(?:us|i)\s+of\s+(?:fat|fatty|normal|red)", text[hit.start : hit.end + 20], _F
+        ):
+            return False
+        if re.search(r"\bfat(?:ty)?(?:[\s-]+containing)?\s*$", text[clause[0] : hit.start], _F):
+            return False
+    if kind is FeatureKind.LYTIC_LESION and re.search(
+        r"peri-?prosthetic|prosthe|hardware|screws?|implant|arthroplasty", clause_text, _F
+    ):
+        return False
+    if kind in {FeatureKind.T1_LOW_VS_MUSCLE_OR_DISC, FeatureKind.T1_BRIGHTER_THAN_DISC_AND_MUSCLE}:
+        if not _T1.search(s_text) and _OTHER_SEQUENCE.search(s_text):
+            return False
+        if kind is FeatureKind.T1_BRIGHTER_THAN_DISC_AND_MUSCLE:
+            phrase = text[hit.start : hit.end].lower()
+            # SPEC.md section 3: brighter than disc AND muscle; one of them is not enough.
+            if not (re.search(r"dis[ck]", phrase) and re.search(r"muscl", phrase)):
+                # brighter than one of them only: not the benign modifier, but its negation
+                # ("not brighter than the discs") is still the worrisome feature
+                hit.subtype = "partial"
+    if kind in {
+        FeatureKind.ENHANCEMENT,
+        FeatureKind.FAT_SAT_HIGH_SIGNAL,
+    } and _NOT_MARROW_CONTEXT.search(clause_text):
+        return False
+    if kind is FeatureKind.CANNOT_EXCLUDE_INFILTRATION and _PATHOLOGICAL_FRACTURE.match(
+        text, hit.start
+    ):
+        return True  # SPEC.md section 3: a pathological fracture is itself the worrisome feature
+    if kind is FeatureKind.CANNOT_EXCLUDE_INFILTRATION:
+        # Only about an infiltrative / malignant process; the span is widened to that word so
+        # that a card quotes "infiltrative process cannot be excluded", not the bare phrase.
+        phrase = text[hit.start : hit.end].lower()
+        if "excluded" in phrase or "ruled out" in phrase:
+            first = _MALIGNANCY.search(text, max(clause[0], hit.start - 80), hit.start)
+            if first is None:
+                return False
+            head = re.search(r"[\w-]*$", text[clause[0] : first.start()])
+            hit.start = first.start() - (len(head.group(0)) if head else 0)
+        else:
+            after = _MALIGNANCY.search(text, hit.start, clause[1])
+            if after is None:
+                return False
+            tail = re.match(r"[\w-]*", text[after.end() : clause[1]])
+            hit.end = after.end() + (tail.end() if tail else 0)
+    if (
+        kind is FeatureKind.DIFFUSE_PATTERN
+        and hit.subtype == "distribution"
+        and re.search(rf"\b{_LESION_NOUN}\b", clause_text, _F)
+        and not re.search(rf"\b(?:{_MARROW_ADJ})\b", clause_text, _F)
+    ):
+        # "multiple lesions throughout the pelvis": the spread of lesions, not a diffuse pattern;
+        # but "innumerable / numerous / diffuse lesions throughout the spine" is a pattern
+        # (SPEC.md section 3 DIFFUSE: "throughout", distribution words), see `classify`.
+        spread = _LESION_SPREAD.search(clause_text)
+        hit.subtype = "lesion-spread" if spread else "lesion-distribution"
+    if kind is _Kind.MULTILEVEL:
+        # only a marrow-signal clause spreads over levels; "lesions at several levels" does not
+        return bool(
+            re.search(rf"\b(?:{_MARROW_ADJ})\b|marrow", clause_text, _F)
+            and not re.search(rf"\b{_LESION_NOUN}\b", clause_text, _F)
+        )
+    return True

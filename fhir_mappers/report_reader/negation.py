@@ -1,0 +1,108 @@
+"""Where a negation stops, and when it cannot be decided (SPEC.md section 3).
+
+- A trigger's scope ends at a new finding phrase joined by "with", "and" or "," that carries its
+  own descriptor ("without fracture, with diffusely heterogeneous marrow"); a list closed by
+  "or" / "nor" stays negated ("no fracture, abnormal marrow signal or mass").
+- Prefixes describe ("non-enhancing" denies only the enhancement).
+- A negated benign comparison ("not brighter than the discs") is the worrisome feature.
+- Uncertain reading: a target negated only by a trigger far before it, across a verb, is kept
+  and marked uncertain (never silently NEGATIVE); so is a self-contradictory phrase
+  ("heterogeneous and normal signal").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from fhir_mappers.report_reader.scope import (
+    _Hit,
+    _ModHit,
+)
+from fhir_mappers.report_reader.vocabulary import (
+    _F,
+    TARGET_KINDS,
+    _Mod,
+)
+from logic.model import FeatureKind
+
+_SELF_CONTRADICTION = re.compile(r"\b(?:and|or)\s+normal\b", _F)
+_AFTER_TERMINATOR = re.compile(r"[\w;,]*\s*")
+_NON_PREFIX = re.compile(r"non[\s-]?", _F)
+# Words that give a finding phrase its own descriptor (SPEC.md section 3 negation scope).
+_DESCRIPTOR = (
+    r"(?:an?\s+)?(?:diffuse(?:ly)?|patchy|heterogene\w*|inhomogene\w*|mottled|variegated|mild(?:ly)?|"
+    r"slight(?:ly)?|subtle|abnormal(?:ly)?|low|decreased|reduced|multiple|several|numerous|"
+    r"innumerable|scattered|multifocal|focal|new|marked(?:ly)?|extensive|widespread|"
+    r"(?:t1[\s-]+)?hypointense|enhancing|lytic|sclerotic|\d+(?:\.\d+)?\s*(?:mm|cm))\b"
+)
+_BREAK = re.compile(
+    rf",\s*(?:with\s+|and\s+)?(?={_DESCRIPTOR})|\s(?:with|and)\s+(?={_DESCRIPTOR})"
+    r"|(?:,\s*|\s)(?:and\s+)?(?=there\s+(?:is|are)\b)",
+    _F,
+)
+_LIST_CLOSE = re.compile(r"\b(?:or|nor)\b", _F)
+
+
+def _negation_breaks(s_text: str, offset: int) -> list[int]:
+    """Where a new finding phrase with its own descriptor starts: a negation stops there. A comma
+    inside a list of negated items ("no fracture, abnormal marrow signal or mass") is not such a
+    place: the list closes with "or" / "nor" later in the sentence."""
+    out: list[int] = []
+    for m in _BREAK.finditer(s_text):
+        joiner = m.group(0).strip().lower()
+        in_list = "with" not in joiner and "and" not in joiner
+        if joiner.startswith(",") and in_list and _LIST_CLOSE.search(s_text, m.end()):
+            continue
+        out.append(offset + m.start())
+    return out
+
+
+# A negation trigger this far before its target, across a verb, may not reach it.
+_FAR_WORDS = 6
+_VERBISH = re.compile(
+    r"\b(?:is|are|was|were|seen|noted|identified|demonstrat\w*|shows?|showing|measur\w*|"
+    r"appears?|there)\b",
+    _F,
+)
+
+
+def _partial_benign(hit: _Hit) -> bool:
+    return (
+        hit.kind is FeatureKind.T1_BRIGHTER_THAN_DISC_AND_MUSCLE
+        and hit.subtype == "partial"
+        and not hit.negated
+    )
+
+
+def _benign_comparison_denied(hit: _Hit) -> _Hit:
+    """SPEC.md section 3: a negated benign comparison ("not brighter than the discs", "no longer
+    higher than muscle") is the worrisome feature."""
+    if hit.kind is FeatureKind.T1_BRIGHTER_THAN_DISC_AND_MUSCLE and hit.negated:
+        hit.kind = FeatureKind.T1_LOW_VS_MUSCLE_OR_DISC
+        hit.negated = False
+    return hit
+
+
+def _mark_uncertain(
+    text: str, hits: list[_Hit], mods: Sequence[_ModHit], stops: Sequence[int]
+) -> None:
+    """SPEC.md section 3 "Uncertain reading": an abnormal-marrow target negated by a trigger that is
+    far from it, across a verb, is kept (never silently NEGATIVE) and marked uncertain."""
+    for hit in hits:
+        if not hit.negated or hit.kind not in TARGET_KINDS or hit.subtype in {"normal", "pseudo"}:
+            continue
+        triggers = [
+            m
+            for m in mods
+            if m.mod is _Mod.NEG_FWD
+            and m.end <= hit.start
+            and not any(m.end <= stop < hit.start for stop in stops)
+        ]
+        if not triggers:
+            continue
+        nearest = max(triggers, key=lambda m: m.end)
+        between = text[nearest.end : hit.start]
+        if len(between.split()) > _FAR_WORDS and _VERBISH.search(between):
+            hit.negated = False
+            hit.uncertain = True

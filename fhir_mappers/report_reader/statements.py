@@ -1,0 +1,161 @@
+"""Normal-marrow statements and distribution words (SPEC.md section 3).
+
+- Normal-marrow statements are never a finding: distribution words inside them describe the
+  normality ("normal marrow signal at all levels"); red marrow called residual, physiological or
+  normal for age is normal; "diffuse fatty marrow" is no pattern.
+- Distribution words ("throughout", "at all levels", "in all vertebral bodies") count only with
+  a marrow target of their own clause, and then make a DIFFUSE pattern (or a spread of lesions).
+- Abnormal marrow signal over three or more vertebral levels is a diffuse pattern.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from fhir_mappers.report_reader.measurements import _levels_in
+from fhir_mappers.report_reader.scope import (
+    _clause_of,
+    _Hit,
+    _terminators,
+)
+from fhir_mappers.report_reader.vocabulary import (
+    _F,
+    _LESION_NOUN,
+    _LESION_SPREAD,
+    _LEVEL,
+    _MARROW_ADJ,
+    _Kind,
+)
+from logic.model import FeatureKind
+
+_FOR_AGE = re.compile(r"\bage\b|age[\s-]appropriate|physiolog", _F)
+_RED_MARROW = re.compile(r"\b(?:red|h(?:a)?ematopoietic|h(?:a)?emopoietic|cellular)\s+marrow", _F)
+_ABNORMAL = re.compile(
+    rf"\b(?:{_MARROW_ADJ}|low|decreased|reduced|diminished|hypointense|infiltrat\w*|replac\w*)\b",
+    _F,
+)
+
+
+def _normal_statements_win(
+    text: str, sentence: tuple[int, int], hits: list[_Hit], stops: Sequence[int]
+) -> list[_Hit]:
+    """SPEC.md section 3 normal-marrow statements are never a finding: distribution words inside
+    them describe the normality ("normal marrow signal at all levels"), red marrow described as
+    residual / physiological / normal for age is normal (and no benign hedge), and a distribution
+    word with a marrow noun but no abnormality ("diffuse fatty marrow") is not a pattern."""
+    normal = [h for h in hits if h.subtype == "normal"]
+    out: list[_Hit] = []
+    for h in hits:
+        clause = _clause_of(h.start, sentence, stops)
+        normal_here = [n for n in normal if clause[0] <= n.start < clause[1]]
+        if h.kind is _Kind.MULTILEVEL or (
+            h.kind is FeatureKind.DIFFUSE_PATTERN and h.subtype == "distribution"
+        ):
+            clause_text = text[clause[0] : clause[1]]
+            if normal_here or not _ABNORMAL.search(clause_text):
+                continue
+        if (
+            h.kind in {FeatureKind.MARROW_SIGNAL, FeatureKind.BENIGN_HEDGE}
+            and h.subtype != "normal"
+            and normal
+            and (
+                _RED_MARROW.search(text, sentence[0], sentence[1])
+                or any(_FOR_AGE.search(text, n.start, n.end) for n in normal)
+            )
+        ):
+            continue  # "patchy residual red marrow", "red marrow ..., physiological"
+        out.append(h)
+    return out
+
+
+# Distribution words (SPEC.md section 3): they count only with a marrow target of their own clause.
+_SPREAD_WORDS = re.compile(
+    r"\bthroughout\b|\bat\s+(?:all|every|multiple|most)\s+(?:of\s+the\s+)?(?:visuali[sz]ed\s+|"
+    r"imaged\s+|included\s+|lumbar\s+|thoracic\s+)?levels?\b|\b(?:in|of|involving|within)\s+"
+    r"(?:all|each)\s+(?:of\s+)?(?:the\s+)?(?:visuali[sz]ed\s+|imaged\s+|included\s+|lumbar\s+|"
+    r"thoracic\s+)?(?:vertebral\s+bod(?:y|ies)|vertebrae|levels)",
+    _F,
+)
+_SPREAD_TARGETS = frozenset(
+    {FeatureKind.MARROW_SIGNAL, FeatureKind.FOCAL_LESION, FeatureKind.LYTIC_LESION}
+)
+
+
+def _distribution(
+    text: str, sentence: tuple[int, int], hits: Sequence[_Hit], stops: Sequence[int]
+) -> list[_Hit]:
+    """A diffuse pattern for each distribution word attached to a marrow target of its clause; a
+    distribution word inside a normal-marrow statement describes the normality and adds nothing."""
+    out: list[_Hit] = []
+    for m in _SPREAD_WORDS.finditer(text, sentence[0], sentence[1]):
+        clause = _clause_of(m.start(), sentence, stops)
+        in_clause = [h for h in hits if clause[0] <= h.start < clause[1]]
+        if any(h.subtype == "normal" for h in in_clause):
+            continue
+        targets = [h for h in in_clause if h.kind in _SPREAD_TARGETS and h.subtype != "normal"]
+        if not targets:
+            continue
+        target = min(targets, key=lambda h: abs(h.start - m.start()))
+        subtype = "distribution"
+        if target.kind is not FeatureKind.MARROW_SIGNAL:
+            clause_text = text[clause[0] : clause[1]]
+            spread = _LESION_SPREAD.search(clause_text) and not re.search(
+                rf"\b(?:{_MARROW_ADJ})\b", clause_text, _F
+            )
+            subtype = "lesion-spread" if spread else "lesion-distribution"
+        out.append(
+            _Hit(
+                FeatureKind.DIFFUSE_PATTERN,
+                m.start(),
+                m.end(),
+                sentence,
+                subtype,
+                negated=target.negated,
+                hedged=target.hedged,
+                possible=target.possible,
+                historical=target.historical,
+                uncertain=target.uncertain,
+            )
+        )
+    return out
+
+
+def _add_multilevel(
+    text: str, sentence: tuple[int, int], hits: Sequence[_Hit], *, prefilter: bool = True
+) -> list[_Hit]:
+    """Abnormal marrow signal over three or more vertebral levels: a diffuse pattern (SPEC.md 3)."""
+    marrow = [
+        h
+        for h in hits
+        if h.sentence == sentence
+        and h.kind is FeatureKind.MARROW_SIGNAL
+        and not h.negated
+        and not h.historical
+        and h.subtype != "normal"
+    ]
+    if not marrow:
+        return []
+    stops = _terminators(text[sentence[0] : sentence[1]], sentence[0], prefilter=prefilter)
+    for h in marrow:
+        c0, c1 = _clause_of(h.start, sentence, stops)
+        if re.search(rf"\b{_LESION_NOUN}\b", text[c0:c1], _F):
+            continue
+        found = _levels_in(text, c0, c1)
+        levels = {lv for _, lvs in found for lv in lvs}
+        if len(levels) >= 3:
+            first = min(p for p, _ in found)
+            last_match = max(found, key=lambda x: x[0])
+            end_m = _LEVEL.match(text, last_match[0])
+            end = end_m.end() if end_m else last_match[0] + 2
+            return [
+                _Hit(
+                    FeatureKind.DIFFUSE_PATTERN,
+                    first,
+                    end,
+                    sentence,
+                    "levels",
+                    value=float(len(levels)),
+                )
+            ]
+    return []
