@@ -175,8 +175,12 @@ def test_follow_up_mri_ordered_on_the_fhir_server_is_not_ordered_again(
     assert card["summary"].startswith(f"Follow-up MRI ordered on {f.ago(20)[:10]}, not yet done")
     assert card["indicator"] == "warning"  # 14 months: overdue by more than 6 months
     assert suggested_mri(card) == []
-    assert f"ServiceRequest/{ORDER_ID}" in card["detail"]
-    assert "DiagnosticReport/fu-mri-1" in card["detail"]
+    # issue 10: FHIR references are not clinician text; the index MRI is in the evidence
+    assert f"ServiceRequest/{ORDER_ID}" not in card["detail"]
+    assert f"ordered on {f.ago(20)[:10]}" in card["detail"]
+    assert "DiagnosticReport/fu-mri-1" in {
+        i.get("reference") for i in card["extension"]["org.marrow-cds.evidence"]
+    }
     assert [c["source"]["topic"]["code"] for c in cards if c is not card] in (
         [],
         ["imaging-protocol"],

@@ -217,9 +217,11 @@ def test_diagnostic_report_with_html_binary_by_url_is_read_through_the_fallback(
     assert expected and expected[0][0] not in ("data-quality", None), expected
     reads = binary_reads(medplum, since, "marrow-e2e-html")
     assert len(reads) == 1 and reads[0]["authorized"] and reads[0]["status"] == 200, reads
-    detail = response.get_json()["cards"][0]["detail"]
-    assert "DiagnosticReport/marrow-e2e-dr-html" in detail
-    assert "DocumentReference/marrow-e2e-doc-html" not in detail
+    # issue 10: the card's FHIR references are in its evidence extension
+    card = response.get_json()["cards"][0]
+    evidence = {i.get("reference") for i in card["extension"]["org.marrow-cds.evidence"]}
+    assert "DiagnosticReport/marrow-e2e-dr-html" in evidence
+    assert "DocumentReference/marrow-e2e-doc-html" not in evidence
 
 
 def test_document_reference_only_with_pdf_binary_is_read_through_the_fallback(
@@ -246,7 +248,10 @@ def test_document_reference_only_with_pdf_binary_is_read_through_the_fallback(
     assert any(e["path"].startswith("/fhir/R4/DocumentReference?") for e in log), log
     reads = binary_reads(medplum, since, "marrow-e2e-pdf")
     assert len(reads) == 1 and reads[0]["authorized"] and reads[0]["status"] == 200, reads
-    assert "DocumentReference/marrow-e2e-doc-pdf" in response.get_json()["cards"][0]["detail"]
+    card = response.get_json()["cards"][0]
+    assert "DocumentReference/marrow-e2e-doc-pdf" in {
+        i.get("reference") for i in card["extension"]["org.marrow-cds.evidence"]
+    }
 
 
 def test_binary_read_refused_gives_a_data_quality_card_naming_the_report(
