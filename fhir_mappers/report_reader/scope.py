@@ -111,10 +111,10 @@ def _wrapped_line(text: str, newline: int) -> bool:
     if tail[-1] == ",":
         return True
     last = tail.rsplit(None, 1)[-1].lower()
-    return last in _CONTINUATION_WORDS
+    return last in CONTINUATION_WORDS
 
 
-_CONTINUATION_WORDS = frozenset(
+CONTINUATION_WORDS = frozenset(
     [
         "a",
         "an",

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from fhir_mappers.limits import REPORT_READING_LIMIT_CHARS
+from fhir_mappers.report_reader.scope import CONTINUATION_WORDS
 
 
 class Part(StrEnum):
@@ -222,12 +223,28 @@ def split_sections(text: str) -> SplitReport:
 
 
 def _first_part(body: str, same_line: bool) -> tuple[str, str]:
-    """(skipped, read): the heading's own line, or its first paragraph."""
-    if same_line:
-        line, _, rest = body.partition("\n")
-        return line, rest.strip()
-    para, _, rest = body.partition("\n\n")
-    return para, rest.strip()
+    """(skipped, read): the heading's own line -- with the lines a hard wrap continues it on
+    ("CLINICAL HISTORY: evaluate for\nheterogeneous marrow on prior CT.") -- or, for a heading
+    alone on its line, its first paragraph."""
+    if not same_line:
+        para, _, rest = body.partition("\n\n")
+        return para, rest.strip()
+    lines = body.split("\n")
+    taken = 1
+    while taken < len(lines) and _continues(lines[taken - 1], lines[taken]):
+        taken += 1
+    return "\n".join(lines[:taken]), "\n".join(lines[taken:]).strip()
+
+
+def _continues(line: str, nxt: str) -> bool:
+    """A hard-wrapped line: it stops on a comma or a word that cannot end a sentence ("for",
+    "with", "the" ...), or the next line starts in lower case."""
+    end, start = line.rstrip(), nxt.lstrip()
+    if not end or not start:
+        return False
+    if start[0].islower() or end[-1] == ",":
+        return True
+    return end[-1] not in ".:;!?" and end.rsplit(None, 1)[-1].lower() in CONTINUATION_WORDS
 
 
 @dataclass(frozen=True)

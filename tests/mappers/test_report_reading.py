@@ -488,3 +488,29 @@ def test_more_sentences_than_the_sentence_limit_are_not_read_and_say_so() -> Non
     mri, _, problems = read_imaging_reports([mri_report(text)])
     assert mri[0].unread_chars > 0
     assert any("2,000 sentences" in p.message for p in problems)
+
+
+@pytest.mark.parametrize(
+    ("text", "findings"),
+    [
+        pytest.param(
+            "CLINICAL HISTORY: Evaluate for\nheterogeneous marrow signal seen on prior CT.\n"
+            "FINDINGS: Normal marrow signal.",
+            "Normal marrow signal.",
+            id="history_wrapped_after_for",
+        ),
+        pytest.param(
+            "CLINICAL HISTORY: 65-year-old with known myeloma,\nnow with back pain.\n"
+            "FINDINGS: Normal marrow signal.",
+            "Normal marrow signal.",
+            id="history_wrapped_after_comma",
+        ),
+        pytest.param(
+            "HISTORY: back pain\nL4-5: disc bulge.\nIMPRESSION: Normal.",
+            "L4-5: disc bulge.",
+            id="history_line_then_findings",
+        ),
+    ],
+)
+def test_a_hard_wrapped_history_line_is_skipped_whole(text: str, findings: str) -> None:
+    assert split_sections(text).findings == findings
