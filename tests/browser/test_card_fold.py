@@ -21,12 +21,11 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from cds_hooks import create_app
-from cds_hooks.settings import Settings
 from tests.browser.chromium import chromium_browser
 from tests.e2e_rules import fhir_requests as f
 from tests.e2e_rules.clinician_text import assert_clinician_text
 from tests.e2e_rules.test_rules_http import DIFFUSE_BENIGN, NONSPECIFIC, hb, panel
+from tests.e2e_rules.trial_app import trial_app
 
 markdown_it = pytest.importorskip("markdown_it", reason="markdown-it-py is a test dependency")
 
@@ -65,23 +64,7 @@ def _vignettes() -> dict[str, dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    tmp = tmp_path_factory.mktemp("card-fold")
-    env = {
-        "MARROW_CDS_DATABASE_URL": f"sqlite:///{tmp / 'service.sqlite3'}",
-        "MARROW_CDS_PATIENT_HASH_KEY": "test-patient-hash-key-0123456789",
-        "MARROW_CDS_REQUIRE_JWT": "0",
-        "MARROW_CDS_PUBLIC_BASE_URL": "https://cds.example.org",
-    }
-    application = create_app(Settings.from_env(env, instance_path=tmp / "instance"))
-    application.config["TESTING"] = True
-    yield application
-    for name in ("marrow_recorder", "marrow_fhir"):
-        extension = application.extensions.get(name)
-        if extension is not None:
-            extension.close()
-    store = application.extensions.get("marrow_store")
-    if store is not None:
-        store.engine.dispose()
+    yield from trial_app(tmp_path_factory.mktemp("card-fold"))
 
 
 @pytest.fixture(scope="module")

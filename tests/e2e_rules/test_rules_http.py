@@ -18,9 +18,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from cds_hooks import create_app
-from cds_hooks.settings import Settings
 from logic.context import add_months
+from tests.e2e_rules.trial_app import trial_app
 
 from . import fhir_requests as f
 
@@ -46,23 +45,7 @@ NEGATIVE = (
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    tmp = tmp_path_factory.mktemp("e2e-rules")
-    env = {
-        "MARROW_CDS_DATABASE_URL": f"sqlite:///{tmp / 'service.sqlite3'}",
-        "MARROW_CDS_PATIENT_HASH_KEY": "test-patient-hash-key-0123456789",
-        "MARROW_CDS_REQUIRE_JWT": "0",
-        "MARROW_CDS_PUBLIC_BASE_URL": "https://cds.example.org",
-    }
-    application = create_app(Settings.from_env(env, instance_path=tmp / "instance"))
-    application.config["TESTING"] = True
-    yield application
-    for name in ("marrow_recorder", "marrow_fhir"):
-        extension = application.extensions.get(name)
-        if extension is not None:
-            extension.close()
-    store = application.extensions.get("marrow_store")
-    if store is not None:
-        store.engine.dispose()
+    yield from trial_app(tmp_path_factory.mktemp("e2e-rules"))
 
 
 @pytest.fixture(scope="module")
