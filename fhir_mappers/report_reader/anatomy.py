@@ -404,3 +404,9 @@ def anchor(text: str, start: int, end: int, clause: tuple[int, int]) -> Anchor:
         if best is None or key < best[0]:
             best = (key, kind)
     return best[1] if best is not None else Anchor.NONE
+
+
+def names_only_organs(text: str) -> bool:
+    """Whether a heading names other organs and no bone ("Liver:", "Uterus and adnexa:")."""
+    kinds = {kind for *_, kind in _kinds(text, _words(text, 0, len(text)))}
+    return Anchor.ORGAN in kinds and Anchor.BONE not in kinds

@@ -16,7 +16,7 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
-from fhir_mappers.report_reader.anatomy import Anchor, anchor
+from fhir_mappers.report_reader.anatomy import Anchor, anchor, mentions_bone
 from fhir_mappers.report_reader.scope import (
     _clause_of,
     _Hit,
@@ -44,6 +44,11 @@ _OTHER_CAUSE = re.compile(
     r"(?<!pathological\s)fractures?|compression\s+deformit\w*|radiation|radiotherapy|"
     r"irradiat\w*|post-?(?:surgical|operative)|laminectomy|fusion|hardware|discitis|"
     r"osteomyelitis|spondylodiscitis|infect\w*|abscess\w*|septic|"
+    # named benign causes SPEC.md's list does not spell out, read like the listed ones (every
+    # writer and annotator of the hospital corpus did): osteonecrosis, inflammatory arthritis
+    # of the sacroiliac joints, stress reaction
+    r"avascular\s+necrosis|avn|osteonecrosis|bone\s+infarcts?|sacroiliitis|spondyloarthr\w*|"
+    r"osteitis\s+condensans|stress\s+(?:reaction|response)|"
     # marrow stimulated by G-CSF or recovering after chemotherapy, called physiological / reactive
     r"g-?csf|growth\s+factor|post-?chemotherapy|marrow\s+(?:stimulation|activation)|"
     r"reactive\s+marrow|physiolog\w*\s+(?:marrow\s+)?(?:stimulation|activation))\b",
@@ -133,7 +138,8 @@ _BENIGN_ENTITY = re.compile(
     r"\bh(?:a)?emangiomas?\b|\bbone\s+islands?\b|\benostos[ie]s\b|\bschmorl\w*|"
     r"\b(?:degenerative|subchondral|synovial)\s+cysts?\b|\bgeodes?\b|\bmodic\b|"
     r"(?<!pathologic\s)(?<!pathological\s)\b(?:stress|insufficiency|compression|healing|healed|"
-    r"acute|old|traumatic)?\s*fractures?\b|\bfat(?:ty)?\s+(?:deposit|island|rest|focus)\w*",
+    r"acute|old|traumatic)?\s*fractures?\b|\bfat(?:ty)?\s+(?:deposit|island|rest|focus)\w*|"
+    r"\bavascular\s+necrosis\b|\bavn\b|\bosteonecrosis\b|\bbone\s+infarcts?\b",
     _F,
 )
 _ATTRIBUTION_HEDGE = re.compile(
@@ -144,6 +150,30 @@ _ATTRIBUTION_HEDGE = re.compile(
 _NEXT_LESION = re.compile(
     rf"\b{_LESION_NOUN}\b|;|\band\s+(?:an?|the|another|one|two|multiple|several)\b", _F
 )
+
+
+# A lesion named by what it is ("metastases", "plasmacytoma"). Said after an attribution word
+# ("an adrenal mass, likely metastases", "in keeping with metastases") it names the finding before
+# it, which is counted (or not) as that finding; the name alone is no second lesion.
+_NAMED_LESION = re.compile(r"metasta|plasmacytom", _F)
+_NAMES_A_FINDING_BEFORE = re.compile(
+    r"\b(?:likely|probabl[ey]|possibl[ey]|consistent\s+with|in\s+keeping\s+with|compatible\s+with|"
+    r"suggestive\s+of|suspicious\s+for|concerning\s+for|worrisome\s+for|representing|reflecting|"
+    r"due\s+to|favou?ring|favou?red|presumed|presumably|c/w|from)\s+(?P<phrase>(?:[\w-]+\s+){0,3})$",
+    _F,
+)
+# "sclerotic, treated metastases", "treated plasmacytoma": a treated lesion is history
+_TREATED_BEFORE = re.compile(
+    r"\b(?:successfully\s+|previously\s+)?treated[\s,]+(?:[\w-]+[\s,]+){0,2}$", _F
+)
+
+
+def _named_lesion_is_attribution(hit: _Hit, text: str, clause: tuple[int, int]) -> bool:
+    if not _NAMED_LESION.search(text, hit.start, hit.end):
+        return False
+    m = _NAMES_A_FINDING_BEFORE.search(text, clause[0], hit.start)
+    # "consistent with multiple bone metastases" names bone: a finding of its own
+    return m is not None and not mentions_bone(text, m.start("phrase"), hit.end)
 
 
 def _keep_target(hit: _Hit, text: str, sentence: tuple[int, int], stops: Sequence[int]) -> bool:
@@ -171,6 +201,10 @@ def _keep_target(hit: _Hit, text: str, sentence: tuple[int, int], stops: Sequenc
         and _NOT_MARROW_CONTEXT.search(clause_text)
     ):
         return False  # "diffusely heterogeneous uterus", "diffuse heterogeneous disc"
+    if kind is FeatureKind.FOCAL_LESION and _named_lesion_is_attribution(hit, text, clause):
+        return False
+    if kind is FeatureKind.FOCAL_LESION and _TREATED_BEFORE.search(text, clause[0], hit.start):
+        hit.historical = True
     if kind is FeatureKind.FOCAL_LESION:
         phrase = text[hit.start : hit.end].lower()
         # what the lesion is said to be: its stretch of the sentence between "and" / ";"

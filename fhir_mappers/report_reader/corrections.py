@@ -46,6 +46,8 @@ _CORRECTABLE = frozenset(
         FeatureKind.DIFFUSE_PATTERN,
         FeatureKind.BENIGN_HEDGE,
         FeatureKind.INTERVAL_INCREASE,
+        # "please disregard the concern for metastatic disease"
+        FeatureKind.CANNOT_EXCLUDE_INFILTRATION,
     }
 )
 _MAX_CORRECTIONS = 8  # bounded work: corrections read per report
@@ -77,7 +79,9 @@ def withdraw_corrected(text: str, sentences: list[tuple[int, int]], hits: list[_
 
 
 _TYPICAL_HAEMANGIOMA = re.compile(
-    r"(?<!a)typical\s+(?:vertebral\s+|body\s+|intraosseous\s+)?h(?:a)?emangiomas?\b", re.IGNORECASE
+    r"(?<!a)typical\s+(?:\([^)\n]{0,30}\)\s+)?(?:vertebral\s+|body\s+|intraosseous\s+)?"
+    r"h(?:a)?emangiomas?\b",
+    re.IGNORECASE,
 )
 _DENIED_OR_HEDGED = re.compile(
     r"\b(?:no|not|without|likely|probabl[ey]|possibl[ey]|may|might|could|versus|vs|favou?r\w*|"
@@ -132,12 +136,17 @@ def anaphora_of_other_organs(
         if (
             h.kind is FeatureKind.FOCAL_LESION
             and _DEFINITE.search(text, max(h.sentence[0], h.start - 30), h.start)
-            and anchor(text, h.start, h.end, h.sentence) is Anchor.NONE
+            and anchor(text, h.start, h.end, h.sentence) is not Anchor.BONE
             and _previous_mention_is_organ(text, sentences, index.get(h.sentence), h)
         ):
             continue
         out.append(h)
     return out
+
+
+# how far back a definite noun looks for the mention it refers to (a short note's plan refers to
+# the finding a few lines above)
+_ANAPHORA_SENTENCES = 5
 
 
 def _previous_mention_is_organ(
@@ -147,7 +156,7 @@ def _previous_mention_is_organ(
         return False
     noun = re.escape(text[hit.start : hit.end].split()[-1].lower().rstrip("es").rstrip("s"))
     pattern = re.compile(rf"\b{noun}\w*", re.IGNORECASE)
-    for s0, s1 in reversed(sentences[max(0, i - 2) : i]):
+    for s0, s1 in reversed(sentences[max(0, i - _ANAPHORA_SENTENCES) : i]):
         found = list(pattern.finditer(text, s0, s1))
         if found:
             m = found[-1]

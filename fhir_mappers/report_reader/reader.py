@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from fhir_mappers.limits import REPORT_READING_LIMIT_SENTENCES, Stop, WorkStopped, check, never
+from fhir_mappers.report_reader.anatomy import mentions_bone
 from fhir_mappers.report_reader.classify import _interval, classify
 from fhir_mappers.report_reader.corrections import (
     anaphora_of_other_organs,
@@ -30,8 +31,9 @@ from fhir_mappers.report_reader.measurements import (
 )
 from fhir_mappers.report_reader.normalise import Normalised, normalise
 from fhir_mappers.report_reader.scope import _clause_of, _Hit, _sentences, _terminators
+from fhir_mappers.report_reader.sections import general_parts, organ_parts
 from fhir_mappers.report_reader.sentence import _analyse_sentence
-from fhir_mappers.report_reader.statements import _add_multilevel
+from fhir_mappers.report_reader.statements import _add_multilevel, about_this_patient
 from fhir_mappers.report_reader.vocabulary import _CHEMICAL_SHIFT, _FIELD
 from logic import thresholds as t
 from logic.model import FeatureKind, ImagingClass, ImagingFeature, IntervalChange, TextSpan
@@ -183,6 +185,9 @@ def _extract(original: str, hint_field_t: float | None, stop: Stop = never) -> E
     hits.extend(drops)
     signal_drop = min((d.value for d in drops if d.value is not None), default=None)
 
+    hits = _not_in_general_discussion(text, hits, prefilter=prefilter)
+    hits = _not_under_organ_headings(text, hits)
+
     # several vertebral levels of abnormal marrow signal = diffuse (SPEC.md section 3)
     by_sentence: dict[tuple[int, int], list[_Hit]] = {}
     for hit in hits:
@@ -239,6 +244,42 @@ def _extract(original: str, hint_field_t: float | None, stop: Stop = never) -> E
         reasons=tuple(reasons),
         unread_chars=unread,
     )
+
+
+def _not_in_general_discussion(text: str, hits: list[_Hit], *, prefilter: bool) -> list[_Hit]:
+    """Under a "Discussion" / "Teaching points" heading, a clause that does not speak of this
+    patient speaks of a disease in general: it is no finding ("Malignant fractures tend to show
+    complete replacement of the normal marrow")."""
+    spans = general_parts(text)
+    if not spans:
+        return hits
+    kept: list[_Hit] = []
+    for h in hits:
+        if h.kind is FeatureKind.FIELD_STRENGTH or not any(a <= h.start < b for a, b in spans):
+            kept.append(h)
+            continue
+        s0, s1 = h.sentence
+        stops = (*_terminators(text[s0:s1], s0, prefilter=prefilter),)
+        c0, c1 = _clause_of(h.start, h.sentence, stops)
+        if about_this_patient(text[c0:c1]):
+            kept.append(h)
+    return kept
+
+
+def _not_under_organ_headings(text: str, hits: list[_Hit]) -> list[_Hit]:
+    """A finding under a heading that names another organ ("Liver: a 9 mm hypodense lesion")
+    is that organ's unless its own sentence names a bone (SPEC.md section 3 Anatomy)."""
+    spans = organ_parts(text)
+    if not spans:
+        return hits
+    return [
+        h
+        for h in hits
+        if h.kind is FeatureKind.FIELD_STRENGTH
+        or h.subtype == "normal"
+        or not any(a <= h.start < b for a, b in spans)
+        or mentions_bone(text, *h.sentence)
+    ]
 
 
 def _feature(text: str, norm: Normalised, hit: _Hit) -> ImagingFeature:

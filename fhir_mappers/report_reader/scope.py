@@ -242,7 +242,9 @@ def _apply(mh: _ModHit, hit: _Hit, stops: Sequence[int], text: str) -> None:
         if not inside:
             return
         # a modifier inside the target phrase: "mildly heterogeneous", "non-enhancing"
-        if mh.mod is _Mod.NEG_FWD and hit.kind is FeatureKind.ENHANCEMENT:
+        if mh.mod is _Mod.NEG_FWD and (hit.kind is FeatureKind.ENHANCEMENT or mh.start > hit.start):
+            # "non-enhancing"; "the marrow does not demonstrate abnormal signal" (a pattern
+            # that spans its noun and its adjective spans the negation between them)
             hit.negated = True
         elif mh.mod in _HEDGE_MODS:
             hit.hedged = True

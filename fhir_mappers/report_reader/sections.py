@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from fhir_mappers.limits import REPORT_READING_LIMIT_CHARS
+from fhir_mappers.report_reader.anatomy import names_only_organs
 from fhir_mappers.report_reader.scope import CONTINUATION_WORDS
 
 
@@ -101,6 +102,7 @@ HEADINGS: dict[str, Part] = {
             "query",
             "request",
             "clinical history",
+            "case history",
             "clinical information",
             "clinical details",
             "clinical",
@@ -245,6 +247,56 @@ def _continues(line: str, nxt: str) -> bool:
     if start[0].islower() or end[-1] == ",":
         return True
     return end[-1] not in ".:;!?" and end.rsplit(None, 1)[-1].lower() in CONTINUATION_WORDS
+
+
+# Parts that speak of diseases in general, as teaching cases and case reports write them
+# ("Discussion", "Teaching points"): a sentence there is a finding only when it says so of this
+# patient (`statements.about_this_patient`). The part runs to the next heading-like line.
+_GENERAL_HEADING = re.compile(
+    r"^[ \t]*(?:[-*•#=]+[ \t]*)?(?:case\s+)?(?:discussion|teaching\s+(?:points?|file\s+notes?)|"
+    r"learning\s+points?|key\s+(?:points?|messages?|teaching\s+points?)|pearls?|"
+    r"educational\s+points?|background|differential\s+diagnos[ie]s|literature\s+review|"
+    r"review\s+of\s+(?:the\s+)?literature|references)\b[ \t]*(?:[:\-–—]|$)",
+    re.IGNORECASE | re.MULTILINE,
+)
+_HEADING_LINE = re.compile(
+    r"^[ \t]*[A-Z][A-Za-z/&'()-]*(?:[ \t]+[A-Za-z][A-Za-z/&'()-]*){0,4}[ \t]*(?::|$)",
+    re.MULTILINE,
+)
+
+
+def general_parts(text: str) -> list[tuple[int, int]]:
+    """The (start, end) spans of `text` under a general-discussion heading."""
+    spans: list[tuple[int, int]] = []
+    for m in _GENERAL_HEADING.finditer(text):
+        if spans and m.start() < spans[-1][1]:
+            continue
+        nxt = _HEADING_LINE.search(text, m.end() + 1)
+        while nxt is not None and _GENERAL_HEADING.match(text, nxt.start()):
+            nxt = _HEADING_LINE.search(text, nxt.end() + 1)
+        spans.append((m.start(), nxt.start() if nxt else len(text)))
+    return spans
+
+
+# An organ heading of a template report ("Liver: A 9 mm hypodense lesion in segment 4"): what is
+# written under it belongs to that organ (SPEC.md section 3 Anatomy) unless it names a bone.
+_ORGAN_HEADING = re.compile(
+    r"^[ \t]*(?:[-*•]+[ \t]*)?(?P<head>[A-Za-z][A-Za-z ,/&'()-]{1,48}?)[ \t]*:", re.MULTILINE
+)
+_PART_END = re.compile(r"\n[ \t]*\n|\n(?=[ \t]*(?:[-*•]+[ \t]*)?[A-Za-z][A-Za-z ,/&'()-]{1,48}:)")
+
+
+def organ_parts(text: str) -> list[tuple[int, int]]:
+    """The (start, end) spans of `text` written under a heading that names only other organs."""
+    spans: list[tuple[int, int]] = []
+    for m in _ORGAN_HEADING.finditer(text):
+        if spans and m.start() < spans[-1][1]:
+            continue
+        if not names_only_organs(m.group("head")):
+            continue
+        end = _PART_END.search(text, m.end())
+        spans.append((m.end(), end.start() if end else len(text)))
+    return spans
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,11 @@ from fhir_mappers.report_reader.scope import (
     _overlaps,
     _terminators,
 )
-from fhir_mappers.report_reader.statements import _distribution, _normal_statements_win
+from fhir_mappers.report_reader.statements import (
+    _distribution,
+    _drop_general_statements,
+    _normal_statements_win,
+)
 from fhir_mappers.report_reader.vocabulary import (
     _INTERVAL,
     _KW_FINDING,
@@ -260,6 +264,7 @@ def _analyse(
         # feature (a denied one is kept: "abnormal enhancement is not identified")
         hits = [h for h in hits if h.negated or h.kind not in _NEEDS_MARROW_CONTEXT]
     hits.extend(_distribution(text, sentence, hits, stops))
+    hits = _drop_general_statements(s_text, s_start, hits)
     # A hedge word counts for the report when its sentence states a present finding: hedges
     # qualify the interpretation ("..., likely reconversion"), before or after the finding.
     hedges: list[str] = []

@@ -6,6 +6,8 @@
 - Distribution words ("throughout", "at all levels", "in all vertebral bodies") count only with
   a marrow target of their own clause, and then make a DIFFUSE pattern (or a spread of lesions).
 - Abnormal marrow signal over three or more vertebral levels is a diffuse pattern.
+- A general statement about a disease ("Myeloma typically presents with diffuse marrow
+  infiltration", a teaching case's discussion) is not a finding of this patient.
 """
 
 from __future__ import annotations
@@ -25,11 +27,89 @@ from fhir_mappers.report_reader.vocabulary import (
     _LESION_SPREAD,
     _LEVEL,
     _MARROW_ADJ,
+    _SIZE,
     _Kind,
 )
 from logic.model import FeatureKind
 
+# A sentence that says what a disease or entity does in general: a general cue ("typically",
+# "may present with", "is characterised by") after a general subject (a disease, "patients"),
+# with nothing that ties it to this patient (a vertebral level, a size, "there is", "this patient").
+_GENERAL_CUE = re.compile(
+    r"\b(?:typically|usually|classically|characteristically|commonly|generally|often|frequently|"
+    r"in\s+general|tends?\s+to|(?:may|can|might)\s+(?:also\s+)?(?:present|appear|manifest|show|"
+    r"demonstrate|mimic|cause|produce|result|be\s+seen)|presents?\s+(?:as|with)|"
+    r"(?:is|are)\s+characteri[sz]ed\s+by|(?:is|are)\s+(?:the\s+)?most\s+common)\b",
+    re.IGNORECASE,
+)
+_GENERAL_SUBJECT = re.compile(
+    r"\b(?:myeloma|metasta\w*|lymphoma\w*|leuk(?:a)?emi\w*|plasmacytoma\w*|malignan\w*|"
+    r"h(?:a)?emangioma\w*|reconversion|hyperplasia|neoplas\w*|tumou?rs|diseases?|entit(?:y|ies)|"
+    r"patients|adults|children|such\s+lesions|(?:this|the)\s+pattern)\b",
+    re.IGNORECASE,
+)
+_PATIENT_ANCHOR = re.compile(
+    r"\b(?:this|our|the)\s+(?:patient|case)\b|\bpatient['’]s\b|\bhere\b|\bin\s+this\b|"
+    r"\bthere\s+(?:is|are|was|were|has|have)\b|\b(?:current|present|this|today'?s)\s+"
+    r"(?:study|exam\w*|scan|mri|images?)\b|\bwe\b|\bnow\b",
+    re.IGNORECASE,
+)
+
+
+# "In patients with myeloma, ...", "In adults ...": the whole sentence is general.
+_GENERAL_FRAME = re.compile(
+    r"^\W*(?:[a-z ]{1,30}:\s*)?(?:in\s+)?(?:(?:most|many|some|elderly|older|young(?:er)?)\s+)?"
+    r"(?:patients|adults|children|individuals)\s+(?:with|over|under|older|younger)\b",
+    re.IGNORECASE,
+)
+
+
+def _general_statement_start(s_text: str) -> int | None:
+    """Where a general statement's predicate starts in the sentence, or None when the sentence
+    is about this patient. Targets after that point are not findings of the patient."""
+    frame = _GENERAL_FRAME.search(s_text)
+    cue = _GENERAL_CUE.search(s_text)
+    if frame is not None:
+        at = 0
+    elif cue is not None and _GENERAL_SUBJECT.search(s_text, 0, cue.start() + 80):
+        at = cue.start()
+    else:
+        return None
+    if _PATIENT_ANCHOR.search(s_text) or _SIZE.search(s_text):
+        return None
+    if any(True for _ in _levels_in(s_text, 0, len(s_text))):
+        return None
+    return at
+
+
+_ABOUT_THIS_PATIENT = re.compile(
+    r"\b(?:she|he|her|his)\b|\b(?:mri|ct|scan|imaging|study|images?|pet(?:-ct)?|examination)\b"
+    r"[^.;]{0,40}?\b(?:show\w*|demonstrat\w*|reveal\w*|confirm\w*)|\b(?:was|were)\s+"
+    r"(?:seen|noted|found|identified|present|demonstrated)\b",
+    re.IGNORECASE,
+)
+
+
+def about_this_patient(clause_text: str) -> bool:
+    """A clause of a general discussion that speaks of this patient: "in this patient", "here",
+    a vertebral level, a size, "MRI showed", "she has"."""
+    return bool(
+        _PATIENT_ANCHOR.search(clause_text)
+        or _ABOUT_THIS_PATIENT.search(clause_text)
+        or any(True for _ in _levels_in(clause_text, 0, len(clause_text)))
+        or _SIZE.search(clause_text)
+    )
+
+
+def _drop_general_statements(s_text: str, s_start: int, hits: list[_Hit]) -> list[_Hit]:
+    at = _general_statement_start(s_text)
+    if at is None:
+        return hits
+    return [h for h in hits if h.start < s_start + at]
+
+
 _FOR_AGE = re.compile(r"\bage\b|age[\s-]appropriate|physiolog", _F)
+_NORMAL_VARIANT = re.compile(r"\bnormal\s+variant", _F)
 _RED_MARROW = re.compile(r"\b(?:red|h(?:a)?ematopoietic|h(?:a)?emopoietic|cellular)\s+marrow", _F)
 _ABNORMAL = re.compile(
     rf"\b(?:{_MARROW_ADJ}|low|decreased|reduced|diminished|hypointense|infiltrat\w*|replac\w*)\b",
@@ -61,6 +141,7 @@ def _normal_statements_win(
             and normal
             and (
                 _RED_MARROW.search(text, sentence[0], sentence[1])
+                or _NORMAL_VARIANT.search(text, sentence[0], sentence[1])
                 or any(_FOR_AGE.search(text, n.start, n.end) for n in normal)
             )
         ):
@@ -78,7 +159,14 @@ _SPREAD_WORDS = re.compile(
     _F,
 )
 _SPREAD_TARGETS = frozenset(
-    {FeatureKind.MARROW_SIGNAL, FeatureKind.FOCAL_LESION, FeatureKind.LYTIC_LESION}
+    {
+        FeatureKind.MARROW_SIGNAL,
+        FeatureKind.FOCAL_LESION,
+        FeatureKind.LYTIC_LESION,
+        # "marrow darker than the discs at every level": a worrisome feature is a marrow
+        # finding, DIFFUSE when its distribution words say so (SPEC.md section 3)
+        FeatureKind.T1_LOW_VS_MUSCLE_OR_DISC,
+    }
 )
 
 
@@ -98,7 +186,7 @@ def _distribution(
             continue
         target = min(targets, key=lambda h: abs(h.start - m.start()))
         subtype = "distribution"
-        if target.kind is not FeatureKind.MARROW_SIGNAL:
+        if target.kind not in {FeatureKind.MARROW_SIGNAL, FeatureKind.T1_LOW_VS_MUSCLE_OR_DISC}:
             clause_text = text[clause[0] : clause[1]]
             spread = _LESION_SPREAD.search(clause_text) and not re.search(
                 rf"\b(?:{_MARROW_ADJ})\b", clause_text, _F

@@ -100,7 +100,9 @@ _LESION_ADJ = (
 _LESION_ADJ_BEFORE = re.compile(rf"\b{_LESION_ADJ}$", _F)
 _LESION_NOUN = (
     r"(?:lesions?|foci|focus|nodules?|deposits?|(?<!lateral\s)masses|"
-    r"(?<!lateral\s)mass(?![\s-]+effect))"
+    r"(?<!lateral\s)mass(?![\s-]+effect)|"
+    # what a lesion is called when the report names it: a metastasis, a plasmacytoma
+    r"metastas[ie]s|metastatic\s+(?:disease|involvement)|plasmacytomas?)"
 )
 
 _TARGETS: tuple[tuple[FeatureKind | _Kind, re.Pattern[str], str], ...] = (
@@ -143,7 +145,8 @@ _TARGETS: tuple[tuple[FeatureKind | _Kind, re.Pattern[str], str], ...] = (
         _c(
             r"\b(?:heterogeneous|inhomogeneous|mottled|patchy|variegated)\b(?:\s+[\w-]+){0,3}?\s+"
             r"signal(?:\s+intensity)?\s+(?:at|in|of|involving|within|throughout)\s+(?:the\s+)?"
-            r"(?:[CTLS]\d{1,2}\b|vertebra\w*|sacr\w*|ilia\w*|iliac|pelvic\s+bones?|osseous|bony)"
+            r"(?:[CTLS]\d{1,2}\b(?![\s/–-]*(?:[CTLS]?\d{1,2})?\s*(?:dis[ck]|interspace|intervertebral))|"
+            r"vertebra\w*|sacr\w*|ilia\w*|iliac|pelvic\s+bones?|osseous|bony)"
         ),
         "",
     ),
@@ -180,7 +183,8 @@ _TARGETS: tuple[tuple[FeatureKind | _Kind, re.Pattern[str], str], ...] = (
             r"\binfiltrative\s+(?:marrow\s+)?(?:process|disease|pattern|change|changes|"
             r"abnormality)|\breplaced\s+(?:bone\s+)?marrow|\bmarrow\s+(?:is|are|was|appears?)\s+"
             r"(?:\w+\s+)?replaced|\breplaced\s+by\s+(?:tumou?r|neoplasm|metasta\w*|myeloma|"
-            r"lymphoma|leuka?emi\w*)"
+            r"lymphoma|leuka?emi\w*)|\breplac(?:ing|es)\s+(?:the\s+)?(?:normal\s+(?:fatty\s+)?|fatty\s+)"
+            r"(?:bone\s+)?marrow|\breplac(?:ing|es)\s+(?:the\s+)?(?:normal\s+)?marrow\s+fat"
         ),
         "replacement",
     ),
@@ -207,7 +211,9 @@ _TARGETS: tuple[tuple[FeatureKind | _Kind, re.Pattern[str], str], ...] = (
             r"\b(?:osteo)?lytic\b(?:[\s,/-]+(?:or|and|expansile|destructive|blastic|sclerotic|"
             r"focal|bone|bony|osseous|marrow|replacing|marrow-replacing)){0,3}[\s,-]+(?:lesions?|foci|focus|areas?|"
             r"deposits?|changes?|process|destruction|metastas[ie]s)|\bpunched[\s-]+out\s+"
-            r"(?:lesions?|foci|areas?)"
+            r"(?:lesions?|foci|areas?)|"
+            # bone destruction as CT and radiographs describe it
+            r"\b(?:permeative|moth[\s-]*eaten)\b|\b(?:bone|bony|osseous|cortical)\s+destruction\b"
         ),
         "",
     ),
@@ -446,7 +452,7 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
         _Mod.NEG_FWD,
         _c(
             r"\bno\s+(?:evidence|signs?|findings?|features?)\s+(?:of|to\s+suggest|suggest\w*)|"
-            r"\bno\b|\bwithout\b|\bnegative\s+for\b|\bfree\s+of\b|\babsence\s+of\b|\black\s+of\b|"
+            r"\bno\b|\bnil\b|\bwithout\b|\bnegative\s+for\b|\bfree\s+of\b|\babsence\s+of\b|\black\s+of\b|"
             r"\b(?:does|do|did)\s+not\b|\bneither\b|\bnor\b|"
             r"\bnothing\b(?:\s+[\w-]+){0,4}?\s+(?:suggests?|to\s+suggest|indicates?)\b|"
             r"\bnot\s+(?=(?:\w+ly\s+)?(?:sharp|enhanc|expans|aggress|hyperintens|hypointens|"
@@ -461,6 +467,12 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
             r"(?:seen|identified|present|demonstrated|visuali[sz]ed|evident|appreciated|detected|"
             r"noted)\b(?!\s+(?:on|at|in)\s+(?:the\s+)?(?:prior|previous|earlier|last))|"
             r"\b(?:is|are)\s+absent\b|\bhas\s+been\s+excluded\b|"
+            # "Focal lesions: absent.", "Abnormal marrow signal: none.", "none identified",
+            # "was ruled out" (SPEC.md section 3 negation, written after the finding)
+            r"(?::|-)\s*(?:none|nil|absent|negative|no)\b|\bnone\s+(?:is\s+|are\s+|was\s+|were\s+)?"
+            r"(?:seen|identified|noted|present|demonstrated|detected|evident|found)\b|"
+            r"\b(?:is|are|was|were|has\s+been|have\s+been|been)\s+(?:ruled\s+out|excluded)\b|"
+            r"(?<=\w\s)absent\b|"
             r"\b(?:is\s+|are\s+|was\s+|were\s+)?not\s+(?:confirmed|substantiated|corroborated|"
             r"reproduced)\b"
         ),
@@ -507,6 +519,8 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
             r"\bpreviously\s+(?:seen|described|noted|demonstrated|identified|reported)\b|"
             # a request is not a finding ("check for new lesions", "evaluate for myeloma")
             r"\b(?:check|assess|evaluate|evaluation|screen|screening|query)\s+for\b|"
+            r"\b(?:was|were)\s+reported\s+(?:elsewhere\s+|previously\s+|initially\s+)?as\b|"
+            r"\breported\s+elsewhere\b|"
             r"\b(?:previous|prior|earlier|outside|old)\s+(?:mri|study|imaging|scan|ct|report)"
             r"(?:\s+\(?\d{4}\)?)?\s+(?:reported|showed|demonstrated|described|noted)\b"
         ),
@@ -540,17 +554,24 @@ _NORMAL_MARROW = _c(
     r"(?:\s+(?:is|are|appears?|remains?)|\s*:)?\s+(?:now\s+)?(?:otherwise\s+|overall\s+|"
     r"essentially\s+|grossly\s+|within\s+)?(?:normal|unremarkable|preserved|maintained|limits)\b"
     # residual / physiological red marrow, and marrow "normal for age" (SPEC.md section 3)
-    r"|\b(?:residual|physiologic(?:al)?|normal|expected)\s+(?:islands?\s+of\s+)?(?:red|"
+    r"|\b(?:residual|physiologic(?:al)?|normal|expected)\s+(?:[\w-]+\s+){0,2}?(?:islands?\s+of\s+)?(?:red|"
     r"h(?:a)?ematopoietic|h(?:a)?emopoietic|cellular)\s+marrow\b|\b(?:red|h(?:a)?ematopoietic)"
     r"\s+marrow\b[^.;]{0,60}?\b(?:physiologic(?:al)?|residual|age[\s-]appropriate|normal)\b|"
     r"\bmarrow(?:\s+signal)?[^.;]{0,40}?\b(?:normal\s+for\s+(?:the\s+patient'?s\s+)?age|"
-    r"age[\s-]appropriate|(?:within\s+)?normal\s+limits\s+for\s+(?:the\s+patient'?s\s+)?age)\b"
+    r"age[\s-]appropriate|(?:within\s+)?normal\s+limits\s+for\s+(?:the\s+patient'?s\s+)?age|"
+    r"(?:an?\s+)?normal\s+variant)\b"
     r"|\b(?:typical|expected|appropriate)\s+for\s+(?:the\s+patient'?s\s+)?age\b|"
-    r"\b(?:diffuse(?:ly)?\s+)?fatty\s+(?:bone\s+)?marrow(?:\s+(?:signal|replacement|conversion))?"
+    r"\b(?:diffuse(?:ly)?\s+)?fatty\s+(?:bone\s+)?marrow(?:\s+(?:signal|replacement|conversion))?|"
+    # marrow stimulated by growth factors, called physiological (SPEC.md section 3 other causes)
+    r"\bphysiologic(?:al)?\s+(?:bone\s+)?marrow\s+(?:stimulation|activation|expansion|"
+    r"hyperplasia|response)\b"
 )
 
 _AND_CUT = _c(r"\band\b|;")
-_LOSS_OF = _c(r"\b(?:loss|absence|replacement)\s+of\s+$|\breplaced\s+$")
+_LOSS_OF = _c(
+    r"\b(?:loss|absence|replacement)\s+of\s+(?:the\s+)?(?:normal\s+)?$|"
+    r"\breplac(?:ed|ing|es)\s+(?:by\s+)?(?:the\s+)?(?:normal\s+)?$"
+)
 _SIZE = _c(
     r"(?<![\w.])(?P<a>\d+(?:\.\d+)?)(?:\s*(?:-|–|to)\s*(?P<b>\d+(?:\.\d+)?))?"
     r"(?P<dims>(?:\s*(?:x|×|by)\s*\d+(?:\.\d+)?)*)\s*"
@@ -711,8 +732,8 @@ _KW_TARGETS: tuple[tuple[str, ...], ...] = (
     ("replac", "infiltrat"),
     ("diffus",),
     ("vertebra", "level", "segment"),
-    ("lytic", "punched"),
-    ("lesion", "foc", "nodul", "deposit", "mass"),
+    ("lytic", "punched", "permeative", "moth", "destruction"),
+    ("lesion", "foc", "nodul", "deposit", "mass", "metasta", "plasmacytom"),
     ("focal", "atypical"),
     ("intense", "lower", "darker", "equal", "similar", "low", "less", "same", "iso"),
     ("intense", "bright", "higher", "greater"),
@@ -764,8 +785,8 @@ _KW_PSEUDO: tuple[tuple[str, ...], ...] = (
     ("more than", "less than", "not only"),
 )
 _KW_MODIFIERS: tuple[tuple[str, ...], ...] = (
-    ("no", "without", "negative", "free", "absence", "lack", "not", "neither", "nor", "non"),
-    ("not", "absent", "excluded"),  # also "not confirmed"
+    ("no", "nil", "without", "negative", "free", "absence", "lack", "not", "neither", "nor", "non"),
+    ("not", "absent", "excluded", "none", "nil", "negative", "no", "ruled"),
     ("slight",),
     ("mild",),
     ("subtl",),

@@ -1,0 +1,169 @@
+"""The reader on what surrounds a finding: general statements, organ headings, named lesions,
+negations written after the finding or inside it (SPEC.md section 3; issue 9).
+
+Each case is a report text as it reaches the service (the presentedForm of a lumbar spine MRI)
+and the class SPEC.md section 3 gives it, named for the rule it tests. Written here from the rules;
+no text comes from a public collection.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.mappers.test_report_reading import read
+
+CASES = [
+    # a general statement about a disease is not a finding of this patient
+    (
+        "general_statement_typically_presents_with",
+        "Normal marrow signal. Multiple myeloma typically presents with diffuse marrow "
+        "infiltration or multiple focal lesions.",
+        "NEGATIVE",
+    ),
+    (
+        "general_frame_in_patients_with",
+        "Discussion: In patients with myeloma, diffuse marrow infiltration is associated with a "
+        "worse prognosis. This patient's marrow is normal.",
+        "NEGATIVE",
+    ),
+    (
+        "general_cue_after_the_finding_keeps_it",
+        "Diffuse marrow infiltration, as typically seen in myeloma.",
+        "DIFFUSE",
+    ),
+    (
+        "general_statement_with_a_level_is_about_the_patient",
+        "Myeloma typically causes lesions like the 9 mm lesion at L3 and the 7 mm lesion at L5.",
+        "FOCAL_MULTIPLE",
+    ),
+    (
+        "discussion_heading_general_clauses_are_not_findings",
+        "FINDINGS: Acute Schmorl node at L2 with surrounding oedema. Normal marrow elsewhere.\n\n"
+        "Discussion\nFeatures favouring a metastasis would be a round T1-hypointense lesion "
+        "separate from the endplate or further lesions at other levels; none of these was "
+        "present here. Malignant fractures tend to show complete replacement of the marrow.",
+        "NEGATIVE",
+    ),
+    (
+        "teaching_points_general_chemical_shift_is_no_drop",
+        "FINDINGS: Normal marrow signal.\n\nTeaching points\n1. On chemical shift imaging a "
+        "metastasis usually loses less than 20% of its signal on opposed-phase images at 1.5 T.",
+        "NEGATIVE",
+    ),
+    (
+        "discussion_clause_about_this_patient_counts",
+        "Discussion\nIn this patient the MRI shows diffuse marrow infiltration of the spine.",
+        "DIFFUSE",
+    ),
+    # anatomy: organ headings, anaphora, attribution of a named lesion
+    (
+        "organ_heading_owns_its_lesion",
+        "FINDINGS:\nLiver: A 9 mm hypodense lesion in segment 4, too small to characterize.\n"
+        "Spleen: Normal.\nBones: Normal marrow. No aggressive osseous lesion.",
+        "NEGATIVE",
+    ),
+    (
+        "organ_heading_does_not_hide_a_bone_lesion_it_names",
+        "FINDINGS:\nLiver: Normal.\nKidneys: Normal. A 12 mm lytic lesion in the L2 vertebral "
+        "body.",
+        "FOCAL_EQUIVOCAL",
+    ),
+    (
+        "named_lesion_after_an_attribution_names_the_organ_finding",
+        "Enlarged external iliac nodes and a right adrenal mass, likely metastases. Normal "
+        "marrow signal.",
+        "NEGATIVE",
+    ),
+    (
+        "named_bone_lesion_after_an_attribution_counts",
+        "Findings consistent with bone metastases.",
+        "FOCAL_EQUIVOCAL",
+    ),
+    (
+        "metastases_are_lesions",
+        "Multiple sclerotic metastases throughout the pelvis and lumbar spine, the largest 12 mm.",
+        "FOCAL_MULTIPLE",
+    ),
+    ("plasmacytoma_is_a_lesion", "Plasmacytoma of the L4 vertebral body.", "FOCAL_EQUIVOCAL"),
+    (
+        "treated_metastases_are_history",
+        "Sclerotic, treated metastases in T5, T11 and L2 are unchanged. Normal marrow elsewhere.",
+        "NEGATIVE",
+    ),
+    (
+        "definite_noun_refers_to_the_organ_mass_a_few_lines_up",
+        "A 3 cm dumbbell-shaped mass extends through the right T6-T7 neural foramen. The mass "
+        "enhances heterogeneously, consistent with a nerve sheath tumour. Normal marrow.",
+        "NEGATIVE",
+    ),
+    ("disc_level_signal_is_the_discs", "Heterogeneous signal of the L4-L5 disc.", "NEGATIVE"),
+    # negation written after the finding or inside its phrase
+    ("negation_inside_the_phrase", "The marrow does not demonstrate abnormal signal.", "NEGATIVE"),
+    ("colon_none", "Abnormal marrow signal: none.", "NEGATIVE"),
+    ("none_identified", "Marrow lesions: none identified.", "NEGATIVE"),
+    ("absent_after", "Focal lesions: absent.", "NEGATIVE"),
+    ("ruled_out_after", "Marrow infiltration was ruled out.", "NEGATIVE"),
+    ("nil_abnormal", "MRI LS spine: L5/S1 disc bulge. Marrow: nil abnormal.", "NEGATIVE"),
+    # what replaces the marrow, and what makes it normal
+    (
+        "signal_replacing_the_normal_fatty_marrow",
+        "Hypointense T1 signal replacing the normal fatty marrow of the L3 vertebral body.",
+        "DIFFUSE",
+    ),
+    (
+        "normal_variant",
+        "Heterogeneous fatty marrow, a normal variant in an older patient.",
+        "NEGATIVE",
+    ),
+    (
+        "physiological_marrow_stimulation_after_gcsf",
+        "Diffuse symmetrical red marrow expansion in the spine and pelvis, T1 signal above "
+        "muscle and disc: physiological marrow stimulation after G-CSF.\n"
+        "Conclusion: Physiological post-G-CSF red marrow.",
+        "NEGATIVE",
+    ),
+    (
+        "t1_darker_than_discs_at_every_level_is_diffuse",
+        "T1-weighted images show the vertebral marrow to be darker than the intervertebral "
+        "discs at every level.",
+        "DIFFUSE",
+    ),
+    (
+        "avascular_necrosis_is_another_cause",
+        "Left femoral head: a smaller focus of avascular necrosis, without oedema. Normal marrow "
+        "in the pelvis.",
+        "NEGATIVE",
+    ),
+    (
+        "bone_destruction_on_ct_is_lytic",
+        "Soft tissue mass arising from the sacrum, measuring 4.2 cm, with bone destruction.",
+        "FOCAL_EQUIVOCAL",
+    ),
+    (
+        "outside_report_quoted_is_history",
+        "She was referred after a pelvic MRI was reported elsewhere as showing heterogeneous "
+        "marrow. FINDINGS: The marrow is normal.",
+        "NEGATIVE",
+    ),
+    (
+        "addendum_withdraws_the_concern",
+        "Findings: Multiple T1 hypointense foci in L2 and L4, up to 11 mm, concerning for "
+        "metastatic disease.\nADDENDUM: On review, the L2 and L4 foci are typical haemangiomas. "
+        "Please disregard the concern for metastatic disease. Marrow otherwise normal.",
+        "NEGATIVE",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "want"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_report_class(text: str, want: str) -> None:
+    assert read(text).image_class.value == want
+
+
+def test_an_addendum_withdrawal_also_withdraws_the_worrisome_wording() -> None:
+    report = read(CASES[-1][1])
+    assert not [
+        f
+        for f in report.features
+        if f.kind.value == "cannot-exclude-infiltration" and not (f.negated or f.historical)
+    ]
