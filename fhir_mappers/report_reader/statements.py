@@ -83,7 +83,8 @@ def _general_statement_start(s_text: str) -> int | None:
 
 
 _ABOUT_THIS_PATIENT = re.compile(
-    r"\b(?:she|he|her|his)\b|\b(?:mri|ct|scan|imaging|study|images?|pet(?:-ct)?|examination)\b"
+    r"\b(?:she|he|her|his|had)\b|\b(?:this|our)\s+(?:[\w-]+\s+){0,2}?(?:man|woman|boy|girl|"
+    r"gentleman|lady|male|female|child)\b|\b(?:mri|ct|scan|imaging|study|images?|pet(?:-ct)?|examination)\b"
     r"[^.;]{0,40}?\b(?:show\w*|demonstrat\w*|reveal\w*|confirm\w*)|\b(?:was|were)\s+"
     r"(?:seen|noted|found|identified|present|demonstrated)\b",
     re.IGNORECASE,
@@ -109,6 +110,7 @@ def _drop_general_statements(s_text: str, s_start: int, hits: list[_Hit]) -> lis
 
 
 _FOR_AGE = re.compile(r"\bage\b|age[\s-]appropriate|physiolog", _F)
+_FATTY = re.compile(r"\bfat(?:ty)?\s+(?:infiltrat\w*|replac\w*)", _F)
 _NORMAL_VARIANT = re.compile(r"\bnormal\s+variant", _F)
 _RED_MARROW = re.compile(r"\b(?:red|h(?:a)?ematopoietic|h(?:a)?emopoietic|cellular)\s+marrow", _F)
 _ABNORMAL = re.compile(
@@ -132,7 +134,8 @@ def _normal_statements_win(
         if h.kind is _Kind.MULTILEVEL or (
             h.kind is FeatureKind.DIFFUSE_PATTERN and h.subtype == "distribution"
         ):
-            clause_text = text[clause[0] : clause[1]]
+            # "diffuse fatty infiltration of the marrow" is fat, not an abnormality
+            clause_text = _FATTY.sub(" ", text[clause[0] : clause[1]])
             if normal_here or not _ABNORMAL.search(clause_text):
                 continue
         if (
@@ -152,7 +155,7 @@ def _normal_statements_win(
 
 # Distribution words (SPEC.md section 3): they count only with a marrow target of their own clause.
 _SPREAD_WORDS = re.compile(
-    r"\bthroughout\b|\bat\s+(?:all|every|multiple|most)\s+(?:of\s+the\s+)?(?:visuali[sz]ed\s+|"
+    r"\bthroughout\b|\bwidespread\b|\bextensive\b|\bat\s+(?:all|every|multiple|most)\s+(?:of\s+the\s+)?(?:visuali[sz]ed\s+|"
     r"imaged\s+|included\s+|lumbar\s+|thoracic\s+)?levels?\b|\b(?:in|of|involving|within)\s+"
     r"(?:all|each)\s+(?:of\s+)?(?:the\s+)?(?:visuali[sz]ed\s+|imaged\s+|included\s+|lumbar\s+|"
     r"thoracic\s+)?(?:vertebral\s+bod(?:y|ies)|vertebrae|levels)",

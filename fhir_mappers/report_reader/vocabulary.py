@@ -39,13 +39,13 @@ _MARROW_ADJ = (
 )
 # Up to n intervening words, none of which is about discs / degenerative change.
 _GAP_WORD = (
-    r"[\s,/():-]+(?!(?:dis[ck]s?|bulge|protrusion|herniation|end-?plates?|modic|facets?|"
+    r"[\s,/():\"“”-]+(?!(?:dis[ck]s?|bulge|protrusion|herniation|end-?plates?|modic|facets?|"
     r"stenosis|no|without)\b)[\w'’.-]+"
 )
 
 
 def _gap(n: int) -> str:
-    return rf"(?:{_GAP_WORD}){{0,{n}}}?[\s,/():-]+"
+    return rf"(?:{_GAP_WORD}){{0,{n}}}?[\s,/():\"“”-]+"
 
 
 _LEVEL_WORDS = {
@@ -180,8 +180,13 @@ _TARGETS: tuple[tuple[FeatureKind | _Kind, re.Pattern[str], str], ...] = (
             r"(?<!fatty\s)(?<!fat\s)\b(?:bone\s+)?marrow[\s-]+(?:replacement|infiltration|"
             r"replacing\s+process|infiltrative\s+process)|(?<!fatty\s)(?<!fat\s)\b(?:replacement|"
             r"infiltration)\s+of\s+(?:the\s+)?(?:normal\s+)?(?:fatty\s+)?(?:bone\s+)?marrow|"
-            r"\binfiltrative\s+(?:marrow\s+)?(?:process|disease|pattern|change|changes|"
-            r"abnormality)|\breplaced\s+(?:bone\s+)?marrow|\bmarrow\s+(?:is|are|was|appears?)\s+"
+            r"\binfiltrative\s+(?:marrow\s+)?(?:process|disease|disorder|pattern|change|changes|"
+            r"abnormality)|"
+            # "lymphomatous involvement of the marrow", "marrow involvement by leukaemia"
+            r"\b(?:lymphomatous|leuk(?:a)?emic|myelomatous|neoplastic|tumou?ral|malignant)\s+"
+            r"(?:involvement|infiltration|replacement)\s+of\s+(?:the\s+)?(?:bone\s+)?marrow|"
+            r"\bmarrow\s+(?:involvement|infiltration)\s+(?:by|with)\s+(?:lymphoma|leuk(?:a)?emi\w*|"
+            r"myeloma|tumou?r|metasta\w*|malignan\w*|neoplas\w*)|\breplaced\s+(?:bone\s+)?marrow|\bmarrow\s+(?:is|are|was|appears?)\s+"
             r"(?:\w+\s+)?replaced|\breplaced\s+by\s+(?:tumou?r|neoplasm|metasta\w*|myeloma|"
             r"lymphoma|leuka?emi\w*)|\breplac(?:ing|es)\s+(?:the\s+)?(?:normal\s+(?:fatty\s+)?|fatty\s+)"
             r"(?:bone\s+)?marrow|\breplac(?:ing|es)\s+(?:the\s+)?(?:normal\s+)?marrow\s+fat"
@@ -560,7 +565,8 @@ _NORMAL_MARROW = _c(
     r"\bmarrow(?:\s+signal)?[^.;]{0,40}?\b(?:normal\s+for\s+(?:the\s+patient'?s\s+)?age|"
     r"age[\s-]appropriate|(?:within\s+)?normal\s+limits\s+for\s+(?:the\s+patient'?s\s+)?age|"
     r"(?:an?\s+)?normal\s+variant)\b"
-    r"|\b(?:typical|expected|appropriate)\s+for\s+(?:the\s+patient'?s\s+)?age\b|"
+    r"|\b(?:(?:typical|expected|appropriate)\s+for|(?:consistent|in\s+keeping)\s+with)\s+"
+    r"(?:the\s+patient'?s\s+)?age\b|"
     r"\b(?:diffuse(?:ly)?\s+)?fatty\s+(?:bone\s+)?marrow(?:\s+(?:signal|replacement|conversion))?|"
     # marrow stimulated by growth factors, called physiological (SPEC.md section 3 other causes)
     r"\bphysiologic(?:al)?\s+(?:bone\s+)?marrow\s+(?:stimulation|activation|expansion|"
@@ -729,7 +735,7 @@ _KW_TARGETS: tuple[tuple[str, ...], ...] = (
     ("patchy", "heterogen", "mottl", "scattered", "multifocal"),
     ("diffus",),
     ("diffus",),
-    ("replac", "infiltrat"),
+    ("replac", "infiltrat", "involv"),
     ("diffus",),
     ("vertebra", "level", "segment"),
     ("lytic", "punched", "permeative", "moth", "destruction"),

@@ -146,6 +146,42 @@ CASES = [
         "NEGATIVE",
     ),
     (
+        "salt_and_pepper_in_quotes",
+        'The marrow shows a "salt and pepper" appearance.',
+        "NONSPECIFIC",
+    ),
+    (
+        "case_discussion_about_this_man_counts",
+        "Case discussion: This 67-year-old man had diffuse marrow replacement on MRI and a serum "
+        "paraprotein.",
+        "DIFFUSE",
+    ),
+    (
+        "infiltrative_disorder",
+        "Findings suggestive of marrow infiltrative disorder.",
+        "DIFFUSE",
+    ),
+    (
+        "lymphomatous_involvement_of_the_marrow",
+        "Lymphomatous involvement of the marrow of the lumbar spine and sacrum.",
+        "DIFFUSE",
+    ),
+    (
+        "extensive_abnormal_marrow_signal_is_a_distribution",
+        "Extensive abnormal marrow signal in the pelvis and both femurs.",
+        "DIFFUSE",
+    ),
+    (
+        "extensive_degenerative_change_is_no_distribution",
+        "Extensive multilevel degenerative change. Marrow is normal.",
+        "NEGATIVE",
+    ),
+    (
+        "diffuse_fatty_infiltration_for_age",
+        "There is diffuse fatty infiltration of the marrow, consistent with age.",
+        "NEGATIVE",
+    ),
+    (
         "addendum_withdraws_the_concern",
         "Findings: Multiple T1 hypointense foci in L2 and L4, up to 11 mm, concerning for "
         "metastatic disease.\nADDENDUM: On review, the L2 and L4 foci are typical haemangiomas. "
