@@ -48,7 +48,8 @@ _OTHER_CAUSE = re.compile(
     # writer and annotator of the hospital corpus did): osteonecrosis, inflammatory arthritis
     # of the sacroiliac joints, stress reaction
     r"avascular\s+necrosis|avn|osteonecrosis|bone\s+infarcts?|sacroiliitis|spondyloarthr\w*|"
-    r"osteitis\s+condensans|stress\s+(?:reaction|response)|"
+    r"osteitis\s+condensans|stress\s+(?:reaction|response)|romanus|ankylosing\s+spondylitis|"
+    r"corner\s+(?:lesions?|o?edema|inflammation)|"
     # marrow stimulated by G-CSF or recovering after chemotherapy, called physiological / reactive
     r"g-?csf|growth\s+factor|post-?chemotherapy|marrow\s+(?:stimulation|activation)|"
     r"reactive\s+marrow|physiolog\w*\s+(?:marrow\s+)?(?:stimulation|activation))\b",
@@ -139,7 +140,10 @@ _BENIGN_ENTITY = re.compile(
     r"\b(?:degenerative|subchondral|synovial)\s+cysts?\b|\bgeodes?\b|\bmodic\b|"
     r"(?<!pathologic\s)(?<!pathological\s)\b(?:stress|insufficiency|compression|healing|healed|"
     r"acute|old|traumatic)?\s*fractures?\b|\bfat(?:ty)?\s+(?:deposit|island|rest|focus)\w*|"
-    r"\bavascular\s+necrosis\b|\bavn\b|\bosteonecrosis\b|\bbone\s+infarcts?\b",
+    r"\bavascular\s+necrosis\b|\bavn\b|\bosteonecrosis\b|\bbone\s+infarcts?\b|"
+    # inflammatory spondyloarthritis: corner (Romanus) and Andersson lesions
+    r"\b(?:romanus|andersson)\s+lesions?\b|\bcorner\s+(?:lesions?|o?edema|inflammation)\b|"
+    r"\bshiny\s+corners?\b|\bspondyl(?:o)?arthr\w*|\bankylosing\s+spondylitis\b",
     _F,
 )
 _ATTRIBUTION_HEDGE = re.compile(
@@ -214,6 +218,9 @@ def _keep_target(hit: _Hit, text: str, sentence: tuple[int, int], stops: Sequenc
         nxt = _NEXT_LESION.search(text, hit.end, sentence[1])
         said = text[seg_start : max(seg_end, nxt.start() if nxt else sentence[1])]
         attribution = text[hit.start : max(seg_end, nxt.start() if nxt else sentence[1])]
+        named = _BENIGN_ENTITY.search(text, max(seg_start, hit.start - 30), hit.end)
+        if named is not None and named.end() == hit.end and "atypical" not in said.lower():
+            return False  # the lesion's own name is a benign entity: "Romanus lesions"
         if _BENIGN_ENTITY.search(attribution) and "atypical" not in said.lower():
             # SPEC.md section 3 "Benign attribution": a lesion the report attributes to a benign
             # entity is not a focal lesion for U-L; hedged, it is at most FOCAL_EQUIVOCAL
@@ -224,7 +231,9 @@ def _keep_target(hit: _Hit, text: str, sentence: tuple[int, int], stops: Sequenc
         if re.search(r"\b(?:schmorl\w*|cysts?|tarlov|synovial|perineural|dis[ck])\b", near, _F):
             return False  # "Schmorl node", "disc lesion", "Tarlov cyst": not marrow lesions
         if re.search(r"\bfoc(?:us|i)\b", phrase) and re.search(
-            r"\bfoc(?:us|i)\s+of\s+(?:fat|fatty|normal|red)", text[hit.start : hit.end + 20], _F
+            r"\bfoc(?:us|i)\s+of\s+(?:fat|fatty|normal|red|(?:[\w-]+\s+){0,2}o?edema\b)",
+            text[hit.start : hit.end + 40],
+            _F,
         ):
             return False
         if re.search(r"\bfat(?:ty)?(?:[\s-]+containing)?\s*$", text[clause[0] : hit.start], _F):

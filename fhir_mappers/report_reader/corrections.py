@@ -80,7 +80,18 @@ def withdraw_corrected(text: str, sentences: list[tuple[int, int]], hits: list[_
 
 _TYPICAL_HAEMANGIOMA = re.compile(
     r"(?<!a)typical\s+(?:\([^)\n]{0,30}\)\s+)?(?:vertebral\s+|body\s+|intraosseous\s+)?"
-    r"h(?:a)?emangiomas?\b",
+    r"h(?:a)?emangiomas?\b|"
+    # other definite benign diagnoses of a single focus ("This is a bone island.")
+    r"\bbone\s+islands?\b|\benostos[ie]s\b|\bavascular\s+necrosis\b|\bosteonecrosis\b|"
+    r"\bbone\s+infarcts?\b",
+    re.IGNORECASE,
+)
+# A lesion a benign diagnosis elsewhere may not take away: one said to be several, or one its own
+# sentence calls malignant or worrisome.
+_NOT_FOR_A_BENIGN_DIAGNOSIS = re.compile(
+    r"\b(?:myeloma\w*|metasta\w*|malignan\w*|lytic|destructive|suspicious|concerning|worrisome|"
+    r"aggressive|plasmacytoma\w*|lymphoma\w*|leuk(?:a)?emi\w*|multiple|several|numerous|"
+    r"innumerable|two|three|four)\b",
     re.IGNORECASE,
 )
 _DENIED_OR_HEDGED = re.compile(
@@ -88,6 +99,20 @@ _DENIED_OR_HEDGED = re.compile(
     r"suggest\w*|differential)\b|\?",
     re.IGNORECASE,
 )
+
+
+_OR_AFTER = re.compile(r"\s*(?:,\s*)?(?:versus|vs\.?|or|\?)", re.IGNORECASE)
+
+
+def _definite_benign(text: str, s0: int, s1: int) -> bool:
+    """The sentence names a benign diagnosis with no denial or hedge before it and no
+    alternative after it ("bone island vs metastasis"); "without collapse" later is no hedge."""
+    m = _TYPICAL_HAEMANGIOMA.search(text, s0, s1)
+    return (
+        m is not None
+        and not _DENIED_OR_HEDGED.search(text, s0, m.start())
+        and not _OR_AFTER.match(text, m.end(), s1)
+    )
 
 
 def benign_diagnosis(text: str, sentences: list[tuple[int, int]], hits: list[_Hit]) -> list[_Hit]:
@@ -100,12 +125,9 @@ def benign_diagnosis(text: str, sentences: list[tuple[int, int]], hits: list[_Hi
     ]
     if not lesions:
         return hits
-    diagnoses = [
-        (s0, s1)
-        for s0, s1 in sentences
-        if _TYPICAL_HAEMANGIOMA.search(text, s0, s1) is not None
-        and not _DENIED_OR_HEDGED.search(text, s0, s1)
-    ][:_MAX_CORRECTIONS]
+    diagnoses = [(s0, s1) for s0, s1 in sentences if _definite_benign(text, s0, s1)][
+        :_MAX_CORRECTIONS
+    ]
     if not diagnoses:
         return hits
     levels_of = {h.sentence: vertebral_levels(text, *h.sentence) for h in lesions}
@@ -116,6 +138,12 @@ def benign_diagnosis(text: str, sentences: list[tuple[int, int]], hits: list[_Hi
         for h in lesions:
             if h.sentence == (d0, d1):
                 continue  # said in the lesion's own sentence: `sentence` decides
+            phrase = text[h.start : h.end].lower()
+            if (
+                phrase.endswith(("lesions", "foci", "masses", "deposits", "nodules"))
+                or _NOT_FOR_A_BENIGN_DIAGNOSIS.search(text, *h.sentence) is not None
+            ):
+                continue
             if (named and levels_of[h.sentence] & named) or (not named and len(all_levels) <= 1):
                 dropped.add(id(h))
     return [h for h in hits if id(h) not in dropped]

@@ -84,6 +84,9 @@ def _benign_comparison_denied(hit: _Hit) -> _Hit:
     return hit
 
 
+_BROKEN_OFF = re.compile(r"\s*(?:--+|—|–\s|\.\.\.|…)")
+
+
 def _mark_uncertain(
     text: str, hits: list[_Hit], mods: Sequence[_ModHit], stops: Sequence[int]
 ) -> None:
@@ -103,6 +106,10 @@ def _mark_uncertain(
             continue
         nearest = max(triggers, key=lambda m: m.end)
         between = text[nearest.end : hit.start]
-        if len(between.split()) > _FAR_WORDS and _VERBISH.search(between):
+        if (len(between.split()) > _FAR_WORDS and _VERBISH.search(between)) or _BROKEN_OFF.match(
+            between
+        ):
+            # far across a verb, or a dictation that breaks off after the negation and starts
+            # again ("There is no-- mildly patchy marrow signal"): which one stands is unknown
             hit.negated = False
             hit.uncertain = True

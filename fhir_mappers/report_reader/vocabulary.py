@@ -474,7 +474,7 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
             r"\b(?:is|are)\s+absent\b|\bhas\s+been\s+excluded\b|"
             # "Focal lesions: absent.", "Abnormal marrow signal: none.", "none identified",
             # "was ruled out" (SPEC.md section 3 negation, written after the finding)
-            r"(?::|-)\s*(?:none|nil|absent|negative|no)\b|\bnone\s+(?:is\s+|are\s+|was\s+|were\s+)?"
+            r"(?::|-)\s*(?:none|nil|absent|negative|no|normal|unremarkable)\b|\bnone\s+(?:is\s+|are\s+|was\s+|were\s+)?"
             r"(?:seen|identified|noted|present|demonstrated|detected|evident|found)\b|"
             r"\b(?:is|are|was|were|has\s+been|have\s+been|been)\s+(?:ruled\s+out|excluded)\b|"
             r"(?<=\w\s)absent\b|"
@@ -526,6 +526,12 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
             r"\b(?:check|assess|evaluate|evaluation|screen|screening|query)\s+for\b|"
             r"\b(?:was|were)\s+reported\s+(?:elsewhere\s+|previously\s+|initially\s+)?as\b|"
             r"\breported\s+elsewhere\b|"
+            # "the earlier appearance was most likely ...": said of a finding that is gone
+            r"\b(?:earlier|previous|prior|initial|original)\s+(?:appearances?|findings?|"
+            r"abnormalit(?:y|ies)|signal\s+changes?)\s+(?:was|were)\b|"
+            r"\b(?:previous|prior|earlier|outside|old|first|initial|original)\s+(?:mri|study|imaging|"
+            r"scan|ct|report)(?:\s+[\w-]+){0,6}?\s+(?:reported|showed|demonstrated|described|noted|"
+            r"mentioned|revealed)\b|"
             r"\b(?:previous|prior|earlier|outside|old)\s+(?:mri|study|imaging|scan|ct|report)"
             r"(?:\s+\(?\d{4}\)?)?\s+(?:reported|showed|demonstrated|described|noted)\b"
         ),
@@ -555,7 +561,7 @@ _BACKWARD_WINDOW = 10  # words a backward trigger reaches back
 # Markers whose "no" belongs to the finding: "normal marrow signal" is itself a negated target.
 _NORMAL_MARROW = _c(
     r"\b(?:normal|unremarkable|preserved|maintained)\s+(?:fatty\s+|t1\s+|bone\s+)?marrow"
-    r"(?:\s+signal(?:\s+intensity)?)?|\b(?:bone\s+)?marrow(?:\s+signal)?(?:\s+intensity)?"
+    r"(?:\s+signal(?:\s+intensity)?)?|\b(?:bone\s+)?marrow(?:\s+(?:signal|pattern))?(?:\s+intensity)?"
     r"(?:\s+(?:is|are|appears?|remains?)|\s*:)?\s+(?:now\s+)?(?:otherwise\s+|overall\s+|"
     r"essentially\s+|grossly\s+|within\s+)?(?:normal|unremarkable|preserved|maintained|limits)\b"
     # residual / physiological red marrow, and marrow "normal for age" (SPEC.md section 3)
@@ -792,7 +798,7 @@ _KW_PSEUDO: tuple[tuple[str, ...], ...] = (
 )
 _KW_MODIFIERS: tuple[tuple[str, ...], ...] = (
     ("no", "nil", "without", "negative", "free", "absence", "lack", "not", "neither", "nor", "non"),
-    ("not", "absent", "excluded", "none", "nil", "negative", "no", "ruled"),
+    ("not", "absent", "excluded", "none", "nil", "negative", "no", "ruled", "unremarkable"),
     ("slight",),
     ("mild",),
     ("subtl",),
@@ -819,6 +825,11 @@ _KW_MODIFIERS: tuple[tuple[str, ...], ...] = (
         "demonstrated",
         "described",
         "noted",
+        "mentioned",
+        "revealed",
+        "elsewhere",
+        " was",
+        " were",
     ),
     ("longer", "resolved", "normali", "returned"),
 )

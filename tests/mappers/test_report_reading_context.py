@@ -182,6 +182,53 @@ CASES = [
         "NEGATIVE",
     ),
     (
+        "romanus_corner_lesions_are_spondyloarthritis",
+        "Small areas of STIR hyperintense corner edema at L1 and L3, consistent with active "
+        "Romanus lesions. Remainder of the marrow signal is normal.",
+        "NEGATIVE",
+    ),
+    (
+        "a_focus_of_oedema_is_no_lesion",
+        "The previously described area of T1 hypointensity in L3 is no longer seen; it likely "
+        "represented a focus of transient marrow edema. Normal marrow.",
+        "NEGATIVE",
+    ),
+    (
+        "bone_island_diagnosed_in_the_next_sentence",
+        "In the right iliac bone there is a 9 mm oval focus of low signal on every sequence. "
+        "This is a bone island. The marrow is otherwise unremarkable.",
+        "NEGATIVE",
+    ),
+    (
+        "a_bone_island_does_not_take_away_lytic_lesions",
+        "Multiple lytic lesions consistent with myeloma.\nIMPRESSION: Bone island in the left "
+        "ilium.",
+        "FOCAL_EQUIVOCAL",
+    ),
+    (
+        "a_bone_island_versus_metastasis_is_no_diagnosis",
+        "A 9 mm sclerotic focus in the right ilium. Bone island vs sclerotic metastasis.",
+        "FOCAL_EQUIVOCAL",
+    ),
+    (
+        "avascular_necrosis_diagnosed_in_the_impression",
+        "FINDINGS: Right femoral head: smaller similar focus, no edema.\nIMPRESSION: Bilateral "
+        "femoral head avascular necrosis, left stage II without collapse.",
+        "NEGATIVE",
+    ),
+    (
+        "template_field_answered_normal",
+        "Focal lesions: None.\nDiffuse marrow pattern: Normal (no diffuse infiltration).",
+        "NEGATIVE",
+    ),
+    (
+        "an_old_mri_that_described_it",
+        "She was referred after her first MRI of the lumbar spine in March described patchy "
+        "heterogeneous marrow signal at L4 and L5. The repeat MRI reports normal marrow; the "
+        "earlier appearance was most likely a transient red marrow pattern.",
+        "NEGATIVE",
+    ),
+    (
         "addendum_withdraws_the_concern",
         "Findings: Multiple T1 hypointense foci in L2 and L4, up to 11 mm, concerning for "
         "metastatic disease.\nADDENDUM: On review, the L2 and L4 foci are typical haemangiomas. "
@@ -203,3 +250,12 @@ def test_an_addendum_withdrawal_also_withdraws_the_worrisome_wording() -> None:
         for f in report.features
         if f.kind.value == "cannot-exclude-infiltration" and not (f.negated or f.historical)
     ]
+
+
+def test_a_dictation_that_breaks_off_after_no_keeps_the_finding_uncertain() -> None:
+    report = read(
+        "Findings: There is no-- mildly patchy marrow signal in the L5 vertebral body. "
+        "Remaining vertebrae normal."
+    )
+    assert report.image_class.value == "NONSPECIFIC"
+    assert any(f.uncertain for f in report.features)
