@@ -9,7 +9,7 @@ For each shape of hostile text, at about 10 kB, 100 kB and 1 MB:
 - vocabulary: clinical words drawn at random (fixed seed) with no punctuation;
 - short sentences: many short sentences, findings and negations mixed;
 
-it reads the text as the presentedForm of a lumbar spine MRI report (`cds_hooks.read_report.
+it reads the text as the presentedForm of a lumbar spine MRI report (`cds_hooks.cli.read_report.
 wrap_text`, the read-report wrapper)
   (a) directly: `fhir_mappers.imaging.read_imaging_reports([report])`;
   (b) through HTTP: a Flask test client POST of a patient-view request with that report and a
@@ -43,7 +43,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cds_hooks import read_report as rr  # noqa: E402
+from cds_hooks.cli import read_report as rr  # noqa: E402
 from fhir_mappers.imaging import read_imaging_reports  # noqa: E402
 from fhir_mappers.limits import REPORT_READING_LIMIT_CHARS, WorkStopped  # noqa: E402
 

@@ -36,13 +36,15 @@ class Database:
 def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     """The Flask app. ``settings`` default: ``Settings.from_env`` with the Flask instance folder
     as the home of the SQLite file and hash key; ``overrides`` replace settings fields."""
-    from . import cors, discovery, feedback, health, hooks
+    from cds_hooks.ehr.fhir_client import FhirClient
+    from cds_hooks.storage.card_recorder import CardRecorder
+    from cds_hooks.storage.migrations import upgrade
+    from cds_hooks.storage.records import make_engine
+
+    from . import discovery, feedback, health, hooks
     from .errors import register_error_handlers
-    from .fhir_client import FhirClient
     from .logs import configure_logging, log_request
-    from .migrations import upgrade
-    from .recorder import CardRecorder
-    from .store import make_engine
+    from .security import cors
 
     app = Flask(__name__, instance_relative_config=True)
     if settings is None:
@@ -113,6 +115,6 @@ def _warm_up() -> None:
 
 def _install_auth(app: Flask, settings: Settings, engine: Engine) -> None:
     """JWT verification of CDS clients (``auth``; off only with MARROW_CDS_REQUIRE_JWT=0)."""
-    from . import auth
+    from .security import auth
 
     auth.init_app(app, settings, engine)

@@ -152,7 +152,11 @@ def init_app(app: Flask, settings: Settings) -> EvaluationSlots:
     # a refused call costs no signature check and no database write, and is still logged.
     before = app.before_request_funcs.setdefault(None, [])
     position = next(
-        (i for i, f in enumerate(before) if getattr(f, "__module__", "") == "cds_hooks.auth"),
+        (
+            i
+            for i, f in enumerate(before)
+            if getattr(f, "__module__", "") == "cds_hooks.security.auth"
+        ),
         len(before),
     )
     before.insert(position, _admit)

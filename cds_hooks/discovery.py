@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
+from cds_hooks.services.registry import registry
+
 from .schemas import Discovery, ServiceDescription
-from .services import registry
 from .wire import json_response
 
 bp = Blueprint("discovery", __name__)

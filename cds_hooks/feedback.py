@@ -18,10 +18,11 @@ from flask import Blueprint, Response, current_app, g
 from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
+from cds_hooks.services.registry import get_service
+from cds_hooks.storage.records import FeedbackRecord, is_connectivity_error, store_feedback
+
 from .errors import BadRequest, NotFound, ServiceUnavailable
 from .schemas import Feedback, FeedbackItem
-from .services import get_service
-from .store import FeedbackRecord, is_connectivity_error, store_feedback
 from .wire import json_body, read_json_object, validation_error
 
 bp = Blueprint("feedback", __name__)

@@ -27,7 +27,8 @@ from flask import Blueprint, Flask, Response, current_app
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from .migrations import current_revision, head_revision
+from cds_hooks.storage.migrations import current_revision, head_revision
+
 from .wire import json_body
 
 bp = Blueprint("health", __name__)

@@ -30,14 +30,14 @@ from flask.blueprints import BlueprintSetupState
 from pydantic import ValidationError
 from werkzeug.exceptions import ClientDisconnected
 
+from cds_hooks.services.registry import HookCall, HookResult, Service, get_service
+from cds_hooks.storage.card_recorder import CardRecorder
 from fhir_mappers import WorkStopped
 
 from . import admission
 from .deadline import Deadline
 from .errors import BadRequest, DeadlineExceeded, NotFound
-from .recorder import CardRecorder
 from .schemas import HookRequest, HookResponse
-from .services import HookCall, HookResult, Service, get_service
 from .settings import Settings
 from .wire import json_response, read_json_object, validation_error
 
@@ -62,7 +62,7 @@ def _warn_if_the_sandbox_is_trusted(state: BlueprintSetupState) -> None:
     settings: Settings = state.app.extensions["marrow_settings"]
     if not settings.require_jwt or not settings.trusted_issuers:
         return
-    from .jwks import load_trusted_issuers
+    from cds_hooks.security.jwks import load_trusted_issuers
 
     try:
         trusted = load_trusted_issuers(settings.trusted_issuers)

@@ -21,8 +21,9 @@ from flask import Blueprint, Response
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from cds_hooks.services.registry import Service, registry
+
 from .schemas import RFC3339_DATE_TIME, Discovery, Feedback, HookRequest, HookResponse
-from .services import Service, registry
 from .settings import DEFAULT_MAX_BODY_BYTES
 from .wire import json_body
 
@@ -145,7 +146,7 @@ def _too_large(service: Service) -> dict[str, Any]:
     """413: the body limit; for order review also the number of draft orders."""
     response = _outcome(413)
     if "draftOrders" in HOOK_CONTEXT.get(service.hook, {}).get("properties", {}):
-        from .order_review import MAX_DRAFT_ORDER_ENTRIES
+        from cds_hooks.services.draft_order_review import MAX_DRAFT_ORDER_ENTRIES
 
         response["description"] += (
             f" Or context.draftOrders has more than {MAX_DRAFT_ORDER_ENTRIES} entries."
@@ -319,9 +320,8 @@ def _with_runtime_rules(schemas: dict[str, Any]) -> dict[str, Any]:
 
 def limits_description() -> str:
     """README "Limits", as the document states them (defaults; each is configurable)."""
+    from cds_hooks.services.draft_order_review import MAX_DRAFT_ORDER_ENTRIES
     from fhir_mappers import REPORT_READING_LIMIT_CHARS, REPORT_READING_LIMIT_SENTENCES
-
-    from .order_review import MAX_DRAFT_ORDER_ENTRIES
 
     return (
         '**Limits** (README "Limits"). A request body is at most MARROW_CDS_MAX_BODY_BYTES '

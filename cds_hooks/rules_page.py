@@ -16,8 +16,8 @@ from typing import Final
 
 from flask import Blueprint, Response, render_template_string
 
-from cds_hooks.card_parts import OVERRIDE_REASONS, TOPICS
-from cds_hooks.cards import RULE_INDICATOR
+from cds_hooks.cards.assessment_cards import RULE_INDICATOR
+from cds_hooks.cards.parts import OVERRIDE_REASONS, TOPICS
 from logic.catalogue import (
     ADVISORIES,
     BENIGN_PITFALL_WHERE,

@@ -1,5 +1,5 @@
 """The report text an imaging report only points to: what must be fetched, and the reports with
-that text in place (issue 17). Pure: the HTTP is done by cds_hooks.report_content.
+that text in place (issue 17). Pure: the HTTP is done by cds_hooks.ehr.report_fetch.
 
 EHRs keep the radiology report text where the mappers cannot see it in the prefetch: in a
 Binary referenced by `presentedForm.url` / `DocumentReference.content.attachment.url`, in a PDF

@@ -41,7 +41,7 @@ def decode_attachment(
     Inline base64 `data` of a readable type (fhir_mappers.attachments: text/plain, text/html,
     XHTML, RTF, PDF with a text layer) is read, honouring the `charset` parameter (default
     UTF-8); a `url` "#id" is read from the resource's `contained` Binary. A `url` to a Binary
-    on the FHIR server is fetched by the service before the mappers run (cds_hooks.report_content)
+    on the FHIR server is fetched by the service before the mappers run (cds_hooks.ehr.report_fetch)
     and arrives here as inline `data`. Anything else yields a problem and no text.
     """
     attachment = _contained_binary(attachment, contained)
@@ -157,7 +157,7 @@ def result_text(report: Mapping[str, Any], contained: Sequence[Any]) -> str:
     The Observations are read from the report's `contained` resources, matched by id to the
     `result` references ("#id", "Observation/id" or an absolute URL ending in it): the service
     puts the referenced Observations there when it finds them in the prefetch or fetches them
-    (cds_hooks.report_content)."""
+    (cds_hooks.ehr.report_fetch)."""
     results = report.get("result")
     if not isinstance(results, list) or not contained:
         return ""

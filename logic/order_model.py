@@ -1,9 +1,9 @@
 """Domain types of order review (order-select / order-sign): draft orders and findings on them.
 
 `fhir_mappers.draft_orders` produces `DraftOrder`s from the `context.draftOrders` Bundle;
-`logic.order_review` returns `OrderFinding`s; `cds_hooks.order_review` renders them as cards
-with topic `order-review` (CARDS.md). Frozen dataclasses of plain values: no FHIR JSON, no HTTP,
-no clock.
+`logic.order_review` returns `OrderFinding`s; `cds_hooks.services.draft_order_review` renders them
+as cards with topic `order-review` (CARDS.md). Frozen dataclasses of plain values: no FHIR JSON, no
+HTTP, no clock.
 """
 
 from __future__ import annotations

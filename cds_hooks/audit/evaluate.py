@@ -3,9 +3,9 @@
 `evaluate_patient` builds the patient-view request an EHR would send for the patient (every
 prefetch key of the service fulfilled from the export: the Patient, the Observations, the
 DiagnosticReports, the DocumentReferences, the Conditions, the ServiceRequests) and runs the
-service's own handler on it (``cds_hooks.patient_view.handle_patient_view``: prefetch ->
-``cds_hooks.report_content.read_report_documents`` -> ``fhir_mappers.map_patient_record`` ->
-``logic.assess`` -> ``cds_hooks.cards.render_patient_view_cards``), exactly as
+service's own handler on it (``cds_hooks.services.patient_view.handle_patient_view``: prefetch ->
+``cds_hooks.ehr.report_fetch.read_report_documents`` -> ``fhir_mappers.map_patient_record`` ->
+``logic.assess`` -> ``cds_hooks.cards.assessment_cards.render_patient_view_cards``), exactly as
 ``marrow-cds evaluate`` does, with one difference: report text kept in a Binary is read from the
 export's Binary resources by `ExportBinaries`, a stand-in for the FHIR client that answers the
 handler's Binary reads (and ``Observation?_id=`` reads) from the patient's own resources, as the
@@ -29,12 +29,12 @@ from urllib.parse import unquote
 
 import orjson
 
+from cds_hooks.ehr.fhir_client import CallBudget, DocumentOutcome, FetchOutcome, FhirClient
+from cds_hooks.services.registry import HookCall, HookResult
 from fhir_mappers.report_documents import binary_key
 
 from ..errors import FhirFetchError, FhirServerError, MarrowError
-from ..fhir_client import CallBudget, DocumentOutcome, FetchOutcome, FhirClient
 from ..hooks import parse_hook_request
-from ..services import HookCall, HookResult
 from .export import Entry, Problem, patient_groups
 
 # The FHIR server address the handler is given: never contacted (ExportBinaries answers).
@@ -147,7 +147,7 @@ def hook_request(
     (`ExportBinaries.fetch_all`), is told it is not in the export, and the card says what could
     not be checked, as for any data not obtained. A type the export holds but this patient has
     none of is an empty Bundle: "no such data"."""
-    from ..evaluate import service_for_hook
+    from cds_hooks.cli.evaluate_offline import service_for_hook
 
     problems: list[Problem] = []
     service = service_for_hook("patient-view")
@@ -198,7 +198,7 @@ def run_hook(
     body: dict[str, Any], binaries: ExportBinaries, as_of: datetime, rules_url: str
 ) -> HookResult:
     """The service's patient-view handler on ``body`` (the HTTP endpoint's validation first)."""
-    from ..evaluate import service_for_hook
+    from cds_hooks.cli.evaluate_offline import service_for_hook
 
     service = service_for_hook("patient-view")
     request = parse_hook_request(service, body)
@@ -363,9 +363,8 @@ def evaluate_partition(
     exported_types: Collection[str] | None = None,
 ) -> PartitionResult:
     """Every patient of one partition, in patient id order (the same order on any engine)."""
+    from cds_hooks.cli.read_report import highlighted
     from fhir_mappers.units import warm_up
-
-    from ..read_report import highlighted
 
     warm_up()  # the UCUM registry once per process (cached after the first call)
     out = PartitionResult()

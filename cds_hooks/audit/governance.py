@@ -25,7 +25,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine, select
 
-from ..store import FeedbackRow, IssuedCardRow
+from cds_hooks.storage.records import FeedbackRow, IssuedCardRow
+
 from .report import bar_chart, esc, page, table
 
 UNKNOWN_RULE = "unknown"
@@ -327,14 +328,15 @@ def write_governance(g: Governance, out: Path) -> Path:
 
 
 def governance_command(out: Path, since: datetime | None, database_url: str | None) -> int:
+    from cds_hooks.storage.records import make_engine
+
     from ..settings import Settings
-    from ..store import make_engine
 
     if since is not None and since.time() == time.max:  # --since DATE: from that day's start
         since = since.replace(hour=0, minute=0, second=0, microsecond=0)
     url = database_url
     if url is None:
-        from .. import cli
+        from ..cli import main as cli
 
         url = Settings.from_env(instance_path=cli._instance_path()).database_url
     engine = make_engine(url)

@@ -6,7 +6,7 @@ no image, nothing loaded: its Content-Security-Policy forbids any request), ever
 It holds the class distribution, cards per rule, overdue follow-ups by months overdue, the
 data-quality problems, the bad input (file and line, up to the first 200), and the review
 sample: for each class, a fixed-seed random sample of index reports with the reader's spans
-highlighted (``cds_hooks.read_report.highlighted``) for a radiologist to confirm. No patient id
+highlighted (``cds_hooks.cli.read_report.highlighted``) for a radiologist to confirm. No patient id
 is shown: the sample names the report (its FHIR reference in the export).
 """
 

@@ -31,7 +31,7 @@ from typing import IO, Any
 
 import orjson
 
-from cds_hooks.synthetic_fhir import lab_observation
+from cds_hooks.cli.synthetic_fhir import lab_observation
 
 LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"

@@ -6,5 +6,5 @@
 - `identity`: the id_token check of the app's calls to the reader endpoints.
 
 Nothing is imported here, so that the card modules can import `links` without loading Flask
-views (no import cycle with `cds_hooks.evaluate`).
+views (no import cycle with `cds_hooks.cli.evaluate_offline`).
 """

@@ -28,8 +28,13 @@ from typing import Any
 from joserfc import jwt
 from joserfc.errors import JoseError
 
-from ..auth import AuthFailure, _b64_json, audience_matches, bearer_token
-from ..jwks import ASYMMETRIC_ALGORITHMS, JwksCache, TrustedIssuer, load_trusted_issuers
+from cds_hooks.security.auth import AuthFailure, _b64_json, audience_matches, bearer_token
+from cds_hooks.security.jwks import (
+    ASYMMETRIC_ALGORITHMS,
+    JwksCache,
+    TrustedIssuer,
+    load_trusted_issuers,
+)
 
 log = logging.getLogger(__name__)
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 import json
 from typing import Final
 
+from cds_hooks.cards.parts import require_absolute_url
 from logic.catalogue import RULE_SET_VERSION
 from logic.model import Recommendation
 
-from ..card_parts import require_absolute_url
 from ..schemas import Link
 
 APP_LABEL: Final = "Trends and report reading (Marrow CDS app)"

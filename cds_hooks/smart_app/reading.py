@@ -13,7 +13,7 @@ them here; nothing is fetched, logged or stored by the service. Three readings:
 - `imaging_timeline`: the spine / sacrum / pelvis MRIs with the class the reader gave each
   (`fhir_mappers.imaging.read_imaging_reports`).
 - `report_reading`: a report's text as the reader read it, with its features as spans
-  (`cds_hooks.read_report.feature_json`: kind, category target / worrisome / benign /
+  (`cds_hooks.cli.read_report.feature_json`: kind, category target / worrisome / benign /
   descriptor, negated, hedged, historical, uncertain, value) and the lesion sizes.
 """
 
@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from cds_hooks.cli.read_report import _size_marks, category, feature_json, wrap_text
 from fhir_mappers.imaging import read_imaging_reports
 from fhir_mappers.labs import read_labs
 from fhir_mappers.limits import REPORT_READING_LIMIT_CHARS, Stop, check, never
@@ -42,8 +43,6 @@ from logic.labs import (
 )
 from logic.model import CANONICAL_UNIT, Analyte, ImagingReport, LabResult, Region, Sex
 from logic.units import display_unit
-
-from ..read_report import _size_marks, category, feature_json, wrap_text
 
 TREND_YEARS = 3
 TREND_WINDOW = timedelta(days=round(365.25 * TREND_YEARS))

@@ -29,6 +29,7 @@ from typing import Any, Final
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
+from cds_hooks.security.auth import AuthFailure
 from fhir_mappers.fhir_time import parse_datetime
 from fhir_mappers.lab_codes import LAB_CODES
 from fhir_mappers.limits import WorkStopped
@@ -37,7 +38,6 @@ from fhir_mappers.select import patient_key
 from logic.catalogue import FLAGS, RULE_SET_VERSION, RULES
 from logic.model import Sex
 
-from ..auth import AuthFailure
 from ..deadline import Deadline
 from ..errors import BadRequest, Unauthorized, UnsupportedMediaType
 from . import reading

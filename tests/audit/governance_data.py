@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, insert
 
-from cds_hooks.migrations import upgrade
-from cds_hooks.store import FeedbackRow, IssuedCardRow
+from cds_hooks.storage.migrations import upgrade
+from cds_hooks.storage.records import FeedbackRow, IssuedCardRow
 
 MONDAY = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 SECRET_HASH = "f" * 64  # a patient hash: never on the page

@@ -26,7 +26,7 @@ import responses
 
 from cds_hooks import create_app
 from cds_hooks.audit.run import run_audit
-from cds_hooks.evaluate import evaluate
+from cds_hooks.cli.evaluate_offline import evaluate
 from cds_hooks.settings import Settings
 
 from .vignettes import ROOT, corpus_requests, write_export

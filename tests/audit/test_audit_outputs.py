@@ -90,7 +90,7 @@ def test_the_command_is_quiet_in_a_pipe_and_exits_1_on_bad_input(
         [
             sys.executable,
             "-m",
-            "cds_hooks.cli",
+            "cds_hooks.cli.main",
             "audit",
             str(export),
             "--out",

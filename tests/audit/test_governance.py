@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from cds_hooks.audit.governance import collect
-from cds_hooks.cli import main
-from cds_hooks.store import make_engine
+from cds_hooks.cli.main import main
+from cds_hooks.storage.records import make_engine
 
 from .governance_data import REASON, check_page, fill
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from cds_hooks.read_report import hook_request, wrap_text
+from cds_hooks.cli.read_report import hook_request, wrap_text
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "tests" / "corpus" / "hospital"
@@ -52,7 +52,7 @@ def write_export(
     transaction_time: str = "2026-12-07T12:00:00+00:00",
 ) -> list[dict[str, Any]]:
     from cds_hooks.audit.evaluate import _template_type
-    from cds_hooks.evaluate import service_for_hook
+    from cds_hooks.cli.evaluate_offline import service_for_hook
 
     templates = service_for_hook("patient-view").prefetch
     folder.mkdir(parents=True, exist_ok=True)
@@ -94,7 +94,7 @@ def corpus_texts() -> list[tuple[str, str]]:
 
 def corpus_requests(as_of: datetime) -> list[dict[str, Any]]:
     """Each corpus text as ``read-report`` evaluates it: the report of a patient with normal
-    synthetic labs (cds_hooks.read_report.hook_request)."""
+    synthetic labs (cds_hooks.cli.read_report.hook_request)."""
     return [
         hook_request(wrap_text(text, report_id=rid, effective=as_of), as_of)
         for rid, text in corpus_texts()

@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
-from cds_hooks.card_text import checks_section
-from cds_hooks.cards import render_patient_view_cards
+from cds_hooks.cards.assessment_cards import render_patient_view_cards
+from cds_hooks.cards.detail import checks_section
 from cds_hooks.schemas import Card
 from logic import assess
 from logic.labs import evidence as lab_evidence

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cds_hooks.card_text import data_quality_detail
+from cds_hooks.cards.detail import data_quality_detail
 from logic.model import DataDomain, DataGap, MappingProblem
 
 RULES = "https://cds.example.org/rules#data-quality"

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cds_hooks.card_text import blockquote, escape_md
+from cds_hooks.cards.detail import blockquote, escape_md
 
 markdown_it = pytest.importorskip("markdown_it")
 # the CDS Hooks sandbox renders `detail` as GitHub-flavoured Markdown with raw HTML enabled
@@ -67,7 +67,7 @@ def test_escaped_text_stays_in_its_table_cell(left, right):
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=300))
 def test_shortened_plain_text_fits_a_summary(text):
-    from cds_hooks.card_text import SUMMARY_MAX, shorten
+    from cds_hooks.cards.detail import SUMMARY_MAX, shorten
 
     short = shorten(text)
     assert len(short) <= SUMMARY_MAX

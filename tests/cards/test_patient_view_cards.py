@@ -9,8 +9,8 @@ from datetime import date
 
 import pytest
 
-from cds_hooks.card_parts import OVERRIDE_REASON_SYSTEM, TOPIC_SYSTEM
-from cds_hooks.cards import issued_rule_ids, render_patient_view_cards
+from cds_hooks.cards.assessment_cards import issued_rule_ids, render_patient_view_cards
+from cds_hooks.cards.parts import OVERRIDE_REASON_SYSTEM, TOPIC_SYSTEM
 from cds_hooks.schemas import Card, HookResponse
 from logic.model import (
     Advisory,
@@ -593,21 +593,21 @@ def _flag(flag_id: str, *items: Evidence) -> Flag:
     ],
 )
 def test_summary_phrase_of_a_value_flag(label, value, unit, quote, phrase):
-    from cds_hooks.card_summary import flag_phrase
+    from cds_hooks.cards.summary import flag_phrase
 
     item = Evidence(label=label, reference="Observation/x", value=value, unit=unit, quote=quote)
     assert flag_phrase(_flag("U-C", item)) == phrase
 
 
 def test_flags_without_a_value_use_plain_words():
-    from cds_hooks.card_summary import flag_phrase
+    from cds_hooks.cards.summary import flag_phrase
 
     assert flag_phrase(_flag("U-B")) == "lytic bone lesion"
     assert flag_phrase(_flag("H-CANCER")) == "history of cancer"
 
 
 def test_long_flag_lists_are_cut_with_a_count():
-    from cds_hooks.card_summary import fit_summary
+    from cds_hooks.cards.summary import fit_summary
 
     phrases = [f"finding number {n} with a long description" for n in range(8)]
     summary = fit_summary("Urgent haematology referral", phrases)
@@ -616,7 +616,7 @@ def test_long_flag_lists_are_cut_with_a_count():
 
 
 def test_several_advisories_are_counted_in_points():
-    from cds_hooks.card_summary import imaging_protocol_summary
+    from cds_hooks.cards.summary import imaging_protocol_summary
 
     long = Advisory(code="x", summary="Consider " + "a very long piece of advice " * 4, detail="d")
     short = Advisory(code="y", summary="Ask for pre-contrast T1", detail="d")
@@ -642,7 +642,7 @@ def test_checked_and_normal_only_on_surveillance_and_deferral_cards():
 
 
 def test_order_due_on_one_day_says_due():
-    from cds_hooks.service_requests import action_description
+    from cds_hooks.cards.suggested_orders import action_description
     from logic.model import OrderSuggestion
 
     order = OrderSuggestion(key="cbc-diff", start=a.IN_3_MONTHS, end=a.IN_3_MONTHS)

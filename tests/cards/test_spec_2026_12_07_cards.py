@@ -8,7 +8,7 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, date, datetime, timedelta
 
-from cds_hooks.cards import render_patient_view_cards
+from cds_hooks.cards.assessment_cards import render_patient_view_cards
 from cds_hooks.schemas import Card
 from logic import assess
 from logic.model import (

@@ -22,8 +22,8 @@ from typing import Any
 import pytest
 
 from cds_hooks import create_app
-from cds_hooks import read_report as rr
-from cds_hooks.cli import main
+from cds_hooks.cli import read_report as rr
+from cds_hooks.cli.main import main
 from cds_hooks.settings import Settings
 from fhir_mappers.limits import REPORT_READING_LIMIT_CHARS
 from logic.model import FeatureKind, ImagingFeature, TextSpan

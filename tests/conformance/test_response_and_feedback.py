@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from service.conftest import assert_operation_outcome, empty_values, post_hook
 from sqlalchemy import func, select
 
-from cds_hooks.store import FeedbackRow
+from cds_hooks.storage.records import FeedbackRow
 
 SERVICE = "/cds-services/heterogeneous-marrow"
 FEEDBACK = f"{SERVICE}/feedback"

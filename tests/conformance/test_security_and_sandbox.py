@@ -18,8 +18,8 @@ from joserfc import jwt
 from joserfc.jwk import ECKey
 from service.conftest import FHIR, PATIENT_ID, post_hook, request_without_prefetch
 
+from cds_hooks.ehr.allowlist import parse_allowlist
 from cds_hooks.settings import SettingsError
-from cds_hooks.urls import parse_allowlist
 from logic.model import DataDomain
 
 SERVICE = "/cds-services/heterogeneous-marrow"

@@ -161,7 +161,7 @@ def inline_cards(client: FlaskClient, pid: str) -> list[tuple[str | None, str, s
         "inline",
         [{"contentType": "text/plain", "data": base64.b64encode(REPORT_TEXT.encode()).decode()}],
     )
-    from cds_hooks.patient_view import PATIENT_VIEW
+    from cds_hooks.services.patient_view import PATIENT_VIEW
 
     prefetch = {key: empty for key in PATIENT_VIEW.prefetch}
     prefetch["patient"] = patient(pid)

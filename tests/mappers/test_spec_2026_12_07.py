@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from cds_hooks.card_text import unit_display
+from cds_hooks.cards.detail import unit_display
 from fhir_mappers import map_patient_record
 from fhir_mappers.conditions import icd10_category, normalise_icd10, read_condition
 from fhir_mappers.imaging import read_imaging_reports

@@ -8,7 +8,7 @@ import pytest
 from audit.governance_data import check_page, fill
 
 from cds_hooks.audit.governance import collect, write_governance
-from cds_hooks.store import make_engine
+from cds_hooks.storage.records import make_engine
 
 pytestmark = pytest.mark.postgres
 

@@ -17,9 +17,9 @@ from security.hook_kit import FEEDBACK_PATH, SERVICE_PATH, feedback, patient_vie
 from security.jwt_kit import Client, new_ec_key
 from sqlalchemy import func, inspect, select
 
-from cds_hooks import migrations
-from cds_hooks.replay import ReplayStore
-from cds_hooks.store import FeedbackRow, IssuedCardRow, JwtReplayRow, make_engine
+from cds_hooks.security.jti_replay import ReplayStore
+from cds_hooks.storage import migrations
+from cds_hooks.storage.records import FeedbackRow, IssuedCardRow, JwtReplayRow, make_engine
 
 pytestmark = pytest.mark.postgres
 
@@ -235,7 +235,7 @@ def test_nul_jti_does_not_open_a_replay_window_across_workers(two_workers, signe
 def test_postgres_data_error_is_not_taken_for_an_outage(database_url, monkeypatch):
     """Even if a bad jti got past validation, PostgreSQL's DataError refuses the token and the
     store keeps using the database (no memory-only window)."""
-    from cds_hooks import replay
+    from cds_hooks.security import jti_replay as replay
 
     engine = make_engine(database_url)
     migrations.upgrade(engine)

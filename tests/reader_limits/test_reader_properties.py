@@ -10,7 +10,7 @@ Only structure, never clinical reading (that is tests/mappers and the corpora) a
   sentence span).
 
 Each text is sent the way ``marrow-cds read-report`` sends one: the presentedForm of a lumbar
-spine MRI report (`cds_hooks.read_report.wrap_text`).
+spine MRI report (`cds_hooks.cli.read_report.wrap_text`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Any
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from cds_hooks.read_report import wrap_text
+from cds_hooks.cli.read_report import wrap_text
 from fhir_mappers.imaging import read_imaging_reports
 from fhir_mappers.limits import REPORT_READING_LIMIT_CHARS
 from logic.model import ImagingReport, TextSpan

@@ -421,7 +421,7 @@ def test_a_draft_order_bundle_beyond_the_limit_is_413(app) -> None:
     deadline before its first checkpoint, so the count is bounded like the body size."""
     from pathlib import Path
 
-    from cds_hooks.order_review import MAX_DRAFT_ORDER_ENTRIES, SIGN_SERVICE_ID
+    from cds_hooks.services.draft_order_review import MAX_DRAFT_ORDER_ENTRIES, SIGN_SERVICE_ID
 
     example = Path(__file__).resolve().parents[2] / "examples" / "order-sign-marrow-workup.json"
     body = json.loads(example.read_text())

@@ -14,8 +14,8 @@ from security.hook_kit import FEEDBACK_PATH, SERVICE_PATH, feedback, patient_vie
 from security.jwt_kit import Client, new_ec_key
 from sqlalchemy import select
 
-from cds_hooks import migrations
-from cds_hooks.store import FeedbackRow
+from cds_hooks.storage import migrations
+from cds_hooks.storage.records import FeedbackRow
 
 SIGNER = Client(new_ec_key("ec-db-down"))
 

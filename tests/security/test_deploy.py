@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from cds_hooks.jwks import load_trusted_issuers
+from cds_hooks.security.jwks import load_trusted_issuers
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"

@@ -13,7 +13,7 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from cds_hooks.store import IssuedCardRow
+from cds_hooks.storage.records import IssuedCardRow
 
 from .app_kit import captured_logs, make_app
 from .hook_kit import FAMILY, MRN, SERVICE_PATH, SSN, patient_view

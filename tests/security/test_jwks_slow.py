@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from loopback import loopback_server
 
-from cds_hooks.jwks import JwksCache, TrustedIssuer
+from cds_hooks.security.jwks import JwksCache, TrustedIssuer
 
 from .jwt_kit import new_ec_key
 

@@ -177,7 +177,7 @@ def test_without_a_public_base_url_every_token_is_refused():
     """Belt and braces (settings refuses to start so): no configured base, no audience."""
     from flask import Flask
 
-    from cds_hooks.auth import AuthFailure, expected_audience
+    from cds_hooks.security.auth import AuthFailure, expected_audience
 
     with Flask(__name__).test_request_context("/cds-services", base_url="http://localhost"):
         with pytest.raises(AuthFailure) as info:

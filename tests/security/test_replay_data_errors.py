@@ -13,9 +13,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError
 
-from cds_hooks import migrations
-from cds_hooks.replay import InvalidJti, ReplayStore, is_connectivity_error
-from cds_hooks.store import make_engine
+from cds_hooks.security.jti_replay import InvalidJti, ReplayStore, is_connectivity_error
+from cds_hooks.storage import migrations
+from cds_hooks.storage.records import make_engine
 
 from .app_kit import BASE, bearer, make_app
 from .jwt_kit import ISS, Client, new_ec_key

@@ -15,16 +15,16 @@ import pytest
 import responses
 from sqlalchemy import func, select
 
-from cds_hooks import migrations
-from cds_hooks.auth import AuthFailure, TokenVerifier, audience_matches
-from cds_hooks.jwks import (
+from cds_hooks.security.auth import AuthFailure, TokenVerifier, audience_matches
+from cds_hooks.security.jti_replay import ReplayStore
+from cds_hooks.security.jwks import (
     JwksCache,
     TrustConfigError,
     load_trusted_issuers,
     parse_trusted_issuers,
 )
-from cds_hooks.replay import ReplayStore
-from cds_hooks.store import JwtReplayRow, make_engine
+from cds_hooks.storage import migrations
+from cds_hooks.storage.records import JwtReplayRow, make_engine
 
 from .jwt_kit import ISS, JWKS_URL, Client, b64, jwks_of, new_ec_key, new_rsa_key, unsigned
 

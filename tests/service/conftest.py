@@ -107,7 +107,7 @@ def register_fhir_data(mock: responses.RequestsMock, example: dict[str, Any]) ->
 def prefetch_paths() -> list[str]:
     """The fallback query path of every prefetch template of the patient-view service, sorted
     (one query per template: a test that counts them follows the templates)."""
-    from cds_hooks.patient_view import PATIENT_VIEW
+    from cds_hooks.services.patient_view import PATIENT_VIEW
 
     return sorted(
         "/fhir/" + template.query.split("?")[0].replace("{{context.patientId}}", PATIENT_ID)

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, inspect
 
-from cds_hooks import cli
-from cds_hooks.migrations import head_revision
+from cds_hooks.cli import main as cli
+from cds_hooks.storage.migrations import head_revision
 
 from .conftest import EXAMPLE
 

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cds_hooks.store import IssuedCardRow, patient_hash
+from cds_hooks.storage.records import IssuedCardRow, patient_hash
 
 from .conftest import PATIENT_ID, SERVICE_URL, post_hook
 
@@ -121,7 +121,7 @@ def test_readyz_is_503_when_migrations_are_not_applied(make_app: Any) -> None:
 
 
 def one_card(monkeypatch: pytest.MonkeyPatch) -> None:
-    import cds_hooks.cards
+    import cds_hooks.cards.assessment_cards
     from cds_hooks.schemas import Card, Source
 
     cards = [
@@ -132,7 +132,9 @@ def one_card(monkeypatch: pytest.MonkeyPatch) -> None:
             source=Source(label="Marrow CDS", url="https://x.example/rules#R8"),
         )
     ]
-    monkeypatch.setattr(cds_hooks.cards, "render_patient_view_cards", lambda *a, **k: cards)
+    monkeypatch.setattr(
+        cds_hooks.cards.assessment_cards, "render_patient_view_cards", lambda *a, **k: cards
+    )
 
 
 def test_database_down_hooks_still_answer_and_the_pod_stays_ready(

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from cds_hooks import cli
-from cds_hooks.evaluate import Evaluation, evaluate, plain, render_text
+from cds_hooks.cli import main as cli
+from cds_hooks.cli.evaluate_offline import Evaluation, evaluate, plain, render_text
 from logic.order_catalogue import ORDER_KEY_SYSTEM
 
 from .conftest import EXAMPLE

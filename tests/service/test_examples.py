@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from cds_hooks.evaluate import evaluate_request
+from cds_hooks.cli.evaluate_offline import evaluate_request
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 AS_OF = datetime(2026, 11, 23, 23, 59, 59, tzinfo=UTC)

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from cds_hooks.store import FeedbackRow
+from cds_hooks.storage.records import FeedbackRow
 
 from .conftest import assert_operation_outcome, post_hook
 
@@ -198,7 +198,7 @@ def test_feedback_count_query(app: Flask, client: FlaskClient) -> None:
 def test_feedback_joins_the_issued_card_and_its_rule(
     app: Flask, client: FlaskClient, example_request: dict[str, Any]
 ) -> None:
-    from cds_hooks.store import IssuedCardRow
+    from cds_hooks.storage.records import IssuedCardRow
 
     cards = post_hook(client, example_request).get_json()["cards"]
     primary = cards[0]

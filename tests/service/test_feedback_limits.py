@@ -19,8 +19,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, text
 from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError
 
-from cds_hooks import migrations
-from cds_hooks.store import FeedbackRecord, FeedbackRow, make_engine
+from cds_hooks.storage import migrations
+from cds_hooks.storage.records import FeedbackRecord, FeedbackRow, make_engine
 
 from .conftest import assert_operation_outcome, post_hook
 from .test_feedback import URL, accepted, overridden, rows

@@ -22,8 +22,8 @@ import pytest
 import responses
 from loopback import loopback_server
 
+from cds_hooks.ehr.fhir_client import CallBudget
 from cds_hooks.errors import FhirBadResponse, FhirTimeout
-from cds_hooks.fhir_client import CallBudget
 from cds_hooks.settings import (
     DEFAULT_FETCH_MAX_BYTES,
     DEFAULT_FETCH_MAX_TOTAL_BYTES,
@@ -81,7 +81,7 @@ def test_total_bytes_of_one_call_are_capped_across_pages_and_queries(
     assert response.status_code == 200
     # The queries (every template but the patient) run at once; ~100 kB pages cross 250 kB in
     # all by the third or so page read (without the shared cap: each query x 50 pages).
-    from cds_hooks.patient_view import PATIENT_VIEW
+    from cds_hooks.services.patient_view import PATIENT_VIEW
 
     assert len(served) <= 2 * (len(PATIENT_VIEW.prefetch) - 1)
     cards = response.get_json()["cards"]

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from cds_hooks import cli
-from cds_hooks.evaluate import evaluate
-from cds_hooks.examples import EXAMPLE_DAY, feedback_for, patient_view_today
+from cds_hooks.cli import main as cli
+from cds_hooks.cli.evaluate_offline import evaluate
+from cds_hooks.cli.examples import EXAMPLE_DAY, feedback_for, patient_view_today
 
 from .conftest import EXAMPLE, ROOT, SERVICE_URL, post_hook
 

@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from cds_hooks import services
+from cds_hooks.services import registry as services
 
 from .conftest import SERVICE_URL, assert_operation_outcome, post_hook
 

@@ -119,6 +119,6 @@ def test_full_fallback_fetch_gives_the_same_cards_as_prefetch(
         return [(c["indicator"], c["summary"]) for c in body["cards"]]
 
     assert shape(fetched) == shape(sent)
-    from cds_hooks.patient_view import PATIENT_VIEW
+    from cds_hooks.services.patient_view import PATIENT_VIEW
 
     assert len(fhir.calls) == len(PATIENT_VIEW.prefetch)  # one query per template

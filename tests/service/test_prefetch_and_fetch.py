@@ -12,7 +12,7 @@ import requests
 import responses
 from flask.testing import FlaskClient
 
-from cds_hooks.prefetch import REASON_NO_SERVER
+from cds_hooks.ehr.prefetch import REASON_NO_SERVER
 from logic.model import DataDomain
 
 from .conftest import (
@@ -460,7 +460,7 @@ def test_fallback_queries_are_issued_concurrently(
 ) -> None:
     # Each mocked answer waits until all the queries are in flight: issued one after the
     # other, the barrier would break and every query would become a data gap.
-    from cds_hooks.patient_view import PATIENT_VIEW
+    from cds_hooks.services.patient_view import PATIENT_VIEW
 
     barrier = threading.Barrier(len(prefetch_paths()), timeout=1.5)
     prefetch = example_request["prefetch"]

@@ -334,7 +334,7 @@ def test_offline_evaluation_says_the_report_document_was_not_fetched(
 ) -> None:
     from datetime import UTC, datetime
 
-    from cds_hooks.evaluate import evaluate_request
+    from cds_hooks.cli.evaluate_offline import evaluate_request
 
     body = by_url(example_request, "application/pdf", "Binary/b1")
     status, answer = evaluate_request(body, datetime(2026, 11, 23, 23, 59, tzinfo=UTC))
@@ -347,7 +347,8 @@ def test_offline_evaluation_says_the_report_document_was_not_fetched(
 def test_order_review_reads_the_report_document_too(
     client: FlaskClient, fhir: responses.RequestsMock
 ) -> None:
-    """Order review uses patient-view's data (cds_hooks.order_review): the same Binary read."""
+    """Order review uses patient-view's data (cds_hooks.services.draft_order_review): the same
+    Binary read."""
     example = json.loads((DELIVERY.parent / "order-sign-marrow-workup.json").read_text())
     url = "/cds-services/marrow-order-sign"
     inline = cards_of(post_hook(client, example, url=url))

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from cds_hooks.fhir_client import BearerToken
-from cds_hooks.prefetch import render_template
+from cds_hooks.ehr.allowlist import UrlPrefix, parse_allowlist, under_prefix
+from cds_hooks.ehr.fhir_client import BearerToken
+from cds_hooks.ehr.prefetch import render_template
 from cds_hooks.settings import Settings, SettingsError
-from cds_hooks.urls import UrlPrefix, parse_allowlist, under_prefix
 
 
 def test_defaults(tmp_path: Path) -> None:

@@ -11,8 +11,8 @@ import pytest
 import responses
 from flask.testing import FlaskClient
 
+from cds_hooks.ehr.allowlist import UrlPrefix, parse_allowlist, under_prefix
 from cds_hooks.settings import SettingsError
-from cds_hooks.urls import UrlPrefix, parse_allowlist, under_prefix
 from logic.model import DataDomain
 
 from .conftest import FHIR, assert_operation_outcome, post_hook, request_without_prefetch

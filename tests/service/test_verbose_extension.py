@@ -7,7 +7,7 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from cds_hooks.patient_view import VERBOSE_EXTENSION
+from cds_hooks.services.patient_view import VERBOSE_EXTENSION
 
 from .conftest import post_hook
 

@@ -20,7 +20,7 @@ from joserfc import jwt
 from joserfc.jwk import RSAKey
 
 from cds_hooks import create_app
-from cds_hooks.evaluate import evaluate
+from cds_hooks.cli.evaluate_offline import evaluate
 from cds_hooks.smart_app import reading
 from fhir_mappers.limits import REPORT_READING_LIMIT_CHARS
 
@@ -397,7 +397,7 @@ def test_the_primary_card_carries_a_smart_link_with_app_context() -> None:
 
 
 def test_a_bad_issuers_file_stops_start_up(tmp_path: Path) -> None:
-    from cds_hooks.jwks import TrustConfigError
+    from cds_hooks.security.jwks import TrustConfigError
 
     bad = tmp_path / "issuers.json"
     bad.write_text("{not json")

@@ -9,10 +9,11 @@ style, kind, text, label {class, worrisome, uncertain}, rationale), and annotati
 a second annotator (id with class / worrisome / uncertain, at the top level or under "label").
 
 Every text goes through exactly what ``marrow-cds read-report`` does with a text file
-(cds_hooks.read_report): the presentedForm of a final lumbar spine MRI DiagnosticReport, read by
-`read_imaging_reports` and evaluated by the real patient-view pipeline (`cds_hooks.evaluate`)
-with a SYNTHETIC normal first-line panel dated as_of. "A card" is a primary card (rule R1-R8);
-the reader's worrisome flag is `logic.imaging.worrisome_features` (what H-IMAGING reads).
+(cds_hooks.cli.read_report): the presentedForm of a final lumbar spine MRI DiagnosticReport, read by
+`read_imaging_reports` and evaluated by the real patient-view pipeline
+(`cds_hooks.cli.evaluate_offline`) with a SYNTHETIC normal first-line panel dated as_of. "A card" is
+a primary card (rule R1-R8); the reader's worrisome flag is `logic.imaging.worrisome_features` (what
+H-IMAGING reads).
 
 Printed: per-class precision and recall and the confusion matrix; the false-alarm rate on
 NEGATIVE reports (a card raised) and the misses (an abnormal report with no card); worrisome-flag
@@ -39,7 +40,7 @@ ROOT = HERE.parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from cds_hooks import read_report as rr  # noqa: E402
+from cds_hooks.cli import read_report as rr  # noqa: E402
 from logic.model import ImagingClass  # noqa: E402
 
 CLASSES: tuple[str, ...] = tuple(c.value for c in ImagingClass)

@@ -13,7 +13,7 @@ DiagnosticReport (LOINC 24968-0) dated `as_of` (`wrap_text`); an NDJSON Diagnost
 as sent (only its subject is pointed at the synthetic patient below). Each report goes through
 `fhir_mappers.imaging.read_imaging_reports` for its class, features (with the quoted span of the
 report text each came from) and lesions, and through the whole patient-view pipeline of
-``marrow-cds evaluate`` (`cds_hooks.evaluate.evaluate`) for the card it would raise.
+``marrow-cds evaluate`` (`cds_hooks.cli.evaluate_offline.evaluate`) for the card it would raise.
 
 The labs are SYNTHETIC: every report is evaluated as if it were the only MRI of a 60-year-old
 woman with no conditions and a complete, normal first-line panel (SPEC.md section 5: CBC with
@@ -52,14 +52,13 @@ from typing import Any
 
 import orjson
 
+from cds_hooks.cli.evaluate_offline import _rule_of_card, evaluate, plain, service_for_hook
+from cds_hooks.cli.synthetic_fhir import lab_observation
+from cds_hooks.settings import DEFAULT_MAX_BODY_BYTES
 from fhir_mappers.imaging import read_imaging_reports
 from fhir_mappers.limits import REPORT_READING_LIMIT_CHARS
 from logic.imaging import BENIGN, WORRISOME, chemical_shift_threshold, worrisome_features
 from logic.model import FeatureKind, ImagingClass, ImagingFeature, ImagingReport
-
-from .evaluate import _rule_of_card, evaluate, plain, service_for_hook
-from .settings import DEFAULT_MAX_BODY_BYTES
-from .synthetic_fhir import lab_observation
 
 TEXT_SUFFIXES = frozenset({".txt", ".text"})
 HTML_SUFFIXES = frozenset({".html", ".htm"})

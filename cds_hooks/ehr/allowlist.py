@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
-from .settings import SettingsError
+from cds_hooks.settings import SettingsError
 
 _DEFAULT_PORTS = {"https": 443, "http": 80}
 _UNSAFE_CHARACTERS = re.compile(r"[\x00-\x20\x7f\\]")  # controls, whitespace, backslash

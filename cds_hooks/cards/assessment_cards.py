@@ -20,19 +20,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Final, Literal
 
-from cds_hooks.card_follow_up import follow_up_indicator, follow_up_section
-from cds_hooks.card_parts import (
-    RULE_TOPIC,
-    anchored,
-    card_source,
-    catalogue_link,
-    new_uuid,
-    override_reasons,
-    require_absolute_url,
-    rule_id_of_source,
-)
-from cds_hooks.card_summary import imaging_protocol_summary, primary_summary
-from cds_hooks.card_text import (
+from cds_hooks.cards.detail import (
     clinical_words,
     data_quality_detail,
     data_quality_summary,
@@ -43,8 +31,20 @@ from cds_hooks.card_text import (
     primary_evidence,
     shorten,
 )
+from cds_hooks.cards.follow_up_text import follow_up_indicator, follow_up_section
+from cds_hooks.cards.parts import (
+    RULE_TOPIC,
+    anchored,
+    card_source,
+    catalogue_link,
+    new_uuid,
+    override_reasons,
+    require_absolute_url,
+    rule_id_of_source,
+)
+from cds_hooks.cards.suggested_orders import create_action, patient_reference
+from cds_hooks.cards.summary import imaging_protocol_summary, primary_summary
 from cds_hooks.schemas import Card, Suggestion
-from cds_hooks.service_requests import create_action, patient_reference
 from cds_hooks.smart_app.links import smart_link
 from logic.model import Assessment, OrderSet, Recommendation
 

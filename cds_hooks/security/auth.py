@@ -70,9 +70,14 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from sqlalchemy import Engine
 
-from .errors import Unauthorized
-from .jwks import ASYMMETRIC_ALGORITHMS, JwksCache, TrustedIssuer, load_trusted_issuers
-from .replay import InvalidJti, ReplayStore
+from cds_hooks.errors import Unauthorized
+from cds_hooks.security.jti_replay import InvalidJti, ReplayStore
+from cds_hooks.security.jwks import (
+    ASYMMETRIC_ALGORITHMS,
+    JwksCache,
+    TrustedIssuer,
+    load_trusted_issuers,
+)
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ from datetime import datetime
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from .schemas import Card
-from .store import IssuedCard, patient_hash, record_issued_cards
+from cds_hooks.schemas import Card
+from cds_hooks.storage.records import IssuedCard, patient_hash, record_issued_cards
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """Parts every Marrow CDS card is built from (CARDS.md): topic, source, override reasons, links.
 
-Shared by the patient-view cards (`cds_hooks.cards`) and the order-review cards, so that every
-card of the service names its source, topic and override reasons the same way.
+Shared by the patient-view cards (`cds_hooks.cards.assessment_cards`) and the order-review
+cards, so that every card of the service names its source, topic and override reasons the same way.
 """
 
 from __future__ import annotations

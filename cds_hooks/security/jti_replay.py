@@ -36,7 +36,7 @@ from sqlalchemy import Engine, delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
-from .store import JwtReplayRow, is_connectivity_error
+from cds_hooks.storage.records import JwtReplayRow, is_connectivity_error
 
 log = logging.getLogger(__name__)
 

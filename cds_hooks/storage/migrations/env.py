@@ -1,8 +1,8 @@
 """Alembic environment of the Marrow CDS database (feedback, issued_card, jwt_replay).
 
-Run through ``cds_hooks.migrations.upgrade(url)`` (app start, ``marrow-cds db upgrade``); the
-caller may pass an open connection in ``config.attributes["connection"]``. Logging is left to the
-service (no ``fileConfig``).
+Run through ``cds_hooks.storage.migrations.upgrade(url)`` (app start, ``marrow-cds db upgrade``);
+the caller may pass an open connection in ``config.attributes["connection"]``. Logging is left to
+the service (no ``fileConfig``).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from cds_hooks.store import Base
+from cds_hooks.storage.records import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -24,11 +24,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urljoin
 
+from cds_hooks.ehr.fhir_client import BearerToken, CallBudget, FetchTask, next_link
+from cds_hooks.errors import PreconditionFailed
+from cds_hooks.services.registry import HookCall, PrefetchTemplate
 from logic.model import DataGap
-
-from .errors import PreconditionFailed
-from .fhir_client import BearerToken, CallBudget, FetchTask, next_link
-from .services import HookCall, PrefetchTemplate
 
 log = logging.getLogger(__name__)
 

@@ -8,13 +8,13 @@
 - ``marrow-cds evaluate REQUEST.json [--as-of DATE] [--format json|text]``: print the CDS Hooks
   response for a hook request file, offline: prefetch only, nothing is fetched or stored.
 - ``marrow-cds read-report PATH... [--html OUT.html] [--as-of DATE] [--format text|json]``: how
-  the service reads report texts (cds_hooks/read_report.py).
+  the service reads report texts (cds_hooks/cli/read_report.py).
 - ``marrow-cds audit EXPORT_DIR --out OUT_DIR [--as-of DATE] [--workers N] [--engine dask]``:
   what the service would say about every patient of a FHIR Bulk Data export (cds_hooks/audit/).
 - ``marrow-cds report governance --out FILE.html [--since DATE]``: the cards' feedback per
   rule, for a CDS committee (cds_hooks/audit/governance.py).
 - ``marrow-cds example patient-view|feedback``: an example request dated relative to today, or
-  feedback on a real card of a saved answer (cds_hooks/examples.py).
+  feedback on a real card of a saved answer (cds_hooks/cli/examples.py).
 - ``marrow-cds db upgrade``: apply the Alembic migrations (deployments that start replicas with
   MARROW_CDS_MIGRATE_ON_START=0).
 """
@@ -30,7 +30,7 @@ from typing import Any
 
 import orjson
 
-from .settings import Settings, SettingsError
+from cds_hooks.settings import Settings, SettingsError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -135,21 +135,21 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "evaluate":
             return evaluate_command(args.request, args.as_of, args.format)
         if args.command == "audit":
-            from .audit.run import audit_command
+            from cds_hooks.audit.run import audit_command
 
             return audit_command(
                 args.export_dir, args.out, args.as_of, args.workers, args.engine, args.scheduler
             )
         if args.command == "report":
-            from .audit.governance import governance_command
+            from cds_hooks.audit.governance import governance_command
 
             return governance_command(args.out, args.since, args.database_url)
         if args.command == "example":
-            from .examples import example_command
+            from cds_hooks.cli.examples import example_command
 
             return example_command(args.kind, args.answer, args.card, args.as_of)
         if args.command == "read-report":
-            from .read_report import read_report_command
+            from cds_hooks.cli.read_report import read_report_command
 
             return read_report_command(args.paths, args.as_of, args.format, args.html)
         return db_upgrade_command()
@@ -207,9 +207,9 @@ def parse_as_of(value: str) -> datetime:
 
 
 def db_upgrade_command() -> int:
-    from .logs import configure_logging
-    from .migrations import current_revision, upgrade
-    from .store import make_engine
+    from cds_hooks.logs import configure_logging
+    from cds_hooks.storage.migrations import current_revision, upgrade
+    from cds_hooks.storage.records import make_engine
 
     settings = Settings.from_env(instance_path=_instance_path())
     configure_logging(settings.log_level)
@@ -243,7 +243,7 @@ def serve_command(host: str, port: int, workers: int, threads: int = DEFAULT_THR
                 self.cfg.set(name, value)
 
         def load(self) -> Any:
-            from . import create_app
+            from cds_hooks import create_app
 
             return create_app()
 
@@ -262,7 +262,7 @@ def _instance_path() -> str:
 
 
 def evaluate_command(path: Path, as_of: datetime | None, output: str) -> int:
-    from .evaluate import evaluate, render_text
+    from cds_hooks.cli.evaluate_offline import evaluate, render_text
 
     try:
         body = orjson.loads(path.read_bytes())

@@ -2,7 +2,7 @@
 
 The decision in one sentence, the reasons, an evidence table (item | value | unit | date | FHIR
 reference), the quoted report sentence, what was checked and found normal, notes, the rule id
-and citations. Summary lines are built in `cds_hooks.card_summary`.
+and citations. Summary lines are built in `cds_hooks.cards.summary`.
 
 Every piece of text is escaped before it goes into Markdown (`escape_md`): report sentences and
 lab values come from outside, and the CDS Hooks sandbox renders raw HTML in `detail`.

@@ -21,13 +21,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from cds_hooks.errors import BadRequest, MarrowError, operation_outcome
+from cds_hooks.hooks import parse_hook_request
+from cds_hooks.schemas import HookRequest, HookResponse
+from cds_hooks.services.registry import HookCall, Service, registry
+from cds_hooks.wire import prune_empty, validation_error
 from logic.order_catalogue import ORDER_KEY_SYSTEM
-
-from .errors import BadRequest, MarrowError, operation_outcome
-from .hooks import parse_hook_request
-from .schemas import HookRequest, HookResponse
-from .services import HookCall, Service, registry
-from .wire import prune_empty, validation_error
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8080"
 

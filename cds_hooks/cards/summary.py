@@ -12,8 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Final
 
-from cds_hooks.card_follow_up import follow_up_summary
-from cds_hooks.card_text import (
+from cds_hooks.cards.detail import (
     AS_SENT,
     REGION_WORDS,
     SUMMARY_MAX,
@@ -23,6 +22,7 @@ from cds_hooks.card_text import (
     shorten,
     unit_display,
 )
+from cds_hooks.cards.follow_up_text import follow_up_summary
 from logic.model import (
     Advisory,
     Evidence,

@@ -20,18 +20,20 @@ from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from cds_hooks.schemas import Card, HookRequest
 from fhir_mappers.imaging_codes import LOINC, imaging_document_types
 from fhir_mappers.lab_codes import LAB_CODES
 from logic.model import DataDomain, DataGap
 
-from .schemas import Card, HookRequest
-
 if TYPE_CHECKING:
-    from .deadline import Deadline
-    from .fhir_client import FhirClient
+    from cds_hooks.deadline import Deadline
+    from cds_hooks.ehr.fhir_client import FhirClient
 
 # Modules that define a module-level ``SERVICES: tuple[Service, ...]``, in discovery order.
-_SERVICE_MODULES: tuple[str, ...] = ("cds_hooks.patient_view", "cds_hooks.order_review")
+_SERVICE_MODULES: tuple[str, ...] = (
+    "cds_hooks.services.patient_view",
+    "cds_hooks.services.draft_order_review",
+)
 
 RADIOLOGY_CATEGORIES = (
     "http://loinc.org|LP29684-5",
@@ -73,7 +75,7 @@ CONDITIONS = PrefetchTemplate(
 # Issue 17: imaging reports some EHRs keep only as DocumentReference (US Core clinical notes),
 # by document type: LOINC 18748-4 "Diagnostic imaging study" or an exam code of SPEC.md section 6
 # (from fhir_mappers.imaging_codes, so that the query and the mapper agree). Current documents
-# only, newest first. Their text (a Binary by url) is read by cds_hooks.report_content.
+# only, newest first. Their text (a Binary by url) is read by cds_hooks.ehr.report_fetch.
 IMAGING_DOCUMENTS = PrefetchTemplate(
     "DocumentReference?patient={{context.patientId}}"
     f"&type={','.join(f'{LOINC}|{code}' for code in imaging_document_types())}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask import Flask, Response, request
 
-from .settings import Settings
+from cds_hooks.settings import Settings
 
 CORS_PREFIX = "/cds-services"
 ALLOW_HEADERS = "Authorization, Content-Type"

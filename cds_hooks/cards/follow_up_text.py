@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Final, Literal
 
-from cds_hooks.card_text import REGION_WORDS, escape_md, shorten
+from cds_hooks.cards.detail import REGION_WORDS, escape_md, shorten
 from logic.model import FollowUp, FollowUpState, ImagingReport, PlacedOrder, Recommendation
 
 Indicator = Literal["info", "warning", "critical"]

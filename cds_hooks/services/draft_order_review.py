@@ -28,13 +28,7 @@ import copy
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
-from fhir_mappers.draft_orders import map_draft_orders
-from logic.model import DataDomain, DataGap, Evidence, ImagingReport, PatientRecord
-from logic.order_catalogue import ORDER_KEY_SYSTEM
-from logic.order_model import OrderCheck, OrderFinding, Replacement
-
-from .card_parts import card_source, catalogue_link, new_uuid, override_reasons
-from .card_text import (
+from cds_hooks.cards.detail import (
     clinical_words,
     data_quality_detail,
     data_quality_summary,
@@ -44,10 +38,15 @@ from .card_text import (
     published_sources,
     shorten,
 )
-from .errors import BadRequest, PayloadTooLarge
-from .schemas import Action, Card, Suggestion
-from .service_requests import create_action
-from .services import HookCall, HookResult, Service
+from cds_hooks.cards.parts import card_source, catalogue_link, new_uuid, override_reasons
+from cds_hooks.cards.suggested_orders import create_action
+from cds_hooks.errors import BadRequest, PayloadTooLarge
+from cds_hooks.schemas import Action, Card, Suggestion
+from cds_hooks.services.registry import HookCall, HookResult, Service
+from fhir_mappers.draft_orders import map_draft_orders
+from logic.model import DataDomain, DataGap, Evidence, ImagingReport, PatientRecord
+from logic.order_catalogue import ORDER_KEY_SYSTEM
+from logic.order_model import OrderCheck, OrderFinding, Replacement
 
 SELECT_SERVICE_ID = "marrow-order-select"
 SIGN_SERVICE_ID = "marrow-order-sign"
@@ -100,10 +99,9 @@ def selections_of(context: Mapping[str, Any]) -> tuple[str, ...]:
 
 def _patient_record(call: HookCall, patient_id: str) -> PatientRecord:
     """The same data as patient-view: its prefetch semantics, fallback fetch and mapper."""
+    from cds_hooks.ehr.prefetch import gather
+    from cds_hooks.ehr.report_fetch import read_report_documents
     from fhir_mappers import map_patient_record
-
-    from .prefetch import gather
-    from .report_content import read_report_documents
 
     gathered = gather(call)
     read_report_documents(call, gathered)  # report text kept in Binary / results (issue 17)
@@ -363,7 +361,7 @@ def _labs_not_checked_card(gaps: Sequence[DataGap], *, rules_url: str) -> Card:
 
 
 def _services() -> tuple[Service, ...]:
-    from .patient_view import PATIENT_VIEW
+    from cds_hooks.services.patient_view import PATIENT_VIEW
 
     common = {
         "handler": handle_order_review,

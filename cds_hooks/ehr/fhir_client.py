@@ -45,7 +45,8 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import HTTPError as Urllib3Error
 from urllib3.exceptions import ReadTimeoutError
 
-from .errors import (
+from cds_hooks.ehr.allowlist import UrlPrefix, parse_allowlist, under_prefix
+from cds_hooks.errors import (
     FhirAuthError,
     FhirBadResponse,
     FhirConnectionError,
@@ -54,8 +55,7 @@ from .errors import (
     FhirServerError,
     FhirTimeout,
 )
-from .settings import Settings
-from .urls import UrlPrefix, parse_allowlist, under_prefix
+from cds_hooks.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -12,13 +12,13 @@ import logging
 
 import fhir_mappers
 import logic
+from cds_hooks.cards import assessment_cards as cards
+from cds_hooks.ehr.prefetch import gather
+from cds_hooks.ehr.report_fetch import read_report_documents
+from cds_hooks.services import registry as services
+from cds_hooks.services.placed_orders import PREFETCH_KEY, SERVICE_REQUESTS
+from cds_hooks.services.registry import HookCall, HookResult, Service
 from fhir_mappers.service_requests import with_placed_orders
-
-from . import cards, services
-from .placed_orders import PREFETCH_KEY, SERVICE_REQUESTS
-from .prefetch import gather
-from .report_content import read_report_documents
-from .services import HookCall, HookResult, Service
 
 log = logging.getLogger(__name__)
 

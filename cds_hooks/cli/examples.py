@@ -22,7 +22,7 @@ from typing import Any
 
 import orjson
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 PATIENT_VIEW = EXAMPLES / "patient-view-heterogeneous-marrow.json"
 FEEDBACK = EXAMPLES / "feedback-overridden.json"
 EXAMPLE_DAY = date(2026, 11, 23)  # the day the bundled examples are written for (README)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any, Final
 
-from cds_hooks.card_text import REGION_WORDS, clinical_words
+from cds_hooks.cards.detail import REGION_WORDS, clinical_words
 from cds_hooks.schemas import Action
 from logic.model import ImagingReport, OrderSuggestion, Region
 from logic.order_catalogue import ORDER_KEY_SYSTEM, codings_for, order_definition

@@ -20,11 +20,9 @@ from __future__ import annotations
 import logging
 from urllib.parse import quote, urljoin
 
-from fhir_mappers import report_content
-from fhir_mappers.report_content import Fetched
-from logic.model import DataDomain, DataGap
-
-from .errors import (
+from cds_hooks.ehr.fhir_client import BearerToken, CallBudget, DocumentTask, FetchTask
+from cds_hooks.ehr.prefetch import Gathered
+from cds_hooks.errors import (
     FhirAuthError,
     FhirBadResponse,
     FhirFetchError,
@@ -32,9 +30,10 @@ from .errors import (
     FhirServerError,
     FhirTimeout,
 )
-from .fhir_client import BearerToken, CallBudget, DocumentTask, FetchTask
-from .prefetch import Gathered
-from .services import HookCall
+from cds_hooks.services.registry import HookCall
+from fhir_mappers import report_content
+from fhir_mappers.report_content import Fetched
+from logic.model import DataDomain, DataGap
 
 log = logging.getLogger(__name__)
 

@@ -13,10 +13,9 @@ from __future__ import annotations
 
 from typing import Final
 
+from cds_hooks.services.registry import PrefetchTemplate
 from fhir_mappers.service_requests import follow_up_mri_codes
 from logic.model import DataDomain
-
-from .services import PrefetchTemplate
 
 PREFETCH_KEY: Final = "serviceRequests"
 PENDING_STATUSES: Final = "active,on-hold"

@@ -1,0 +1,1 @@
+"""The `marrow-cds` command (`main`) and its offline tools: evaluate, example, read-report."""
