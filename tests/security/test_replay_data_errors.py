@@ -20,7 +20,13 @@ from cds_hooks.storage.records import make_engine
 from .app_kit import BASE, bearer, make_app
 from .jwt_kit import ISS, Client, new_ec_key
 
-UNTIL = datetime.now(UTC) + timedelta(minutes=5)
+
+def until() -> datetime:
+    """Five minutes from now, when the test runs (not when the module was collected: a full run
+    can take longer than that)."""
+    return datetime.now(UTC) + timedelta(minutes=5)
+
+
 DISCOVERY = "/cds-services"
 
 
@@ -46,7 +52,7 @@ def test_unstorable_jti_is_refused_before_the_database(jti):
     engine = _FailingEngine(OperationalError("INSERT", {}, ConnectionError("down")))
     store = ReplayStore(engine)  # type: ignore[arg-type]
     with pytest.raises(InvalidJti):
-        store.first_use(ISS, jti, UNTIL)  # type: ignore[arg-type]
+        store.first_use(ISS, jti, until())  # type: ignore[arg-type]
     assert engine.attempts == 0
 
 
@@ -62,9 +68,9 @@ def test_data_error_refuses_the_token_and_keeps_the_database_in_charge(error):
     engine = _FailingEngine(error)
     store = ReplayStore(engine)  # type: ignore[arg-type]
     with pytest.raises(InvalidJti):
-        store.first_use(ISS, "jti-1", UNTIL)
+        store.first_use(ISS, "jti-1", until())
     with pytest.raises(InvalidJti):
-        store.first_use(ISS, "jti-2", UNTIL)
+        store.first_use(ISS, "jti-2", until())
     assert engine.attempts == 2  # no memory-only window: the next token asked the database
 
 
@@ -80,8 +86,8 @@ def test_connectivity_error_degrades_to_memory(error):
     assert is_connectivity_error(error)
     engine = _FailingEngine(error)
     store = ReplayStore(engine)  # type: ignore[arg-type]
-    assert store.first_use(ISS, "jti-1", UNTIL)
-    assert not store.first_use(ISS, "jti-1", UNTIL)
+    assert store.first_use(ISS, "jti-1", until())
+    assert not store.first_use(ISS, "jti-1", until())
     assert engine.attempts == 1
 
 
@@ -104,7 +110,7 @@ def test_sqlite_stores_a_valid_jti_once(tmp_path):
     migrations.upgrade(engine)
     try:
         store = ReplayStore(engine)
-        assert store.first_use(ISS, "ok-jti", UNTIL)
-        assert not ReplayStore(engine).first_use(ISS, "ok-jti", UNTIL)
+        assert store.first_use(ISS, "ok-jti", until())
+        assert not ReplayStore(engine).first_use(ISS, "ok-jti", until())
     finally:
         engine.dispose()
