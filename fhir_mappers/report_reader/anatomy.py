@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from enum import Enum
+from functools import lru_cache
 
 _F = re.IGNORECASE
 
@@ -200,6 +201,16 @@ _ORGAN_WORDS = frozenset(
         "tonsils",
         "extramedullary",
         "intramedullary",
+        # organ scoring systems and prostate zones ("PI-RADS 4 left PZ lesion")
+        "pz",
+        "tz",
+        "pi-rads",
+        "bi-rads",
+        "li-rads",
+        "o-rads",
+        "ti-rads",
+        "lung-rads",
+        "mid-gland",
     ]
 )
 _ORGAN_STEMS = (
@@ -376,7 +387,19 @@ def vertebral_levels(text: str, start: int, end: int) -> set[str]:
 def mentions_bone(text: str, start: int = 0, end: int | None = None) -> bool:
     """Whether the stretch names a bone, the marrow or a single vertebral level."""
     stop = len(text) if end is None else end
-    return any(kind is Anchor.BONE for *_, kind in _kinds(text, _words(text, start, stop)))
+    # what follows the stretch decides a level ("L4-5", "L5 nerve root"): a few characters of it
+    # go with the stretch into the cached reading
+    return _bone_in(text[start:stop], text[stop : stop + _LOOK_AFTER])
+
+
+# characters after a stretch that `_kinds` may look at (a disc level "-5", the next word)
+_LOOK_AFTER = 24
+
+
+@lru_cache(maxsize=4096)
+def _bone_in(stretch: str, after: str) -> bool:
+    text = stretch + after
+    return any(kind is Anchor.BONE for *_, kind in _kinds(text, _words(text, 0, len(stretch))))
 
 
 def anchor(text: str, start: int, end: int, clause: tuple[int, int]) -> Anchor:
@@ -406,7 +429,13 @@ def anchor(text: str, start: int, end: int, clause: tuple[int, int]) -> Anchor:
     return best[1] if best is not None else Anchor.NONE
 
 
+@lru_cache(maxsize=1024)
 def names_only_organs(text: str) -> bool:
     """Whether a heading names other organs and no bone ("Liver:", "Uterus and adnexa:")."""
     kinds = {kind for *_, kind in _kinds(text, _words(text, 0, len(text)))}
     return Anchor.ORGAN in kinds and Anchor.BONE not in kinds
+
+
+def names_a_bone_word(text: str, start: int, end: int) -> bool:
+    """Whether the stretch has a bone or marrow word ("vertebral", "sacrum"), levels aside."""
+    return any(w in _BONE_WORDS for _, _, w in _words(text, start, end))

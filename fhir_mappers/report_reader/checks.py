@@ -172,6 +172,9 @@ _TREATED_BEFORE = re.compile(
 )
 
 
+_RESPONSE_TERM = re.compile(r"\b(?:non-?target|target|measurable|non-?measurable|index)\s+$", _F)
+
+
 def _named_lesion_is_attribution(hit: _Hit, text: str, clause: tuple[int, int]) -> bool:
     if not _NAMED_LESION.search(text, hit.start, hit.end):
         return False
@@ -207,6 +210,12 @@ def _keep_target(hit: _Hit, text: str, sentence: tuple[int, int], stops: Sequenc
         return False  # "diffusely heterogeneous uterus", "diffuse heterogeneous disc"
     if kind is FeatureKind.FOCAL_LESION and _named_lesion_is_attribution(hit, text, clause):
         return False
+    if (
+        kind is FeatureKind.FOCAL_LESION
+        and _RESPONSE_TERM.search(text, max(clause[0], hit.start - 16), hit.start)
+        and not mentions_bone(text, *clause)
+    ):
+        return False  # RECIST "Target lesions:", "Non-target lesions": the list names the organs
     if kind is FeatureKind.FOCAL_LESION and _TREATED_BEFORE.search(text, clause[0], hit.start):
         hit.historical = True
     if kind is FeatureKind.FOCAL_LESION:
@@ -265,6 +274,10 @@ def _keep_target(hit: _Hit, text: str, sentence: tuple[int, int], stops: Sequenc
         # Only about an infiltrative / malignant process; the span is widened to that word so
         # that a card quotes "infiltrative process cannot be excluded", not the bare phrase.
         phrase = text[hit.start : hit.end].lower()
+        if not re.search(r"exclu|rule|patholog", phrase):
+            # "suspicious for", "differential includes": worrisome wording about a finding, but
+            # not by itself SPEC.md's "cannot exclude infiltrative process" (see classify)
+            hit.subtype = "soft"
         if "excluded" in phrase or "ruled out" in phrase:
             first = _MALIGNANCY.search(text, max(clause[0], hit.start - 80), hit.start)
             if first is None:

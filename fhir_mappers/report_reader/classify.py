@@ -106,7 +106,7 @@ def classify(hits: Sequence[_Hit], lesions: _LesionSummary) -> tuple[ImagingClas
         return ImagingClass.FOCAL_EQUIVOCAL, ["indeterminate marrow finding"]
     if marrow or any(h.kind is FeatureKind.BENIGN_HEDGE for h in present):
         return ImagingClass.NONSPECIFIC, ["nonspecific heterogeneous marrow signal"]
-    if any(h.kind in _MARROW_WORRISOME for h in present):
+    if any(h.kind in _MARROW_WORRISOME and h.subtype != "soft" for h in present):
         # SPEC.md section 3: a worrisome feature is itself a marrow finding
         return ImagingClass.NONSPECIFIC, ["worrisome marrow feature without another finding"]
     return ImagingClass.NEGATIVE, ["no current marrow abnormality"]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from fhir_mappers.report_reader.anatomy import Anchor, anchor, vertebral_levels
+from fhir_mappers.report_reader.anatomy import Anchor, anchor, names_a_bone_word, vertebral_levels
 from fhir_mappers.report_reader.measurements import _levels_in
 from fhir_mappers.report_reader.scope import _Hit
 from logic.model import FeatureKind
@@ -149,6 +149,11 @@ def benign_diagnosis(text: str, sentences: list[tuple[int, int]], hits: list[_Hi
     return [h for h in hits if id(h) not in dropped]
 
 
+_BARE_START = re.compile(
+    r"\W*(?:\d{1,2}[.)]\s*)?(?:stable|unchanged|other|remaining|additional|older|known|previous|"
+    r"prior|chronic|smaller)\s+(?:[A-Za-z-]+\s+)?$",
+    re.IGNORECASE,
+)
 _DEFINITE = re.compile(r"\b(?:the|this|that|these|those)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
 
 
@@ -161,10 +166,17 @@ def anaphora_of_other_organs(
     out: list[_Hit] = []
     index = {s: i for i, s in enumerate(sentences)}
     for h in hits:
+        definite = _DEFINITE.search(text, max(h.sentence[0], h.start - 30), h.start) and (
+            anchor(text, h.start, h.end, h.sentence) is not Anchor.BONE
+        )
+        # "Stable lesions at C2 and T6." after the cord lesions: a bare noun opening its sentence,
+        # located by levels only, continues the list of the organ named just before
+        bare = _BARE_START.match(text, h.sentence[0], h.start) and not names_a_bone_word(
+            text, *h.sentence
+        )
         if (
             h.kind is FeatureKind.FOCAL_LESION
-            and _DEFINITE.search(text, max(h.sentence[0], h.start - 30), h.start)
-            and anchor(text, h.start, h.end, h.sentence) is not Anchor.BONE
+            and (definite or bare)
             and _previous_mention_is_organ(text, sentences, index.get(h.sentence), h)
         ):
             continue

@@ -64,9 +64,36 @@ _GENERAL_FRAME = re.compile(
 )
 
 
+# every general cue and frame contains one of these (a keyword prefilter, never a decision)
+_GENERAL_WORD_LIST = (
+    "typical",
+    "usual",
+    "classic",
+    "characteris",
+    "characteriz",
+    "common",
+    "general",
+    "often",
+    "frequent",
+    "tend",
+    "may",
+    "can",
+    "might",
+    "present",
+    "associated",
+    "patients",
+    "adults",
+    "children",
+    "individuals",
+)
+_GENERAL_WORD = re.compile("|".join(_GENERAL_WORD_LIST), re.IGNORECASE)
+
+
 def _general_statement_start(s_text: str) -> int | None:
     """Where a general statement's predicate starts in the sentence, or None when the sentence
     is about this patient. Targets after that point are not findings of the patient."""
+    if _GENERAL_WORD.search(s_text) is None:
+        return None  # the cheap test first: most sentences have none of these words
     frame = _GENERAL_FRAME.search(s_text)
     cue = _GENERAL_CUE.search(s_text)
     if frame is not None:
@@ -112,7 +139,10 @@ def _drop_general_statements(s_text: str, s_start: int, hits: list[_Hit]) -> lis
 _FOR_AGE = re.compile(r"\bage\b|age[\s-]appropriate|physiolog", _F)
 _FATTY = re.compile(r"\bfat(?:ty)?\s+(?:infiltrat\w*|replac\w*)", _F)
 _NORMAL_VARIANT = re.compile(r"\bnormal\s+variant", _F)
-_RED_MARROW = re.compile(r"\b(?:red|h(?:a)?ematopoietic|h(?:a)?emopoietic|cellular)\s+marrow", _F)
+_RED_MARROW = re.compile(
+    r"\b(?:red|h(?:a)?ematopoietic|h(?:a)?emopoietic|cellular)\)?\s+(?:\([\w\s]{1,15}\)\s+)?marrow",
+    _F,
+)
 _ABNORMAL = re.compile(
     rf"\b(?:{_MARROW_ADJ}|low|decreased|reduced|diminished|hypointense|infiltrat\w*|replac\w*)\b",
     _F,

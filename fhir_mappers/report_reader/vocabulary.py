@@ -472,14 +472,22 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
             r"(?:seen|identified|present|demonstrated|visuali[sz]ed|evident|appreciated|detected|"
             r"noted)\b(?!\s+(?:on|at|in)\s+(?:the\s+)?(?:prior|previous|earlier|last))|"
             r"\b(?:is|are)\s+absent\b|\bhas\s+been\s+excluded\b|"
-            # "Focal lesions: absent.", "Abnormal marrow signal: none.", "none identified",
-            # "was ruled out" (SPEC.md section 3 negation, written after the finding)
-            r"(?::|-)\s*(?:none|nil|absent|negative|no|normal|unremarkable)\b|\bnone\s+(?:is\s+|are\s+|was\s+|were\s+)?"
-            r"(?:seen|identified|noted|present|demonstrated|detected|evident|found)\b|"
-            r"\b(?:is|are|was|were|has\s+been|have\s+been|been)\s+(?:ruled\s+out|excluded)\b|"
-            r"(?<=\w\s)absent\b|"
             r"\b(?:is\s+|are\s+|was\s+|were\s+)?not\s+(?:confirmed|substantiated|corroborated|"
             r"reproduced)\b"
+        ),
+        "",
+    ),
+    (
+        # "Focal lesions: absent.", "Abnormal marrow signal: none.", "none identified", "was
+        # ruled out" (SPEC.md section 3 negation, written after the finding). Each alternative
+        # starts with a literal or a short class, so the scan stays cheap.
+        _Mod.NEG_BACK,
+        _c(
+            r"[:-]\s*(?:none|nil|absent|negative|no|normal|unremarkable)\b|"
+            r"\bnone\s+(?:is\s+|are\s+|was\s+|were\s+)?"
+            r"(?:seen|identified|noted|present|demonstrated|detected|evident|found)\b|"
+            r"\b(?:is|are|was|were|been)\s+(?:ruled\s+out|excluded)\b|"
+            r"absent\b(?<=\w\sabsent)"
         ),
         "",
     ),
@@ -566,8 +574,8 @@ _NORMAL_MARROW = _c(
     r"essentially\s+|grossly\s+|within\s+)?(?:normal|unremarkable|preserved|maintained|limits)\b"
     # residual / physiological red marrow, and marrow "normal for age" (SPEC.md section 3)
     r"|\b(?:residual|physiologic(?:al)?|normal|expected)\s+(?:[\w-]+\s+){0,2}?(?:islands?\s+of\s+)?(?:red|"
-    r"h(?:a)?ematopoietic|h(?:a)?emopoietic|cellular)\s+marrow\b|\b(?:red|h(?:a)?ematopoietic)"
-    r"\s+marrow\b[^.;]{0,60}?\b(?:physiologic(?:al)?|residual|age[\s-]appropriate|normal)\b|"
+    r"h(?:a)?ematopoietic|h(?:a)?emopoietic|cellular)\s+(?:\([\w\s]{1,15}\)\s+)?marrow\b|"
+    r"\b(?:red|h(?:a)?ematopoietic)\s+(?:\([\w\s]{1,15}\)\s+)?marrow\b[^.;]{0,60}?\b(?:physiologic(?:al)?|residual|age[\s-]appropriate|normal)\b|"
     r"\bmarrow(?:\s+signal)?[^.;]{0,40}?\b(?:normal\s+for\s+(?:the\s+patient'?s\s+)?age|"
     r"age[\s-]appropriate|(?:within\s+)?normal\s+limits\s+for\s+(?:the\s+patient'?s\s+)?age|"
     r"(?:an?\s+)?normal\s+variant)\b"
@@ -798,7 +806,8 @@ _KW_PSEUDO: tuple[tuple[str, ...], ...] = (
 )
 _KW_MODIFIERS: tuple[tuple[str, ...], ...] = (
     ("no", "nil", "without", "negative", "free", "absence", "lack", "not", "neither", "nor", "non"),
-    ("not", "absent", "excluded", "none", "nil", "negative", "no", "ruled", "unremarkable"),
+    ("not", "absent", "excluded"),  # also "not confirmed"
+    (": n", ":n", ": a", ":a", ": u", ":u", "- n", "-n", "none", "absent", "ruled", "excluded"),
     ("slight",),
     ("mild",),
     ("subtl",),

@@ -229,6 +229,46 @@ CASES = [
         "NEGATIVE",
     ),
     (
+        "a_clinical_differential_alone_is_no_finding",
+        "Assessment/Plan: subacute back pain and anaemia. Differential includes multiple myeloma "
+        "and metastatic malignancy. MRI L-spine ordered.",
+        "NEGATIVE",
+    ),
+    (
+        "cannot_exclude_alone_is_still_a_finding",
+        "Acute L2 compression fracture; an underlying infiltrative process cannot be excluded.",
+        "NONSPECIFIC",
+    ),
+    (
+        "residual_red_marrow_with_a_parenthesis",
+        "Vertebral marrow signal is mildly T1 hypointense and somewhat patchy, compatible with "
+        "residual hematopoietic (red) marrow expected in a young patient.",
+        "NEGATIVE",
+    ),
+    (
+        "recist_target_lesions_are_the_organs",
+        "Target lesions:\n1. Liver segment 7: 24 mm\n2. Right lower lobe nodule: 11 mm\n"
+        "New lesions: none.\nBone: no osseous metastases.",
+        "NEGATIVE",
+    ),
+    (
+        "prostate_zone_lesion",
+        "Impression: PI-RADS 4 left PZ lesion; targeted biopsy recommended. No suspicious osseous "
+        "lesion.",
+        "NEGATIVE",
+    ),
+    (
+        "stable_lesions_continue_the_cord_lesions",
+        "New enhancing demyelinating lesion at C4-C5. Stable lesions at C2 and T6. Normal marrow "
+        "signal.",
+        "NEGATIVE",
+    ),
+    (
+        "multiple_lesions_after_a_liver_lesion_are_still_bone",
+        "Liver: a 2 cm hypodense lesion. Multiple lesions at T12, L2 and L4, the largest 15 mm.",
+        "FOCAL_MULTIPLE",
+    ),
+    (
         "addendum_withdraws_the_concern",
         "Findings: Multiple T1 hypointense foci in L2 and L4, up to 11 mm, concerning for "
         "metastatic disease.\nADDENDUM: On review, the L2 and L4 foci are typical haemangiomas. "
