@@ -51,6 +51,7 @@ from fhir_mappers.report_reader.vocabulary import (
     _KW_MODIFIERS,
     _KW_NORMAL,
     _KW_PSEUDO,
+    _KW_TARGET_ALSO,
     _KW_TARGETS,
     _LESION_ADJ_BEFORE,
     _LOSS_OF,
@@ -135,8 +136,11 @@ def _analyse(
 
     # 3. targets and features
     hits: list[_Hit] = []
-    for (kind, pattern, subtype), kw in zip(_TARGETS, _KW_TARGETS, strict=True):
-        if present is not None and present.isdisjoint(kw):
+    for i, ((kind, pattern, subtype), kw) in enumerate(zip(_TARGETS, _KW_TARGETS, strict=True)):
+        if present is not None and (
+            present.isdisjoint(kw)
+            or (i in _KW_TARGET_ALSO and present.isdisjoint(_KW_TARGET_ALSO[i]))
+        ):
             continue
         for m in pattern.finditer(s_text):
             hit = _Hit(kind, s_start + m.start(), s_start + m.end(), sentence, subtype)

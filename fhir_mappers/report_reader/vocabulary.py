@@ -860,19 +860,15 @@ _KW_TERMINATOR = (
     "nevertheless",
     "yet",
 )
-_KW_NORMAL = (
-    "normal",
-    "unremarkable",
-    "preserved",
-    "maintained",
-    "limits",
-    "residual",
-    "physiolog",
-    "appropriate",
-    "expected",
-    "typical",
-    "fatty",
-)
+# every normal-marrow statement names the marrow, or the age it is normal for
+_KW_NORMAL = ("marrow", "age")
+# Targets whose pattern needs a second word as well (both groups must be present): a T1
+# comparison always ends at a muscle or a disc.
+_KW_TARGET_ALSO: dict[int, tuple[str, ...]] = {
+    i: ("muscl", "disc", "disk")
+    for i, (kind, _, _) in enumerate(_TARGETS)
+    if kind in {FeatureKind.T1_LOW_VS_MUSCLE_OR_DISC, FeatureKind.T1_BRIGHTER_THAN_DISC_AND_MUSCLE}
+}
 _KW_SHIFT = ("drop", "loss", "lose", "lost", "decrease", "reduc", "suppress", "dropout")
 _KW_CHEMICAL_SHIFT = ("phase", "opposed", "chemical", "dixon", "ip/op")
 
@@ -881,7 +877,14 @@ _ALL_KW: tuple[str, ...] = tuple(
     sorted(
         {
             k
-            for group in (*_KW_TARGETS, *_KW_INTERVAL, *_KW_PSEUDO, *_KW_MODIFIERS, _KW_NORMAL)
+            for group in (
+                *_KW_TARGETS,
+                *_KW_INTERVAL,
+                *_KW_PSEUDO,
+                *_KW_MODIFIERS,
+                _KW_NORMAL,
+                *_KW_TARGET_ALSO.values(),
+            )
             for k in group
         }
     )
