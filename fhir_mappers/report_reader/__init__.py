@@ -14,11 +14,16 @@ mistakes issue 9 found are hard to make, one concern per module, in the order th
    `vocabulary`, each kept only when `checks` (with `anatomy`) says it belongs to bone or marrow
    and is not another cause or a benign entity; `negation`: scope ends at a new finding phrase
    with its own descriptor, and a negation that may not reach its target is kept as an uncertain
-   reading; `statements`: normal-marrow statements win and distribution words count only with a
-   marrow target.
-5. `corrections`: what one sentence says of another (addenda that correct or withdraw, a typical
-   haemangioma named in the diagnosis, "the mass" of another organ).
-6. `measurements` and `classify`: lesion counts and sizes, levels, field strength, chemical shift,
+   reading; `statements`: normal-marrow statements win, distribution words count only with a
+   marrow target, and a general statement about a disease ("myeloma typically presents with
+   diffuse infiltration") is no finding of this patient.
+5. Parts of the report (`sections`): under "Discussion" / "Teaching points" a clause counts only
+   when it speaks of this patient; under an organ heading ("Liver:", "Kidneys:") a finding is that
+   organ's unless its sentence names a bone.
+6. `corrections`: what one sentence says of another (addenda that correct or withdraw, a definite
+   benign diagnosis -- typical haemangioma, bone island, osteonecrosis -- of a single unworrying
+   focus, "the mass" or "stable lesions" continuing another organ's).
+7. `measurements` and `classify`: lesion counts and sizes, levels, field strength, chemical shift,
    and the one class of the report.
 
 `reader.extract` runs it; `fhir_mappers.imaging` calls it for every imaging report.
