@@ -6,7 +6,9 @@ reject (CDS-HOOKS.md, "Real-world FHIR shapes"). Such a value is still read, as 
 caller records a MappingProblem with the message returned here: the resource must not vanish.
 
 Every function returns `(value, problem)`; `problem` is None when the value was read as sent.
-Nothing here raises on any input.
+Nothing here raises on any input. This is the one FHIR time parser: labs, MRI reports, orders,
+conditions and the patient all read their dates here, so that one input is read one way (a
+zone written `+01:00` or `+0100`, a `T` or a space before the time, a partial date).
 """
 
 from __future__ import annotations
@@ -35,8 +37,9 @@ def _zone(text: str) -> timezone | None:
 def parse_datetime(value: object) -> tuple[datetime | None, str | None]:
     """Read a FHIR dateTime/instant as a timezone-aware datetime.
 
-    Partial dates take their first instant (1950 -> 1950-01-01T00:00Z). A time without a zone
-    is taken as UTC and reported. Returns (None, reason) when nothing usable was sent.
+    Partial dates take their first instant (1950 -> 1950-01-01T00:00Z) and are reported: the
+    moment may be up to a year (a month) early. A time without a zone is taken as UTC and
+    reported. Returns (None, reason) when nothing usable was sent.
     """
     if not isinstance(value, str):
         return None, "no dateTime" if value is None else "dateTime is not a string"
@@ -69,6 +72,8 @@ def parse_datetime(value: object) -> tuple[datetime | None, str | None]:
         )
     except (ValueError, OverflowError):
         return None, f"'{text[:40]}' is not a valid date or time"
+    if parts["d"] is None:
+        problem = f"partial date '{text}': first day assumed"
     return parsed.astimezone(UTC), problem
 
 

@@ -15,10 +15,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from fhir_mappers import imaging_codes as codes
+from fhir_mappers.fhir_time import parse_datetime
 from fhir_mappers.limits import REPORT_READING_LIMIT_CHARS, Stop, WorkStopped, check, never
 from fhir_mappers.report_documents import report_views
 from fhir_mappers.report_reader.reader import MAX_SENTENCES, Extraction, extract, technique_facts
@@ -276,41 +277,6 @@ def _opening_line(text: str) -> str:
 
 # --------------------------------------------------------------------------- dates
 
-_DATETIME = re.compile(
-    r"(?P<y>\d{4})(?:-(?P<m>\d{2})(?:-(?P<d>\d{2})(?:T(?P<time>\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)"
-    r"(?P<tz>Z|[+-]\d{2}:\d{2})?)?)?)?"
-)
-
-
-def parse_fhir_datetime(value: Any) -> tuple[datetime | None, str | None]:
-    """A FHIR date/dateTime as a timezone-aware datetime, and a problem if it was not exact.
-
-    A time without a time zone is taken as UTC (CDS-HOOKS.md: such data exists and must not
-    vanish) and reported; a partial date (year or year-month) is taken as its first day.
-    """
-    if not isinstance(value, str):
-        return None, None if value is None else "date is not a string"
-    match = _DATETIME.fullmatch(value.strip())
-    if not match:
-        return None, f"date '{value[:40]}' is not a FHIR dateTime"
-    try:
-        year = int(match.group("y"))
-        month = int(match.group("m") or 1)
-        day = int(match.group("d") or 1)
-        if match.group("time"):
-            tz = match.group("tz")
-            iso = f"{year:04d}-{month:02d}-{day:02d}T{match.group('time')}"
-            parsed = datetime.fromisoformat(iso + ("+00:00" if tz in (None, "Z") else tz))
-            if tz is None:
-                return parsed, f"dateTime '{value}' has no time zone: UTC assumed"
-            return parsed, None
-        parsed = datetime(year, month, day, tzinfo=UTC)
-    except ValueError:
-        return None, f"date '{value[:40]}' is not a valid date"
-    if match.group("d") is None:
-        return parsed, f"partial date '{value}': first day assumed"
-    return parsed, None
-
 
 def _effective(report: Mapping[str, Any]) -> tuple[datetime | None, list[str]]:
     """effectiveDateTime, else effectivePeriod (start, else end), else issued."""
@@ -324,7 +290,7 @@ def _effective(report: Mapping[str, Any]) -> tuple[datetime | None, list[str]]:
     for name, value in candidates:
         if value is None:
             continue
-        parsed, problem = parse_fhir_datetime(value)
+        parsed, problem = parse_datetime(value)
         if problem:
             problems.append(f"{name}: {problem}")
         if parsed is not None:
@@ -354,7 +320,7 @@ def _exam_identity(report: Mapping[str, Any]) -> dict[str, Any]:
         for i in (identifiers if isinstance(identifiers, list) else [])
         if isinstance(i, Mapping) and _str(i.get("value"))
     ]
-    issued, _ = parse_fhir_datetime(report.get("issued"))
+    issued, _ = parse_datetime(report.get("issued"))
     return {
         "identifiers": tuple(dict.fromkeys(ids)),
         "based_on": references("basedOn"),

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fhir_mappers.imaging import parse_fhir_datetime, read_imaging_reports
+from fhir_mappers.imaging import read_imaging_reports
 from logic.model import Contrast, ImagingClass, Modality, Region
 
 FHIR = Path(__file__).resolve().parents[1] / "corpus" / "fhir"
@@ -374,27 +374,6 @@ def test_non_reports_and_junk_are_skipped() -> None:
     ]
     mris, other, _ = read_imaging_reports(junk)
     assert mris == () and other == ()
-
-
-@pytest.mark.parametrize(
-    ("value", "expected", "problem"),
-    [
-        ("2025-03-01T10:30:00Z", datetime(2025, 3, 1, 10, 30, tzinfo=UTC), False),
-        (
-            "2025-03-01T10:30:00.123+02:00",
-            datetime(2025, 3, 1, 8, 30, 0, 123000, tzinfo=UTC),
-            False,
-        ),
-        ("2025-03-01", datetime(2025, 3, 1, tzinfo=UTC), False),
-        ("2025-03", datetime(2025, 3, 1, tzinfo=UTC), True),
-        ("2025-02-30", None, True),
-        ("yesterday", None, True),
-    ],
-)
-def test_parse_fhir_datetime(value: str, expected: datetime | None, problem: bool) -> None:
-    parsed, message = parse_fhir_datetime(value)
-    assert parsed == expected
-    assert (message is not None) is problem
 
 
 # ------------------------------------------------------------------ never raises

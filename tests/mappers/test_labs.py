@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 from fhir_mappers import map_patient_record
-from fhir_mappers.fhir_time import parse_datetime
 from fhir_mappers.labs import read_finding
 from logic.model import Analyte, Finding, LabResult, PatientRecord
 
@@ -454,38 +453,6 @@ def test_labs_are_ordered_by_analyte_then_newest_first() -> None:
         "Observation/h1",
         "Observation/w",
     ]
-
-
-# ------------------------------------------------------------------ FHIR dateTime parsing
-
-DATETIMES = [
-    ("full_utc", "2026-01-10T09:00:00Z", datetime(2026, 1, 10, 9, tzinfo=UTC), False),
-    (
-        "fraction",
-        "2026-01-10T09:00:00.123+00:00",
-        datetime(2026, 1, 10, 9, 0, 0, 123000, tzinfo=UTC),
-        False,
-    ),
-    ("offset", "2026-01-10T09:00:00+02:00", datetime(2026, 1, 10, 7, tzinfo=UTC), False),
-    ("no_zone_utc_assumed", "2026-01-10T09:00:00", datetime(2026, 1, 10, 9, tzinfo=UTC), True),
-    ("date_only", "2026-01-10", datetime(2026, 1, 10, tzinfo=UTC), False),
-    ("year_month", "2026-01", datetime(2026, 1, 1, tzinfo=UTC), False),
-    ("year", "2026", datetime(2026, 1, 1, tzinfo=UTC), False),
-    ("hour_25", "2026-01-10T25:00:00Z", None, True),
-    ("zone_25_hours", "2026-01-10T09:00:00+25:00", None, True),
-    ("february_30", "2026-02-30", None, True),
-    ("words", "yesterday", None, True),
-    ("number", 20260110, None, True),
-]
-
-
-@pytest.mark.parametrize(
-    ("raw", "expected", "reported"), [c[1:] for c in DATETIMES], ids=[c[0] for c in DATETIMES]
-)
-def test_parse_datetime(raw: object, expected: datetime | None, reported: bool) -> None:
-    parsed, problem = parse_datetime(raw)
-    assert parsed == expected
-    assert (problem is not None) is reported
 
 
 def test_very_long_result_text_is_read_in_bounded_work() -> None:
