@@ -100,12 +100,19 @@ def field_strength(report: ImagingReport) -> float | None:
     return None
 
 
-def chemical_shift_threshold(report: ImagingReport) -> float:
-    """Signal-drop threshold (%): 20 at 1.5 T, 25 at 3 T; 25 when the field is unknown."""
-    tesla = field_strength(report)
+def chemical_shift_threshold_at(tesla: float | None) -> float:
+    """Signal-drop threshold (%) at a field strength (SPEC.md section 3): below 20 % at 1.5 T,
+    below 25 % at 3 T is worrisome. The 3 T threshold applies from
+    `thresholds.CHEMICAL_SHIFT_3T_FROM_TESLA` up, and when the field is unknown (the stricter
+    one: a drop is called benign only if it would be benign at either field)."""
     if tesla is not None and tesla < t.CHEMICAL_SHIFT_3T_FROM_TESLA:
         return t.CHEMICAL_SHIFT_DROP_1_5T_PCT
     return t.CHEMICAL_SHIFT_DROP_3T_PCT
+
+
+def chemical_shift_threshold(report: ImagingReport) -> float:
+    """Signal-drop threshold (%) of the report's field strength (`chemical_shift_threshold_at`)."""
+    return chemical_shift_threshold_at(field_strength(report))
 
 
 def chemical_shift_drop(report: ImagingReport) -> tuple[float, ImagingFeature | None] | None:
