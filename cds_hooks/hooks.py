@@ -33,6 +33,7 @@ from werkzeug.exceptions import ClientDisconnected
 from cds_hooks.services.registry import HookCall, HookResult, Service, get_service
 from cds_hooks.storage.card_recorder import CardRecorder
 from fhir_mappers import WorkStopped
+from fhir_mappers.fhir_id import is_fhir_id
 
 from . import admission
 from .deadline import Deadline
@@ -77,7 +78,6 @@ def _warn_if_the_sandbox_is_trusted(state: BlueprintSetupState) -> None:
         )
 
 
-FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 # Host header: a DNS name or IPv4 address, or an IPv6 literal, and an optional port.
 HOST_HEADER = re.compile(
     r"(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}"
@@ -118,9 +118,7 @@ def parse_hook_request(service: Service, body: dict[str, Any]) -> HookRequest:
         if name in ("userId", "patientId", "encounterId") and not isinstance(value, str):
             raise BadRequest(f"context.{name} must be a string", expression=f"context.{name}")
     patient_id = hook_request.context.get("patientId")
-    if patient_id is not None and not (
-        isinstance(patient_id, str) and FHIR_ID.fullmatch(patient_id)
-    ):
+    if patient_id is not None and not is_fhir_id(patient_id):
         raise BadRequest("context.patientId is not a FHIR id", expression="context.patientId")
     return hook_request
 

@@ -22,6 +22,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from cds_hooks.services.registry import Service, registry
+from fhir_mappers.fhir_id import FHIR_ID_PATTERN
 
 from .schemas import RFC3339_DATE_TIME, Discovery, Feedback, HookRequest, HookResponse
 from .settings import DEFAULT_MAX_BODY_BYTES
@@ -31,7 +32,6 @@ bp = Blueprint("openapi", __name__)
 
 JSON = "application/json"
 REF = "#/components/schemas/{model}"
-FHIR_ID_PATTERN = r"^[A-Za-z0-9\-.]{1,64}$"  # hooks.FHIR_ID: context.patientId
 
 DRAFT_ORDERS: dict[str, Any] = {
     "type": "object",
@@ -193,7 +193,7 @@ def _service_request_schema(service: Service) -> dict[str, Any]:
         name: {"type": "string", "minLength": 1} for name in service.required_context
     }
     if "patientId" in context_properties:
-        context_properties["patientId"] = {"type": "string", "pattern": FHIR_ID_PATTERN}
+        context_properties["patientId"] = {"type": "string", "pattern": f"^{FHIR_ID_PATTERN}$"}
     hook_context = HOOK_CONTEXT.get(service.hook, {})
     context_properties.update(hook_context.get("properties", {}))
     required = [*service.required_context, *hook_context.get("required", [])]

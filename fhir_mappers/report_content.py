@@ -38,6 +38,7 @@ from fhir_mappers.attachments import (
     media_type,
     no_stop,
 )
+from fhir_mappers.fhir_id import FHIR_ID_PATTERN
 from fhir_mappers.imaging import USABLE_STATUSES, recognise_exam
 from fhir_mappers.report_documents import reference_of, report_views
 from fhir_mappers.select import MAX_BUNDLE_DEPTH, patient_key
@@ -46,6 +47,7 @@ from logic.model import Modality
 MAX_REPORTS = 10  # newest reports whose text is fetched per hook call
 MAX_RESULTS_PER_REPORT = 20
 FHIR_JSON = "application/fhir+json"
+_OBSERVATION_REF = re.compile(rf"(^|/)Observation/{FHIR_ID_PATTERN}$")
 
 
 @dataclass(frozen=True)
@@ -211,7 +213,7 @@ def _result_ids(report: _Report) -> list[str]:
     ids = []
     for ref in results if isinstance(results, list) else []:
         target = ref.get("reference") if isinstance(ref, Mapping) else None
-        if isinstance(target, str) and re.search(r"(^|/)Observation/[A-Za-z0-9\-.]{1,64}$", target):
+        if isinstance(target, str) and _OBSERVATION_REF.search(target):
             ids.append(target.rsplit("/", 1)[1])
         elif isinstance(target, str) and target.startswith("#"):
             ids.append(target[1:])

@@ -44,6 +44,8 @@ from typing import IO, Any
 
 import orjson
 
+from fhir_mappers.fhir_id import FHIR_ID_PATTERN, is_fhir_id
+
 WANTED_TYPES = frozenset(
     {
         "Patient",
@@ -61,8 +63,7 @@ PARTITION_TARGET_BYTES = 32 * 1024 * 1024  # a partition is read into memory by 
 MAX_PARTITIONS = 512  # open files during pass 1
 MAX_PROBLEMS_KEPT = 2000  # in memory, for the report; all of them are in problems.ndjson
 
-_FHIR_ID = r"[A-Za-z0-9\-.]{1,64}"
-_PATIENT_REF = re.compile(rf"(?:^|/)Patient/({_FHIR_ID})(?:/_history/[^/]*)?$")
+_PATIENT_REF = re.compile(rf"(?:^|/)Patient/({FHIR_ID_PATTERN})(?:/_history/[^/]*)?$")
 _TYPE_FROM_NAME = re.compile(r"^([A-Z][A-Za-z]+)(?:[._-]|$)")
 
 
@@ -175,7 +176,7 @@ def patient_of(resource: dict[str, Any]) -> str | None:
     """The patient whose compartment holds the resource (its id), or None."""
     if resource.get("resourceType") == "Patient":
         rid = resource.get("id")
-        return rid if isinstance(rid, str) and re.fullmatch(_FHIR_ID, rid) else None
+        return rid if isinstance(rid, str) and is_fhir_id(rid) else None
     for name in ("subject", "patient"):
         found = patient_reference_id(resource.get(name))
         if found is not None:

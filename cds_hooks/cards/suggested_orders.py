@@ -8,15 +8,13 @@ report and the order's note. Optional elements are left out rather than sent emp
 
 from __future__ import annotations
 
-import re
 from typing import Any, Final
 
 from cds_hooks.cards.detail import REGION_WORDS, clinical_words
 from cds_hooks.schemas import Action
+from fhir_mappers.fhir_id import is_fhir_id
 from logic.model import ImagingReport, OrderSuggestion, Region
 from logic.order_catalogue import ORDER_KEY_SYSTEM, codings_for, order_definition
-
-_FHIR_ID: Final = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 
 _PRIORITY_WORDS: Final = {"routine": "routine", "urgent": "urgent", "stat": "immediately (stat)"}
 
@@ -24,7 +22,7 @@ _PRIORITY_WORDS: Final = {"routine": "routine", "urgent": "urgent", "stat": "imm
 def patient_reference(patient_id: str) -> str:
     """ "Patient/<id>" from a bare id or a "Patient/<id>" reference; ValueError if not a FHIR id."""
     bare = patient_id.removeprefix("Patient/")
-    if not _FHIR_ID.fullmatch(bare):
+    if not is_fhir_id(bare):
         raise ValueError("patient id is not a valid FHIR id")
     return f"Patient/{bare}"
 
