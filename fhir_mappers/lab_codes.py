@@ -1,15 +1,8 @@
 """LOINC codes recognised per analyte (SPEC.md section 4, "LOINC codes to accept").
 
-One row per code. `verified=False` marks the codes SPEC.md lists as "(verify)": they are
-recognised, but they come from a secondary source only and are unverified here too.
-
-Deliberately NOT recognised (SPEC.md section 4, "Codes that public code gets wrong"):
-- 26450-7 is eosinophils %, not a monocyte code;
-- "33944-8" and "33945-5" are not LOINC codes (lambda free light chains is 33944-0);
-- total (not free) kappa / lambda light chains must not feed the FLC rules, so no total
-  light-chain code is in the table.
-Distinct analytes are never merged: ionized calcium is not total calcium, the monocyte percent
-is not an absolute count, the albumin-corrected calcium the lab reports is its own analyte.
+The codes are the `loinc` column of the analyte table (`logic.analytes`, where the codes
+SPEC.md marks "(verify)" and those it says public code gets wrong are described); this module
+indexes them by code and matches a FHIR coding (system by URL or OID) against them.
 """
 
 from __future__ import annotations
@@ -18,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from logic.analytes import ROWS, CodeNote
 from logic.model import Analyte
 
 LOINC_SYSTEM = "http://loinc.org"
@@ -29,58 +23,12 @@ class LabCode:
     code: str
     analyte: Analyte
     verified: bool = True  # False: "(verify)" in SPEC.md section 4
-    note: str = ""
+    note: CodeNote = ""
 
 
-def _rows(analyte: Analyte, codes: str, *, verified: bool = True, note: str = "") -> list[LabCode]:
-    return [LabCode(c.strip(), analyte, verified, note) for c in codes.split(",")]
-
-
-A = Analyte
 _TABLE: list[LabCode] = [
-    *_rows(A.HAEMOGLOBIN, "718-7, 30313-1"),
-    *_rows(A.HAEMOGLOBIN, "30350-3, 30352-9, 20509-6, 55782-7", verified=False),
-    *_rows(A.HAEMOGLOBIN, "59260-0", note="molar"),
-    *_rows(A.CALCIUM_TOTAL, "17861-6, 49765-1", note="mass"),
-    *_rows(A.CALCIUM_TOTAL, "2000-8", note="molar"),
-    *_rows(A.CALCIUM_ALBUMIN_CORRECTED, "29265-6", note="molar"),
-    *_rows(A.CALCIUM_IONIZED, "1994-3, 1995-0"),
-    *_rows(A.CALCIUM_IONIZED, "47596-2, 17863-2", verified=False),
-    *_rows(A.CREATININE, "2160-0, 38483-4, 14682-9, 59826-8, 77140-2"),
-    *_rows(A.EGFR, "33914-3, 48642-3, 48643-1, 62238-1, 98979-8"),
-    *_rows(A.CREATININE_CLEARANCE, "35591-7"),
-    *_rows(A.ALBUMIN, "1751-7, 2862-1"),
-    *_rows(A.ALBUMIN, "61151-7, 61152-5", verified=False),
-    *_rows(A.FLC_KAPPA, "36916-5"),
-    *_rows(A.FLC_KAPPA, "104544-2", verified=False),
-    *_rows(A.FLC_LAMBDA, "33944-0"),
-    *_rows(A.FLC_RATIO, "48378-4"),
-    *_rows(A.FLC_RATIO, "40844-3", note="deprecated"),
-    *_rows(A.FLC_RATIO, "104546-7", verified=False),
-    *_rows(A.M_PROTEIN, "33358-3"),
-    *_rows(A.M_PROTEIN, "51435-6", verified=False),
-    *_rows(A.SPEP_IFE, "12851-2, 25700-6, 49275-1", note="interpretation"),
-    *_rows(A.SPEP_IFE, "2865-4, 2868-8, 2871-2, 2874-6", note="fraction"),
-    *_rows(A.URINE_PROTEIN_24H, "2889-4"),
-    *_rows(A.URINE_M_PROTEIN_24H, "42482-0"),
-    *_rows(A.URINE_M_PROTEIN_24H, "40661-1", verified=False),
-    *_rows(A.IGG, "2465-3"),
-    *_rows(A.IGA, "2458-8"),
-    *_rows(A.IGM, "2472-9"),
-    *_rows(A.BETA2_MICROGLOBULIN, "1952-1"),
-    *_rows(A.WBC, "6690-2, 26464-8"),
-    *_rows(A.WBC, "804-5", verified=False),
-    *_rows(A.PLATELETS, "777-3, 26515-7"),
-    *_rows(A.PLATELETS, "778-1, 49497-1", verified=False),
-    *_rows(A.NEUTROPHILS_ABSOLUTE, "751-8, 26499-4"),
-    *_rows(A.MONOCYTES_ABSOLUTE, "742-7, 26484-6"),
-    *_rows(A.MONOCYTES_ABSOLUTE, "743-5", verified=False),
-    *_rows(A.MONOCYTES_PERCENT, "5905-5, 26485-3, 744-3"),
-    *_rows(A.LDH, "2532-0"),
-    *_rows(A.FERRITIN, "2276-4"),
-    *_rows(A.FERRITIN, "24373-3, 20567-4", verified=False),
+    LabCode(c.code, row.analyte, c.verified, c.note) for row in ROWS for c in row.loinc
 ]
-
 LAB_CODES: dict[str, LabCode] = {row.code: row for row in _TABLE}
 assert len(LAB_CODES) == len(_TABLE), "a LOINC code is listed for two analytes"
 
@@ -95,8 +43,12 @@ NOT_RECOGNISED: dict[str, str] = {
 }
 
 # Codes whose result is qualitative (SPEP / IFE interpretation), never a number on its own.
-QUALITATIVE_CODES: frozenset[str] = frozenset({"12851-2", "25700-6", "49275-1"})
-ELECTROPHORESIS_FRACTION_CODES: frozenset[str] = frozenset({"2865-4", "2868-8", "2871-2", "2874-6"})
+QUALITATIVE_CODES: frozenset[str] = frozenset(
+    row.code for row in _TABLE if row.note == "interpretation"
+)
+ELECTROPHORESIS_FRACTION_CODES: frozenset[str] = frozenset(
+    row.code for row in _TABLE if row.note == "fraction"
+)
 
 
 def recognise(codings: object) -> LabCode | None:

@@ -35,7 +35,8 @@ from fhir_mappers.fhir_time import parse_datetime
 from fhir_mappers.lab_codes import ELECTROPHORESIS_FRACTION_CODES, QUALITATIVE_CODES
 from fhir_mappers.select import LabCandidate
 from fhir_mappers.units import to_canonical, unit_fields
-from logic.model import CANONICAL_UNIT, Analyte, Finding, LabResult, MappingProblem, Sex
+from logic.analytes import CANONICAL_UNIT
+from logic.model import Analyte, Finding, LabResult, MappingProblem, Sex
 
 COMPARATORS = {"<": "<", "<=": "<=", ">=": ">=", ">": ">", "≤": "<=", "≥": ">="}
 # Analytes whose result may be qualitative text or a code as well as a number.

@@ -48,6 +48,7 @@ from typing import Any
 
 from fhir_mappers.lab_codes import LAB_CODES, LAB_LOINC_CODES, LOINC_SYSTEMS, LabCode, lab_code_of
 from fhir_mappers.units import UCUM_SYSTEMS, conversion
+from logic import thresholds as t
 from logic.model import Analyte, MappingProblem
 
 RECENT_PER_ANALYTE = 3
@@ -61,8 +62,8 @@ IGNORED_STATUSES = frozenset({"preliminary", "registered", "cancelled", "entered
 # History criteria used only to decide what to keep (see module docstring).
 # analyte -> (threshold, True when "value >= threshold" meets it, False for "value < threshold")
 HISTORY_CRITERIA: dict[Analyte, tuple[float, bool]] = {
-    Analyte.MONOCYTES_ABSOLUTE: (1.0, True),  # H-MONOCYTOSIS
-    Analyte.EGFR: (60.0, False),  # SPEC.md section 2, known CKD
+    Analyte.MONOCYTES_ABSOLUTE: (t.MONOCYTES_HIGH, True),  # H-MONOCYTOSIS
+    Analyte.EGFR: (t.EGFR_LOW, False),  # SPEC.md section 2, known CKD
 }
 
 _PATIENT_REF = re.compile(r"(?:^|/)Patient/([^/]+)(?:/_history/[^/]*)?$")

@@ -2,9 +2,9 @@
 
 A unit is read as UCUM with ucumvert (UCUM grammar -> pint quantity), so every UCUM spelling
 (g/dL, g/dl, 10*9/L, 10*3/uL, /uL, mg/(24.h), mg/d ...) converts exactly. Mass <-> molar
-concentration uses SPEC.md's own factors (`SPEC_MASS_MOLAR`: creatinine mg/dL x 88.42 = umol/L,
-calcium mg/dL x 0.2495 = mmol/L, haemoglobin mmol/L x 1.611 = g/dL, ferritin pmol/L / 2.247 =
-ug/L), not molar masses, so that
+concentration uses SPEC.md's own factors (`SPEC_MASS_MOLAR`, from the analyte table and
+`logic.thresholds`: creatinine mg/dL x 88.42 = umol/L, calcium mg/dL x 0.2495 = mmol/L,
+haemoglobin mmol/L x 1.611 = g/dL, ferritin pmol/L / 2.247 = ug/L), not molar masses, so that
 the service and SPEC.md agree to the digit at a threshold (2.0 mg/dL creatinine is 176.84 umol/L).
 pint does the rest of the unit algebra (prefixes, volume: mg/L -> mg/dL, umol/L -> mmol/L).
 A unit that is not UCUM, not in the alias table, or not commensurable with the analyte's
@@ -26,22 +26,19 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from logic.model import CANONICAL_UNIT, Analyte
+from logic.analytes import CANONICAL_UNIT, ROWS
+from logic.model import Analyte
 
 UCUM_SYSTEM = "http://unitsofmeasure.org"
 UCUM_SYSTEMS = frozenset({UCUM_SYSTEM, "urn:oid:2.16.840.1.113883.6.8"})  # URL or HL7 OID
 
 # SPEC.md section 4, "units and conversion": (unit A, unit B, k) means 1 A = k B, exactly as the
-# SPEC writes it. The mass <-> molar step uses these factors only (molar masses would differ in
-# the second decimal: 10000 / 113.12 g/mol = 88.40, not SPEC's 88.42); any other scaling on
+# SPEC writes it (the `mass_molar` column of the analyte table, its factors in
+# `logic.thresholds`). The mass <-> molar step uses these factors only (molar masses would differ
+# in the second decimal: 10000 / 113.12 g/mol = 88.40, not SPEC's 88.42); any other scaling on
 # either side (mg/L, g/L, mmol/L -> umol/L) is pint's exact unit algebra.
 SPEC_MASS_MOLAR: dict[Analyte, tuple[str, str, float]] = {
-    Analyte.CREATININE: ("mg/dL", "umol/L", 88.42),
-    Analyte.CALCIUM_TOTAL: ("mg/dL", "mmol/L", 0.2495),
-    Analyte.CALCIUM_ALBUMIN_CORRECTED: ("mg/dL", "mmol/L", 0.2495),  # "as total"
-    Analyte.CALCIUM_IONIZED: ("mg/dL", "mmol/L", 0.2495),  # "same factor"
-    Analyte.HAEMOGLOBIN: ("mmol/L", "g/dL", 1.611),
-    Analyte.FERRITIN: ("ug/L", "pmol/L", 2.247),  # pmol/L / 2.247 = ug/L (verify)
+    row.analyte: row.mass_molar for row in ROWS if row.mass_molar is not None
 }
 
 # Text spellings (compared case-insensitively, spaces removed) -> UCUM, for every analyte.
@@ -101,6 +98,7 @@ ENZYME_ALIASES: dict[str, str] = {"iu/l": "U/L", "[iu]/l": "U/L", "u/l": "U/L"}
 RATIO_SPELLINGS: frozenset[str] = frozenset({"", "1", "{ratio}", "ratio", "{calc}"})
 
 _COUNT_ANALYTES = frozenset(a for a, u in CANONICAL_UNIT.items() if u == "10*9/L")
+_ENZYME_ANALYTES = frozenset(a for a, u in CANONICAL_UNIT.items() if u == "U/L")
 _MAX_UNIT_LENGTH = 40
 
 
@@ -153,7 +151,7 @@ def _alias(analyte: Analyte, text: str) -> str:
     key = _key(text)
     if analyte in _COUNT_ANALYTES and key in COUNT_ALIASES:
         return COUNT_ALIASES[key]
-    if analyte is Analyte.LDH and key in ENZYME_ALIASES:
+    if analyte in _ENZYME_ANALYTES and key in ENZYME_ALIASES:
         return ENZYME_ALIASES[key]
     return GENERAL_ALIASES.get(key, text.strip())
 

@@ -19,12 +19,11 @@ from datetime import timedelta
 
 from logic import follow_up, order_catalogue, order_review, orders, thresholds
 from logic.advisories import ADVISORY_RULES
+from logic.analytes import LABEL, ROWS
 from logic.flags import FLAG_RULES
-from logic.labs import LABEL
 from logic.panel import FIRST_LINE
 from logic.rules import MISSING_DATA
 from logic.rules import RULES as _TABLE
-from logic.units import PRECISION
 
 RULE_SET_VERSION = "2026.1"
 
@@ -428,8 +427,9 @@ def _catalogue_markdown() -> str:
         "| analyte | canonical unit | decimals |",
         "|---|---|---|",
         *(
-            f"| {LABEL[analyte]} | {unit} | {decimals} |"
-            for analyte, (unit, decimals) in PRECISION.items()
+            f"| {row.label} | {row.unit} | {row.decimals} |"
+            for row in ROWS
+            if row.decimals is not None
         ),
         "",
         "## Unverified values",

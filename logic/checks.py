@@ -10,6 +10,7 @@ from dataclasses import replace
 
 from logic import flags as flag_rules
 from logic import thresholds as t
+from logic.analytes import LABEL
 from logic.context import (
     KnownCause,
     active,
@@ -17,7 +18,7 @@ from logic.context import (
     condition_evidence,
 )
 from logic.imaging import lytic_lesions, report_evidence, worrisome_features
-from logic.labs import LABEL, below, evidence, outside_limits, who_anaemia_cutoff
+from logic.labs import below, evidence, outside_limits, who_anaemia_cutoff
 from logic.model import (
     Analyte,
     Check,

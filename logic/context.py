@@ -31,9 +31,9 @@ from types import MappingProxyType
 from typing import Final
 
 from logic import thresholds as t
+from logic.analytes import LABEL
 from logic.imaging import IndexChoice, choose_index
 from logic.labs import (
-    LABEL,
     LabView,
     above,
     at_least,

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from logic import citations as cite
 from logic import thresholds as t
+from logic.analytes import LABEL
 from logic.context import (
     Facts,
     KnownCause,
@@ -30,7 +31,6 @@ from logic.context import (
 )
 from logic.imaging import escalation, lytic_lesions, report_evidence, worrisome_features
 from logic.labs import (
-    LABEL,
     above,
     at_least,
     below,

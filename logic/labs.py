@@ -19,9 +19,9 @@
 - A *stale* result is the newest usable one when no current one exists. A stale normal result
   never clears a patient; a stale abnormal one triggers "repeat to confirm" (rule R5).
 - Reference limits come from the result (`LabResult.low` / `.high`) when present, else from
-  the SPEC.md section 4 defaults in `logic.thresholds`.
+  the SPEC.md section 4 defaults of the analyte table (`logic.analytes`).
 
-Values are in the canonical units of `logic.model.CANONICAL_UNIT` (the mappers convert). A
+Values are in the canonical units of `logic.analytes.CANONICAL_UNIT` (the mappers convert). A
 card shows them at the clinical precision of `logic.units` (`shown_value`, `describe`), with
 what the lab sent beside a value converted from another unit.
 """
@@ -35,37 +35,9 @@ from datetime import UTC, date, datetime
 from functools import cached_property
 
 from logic import thresholds as t
+from logic.analytes import DEFAULT_LIMITS, FLAG_LIMITS, LABEL
 from logic.model import Analyte, Evidence, Finding, LabResult, Sex
 from logic.units import display_unit, format_value
-
-LABEL: dict[Analyte, str] = {
-    Analyte.HAEMOGLOBIN: "Haemoglobin",
-    Analyte.CALCIUM_TOTAL: "Calcium, total",
-    Analyte.CALCIUM_ALBUMIN_CORRECTED: "Calcium, albumin-corrected",
-    Analyte.CALCIUM_IONIZED: "Calcium, ionized",
-    Analyte.CREATININE: "Creatinine",
-    Analyte.EGFR: "eGFR",
-    Analyte.CREATININE_CLEARANCE: "Creatinine clearance",
-    Analyte.ALBUMIN: "Albumin",
-    Analyte.FLC_KAPPA: "Free light chain kappa",
-    Analyte.FLC_LAMBDA: "Free light chain lambda",
-    Analyte.FLC_RATIO: "Free light chain kappa/lambda ratio",
-    Analyte.M_PROTEIN: "Serum M-protein (M-spike)",
-    Analyte.SPEP_IFE: "Serum protein electrophoresis / immunofixation",
-    Analyte.URINE_PROTEIN_24H: "Urine protein, 24 h",
-    Analyte.URINE_M_PROTEIN_24H: "Urine M-protein, 24 h",
-    Analyte.IGG: "IgG",
-    Analyte.IGA: "IgA",
-    Analyte.IGM: "IgM",
-    Analyte.BETA2_MICROGLOBULIN: "Beta-2 microglobulin",
-    Analyte.WBC: "White cell count",
-    Analyte.PLATELETS: "Platelets",
-    Analyte.NEUTROPHILS_ABSOLUTE: "Neutrophils, absolute",
-    Analyte.MONOCYTES_ABSOLUTE: "Monocytes, absolute",
-    Analyte.MONOCYTES_PERCENT: "Monocytes, percent",
-    Analyte.LDH: "LDH",
-    Analyte.FERRITIN: "Ferritin",
-}
 
 # Comparison tolerance: values converted between units carry float noise (2.6 + 0.25).
 _EPS = 1e-9
@@ -241,29 +213,6 @@ def low_limit(result: LabResult, default: float) -> float:
     return result.low if result.low is not None else default
 
 
-# SPEC.md §4 default limits (low, high) per analyte, used only when the result has none.
-# Haemoglobin's low limit depends on sex (`who_anaemia_cutoff`); "lab" limits have no default.
-DEFAULT_LIMITS: dict[Analyte, tuple[float | None, float | None]] = {
-    Analyte.CALCIUM_TOTAL: (t.CALCIUM_TOTAL_LOW_MMOL_L, t.CALCIUM_TOTAL_HIGH_MMOL_L),
-    Analyte.CALCIUM_ALBUMIN_CORRECTED: (t.CALCIUM_TOTAL_LOW_MMOL_L, t.CALCIUM_TOTAL_HIGH_MMOL_L),
-    Analyte.CALCIUM_IONIZED: (t.CALCIUM_IONIZED_LOW_MMOL_L, t.CALCIUM_IONIZED_HIGH_MMOL_L),
-    Analyte.CREATININE: (None, t.CREATININE_HIGH_UMOL_L),
-    Analyte.EGFR: (t.EGFR_LOW, None),
-    Analyte.CREATININE_CLEARANCE: (t.EGFR_LOW, None),
-    Analyte.ALBUMIN: (t.ALBUMIN_LOW_G_DL, t.ALBUMIN_HIGH_G_DL),
-    Analyte.FLC_KAPPA: (t.FLC_KAPPA_LOW_MG_L, t.FLC_KAPPA_HIGH_MG_L),
-    Analyte.FLC_LAMBDA: (t.FLC_LAMBDA_LOW_MG_L, t.FLC_LAMBDA_HIGH_MG_L),
-    Analyte.FLC_RATIO: (t.FLC_RATIO_LOW, t.FLC_RATIO_HIGH),
-    Analyte.M_PROTEIN: (None, t.M_PROTEIN_HIGH_G_DL),
-    Analyte.URINE_PROTEIN_24H: (None, t.URINE_PROTEIN_HIGH_MG_24H),
-    Analyte.URINE_M_PROTEIN_24H: (None, t.URINE_M_PROTEIN_HIGH_MG_24H),
-    Analyte.BETA2_MICROGLOBULIN: (t.B2M_LOW_MG_L, t.B2M_HIGH_MG_L),
-    Analyte.WBC: (t.WBC_LOW, None),
-    Analyte.PLATELETS: (t.PLATELETS_LOW, None),
-    Analyte.NEUTROPHILS_ABSOLUTE: (t.NEUTROPHILS_LOW, None),
-}
-
-
 def reference_limits(result: LabResult, sex: Sex) -> tuple[float | None, float | None]:
     """(low, high): the result's own range where sent, else the SPEC.md §4 default."""
     default_low, default_high = DEFAULT_LIMITS.get(result.analyte, (None, None))
@@ -388,36 +337,6 @@ def fmt(value: float) -> str:
     return f"{round(value, 3):g}"
 
 
-# Flag thresholds (SPEC.md section 5) each analyte is compared with, beside its reference
-# limits: a value shown at clinical precision must not appear to sit on the wrong side of them.
-_FLAG_LIMITS: dict[Analyte, tuple[float, ...]] = {
-    Analyte.HAEMOGLOBIN: (
-        t.U_A_HB_G_DL,
-        t.HB_WHO_CUTOFF_MALE_G_DL,
-        t.HB_WHO_CUTOFF_FEMALE_G_DL,
-        t.HB_WHO_CUTOFF_UNKNOWN_SEX_G_DL,
-    ),
-    Analyte.CALCIUM_TOTAL: (t.U_C_ABSOLUTE_MMOL_L,),
-    Analyte.CALCIUM_ALBUMIN_CORRECTED: (t.U_C_ABSOLUTE_MMOL_L,),
-    Analyte.CREATININE: (t.U_R_CREATININE_UMOL_L,),
-    Analyte.EGFR: (t.U_R_EGFR, t.EGFR_LOW),
-    Analyte.CREATININE_CLEARANCE: (t.U_R_EGFR, t.EGFR_LOW),
-    Analyte.FLC_KAPPA: (t.U_LI_INVOLVED_MG_L,),
-    Analyte.FLC_LAMBDA: (t.U_LI_INVOLVED_MG_L,),
-    Analyte.FLC_RATIO: (
-        t.H_FLC_RATIO_LOW,
-        t.H_FLC_RATIO_HIGH,
-        t.FLC_RATIO_RENAL_LOW,
-        t.FLC_RATIO_RENAL_HIGH,
-        t.U_LI_RATIO,
-        1.0 / t.U_LI_RATIO,
-    ),
-    Analyte.MONOCYTES_ABSOLUTE: (t.MONOCYTES_HIGH, t.MONOCYTES_BORDERLINE_LOW),
-    Analyte.MONOCYTES_PERCENT: (t.MONOCYTES_PERCENT_HIGH,),
-    Analyte.FERRITIN: (t.FERRITIN_IRON_DEFICIENCY_UG_L,),
-}
-
-
 def decision_limits(result: LabResult) -> tuple[float, ...]:
     """Every limit a rule compares `result` with: its reference limits (the lab's, else the
     SPEC.md section 4 defaults), the limits derived from them (U-C: ULN + 0.25 mmol/L; U-A:
@@ -426,7 +345,7 @@ def decision_limits(result: LabResult) -> tuple[float, ...]:
     low = result.low if result.low is not None else default_low
     high = result.high if result.high is not None else default_high
     limits = [x for x in (low, high) if x is not None]
-    limits += _FLAG_LIMITS.get(result.analyte, ())
+    limits += FLAG_LIMITS.get(result.analyte, ())
     if result.analyte in (Analyte.CALCIUM_TOTAL, Analyte.CALCIUM_ALBUMIN_CORRECTED):
         limits.append(calcium_uln(result) + t.U_C_ABOVE_ULN_MMOL_L)
     if result.analyte is Analyte.HAEMOGLOBIN:

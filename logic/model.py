@@ -6,7 +6,8 @@ plain values: no FHIR classes, no HTTP, no clock. Each fact keeps its evidence (
 value, unit, date, quoted text) so that a card can show a clinician *why*.
 
 Canonical units (SPEC.md section 4, the target of each conversion column) are listed in
-`CANONICAL_UNIT`; a `LabResult.value` is always in that unit, or `None` when not evaluable.
+the analyte table, `logic.analytes`; a `LabResult.value` is always in that unit, or `None` when
+not evaluable.
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ class Sex(StrEnum):
 
 
 class Analyte(StrEnum):
-    """Laboratory analytes of SPEC.md section 4. Distinct analytes are never merged."""
+    """Laboratory analytes of SPEC.md section 4. Distinct analytes are never merged.
+
+    Each member has one row in `logic.analytes.ROWS` (codes, unit, label, limits, ...)."""
 
     HAEMOGLOBIN = "haemoglobin"
     CALCIUM_TOTAL = "calcium-total"
@@ -38,7 +41,7 @@ class Analyte(StrEnum):
     FLC_LAMBDA = "flc-lambda"
     FLC_RATIO = "flc-ratio"
     M_PROTEIN = "m-protein"
-    SPEP_IFE = "spep-ife"  # qualitative interpretation: see LabResult.finding
+    SPEP_IFE = "spep-ife"
     URINE_PROTEIN_24H = "urine-protein-24h"
     URINE_M_PROTEIN_24H = "urine-m-protein-24h"
     IGG = "igg"
@@ -51,41 +54,7 @@ class Analyte(StrEnum):
     MONOCYTES_ABSOLUTE = "monocytes-absolute"
     MONOCYTES_PERCENT = "monocytes-percent"
     LDH = "ldh"
-    # Not a flag: a current ferritin below 15 ug/L documents iron deficiency, a known cause of
-    # anaemia (SPEC.md sections 2 and 4).
     FERRITIN = "ferritin"
-
-
-# UCUM unit each analyte is normalised to (SPEC.md section 4). "1" = unitless ratio;
-# "" = qualitative result with no numeric value.
-CANONICAL_UNIT: dict[Analyte, str] = {
-    Analyte.HAEMOGLOBIN: "g/dL",
-    Analyte.CALCIUM_TOTAL: "mmol/L",
-    Analyte.CALCIUM_ALBUMIN_CORRECTED: "mmol/L",
-    Analyte.CALCIUM_IONIZED: "mmol/L",
-    Analyte.CREATININE: "umol/L",
-    Analyte.EGFR: "mL/min/{1.73_m2}",
-    Analyte.CREATININE_CLEARANCE: "mL/min",
-    Analyte.ALBUMIN: "g/dL",
-    Analyte.FLC_KAPPA: "mg/L",
-    Analyte.FLC_LAMBDA: "mg/L",
-    Analyte.FLC_RATIO: "1",
-    Analyte.M_PROTEIN: "g/dL",
-    Analyte.SPEP_IFE: "",
-    Analyte.URINE_PROTEIN_24H: "mg/(24.h)",
-    Analyte.URINE_M_PROTEIN_24H: "mg/(24.h)",
-    Analyte.IGG: "mg/dL",
-    Analyte.IGA: "mg/dL",
-    Analyte.IGM: "mg/dL",
-    Analyte.BETA2_MICROGLOBULIN: "mg/L",
-    Analyte.WBC: "10*9/L",
-    Analyte.PLATELETS: "10*9/L",
-    Analyte.NEUTROPHILS_ABSOLUTE: "10*9/L",
-    Analyte.MONOCYTES_ABSOLUTE: "10*9/L",
-    Analyte.MONOCYTES_PERCENT: "%",
-    Analyte.LDH: "U/L",
-    Analyte.FERRITIN: "ug/L",  # = ng/mL
-}
 
 
 class Finding(StrEnum):
@@ -104,7 +73,7 @@ class LabResult:
     reference: str  # "Observation/123"; for a computed value, the first source
     effective: datetime  # tz-aware; UTC assumed (a problem recorded) when the source had none
     value: float | None = None  # canonical unit; None when qualitative only or not evaluable
-    unit: str = ""  # canonical UCUM unit of `value` (CANONICAL_UNIT[analyte])
+    unit: str = ""  # canonical UCUM unit of `value` (logic.analytes.CANONICAL_UNIT)
     comparator: str | None = None  # "<", "<=", ">=", ">" as sent
     low: float | None = None  # reference range from the result, canonical unit
     high: float | None = None

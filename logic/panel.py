@@ -25,7 +25,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from enum import IntEnum
 
-from logic.labs import LABEL, LabView, latest_current
+from logic.analytes import LABEL
+from logic.labs import LabView, latest_current
 from logic.model import Analyte, LabResult
 
 

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from logic import flags as flag_rules
+from logic.analytes import LABEL, ORDER_FOR_ANALYTE
 from logic.context import Facts, gap
-from logic.labs import LABEL, LabView, describe, in_window, is_usable, latest_current
+from logic.labs import LabView, describe, in_window, is_usable, latest_current
 from logic.model import (
-    Analyte,
     DataDomain,
     DataGap,
     Flag,
@@ -19,37 +19,6 @@ from logic.model import (
     Tier,
 )
 from logic.panel import Panel, panel_state
-
-# The order key that re-tests an analyte (SPEC.md section 7); None: the service orders none
-# (ferritin: no order key in section 7; it only documents a cause of anaemia).
-ORDER_FOR_ANALYTE: dict[Analyte, str | None] = {
-    Analyte.HAEMOGLOBIN: "cbc-diff",
-    Analyte.WBC: "cbc-diff",
-    Analyte.PLATELETS: "cbc-diff",
-    Analyte.NEUTROPHILS_ABSOLUTE: "cbc-diff",
-    Analyte.MONOCYTES_ABSOLUTE: "cbc-diff",
-    Analyte.MONOCYTES_PERCENT: "cbc-diff",
-    Analyte.CALCIUM_TOTAL: "cmp",
-    Analyte.CALCIUM_ALBUMIN_CORRECTED: "cmp",
-    Analyte.CALCIUM_IONIZED: "cmp",
-    Analyte.CREATININE: "cmp",
-    Analyte.EGFR: "cmp",
-    Analyte.CREATININE_CLEARANCE: "cmp",
-    Analyte.ALBUMIN: "cmp",
-    Analyte.FLC_KAPPA: "serum-flc",
-    Analyte.FLC_LAMBDA: "serum-flc",
-    Analyte.FLC_RATIO: "serum-flc",
-    Analyte.M_PROTEIN: "spep-ife",
-    Analyte.SPEP_IFE: "spep-ife",
-    Analyte.URINE_PROTEIN_24H: "upep-ife-24h",
-    Analyte.URINE_M_PROTEIN_24H: "upep-ife-24h",
-    Analyte.IGG: "quant-ig",
-    Analyte.IGA: "quant-ig",
-    Analyte.IGM: "quant-ig",
-    Analyte.BETA2_MICROGLOBULIN: "b2m",
-    Analyte.LDH: "ldh",
-    Analyte.FERRITIN: None,
-}
 
 
 @dataclass(frozen=True)

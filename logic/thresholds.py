@@ -1,6 +1,6 @@
 """Every threshold, window and default limit the rules use, each with its source.
 
-Values are in the canonical units of `logic.model.CANONICAL_UNIT`. A value marked
+Values are in the canonical units of `logic.analytes.CANONICAL_UNIT`. A value marked
 "(verify)" in SPEC.md came from a secondary source only: it is kept and listed in
 `UNVERIFIED`, never replaced by a guess.
 
@@ -34,6 +34,10 @@ MONOCYTOSIS_APART_MONTHS: Final = 3
 CALCIUM_MG_DL_TO_MMOL_L: Final = 0.2495
 # Creatinine: mg/dL x 88.42 = umol/L.
 CREATININE_MG_DL_TO_UMOL_L: Final = 88.42
+# Haemoglobin: mmol/L x 1.611 = g/dL.
+HAEMOGLOBIN_MMOL_L_TO_G_DL: Final = 1.611
+# Ferritin: pmol/L / 2.247 = ug/L, i.e. 1 ug/L = 2.247 pmol/L (verify).
+FERRITIN_UG_L_TO_PMOL_L: Final = 2.247
 # §4 corrected calcium (computed): total Ca (mg/dL) + 0.8 x (4.0 - albumin g/dL).
 CORRECTED_CALCIUM_FACTOR_MG_DL: Final = 0.8
 CORRECTED_CALCIUM_ALBUMIN_REF_G_DL: Final = 4.0

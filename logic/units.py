@@ -1,30 +1,9 @@
-"""Canonical units and the clinical display precision of every laboratory analyte.
+"""How a card shows a laboratory value and its unit.
 
-`CANONICAL_UNIT` (defined in `logic.model`, the shared domain model) is the unit every value is
-normalised to before any comparison (SPEC.md section 4). `DECIMALS` is how many decimals a card
-shows a value with, in that unit: the precision laboratories report at, so that a card never
-shows float noise ("72.489 µmol/L" from a mg/dL conversion) nor more certainty than the
-measurement has. The two tables are read together (`PRECISION` pairs them):
-
-| analyte | canonical unit | decimals | shown as |
-|---|---|---|---|
-| haemoglobin | g/dL | 1 | 9.5 g/dL |
-| calcium (total, corrected, ionized) | mmol/L | 2 | 2.90 mmol/L |
-| creatinine | umol/L | 0 | 72 umol/L |
-| eGFR, creatinine clearance | mL/min/{1.73_m2}, mL/min | 0 | 58 |
-| albumin | g/dL | 1 | 3.8 g/dL |
-| free light chains kappa, lambda | mg/L | 1 | 19.4 mg/L |
-| free light chain ratio | 1 | 2 | 1.65 |
-| serum M-protein | g/dL | 1 | 0.8 g/dL |
-| urine protein, urine M-protein (24 h) | mg/(24.h) | 0 | 229 mg/24 h |
-| IgG, IgA, IgM | mg/dL | 0 | 1100 mg/dL |
-| beta-2 microglobulin | mg/L | 1 | 2.7 mg/L |
-| WBC, absolute neutrophils | 10*9/L | 1 | 4.0 x10^9/L |
-| platelets | 10*9/L | 0 | 150 x10^9/L |
-| absolute monocytes | 10*9/L | 2 | 0.62 x10^9/L |
-| monocytes percent | % | 1 | 10.5 % |
-| LDH | U/L | 0 | 180 U/L |
-| ferritin | ug/L | 0 | 12 ug/L |
+Each analyte's canonical unit and display precision (`decimals`: the precision laboratories
+report at, so that a card never shows float noise, "72.489 µmol/L" from a mg/dL conversion, nor
+more certainty than the measurement has) are columns of the analyte table, `logic.analytes`;
+the rule catalogue publishes them. `UNIT_DISPLAY` is the one table of how a UCUM unit is shown.
 
 These are display conventions, not clinical values: no rule reads them. Two guards keep a
 rounded value honest (`format_value`):
@@ -46,49 +25,15 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from types import MappingProxyType
 from typing import Final
 
-from logic.model import CANONICAL_UNIT, Analyte
+from logic.analytes import DECIMALS
+from logic.model import Analyte
 
-DECIMALS: Final[Mapping[Analyte, int]] = MappingProxyType(
-    {
-        Analyte.HAEMOGLOBIN: 1,
-        Analyte.CALCIUM_TOTAL: 2,
-        Analyte.CALCIUM_ALBUMIN_CORRECTED: 2,
-        Analyte.CALCIUM_IONIZED: 2,
-        Analyte.CREATININE: 0,
-        Analyte.EGFR: 0,
-        Analyte.CREATININE_CLEARANCE: 0,
-        Analyte.ALBUMIN: 1,
-        Analyte.FLC_KAPPA: 1,
-        Analyte.FLC_LAMBDA: 1,
-        Analyte.FLC_RATIO: 2,
-        Analyte.M_PROTEIN: 1,
-        Analyte.URINE_PROTEIN_24H: 0,
-        Analyte.URINE_M_PROTEIN_24H: 0,
-        Analyte.IGG: 0,
-        Analyte.IGA: 0,
-        Analyte.IGM: 0,
-        Analyte.BETA2_MICROGLOBULIN: 1,
-        Analyte.WBC: 1,
-        Analyte.PLATELETS: 0,
-        Analyte.NEUTROPHILS_ABSOLUTE: 1,
-        Analyte.MONOCYTES_ABSOLUTE: 2,
-        Analyte.MONOCYTES_PERCENT: 1,
-        Analyte.LDH: 0,
-        Analyte.FERRITIN: 0,
-    }
-)
-
-# Analyte -> (canonical unit, decimals): the precision table in one place. Qualitative analytes
-# (canonical unit "", SPEP/IFE) have no numeric value and no precision.
-PRECISION: Final[Mapping[Analyte, tuple[str, int]]] = MappingProxyType(
-    {analyte: (CANONICAL_UNIT[analyte], decimals) for analyte, decimals in DECIMALS.items()}
-)
-
-# Canonical UCUM unit -> how a sentence shows it (flag criteria, notes). Evidence keeps the
-# UCUM unit; the card renderer has its own display table.
+# UCUM unit -> how a clinician reads it, in a sentence (flag criteria, notes) and on a card
+# (the one display table). Evidence keeps the UCUM unit.
 UNIT_DISPLAY: Final[Mapping[str, str]] = MappingProxyType(
     {
         "10*9/L": "×10⁹/L",
+        "10*3/uL": "×10³/µL",
         "umol/L": "µmol/L",
         "ug/L": "µg/L",
         "mL/min/{1.73_m2}": "mL/min/1.73 m²",
@@ -98,8 +43,10 @@ UNIT_DISPLAY: Final[Mapping[str, str]] = MappingProxyType(
 )
 
 
-def display_unit(unit: str) -> str:
-    """A canonical UCUM unit as a clinician reads it ("mL/min/1.73 m²"; "" for a ratio)."""
+def display_unit(unit: str | None) -> str:
+    """A UCUM unit as a clinician reads it ("mL/min/1.73 m²"; "" for a ratio or no unit)."""
+    if not unit:
+        return ""
     return UNIT_DISPLAY.get(unit, unit)
 
 

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Final
 
+from fhir_mappers.fhir_id import FHIR_ID_PATTERN
 from logic.catalogue import FLAG_WORDS
 from logic.model import (
     Advisory,
@@ -31,6 +32,7 @@ from logic.model import (
     Recommendation,
     Region,
 )
+from logic.units import display_unit
 
 # Evidence whose quote is report text (shown as a blockquote) ...
 REPORT_TYPES: Final = ("DiagnosticReport/", "DocumentReference/", "ImagingStudy/")
@@ -74,16 +76,6 @@ def escape_md(text: object) -> str:
 
 # ------------------------------------------------------------------------------ formatting
 
-_UNIT_DISPLAY: Final = {
-    "10*9/L": "×10⁹/L",
-    "10*3/uL": "×10³/µL",
-    "umol/L": "µmol/L",
-    "ug/L": "µg/L",
-    "mL/min/{1.73_m2}": "mL/min/1.73 m²",
-    "mg/(24.h)": "mg/24 h",
-    "1": "",
-}
-
 REGION_WORDS: Final = {
     Region.LUMBAR_SPINE: "lumbar spine",
     Region.SACRUM: "sacrum",
@@ -103,13 +95,6 @@ DOMAIN_WORDS: Final = {
     DataDomain.REPORT_TEXT: "the full MRI report text",
     DataDomain.IMAGING_DOCUMENTS: "imaging reports kept as documents",
 }
-
-
-def unit_display(unit: str | None) -> str:
-    """A UCUM unit as a clinician writes it ("10*9/L" -> "×10⁹/L"); "" for unitless."""
-    if not unit:
-        return ""
-    return _UNIT_DISPLAY.get(unit, unit)
 
 
 def date_display(value: date | None) -> str:
@@ -139,7 +124,7 @@ _DOC_CITATION: Final = re.compile(
 
 _REF: Final = (
     r"(?:Observation|DiagnosticReport|Condition|DocumentReference|ServiceRequest|Patient|"
-    r"ImagingStudy|Binary|Encounter)/[A-Za-z0-9\-.]{1,64}"
+    r"ImagingStudy|Binary|Encounter)/" + FHIR_ID_PATTERN
 )
 _REFS: Final = _REF + r"(?:,\s*" + _REF + r")*"
 # "(computed from Observation/kappa, Observation/lambda)", "(DiagnosticReport/mri-1; the end of
@@ -259,7 +244,7 @@ def evidence_table(rows: Sequence[tuple[Evidence, Sequence[str]]]) -> str | None
                 [
                     label,
                     value_cell(item),
-                    escape_md(unit_display(item.unit)),
+                    escape_md(display_unit(item.unit)),
                     date_display(item.date),
                 ]
             )
@@ -451,7 +436,7 @@ def checks_section(checks: Sequence[Check], rule_id: str = "") -> str | None:
                         escape_md(clinical_words(check.outcome)) if n == 0 else "",
                         escape_md(clinical_words(item.label)),
                         value_cell(item),
-                        escape_md(unit_display(item.unit)),
+                        escape_md(display_unit(item.unit)),
                         date_display(item.date),
                     ]
                 )

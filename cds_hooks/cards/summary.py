@@ -20,9 +20,9 @@ from cds_hooks.cards.detail import (
     join_words,
     plain,
     shorten,
-    unit_display,
 )
 from cds_hooks.cards.follow_up_text import follow_up_summary
+from logic.analytes import ROWS
 from logic.model import (
     Advisory,
     Evidence,
@@ -31,16 +31,19 @@ from logic.model import (
     OrderSuggestion,
     Recommendation,
 )
+from logic.units import display_unit
 
-# Abbreviations a summary must not show without the word (CARDS.md).
+_PARENTHESES: Final = re.compile(r"\s*\([^)]*\)")
+
+# How a summary says an evidence label (CARDS.md: no abbreviation without the word): each
+# analyte's words from the analyte table, keyed by its label without parentheses, and the
+# abbreviations an evidence label may use besides.
 _LABEL_WORDS: Final = {
+    **{_PARENTHESES.sub("", row.label).strip().lower(): row.words for row in ROWS},
     "hb": "haemoglobin",
-    "haemoglobin": "haemoglobin",
     "hemoglobin": "haemoglobin",
-    "egfr": "eGFR (kidney function)",
     "crcl": "creatinine clearance",
     "wbc": "white cell count",
-    "ldh": "lactate dehydrogenase",
     "flc ratio": "free light chain ratio",
     "flc kappa/lambda ratio": "free light chain ratio",
     "kappa/lambda ratio": "free light chain ratio",
@@ -48,8 +51,6 @@ _LABEL_WORDS: Final = {
     "m-spike": "monoclonal protein",
     "anc": "neutrophil count",
 }
-
-_PARENTHESES: Final = re.compile(r"\s*\([^)]*\)")
 
 
 def _label_words(label: str) -> str:
@@ -129,10 +130,10 @@ def _value_words(item: Evidence) -> str:
         as_sent = quote[len(AS_SENT) :].strip()
         number, _, unit_sent = as_sent.partition(" ")
         if number and unit_sent:
-            return f"{number} {unit_display(unit_sent) or unit_sent}"
+            return f"{number} {display_unit(unit_sent) or unit_sent}"
         if as_sent:
             return as_sent
-    unit = unit_display(item.unit)
+    unit = display_unit(item.unit)
     return f"{item.value} {unit}" if unit else str(item.value)
 
 

@@ -8,7 +8,7 @@ them here; nothing is fetched, logged or stored by the service. Three readings:
   the free light chain ratio (reported, or computed by the mappers from a same-day kappa and
   lambda) and the serum M-protein, over the last three years: every Observation read by
   `fhir_mappers.labs.read_labs` (the service's own UCUM normalisation to the canonical units of
-  `logic.model.CANONICAL_UNIT`), with its reference range and the SPEC.md section 5 thresholds
+  `logic.analytes.CANONICAL_UNIT`), with its reference range and the SPEC.md section 5 thresholds
   (`logic.thresholds`) that the rules compare it with. No unit is converted in the browser.
 - `imaging_timeline`: the spine / sacrum / pelvis MRIs with the class the reader gave each
   (`fhir_mappers.imaging.read_imaging_reports`).
@@ -30,10 +30,9 @@ from fhir_mappers.labs import read_labs
 from fhir_mappers.limits import REPORT_READING_LIMIT_CHARS, Stop, check, never
 from fhir_mappers.select import LabCandidate, collect, patient_key
 from logic import thresholds as t
+from logic.analytes import CANONICAL_UNIT, DEFAULT_LIMITS, LABEL
 from logic.imaging import worrisome_features
 from logic.labs import (
-    DEFAULT_LIMITS,
-    LABEL,
     calcium_uln,
     collection_day,
     computed_corrected_calcium,
@@ -41,7 +40,7 @@ from logic.labs import (
     shown_value,
     who_anaemia_cutoff,
 )
-from logic.model import CANONICAL_UNIT, Analyte, ImagingReport, LabResult, Region, Sex
+from logic.model import Analyte, ImagingReport, LabResult, Region, Sex
 from logic.units import display_unit
 
 TREND_YEARS = 3

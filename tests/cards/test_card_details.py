@@ -11,9 +11,9 @@ from cds_hooks.cards.assessment_cards import render_patient_view_cards
 from cds_hooks.cards.detail import checks_section
 from cds_hooks.schemas import Card
 from logic import assess
+from logic.analytes import CANONICAL_UNIT
 from logic.labs import evidence as lab_evidence
 from logic.model import (
-    CANONICAL_UNIT,
     Analyte,
     Assessment,
     Check,

@@ -590,6 +590,10 @@ def _flag(flag_id: str, *items: Evidence) -> Flag:
         ("eGFR", "35", "mL/min/{1.73_m2}", None, "eGFR (kidney function) 35 mL/min/1.73 m²"),
         ("Platelets", "95", "10*9/L", "as sent: 95 10*3/uL", "platelets 95 ×10³/µL"),
         ("FLC ratio", "2.168", "1", None, "free light chain ratio 2.168"),
+        # an analyte's words come from its row of the analyte table (logic.analytes)
+        ("Free light chain kappa/lambda ratio", "9.1", "1", None, "free light chain ratio 9.1"),
+        ("IgG", "1800", "mg/dL", None, "IgG 1800 mg/dL"),
+        ("Urine M-protein, 24 h", "300", "mg/(24.h)", None, "24 h urine M-protein 300 mg/24 h"),
     ],
 )
 def test_summary_phrase_of_a_value_flag(label, value, unit, quote, phrase):

@@ -11,8 +11,8 @@ from datetime import UTC, date, datetime, timedelta
 from cds_hooks.cards.assessment_cards import render_patient_view_cards
 from cds_hooks.schemas import Card
 from logic import assess
+from logic.analytes import CANONICAL_UNIT
 from logic.model import (
-    CANONICAL_UNIT,
     Analyte,
     ConditionCategory,
     ConditionFact,

@@ -11,8 +11,8 @@ import itertools
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
+from logic.analytes import CANONICAL_UNIT
 from logic.model import (
-    CANONICAL_UNIT,
     Analyte,
     ConditionCategory,
     ConditionFact,

@@ -6,17 +6,10 @@ import pytest
 from factories import AS_OF, calcium_mg_dl, lab, normal_panel, record, with_labs
 
 from logic import assess
+from logic.analytes import DECIMALS
 from logic.labs import converted, decision_limits, describe, evidence, shown_value
-from logic.model import CANONICAL_UNIT, Analyte
-from logic.units import DECIMALS, MAX_EXTRA_DECIMALS, PRECISION, format_value
-
-
-def test_every_numeric_analyte_has_a_precision_next_to_its_canonical_unit() -> None:
-    numeric = {a for a, unit in CANONICAL_UNIT.items() if unit}
-    assert set(DECIMALS) == numeric
-    assert {a: unit for a, (unit, _) in PRECISION.items()} == {
-        a: CANONICAL_UNIT[a] for a in numeric
-    }
+from logic.model import Analyte
+from logic.units import MAX_EXTRA_DECIMALS, format_value
 
 
 @pytest.mark.parametrize(

@@ -9,16 +9,12 @@ from typing import Any
 
 import pytest
 
-from cds_hooks.cards.detail import unit_display
 from fhir_mappers import map_patient_record
 from fhir_mappers.conditions import icd10_category, normalise_icd10, read_condition
 from fhir_mappers.imaging import read_imaging_reports
 from fhir_mappers.lab_codes import LAB_CODES
 from fhir_mappers.units import to_canonical
-from logic.labs import LABEL
-from logic.model import CANONICAL_UNIT, Analyte, ConditionCategory, LabResult
-from logic.situation import ORDER_FOR_ANALYTE
-from logic.units import DECIMALS, display_unit
+from logic.model import Analyte, ConditionCategory, LabResult
 
 from .lab_factories import PATIENT_ID, bundle, condition, observation, patient, quantity, ucum
 
@@ -162,23 +158,6 @@ def test_ferritin_is_read_from_the_prefetch_of_a_whole_record() -> None:
         [bundle(patient(), observation("24373-3", **ucum(9, "ug/L")))], PATIENT_ID
     )
     assert [(r.analyte, r.value) for r in record.labs] == [(Analyte.FERRITIN, 9.0)]
-
-
-# ---------------------------------------------------------------- every analyte in every table
-
-
-@pytest.mark.parametrize("analyte", list(Analyte), ids=[a.value for a in Analyte])
-def test_every_analyte_has_an_entry_in_every_table(analyte: Analyte) -> None:
-    """Adding an Analyte means adding it everywhere: canonical unit, LOINC codes, label,
-    display decimals (numeric analytes), the order that re-tests it (None: none ordered)."""
-    assert analyte in CANONICAL_UNIT
-    assert any(row.analyte is analyte for row in LAB_CODES.values())
-    assert LABEL.get(analyte)
-    assert analyte in ORDER_FOR_ANALYTE
-    if CANONICAL_UNIT[analyte]:
-        assert analyte in DECIMALS
-        # the sentence and the card tables show the unit the same way
-        assert unit_display(CANONICAL_UNIT[analyte]) == display_unit(CANONICAL_UNIT[analyte])
 
 
 # ---------------------------------------------------------------- exam identity (§2 superseded)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from logic.analytes import CANONICAL_UNIT
 from logic.model import (
-    CANONICAL_UNIT,
     Analyte,
     ConditionCategory,
     ConditionFact,
