@@ -137,7 +137,7 @@ _IMWG = (cite.IMWG_2014, cite.SPEC_5)
 @flag(
     "U-L",
     Tier.URGENT,
-    "more than one focal MRI lesion, each >=5 mm",
+    f"more than one focal MRI lesion, each >={t.U_L_MIN_SIZE_MM:g} mm",
     (f">={t.U_L_MIN_LESIONS} focal lesions", f"each >={t.U_L_MIN_SIZE_MM:g} mm"),
     _IMWG,
 )
@@ -184,7 +184,8 @@ def more_than_one_focal_lesion(facts: Facts) -> Hit | None:
 @flag(
     "U-Li",
     Tier.URGENT,
-    "involved/uninvolved serum free light chain ratio >=100 and involved FLC >=100 mg/L",
+    f"involved/uninvolved serum free light chain ratio >={t.U_LI_RATIO:g} and involved FLC "
+    f">={t.U_LI_INVOLVED_MG_L:g} mg/L",
     (f"ratio >={t.U_LI_RATIO:g}", f"involved FLC >={t.U_LI_INVOLVED_MG_L:g} mg/L"),
     _IMWG,
     lab_based=True,
@@ -238,7 +239,10 @@ def _calcium_results(facts: Facts) -> list[LabResult]:
 @flag(
     "U-C",
     Tier.URGENT,
-    "total or corrected calcium >0.25 mmol/L (1 mg/dL) above the ULN, or >2.75 mmol/L (11 mg/dL)",
+    f"total or corrected calcium >{t.U_C_ABOVE_ULN_MMOL_L:g} mmol/L "
+    f"({t.U_C_ABOVE_ULN_MMOL_L / t.CALCIUM_MG_DL_TO_MMOL_L:.0f} mg/dL) above the ULN, or "
+    f">{t.U_C_ABSOLUTE_MMOL_L:g} mmol/L "
+    f"({t.U_C_ABSOLUTE_MMOL_L / t.CALCIUM_MG_DL_TO_MMOL_L:.0f} mg/dL)",
     (
         f"> ULN + {t.U_C_ABOVE_ULN_MMOL_L:g} mmol/L",
         f"> {t.U_C_ABSOLUTE_MMOL_L:g} mmol/L",
@@ -265,8 +269,10 @@ def hypercalcaemia_urgent(facts: Facts) -> Hit | None:
 @flag(
     "U-R",
     Tier.URGENT,
-    "creatinine >177 umol/L (2 mg/dL) or eGFR/CrCl <40; not counted with known CKD (an "
-    "active N18.* Condition, or eGFR <60 on two results more than 3 months apart)",
+    f"creatinine >{t.U_R_CREATININE_UMOL_L:g} umol/L "
+    f"({t.U_R_CREATININE_UMOL_L / t.CREATININE_MG_DL_TO_UMOL_L:.0f} mg/dL) or eGFR/CrCl "
+    f"<{t.U_R_EGFR:g}; not counted with known CKD (an active N18.* Condition, or eGFR "
+    f"<{t.EGFR_LOW:g} on two results more than {t.CKD_EGFR_APART_MONTHS} months apart)",
     (f"creatinine >{t.U_R_CREATININE_UMOL_L:g} umol/L", f"eGFR/CrCl <{t.U_R_EGFR:g}"),
     _IMWG,
     lab_based=True,
@@ -295,8 +301,8 @@ def renal_insufficiency_urgent(facts: Facts) -> Hit | None:
 @flag(
     "U-A",
     Tier.URGENT,
-    "haemoglobin <10 g/dL or >2 g/dL below the LLN; not counted with a documented "
-    "non-myeloma cause",
+    f"haemoglobin <{t.U_A_HB_G_DL:g} g/dL or >{t.U_A_BELOW_LLN_G_DL:g} g/dL below the LLN; not "
+    "counted with a documented non-myeloma cause",
     (f"Hb <{t.U_A_HB_G_DL:g} g/dL", f"Hb < LLN - {t.U_A_BELOW_LLN_G_DL:g} g/dL"),
     _IMWG,
     lab_based=True,
@@ -347,7 +353,8 @@ def lytic_bone_lesion(facts: Facts) -> Hit | None:
     "H-ANAEMIA",
     Tier.HIGH,
     "haemoglobin below the WHO cut-off (the lab's own lower limit is not used) with no "
-    "documented cause (a documented condition, or a current ferritin below 15 ug/L)",
+    f"documented cause (a documented condition, or a current ferritin below "
+    f"{t.FERRITIN_IRON_DEFICIENCY_UG_L:g} ug/L)",
     (
         f"male <{t.HB_WHO_CUTOFF_MALE_G_DL:g} g/dL",
         f"female <{t.HB_WHO_CUTOFF_FEMALE_G_DL:g} g/dL",
@@ -374,9 +381,14 @@ def anaemia_unexplained(facts: Facts) -> Hit | None:
 @flag(
     "H-MPROTEIN",
     Tier.HIGH,
-    "M-spike >0, serum immunofixation monoclonal, urine studies positive, or a known MGUS "
+    f"M-spike >{t.M_PROTEIN_HIGH_G_DL:g}, serum immunofixation monoclonal, urine studies "
+    "positive, or a known MGUS "
     "(evaluate for progression of MGUS)",
-    ("M-spike >0 g/dL", "urine M-protein >0 mg/24 h", "active MGUS Condition"),
+    (
+        f"M-spike >{t.M_PROTEIN_HIGH_G_DL:g} g/dL",
+        f"urine M-protein >{t.URINE_M_PROTEIN_HIGH_MG_24H:g} mg/24 h",
+        "active MGUS Condition",
+    ),
     (cite.SPEC_2, cite.SPEC_5),
     lab_based=True,
 )
@@ -417,7 +429,7 @@ def _monoclonal_results(facts: Facts) -> list[tuple[str, LabResult]]:
 @flag(
     "H-FLC",
     Tier.HIGH,
-    "serum free light chain kappa/lambda ratio <0.125 or >8",
+    f"serum free light chain kappa/lambda ratio <{t.H_FLC_RATIO_LOW:g} or >{t.H_FLC_RATIO_HIGH:g}",
     (f"ratio <{t.H_FLC_RATIO_LOW:g}", f"ratio >{t.H_FLC_RATIO_HIGH:g}"),
     _SPEC5,
     lab_based=True,
@@ -467,7 +479,7 @@ def hypercalcaemia(facts: Facts) -> Hit | None:
 @flag(
     "H-RENAL",
     Tier.HIGH,
-    "eGFR <60 or creatinine above the ULN, without known CKD",
+    f"eGFR <{t.EGFR_LOW:g} or creatinine above the ULN, without known CKD",
     (f"eGFR/CrCl <{t.EGFR_LOW:g}", f"creatinine default ULN {t.CREATININE_HIGH_MG_DL:g} mg/dL"),
     _SPEC5,
     lab_based=True,
@@ -515,7 +527,8 @@ def immunoparesis(facts: Facts) -> Hit | None:
 @flag(
     "H-CYTOPENIA",
     Tier.HIGH,
-    "unexplained platelets <150, WBC <4.0 or neutrophils <1.8 x10^9/L (lab LLN preferred); "
+    f"unexplained platelets <{t.PLATELETS_LOW:g}, WBC <{t.WBC_LOW:.1f} or neutrophils "
+    f"<{t.NEUTROPHILS_LOW:g} x10^9/L (lab LLN preferred); "
     "a cell line with a known cause is not counted",
     (
         f"platelets <{t.PLATELETS_LOW:g}",
@@ -573,7 +586,8 @@ def low_counts(facts: Facts) -> list[tuple[LabResult, tuple[KnownCause, ...]]]:
 @flag(
     "H-MONOCYTOSIS",
     Tier.HIGH,
-    "absolute monocytes >=1.0 x10^9/L on two results at least 3 months apart",
+    f"absolute monocytes >={t.MONOCYTES_HIGH:.1f} x10^9/L on two results at least "
+    f"{t.MONOCYTOSIS_APART_MONTHS} months apart",
     (f">={t.MONOCYTES_HIGH:g} x10^9/L", f"two results >={t.MONOCYTOSIS_APART_MONTHS} months apart"),
     _SPEC5,
     lab_based=True,
@@ -612,7 +626,8 @@ def weight_loss_counts(facts: Facts) -> tuple[bool, str]:
 @flag(
     "H-SYMPTOMS",
     Tier.HIGH,
-    "fever or night sweats (any age), unexplained weight loss at age >50 (age unknown: "
+    "fever or night sweats (any age), unexplained weight loss at age "
+    f">{t.SYMPTOMS_WEIGHT_LOSS_AGE} (age unknown: "
     "counted), new bone pain or pathological fracture",
     ("active Condition", f"weight loss: age >{t.SYMPTOMS_WEIGHT_LOSS_AGE}"),
     _SPEC5,
@@ -719,7 +734,7 @@ def renal_range_reason(facts: Facts) -> str | None:
     "I-FLC",
     Tier.INTERMEDIATE,
     "kappa/lambda ratio outside the normal range (renal range if eGFR or creatinine clearance "
-    "<60, or known CKD) but within 0.125-8",
+    f"<{t.EGFR_LOW:g}, or known CKD) but within {t.H_FLC_RATIO_LOW:g}-{t.H_FLC_RATIO_HIGH:g}",
     (
         f"normal {t.FLC_RATIO_LOW:g}-{t.FLC_RATIO_HIGH:g}",
         f"renal {t.FLC_RATIO_RENAL_LOW:g}-{t.FLC_RATIO_RENAL_HIGH:g} (eGFR <{t.EGFR_LOW:g})",
@@ -747,10 +762,12 @@ def light_chain_ratio_borderline(facts: Facts) -> Hit | None:
 @flag(
     "I-MONOCYTE",
     Tier.INTERMEDIATE,
-    "one absolute monocyte count >=1.0, or 0.5-0.99 x10^9/L with monocytes >=10%",
+    f"one absolute monocyte count >={t.MONOCYTES_HIGH:.1f}, or {t.MONOCYTES_BORDERLINE_LOW:g}-"
+    f"{t.MONOCYTES_HIGH - 0.01:.2f} x10^9/L with monocytes >={t.MONOCYTES_PERCENT_HIGH:g}%",
     (
         f">={t.MONOCYTES_HIGH:g} x10^9/L",
-        f"{t.MONOCYTES_BORDERLINE_LOW:g}-0.99 x10^9/L with >={t.MONOCYTES_PERCENT_HIGH:g}%",
+        f"{t.MONOCYTES_BORDERLINE_LOW:g}-{t.MONOCYTES_HIGH - 0.01:.2f} x10^9/L with "
+        f">={t.MONOCYTES_PERCENT_HIGH:g}%",
     ),
     _SPEC5,
     lab_based=True,
@@ -779,7 +796,8 @@ def monocytes_raised(facts: Facts) -> Hit | None:
 @flag(
     "I-FOCAL",
     Tier.INTERMEDIATE,
-    "index MRI class FOCAL_EQUIVOCAL (one focal lesion, lesions all <5 mm, or indeterminate)",
+    "index MRI class FOCAL_EQUIVOCAL (one focal lesion, lesions all "
+    f"<{t.U_L_MIN_SIZE_MM:g} mm, or indeterminate)",
     ("class FOCAL_EQUIVOCAL",),
     (cite.SPEC_3, cite.SPEC_5),
 )
