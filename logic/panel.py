@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from enum import IntEnum
 
+from logic import thresholds as t
 from logic.analytes import LABEL
 from logic.labs import LabView, latest_current
 from logic.model import Analyte, LabResult
@@ -41,7 +42,7 @@ class Status(IntEnum):
 
 STATUS_WORDS = {
     Status.CURRENT: "current",
-    Status.STALE: "stale (older than 90 days)",
+    Status.STALE: f"stale (older than {t.CURRENT_WINDOW.days} days)",
     Status.NOT_EVALUABLE: "not evaluable",
     Status.MISSING: "missing",
 }
@@ -123,7 +124,7 @@ class ItemState:
         if self.status is Status.STALE:
             stale = [r for r in self.results if r.analyte in self.missing]
             dates = ", ".join(sorted({r.effective.date().isoformat() for r in stale}))
-            return f"last result older than 90 days ({dates}): {names}"
+            return f"last result older than {t.CURRENT_WINDOW.days} days ({dates}): {names}"
         if self.status is Status.NOT_EVALUABLE:
             return f"last result not evaluable: {names}"
         return f"no result: {names}"

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from logic import flags as flag_rules
+from logic import thresholds as t
 from logic.analytes import LABEL, ORDER_FOR_ANALYTE
 from logic.context import Facts, gap
 from logic.labs import LabView, describe, in_window, is_usable, latest_current
@@ -48,7 +49,7 @@ class StaleAbnormal:
     def why(self) -> str:
         if self.superseded:
             return "superseded by a newer result that is not evaluable"
-        return "older than 90 days"
+        return f"older than {t.CURRENT_WINDOW.days} days"
 
     def described(self) -> str:
         """ "Haemoglobin 7.5 g/dL (2026-02-01)" for each result."""
