@@ -129,6 +129,9 @@ CHEMICAL_SHIFT_DROP_3T_PCT: Final = 25.0
 # field strength, the stricter (3 T, 25 %) threshold is used: a drop of 20-24 % is not
 # called benign without knowing the field.
 CHEMICAL_SHIFT_3T_FROM_TESLA: Final = 3.0
+# §3 normal marrow: patchy red marrow confined to the proximal femora and pelvis in a patient
+# under 40, with no worrisome feature, is NEGATIVE (the report reader's age cut-off).
+RED_MARROW_NORMAL_UNDER_AGE: Final = 40
 
 # ---------------------------------------------------------------- follow-up timing (§5)
 
