@@ -240,9 +240,9 @@ def _calcium_results(facts: Facts) -> list[LabResult]:
     "U-C",
     Tier.URGENT,
     f"total or corrected calcium >{t.U_C_ABOVE_ULN_MMOL_L:g} mmol/L "
-    f"({t.U_C_ABOVE_ULN_MMOL_L / t.CALCIUM_MG_DL_TO_MMOL_L:.0f} mg/dL) above the ULN, or "
+    f"({t.U_C_ABOVE_ULN_MMOL_L / t.CALCIUM_MG_DL_TO_MMOL_L:.3g} mg/dL) above the ULN, or "
     f">{t.U_C_ABSOLUTE_MMOL_L:g} mmol/L "
-    f"({t.U_C_ABSOLUTE_MMOL_L / t.CALCIUM_MG_DL_TO_MMOL_L:.0f} mg/dL)",
+    f"({t.U_C_ABSOLUTE_MMOL_L / t.CALCIUM_MG_DL_TO_MMOL_L:.3g} mg/dL)",
     (
         f"> ULN + {t.U_C_ABOVE_ULN_MMOL_L:g} mmol/L",
         f"> {t.U_C_ABSOLUTE_MMOL_L:g} mmol/L",
@@ -270,7 +270,7 @@ def hypercalcaemia_urgent(facts: Facts) -> Hit | None:
     "U-R",
     Tier.URGENT,
     f"creatinine >{t.U_R_CREATININE_UMOL_L:g} umol/L "
-    f"({t.U_R_CREATININE_UMOL_L / t.CREATININE_MG_DL_TO_UMOL_L:.0f} mg/dL) or eGFR/CrCl "
+    f"({t.U_R_CREATININE_UMOL_L / t.CREATININE_MG_DL_TO_UMOL_L:.3g} mg/dL) or eGFR/CrCl "
     f"<{t.U_R_EGFR:g}; not counted with known CKD (an active N18.* Condition, or eGFR "
     f"<{t.EGFR_LOW:g} on two results more than {t.CKD_EGFR_APART_MONTHS} months apart)",
     (f"creatinine >{t.U_R_CREATININE_UMOL_L:g} umol/L", f"eGFR/CrCl <{t.U_R_EGFR:g}"),
