@@ -39,8 +39,7 @@ from logic.analytes import DEFAULT_LIMITS, FLAG_LIMITS, LABEL
 from logic.model import Analyte, Evidence, Finding, LabResult, Sex
 from logic.units import display_unit, format_value
 
-# Comparison tolerance: values converted between units carry float noise (2.6 + 0.25).
-_EPS = 1e-9
+_EPS = t.COMPARISON_TOLERANCE
 
 
 def collection_day(moment: datetime) -> date:

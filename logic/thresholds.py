@@ -23,6 +23,10 @@ CURRENT_WINDOW: Final = timedelta(days=90)
 # source times are read as UTC, so a result from a UTC+10 site can land hours "in the future";
 # clock skew between EHR and lab does the same. Anything dated later is not used (warning too).
 CLOCK_SKEW_TOLERANCE: Final = timedelta(hours=24)
+# Engineering tolerance, NOT a SPEC.md value: values within this distance of a limit count as
+# equal to it (values converted between units carry float noise: 2.6 + 0.25). Every comparison
+# with a limit (`logic.labs`) and the display guard (`logic.units`) use it.
+COMPARISON_TOLERANCE: Final = 1e-9
 # §2 "Known CKD": eGFR <60 on two results *more than* 3 months apart.
 CKD_EGFR_APART_MONTHS: Final = 3
 # §5 H-MONOCYTOSIS: two results *at least* 3 months apart.

@@ -27,6 +27,7 @@ from typing import Final
 
 from logic.analytes import DECIMALS
 from logic.model import Analyte
+from logic.thresholds import COMPARISON_TOLERANCE
 
 # UCUM unit -> how a clinician reads it, in a sentence (flag criteria, notes) and on a card
 # (the one display table). Evidence keeps the UCUM unit.
@@ -52,9 +53,7 @@ def display_unit(unit: str | None) -> str:
 
 # How many decimals beyond the clinical precision the threshold guard may add.
 MAX_EXTRA_DECIMALS: Final = 4
-# Values within this distance of a limit count as equal to it (unit-conversion float noise,
-# the same tolerance as the comparisons in `logic.labs`).
-_EPS: Final = 1e-9
+_EPS: Final = COMPARISON_TOLERANCE
 _FALLBACK_DECIMALS: Final = 3
 
 
