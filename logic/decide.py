@@ -17,11 +17,12 @@ from logic.model import (
     Flag,
     ImagingReport,
     MappingProblem,
+    NoCard,
     PatientRecord,
     Recommendation,
     Sex,
 )
-from logic.rules import Rule, first_match, no_card_reason
+from logic.rules import Rule, first_match, no_card_cause
 from logic.situation import Situation, situation
 
 _SOURCES = {rule.id: rule.sources for rule in FLAG_RULES}
@@ -115,11 +116,14 @@ def _relevant_gaps(record: PatientRecord, rule_id: str) -> tuple[DataGap, ...]:
     return tuple(g for g in record.gaps if g.domain is not DataDomain.ORDERS)
 
 
-def _no_card(sit: Situation, reason: str, *, blocked_by: DataGap | None = None) -> Assessment:
+def _no_card(
+    sit: Situation, cause: NoCard, reason: str, *, blocked_by: DataGap | None = None
+) -> Assessment:
     record = sit.record
     return Assessment(
         rule_id="R0",
         reason=reason,
+        no_card=cause,
         problems=_problems(sit),
         gaps=_relevant_gaps(record, "R0"),
         flags=sit.flags,
@@ -139,8 +143,9 @@ def assess(record: PatientRecord, as_of: datetime, *, verbose: bool = False) -> 
     if as_of.tzinfo is None or as_of.utcoffset() is None:
         raise ValueError("as_of must be a timezone-aware datetime")
     sit = situation(record, as_of)
-    reason = no_card_reason(sit, verbose=verbose)
-    if reason is not None:
+    no_card = no_card_cause(sit, verbose=verbose)
+    if no_card is not None:
+        cause, reason = no_card
         # Imaging not obtained kept the rules from deciding: say so (a data-quality card),
         # unless the patient is under specialist care, where the default is silence (§2).
         under_care = bool(suppressing_conditions(record))
@@ -152,10 +157,12 @@ def assess(record: PatientRecord, as_of: datetime, *, verbose: bool = False) -> 
             # issue 17: the latest MRI may be a report kept only as a document
             or sit.gap(DataDomain.IMAGING_DOCUMENTS)
         )
-        return _no_card(sit, reason, blocked_by=blocked)
+        return _no_card(sit, cause, reason, blocked_by=blocked)
     rule = first_match(sit)
     if rule is None or rule.plan is None:
-        return _no_card(sit, _no_rule_reason(sit), blocked_by=sit.gap(DataDomain.LABS))
+        return _no_card(
+            sit, NoCard.NO_RULE, _no_rule_reason(sit), blocked_by=sit.gap(DataDomain.LABS)
+        )
     plan = rule.plan(sit)
     data_notes = _data_notes(sit)
     recommendation = Recommendation(
@@ -168,6 +175,7 @@ def assess(record: PatientRecord, as_of: datetime, *, verbose: bool = False) -> 
         notes=plan.notes + data_notes,
         index_report=sit.index,
         follow_up=plan.follow_up,
+        labs_explained=plan.labs_explained,
     )
     fired = ", ".join(f.id for f in sit.flags) or "no flags"
     reason = f"{rule.id} ({rule.title}): {rule.when} [{fired}]"

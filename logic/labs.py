@@ -403,14 +403,15 @@ def limit_text(result: LabResult, limit: float) -> str:
 
 def evidence(result: LabResult, label: str | None = None) -> Evidence:
     """The Evidence a card shows for one result: value at clinical precision, unit, date,
-    reference, and (as the quote "as sent: ...") what the lab sent when it was converted from
-    another unit or could not be read."""
+    reference, the text a qualitative finding was read from (`quote`) and (`as_sent`) what the
+    lab sent when it was converted from another unit or could not be read."""
     name = label or LABEL[result.analyte]
     quote = result.quote
+    as_sent: str | None = None
     if result.derived_from:
         name = f"{name} (computed from {', '.join(result.derived_from)})"
     elif quote is None and result.as_sent and (result.value is None or converted(result)):
-        quote = f"as sent: {result.as_sent}"
+        as_sent = result.as_sent
     if result.value is not None:
         value: str | None = shown_value(result)
     elif result.finding is not None:
@@ -424,4 +425,5 @@ def evidence(result: LabResult, label: str | None = None) -> Evidence:
         unit=result.unit or None,
         date=result.effective.date(),
         quote=quote,
+        as_sent=as_sent,
     )

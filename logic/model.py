@@ -354,7 +354,10 @@ class Evidence:
     value: str | None = None  # formatted value, e.g. "9.1"
     unit: str | None = None
     date: date | None = None
-    quote: str | None = None  # quoted report sentence
+    quote: str | None = None  # quoted report sentence, or the text a lab finding was read from
+    # the result exactly as the lab sent it ("95 g/L"), when the value shown was converted from
+    # another unit or could not be read; None otherwise
+    as_sent: str | None = None
 
 
 @dataclass(frozen=True)
@@ -384,6 +387,7 @@ class OrderSuggestion:
     start: date | None = None  # occurrencePeriod for scheduled follow-up
     end: date | None = None
     note: str | None = None  # e.g. "repeat to confirm", "FISH panel when plasma-cell disorder"
+    repeat_to_confirm: bool = False  # repeats a stale (or superseded) abnormal result
 
 
 @dataclass(frozen=True)
@@ -431,6 +435,8 @@ class Recommendation:
     notes: tuple[str, ...] = ()  # pitfalls, "repeat to confirm", escalation reasons
     index_report: ImagingReport | None = None
     follow_up: FollowUp | None = None  # R7/R8: when the follow-up MRI is due, and its status
+    # R7/R8: "current labs normal" counted an abnormal result a documented cause explains
+    labs_explained: bool = False
 
 
 @dataclass(frozen=True)
@@ -441,6 +447,16 @@ class Advisory:
     summary: str
     detail: str
     evidence: tuple[Evidence, ...] = ()
+
+
+class NoCard(StrEnum):
+    """Why a decision is R0 (no card): SPEC.md sections 2 and 5."""
+
+    IMAGING_NOT_OBTAINED = "imaging-not-obtained"
+    NO_INDEX = "no-index"  # no index MRI report
+    NEGATIVE = "negative"  # the index MRI is class NEGATIVE
+    SUPPRESSED = "suppressed"  # already under specialist care (SPEC.md section 2)
+    NO_RULE = "no-rule"  # no row of the table applies (labs not obtained)
 
 
 @dataclass(frozen=True)
@@ -457,3 +473,4 @@ class Assessment:
     # R0 only: the data whose absence kept the rules from deciding (imaging, or labs when no
     # other rule applied). The renderer then shows a data-quality card instead of silence.
     blocked_by: tuple[DataGap, ...] = ()
+    no_card: NoCard | None = None  # R0 only: why there is no card

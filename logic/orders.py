@@ -97,6 +97,7 @@ def lab_orders(sit: Situation, priority: Priority = "routine") -> tuple[OrderSug
             key=key,
             priority=_repeat_priority(priority, repeats.get(key, ("", False))[1]),
             note="; ".join(n for n in parts if n) or None,
+            repeat_to_confirm=key in repeats,
         )
         for key, parts in notes.items()
     )

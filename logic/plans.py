@@ -28,6 +28,7 @@ class Plan:
     notes: tuple[str, ...] = ()
     checks: tuple[Check, ...] = ()
     follow_up: FollowUp | None = None  # R7/R8: the follow-up MRI's due date and status
+    labs_explained: bool = False  # R7/R8: a documented cause explained an abnormal result
 
 
 ANAEMIA_PITFALL = "Do not delay the marrow biopsy in unexplained anaemia (SPEC.md section 5)."
@@ -273,6 +274,7 @@ def defer_biopsy(sit: Situation) -> Plan:
         notes=(*_follow_up_notes(status), benign_pitfall(sit)),
         checks=why_not_biopsy(sit),
         follow_up=status,
+        labs_explained=excused_phrase(sit) is not None,
     )
 
 
@@ -295,4 +297,5 @@ def surveillance(sit: Situation) -> Plan:
         notes=(*_follow_up_notes(status), benign_pitfall(sit)),
         checks=why_not_biopsy(sit),
         follow_up=status,
+        labs_explained=excused_phrase(sit) is not None,
     )

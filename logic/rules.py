@@ -36,7 +36,7 @@ from logic import plans
 from logic.context import limited_life_expectancy, suppressing_conditions
 from logic.flags import FLAG_RULES
 from logic.imaging import worrisome_features
-from logic.model import DataDomain, ImagingClass, Tier
+from logic.model import DataDomain, ImagingClass, NoCard, Tier
 from logic.situation import Situation
 
 # How missing data (a DataGap) is handled; the module docstring and the catalogue say so.
@@ -78,29 +78,33 @@ class Rule:
 # ---------------------------------------------------------------- R0
 
 
-def no_card_reason(sit: Situation, *, verbose: bool = False) -> str | None:
-    """Why there is no card (R0), or None. SPEC.md §2 and §5 row R0."""
+def no_card_cause(sit: Situation, *, verbose: bool = False) -> tuple[NoCard, str] | None:
+    """Why there is no card (R0), as a cause and in words; None when a card may follow.
+    SPEC.md §2 and §5 row R0."""
     imaging_gap = sit.gap(DataDomain.IMAGING)
     if imaging_gap is not None:
-        return f"imaging could not be obtained: {imaging_gap.reason}"
+        return NoCard.IMAGING_NOT_OBTAINED, f"imaging could not be obtained: {imaging_gap.reason}"
     index = sit.index
     if index is None:
-        return "no index MRI report"
+        return NoCard.NO_INDEX, "no index MRI report"
     if index.image_class is ImagingClass.NEGATIVE:
-        return f"index MRI {index.reference} class NEGATIVE: no current marrow abnormality"
+        return (
+            NoCard.NEGATIVE,
+            f"index MRI {index.reference} class NEGATIVE: no current marrow abnormality",
+        )
     suppressing = suppressing_conditions(sit.record)
     if suppressing:
         if verbose:
             found = "; ".join(f"{c.display} ({c.code}, {c.reference})" for c in suppressing)
         else:
             found = "; ".join(dict.fromkeys(c.display for c in suppressing))
-        return f"suppressed: already under specialist care: {found}"
+        return NoCard.SUPPRESSED, f"suppressed: already under specialist care: {found}"
     return None
 
 
 def no_card(sit: Situation) -> bool:
     """R0: no index MRI report, class NEGATIVE, suppression applies, or imaging not obtained."""
-    return no_card_reason(sit) is not None
+    return no_card_cause(sit) is not None
 
 
 # ---------------------------------------------------------------- R1-R8

@@ -32,6 +32,7 @@ import orjson
 from cds_hooks.ehr.fhir_client import CallBudget, DocumentOutcome, FetchOutcome, FhirClient
 from cds_hooks.services.registry import HookCall, HookResult
 from fhir_mappers.report_documents import binary_key
+from logic.rules import RULE_BY_ID
 
 from ..errors import FhirFetchError, FhirServerError, MarrowError
 from ..hooks import parse_hook_request
@@ -293,7 +294,7 @@ def evaluate_patient(
     ]
     decision = assessment.rule_id if assessment is not None else result.rule_id
     rules = [decision] if decision and decision != "R0" else []
-    rules += [r for r in result.rule_ids.values() if r.startswith("R") and r not in rules]
+    rules += [r for r in result.rule_ids.values() if r in RULE_BY_ID and r not in rules]
     follow_up = None
     recommendation = assessment.recommendation if assessment is not None else None
     if recommendation is not None and recommendation.follow_up is not None:

@@ -17,6 +17,8 @@ be dismissed, and offering "already done" for advice nobody can do would be nois
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Final, Literal
 
@@ -40,13 +42,12 @@ from cds_hooks.cards.parts import (
     new_uuid,
     override_reasons,
     require_absolute_url,
-    rule_id_of_source,
 )
 from cds_hooks.cards.suggested_orders import create_action, patient_reference
 from cds_hooks.cards.summary import imaging_protocol_summary, primary_summary
 from cds_hooks.schemas import Card, Suggestion
 from cds_hooks.smart_app.links import smart_link
-from logic.model import Assessment, OrderSet, Recommendation
+from logic.model import Assessment, NoCard, OrderSet, Recommendation
 
 Indicator = Literal["info", "warning", "critical"]
 
@@ -65,6 +66,15 @@ RULE_INDICATOR: Final[dict[str, Indicator]] = {
 SECONDARY_TOPICS: Final = ("imaging-protocol", "data-quality")
 
 
+@dataclass(frozen=True)
+class IssuedCard:
+    """A rendered card and what it was issued under: the rule id (R1-R8, or R0 for the verbose
+    "already under specialist care" card) or, for a secondary card, its topic code."""
+
+    card: Card
+    issued_as: str
+
+
 def render_patient_view_cards(
     assessment: Assessment,
     *,
@@ -74,6 +84,21 @@ def render_patient_view_cards(
     verbose: bool = False,
 ) -> list[Card]:
     """The cards of one patient-view call, primary first; [] for R0 (unless `verbose`)."""
+    issued = render_patient_view(
+        assessment, patient_id=patient_id, as_of=as_of, rules_url=rules_url, verbose=verbose
+    )
+    return [item.card for item in issued]
+
+
+def render_patient_view(
+    assessment: Assessment,
+    *,
+    patient_id: str,
+    as_of: datetime,
+    rules_url: str,
+    verbose: bool = False,
+) -> list[IssuedCard]:
+    """The cards of one patient-view call with what each was issued under, primary first."""
     require_absolute_url(rules_url)
     patient_reference(patient_id)  # ValueError early for an id that is not a FHIR id
     if assessment.rule_id == "R0" or assessment.recommendation is None:
@@ -87,12 +112,15 @@ def render_patient_view_cards(
     if assessment.rule_id not in RULE_INDICATOR:
         raise ValueError(f"unknown rule id {assessment.rule_id!r}")
     cards = [
-        _primary_card(
-            assessment.recommendation,
-            rule_id=assessment.rule_id,
-            patient_id=patient_id,
-            as_of=as_of,
-            rules_url=rules_url,
+        IssuedCard(
+            _primary_card(
+                assessment.recommendation,
+                rule_id=assessment.rule_id,
+                patient_id=patient_id,
+                as_of=as_of,
+                rules_url=rules_url,
+            ),
+            assessment.rule_id,
         )
     ]
     if assessment.advisories:
@@ -102,18 +130,9 @@ def render_patient_view_cards(
     return cards
 
 
-def issued_rule_ids(cards: list[Card]) -> dict[str, str]:
+def issued_rule_ids(issued: Sequence[IssuedCard]) -> dict[str, str]:
     """Card uuid -> the rule id it was issued under (R1-R8), or its topic for other cards."""
-    issued: dict[str, str] = {}
-    for card in cards:
-        if card.uuid is None:
-            continue
-        rule_id = rule_id_of_source(card.source)
-        if rule_id is not None:
-            issued[card.uuid] = rule_id
-        elif card.source.topic is not None:
-            issued[card.uuid] = card.source.topic.code
-    return issued
+    return {item.card.uuid: item.issued_as for item in issued if item.card.uuid is not None}
 
 
 # ------------------------------------------------------------------------------ primary
@@ -203,7 +222,9 @@ def _primary_card(
         ),
         # SPEC.md §5: a follow-up MRI overdue by more than 6 months makes R7/R8 a warning
         indicator=follow_up_indicator(recommendation) or RULE_INDICATOR[rule_id],
-        source=card_source(RULE_TOPIC[rule_id], rules_url=rules_url, anchor=rule_id),
+        source=card_source(
+            RULE_TOPIC[rule_id], rules_url=rules_url, anchor=rule_id, rule_id=rule_id
+        ),
         suggestions=suggestions,
         selectionBehavior="any" if suggestions else None,
         overrideReasons=override_reasons() if suggestions else None,
@@ -216,9 +237,9 @@ def _primary_card(
 # ------------------------------------------------------------------------------ secondary
 
 
-def _imaging_protocol_card(assessment: Assessment, *, rules_url: str) -> Card:
+def _imaging_protocol_card(assessment: Assessment, *, rules_url: str) -> IssuedCard:
     topic = "imaging-protocol"
-    return Card(
+    card = Card(
         uuid=new_uuid(),
         summary=imaging_protocol_summary(assessment.advisories),
         detail=imaging_protocol_detail(assessment.advisories, anchored(rules_url, topic)),
@@ -229,11 +250,12 @@ def _imaging_protocol_card(assessment: Assessment, *, rules_url: str) -> Card:
             [(item, ()) for advisory in assessment.advisories for item in advisory.evidence]
         ),
     )
+    return IssuedCard(card, topic)
 
 
-def _data_quality_card(assessment: Assessment, *, rules_url: str) -> Card:
+def _data_quality_card(assessment: Assessment, *, rules_url: str) -> IssuedCard:
     topic = "data-quality"
-    return Card(
+    card = Card(
         uuid=new_uuid(),
         summary=data_quality_summary(assessment.problems, assessment.gaps),
         detail=data_quality_detail(
@@ -247,24 +269,24 @@ def _data_quality_card(assessment: Assessment, *, rules_url: str) -> Card:
         links=[catalogue_link(rules_url)],
         extension=evidence_extension((), problems=assessment.problems),
     )
+    return IssuedCard(card, topic)
 
 
-def _r0_cards(assessment: Assessment, *, rules_url: str) -> list[Card]:
+def _r0_cards(assessment: Assessment, *, rules_url: str) -> list[IssuedCard]:
     """Verbose output only (SPEC.md section 2): say why there is no work-up card."""
-    cards: list[Card] = []
-    if assessment.reason.strip().lower().startswith("suppress"):
-        cards.append(
-            Card(
-                uuid=new_uuid(),
-                summary=shorten(
-                    "No marrow work-up suggested: patient already under specialist care"
-                ),
-                detail=f"**Why no card:** {escape_md(clinical_words(assessment.reason))}",
-                indicator="info",
-                source=card_source("work-up-suppressed", rules_url=rules_url, anchor="R0"),
-                links=[catalogue_link(rules_url, "R0")],
-            )
+    cards: list[IssuedCard] = []
+    if assessment.no_card is NoCard.SUPPRESSED:
+        card = Card(
+            uuid=new_uuid(),
+            summary=shorten("No marrow work-up suggested: patient already under specialist care"),
+            detail=f"**Why no card:** {escape_md(clinical_words(assessment.reason))}",
+            indicator="info",
+            source=card_source(
+                "work-up-suppressed", rules_url=rules_url, anchor="R0", rule_id="R0"
+            ),
+            links=[catalogue_link(rules_url, "R0")],
         )
+        cards.append(IssuedCard(card, "R0"))
     if assessment.problems or assessment.gaps:
         cards.append(_data_quality_card(assessment, rules_url=rules_url))
     return cards

@@ -34,10 +34,8 @@ from logic.model import (
 )
 from logic.units import display_unit
 
-# Evidence whose quote is report text (shown as a blockquote) ...
+# Evidence whose quote is report text (captioned by the report's title).
 REPORT_TYPES: Final = ("DiagnosticReport/", "DocumentReference/", "ImagingStudy/")
-# ... and the prefix of the logic's echo of a lab value as the lab sent it.
-AS_SENT: Final = "as sent:"
 
 # ------------------------------------------------------------------------------ escaping
 
@@ -315,24 +313,18 @@ def blockquote(text: str) -> str:
 
 
 def is_report_quote(item: Evidence) -> bool:
-    """A quote to show as a blockquote: report text, or the text a lab finding was read from.
-
-    Not the "as sent: 95 g/L" echo of a numeric result: that goes into the value cell.
+    """A quote to show as a blockquote: report text, or the text a lab finding was read from
+    (what the lab sent for a converted value is `Evidence.as_sent`: it goes into the value cell).
     """
-    if not item.quote or not item.quote.strip():
-        return False
-    if item.reference and item.reference.startswith(REPORT_TYPES):
-        return True
-    return not item.quote.strip().lower().startswith(AS_SENT)
+    return bool(item.quote and item.quote.strip())
 
 
 def value_cell(item: Evidence) -> str:
     """The value, with the result as the lab sent it when that differs (units converted)."""
     value = item.value or ""
-    quote = (item.quote or "").strip()
-    if not quote or is_report_quote(item):
+    if not item.as_sent:
         return escape_md(value)
-    as_sent = quote[len(AS_SENT) :].strip() if quote.lower().startswith(AS_SENT) else quote
+    as_sent = item.as_sent.strip()
     if not value:
         return escape_md(f"as sent: {as_sent}")
     if _same_quantity(value, item.unit or "", as_sent):

@@ -6,7 +6,6 @@ cards, so that every card of the service names its source, topic and override re
 
 from __future__ import annotations
 
-import re
 import uuid
 from typing import Final
 from urllib.parse import urlsplit
@@ -54,8 +53,6 @@ OVERRIDE_REASONS: Final[tuple[tuple[str, str], ...]] = (
     ("managed-elsewhere", "Managed elsewhere"),
 )
 
-_RULE_ID = re.compile(r"R[0-8]")
-
 
 def new_uuid() -> str:
     """A fresh card/suggestion id (uuid4): the sandbox sends feedback only when both have one."""
@@ -88,11 +85,12 @@ def anchored(rules_url: str, anchor: str) -> str:
     return f"{require_absolute_url(rules_url).split('#', 1)[0]}#{anchor}"
 
 
-def card_source(topic: str, *, rules_url: str, anchor: str) -> Source:
-    """`source` of a card: service and rule-set version, catalogue anchor, topic Coding."""
+def card_source(topic: str, *, rules_url: str, anchor: str, rule_id: str | None = None) -> Source:
+    """`source` of a card: service and rule-set version (and the rule it was issued under),
+    catalogue anchor, topic Coding."""
     label = f"{SERVICE_NAME} rules {RULE_SET_VERSION}"
-    if _RULE_ID.fullmatch(anchor):
-        label += f", Rule {anchor}"  # CARDS.md: rule ids appear as "Rule R4" in source.label
+    if rule_id is not None:
+        label += f", Rule {rule_id}"  # CARDS.md: rule ids appear as "Rule R4" in source.label
     return Source(
         label=label,
         url=anchored(rules_url, anchor),
@@ -111,11 +109,3 @@ def catalogue_link(rules_url: str, anchor: str | None = None) -> Link:
         url=anchored(rules_url, anchor),
         type="absolute",
     )
-
-
-def rule_id_of_source(source: Source) -> str | None:
-    """The rule id a card was issued under (from its `source.url` anchor), if any."""
-    if source.url is None or "#" not in source.url:
-        return None
-    fragment = source.url.rsplit("#", 1)[1]
-    return fragment if _RULE_ID.fullmatch(fragment) else None

@@ -13,10 +13,8 @@ from datetime import date
 from typing import Final
 
 from cds_hooks.cards.detail import (
-    AS_SENT,
     REGION_WORDS,
     SUMMARY_MAX,
-    is_report_quote,
     join_words,
     plain,
     shorten,
@@ -125,9 +123,8 @@ _VALUE_FLAGS: Final = frozenset(
 def _value_words(item: Evidence) -> str:
     """The value as the clinician's lab system shows it: as sent when the logic converted it
     ("12.1 mg/dL" rather than "3.019 mmol/L"), else the value and its unit."""
-    quote = (item.quote or "").strip()
-    if quote.lower().startswith(AS_SENT) and not is_report_quote(item):
-        as_sent = quote[len(AS_SENT) :].strip()
+    if item.as_sent:
+        as_sent = item.as_sent.strip()
         number, _, unit_sent = as_sent.partition(" ")
         if number and unit_sent:
             return f"{number} {display_unit(unit_sent) or unit_sent}"
@@ -210,7 +207,7 @@ def primary_summary(recommendation: Recommendation, as_of: date) -> str:
     if rule == "R4":
         return fit_summary("Haematology referral and bone marrow biopsy", phrases)
     if rule == "R5":
-        if any(order.note and "repeat" in order.note.lower() for order in orders):
+        if any(order.repeat_to_confirm for order in orders):
             return shorten(
                 f"Marrow change on {mri}: repeat out-of-date abnormal blood tests to confirm "
                 "and complete the first-line tests"
@@ -222,8 +219,9 @@ def primary_summary(recommendation: Recommendation, as_of: date) -> str:
         return fit_summary("Haematology e-consult advised", phrases)
     # R7/R8 "current labs normal" counts an abnormal value a documented cause explains (SPEC.md
     # section 2): the summary must not call those blood tests normal
-    explained = "explained by" in recommendation.decision
-    labs = "abnormal blood tests explained" if explained else "normal blood tests"
+    labs = (
+        "abnormal blood tests explained" if recommendation.labs_explained else "normal blood tests"
+    )
     overdue_or_ordered = follow_up_summary(recommendation)  # SPEC.md §5 follow-up status
     if overdue_or_ordered is not None:
         return overdue_or_ordered

@@ -112,13 +112,10 @@ def plain(text: object) -> str:
 
 
 def _rule_of_card(card: Mapping[str, Any], rule_ids: Mapping[str, str]) -> str | None:
+    """The rule (or check, or secondary topic) the card was issued under, as the handler said
+    (`HookResult.rule_ids`); never read back from the card's catalogue URL."""
     uuid = card.get("uuid")
-    if isinstance(uuid, str) and uuid in rule_ids:
-        return rule_ids[uuid]
-    url = card.get("source", {}).get("url") if isinstance(card.get("source"), dict) else None
-    if isinstance(url, str) and "#" in url:
-        return url.rsplit("#", 1)[1] or None
-    return None
+    return rule_ids.get(uuid) if isinstance(uuid, str) else None
 
 
 def _order_lines(action: Mapping[str, Any], *, priority: bool = True) -> list[str]:

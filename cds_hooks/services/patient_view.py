@@ -48,7 +48,7 @@ def handle_patient_view(call: HookCall) -> HookResult:
     record = with_placed_orders(record, gathered.documents, patient_id)
     assessment = logic.assess(record, call.as_of, verbose=verbose)
     call.checkpoint("rendering the cards")
-    rendered = cards.render_patient_view_cards(
+    issued = cards.render_patient_view(
         assessment,
         patient_id=patient_id,
         as_of=call.as_of,
@@ -56,8 +56,8 @@ def handle_patient_view(call: HookCall) -> HookResult:
         verbose=verbose,
     )
     return HookResult(
-        cards=rendered,
-        rule_ids=cards.issued_rule_ids(rendered),
+        cards=[item.card for item in issued],
+        rule_ids=cards.issued_rule_ids(issued),
         gaps=tuple(gathered.gaps),
         rule_id=assessment.rule_id,
         record=record,

@@ -270,7 +270,9 @@ def r5() -> Assessment:
                 label="First-line blood tests",
                 recommended=True,
                 orders=(
-                    OrderSuggestion(key="cbc-diff", note="repeat to confirm"),
+                    OrderSuggestion(
+                        key="cbc-diff", note="repeat to confirm", repeat_to_confirm=True
+                    ),
                     *first_line_orders()[1:],
                 ),
             ),

@@ -9,7 +9,11 @@ from datetime import date
 
 import pytest
 
-from cds_hooks.cards.assessment_cards import issued_rule_ids, render_patient_view_cards
+from cds_hooks.cards.assessment_cards import (
+    issued_rule_ids,
+    render_patient_view,
+    render_patient_view_cards,
+)
 from cds_hooks.cards.parts import OVERRIDE_REASON_SYSTEM, TOPIC_SYSTEM
 from cds_hooks.schemas import Card, HookResponse
 from logic.model import (
@@ -19,6 +23,7 @@ from logic.model import (
     FeatureKind,
     Flag,
     ImagingFeature,
+    NoCard,
     TextSpan,
     Tier,
 )
@@ -328,7 +333,8 @@ def test_r5_without_stale_results_asks_for_the_first_line_tests():
     rec = base.recommendation
     assert rec is not None
     plain_sets = tuple(
-        replace(s, orders=tuple(replace(o, note=None) for o in s.orders)) for s in rec.order_sets
+        replace(s, orders=tuple(replace(o, note=None, repeat_to_confirm=False) for o in s.orders))
+        for s in rec.order_sets
     )
     assessment = replace(base, recommendation=replace(rec, order_sets=plain_sets))
     summary = render(assessment)[0].summary
@@ -432,22 +438,40 @@ def test_several_advisories_share_one_card():
 
 
 @pytest.mark.parametrize(
-    "reason", ["no index MRI report", "class NEGATIVE", "suppressed: multiple myeloma"]
+    ("cause", "reason"),
+    [
+        (NoCard.NO_INDEX, "no index MRI report"),
+        (NoCard.NEGATIVE, "class NEGATIVE"),
+        (NoCard.SUPPRESSED, "suppressed: multiple myeloma"),
+    ],
 )
-def test_no_card_for_r0(reason):
-    assert render(Assessment(rule_id="R0", reason=reason, problems=(a.PROBLEM,))) == []
+def test_no_card_for_r0(cause, reason):
+    r0 = Assessment(rule_id="R0", reason=reason, problems=(a.PROBLEM,), no_card=cause)
+    assert render(r0) == []
 
 
 def test_r0_suppression_is_said_only_when_verbose():
     assessment = Assessment(
-        rule_id="R0", reason="suppressed: active multiple myeloma (Condition/c-1)"
+        rule_id="R0",
+        reason="suppressed: active multiple myeloma (Condition/c-1)",
+        no_card=NoCard.SUPPRESSED,
     )
     (card,) = render(assessment, verbose=True)
     assert card.indicator == "info"
     assert "already under specialist care" in card.summary
     assert "active multiple myeloma" in (card.detail or "")
     assert "Condition/c" not in (card.detail or "")  # FHIR references are not clinician text
-    assert render(Assessment(rule_id="R0", reason="no index MRI report"), verbose=True) == []
+    assert card.source.label.endswith(", Rule R0")
+    no_index = Assessment(rule_id="R0", reason="no index MRI report", no_card=NoCard.NO_INDEX)
+    assert render(no_index, verbose=True) == []
+
+
+def test_r0_card_comes_from_the_suppressed_state_not_the_reason_words():
+    """The verbose R0 card reads `Assessment.no_card`, not the words of the reason."""
+    worded = Assessment(rule_id="R0", reason="suppressed: worded so", no_card=NoCard.NO_INDEX)
+    assert render(worded, verbose=True) == []
+    plain = Assessment(rule_id="R0", reason="under care", no_card=NoCard.SUPPRESSED)
+    assert len(render(plain, verbose=True)) == 1
 
 
 # ------------------------------------------------------------------------------ hygiene
@@ -488,15 +512,31 @@ def test_every_card_and_suggestion_has_a_unique_uuid():
     assert len(ids) == len(set(ids))
 
 
+def issued(assessment: Assessment) -> dict[str, str]:
+    return issued_rule_ids(
+        render_patient_view(
+            assessment, patient_id=a.PATIENT_ID, as_of=a.AS_OF, rules_url=a.RULES_URL
+        )
+    )
+
+
 def test_issued_rule_ids_maps_card_uuid_to_rule_or_topic():
-    cards = render(a.r4_with_secondary())
-    assert issued_rule_ids(cards) == {
-        cards[0].uuid: "R4",
-        cards[1].uuid: "imaging-protocol",
-        cards[2].uuid: "data-quality",
-    }
-    r7, r8 = primary("R7"), primary("R8")  # same topic, told apart by rule id
-    assert issued_rule_ids([r7, r8]) == {r7.uuid: "R7", r8.uuid: "R8"}
+    ids = issued(a.r4_with_secondary())
+    assert sorted(ids.values()) == ["R4", "data-quality", "imaging-protocol"]
+    both = {**issued(a.BY_RULE["R7"]()), **issued(a.BY_RULE["R8"]())}  # same topic
+    assert sorted(both.values()) == ["R7", "R8"]  # told apart by rule id
+
+
+def test_the_rule_id_is_carried_as_data_not_read_from_the_url(monkeypatch):
+    """The rule a card was issued under does not depend on how its catalogue URL is spelled
+    (the old `R[0-8]` fragment regex would have missed a tenth rule)."""
+    monkeypatch.setattr("cds_hooks.cards.parts.anchored", lambda url, anchor: f"{url}#x-{anchor}")
+    issued_cards = render_patient_view(
+        a.BY_RULE["R4"](), patient_id=a.PATIENT_ID, as_of=a.AS_OF, rules_url=a.RULES_URL
+    )
+    assert [i.issued_as for i in issued_cards] == ["R4"]
+    assert issued_cards[0].card.source.url == f"{a.RULES_URL}#x-R4"
+    assert issued_cards[0].card.source.label.endswith(", Rule R4")
 
 
 @pytest.mark.parametrize("url", ["/rules", "rules", "ftp://x/rules", ""])
@@ -541,9 +581,9 @@ def test_lab_value_as_sent_in_other_units_is_shown_beside_the_converted_value():
         value="9.5",
         unit="g/dL",
         date=date(2026, 11, 18),
-        quote="as sent: 95 g/L",
+        as_sent="95 g/L",
     )
-    same = replace(converted, reference="Observation/hb-6", quote="as sent: 9.50 g/dL")
+    same = replace(converted, reference="Observation/hb-6", as_sent="9.50 g/dL")
     detail = _r4_with_evidence(converted, same).detail or ""
     assert "| 9.5 (as sent: 95 g/L) | g/dL | 2026-11-18 |" in detail
     assert "| 9.5 | g/dL | 2026-11-18 |" in detail
@@ -576,9 +616,9 @@ def _flag(flag_id: str, *items: Evidence) -> Flag:
 
 
 @pytest.mark.parametrize(
-    ("label", "value", "unit", "quote", "phrase"),
+    ("label", "value", "unit", "as_sent", "phrase"),
     [
-        ("Calcium, total", "3.019", "mmol/L", "as sent: 12.1 mg/dL", "calcium 12.1 mg/dL"),
+        ("Calcium, total", "3.019", "mmol/L", "12.1 mg/dL", "calcium 12.1 mg/dL"),
         ("Calcium, total", "2.9", "mmol/L", None, "calcium 2.9 mmol/L"),
         (
             "Calcium, albumin-corrected (computed from Observation/ca, Observation/alb)",
@@ -588,7 +628,7 @@ def _flag(flag_id: str, *items: Evidence) -> Flag:
             "albumin-corrected calcium 2.979 mmol/L",
         ),
         ("eGFR", "35", "mL/min/{1.73_m2}", None, "eGFR (kidney function) 35 mL/min/1.73 m²"),
-        ("Platelets", "95", "10*9/L", "as sent: 95 10*3/uL", "platelets 95 ×10³/µL"),
+        ("Platelets", "95", "10*9/L", "95 10*3/uL", "platelets 95 ×10³/µL"),
         ("FLC ratio", "2.168", "1", None, "free light chain ratio 2.168"),
         # an analyte's words come from its row of the analyte table (logic.analytes)
         ("Free light chain kappa/lambda ratio", "9.1", "1", None, "free light chain ratio 9.1"),
@@ -596,10 +636,10 @@ def _flag(flag_id: str, *items: Evidence) -> Flag:
         ("Urine M-protein, 24 h", "300", "mg/(24.h)", None, "24 h urine M-protein 300 mg/24 h"),
     ],
 )
-def test_summary_phrase_of_a_value_flag(label, value, unit, quote, phrase):
+def test_summary_phrase_of_a_value_flag(label, value, unit, as_sent, phrase):
     from cds_hooks.cards.summary import flag_phrase
 
-    item = Evidence(label=label, reference="Observation/x", value=value, unit=unit, quote=quote)
+    item = Evidence(label=label, reference="Observation/x", value=value, unit=unit, as_sent=as_sent)
     assert flag_phrase(_flag("U-C", item)) == phrase
 
 

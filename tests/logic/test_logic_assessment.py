@@ -28,6 +28,7 @@ from logic.model import (
     ImagingClass,
     MappingProblem,
     Modality,
+    NoCard,
 )
 
 NORMAL = normal_panel()
@@ -48,7 +49,9 @@ def test_r0_reason_imaging_not_obtained() -> None:
 
 
 def test_r0_reason_class_negative() -> None:
-    assert "class NEGATIVE" in assess(record(mris=(mri(ImagingClass.NEGATIVE),)), AS_OF).reason
+    negative = assess(record(mris=(mri(ImagingClass.NEGATIVE),)), AS_OF)
+    assert "class NEGATIVE" in negative.reason
+    assert negative.no_card is NoCard.NEGATIVE
 
 
 def test_r0_suppressed_default_and_verbose() -> None:
@@ -56,14 +59,16 @@ def test_r0_suppressed_default_and_verbose() -> None:
     quiet = assess(rec, AS_OF)
     assert quiet.rule_id == "R0" and quiet.recommendation is None and not quiet.advisories
     assert quiet.reason == "suppressed: already under specialist care: Multiple myeloma"
+    assert quiet.no_card is NoCard.SUPPRESSED
     verbose = assess(rec, AS_OF, verbose=True)
+    assert verbose.no_card is NoCard.SUPPRESSED
     assert verbose.reason.startswith("suppressed: ")
     assert MYELOMA.reference in verbose.reason and "C90.00" in verbose.reason
 
 
 def test_r0_labs_gap_no_recommendation_built_on_missing_data() -> None:
     assessment = assess(record(labs=(), gaps=(DataDomain.LABS,)), AS_OF)
-    assert assessment.rule_id == "R0"
+    assert assessment.rule_id == "R0" and assessment.no_card is NoCard.NO_RULE
     assert "laboratory results could not be obtained" in assessment.reason
 
 
@@ -293,7 +298,7 @@ def test_r5_check_not_evaluable_shows_what_the_lab_sent() -> None:
     (cbc,) = [c for c in assessment.recommendation.checks if c.label == "CBC with differential"]
     assert cbc.outcome == "not evaluable"
     platelets = [e for e in cbc.evidence if e.reference == bad.reference]
-    assert platelets and platelets[0].quote == "as sent: 250 x10E9/L?"
+    assert platelets and platelets[0].as_sent == "250 x10E9/L?"
     assert platelets[0].value is None
 
 

@@ -153,6 +153,8 @@ def test_r5_stale_abnormal_result_repeat_to_confirm() -> None:
     recommendation = recommend(rec)
     found = {o.key: o for s in recommendation.order_sets for o in s.orders}
     assert "repeat to confirm" in (found["cbc-diff"].note or "")
+    assert found["cbc-diff"].repeat_to_confirm  # typed: the card does not read the note
+    assert not found["mri-followup"].repeat_to_confirm
     assert "U-A" in (found["cbc-diff"].note or "")
     assert (found["mri-followup"].start, found["mri-followup"].end) == (IN_3_MONTHS, IN_6_MONTHS)
     assert any("repeat to confirm" in n for n in recommendation.notes)
@@ -163,6 +165,7 @@ def test_r5_stale_normal_result_is_reordered_not_trusted() -> None:
     found = orders(record(labs=with_labs(NORMAL, lab(Analyte.FLC_KAPPA, 12.0, days_ago=95))))
     assert "older than 90 days" in (found["serum-flc"].note or "")
     assert "repeat to confirm" not in (found["serum-flc"].note or "")
+    assert not found["serum-flc"].repeat_to_confirm
 
 
 def test_r5_not_evaluable_result_is_reordered() -> None:

@@ -170,6 +170,7 @@ def test_hb_6_excused_by_iron_deficiency_is_not_called_normal_labs() -> None:
     decision = assessment.recommendation.decision
     assert "normal current labs" not in decision
     assert "abnormal results explained by documented Iron deficiency anaemia" in decision
+    assert assessment.recommendation.labs_explained  # typed: the card does not read the words
     check = _checks(assessment)[MDE]
     assert check.outcome.startswith("not counted: U-A haemoglobin 6.0 g/dL")
     assert iron.reference in {e.reference for e in check.evidence}

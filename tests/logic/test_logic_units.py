@@ -99,7 +99,7 @@ def test_converted_value_shows_what_the_lab_sent() -> None:
     assert converted(calcium)
     assert describe(calcium) == "2.89 mmol/L (11.6 mg/dL as sent)"
     ev = evidence(calcium)
-    assert (ev.value, ev.unit, ev.quote) == ("2.89", "mmol/L", "as sent: 11.6 mg/dL")
+    assert (ev.value, ev.unit, ev.as_sent, ev.quote) == ("2.89", "mmol/L", "11.6 mg/dL", None)
 
 
 def test_value_sent_in_the_canonical_unit_is_not_echoed() -> None:

@@ -124,16 +124,15 @@ def one_card(monkeypatch: pytest.MonkeyPatch) -> None:
     import cds_hooks.cards.assessment_cards
     from cds_hooks.schemas import Card, Source
 
-    cards = [
-        Card(
-            uuid="card-1",
-            summary="s",
-            indicator="info",
-            source=Source(label="Marrow CDS", url="https://x.example/rules#R8"),
-        )
-    ]
+    card = Card(
+        uuid="card-1",
+        summary="s",
+        indicator="info",
+        source=Source(label="Marrow CDS", url="https://x.example/rules#R8"),
+    )
+    issued = [cds_hooks.cards.assessment_cards.IssuedCard(card, "R8")]
     monkeypatch.setattr(
-        cds_hooks.cards.assessment_cards, "render_patient_view_cards", lambda *a, **k: cards
+        cds_hooks.cards.assessment_cards, "render_patient_view", lambda *a, **k: issued
     )
 
 
