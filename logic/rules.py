@@ -30,6 +30,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
+from typing import Literal
 
 from logic import citations as cite
 from logic import plans
@@ -63,16 +65,51 @@ MISSING_DATA: tuple[str, ...] = (
 LAB_FLAG_IDS = frozenset(r.id for r in FLAG_RULES if r.lab_based)
 
 
+Indicator = Literal["info", "warning", "critical"]
+
+
+class SummaryStyle(StrEnum):
+    """How the primary card's summary line is built (`cds_hooks.card_summary`)."""
+
+    FLAGS = "flags"  # "<summary>: <each flag in words>" (dropping phrases to stay under 140)
+    STAGING = "staging"  # R3: the cancer history, the MRI, staging and the referral it orders
+    FIRST_LINE = "first-line"  # R5: the MRI; repeat out-of-date abnormal tests / first-line tests
+    DEFER_BIOPSY = "defer-biopsy"  # R7: "<summary> on <MRI>, <labs>: no biopsy now; ..."
+    SURVEILLANCE = "surveillance"  # R8: "<summary> on <MRI>, <labs>: repeat MRI ..."
+
+
+@dataclass(frozen=True)
+class CardSpec:
+    """What the primary card of a rule shows (CARDS.md): the card renderer reads it from the
+    rule's row, so that a new rule is a row here and a plan in `logic.plans`."""
+
+    topic: str  # CARDS.md topic code (source.topic)
+    topic_display: str  # its display
+    indicator: Indicator  # CARDS.md indicator
+    # FLAGS: the head of the summary; DEFER_BIOPSY / SURVEILLANCE: the finding ("Diffuse marrow
+    # change"), also the surveillance card's words when its follow-up MRI is overdue or ordered;
+    # STAGING / FIRST_LINE: not used (their summary names what the orders say)
+    summary: str = ""
+    summary_style: SummaryStyle = SummaryStyle.FLAGS
+    checks_title: str = "Also checked"  # the title of the checks table of the card's detail
+    checks_why: str = ""  # said after the title: "why not biopsy"
+
+
 @dataclass(frozen=True)
 class Rule:
     id: str
     title: str
     when: str  # SPEC.md §5 column "when"
     recommend: str  # SPEC.md §5 column "recommend"
-    topic: str  # CARDS.md topic code
     citations: tuple[str, ...]
     applies: Callable[[Situation], bool]
     plan: Callable[[Situation], plans.Plan] | None  # None: no card (R0)
+    card: CardSpec | None  # None: no card (R0)
+
+    @property
+    def topic(self) -> str:
+        """CARDS.md topic code ("" for R0: no card)."""
+        return self.card.topic if self.card is not None else ""
 
 
 # ---------------------------------------------------------------- R0
@@ -192,20 +229,27 @@ RULES: tuple[Rule, ...] = (
         title="No card",
         when="no index MRI report, class NEGATIVE, or suppression applies",
         recommend="no card",
-        topic="",
         citations=(cite.SPEC_2, _SPEC5),
         applies=no_card,
         plan=None,
+        card=None,
     ),
     Rule(
         id="R1",
         title="Goals of care",
         when="limited life expectancy and any U or H flag",
         recommend="goals-of-care discussion; biopsy only if it would change management",
-        topic="goals-of-care",
         citations=(cite.SPEC_2, _SPEC5),
         applies=limited_life_expectancy_with_urgent_or_high_flag,
         plan=plans.goals_of_care,
+        card=CardSpec(
+            "goals-of-care",
+            "Goals of care",
+            "warning",
+            summary="Discuss goals of care before any marrow work-up",
+            checks_title="Limited life expectancy",
+            checks_why="why goals of care first",
+        ),
     ),
     Rule(
         id="R2",
@@ -213,10 +257,15 @@ RULES: tuple[Rule, ...] = (
         when="any U flag",
         recommend="URGENT haematology referral; marrow aspirate and biopsy; whole-body imaging "
         "(low-dose CT, FDG PET/CT or whole-body MRI); STAT any missing first-line labs",
-        topic="myeloma-defining-event",
         citations=(cite.IMWG_2014, _SPEC5),
         applies=any_urgent_flag,
         plan=plans.urgent_workup,
+        card=CardSpec(
+            "myeloma-defining-event",
+            "Myeloma-defining event",
+            "critical",
+            summary="Urgent haematology referral",
+        ),
     ),
     Rule(
         id="R3",
@@ -224,10 +273,15 @@ RULES: tuple[Rule, ...] = (
         when="H-CANCER",
         recommend="oncology/haematology referral; staging imaging (MRI without and with "
         "contrast, or FDG PET/CT); then targeted or marrow biopsy",
-        topic="cancer-history-staging",
         citations=(cite.SPEC_2, _SPEC5),
         applies=cancer_history_flag,
         plan=plans.cancer_staging,
+        card=CardSpec(
+            "cancer-history-staging",
+            "Cancer history: staging",
+            "warning",
+            summary_style=SummaryStyle.STAGING,
+        ),
     ),
     Rule(
         id="R4",
@@ -236,10 +290,15 @@ RULES: tuple[Rule, ...] = (
         recommend="haematology referral; marrow aspirate and biopsy (not urgent); order missing "
         "first-line labs; with a clonal marker (M-protein, FLC) also 24-h urine studies and "
         "whole-body imaging",
-        topic="marrow-biopsy-indicated",
         citations=(cite.SPIERINGS_2014, cite.ANN_DIAGN_PATHOL_2019, _SPEC5),
         applies=any_other_high_flag,
         plan=plans.biopsy_indicated,
+        card=CardSpec(
+            "marrow-biopsy-indicated",
+            "Bone marrow biopsy indicated",
+            "warning",
+            summary="Haematology referral and bone marrow biopsy",
+        ),
     ),
     Rule(
         id="R5",
@@ -247,10 +306,15 @@ RULES: tuple[Rule, ...] = (
         when="first-line labs missing or stale",
         recommend='order the first-line panel (stale abnormal: "repeat to confirm"); MRI in '
         "3-6 months; re-evaluate when results arrive",
-        topic="initial-lab-workup",
         citations=(cite.SPEC_2, _SPEC5),
         applies=first_line_labs_missing_or_stale,
         plan=plans.first_line_labs,
+        card=CardSpec(
+            "initial-lab-workup",
+            "Initial laboratory work-up",
+            "warning",
+            summary_style=SummaryStyle.FIRST_LINE,
+        ),
     ),
     Rule(
         id="R6",
@@ -258,30 +322,51 @@ RULES: tuple[Rule, ...] = (
         when="any I flag",
         recommend="haematology e-consult; I-FLC: urine studies; I-MONOCYTE: repeat CBC with "
         "differential in 4-12 weeks; I-FOCAL: repeat MRI (or whole-body MRI) in 3-6 months",
-        topic="hematology-econsult",
         citations=(_SPEC5,),
         applies=any_intermediate_flag,
         plan=plans.econsult,
+        card=CardSpec(
+            "hematology-econsult",
+            "Haematology e-consult",
+            "info",
+            summary="Haematology e-consult advised",
+        ),
     ),
     Rule(
         id="R7",
         title="Diffuse signal: defer biopsy",
         when="DIFFUSE, no worrisome feature, current labs normal",
         recommend="defer biopsy; repeat labs at 3 months; MRI in 3-6 months",
-        topic="surveillance",
         citations=(cite.SPIERINGS_2014, cite.ANN_DIAGN_PATHOL_2019, _SPEC5),
         applies=diffuse_without_worrisome_feature_and_labs_normal,
         plan=plans.defer_biopsy,
+        card=CardSpec(
+            "surveillance",
+            "Surveillance",
+            "info",
+            summary="Diffuse marrow change",
+            summary_style=SummaryStyle.DEFER_BIOPSY,
+            checks_title="Checked and normal",
+            checks_why="why not biopsy",
+        ),
     ),
     Rule(
         id="R8",
         title="Nonspecific signal: surveillance",
         when="NONSPECIFIC, current labs normal",
         recommend="MRI in 3-6 months; labs every 3-6 months",
-        topic="surveillance",
         citations=(cite.ARIKAN_2024, cite.SHAH_2014, _SPEC5),
         applies=nonspecific_and_labs_normal,
         plan=plans.surveillance,
+        card=CardSpec(
+            "surveillance",
+            "Surveillance",
+            "info",
+            summary="Nonspecific marrow change",
+            summary_style=SummaryStyle.SURVEILLANCE,
+            checks_title="Checked and normal",
+            checks_why="why not biopsy",
+        ),
     ),
 )
 

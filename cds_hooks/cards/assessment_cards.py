@@ -35,32 +35,27 @@ from cds_hooks.cards.detail import (
 )
 from cds_hooks.cards.follow_up_text import follow_up_indicator, follow_up_section
 from cds_hooks.cards.parts import (
-    RULE_TOPIC,
     anchored,
     card_source,
     catalogue_link,
     new_uuid,
     override_reasons,
     require_absolute_url,
+    rule_card,
 )
 from cds_hooks.cards.suggested_orders import create_action, patient_reference
 from cds_hooks.cards.summary import imaging_protocol_summary, primary_summary
 from cds_hooks.schemas import Card, Suggestion
 from cds_hooks.smart_app.links import smart_link
 from logic.model import Assessment, NoCard, OrderSet, Recommendation
+from logic.rules import RULES
 
 Indicator = Literal["info", "warning", "critical"]
 
-# CARDS.md: critical for R2, warning for R1/R3/R4/R5, info for R6/R7/R8 and secondary cards.
+# CARDS.md: critical for R2, warning for R1/R3/R4/R5, info for R6/R7/R8 (each rule's row,
+# `logic.rules.RULES`) and info for the secondary cards.
 RULE_INDICATOR: Final[dict[str, Indicator]] = {
-    "R1": "warning",
-    "R2": "critical",
-    "R3": "warning",
-    "R4": "warning",
-    "R5": "warning",
-    "R6": "info",
-    "R7": "info",
-    "R8": "info",
+    rule.id: rule.card.indicator for rule in RULES if rule.card is not None
 }
 
 SECONDARY_TOPICS: Final = ("imaging-protocol", "data-quality")
@@ -109,8 +104,7 @@ def render_patient_view(
         if assessment.blocked_by:
             return [_data_quality_card(assessment, rules_url=rules_url)]
         return []
-    if assessment.rule_id not in RULE_INDICATOR:
-        raise ValueError(f"unknown rule id {assessment.rule_id!r}")
+    rule_card(assessment.rule_id)  # ValueError for a rule id the table does not have
     cards = [
         IssuedCard(
             _primary_card(
@@ -212,19 +206,18 @@ def _primary_card(
     rules_url: str,
 ) -> Card:
     suggestions = _suggestions(recommendation, patient_id=patient_id)
+    spec = rule_card(rule_id)
     return Card(
         uuid=new_uuid(),
-        summary=clinical_words(primary_summary(recommendation, as_of.date())),
+        summary=clinical_words(primary_summary(recommendation, spec, as_of.date())),
         detail=primary_detail(
             recommendation,
-            anchored(rules_url, rule_id),
+            spec,
             follow_up=follow_up_section(recommendation),
         ),
         # SPEC.md §5: a follow-up MRI overdue by more than 6 months makes R7/R8 a warning
-        indicator=follow_up_indicator(recommendation) or RULE_INDICATOR[rule_id],
-        source=card_source(
-            RULE_TOPIC[rule_id], rules_url=rules_url, anchor=rule_id, rule_id=rule_id
-        ),
+        indicator=follow_up_indicator(recommendation) or spec.indicator,
+        source=card_source(spec.topic, rules_url=rules_url, anchor=rule_id, rule_id=rule_id),
         suggestions=suggestions,
         selectionBehavior="any" if suggestions else None,
         overrideReasons=override_reasons() if suggestions else None,

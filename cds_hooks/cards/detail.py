@@ -32,6 +32,7 @@ from logic.model import (
     Recommendation,
     Region,
 )
+from logic.rules import CardSpec
 from logic.units import display_unit
 
 # Evidence whose quote is report text (captioned by the report's title).
@@ -394,24 +395,17 @@ def report_quotes(
     return [f"{caption}:\n\n" + "\n\n".join(quotes) for caption, quotes in groups.values()]
 
 
-# Surveillance and deferral rules: every gating criterion was checked and found normal.
-_WHY_NOT_BIOPSY_RULES: Final = frozenset({"R7", "R8"})
-
-
-def checks_section(checks: Sequence[Check], rule_id: str = "") -> str | None:
-    """What was checked: "Checked and normal" (why not biopsy) on surveillance and deferral
-    cards, the palliative-care Conditions on the goals-of-care card, "Also checked" on the
-    others. One table row per check and piece of evidence; the
-    Item column names each value ("Haemoglobin", "Platelets"), so that the rows after a check's
-    first one say what they show."""
+def checks_section(checks: Sequence[Check], spec: CardSpec | None = None) -> str | None:
+    """What was checked, under the title the rule's row gives (`CardSpec.checks_title`):
+    "Checked and normal" (why not biopsy) on surveillance and deferral cards, the
+    palliative-care Conditions on the goals-of-care card, "Also checked" on the others. One
+    table row per check and piece of evidence; the Item column names each value ("Haemoglobin",
+    "Platelets"), so that the rows after a check's first one say what they show."""
     if not checks:
         return None
-    if rule_id in _WHY_NOT_BIOPSY_RULES:
-        title = "**Checked and normal** (why not biopsy)"
-    elif rule_id == "R1":
-        title = "**Limited life expectancy** (why goals of care first)"
-    else:
-        title = "**Also checked**"
+    title = f"**{spec.checks_title if spec is not None else 'Also checked'}**"
+    if spec is not None and spec.checks_why:
+        title += f" ({spec.checks_why})"
     lines = [
         title,
         "",
@@ -453,12 +447,6 @@ def sources_section(citations: Sequence[str]) -> str | None:
     return _bullets("Sources", list(dict.fromkeys(published))[:MAX_SOURCES])
 
 
-def rule_section(rule_id: str, citations: Sequence[str], rule_url: str) -> str:
-    """Kept for callers outside the primary card: the sources, no rule id, no link."""
-    del rule_id, rule_url
-    return sources_section(citations) or ""
-
-
 _CLASS_WORDS: Final = {
     ImagingClass.NEGATIVE: "no marrow abnormality",
     ImagingClass.NONSPECIFIC: "nonspecific heterogeneity",
@@ -479,16 +467,16 @@ def _index_report_row(report: ImagingReport) -> tuple[Evidence, list[str]]:
 
 
 def primary_detail(
-    recommendation: Recommendation, rule_url: str, *, follow_up: str | None = None
+    recommendation: Recommendation, spec: CardSpec, *, follow_up: str | None = None
 ) -> str:
-    """The Markdown `detail` of the primary card; `follow_up`: the surveillance card's
-    "Follow-up MRI" section (Markdown), shown right under the decision."""
+    """The Markdown `detail` of the primary card of a rule (`spec`: its row's CardSpec);
+    `follow_up`: the surveillance card's "Follow-up MRI" section (Markdown), shown right under
+    the decision. CARDS.md: no links inside `detail` (the catalogue is in `links`)."""
     flags = recommendation.flags
     evidence_rows = collect_evidence(flags)
     report = recommendation.index_report
     if report is not None and all(item.reference != report.reference for item, _ in evidence_rows):
         evidence_rows.insert(0, _index_report_row(report))
-    del rule_url  # CARDS.md: no links inside `detail` (the catalogue is in `links`)
     # CARDS.md: the decision, its reasons (at most four) and the buttons are seen without
     # scrolling; in the sandbox the buttons come after the detail, so the part above "More" is
     # short and everything else (report quotes, checks, notes, sources) goes under "More".
@@ -504,7 +492,7 @@ def primary_detail(
     )
     if quotes:
         more.append("**Report**\n\n" + "\n\n".join(quotes))
-    more.append(checks_section(recommendation.checks, recommendation.rule_id))
+    more.append(checks_section(recommendation.checks, spec))
     more.append(_bullets("Notes", [clinical_words(n) for n in recommendation.notes]))
     more.append(sources_section(recommendation.citations))
     shown = [m for m in more if m]

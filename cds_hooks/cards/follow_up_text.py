@@ -14,14 +14,12 @@ does not count (a completed or revoked order with no newer MRI).
 
 from __future__ import annotations
 
-from typing import Final, Literal
+from typing import Literal
 
 from cds_hooks.cards.detail import REGION_WORDS, escape_md, shorten
 from logic.model import FollowUp, FollowUpState, ImagingReport, PlacedOrder, Recommendation
 
 Indicator = Literal["info", "warning", "critical"]
-
-_FINDING: Final = {"R7": "Diffuse marrow change", "R8": "Nonspecific marrow change"}
 
 
 def _mri(report: ImagingReport) -> str:
@@ -44,13 +42,14 @@ def follow_up_indicator(recommendation: Recommendation) -> Indicator | None:
     return None
 
 
-def follow_up_summary(recommendation: Recommendation) -> str | None:
-    """The summary of an R7/R8 card whose follow-up MRI is overdue or already ordered; None
-    when it is simply not yet due (the rule's summary then says when)."""
+def follow_up_summary(recommendation: Recommendation, finding: str) -> str | None:
+    """The summary of a surveillance card (R7/R8) whose follow-up MRI is overdue or already
+    ordered, `finding` in its rule's words ("Diffuse marrow change"); None when it is simply
+    not yet due (the rule's summary then says when)."""
     status = recommendation.follow_up
-    if status is None or recommendation.rule_id not in _FINDING:
+    if status is None:
         return None
-    finding = _FINDING[recommendation.rule_id].lower()
+    finding = finding.lower()
     mri = _mri(status.index)
     due = status.due.isoformat()
     if status.state is FollowUpState.ORDERED:

@@ -12,21 +12,17 @@ from urllib.parse import urlsplit
 
 from cds_hooks.schemas import Coding, Link, Source
 from logic.catalogue import RULE_SET_VERSION  # the rule set the cards are issued under
+from logic.rules import RULE_BY_ID, RULES, CardSpec
 
 SERVICE_NAME: Final = "Marrow CDS"
 
 TOPIC_SYSTEM: Final = "urn:marrow-cds:card-topic"
 OVERRIDE_REASON_SYSTEM: Final = "urn:marrow-cds:override-reason"
 
-# CARDS.md topic table: code -> display.
+# CARDS.md topic table: code -> display. The primary cards' topics come with their rules
+# (`logic.rules.RULES`, CardSpec); the secondary and order-review topics are the service's own.
 TOPICS: Final[dict[str, str]] = {
-    "myeloma-defining-event": "Myeloma-defining event",
-    "goals-of-care": "Goals of care",
-    "cancer-history-staging": "Cancer history: staging",
-    "marrow-biopsy-indicated": "Bone marrow biopsy indicated",
-    "initial-lab-workup": "Initial laboratory work-up",
-    "hematology-econsult": "Haematology e-consult",
-    "surveillance": "Surveillance",
+    **{rule.card.topic: rule.card.topic_display for rule in RULES if rule.card is not None},
     "imaging-protocol": "Imaging protocol",
     "data-quality": "Data quality",
     "order-review": "Order review",
@@ -36,14 +32,7 @@ TOPICS: Final[dict[str, str]] = {
 
 # CARDS.md: which topic each rule of the decision table (SPEC.md section 5) is issued under.
 RULE_TOPIC: Final[dict[str, str]] = {
-    "R1": "goals-of-care",
-    "R2": "myeloma-defining-event",
-    "R3": "cancer-history-staging",
-    "R4": "marrow-biopsy-indicated",
-    "R5": "initial-lab-workup",
-    "R6": "hematology-econsult",
-    "R7": "surveillance",
-    "R8": "surveillance",
+    rule.id: rule.card.topic for rule in RULES if rule.card is not None
 }
 
 OVERRIDE_REASONS: Final[tuple[tuple[str, str], ...]] = (
@@ -52,6 +41,15 @@ OVERRIDE_REASONS: Final[tuple[tuple[str, str], ...]] = (
     ("not-clinically-appropriate", "Not clinically appropriate"),
     ("managed-elsewhere", "Managed elsewhere"),
 )
+
+
+def rule_card(rule_id: str) -> CardSpec:
+    """What the primary card of a rule shows (its row's CardSpec); ValueError for a rule id
+    the decision table does not have, or one with no card (R0)."""
+    rule = RULE_BY_ID.get(rule_id)
+    if rule is None or rule.card is None:
+        raise ValueError(f"unknown rule id {rule_id!r}")
+    return rule.card
 
 
 def new_uuid() -> str:

@@ -8,7 +8,7 @@ and follow-up intervals read from the suggested orders.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from typing import Final
 
@@ -29,6 +29,7 @@ from logic.model import (
     OrderSuggestion,
     Recommendation,
 )
+from logic.rules import CardSpec, SummaryStyle
 from logic.units import display_unit
 
 _PARENTHESES: Final = re.compile(r"\s*\([^)]*\)")
@@ -186,57 +187,87 @@ def _all_orders(recommendation: Recommendation) -> list[OrderSuggestion]:
     return [order for order_set in recommendation.order_sets for order in order_set.orders]
 
 
-def primary_summary(recommendation: Recommendation, as_of: date) -> str:
-    """The summary line of the primary card, by rule (SPEC.md section 5), built from the flags."""
-    rule = recommendation.rule_id
-    phrases = [flag_phrase(flag) for flag in recommendation.flags]
+def primary_summary(recommendation: Recommendation, spec: CardSpec, as_of: date) -> str:
+    """The summary line of the primary card, in the style its rule's row gives (`spec`)."""
+    build = _SUMMARY_BUILDERS[spec.summary_style]
+    return build(recommendation, spec, as_of)
+
+
+def _flags_summary(recommendation: Recommendation, spec: CardSpec, as_of: date) -> str:
+    """ "<head>: <each flag in words>", phrases dropped to stay under 140 characters."""
+    del as_of
+    return fit_summary(spec.summary, [flag_phrase(flag) for flag in recommendation.flags])
+
+
+def _staging_summary(recommendation: Recommendation, spec: CardSpec, as_of: date) -> str:
+    """R3: a past blood cancer is referred to haematology, other cancers to oncology."""
+    del spec, as_of
     mri = mri_words(recommendation.index_report)
-    orders = _all_orders(recommendation)
-    mri_when = follow_up_words(orders, "mri-followup", as_of)
-    if rule == "R1":
-        return fit_summary("Discuss goals of care before any marrow work-up", phrases)
-    if rule == "R2":
-        return fit_summary("Urgent haematology referral", phrases)
-    if rule == "R3":
-        keys = {order.key for order in orders}
-        if "hematology-referral" in keys and "oncology-referral" not in keys:
-            return shorten(
-                f"Past blood cancer and marrow change on {mri}: staging and haematology referral"
-            )
-        return shorten(f"Cancer history and marrow change on {mri}: staging and oncology referral")
-    if rule == "R4":
-        return fit_summary("Haematology referral and bone marrow biopsy", phrases)
-    if rule == "R5":
-        if any(order.repeat_to_confirm for order in orders):
-            return shorten(
-                f"Marrow change on {mri}: repeat out-of-date abnormal blood tests to confirm "
-                "and complete the first-line tests"
-            )
+    keys = {order.key for order in _all_orders(recommendation)}
+    if "hematology-referral" in keys and "oncology-referral" not in keys:
         return shorten(
-            f"Marrow change on {mri}: first-line blood tests needed before deciding on biopsy"
+            f"Past blood cancer and marrow change on {mri}: staging and haematology referral"
         )
-    if rule == "R6":
-        return fit_summary("Haematology e-consult advised", phrases)
-    # R7/R8 "current labs normal" counts an abnormal value a documented cause explains (SPEC.md
-    # section 2): the summary must not call those blood tests normal
-    labs = (
-        "abnormal blood tests explained" if recommendation.labs_explained else "normal blood tests"
+    return shorten(f"Cancer history and marrow change on {mri}: staging and oncology referral")
+
+
+def _first_line_summary(recommendation: Recommendation, spec: CardSpec, as_of: date) -> str:
+    """R5: repeat out-of-date abnormal tests to confirm, or the first-line tests."""
+    del spec, as_of
+    mri = mri_words(recommendation.index_report)
+    if any(order.repeat_to_confirm for order in _all_orders(recommendation)):
+        return shorten(
+            f"Marrow change on {mri}: repeat out-of-date abnormal blood tests to confirm "
+            "and complete the first-line tests"
+        )
+    return shorten(
+        f"Marrow change on {mri}: first-line blood tests needed before deciding on biopsy"
     )
-    overdue_or_ordered = follow_up_summary(recommendation)  # SPEC.md §5 follow-up status
+
+
+def _labs_words(recommendation: Recommendation) -> str:
+    """R7/R8 "current labs normal" counts an abnormal value a documented cause explains (SPEC.md
+    section 2): the summary must not call those blood tests normal."""
+    if recommendation.labs_explained:
+        return "abnormal blood tests explained"
+    return "normal blood tests"
+
+
+def _defer_biopsy_summary(recommendation: Recommendation, spec: CardSpec, as_of: date) -> str:
+    """R7: no biopsy now, repeat blood tests and MRI (or where the follow-up MRI stands)."""
+    overdue_or_ordered = follow_up_summary(recommendation, spec.summary)  # SPEC.md §5
     if overdue_or_ordered is not None:
         return overdue_or_ordered
-    if rule == "R7":
-        labs_when = follow_up_words(orders, "cbc-diff", as_of) or "in 3 months"
-        return shorten(
-            f"Diffuse marrow change on {mri}, {labs}: no biopsy now; "
-            f"repeat blood tests {labs_when}" + (f", MRI {mri_when}" if mri_when else "")
-        )
-    if rule == "R8":
-        return shorten(
-            f"Nonspecific marrow change on {mri}, {labs}: "
-            + (f"repeat MRI {mri_when}" if mri_when else "follow up with MRI")
-        )
-    return shorten(recommendation.decision)
+    orders = _all_orders(recommendation)
+    mri_when = follow_up_words(orders, "mri-followup", as_of)
+    labs_when = follow_up_words(orders, "cbc-diff", as_of) or "in 3 months"
+    return shorten(
+        f"{spec.summary} on {mri_words(recommendation.index_report)}, "
+        f"{_labs_words(recommendation)}: no biopsy now; repeat blood tests {labs_when}"
+        + (f", MRI {mri_when}" if mri_when else "")
+    )
+
+
+def _surveillance_summary(recommendation: Recommendation, spec: CardSpec, as_of: date) -> str:
+    """R8: repeat MRI (or where the follow-up MRI stands)."""
+    overdue_or_ordered = follow_up_summary(recommendation, spec.summary)  # SPEC.md §5
+    if overdue_or_ordered is not None:
+        return overdue_or_ordered
+    mri_when = follow_up_words(_all_orders(recommendation), "mri-followup", as_of)
+    return shorten(
+        f"{spec.summary} on {mri_words(recommendation.index_report)}, "
+        f"{_labs_words(recommendation)}: "
+        + (f"repeat MRI {mri_when}" if mri_when else "follow up with MRI")
+    )
+
+
+_SUMMARY_BUILDERS: Final[dict[SummaryStyle, Callable[[Recommendation, CardSpec, date], str]]] = {
+    SummaryStyle.FLAGS: _flags_summary,
+    SummaryStyle.STAGING: _staging_summary,
+    SummaryStyle.FIRST_LINE: _first_line_summary,
+    SummaryStyle.DEFER_BIOPSY: _defer_biopsy_summary,
+    SummaryStyle.SURVEILLANCE: _surveillance_summary,
+}
 
 
 def imaging_protocol_summary(advisories: Sequence[Advisory]) -> str:

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 
 from cds_hooks.cards.assessment_cards import render_patient_view_cards
 from cds_hooks.cards.detail import checks_section
+from cds_hooks.cards.parts import rule_card
 from cds_hooks.schemas import Card
 from logic import assess
 from logic.analytes import CANONICAL_UNIT
@@ -70,7 +71,7 @@ def _rows(section: str) -> list[list[str]]:
 
 
 def test_every_row_of_the_checks_table_names_its_value() -> None:
-    section = checks_section((CBC,), "R8") or ""
+    section = checks_section((CBC,), rule_card("R8")) or ""
     rows = _rows(section)
     assert [row[2] for row in rows] == ["Haemoglobin", "Platelets", "White cell count"]
     assert rows[0][:2] == ["CBC with differential", "normal"]

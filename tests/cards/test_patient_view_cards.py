@@ -19,6 +19,7 @@ from cds_hooks.schemas import Card, HookResponse
 from logic.model import (
     Advisory,
     Assessment,
+    Check,
     Evidence,
     FeatureKind,
     Flag,
@@ -718,3 +719,45 @@ def test_index_report_quote_puts_the_marrow_finding_first_and_skips_technique():
     assert "1.5 T" not in detail
     marrow = detail.index("> Mildly heterogeneous marrow signal")
     assert marrow < detail.index("> T1 signal is brighter than disc.")
+
+
+def test_a_new_rule_row_renders_its_card_from_the_row(monkeypatch):
+    """Adding a rule is its row (logic.rules, with its CardSpec) and its plan: the renderer
+    reads the indicator, topic, summary head and checks title from the row."""
+    from logic.rules import RULE_BY_ID, CardSpec, Rule
+
+    spec = CardSpec(
+        "hematology-econsult",
+        "Haematology e-consult",
+        "critical",
+        summary="A ninth rule's head",
+        checks_title="Checked for the ninth rule",
+        checks_why="why so",
+    )
+    row = Rule("R9", "Ninth", "never", "nothing", (), lambda sit: False, None, spec)
+    monkeypatch.setitem(RULE_BY_ID, "R9", row)
+    base = a.r4()
+    assert base.recommendation is not None
+    recommendation = replace(
+        base.recommendation, rule_id="R9", checks=(Check("Something", "normal"),)
+    )
+    issued_cards = render_patient_view(
+        replace(base, rule_id="R9", recommendation=recommendation),
+        patient_id=a.PATIENT_ID,
+        as_of=a.AS_OF,
+        rules_url=a.RULES_URL,
+    )
+    card = issued_cards[0].card
+    assert issued_cards[0].issued_as == "R9"
+    assert card.indicator == "critical"
+    assert card.summary.startswith("A ninth rule's head: ")
+    assert card.source.label.endswith(", Rule R9")
+    assert card.source.url == f"{a.RULES_URL}#R9"
+    assert card.source.topic is not None and card.source.topic.code == "hematology-econsult"
+    assert "**Checked for the ninth rule** (why so)" in (card.detail or "")
+
+
+def test_an_unknown_rule_id_is_refused():
+    base = a.r4()
+    with pytest.raises(ValueError, match="unknown rule id"):
+        render(replace(base, rule_id="R99"))
