@@ -247,18 +247,6 @@ CATALOGUE_LINES: Final[tuple[str, ...]] = (
 )
 
 
-def catalogue_section(anchor: str) -> str:
-    """The rule catalogue's section on the follow-up status (Markdown)."""
-    return "\n".join(
-        [
-            f'## <a id="{anchor}"></a>Follow-up status of surveillance (closing the loop)',
-            "",
-            *(f"- {line}" for line in CATALOGUE_LINES),
-            "",
-        ]
-    )
-
-
 def pending_orders(
     index: ImagingReport | None,
     mri_reports: Sequence[ImagingReport],

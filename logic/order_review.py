@@ -590,45 +590,6 @@ CHECK_CATALOGUE: Final[tuple[tuple[OrderCheck, str, str, str], ...]] = (
 )
 
 
-_CHECK_FUNCTIONS: Final = {
-    OrderCheck.BIOPSY_BEFORE_FIRST_LINE_LABS: "check_biopsy_before_labs",
-    OrderCheck.CONTRAST_ONLY_MRI: "check_contrast_only_mri",
-    OrderCheck.SKELETAL_SURVEY_ALONE: "check_skeletal_survey_alone",
-    OrderCheck.DUPLICATE_CURRENT_LAB: "check_duplicate_labs",
-    OrderCheck.DUPLICATE_FOLLOW_UP_MRI: "check_duplicate_follow_up_mri",
-}
-
-
-def catalogue_section() -> str:
-    """The rule catalogue's section on order review (Markdown). Each check has an anchor equal
-    to its id: the order-review cards' `source.url` points at it."""
-    out = [
-        "## Order review (order-select and order-sign)",
-        "",
-        "Services `marrow-order-select` and `marrow-order-sign` review the draft orders of a "
-        "marrow work-up (card topic `order-review`). Silent for patients under specialist care "
-        "(SPEC.md section 2) and for drafts no check concerns.",
-        "",
-        "| check | card | when | source |",
-        "|---|---|---|---|",
-    ]
-    for check, indicator, criterion, source in CHECK_CATALOGUE:
-        out.append(f"| [{check.value}](#{check.value}) | {indicator} | {criterion} | {source} |")
-    out.append("")
-    for check, indicator, criterion, source in CHECK_CATALOGUE:
-        function = globals()[_CHECK_FUNCTIONS[check]]
-        doc = " ".join((function.__doc__ or "").split())
-        out += [
-            f'### <a id="{check.value}"></a>{check.value} ({indicator})',
-            "",
-            f"- When: {criterion}",
-            f"- Source: {source}",
-            f"- Implemented by `logic.order_review.{function.__name__}`: {doc}",
-            "",
-        ]
-    return "\n".join(out)
-
-
 def drafts_in_scope(
     drafts: Sequence[DraftOrder], selected: Collection[str] | None
 ) -> list[DraftOrder]:

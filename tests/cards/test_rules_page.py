@@ -10,10 +10,11 @@ from flask import Flask
 
 from cds_hooks.cards.assessment_cards import render_patient_view_cards
 from cds_hooks.cards.parts import RULE_TOPIC
+from cds_hooks.rules_markdown import catalogue_markdown
 from cds_hooks.rules_page import bp
 from cds_hooks.schemas import Card
 from cds_hooks.services.draft_order_review import _labs_not_checked_card, render_finding
-from logic.catalogue import ADVISORIES, FLAGS, ORDER_CHECKS, RULES, catalogue_markdown
+from logic.catalogue import ADVISORIES, FLAGS, ORDER_CHECKS, RULES
 from logic.model import Assessment, DataDomain, DataGap
 from logic.order_catalogue import ORDER_KEYS
 from logic.order_model import OrderCheck, OrderFinding

@@ -358,9 +358,9 @@ def test_patient_under_specialist_care_is_not_reviewed() -> None:
 
 
 def test_catalogue_section_has_an_anchor_per_check() -> None:
-    from logic.order_review import catalogue_section
+    from cds_hooks.rules_markdown import catalogue_markdown
 
-    section = catalogue_section()
+    section = catalogue_markdown().split("## Order review")[1]
     for check in OrderCheck:
         assert f'<a id="{check.value}"></a>' in section
 

@@ -1,4 +1,5 @@
-"""The rule catalogue is generated from the code and docs/rules.md is kept in step with it."""
+"""The rule catalogue is generated from the code (the data of `logic.catalogue`, the Markdown of
+`cds_hooks.rules_markdown`) and docs/rules.md is kept in step with it."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from cds_hooks.rules_markdown import anchor, catalogue_markdown, docs_rules_md
 from logic import thresholds
-from logic.catalogue import FLAGS, RULES, anchor, catalogue_markdown, docs_rules_md
+from logic.catalogue import FLAGS, RULES
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,13 +38,13 @@ CARDS_TOPICS = {
 def test_docs_rules_md_is_generated_from_the_code() -> None:
     committed = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
     assert committed == docs_rules_md(), (
-        "docs/rules.md is stale: run `python -m logic.catalogue > docs/rules.md`"
+        "docs/rules.md is stale: run `python -m cds_hooks.rules_markdown > docs/rules.md`"
     )
 
 
 def test_generator_entry_point_prints_the_catalogue() -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "logic.catalogue"],
+        [sys.executable, "-m", "cds_hooks.rules_markdown"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -103,7 +105,7 @@ def test_advisory_codes_listed() -> None:
 
 
 def test_unverified_values_list_every_verify_order_code() -> None:
-    from logic.catalogue import catalogue_markdown, unverified_order_codes
+    from logic.catalogue import unverified_order_codes
 
     listed = " ".join(unverified_order_codes())
     for code in ("57021-8", "85025", "24323-8", "80053", "88237", "88271", "183567007"):
