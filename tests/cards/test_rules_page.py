@@ -15,7 +15,7 @@ from cds_hooks.rules_page import bp
 from cds_hooks.schemas import Card
 from cds_hooks.services.draft_order_review import _labs_not_checked_card, render_finding
 from logic.catalogue import ADVISORIES, FLAGS, ORDER_CHECKS, RULES
-from logic.model import Assessment, DataDomain, DataGap
+from logic.model import Assessment, DataDomain, DataGap, NoCard
 from logic.order_catalogue import ORDER_KEYS
 from logic.order_model import OrderCheck, OrderFinding
 
@@ -151,12 +151,14 @@ def _patient_view_cards() -> list[Card]:
         rule_id="R0",
         reason="suppressed: already under specialist care: Multiple myeloma",
         gaps=(a.GAP,),
+        no_card=NoCard.SUPPRESSED,
     )
     blocked = Assessment(
         rule_id="R0",
         reason="imaging could not be obtained",
         gaps=(DataGap(DataDomain.IMAGING, "FHIR server timed out"),),
         blocked_by=(DataGap(DataDomain.IMAGING, "FHIR server timed out"),),
+        no_card=NoCard.IMAGING_NOT_OBTAINED,
     )
     cards: list[Card] = []
     for make, verbose in [
