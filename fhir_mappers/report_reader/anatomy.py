@@ -211,6 +211,9 @@ _ORGAN_WORDS = frozenset(
         "ti-rads",
         "lung-rads",
         "mid-gland",
+        "rokitansky",
+        "dermoid",
+        "teratoma",
     ]
 )
 _ORGAN_STEMS = (

@@ -60,10 +60,18 @@ _DENIED_BEFORE = re.compile(
 )
 
 
-def _other_cause(text: str, clause: tuple[int, int]) -> bool:
+def _other_cause(text: str, clause: tuple[int, int], near: int | None = None) -> bool:
     """The clause attributes the marrow signal to another cause it affirms ("oedema around the
-    L1 fracture"); a denied one ("without fracture") attributes nothing."""
-    return _affirms_other_cause(text[clause[0] : clause[1]])
+    L1 fracture"); a denied one ("without fracture") attributes nothing. In a long clause (run-on
+    dictation with no punctuation) only the words near the finding count."""
+    c0, c1 = clause
+    if near is not None:
+        c0, c1 = max(c0, near - _CAUSE_WINDOW), min(c1, near + _CAUSE_WINDOW)
+    return _affirms_other_cause(text[c0:c1])
+
+
+# how far from a finding (characters, either side) its clause may name the other cause
+_CAUSE_WINDOW = 160
 
 
 _ATTRIBUTION = re.compile(
@@ -190,7 +198,8 @@ def _keep_target(hit: _Hit, text: str, sentence: tuple[int, int], stops: Sequenc
     clause_text = text[clause[0] : clause[1]]
     kind = hit.kind
     if kind in _OTHER_CAUSE_KINDS and (
-        _other_cause(text, clause) or _attributed_to_other_cause(text[sentence[0] : sentence[1]])
+        _other_cause(text, clause, hit.start)
+        or _attributed_to_other_cause(text[sentence[0] : sentence[1]])
     ):
         return False  # SPEC.md section 3 "Other causes of marrow signal": not this service's
     if kind in _ANCHORED_KINDS:
@@ -240,7 +249,7 @@ def _keep_target(hit: _Hit, text: str, sentence: tuple[int, int], stops: Sequenc
         if re.search(r"\b(?:schmorl\w*|cysts?|tarlov|synovial|perineural|dis[ck])\b", near, _F):
             return False  # "Schmorl node", "disc lesion", "Tarlov cyst": not marrow lesions
         if re.search(r"\bfoc(?:us|i)\b", phrase) and re.search(
-            r"\bfoc(?:us|i)\s+of\s+(?:fat|fatty|normal|red|(?:[\w-]+\s+){0,2}o?edema\b)",
+            r"\bfoc(?:us|i)\s+of\s+(?:[\w-]+\s+){0,2}?(?:fat|fatty|normal|red|o?edema)\b",
             text[hit.start : hit.end + 40],
             _F,
         ):
@@ -266,6 +275,12 @@ def _keep_target(hit: _Hit, text: str, sentence: tuple[int, int], stops: Sequenc
         FeatureKind.FAT_SAT_HIGH_SIGNAL,
     } and _NOT_MARROW_CONTEXT.search(clause_text):
         return False
+    if kind is FeatureKind.FAT_SAT_HIGH_SIGNAL and re.search(
+        r"suppress|saturates?\s+out|drops?\s+out|los(?:es|ing|s)\s+signal",
+        text[hit.start : min(clause[1], hit.end + 30)],
+        _F,
+    ):
+        return False  # "T1 and T2 bright and suppress on STIR": fat, the opposite of the feature
     if kind is FeatureKind.CANNOT_EXCLUDE_INFILTRATION and _PATHOLOGICAL_FRACTURE.match(
         text, hit.start
     ):

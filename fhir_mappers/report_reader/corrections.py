@@ -221,6 +221,10 @@ _SPINE = re.compile(
     r"\b(?:vertebr\w*|lumbar|thoracic|cervical|spine|spinal)\b|\b(?:C\d|T(?:[3-9]|1[0-2])|L\d)\b",
     re.IGNORECASE,
 )
+_PHYSIOLOGICAL_RED = re.compile(
+    r"\b(?:physiologic(?:al)?|residual)\s+(?:[\w-]+\s+){0,2}?(?:red|h(?:a)?ematopoietic)\s+marrow\b",
+    re.IGNORECASE,
+)
 _YOUNG = 40
 _WORRISOME = frozenset(
     {
@@ -245,11 +249,14 @@ def young_red_marrow(text: str, hits: list[_Hit]) -> list[_Hit]:
     if any(h.kind in _WORRISOME and not (h.negated or h.historical) for h in hits):
         return hits
 
+    # "Diagnosis: ...; physiological red marrow." names what the described pattern is
+    named_red = _PHYSIOLOGICAL_RED.search(text) is not None
+
     def pelvic_red_marrow(h: _Hit) -> bool:
         s0, s1 = h.sentence
         return bool(
             h.kind in {FeatureKind.MARROW_SIGNAL, FeatureKind.BENIGN_HEDGE}
-            and _RED_MARROW.search(text, s0, s1)
+            and (named_red or _RED_MARROW.search(text, s0, s1))
             and _PELVIS_AND_FEMORA.search(text, s0, s1)
             and not _SPINE.search(text, s0, s1)
         )

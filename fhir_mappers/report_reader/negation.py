@@ -87,6 +87,92 @@ def _benign_comparison_denied(hit: _Hit) -> _Hit:
 _BROKEN_OFF = re.compile(r"\s*(?:--+|—|–\s|\.\.\.|…)")
 
 
+# Words that may stand between a negation and what it negates ("no MRI evidence of", "no
+# definite", "no suspicious"): qualifiers, not another finding.
+_QUALIFIERS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "any",
+        "definite",
+        "definitive",
+        "significant",
+        "suspicious",
+        "convincing",
+        "obvious",
+        "clear",
+        "clearly",
+        "appreciable",
+        "further",
+        "other",
+        "additional",
+        "evidence",
+        "sign",
+        "signs",
+        "finding",
+        "findings",
+        "feature",
+        "features",
+        "mri",
+        "ct",
+        "imaging",
+        "radiographic",
+        "of",
+        "to",
+        "suggest",
+        "suggesting",
+        "area",
+        "areas",
+        "focus",
+        "foci",
+        "see",
+        "seen",
+        "identify",
+        "identified",
+        "detect",
+        "detected",
+        "appreciate",
+        "appreciated",
+        "demonstrate",
+        "demonstrated",
+        "show",
+        "shows",
+        "find",
+        "found",
+        "note",
+        "noted",
+        "there",
+        "is",
+        "are",
+        "was",
+        "were",
+        "have",
+        "has",
+    ]
+)
+# a phrase with one of these between is one phrase ("no correlate for the outside-reported ...")
+_LINKS = frozenset(["for", "of", "in", "at", "on", "to", "from", "by", "as", "than"])
+_JOINED = re.compile(r"[,;:()]|\b(?:and|or|nor|with|without|but)\b", _F)
+_STARTS_WITH_DESCRIPTOR = re.compile(_DESCRIPTOR, _F)
+
+
+def _run_on_list(between: str, text: str, hit: _Hit) -> bool:
+    """ "NO FRACTURE NO LISTHESIS PATCHY HETEROGENEOUS MARROW SIGNAL": with no punctuation or
+    joiner,
+    a negated noun followed by a marrow phrase with its own descriptor may be a new finding or the
+    end of the list; SPEC.md section 3 keeps it, as an uncertain reading."""
+    words = between.lower().split()
+    return (
+        hit.kind in {FeatureKind.MARROW_SIGNAL, FeatureKind.DIFFUSE_PATTERN}
+        and 1 <= len(words) <= 3
+        and not _LINKS.intersection(words)
+        and not _JOINED.search(between)
+        and any(w not in _QUALIFIERS for w in words)
+        and _STARTS_WITH_DESCRIPTOR.match(text, hit.start) is not None
+    )
+
+
 def _mark_uncertain(
     text: str, hits: list[_Hit], mods: Sequence[_ModHit], stops: Sequence[int]
 ) -> None:
@@ -106,8 +192,10 @@ def _mark_uncertain(
             continue
         nearest = max(triggers, key=lambda m: m.end)
         between = text[nearest.end : hit.start]
-        if (len(between.split()) > _FAR_WORDS and _VERBISH.search(between)) or _BROKEN_OFF.match(
-            between
+        if (
+            (len(between.split()) > _FAR_WORDS and _VERBISH.search(between))
+            or _BROKEN_OFF.match(between)
+            or _run_on_list(between, text, hit)
         ):
             # far across a verb, or a dictation that breaks off after the negation and starts
             # again ("There is no-- mildly patchy marrow signal"): which one stands is unknown

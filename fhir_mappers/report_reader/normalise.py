@@ -44,22 +44,32 @@ _RULES: tuple[tuple[str, str], ...] = (
         "no",
     ),
     (r"\bhetero[\s-]+gen(?:ius|ious|ous|eous)\b", "heterogeneous"),
+    # line breaks as interfaces send them: HL7 v2 "\\.br\\" and "~" between lines ("~5 mm" is
+    # "about 5 mm" and stays)
+    (r"\\\.br\\", "\n"),
+    (r"~(?=[^\s\d~])", "\n"),
     # "in homogeneous marrow" dictated for "inhomogeneous marrow"
     (
         r"\bin[\s-]+homogene(?=(?:ous|ously|ity)\b)",
         "inhomogene",
     ),
 )
+# A template prompt left in the report ("[Describe any focal lesion here]") is no finding: it is
+# blanked, character for character.
+_PROMPT = (
+    r"\[[^\]\n]{0,80}?\b(?:describe|insert|enter|edit|select|choose|type|item|placeholder|"
+    r"here|as\s+needed)\b[^\]\n]{0,80}\]"
+)
 # Sizes: "8-mm", "8mm", "0.8cm" -> "8 mm", "0.8 cm" (a hyphenated size is a size, never a count).
 _SIZE_GLUE = r"(?P<num>\d(?:\.\d+)?)(?:-|(?=mm\b|cm\b))(?P<unit>mm|cm)\b"
 
 # Every rule starts with one of these characters: a look-ahead rejects other positions at once.
-_FIRST = "(?=[hinstdcwmk0-9])"
+_FIRST = "(?=[hinstdcwmk0-9~\\\\\\[])"
 _PATTERN = re.compile(
     _FIRST
     + "(?:"
     + "|".join(f"(?P<r{i}>{p})" for i, (p, _) in enumerate(_RULES))
-    + f"|(?P<size>{_SIZE_GLUE}))",
+    + f"|(?P<size>{_SIZE_GLUE})|(?P<prompt>{_PROMPT}))",
     re.IGNORECASE,
 )
 
@@ -103,6 +113,8 @@ def normalise(text: str) -> Normalised:
 
 
 def _replacement(match: re.Match[str]) -> str:
+    if match.group("prompt") is not None:
+        return " " * len(match.group("prompt"))
     if match.group("size") is not None:
         return f"{match.group('num')} {match.group('unit').lower()}"
     for i, (_, replacement) in enumerate(_RULES):

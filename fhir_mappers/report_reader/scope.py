@@ -31,6 +31,7 @@ from fhir_mappers.report_reader.vocabulary import (
     _AND_CUT,
     _BACKWARD_WINDOW,
     _BOUNDARY,
+    _BOUNDARY_CASELESS,
     _KW_TERMINATOR,
     _TERMINATOR,
     _Kind,
@@ -70,10 +71,19 @@ MAX_SENTENCE_CHARS = 400
 _CUT_SEARCH_FROM = 200  # a cut is looked for in the second half of an over-long sentence
 
 
+def _caseless(text: str) -> bool:
+    """Whether the text is written without capitals (then case cannot mark a sentence start)."""
+    # the reader's own block labels ("FINDINGS:", "IMPRESSION:") say nothing of the writer
+    body = text.replace("FINDINGS:\n", "").replace("IMPRESSION:\n", "")
+    letters = sum(c.isalpha() for c in body)
+    return letters >= 20 and sum(c.isupper() for c in body) * 66 <= letters
+
+
 def _sentences(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0
-    for match in _BOUNDARY.finditer(text):
+    boundary = _BOUNDARY_CASELESS if _caseless(text) else _BOUNDARY
+    for match in boundary.finditer(text):
         mark = match.group(0)
         if mark.startswith("."):
             words = text[max(start, match.start() - 12) : match.start()].split()

@@ -256,9 +256,14 @@ _GENERAL_HEADING = re.compile(
     r"^[ \t]*(?:[-*•#=]+[ \t]*)?(?:case\s+)?(?:discussion|teaching\s+(?:points?|file\s+notes?)|"
     r"learning\s+points?|key\s+(?:points?|messages?|teaching\s+points?)|pearls?|"
     r"educational\s+points?|background|differential\s+diagnos[ie]s|literature\s+review|"
-    r"review\s+of\s+(?:the\s+)?literature|references)\b[ \t]*(?:[:\-–—]|$)",
+    r"review\s+of\s+(?:the\s+)?literature|references|(?:correct\s+)?answers?(?:\s+\(?[a-e]\)?)?|"
+    r"explanation|rationale)(?!\w)[ \t]*(?:[:\-–—.]|$)",
     re.IGNORECASE | re.MULTILINE,
 )
+# The answer options of a question ("Which diagnosis is most likely?" then "A. ...", "(b) ..."):
+# options are not findings. A block of option lines after a line that asks.
+_OPTION_LINE = re.compile(r"^[ \t]*(?:\(?[A-Ea-e]\)|[A-Ea-e][.)])[ \t]+\S[^\n]*$", re.MULTILINE)
+_ASKS = re.compile(r"[?:][ \t]*$")
 _HEADING_LINE = re.compile(
     r"^[ \t]*[A-Z][A-Za-z/&'()-]*(?:[ \t]+[A-Za-z][A-Za-z/&'()-]*){0,4}[ \t]*(?::|$)",
     re.MULTILINE,
@@ -266,7 +271,25 @@ _HEADING_LINE = re.compile(
 
 
 def general_parts(text: str) -> list[tuple[int, int]]:
-    """The (start, end) spans of `text` under a general-discussion heading."""
+    """The (start, end) spans of `text` under a general-discussion heading, and the answer
+    options of a question."""
+    spans = _discussion_parts(text) + _answer_options(text)
+    return sorted(spans)
+
+
+def _answer_options(text: str) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    for m in _OPTION_LINE.finditer(text):
+        if spans and text[spans[-1][1] : m.start()].strip() == "":
+            spans[-1] = (spans[-1][0], m.end())  # the next option of the same block
+            continue
+        line_before = text[text.rfind("\n", 0, max(0, m.start() - 1)) + 1 : m.start()].strip()
+        if _ASKS.search(line_before):
+            spans.append((m.start(), m.end()))
+    return spans
+
+
+def _discussion_parts(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     for m in _GENERAL_HEADING.finditer(text):
         if spans and m.start() < spans[-1][1]:
@@ -351,7 +374,7 @@ def assemble(
         seen = f"{seen} | {key}"
 
     for source in sources:
-        text = source.text
+        text = _INTERFACE_BREAK.sub("\n", source.text)
         total += len(text)
         if len(text) > budget:
             cut = _cut(text, budget)
@@ -382,6 +405,10 @@ def assemble(
         unread_chars=unread,
         total_chars=total,
     )
+
+
+# Line breaks as interfaces send them: HL7 v2 "\\.br\\", and "~" between lines ("~5 mm" stays).
+_INTERFACE_BREAK = re.compile(r"\\\.br\\|~(?=[^\s\d~])")
 
 
 def _cut(text: str, budget: int) -> int:

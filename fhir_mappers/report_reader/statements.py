@@ -39,12 +39,13 @@ _GENERAL_CUE = re.compile(
     r"\b(?:typically|usually|classically|characteristically|commonly|generally|often|frequently|"
     r"in\s+general|tends?\s+to|(?:may|can|might)\s+(?:also\s+)?(?:present|appear|manifest|show|"
     r"demonstrate|mimic|cause|produce|result|be\s+seen)|presents?\s+(?:as|with)|"
+    r"would\s+(?:be|have|show|demonstrate|cause|produce|lower|raise|appear|point|favou?r)|"
     r"(?:is|are)\s+characteri[sz]ed\s+by|(?:is|are)\s+(?:the\s+)?most\s+common)\b",
     re.IGNORECASE,
 )
 _GENERAL_SUBJECT = re.compile(
     r"\b(?:myeloma|metasta\w*|lymphoma\w*|leuk(?:a)?emi\w*|plasmacytoma\w*|malignan\w*|"
-    r"h(?:a)?emangioma\w*|reconversion|hyperplasia|neoplas\w*|tumou?rs|diseases?|entit(?:y|ies)|"
+    r"h(?:a)?emangioma\w*|reconversion|hyperplasia|neoplas\w*|tumou?rs?|recurren\w*|diseases?|entit(?:y|ies)|"
     r"patients|adults|children|such\s+lesions|(?:this|the)\s+pattern)\b",
     re.IGNORECASE,
 )
@@ -85,6 +86,7 @@ _GENERAL_WORD_LIST = (
     "adults",
     "children",
     "individuals",
+    "would",
 )
 _GENERAL_WORD = re.compile("|".join(_GENERAL_WORD_LIST), re.IGNORECASE)
 
@@ -102,9 +104,12 @@ def _general_statement_start(s_text: str) -> int | None:
         at = cue.start()
     else:
         return None
-    if _PATIENT_ANCHOR.search(s_text) or _SIZE.search(s_text):
+    # what ties it to this patient must be in the statement's own part ("..., rather than linear
+    # bands; none is present here" speaks of the patient after the ";")
+    part = s_text[: s_text.find(";", at) if ";" in s_text[at:] else len(s_text)]
+    if _PATIENT_ANCHOR.search(part) or _SIZE.search(part):
         return None
-    if any(True for _ in _levels_in(s_text, 0, len(s_text))):
+    if any(True for _ in _levels_in(part, 0, len(part))):
         return None
     return at
 

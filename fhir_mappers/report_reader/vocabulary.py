@@ -145,8 +145,9 @@ _TARGETS: tuple[tuple[FeatureKind | _Kind, re.Pattern[str], str], ...] = (
         _c(
             r"\b(?:heterogeneous|inhomogeneous|mottled|patchy|variegated)\b(?:\s+[\w-]+){0,3}?\s+"
             r"signal(?:\s+intensity)?\s+(?:at|in|of|involving|within|throughout)\s+(?:the\s+)?"
+            r"(?:(?:both|bilateral|left|right|proximal|distal|posterior|anterior)\s+){0,3}"
             r"(?:[CTLS]\d{1,2}\b(?![\s/–-]*(?:[CTLS]?\d{1,2})?\s*(?:dis[ck]|interspace|intervertebral))|"
-            r"vertebra\w*|sacr\w*|ilia\w*|iliac|pelvic\s+bones?|osseous|bony)"
+            r"vertebra\w*|sacr\w*|ilia\w*|iliac|pelvic\s+bones?|osseous|bony|femor\w*|femur|femora)"
         ),
         "",
     ),
@@ -734,6 +735,9 @@ _CHEMICAL_SHIFT = _c(
 # break followed by a non-lower-case start (a wrapped line continues in lower case).
 _ABBREVIATIONS = frozenset({"e.g", "i.e", "approx", "vs", "dr", "cf", "incl", "st", "fig", "no"})
 _BOUNDARY = re.compile(r"[.!?]+(?=\s+[\"'(]?[A-Z0-9])|\n\s*\n|\n(?=\s*[^a-z\s])")
+# Text written without capitals (older systems, some interfaces): a full stop before any word and
+# every line break end a sentence (a hard wrap inside a sentence is still joined, `scope`).
+_BOUNDARY_CASELESS = re.compile(r"[.!?]+(?=\s+\S)|\n\s*\n|\n")
 
 
 # --------------------------------------------------------------------------- keyword prefilter

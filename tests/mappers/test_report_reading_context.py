@@ -268,6 +268,83 @@ CASES = [
         "Liver: a 2 cm hypodense lesion. Multiple lesions at T12, L2 and L4, the largest 15 mm.",
         "FOCAL_MULTIPLE",
     ),
+    # text as interfaces deliver it
+    (
+        "lowercase_lines_are_sentences",
+        "ct abdomen pelvis\nfindings\nmultiple punched out sharply marginated lytic lesions in the "
+        "pelvis and lumbar spine ranging from 6 to 15 mm no pathological fracture\nliver spleen "
+        "kidneys normal",
+        "FOCAL_MULTIPLE",
+    ),
+    (
+        "tilde_separated_lines",
+        "MRI PELVIS W WO~FINDINGS: Numerous enhancing lesions in the pelvic bones and sacrum, the "
+        "largest 2.1 cm in the left iliac wing.~No pathological fracture.~IMPRESSION: Numerous "
+        "enhancing osseous lesions.",
+        "FOCAL_MULTIPLE",
+    ),
+    (
+        "hl7_line_breaks",
+        "FINDINGS: No fracture.\\.br\\Diffusely heterogeneous marrow signal.",
+        "DIFFUSE",
+    ),
+    (
+        "template_prompt_is_no_finding",
+        "FINDINGS:\nVertebrae: Marrow signal: normal. [Describe any focal lesion here]\n"
+        "IMPRESSION:\n1. Mild disc desiccation.",
+        "NEGATIVE",
+    ),
+    (
+        "unpunctuated_negation_list_keeps_the_marrow_finding",
+        "FINDINGS\nNO FRACTURE NO LISTHESIS PATCHY HETEROGENEOUS MARROW SIGNAL L3 VERTEBRAL BODY",
+        "NONSPECIFIC",
+    ),
+    (
+        "i_do_not_see_is_a_negation",
+        "I do not see any abnormal marrow signal.",
+        "NEGATIVE",
+    ),
+    (
+        "run_on_dictation_other_cause_far_away",
+        "whole spine findings there is a salt-and-pepper marrow pattern throughout the thoracic "
+        "and lumbar spine the cervical vertebrae are less affected no vertebral collapse no cord "
+        "compression there is mild degenerative change at C5-6",
+        "DIFFUSE",
+    ),
+    # questions, answers and case comments
+    (
+        "answer_options_are_not_findings",
+        "MRI shows a disc extrusion at L5-S1. Vertebral marrow signal is normal.\n\n"
+        "Which is the most appropriate next step?\nA. Bone scan to exclude metastatic disease\n"
+        "B. Conservative management\nC. Bone marrow biopsy for diffuse marrow infiltration\n\n"
+        "Answer (B). Metastases rarely mirror the endplates of two adjacent vertebrae.",
+        "NEGATIVE",
+    ),
+    (
+        "would_is_hypothetical",
+        "Normal marrow. Recurrent tumour would be expected to produce a mass-like "
+        "marrow-replacing pattern rather than linear bands.",
+        "NEGATIVE",
+    ),
+    (
+        "foci_of_focal_fatty_marrow",
+        "Marrow signal is normal for age, with scattered small foci of focal fatty marrow that are "
+        "T1 and T2 bright and suppress on STIR, a normal variant.",
+        "NEGATIVE",
+    ),
+    (
+        "patchy_signal_in_the_femora",
+        "MRI pelvis: patchy intermediate T1 signal in both proximal femoral metaphyses and the "
+        "iliac bones in a 45-year-old.",
+        "NONSPECIFIC",
+    ),
+    (
+        "physiological_red_marrow_named_in_the_diagnosis",
+        "Presentation: 27-year-old woman.\nFindings: patchy intermediate signal in both proximal "
+        "femoral metaphyses and the iliac bones, higher than muscle.\nDiagnosis: physiological "
+        "red marrow.",
+        "NEGATIVE",
+    ),
     (
         "addendum_withdraws_the_concern",
         "Findings: Multiple T1 hypointense foci in L2 and L4, up to 11 mm, concerning for "

@@ -7,12 +7,14 @@ from __future__ import annotations
 import base64
 import copy
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 import responses
+from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.mappers.report_documents_kit import (
@@ -86,6 +88,14 @@ RENDERINGS = {
     "text/rtf": lambda: to_rtf(REPORT_TEXT),
     "application/pdf": lambda: to_pdf(REPORT_TEXT, lines_per_page=4),
 }
+
+
+@pytest.fixture
+def client(make_app: Callable[..., Flask]) -> FlaskClient:
+    """These tests compare cards, not time: budgets wide enough that a loaded CI machine parsing
+    a PDF never meets the deadline (the deadline has its own tests, tests/reader_limits)."""
+    app = make_app(MARROW_CDS_HOOK_DEADLINE_SECONDS="60", MARROW_CDS_FETCH_BUDGET_SECONDS="45")
+    return app.test_client()
 
 
 @pytest.mark.parametrize("content_type", sorted(RENDERINGS))
