@@ -66,15 +66,43 @@ def validation_error(error: ValidationError, what: str) -> BadRequest:
 def prune_empty(value: Any, *, top: bool = True) -> Any:
     """Drop None, "", [] and {} members recursively (CDS-HOOKS.md response hygiene); the
     top-level ``cards`` is kept even when empty."""
+    if top and isinstance(value, dict):
+        pruned = _pruned(value)
+        for key in KEEP_EMPTY:
+            if key in value and key not in pruned:
+                pruned[key] = _pruned(value[key])
+        # the members in their original order
+        return {k: pruned[k] for k in value if k in pruned}
+    return _pruned(value)
+
+
+def _pruned(value: Any) -> Any:
+    """`prune_empty` below the top level, in one pass with a fast path for the JSON types
+    (every response goes through it); anything else is compared as `_empty` says."""
     if isinstance(value, dict):
         pruned = {}
         for k, v in value.items():
-            v = prune_empty(v, top=False)
-            if (top and k in KEEP_EMPTY) or not _empty(v):
-                pruned[k] = v
+            kind = type(v)
+            if kind is str or kind is int or kind is float or kind is bool:
+                if v != "":
+                    pruned[k] = v
+            elif v is not None:
+                v = _pruned(v)
+                if not _empty(v):
+                    pruned[k] = v
         return pruned
     if isinstance(value, list):
-        return [v for v in (prune_empty(item, top=False) for item in value) if not _empty(v)]
+        kept = []
+        for v in value:
+            kind = type(v)
+            if kind is str or kind is int or kind is float or kind is bool:
+                if v != "":
+                    kept.append(v)
+            elif v is not None:
+                v = _pruned(v)
+                if not _empty(v):
+                    kept.append(v)
+        return kept
     return value
 
 
