@@ -17,9 +17,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 MAX_ERRORS = 3
 # Validation results are remembered by a 16-byte BLAKE2b digest of (type, content), never by the
@@ -105,22 +108,37 @@ def _digest(type_name: str, value: object) -> bytes | None:
         return None
     if b"null" in content:  # orjson writes NaN and None alike: do not remember
         return None
-    return hashlib.blake2b(type_name.encode() + b"\0" + content, digest_size=16).digest()
+    return hashlib.blake2b(_prefix(type_name) + content, digest_size=16).digest()
+
+
+def _prefix(type_name: str) -> bytes:
+    prefix = _prefixes.get(type_name)
+    if prefix is None:
+        prefix = _prefixes[type_name] = type_name.encode() + b"\0"
+    return prefix
+
+
+_prefixes: dict[str, bytes] = {}
+
+
+def _located(found: tuple[str, ...], where: str) -> tuple[str, ...]:
+    return tuple(m.replace("\0", where) for m in found) if found else ()
 
 
 def _messages(
     type_name: str, value: object, where: str, memo: dict[bytes, tuple[str, ...]] | None
 ) -> tuple[str, ...]:
     """R4B's complaints about `value` as `type_name`, located at `where`; remembered in `memo`."""
-    from pydantic import ValidationError
-
     key = _digest(type_name, value) if memo is not None else None
-    if key is not None and memo is not None and key in memo:
-        return tuple(m.replace("\0", where) for m in memo[key])
+    if key is not None and memo is not None:
+        known = memo.get(key)
+        if known is not None:
+            return _located(known, where)
+    validate = _validators.get(type_name) or _validator(type_name)
     try:
-        _validator(type_name)(value)
+        validate(value)
         found: tuple[str, ...] = ()
-    except ValidationError as exc:
+    except _validation_error() as exc:
         errors = exc.errors(include_url=False, include_input=False)
         found = tuple(
             "\0"
@@ -137,7 +155,13 @@ def _messages(
         if len(memo) >= _CACHE_LIMIT:
             memo.clear()
         memo[key] = found
-    return tuple(m.replace("\0", where) for m in found)
+    return _located(found, where)
+
+
+def _validation_error() -> type[ValidationError]:
+    from pydantic import ValidationError
+
+    return ValidationError
 
 
 def _problem_text(messages: Sequence[str]) -> str | None:
