@@ -138,25 +138,30 @@ class IssuedCard:
     rule_id: str | None
 
 
-def record_issued_cards(
-    engine: Engine,
-    *,
-    service_id: str,
-    hook_instance: str,
-    patient_hash_value: str,
-    issued_at: datetime,
-    cards: Iterable[IssuedCard],
-) -> int:
+@dataclass(frozen=True)
+class IssuedBatch:
+    """The cards one hook call issued (its patient only as the keyed hash)."""
+
+    service_id: str
+    hook_instance: str
+    patient_hash_value: str
+    issued_at: datetime
+    cards: Sequence[IssuedCard]
+
+
+def record_issued_batches(engine: Engine, batches: Iterable[IssuedBatch]) -> int:
+    """The issued cards of several hook calls, in one transaction; the number of rows."""
     rows = [
         {
             "card_uuid": c.card_uuid,
-            "service_id": service_id,
-            "hook_instance": hook_instance,
+            "service_id": batch.service_id,
+            "hook_instance": batch.hook_instance,
             "rule_id": c.rule_id,
-            "issued_at": issued_at,
-            "patient_hash": patient_hash_value,
+            "issued_at": batch.issued_at,
+            "patient_hash": batch.patient_hash_value,
         }
-        for c in cards
+        for batch in batches
+        for c in batch.cards
     ]
     if not rows:
         return 0
