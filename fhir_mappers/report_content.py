@@ -136,7 +136,27 @@ def _about(resource: Mapping[str, Any], pid: str) -> bool:
         return False
     if ref == f"urn:uuid:{pid}":
         return True
-    return re.search(rf"(^|/)Patient/{re.escape(pid)}(/_history/[^/]*)?$", ref) is not None
+    if _FHIR_ID.fullmatch(pid) is None:  # not a FHIR id: the general pattern, compiled here
+        return re.search(rf"(^|/)Patient/{re.escape(pid)}(/_history/[^/]*)?$", ref) is not None
+    return _refers_to(ref, f"Patient/{pid}")
+
+
+_FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
+
+
+def _refers_to(ref: str, target: str) -> bool:
+    """`ref` is `target` ("Patient/<id>", the id without "/"), after "/" or alone, optionally
+    with "/_history/<version>", at the end (or before a final newline, as a regex `$` allows):
+    the pattern ``(^|/)<target>(/_history/[^/]*)?$`` without compiling one per patient (an
+    audit sees every patient once)."""
+    for text in (ref, ref[:-1]) if ref.endswith("\n") else (ref,):
+        head, history, version = text.rpartition("/_history/")
+        for candidate in (text, head) if history and "/" not in version else (text,):
+            if candidate.endswith(target):
+                before = candidate[: len(candidate) - len(target)]
+                if not before or before.endswith("/"):
+                    return True
+    return False
 
 
 def _date(view: Mapping[str, Any]) -> str:
