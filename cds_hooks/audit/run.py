@@ -27,6 +27,8 @@ from typing import IO, Any
 
 import orjson
 
+from cds_hooks import freeze_startup_heap
+
 from .evaluate import PartitionResult, evaluate_partition
 from .export import Partitioned, Problem, Progress, partition
 
@@ -164,6 +166,7 @@ def run_audit(
         from fhir_mappers.units import warm_up
 
         warm_up()  # before the workers fork: they share the loaded UCUM registry
+        freeze_startup_heap()  # ... and none of them walks it in a full GC collection
         moment = as_of or default_as_of(partitioned)
         aggregate = Aggregate()
         aggregate.add_export(partitioned)
