@@ -38,7 +38,7 @@ from fhir_mappers.attachments import (
     media_type,
     no_stop,
 )
-from fhir_mappers.fhir_id import FHIR_ID_PATTERN
+from fhir_mappers.fhir_id import FHIR_ID_PATTERN, is_fhir_id
 from fhir_mappers.imaging import USABLE_STATUSES, recognise_exam
 from fhir_mappers.report_documents import reference_of, report_views
 from fhir_mappers.select import MAX_BUNDLE_DEPTH, patient_key
@@ -136,12 +136,9 @@ def _about(resource: Mapping[str, Any], pid: str) -> bool:
         return False
     if ref == f"urn:uuid:{pid}":
         return True
-    if _FHIR_ID.fullmatch(pid) is None:  # not a FHIR id: the general pattern, compiled here
+    if not is_fhir_id(pid):  # not a FHIR id: the general pattern, compiled here
         return re.search(rf"(^|/)Patient/{re.escape(pid)}(/_history/[^/]*)?$", ref) is not None
     return _refers_to(ref, f"Patient/{pid}")
-
-
-_FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 
 
 def _refers_to(ref: str, target: str) -> bool:
