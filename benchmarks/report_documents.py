@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from fhir_mappers.attachments import decode_bytes  # noqa: E402
-from tests.mappers.report_documents_kit import REPORT_TEXT, to_html, to_pdf, to_rtf  # noqa: E402
+from tests.support.report_documents import REPORT_TEXT, to_html, to_pdf, to_rtf  # noqa: E402
 
 
 def median_ms(fn: Any, runs: int) -> tuple[float, float]:

@@ -23,11 +23,11 @@ from typing import Any
 import orjson
 import pytest
 import responses
+from flask import Flask
 
-from cds_hooks import create_app
 from cds_hooks.audit.run import run_audit
 from cds_hooks.cli.evaluate_offline import evaluate
-from cds_hooks.settings import Settings
+from tests.support.app import build_app
 
 from .vignettes import ROOT, corpus_requests, write_export
 
@@ -49,6 +49,7 @@ def audit_lines(export: Path, out: Path, as_of: datetime, workers: int = 1) -> d
     return {line["patient"]: line for line in lines}
 
 
+@pytest.mark.slow  # every corpus report through the audit and the hook: ~40 s
 def test_audit_cards_equal_the_hook_on_the_example_and_every_corpus_report(tmp_path: Path) -> None:
     example = json.loads((EXAMPLES / "patient-view-heterogeneous-marrow.json").read_text())
     as_of = AS_OF
@@ -73,22 +74,8 @@ def test_audit_cards_equal_the_hook_on_the_example_and_every_corpus_report(tmp_p
 
 
 @pytest.fixture
-def app(tmp_path: Path) -> Any:
-    settings = Settings.from_env(
-        {
-            "MARROW_CDS_DATABASE_URL": f"sqlite:///{tmp_path / 'service.sqlite3'}",
-            "MARROW_CDS_PATIENT_HASH_KEY": "test-patient-hash-key-0123456789",
-            "MARROW_CDS_FHIR_ALLOWLIST": FHIR,
-            "MARROW_CDS_REQUIRE_JWT": "0",
-        },
-        instance_path=tmp_path / "instance",
-    )
-    app = create_app(settings)
-    app.config["TESTING"] = True
-    yield app
-    app.extensions["marrow_recorder"].close()
-    app.extensions["marrow_fhir"].close()
-    app.extensions["marrow_store"].engine.dispose()
+def app(tmp_path: Path) -> Flask:
+    return build_app(tmp_path, FHIR_ALLOWLIST=FHIR)
 
 
 def test_audit_reads_report_documents_from_binary_ndjson_as_the_hook_fetches_them(
@@ -124,8 +111,8 @@ def test_audit_reads_report_documents_from_binary_ndjson_as_the_hook_fetches_the
 
 def rule_vignettes() -> list[dict[str, Any]]:
     """The R0-R8 patient-view requests of tests/e2e_rules (realistic FHIR R4, dated from now)."""
-    from e2e_rules import fhir_requests as f
-    from e2e_rules.test_rules_http import DIFFUSE_BENIGN, NEGATIVE, NONSPECIFIC, hb, panel
+    from tests.support import fhir_requests as f
+    from tests.support.fhir_requests import DIFFUSE_BENIGN, NEGATIVE, NONSPECIFIC, hb, panel
 
     def lab(key: str, code: str, display: str, value: float, unit: str, low: float, high: float):
         return f.lab(key, code, display, value, unit, low=low, high=high)

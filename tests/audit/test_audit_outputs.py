@@ -77,7 +77,6 @@ def test_the_same_results_with_several_workers(export: Path, single: Path, tmp_p
 
 
 def test_dask_local_mode_gives_the_same_results(export: Path, single: Path, tmp_path: Path) -> None:
-    pytest.importorskip("dask", reason="Dask is not installed (pip install -e '.[test]')")
     run_audit(export, tmp_path, workers=2, engine="dask", progress=False)
     assert (tmp_path / "results.ndjson").read_bytes() == (single / "results.ndjson").read_bytes()
     assert (tmp_path / "summary.csv").read_text() == (single / "summary.csv").read_text()

@@ -9,8 +9,7 @@ from pathlib import Path
 from cds_hooks.audit.governance import collect
 from cds_hooks.cli.main import main
 from cds_hooks.storage.records import make_engine
-
-from .governance_data import REASON, check_page, fill
+from tests.support.governance import REASON, check_page, fill
 
 
 def test_per_rule_counts_reasons_and_weekly_trends(tmp_path: Path) -> None:

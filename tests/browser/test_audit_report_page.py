@@ -17,7 +17,7 @@ import pytest
 
 from cds_hooks.audit.run import AuditRun, run_audit
 from cds_hooks.audit.synthetic import Options, write_export
-from tests.browser.chromium import chromium_browser
+from tests.support.chromium import chromium_browser
 
 SCREENSHOT = Path("/tmp/marrow-audit-report.png")
 

@@ -18,16 +18,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import markdown_it
 import pytest
 from flask import Flask
 
-from tests.browser.chromium import chromium_browser
-from tests.e2e_rules import fhir_requests as f
-from tests.e2e_rules.clinician_text import assert_clinician_text
-from tests.e2e_rules.test_rules_http import DIFFUSE_BENIGN, NONSPECIFIC, hb, panel
-from tests.e2e_rules.trial_app import trial_app
-
-markdown_it = pytest.importorskip("markdown_it", reason="markdown-it-py is a test dependency")
+from tests.support import fhir_requests as f
+from tests.support.app import trial_app
+from tests.support.chromium import chromium_browser
+from tests.support.clinician_text import assert_clinician_text
+from tests.support.fhir_requests import DIFFUSE_BENIGN, NONSPECIFIC, hb, panel
 
 SERVICE_URL = "/cds-services/heterogeneous-marrow"
 WIDTH = 640  # the sandbox's card column

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from cds_hooks.cli import read_report as rr
-from tests.browser.chromium import chromium_browser
+from tests.support.chromium import chromium_browser
 
 AS_OF = datetime(2026, 12, 7, 23, 0, tzinfo=UTC)
 SCREENSHOT = Path("/tmp/marrow-read-report-page.png")

@@ -6,13 +6,12 @@ import html
 import re
 import unicodedata
 
-import pytest
+import markdown_it
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cds_hooks.cards.detail import blockquote, escape_md
 
-markdown_it = pytest.importorskip("markdown_it")
 # the CDS Hooks sandbox renders `detail` as GitHub-flavoured Markdown with raw HTML enabled
 RENDERER = markdown_it.MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
 

@@ -7,7 +7,9 @@ import re
 from dataclasses import replace
 from datetime import date
 
+import markdown_it
 import pytest
+from fhir.resources.R4B import servicerequest
 
 from cds_hooks.cards.assessment_cards import (
     issued_rule_ids,
@@ -243,7 +245,6 @@ def test_unscheduled_orders_have_no_occurrence_period():
 
 
 def test_service_requests_are_valid_fhir_r4():
-    servicerequest = pytest.importorskip("fhir.resources.R4B.servicerequest")
     for rule in RULES:
         for resource in service_requests(primary(rule)):
             servicerequest.ServiceRequest.model_validate(resource)
@@ -351,7 +352,6 @@ def test_notes_are_listed():
 
 
 def _rendered_html(markdown: str) -> str:
-    markdown_it = pytest.importorskip("markdown_it")
     # html=True: render as the CDS Hooks sandbox does, raw HTML allowed
     return markdown_it.MarkdownIt("commonmark", {"html": True}).enable("table").render(markdown)
 

@@ -21,12 +21,11 @@ from typing import Any
 
 import pytest
 
-from cds_hooks import create_app
 from cds_hooks.cli import read_report as rr
 from cds_hooks.cli.main import main
-from cds_hooks.settings import Settings
 from fhir_mappers.limits import REPORT_READING_LIMIT_CHARS
 from logic.model import FeatureKind, ImagingFeature, TextSpan
+from tests.support.app import build_app
 
 AS_OF = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 
@@ -141,31 +140,18 @@ def test_normal_and_abnormal_texts_give_class_features_and_card(tmp_path: Path) 
 
 def test_the_card_is_the_one_the_http_service_gives(tmp_path: Path) -> None:
     """Same request through the Flask app (JWT off): the same cards, in the same order."""
-    settings = Settings.from_env(
-        {
-            "MARROW_CDS_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-            "MARROW_CDS_PATIENT_HASH_KEY": "test-patient-hash-key-0123456789",
-            "MARROW_CDS_REQUIRE_JWT": "0",
-        },
-        instance_path=tmp_path / "instance",
+    app = build_app(tmp_path)
+    now = datetime.now(UTC)  # the HTTP service evaluates at the time of the call
+    resource = rr.wrap_text(ABNORMAL, report_id="r1", effective=now)
+    response = app.test_client().post(
+        "/cds-services/heterogeneous-marrow", json=rr.hook_request(resource, now)
     )
-    app = create_app(settings)
-    try:
-        now = datetime.now(UTC)  # the HTTP service evaluates at the time of the call
-        resource = rr.wrap_text(ABNORMAL, report_id="r1", effective=now)
-        response = app.test_client().post(
-            "/cds-services/heterogeneous-marrow", json=rr.hook_request(resource, now)
-        )
-        assert response.status_code == 200
-        via_http = [(c["indicator"], c["summary"]) for c in response.get_json()["cards"]]
-        reading = rr.read_one(rr.Source("x", resource), now)
-        assert [(c.indicator, c.summary) for c in reading.cards] == [
-            (i, html.unescape(s)) for i, s in via_http
-        ]
-    finally:
-        app.extensions["marrow_recorder"].close()
-        app.extensions["marrow_fhir"].close()
-        app.extensions["marrow_store"].engine.dispose()
+    assert response.status_code == 200
+    via_http = [(c["indicator"], c["summary"]) for c in response.get_json()["cards"]]
+    reading = rr.read_one(rr.Source("x", resource), now)
+    assert [(c.indicator, c.summary) for c in reading.cards] == [
+        (i, html.unescape(s)) for i, s in via_http
+    ]
 
 
 def test_every_feature_span_quotes_the_read_text(tmp_path: Path) -> None:

@@ -13,7 +13,9 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 import responses
 from flask.testing import FlaskClient
-from service.conftest import (
+
+from logic.model import DataDomain
+from tests.support.service import (
     FHIR,
     TOKEN,
     assert_operation_outcome,
@@ -21,8 +23,6 @@ from service.conftest import (
     register_fhir_data,
     request_without_prefetch,
 )
-
-from logic.model import DataDomain
 
 SERVICE = "/cds-services/heterogeneous-marrow"
 TOKEN_PATTERN = re.compile(r"\{\{([^}]*)\}\}")

@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from service.conftest import assert_operation_outcome, empty_values, post_hook
 from sqlalchemy import func, select
 
 from cds_hooks.storage.records import FeedbackRow
+from tests.support.service import assert_operation_outcome, empty_values, post_hook
 
 SERVICE = "/cds-services/heterogeneous-marrow"
 FEEDBACK = f"{SERVICE}/feedback"

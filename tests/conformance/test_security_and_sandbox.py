@@ -16,11 +16,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from joserfc import jwt
 from joserfc.jwk import ECKey
-from service.conftest import FHIR, PATIENT_ID, post_hook, request_without_prefetch
 
 from cds_hooks.ehr.allowlist import parse_allowlist
 from cds_hooks.settings import SettingsError
 from logic.model import DataDomain
+from tests.support.service import FHIR, PATIENT_ID, post_hook, request_without_prefetch
 
 SERVICE = "/cds-services/heterogeneous-marrow"
 ISS = "https://sandbox.cds-hooks.org"
@@ -45,9 +45,9 @@ def secured(make_app: Any, key: ECKey, tmp_path: Path) -> Flask:
         )
     )
     app: Flask = make_app(
-        MARROW_CDS_REQUIRE_JWT="1",
-        MARROW_CDS_TRUSTED_ISSUERS=str(issuers),
-        MARROW_CDS_PUBLIC_BASE_URL="http://localhost",  # the test client's URL: the `aud`
+        REQUIRE_JWT="1",
+        TRUSTED_ISSUERS=str(issuers),
+        PUBLIC_BASE_URL="http://localhost",  # the test client's URL: the `aud`
     )
     return app
 
@@ -176,7 +176,7 @@ def test_ehr_windows_of_2_s_fetch_budget_bounds_a_slow_fhir_server(
     fhir: responses.RequestsMock,
     mapper_calls: list[Any],
 ) -> None:
-    client = make_app(MARROW_CDS_FETCH_BUDGET_SECONDS="0.2").test_client()
+    client = make_app(FETCH_BUDGET_SECONDS="0.2").test_client()
 
     def slow(_request: Any) -> tuple[int, dict[str, str], str]:
         time.sleep(1.0)

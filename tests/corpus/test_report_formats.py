@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from fhir_mappers.imaging import read_imaging_reports
-from tests.mappers.report_documents_kit import b64, mri_report, to_html, to_pdf, to_rtf
 from tests.mappers.test_report_documents import reading
+from tests.support.report_documents import b64, mri_report, to_html, to_pdf, to_rtf
 
 pytestmark = pytest.mark.slow
 

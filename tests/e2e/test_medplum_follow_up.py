@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from tests.e2e_rules import fhir_requests as f
+from tests.support import fhir_requests as f
 
 from .conftest import MedplumServer
 

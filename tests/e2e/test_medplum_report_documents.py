@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from tests.mappers.report_documents_kit import REPORT_TEXT, to_html, to_pdf
+from tests.support.report_documents import REPORT_TEXT, to_html, to_pdf
 
 from .conftest import MedplumServer
 from .test_medplum_fallback import SERVICE_URL, topic

@@ -37,7 +37,7 @@ from urllib.parse import urlsplit
 import pytest
 from werkzeug.serving import make_server
 
-from tests.browser.chromium import chromium_browser
+from tests.support.chromium import chromium_browser
 
 from . import conftest as e2e
 from .conftest import MedplumServer

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from .clinician_text import assert_clinician_text
+from tests.support.clinician_text import assert_clinician_text
 
 SCANNED: list[int] = []
 

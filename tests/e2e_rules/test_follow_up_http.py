@@ -21,9 +21,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from logic.context import add_months
-from tests.e2e_rules.trial_app import trial_app
-
-from . import fhir_requests as f
+from tests.support import fhir_requests as f
+from tests.support.app import trial_app
 
 SERVICE_URL = "/cds-services/heterogeneous-marrow"
 FHIR = "https://ehr.example.org/fhir"

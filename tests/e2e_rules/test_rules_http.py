@@ -19,28 +19,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from logic.context import add_months
-from tests.e2e_rules.trial_app import trial_app
-
-from . import fhir_requests as f
+from tests.support import fhir_requests as f
+from tests.support.app import trial_app
+from tests.support.fhir_requests import DIFFUSE_BENIGN, NEGATIVE, NONSPECIFIC, hb, panel
 
 SERVICE_URL = "/cds-services/heterogeneous-marrow"
 TOPIC_SYSTEM = "urn:marrow-cds:card-topic"
 ORDER_SYSTEM = "urn:marrow-cds:order"
-
-NONSPECIFIC = (
-    "Vertebral body heights are maintained. Mildly heterogeneous marrow signal in the lumbar "
-    "vertebral bodies, likely red marrow reconversion. No focal lesion.",
-    "Mildly heterogeneous marrow signal, likely red marrow reconversion.",
-)
-DIFFUSE_BENIGN = (
-    "Diffusely heterogeneous marrow signal throughout the lumbar vertebral bodies. T1 marrow "
-    "signal is brighter than the intervertebral discs and paraspinal muscle. No focal lesion.",
-    "Diffusely heterogeneous bone marrow signal, T1 signal brighter than disc and muscle.",
-)
-NEGATIVE = (
-    "Normal marrow signal. No focal lesion. Mild disc degeneration at L4-L5.",
-    "Degenerative disc disease at L4-L5. No marrow abnormality.",
-)
 
 
 @pytest.fixture(scope="module")
@@ -143,16 +128,6 @@ def lab_date(days_ago: float = 12) -> str:
 def around(months: int) -> tuple[date, date]:
     today = datetime.now(UTC).date()
     return today + timedelta(days=30 * months - 5), today + timedelta(days=31 * months + 5)
-
-
-def hb(value: float) -> dict[str, Any]:
-    return f.lab(
-        "hb", "718-7", "Hemoglobin [Mass/volume] in Blood", value, "g/dL", low=12.0, high=15.5
-    )
-
-
-def panel(**override: dict[str, Any]) -> list[dict[str, Any]]:
-    return list(f.normal_panel(**override).values())
 
 
 # ------------------------------------------------------------------------------ R0

@@ -8,8 +8,7 @@ import pytest
 
 from fhir_mappers.conditions import icd10_category, normalise_icd10, read_condition
 from logic.model import ConditionCategory
-
-from .lab_factories import condition
+from tests.support.fhir import condition
 
 C = ConditionCategory
 SNOMED = "http://snomed.info/sct"

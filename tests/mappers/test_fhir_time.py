@@ -10,8 +10,8 @@ import pytest
 from fhir_mappers import map_patient_record
 from fhir_mappers.fhir_time import parse_datetime
 from fhir_mappers.imaging import read_imaging_reports
+from tests.support.fhir import PATIENT_ID, bundle, observation, patient, ucum
 
-from .lab_factories import PATIENT_ID, bundle, observation, patient, ucum
 from .test_imaging import mri
 
 DATETIMES = [

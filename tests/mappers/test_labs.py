@@ -10,8 +10,7 @@ import pytest
 from fhir_mappers import map_patient_record
 from fhir_mappers.labs import read_finding
 from logic.model import Analyte, Finding, LabResult, PatientRecord
-
-from .lab_factories import PATIENT_ID, bundle, observation, patient, quantity, ucum
+from tests.support.fhir import PATIENT_ID, bundle, observation, patient, quantity, ucum
 
 A = Analyte
 

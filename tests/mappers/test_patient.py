@@ -8,8 +8,7 @@ import pytest
 
 from fhir_mappers.patient import read_patient
 from logic.model import Sex
-
-from .lab_factories import patient
+from tests.support.fhir import patient
 
 
 @pytest.mark.parametrize(

@@ -18,8 +18,7 @@ from fhir_mappers import map_patient_record
 from fhir_mappers.lab_codes import recognise
 from fhir_mappers.select import IGNORED_STATUSES
 from logic.model import PatientRecord
-
-from .lab_factories import PATIENT_ID, bundle, condition, observation, patient, quantity, ucum
+from tests.support.fhir import PATIENT_ID, bundle, condition, observation, patient, quantity, ucum
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 

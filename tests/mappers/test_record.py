@@ -19,8 +19,7 @@ from logic.model import (
     PatientRecord,
     Sex,
 )
-
-from .lab_factories import PATIENT_ID, bundle, condition, observation, patient, ucum
+from tests.support.fhir import PATIENT_ID, bundle, condition, observation, patient, ucum
 
 A = Analyte
 

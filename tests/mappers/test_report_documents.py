@@ -15,8 +15,7 @@ from fhir_mappers.record import map_patient_record
 from fhir_mappers.report_content import Fetched, fetched_document, needs, resolve
 from fhir_mappers.report_documents import document_status, report_views
 from logic.model import ImagingReport
-
-from .report_documents_kit import (
+from tests.support.report_documents import (
     NORMAL_TEXT,
     PATIENT_ID,
     REPORT_TEXT,

@@ -15,8 +15,7 @@ from fhir_mappers.imaging import read_imaging_reports
 from fhir_mappers.lab_codes import LAB_CODES
 from fhir_mappers.units import to_canonical
 from logic.model import Analyte, ConditionCategory, LabResult
-
-from .lab_factories import PATIENT_ID, bundle, condition, observation, patient, quantity, ucum
+from tests.support.fhir import PATIENT_ID, bundle, condition, observation, patient, quantity, ucum
 
 C = ConditionCategory
 SNOMED = "http://snomed.info/sct"

@@ -17,6 +17,7 @@ from fhir_mappers.draft_orders import map_draft_order
 from logic.model import Contrast, PlacedOrder, Region
 from logic.order_model import DraftOrder, OrderCheck
 from logic.order_review import review_orders
+from tests.support.app import build_app
 
 from .builders import AS_OF, CPT, LOINC, mri_report, panel, record, service_request
 from .fhir_data import PATIENT_ID, first_line_panel, prefetch, searchset
@@ -118,15 +119,7 @@ SIGN = "/cds-services/marrow-order-sign"
 
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[FlaskClient]:
-    from cds_hooks import create_app
-
-    app = create_app(
-        database_url=f"sqlite:///{tmp_path / 'orders.sqlite3'}",
-        patient_hash_key=b"order-review-test-key-0123456789",
-        require_jwt=False,
-    )
-    app.config.update(TESTING=True)
-    with app.test_client() as test_client:
+    with build_app(tmp_path).test_client() as test_client:
         yield test_client
 
 

@@ -17,6 +17,8 @@ import pytest
 import responses
 from flask.testing import FlaskClient
 
+from tests.support.app import build_app
+
 from .builders import CPT, LOINC, bundle, service_request
 from .fhir_data import PATIENT_ID, first_line_panel, prefetch, uscore
 
@@ -27,16 +29,7 @@ FHIR = "https://fhir.example.org/r4"
 
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[FlaskClient]:
-    from cds_hooks import create_app
-
-    app = create_app(
-        database_url=f"sqlite:///{tmp_path / 'orders.sqlite3'}",
-        patient_hash_key=b"order-review-test-key-0123456789",
-        require_jwt=False,
-        fhir_allowlist=(FHIR,),
-    )
-    app.config.update(TESTING=True)
-    with app.test_client() as test_client:
+    with build_app(tmp_path, FHIR_ALLOWLIST=FHIR).test_client() as test_client:
         yield test_client
 
 

@@ -155,11 +155,3 @@ def database_url(postgres: PostgresServer, request: pytest.FixtureRequest) -> st
     """A fresh, empty database per test."""
     name = "t_" + "".join(c if c.isalnum() else "_" for c in request.node.name)[:50].lower()
     return postgres.create_database(name)
-
-
-@pytest.fixture(autouse=True)
-def _close_apps() -> Iterator[None]:
-    yield
-    from security.app_kit import close_apps
-
-    close_apps()

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from audit.governance_data import check_page, fill
 
 from cds_hooks.audit.governance import collect, write_governance
 from cds_hooks.storage.records import make_engine
+from tests.support.governance import check_page, fill
 
 pytestmark = pytest.mark.postgres
 

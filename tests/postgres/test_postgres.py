@@ -12,14 +12,14 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from security.app_kit import BASE, bearer, make_app
-from security.hook_kit import FEEDBACK_PATH, SERVICE_PATH, feedback, patient_view
-from security.jwt_kit import Client, new_ec_key
 from sqlalchemy import func, inspect, select
 
 from cds_hooks.security.jti_replay import ReplayStore
 from cds_hooks.storage import migrations
 from cds_hooks.storage.records import FeedbackRow, IssuedCardRow, JwtReplayRow, make_engine
+from tests.support.app import BASE, bearer, jwt_app
+from tests.support.hooks import FEEDBACK_PATH, SERVICE_PATH, feedback, patient_view
+from tests.support.jwt import Client, new_ec_key
 
 pytestmark = pytest.mark.postgres
 
@@ -36,8 +36,8 @@ def two_workers(tmp_path, monkeypatch, database_url, signer):
     """Two app instances sharing the PostgreSQL database (the first one migrates it). Enough
     evaluation slots for the concurrency tests here: they test the store, not admission."""
     monkeypatch.setenv("MARROW_CDS_EVALUATION_SLOTS", "16")
-    worker_1 = make_app(tmp_path, monkeypatch, client=signer, database=database_url)
-    worker_2 = make_app(tmp_path, monkeypatch, client=signer, database=database_url)
+    worker_1 = jwt_app(tmp_path, monkeypatch, client=signer, database=database_url)
+    worker_2 = jwt_app(tmp_path, monkeypatch, client=signer, database=database_url)
     return worker_1.test_client(), worker_2.test_client()
 
 
@@ -58,7 +58,7 @@ def test_migrations_apply_and_readyz_says_ready(database_url, tmp_path, monkeypa
     assert {"feedback", "issued_card", "jwt_replay", "alembic_version"} <= tables
     migrations.upgrade(engine)  # idempotent: a second run (another replica) changes nothing
     engine.dispose()
-    app = make_app(tmp_path, monkeypatch, client=signer, database=database_url)
+    app = jwt_app(tmp_path, monkeypatch, client=signer, database=database_url)
     ready = app.test_client().get("/readyz")
     assert ready.status_code == 200
     assert ready.get_json()["status"] == "ready"
@@ -180,7 +180,7 @@ def test_expired_jtis_are_purged_on_postgres(database_url):
 def test_database_outage_hooks_answer_feedback_503_then_nothing_lost(
     postgres, database_url, tmp_path, monkeypatch, signer
 ):
-    app = make_app(tmp_path, monkeypatch, client=signer, database=database_url)
+    app = jwt_app(tmp_path, monkeypatch, client=signer, database=database_url)
     http = app.test_client()
 
     def post_feedback(body):
@@ -266,7 +266,7 @@ def test_postgres_data_error_is_not_taken_for_an_outage(database_url, monkeypatc
 )
 def test_fb_value_pg_cannot_hold_400(tmp_path, monkeypatch, database_url, signer, field, value):
     """Review item 4 on PostgreSQL: a bad second item rejects the whole body with a 400."""
-    app = make_app(tmp_path, monkeypatch, client=signer, database=database_url)
+    app = jwt_app(tmp_path, monkeypatch, client=signer, database=database_url)
     http = app.test_client()
     good, bad = feedback()["feedback"][0], feedback()["feedback"][0]
     if field in ("code", "system"):
@@ -288,7 +288,7 @@ def test_fb_value_pg_cannot_hold_400(tmp_path, monkeypatch, database_url, signer
 def test_feedback_differing_only_in_comment_is_kept_on_postgres(
     tmp_path, monkeypatch, database_url, signer
 ):
-    app = make_app(tmp_path, monkeypatch, client=signer, database=database_url)
+    app = jwt_app(tmp_path, monkeypatch, client=signer, database=database_url)
     http = app.test_client()
     first = feedback()
     second = {"feedback": [dict(first["feedback"][0])]}
@@ -307,7 +307,7 @@ def test_feedback_differing_only_in_comment_is_kept_on_postgres(
 def test_long_hook_instance_is_400_on_postgres(tmp_path, monkeypatch, database_url, signer):
     """Review item 5: a 150-character hookInstance used to answer 200 and silently fail to
     record the issued cards (String(100)); now it is a 400 before anything is stored."""
-    app = make_app(tmp_path, monkeypatch, client=signer, database=database_url)
+    app = jwt_app(tmp_path, monkeypatch, client=signer, database=database_url)
     http = app.test_client()
     body = patient_view()
     body["hookInstance"] = "h" * 150

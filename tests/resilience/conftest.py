@@ -6,7 +6,8 @@ import socket
 from collections.abc import Iterator
 
 import pytest
-from loopback import loopback_server
+
+from tests.support.loopback import loopback_server
 
 
 @pytest.fixture
@@ -23,11 +24,3 @@ def refused_server() -> str:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     return f"http://127.0.0.1:{port}/fhir"
-
-
-@pytest.fixture(autouse=True)
-def _close_apps() -> Iterator[None]:
-    yield
-    from security.app_kit import close_apps
-
-    close_apps()

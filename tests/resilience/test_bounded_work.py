@@ -24,8 +24,6 @@ import pytest
 import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from security.app_kit import captured_logs, make_app
-from security.hook_kit import SERVICE_PATH, patient_view
 
 import fhir_mappers
 from cds_hooks import hooks
@@ -33,6 +31,8 @@ from cds_hooks.admission import EvaluationSlots, is_limited
 from cds_hooks.deadline import FETCH_RESERVE_S, Deadline
 from cds_hooks.errors import DeadlineExceeded
 from cds_hooks.settings import Settings, SettingsError
+from tests.support.app import captured_logs, jwt_app
+from tests.support.hooks import SERVICE_PATH, patient_view
 
 OUTER_TIMEOUT_S = 60  # loose bound: a call finished at all (not a speed target)
 
@@ -190,7 +190,7 @@ def test_waiters_are_bounded_so_other_threads_refuse_at_once() -> None:
 
 @pytest.fixture
 def app(tmp_path, monkeypatch):
-    return make_app(tmp_path, monkeypatch, REQUIRE_JWT="0")
+    return jwt_app(tmp_path, monkeypatch, REQUIRE_JWT="0")
 
 
 def _outcome(response) -> dict[str, Any]:
@@ -229,7 +229,7 @@ def _stubborn_mapper(monkeypatch, calls: list[str]) -> None:
 def test_deadline_answer_is_an_operation_outcome_and_the_work_has_stopped(
     tmp_path, monkeypatch
 ) -> None:
-    app = make_app(tmp_path, monkeypatch, REQUIRE_JWT="0", HOOK_DEADLINE_SECONDS="0.3")
+    app = jwt_app(tmp_path, monkeypatch, REQUIRE_JWT="0", HOOK_DEADLINE_SECONDS="0.3")
     calls: list[str] = []
     _stubborn_mapper(monkeypatch, calls)
     threads_before = set(threading.enumerate())
@@ -256,7 +256,7 @@ def test_deadline_answer_is_an_operation_outcome_and_the_work_has_stopped(
 
 
 def test_the_worker_serves_the_next_call_after_a_deadline_answer(tmp_path, monkeypatch) -> None:
-    app = make_app(
+    app = jwt_app(
         tmp_path, monkeypatch, REQUIRE_JWT="0", HOOK_DEADLINE_SECONDS="0.2", EVALUATION_SLOTS="1"
     )
     calls: list[str] = []
@@ -269,7 +269,7 @@ def test_the_worker_serves_the_next_call_after_a_deadline_answer(tmp_path, monke
 @pytest.fixture
 def counting_app(tmp_path, monkeypatch) -> Callable[[int], Any]:
     """An app whose deadline runs out after ``n`` clock readings (hypothesis picks ``n``)."""
-    app = make_app(tmp_path, monkeypatch, REQUIRE_JWT="0")
+    app = jwt_app(tmp_path, monkeypatch, REQUIRE_JWT="0")
     budget: dict[str, int] = {}
 
     def deadline(budget_s: float, *, elapsed: float = 0.0) -> Deadline:
@@ -306,7 +306,7 @@ def test_whatever_checkpoint_the_deadline_strikes_the_answer_is_cards_or_an_outc
 def test_the_fallback_fetch_is_part_of_the_call_budget(tmp_path, monkeypatch, hanging_server):
     """A FHIR server that never answers, a fetch budget longer than the call's: the fetch is
     cut to what remains, so the call still answers with the data missing, not at the deadline."""
-    app = make_app(
+    app = jwt_app(
         tmp_path,
         monkeypatch,
         REQUIRE_JWT="0",
@@ -326,7 +326,7 @@ def test_the_fallback_fetch_is_part_of_the_call_budget(tmp_path, monkeypatch, ha
 
 
 def test_all_slots_busy_is_a_quick_503_and_probes_still_answer(tmp_path, monkeypatch) -> None:
-    app = make_app(
+    app = jwt_app(
         tmp_path,
         monkeypatch,
         REQUIRE_JWT="0",
@@ -374,7 +374,7 @@ def test_all_slots_busy_is_a_quick_503_and_probes_still_answer(tmp_path, monkeyp
 def test_deadline_answer_and_bare_401_through_gunicorn(tmp_path) -> None:
     """The real server (JWT on): a call whose budget is spent before its work starts answers a
     503 OperationOutcome with Retry-After; a refused token is a bare 401 with WWW-Authenticate."""
-    from security.jwt_kit import Client, jwks_of, new_ec_key
+    from tests.support.jwt import Client, jwks_of, new_ec_key
 
     from .server_kit import start_server
 
@@ -480,7 +480,7 @@ def test_a_client_dripping_its_body_is_answered_and_frees_the_slot(tmp_path):
     """Through gunicorn: headers, then a body a few bytes at a time for ever. A hook call answers
     503 timeout when its budget is spent (the read is cut); feedback is cut at the same bound
     (400: the body never came). The only slot serves the next call."""
-    from security.hook_kit import FEEDBACK_PATH
+    from tests.support.hooks import FEEDBACK_PATH
 
     from .server_kit import start_server
 

@@ -9,20 +9,20 @@ as with a database host that is down. "Coming back" is creating the directory an
 
 from __future__ import annotations
 
-from security.app_kit import BASE, bearer, make_app
-from security.hook_kit import FEEDBACK_PATH, SERVICE_PATH, feedback, patient_view
-from security.jwt_kit import Client, new_ec_key
 from sqlalchemy import select
 
 from cds_hooks.storage import migrations
 from cds_hooks.storage.records import FeedbackRow
+from tests.support.app import BASE, bearer, jwt_app
+from tests.support.hooks import FEEDBACK_PATH, SERVICE_PATH, feedback, patient_view
+from tests.support.jwt import Client, new_ec_key
 
 SIGNER = Client(new_ec_key("ec-db-down"))
 
 
 def test_hooks_answer_and_feedback_is_refused_while_the_database_is_down(tmp_path, monkeypatch):
     db_dir = tmp_path / "not-yet"
-    app = make_app(
+    app = jwt_app(
         tmp_path, monkeypatch, client=SIGNER, database=f"sqlite:///{db_dir / 'marrow.sqlite3'}"
     )
     http = app.test_client()

@@ -16,8 +16,9 @@ from typing import Any
 
 import pytest
 import responses
-from security.app_kit import make_app
-from security.hook_kit import SERVICE_PATH, bundle, mri_report, patient, patient_view
+
+from tests.support.app import jwt_app
+from tests.support.hooks import SERVICE_PATH, bundle, mri_report, patient, patient_view
 
 FHIR = "https://fhir.hospital.example/r4"
 ACCESS_TOKEN = "fhir-access-token-7f3a9c"
@@ -27,7 +28,7 @@ OUTER_TIMEOUT_S = 60  # loose bound: the call finished at all (budget + slack on
 
 @pytest.fixture
 def app(tmp_path, monkeypatch):
-    return make_app(
+    return jwt_app(
         tmp_path,
         monkeypatch,
         REQUIRE_JWT="0",
@@ -190,6 +191,6 @@ def test_plain_http_fhir_server_off_loopback_is_refused_at_start(tmp_path, monke
     from cds_hooks.settings import SettingsError
 
     with pytest.raises(SettingsError):
-        make_app(
+        jwt_app(
             tmp_path, monkeypatch, REQUIRE_JWT="0", FHIR_ALLOWLIST="http://fhir.hospital.example/r4"
         )

@@ -12,8 +12,9 @@ import uuid
 
 import pytest
 import requests
-from security.hook_kit import FEEDBACK_PATH, SERVICE_PATH, feedback, patient_view
-from security.jwt_kit import Client, jwks_of, new_ec_key
+
+from tests.support.hooks import FEEDBACK_PATH, SERVICE_PATH, feedback, patient_view
+from tests.support.jwt import Client, jwks_of, new_ec_key
 
 from .server_kit import start_server
 

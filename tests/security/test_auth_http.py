@@ -12,9 +12,9 @@ import time
 import pytest
 import responses
 
-from .app_kit import BASE, bearer, captured_logs, make_app, write_issuers
-from .hook_kit import FEEDBACK_PATH, SERVICE_PATH, feedback
-from .jwt_kit import JWKS_URL, Client, jwks_of, new_ec_key, new_rsa_key, unsigned
+from tests.support.app import BASE, bearer, captured_logs, jwt_app, write_issuers
+from tests.support.hooks import FEEDBACK_PATH, SERVICE_PATH, feedback
+from tests.support.jwt import JWKS_URL, Client, jwks_of, new_ec_key, new_rsa_key, unsigned
 
 DISCOVERY = "/cds-services"
 
@@ -26,7 +26,7 @@ def signer() -> Client:
 
 @pytest.fixture
 def app(tmp_path, monkeypatch, signer):
-    return make_app(tmp_path, monkeypatch, client=signer)
+    return jwt_app(tmp_path, monkeypatch, client=signer)
 
 
 @pytest.fixture
@@ -57,7 +57,7 @@ def test_feedback_with_a_valid_token(http, signer):
 
 def test_aud_is_the_public_base_url_behind_a_proxy(tmp_path, monkeypatch, signer):
     public = "https://cds.hospital.example/marrow"
-    app = make_app(tmp_path, monkeypatch, client=signer, PUBLIC_BASE_URL=public)
+    app = jwt_app(tmp_path, monkeypatch, client=signer, PUBLIC_BASE_URL=public)
     http = app.test_client()
     ok = http.get(DISCOVERY, headers=bearer(signer.sign(public + DISCOVERY)))
     assert ok.status_code == 200
@@ -69,7 +69,7 @@ def test_rsa_issuer_with_keys_fetched_by_jku(tmp_path, monkeypatch):
     """An issuer configured by jwks_url only; its JWKS is fetched once and cached."""
     rsa = Client(new_rsa_key("rsa-http-1"), iss="https://ehr-rsa.example.org")
     issuers = write_issuers(tmp_path / "issuers.json", {"iss": rsa.iss, "jwks_url": JWKS_URL})
-    app = make_app(tmp_path, monkeypatch, TRUSTED_ISSUERS=str(issuers))
+    app = jwt_app(tmp_path, monkeypatch, TRUSTED_ISSUERS=str(issuers))
     http = app.test_client()
     with responses.RequestsMock() as mock:
         mock.get(JWKS_URL, json=jwks_of(rsa.key))
@@ -138,8 +138,8 @@ def test_replayed_token_is_refused(http, signer):
 def test_replay_is_refused_across_two_workers_sharing_the_database(tmp_path, monkeypatch, signer):
     """Two app instances (two gunicorn workers) on one database file."""
     database = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
-    worker_1 = make_app(tmp_path, monkeypatch, client=signer, database=database).test_client()
-    worker_2 = make_app(tmp_path, monkeypatch, client=signer, database=database).test_client()
+    worker_1 = jwt_app(tmp_path, monkeypatch, client=signer, database=database).test_client()
+    worker_2 = jwt_app(tmp_path, monkeypatch, client=signer, database=database).test_client()
     token = signer.sign(BASE + FEEDBACK_PATH)
     assert worker_1.post(FEEDBACK_PATH, json=feedback(), headers=bearer(token)).status_code == 200
     assert_bare_401(worker_2.post(FEEDBACK_PATH, json=feedback(), headers=bearer(token)))
@@ -148,7 +148,7 @@ def test_replay_is_refused_across_two_workers_sharing_the_database(tmp_path, mon
 def test_tenant_not_on_the_issuers_list_is_refused(tmp_path, monkeypatch, signer):
     entry = {"iss": signer.iss, "jwks": jwks_of(signer.key), "tenants": ["hospital-a"]}
     issuers = write_issuers(tmp_path / "issuers.json", entry)
-    http = make_app(tmp_path, monkeypatch, TRUSTED_ISSUERS=str(issuers)).test_client()
+    http = jwt_app(tmp_path, monkeypatch, TRUSTED_ISSUERS=str(issuers)).test_client()
 
     def as_tenant(tenant: str) -> Client:
         return Client(signer.key, jku=None, extra_claims={"tenant": tenant})
@@ -164,7 +164,7 @@ def test_key_rotation_through_http(tmp_path, monkeypatch, signer):
     """The issuer publishes a new key: the first token signed with it triggers one refetch."""
     rotated = Client(new_ec_key("ec-http-rotated"))
     responses.get(JWKS_URL, json=jwks_of(signer.key, rotated.key))
-    http = make_app(tmp_path, monkeypatch, client=signer).test_client()  # old key inline only
+    http = jwt_app(tmp_path, monkeypatch, client=signer).test_client()  # old key inline only
     assert http.get(DISCOVERY, headers=bearer(signer.sign(BASE + DISCOVERY))).status_code == 200
     assert len(responses.calls) == 0  # inline key: nothing fetched
     assert http.get(DISCOVERY, headers=bearer(rotated.sign(BASE + DISCOVERY))).status_code == 200
@@ -173,12 +173,12 @@ def test_key_rotation_through_http(tmp_path, monkeypatch, signer):
 
 def test_nobody_is_trusted_by_default(tmp_path, monkeypatch, signer):
     monkeypatch.delenv("MARROW_CDS_TRUSTED_ISSUERS", raising=False)
-    http = make_app(tmp_path, monkeypatch).test_client()
+    http = jwt_app(tmp_path, monkeypatch).test_client()
     assert_bare_401(http.get(DISCOVERY, headers=bearer(signer.sign(BASE + DISCOVERY))))
 
 
 def test_require_jwt_0_turns_verification_off(tmp_path, monkeypatch):
-    http = make_app(tmp_path, monkeypatch, REQUIRE_JWT="0").test_client()
+    http = jwt_app(tmp_path, monkeypatch, REQUIRE_JWT="0").test_client()
     assert http.get(DISCOVERY).status_code == 200
 
 

@@ -13,9 +13,8 @@ import jsonschema_rs
 import pytest
 
 from cds_hooks.openapi import openapi_document
-
-from .app_kit import make_app
-from .hook_kit import FEEDBACK_PATH, SERVICE_PATH, feedback, patient_view
+from tests.support.app import jwt_app
+from tests.support.hooks import FEEDBACK_PATH, SERVICE_PATH, feedback, patient_view
 
 MAX_BODY = 64 * 1024
 JSON = {"Content-Type": "application/json"}
@@ -23,7 +22,7 @@ JSON = {"Content-Type": "application/json"}
 
 @pytest.fixture
 def http(tmp_path, monkeypatch):
-    app = make_app(tmp_path, monkeypatch, REQUIRE_JWT="0", MAX_BODY_BYTES=str(MAX_BODY))
+    app = jwt_app(tmp_path, monkeypatch, REQUIRE_JWT="0", MAX_BODY_BYTES=str(MAX_BODY))
     return app.test_client()
 
 

@@ -14,14 +14,13 @@ import pytest
 from sqlalchemy import func, select
 
 from cds_hooks.storage.records import IssuedCardRow
-
-from .app_kit import captured_logs, make_app
-from .hook_kit import FAMILY, MRN, SERVICE_PATH, SSN, patient_view
+from tests.support.app import captured_logs, jwt_app
+from tests.support.hooks import FAMILY, MRN, SERVICE_PATH, SSN, patient_view
 
 
 @pytest.fixture
 def app(tmp_path, monkeypatch):
-    return make_app(tmp_path, monkeypatch, REQUIRE_JWT="0")
+    return jwt_app(tmp_path, monkeypatch, REQUIRE_JWT="0")
 
 
 def issued(app) -> int:

@@ -14,11 +14,10 @@ import time
 from collections.abc import Callable, Iterator
 
 import pytest
-from loopback import loopback_server
 
 from cds_hooks.security.jwks import JwksCache, TrustedIssuer
-
-from .jwt_kit import new_ec_key
+from tests.support.jwt import new_ec_key
+from tests.support.loopback import loopback_server
 
 DRIP_FOR_S = 15.0  # the servers give up after this; every bound below is far shorter
 JOIN_S = 8.0  # how long a test waits for key_for before calling it stuck (deadline is 1 s)

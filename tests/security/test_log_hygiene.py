@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 
 import responses
 
-from .app_kit import BASE, bearer, captured_logs, make_app
-from .hook_kit import (
+from tests.support.app import BASE, bearer, captured_logs, jwt_app
+from tests.support.hooks import (
     FAMILY,
     FEEDBACK_PATH,
     GIVEN,
@@ -31,7 +31,7 @@ from .hook_kit import (
     patient,
     patient_view,
 )
-from .jwt_kit import Client, new_ec_key
+from tests.support.jwt import Client, new_ec_key
 
 FHIR = "https://fhir.hospital.example/r4"
 ACCESS_TOKEN = "fhir-access-token-Zq81x0"
@@ -49,7 +49,7 @@ def request_with_fetch() -> dict:
 
 
 def test_a_full_run_logs_no_token_name_or_identifier(tmp_path, monkeypatch):
-    app = make_app(tmp_path, monkeypatch, client=SIGNER, FHIR_ALLOWLIST=FHIR, LOG_LEVEL="DEBUG")
+    app = jwt_app(tmp_path, monkeypatch, client=SIGNER, FHIR_ALLOWLIST=FHIR, LOG_LEVEL="DEBUG")
     http = app.test_client()
     tokens: list[str] = []
 

@@ -13,8 +13,8 @@ import time
 
 import pytest
 
-from .app_kit import BASE, bearer, captured_logs, make_app
-from .jwt_kit import Client, b64, new_ec_key, unsigned
+from tests.support.app import BASE, bearer, captured_logs, jwt_app
+from tests.support.jwt import Client, b64, new_ec_key, unsigned
 
 DISCOVERY = "/cds-services"
 AUD = BASE + DISCOVERY
@@ -27,7 +27,7 @@ def signer() -> Client:
 
 @pytest.fixture
 def http(tmp_path, monkeypatch, signer):
-    return make_app(tmp_path, monkeypatch, client=signer).test_client()
+    return jwt_app(tmp_path, monkeypatch, client=signer).test_client()
 
 
 def assert_bare_401(response) -> None:

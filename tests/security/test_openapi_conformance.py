@@ -28,9 +28,8 @@ from schemathesis.config._checks import (
 )
 
 from cds_hooks.openapi import openapi_document
-
-from .app_kit import BASE, bearer, make_app
-from .jwt_kit import Client, new_ec_key
+from tests.support.app import BASE, bearer, jwt_app
+from tests.support.jwt import Client, new_ec_key
 
 load_all_checks()
 CHECKS = list(REGISTERED_CHECKS.get_all())
@@ -47,7 +46,7 @@ schema.config.checks.positive_data_acceptance = PositiveDataAcceptanceConfig(
 
 @pytest.fixture
 def app(tmp_path, monkeypatch):
-    return make_app(tmp_path, monkeypatch, client=SIGNER)
+    return jwt_app(tmp_path, monkeypatch, client=SIGNER)
 
 
 @schema.parametrize()

@@ -16,9 +16,8 @@ from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, Operationa
 from cds_hooks.security.jti_replay import InvalidJti, ReplayStore, is_connectivity_error
 from cds_hooks.storage import migrations
 from cds_hooks.storage.records import make_engine
-
-from .app_kit import BASE, bearer, make_app
-from .jwt_kit import ISS, Client, new_ec_key
+from tests.support.app import BASE, bearer, jwt_app
+from tests.support.jwt import ISS, Client, new_ec_key
 
 
 def until() -> datetime:
@@ -95,8 +94,8 @@ def test_nul_jti_then_replay_across_workers_on_sqlite(tmp_path, monkeypatch):
     """The review's scenario on two app instances sharing one SQLite database."""
     signer = Client(new_ec_key("ec-replay-sqlite"))
     url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
-    worker_1 = make_app(tmp_path, monkeypatch, client=signer, database=url).test_client()
-    worker_2 = make_app(tmp_path, monkeypatch, client=signer, database=url).test_client()
+    worker_1 = jwt_app(tmp_path, monkeypatch, client=signer, database=url).test_client()
+    worker_2 = jwt_app(tmp_path, monkeypatch, client=signer, database=url).test_client()
     aud = BASE + DISCOVERY
     bad = worker_1.get(DISCOVERY, headers=bearer(signer.sign(aud, jti="a\x00b")))
     assert bad.status_code == 401

@@ -25,8 +25,7 @@ from cds_hooks.security.jwks import (
 )
 from cds_hooks.storage import migrations
 from cds_hooks.storage.records import JwtReplayRow, make_engine
-
-from .jwt_kit import ISS, JWKS_URL, Client, b64, jwks_of, new_ec_key, new_rsa_key, unsigned
+from tests.support.jwt import ISS, JWKS_URL, Client, b64, jwks_of, new_ec_key, new_rsa_key, unsigned
 
 AUD = "https://cds.example.org/cds-services/marrow-patient-view"
 

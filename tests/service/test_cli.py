@@ -12,8 +12,7 @@ from sqlalchemy import create_engine, inspect
 
 from cds_hooks.cli import main as cli
 from cds_hooks.storage.migrations import head_revision
-
-from .conftest import EXAMPLE
+from tests.support.service import EXAMPLE
 
 
 @pytest.fixture(autouse=True)

@@ -11,8 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cds_hooks.storage.records import IssuedCardRow, patient_hash
-
-from .conftest import PATIENT_ID, SERVICE_URL, post_hook
+from tests.support.service import PATIENT_ID, SERVICE_URL, post_hook
 
 
 def test_discovery_lists_the_services_with_prefetch_templates(client: FlaskClient) -> None:
@@ -87,7 +86,7 @@ def test_cors_header_on_actual_responses_including_errors(
 
 
 def test_cors_origin_list_echoes_only_listed_origins(make_app: Any) -> None:
-    client = make_app(MARROW_CDS_CORS_ORIGINS="https://sandbox.cds-hooks.org").test_client()
+    client = make_app(CORS_ORIGINS="https://sandbox.cds-hooks.org").test_client()
     ok = client.get("/cds-services", headers={"Origin": "https://sandbox.cds-hooks.org"})
     assert ok.headers["Access-Control-Allow-Origin"] == "https://sandbox.cds-hooks.org"
     assert "Origin" in ok.headers["Vary"]
@@ -113,7 +112,7 @@ def test_healthz_and_readyz(client: FlaskClient) -> None:
 def test_readyz_is_503_when_migrations_are_not_applied(make_app: Any) -> None:
     """A reachable database behind the head: this release came before its migration (older
     pods can serve; this one stays out of the Service)."""
-    client = make_app(MARROW_CDS_MIGRATE_ON_START="0").test_client()
+    client = make_app(MIGRATE_ON_START="0").test_client()
     for path in ("/readyz", "/healthz/db"):
         response = client.get(path)
         assert response.status_code == 503
@@ -145,7 +144,7 @@ def test_database_down_hooks_still_answer_and_the_pod_stays_ready(
     capfd: pytest.CaptureFixture[str],
 ) -> None:
     one_card(monkeypatch)
-    app = make_app(MARROW_CDS_DATABASE_URL=f"sqlite:///{tmp_path}/missing/dir/x.sqlite3")
+    app = make_app(DATABASE_URL=f"sqlite:///{tmp_path}/missing/dir/x.sqlite3")
     client = app.test_client()
     assert client.get("/healthz").status_code == 200
     ready = client.get("/readyz")  # readiness: hooks are served, so the pod stays in service

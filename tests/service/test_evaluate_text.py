@@ -11,8 +11,7 @@ import pytest
 from cds_hooks.cli import main as cli
 from cds_hooks.cli.evaluate_offline import Evaluation, evaluate, plain, render_text
 from logic.order_catalogue import ORDER_KEY_SYSTEM
-
-from .conftest import EXAMPLE
+from tests.support.service import EXAMPLE
 
 AS_OF = datetime(2026, 11, 23, 23, 59, 59, tzinfo=UTC)
 

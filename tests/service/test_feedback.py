@@ -11,8 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from cds_hooks.storage.records import FeedbackRow
-
-from .conftest import assert_operation_outcome, post_hook
+from tests.support.service import assert_operation_outcome, post_hook
 
 URL = "/cds-services/heterogeneous-marrow/feedback"
 CARD = "7d2c4a57-5d0e-4b8b-9a8c-1f6f1f0e8c11"
@@ -182,7 +181,7 @@ def test_database_down_is_503_and_nothing_partial(
 
 
 def test_unreachable_database_is_503(make_app: Any, tmp_path: Any) -> None:
-    app = make_app(MARROW_CDS_DATABASE_URL=f"sqlite:///{tmp_path}/missing/dir/x.sqlite3")
+    app = make_app(DATABASE_URL=f"sqlite:///{tmp_path}/missing/dir/x.sqlite3")
     response = post_hook(app.test_client(), {"feedback": [overridden()]}, URL)
     assert_operation_outcome(response, 503)
 

@@ -21,8 +21,8 @@ from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, Operationa
 
 from cds_hooks.storage import migrations
 from cds_hooks.storage.records import FeedbackRecord, FeedbackRow, make_engine
+from tests.support.service import assert_operation_outcome, post_hook
 
-from .conftest import assert_operation_outcome, post_hook
 from .test_feedback import URL, accepted, overridden, rows
 
 

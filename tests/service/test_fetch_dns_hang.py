@@ -12,8 +12,7 @@ from typing import Any
 import pytest
 
 from logic.model import DataDomain
-
-from .conftest import post_hook, request_without_prefetch
+from tests.support.service import post_hook, request_without_prefetch
 
 
 def test_hanging_dns_lookup_ends_in_a_timeout_gap_at_the_budget(
@@ -31,7 +30,7 @@ def test_hanging_dns_lookup_ends_in_a_timeout_gap_at_the_budget(
         raise socket.gaierror("resolver gave up")
 
     monkeypatch.setattr(socket, "getaddrinfo", hanging_getaddrinfo)
-    app = make_app(MARROW_CDS_FETCH_BUDGET_SECONDS="0.3")
+    app = make_app(FETCH_BUDGET_SECONDS="0.3")
     body = request_without_prefetch(example_request)
     body["prefetch"] = {k: v for k, v in example_request["prefetch"].items() if k != "labs"}
     try:

@@ -20,7 +20,6 @@ from typing import Any
 
 import pytest
 import responses
-from loopback import loopback_server
 
 from cds_hooks.ehr.fhir_client import CallBudget
 from cds_hooks.errors import FhirBadResponse, FhirTimeout
@@ -31,8 +30,8 @@ from cds_hooks.settings import (
     Settings,
 )
 from logic.model import DataDomain
-
-from .conftest import FHIR, post_hook, request_without_prefetch
+from tests.support.loopback import loopback_server
+from tests.support.service import FHIR, post_hook, request_without_prefetch
 
 
 def big_bundle(example: dict[str, Any], size: int, next_url: str | None = None) -> str:
@@ -63,9 +62,9 @@ def test_total_bytes_of_one_call_are_capped_across_pages_and_queries(
     """Every query answers page after page of ~100 kB, each under the page cap: the call stops
     reading at 250 kB in all, and the queries cut short are gaps, not partial data."""
     app = make_app(
-        MARROW_CDS_FETCH_MAX_BYTES="150000",
-        MARROW_CDS_FETCH_MAX_TOTAL_BYTES="250000",
-        MARROW_CDS_FETCH_MAX_PAGES="50",
+        FETCH_MAX_BYTES="150000",
+        FETCH_MAX_TOTAL_BYTES="250000",
+        FETCH_MAX_PAGES="50",
     )
     served: list[str] = []
 
@@ -95,7 +94,7 @@ def test_declared_content_length_over_the_page_cap_is_not_read(
     mapper_calls: list[Any],
     fhir: responses.RequestsMock,
 ) -> None:
-    app = make_app(MARROW_CDS_FETCH_MAX_BYTES="100000")
+    app = make_app(FETCH_MAX_BYTES="100000")
     fhir.get(re.compile(rf"{FHIR}/Observation.*"), body=big_bundle(example_request, 300_000))
     body = request_without_prefetch(example_request)
     body["prefetch"] = {k: v for k, v in example_request["prefetch"].items() if k != "labs"}
@@ -155,10 +154,10 @@ def test_endless_answer_ends_in_a_data_gap_and_the_fetch_thread_stops_reading(
     the thread that was reading hangs up (the server sees the connection close)."""
     url, client_gone = endless_server
     app = make_app(
-        MARROW_CDS_FHIR_ALLOWLIST=url,
-        MARROW_CDS_FETCH_BUDGET_SECONDS="0.5",
-        MARROW_CDS_FETCH_MAX_BYTES=str(1 << 30),
-        MARROW_CDS_FETCH_MAX_TOTAL_BYTES=str(1 << 30),
+        FHIR_ALLOWLIST=url,
+        FETCH_BUDGET_SECONDS="0.5",
+        FETCH_MAX_BYTES=str(1 << 30),
+        FETCH_MAX_TOTAL_BYTES=str(1 << 30),
     )
     body = request_without_prefetch(example_request)
     body["fhirServer"] = url

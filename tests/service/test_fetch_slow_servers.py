@@ -9,11 +9,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from loopback import loopback_server
 
 from logic.model import DataDomain
-
-from .conftest import post_hook, request_without_prefetch
+from tests.support.loopback import loopback_server
+from tests.support.service import post_hook, request_without_prefetch
 
 
 @pytest.fixture
@@ -45,7 +44,7 @@ def test_server_dripping_bytes_is_cut_off_at_the_budget(
     dripping_server: str,
     capfd: pytest.CaptureFixture[str],
 ) -> None:
-    app = make_app(MARROW_CDS_FHIR_ALLOWLIST=dripping_server, MARROW_CDS_FETCH_BUDGET_SECONDS="0.5")
+    app = make_app(FHIR_ALLOWLIST=dripping_server, FETCH_BUDGET_SECONDS="0.5")
     body = request_without_prefetch(example_request)
     body["fhirServer"] = dripping_server
     body["prefetch"] = {k: v for k, v in example_request["prefetch"].items() if k != "labs"}

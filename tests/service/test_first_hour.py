@@ -15,8 +15,7 @@ from flask.testing import FlaskClient
 from cds_hooks.cli import main as cli
 from cds_hooks.cli.evaluate_offline import evaluate
 from cds_hooks.cli.examples import EXAMPLE_DAY, feedback_for, patient_view_today
-
-from .conftest import EXAMPLE, ROOT, SERVICE_URL, post_hook
+from tests.support.service import EXAMPLE, ROOT, SERVICE_URL, post_hook
 
 
 @pytest.fixture(autouse=True)

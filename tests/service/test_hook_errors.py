@@ -10,8 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from cds_hooks.services import registry as services
-
-from .conftest import SERVICE_URL, assert_operation_outcome, post_hook
+from tests.support.service import SERVICE_URL, assert_operation_outcome, post_hook
 
 
 def test_malformed_json_is_400(client: FlaskClient) -> None:
@@ -96,7 +95,7 @@ def test_json_with_charset_is_accepted(
 
 
 def test_body_over_the_limit_is_413(make_app: Any, example_request: dict[str, Any]) -> None:
-    client = make_app(MARROW_CDS_MAX_BODY_BYTES="2048").test_client()
+    client = make_app(MAX_BODY_BYTES="2048").test_client()
     body = assert_operation_outcome(post_hook(client, example_request), 413, "too-costly")
     assert "2048" in body["issue"][0]["diagnostics"]
 
@@ -104,7 +103,7 @@ def test_body_over_the_limit_is_413(make_app: Any, example_request: dict[str, An
 def test_body_over_the_limit_without_content_length_is_413(
     make_app: Any, example_request: dict[str, Any]
 ) -> None:
-    client = make_app(MARROW_CDS_MAX_BODY_BYTES="2048").test_client()
+    client = make_app(MAX_BODY_BYTES="2048").test_client()
     data = json.dumps(example_request).encode()
     response = client.post(
         SERVICE_URL,

@@ -12,8 +12,7 @@ import responses
 from flask.testing import FlaskClient
 
 from cds_hooks.logs import JsonFormatter, RedactingFilter, redact
-
-from .conftest import FHIR, PATIENT_ID, TOKEN, post_hook, request_without_prefetch
+from tests.support.service import FHIR, PATIENT_ID, TOKEN, post_hook, request_without_prefetch
 
 
 def json_lines(text: str) -> list[dict[str, Any]]:

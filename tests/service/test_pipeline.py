@@ -10,7 +10,13 @@ import requests
 import responses
 from flask.testing import FlaskClient
 
-from .conftest import FHIR, PATIENT_ID, empty_values, post_hook, request_without_prefetch
+from tests.support.service import (
+    FHIR,
+    PATIENT_ID,
+    empty_values,
+    post_hook,
+    request_without_prefetch,
+)
 
 
 def topics(response: Any) -> list[str]:

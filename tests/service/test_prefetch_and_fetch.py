@@ -14,8 +14,7 @@ from flask.testing import FlaskClient
 
 from cds_hooks.ehr.prefetch import REASON_NO_SERVER
 from logic.model import DataDomain
-
-from .conftest import (
+from tests.support.service import (
     FHIR,
     PATIENT_ID,
     TOKEN,
@@ -255,7 +254,7 @@ def test_page_cap(
     fhir: responses.RequestsMock,
     mapper_calls: list[Any],
 ) -> None:
-    client = make_app(MARROW_CDS_FETCH_MAX_PAGES="2").test_client()
+    client = make_app(FETCH_MAX_PAGES="2").test_client()
     example_request["prefetch"]["labs"] = page(1, f"{FHIR}/Observation?page=2")
     for n in range(2, 6):
         fhir.get(f"{FHIR}/Observation?page={n}", json=page(n, f"{FHIR}/Observation?page={n + 1}"))
@@ -417,7 +416,7 @@ def test_oversized_fhir_answer_becomes_a_gap(
     fhir: responses.RequestsMock,
     mapper_calls: list[Any],
 ) -> None:
-    client = make_app(MARROW_CDS_FETCH_MAX_BYTES="1000").test_client()
+    client = make_app(FETCH_MAX_BYTES="1000").test_client()
     body = request_without_prefetch(example_request)
     body["prefetch"] = {k: v for k, v in example_request["prefetch"].items() if k != "labs"}
     fhir.get(f"{FHIR}/Observation", body=json.dumps(example_request["prefetch"]["labs"]))

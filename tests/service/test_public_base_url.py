@@ -13,8 +13,7 @@ from typing import Any
 import pytest
 
 from cds_hooks.settings import Settings, SettingsError
-
-from .conftest import assert_operation_outcome, post_hook
+from tests.support.service import assert_operation_outcome, post_hook
 
 
 def test_jwt_required_without_public_base_url_refuses_to_start(tmp_path: Path) -> None:
@@ -77,9 +76,7 @@ def _links(response: Any) -> list[str]:
 def test_card_links_come_from_public_base_url_whatever_the_host_header(
     make_app: Any, example_request: dict[str, Any]
 ) -> None:
-    client = make_app(
-        MARROW_CDS_PUBLIC_BASE_URL="https://cds.hospital.example/marrow"
-    ).test_client()
+    client = make_app(PUBLIC_BASE_URL="https://cds.hospital.example/marrow").test_client()
     for host in ("evil.example", "a b"):
         response = post_hook(client, example_request, headers={"Host": host})
         assert response.status_code == 200

@@ -17,7 +17,7 @@ import responses
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.mappers.report_documents_kit import (
+from tests.support.report_documents import (
     REPORT_TEXT,
     document_reference,
     scanned_pdf,
@@ -25,8 +25,7 @@ from tests.mappers.report_documents_kit import (
     to_pdf,
     to_rtf,
 )
-
-from .conftest import FHIR, TOKEN, post_hook
+from tests.support.service import FHIR, TOKEN, post_hook
 
 REPORT = "DiagnosticReport/mri-ls-1"
 FHIR_JSON = "application/fhir+json; charset=utf-8"
@@ -309,7 +308,7 @@ def test_binary_without_a_token_is_asked_without_one(
 def test_binary_fetch_counts_in_the_call_byte_allowance(
     make_app: Any, example_request: dict[str, Any], fhir: responses.RequestsMock
 ) -> None:
-    client = make_app(MARROW_CDS_FETCH_MAX_TOTAL_BYTES="1000").test_client()
+    client = make_app(FETCH_MAX_TOTAL_BYTES="1000").test_client()
     fhir.get(f"{FHIR}/Binary/b1", body=to_pdf(REPORT_TEXT), content_type="application/pdf")
     response = post_hook(client, by_url(example_request, "application/pdf", "Binary/b1"))
     assert "too large" in data_quality(response)

@@ -25,9 +25,9 @@ def test_trusting_the_sandbox_logs_a_warning_at_start_up(
     make_app: Any, capfd: pytest.CaptureFixture[str]
 ) -> None:
     make_app(
-        MARROW_CDS_REQUIRE_JWT="1",
-        MARROW_CDS_PUBLIC_BASE_URL="http://127.0.0.1:8080",
-        MARROW_CDS_TRUSTED_ISSUERS=str(SANDBOX_ISSUERS),
+        REQUIRE_JWT="1",
+        PUBLIC_BASE_URL="http://127.0.0.1:8080",
+        TRUSTED_ISSUERS=str(SANDBOX_ISSUERS),
     )
     warnings = _warnings(capfd.readouterr().err)
     assert len(warnings) == 1
@@ -43,8 +43,8 @@ def test_trusting_another_issuer_logs_no_sandbox_warning(
     issuers = tmp_path / "hospital.json"
     issuers.write_text(json.dumps(document))
     make_app(
-        MARROW_CDS_REQUIRE_JWT="1",
-        MARROW_CDS_PUBLIC_BASE_URL="http://127.0.0.1:8080",
-        MARROW_CDS_TRUSTED_ISSUERS=str(issuers),
+        REQUIRE_JWT="1",
+        PUBLIC_BASE_URL="http://127.0.0.1:8080",
+        TRUSTED_ISSUERS=str(issuers),
     )
     assert _warnings(capfd.readouterr().err) == []

@@ -14,8 +14,12 @@ from flask.testing import FlaskClient
 from cds_hooks.ehr.allowlist import UrlPrefix, parse_allowlist, under_prefix
 from cds_hooks.settings import SettingsError
 from logic.model import DataDomain
-
-from .conftest import FHIR, assert_operation_outcome, post_hook, request_without_prefetch
+from tests.support.service import (
+    FHIR,
+    assert_operation_outcome,
+    post_hook,
+    request_without_prefetch,
+)
 
 ALLOWED = UrlPrefix.parse(FHIR)
 

@@ -8,8 +8,7 @@ from typing import Any
 from flask.testing import FlaskClient
 
 from cds_hooks.services.patient_view import VERBOSE_EXTENSION
-
-from .conftest import post_hook
+from tests.support.service import post_hook
 
 MYELOMA = {
     "resourceType": "Condition",

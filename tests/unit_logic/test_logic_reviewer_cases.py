@@ -6,18 +6,6 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
-from factories import (
-    AS_OF,
-    condition,
-    feature,
-    lab,
-    mri,
-    normal_panel,
-    record,
-    with_labs,
-    without,
-)
-
 from logic import assess
 from logic.model import (
     Analyte,
@@ -29,6 +17,17 @@ from logic.model import (
     LabResult,
     OrderSuggestion,
     Sex,
+)
+from tests.unit_logic.factories import (
+    AS_OF,
+    condition,
+    feature,
+    lab,
+    mri,
+    normal_panel,
+    record,
+    with_labs,
+    without,
 )
 
 NORMAL = normal_panel()

@@ -1,23 +1,9 @@
 """SPEC.md section 5 decision table: at least two rows per rule R0-R8, first match wins,
-stale vs current, data gaps and suppression. Records are plain data (tests/logic/factories)."""
+stale vs current, data gaps and suppression. Records are plain data (tests/unit_logic/factories)."""
 
 from __future__ import annotations
 
 import pytest
-from factories import (
-    AS_OF,
-    condition,
-    feature,
-    hb_g_l,
-    lab,
-    mri,
-    normal_panel,
-    other,
-    record,
-    spep,
-    with_labs,
-    without,
-)
 
 from logic import assess
 from logic.model import (
@@ -31,6 +17,20 @@ from logic.model import (
     Modality,
     PatientRecord,
     Sex,
+)
+from tests.unit_logic.factories import (
+    AS_OF,
+    condition,
+    feature,
+    hb_g_l,
+    lab,
+    mri,
+    normal_panel,
+    other,
+    record,
+    spep,
+    with_labs,
+    without,
 )
 
 NORMAL = normal_panel()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from factories import feature, mri
 
 from logic.imaging import (
     chemical_shift_drop,
@@ -11,6 +10,7 @@ from logic.imaging import (
     chemical_shift_threshold_at,
 )
 from logic.model import FeatureKind, ImagingClass
+from tests.unit_logic.factories import feature, mri
 
 
 def test_lowest_of_several_measured_drops_decides() -> None:

@@ -6,17 +6,6 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from factories import (
-    AS_OF,
-    condition,
-    feature,
-    lab,
-    mri,
-    normal_panel,
-    other,
-    record,
-    with_labs,
-)
 
 from logic import assess
 from logic.model import (
@@ -29,6 +18,17 @@ from logic.model import (
     MappingProblem,
     Modality,
     NoCard,
+)
+from tests.unit_logic.factories import (
+    AS_OF,
+    condition,
+    feature,
+    lab,
+    mri,
+    normal_panel,
+    other,
+    record,
+    with_labs,
 )
 
 NORMAL = normal_panel()

@@ -2,7 +2,7 @@
 (ferritin) and of cytopenia, "current labs normal" for R7/R8, known CKD for U-R, past
 haematological malignancy, and the choice of the index MRI (regions, superseded reports).
 
-Each test is named for the boundary it tests. Records are plain data (tests/logic/factories).
+Each test is named for the boundary it tests. Records are plain data (tests/unit_logic/factories).
 """
 
 from __future__ import annotations
@@ -10,15 +10,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from factories import (
-    AS_OF,
-    condition,
-    lab,
-    mri,
-    normal_panel,
-    record,
-    with_labs,
-)
 
 from logic import assess
 from logic.context import Facts
@@ -31,6 +22,15 @@ from logic.model import (
     PatientRecord,
     Region,
     Sex,
+)
+from tests.unit_logic.factories import (
+    AS_OF,
+    condition,
+    lab,
+    mri,
+    normal_panel,
+    record,
+    with_labs,
 )
 
 C = ConditionCategory

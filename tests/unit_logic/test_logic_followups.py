@@ -7,16 +7,6 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
-from factories import (
-    AS_OF,
-    condition,
-    feature,
-    lab,
-    mri,
-    normal_panel,
-    record,
-    with_labs,
-)
 
 from logic import assess
 from logic.model import (
@@ -30,6 +20,16 @@ from logic.model import (
     LabResult,
 )
 from logic.plans import LIMITED_LIFE_EXPECTANCY
+from tests.unit_logic.factories import (
+    AS_OF,
+    condition,
+    feature,
+    lab,
+    mri,
+    normal_panel,
+    record,
+    with_labs,
+)
 
 PALLIATIVE = replace(
     condition(ConditionCategory.PALLIATIVE, "ICD-10-CM Z51.5", "Encounter for palliative care"),

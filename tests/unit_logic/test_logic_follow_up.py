@@ -13,7 +13,6 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from factories import AS_OF, condition, lab, mri, normal_panel, record, with_labs
 
 from logic import assess
 from logic.context import add_months
@@ -42,6 +41,7 @@ from logic.model import (
     Recommendation,
     Region,
 )
+from tests.unit_logic.factories import AS_OF, condition, lab, mri, normal_panel, record, with_labs
 
 
 def at(day: date, hour: int = 12) -> datetime:

@@ -4,7 +4,20 @@ sexes, values converted from other units as the mappers deliver them."""
 from __future__ import annotations
 
 import pytest
-from factories import (
+
+from logic import assess
+from logic.model import (
+    Analyte,
+    ConditionCategory,
+    FeatureKind,
+    Finding,
+    ImagingClass,
+    LabResult,
+    Modality,
+    PatientRecord,
+    Sex,
+)
+from tests.unit_logic.factories import (
     AS_OF,
     albumin_g_l,
     calcium_mg_dl,
@@ -24,19 +37,6 @@ from factories import (
     spep,
     with_labs,
     without,
-)
-
-from logic import assess
-from logic.model import (
-    Analyte,
-    ConditionCategory,
-    FeatureKind,
-    Finding,
-    ImagingClass,
-    LabResult,
-    Modality,
-    PatientRecord,
-    Sex,
 )
 
 NORMAL = normal_panel()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from factories import AS_OF, condition, feature, lab, mri
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -27,6 +26,7 @@ from logic.model import (
     Tier,
 )
 from logic.order_catalogue import ORDER_KEYS
+from tests.unit_logic.factories import AS_OF, condition, feature, lab, mri
 
 labs = st.builds(
     lambda analyte, value, days, evaluable, comparator, high, finding: lab(

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from factories import AS_OF, lab
-
 from logic.labs import LabView
 from logic.model import Analyte
 from logic.panel import FIRST_LINE, Status, item_state
+from tests.unit_logic.factories import AS_OF, lab
 
 FLC_ITEM = next(item for item in FIRST_LINE if item.order_key == "serum-flc")
 

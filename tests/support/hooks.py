@@ -67,7 +67,9 @@ def mri_report(now: datetime) -> dict[str, Any]:
     }
 
 
-def lab(index: int, code: str, display: str, value: float, unit: str, now: datetime) -> dict:
+def lab(
+    index: int, code: str, display: str, value: float, unit: str, now: datetime
+) -> dict[str, Any]:
     return {
         "resourceType": "Observation",
         "id": f"lab-7731-{index}",

@@ -1,21 +1,16 @@
-"""Fixtures of the service tests: an app on a tmp_path SQLite database, its test client, the
-bundled example request, a FHIR server mocked with ``responses``, and helpers."""
+"""Helpers of the tests that post hook requests to the app (service, conformance, ...): the
+bundled example request, the mocked FHIR server's base URL and data, posting a hook, checking an
+OperationOutcome. The fixtures built on them are in tests/conftest.py."""
 
 from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 import responses
-from flask import Flask
 from flask.testing import FlaskClient
-
-from cds_hooks import create_app
-from cds_hooks.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "patient-view-heterogeneous-marrow.json"
@@ -26,56 +21,9 @@ PATIENT_ID = "example-marrow-1"
 SERVICE_URL = "/cds-services/heterogeneous-marrow"
 
 
-def base_env(tmp_path: Path) -> dict[str, str]:
-    return {
-        "MARROW_CDS_DATABASE_URL": f"sqlite:///{tmp_path / 'service.sqlite3'}",
-        "MARROW_CDS_PATIENT_HASH_KEY": "test-patient-hash-key-0123456789",
-        "MARROW_CDS_FHIR_ALLOWLIST": f"{FHIR},http://127.0.0.1:8099/fhir",
-        "MARROW_CDS_REQUIRE_JWT": "0",
-        "MARROW_CDS_LOG_LEVEL": "INFO",
-    }
-
-
-@pytest.fixture
-def make_app(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
-    apps: list[Flask] = []
-
-    def factory(**env: str) -> Flask:
-        settings = Settings.from_env(
-            {**base_env(tmp_path), **env}, instance_path=tmp_path / "instance"
-        )
-        app = create_app(settings)
-        app.config["TESTING"] = True
-        apps.append(app)
-        return app
-
-    yield factory
-    for app in apps:
-        app.extensions["marrow_recorder"].close()
-        app.extensions["marrow_fhir"].close()
-        app.extensions["marrow_store"].engine.dispose()
-
-
-@pytest.fixture
-def app(make_app: Callable[..., Flask]) -> Flask:
-    return make_app()
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
-
-
-@pytest.fixture
-def example_request() -> dict[str, Any]:
-    return json.loads(EXAMPLE.read_text())
-
-
-@pytest.fixture
-def fhir() -> Iterator[responses.RequestsMock]:
-    """The EHR's FHIR server; any URL not registered raises (so nothing unexpected is called)."""
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
+#: Settings of the service tests (short `MARROW_CDS_*` names, as `build_app` takes them): the
+#: mocked FHIR server and a loopback one allowed, request logs at INFO.
+SERVICE_ENV = {"FHIR_ALLOWLIST": f"{FHIR},http://127.0.0.1:8099/fhir", "LOG_LEVEL": "INFO"}
 
 
 def request_without_prefetch(example: dict[str, Any], *, token: bool = True) -> dict[str, Any]:
@@ -147,7 +95,7 @@ def empty_values(value: Any, path: str = "$") -> list[str]:
 def assert_operation_outcome(response: Any, status: int, code: str | None = None) -> dict[str, Any]:
     assert response.status_code == status, response.get_data(as_text=True)
     assert response.mimetype == "application/json"
-    body = response.get_json()
+    body: dict[str, Any] = response.get_json()
     assert body["resourceType"] == "OperationOutcome"
     issue = body["issue"][0]
     assert issue["severity"] == "error"
@@ -155,28 +103,3 @@ def assert_operation_outcome(response: Any, status: int, code: str | None = None
     if code is not None:
         assert issue["code"] == code
     return body
-
-
-@pytest.fixture
-def mapper_calls(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """Spy on what the shell hands to the mapper (documents, gaps); the real mapper still runs.
-    The rules are replaced by a stub that returns R0 with the gaps, so these tests check the
-    shell alone (the real rules are exercised in test_pipeline.py)."""
-    import fhir_mappers
-    import logic
-    from logic.model import Assessment, PatientRecord
-
-    calls: list[Any] = []
-    real = fhir_mappers.map_patient_record
-
-    def spy(documents: Any, patient_id: str, *, gaps: Any = (), **kwargs: Any) -> PatientRecord:
-        documents = list(documents)
-        calls.append({"documents": documents, "gaps": tuple(gaps), "patient_id": patient_id})
-        return real(documents, patient_id, gaps=gaps, **kwargs)  # kwargs: the deadline's stop
-
-    def stub_assess(record: PatientRecord, as_of: Any, **_: Any) -> Assessment:
-        return Assessment(rule_id="R0", reason="stub", gaps=record.gaps)
-
-    monkeypatch.setattr(fhir_mappers, "map_patient_record", spy)
-    monkeypatch.setattr(logic, "assess", stub_assess, raising=False)
-    return calls

@@ -5,18 +5,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from factories import (
-    AS_OF,
-    condition,
-    feature,
-    lab,
-    m_protein_g_l,
-    mri,
-    normal_panel,
-    record,
-    with_labs,
-    without,
-)
 
 from logic import assess
 from logic.model import (
@@ -31,6 +19,18 @@ from logic.model import (
     Region,
 )
 from logic.order_catalogue import ORDER_KEYS
+from tests.unit_logic.factories import (
+    AS_OF,
+    condition,
+    feature,
+    lab,
+    m_protein_g_l,
+    mri,
+    normal_panel,
+    record,
+    with_labs,
+    without,
+)
 
 NORMAL = normal_panel()
 IN_3_MONTHS, IN_6_MONTHS, IN_12_MONTHS = date(2026, 9, 1), date(2026, 12, 1), date(2027, 6, 1)

@@ -98,7 +98,9 @@ def lab(
     return resource
 
 
-def text_lab(obs_id: str, loinc: str, display: str, text: str, days_ago: float = 12) -> dict:
+def text_lab(
+    obs_id: str, loinc: str, display: str, text: str, days_ago: float = 12
+) -> dict[str, Any]:
     resource = lab(obs_id, loinc, display, 0, "1", days_ago=days_ago)
     del resource["valueQuantity"]
     resource["valueString"] = text
@@ -203,7 +205,7 @@ def normal_panel(**override: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def mri_report(
     findings: str, impression: str, *, report_id: str = "mri-1", days_ago: float = 9
-) -> dict:
+) -> dict[str, Any]:
     text = (
         "EXAM: MRI LUMBAR SPINE WITHOUT CONTRAST\n\n"
         "CLINICAL HISTORY: Low back pain for 3 months.\n\n"
@@ -237,7 +239,7 @@ def mri_report(
     }
 
 
-def condition(cond_id: str, code: str, display: str, *, status: str = "active") -> dict:
+def condition(cond_id: str, code: str, display: str, *, status: str = "active") -> dict[str, Any]:
     return {
         "resourceType": "Condition",
         "id": cond_id,
@@ -295,3 +297,32 @@ def patient_view(
             "conditions": bundle(*(conditions if conditions is not None else [HYPERTENSION])),
         },
     }
+
+
+# Report texts (impression, conclusion) and labs the vignettes share.
+NONSPECIFIC = (
+    "Vertebral body heights are maintained. Mildly heterogeneous marrow signal in the lumbar "
+    "vertebral bodies, likely red marrow reconversion. No focal lesion.",
+    "Mildly heterogeneous marrow signal, likely red marrow reconversion.",
+)
+
+DIFFUSE_BENIGN = (
+    "Diffusely heterogeneous marrow signal throughout the lumbar vertebral bodies. T1 marrow "
+    "signal is brighter than the intervertebral discs and paraspinal muscle. No focal lesion.",
+    "Diffusely heterogeneous bone marrow signal, T1 signal brighter than disc and muscle.",
+)
+
+NEGATIVE = (
+    "Normal marrow signal. No focal lesion. Mild disc degeneration at L4-L5.",
+    "Degenerative disc disease at L4-L5. No marrow abnormality.",
+)
+
+
+def hb(value: float) -> dict[str, Any]:
+    return lab(
+        "hb", "718-7", "Hemoglobin [Mass/volume] in Blood", value, "g/dL", low=12.0, high=15.5
+    )
+
+
+def panel(**override: dict[str, Any]) -> list[dict[str, Any]]:
+    return list(normal_panel(**override).values())

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from factories import AS_OF, calcium_mg_dl, lab, normal_panel, record, with_labs
 
 from logic import assess
 from logic.analytes import DECIMALS
 from logic.labs import converted, decision_limits, describe, evidence, shown_value
 from logic.model import Analyte
 from logic.units import MAX_EXTRA_DECIMALS, format_value
+from tests.unit_logic.factories import AS_OF, calcium_mg_dl, lab, normal_panel, record, with_labs
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from factories import AS_OF, lab, mri, normal_panel, record
 
 from logic.context import Facts, add_months, chronic_low_egfr
 from logic.labs import (
@@ -25,6 +24,7 @@ from logic.labs import (
 )
 from logic.model import Analyte, Finding, Sex
 from logic.panel import Status, panel_state
+from tests.unit_logic.factories import AS_OF, lab, mri, normal_panel, record
 
 
 @pytest.mark.parametrize(

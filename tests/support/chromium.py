@@ -1,7 +1,7 @@
 """One way to start the browser for every page test: Debian's Chromium driven by playwright with
 its executable path (no browser download). A test that cannot start it skips and says why.
 
-    from tests.browser.chromium import chromium_browser
+    from tests.support.chromium import chromium_browser
 
     @pytest.fixture(scope="module")
     def browser() -> Iterator[Any]:
