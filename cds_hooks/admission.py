@@ -1,14 +1,14 @@
 """Overload answers fast (issue 16, README "Limits"): evaluation slots per process.
 
-gunicorn runs more threads per worker (MARROW_CDS_THREADS, deploy/gunicorn.conf.py; ``marrow-cds
-serve --threads``) than it evaluates calls at once: each call under ``/cds-services`` (discovery,
-services, feedback; not CORS preflights) must hold one of MARROW_CDS_EVALUATION_SLOTS slots of
-its process. At most as many calls as there are slots wait for one, each at most
+gunicorn runs more threads per worker (MARROW_CDS_THREADS, cds_hooks/cli/gunicorn_config.py;
+``marrow-cds serve --threads``) than it evaluates calls at once: each call under ``/cds-services``
+(discovery, services, feedback; not CORS preflights) must hold one of MARROW_CDS_EVALUATION_SLOTS
+slots of its process. At most as many calls as there are slots wait for one, each at most
 MARROW_CDS_SLOT_WAIT_SECONDS; any other call, or a waiting call whose wait is over, is answered at
-once with 503 + ``Retry-After`` and an OperationOutcome (``errors.Overloaded``), before any work:
-no token check, no body read. The spare threads exist to give those answers,
-so a burst is refused in milliseconds instead of queueing for longer than an EHR waits. Probes
-(``/healthz``, ``/readyz``), ``/openapi.json`` and ``/rules`` are never limited.
+once with 503 + ``Retry-After`` and an OperationOutcome (``errors.Overloaded``), before any work: no
+token check, no body read. The spare threads exist to give those answers, so a burst is refused in
+milliseconds instead of queueing for longer than an EHR waits. Probes (``/healthz``, ``/readyz``),
+``/openapi.json`` and ``/rules`` are never limited.
 
 The slot is taken before the token check (so refusing costs nothing) and released when the
 request ends (``teardown_request``), whatever happened. A POST that still runs

@@ -2,7 +2,8 @@
 
 - ``marrow-cds serve [--host H] [--port P] [--workers N] [--threads T]``: migrate the database
   once, then run the app under gunicorn (the production WSGI server; never Flask's development
-  server): N gthread workers of T threads. Each worker evaluates at most
+  server) with the one gunicorn configuration (cds_hooks/cli/gunicorn_config.py): N gthread
+  workers of T threads. Each worker evaluates at most
   MARROW_CDS_EVALUATION_SLOTS calls at once; the spare threads answer a quick 503 when those are
   busy (admission.py), so T should exceed the slots.
 - ``marrow-cds evaluate REQUEST.json [--as-of DATE] [--format json|text]``: print the CDS Hooks
@@ -30,10 +31,28 @@ from typing import Any
 
 import orjson
 
+from cds_hooks.cli.gunicorn_config import (
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    DEFAULT_THREADS,
+    DEFAULT_WORKERS,
+    env_int,
+    gunicorn_settings,
+)
 from cds_hooks.settings import Settings, SettingsError
 
 
 def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return _run(args)
+    except SettingsError as exc:
+        print(f"marrow-cds: configuration error: {exc}", file=sys.stderr)
+        return 2
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line; option defaults that depend on the environment are read now."""
     parser = argparse.ArgumentParser(
         prog="marrow-cds",
         description=__doc__.splitlines()[0],
@@ -52,16 +71,26 @@ def main(argv: list[str] | None = None) -> int:
         "the instance folder); tokens: MARROW_CDS_REQUIRE_JWT (default 1); links in cards: "
         "MARROW_CDS_PUBLIC_BASE_URL. No gunicorn control socket is opened.",
     )
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
     serve.add_argument(
-        "--port", type=int, default=int(os.environ.get("PORT") or 8080), help="port (env PORT)"
+        "--host",
+        default=os.environ.get("MARROW_CDS_BIND_HOST") or DEFAULT_HOST,
+        help="address to listen on (env MARROW_CDS_BIND_HOST)",
     )
-    serve.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    serve.add_argument(
+        "--port", type=int, default=env_int("PORT", DEFAULT_PORT), help="port (env PORT)"
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=env_int("MARROW_CDS_WORKERS", DEFAULT_WORKERS),
+        help="gunicorn worker processes (env MARROW_CDS_WORKERS)",
+    )
     serve.add_argument(
         "--threads",
         type=int,
-        default=DEFAULT_THREADS,
-        help="threads per worker; MARROW_CDS_EVALUATION_SLOTS of them evaluate at once",
+        default=env_int("MARROW_CDS_THREADS", DEFAULT_THREADS),
+        help="threads per worker (env MARROW_CDS_THREADS); MARROW_CDS_EVALUATION_SLOTS of them "
+        "evaluate at once",
     )
 
     evaluate = commands.add_parser(
@@ -128,34 +157,34 @@ def main(argv: list[str] | None = None) -> int:
     report.add_argument("--since", type=parse_as_of, default=None, help="from this date on")
     report.add_argument("--database-url", default=None, help="default: MARROW_CDS_DATABASE_URL")
 
-    args = parser.parse_args(argv)
-    try:
-        if args.command == "serve":
-            return serve_command(args.host, args.port, args.workers, args.threads)
-        if args.command == "evaluate":
-            return evaluate_command(args.request, args.as_of, args.format)
-        if args.command == "audit":
-            from cds_hooks.audit.run import audit_command
+    return parser
 
-            return audit_command(
-                args.export_dir, args.out, args.as_of, args.workers, args.engine, args.scheduler
-            )
-        if args.command == "report":
-            from cds_hooks.audit.governance import governance_command
 
-            return governance_command(args.out, args.since, args.database_url)
-        if args.command == "example":
-            from cds_hooks.cli.examples import example_command
+def _run(args: argparse.Namespace) -> int:
+    """The subcommand `args` names."""
+    if args.command == "serve":
+        return serve_command(args.host, args.port, args.workers, args.threads)
+    if args.command == "evaluate":
+        return evaluate_command(args.request, args.as_of, args.format)
+    if args.command == "audit":
+        from cds_hooks.audit.run import audit_command
 
-            return example_command(args.kind, args.answer, args.card, args.as_of)
-        if args.command == "read-report":
-            from cds_hooks.cli.read_report import read_report_command
+        return audit_command(
+            args.export_dir, args.out, args.as_of, args.workers, args.engine, args.scheduler
+        )
+    if args.command == "report":
+        from cds_hooks.audit.governance import governance_command
 
-            return read_report_command(args.paths, args.as_of, args.format, args.html)
-        return db_upgrade_command()
-    except SettingsError as exc:
-        print(f"marrow-cds: configuration error: {exc}", file=sys.stderr)
-        return 2
+        return governance_command(args.out, args.since, args.database_url)
+    if args.command == "example":
+        from cds_hooks.cli.examples import example_command
+
+        return example_command(args.kind, args.answer, args.card, args.as_of)
+    if args.command == "read-report":
+        from cds_hooks.cli.read_report import read_report_command
+
+        return read_report_command(args.paths, args.as_of, args.format, args.html)
+    return db_upgrade_command()
 
 
 def _version() -> str:
@@ -168,25 +197,6 @@ def _version() -> str:
     except PackageNotFoundError:
         package = "unknown"
     return f"{package} (rule set {RULE_SET_VERSION})"
-
-
-def gunicorn_settings(host: str, port: int, workers: int, threads: int) -> dict[str, Any]:
-    """The gunicorn settings of ``serve``. No control socket (issue 10): gunicorn 25+ opens one
-    at a fixed per-user path (~/.gunicorn/gunicorn.ctl) that every instance on the host shares,
-    so one instance could delete another's; the service does not use gunicornc."""
-    return {
-        "bind": f"{host}:{port}",
-        "workers": max(1, workers),
-        "worker_class": "gthread",
-        "threads": max(1, threads),
-        "timeout": 30,
-        # As the container (deploy/gunicorn.conf.py): an idle keep-alive connection is closed
-        # after 5 s, not gunicorn's 2 s, which busy clients reusing it would race.
-        "keepalive": 5,
-        "graceful_timeout": 20,
-        "accesslog": None,  # the app writes one JSON line per request
-        "control_socket_disable": True,
-    }
 
 
 def parse_as_of(value: str) -> datetime:
@@ -221,11 +231,6 @@ def db_upgrade_command() -> int:
 
 
 # ------------------------------------------------------------------------------ serve
-
-
-#: gunicorn threads per worker: the evaluation slots (2 by default) plus spare threads that
-#: answer 503 at once under overload instead of letting requests queue (deploy/gunicorn.conf.py).
-DEFAULT_THREADS = 16
 
 
 def serve_command(host: str, port: int, workers: int, threads: int = DEFAULT_THREADS) -> int:

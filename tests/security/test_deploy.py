@@ -7,17 +7,19 @@ catch what a typo would break (probe paths, ports, names, settings the app does 
 from __future__ import annotations
 
 import re
-import runpy
 from pathlib import Path
 
 import pytest
 import yaml
 
+from cds_hooks.cli import main as cli
+from cds_hooks.cli.gunicorn_config import gunicorn_settings
 from cds_hooks.security.jwks import load_trusted_issuers
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
-# Variables read by deploy/ itself (gunicorn.conf.py, entrypoint.sh), not by the app.
+# Variables read by `marrow-cds serve` and its gunicorn configuration (cds_hooks/cli/main.py,
+# gunicorn_config.py) or by deploy/entrypoint.sh, not by the app's settings.
 DEPLOY_ONLY = {
     "MARROW_CDS_WORKERS",
     "MARROW_CDS_THREADS",
@@ -112,12 +114,24 @@ def test_configmap_sets_only_variables_the_service_reads(k8s):
     assert k8s["ConfigMap"]["data"]["MARROW_CDS_REQUIRE_JWT"] == "1"
 
 
-def test_gunicorn_config_is_valid_python_with_bounded_workers(monkeypatch):
-    monkeypatch.setenv("PORT", "9090")
-    config = runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))
-    assert config["bind"].endswith(":9090")
-    assert config["wsgi_app"] == "cds_hooks:create_app()"
-    assert config["timeout"] > 0 and config["workers"] >= 1
+def test_the_container_serves_with_the_one_gunicorn_configuration(monkeypatch):
+    """The container runs `marrow-cds serve`; its sizing comes from the variables the ConfigMap
+    sets, read as the defaults of the command's options."""
+    entrypoint = (ROOT / "deploy" / "entrypoint.sh").read_text()
+    assert 'exec marrow-cds serve "$@"' in entrypoint
+    assert "gunicorn --config" not in entrypoint
+    for name, value in {
+        "PORT": "9090",
+        "MARROW_CDS_BIND_HOST": "0.0.0.0",
+        "MARROW_CDS_WORKERS": "3",
+        "MARROW_CDS_THREADS": "8",
+    }.items():
+        monkeypatch.setenv(name, value)
+    args = cli.parser().parse_args(["serve"])
+    config = gunicorn_settings(args.host, args.port, args.workers, args.threads)
+    assert config["bind"] == "0.0.0.0:9090"
+    assert (config["workers"], config["threads"]) == (3, 8)
+    assert config["timeout"] > 0
     assert config["accesslog"] is None  # the app's redacting request log is the access log
 
 
@@ -127,7 +141,7 @@ def test_container_runs_as_non_root_and_migrates_first():
     user = re.findall(r"^USER (\S+)", containerfile, flags=re.M)
     assert user and not user[-1].startswith(("0", "root"))
     entrypoint = (ROOT / "deploy" / "entrypoint.sh").read_text()
-    assert entrypoint.index("marrow-cds db upgrade") < entrypoint.index("exec gunicorn")
+    assert entrypoint.index("marrow-cds db upgrade") < entrypoint.index("exec marrow-cds serve")
 
 
 def test_sandbox_issuers_example_trusts_the_sandbox_key():
