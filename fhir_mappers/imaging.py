@@ -226,7 +226,9 @@ def _read_report(report: Mapping[str, Any], reference: str, stop: Stop = never) 
         )
 
     field_t, shift_in_technique = technique_facts(text.technique)
-    extraction: Extraction = extract(text.text, field_strength_t=field_t, stop=stop)
+    extraction: Extraction = extract(
+        text.text, field_strength_t=field_t, history=text.history, stop=stop
+    )
     unread = text.unread_chars + extraction.unread_chars
     if unread:
         read = text.total_chars - unread

@@ -405,11 +405,22 @@ def _bone_in(stretch: str, after: str) -> bool:
     return any(kind is Anchor.BONE for *_, kind in _kinds(text, _words(text, 0, len(stretch))))
 
 
+@lru_cache(maxsize=4096)
+def _read_clause(
+    clause: str, after: str
+) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, Anchor]]]:
+    """The words of a clause and their kinds, offsets within the clause (read once per clause
+    text: a report's clauses are looked at for each of their findings)."""
+    text = clause + after
+    words = _words(text, 0, len(clause))
+    return words, _kinds(text, words)
+
+
 def anchor(text: str, start: int, end: int, clause: tuple[int, int]) -> Anchor:
     """The structure the finding at [start, end) is said of, read in its clause."""
     c0, c1 = clause
-    words = _words(text, c0, c1)
-    found = _kinds(text, words)
+    words, found = _read_clause(text[c0:c1], text[c1 : c1 + _LOOK_AFTER])
+    start, end = start - c0, end - c0
     inside = [kind for s, _, kind in found if start <= s < end]
     if Anchor.ORGAN in inside and Anchor.BONE not in inside:
         return Anchor.ORGAN  # "renal lesion", "adnexal mass": the organ is in the phrase itself

@@ -209,7 +209,9 @@ def _previous_mention_is_organ(
 # states it ("in this 32-year-old woman").
 _AGE = re.compile(
     r"\b(\d{1,2})[\s-]*(?:year|yr)s?[\s-]*old\b|\b(\d{1,2})\s*(?:yo|y/o|y\.o\.)(?!\w)|"
-    r"\baged?\s+(\d{1,2})\b",
+    r"\baged?\s+(\d{1,2})\b|"
+    # "34M, right hip pain", "28F"
+    r"\b(\d{1,2})(?-i:[MF])\b",
     re.IGNORECASE,
 )
 _RED_MARROW = re.compile(r"\b(?:red|h(?:a)?ematopoietic|h(?:a)?emopoietic)\s+marrow\b", re.I)
@@ -240,10 +242,11 @@ _WORRISOME = frozenset(
 )
 
 
-def young_red_marrow(text: str, hits: list[_Hit]) -> list[_Hit]:
-    """Red marrow of the pelvis and proximal femora in a patient the report says is under 40,
-    with no worrisome feature anywhere in the report, is normal: its findings are dropped."""
-    age = _AGE.search(text)
+def young_red_marrow(text: str, hits: list[_Hit], *, history: str = "") -> list[_Hit]:
+    """Red marrow of the pelvis and proximal femora in a patient the report says is under 40
+    (in its findings or its indication / history), with no worrisome feature anywhere in the
+    report, is normal: its findings are dropped."""
+    age = _AGE.search(text) or _AGE.search(history)
     if age is None or int(next(g for g in age.groups() if g)) >= _YOUNG:
         return hits
     if any(h.kind in _WORRISOME and not (h.negated or h.historical) for h in hits):

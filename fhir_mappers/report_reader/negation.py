@@ -75,12 +75,21 @@ def _partial_benign(hit: _Hit) -> bool:
     )
 
 
-def _benign_comparison_denied(hit: _Hit) -> _Hit:
+# A benign comparison is denied only by a negation right before it ("not brighter", "no longer
+# higher"); "free of infiltration, with normal T1 marrow signal brighter than the discs" denies
+# the infiltration, not the comparison.
+_DENIES_COMPARISON = re.compile(
+    r"\b(?:not|no\s+longer|never|nor|isn't|aren't|n't)\s+(?:\w+ly\s+)?(?:any\s+)?$", _F
+)
+
+
+def _benign_comparison_denied(hit: _Hit, text: str) -> _Hit:
     """SPEC.md section 3: a negated benign comparison ("not brighter than the discs", "no longer
     higher than muscle") is the worrisome feature."""
     if hit.kind is FeatureKind.T1_BRIGHTER_THAN_DISC_AND_MUSCLE and hit.negated:
-        hit.kind = FeatureKind.T1_LOW_VS_MUSCLE_OR_DISC
         hit.negated = False
+        if _DENIES_COMPARISON.search(text, max(0, hit.start - 30), hit.start):
+            hit.kind = FeatureKind.T1_LOW_VS_MUSCLE_OR_DISC
     return hit
 
 

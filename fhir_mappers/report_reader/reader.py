@@ -138,14 +138,24 @@ class Extraction:
 # --------------------------------------------------------------------------- public
 
 
-def extract(text: str, *, field_strength_t: float | None = None, stop: Stop = never) -> Extraction:
+def extract(
+    text: str,
+    *,
+    field_strength_t: float | None = None,
+    history: str = "",
+    stop: Stop = never,
+) -> Extraction:
     """Read Findings + Impression text like a radiologist (SPEC.md section 3). Never raises.
 
     `field_strength_t` is the scanner field strength when known from elsewhere (the Technique
-    section); a value stated in the text itself wins. Every feature's span indexes into `text`.
+    section); a value stated in the text itself wins. `history` is the report's indication /
+    history text: never read for findings, only for the patient's stated age (red marrow in the
+    young). Every feature's span indexes into `text`.
     """
     try:
-        return _extract(text if isinstance(text, str) else "", field_strength_t, stop)
+        return _extract(
+            text if isinstance(text, str) else "", field_strength_t, stop, history=history
+        )
     except WorkStopped:
         raise
     except Exception as exc:  # pragma: no cover - defensive: never raise out of the extractor
@@ -155,7 +165,9 @@ def extract(text: str, *, field_strength_t: float | None = None, stop: Stop = ne
         )
 
 
-def _extract(original: str, hint_field_t: float | None, stop: Stop = never) -> Extraction:
+def _extract(
+    original: str, hint_field_t: float | None, stop: Stop = never, *, history: str = ""
+) -> Extraction:
     prefilter = _USE_PREFILTER
     norm = normalise(original)
     text = norm.text
@@ -198,7 +210,7 @@ def _extract(original: str, hint_field_t: float | None, stop: Stop = never) -> E
     withdraw_corrected(text, sentences, hits)
     hits = benign_diagnosis(text, sentences, hits)
     hits = anaphora_of_other_organs(text, sentences, hits)
-    hits = young_red_marrow(text, hits)
+    hits = young_red_marrow(text, hits, history=history[:2000])
     mentions = _lesion_mentions(text, hits)
     lesions = _summarise_lesions(mentions)
 

@@ -21,6 +21,7 @@ Also here: `_Hit` / `_ModHit` (a target or modifier found in the text, by charac
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -75,8 +76,12 @@ def _caseless(text: str) -> bool:
     """Whether the text is written without capitals (then case cannot mark a sentence start)."""
     # the reader's own block labels ("FINDINGS:", "IMPRESSION:") say nothing of the writer
     body = text.replace("FINDINGS:\n", "").replace("IMPRESSION:\n", "")
-    letters = sum(c.isalpha() for c in body)
-    return letters >= 20 and sum(c.isupper() for c in body) * 66 <= letters
+    letters = len(_LETTER.findall(body))
+    return letters >= 20 and len(_CAPITAL.findall(body)) * 66 <= letters
+
+
+_LETTER = re.compile(r"[^\W\d_]")
+_CAPITAL = re.compile(r"[A-Z]")
 
 
 def _sentences(text: str) -> list[tuple[int, int]]:

@@ -105,6 +105,9 @@ HEADINGS: dict[str, Part] = {
             "case history",
             "clinical information",
             "clinical details",
+            "clinical notes",
+            "clinical note",
+            "clinical summary",
             "clinical",
             "history",
             "comparison",
@@ -147,6 +150,7 @@ class SplitReport:
     exam: str = ""
     has_headings: bool = False
     preamble: str = ""  # text before the first heading (an exam title line, or findings)
+    history: str = ""  # the skipped indication / history parts: never findings (the stated age)
 
 
 @dataclass(frozen=True)
@@ -221,6 +225,7 @@ def split_sections(text: str) -> SplitReport:
         exam="\n".join(parts[Part.EXAM]),
         has_headings=True,
         preamble=preamble,
+        history="\n".join(p for p in parts[Part.SKIPPED] if p)[:2000],
     )
 
 
@@ -339,6 +344,7 @@ class ReportText:
     title_lines: str  # preamble / exam line, used only to recognise modality and site
     unread_chars: int = 0  # characters past the reading limit, not read (issue 16)
     total_chars: int = 0  # characters of all the report's text sources together
+    history: str = ""  # indication / history text (not read for findings; the stated age only)
 
 
 def _norm(text: str) -> str:
@@ -361,6 +367,7 @@ def assemble(
     impression: list[str] = []
     technique: list[str] = []
     titles: list[str] = []
+    histories: list[str] = []
     seen = ""
     budget = limit
     unread = total = 0
@@ -389,6 +396,8 @@ def assemble(
             take(impression if is_conclusion else findings, split.preamble)
             continue
         titles.extend(t for t in (split.exam, split.preamble) if t)
+        if split.history:
+            histories.append(split.history)
         take(findings, split.findings)
         take(impression, split.impression)
         if split.technique:
@@ -404,6 +413,7 @@ def assemble(
         title_lines="\n".join(titles)[:2000],
         unread_chars=unread,
         total_chars=total,
+        history="\n".join(histories)[:2000],
     )
 
 

@@ -262,7 +262,7 @@ def _analyse(
             text, hit.start, hit.end
         ):
             hit.uncertain = True  # "heterogeneous and normal signal at L3": kept, uncertain
-    hits = [_benign_comparison_denied(h) for h in hits if not _partial_benign(h)]
+    hits = [_benign_comparison_denied(h, text) for h in hits if not _partial_benign(h)]
     if not (_MARROW_WORD.search(s_text) or mentions_bone(s_text)):
         # an affirmed enhancement or high signal said of nothing in particular is not a marrow
         # feature (a denied one is kept: "abnormal enhancement is not identified")

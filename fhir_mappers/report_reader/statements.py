@@ -40,17 +40,19 @@ _GENERAL_CUE = re.compile(
     r"in\s+general|tends?\s+to|(?:may|can|might)\s+(?:also\s+)?(?:present|appear|manifest|show|"
     r"demonstrate|mimic|cause|produce|result|be\s+seen)|presents?\s+(?:as|with)|"
     r"would\s+(?:be|have|show|demonstrate|cause|produce|lower|raise|appear|point|favou?r)|"
+    r"for\s+reference|by\s+definition|(?:is|are)\s+defined\s+as|considers?|"
+    r"(?:is|are)\s+(?:highly\s+)?(?:sensitive|specific)\s+(?:for|to)|"
     r"(?:is|are)\s+characteri[sz]ed\s+by|(?:is|are)\s+(?:the\s+)?most\s+common)\b",
     re.IGNORECASE,
 )
 _GENERAL_SUBJECT = re.compile(
     r"\b(?:myeloma|metasta\w*|lymphoma\w*|leuk(?:a)?emi\w*|plasmacytoma\w*|malignan\w*|"
     r"h(?:a)?emangioma\w*|reconversion|hyperplasia|neoplas\w*|tumou?rs?|recurren\w*|diseases?|entit(?:y|ies)|"
-    r"patients|adults|children|such\s+lesions|(?:this|the)\s+pattern)\b",
+    r"patients|adults|children|such\s+lesions|(?:this|the)\s+pattern|imwg|criteria|guidelines?)\b",
     re.IGNORECASE,
 )
 _PATIENT_ANCHOR = re.compile(
-    r"\b(?:this|our|the)\s+(?:patient|case)\b|\bpatient['’]s\b|\bhere\b|\bin\s+this\b|"
+    r"\b(?:this|our|the)\s+(?:patient|case)\b|\bpatient['’]s\b|\bhere\b|"
     r"\bthere\s+(?:is|are|was|were|has|have)\b|\b(?:current|present|this|today'?s)\s+"
     r"(?:study|exam\w*|scan|mri|images?)\b|\bwe\b|\bnow\b",
     re.IGNORECASE,
@@ -87,6 +89,12 @@ _GENERAL_WORD_LIST = (
     "children",
     "individuals",
     "would",
+    "reference",
+    "definition",
+    "defined",
+    "consider",
+    "sensitive",
+    "specific",
 )
 _GENERAL_WORD = re.compile("|".join(_GENERAL_WORD_LIST), re.IGNORECASE)
 
@@ -100,14 +108,14 @@ def _general_statement_start(s_text: str) -> int | None:
     cue = _GENERAL_CUE.search(s_text)
     if frame is not None:
         at = 0
-    elif cue is not None and _GENERAL_SUBJECT.search(s_text, 0, cue.start() + 80):
+    elif cue is not None and _GENERAL_SUBJECT.search(s_text, 0, cue.start() + 140):
         at = cue.start()
     else:
         return None
     # what ties it to this patient must be in the statement's own part ("..., rather than linear
     # bands; none is present here" speaks of the patient after the ";")
     part = s_text[: s_text.find(";", at) if ";" in s_text[at:] else len(s_text)]
-    if _PATIENT_ANCHOR.search(part) or _SIZE.search(part):
+    if _PATIENT_ANCHOR.search(part) or any(not _threshold(part, m) for m in _SIZE.finditer(part)):
         return None
     if any(True for _ in _levels_in(part, 0, len(part))):
         return None
@@ -131,6 +139,16 @@ def about_this_patient(clause_text: str) -> bool:
         or _ABOUT_THIS_PATIENT.search(clause_text)
         or any(True for _ in _levels_in(clause_text, 0, len(clause_text)))
         or _SIZE.search(clause_text)
+    )
+
+
+_THRESHOLD_BEFORE = re.compile(r"(?:[<>≥≤]=?|at\s+least|greater\s+than|more\s+than|over)\s*$", _F)
+
+
+def _threshold(text: str, size: re.Match[str]) -> bool:
+    """A size that is a threshold ("5 mm or greater", ">= 5 mm"), not a measurement."""
+    return bool(size.group("orlarger")) or bool(
+        _THRESHOLD_BEFORE.search(text, max(0, size.start() - 20), size.start())
     )
 
 

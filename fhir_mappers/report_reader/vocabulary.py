@@ -249,8 +249,9 @@ _TARGETS: tuple[tuple[FeatureKind | _Kind, re.Pattern[str], str], ...] = (
             r"(?:\s+(?:in|of)\s+(?:t1(?:[\s-]weighted)?\s+)?signal(?:\s+intensity)?|\s+signal"
             r"(?:\s+intensity)?|\s+in\s+intensity)?"
             r"\s+(?:to|than|with|as|relative\s+to|compared\s+(?:to|with))\s+(?:that\s+of\s+|those\s+"
-            r"of\s+)?(?:the\s+)?(?:adjacent\s+|paraspinal\s+|paraspinous\s+|skeletal\s+|normal\s+|"
-            r"intervertebral\s+|nearby\s+|surrounding\s+|back\s+)*(?:muscles?|"
+            r"of\s+)?(?:the\s+|its\s+|their\s+)?(?:adjacent\s+|paraspinal\s+|paraspinous\s+|skeletal\s+|"
+            r"normal\s+|intervertebral\s+|nearby\s+|surrounding\s+|back\s+|"
+            r"[CTLS]\d{1,2}(?:\s*[/-]\s*[CTLS]?\d{1,2})?\s+)*(?:muscles?|"
             r"musculature|dis[ck]s?)(?:\s+(?:and|or|/)\s+(?:the\s+)?(?:adjacent\s+|paraspinal\s+|"
             r"skeletal\s+|intervertebral\s+)*(?:muscles?|musculature|dis[ck]s?))?"
         ),

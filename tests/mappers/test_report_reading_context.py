@@ -345,6 +345,46 @@ CASES = [
         "red marrow.",
         "NEGATIVE",
     ),
+    # hard near-miss wording (set K)
+    (
+        "t1_similar_to_the_l4_5_disc",
+        "Findings:\nThe L5 vertebral body T1 signal is similar to that of the adjacent L4/5 disc, "
+        "whereas the other lumbar vertebrae are brighter than their discs.",
+        "NONSPECIFIC",
+    ),
+    (
+        "free_of_infiltration_with_normal_t1_brighter_than_discs",
+        "The vertebral bodies are free of infiltration, with normal T1 marrow signal brighter "
+        "than the discs.",
+        "NEGATIVE",
+    ),
+    (
+        "clinical_notes_heading_is_history",
+        "Clinical notes: Chronic LBP. Previous CT query vertebral lesions.\n\nFindings:\n"
+        "Three typical vertebral haemangiomas at T12, L2 and L4. Remaining marrow signal is "
+        "normal.",
+        "NEGATIVE",
+    ),
+    (
+        "a_letter_explaining_myeloma_in_general",
+        "I explained that myeloma can cause diffuse marrow infiltration on MRI, and sometimes "
+        "multiple focal deposits, and that her scan was reassuring in this regard. The MRI "
+        "report describes normal marrow signal.",
+        "NEGATIVE",
+    ),
+    (
+        "a_reference_note_with_a_threshold_size",
+        "IMPRESSION: No focal marrow lesion.\nNOTE: For reference, the IMWG considers more than "
+        "one focal lesion of 5 mm or greater on MRI to be a myeloma-defining event; no such "
+        "lesion is present on this study.",
+        "NEGATIVE",
+    ),
+    (
+        "mri_is_sensitive_for",
+        "Marrow: Normal.\nCOMMENT: MRI is sensitive for diffuse infiltrative processes such as "
+        "myeloma. No features of an infiltrative process are present on this study.",
+        "NEGATIVE",
+    ),
     (
         "addendum_withdraws_the_concern",
         "Findings: Multiple T1 hypointense foci in L2 and L4, up to 11 mm, concerning for "
@@ -376,3 +416,14 @@ def test_a_dictation_that_breaks_off_after_no_keeps_the_finding_uncertain() -> N
     )
     assert report.image_class.value == "NONSPECIFIC"
     assert any(f.uncertain for f in report.features)
+
+
+def test_red_marrow_of_a_young_patient_whose_age_is_only_in_the_history() -> None:
+    text = (
+        "MRI BOTH HIPS\n\nClinical notes: 34M, right hip pain.\n\nFindings:\nSymmetric islands "
+        "of red marrow in the proximal femoral metaphyses and the acetabular roofs, with T1 "
+        "signal above that of muscle.\nNo avascular necrosis."
+    )
+    assert read(text).image_class.value == "NEGATIVE"
+    older = text.replace("34M", "64M")
+    assert read(older).image_class.value == "NONSPECIFIC"
