@@ -133,12 +133,17 @@ _IMAGE_CLASS_WORDS: Final = {
     "NEGATIVE": "no marrow abnormality",
 }
 _IMAGE_CLASS: Final = re.compile(r"\b(?:" + "|".join(_IMAGE_CLASS_WORDS) + r")\b")
+# Every pattern of `clinical_words` needs ".md" (a citation), "/" (a FHIR reference) or one of
+# these words (a flag id, an image class).
+_REWRITTEN_WORD: Final = re.compile(_FLAG_ID.pattern + "|" + _IMAGE_CLASS.pattern)
 
 
 def clinical_words(text: str) -> str:
     """Text for a clinician: citations of the internal contract and FHIR references dropped,
     flag ids and image classes in words ("Marrow biopsy indicated (H-ANAEMIA, H-IMAGING)" ->
     "... (unexplained anaemia, worrisome MRI features)")."""
+    if ".md" not in text and "/" not in text and _REWRITTEN_WORD.search(text) is None:
+        return text  # nothing below could match (most card text): one scan instead of eight
     text = _DOC_CITATION.sub("", text)
     text = _COMPUTED_FROM.sub("(computed)", text)
     text = _REFS_THEN_TEXT.sub("(", text)
