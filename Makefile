@@ -38,9 +38,10 @@ test-servers:
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/vulture
 
 typecheck: install-test
-	$(BIN)/mypy logic fhir_mappers cds_hooks
+	$(BIN)/mypy logic fhir_mappers cds_hooks tests/support tests/conftest.py
 
 unit: install-test
 	$(BIN)/pytest

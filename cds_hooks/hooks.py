@@ -63,11 +63,11 @@ def _warn_if_the_sandbox_is_trusted(state: BlueprintSetupState) -> None:
     settings: Settings = state.app.extensions["marrow_settings"]
     if not settings.require_jwt or not settings.trusted_issuers:
         return
-    from cds_hooks.security.jwks import load_trusted_issuers
+    from cds_hooks.security.jwks import TrustConfigError, load_trusted_issuers
 
     try:
         trusted = load_trusted_issuers(settings.trusted_issuers)
-    except Exception:  # auth reports an unusable file itself
+    except TrustConfigError:  # auth reports an unusable file itself
         return
     if SANDBOX_ISSUER in trusted:
         log.warning(

@@ -66,7 +66,7 @@ class RedactingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             message = record.getMessage()
-        except Exception:  # a broken format string must not lose the record
+        except Exception:  # noqa: BLE001 - a log filter must never lose the record (broken format string or argument)
             message = str(record.msg)
         record.msg = redact(message)
         record.args = None

@@ -80,30 +80,38 @@ def _pruned(value: Any) -> Any:
     """`prune_empty` below the top level, in one pass with a fast path for the JSON types
     (every response goes through it); anything else is compared as `_empty` says."""
     if isinstance(value, dict):
-        pruned = {}
-        for k, v in value.items():
-            kind = type(v)
-            if kind is str or kind is int or kind is float or kind is bool:
-                if v != "":
-                    pruned[k] = v
-            elif v is not None:
-                v = _pruned(v)
-                if not _empty(v):
-                    pruned[k] = v
-        return pruned
+        return _pruned_dict(value)
     if isinstance(value, list):
-        kept = []
-        for v in value:
-            kind = type(v)
-            if kind is str or kind is int or kind is float or kind is bool:
-                if v != "":
-                    kept.append(v)
-            elif v is not None:
-                v = _pruned(v)
-                if not _empty(v):
-                    kept.append(v)
-        return kept
+        return _pruned_list(value)
     return value
+
+
+def _pruned_dict(value: dict[Any, Any]) -> dict[Any, Any]:
+    pruned = {}
+    for k, v in value.items():
+        kind = type(v)
+        if kind is str or kind is int or kind is float or kind is bool:
+            if v != "":
+                pruned[k] = v
+        elif v is not None:
+            v = _pruned(v)
+            if not _empty(v):
+                pruned[k] = v
+    return pruned
+
+
+def _pruned_list(value: list[Any]) -> list[Any]:
+    kept = []
+    for v in value:
+        kind = type(v)
+        if kind is str or kind is int or kind is float or kind is bool:
+            if v != "":
+                kept.append(v)
+        elif v is not None:
+            v = _pruned(v)
+            if not _empty(v):
+                kept.append(v)
+    return kept
 
 
 def _empty(value: Any) -> bool:

@@ -274,7 +274,7 @@ def evaluate_patient(
             Problem("not-evaluable", file, line, error.diagnostics[:300], data.patient_id)
         )
         return PatientOutcome(None, problems)
-    except Exception as error:  # a bug must not end the audit: said, per patient
+    except Exception as error:  # noqa: BLE001 - per-patient boundary: a bug must not end the audit; said, per patient
         file, line = data.where(data.entries[0])
         problems.append(
             Problem("evaluation-failed", file, line, f"{type(error).__name__}", data.patient_id)

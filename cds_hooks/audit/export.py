@@ -29,7 +29,6 @@ folder, counted by kind).
 
 from __future__ import annotations
 
-import os
 import re
 import sqlite3
 import sys
@@ -506,12 +505,3 @@ def patient_groups(path: Path) -> Iterator[dict[str, list[Entry]]]:
     finally:
         for sub_path in sub_paths:
             sub_path.unlink(missing_ok=True)
-
-
-def remove_work(work_dir: Path, partitioned: Partitioned) -> None:
-    for path in [*partitioned.partitions, work_dir / "binary-refs.sqlite"]:
-        if path.exists():
-            os.remove(path)
-    spill = work_dir / "binaries-elsewhere.tsv"
-    if spill.exists():
-        os.remove(spill)

@@ -24,6 +24,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from cds_hooks.storage.records import FeedbackRow, IssuedCardRow
 
@@ -126,7 +127,8 @@ def _move(result: Governance, card_uuid: str, rule: str, conn: object, query: ob
     """Feedback of a card issued before ``since``: counted under its rule, not "unknown"."""
     from sqlalchemy import Connection, Select
 
-    assert isinstance(conn, Connection) and isinstance(query, Select)
+    assert isinstance(conn, Connection)
+    assert isinstance(query, Select)
     rows = conn.execute(query.where(FeedbackRow.card_uuid == card_uuid))
     for _uuid, outcome, when, system, code in rows:
         result.outcomes[(UNKNOWN_RULE, outcome)] -= 1
@@ -342,7 +344,7 @@ def governance_command(out: Path, since: datetime | None, database_url: str | No
     engine = make_engine(url)
     try:
         g = collect(engine, since)
-    except Exception as exc:  # an unreachable or unmigrated database: said, not a traceback
+    except SQLAlchemyError as exc:  # an unreachable or unmigrated database: said, not a traceback
         print(
             f"marrow-cds report governance: cannot read the store: {type(exc).__name__}: {exc}",
             file=sys.stderr,

@@ -61,11 +61,26 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    defaults = argparse.ArgumentDefaultsHelpFormatter
+    _add_serve(commands)
+    _add_evaluate(commands)
+    _add_example(commands)
+    _add_db(commands)
+    _add_read_report(commands)
+    _add_audit(commands)
+    _add_report(commands)
+    return parser
+
+
+#: --help shows each option's default.
+_DEFAULTS = argparse.ArgumentDefaultsHelpFormatter
+
+
+def _add_serve(commands: Any) -> None:
+    """``serve``: gunicorn with the one configuration (gunicorn_config)."""
     serve = commands.add_parser(
         "serve",
         help="run the service under gunicorn",
-        formatter_class=defaults,
+        formatter_class=_DEFAULTS,
         description="Migrate the database once (MARROW_CDS_MIGRATE_ON_START, default on), then "
         "run the service under gunicorn. Database: MARROW_CDS_DATABASE_URL (default SQLite in "
         "the instance folder); tokens: MARROW_CDS_REQUIRE_JWT (default 1); links in cards: "
@@ -93,10 +108,13 @@ def parser() -> argparse.ArgumentParser:
         "evaluate at once",
     )
 
+
+def _add_evaluate(commands: Any) -> None:
+    """``evaluate``: the response for a hook request file, offline."""
     evaluate = commands.add_parser(
         "evaluate",
         help="print the response for a hook request file",
-        formatter_class=defaults,
+        formatter_class=_DEFAULTS,
         description="Print the CDS Hooks response for a hook request file, offline: the "
         "prefetch only, nothing fetched or stored. Card links use MARROW_CDS_PUBLIC_BASE_URL "
         "(default http://127.0.0.1:8080).",
@@ -113,10 +131,13 @@ def parser() -> argparse.ArgumentParser:
         "--format", choices=("json", "text"), default="json", help="output format"
     )
 
+
+def _add_example(commands: Any) -> None:
+    """``example``: requests a new user can send as they are."""
     example = commands.add_parser(
         "example",
         help="print an example request dated relative to today, or feedback on a real card",
-        formatter_class=defaults,
+        formatter_class=_DEFAULTS,
         description="patient-view: the bundled patient-view example with its dates moved so "
         "that its results are current today (or on --as-of). feedback: the feedback example for "
         "a card of a saved answer of the service (- reads the answer from standard input).",
@@ -128,9 +149,15 @@ def parser() -> argparse.ArgumentParser:
         "--as-of", type=parse_as_of, default=None, help="patient-view: the day (default today)"
     )
 
+
+def _add_db(commands: Any) -> None:
+    """``db upgrade``: the Alembic migrations."""
     db = commands.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=("upgrade",))
 
+
+def _add_read_report(commands: Any) -> None:
+    """``read-report``: how the service reads report texts."""
     read_report = commands.add_parser(
         "read-report", help="show how the service reads report texts (class, features, card)"
     )
@@ -141,6 +168,9 @@ def parser() -> argparse.ArgumentParser:
     read_report.add_argument("--as-of", type=parse_as_of, default=None, help="as for evaluate")
     read_report.add_argument("--format", choices=("text", "json"), default="text")
 
+
+def _add_audit(commands: Any) -> None:
+    """``audit``: every patient of a FHIR Bulk Data export."""
     audit = commands.add_parser(
         "audit", help="what the service would say about every patient of a Bulk Data export"
     )
@@ -151,13 +181,14 @@ def parser() -> argparse.ArgumentParser:
     audit.add_argument("--engine", choices=("processes", "dask"), default="processes")
     audit.add_argument("--scheduler", default=None, help="a Dask scheduler address (cluster)")
 
+
+def _add_report(commands: Any) -> None:
+    """``report governance``: the cards' feedback per rule."""
     report = commands.add_parser("report", help="reports for a CDS committee")
     report.add_argument("kind", choices=("governance",))
     report.add_argument("--out", type=Path, required=True, help="the HTML page (CSV beside it)")
     report.add_argument("--since", type=parse_as_of, default=None, help="from this date on")
     report.add_argument("--database-url", default=None, help="default: MARROW_CDS_DATABASE_URL")
-
-    return parser
 
 
 def _run(args: argparse.Namespace) -> int:

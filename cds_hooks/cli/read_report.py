@@ -387,7 +387,7 @@ def card_lines(
     cannot stop the others."""
     try:
         evaluation = evaluate(hook_request(resource, as_of), as_of)
-    except Exception as exc:  # a bug must not end the whole run: said per report
+    except Exception as exc:  # noqa: BLE001 - per-report boundary: a bug must not end the run; said per report
         return None, (), f"the evaluation failed ({type(exc).__name__})"
     if evaluation.status != 200:
         issues = evaluation.response.get("issue", [])

@@ -106,10 +106,6 @@ class CallBudget:
         self._cancelled.set()
 
     @property
-    def cancelled(self) -> bool:
-        return self._cancelled.is_set()
-
-    @property
     def used(self) -> int:
         with self._lock:
             return self._used[0]

@@ -132,7 +132,8 @@ def _fetch(
             gap_reason = REASON_MORE_PAGES if url is not None else reason
             result.gaps.append(DataGap(templates[key].domain, gap_reason))
         return
-    assert server is not None and call.fhir is not None
+    assert server is not None
+    assert call.fhir is not None
     base = server.rstrip("/") + "/"
     tasks: list[FetchTask] = []
     for key, url in needed.items():

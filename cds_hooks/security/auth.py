@@ -229,62 +229,14 @@ class TokenVerifier:
             raise AuthFailure("verification_error") from exc
 
     def _verify(self, token: str, audience: str) -> VerifiedClient:
-        if not isinstance(token, str) or len(token) > MAX_TOKEN_BYTES or not token.isascii():
-            raise AuthFailure("malformed_token")
-        parts = token.split(".")
-        if len(parts) != 3 or not all(parts[:2]):
-            raise AuthFailure("malformed_token")
-        header = _b64_json(parts[0])
-        unverified_claims = _b64_json(parts[1])
-
-        alg = header.get("alg")
-        if not isinstance(alg, str) or alg not in ASYMMETRIC_ALGORITHMS:
-            raise AuthFailure("alg_not_allowed")
-        kid = header.get("kid")
-        if not _plain_string(kid, MAX_KID_LENGTH):
-            raise AuthFailure("missing_kid")
-        typ = header.get("typ")
-        if not isinstance(typ, str) or typ.upper() != "JWT":
-            raise AuthFailure("bad_typ")
-        if "crit" in header or "zip" in header or "b64" in header:
-            raise AuthFailure("crit_not_supported")
-
-        iss = unverified_claims.get("iss")
-        issuer = self.issuers.get(iss) if isinstance(iss, str) else None
-        if issuer is None:
-            raise AuthFailure("unknown_issuer")
-        jku = header.get("jku")
-        if jku is not None and (
-            not isinstance(jku, str) or issuer.jwks_url is None or jku != issuer.jwks_url
-        ):
-            raise AuthFailure("jku_not_listed")
-
-        key = self.jwks.key_for(issuer, kid)
-        if key is None:
-            raise AuthFailure("unknown_kid")
-        key_alg = key.get("alg")
-        if key_alg is not None and key_alg != alg:
-            raise AuthFailure("alg_not_allowed")
-        try:
-            verified = jwt.decode(token, key, algorithms=[alg])
-        except (JoseError, ValueError) as exc:
-            raise AuthFailure("bad_signature") from exc
-        claims = verified.claims
-        if claims.get("iss") != issuer.iss:  # cannot differ, the same bytes were decoded
-            raise AuthFailure("unknown_issuer")
-
+        """Every check, in this order: shape, header, issuer, signature, claims, then the jti
+        (only a token that passed every other check may take its jti)."""
+        header, unverified_claims = _split(token)
+        alg, kid = _checked_header(header)
+        issuer = self._issuer(header, unverified_claims)
+        claims = self._verified_claims(token, issuer, alg, kid)
         expires_at = self._check_times(claims)
-        jti = claims.get("jti")
-        if not _plain_string(jti, MAX_JTI_LENGTH):  # NUL etc. must never reach the database
-            raise AuthFailure("bad_claims")
-        if "aud" not in claims or not audience_matches(claims["aud"], audience):
-            raise AuthFailure("wrong_audience")
-        tenant = claims.get("tenant")
-        if issuer.tenants is not None and (
-            not isinstance(tenant, str) or tenant not in issuer.tenants
-        ):
-            raise AuthFailure("tenant_not_allowed")
-        # Last: only a token that passed every other check may take its jti.
+        jti, tenant = _checked_claims(claims, issuer, audience)
         try:
             fresh = self.replay.first_use(issuer.iss, jti, expires_at)
         except InvalidJti:
@@ -296,8 +248,40 @@ class TokenVerifier:
             iss=issuer.iss,
             jti=jti,
             sub=sub if isinstance(sub, str) else None,
-            tenant=tenant if isinstance(tenant, str) else None,
+            tenant=tenant,
         )
+
+    def _issuer(self, header: dict[str, Any], unverified_claims: dict[str, Any]) -> TrustedIssuer:
+        """The trusted issuer the token names; a `jku` must be that issuer's listed JWKS URL."""
+        iss = unverified_claims.get("iss")
+        issuer = self.issuers.get(iss) if isinstance(iss, str) else None
+        if issuer is None:
+            raise AuthFailure("unknown_issuer")
+        jku = header.get("jku")
+        if jku is not None and (
+            not isinstance(jku, str) or issuer.jwks_url is None or jku != issuer.jwks_url
+        ):
+            raise AuthFailure("jku_not_listed")
+        return issuer
+
+    def _verified_claims(
+        self, token: str, issuer: TrustedIssuer, alg: str, kid: str
+    ) -> dict[str, Any]:
+        """The claims, once the signature is checked with the issuer's key `kid`."""
+        key = self.jwks.key_for(issuer, kid)
+        if key is None:
+            raise AuthFailure("unknown_kid")
+        key_alg = key.get("alg")
+        if key_alg is not None and key_alg != alg:
+            raise AuthFailure("alg_not_allowed")
+        try:
+            verified = jwt.decode(token, key, algorithms=[alg])
+        except (JoseError, ValueError) as exc:
+            raise AuthFailure("bad_signature") from exc
+        claims: dict[str, Any] = verified.claims
+        if claims.get("iss") != issuer.iss:  # cannot differ, the same bytes were decoded
+            raise AuthFailure("unknown_issuer")
+        return claims
 
     def _check_times(self, claims: Mapping[str, Any]) -> datetime:
         """exp, iat (and nbf) against the clock; returns until when the jti must be remembered."""
@@ -313,6 +297,49 @@ class TokenVerifier:
         if exp - iat > self.max_lifetime:
             raise AuthFailure("lifetime_too_long")
         return datetime.fromtimestamp(exp + self.clock_skew, UTC)
+
+
+def _split(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(header, unverified claims) of a compact JWS of bounded size."""
+    if not isinstance(token, str) or len(token) > MAX_TOKEN_BYTES or not token.isascii():
+        raise AuthFailure("malformed_token")
+    parts = token.split(".")
+    if len(parts) != 3 or not all(parts[:2]):
+        raise AuthFailure("malformed_token")
+    return _b64_json(parts[0]), _b64_json(parts[1])
+
+
+def _checked_header(header: dict[str, Any]) -> tuple[str, str]:
+    """(alg, kid) of a header that names an asymmetric algorithm, a key, typ JWT and no
+    extension the service does not implement."""
+    alg = header.get("alg")
+    if not isinstance(alg, str) or alg not in ASYMMETRIC_ALGORITHMS:
+        raise AuthFailure("alg_not_allowed")
+    kid = header.get("kid")
+    if not _plain_string(kid, MAX_KID_LENGTH):
+        raise AuthFailure("missing_kid")
+    typ = header.get("typ")
+    if not isinstance(typ, str) or typ.upper() != "JWT":
+        raise AuthFailure("bad_typ")
+    if "crit" in header or "zip" in header or "b64" in header:
+        raise AuthFailure("crit_not_supported")
+    return alg, kid
+
+
+def _checked_claims(
+    claims: dict[str, Any], issuer: TrustedIssuer, audience: str
+) -> tuple[str, str | None]:
+    """(jti, tenant) of verified claims with a plain jti, this service as audience and, when the
+    issuer lists tenants, one of them."""
+    jti = claims.get("jti")
+    if not _plain_string(jti, MAX_JTI_LENGTH):  # NUL etc. must never reach the database
+        raise AuthFailure("bad_claims")
+    if "aud" not in claims or not audience_matches(claims["aud"], audience):
+        raise AuthFailure("wrong_audience")
+    tenant = claims.get("tenant")
+    if issuer.tenants is not None and (not isinstance(tenant, str) or tenant not in issuer.tenants):
+        raise AuthFailure("tenant_not_allowed")
+    return jti, tenant if isinstance(tenant, str) else None
 
 
 # ------------------------------------------------------------------------------ Flask wiring

@@ -332,7 +332,7 @@ class JwksCache:
                 outcome["keys"] = import_public_keys(self._fetch(url, deadline), source="fetch")
             except JwksFetchError as exc:
                 outcome["error"] = exc.reason
-            except Exception as exc:  # never let a worker die silently: reason code only
+            except Exception as exc:  # noqa: BLE001 - thread boundary: a worker never dies silently; reason code only
                 outcome["error"] = f"jwks_error_{type(exc).__name__}"
             finally:
                 finished.set()

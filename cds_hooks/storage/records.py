@@ -256,9 +256,3 @@ def _insert_ignore(engine: Engine, model: type[Base], unique_column: str):  # ty
 
 
 # ------------------------------------------------------------------------------ readiness
-
-
-def ping(engine: Engine) -> None:
-    """Raise if the database cannot be reached."""
-    with engine.connect() as conn:
-        conn.exec_driver_sql("SELECT 1")

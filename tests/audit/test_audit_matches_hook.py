@@ -87,7 +87,8 @@ def test_audit_reads_report_documents_from_binary_ndjson_as_the_hook_fetches_the
         for p in sorted(DELIVERY.glob("*.json"))
         if not p.name.startswith("Binary-")
     ]
-    assert len(bodies) >= 5 and binaries
+    assert len(bodies) >= 5
+    assert binaries
     renamed = write_export(bodies, tmp_path / "export", binaries)
     answers = {}
     with responses.RequestsMock(assert_all_requests_are_fired=False) as fhir:

@@ -49,9 +49,8 @@ def test_results_summary_and_report_are_written(single: Path) -> None:
     by_class = sum(int(r["count"]) for r in rows if r["section"] == "class")
     assert by_class == 160
     page = (single / "report.html").read_text()
-    assert page.count("<svg") == 4 and "http://" not in page.replace(
-        'xmlns="http://www.w3.org/2000/svg"', ""
-    )
+    assert page.count("<svg") == 4
+    assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
     assert "syn0000" not in page  # no patient id on the page
 
 
@@ -64,7 +63,8 @@ def test_bad_input_is_reported_by_file_and_line(single: Path) -> None:
     assert ("missing-binary", "DiagnosticReport.ndjson") in found
     assert all(isinstance(p["line"], int) and p["line"] > 0 for p in problems)
     page = (single / "report.html").read_text()
-    assert "Observation.ndjson" in page and "missing-binary" in page
+    assert "Observation.ndjson" in page
+    assert "missing-binary" in page
     # the report whose Binary is missing gets the hook's data-quality card
     lines = [orjson.loads(x) for x in (single / "results.ndjson").read_bytes().splitlines()]
     [patient] = [x for x in lines if x["patient"] == "syn0000000"]
@@ -105,5 +105,6 @@ def test_the_command_is_quiet_in_a_pipe_and_exits_1_on_bad_input(
     )
     assert done.returncode == 1, done.stderr
     assert "\r" not in done.stderr  # no progress bar when stderr is not a terminal
-    assert "Observation.ndjson:" in done.stderr and "malformed-line" in done.stderr
+    assert "Observation.ndjson:" in done.stderr
+    assert "malformed-line" in done.stderr
     assert (tmp_path / "results.ndjson").exists()

@@ -186,7 +186,8 @@ def test_the_manifest_names_the_files_and_the_transaction_time(tmp_path: Path) -
     (export / "manifest.json").write_bytes(orjson.dumps(manifest))
     files, when, warnings = export_files(export)
     assert [f.name for f in files] == ["patients-001.ndjson", "Encounter.ndjson"]
-    assert when is not None and when.isoformat() == "2026-11-30T18:00:00+00:00"
+    assert when is not None
+    assert when.isoformat() == "2026-11-30T18:00:00+00:00"
     assert warnings == []
     result, merged = groups(tmp_path)
     assert sorted(merged) == ["p1"]  # leftover.ndjson is not in the manifest

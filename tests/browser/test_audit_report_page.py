@@ -53,13 +53,16 @@ def test_report_page_draws_its_plots_and_sample_with_no_network(
             svg = page.locator(f"#{plot} svg")
             assert svg.count() == 1, plot
             box = svg.bounding_box()
-            assert box is not None and box["width"] > 300 and box["height"] > 20, plot
+            assert box is not None, plot
+            assert box["width"] > 300, plot
+            assert box["height"] > 20, plot
         # the class plot's bars are the audit's counts, drawn with a width
         for image_class, count in run.aggregate.by_class.items():
             bar = page.locator(f"#plot-classes g.bar[data-label='{image_class}']")
             assert bar.get_attribute("data-count") == str(count)
             rect = bar.locator("rect").bounding_box()
-            assert rect is not None and rect["width"] >= 1
+            assert rect is not None
+            assert rect["width"] >= 1
         # the review sample: highlighted report texts, per class
         assert page.locator("section.sample").count() >= 5
         assert page.locator("section.sample mark.hl").count() >= 5

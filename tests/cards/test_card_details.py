@@ -134,7 +134,8 @@ def test_evidence_table_keeps_the_extra_decimal_at_a_threshold() -> None:
     assert "| Calcium, total | 2.754 | mmol/L |" in (card.detail or "")
     assert card.extension is not None
     (item,) = [i for i in card.extension["org.marrow-cds.evidence"] if i.get("flags")]
-    assert item["flags"] == ["U-C"] and item["value"] == "2.754"
+    assert item["flags"] == ["U-C"]
+    assert item["value"] == "2.754"
 
 
 # ------------------------------------------------------------------ R1 cites the Condition
@@ -223,9 +224,11 @@ def _record(*, mris: tuple[ImagingReport, ...], gaps: tuple[DataDomain, ...]) ->
 
 def test_imaging_not_obtained_gives_exactly_one_data_quality_card() -> None:
     assessment = assess(_record(mris=(), gaps=(DataDomain.IMAGING,)), a.AS_OF)
-    assert assessment.rule_id == "R0" and assessment.blocked_by
+    assert assessment.rule_id == "R0"
+    assert assessment.blocked_by
     (card,) = render(assessment)
-    assert card.source.topic is not None and card.source.topic.code == "data-quality"
+    assert card.source.topic is not None
+    assert card.source.topic.code == "data-quality"
     assert card.indicator == "info"
     assert "imaging reports could not be fetched" in card.summary
     assert "did not answer in time" in (card.detail or "")  # raw reason: in the log
@@ -234,7 +237,8 @@ def test_imaging_not_obtained_gives_exactly_one_data_quality_card() -> None:
 
 def test_no_index_mri_with_a_labs_gap_gives_no_card() -> None:
     assessment = assess(_record(mris=(), gaps=(DataDomain.LABS,)), a.AS_OF)
-    assert assessment.rule_id == "R0" and assessment.blocked_by == ()
+    assert assessment.rule_id == "R0"
+    assert assessment.blocked_by == ()
     assert render(assessment) == []
 
 
@@ -244,6 +248,7 @@ def test_labs_not_obtained_and_no_other_rule_gives_one_data_quality_card() -> No
     assert assessment.rule_id == "R0"
     assert [gap.domain for gap in assessment.blocked_by] == [DataDomain.LABS]
     (card,) = render(assessment)
-    assert card.source.topic is not None and card.source.topic.code == "data-quality"
+    assert card.source.topic is not None
+    assert card.source.topic.code == "data-quality"
     assert "lab results could not be fetched" in card.summary
     assert not card.suggestions

@@ -130,7 +130,8 @@ def test_source_names_service_and_rule_set_and_points_at_the_rule(rule):
     assert all(link.url.startswith("https://cds.example.org/rules") for link in absolute)
     # issue 13: one `smart` link to the companion app, beside the rule catalogue
     [app] = [link for link in card.links if link.type == "smart"]
-    assert app.url == "https://cds.example.org/app/launch" and app.appContext
+    assert app.url == "https://cds.example.org/app/launch"
+    assert app.appContext
 
 
 @pytest.mark.parametrize("rule", RULES)
@@ -256,7 +257,8 @@ def test_action_descriptions_say_what_and_when():
     (action,) = card.suggestions[0].actions or []
     assert action.type == "create"
     assert "MRI" in action.description
-    assert "2027-02-23" in action.description and "2027-05-23" in action.description
+    assert "2027-02-23" in action.description
+    assert "2027-05-23" in action.description
 
 
 # ------------------------------------------------------------------------------ detail
@@ -269,8 +271,10 @@ def test_detail_has_decision_evidence_table_rule_and_citations():
     assert "| Item | Value | Unit | Date |" in detail
     assert "| Calcium | 2.9 | mmol/L | 2026-11-18 |" in detail
     # FHIR references, flag ids and the rule id are not clinician text (CARDS.md, 2026-12-07)
-    assert "Observation/ca-1" not in detail and "DiagnosticReport/ct-3" not in detail
-    assert "Rule R2" not in detail and "https://" not in detail
+    assert "Observation/ca-1" not in detail
+    assert "DiagnosticReport/ct-3" not in detail
+    assert "Rule R2" not in detail
+    assert "https://" not in detail
     assert "Lancet Oncol 2014" in detail
     card = primary("R2")
     assert card.extension is not None
@@ -359,9 +363,11 @@ def _rendered_html(markdown: str) -> str:
 def test_report_text_cannot_inject_html_or_markdown():
     card = render(a.r8(sentence=a.HOSTILE_SENTENCE))[0]
     detail = card.detail or ""
-    assert "<img" not in detail and "<script" not in detail
+    assert "<img" not in detail
+    assert "<script" not in detail
     rendered = _rendered_html(detail)
-    assert "<img" not in rendered and "<script" not in rendered
+    assert "<img" not in rendered
+    assert "<script" not in rendered
     assert 'href="http://evil.example"' not in rendered
     assert "<em>" not in rendered
     # ... and the clinician still reads the sentence as the radiologist wrote it
@@ -388,7 +394,8 @@ def test_secondary_cards_imaging_protocol_and_data_quality():
     for card in cards[1:]:
         assert card.indicator == "info"
         assert len(card.summary) < 140
-        assert card.suggestions is None and card.selectionBehavior is None
+        assert card.suggestions is None
+        assert card.selectionBehavior is None
         assert card.source.url == f"{a.RULES_URL}#{card.source.topic.code}"  # type: ignore[union-attr]
     protocol, quality = cards[1], cards[2]
     assert protocol.summary == a.ADVISORY.summary
@@ -548,7 +555,7 @@ def test_rules_url_must_be_absolute(url):
 
 @pytest.mark.parametrize("patient_id", ["", "a b", "x" * 65, "<script>"])
 def test_patient_id_must_be_a_fhir_id(patient_id):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="not a valid FHIR id"):
         render_patient_view_cards(
             a.r8(), patient_id=patient_id, as_of=a.AS_OF, rules_url=a.RULES_URL
         )
@@ -699,7 +706,8 @@ def test_order_due_on_one_day_says_due():
 def test_index_report_quote_puts_the_marrow_finding_first_and_skips_technique():
     base = a.r8()
     rec = base.recommendation
-    assert rec is not None and rec.index_report is not None
+    assert rec is not None
+    assert rec.index_report is not None
     report = rec.index_report
     tech = TextSpan(start=0, end=5, text="Images obtained at 1.5 T.")
     t1 = TextSpan(start=0, end=5, text="T1 signal is brighter than disc.")
@@ -753,7 +761,8 @@ def test_a_new_rule_row_renders_its_card_from_the_row(monkeypatch):
     assert card.summary.startswith("A ninth rule's head: ")
     assert card.source.label.endswith(", Rule R9")
     assert card.source.url == f"{a.RULES_URL}#R9"
-    assert card.source.topic is not None and card.source.topic.code == "hematology-econsult"
+    assert card.source.topic is not None
+    assert card.source.topic.code == "hematology-econsult"
     assert "**Checked for the ninth rule** (why so)" in (card.detail or "")
 
 

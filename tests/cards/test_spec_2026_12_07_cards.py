@@ -181,7 +181,8 @@ def test_past_haematological_malignancy_card_refers_to_haematology() -> None:
         for action in suggestion.actions or []
         for coding in (action.resource or {}).get("code", {}).get("coding", [])
     ]
-    assert "hematology-referral" in codes and "oncology-referral" not in codes
+    assert "hematology-referral" in codes
+    assert "oncology-referral" not in codes
 
 
 def test_surveillance_summary_does_not_call_explained_results_normal() -> None:

@@ -157,7 +157,8 @@ def test_the_card_is_the_one_the_http_service_gives(tmp_path: Path) -> None:
 def test_every_feature_span_quotes_the_read_text(tmp_path: Path) -> None:
     inputs = rr.collect([write(tmp_path, "a.txt", ABNORMAL)], AS_OF)
     (reading,) = rr.read_all(inputs.sources, AS_OF)
-    assert reading.report is not None and reading.report.features
+    assert reading.report is not None
+    assert reading.report.features
     for feature in reading.report.features:
         assert reading.report.text[feature.span.start : feature.span.end] == feature.span.text
 
@@ -237,7 +238,8 @@ def test_ndjson_reads_diagnostic_reports_and_counts_what_it_skips(
 
     code, out, err = run_cli(capsys, str(path), "--as-of", "2026-12-07")
     assert code == 1  # a line could not be read
-    assert "DiagnosticReport/dr-1" in out and "DiagnosticReport/dr-2" in out
+    assert "DiagnosticReport/dr-1" in out
+    assert "DiagnosticReport/dr-2" in out
     assert "skipped (not DiagnosticReport): DocumentReference 2, Patient 1" in out
     assert "not a JSON object" in err
 
@@ -251,7 +253,8 @@ def test_an_ndjson_line_over_the_body_limit_is_skipped(
     path = write(tmp_path, "export.ndjson", big + "\n" + small + "\n")
     inputs = rr.collect([path], AS_OF)
     assert [s.resource["id"] for s in inputs.sources] == ["small"]
-    assert len(inputs.errors) == 1 and "line longer than 1,000 bytes" in inputs.errors[0]
+    assert len(inputs.errors) == 1
+    assert "line longer than 1,000 bytes" in inputs.errors[0]
 
 
 def test_a_file_over_the_reading_limit_is_read_up_to_the_limit_and_says_so(
@@ -306,11 +309,14 @@ def test_json_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     body = json.loads(out)
     assert body["as_of"].startswith("2026-12-07T23:59:59")
     first, second = body["reports"]
-    assert first["class"] == "DIFFUSE" and first["raises_card"] is True
-    assert second["class"] == "NEGATIVE" and second["rule"] == "R0"
+    assert first["class"] == "DIFFUSE"
+    assert first["raises_card"] is True
+    assert second["class"] == "NEGATIVE"
+    assert second["rule"] == "R0"
     assert body["summary"]["total"] == 2
     assert body["summary"]["per_class"] == {"NEGATIVE": 1, "DIFFUSE": 1}
-    assert body["summary"]["raising"] == 1 and body["summary"]["raising_share"] == 0.5
+    assert body["summary"]["raising"] == 1
+    assert body["summary"]["raising_share"] == 0.5
     for feature in first["features"]:
         assert set(feature) >= {"kind", "text", "start", "end", "negated", "hedged", "uncertain"}
 
@@ -344,16 +350,22 @@ def test_html_page_is_self_contained_and_escaped(
     write(folder, "b.txt", NORMAL)
     out_html = tmp_path / "page.html"
     code, _, err = run_cli(capsys, str(folder), "--html", str(out_html), "--as-of", "2026-12-07")
-    assert code == 0 and "HTML page written" in err
+    assert code == 0
+    assert "HTML page written" in err
     page = out_html.read_text(encoding="utf-8")
-    assert "<script" not in page and "<img" not in page
+    assert "<script" not in page
+    assert "<img" not in page
     assert "&lt;script&gt;" in page
     assert external_references(page) == []
-    assert "<link" not in page and "@import" not in page and "url(" not in page
+    assert "<link" not in page
+    assert "@import" not in page
+    assert "url(" not in page
     assert "Content-Security-Policy" in page
-    assert 'data-kinds="' in page and "marrow-signal" in page
+    assert 'data-kinds="' in page
+    assert "marrow-signal" in page
     assert 'class="hl size' in page or "size" in page
-    assert 'data-class="DIFFUSE"' in page and 'data-class="NEGATIVE"' in page
+    assert 'data-class="DIFFUSE"' in page
+    assert 'data-class="NEGATIVE"' in page
     assert "SYNTHETIC labs" in page
 
 

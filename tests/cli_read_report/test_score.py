@@ -17,7 +17,8 @@ SCORE = Path(__file__).resolve().parents[1] / "corpus" / "hospital" / "score.py"
 @pytest.fixture(scope="module")
 def score() -> ModuleType:
     spec = importlib.util.spec_from_file_location("hospital_score", SCORE)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules["hospital_score"] = module
     spec.loader.exec_module(module)

@@ -110,9 +110,11 @@ def test_prefetch_templates_use_only_instance_reads_token_searches_dates_count_a
             path, _, query = template.partition("?")
             segments = path.split("/")
             if not query:  # instance read: Type/{{id}}
-                assert len(segments) == 2 and segments[0][0].isupper()
+                assert len(segments) == 2
+                assert segments[0][0].isupper()
                 continue
-            assert len(segments) == 1 and segments[0][0].isupper()  # type search
+            assert len(segments) == 1
+            assert segments[0][0].isupper()
             for name, value in parse_qsl(query, keep_blank_values=True):
                 base, _, modifier = name.partition(":")
                 assert base in PARAMETER_KIND, name

@@ -27,7 +27,8 @@ def test_the_contracts_are_in_docs() -> None:
 def test_readme_and_catalogue_say_which_spec_is_cited() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     rules = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
-    assert "docs/SPEC.md" in readme and "docs/CARDS.md" in readme
+    assert "docs/SPEC.md" in readme
+    assert "docs/CARDS.md" in readme
     assert "docs/SPEC.md" in rules
 
 

@@ -38,7 +38,8 @@ def test_card_summary_under_140_indicator_and_source_label_required(
     cards: list[dict[str, Any]],
 ) -> None:
     for card in cards:
-        assert isinstance(card["summary"], str) and 0 < len(card["summary"]) < 140
+        assert isinstance(card["summary"], str)
+        assert 0 < len(card["summary"]) < 140
         assert card["indicator"] in ("info", "warning", "critical")
         assert card["source"]["label"]
 
@@ -61,7 +62,8 @@ def test_card_optional_uuid_detail_source_url_icon_topic(cards: list[dict[str, A
         assert set(card["source"]) <= {"label", "url", "icon", "topic"}
         topic = card["source"].get("topic")
         if topic is not None:
-            assert topic["code"] and topic["system"] == "urn:marrow-cds:card-topic"
+            assert topic["code"]
+            assert topic["system"] == "urn:marrow-cds:card-topic"
         if "detail" in card:
             assert isinstance(card["detail"], str)
 
@@ -77,7 +79,8 @@ def test_overridereasons_are_codings_each_with_display(cards: list[dict[str, Any
     reasons = [r for c in cards for r in c.get("overrideReasons", [])]
     assert reasons
     for reason in reasons:
-        assert reason["code"] and reason["display"]
+        assert reason["code"]
+        assert reason["display"]
 
 
 def test_suggestion_label_optional_uuid_isrecommended_actions(cards: list[dict[str, Any]]) -> None:
@@ -99,7 +102,8 @@ def test_link_label_url_type_absolute_or_smart_appcontext_only_for_smart(
     links = [link for c in cards for link in c.get("links", [])]
     assert links
     for link in links:
-        assert link["label"] and link["url"].startswith(("http://", "https://"))
+        assert link["label"]
+        assert link["url"].startswith(("http://", "https://"))
         assert link["type"] in ("absolute", "smart")
         if link["type"] != "smart":
             assert "appContext" not in link

@@ -157,7 +157,8 @@ def test_cors_preflight_allows_authorization_and_content_type_on_all_endpoints(
     )
     assert response.status_code in (200, 204)  # no JWT needed for a preflight
     headers = response.headers["Access-Control-Allow-Headers"].lower()
-    assert "authorization" in headers and "content-type" in headers
+    assert "authorization" in headers
+    assert "content-type" in headers
     assert response.headers["Access-Control-Allow-Origin"]
 
 
@@ -212,7 +213,8 @@ def test_sandbox_leaves_out_a_prefetch_it_cannot_fill_and_sends_fhirserver_witho
         ),
     )
     assert post_hook(client, example_request).status_code == 200
-    assert len(fhir.calls) == 1 and "Authorization" not in fhir.calls[0].request.headers
+    assert len(fhir.calls) == 1
+    assert "Authorization" not in fhir.calls[0].request.headers
 
 
 def test_sandbox_sends_feedback_only_when_card_and_suggestion_have_a_uuid(
@@ -331,7 +333,8 @@ def test_sandbox_renders_detail_markdown_and_raw_html_so_report_text_cannot_inje
     response = post_hook(client, example_request)
     assert response.status_code == 200
     details = " ".join(c.get("detail", "") for c in response.get_json()["cards"])
-    assert "<script" not in details and "<img" not in details
+    assert "<script" not in details
+    assert "<img" not in details
 
 
 def test_sandbox_default_fhir_server_is_dstu2_such_data_does_not_break_the_service(

@@ -169,8 +169,10 @@ def test_follow_up_mri_ordered_on_the_fhir_server_is_not_ordered_again(
     queries = [e for e in log if e["path"].split("?")[0].endswith("/ServiceRequest")]
     assert len(queries) == 1, log
     (query,) = queries
-    assert query["authorized"] and query["status"] == 200
-    assert "status=active,on-hold" in query["path"] and "72158" in query["path"]
+    assert query["authorized"]
+    assert query["status"] == 200
+    assert "status=active,on-hold" in query["path"]
+    assert "72158" in query["path"]
     card = surveillance_card(cards)
     assert card["summary"].startswith(f"Follow-up MRI ordered on {f.ago(20)[:10]}, not yet done")
     assert card["indicator"] == "warning"  # 14 months: overdue by more than 6 months
@@ -199,4 +201,5 @@ def test_revoked_order_no_longer_counts_the_follow_up_mri_is_overdue(
     assert card["summary"].startswith("Follow-up MRI overdue since")
     assert card["indicator"] == "warning"
     (mri,) = suggested_mri(card)
-    assert "occurrencePeriod" not in mri and mri["subject"] == {"reference": f"Patient/{PID}"}
+    assert "occurrencePeriod" not in mri
+    assert mri["subject"] == {"reference": f"Patient/{PID}"}

@@ -214,9 +214,12 @@ def test_diagnostic_report_with_html_binary_by_url_is_read_through_the_fallback(
     response = client.post(SERVICE_URL, json=hook(pid, medplum))
 
     assert shape(response) == expected
-    assert expected and expected[0][0] not in ("data-quality", None), expected
+    assert expected, expected
+    assert expected[0][0] not in ("data-quality", None), expected
     reads = binary_reads(medplum, since, "marrow-e2e-html")
-    assert len(reads) == 1 and reads[0]["authorized"] and reads[0]["status"] == 200, reads
+    assert len(reads) == 1, reads
+    assert reads[0]["authorized"], reads
+    assert reads[0]["status"] == 200, reads
     # issue 10: the card's FHIR references are in its evidence extension
     card = response.get_json()["cards"][0]
     evidence = {i.get("reference") for i in card["extension"]["org.marrow-cds.evidence"]}
@@ -247,7 +250,9 @@ def test_document_reference_only_with_pdf_binary_is_read_through_the_fallback(
     log = medplum.requests()[since:]
     assert any(e["path"].startswith("/fhir/R4/DocumentReference?") for e in log), log
     reads = binary_reads(medplum, since, "marrow-e2e-pdf")
-    assert len(reads) == 1 and reads[0]["authorized"] and reads[0]["status"] == 200, reads
+    assert len(reads) == 1, reads
+    assert reads[0]["authorized"], reads
+    assert reads[0]["status"] == 200, reads
     card = response.get_json()["cards"][0]
     assert "DocumentReference/marrow-e2e-doc-pdf" in {
         i.get("reference") for i in card["extension"]["org.marrow-cds.evidence"]

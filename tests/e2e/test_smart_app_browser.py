@@ -35,6 +35,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from playwright import sync_api
 from werkzeug.serving import make_server
 
 from tests.support.chromium import chromium_browser
@@ -197,7 +198,7 @@ def launch(
     page.goto(f"{link['url']}?iss={s.smart.fhir_base}&launch={launch_id}", timeout=30_000)
     try:
         page.wait_for_selector("body[data-ready='true']", timeout=60_000)
-    except Exception:
+    except sync_api.TimeoutError:
         raise AssertionError(
             f"the app did not get ready: status {page.locator('#status').inner_text()!r}, "
             f"errors {errors}"
@@ -250,15 +251,19 @@ def test_ehr_launch_from_the_card_shows_trends_and_the_report_as_read(
             kinds = [e["kind"] for e in s.smart.events]
             assert kinds[:3] == ["discovery", "authorize", "token"], kinds
             authorize = next(e for e in s.smart.events if e["kind"] == "authorize")
-            assert authorize["launch"] and authorize["method"] == "S256"
+            assert authorize["launch"]
+            assert authorize["method"] == "S256"
             assert authorize["problems"] == []
             assert "patient/Observation.rs" in authorize["scope"]
             token = next(e for e in s.smart.events if e["kind"] == "token")
-            assert token["pkce_verified"] and token["problems"] == []
+            assert token["pkce_verified"]
+            assert token["problems"] == []
             fhir = [e for e in s.smart.events if e["kind"] == "fhir"]
-            assert fhir and all(e["authorized"] for e in fhir)
+            assert fhir
+            assert all(e["authorized"] for e in fhir)
             # the code and state left the address bar
-            assert "code=" not in page.url and page.url.endswith("/app/")
+            assert "code=" not in page.url
+            assert page.url.endswith("/app/")
 
             # the charts: every result the service read is one point, keyboard-focusable
             hb_in_fhir = fhir_count(medplum, patient, "718-7")
@@ -355,7 +360,8 @@ def test_standalone_launch_on_a_smart_v1_server(
             page.keyboard.press("Enter")
             page.wait_for_selector("body[data-ready='true']", timeout=60_000)
             authorize = next(e for e in s.smart.events if e["kind"] == "authorize")
-            assert not authorize["launch"] and "launch/patient" in authorize["scope"]
+            assert not authorize["launch"]
+            assert "launch/patient" in authorize["scope"]
             assert page.locator("#decision .decision-rule").count() == 0
             assert page.locator("figure[data-chart='haemoglobin'] .point").count() >= 3
         finally:

@@ -4,7 +4,6 @@ would read (issue 10)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,7 +15,7 @@ SCANNED: list[int] = []
 
 
 @pytest.fixture(autouse=True)
-def _scan_every_card(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _scan_every_card(monkeypatch: pytest.MonkeyPatch) -> None:
     original = FlaskClient.open
 
     def open_and_scan(self: FlaskClient, *args: Any, **kwargs: Any) -> Any:
@@ -29,4 +28,3 @@ def _scan_every_card(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         return response
 
     monkeypatch.setattr(FlaskClient, "open", open_and_scan)
-    yield

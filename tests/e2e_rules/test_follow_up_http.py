@@ -169,7 +169,8 @@ def test_overdue_follow_up_mri_is_named_with_its_date_and_ordered_now(client):
     assert card["summary"].startswith(f"Follow-up MRI overdue since {due().isoformat()}")
     assert f"lumbar spine MRI of {day(MRI_DAYS_AGO).isoformat()}" in card["summary"]
     detail = card["detail"]
-    assert "**Follow-up MRI**" in detail and "DiagnosticReport/mri-1" not in detail
+    assert "**Follow-up MRI**" in detail
+    assert "DiagnosticReport/mri-1" not in detail
     evidence = card["extension"]["org.marrow-cds.evidence"]
     assert "DiagnosticReport/mri-1" in {i.get("reference") for i in evidence}
     assert detail.index("**Follow-up MRI**") < detail.index("**Checked and normal**")
@@ -199,7 +200,8 @@ def test_completed_order_without_a_newer_mri_is_still_overdue(client):
     card = primary(cards)
     assert card["summary"].startswith("Follow-up MRI overdue since")
     assert len(mri_orders(card)) == 1
-    assert "completed" in card["detail"] and "ServiceRequest/sr-mri-1" not in card["detail"]
+    assert "completed" in card["detail"]
+    assert "ServiceRequest/sr-mri-1" not in card["detail"]
 
 
 def test_a_newer_brain_mri_does_not_close_the_loop(client):
@@ -265,7 +267,9 @@ def test_orders_fetched_from_the_fhir_server(client):
         (fetched,) = fhir.calls
     url = fetched.request.url
     assert url.startswith(f"{FHIR}/ServiceRequest?patient={f.PATIENT_ID}&status=active,on-hold")
-    assert "72158" in url and "mri-followup" in url and "_sort=-authored" in url
+    assert "72158" in url
+    assert "mri-followup" in url
+    assert "_sort=-authored" in url
     assert fetched.request.headers["Authorization"] == "Bearer opaque-token-for-the-ehr"
     card = primary(cards)
     assert card["summary"].startswith(f"Follow-up MRI ordered on {day(20).isoformat()}")

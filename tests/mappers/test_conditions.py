@@ -122,7 +122,8 @@ def test_fact_carries_code_display_and_dates() -> None:
     resource = condition("C9000")
     resource["onsetDateTime"] = "2024-03-05T10:00:00+01:00"
     fact, problems = read_condition("Condition/c1", resource)
-    assert fact is not None and problems == []
+    assert fact is not None
+    assert problems == []
     assert fact.code == "ICD-10-CM C90.00"
     assert fact.display == "dx C9000"
     assert (fact.onset, fact.recorded) == (date(2024, 3, 5), date(2025, 5, 1))
@@ -130,7 +131,9 @@ def test_fact_carries_code_display_and_dates() -> None:
 
 def test_who_icd10_system_is_tolerated() -> None:
     fact, _ = read_condition("Condition/c1", condition("C90.0", "http://hl7.org/fhir/sid/icd-10"))
-    assert fact is not None and fact.category is C.MYELOMA and fact.code == "ICD-10 C90.0"
+    assert fact is not None
+    assert fact.category is C.MYELOMA
+    assert fact.code == "ICD-10 C90.0"
 
 
 def test_icd_code_in_a_local_system_is_not_read() -> None:
@@ -159,7 +162,9 @@ def test_myeloma_status(clinical: str, verification: str | None, active: bool) -
     fact, _ = read_condition(
         "Condition/c1", condition("C90.00", clinical=clinical, verification=verification)
     )
-    assert fact is not None and fact.category is C.MYELOMA and fact.active is active
+    assert fact is not None
+    assert fact.category is C.MYELOMA
+    assert fact.active is active
 
 
 @pytest.mark.parametrize("clinical", ["inactive", "resolved"])
@@ -208,7 +213,8 @@ def test_missing_clinical_status_raises_but_never_excuses(
     code: str, category: ConditionCategory, active: bool, clinical: str | None
 ) -> None:
     fact, problems = read_condition("Condition/c1", condition(code, clinical=clinical))
-    assert fact is not None and (fact.category, fact.active) == (category, active)
+    assert fact is not None
+    assert (fact.category, fact.active) == (category, active)
     assert len(problems) == 1
     message = problems[0].message
     if active:
@@ -219,30 +225,35 @@ def test_missing_clinical_status_raises_but_never_excuses(
 
 def test_missing_clinical_status_cancer_history_is_history_without_warning() -> None:
     fact, problems = read_condition("Condition/c1", condition("Z85.3", clinical=None))
-    assert fact is not None and (fact.category, fact.active) == (C.CANCER_HISTORY, True)
+    assert fact is not None
+    assert (fact.category, fact.active) == (C.CANCER_HISTORY, True)
     assert problems == []
 
 
 def test_provisional_cancer_still_raises() -> None:
     fact, _ = read_condition("Condition/c1", condition("C50.911", verification="provisional"))
-    assert fact is not None and (fact.category, fact.active) == (C.CANCER, True)
+    assert fact is not None
+    assert (fact.category, fact.active) == (C.CANCER, True)
 
 
 def test_resolved_cancer_is_cancer_history() -> None:
     fact, _ = read_condition("Condition/c1", condition("C50.911", clinical="resolved"))
-    assert fact is not None and (fact.category, fact.active) == (C.CANCER_HISTORY, True)
+    assert fact is not None
+    assert (fact.category, fact.active) == (C.CANCER_HISTORY, True)
 
 
 @pytest.mark.parametrize("clinical", ["active", "inactive", "resolved", None])
 def test_z85_history_is_history_regardless(clinical: str | None) -> None:
     fact, problems = read_condition("Condition/c1", condition("Z85.3", clinical=clinical))
-    assert fact is not None and (fact.category, fact.active) == (C.CANCER_HISTORY, True)
+    assert fact is not None
+    assert (fact.category, fact.active) == (C.CANCER_HISTORY, True)
     assert problems == []
 
 
 def test_resolved_ckd_is_not_active() -> None:
     fact, _ = read_condition("Condition/c1", condition("N18.3", clinical="resolved"))
-    assert fact is not None and fact.active is False
+    assert fact is not None
+    assert fact.active is False
 
 
 def test_first_known_coding_wins_and_unknown_codes_give_nothing() -> None:
@@ -252,7 +263,8 @@ def test_first_known_coding_wins_and_unknown_codes_give_nothing() -> None:
         {"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "N18.5"}
     )
     fact, _ = read_condition("Condition/c1", resource)
-    assert fact is not None and fact.category is C.CKD
+    assert fact is not None
+    assert fact.category is C.CKD
 
 
 @pytest.mark.parametrize(
@@ -279,7 +291,8 @@ def test_snomed_only_cancer_is_not_used_but_reported() -> None:
     resource["code"]["coding"][0]["display"] = "Malignant tumor of colon"
     fact, problems = read_condition("Condition/c1", resource)
     assert fact is None
-    assert len(problems) == 1 and "Malignant tumor of colon" in problems[0].message
+    assert len(problems) == 1
+    assert "Malignant tumor of colon" in problems[0].message
 
 
 @pytest.mark.parametrize(
@@ -296,4 +309,5 @@ def test_unrecognised_condition_warning(display: str, clinical: str | None, repo
     resource = condition("123456", SNOMED, clinical=clinical)
     resource["code"]["coding"][0]["display"] = display
     fact, problems = read_condition("Condition/c1", resource)
-    assert fact is None and bool(problems) is reported
+    assert fact is None
+    assert bool(problems) is reported

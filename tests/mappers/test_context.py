@@ -127,7 +127,8 @@ def test_not_significantly_changed_is_stable_not_negated() -> None:
 def test_no_longer_seen_is_historical_and_resolved() -> None:
     e = extract("The previously seen 7 mm L3 lesion is no longer seen.")
     lesion = feature(e, K.FOCAL_LESION)
-    assert lesion.historical and not lesion.negated
+    assert lesion.historical
+    assert not lesion.negated
     assert e.image_class is ImagingClass.NEGATIVE
     assert e.interval_change is IntervalChange.RESOLVED
 
@@ -579,7 +580,8 @@ def test_every_span_and_sentence_indexes_into_the_text() -> None:
         assert SPAN_TEXT[f.span.start : f.span.end] == f.span.text
         assert f.sentence is not None
         assert SPAN_TEXT[f.sentence.start : f.sentence.end] == f.sentence.text
-        assert f.sentence.start <= f.span.start and f.span.end <= f.sentence.end
+        assert f.sentence.start <= f.span.start
+        assert f.span.end <= f.sentence.end
 
 
 def test_sentence_quote_is_the_whole_sentence() -> None:

@@ -133,7 +133,8 @@ def test_comparison_line_does_not_name_the_exam() -> None:
     report = mri(code=generic, conclusion="Compared with MRI lumbar spine: stable.")
     del report["presentedForm"]
     mris, other, problems = read_imaging_reports([report])
-    assert mris == () and other == ()
+    assert mris == ()
+    assert other == ()
     assert "modality" in problems[0].message
 
 
@@ -189,8 +190,10 @@ def test_usable_statuses(status: str) -> None:
 )
 def test_other_statuses_are_not_used_and_say_so(status: str) -> None:
     reports, other, problems = read_imaging_reports([mri(status=status)])
-    assert reports == () and other == ()
-    assert len(problems) == 1 and status in problems[0].message
+    assert reports == ()
+    assert other == ()
+    assert len(problems) == 1
+    assert status in problems[0].message
 
 
 def test_newest_first_by_effective_period_and_issued() -> None:
@@ -243,7 +246,8 @@ def test_html_presented_form_is_stripped_and_unescaped() -> None:
     report = mri()
     report["presentedForm"] = [{"contentType": "text/html; charset=utf-8", "data": b64(html_text)}]
     (read,), _, _ = read_imaging_reports([report])
-    assert "<" not in read.text and "&amp;" not in read.text
+    assert "<" not in read.text
+    assert "&amp;" not in read.text
     assert "signal & no focal lesion" in read.text
     assert read.image_class is ImagingClass.NONSPECIFIC
 
@@ -373,7 +377,8 @@ def test_non_reports_and_junk_are_skipped() -> None:
         {"resourceType": "DiagnosticReport", "code": 5, "category": "RAD", "presentedForm": 3},
     ]
     mris, other, _ = read_imaging_reports(junk)
-    assert mris == () and other == ()
+    assert mris == ()
+    assert other == ()
 
 
 # ------------------------------------------------------------------ never raises

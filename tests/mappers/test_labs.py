@@ -44,9 +44,12 @@ def test_hb_95_g_per_L_is_9_5_g_per_dL_never_95() -> None:
 def test_unknown_unit_is_not_evaluable_and_reported() -> None:
     record = record_of(observation("718-7", valueQuantity=quantity(9.5, "g/L?")))
     lab = only_lab(record)
-    assert lab.evaluable is False and lab.value is None and lab.unit == ""
+    assert lab.evaluable is False
+    assert lab.value is None
+    assert lab.unit == ""
     assert lab.as_sent == "9.5 g/L?"
-    assert "g/L?" in messages(record) and "not evaluable" in messages(record)
+    assert "g/L?" in messages(record)
+    assert "not evaluable" in messages(record)
 
 
 def test_missing_unit_is_never_assumed() -> None:
@@ -107,7 +110,8 @@ def test_numbers_in_value_string(
 def test_unreadable_numbers_are_not_evaluable(bad: object) -> None:
     record = record_of(observation("718-7", valueQuantity={"value": bad, "code": "g/dL"}))
     lab = only_lab(record)
-    assert lab.evaluable is False and lab.value is None
+    assert lab.evaluable is False
+    assert lab.value is None
     assert record.problems
 
 
@@ -127,7 +131,8 @@ def test_data_absent_reason_is_not_evaluable() -> None:
 def test_interpretation_never_overrides_a_value() -> None:
     obs = observation("718-7", **ucum(9.0, "g/dL"), interpretation=[{"coding": [{"code": "N"}]}])
     lab = only_lab(record_of(obs))
-    assert lab.value == 9.0 and lab.finding is None
+    assert lab.value == 9.0
+    assert lab.finding is None
 
 
 # ------------------------------------------------------------------ reference ranges
@@ -263,26 +268,31 @@ def test_m_spike_number() -> None:
 def test_interpretation_used_when_the_value_says_nothing() -> None:
     obs = observation("12851-2", interpretation=[{"coding": [{"code": "POS"}]}])
     lab = only_lab(record_of(obs))
-    assert lab.finding is Finding.POSITIVE and lab.evaluable
+    assert lab.finding is Finding.POSITIVE
+    assert lab.evaluable
 
 
 def test_unreadable_interpretation_is_not_evaluable() -> None:
     record = record_of(observation("12851-2", valueString="see scanned report"))
     lab = only_lab(record)
-    assert lab.evaluable is False and lab.finding is None
+    assert lab.evaluable is False
+    assert lab.finding is None
     assert "see scanned report" in messages(record)
 
 
 def test_numeric_electrophoresis_fraction_carries_no_interpretation() -> None:
     record = record_of(observation("2874-6", **ucum(1.9, "g/dL")))
     lab = only_lab(record)
-    assert lab.analyte is A.SPEP_IFE and lab.finding is None and lab.evaluable is False
+    assert lab.analyte is A.SPEP_IFE
+    assert lab.finding is None
+    assert lab.evaluable is False
     assert "fraction" in messages(record)
 
 
 def test_haemoglobin_text_is_not_a_finding() -> None:
     lab = only_lab(record_of(observation("718-7", valueString="positive")))
-    assert lab.finding is None and lab.evaluable is False
+    assert lab.finding is None
+    assert lab.evaluable is False
 
 
 # ------------------------------------------------------------------ status and time
@@ -296,7 +306,8 @@ def test_used_statuses(status: str) -> None:
 @pytest.mark.parametrize("status", ["preliminary", "registered", "cancelled", "entered-in-error"])
 def test_ignored_statuses_are_silent(status: str) -> None:
     record = record_of(observation("718-7", status=status, **ucum(9, "g/dL")))
-    assert record.labs == () and record.problems == ()
+    assert record.labs == ()
+    assert record.problems == ()
 
 
 @pytest.mark.parametrize("status", ["unknown", None, 7])
@@ -305,7 +316,8 @@ def test_other_statuses_are_not_used_and_reported(status: object) -> None:
     obs["status"] = status
     record = record_of(obs)
     assert record.labs == ()
-    assert "status" in messages(record) and "Observation/o1" in messages(record)
+    assert "status" in messages(record)
+    assert "Observation/o1" in messages(record)
 
 
 def test_effective_period_end_then_start() -> None:
@@ -458,7 +470,8 @@ def test_very_long_result_text_is_read_in_bounded_work() -> None:
     text = "monoclonal, " * 50_000 + "negative"
     assert read_finding(text) is Finding.POSITIVE
     lab = only_lab(record_of(observation("12851-2", valueString=text)))
-    assert lab.quote is not None and len(lab.quote) <= 200
+    assert lab.quote is not None
+    assert len(lab.quote) <= 200
 
 
 @pytest.mark.parametrize(
@@ -497,7 +510,9 @@ def test_a_result_without_a_usable_value_is_never_evaluable(
 ) -> None:
     record = record_of(observation(loinc, **value))
     lab = only_lab(record)
-    assert lab.evaluable is False and lab.value is None and lab.finding is None
+    assert lab.evaluable is False
+    assert lab.value is None
+    assert lab.finding is None
     assert record.problems
 
 

@@ -123,7 +123,8 @@ def test_other_patients_resources_are_ignored_and_counted() -> None:
         ],
         PATIENT_ID,
     )
-    assert record.labs == () and record.conditions == ()
+    assert record.labs == ()
+    assert record.conditions == ()
     assert "2 resource(s) are about another patient" in messages(record)
 
 
@@ -185,7 +186,8 @@ def test_imaging_reports_are_read_by_the_imaging_mapper() -> None:
         "DiagnosticReport/new",
         "DiagnosticReport/old",
     ]
-    assert record.index_report is not None and record.index_report.modality is Modality.MR
+    assert record.index_report is not None
+    assert record.index_report.modality is Modality.MR
 
 
 def test_imaging_failure_is_a_problem_not_an_exception(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -261,7 +263,8 @@ def test_monocytosis_history_keeps_the_oldest_qualifying_result() -> None:
         [bundle(patient(), *series("742-7", values, "10*9/L", prefix="m"))], PATIENT_ID
     )
     kept = refs(record)
-    assert "Observation/m41" in kept and "Observation/m0" in kept
+    assert "Observation/m41" in kept
+    assert "Observation/m0" in kept
     assert len(kept) <= RECENT_PER_ANALYTE + 2 * EXTREMES_PER_CRITERION
 
 
@@ -284,7 +287,8 @@ def test_ckd_history_keeps_the_oldest_egfr_below_60() -> None:
         PATIENT_ID,
     )
     kept = refs(record)
-    assert "Observation/e20" in kept and "Observation/e22" in kept
+    assert "Observation/e20" in kept
+    assert "Observation/e22" in kept
     assert "Observation/e23" not in kept
 
 
@@ -343,6 +347,9 @@ def test_the_strict_check_cache_keeps_no_patient_data() -> None:
     )
     record = map_patient_record([bundle(patient(), obs)], PATIENT_ID)
     assert "not valid FHIR R4B" in messages(record)  # the zone-less time was checked
-    assert strict._cache and all(len(key) == 16 for key in strict._cache)
+    assert strict._cache
+    assert all(len(key) == 16 for key in strict._cache)
     cached = repr(list(strict._cache.values()))
-    assert "9.87654" not in cached and "Patient/p1" not in cached and "2026-01-10" not in cached
+    assert "9.87654" not in cached
+    assert "Patient/p1" not in cached
+    assert "2026-01-10" not in cached

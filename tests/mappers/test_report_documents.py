@@ -81,8 +81,11 @@ def test_every_format_reads_like_the_inline_text(text: str, content_type: str, r
 def test_pdf_headers_footers_and_wrapped_lines_do_not_change_the_text() -> None:
     pdf = to_pdf(REPORT_TEXT, lines_per_page=4, width_mm=80)
     decoded = decode_bytes(pdf, "application/pdf")
-    assert decoded.problem is None and decoded.missing is None and decoded.text
-    assert "St Elsewhere" not in decoded.text and "MRN" not in decoded.text
+    assert decoded.problem is None
+    assert decoded.missing is None
+    assert decoded.text
+    assert "St Elsewhere" not in decoded.text
+    assert "MRN" not in decoded.text
     assert "Page" not in decoded.text
     # every sentence of the report is whole again (no line break inside it)
     for sentence in (
@@ -116,7 +119,8 @@ def test_unwrap_joins_layout_breaks_keeps_headings_and_list_items() -> None:
 def test_scanned_pdf_has_no_text_and_says_why() -> None:
     decoded = decode_bytes(scanned_pdf(), "application/pdf")
     assert decoded.text is None
-    assert decoded.missing is not None and "scanned" in decoded.missing
+    assert decoded.missing is not None
+    assert "scanned" in decoded.missing
     _, problems = read_one(
         mri_report(forms=[inline("application/pdf", scanned_pdf())], conclusion="See report.")
     )
@@ -127,10 +131,12 @@ def test_pdf_page_cap_and_time_cap(monkeypatch: pytest.MonkeyPatch) -> None:
     pdf = to_pdf(REPORT_TEXT, lines_per_page=1)  # one paragraph per page
     monkeypatch.setattr(attachments, "MAX_PDF_PAGES", 2)
     decoded = decode_bytes(pdf, "application/pdf")
-    assert decoded.text and "only the first 2" in (decoded.problem or "")
+    assert decoded.text
+    assert "only the first 2" in (decoded.problem or "")
     monkeypatch.setattr(attachments, "MAX_PDF_PAGES", 30)
     decoded = decode_bytes(pdf, "application/pdf", stop=lambda: True)
-    assert decoded.text is None and decoded.missing
+    assert decoded.text is None
+    assert decoded.missing
 
 
 def test_oversized_and_damaged_documents_are_problems_not_exceptions(
@@ -173,7 +179,8 @@ def test_contained_binary_by_hash_url_is_read() -> None:
     )
     plain, _ = read_one(mri_report(forms=[inline("text/plain", REPORT_TEXT)]))
     read, problems = read_one(report)
-    assert reading(read) == reading(plain) and problems == ()
+    assert reading(read) == reading(plain)
+    assert problems == ()
 
 
 # ------------------------------------------------------------------------------- DocumentReference
@@ -322,7 +329,8 @@ def test_narrative_results_are_read_as_findings_and_impression() -> None:
     resolved = resolve([results_report(), *results()], PATIENT_ID, {})
     read, problems = read_one(dict(resolved.documents[0]))
     assert reading(read) == reading(plain)
-    assert "IMPRESSION:" in read.text and problems == ()
+    assert "IMPRESSION:" in read.text
+    assert problems == ()
     assert resolved.missing == []
 
 
@@ -391,7 +399,8 @@ def test_resolved_binary_reads_like_inline_text(answer: str) -> None:
     assert resolved.missing == []
     plain, _ = read_one(mri_report(forms=[inline("text/plain", REPORT_TEXT)]))
     read, problems = read_one(dict(resolved.documents[0]))
-    assert reading(read) == reading(plain) and problems == ()
+    assert reading(read) == reading(plain)
+    assert problems == ()
 
 
 def test_unfetched_or_unreadable_binary_names_the_report_and_why() -> None:
@@ -404,7 +413,8 @@ def test_unfetched_or_unreadable_binary_names_the_report_and_why() -> None:
         assert len(resolved.missing) == 1, fetched
         message = resolved.missing[0]
         assert "MRI lumbar spine without contrast report of 2026-11-10" in message
-        assert "(DiagnosticReport/mri-ls-1)" in message and why in message
+        assert "(DiagnosticReport/mri-ls-1)" in message
+        assert why in message
     resolved = resolve([by_url_report()], PATIENT_ID, {}, unfetched="no FHIR server")
     assert resolved.missing[0].endswith("could not be read: no FHIR server")
 
@@ -456,6 +466,8 @@ def test_report_without_id_is_completed_in_place_and_read_once() -> None:
     bundle = {"resourceType": "Bundle", "entry": [{"fullUrl": "urn:uuid:r1", "resource": report}]}
     fetched = fetched_document(to_pdf(REPORT_TEXT), "application/pdf", "application/pdf")
     resolved = resolve([bundle], PATIENT_ID, {"Binary/pdf-1": fetched})
-    assert resolved.documents == [bundle] and resolved.missing == []
+    assert resolved.documents == [bundle]
+    assert resolved.missing == []
     mri, _, problems = read_imaging_reports([report])
-    assert len(mri) == 1 and problems == ()
+    assert len(mri) == 1
+    assert problems == ()

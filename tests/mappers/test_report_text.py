@@ -107,15 +107,18 @@ def test_decode_attachment(
     if problem is None:
         assert message is None
     else:
-        assert message is not None and problem in message
+        assert message is not None
+        assert problem in message
 
 
 def test_invalid_utf8_is_replaced_with_a_problem() -> None:
     got, message = decode_attachment(
         {"contentType": "text/plain", "data": base64.b64encode(b"ok \xff\xfe").decode()}
     )
-    assert got is not None and got.startswith("ok ")
-    assert message is not None and "replaced" in message
+    assert got is not None
+    assert got.startswith("ok ")
+    assert message is not None
+    assert "replaced" in message
 
 
 def test_sources_in_spec_order_and_duplicates_read_once() -> None:

@@ -59,8 +59,11 @@ def test_cpt_lumbar_mri_is_a_follow_up_mri_order() -> None:
     )
     (order,), problems = read_placed_orders([searchset(sr)], PID)
     assert problems == ()
-    assert order.reference == "ServiceRequest/sr-1" and order.status == "active"
-    assert order.follow_up_mri and order.region is Region.LUMBAR_SPINE and order.site == "lumbar"
+    assert order.reference == "ServiceRequest/sr-1"
+    assert order.status == "active"
+    assert order.follow_up_mri
+    assert order.region is Region.LUMBAR_SPINE
+    assert order.site == "lumbar"
     assert order.contrast is Contrast.WITHOUT_AND_WITH
     assert order.authored == datetime(2026, 5, 2, 8, 15, tzinfo=UTC)
     assert order.recognised_by == "CPT 72158"
@@ -75,13 +78,17 @@ def test_our_order_key_takes_the_site_from_its_other_codings() -> None:
         ],
     )
     (order,), _ = read_placed_orders([sr], PID)
-    assert order.follow_up_mri and order.region is Region.PELVIS and order.site == "pelvis"
+    assert order.follow_up_mri
+    assert order.region is Region.PELVIS
+    assert order.site == "pelvis"
 
 
 def test_order_key_alone_is_a_follow_up_mri_of_unstated_site() -> None:
     sr = service_request("sr-3", [{"system": KEY, "code": "mri-followup"}])
     (order,), _ = read_placed_orders([sr], f"Patient/{PID}")
-    assert order.follow_up_mri and order.region is None and order.site is None
+    assert order.follow_up_mri
+    assert order.region is None
+    assert order.site is None
 
 
 def test_local_code_named_in_text_is_recognised() -> None:
@@ -91,13 +98,15 @@ def test_local_code_named_in_text_is_recognised() -> None:
         text="MRI sacrum without and with contrast",
     )
     (order,), _ = read_placed_orders([sr], PID)
-    assert order.follow_up_mri and order.region is Region.SACRUM
+    assert order.follow_up_mri
+    assert order.region is Region.SACRUM
 
 
 def test_a_lab_order_is_kept_but_is_not_a_follow_up_mri() -> None:
     sr = service_request("sr-5", [{"system": LOINC, "code": "48378-4"}], text="Serum FLC")
     (order,), _ = read_placed_orders([sr], PID)
-    assert not order.follow_up_mri and order.region is None
+    assert not order.follow_up_mri
+    assert order.region is None
 
 
 def test_brain_mri_and_unrelated_orders_are_not_kept() -> None:
@@ -148,7 +157,8 @@ def test_with_placed_orders_adds_orders_and_problems_to_the_record() -> None:
     sr = service_request("sr-13", [{"system": CPT, "code": "72158"}], authored=None)
     updated = with_placed_orders(record, [sr], PID)
     assert [o.reference for o in updated.orders] == ["ServiceRequest/sr-13"]
-    assert updated.problems and updated.problems[0].reference == "ServiceRequest/sr-13"
+    assert updated.problems
+    assert updated.problems[0].reference == "ServiceRequest/sr-13"
     assert with_placed_orders(record, [], PID) is record
 
 

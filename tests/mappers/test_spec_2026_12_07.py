@@ -47,7 +47,8 @@ ICD_CASES = [
 )
 def test_icd10_categories_of_the_amended_section_2(code: str, category: C) -> None:
     normal = normalise_icd10(code)
-    assert normal is not None and icd10_category(normal) is category
+    assert normal is not None
+    assert icd10_category(normal) is category
 
 
 @pytest.mark.parametrize(
@@ -67,13 +68,16 @@ def test_neighbouring_codes_are_not_causes_of_cytopenia(code: str) -> None:
 
 def test_mgus_snomed_277577000_verify() -> None:
     fact, _ = read_condition("Condition/c1", condition("277577000", SNOMED))
-    assert fact is not None and (fact.category, fact.active) == (C.MGUS, True)
+    assert fact is not None
+    assert (fact.category, fact.active) == (C.MGUS, True)
 
 
 def test_mgus_of_unknown_status_raises_like_a_finding() -> None:
     fact, problems = read_condition("Condition/c1", condition("D47.2", clinical=None))
-    assert fact is not None and (fact.category, fact.active) == (C.MGUS, True)
-    assert problems and problems[0].message.endswith("taken as active")
+    assert fact is not None
+    assert (fact.category, fact.active) == (C.MGUS, True)
+    assert problems
+    assert problems[0].message.endswith("taken as active")
 
 
 @pytest.mark.parametrize("code", ["D69.3", "D73.1", "K74.60", "D70.1", "D72.819"])
@@ -86,18 +90,21 @@ def test_a_cause_of_cytopenia_of_unknown_status_or_unconfirmed_never_explains(
     fact, _ = read_condition(
         "Condition/c1", condition(code, clinical=clinical, verification=verification)
     )
-    assert fact is not None and fact.active is False
+    assert fact is not None
+    assert fact.active is False
 
 
 @pytest.mark.parametrize("code", ["C90.00", "C91.10", "D47.1", "C79.51", "D47.2"])
 def test_remission_is_active_for_suppression_and_mgus(code: str) -> None:
     fact, _ = read_condition("Condition/c1", condition(code, clinical="remission"))
-    assert fact is not None and fact.active is True
+    assert fact is not None
+    assert fact.active is True
 
 
 def test_solid_cancer_in_remission_is_cancer_history() -> None:
     fact, _ = read_condition("Condition/c1", condition("C50.911", clinical="remission"))
-    assert fact is not None and (fact.category, fact.active) == (C.CANCER_HISTORY, True)
+    assert fact is not None
+    assert (fact.category, fact.active) == (C.CANCER_HISTORY, True)
 
 
 # ---------------------------------------------------------------- Ferritin (§4)
@@ -134,7 +141,8 @@ def test_ferritin_ug_per_l_equals_ng_per_ml(
     unit: str | None, code: str | None, expected: float
 ) -> None:
     result = _ferritin(12, unit=unit, code=code)
-    assert result.value == pytest.approx(expected) and result.unit == "ug/L"
+    assert result.value == pytest.approx(expected)
+    assert result.unit == "ug/L"
 
 
 def test_ferritin_pmol_per_l_divided_by_2_247() -> None:
@@ -149,7 +157,8 @@ def test_ferritin_in_mg_per_dl_is_converted_never_assumed() -> None:
 
 def test_ferritin_in_an_unknown_unit_is_not_evaluable() -> None:
     result = _ferritin(12, unit="ug/dl?")
-    assert result.evaluable is False and result.value is None
+    assert result.evaluable is False
+    assert result.value is None
 
 
 def test_ferritin_is_read_from_the_prefetch_of_a_whole_record() -> None:
@@ -254,7 +263,8 @@ def test_fhir_mgus_condition_counts_as_h_mprotein_and_does_not_suppress() -> Non
     mgus = condition("D47.2", cid="mgus")
     ferritin = observation("2276-4", oid="fer", when="2026-05-12T09:00:00Z", **ucum(9, "ng/mL"))
     a = _chart(mgus, ferritin)
-    assert a.rule_id == "R4" and {f.id for f in a.flags} >= {"H-MPROTEIN"}
+    assert a.rule_id == "R4"
+    assert {f.id for f in a.flags} >= {"H-MPROTEIN"}
 
 
 def test_fhir_amended_report_of_the_same_accession_replaces_the_final_one() -> None:

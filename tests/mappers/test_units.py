@@ -142,7 +142,8 @@ def test_spec_factor_agrees_to_the_digit_at_thresholds(
     analyte: Analyte, value: float, code: str, expected: float, digits: int
 ) -> None:
     converted, how = to_canonical(analyte, value, code, None)
-    assert converted is not None and how.problem is None
+    assert converted is not None
+    assert how.problem is None
     assert round(converted, digits) == expected
     assert converted == pytest.approx(expected, rel=1e-12, abs=1e-12)
 

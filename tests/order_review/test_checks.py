@@ -114,7 +114,9 @@ def test_biopsy_only_suggests_what_is_not_drafted() -> None:
 def test_stale_results_are_shown_as_evidence() -> None:
     (finding,) = review_orders(record(labs=(lab(Analyte.HAEMOGLOBIN, 200, 9.1),)), [BIOPSY], AS_OF)
     hb = [e for e in finding.evidence if e.reference == "Observation/haemoglobin-200"]
-    assert hb and hb[0].value == "9.1" and hb[0].date == (AS_OF - timedelta(days=200)).date()
+    assert hb
+    assert hb[0].value == "9.1"
+    assert hb[0].date == (AS_OF - timedelta(days=200)).date()
 
 
 @pytest.mark.parametrize(
@@ -170,7 +172,8 @@ def test_contrast_only_mri_is_replaced_by_the_without_and_with_exam(
     assert replacement.draft == "ServiceRequest/m"
     assert replacement.order_key == "mri-followup"
     assert [(c.system, c.code) for c in replacement.codes] == expected  # CPT first: as drafted
-    assert finding.indicator == "warning" and len(finding.summary) < 140
+    assert finding.indicator == "warning"
+    assert len(finding.summary) < 140
 
 
 def test_replacement_prefers_loinc_when_drafted_in_loinc() -> None:

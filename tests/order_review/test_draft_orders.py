@@ -261,7 +261,8 @@ def test_reasons_are_read_from_reason_code_and_reference() -> None:
 def test_not_a_bundle_is_a_problem_not_an_exception(bad: Any) -> None:
     mapped = map_draft_orders(bad)
     assert mapped.orders == ()
-    assert mapped.problems and mapped.problems[0].severity == "error"
+    assert mapped.problems
+    assert mapped.problems[0].severity == "error"
 
 
 def test_odd_entries_never_raise() -> None:

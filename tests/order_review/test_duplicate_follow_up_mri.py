@@ -170,7 +170,8 @@ def test_order_sign_offers_to_delete_the_duplicate_mri(client: FlaskClient) -> N
     assert card["indicator"] == "info"
     assert card["source"]["topic"]["code"] == "order-review"
     assert card["source"]["url"].endswith("#duplicate-follow-up-mri")
-    assert "not yet done" in card["summary"] and len(card["summary"]) < 140
+    assert "not yet done" in card["summary"]
+    assert len(card["summary"]) < 140
     assert "ServiceRequest/sr-followup" in [
         i.get("reference") for i in card["extension"]["org.marrow-cds.evidence"]
     ]

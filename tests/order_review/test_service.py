@@ -79,7 +79,8 @@ def assert_card_hygiene(card: dict[str, Any]) -> None:
         for suggestion in card["suggestions"]:
             uuid.UUID(suggestion["uuid"])
             assert suggestion["actions"]
-        assert card["overrideReasons"] and all(r["display"] for r in card["overrideReasons"])
+        assert card["overrideReasons"]
+        assert all(r["display"] for r in card["overrideReasons"])
 
 
 def order_key(resource: dict[str, Any]) -> str | None:
@@ -162,7 +163,8 @@ def test_contrast_only_mri_is_updated_to_without_and_with(client: FlaskClient) -
     updated = action["resource"]
     # the whole draft, as drafted, with the without-and-with exam
     assert updated["id"] == "mri-1"
-    assert updated["status"] == "draft" and updated["intent"] == "order"
+    assert updated["status"] == "draft"
+    assert updated["intent"] == "order"
     assert updated["reasonCode"] == MRI_WITH["reasonCode"]
     assert updated["requester"] == MRI_WITH["requester"]
     codes = [(c["system"], c["code"]) for c in updated["code"]["coding"]]
@@ -230,7 +232,8 @@ def test_duplicate_of_a_current_lab(client: FlaskClient) -> None:
     assert card["indicator"] == "info"
     drawn = (datetime.now(UTC) - timedelta(days=12)).date().isoformat()
     assert drawn in card["summary"]
-    assert "14.2" in card["detail"] and "Observation/kappa" in [
+    assert "14.2" in card["detail"]
+    assert "Observation/kappa" in [
         i.get("reference") for i in card["extension"]["org.marrow-cds.evidence"]
     ]
     (suggestion,) = card["suggestions"]
@@ -336,9 +339,8 @@ def test_labs_that_cannot_be_fetched_are_not_called_missing(client: FlaskClient)
     (card,) = cards_of(post(client, SIGN, body))
     assert card["source"]["topic"]["code"] == "data-quality"
     assert "blood tests" in card["summary"]
-    assert responses.calls and responses.calls[0].request.headers["Authorization"] == (
-        "Bearer secret-token"
-    )
+    assert responses.calls
+    assert responses.calls[0].request.headers["Authorization"] == ("Bearer secret-token")
 
 
 @responses.activate

@@ -121,7 +121,9 @@ texts = st.one_of(
 def read(text: str) -> tuple[tuple[ImagingReport, ...], tuple[Any, ...]]:
     resource = wrap_text(text, report_id="prop-1", effective=WHEN)
     mri, other, problems = read_imaging_reports([resource])
-    assert isinstance(mri, tuple) and isinstance(other, tuple) and isinstance(problems, tuple)
+    assert isinstance(mri, tuple)
+    assert isinstance(other, tuple)
+    assert isinstance(problems, tuple)
     return mri + other, problems
 
 

@@ -98,7 +98,8 @@ def test_deadline_and_slot_settings(tmp_path) -> None:
     defaults = Settings.from_env(base, instance_path=tmp_path)
     assert defaults.hook_deadline_s == 3.0
     assert defaults.hook_deadline_s > defaults.fetch_budget_s
-    assert defaults.evaluation_slots >= 1 and defaults.slot_wait_s >= 0
+    assert defaults.evaluation_slots >= 1
+    assert defaults.slot_wait_s >= 0
     slow_ehr = Settings.from_env(
         {**base, "MARROW_CDS_FETCH_BUDGET_SECONDS": "10"}, instance_path=tmp_path
     )
@@ -196,7 +197,8 @@ def app(tmp_path, monkeypatch):
 def _outcome(response) -> dict[str, Any]:
     body = response.get_json()
     assert body["resourceType"] == "OperationOutcome"
-    assert body["issue"] and body["issue"][0]["severity"] == "error"
+    assert body["issue"]
+    assert body["issue"][0]["severity"] == "error"
     return body
 
 
@@ -249,7 +251,8 @@ def test_deadline_answer_is_an_operation_outcome_and_the_work_has_stopped(
     assert app.extensions["marrow_slots"].in_use == 0
     lines = [json.loads(line) for line in logs.getvalue().splitlines()]
     stopped = [line for line in lines if line.get("error") == "deadline_exceeded"]
-    assert stopped and stopped[0]["hookInstance"] == body["hookInstance"]
+    assert stopped
+    assert stopped[0]["hookInstance"] == body["hookInstance"]
     assert "mapping the record" in stopped[0]["message"]
     request_line = [line for line in lines if line.get("message") == "request"][-1]
     assert (request_line["status"], request_line["hookInstance"]) == (503, body["hookInstance"])
@@ -363,7 +366,8 @@ def test_all_slots_busy_is_a_quick_503_and_probes_still_answer(tmp_path, monkeyp
         holder.join(OUTER_TIMEOUT_S)
     assert first["r"].status_code == 200
     slots = app.extensions["marrow_slots"]
-    assert slots.in_use == 0 and slots.refused == 1
+    assert slots.in_use == 0
+    assert slots.refused == 1
     assert app.test_client().post(SERVICE_PATH, json=patient_view()).status_code == 200
 
 
@@ -404,13 +408,15 @@ def test_deadline_answer_and_bare_401_through_gunicorn(tmp_path) -> None:
         assert answer.json()["issue"][0]["code"] == "timeout"
         assert answer.headers["Retry-After"].isdigit()
         refused = requests.post(url, json=body, timeout=(2, 30))  # no token
-        assert refused.status_code == 401 and refused.content == b""
+        assert refused.status_code == 401
+        assert refused.content == b""
         assert refused.headers["WWW-Authenticate"].startswith("Bearer")
         assert requests.get(server.base_url + "/healthz", timeout=(2, 30)).status_code == 200
     finally:
         server.stop()
     log = server.log_path.read_text()
-    assert "deadline_exceeded" in log and body["hookInstance"] in log
+    assert "deadline_exceeded" in log
+    assert body["hookInstance"] in log
 
 
 # ------------------------------------------------------------------------------ draft orders
@@ -499,9 +505,11 @@ def test_a_client_dripping_its_body_is_answered_and_frees_the_slot(tmp_path):
     try:
         status_line, _, rest = _drip(server.base_url, SERVICE_PATH).partition(b"\r\n")
         assert b" 503 " in status_line
-        assert b'"code":"timeout"' in rest and b"Retry-After" in rest
+        assert b'"code":"timeout"' in rest
+        assert b"Retry-After" in rest
         status_line, _, rest = _drip(server.base_url, FEEDBACK_PATH).partition(b"\r\n")
-        assert b" 400 " in status_line and b"OperationOutcome" in rest
+        assert b" 400 " in status_line
+        assert b"OperationOutcome" in rest
         follow_up = requests.post(server.base_url + SERVICE_PATH, json=patient_view(), timeout=30)
         assert follow_up.status_code == 200  # the only slot is free again
     finally:

@@ -81,7 +81,8 @@ def assert_answered_safely(response) -> None:
     quality = [
         c for c in response.get_json()["cards"] if c["source"]["topic"]["code"] == "data-quality"
     ]
-    assert quality and "lab" in quality[0]["summary"].lower()  # says what is missing
+    assert quality
+    assert "lab" in quality[0]["summary"].lower()
 
 
 def mock_fhir(mock: responses.RequestsMock, observation_reply: dict[str, Any]) -> None:

@@ -34,7 +34,8 @@ def manifests() -> dict[str, dict]:
     docs: dict[str, dict] = {}
     for path in sorted(K8S.glob("*.yaml")):
         for doc in yaml.safe_load_all(path.read_text()):
-            assert doc["apiVersion"] and doc["metadata"]["name"], path
+            assert doc["apiVersion"], path
+            assert doc["metadata"]["name"], path
             docs[doc["kind"]] = doc
     return docs
 
@@ -139,7 +140,8 @@ def test_container_runs_as_non_root_and_migrates_first():
     containerfile = (ROOT / "deploy" / "Containerfile").read_text()
     assert "FROM python:3.11-slim" in containerfile
     user = re.findall(r"^USER (\S+)", containerfile, flags=re.M)
-    assert user and not user[-1].startswith(("0", "root"))
+    assert user
+    assert not user[-1].startswith(("0", "root"))
     entrypoint = (ROOT / "deploy" / "entrypoint.sh").read_text()
     assert entrypoint.index("marrow-cds db upgrade") < entrypoint.index("exec marrow-cds serve")
 

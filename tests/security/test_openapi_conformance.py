@@ -78,7 +78,8 @@ def test_document_is_openapi_3_1_and_covers_every_endpoint():
     for path in ("/cds-services", "/healthz", "/readyz", "/openapi.json"):
         assert path in paths
     services = [p for p in paths if p.startswith("/cds-services/") and "/feedback" not in p]
-    assert services and all(f"{p}/feedback" in paths for p in services)
+    assert services
+    assert all(f"{p}/feedback" in paths for p in services)
     for path, item in paths.items():
         for operation in item.values():
             protected = path.startswith("/cds-services")

@@ -20,7 +20,8 @@ def test_discovery_lists_the_services_with_prefetch_templates(client: FlaskClien
     services = {s["id"]: s for s in response.get_json()["services"]}
     marrow = services["heterogeneous-marrow"]
     assert marrow["hook"] == "patient-view"
-    assert marrow["title"] and marrow["description"]
+    assert marrow["title"]
+    assert marrow["description"]
     assert set(marrow["prefetch"]) >= {"patient", "labs", "imaging", "conditions"}
     assert marrow["prefetch"]["patient"] == "Patient/{{context.patientId}}"
     labs = marrow["prefetch"]["labs"]
@@ -28,19 +29,25 @@ def test_discovery_lists_the_services_with_prefetch_templates(client: FlaskClien
         assert code in labs.split("code=")[1].split("&")[0].split(",")
     assert "26450-7" not in labs  # eosinophils %, SPEC.md section 4
     imaging = marrow["prefetch"]["imaging"]
-    assert "LP29684-5" in imaging and "v2-0074|RAD" in imaging
-    assert "_sort=-date" in imaging and "_count=" in imaging
+    assert "LP29684-5" in imaging
+    assert "v2-0074|RAD" in imaging
+    assert "_sort=-date" in imaging
+    assert "_count=" in imaging
     # Issue 12: orders already placed, narrow (follow-up MRI codes, active or on hold).
     orders = marrow["prefetch"]["serviceRequests"]
     assert orders.startswith("ServiceRequest?patient={{context.patientId}}&status=active,on-hold")
     codes = orders.split("code=")[1].split("&")[0].split(",")
-    assert "urn:marrow-cds:order|mri-followup" in codes and "24967-2" in codes and "72158" in codes
+    assert "urn:marrow-cds:order|mri-followup" in codes
+    assert "24967-2" in codes
+    assert "72158" in codes
     # Issue 17: imaging reports kept only as DocumentReference, by imaging document type.
     documents = marrow["prefetch"]["imagingDocuments"]
     assert documents.startswith("DocumentReference?patient={{context.patientId}}&")
     types = documents.split("type=")[1].split("&")[0].split(",")
-    assert "http://loinc.org|18748-4" in types and "http://loinc.org|24968-0" in types
-    assert "status=current" in documents and "_sort=-date" in documents
+    assert "http://loinc.org|18748-4" in types
+    assert "http://loinc.org|24968-0" in types
+    assert "status=current" in documents
+    assert "_sort=-date" in documents
 
 
 @pytest.mark.parametrize("path", ["/cds-services", SERVICE_URL, f"{SERVICE_URL}/feedback"])

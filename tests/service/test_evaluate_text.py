@@ -84,7 +84,9 @@ def test_text_view_has_as_of_and_rule_at_the_top() -> None:
 
 def test_text_view_unescapes_html_entities() -> None:
     text = render_text(SURVEILLANCE)
-    assert "&lt;" not in text and "&gt;" not in text and "&amp;" not in text
+    assert "&lt;" not in text
+    assert "&gt;" not in text
+    assert "&amp;" not in text
     assert "1. [INFO] Surveillance: MRI in 3-6 months & labs (Hb < 12 g/dL)" in text
     assert "- creatinine 1.3 mg/dL > ULN" in text
 
@@ -146,5 +148,6 @@ def test_no_card_still_says_when_and_which_rule() -> None:
 def test_order_review_names_its_checks() -> None:
     request = json.loads((EXAMPLE.parent / "order-sign-marrow-workup.json").read_text())
     evaluation = evaluate(request, AS_OF)
-    assert evaluation.status == 200 and evaluation.rule_id is None
+    assert evaluation.status == 200
+    assert evaluation.rule_id is None
     assert render_text(evaluation).splitlines()[1].startswith("checks: ")

@@ -60,4 +60,5 @@ def test_server_dripping_bytes_is_cut_off_at_the_budget(
             break
         time.sleep(0.05)
     fetch_lines = [line for line in log.splitlines() if '"message":"fhir fetch"' in line]
-    assert fetch_lines and '"error":"FHIR server timed out"' in fetch_lines[0]
+    assert fetch_lines
+    assert '"error":"FHIR server timed out"' in fetch_lines[0]

@@ -40,14 +40,17 @@ def test_evaluate_says_what_the_http_path_says_for_json_that_is_not_a_hook_reque
     assert offline.status == response.status_code == 400
     said = offline.response["issue"][0]["diagnostics"]
     assert said == response.get_json()["issue"][0]["diagnostics"]
-    assert "hook None" not in said and "hook" in said
+    assert "hook None" not in said
+    assert "hook" in said
 
 
 def test_evaluate_names_the_hooks_it_answers_for_an_unknown_hook() -> None:
     body = json.loads(EXAMPLE.read_text())
     body["hook"] = "encounter-start"
     said = evaluate(body, datetime(2026, 11, 23, tzinfo=UTC)).response["issue"][0]["diagnostics"]
-    assert "'encounter-start'" in said and "patient-view" in said and "order-sign" in said
+    assert "'encounter-start'" in said
+    assert "patient-view" in said
+    assert "order-sign" in said
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
@@ -55,7 +58,8 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
         cli.main(["--version"])
     assert stop.value.code == 0
     out = capsys.readouterr().out
-    assert out.startswith("marrow-cds ") and "rule set 2026.1" in out
+    assert out.startswith("marrow-cds ")
+    assert "rule set 2026.1" in out
 
 
 def test_help_states_defaults_and_the_settings_they_depend_on(
@@ -64,12 +68,16 @@ def test_help_states_defaults_and_the_settings_they_depend_on(
     with pytest.raises(SystemExit):
         cli.main(["serve", "--help"])
     out = " ".join(capsys.readouterr().out.split())
-    assert "(default: 127.0.0.1)" in out and "(default: 8080)" in out
-    assert "(default: 16)" in out and "MARROW_CDS_DATABASE_URL" in out and "PORT" in out
+    assert "(default: 127.0.0.1)" in out
+    assert "(default: 8080)" in out
+    assert "(default: 16)" in out
+    assert "MARROW_CDS_DATABASE_URL" in out
+    assert "PORT" in out
     with pytest.raises(SystemExit):
         cli.main(["evaluate", "--help"])
     out = " ".join(capsys.readouterr().out.split())
-    assert "(default: json)" in out and "MARROW_CDS_PUBLIC_BASE_URL" in out
+    assert "(default: json)" in out
+    assert "MARROW_CDS_PUBLIC_BASE_URL" in out
 
 
 def test_serve_port_defaults_to_the_port_variable(
@@ -102,7 +110,8 @@ def test_the_example_dated_relative_to_today_gives_the_same_card_today() -> None
     shift = today - EXAMPLE_DAY
     assert (date(2026, 11, 2) + shift).isoformat() in text
     birth = [v for v in _values(body, "birthDate")]
-    assert birth and birth == list(_values(json.loads(EXAMPLE.read_text()), "birthDate"))
+    assert birth
+    assert birth == list(_values(json.loads(EXAMPLE.read_text()), "birthDate"))
 
 
 def _values(value: Any, key: str) -> Any:

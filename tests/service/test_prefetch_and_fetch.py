@@ -62,7 +62,8 @@ def test_absent_prefetch_key_is_fetched_with_the_bearer_token(
     call = fhir.calls[0]
     assert call.request.headers["Authorization"] == f"Bearer {TOKEN}"
     assert f"patient={PATIENT_ID}" in call.request.url
-    assert "718-7" in call.request.url and "_sort=-date" in call.request.url
+    assert "718-7" in call.request.url
+    assert "_sort=-date" in call.request.url
     assert gaps_of(mapper_calls) == {}
     assert types_of(mapper_calls) == document_types(example_request["prefetch"])
 

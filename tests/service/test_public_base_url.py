@@ -35,9 +35,8 @@ def test_jwt_required_with_public_base_url_starts(tmp_path: Path) -> None:
         },
         instance_path=tmp_path,
     )
-    assert (
-        settings.require_jwt and settings.public_base_url == "https://cds.hospital.example/marrow"
-    )
+    assert settings.require_jwt
+    assert settings.public_base_url == "https://cds.hospital.example/marrow"
 
 
 def test_local_trial_without_jwt_needs_no_public_base_url(tmp_path: Path) -> None:

@@ -194,7 +194,8 @@ def test_document_reference_is_fetched_when_not_prefetched(
     fhir.get(f"{FHIR}/Binary/b1", body=to_html(REPORT_TEXT), content_type="text/html")
     assert cards_of(post_hook(client, body)) == inline
     query = fhir.calls[0].request.url
-    assert "DocumentReference?patient=example-marrow-1" in query and "18748-4" in query
+    assert "DocumentReference?patient=example-marrow-1" in query
+    assert "18748-4" in query
 
 
 def test_narrative_result_observations_are_fetched_and_read(
@@ -249,7 +250,9 @@ def test_binary_that_cannot_be_read_gives_a_data_quality_card_naming_the_report(
     assert [topic for topic, _, _ in cards_of(response)] == ["data-quality"]
     text = data_quality(response)
     assert "No recommendation was made" in text
-    assert REPORT in text and "MRI lumbar spine without contrast" in text and said in text
+    assert REPORT in text
+    assert "MRI lumbar spine without contrast" in text
+    assert said in text
     assert str(status) not in text.replace(REPORT, "")  # no HTTP status in clinical text
 
 
@@ -350,7 +353,8 @@ def test_offline_evaluation_says_the_report_document_was_not_fetched(
     assert status == 200
     [card] = answer["cards"]
     assert card["source"]["topic"]["code"] == "data-quality"
-    assert "offline evaluation fetches nothing" in card["detail"] and REPORT in card["detail"]
+    assert "offline evaluation fetches nothing" in card["detail"]
+    assert REPORT in card["detail"]
 
 
 def test_order_review_reads_the_report_document_too(

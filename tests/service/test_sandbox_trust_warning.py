@@ -31,7 +31,8 @@ def test_trusting_the_sandbox_logs_a_warning_at_start_up(
     )
     warnings = _warnings(capfd.readouterr().err)
     assert len(warnings) == 1
-    assert "synthetic data" in warnings[0] and "never with real patient data" in warnings[0]
+    assert "synthetic data" in warnings[0]
+    assert "never with real patient data" in warnings[0]
 
 
 def test_trusting_another_issuer_logs_no_sandbox_warning(

@@ -55,7 +55,8 @@ def test_escaping_urls_are_not_under_the_allowlisted_prefix(url: str) -> None:
     [f"{FHIR}/Observation?patient=1&code=718-7,30313-1&_count=20", f"{FHIR}/Observation?page=2"],
 )
 def test_search_and_next_urls_keep_their_query(url: str) -> None:
-    assert ALLOWED is not None and under_prefix(url, ALLOWED)
+    assert ALLOWED is not None
+    assert under_prefix(url, ALLOWED)
     assert UrlPrefix.parse(url, allow_query=False) is None  # ... but are never a base URL
 
 

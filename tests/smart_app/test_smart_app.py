@@ -102,11 +102,13 @@ def test_launch_and_app_pages_name_the_client_and_scopes_and_load_only_local_fil
         assert f'data-client-id="{CLIENT_ID}"' in html
         assert 'data-redirect-uri="https://cds.example.org/marrow/app/"' in html
         csp = response.headers["Content-Security-Policy"]
-        assert "script-src 'self'" in csp and "default-src 'none'" in csp
+        assert "script-src 'self'" in csp
+        assert "default-src 'none'" in csp
         assert response.headers["Referrer-Policy"] == "no-referrer"
         assert response.headers["Cache-Control"] == "no-store"
         sources = re.findall(r'(?:src|href)="([^"]+)"', html)
-        assert sources and all(s.startswith("/app/static/") or s.startswith("#") for s in sources)
+        assert sources
+        assert all(s.startswith("/app/static/") or s.startswith("#") for s in sources)
         for source in sources:
             if source.startswith("/app/static/"):
                 static = client.get(source)
@@ -132,7 +134,9 @@ def test_static_files_request_nothing_from_another_server() -> None:
         # identifiers, not addresses: the SVG namespace and the LOINC system of a search token
         assert urls <= {"http://www.w3.org/2000/svg", "http://loinc.org|${c}"}, (path.name, urls)
         if path.suffix == ".css":  # no font or image fetched by the style sheet
-            assert "@import" not in text and "url(" not in text and "@font-face" not in text
+            assert "@import" not in text
+            assert "url(" not in text
+            assert "@font-face" not in text
 
 
 def test_pkce_is_s256_and_tokens_stay_in_session_storage() -> None:
@@ -141,7 +145,8 @@ def test_pkce_is_s256_and_tokens_stay_in_session_storage() -> None:
     assert "crypto.subtle.digest('SHA-256'" in smart
     assert "localStorage" not in smart  # the tab's sessionStorage only
     app = (STATIC / "app.js").read_text()
-    assert "idToken" in app and "accessToken" not in app  # only the id_token goes to the service
+    assert "idToken" in app
+    assert "accessToken" not in app
 
 
 def test_catalogue_is_public_and_lists_the_codes_to_fetch(client: FlaskClient) -> None:
@@ -207,10 +212,12 @@ def test_read_report_returns_the_readers_spans(client: FlaskClient) -> None:
     for span in spans:
         assert result["text"][span["start"] : span["end"]] == span["text"]
     kinds = {s["kind"]: s for s in spans}
-    assert "marrow-signal" in kinds and kinds["marrow-signal"]["category"] == "target"
+    assert "marrow-signal" in kinds
+    assert kinds["marrow-signal"]["category"] == "target"
     assert any(s["kind"] == "focal-lesion" and s["negated"] for s in spans)
     assert any(s["category"] == "worrisome" for s in spans)
-    assert result["sizes"] and result["text"][result["sizes"][0]["start"] :].startswith("7 mm")
+    assert result["sizes"]
+    assert result["text"][result["sizes"][0]["start"] :].startswith("7 mm")
 
 
 def test_read_report_stops_at_the_reading_limit(client: FlaskClient) -> None:
@@ -295,11 +302,13 @@ def test_record_of_the_readme_patient(client: FlaskClient) -> None:
     corrected, total = calcium["series"]
     assert corrected["analyte"] == "calcium-albumin-corrected"
     [computed] = corrected["points"]
-    assert computed["computed"] and set(computed["derivedFrom"]) == {
+    assert computed["computed"]
+    assert set(computed["derivedFrom"]) == {
         "Observation/ca-1",
         "Observation/alb-1",
     }
-    assert total["points"] and calcium["unit"] == "mmol/L"
+    assert total["points"]
+    assert calcium["unit"] == "mmol/L"
     assert {t["value"] for t in calcium["thresholds"]} >= {2.75}
     assert chart(answer, "creatinine")["unit"]
     assert [m["class"] for m in answer["imaging"]] == ["DIFFUSE"]
@@ -348,7 +357,8 @@ def test_units_are_normalised_by_the_service_and_the_window_is_three_years(
     assert total[0]["asSent"] == "10.0 mg/dL"
     creatinine = chart(answer, "creatinine")["series"][0]["points"]
     assert creatinine[0]["value"] == pytest.approx(88.42)
-    assert answer["imaging"] == [] and answer["index"] is None
+    assert answer["imaging"] == []
+    assert answer["index"] is None
 
 
 def test_another_patients_report_is_not_read(client: FlaskClient) -> None:
@@ -357,7 +367,8 @@ def test_another_patients_report_is_not_read(client: FlaskClient) -> None:
     answer = client.post(
         "/app/api/record", json=record_body(reports=[report]), headers=auth()
     ).get_json()
-    assert answer["imaging"] == [] and answer["index"] is None
+    assert answer["imaging"] == []
+    assert answer["index"] is None
 
 
 @pytest.mark.parametrize(

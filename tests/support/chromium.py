@@ -46,14 +46,14 @@ def chromium_browser() -> Iterator[Any]:
         pytest.skip("Chromium not found at /usr/bin/chromium (make test-servers installs it)")
     try:
         manager = sync_api.sync_playwright().start()
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - whatever stops playwright starting is a skip with its reason
         pytest.skip(f"playwright could not start: {type(exc).__name__}: {exc}")
     try:
         try:
             instance = manager.chromium.launch(
                 executable_path=executable, args=LAUNCH_ARGS, timeout=30_000
             )
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - whatever stops Chromium starting is a skip with its reason
             pytest.skip(f"Chromium at {executable} could not start: {type(exc).__name__}: {exc}")
         yield instance
         instance.close()

@@ -32,9 +32,11 @@ def test_every_analyte_has_every_entry(row: AnalyteRow) -> None:
     assert all(_LOINC.fullmatch(c.code) for c in row.loinc), row.loinc
     assert any(c.verified for c in row.loinc), "at least one code SPEC.md does not mark (verify)"
     assert row.unit in _UCUM_UNITS, f"unexpected canonical unit {row.unit!r}"
-    assert row.label.strip() and row.words.strip()
+    assert row.label.strip()
+    assert row.words.strip()
     if row.unit:
-        assert row.decimals is not None and 0 <= row.decimals <= 3
+        assert row.decimals is not None
+        assert 0 <= row.decimals <= 3
     else:
         assert row.decimals is None, "a qualitative analyte has no precision"
         assert (row.low, row.high, row.flag_limits) == (None, None, ())
@@ -43,7 +45,8 @@ def test_every_analyte_has_every_entry(row: AnalyteRow) -> None:
         assert row.low < row.high
     if row.mass_molar is not None:
         unit_a, unit_b, factor = row.mass_molar
-        assert row.unit in (unit_a, unit_b) and factor > 0
+        assert row.unit in (unit_a, unit_b)
+        assert factor > 0
 
 
 def test_a_loinc_code_names_one_analyte() -> None:

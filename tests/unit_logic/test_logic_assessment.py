@@ -57,18 +57,22 @@ def test_r0_reason_class_negative() -> None:
 def test_r0_suppressed_default_and_verbose() -> None:
     rec = record(conditions=(MYELOMA,))
     quiet = assess(rec, AS_OF)
-    assert quiet.rule_id == "R0" and quiet.recommendation is None and not quiet.advisories
+    assert quiet.rule_id == "R0"
+    assert quiet.recommendation is None
+    assert not quiet.advisories
     assert quiet.reason == "suppressed: already under specialist care: Multiple myeloma"
     assert quiet.no_card is NoCard.SUPPRESSED
     verbose = assess(rec, AS_OF, verbose=True)
     assert verbose.no_card is NoCard.SUPPRESSED
     assert verbose.reason.startswith("suppressed: ")
-    assert MYELOMA.reference in verbose.reason and "C90.00" in verbose.reason
+    assert MYELOMA.reference in verbose.reason
+    assert "C90.00" in verbose.reason
 
 
 def test_r0_labs_gap_no_recommendation_built_on_missing_data() -> None:
     assessment = assess(record(labs=(), gaps=(DataDomain.LABS,)), AS_OF)
-    assert assessment.rule_id == "R0" and assessment.no_card is NoCard.NO_RULE
+    assert assessment.rule_id == "R0"
+    assert assessment.no_card is NoCard.NO_RULE
     assert "laboratory results could not be obtained" in assessment.reason
 
 
@@ -121,7 +125,8 @@ def test_every_flag_listed_and_recommendation_cites_flag_sources() -> None:
     assert [f.id for f in assessment.flags] == ["U-A", "H-ANAEMIA"]
     assert assessment.recommendation is not None
     citations = " ".join(assessment.recommendation.citations)
-    assert "Rajkumar" in citations and "WHO" in citations
+    assert "Rajkumar" in citations
+    assert "WHO" in citations
     assert "U-A" in assessment.reason
 
 
@@ -134,7 +139,8 @@ def test_escalation_lesion_count_increase_beats_i_focal() -> None:
     assessment = assess(record(mris=(index, prior)), AS_OF)
     assert assessment.rule_id == "R4"
     (imaging,) = [f for f in assessment.flags if f.id == "H-IMAGING"]
-    assert "lesions 1 -> 2" in imaging.criterion and prior.reference in imaging.criterion
+    assert "lesions 1 -> 2" in imaging.criterion
+    assert prior.reference in imaging.criterion
 
 
 def test_escalation_growth_of_largest_lesion() -> None:
@@ -188,7 +194,8 @@ def test_advisory_chemical_shift_only_where_it_can_change_the_decision() -> None
 def test_benign_appearance_is_a_note_of_the_surveillance_card_not_an_advisory() -> None:
     hedge = feature(FeatureKind.BENIGN_HEDGE, "Likely red marrow reconversion.")
     assessment = assess(record(mris=(mri(features=(hedge,)),)), AS_OF)
-    assert assessment.rule_id == "R8" and assessment.recommendation is not None
+    assert assessment.rule_id == "R8"
+    assert assessment.recommendation is not None
     assert "benign-appearance-not-proof" not in {a.code for a in assessment.advisories}
     (note,) = [n for n in assessment.recommendation.notes if "not proof of benignity" in n]
     assert "hedged as benign" in note
@@ -294,11 +301,13 @@ def test_r5_check_not_evaluable_shows_what_the_lab_sent() -> None:
     bad = lab(Analyte.PLATELETS, None, evaluable=False, as_sent="250 x10E9/L?")
     rec = record(labs=with_labs(NORMAL, bad))
     assessment = assess(rec, AS_OF)
-    assert assessment.rule_id == "R5" and assessment.recommendation is not None
+    assert assessment.rule_id == "R5"
+    assert assessment.recommendation is not None
     (cbc,) = [c for c in assessment.recommendation.checks if c.label == "CBC with differential"]
     assert cbc.outcome == "not evaluable"
     platelets = [e for e in cbc.evidence if e.reference == bad.reference]
-    assert platelets and platelets[0].as_sent == "250 x10E9/L?"
+    assert platelets
+    assert platelets[0].as_sent == "250 x10E9/L?"
     assert platelets[0].value is None
 
 

@@ -23,7 +23,8 @@ def test_lowest_of_several_measured_drops_decides() -> None:
         field_strength_t=1.5,
     )
     drop = chemical_shift_drop(report)
-    assert drop is not None and drop[0] == 12.0
+    assert drop is not None
+    assert drop[0] == 12.0
 
 
 def test_negated_drop_is_not_a_measurement() -> None:
@@ -35,7 +36,8 @@ def test_negated_drop_is_not_a_measurement() -> None:
         ),
     )
     drop = chemical_shift_drop(report)
-    assert drop is not None and drop[0] == 35.0
+    assert drop is not None
+    assert drop[0] == 35.0
 
 
 @pytest.mark.parametrize(

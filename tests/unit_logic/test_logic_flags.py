@@ -524,7 +524,8 @@ def test_flag_evidence_carries_value_unit_date_reference_and_as_sent() -> None:
     (u_c,) = [f for f in assessment.flags if f.id == "U-C"]
     (ev,) = u_c.evidence
     assert ev.reference == "Observation/ca1"
-    assert ev.value == "2.77" and ev.unit == "mmol/L"  # clinical precision (logic.units)
+    assert ev.value == "2.77"
+    assert ev.unit == "mmol/L"
     assert ev.date == (AS_OF.date().fromordinal(AS_OF.date().toordinal() - 10))
     assert (ev.as_sent, ev.quote) == ("11.1 mg/dL", None)
     assert "2.75" in u_c.criterion

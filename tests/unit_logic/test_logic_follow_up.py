@@ -221,7 +221,8 @@ def test_ordered_and_not_done_offers_no_duplicate() -> None:
     placed = order(at(date(2026, 7, 2)))
     a = evaluate((index,), date(2026, 8, 1), orders=(placed,))
     status = status_of(a)
-    assert status.state is FollowUpState.ORDERED and status.overdue
+    assert status.state is FollowUpState.ORDERED
+    assert status.overdue
     assert status.ordered == (placed,)
     assert mri_orders(a) == []  # never a duplicate
     assert "ordered on 2026-07-02 and is not yet done (overdue since 2026-06-12)" in (
@@ -278,7 +279,8 @@ def test_a_newer_mri_of_the_region_closes_the_loop() -> None:
     a = evaluate((newer, older), date(2026, 8, 1))
     status = status_of(a)
     assert status.index.reference == newer.reference
-    assert not status.overdue and status.state is FollowUpState.NOT_DUE
+    assert not status.overdue
+    assert status.state is FollowUpState.NOT_DUE
     assert status.due == date(2027, 6, 10)  # stable on the newer MRI: a later interval
 
 
@@ -316,14 +318,16 @@ def test_a_newer_brain_mri_does_not_close_the_loop() -> None:
         orders=(),
         as_of=at(date(2026, 8, 1)),
     )
-    assert status.state is FollowUpState.OVERDUE and status.index is index
+    assert status.state is FollowUpState.OVERDUE
+    assert status.index is index
     assert not covers(brain_mri(date(2026, 7, 1)), Region.LUMBAR_SPINE)
 
 
 def test_whole_body_mri_covers_every_region_spine_does_not_cover_lumbar() -> None:
     whole_body = replace(mri(region=Region.WHOLE_BODY), modality=Modality.MR)
     spine = mri(region=Region.SPINE)
-    assert covers(whole_body, Region.LUMBAR_SPINE) and covers(whole_body, Region.PELVIS)
+    assert covers(whole_body, Region.LUMBAR_SPINE)
+    assert covers(whole_body, Region.PELVIS)
     assert not covers(spine, Region.LUMBAR_SPINE)  # may be a thoracic study: cautious
     assert covers(mri(region=Region.SACRUM), Region.SACRUM)
 
@@ -354,7 +358,8 @@ def test_orders_not_obtained_is_a_gap_on_the_surveillance_card_only() -> None:
     r4 = assess(
         record(labs=anaemic, mris=(index_mri(FIRST_INDEX),), gaps=(DataDomain.ORDERS,)), as_of
     )
-    assert r4.rule_id == "R4" and r4.gaps == ()
+    assert r4.rule_id == "R4"
+    assert r4.gaps == ()
 
 
 def test_no_follow_up_status_on_other_rules() -> None:
@@ -362,7 +367,8 @@ def test_no_follow_up_status_on_other_rules() -> None:
     as_of = at(date(2026, 6, 20))
     panel = normal_panel(days_ago=(AS_OF - as_of).total_seconds() / 86400 + 10)
     a = assess(record(labs=panel, mris=(index_mri(FIRST_INDEX),), conditions=(cancer,)), as_of)
-    assert a.rule_id == "R3" and recommendation(a).follow_up is None
+    assert a.rule_id == "R3"
+    assert recommendation(a).follow_up is None
 
 
 # ------------------------------------------------------------------ order review's view

@@ -49,7 +49,8 @@ def test_r1_cites_the_palliative_condition_as_evidence() -> None:
         labs=with_labs(normal_panel(), lab(Analyte.HAEMOGLOBIN, 8.0)), conditions=(PALLIATIVE,)
     )
     assessment = assess(rec, AS_OF)
-    assert assessment.rule_id == "R1" and assessment.recommendation is not None
+    assert assessment.rule_id == "R1"
+    assert assessment.recommendation is not None
     (check,) = [c for c in assessment.recommendation.checks if c.label == LIMITED_LIFE_EXPECTANCY]
     assert check.outcome == "present"
     (item,) = check.evidence
@@ -65,7 +66,8 @@ def test_r1_cites_every_limited_life_expectancy_condition_with_its_date() -> Non
         conditions=(PALLIATIVE, HOSPICE),
     )
     assessment = assess(rec, AS_OF)
-    assert assessment.rule_id == "R1" and assessment.recommendation is not None
+    assert assessment.rule_id == "R1"
+    assert assessment.recommendation is not None
     cited = {
         (e.reference, e.date)
         for c in assessment.recommendation.checks
@@ -148,7 +150,8 @@ def test_no_imaging_protocol_card_on_a_typical_biopsy_card() -> None:
     rule, codes = _advice(
         ImagingClass.NONSPECIFIC, HB_LOW, chemical_shift_done=False, features=(hedge,)
     )
-    assert rule == "R4" and codes == set()
+    assert rule == "R4"
+    assert codes == set()
 
 
 def test_benign_appearance_note_only_on_r7_and_r8() -> None:
@@ -159,7 +162,8 @@ def test_benign_appearance_note_only_on_r7_and_r8() -> None:
             mris=(mri(ImagingClass.NONSPECIFIC, features=(hedge,)),),
         )
         assessment = assess(rec, AS_OF)
-        assert assessment.rule_id == rule and assessment.recommendation is not None
+        assert assessment.rule_id == rule
+        assert assessment.recommendation is not None
         notes = " ".join(assessment.recommendation.notes)
         assert ("not proof of benignity" in notes) is noted
         assert all(a.code != "benign-appearance-not-proof" for a in assessment.advisories)
@@ -170,14 +174,16 @@ def test_benign_appearance_note_only_on_r7_and_r8() -> None:
 
 def test_r0_because_imaging_could_not_be_obtained_is_blocked_by_the_imaging_gap() -> None:
     assessment = assess(record(gaps=(DataDomain.IMAGING,)), AS_OF)
-    assert assessment.rule_id == "R0" and assessment.recommendation is None
+    assert assessment.rule_id == "R0"
+    assert assessment.recommendation is None
     assert assessment.reason.startswith("imaging could not be obtained")
     assert assessment.blocked_by == (DataGap(DataDomain.IMAGING, "FHIR server timed out"),)
 
 
 def test_r0_without_an_index_mri_is_not_blocked_by_a_labs_gap() -> None:
     assessment = assess(record(mris=(), gaps=(DataDomain.LABS,)), AS_OF)
-    assert assessment.rule_id == "R0" and assessment.reason == "no index MRI report"
+    assert assessment.rule_id == "R0"
+    assert assessment.reason == "no index MRI report"
     assert assessment.blocked_by == ()
     assert assessment.gaps  # still reported, for verbose output
 
@@ -185,12 +191,14 @@ def test_r0_without_an_index_mri_is_not_blocked_by_a_labs_gap() -> None:
 def test_r0_negative_mri_is_not_blocked_by_a_labs_gap() -> None:
     rec = record(mris=(mri(ImagingClass.NEGATIVE),), gaps=(DataDomain.LABS,))
     assessment = assess(rec, AS_OF)
-    assert assessment.rule_id == "R0" and assessment.blocked_by == ()
+    assert assessment.rule_id == "R0"
+    assert assessment.blocked_by == ()
 
 
 def test_labs_gap_and_no_other_rule_is_blocked_by_the_labs_gap() -> None:
     assessment = assess(record(labs=(), gaps=(DataDomain.LABS,)), AS_OF)
-    assert assessment.rule_id == "R0" and assessment.recommendation is None
+    assert assessment.rule_id == "R0"
+    assert assessment.recommendation is None
     assert assessment.reason.startswith("laboratory results could not be obtained")
     assert assessment.blocked_by == (DataGap(DataDomain.LABS, "FHIR server timed out"),)
 
@@ -198,11 +206,13 @@ def test_labs_gap_and_no_other_rule_is_blocked_by_the_labs_gap() -> None:
 def test_labs_gap_does_not_block_a_rule_that_imaging_decides() -> None:
     rec = record(labs=(), mris=(mri(ImagingClass.FOCAL_EQUIVOCAL),), gaps=(DataDomain.LABS,))
     assessment = assess(rec, AS_OF)
-    assert assessment.rule_id == "R6" and assessment.blocked_by == ()
+    assert assessment.rule_id == "R6"
+    assert assessment.blocked_by == ()
 
 
 def test_imaging_gap_under_specialist_care_stays_silent() -> None:
     myeloma = condition(ConditionCategory.MYELOMA, "ICD-10-CM C90.00", "Multiple myeloma")
     rec = record(conditions=(myeloma,), gaps=(DataDomain.IMAGING,))
     assessment = assess(rec, AS_OF)
-    assert assessment.rule_id == "R0" and assessment.blocked_by == ()
+    assert assessment.rule_id == "R0"
+    assert assessment.blocked_by == ()

@@ -97,7 +97,8 @@ def test_r2_urgent_orders_and_stat_missing_labs() -> None:
     rec = record(labs=(lab(Analyte.HAEMOGLOBIN, 8.0),), mris=(mri(ImagingClass.FOCAL_MULTIPLE),))
     recommendation = recommend(rec)
     main, labs = recommendation.order_sets
-    assert main.recommended and not labs.recommended
+    assert main.recommended
+    assert not labs.recommended
     assert {o.key for o in main.orders} == {
         "hematology-referral",
         "bone-marrow-biopsy",
@@ -109,7 +110,9 @@ def test_r2_urgent_orders_and_stat_missing_labs() -> None:
     assert {o.key for o in labs.orders} >= {"cbc-diff", "cmp", "spep-ife", "serum-flc"}
     assert all(o.priority == "stat" for o in labs.orders)
     fish = next(o for o in main.orders if o.key == "cytogenetics-fish")
-    assert fish.note is not None and "del(17p)" in fish.note and "U-L" in fish.note
+    assert fish.note is not None
+    assert "del(17p)" in fish.note
+    assert "U-L" in fish.note
 
 
 def test_r2_with_labs_gap_orders_no_labs_and_says_why() -> None:
@@ -130,7 +133,8 @@ def test_r4_anaemia_without_clonal_marker_no_urine_studies_but_fish_panel_and_ng
     # anaemia is a CRAB feature (FISH panel) and a cytopenia (myeloid NGS): the team's reading
     recommendation = recommend(record(labs=with_labs(NORMAL, lab(Analyte.HAEMOGLOBIN, 11.0))))
     found = {o.key: o for s in recommendation.order_sets for o in s.orders}
-    assert "upep-ife-24h" not in found and "whole-body-imaging" not in found
+    assert "upep-ife-24h" not in found
+    assert "whole-body-imaging" not in found
     assert "FISH panel" in (found["cytogenetics-fish"].note or "")
     assert "myeloid NGS" in (found["bone-marrow-biopsy"].note or "")
     assert any("unexplained anaemia" in n for n in recommendation.notes)
@@ -207,7 +211,8 @@ def test_r1_referral_only_if_it_would_change_management() -> None:
         record(mris=(mri(features=(feature(FeatureKind.ENHANCEMENT),)),), conditions=(palliative,))
     )
     (only,) = recommendation.order_sets
-    assert not only.recommended and only.orders[0].key == "hematology-referral"
+    assert not only.recommended
+    assert only.orders[0].key == "hematology-referral"
     assert "goals of care" in recommendation.decision
 
 

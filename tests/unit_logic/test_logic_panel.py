@@ -28,7 +28,8 @@ def test_computed_flc_ratio_sharing_kappas_reference_keeps_the_measured_kappa() 
         Analyte.FLC_LAMBDA,
         Analyte.FLC_RATIO,
     }
-    assert kappa in state.results and ratio in state.results
+    assert kappa in state.results
+    assert ratio in state.results
 
 
 def test_the_same_result_read_twice_is_listed_once() -> None:

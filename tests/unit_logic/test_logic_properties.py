@@ -105,7 +105,8 @@ def test_assessment_invariants(rec: PatientRecord) -> None:
     shown = tuple(
         g for g in rec.gaps if g.domain is not DataDomain.ORDERS or a.rule_id in ("R7", "R8")
     )
-    assert a.problems[: len(rec.problems)] == rec.problems and a.gaps == shown
+    assert a.problems[: len(rec.problems)] == rec.problems
+    assert a.gaps == shown
     added = a.problems[len(rec.problems) :]
     assert all("after the evaluation time" in p.message for p in added)
     dated = (*rec.labs, *rec.mri_reports, *rec.other_imaging)
@@ -137,7 +138,8 @@ def test_assessment_invariants(rec: PatientRecord) -> None:
 def test_active_myeloma_always_silences(rec: PatientRecord) -> None:
     myeloma = condition(ConditionCategory.MYELOMA, "ICD-10-CM C90.00", "Multiple myeloma")
     a = assess(replace(rec, conditions=(*rec.conditions, myeloma)), AS_OF)
-    assert a.rule_id == "R0" and a.recommendation is None
+    assert a.rule_id == "R0"
+    assert a.recommendation is None
 
 
 @SETTINGS

@@ -144,7 +144,8 @@ def test_calcium_with_same_day_albumin_is_corrected_with_the_calcium_date_and_re
     (computed,) = u_c.evidence
     assert computed.reference == calcium.reference
     assert computed.date == calcium.effective.date()
-    assert calcium.reference in computed.label and albumin.reference in computed.label
+    assert calcium.reference in computed.label
+    assert albumin.reference in computed.label
 
 
 # ---------------------------------------------------------------- 4. "not present" only if assessed

@@ -138,7 +138,8 @@ def test_a_current_low_ferritin_explains_a_stale_low_hb_but_a_stale_ferritin_doe
 
     def repeat_notes(*ferritin: object) -> list[str]:
         a = assess(record(labs=(*labs, *ferritin)), AS_OF)  # type: ignore[arg-type]
-        assert a.rule_id == "R5" and a.recommendation is not None
+        assert a.rule_id == "R5"
+        assert a.recommendation is not None
         return [n for n in a.recommendation.notes if n.startswith("H-ANAEMIA on a result")]
 
     assert repeat_notes(lab(Analyte.FERRITIN, 6.0, days_ago=10)) == []
@@ -313,7 +314,8 @@ def test_past_haematological_malignancy_is_r3_referred_to_haematology() -> None:
     assert a.recommendation is not None
     assert "haematology referral" in a.recommendation.decision
     keys = [o.key for o in a.recommendation.order_sets[0].orders]
-    assert keys[0] == "hematology-referral" and "oncology-referral" not in keys
+    assert keys[0] == "hematology-referral"
+    assert "oncology-referral" not in keys
 
 
 def test_solid_cancer_history_is_still_referred_to_oncology() -> None:
@@ -342,9 +344,11 @@ def test_a_newer_normal_pelvis_mri_does_not_clear_an_older_lumbar_finding() -> N
     pelvis = _mri(ImagingClass.NEGATIVE, 5, Region.PELVIS)
     a = assess(record(mris=(pelvis, lumbar)), AS_OF)
     assert a.rule_id == "R8"
-    assert a.recommendation is not None and a.recommendation.index_report is lumbar
+    assert a.recommendation is not None
+    assert a.recommendation.index_report is lumbar
     note = next(n for n in a.recommendation.notes if n.startswith("Index MRI"))
-    assert lumbar.reference in note and pelvis.reference in note
+    assert lumbar.reference in note
+    assert pelvis.reference in note
 
 
 def test_a_newer_normal_lumbar_mri_replaces_the_older_lumbar_finding() -> None:
@@ -377,7 +381,8 @@ def test_index_is_the_region_whose_class_is_highest_not_the_newest() -> None:
     pelvis = _mri(ImagingClass.FOCAL_EQUIVOCAL, 40, Region.PELVIS)
     a = assess(record(mris=(newer, pelvis)), AS_OF)
     assert a.rule_id == "R6"
-    assert a.recommendation is not None and a.recommendation.index_report is pelvis
+    assert a.recommendation is not None
+    assert a.recommendation.index_report is pelvis
 
 
 def test_equal_classes_the_most_recent_is_the_index() -> None:
@@ -391,7 +396,8 @@ def test_priors_are_only_older_than_the_index() -> None:
     index = _mri(ImagingClass.NONSPECIFIC, 40)
     prior = _mri(ImagingClass.NONSPECIFIC, 200)
     facts = Facts.of(record(mris=(newer, index, prior)), AS_OF)
-    assert facts.index is index and facts.priors == (prior,)
+    assert facts.index is index
+    assert facts.priors == (prior,)
 
 
 def _amended(report: ImagingReport, image_class: ImagingClass, **changes: object) -> ImagingReport:
@@ -445,7 +451,8 @@ def test_of_two_amended_versions_the_later_issued_wins() -> None:
     first = replace(first, issued=AS_OF.replace(day=1, month=5))
     second = _amended(first, ImagingClass.NONSPECIFIC, issued=AS_OF.replace(day=2, month=5))
     choice = choose_index((second, first))
-    assert choice.index is second and choice.replaced == ((first, second),)
+    assert choice.index is second
+    assert choice.replaced == ((first, second),)
 
 
 def test_the_superseded_report_is_named_on_the_card() -> None:
@@ -465,7 +472,8 @@ def test_r4_card_names_the_anaemia_a_low_ferritin_explains() -> None:
         conditions=(MGUS,),
     )
     a = assess(rec, AS_OF)
-    assert a.rule_id == "R4" and a.recommendation is not None
+    assert a.rule_id == "R4"
+    assert a.recommendation is not None
     assert "H-ANAEMIA" not in {f.id for f in a.flags}
     (note,) = [n for n in a.recommendation.notes if n.startswith("Not counted:")]
     assert note.startswith("Not counted: haemoglobin 11.0 g/dL < 12 g/dL (WHO, female) (H-ANAEMIA)")
