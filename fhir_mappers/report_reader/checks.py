@@ -13,7 +13,7 @@ A regular expression finds "lesion"; these checks decide whether that lesion is 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 
 from fhir_mappers.report_reader.anatomy import Anchor, anchor, mentions_bone
@@ -192,122 +192,43 @@ def _named_lesion_is_attribution(hit: _Hit, text: str, clause: tuple[int, int]) 
 
 
 def _keep_target(hit: _Hit, text: str, sentence: tuple[int, int], stops: Sequence[int]) -> bool:
-    """Context checks that a regex alone cannot express."""
-    s_text = text[sentence[0] : sentence[1]]
+    """Context checks that a regex alone cannot express: whether the finding is the marrow's
+    (not another cause's, not another organ's), then the checks of its own kind."""
     clause = _clause_of(hit.start, sentence, stops)
-    clause_text = text[clause[0] : clause[1]]
-    kind = hit.kind
-    if kind in _OTHER_CAUSE_KINDS and (
+    if hit.kind in _OTHER_CAUSE_KINDS and (
         _other_cause(text, clause, hit.start)
         or _attributed_to_other_cause(text[sentence[0] : sentence[1]])
     ):
         return False  # SPEC.md section 3 "Other causes of marrow signal": not this service's
-    if kind in _ANCHORED_KINDS:
-        where = anchor(text, hit.start, hit.end, clause)
-        if where is Anchor.ORGAN:
-            return False  # a lesion / enhancement / change of another organ (SPEC.md 3 Anatomy)
-    if kind is FeatureKind.LYTIC_LESION and _BENIGN_ATTRIBUTION.search(
-        text, *_segment(text, sentence, hit.start, hit.end)
-    ):
+    if hit.kind in _ANCHORED_KINDS and anchor(text, hit.start, hit.end, clause) is Anchor.ORGAN:
+        return False  # a lesion / enhancement / change of another organ (SPEC.md 3 Anatomy)
+    check = _KIND_CHECKS.get(hit.kind)
+    return check is None or check(hit, text, sentence, clause)
+
+
+_Check = Callable[[_Hit, str, tuple[int, int], tuple[int, int]], bool]
+
+
+def _keep_lytic(hit: _Hit, text: str, sentence: tuple[int, int], clause: tuple[int, int]) -> bool:
+    if _BENIGN_ATTRIBUTION.search(text, *_segment(text, sentence, hit.start, hit.end)):
         return False  # U-B: a lytic-looking lesion attributed to a benign cause
+    return not _PROSTHESIS.search(text[clause[0] : clause[1]])
+
+
+_PROSTHESIS = re.compile(r"peri-?prosthetic|prosthe|hardware|screws?|implant|arthroplasty", _F)
+
+
+def _keep_diffuse(hit: _Hit, text: str, sentence: tuple[int, int], clause: tuple[int, int]) -> bool:
+    phrase = text[hit.start : hit.end]
+    clause_text = text[clause[0] : clause[1]]
     if (
-        kind is FeatureKind.DIFFUSE_PATTERN
-        and not re.search(_MARROW_NOUN, text[hit.start : hit.end], _F)
-        and re.match(r"diffuse", text[hit.start : hit.end], _F)
+        not re.search(_MARROW_NOUN, phrase, _F)
+        and re.match(r"diffuse", phrase, _F)
         and _NOT_MARROW_CONTEXT.search(clause_text)
     ):
         return False  # "diffusely heterogeneous uterus", "diffuse heterogeneous disc"
-    if kind is FeatureKind.FOCAL_LESION and _named_lesion_is_attribution(hit, text, clause):
-        return False
     if (
-        kind is FeatureKind.FOCAL_LESION
-        and _RESPONSE_TERM.search(text, max(clause[0], hit.start - 16), hit.start)
-        and not mentions_bone(text, *clause)
-    ):
-        return False  # RECIST "Target lesions:", "Non-target lesions": the list names the organs
-    if kind is FeatureKind.FOCAL_LESION and _TREATED_BEFORE.search(text, clause[0], hit.start):
-        hit.historical = True
-    if kind is FeatureKind.FOCAL_LESION:
-        phrase = text[hit.start : hit.end].lower()
-        # what the lesion is said to be: its stretch of the sentence between "and" / ";"
-        seg_start, seg_end = _segment(text, sentence, hit.start, hit.end)
-        # ... up to the next finding noun of its clause ("a focus of T1 and T2 hyperintense
-        # signal in L1, consistent with a hemangioma" is said to be a haemangioma)
-        nxt = _NEXT_LESION.search(text, hit.end, sentence[1])
-        said = text[seg_start : max(seg_end, nxt.start() if nxt else sentence[1])]
-        attribution = text[hit.start : max(seg_end, nxt.start() if nxt else sentence[1])]
-        named = _BENIGN_ENTITY.search(text, max(seg_start, hit.start - 30), hit.end)
-        if named is not None and named.end() == hit.end and "atypical" not in said.lower():
-            return False  # the lesion's own name is a benign entity: "Romanus lesions"
-        if _BENIGN_ENTITY.search(attribution) and "atypical" not in said.lower():
-            # SPEC.md section 3 "Benign attribution": a lesion the report attributes to a benign
-            # entity is not a focal lesion for U-L; hedged, it is at most FOCAL_EQUIVOCAL
-            if not _ATTRIBUTION_HEDGE.search(attribution):
-                return False
-            hit.subtype = "benign-hedged"
-        near = text[max(clause[0], hit.start - 25) : min(clause[1], hit.end + 15)]
-        if re.search(r"\b(?:schmorl\w*|cysts?|tarlov|synovial|perineural|dis[ck])\b", near, _F):
-            return False  # "Schmorl node", "disc lesion", "Tarlov cyst": not marrow lesions
-        if re.search(r"\bfoc(?:us|i)\b", phrase) and re.search(
-            r"\bfoc(?:us|i)\s+of\s+(?:[\w-]+\s+){0,2}?(?:fat|fatty|normal|red|o?edema)\b",
-            text[hit.start : hit.end + 40],
-            _F,
-        ):
-            return False
-        if re.search(r"\bfat(?:ty)?(?:[\s-]+containing)?\s*$", text[clause[0] : hit.start], _F):
-            return False
-    if kind is FeatureKind.LYTIC_LESION and re.search(
-        r"peri-?prosthetic|prosthe|hardware|screws?|implant|arthroplasty", clause_text, _F
-    ):
-        return False
-    if kind in {FeatureKind.T1_LOW_VS_MUSCLE_OR_DISC, FeatureKind.T1_BRIGHTER_THAN_DISC_AND_MUSCLE}:
-        if not _T1.search(s_text) and _OTHER_SEQUENCE.search(s_text):
-            return False
-        if kind is FeatureKind.T1_BRIGHTER_THAN_DISC_AND_MUSCLE:
-            phrase = text[hit.start : hit.end].lower()
-            # SPEC.md section 3: brighter than disc AND muscle; one of them is not enough.
-            if not (re.search(r"dis[ck]", phrase) and re.search(r"muscl", phrase)):
-                # brighter than one of them only: not the benign modifier, but its negation
-                # ("not brighter than the discs") is still the worrisome feature
-                hit.subtype = "partial"
-    if kind in {
-        FeatureKind.ENHANCEMENT,
-        FeatureKind.FAT_SAT_HIGH_SIGNAL,
-    } and _NOT_MARROW_CONTEXT.search(clause_text):
-        return False
-    if kind is FeatureKind.FAT_SAT_HIGH_SIGNAL and re.search(
-        r"suppress|saturates?\s+out|drops?\s+out|los(?:es|ing|s)\s+signal",
-        text[hit.start : min(clause[1], hit.end + 30)],
-        _F,
-    ):
-        return False  # "T1 and T2 bright and suppress on STIR": fat, the opposite of the feature
-    if kind is FeatureKind.CANNOT_EXCLUDE_INFILTRATION and _PATHOLOGICAL_FRACTURE.match(
-        text, hit.start
-    ):
-        return True  # SPEC.md section 3: a pathological fracture is itself the worrisome feature
-    if kind is FeatureKind.CANNOT_EXCLUDE_INFILTRATION:
-        # Only about an infiltrative / malignant process; the span is widened to that word so
-        # that a card quotes "infiltrative process cannot be excluded", not the bare phrase.
-        phrase = text[hit.start : hit.end].lower()
-        if not re.search(r"exclu|rule|patholog", phrase):
-            # "suspicious for", "differential includes": worrisome wording about a finding, but
-            # not by itself SPEC.md's "cannot exclude infiltrative process" (see classify)
-            hit.subtype = "soft"
-        if "excluded" in phrase or "ruled out" in phrase:
-            first = _MALIGNANCY.search(text, max(clause[0], hit.start - 80), hit.start)
-            if first is None:
-                return False
-            head = re.search(r"[\w-]*$", text[clause[0] : first.start()])
-            hit.start = first.start() - (len(head.group(0)) if head else 0)
-        else:
-            after = _MALIGNANCY.search(text, hit.start, clause[1])
-            if after is None:
-                return False
-            tail = re.match(r"[\w-]*", text[after.end() : clause[1]])
-            hit.end = after.end() + (tail.end() if tail else 0)
-    if (
-        kind is FeatureKind.DIFFUSE_PATTERN
-        and hit.subtype == "distribution"
+        hit.subtype == "distribution"
         and re.search(rf"\b{_LESION_NOUN}\b", clause_text, _F)
         and not re.search(rf"\b(?:{_MARROW_ADJ})\b", clause_text, _F)
     ):
@@ -316,10 +237,131 @@ def _keep_target(hit: _Hit, text: str, sentence: tuple[int, int], stops: Sequenc
         # (SPEC.md section 3 DIFFUSE: "throughout", distribution words), see `classify`.
         spread = _LESION_SPREAD.search(clause_text)
         hit.subtype = "lesion-spread" if spread else "lesion-distribution"
-    if kind is _Kind.MULTILEVEL:
-        # only a marrow-signal clause spreads over levels; "lesions at several levels" does not
-        return bool(
-            re.search(rf"\b(?:{_MARROW_ADJ})\b|marrow", clause_text, _F)
-            and not re.search(rf"\b{_LESION_NOUN}\b", clause_text, _F)
-        )
     return True
+
+
+def _keep_lesion(hit: _Hit, text: str, sentence: tuple[int, int], clause: tuple[int, int]) -> bool:
+    if _named_lesion_is_attribution(hit, text, clause):
+        return False
+    if _RESPONSE_TERM.search(text, max(clause[0], hit.start - 16), hit.start) and not (
+        mentions_bone(text, *clause)
+    ):
+        return False  # RECIST "Target lesions:", "Non-target lesions": the list names the organs
+    if _TREATED_BEFORE.search(text, clause[0], hit.start):
+        hit.historical = True
+    if not _lesion_not_said_benign(hit, text, sentence):
+        return False
+    near = text[max(clause[0], hit.start - 25) : min(clause[1], hit.end + 15)]
+    if re.search(r"\b(?:schmorl\w*|cysts?|tarlov|synovial|perineural|dis[ck])\b", near, _F):
+        return False  # "Schmorl node", "disc lesion", "Tarlov cyst": not marrow lesions
+    if re.search(r"\bfoc(?:us|i)\b", text[hit.start : hit.end], _F) and re.search(
+        r"\bfoc(?:us|i)\s+of\s+(?:[\w-]+\s+){0,2}?(?:fat|fatty|normal|red|o?edema)\b",
+        text[hit.start : hit.end + 40],
+        _F,
+    ):
+        return False  # "a focus of fat", "foci of focal fatty marrow", "a focus of oedema"
+    return not re.search(r"\bfat(?:ty)?(?:[\s-]+containing)?\s*$", text[clause[0] : hit.start], _F)
+
+
+def _lesion_not_said_benign(hit: _Hit, text: str, sentence: tuple[int, int]) -> bool:
+    """SPEC.md section 3 "Benign attribution": a lesion the report attributes to a benign entity
+    is not a focal lesion for U-L; hedged, it is at most FOCAL_EQUIVOCAL (subtype benign-hedged).
+    What the lesion is said to be: its stretch of the sentence between "and" / ";", up to the
+    next finding noun of its clause ("a focus of T1 and T2 hyperintense signal in L1, consistent
+    with a hemangioma" is said to be a haemangioma)."""
+    seg_start, seg_end = _segment(text, sentence, hit.start, hit.end)
+    nxt = _NEXT_LESION.search(text, hit.end, sentence[1])
+    stop = max(seg_end, nxt.start() if nxt else sentence[1])
+    atypical = "atypical" in text[seg_start:stop].lower()
+    named = _BENIGN_ENTITY.search(text, max(seg_start, hit.start - 30), hit.end)
+    if named is not None and named.end() == hit.end and not atypical:
+        return False  # the lesion's own name is a benign entity: "Romanus lesions"
+    attribution = text[hit.start : stop]
+    if _BENIGN_ENTITY.search(attribution) and not atypical:
+        if not _ATTRIBUTION_HEDGE.search(attribution):
+            return False
+        hit.subtype = "benign-hedged"
+    return True
+
+
+def _keep_t1_comparison(
+    hit: _Hit, text: str, sentence: tuple[int, int], clause: tuple[int, int]
+) -> bool:
+    s_text = text[sentence[0] : sentence[1]]
+    if not _T1.search(s_text) and _OTHER_SEQUENCE.search(s_text):
+        return False
+    if hit.kind is FeatureKind.T1_BRIGHTER_THAN_DISC_AND_MUSCLE:
+        phrase = text[hit.start : hit.end].lower()
+        # SPEC.md section 3: brighter than disc AND muscle; one of them is not enough.
+        if not (re.search(r"dis[ck]", phrase) and re.search(r"muscl", phrase)):
+            # brighter than one of them only: not the benign modifier, but its negation
+            # ("not brighter than the discs") is still the worrisome feature
+            hit.subtype = "partial"
+    return True
+
+
+def _keep_enhancement(
+    hit: _Hit, text: str, sentence: tuple[int, int], clause: tuple[int, int]
+) -> bool:
+    return not _NOT_MARROW_CONTEXT.search(text[clause[0] : clause[1]])
+
+
+def _keep_fat_sat(hit: _Hit, text: str, sentence: tuple[int, int], clause: tuple[int, int]) -> bool:
+    if _NOT_MARROW_CONTEXT.search(text[clause[0] : clause[1]]):
+        return False
+    # "T1 and T2 bright and suppress on STIR": fat, the opposite of the feature
+    return not _SUPPRESSES.search(text[hit.start : min(clause[1], hit.end + 30)])
+
+
+_SUPPRESSES = re.compile(r"suppress|saturates?\s+out|drops?\s+out|los(?:es|ing|s)\s+signal", _F)
+
+
+def _keep_cannot_exclude(
+    hit: _Hit, text: str, sentence: tuple[int, int], clause: tuple[int, int]
+) -> bool:
+    """Only about an infiltrative / malignant process; the span is widened to that word so that a
+    card quotes "infiltrative process cannot be excluded", not the bare phrase."""
+    if _PATHOLOGICAL_FRACTURE.match(text, hit.start):
+        return True  # SPEC.md section 3: a pathological fracture is itself the worrisome feature
+    phrase = text[hit.start : hit.end].lower()
+    if not re.search(r"exclu|rule|patholog", phrase):
+        # "suspicious for", "differential includes": worrisome wording about a finding, but
+        # not by itself SPEC.md's "cannot exclude infiltrative process" (see classify)
+        hit.subtype = "soft"
+    if "excluded" in phrase or "ruled out" in phrase:
+        first = _MALIGNANCY.search(text, max(clause[0], hit.start - 80), hit.start)
+        if first is None:
+            return False
+        head = re.search(r"[\w-]*$", text[clause[0] : first.start()])
+        hit.start = first.start() - (len(head.group(0)) if head else 0)
+        return True
+    after = _MALIGNANCY.search(text, hit.start, clause[1])
+    if after is None:
+        return False
+    tail = re.match(r"[\w-]*", text[after.end() : clause[1]])
+    hit.end = after.end() + (tail.end() if tail else 0)
+    return True
+
+
+def _keep_multilevel(
+    hit: _Hit, text: str, sentence: tuple[int, int], clause: tuple[int, int]
+) -> bool:
+    # only a marrow-signal clause spreads over levels; "lesions at several levels" does not
+    clause_text = text[clause[0] : clause[1]]
+    return bool(
+        re.search(rf"\b(?:{_MARROW_ADJ})\b|marrow", clause_text, _F)
+        and not re.search(rf"\b{_LESION_NOUN}\b", clause_text, _F)
+    )
+
+
+_KIND_CHECKS: dict[FeatureKind | _Kind, _Check] = {
+    FeatureKind.LYTIC_LESION: _keep_lytic,
+    FeatureKind.DIFFUSE_PATTERN: _keep_diffuse,
+    FeatureKind.FOCAL_LESION: _keep_lesion,
+    FeatureKind.T1_LOW_VS_MUSCLE_OR_DISC: _keep_t1_comparison,
+    FeatureKind.T1_BRIGHTER_THAN_DISC_AND_MUSCLE: _keep_t1_comparison,
+    FeatureKind.ENHANCEMENT: _keep_enhancement,
+    FeatureKind.FAT_SAT_HIGH_SIGNAL: _keep_fat_sat,
+    FeatureKind.CANNOT_EXCLUDE_INFILTRATION: _keep_cannot_exclude,
+    _Kind.MULTILEVEL: _keep_multilevel,
+}

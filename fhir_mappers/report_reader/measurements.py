@@ -175,76 +175,90 @@ class _Lesion:
 
 def _lesion_mentions(text: str, hits: Sequence[_Hit]) -> list[_Lesion]:
     """Lesion mentions with their counts; sizes and levels go to the nearest mention."""
+    by_sentence: dict[tuple[int, int], list[_Hit]] = {}
+    for h in _countable_lesion_hits(hits):
+        by_sentence.setdefault(h.sentence, []).append(h)
     mentions: list[_Lesion] = []
+    for sentence, sentence_hits in by_sentence.items():
+        local = [_mention(text, sentence, h) for h in sorted(sentence_hits, key=lambda x: x.start)]
+        _attach_levels_and_sizes(text, sentence, local)
+        _settle_counts(local)
+        mentions.extend(local)
+    return mentions
+
+
+def _countable_lesion_hits(hits: Sequence[_Hit]) -> list[_Hit]:
+    """Present lesions; a lesion attributed (hedged) to a benign entity is not counted for U-L
+    (SPEC.md 3), and a lytic lesion also matched as a focal lesion is one mention."""
     lesion_hits = [
         h
         for h in hits
         if h.kind in {FeatureKind.FOCAL_LESION, FeatureKind.LYTIC_LESION}
         and not h.negated
         and not h.historical
-        # a lesion attributed (hedged) to a benign entity is not counted for U-L (SPEC.md 3)
         and h.subtype != "benign-hedged"
     ]
-    by_sentence: dict[tuple[int, int], list[_Hit]] = {}
-    for h in lesion_hits:
-        # a lytic lesion that is also matched as a focal lesion is one mention
-        if h.kind is FeatureKind.LYTIC_LESION and any(
-            o.kind is FeatureKind.FOCAL_LESION and _overlaps((o.start, o.end), (h.start, h.end))
-            for o in lesion_hits
-        ):
-            continue
-        by_sentence.setdefault(h.sentence, []).append(h)
-    for sentence, sentence_hits in by_sentence.items():
-        local: list[_Lesion] = []
-        for h in sorted(sentence_hits, key=lambda x: x.start):
-            phrase = text[h.start : h.end]
-            plural = bool(
-                re.search(
-                    r"(?:lesions|foci|nodules|deposits|masses|areas|ies|"
-                    r"lucencies|metastases|changes)\b",
-                    phrase,
-                    _F,
-                )
+    return [
+        h
+        for h in lesion_hits
+        if not (
+            h.kind is FeatureKind.LYTIC_LESION
+            and any(
+                o.kind is FeatureKind.FOCAL_LESION and _overlaps((o.start, o.end), (h.start, h.end))
+                for o in lesion_hits
             )
-            count: int | None = None
-            before = text[max(sentence[0], h.start - 60) : h.end]
-            for cm in _COUNT.finditer(before):
-                word = (cm.group("w") or "").lower()
-                word = re.sub(r"\s+", " ", word)
-                value = _COUNT_WORDS.get(word) if word else int(cm.group("d"))
-                if value is not None:
-                    count = value
-            if count is not None and count >= 2:
-                plural = True
-            if plural and (count is None or count < 2):
-                count = 2
-            segment = _segment(text, sentence, h.start, h.end)
-            local.append(_Lesion(h.start, count if plural else None, plural, segment=segment))
-        if not local:
+        )
+    ]
+
+
+_PLURAL_NOUN = re.compile(
+    r"(?:lesions|foci|nodules|deposits|masses|areas|ies|lucencies|metastases|changes)\b", _F
+)
+
+
+def _mention(text: str, sentence: tuple[int, int], h: _Hit) -> _Lesion:
+    """One lesion mention: plural or not, and the count written just before it."""
+    plural = bool(_PLURAL_NOUN.search(text[h.start : h.end]))
+    count: int | None = None
+    for cm in _COUNT.finditer(text[max(sentence[0], h.start - 60) : h.end]):
+        word = re.sub(r"\s+", " ", (cm.group("w") or "").lower())
+        value = _COUNT_WORDS.get(word) if word else int(cm.group("d"))
+        if value is not None:
+            count = value
+    if count is not None and count >= 2:
+        plural = True
+    if plural and (count is None or count < 2):
+        count = 2
+    segment = _segment(text, sentence, h.start, h.end)
+    return _Lesion(h.start, count if plural else None, plural, segment=segment)
+
+
+def _attach_levels_and_sizes(text: str, sentence: tuple[int, int], local: list[_Lesion]) -> None:
+    """Each level, site and size of the sentence to its nearest mention."""
+    for pos, levels in _levels_in(text, sentence[0], sentence[1]):
+        if near := _nearest(local, pos):
+            near.levels.update(levels)
+    for pos, site in _sites_in(text, sentence[0], sentence[1]):
+        if near := _nearest(local, pos):
+            near.levels.add(site)
+    for size in _sizes_in(text, sentence[0], sentence[1]):
+        if _not_a_marrow_lesion_size(text, sentence, size, local):
             continue
-        for pos, levels in _levels_in(text, sentence[0], sentence[1]):
-            if near := _nearest(local, pos):
-                near.levels.update(levels)
-        for pos, site in _sites_in(text, sentence[0], sentence[1]):
-            if near := _nearest(local, pos):
-                near.levels.add(site)
-        for size in _sizes_in(text, sentence[0], sentence[1]):
-            if _not_a_marrow_lesion_size(text, sentence, size, local):
-                continue
-            if near := _nearest(local, size.pos):
-                near.sizes.append(size)
-        for lesion in local:
-            # "the 10 mm lesion has decreased, now 6 mm": the current size only
-            if not lesion.plural and any(z.now for z in lesion.sizes):
-                lesion.sizes = [z for z in lesion.sizes if z.now]
-        # A plural mention whose clause lists single sizes/levels counts at least those.
-        for lesion in local:
-            if lesion.plural:
-                explicit = sum(1 for s in lesion.sizes if not s.upper_bound and s.range_min is None)
-                vertebral = len({lv for lv in lesion.levels if lv in _SPINE_INDEX})
-                lesion.count = max(lesion.count or 2, explicit, vertebral if vertebral <= 6 else 0)
-        mentions.extend(local)
-    return mentions
+        if near := _nearest(local, size.pos):
+            near.sizes.append(size)
+
+
+def _settle_counts(local: list[_Lesion]) -> None:
+    for lesion in local:
+        # "the 10 mm lesion has decreased, now 6 mm": the current size only
+        if not lesion.plural and any(z.now for z in lesion.sizes):
+            lesion.sizes = [z for z in lesion.sizes if z.now]
+    # A plural mention whose clause lists single sizes/levels counts at least those.
+    for lesion in local:
+        if lesion.plural:
+            explicit = sum(1 for s in lesion.sizes if not s.upper_bound and s.range_min is None)
+            vertebral = len({lv for lv in lesion.levels if lv in _SPINE_INDEX})
+            lesion.count = max(lesion.count or 2, explicit, vertebral if vertebral <= 6 else 0)
 
 
 def _not_a_marrow_lesion_size(
@@ -301,23 +315,7 @@ def _summarise_lesions(mentions: Sequence[_Lesion]) -> _LesionSummary:
     or one of them has neither (an anaphoric "the lesion"). The count is the larger of the merged
     singular lesions and the largest group count.
     """
-    singles: list[_Lesion] = []
-    for m in sorted((m for m in mentions if not m.plural), key=lambda m: (not m.levels, m.pos)):
-        m_sizes = {v for s in m.sizes for v in s.values_mm}
-        merged = False
-        for s in singles:
-            s_sizes = {v for z in s.sizes for v in z.values_mm}
-            if (m.levels and s.levels and m.levels & s.levels) or (
-                not (m.levels and s.levels)
-                and (not m_sizes or not s_sizes or m_sizes & s_sizes)
-                and not (m.levels and s.levels)
-            ):
-                s.levels |= m.levels
-                s.sizes.extend(z for z in m.sizes if not (set(z.values_mm) & s_sizes))
-                merged = True
-                break
-        if not merged:
-            singles.append(_Lesion(m.pos, None, False, set(m.levels), list(m.sizes)))
+    singles = _merged_singles(mentions)
     groups = [m for m in mentions if m.plural]
     count_candidates = [len(singles)] + [g.count or 2 for g in groups]
     count = max(count_candidates) if mentions else None
@@ -326,21 +324,7 @@ def _summarise_lesions(mentions: Sequence[_Lesion]) -> _LesionSummary:
         max((v for z in s.sizes for v in z.values_mm), default=None) for s in singles
     ]
     ge5_single = sum(1 for v in measured_single if v is not None and v >= 5.0)
-    ge5_groups = 0
-    for g in groups:
-        n = 0
-        for z in g.sizes:
-            if z.range_min is not None:
-                if z.range_min >= 5.0:
-                    n += g.count or 2
-                else:
-                    n += 1 if max(z.values_mm) >= 5.0 else 0
-            elif z.upper_bound:
-                n += 1 if z.values_mm and z.values_mm[0] >= 5.0 else 0
-            elif z.values_mm and z.values_mm[0] >= 5.0:
-                n += 1
-        each = g.count or 2
-        ge5_groups = max(ge5_groups, min(n, each) if n else 0)
+    ge5_groups = max((_group_ge_5(g) for g in groups), default=0)
     measured_ge_5 = max(ge5_single, ge5_groups)
     # "each measuring 6 mm" / "both 7 mm": a single size applies to every lesion of the group
     all_sizes: list[float] = []
@@ -362,6 +346,43 @@ def _summarise_lesions(mentions: Sequence[_Lesion]) -> _LesionSummary:
         z.below is not None and z.below <= 5.0 for z in stated
     )
     return _LesionSummary(count, sizes, measured_ge_5, all_lt_5, levels, largest, below_5)
+
+
+def _merged_singles(mentions: Sequence[_Lesion]) -> list[_Lesion]:
+    """Singular mentions merged into lesions: same level, or (without levels) same or no size."""
+    singles: list[_Lesion] = []
+    for m in sorted((m for m in mentions if not m.plural), key=lambda m: (not m.levels, m.pos)):
+        m_sizes = {v for s in m.sizes for v in s.values_mm}
+        for s in singles:
+            s_sizes = {v for z in s.sizes for v in z.values_mm}
+            if (m.levels and s.levels and m.levels & s.levels) or (
+                not (m.levels and s.levels)
+                and (not m_sizes or not s_sizes or m_sizes & s_sizes)
+                and not (m.levels and s.levels)
+            ):
+                s.levels |= m.levels
+                s.sizes.extend(z for z in m.sizes if not (set(z.values_mm) & s_sizes))
+                break
+        else:
+            singles.append(_Lesion(m.pos, None, False, set(m.levels), list(m.sizes)))
+    return singles
+
+
+def _group_ge_5(g: _Lesion) -> int:
+    """How many lesions of a plural mention its sizes document as >= 5 mm."""
+    n = 0
+    for z in g.sizes:
+        if z.range_min is not None:
+            if z.range_min >= 5.0:
+                n += g.count or 2
+            else:
+                n += 1 if max(z.values_mm) >= 5.0 else 0
+        elif z.upper_bound:
+            n += 1 if z.values_mm and z.values_mm[0] >= 5.0 else 0
+        elif z.values_mm and z.values_mm[0] >= 5.0:
+            n += 1
+    each = g.count or 2
+    return min(n, each) if n else 0
 
 
 def _order_levels(levels: Iterable[str]) -> tuple[str, ...]:

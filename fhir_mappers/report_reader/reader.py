@@ -158,7 +158,8 @@ def extract(
         )
     except WorkStopped:
         raise
-    except Exception as exc:  # pragma: no cover - defensive: never raise out of the extractor
+    # the reader boundary: a bug in one report's reading must not fail the whole request
+    except Exception as exc:  # noqa: BLE001  # pragma: no cover - never raise out of the reader
         return Extraction(
             image_class=ImagingClass.NEGATIVE,
             reasons=(f"text could not be analysed ({type(exc).__name__})",),

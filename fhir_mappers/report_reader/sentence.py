@@ -15,6 +15,7 @@ diffuse pattern.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from functools import lru_cache
 
@@ -90,25 +91,51 @@ def _analyse_sentence_text(
     return tuple(hits), tuple(hedges)
 
 
+_Pseudo = tuple[str, int, int]  # (meaning, start, end) of a pseudo-negation
+_Present = frozenset[str] | None  # keywords of the sentence; None: the prefilter is off
+
+
 def _analyse(
     text: str, sentence: tuple[int, int], *, prefilter: bool = True
 ) -> tuple[list[_Hit], list[str]]:
+    """One sentence, in the order a reader meets it: pseudo-negations, modifiers, targets and
+    features, interval changes, then the modifiers applied and the sentence-level checks."""
     s_start, s_end = sentence
     s_text = text[s_start:s_end]
     present = _keywords_in(s_text.lower()) if prefilter else None
     if present is not None and present.isdisjoint(_KW_FINDING):
         return [], []  # "L1-L2: No disc herniation.": nothing this reader looks for
     stops = _terminators(s_text, s_start, prefilter=prefilter)
+    pseudo = _pseudo_negations(s_text, s_start, present)
+    mods = _modifiers(s_text, s_start, present, pseudo)
+    hits = _targets(text, sentence, stops, present) + _normal_statements(s_text, sentence, present)
+    _to_own_clause(text, hits, stops)
+    has_target = any(h.kind in TARGET_KINDS and h.subtype != "normal" for h in hits)
+    hits += _interval_changes(text, sentence, stops, present, pseudo, has_target)
+    hits += _pseudo_findings(text, sentence, stops, pseudo, has_target)
+    hits = _dedupe(_normal_statements_win(text, sentence, hits, stops))
+    hits = _without_newness_targets(hits, pseudo, stops)
+    neg_stops = _apply_modifiers(text, sentence, hits, mods, stops)
+    hits = _sentence_checks(text, sentence, hits, mods, neg_stops, stops)
+    return hits, _hedges(hits, mods)
 
-    # 1. pseudo-negations (they own their "no")
-    pseudo: list[tuple[str, int, int]] = []
+
+def _pseudo_negations(s_text: str, s_start: int, present: _Present) -> list[_Pseudo]:
+    """Pseudo-negations ("no change in", "no new", "no longer"): they own their "no"."""
+    pseudo: list[_Pseudo] = []
     for (meaning, pattern), kw in zip(_PSEUDO, _KW_PSEUDO, strict=True):
         if present is not None and present.isdisjoint(kw):
             continue
         for m in pattern.finditer(s_text):
             pseudo.append((meaning, s_start + m.start(), s_start + m.end()))
+    return pseudo
 
-    # 2. modifiers, except inside pseudo-negations (a "no longer" is a modifier of its own)
+
+def _modifiers(
+    s_text: str, s_start: int, present: _Present, pseudo: list[_Pseudo]
+) -> list[_ModHit]:
+    """Negation, hedge and history words, except a negation inside a pseudo-negation; a negation
+    word inside a longer negation phrase ("no evidence of") counts once."""
     mods: list[_ModHit] = []
     for (mod, pattern, label), kw in zip(_MODIFIERS, _KW_MODIFIERS, strict=True):
         if present is not None and present.isdisjoint(kw):
@@ -120,27 +147,37 @@ def _analyse(
             ):
                 continue
             mods.append(_ModHit(mod, span[0], span[1], label))
-    # a negation word inside a longer negation phrase ("no evidence of") counts once
-    mods = [
-        m
-        for m in mods
-        if not any(
-            o is not m
-            and o.mod is m.mod
-            and o.start <= m.start
-            and m.end <= o.end
-            and (o.end - o.start) > (m.end - m.start)
-            for o in mods
-        )
-    ]
+    return [m for m in mods if not _inside_a_longer(m, mods)]
 
-    # 3. targets and features
+
+def _inside_a_longer(m: _ModHit, mods: list[_ModHit]) -> bool:
+    return any(
+        o is not m
+        and o.mod is m.mod
+        and o.start <= m.start
+        and m.end <= o.end
+        and (o.end - o.start) > (m.end - m.start)
+        for o in mods
+    )
+
+
+def _pattern_applies(i: int, kw: tuple[str, ...], present: _Present) -> bool:
+    if present is None:
+        return True
+    if present.isdisjoint(kw):
+        return False
+    return i not in _KW_TARGET_ALSO or not present.isdisjoint(_KW_TARGET_ALSO[i])
+
+
+def _targets(
+    text: str, sentence: tuple[int, int], stops: Sequence[int], present: _Present
+) -> list[_Hit]:
+    """Targets and features of the vocabulary that `checks` keeps as the marrow's."""
+    s_start, s_end = sentence
+    s_text = text[s_start:s_end]
     hits: list[_Hit] = []
     for i, ((kind, pattern, subtype), kw) in enumerate(zip(_TARGETS, _KW_TARGETS, strict=True)):
-        if present is not None and (
-            present.isdisjoint(kw)
-            or (i in _KW_TARGET_ALSO and present.isdisjoint(_KW_TARGET_ALSO[i]))
-        ):
+        if not _pattern_applies(i, kw, present):
             continue
         for m in pattern.finditer(s_text):
             hit = _Hit(kind, s_start + m.start(), s_start + m.end(), sentence, subtype)
@@ -153,30 +190,52 @@ def _analyse(
                 hit.subtype = ""
             if _keep_target(hit, text, sentence, stops):
                 hits.append(hit)
-    for m in (
-        _NORMAL_MARROW.finditer(s_text)
-        if present is None or not present.isdisjoint(_KW_NORMAL)
-        else ()
-    ):
+    return hits
+
+
+def _normal_statements(s_text: str, sentence: tuple[int, int], present: _Present) -> list[_Hit]:
+    """Normal-marrow statements, as negated marrow-signal hits of subtype "normal"."""
+    if present is not None and present.isdisjoint(_KW_NORMAL):
+        return []
+    out: list[_Hit] = []
+    for m in _NORMAL_MARROW.finditer(s_text):
         if _LOSS_OF.search(s_text[: m.start()]):
             continue  # "loss of normal fatty marrow signal" is abnormal
-        hits.append(
+        out.append(
             _Hit(
                 FeatureKind.MARROW_SIGNAL,
-                s_start + m.start(),
-                s_start + m.end(),
+                sentence[0] + m.start(),
+                sentence[0] + m.end(),
                 sentence,
                 "normal",
                 negated=True,
             )
         )
+    return out
+
+
+def _to_own_clause(text: str, hits: list[_Hit], stops: Sequence[int]) -> None:
+    """A phrase matched across a clause boundary ("vertebral bodies which demonstrate patchy")
+    belongs to the clause its abnormal word is in."""
     for hit in hits:
-        # a phrase matched across a clause boundary ("vertebral bodies which demonstrate patchy")
-        # belongs to the clause its abnormal word is in
         inner = [stop for stop in stops if hit.start < stop < hit.end]
         if inner:
             hit.start = _AFTER_TERMINATOR.match(text, max(inner)).end()  # type: ignore[union-attr]
-    has_target = any(h.kind in TARGET_KINDS and h.subtype != "normal" for h in hits)
+
+
+def _interval_changes(
+    text: str,
+    sentence: tuple[int, int],
+    stops: Sequence[int],
+    present: _Present,
+    pseudo: list[_Pseudo],
+    has_target: bool,
+) -> list[_Hit]:
+    """Interval changes said of the marrow ("new lesions", "increased in size"), not of a disc or
+    another organ ("larger disc protrusion", "enlarged adrenal nodule")."""
+    s_start, s_end = sentence
+    s_text = text[s_start:s_end]
+    out: list[_Hit] = []
     for (ikind, interval, pattern), kw in zip(_INTERVAL, _KW_INTERVAL, strict=True):
         if present is not None and present.isdisjoint(kw):
             continue
@@ -186,67 +245,87 @@ def _analyse(
                 _overlaps(span, (p0, p1)) for meaning, p0, p1 in pseudo if meaning != "no-longer"
             ):
                 continue
-            clause = _clause_of(span[0], sentence, stops)
-            if not has_target and _NOT_MARROW_CONTEXT.search(text[clause[0] : clause[1]]):
-                continue
-            if has_target and _NOT_MARROW_CONTEXT.search(text[span[0] : clause[1]][:40]):
-                # "larger disc protrusion": the change is about something else
-                continue
-            where = anchor(text, span[0], span[1], clause)
-            if where is Anchor.ORGAN or (where is Anchor.NONE and not has_target):
-                continue  # "enlarged adrenal nodule", "progressive sensory symptoms"
-            hits.append(_Hit(ikind, span[0], span[1], sentence, interval=interval))
+            if _change_of_the_marrow(text, span, sentence, stops, has_target):
+                out.append(_Hit(ikind, span[0], span[1], sentence, interval=interval))
+    return out
+
+
+def _change_of_the_marrow(
+    text: str,
+    span: tuple[int, int],
+    sentence: tuple[int, int],
+    stops: Sequence[int],
+    has_target: bool,
+) -> bool:
+    clause = _clause_of(span[0], sentence, stops)
+    if not has_target and _NOT_MARROW_CONTEXT.search(text[clause[0] : clause[1]]):
+        return False
+    if has_target and _NOT_MARROW_CONTEXT.search(text[span[0] : clause[1]][:40]):
+        return False  # "larger disc protrusion": the change is about something else
+    where = anchor(text, span[0], span[1], clause)
+    # "enlarged adrenal nodule", "progressive sensory symptoms"
+    return not (where is Anchor.ORGAN or (where is Anchor.NONE and not has_target))
+
+
+_PSEUDO_FINDING = {
+    "stable": (FeatureKind.STABLE, IntervalChange.STABLE, "", False),
+    "no-new": (FeatureKind.NEW_LESION, IntervalChange.NEW_LESION, "pseudo", True),
+    "no-increase": (FeatureKind.INTERVAL_INCREASE, IntervalChange.INCREASED, "pseudo", True),
+}
+
+
+def _pseudo_findings(
+    text: str,
+    sentence: tuple[int, int],
+    stops: Sequence[int],
+    pseudo: list[_Pseudo],
+    has_target: bool,
+) -> list[_Hit]:
+    """What a pseudo-negation says: stable, or newness / increase denied."""
+    out: list[_Hit] = []
     for meaning, p0, p1 in pseudo:
         clause = _clause_of(p0, sentence, stops)
         if not has_target and _NOT_MARROW_CONTEXT.search(text[clause[0] : clause[1]]):
             continue
-        if meaning == "stable":
-            hits.append(_Hit(FeatureKind.STABLE, p0, p1, sentence, interval=IntervalChange.STABLE))
-        elif meaning == "no-new":
-            hits.append(
-                _Hit(
-                    FeatureKind.NEW_LESION,
-                    p0,
-                    p1,
-                    sentence,
-                    "pseudo",
-                    negated=True,
-                    interval=IntervalChange.NEW_LESION,
-                )
-            )
-        elif meaning == "no-increase":
-            hits.append(
-                _Hit(
-                    FeatureKind.INTERVAL_INCREASE,
-                    p0,
-                    p1,
-                    sentence,
-                    "pseudo",
-                    negated=True,
-                    interval=IntervalChange.INCREASED,
-                )
-            )
-    hits = _dedupe(_normal_statements_win(text, sentence, hits, stops))
-    # "no new focal lesion": only newness is negated; the lesion is neither asserted nor denied,
-    # so the target inside the scope of "no new" is not kept (the negated NEW_LESION is).
-    for meaning, p0, p1 in pseudo:
-        if meaning == "no-new":
-            scope = _ModHit(_Mod.NEG_FWD, p0, p1, "")
-            hits = [
-                h
-                for h in hits
-                if not (
-                    h.kind in TARGET_KINDS
-                    and (
-                        _in_forward_scope(scope, h, stops) or _overlaps((p0, p1), (h.start, h.end))
-                    )
-                    and h.subtype != "normal"
-                )
-            ]
+        if meaning in _PSEUDO_FINDING:
+            kind, interval, subtype, negated = _PSEUDO_FINDING[meaning]
+            out.append(_Hit(kind, p0, p1, sentence, subtype, negated=negated, interval=interval))
+    return out
 
-    # 4. apply modifiers. A negation's scope also ends at a new finding phrase that carries its
-    # own descriptor ("without fracture, with diffusely heterogeneous marrow"; SPEC.md 3).
-    neg_stops = sorted({*stops, *_negation_breaks(s_text, s_start)})
+
+def _without_newness_targets(
+    hits: list[_Hit], pseudo: list[_Pseudo], stops: Sequence[int]
+) -> list[_Hit]:
+    """ "no new focal lesion": only newness is negated; the lesion is neither asserted nor denied,
+    so the target inside the scope of "no new" is not kept (the negated NEW_LESION is)."""
+    for meaning, p0, p1 in pseudo:
+        if meaning != "no-new":
+            continue
+        scope = _ModHit(_Mod.NEG_FWD, p0, p1, "")
+        hits = [
+            h
+            for h in hits
+            if not (
+                h.kind in TARGET_KINDS
+                and (_in_forward_scope(scope, h, stops) or _overlaps((p0, p1), (h.start, h.end)))
+                and h.subtype != "normal"
+            )
+        ]
+    return hits
+
+
+def _apply_modifiers(
+    text: str,
+    sentence: tuple[int, int],
+    hits: list[_Hit],
+    mods: list[_ModHit],
+    stops: Sequence[int],
+) -> list[int]:
+    """Each modifier to the targets in its scope. A negation's scope also ends at a new finding
+    phrase that carries its own descriptor ("without fracture, with diffusely heterogeneous
+    marrow"; SPEC.md 3). Returns the negation stops, for the uncertain reading."""
+    s_start, s_end = sentence
+    neg_stops = sorted({*stops, *_negation_breaks(text[s_start:s_end], s_start)})
     for hit in hits:
         if hit.kind is FeatureKind.ENHANCEMENT and _NON_PREFIX.match(text, hit.start):
             hit.negated = True  # "non-enhancing": the enhancement alone is denied
@@ -256,6 +335,21 @@ def _analyse(
                 _apply(mh, hit, neg_stops if mh.mod is _Mod.NEG_FWD else stops, text)
         if hit.kind is FeatureKind.CHEMICAL_SHIFT_DROP:
             hit.negated = False  # "no signal loss" is a value (0%), not a negation
+    return neg_stops
+
+
+def _sentence_checks(
+    text: str,
+    sentence: tuple[int, int],
+    hits: list[_Hit],
+    mods: list[_ModHit],
+    neg_stops: Sequence[int],
+    stops: Sequence[int],
+) -> list[_Hit]:
+    """Uncertain readings, benign comparisons, features said of nothing in particular,
+    distribution words and general statements."""
+    s_start, s_end = sentence
+    s_text = text[s_start:s_end]
     _mark_uncertain(text, hits, mods, neg_stops)
     for hit in hits:
         if hit.kind is FeatureKind.MARROW_SIGNAL and _SELF_CONTRADICTION.search(
@@ -268,10 +362,12 @@ def _analyse(
         # feature (a denied one is kept: "abnormal enhancement is not identified")
         hits = [h for h in hits if h.negated or h.kind not in _NEEDS_MARROW_CONTEXT]
     hits.extend(_distribution(text, sentence, hits, stops))
-    hits = _drop_general_statements(s_text, s_start, hits)
-    # A hedge word counts for the report when its sentence states a present finding: hedges
-    # qualify the interpretation ("..., likely reconversion"), before or after the finding.
-    hedges: list[str] = []
+    return _drop_general_statements(s_text, s_start, hits)
+
+
+def _hedges(hits: list[_Hit], mods: list[_ModHit]) -> list[str]:
+    """A hedge word counts for the report when its sentence states a present finding: hedges
+    qualify the interpretation ("..., likely reconversion"), before or after the finding."""
     if any(
         (h.kind in TARGET_KINDS or h.kind is FeatureKind.BENIGN_HEDGE)
         and not h.negated
@@ -279,5 +375,5 @@ def _analyse(
         and h.subtype != "normal"
         for h in hits
     ):
-        hedges = list(dict.fromkeys(mh.label for mh in mods if mh.label))
-    return hits, hedges
+        return list(dict.fromkeys(mh.label for mh in mods if mh.label))
+    return []
