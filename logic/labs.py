@@ -380,7 +380,7 @@ def converted(result: LabResult) -> bool:
     if match is None:
         return True
     sent = float(match.group(1))
-    return abs(sent - result.value) > 1e-9 * max(1.0, abs(result.value))
+    return abs(sent - result.value) > _EPS * max(1.0, abs(result.value))
 
 
 def as_sent_note(result: LabResult) -> str:

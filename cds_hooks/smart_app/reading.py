@@ -116,6 +116,7 @@ def _thresholds(
         ]
     if analyte is Analyte.FLC_RATIO:
         involved = t.U_LI_INVOLVED_MG_L
+        renal = f"I-FLC renal range (eGFR <{t.EGFR_LOW:g}):"
         return [
             {"value": t.H_FLC_RATIO_LOW, "label": f"H-FLC: below {t.H_FLC_RATIO_LOW:g}"},
             {"value": t.H_FLC_RATIO_HIGH, "label": f"H-FLC: above {t.H_FLC_RATIO_HIGH:g}"},
@@ -127,11 +128,16 @@ def _thresholds(
                 "value": 1 / t.U_LI_RATIO,
                 "label": f"U-Li: ratio <=1/{t.U_LI_RATIO:g} (and lambda >={involved:g} mg/L)",
             },
-            {"value": t.FLC_RATIO_RENAL_LOW, "label": "I-FLC renal range (eGFR <60): low"},
-            {"value": t.FLC_RATIO_RENAL_HIGH, "label": "I-FLC renal range (eGFR <60): high"},
+            {"value": t.FLC_RATIO_RENAL_LOW, "label": f"{renal} low"},
+            {"value": t.FLC_RATIO_RENAL_HIGH, "label": f"{renal} high"},
         ]
     if analyte is Analyte.M_PROTEIN:
-        return [{"value": t.M_PROTEIN_HIGH_G_DL, "label": "H-MPROTEIN: any spike above 0"}]
+        return [
+            {
+                "value": t.M_PROTEIN_HIGH_G_DL,
+                "label": f"H-MPROTEIN: any spike above {t.M_PROTEIN_HIGH_G_DL:g}",
+            }
+        ]
     return []
 
 
