@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fhir_mappers.units import conversion, to_canonical, unit_fields
+from logic.analytes import ROWS, AnalyteRow
 from logic.model import Analyte
 
 A = Analyte
@@ -167,3 +168,26 @@ def test_code_of_another_system_is_not_read_as_ucum() -> None:
     )
     assert unit_fields({"code": "g/L", "system": "http://unitsofmeasure.org"}) == ("g/L", None)
     assert unit_fields(["not", "a", "quantity"]) == (None, None)
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[row.analyte.value for row in ROWS])
+def test_every_canonical_unit_is_ucum_the_converter_reads_as_itself(row: AnalyteRow) -> None:
+    """A new analyte row's canonical unit is real UCUM: a value sent in it is used unchanged
+    (a qualitative analyte has none)."""
+    how = conversion(row.analyte, row.unit, None)
+    if row.unit:
+        assert (how.factor, how.ucum) == (1.0, row.unit)
+    else:
+        assert how.factor is None
+
+
+@pytest.mark.parametrize(
+    "row", [r for r in ROWS if r.mass_molar], ids=[r.analyte.value for r in ROWS if r.mass_molar]
+)
+def test_the_spec_mass_molar_factor_converts_between_its_two_units(row: AnalyteRow) -> None:
+    assert row.mass_molar is not None
+    unit_a, unit_b, factor = row.mass_molar
+    if row.unit == unit_b:
+        assert conversion(row.analyte, unit_a, None).factor == pytest.approx(factor)
+    else:
+        assert conversion(row.analyte, unit_b, None).factor == pytest.approx(1.0 / factor)
