@@ -22,6 +22,7 @@ from fhir_mappers.report_reader.measurements import _LesionSummary
 from fhir_mappers.report_reader.scope import _Hit
 from fhir_mappers.report_reader.vocabulary import _Kind
 from logic.model import FeatureKind, ImagingClass, IntervalChange
+from logic.thresholds import U_L_MIN_SIZE_MM
 
 _INTERVAL_PRIORITY = (
     IntervalChange.NEW_LESION,
@@ -134,7 +135,7 @@ def _several_lesions_largest_ge_5(lesions: _LesionSummary) -> bool:
         (lesions.count or 0) >= 2
         and not lesions.stated_below_5
         and lesions.largest_mm is not None
-        and lesions.largest_mm >= 5.0
+        and lesions.largest_mm >= U_L_MIN_SIZE_MM
     )
 
 

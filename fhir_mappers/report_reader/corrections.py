@@ -18,6 +18,7 @@ from fhir_mappers.report_reader.anatomy import Anchor, anchor, names_a_bone_word
 from fhir_mappers.report_reader.measurements import _levels_in
 from fhir_mappers.report_reader.scope import _Hit
 from logic.model import FeatureKind
+from logic.thresholds import RED_MARROW_NORMAL_UNDER_AGE
 
 # SPEC.md section 2: an addendum that explicitly corrects or withdraws a statement replaces it.
 _CORRECTION = re.compile(
@@ -227,7 +228,7 @@ _PHYSIOLOGICAL_RED = re.compile(
     r"\b(?:physiologic(?:al)?|residual)\s+(?:[\w-]+\s+){0,2}?(?:red|h(?:a)?ematopoietic)\s+marrow\b",
     re.IGNORECASE,
 )
-_YOUNG = 40
+_YOUNG = RED_MARROW_NORMAL_UNDER_AGE  # SPEC.md section 3 (logic.thresholds)
 _WORRISOME = frozenset(
     {
         FeatureKind.T1_LOW_VS_MUSCLE_OR_DISC,

@@ -48,6 +48,7 @@ from fhir_mappers.report_reader.vocabulary import (
     _UP_BEFORE,
 )
 from logic.model import FeatureKind
+from logic.thresholds import U_L_MIN_SIZE_MM as _U_L_MM
 
 
 def _levels_in(text: str, start: int, end: int) -> list[tuple[int, list[str]]]:
@@ -293,8 +294,8 @@ def _nearest(mentions: Sequence[_Lesion], pos: int) -> _Lesion | None:
 def _small(size: _Size) -> bool:
     """A stated size below 5 mm: "3 mm", "2-4 mm", "< 5 mm" / "each under 5 mm"."""
     if size.values_mm:
-        return max(size.values_mm) < 5.0
-    return size.below is not None and size.below <= 5.0
+        return max(size.values_mm) < _U_L_MM
+    return size.below is not None and size.below <= _U_L_MM
 
 
 @dataclass
@@ -323,7 +324,7 @@ def _summarise_lesions(mentions: Sequence[_Lesion]) -> _LesionSummary:
     measured_single = [
         max((v for z in s.sizes for v in z.values_mm), default=None) for s in singles
     ]
-    ge5_single = sum(1 for v in measured_single if v is not None and v >= 5.0)
+    ge5_single = sum(1 for v in measured_single if v is not None and v >= _U_L_MM)
     ge5_groups = max((_group_ge_5(g) for g in groups), default=0)
     measured_ge_5 = max(ge5_single, ge5_groups)
     # "each measuring 6 mm" / "both 7 mm": a single size applies to every lesion of the group
@@ -342,8 +343,8 @@ def _summarise_lesions(mentions: Sequence[_Lesion]) -> _LesionSummary:
     sizes = tuple(sorted(dict.fromkeys(all_sizes)))
     bounds = [z.range_min for z in stated if z.range_min is not None]
     largest = max([*all_sizes, *bounds], default=None)
-    below_5 = any(v < 5.0 for v in all_sizes) or any(
-        z.below is not None and z.below <= 5.0 for z in stated
+    below_5 = any(v < _U_L_MM for v in all_sizes) or any(
+        z.below is not None and z.below <= _U_L_MM for z in stated
     )
     return _LesionSummary(count, sizes, measured_ge_5, all_lt_5, levels, largest, below_5)
 
@@ -373,13 +374,13 @@ def _group_ge_5(g: _Lesion) -> int:
     n = 0
     for z in g.sizes:
         if z.range_min is not None:
-            if z.range_min >= 5.0:
+            if z.range_min >= _U_L_MM:
                 n += g.count or 2
             else:
-                n += 1 if max(z.values_mm) >= 5.0 else 0
+                n += 1 if max(z.values_mm) >= _U_L_MM else 0
         elif z.upper_bound:
-            n += 1 if z.values_mm and z.values_mm[0] >= 5.0 else 0
-        elif z.values_mm and z.values_mm[0] >= 5.0:
+            n += 1 if z.values_mm and z.values_mm[0] >= _U_L_MM else 0
+        elif z.values_mm and z.values_mm[0] >= _U_L_MM:
             n += 1
     each = g.count or 2
     return min(n, each) if n else 0

@@ -35,7 +35,7 @@ from fhir_mappers.report_reader.sections import general_parts, organ_parts
 from fhir_mappers.report_reader.sentence import _analyse_sentence
 from fhir_mappers.report_reader.statements import _add_multilevel, about_this_patient
 from fhir_mappers.report_reader.vocabulary import _CHEMICAL_SHIFT, _FIELD
-from logic import thresholds as t
+from logic.imaging import chemical_shift_threshold_at
 from logic.model import FeatureKind, ImagingClass, ImagingFeature, IntervalChange, TextSpan
 
 # Bounded work (issue 16): at most this many sentences of one report are read (limits.py).
@@ -78,9 +78,7 @@ def chemical_shift_worrisome(drop_pct: float, field_strength_t: float | None) ->
     `logic.imaging.chemical_shift_threshold` reads them: field strength unknown is decided with
     the 3 T threshold, so a drop is called benign only if it would be benign at either field.
     """
-    if field_strength_t is not None and field_strength_t < t.CHEMICAL_SHIFT_3T_FROM_TESLA:
-        return drop_pct < t.CHEMICAL_SHIFT_DROP_1_5T_PCT
-    return drop_pct < t.CHEMICAL_SHIFT_DROP_3T_PCT
+    return drop_pct < chemical_shift_threshold_at(field_strength_t)
 
 
 @dataclass(frozen=True)
