@@ -217,7 +217,7 @@ def html_to_text(markup: str) -> str:
         parser.feed(markup)
         parser.close()
         raw = "".join(parser.parts)
-    except Exception:  # pragma: no cover - HTMLParser is lenient; belt and braces
+    except Exception:  # noqa: BLE001  # pragma: no cover - HTMLParser is lenient; belt and braces
         raw = html.unescape(re.sub(r"<[^>]*>", " ", markup))
     raw = raw.replace("\xa0", " ")
     lines = [re.sub(r"[ \t]+", " ", line).strip() for line in raw.splitlines()]
@@ -247,7 +247,7 @@ def rtf_to_text(raw: bytes, params: str = "") -> Decoded:
     source = raw.decode(charset_of(params) or encoding, errors="replace")
     try:
         text: str = strip(source, encoding=encoding, errors="replace")  # type: ignore[no-untyped-call]
-    except Exception:  # striprtf is lenient; a malformed document must not raise
+    except Exception:  # noqa: BLE001 - striprtf is lenient; a malformed document must not raise
         return Decoded(
             problem="RTF document could not be read",
             missing="the report document is damaged or not in the format it claims",
@@ -288,7 +288,7 @@ def pdf_to_text(raw: bytes, *, stop: Stop = no_stop) -> Decoded:
                 missing="the report document is password-protected",
             )
         count = len(reader.pages)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - pypdf raises many types for a malformed PDF
         return Decoded(problem=f"PDF could not be read ({type(exc).__name__})", missing=unreadable)
     pages: list[list[str]] = []
     problem: str | None = None
@@ -299,7 +299,7 @@ def pdf_to_text(raw: bytes, *, stop: Stop = no_stop) -> Decoded:
         try:
             # layout mode keeps the page's vertical gaps as blank lines: paragraphs stay apart
             text = reader.pages[number].extract_text(extraction_mode="layout") or ""
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - one unreadable page must not lose the others
             problem = f"PDF page {number + 1} could not be read ({type(exc).__name__})"
             text = ""
         pages.append([" ".join(line.split()) for line in _newlines(text).split("\n")])

@@ -71,7 +71,7 @@ Status:
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
@@ -156,62 +156,90 @@ def icd10_category(code: str) -> ConditionCategory | None:
     letter = code[0]
     block = _block(code)
     if letter == "C":
-        if block is None:  # C4A, C7A, C7B: all sort inside C00-C80
-            return C.CANCER
-        number = block[1]
-        if number == 90:
-            return C.MYELOMA
-        if 81 <= number <= 96:
-            return C.HAEM_MALIGNANCY
-        if code.startswith("C79.5"):
-            return C.BONE_METASTASIS
-        if number <= 80:
-            return C.CANCER
-        return None
+        return _c_category(code, block)
     if block is None:
         return None
+    by_letter = _BY_LETTER.get(letter)
+    return by_letter(code, block[1]) if by_letter is not None else None
+
+
+def _c_category(code: str, block: tuple[str, int] | None) -> ConditionCategory | None:
+    if block is None:  # C4A, C7A, C7B: all sort inside C00-C80
+        return C.CANCER
     number = block[1]
-    if letter == "D":
-        if code.startswith("D47.2"):
-            return C.MGUS
-        if number in (45, 46, 47):
-            return C.HAEM_MALIGNANCY
-        if code.startswith(("D69.3", "D69.6")):
-            return C.THROMBOCYTOPENIA_CAUSE
-        if code.startswith("D73.1"):
-            return C.HYPERSPLENISM
-        if number == 70:
-            return C.NEUTROPENIA
-        if code == "D72.819":
-            return C.DUFFY_NULL
-        if code.startswith(("D63.1", "D63.8", "D64.81")):
-            return C.ANAEMIA_CAUSE
-        if 50 <= number <= 53 or 55 <= number <= 59 or number == 62:
-            return C.ANAEMIA_CAUSE
-        return None
-    if letter == "Z":
-        if code.startswith(("Z85.6", "Z85.7")):
-            return C.HAEM_MALIGNANCY_HISTORY
-        if number == 85:
-            return C.CANCER_HISTORY
-        if code.startswith("Z51.5"):
-            return C.PALLIATIVE
-        return None
-    if letter == "N" and number == 18:
-        return C.CKD
-    if letter == "K" and code.startswith("K74.6"):
-        return C.HYPERSPLENISM
-    if letter == "R":
-        if code in ("R50.9", "R50.81"):
-            return C.FEVER
-        if code == "R61":
-            return C.NIGHT_SWEATS
-        if code == "R63.4":
-            return C.WEIGHT_LOSS
-        return None
-    if letter == "M" and code.startswith(("M84.4", "M84.5", "M84.6")):
-        return C.PATHOLOGICAL_FRACTURE
+    if number == 90:
+        return C.MYELOMA
+    if 81 <= number <= 96:
+        return C.HAEM_MALIGNANCY
+    if code.startswith("C79.5"):
+        return C.BONE_METASTASIS
+    if number <= 80:
+        return C.CANCER
     return None
+
+
+def _d_category(code: str, number: int) -> ConditionCategory | None:
+    if code.startswith("D47.2"):
+        return C.MGUS
+    if number in (45, 46, 47):
+        return C.HAEM_MALIGNANCY
+    if code.startswith(("D69.3", "D69.6")):
+        return C.THROMBOCYTOPENIA_CAUSE
+    if code.startswith("D73.1"):
+        return C.HYPERSPLENISM
+    if number == 70:
+        return C.NEUTROPENIA
+    if code == "D72.819":
+        return C.DUFFY_NULL
+    if code.startswith(("D63.1", "D63.8", "D64.81")):
+        return C.ANAEMIA_CAUSE
+    if 50 <= number <= 53 or 55 <= number <= 59 or number == 62:
+        return C.ANAEMIA_CAUSE
+    return None
+
+
+def _z_category(code: str, number: int) -> ConditionCategory | None:
+    if code.startswith(("Z85.6", "Z85.7")):
+        return C.HAEM_MALIGNANCY_HISTORY
+    if number == 85:
+        return C.CANCER_HISTORY
+    if code.startswith("Z51.5"):
+        return C.PALLIATIVE
+    return None
+
+
+def _r_category(code: str, number: int) -> ConditionCategory | None:
+    return _R_CODES.get(code)
+
+
+_R_CODES: dict[str, ConditionCategory] = {
+    "R50.9": C.FEVER,
+    "R50.81": C.FEVER,
+    "R61": C.NIGHT_SWEATS,
+    "R63.4": C.WEIGHT_LOSS,
+}
+
+
+def _n_category(code: str, number: int) -> ConditionCategory | None:
+    return C.CKD if number == 18 else None
+
+
+def _k_category(code: str, number: int) -> ConditionCategory | None:
+    return C.HYPERSPLENISM if code.startswith("K74.6") else None
+
+
+def _m_category(code: str, number: int) -> ConditionCategory | None:
+    return C.PATHOLOGICAL_FRACTURE if code.startswith(("M84.4", "M84.5", "M84.6")) else None
+
+
+_BY_LETTER: dict[str, Callable[[str, int], ConditionCategory | None]] = {
+    "D": _d_category,
+    "Z": _z_category,
+    "R": _r_category,
+    "N": _n_category,
+    "K": _k_category,
+    "M": _m_category,
+}
 
 
 def _status_code(concept: object) -> str | None:
@@ -357,7 +385,7 @@ def read_conditions(
     for reference, resource in conditions:
         try:
             fact, found = read_condition(reference, resource)
-        except Exception as exc:  # a shape nobody foresaw must not lose the whole record
+        except Exception as exc:  # noqa: BLE001 - a shape nobody foresaw must not lose the whole record
             fact, found = (
                 None,
                 [

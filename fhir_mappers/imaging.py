@@ -49,7 +49,7 @@ def read_imaging_reports(
     problems: list[MappingProblem] = []
     try:
         items = list(resources) if not isinstance(resources, (str, bytes, Mapping)) else []
-    except Exception:
+    except Exception:  # noqa: BLE001 - whatever was sent is iterated: anything may raise
         items = []
         problems.append(MappingProblem(None, "imaging resources are not a list", "error"))
     seen: set[str] = set()
@@ -63,7 +63,7 @@ def read_imaging_reports(
             outcome = _read_report(resource, reference, stop)
         except WorkStopped:
             raise
-        except Exception as exc:  # never raise: the report is reported, not lost silently
+        except Exception as exc:  # noqa: BLE001 - never raise: the report is reported, not lost silently
             problems.append(
                 MappingProblem(
                     reference, f"imaging report could not be read ({type(exc).__name__})", "error"

@@ -571,7 +571,7 @@ def read_labs(
     for candidate in candidates:
         try:
             result, found = read_lab(candidate, sex)
-        except Exception as exc:  # a shape nobody foresaw must not lose the whole record
+        except Exception as exc:  # noqa: BLE001 - a shape nobody foresaw must not lose the whole record
             result, found = (
                 None,
                 [

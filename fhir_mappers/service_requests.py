@@ -112,14 +112,14 @@ def read_placed_orders(
         items = list(documents) if not isinstance(documents, str | bytes | Mapping) else []
         if isinstance(documents, Mapping):
             items = [documents]
-    except Exception:
+    except Exception:  # noqa: BLE001 - whatever was sent is iterated: anything may raise
         return (), (MappingProblem(None, "orders: the data is not a list of FHIR resources"),)
     for resource in _service_requests(items):
         if not _about_patient(resource, pid):
             continue
         try:
             order, found = _read(resource)
-        except Exception as exc:  # never raise: the order is reported, not lost silently
+        except Exception as exc:  # noqa: BLE001 - never raise: the order is reported, not lost silently
             rid = resource.get("id")
             reference = f"ServiceRequest/{rid}" if isinstance(rid, str) else None
             problems.append(

@@ -149,7 +149,7 @@ def _messages(
             + f": {str(error.get('msg', 'invalid'))[:160]}"
             for error in errors
         )
-    except Exception as exc:  # a value pydantic cannot even look at
+    except Exception as exc:  # noqa: BLE001 - a value pydantic cannot even look at
         found = (f"\0: {type(exc).__name__}",)
     if key is not None and memo is not None:
         if len(memo) >= _CACHE_LIMIT:

@@ -164,7 +164,7 @@ def _quantity(ucum: str) -> Any | None:
     try:
         quantity = _ucum().from_ucum(ucum)
         _ = quantity.dimensionality  # an annotation alone parses to a bare token
-    except Exception:  # lark / pint raise many types for a malformed unit
+    except Exception:  # noqa: BLE001 - lark / pint raise many types for a malformed unit
         return None
     return quantity
 
@@ -180,7 +180,7 @@ def _factor(analyte: Analyte, ucum: str) -> float | None:
         if ratio.dimensionless:
             return float(ratio.to("dimensionless").magnitude)
         return _spec_bridge(analyte, source, target)
-    except Exception:
+    except Exception:  # noqa: BLE001 - pint raises many types for incompatible units
         return None
 
 
