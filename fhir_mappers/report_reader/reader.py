@@ -34,7 +34,12 @@ from fhir_mappers.report_reader.scope import _clause_of, _Hit, _sentences, _term
 from fhir_mappers.report_reader.sections import general_parts, organ_parts
 from fhir_mappers.report_reader.sentence import _analyse_sentence
 from fhir_mappers.report_reader.statements import _add_multilevel, about_this_patient
-from fhir_mappers.report_reader.vocabulary import _CHEMICAL_SHIFT, _FIELD
+from fhir_mappers.report_reader.vocabulary import (
+    _CHEMICAL_SHIFT,
+    _FIELD,
+    REPORT_KEYWORDS,
+    keywords_of_report,
+)
 from logic.imaging import chemical_shift_threshold_at
 from logic.model import FeatureKind, ImagingClass, ImagingFeature, IntervalChange, TextSpan
 
@@ -179,12 +184,16 @@ def _extract(
         cut = sentences[MAX_SENTENCES - 1][1]
         unread = len(original) - norm.original_span(cut, cut)[0]
         sentences = sentences[:MAX_SENTENCES]
-    for n, sentence in enumerate(sentences):
-        if n % 32 == 0:
-            check(stop)
-        s_hits, s_hedges = _analyse_sentence(text, sentence, prefilter=prefilter)
-        hits.extend(s_hits)
-        hedges.extend(h for h in s_hedges if h not in hedges)
+    token = REPORT_KEYWORDS.set(keywords_of_report(text.lower()))
+    try:
+        for n, sentence in enumerate(sentences):
+            if n % 32 == 0:
+                check(stop)
+            s_hits, s_hedges = _analyse_sentence(text, sentence, prefilter=prefilter)
+            hits.extend(s_hits)
+            hedges.extend(h for h in s_hedges if h not in hedges)
+    finally:
+        REPORT_KEYWORDS.reset(token)
 
     field_t = hint_field_t
     field_hit = _field_strength(text, sentences)

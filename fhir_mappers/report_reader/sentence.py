@@ -161,14 +161,6 @@ def _inside_a_longer(m: _ModHit, mods: list[_ModHit]) -> bool:
     )
 
 
-def _pattern_applies(i: int, kw: tuple[str, ...], present: _Present) -> bool:
-    if present is None:
-        return True
-    if present.isdisjoint(kw):
-        return False
-    return i not in _KW_TARGET_ALSO or not present.isdisjoint(_KW_TARGET_ALSO[i])
-
-
 def _targets(
     text: str, sentence: tuple[int, int], stops: Sequence[int], present: _Present
 ) -> list[_Hit]:
@@ -177,7 +169,11 @@ def _targets(
     s_text = text[s_start:s_end]
     hits: list[_Hit] = []
     for i, ((kind, pattern, subtype), kw) in enumerate(zip(_TARGETS, _KW_TARGETS, strict=True)):
-        if not _pattern_applies(i, kw, present):
+        # the keyword prefilter, inline (it runs for every pattern of every sentence)
+        if present is not None and (
+            present.isdisjoint(kw)
+            or (i in _KW_TARGET_ALSO and present.isdisjoint(_KW_TARGET_ALSO[i]))
+        ):
             continue
         for m in pattern.finditer(s_text):
             hit = _Hit(kind, s_start + m.start(), s_start + m.end(), sentence, subtype)
@@ -357,7 +353,9 @@ def _sentence_checks(
         ):
             hit.uncertain = True  # "heterogeneous and normal signal at L3": kept, uncertain
     hits = [_benign_comparison_denied(h, text) for h in hits if not _partial_benign(h)]
-    if not (_MARROW_WORD.search(s_text) or mentions_bone(s_text)):
+    if any(not h.negated and h.kind in _NEEDS_MARROW_CONTEXT for h in hits) and not (
+        _MARROW_WORD.search(s_text) or mentions_bone(s_text)
+    ):
         # an affirmed enhancement or high signal said of nothing in particular is not a marrow
         # feature (a denied one is kept: "abnormal enhancement is not identified")
         hits = [h for h in hits if h.negated or h.kind not in _NEEDS_MARROW_CONTEXT]

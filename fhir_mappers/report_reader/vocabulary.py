@@ -13,6 +13,7 @@ the keyword prefilter never changes a result.
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 from enum import Enum
 
 from logic.model import FeatureKind, IntervalChange
@@ -900,5 +901,15 @@ _KW_FINDING = frozenset(
 )
 
 
+# The keywords of the report being read (set by `reader` for the current thread's reading): a
+# sentence's keywords are among them, so only those are looked for. The answer is the same either
+# way; the search is shorter.
+REPORT_KEYWORDS: ContextVar[tuple[str, ...]] = ContextVar("REPORT_KEYWORDS", default=_ALL_KW)
+
+
 def _keywords_in(lowered: str) -> frozenset[str]:
-    return frozenset(filter(lowered.__contains__, _ALL_KW))
+    return frozenset(filter(lowered.__contains__, REPORT_KEYWORDS.get()))
+
+
+def keywords_of_report(lowered: str) -> tuple[str, ...]:
+    return tuple(filter(lowered.__contains__, _ALL_KW))
