@@ -408,12 +408,12 @@ def _bone_in(stretch: str, after: str) -> bool:
 @lru_cache(maxsize=4096)
 def _read_clause(
     clause: str, after: str
-) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, Anchor]]]:
+) -> tuple[tuple[tuple[int, int, str], ...], tuple[tuple[int, int, Anchor], ...]]:
     """The words of a clause and their kinds, offsets within the clause (read once per clause
-    text: a report's clauses are looked at for each of their findings)."""
+    text: a report's clauses are looked at for each of their findings). Cached: immutable."""
     text = clause + after
     words = _words(text, 0, len(clause))
-    return words, _kinds(text, words)
+    return tuple(words), tuple(_kinds(text, words))
 
 
 def anchor(text: str, start: int, end: int, clause: tuple[int, int]) -> Anchor:

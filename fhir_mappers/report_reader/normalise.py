@@ -44,10 +44,6 @@ _RULES: tuple[tuple[str, str], ...] = (
         "no",
     ),
     (r"\bhetero[\s-]+gen(?:ius|ious|ous|eous)\b", "heterogeneous"),
-    # line breaks as interfaces send them: HL7 v2 "\\.br\\" and "~" between lines ("~5 mm" is
-    # "about 5 mm" and stays)
-    (r"\\\.br\\", "\n"),
-    (r"~(?=[^\s\d~])", "\n"),
     # "in homogeneous marrow" dictated for "inhomogeneous marrow"
     (
         r"\bin[\s-]+homogene(?=(?:ous|ously|ity)\b)",
@@ -64,7 +60,7 @@ _PROMPT = (
 _SIZE_GLUE = r"(?P<num>\d(?:\.\d+)?)(?:-|(?=mm\b|cm\b))(?P<unit>mm|cm)\b"
 
 # Every rule starts with one of these characters: a look-ahead rejects other positions at once.
-_FIRST = "(?=[hinstdcwmk0-9~\\\\\\[])"
+_FIRST = "(?=[hinstdcwmk0-9\\[])"
 _PATTERN = re.compile(
     _FIRST
     + "(?:"
