@@ -50,6 +50,10 @@ _OTHER_CAUSE = re.compile(
     r"avascular\s+necrosis|avn|osteonecrosis|bone\s+infarcts?|sacroiliitis|spondyloarthr\w*|"
     r"osteitis\s+condensans|stress\s+(?:reaction|response)|romanus|ankylosing\s+spondylitis|"
     r"corner\s+(?:lesions?|o?edema|inflammation)|"
+    # injury and benign bone disease read on the same footing: bone contusion, osteochondral
+    # injury, transient osteoporosis (bone marrow oedema syndrome)
+    r"(?:bone\s+)?contusions?|bone\s+bruis\w*|osteochondritis|osteochondral|"
+    r"transient\s+osteoporosis|(?:bone\s+)?marrow\s+o?edema\s+syndrome|"
     # marrow stimulated by G-CSF or recovering after chemotherapy, called physiological / reactive
     r"g-?csf|growth\s+factor|post-?chemotherapy|marrow\s+(?:stimulation|activation)|"
     r"reactive\s+marrow|physiolog\w*\s+(?:marrow\s+)?(?:stimulation|activation))\b",
@@ -77,27 +81,57 @@ _CAUSE_WINDOW = 160
 _ATTRIBUTION = re.compile(
     r"\b(?:consistent\s+with|in\s+keeping\s+with|compatible\s+with|due\s+to|related\s+to|"
     r"secondary\s+to|reflect\w*|represent\w*|attributed\s+to|attributable\s+to|caused\s+by|"
-    r"after|following)\s+(?:(?:a|an|the|recent|known|prior)\s+)?(?:[\w-]+\s+){0,3}?",
+    r"after|following)\s+",
     _F,
 )
+# the words an attribution may put before the cause it names ("due to the recent L1 fracture",
+# "consistent with a healing insufficiency fracture"): at most three, none of them a negation, a
+# word that starts another finding ("consistent with red marrow, no fracture", "infiltration with
+# compression fracture") or a malignant diagnosis (which the attribution names instead)
+_WORD_BEFORE_CAUSE = re.compile(
+    r"(?!(?:no|not|without|with|and|or|but|nor|than|rather|versus|vs)\b)"
+    r"(?![\w/-]*(?:metasta|myelom|infiltrat|malignan|neoplas|tumou?r|lymphom|leuk[ae]|plasmacyt))"
+    r"[\w/-]+\s+",
+    _F,
+)
+_WORDS_BEFORE_CAUSE = 3
 
 
 @lru_cache(maxsize=256)
 def _attributed_to_other_cause(sentence: str) -> bool:
     """The sentence attributes its finding to another cause ("..., consistent with physiological
-    marrow stimulation after G-CSF", "... due to the recent fracture")."""
+    marrow stimulation after G-CSF", "... due to the recent L1 fracture")."""
     for m in _ATTRIBUTION.finditer(sentence):
-        cause = _OTHER_CAUSE.match(sentence, m.end())
-        if cause is not None:
-            return True
+        at = m.end()
+        for _ in range(_WORDS_BEFORE_CAUSE + 1):
+            if _OTHER_CAUSE.match(sentence, at) is not None:
+                return True
+            word = _WORD_BEFORE_CAUSE.match(sentence, at)
+            if word is None:
+                break
+            at = word.end()
     return False
+
+
+# a cause called malignant just before it is no benign cause: "metastatic compression fracture",
+# "infiltration with compression fracture" (SPEC.md section 3: a pathological fracture is itself
+# the worrisome feature)
+_MALIGNANT_BEFORE = re.compile(
+    r"\b(?:metasta|malignan|neoplas|myelom|tumou?r|patholog|infiltrat|lymphom|leuk[ae]|"
+    r"plasmacyt)\w*[\s,-]+(?:[\w-]+\s+){0,2}$",
+    _F,
+)
 
 
 @lru_cache(maxsize=256)
 def _affirms_other_cause(clause: str) -> bool:
     for m in _OTHER_CAUSE.finditer(clause):
-        if not _DENIED_BEFORE.search(clause, max(0, m.start() - 40), m.start()):
-            return True
+        before = max(0, m.start() - 40)
+        if _DENIED_BEFORE.search(clause, before, m.start()):
+            continue
+        if _MALIGNANT_BEFORE.search(clause, before, m.start()):
+            continue
+        return True
     return False
 
 
@@ -151,7 +185,13 @@ _BENIGN_ENTITY = re.compile(
     r"\bavascular\s+necrosis\b|\bavn\b|\bosteonecrosis\b|\bbone\s+infarcts?\b|"
     # inflammatory spondyloarthritis: corner (Romanus) and Andersson lesions
     r"\b(?:romanus|andersson)\s+lesions?\b|\bcorner\s+(?:lesions?|o?edema|inflammation)\b|"
-    r"\bshiny\s+corners?\b|\bspondyl(?:o)?arthr\w*|\bankylosing\s+spondylitis\b",
+    r"\bshiny\s+corners?\b|\bspondyl(?:o)?arthr\w*|\bankylosing\s+spondylitis\b|"
+    # benign bone entities named as definitely as the listed ones (knee, hip and ankle reports)
+    r"\bbone\s+(?:contusions?|bruis\w*)|\bosteochondritis\s+dissecans\b|"
+    r"\bosteochondral\s+(?:lesions?|defects?|injur\w*)|\benchondromas?\b|"
+    r"\b(?:intraosseous\s+)?lipomas?\b|\bfibrous\s+dysplasia\b|"
+    r"\bnon-?ossifying\s+fibromas?\b|\bfibrous\s+cortical\s+defects?\b|"
+    r"\b(?:simple|unicameral)\s+bone\s+cysts?\b|\bpaget'?s?\s+disease\b",
     _F,
 )
 _ATTRIBUTION_HEDGE = re.compile(

@@ -392,6 +392,59 @@ CASES = [
         "Please disregard the concern for metastatic disease. Marrow otherwise normal.",
         "NEGATIVE",
     ),
+    # other causes named a few words after the attribution word
+    (
+        "other_cause_after_words_stress_fracture",
+        "MRI RIGHT HIP: There is abnormal marrow signal in the right femoral neck, consistent "
+        "with a stress fracture. No joint effusion.",
+        "NEGATIVE",
+    ),
+    (
+        "other_cause_after_words_recent_level_fracture",
+        "Abnormal marrow signal in L1 due to the recent L1 fracture.",
+        "NEGATIVE",
+    ),
+    (
+        "other_cause_not_across_another_finding",
+        "Abnormal marrow signal in L1 consistent with infiltration with compression fracture.",
+        "NONSPECIFIC",
+    ),
+    (
+        "other_cause_not_past_a_malignant_name",
+        "Diffuse abnormal marrow signal consistent with metastatic compression fracture at L2.",
+        "DIFFUSE",
+    ),
+    (
+        "other_cause_not_past_a_negation",
+        "Patchy heterogeneous marrow signal at L3 consistent with red marrow, no fracture.",
+        "NONSPECIFIC",
+    ),
+    # benign bone entities of knee, hip and ankle reports, named definitely
+    (
+        "benign_entity_osteochondritis_dissecans",
+        "MRI RIGHT KNEE: Focal area of T1 hypointense, T2 hyperintense signal in the medial "
+        "femoral condyle subchondral bone measuring 1.5 cm, consistent with osteochondritis "
+        "dissecans. Small joint effusion.",
+        "NEGATIVE",
+    ),
+    (
+        "benign_entity_osteochondral_lesion",
+        "MRI LEFT ANKLE: 9 mm osteochondral lesion of the medial talar dome. Marrow otherwise "
+        "normal.",
+        "NEGATIVE",
+    ),
+    (
+        "benign_entity_enchondroma",
+        "MRI LEFT KNEE: A 2.1 cm lobulated lesion in the distal femoral metaphysis, consistent "
+        "with an enchondroma. Medial meniscal tear.",
+        "NEGATIVE",
+    ),
+    (
+        "benign_entity_hedged_is_at_most_equivocal",
+        "MRI LEFT KNEE: A 2.1 cm lobulated lesion in the distal femoral metaphysis, probably an "
+        "enchondroma; a low-grade chondrosarcoma is less likely.",
+        "FOCAL_EQUIVOCAL",
+    ),
 ]
 
 
