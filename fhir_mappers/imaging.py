@@ -23,6 +23,7 @@ from fhir_mappers.fhir_time import parse_datetime
 from fhir_mappers.limits import REPORT_READING_LIMIT_CHARS, Stop, WorkStopped, check, never
 from fhir_mappers.report_documents import report_views
 from fhir_mappers.report_reader.reader import MAX_SENTENCES, Extraction, extract, technique_facts
+from fhir_mappers.report_reader.sections import ReportText
 from fhir_mappers.report_text import read_report_text
 from logic.model import Contrast, ImagingReport, MappingProblem, Modality, Region
 
@@ -164,56 +165,20 @@ def recognise_exam(report: Mapping[str, Any]) -> _Exam:
 
 
 def _read_report(report: Mapping[str, Any], reference: str, stop: Stop = never) -> _Outcome:
-    problems: list[MappingProblem] = []
     exam = recognise_exam(report)
     if not exam.is_imaging:
         return _Outcome(None, False, ())
     status = _str(report.get("status")).lower()
-
     text, text_problems = read_report_text(report)
-    modality, region, contrast = exam.modality, exam.region, exam.contrast
-    if modality is None and text.title_lines:
-        modality = codes.modality_in(text.title_lines)
-    if region is None and text.title_lines:
-        region = codes.region_in(text.title_lines)
-    if contrast is Contrast.UNKNOWN and text.title_lines:
-        contrast = codes.contrast_in(text.title_lines)
-    if modality is None or region is None:
-        # last resort: a report that opens by naming the exam ("MRI lumbar spine: ...")
-        opening = _opening_line(text.text)
-        modality = modality or codes.modality_in(opening)
-        region = region or codes.region_in(opening)
-    title = exam.title or text.title_lines.split("\n", 1)[0][:120]
-
+    modality, region, contrast = exam_with_text(exam, text)
     marrow_mri = modality is Modality.MR and region in codes.MARROW_REGIONS
-    lytic_imaging = modality in codes.LYTIC_MODALITIES
-    if not (marrow_mri or lytic_imaging):
-        if modality is None:
-            problems.append(
-                MappingProblem(
-                    reference,
-                    "radiology report whose modality could not be recognised: not used",
-                )
-            )
-        elif modality is Modality.MR and region is None:
-            problems.append(
-                MappingProblem(
-                    reference, "MRI report whose body region is not recognised: not used"
-                )
-            )
-        return _Outcome(None, False, tuple(problems))
+    if not (marrow_mri or modality in codes.LYTIC_MODALITIES):
+        return _Outcome(None, False, unused_exam_problems(modality, region, reference))
     if status not in USABLE_STATUSES:
-        problems.append(
-            MappingProblem(
-                reference,
-                f"imaging report status '{status or 'missing'}' is not final/amended/corrected/"
-                "appended: not used (SPEC.md section 2)",
-            )
-        )
-        return _Outcome(None, False, tuple(problems))
+        return _Outcome(None, False, (_status_problem(status, reference),))
 
     effective, date_problems = _effective(report)
-    problems.extend(MappingProblem(reference, p) for p in date_problems)
+    problems = [MappingProblem(reference, p) for p in date_problems]
     if effective is None:
         problems.append(
             MappingProblem(reference, "imaging report has no usable date: not used", "error")
@@ -231,21 +196,13 @@ def _read_report(report: Mapping[str, Any], reference: str, stop: Stop = never) 
     )
     unread = text.unread_chars + extraction.unread_chars
     if unread:
-        read = text.total_chars - unread
-        problems.append(
-            MappingProblem(
-                reference,
-                f"report text is {text.total_chars:,} characters long: the first {read:,} were "
-                f"read and {unread:,} were not (reading limit {REPORT_READING_LIMIT_CHARS:,} "
-                f"characters or {MAX_SENTENCES:,} sentences); findings past it are not known",
-            )
-        )
+        problems.append(_unread_problem(text.total_chars, unread, reference))
     imaging = ImagingReport(
         reference=reference,
         effective=effective,
         modality=modality or Modality.OTHER,
         region=region or Region.OTHER,
-        title=title,
+        title=exam.title or text.title_lines.split("\n", 1)[0][:120],
         status=status,
         text=text.text,
         image_class=extraction.image_class,
@@ -263,6 +220,63 @@ def _read_report(report: Mapping[str, Any], reference: str, stop: Stop = never) 
         **_exam_identity(report),
     )
     return _Outcome(imaging, marrow_mri, tuple(problems))
+
+
+def exam_with_text(
+    exam: _Exam, text: ReportText
+) -> tuple[Modality | None, Region | None, Contrast]:
+    """Modality, region and contrast: from the codes (`recognise_exam`), else from the report's
+    title lines, else (modality and region) from a first line that names the exam ("MRI lumbar
+    spine: ...")."""
+    modality, region, contrast = exam.modality, exam.region, exam.contrast
+    title = text.title_lines
+    if title:
+        modality = modality or codes.modality_in(title)
+        region = region or codes.region_in(title)
+        if contrast is Contrast.UNKNOWN:
+            contrast = codes.contrast_in(title)
+    if modality is None or region is None:
+        opening = _opening_line(text.text)
+        modality = modality or codes.modality_in(opening)
+        region = region or codes.region_in(opening)
+    return modality, region, contrast
+
+
+def unused_exam_problems(
+    modality: Modality | None, region: Region | None, reference: str
+) -> tuple[MappingProblem, ...]:
+    """Why an imaging report that is neither a marrow MRI nor lytic-lesion imaging is not used
+    (nothing when it is simply another exam, e.g. an ultrasound)."""
+    if modality is None:
+        return (
+            MappingProblem(
+                reference, "radiology report whose modality could not be recognised: not used"
+            ),
+        )
+    if modality is Modality.MR and region is None:
+        return (
+            MappingProblem(reference, "MRI report whose body region is not recognised: not used"),
+        )
+    return ()
+
+
+def _status_problem(status: str, reference: str) -> MappingProblem:
+    return MappingProblem(
+        reference,
+        f"imaging report status '{status or 'missing'}' is not final/amended/corrected/"
+        "appended: not used (SPEC.md section 2)",
+    )
+
+
+def _unread_problem(total_chars: int, unread: int, reference: str) -> MappingProblem:
+    """The report was longer than the reader reads: how much of it was read."""
+    read = total_chars - unread
+    return MappingProblem(
+        reference,
+        f"report text is {total_chars:,} characters long: the first {read:,} were "
+        f"read and {unread:,} were not (reading limit {REPORT_READING_LIMIT_CHARS:,} "
+        f"characters or {MAX_SENTENCES:,} sentences); findings past it are not known",
+    )
 
 
 def _opening_line(text: str) -> str:

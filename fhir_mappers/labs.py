@@ -264,38 +264,54 @@ class _Reader:
     # -- value ---------------------------------------------------------------------------
     def read(self) -> _Read:
         source = self.source()
-        code = self.candidate.lab_code.code
-        if "valueQuantity" in source:
-            read = self._quantity(source.get("valueQuantity"))
-        elif "valueString" in source:
-            read = self._string(source.get("valueString"))
-        elif "valueCodeableConcept" in source:
-            finding, quote = _coded_finding(source.get("valueCodeableConcept"))
-            read = _Read(finding=finding, quote=quote, as_sent=quote or "")
-        elif "valueRatio" in source:
-            read = self._ratio(source.get("valueRatio"))
-        elif "valueInteger" in source:
-            read = self._numeric(source.get("valueInteger"), None, None, None)
-        else:
-            read = _Read(evaluable=False)
-            other = [k for k in source if isinstance(k, str) and k.startswith("value")]
-            reason = (
-                f"{other[0][:40]} is not a supported value type"
-                if other
-                else _absent_reason(source.get("dataAbsentReason"))
-            )
-            if self.analyte in QUALITATIVE_ANALYTES:
-                read.finding, read.quote = _interpretation_finding(source)
-            if read.finding is None:
-                self.problem(f"no value ({reason}): not evaluable")
-            else:
-                read.evaluable = True
-            return read
+        read = self._sent_value(source)
+        if read is None:
+            return self._no_value(source)
         if read.finding is None and read.value is None and self.analyte in QUALITATIVE_ANALYTES:
             finding, quote = _interpretation_finding(source)
             if finding is not None:
                 read.finding, read.quote, read.evaluable = finding, quote, True
-        if code in ELECTROPHORESIS_FRACTION_CODES and read.finding is None:
+        return self._usable(read)
+
+    def _sent_value(self, source: Mapping[str, Any]) -> _Read | None:
+        """The value[x] sent, read by its type; None when no supported value[x] was sent."""
+        if "valueQuantity" in source:
+            return self._quantity(source.get("valueQuantity"))
+        if "valueString" in source:
+            return self._string(source.get("valueString"))
+        if "valueCodeableConcept" in source:
+            finding, quote = _coded_finding(source.get("valueCodeableConcept"))
+            return _Read(finding=finding, quote=quote, as_sent=quote or "")
+        if "valueRatio" in source:
+            return self._ratio(source.get("valueRatio"))
+        if "valueInteger" in source:
+            return self._numeric(source.get("valueInteger"), None, None, None)
+        return None
+
+    def _no_value(self, source: Mapping[str, Any]) -> _Read:
+        """No supported value[x]: a qualitative analyte may still say its finding in
+        `interpretation`; anything else is not evaluable, with the reason (another value type,
+        or the dataAbsentReason)."""
+        read = _Read(evaluable=False)
+        other = [k for k in source if isinstance(k, str) and k.startswith("value")]
+        reason = (
+            f"{other[0][:40]} is not a supported value type"
+            if other
+            else _absent_reason(source.get("dataAbsentReason"))
+        )
+        if self.analyte in QUALITATIVE_ANALYTES:
+            read.finding, read.quote = _interpretation_finding(source)
+        if read.finding is None:
+            self.problem(f"no value ({reason}): not evaluable")
+        else:
+            read.evaluable = True
+        return read
+
+    def _usable(self, read: _Read) -> _Read:
+        """The read value as the analyte can use it: an electrophoresis fraction must say
+        whether a monoclonal protein is present, a finding stands only for a qualitative
+        analyte, and a value that could not be read is not evaluable."""
+        if self.candidate.lab_code.code in ELECTROPHORESIS_FRACTION_CODES and read.finding is None:
             self.problem(
                 f"electrophoresis fraction '{read.as_sent}' carries no interpretation: it does "
                 "not say whether a monoclonal protein is present (not evaluable)"

@@ -92,41 +92,60 @@ def report_sources(report: Mapping[str, Any]) -> tuple[tuple[ReportSource, ...],
     `conclusionCode`, `presentedForm` (inline, contained "#id", or fetched by the service), the
     narrative `result` Observations, `text.div`. A DocumentReference is read through its
     DiagnosticReport view (fhir_mappers.report_documents: its attachments as presentedForm)."""
+    contained = report.get("contained")
+    contained = contained if isinstance(contained, list) else []
+    forms, problems = presented_form_sources(report.get("presentedForm"), contained)
+    narrative_results = result_text(report, contained)
+    sources = [
+        *conclusion_sources(report),
+        *forms,
+        *([ReportSource("result", narrative_results)] if narrative_results else []),
+        *narrative_sources(report.get("text")),
+    ]
+    return tuple(sources), problems
+
+
+def conclusion_sources(report: Mapping[str, Any]) -> list[ReportSource]:
+    """The radiologist's `conclusion`, then the names of the `conclusionCode`s in one text."""
     sources: list[ReportSource] = []
-    problems: list[str] = []
     conclusion = report.get("conclusion")
     if isinstance(conclusion, str) and conclusion.strip():
         sources.append(ReportSource("conclusion", conclusion.strip()))
     codes = report.get("conclusionCode")
     if isinstance(codes, list):
-        names = [_concept_text(code) for code in codes]
-        joined = ". ".join(n for n in names if n)
+        joined = ". ".join(n for n in (_concept_text(code) for code in codes) if n)
         if joined:
             sources.append(ReportSource("conclusionCode", joined))
-    contained = report.get("contained")
-    contained = contained if isinstance(contained, list) else []
-    forms = report.get("presentedForm")
-    if isinstance(forms, list):
-        for i, form in enumerate(forms):
-            if not isinstance(form, Mapping):
-                problems.append(f"presentedForm[{i}] is not an Attachment")
-                continue
-            text, problem = decode_attachment(form, contained=contained)
-            if problem:
-                problems.append(f"presentedForm[{i}]: {problem}")
-            if text and text.strip():
-                sources.append(ReportSource(f"presentedForm[{i}]", text.strip()))
-    narrative_results = result_text(report, contained)
-    if narrative_results:
-        sources.append(ReportSource("result", narrative_results))
-    narrative = report.get("text")
-    if isinstance(narrative, Mapping):
-        div = narrative.get("div")
-        if isinstance(div, str) and div.strip():
-            text = html_to_text(div)
-            if text:
-                sources.append(ReportSource("text.div", text))
-    return tuple(sources), tuple(problems)
+    return sources
+
+
+def presented_form_sources(
+    forms: object, contained: Sequence[Any]
+) -> tuple[list[ReportSource], tuple[str, ...]]:
+    """The text of each readable `presentedForm` Attachment, and a problem for each that is
+    not an Attachment or could not be read (`decode_attachment`)."""
+    sources: list[ReportSource] = []
+    problems: list[str] = []
+    for i, form in enumerate(forms if isinstance(forms, list) else ()):
+        if not isinstance(form, Mapping):
+            problems.append(f"presentedForm[{i}] is not an Attachment")
+            continue
+        text, problem = decode_attachment(form, contained=contained)
+        if problem:
+            problems.append(f"presentedForm[{i}]: {problem}")
+        if text and text.strip():
+            sources.append(ReportSource(f"presentedForm[{i}]", text.strip()))
+    return sources, tuple(problems)
+
+
+def narrative_sources(narrative: object) -> list[ReportSource]:
+    """The resource's `text.div` narrative (XHTML) as text, when it has any."""
+    div = narrative.get("div") if isinstance(narrative, Mapping) else None
+    if isinstance(div, str) and div.strip():
+        text = html_to_text(div)
+        if text:
+            return [ReportSource("text.div", text)]
+    return []
 
 
 # Narrative result Observations (issue 17): the section a result's text belongs to, by its

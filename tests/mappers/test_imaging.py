@@ -12,7 +12,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fhir_mappers.imaging import read_imaging_reports
+from fhir_mappers.imaging import (
+    exam_with_text,
+    read_imaging_reports,
+    recognise_exam,
+    unused_exam_problems,
+)
+from fhir_mappers.report_reader.sections import ReportText
 from logic.model import Contrast, ImagingClass, Modality, Region
 
 FHIR = Path(__file__).resolve().parents[1] / "corpus" / "fhir"
@@ -435,3 +441,38 @@ def test_plausible_but_broken_mri_reports_never_raise(
         presentedForm=[{"contentType": content_type, "data": data}],
     )
     read_imaging_reports([report])
+
+
+# ------------------------------------------------------- the steps of reading one imaging report
+
+
+def _text(text: str, title_lines: str = "") -> ReportText:
+    return ReportText(text=text, technique="", title_lines=title_lines)
+
+
+def test_exam_codes_win_over_the_report_text() -> None:
+    exam = recognise_exam(mri(""))
+    assert exam_with_text(exam, _text("CT chest: normal.", "CT CHEST WITH CONTRAST")) == (
+        exam.modality,
+        exam.region,
+        exam.contrast,
+    )
+
+
+def test_exam_from_title_lines_then_opening_line() -> None:
+    exam = recognise_exam({"code": {"text": "Imaging report"}})
+    assert (exam.modality, exam.region, exam.contrast) == (None, None, Contrast.UNKNOWN)
+    titled = _text("FINDINGS:\nNormal.", "MRI LUMBAR SPINE WITHOUT CONTRAST")
+    assert exam_with_text(exam, titled) == (Modality.MR, Region.LUMBAR_SPINE, Contrast.WITHOUT)
+    opening = _text("FINDINGS:\nMRI lumbar spine: normal marrow.")
+    assert exam_with_text(exam, opening) == (Modality.MR, Region.LUMBAR_SPINE, Contrast.UNKNOWN)
+    prior = _text("FINDINGS:\nComparison MRI lumbar spine 2020.")
+    assert exam_with_text(exam, prior) == (None, None, Contrast.UNKNOWN)
+
+
+def test_why_an_unused_exam_is_not_used() -> None:
+    (unknown,) = unused_exam_problems(None, None, "DiagnosticReport/r")
+    assert unknown.message == "radiology report whose modality could not be recognised: not used"
+    (no_region,) = unused_exam_problems(Modality.MR, None, "DiagnosticReport/r")
+    assert no_region.message == "MRI report whose body region is not recognised: not used"
+    assert unused_exam_problems(Modality.OTHER, Region.OTHER, "DiagnosticReport/r") == ()

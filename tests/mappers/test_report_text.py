@@ -7,7 +7,15 @@ import base64
 import pytest
 
 from fhir_mappers.report_reader.sections import ReportSource, assemble, split_sections
-from fhir_mappers.report_text import decode_attachment, html_to_text, read_report_text
+from fhir_mappers.report_text import (
+    conclusion_sources,
+    decode_attachment,
+    html_to_text,
+    narrative_sources,
+    presented_form_sources,
+    read_report_text,
+    report_sources,
+)
 
 
 def b64(text: str, charset: str = "utf-8") -> str:
@@ -168,3 +176,64 @@ def test_conclusion_without_headings_counts_as_impression() -> None:
 def test_malformed_reports_do_not_raise(report: dict[str, object]) -> None:
     text, _ = read_report_text(report)
     assert text.text == ""
+
+
+# ------------------------------------------------ the steps of report_sources, one per FHIR field
+
+
+def test_conclusion_then_conclusion_code_names_in_one_text() -> None:
+    report = {
+        "conclusion": "  Heterogeneous marrow.  ",
+        "conclusionCode": [
+            {"text": "Marrow heterogeneity"},
+            {"coding": [{"display": "Focal lesion"}]},
+            {"coding": [{"code": "no-display"}]},
+        ],
+    }
+    assert conclusion_sources(report) == [
+        ReportSource("conclusion", "Heterogeneous marrow."),
+        ReportSource("conclusionCode", "Marrow heterogeneity. Focal lesion"),
+    ]
+    assert conclusion_sources({"conclusion": "  ", "conclusionCode": "not a list"}) == []
+
+
+def test_presented_forms_each_read_or_a_problem_with_its_index() -> None:
+    forms = [
+        {"contentType": "text/plain", "data": b64("FINDINGS: Normal marrow.")},
+        "not an attachment",
+        {"contentType": "image/png", "data": b64("x")},
+        {"contentType": "text/plain", "url": "#bin"},
+    ]
+    contained = [
+        {"resourceType": "Binary", "id": "bin", "contentType": "text/plain", "data": b64("Two.")}
+    ]
+    sources, problems = presented_form_sources(forms, contained)
+    assert sources == [
+        ReportSource("presentedForm[0]", "FINDINGS: Normal marrow."),
+        ReportSource("presentedForm[3]", "Two."),
+    ]
+    assert problems == (
+        "presentedForm[1] is not an Attachment",
+        "presentedForm[2]: presentedForm of type 'image/png' is not text: not read",
+    )
+    assert presented_form_sources(None, ()) == ([], ())
+
+
+def test_narrative_div_as_text() -> None:
+    div = '<div xmlns="http://www.w3.org/1999/xhtml"><p>Findings: normal &amp; stable.</p></div>'
+    assert narrative_sources({"div": div}) == [
+        ReportSource("text.div", "Findings: normal & stable.")
+    ]
+    assert narrative_sources({"div": "  "}) == []
+    assert narrative_sources("not a narrative") == []
+
+
+def test_report_sources_in_field_order() -> None:
+    report = {
+        "text": {"div": "<div>Narrative.</div>"},
+        "presentedForm": [{"contentType": "text/plain", "data": b64("Form.")}],
+        "conclusion": "Conclusion.",
+    }
+    sources, problems = report_sources(report)
+    assert [s.origin for s in sources] == ["conclusion", "presentedForm[0]", "text.div"]
+    assert problems == ()
