@@ -26,16 +26,15 @@ from cds_hooks.cards.detail import (
     clinical_words,
     data_quality_detail,
     data_quality_summary,
-    escape_md,
     evidence_extension,
     imaging_protocol_detail,
     primary_detail,
     primary_evidence,
     shorten,
 )
+from cds_hooks.cards.document import Document, Paragraph, markdown
 from cds_hooks.cards.follow_up_text import follow_up_indicator, follow_up_section
 from cds_hooks.cards.parts import (
-    anchored,
     card_source,
     catalogue_link,
     new_uuid,
@@ -63,11 +62,13 @@ SECONDARY_TOPICS: Final = ("imaging-protocol", "data-quality")
 
 @dataclass(frozen=True)
 class IssuedCard:
-    """A rendered card and what it was issued under: the rule id (R1-R8, or R0 for the verbose
-    "already under specialist care" card) or, for a secondary card, its topic code."""
+    """A rendered card, what it was issued under (the rule id R1-R8, or R0 for the verbose
+    "already under specialist care" card, or for a secondary card its topic code) and its
+    `detail` as typed blocks (for the offline text view: `cds_hooks.cards.document`)."""
 
     card: Card
     issued_as: str
+    detail: Document = ()
 
 
 def render_patient_view_cards(
@@ -106,15 +107,12 @@ def render_patient_view(
         return []
     rule_card(assessment.rule_id)  # ValueError for a rule id the table does not have
     cards = [
-        IssuedCard(
-            _primary_card(
-                assessment.recommendation,
-                rule_id=assessment.rule_id,
-                patient_id=patient_id,
-                as_of=as_of,
-                rules_url=rules_url,
-            ),
-            assessment.rule_id,
+        _primary_card(
+            assessment.recommendation,
+            rule_id=assessment.rule_id,
+            patient_id=patient_id,
+            as_of=as_of,
+            rules_url=rules_url,
         )
     ]
     if assessment.advisories:
@@ -127,6 +125,11 @@ def render_patient_view(
 def issued_rule_ids(issued: Sequence[IssuedCard]) -> dict[str, str]:
     """Card uuid -> the rule id it was issued under (R1-R8), or its topic for other cards."""
     return {item.card.uuid: item.issued_as for item in issued if item.card.uuid is not None}
+
+
+def issued_details(issued: Sequence[IssuedCard]) -> dict[str, Document]:
+    """Card uuid -> the card's `detail` as typed blocks (the offline text view)."""
+    return {item.card.uuid: item.detail for item in issued if item.card.uuid is not None}
 
 
 # ------------------------------------------------------------------------------ primary
@@ -204,17 +207,14 @@ def _primary_card(
     patient_id: str,
     as_of: datetime,
     rules_url: str,
-) -> Card:
+) -> IssuedCard:
     suggestions = _suggestions(recommendation, patient_id=patient_id)
     spec = rule_card(rule_id)
-    return Card(
+    detail = primary_detail(recommendation, spec, follow_up=follow_up_section(recommendation))
+    card = Card(
         uuid=new_uuid(),
         summary=clinical_words(primary_summary(recommendation, spec, as_of.date())),
-        detail=primary_detail(
-            recommendation,
-            spec,
-            follow_up=follow_up_section(recommendation),
-        ),
+        detail=markdown(detail),
         # SPEC.md §5: a follow-up MRI overdue by more than 6 months makes R7/R8 a warning
         indicator=follow_up_indicator(recommendation) or spec.indicator,
         source=card_source(spec.topic, rules_url=rules_url, anchor=rule_id, rule_id=rule_id),
@@ -225,6 +225,7 @@ def _primary_card(
         links=[catalogue_link(rules_url, rule_id), smart_link(rules_url, recommendation, rule_id)],
         extension=primary_evidence(recommendation),
     )
+    return IssuedCard(card, rule_id, detail)
 
 
 # ------------------------------------------------------------------------------ secondary
@@ -232,10 +233,11 @@ def _primary_card(
 
 def _imaging_protocol_card(assessment: Assessment, *, rules_url: str) -> IssuedCard:
     topic = "imaging-protocol"
+    detail = imaging_protocol_detail(assessment.advisories)
     card = Card(
         uuid=new_uuid(),
         summary=imaging_protocol_summary(assessment.advisories),
-        detail=imaging_protocol_detail(assessment.advisories, anchored(rules_url, topic)),
+        detail=markdown(detail),
         indicator="info",
         source=card_source(topic, rules_url=rules_url, anchor=topic),
         links=[catalogue_link(rules_url)],
@@ -243,43 +245,42 @@ def _imaging_protocol_card(assessment: Assessment, *, rules_url: str) -> IssuedC
             [(item, ()) for advisory in assessment.advisories for item in advisory.evidence]
         ),
     )
-    return IssuedCard(card, topic)
+    return IssuedCard(card, topic, detail)
 
 
 def _data_quality_card(assessment: Assessment, *, rules_url: str) -> IssuedCard:
     topic = "data-quality"
+    detail = data_quality_detail(
+        assessment.problems, assessment.gaps, decided=assessment.recommendation is not None
+    )
     card = Card(
         uuid=new_uuid(),
         summary=data_quality_summary(assessment.problems, assessment.gaps),
-        detail=data_quality_detail(
-            assessment.problems,
-            assessment.gaps,
-            anchored(rules_url, topic),
-            decided=assessment.recommendation is not None,
-        ),
+        detail=markdown(detail),
         indicator="info",
         source=card_source(topic, rules_url=rules_url, anchor=topic),
         links=[catalogue_link(rules_url)],
         extension=evidence_extension((), problems=assessment.problems),
     )
-    return IssuedCard(card, topic)
+    return IssuedCard(card, topic, detail)
 
 
 def _r0_cards(assessment: Assessment, *, rules_url: str) -> list[IssuedCard]:
     """Verbose output only (SPEC.md section 2): say why there is no work-up card."""
     cards: list[IssuedCard] = []
     if assessment.no_card is NoCard.SUPPRESSED:
+        detail: Document = (Paragraph(clinical_words(assessment.reason), lead="Why no card:"),)
         card = Card(
             uuid=new_uuid(),
             summary=shorten("No marrow work-up suggested: patient already under specialist care"),
-            detail=f"**Why no card:** {escape_md(clinical_words(assessment.reason))}",
+            detail=markdown(detail),
             indicator="info",
             source=card_source(
                 "work-up-suppressed", rules_url=rules_url, anchor="R0", rule_id="R0"
             ),
             links=[catalogue_link(rules_url, "R0")],
         )
-        cards.append(IssuedCard(card, "R0"))
+        cards.append(IssuedCard(card, "R0", detail))
     if assessment.problems or assessment.gaps:
         cards.append(_data_quality_card(assessment, rules_url=rules_url))
     return cards

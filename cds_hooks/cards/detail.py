@@ -1,11 +1,12 @@
-"""What a clinician reads in a card's `detail` (CARDS.md), in GitHub-flavoured Markdown.
+"""What a clinician reads in a card's `detail` (CARDS.md), as typed blocks
+(`cds_hooks.cards.document`: rendered as the card's Markdown and as the offline text view).
 
-The decision in one sentence, the reasons, an evidence table (item | value | unit | date | FHIR
-reference), the quoted report sentence, what was checked and found normal, notes, the rule id
-and citations. Summary lines are built in `cds_hooks.cards.summary`.
+The decision in one sentence, the reasons, an evidence table (item | value | unit | date; the
+FHIR references are in the card's `extension`), the quoted report sentence, what was checked and
+found normal, notes and citations. Summary lines are built in `cds_hooks.cards.summary`.
 
-Every piece of text is escaped before it goes into Markdown (`escape_md`): report sentences and
-lab values come from outside, and the CDS Hooks sandbox renders raw HTML in `detail`.
+Every text here is plain text: `cds_hooks.cards.document` escapes it for Markdown
+(`cds_hooks.cards.escaping.escape_md`), once, where the Markdown is written.
 """
 
 from __future__ import annotations
@@ -15,6 +16,18 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Final
 
+from cds_hooks.cards.document import (
+    Block,
+    Bullets,
+    Document,
+    Fold,
+    Labelled,
+    Paragraph,
+    Quotes,
+    Section,
+    Table,
+)
+from cds_hooks.cards.escaping import DROPPED_CHARACTERS
 from fhir_mappers.fhir_id import FHIR_ID_PATTERN
 from logic.catalogue import FLAG_WORDS
 from logic.model import (
@@ -36,35 +49,6 @@ from logic.units import display_unit
 
 # Evidence whose quote is report text (captioned by the report's title).
 REPORT_TYPES: Final = ("DiagnosticReport/", "DocumentReference/", "ImagingStudy/")
-
-# ------------------------------------------------------------------------------ escaping
-
-_HTML_ENTITIES: Final = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
-_MD_SPECIALS: Final = frozenset("\\`*_[]{}|~#!$")
-_LIST_MARKER: Final = re.compile(r"^([-+*]|=+|\d{1,9}[.)])(?=\s|$)")
-# Unicode categories Cc (C0 and C1 controls) and Cs (surrogates): not text, not serialisable.
-_DROPPED: Final = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
-# One translation table for the whole escape (a single pass in C: `escape_md` runs on every
-# value of every card).
-_ESCAPES: Final = str.maketrans({**{c: "\\" + c for c in _MD_SPECIALS}, **_HTML_ENTITIES})
-
-
-def escape_md(text: object) -> str:
-    """Text as inert Markdown: one line, HTML entities for & < > ", Markdown punctuation escaped,
-    control characters dropped.
-
-    The result renders as the literal text in any CommonMark/GFM renderer, raw HTML enabled or
-    not, inside a paragraph, a table cell or a blockquote.
-    """
-    flat = " ".join(str(text).split())
-    escaped = _DROPPED.sub("", flat).translate(_ESCAPES)
-    # A leading "- ", "+ ", "1. " or "=" would start a list or underline a heading.
-    match = _LIST_MARKER.match(escaped)
-    if match:
-        marker = match.group(1)
-        return marker[:-1] + "\\" + escaped[len(marker) - 1 :]
-    return escaped
-
 
 # ------------------------------------------------------------------------------ formatting
 
@@ -177,7 +161,7 @@ SUMMARY_MAX: Final = 139  # CDS Hooks: summary under 140 characters
 
 def plain(text: str) -> str:
     """One line of plain text: whitespace collapsed, control characters dropped."""
-    return _DROPPED.sub("", " ".join(text.split()))
+    return DROPPED_CHARACTERS.sub("", " ".join(text.split()))
 
 
 def join_words(items: Sequence[str]) -> str:
@@ -215,37 +199,30 @@ def data_quality_summary(problems: Sequence[MappingProblem], gaps: Sequence[Data
 # ------------------------------------------------------------------------------ detail
 
 
-def _row(cells: Iterable[str]) -> str:
-    return "| " + " | ".join(cell if cell else "—" for cell in cells) + " |"
+EVIDENCE_HEADER: Final = ("Item", "Value", "Unit", "Date")
 
 
-def evidence_table(rows: Sequence[tuple[Evidence, Sequence[str]]]) -> str | None:
-    """Markdown table: item | value | unit | date (FHIR references and flag ids are in the card's
+def evidence_table(rows: Sequence[tuple[Evidence, Sequence[str]]]) -> Table | None:
+    """The evidence: item | value | unit | date (FHIR references and flag ids are in the card's
     `extension`, `evidence_extension`)."""
     if not rows:
         return None
-    lines = [
-        "| Item | Value | Unit | Date |",
-        "|---|---|---|---|",
-    ]
+    cells: list[tuple[str, ...]] = []
     shown: set[tuple[object, ...]] = set()
     for item, flag_ids in rows:
         key = (*_evidence_key(item), tuple(flag_ids))
         if key in shown:
             continue
         shown.add(key)
-        label = escape_md(clinical_words(item.label))
-        lines.append(
-            _row(
-                [
-                    label,
-                    value_cell(item),
-                    escape_md(display_unit(item.unit)),
-                    date_display(item.date),
-                ]
+        cells.append(
+            (
+                clinical_words(item.label),
+                value_words(item),
+                display_unit(item.unit),
+                date_display(item.date),
             )
         )
-    return "\n".join(lines)
+    return Table(EVIDENCE_HEADER, tuple(cells))
 
 
 def _evidence_key(item: Evidence) -> tuple[object, ...]:
@@ -306,10 +283,6 @@ def evidence_extension(
     return {EVIDENCE_EXTENSION: items} if items else None
 
 
-def blockquote(text: str) -> str:
-    return "> " + escape_md(text)
-
-
 def is_report_quote(item: Evidence) -> bool:
     """A quote to show as a blockquote: report text, or the text a lab finding was read from
     (what the lab sent for a converted value is `Evidence.as_sent`: it goes into the value cell).
@@ -317,17 +290,17 @@ def is_report_quote(item: Evidence) -> bool:
     return bool(item.quote and item.quote.strip())
 
 
-def value_cell(item: Evidence) -> str:
+def value_words(item: Evidence) -> str:
     """The value, with the result as the lab sent it when that differs (units converted)."""
     value = item.value or ""
     if not item.as_sent:
-        return escape_md(value)
+        return value
     as_sent = item.as_sent.strip()
     if not value:
-        return escape_md(f"as sent: {as_sent}")
+        return f"as sent: {as_sent}"
     if _same_quantity(value, item.unit or "", as_sent):
-        return escape_md(value)
-    return escape_md(f"{value} (as sent: {as_sent})")
+        return value
+    return f"{value} (as sent: {as_sent})"
 
 
 def _same_quantity(value: str, unit: str, as_sent: str) -> bool:
@@ -341,33 +314,25 @@ def _same_quantity(value: str, unit: str, as_sent: str) -> bool:
         return number == value
 
 
-def _caption(label: str, reference: str | None, when: date | None) -> str:
-    parts = [escape_md(label)] if label else []
-    if when is not None:
-        parts.append(date_display(when))
-    del reference  # the FHIR reference goes in the card's extension, not the clinician's text
-    return ", ".join(parts)
-
-
 _MARROW_FINDINGS: Final = frozenset({FeatureKind.MARROW_SIGNAL, FeatureKind.DIFFUSE_PATTERN})
 
 
 def report_quotes(
     evidence: Iterable[Evidence], report: ImagingReport | None, limit: int = 4
-) -> list[str]:
+) -> list[Quotes]:
     """The quoted report sentences, grouped by source; from the index report when no evidence
     carries one (its findings that are neither negated nor historical)."""
-    groups: dict[str | None, tuple[str, list[str]]] = {}
+    groups: dict[str | None, tuple[str, str, list[str]]] = {}
     seen: set[str] = set()
     count = 0
 
-    def add(reference: str | None, caption: str, sentence: str) -> None:
+    def add(reference: str | None, label: str, when: date | None, sentence: str) -> None:
         nonlocal count
         if count >= limit or not sentence.strip() or sentence in seen:
             return
         seen.add(sentence)
         count += 1
-        groups.setdefault(reference, (caption, []))[1].append(blockquote(sentence))
+        groups.setdefault(reference, (label, date_display(when), []))[2].append(sentence)
 
     for item in evidence:
         if not is_report_quote(item) or item.quote is None:
@@ -377,9 +342,8 @@ def report_quotes(
             label = report.title
         elif item.reference and item.reference.startswith(REPORT_TYPES):
             label = label.split(": ", 1)[0]
-        add(item.reference, _caption(label, item.reference, item.date), item.quote)
+        add(item.reference, label, item.date, item.quote)
     if not groups and report is not None:
-        caption = _caption(report.title, report.reference, report.effective)
         findings = [
             f
             for f in report.features
@@ -388,11 +352,19 @@ def report_quotes(
         # the marrow finding itself first, then the features that qualify it
         findings.sort(key=lambda f: f.kind not in _MARROW_FINDINGS)
         for feature in findings:
-            add(report.reference, caption, (feature.sentence or feature.span).text)
-    return [f"{caption}:\n\n" + "\n\n".join(quotes) for caption, quotes in groups.values()]
+            add(
+                report.reference,
+                report.title,
+                report.effective,
+                (feature.sentence or feature.span).text,
+            )
+    return [Quotes(label, when, tuple(quotes)) for label, when, quotes in groups.values()]
 
 
-def checks_section(checks: Sequence[Check], spec: CardSpec | None = None) -> str | None:
+CHECKS_HEADER: Final = ("Check", "Result", "Item", "Value", "Unit", "Date")
+
+
+def checks_section(checks: Sequence[Check], spec: CardSpec | None = None) -> Table | None:
     """What was checked, under the title the rule's row gives (`CardSpec.checks_title`):
     "Checked and normal" (why not biopsy) on surveillance and deferral cards, the
     palliative-care Conditions on the goals-of-care card, "Also checked" on the others. One
@@ -400,44 +372,37 @@ def checks_section(checks: Sequence[Check], spec: CardSpec | None = None) -> str
     "Platelets"), so that the rows after a check's first one say what they show."""
     if not checks:
         return None
-    title = f"**{spec.checks_title if spec is not None else 'Also checked'}**"
-    if spec is not None and spec.checks_why:
-        title += f" ({spec.checks_why})"
-    lines = [
-        title,
-        "",
-        "| Check | Result | Item | Value | Unit | Date |",
-        "|---|---|---|---|---|---|",
-    ]
+    rows: list[tuple[str, ...]] = []
     for check in checks:
         items = check.evidence or (Evidence(label=""),)
         for n, item in enumerate(items):
-            lines.append(
-                _row(
-                    [
-                        escape_md(clinical_words(check.label)) if n == 0 else "",
-                        escape_md(clinical_words(check.outcome)) if n == 0 else "",
-                        escape_md(clinical_words(item.label)),
-                        value_cell(item),
-                        escape_md(display_unit(item.unit)),
-                        date_display(item.date),
-                    ]
+            rows.append(
+                (
+                    clinical_words(check.label) if n == 0 else "",
+                    clinical_words(check.outcome) if n == 0 else "",
+                    clinical_words(item.label),
+                    value_words(item),
+                    display_unit(item.unit),
+                    date_display(item.date),
                 )
             )
-    return "\n".join(lines)
+    return Table(
+        CHECKS_HEADER,
+        tuple(rows),
+        title=spec.checks_title if spec is not None else "Also checked",
+        why=spec.checks_why if spec is not None and spec.checks_why else "",
+    )
 
 
-def _bullets(title: str, items: Iterable[str]) -> str | None:
-    lines = [f"- {escape_md(item)}" for item in items if item.strip()]
-    if not lines:
-        return None
-    return f"**{title}**\n\n" + "\n".join(lines)
+def _bullets(title: str, items: Iterable[str]) -> Bullets | None:
+    shown = tuple(item for item in items if item.strip())
+    return Bullets(title, shown) if shown else None
 
 
 MAX_SOURCES: Final = 3  # CARDS.md: at most three published sources
 
 
-def sources_section(citations: Sequence[str]) -> str | None:
+def sources_section(citations: Sequence[str]) -> Bullets | None:
     """At most three published sources (author, journal, year); never the project's contract,
     never a link (links go in the card's `links`)."""
     published = [clinical_words(c) for c in citations if is_published_source(c)]
@@ -464,11 +429,11 @@ def _index_report_row(report: ImagingReport) -> tuple[Evidence, list[str]]:
 
 
 def primary_detail(
-    recommendation: Recommendation, spec: CardSpec, *, follow_up: str | None = None
-) -> str:
-    """The Markdown `detail` of the primary card of a rule (`spec`: its row's CardSpec);
-    `follow_up`: the surveillance card's "Follow-up MRI" section (Markdown), shown right under
-    the decision. CARDS.md: no links inside `detail` (the catalogue is in `links`)."""
+    recommendation: Recommendation, spec: CardSpec, *, follow_up: Bullets | None = None
+) -> Document:
+    """The `detail` of the primary card of a rule (`spec`: its row's CardSpec); `follow_up`: the
+    surveillance card's "Follow-up MRI" section, shown right under the decision. CARDS.md: no
+    links inside `detail` (the catalogue is in `links`)."""
     flags = recommendation.flags
     evidence_rows = collect_evidence(flags)
     report = recommendation.index_report
@@ -478,24 +443,24 @@ def primary_detail(
     # scrolling; in the sandbox the buttons come after the detail, so the part above "More" is
     # short and everything else (report quotes, checks, notes, sources) goes under "More".
     reasons = [clinical_words(flag.criterion) for flag in flags][:MAX_REASONS]
-    sections: list[str | None] = [
-        f"**Recommendation:** {escape_md(clinical_words(recommendation.decision))}",
-        clinical_words(follow_up) if follow_up else None,
+    sections: list[Block | None] = [
+        Paragraph(clinical_words(recommendation.decision), lead="Recommendation:"),
+        follow_up,
         _bullets("Why", reasons),
     ]
-    more: list[str | None] = [evidence_table(evidence_rows)]
+    more: list[Block | None] = [evidence_table(evidence_rows)]
     quotes = report_quotes(
         [item for flag in flags for item in flag.evidence], recommendation.index_report
     )
     if quotes:
-        more.append("**Report**\n\n" + "\n\n".join(quotes))
+        more.append(Section("Report", tuple(quotes)))
     more.append(checks_section(recommendation.checks, spec))
     more.append(_bullets("Notes", [clinical_words(n) for n in recommendation.notes]))
     more.append(sources_section(recommendation.citations))
-    shown = [m for m in more if m]
+    shown = tuple(m for m in more if m)
     if shown:
-        sections.append(MORE_OPEN + "\n\n" + "\n\n".join(shown) + "\n\n" + MORE_CLOSE)
-    return "\n\n".join(s for s in sections if s)
+        sections.append(Fold(MORE_SUMMARY, shown))
+    return tuple(s for s in sections if s)
 
 
 MAX_REASONS: Final = 4  # CARDS.md: at most four reasons
@@ -503,8 +468,7 @@ MAX_REASONS: Final = 4  # CARDS.md: at most four reasons
 # notes and sources are folded under a "More" disclosure (an HTML block; CommonMark renders the
 # Markdown between its lines), so that the decision, the reasons and the buttons fit in about
 # 700 px at 640 px width (tests/browser/test_card_fold.py).
-MORE_OPEN: Final = "<details>\n<summary>More: evidence, report text, checks and sources</summary>"
-MORE_CLOSE: Final = "</details>"
+MORE_SUMMARY: Final = "More: evidence, report text, checks and sources"
 
 
 def primary_evidence(recommendation: Recommendation) -> dict[str, list[dict[str, object]]] | None:
@@ -516,21 +480,20 @@ def primary_evidence(recommendation: Recommendation) -> dict[str, list[dict[str,
     return evidence_extension(rows, recommendation.checks)
 
 
-def imaging_protocol_detail(advisories: Sequence[Advisory], rule_url: str) -> str:
-    sections: list[str] = []
+def imaging_protocol_detail(advisories: Sequence[Advisory]) -> Document:
+    """Per advisory: its summary in bold, what it says, its evidence and report quotes (no
+    links inside `detail`: the catalogue is in the card's `links`)."""
+    blocks: list[Block] = []
     for advisory in advisories:
-        parts = [
-            f"**{escape_md(clinical_words(advisory.summary))}**",
-            escape_md(clinical_words(advisory.detail)),
-        ]
+        blocks.append(Paragraph(lead=clinical_words(advisory.summary)))
+        detail = clinical_words(advisory.detail)
+        if " ".join(detail.split()):
+            blocks.append(Paragraph(detail))
         table = evidence_table([(item, ()) for item in advisory.evidence])
         if table:
-            parts.append(table)
-        quotes = report_quotes(advisory.evidence, None)
-        parts.extend(quotes)
-        sections.append("\n\n".join(p for p in parts if p))
-    del rule_url  # no links inside `detail`: the catalogue is in the card's `links`
-    return "\n\n".join(sections)
+            blocks.append(table)
+        blocks.extend(report_quotes(advisory.evidence, None))
+    return tuple(blocks)
 
 
 _TRANSPORT: Final = (
@@ -581,12 +544,12 @@ def _item_words(reference: str | None) -> str:
 def data_quality_detail(
     problems: Sequence[MappingProblem],
     gaps: Sequence[DataGap],
-    rule_url: str,
     *,
     decided: bool = True,
-) -> str:
+) -> Document:
     """`decided`: a recommendation was made (from the data that could be read); False when the
-    missing data kept the rules from deciding, so nothing was recommended (issue 2)."""
+    missing data kept the rules from deciding, so nothing was recommended (issue 2). No links
+    inside `detail`: the catalogue is in the card's `links`."""
     opening = (
         "The recommendation was made with the data that could be read. "
         "Check these items in the chart:"
@@ -595,22 +558,22 @@ def data_quality_detail(
         "built on missing data. Check them in the chart, or open the chart again once they "
         "can be fetched:"
     )
-    sections: list[str] = [opening]
+    blocks: list[Block] = [Paragraph(opening)]
     if gaps:
-        sections.append(
-            "**Not obtained**\n\n"
-            + "\n".join(
-                f"- {escape_md(DOMAIN_WORDS[gap.domain])}: {escape_md(gap_words(gap.reason))}"
-                for gap in gaps
+        blocks.append(
+            Bullets(
+                "Not obtained",
+                tuple(Labelled(DOMAIN_WORDS[gap.domain], gap_words(gap.reason)) for gap in gaps),
             )
         )
     if problems:
         # the FHIR references are in the card's extension (integrators, audits)
-        lines = ["**Could not be read as sent**", ""]
-        lines += [
-            f"- {escape_md(_item_words(p.reference))}: {escape_md(clinical_words(p.message))}"
-            for p in problems
-        ]
-        sections.append("\n".join(lines))
-    del rule_url  # no links inside `detail`: the catalogue is in the card's `links`
-    return "\n\n".join(sections)
+        blocks.append(
+            Bullets(
+                "Could not be read as sent",
+                tuple(
+                    Labelled(_item_words(p.reference), clinical_words(p.message)) for p in problems
+                ),
+            )
+        )
+    return tuple(blocks)

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from cds_hooks.cards.detail import REGION_WORDS, escape_md, shorten
+from cds_hooks.cards.detail import REGION_WORDS, clinical_words, shorten
+from cds_hooks.cards.document import Bullets
 from logic.model import FollowUp, FollowUpState, ImagingReport, PlacedOrder, Recommendation
 
 Indicator = Literal["info", "warning", "critical"]
@@ -69,8 +70,9 @@ def _order_line(order: PlacedOrder) -> str:
     )
 
 
-def follow_up_section(recommendation: Recommendation) -> str | None:
-    """The "Follow-up MRI" section of the card's detail (Markdown, every value escaped)."""
+def follow_up_section(recommendation: Recommendation) -> Bullets | None:
+    """The "Follow-up MRI" section of the card's detail, in clinical words (the index MRI's and
+    the orders' FHIR references are in the card's extension, `clinical_words`)."""
     status = recommendation.follow_up
     if status is None:
         return None
@@ -102,8 +104,7 @@ def follow_up_section(recommendation: Recommendation) -> str | None:
                 f"({status.orders_gap.reason}): check that a follow-up MRI is not already "
                 "ordered before ordering one."
             )
-    body = "\n".join(f"- {escape_md(line)}" for line in lines)
-    return f"**Follow-up MRI**\n\n{body}"
+    return Bullets("Follow-up MRI", tuple(clinical_words(line) for line in lines))
 
 
 def _due_line(status: FollowUp) -> str:

@@ -52,7 +52,7 @@ from typing import Any
 
 import orjson
 
-from cds_hooks.cli.evaluate_offline import _rule_of_card, evaluate, plain, service_for_hook
+from cds_hooks.cli.evaluate_offline import evaluate, rule_of_card, service_for_hook
 from cds_hooks.cli.synthetic_fhir import lab_observation
 from cds_hooks.settings import DEFAULT_MAX_BODY_BYTES
 from fhir_mappers.imaging import read_imaging_reports
@@ -395,20 +395,15 @@ def card_lines(
             str(i.get("diagnostics", i.get("code", ""))) for i in issues if isinstance(i, dict)
         ]
         return None, (), "; ".join(details) or f"status {evaluation.status}"
-    cards: list[CardLine] = []
-    for card in evaluation.response.get("cards", []):
-        if not isinstance(card, dict):
-            continue
-        source = card.get("source") if isinstance(card.get("source"), dict) else {}
-        topic = source.get("topic") if isinstance(source, dict) else None
-        cards.append(
-            CardLine(
-                indicator=str(card.get("indicator", "info")),
-                summary=plain(card.get("summary")),
-                rule=_rule_of_card(card, evaluation.rule_ids),
-                topic=topic.get("code") if isinstance(topic, dict) else None,
-            )
+    cards = [
+        CardLine(
+            indicator=card.indicator,
+            summary=card.summary,
+            rule=rule_of_card(card, evaluation.rule_ids),
+            topic=card.source.topic.code if card.source.topic is not None else None,
         )
+        for card in evaluation.cards
+    ]
     return evaluation.rule_id, tuple(cards), None
 
 

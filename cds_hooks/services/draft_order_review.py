@@ -28,16 +28,17 @@ import copy
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
+from cds_hooks.cards.assessment_cards import IssuedCard, issued_details, issued_rule_ids
 from cds_hooks.cards.detail import (
     clinical_words,
     data_quality_detail,
     data_quality_summary,
-    escape_md,
     evidence_extension,
     evidence_table,
     published_sources,
     shorten,
 )
+from cds_hooks.cards.document import Block, Document, Paragraph, markdown
 from cds_hooks.cards.parts import card_source, catalogue_link, new_uuid, override_reasons
 from cds_hooks.cards.suggested_orders import create_action
 from cds_hooks.errors import BadRequest, PayloadTooLarge
@@ -129,24 +130,25 @@ def handle_order_review(call: HookCall) -> HookResult:
     call.checkpoint("reviewing the orders")
     findings = review_orders(record, drafts, call.as_of, selected=selected)
     resources = mapped.resources
-    cards: list[Card] = []
-    rule_ids: dict[str, str] = {}  # card uuid -> check id, recorded with the issued card
-    for finding in findings:
-        card = render_finding(
+    issued = [
+        issue_finding(
             finding,
             resources=resources,
             patient_id=patient_id,
             index_report=record.index_report,
             rules_url=call.rules_url,
         )
-        cards.append(card)
-        rule_ids[card.uuid or ""] = finding.check.value
+        for finding in findings
+    ]
     if lab_checks_not_done(record, drafts, call.as_of, selected=selected):
         labs_gaps = [gap for gap in record.gaps if gap.domain is DataDomain.LABS]
-        card = _labs_not_checked_card(labs_gaps, rules_url=call.rules_url)
-        cards.append(card)
-        rule_ids[card.uuid or ""] = "data-quality"
-    return HookResult(cards=cards, rule_ids=rule_ids, gaps=record.gaps)
+        issued.append(_labs_not_checked(labs_gaps, rules_url=call.rules_url))
+    return HookResult(
+        cards=[item.card for item in issued],
+        rule_ids=issued_rule_ids(issued),  # card uuid -> check id, recorded with the card
+        gaps=record.gaps,
+        details=issued_details(issued),
+    )
 
 
 # ------------------------------------------------------------------------------ cards
@@ -161,14 +163,33 @@ def render_finding(
     rules_url: str,
 ) -> Card:
     """One card per finding: topic order-review, suggestions per CARDS.md."""
+    return issue_finding(
+        finding,
+        resources=resources,
+        patient_id=patient_id,
+        index_report=index_report,
+        rules_url=rules_url,
+    ).card
+
+
+def issue_finding(
+    finding: OrderFinding,
+    *,
+    resources: Mapping[str, Mapping[str, Any]],
+    patient_id: str,
+    index_report: ImagingReport | None,
+    rules_url: str,
+) -> IssuedCard:
+    """The card of one finding, issued under its check id, with its detail as typed blocks."""
     suggestions = _suggestions(
         finding, resources=resources, patient_id=patient_id, index_report=index_report
     )
     source = card_source(TOPIC, rules_url=rules_url, anchor=finding.check.value)
-    return Card(
+    detail = _detail(finding, resources)
+    card = Card(
         uuid=new_uuid(),
         summary=shorten(clinical_words(finding.summary)),
-        detail=_detail(finding, source.url or rules_url, resources),
+        detail=markdown(detail),
         indicator=finding.indicator,
         source=source,
         suggestions=suggestions or None,
@@ -185,6 +206,7 @@ def render_finding(
             ]
         ),
     )
+    return IssuedCard(card, finding.check.value, detail)
 
 
 def _selection_behavior(finding: OrderFinding) -> Literal["at-most-one", "any"]:
@@ -192,23 +214,20 @@ def _selection_behavior(finding: OrderFinding) -> Literal["at-most-one", "any"]:
     return "at-most-one" if finding.check is OrderCheck.SKELETAL_SURVEY_ALONE else "any"
 
 
-def _detail(
-    finding: OrderFinding, check_url: str, resources: Mapping[str, Mapping[str, Any]]
-) -> str:
-    sections = [escape_md(clinical_words(finding.detail))]
+def _detail(finding: OrderFinding, resources: Mapping[str, Mapping[str, Any]]) -> Document:
+    sections: list[Block] = [Paragraph(clinical_words(finding.detail))]
     table = evidence_table([(item, ()) for item in finding.evidence])
     if table:
         sections.append(table)
     # CARDS.md (2026-12-07): clinical words only; the draft's FHIR reference only when it has
     # no text; no link inside `detail` (the catalogue is in `links`)
-    drafts = [escape_md(_draft_text(ref, resources)) for ref in finding.drafts if ref]
+    drafts = tuple(_draft_text(ref, resources) for ref in finding.drafts if ref)
     if drafts:
-        sections.append("**Draft orders reviewed:** " + ", ".join(drafts))
+        sections.append(Paragraph(drafts, lead="Draft orders reviewed:"))
     published = published_sources(finding.citation) if finding.citation else ""
     if published:
-        sections.append(f"**Source:** {escape_md(published)}")
-    del check_url
-    return "\n\n".join(sections)
+        sections.append(Paragraph(published, lead="Source:"))
+    return tuple(sections)
 
 
 def _suggestions(
@@ -345,16 +364,22 @@ def _replace_action(
 
 
 def _labs_not_checked_card(gaps: Sequence[DataGap], *, rules_url: str) -> Card:
-    return Card(
+    return _labs_not_checked(gaps, rules_url=rules_url).card
+
+
+def _labs_not_checked(gaps: Sequence[DataGap], *, rules_url: str) -> IssuedCard:
+    detail = data_quality_detail((), gaps, decided=False)
+    card = Card(
         uuid=new_uuid(),
         summary=shorten(
             "Order review could not check the blood tests: "
             + data_quality_summary((), gaps).split(": ", 1)[-1]
         ),
-        detail=data_quality_detail((), gaps, rules_url, decided=False),
+        detail=markdown(detail),
         indicator="info",
         source=card_source("data-quality", rules_url=rules_url, anchor="data-quality"),
     )
+    return IssuedCard(card, "data-quality", detail)
 
 
 # ------------------------------------------------------------------------------ services

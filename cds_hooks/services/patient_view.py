@@ -58,6 +58,7 @@ def handle_patient_view(call: HookCall) -> HookResult:
     return HookResult(
         cards=[item.card for item in issued],
         rule_ids=cards.issued_rule_ids(issued),
+        details=cards.issued_details(issued),
         gaps=tuple(gathered.gaps),
         rule_id=assessment.rule_id,
         record=record,

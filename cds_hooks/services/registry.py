@@ -20,6 +20,7 @@ from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from cds_hooks.cards.document import Document
 from cds_hooks.schemas import Card, HookRequest
 from fhir_mappers.imaging_codes import LOINC, imaging_document_types
 from fhir_mappers.lab_codes import LAB_CODES
@@ -119,6 +120,9 @@ class HookCall:
 class HookResult:
     cards: list[Card]
     rule_ids: Mapping[str, str] = field(default_factory=dict)  # card uuid -> rule id ("R4")
+    # card uuid -> the card's `detail` as typed blocks (the offline text view renders these,
+    # never the Markdown); never sent
+    details: Mapping[str, Document] = field(default_factory=dict)
     gaps: tuple[DataGap, ...] = ()  # data not obtained (logged as domains only)
     rule_id: str | None = None  # the decision ("R0".."R8"), for the request log
     # The mapped record and the logic's Assessment (patient-view), for offline readers of the

@@ -7,8 +7,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
+from cds_hooks.cards import detail
 from cds_hooks.cards.assessment_cards import render_patient_view_cards
-from cds_hooks.cards.detail import checks_section
+from cds_hooks.cards.document import markdown
 from cds_hooks.cards.parts import rule_card
 from cds_hooks.schemas import Card
 from logic import assess
@@ -37,6 +38,7 @@ from logic.model import (
     Tier,
 )
 from logic.plans import LIMITED_LIFE_EXPECTANCY
+from logic.rules import CardSpec
 
 from . import assessments as a
 
@@ -45,6 +47,12 @@ def render(assessment: Assessment, **kw: object) -> list[Card]:
     return render_patient_view_cards(
         assessment, patient_id=a.PATIENT_ID, as_of=a.AS_OF, rules_url=a.RULES_URL, **kw
     )
+
+
+def checks_section(checks: tuple[Check, ...], spec: CardSpec | None = None) -> str | None:
+    """The checks table as the card's Markdown."""
+    table = detail.checks_section(checks, spec)
+    return markdown((table,)) if table is not None else None
 
 
 DAY = date(2026, 11, 2)

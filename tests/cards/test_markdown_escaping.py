@@ -10,7 +10,8 @@ import markdown_it
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cds_hooks.cards.detail import blockquote, escape_md
+from cds_hooks.cards.document import Paragraph, Quotes, Table, markdown
+from cds_hooks.cards.escaping import escape_md
 
 # the CDS Hooks sandbox renders `detail` as GitHub-flavoured Markdown with raw HTML enabled
 RENDERER = markdown_it.MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
@@ -43,21 +44,32 @@ def test_escaped_text_renders_as_itself_in_a_paragraph(text):
     assert _visible_text(rendered) == expected
 
 
+@settings(max_examples=300, deadline=None)
+@given(hostile, hostile)
+def test_a_paragraph_block_renders_its_lead_in_bold_and_its_text_as_itself(lead, text):
+    rendered = RENDERER.render(markdown([Paragraph(f"{text}", lead=f"Lead {lead}:")]))
+    tags = re.findall(r"</?([a-z0-9]+)", rendered)
+    assert set(tags) <= {"p", "strong"}, rendered
+    assert " ".join(_visible_text(rendered).split()) == " ".join(
+        _as_text(f"Lead {lead}: {text}").split()
+    )
+
+
 @settings(max_examples=400, deadline=None)
 @given(hostile)
 def test_escaped_text_renders_as_itself_in_a_blockquote(text):
-    rendered = RENDERER.render(blockquote(text))
-    expected = _as_text(text)
-    tags = re.findall(r"</?([a-z0-9]+)", rendered)
+    rendered = RENDERER.render(markdown([Quotes("MRI lumbar spine", "2026-11-10", (text,))]))
+    caption, _, quote = rendered.partition("<blockquote>")
+    assert _visible_text(caption) == "MRI lumbar spine, 2026-11-10:"
+    tags = re.findall(r"</?([a-z0-9]+)", quote)
     assert set(tags) <= {"blockquote", "p"}, rendered
-    assert _visible_text(rendered) == expected
+    assert _visible_text(quote) == _as_text(text)
 
 
 @settings(max_examples=300, deadline=None)
 @given(hostile, hostile)
 def test_escaped_text_stays_in_its_table_cell(left, right):
-    table = f"| a | b |\n|---|---|\n| {escape_md(left) or '—'} | {escape_md(right) or '—'} |"
-    rendered = RENDERER.render(table)
+    rendered = RENDERER.render(markdown([Table(("a", "b"), ((left, right),))]))
     assert rendered.count("<td>") == 2, rendered
     tags = set(re.findall(r"</?([a-z0-9]+)", rendered))
     assert tags <= {"table", "thead", "tbody", "tr", "th", "td"}, rendered

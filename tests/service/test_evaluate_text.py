@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from cds_hooks.cards.document import Bullets, Document, Fold, Quotes, Table, markdown, text_lines
 from cds_hooks.cli import main as cli
-from cds_hooks.cli.evaluate_offline import Evaluation, evaluate, plain, render_text
+from cds_hooks.cli.evaluate_offline import Evaluation, evaluate, render_text
+from cds_hooks.schemas import Action, Card, Coding, Source, Suggestion
 from logic.order_catalogue import ORDER_KEY_SYSTEM
 from tests.support.service import EXAMPLE
 
@@ -23,7 +25,7 @@ def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("MARROW_CDS_REQUIRE_JWT", "0")
 
 
-def _order(key: str, display: str, **extra: object) -> dict[str, object]:
+def _order(key: str, display: str, **extra: object) -> Action:
     resource: dict[str, object] = {
         "resourceType": "ServiceRequest",
         "status": "draft",
@@ -31,47 +33,53 @@ def _order(key: str, display: str, **extra: object) -> dict[str, object]:
         "code": {"coding": [{"system": ORDER_KEY_SYSTEM, "code": key, "display": display}]},
         **extra,
     }
-    return {"type": "create", "description": f"Order {display}", "resource": resource}
+    return Action(type="create", description=f"Order {display}", resource=resource)
 
 
+DETAIL: Document = (
+    Bullets("Why", ("creatinine 1.3 mg/dL > ULN", "a_b *c* [d](e)")),
+    Fold(
+        "More: evidence",
+        (
+            Table(("Item", "Value"), (("Haemoglobin", "12.5"), ("Creatinine, serum", "1.3"))),
+            Quotes("MRI lumbar spine", "2026-11-10", ("Diffuse <T1> signal.",)),
+        ),
+    ),
+)
+CARD = Card(
+    uuid="card-1",
+    summary="Surveillance: MRI in 3-6 months & labs (Hb < 12 g/dL)",
+    detail=markdown(DETAIL),
+    indicator="info",
+    source=Source(
+        label="Marrow CDS rules 2026.1",
+        url="http://127.0.0.1:8080/rules#R8",
+        topic=Coding(code="marrow-surveillance"),
+    ),
+    suggestions=[
+        Suggestion(
+            label="Surveillance MRI",
+            isRecommended=True,
+            actions=[
+                _order(
+                    "mri-surveillance",
+                    "MRI lumbar spine without contrast",
+                    priority="routine",
+                    occurrencePeriod={"start": "2027-02-23", "end": "2027-05-23"},
+                    note=[{"text": "compare with MRI of 2026-11-10 > L2"}],
+                )
+            ],
+        )
+    ],
+)
 SURVEILLANCE = Evaluation(
     status=200,
     as_of=AS_OF,
     rule_id="R8",
     rule_ids={"card-1": "R8"},
-    response={
-        "cards": [
-            {
-                "uuid": "card-1",
-                "summary": "Surveillance: MRI in 3-6 months &amp; labs (Hb &lt; 12 g/dL)",
-                "indicator": "info",
-                "source": {
-                    "label": "Marrow CDS rules 2026.1",
-                    "url": "http://127.0.0.1:8080/rules#R8",
-                    "topic": {"code": "marrow-surveillance"},
-                },
-                "suggestions": [
-                    {
-                        "label": "Surveillance MRI",
-                        "isRecommended": True,
-                        "actions": [
-                            _order(
-                                "mri-surveillance",
-                                "MRI lumbar spine without contrast",
-                                priority="routine",
-                                occurrencePeriod={"start": "2027-02-23", "end": "2027-05-23"},
-                                note=[{"text": "compare with MRI of 2026-11-10 &gt; L2"}],
-                            )
-                        ],
-                    }
-                ],
-                "detail": "**Why**\n\n- creatinine 1.3 mg/dL &gt; ULN\n\n"
-                "| Item | Value |\n|---|---|\n| Haemoglobin | 12.5 |\n"
-                "| Creatinine, serum | 1.3 |\n\n"
-                "**Rule R8** of the [catalogue](http://127.0.0.1:8080/rules#R8).",
-            }
-        ]
-    },
+    response={"cards": [CARD.model_dump(mode="json", exclude_none=True)]},
+    cards=(CARD,),
+    details={"card-1": DETAIL},
 )
 
 
@@ -82,11 +90,16 @@ def test_text_view_has_as_of_and_rule_at_the_top() -> None:
     assert lines[2] == "cards: 1"
 
 
-def test_text_view_unescapes_html_entities() -> None:
+def test_text_view_is_rendered_from_the_blocks_not_the_markdown() -> None:
     text = render_text(SURVEILLANCE)
+    # the card's Markdown escapes what comes from outside; the terminal shows it as it is
+    assert "a\\_b \\*c\\* \\[d\\](e)" in (CARD.detail or "")
+    assert "&lt;T1&gt;" in (CARD.detail or "")
+    assert "- a_b *c* [d](e)" in text
+    assert "Diffuse <T1> signal." in text
+    assert "\\" not in text
     assert "&lt;" not in text
-    assert "&gt;" not in text
-    assert "&amp;" not in text
+    assert "<details>" not in text
     assert "1. [INFO] Surveillance: MRI in 3-6 months & labs (Hb < 12 g/dL)" in text
     assert "- creatinine 1.3 mg/dL > ULN" in text
 
@@ -104,17 +117,29 @@ def test_text_view_lists_each_suggestion_s_orders() -> None:
 
 
 def test_text_view_detail_is_readable() -> None:
-    text = render_text(SURVEILLANCE)
-    assert "**" not in text
-    assert "Rule R8 of the catalogue <http://127.0.0.1:8080/rules#R8>." in text
-    # the markdown table in aligned columns, its |---| rule dropped
-    assert "    Item               Value\n    Haemoglobin        12.5\n" in text
-    assert "|---|" not in text
+    lines = render_text(SURVEILLANCE).splitlines()
+    at = lines.index("  detail:")
+    assert lines[at + 1 :] == [
+        "    Why",
+        "",
+        "    - creatinine 1.3 mg/dL > ULN",
+        "    - a_b *c* [d](e)",
+        "",
+        "    More: evidence",
+        "",
+        "    Item               Value",  # the table in aligned columns
+        "    Haemoglobin        12.5",
+        "    Creatinine, serum  1.3",
+        "",
+        "    MRI lumbar spine, 2026-11-10:",
+        "",
+        "      Diffuse <T1> signal.",  # a quoted report sentence, indented
+    ]
 
 
-def test_plain_drops_markup_only() -> None:
-    assert plain("**a** &lt;b&gt; [c](http://x/y) 5 * 3") == "a <b> c <http://x/y> 5 * 3"
-    assert plain(None) == ""
+def test_a_table_too_wide_for_the_terminal_is_one_line_a_row() -> None:
+    wide = Table(("Item", "Value", "Date"), (("Haemoglobin", "x" * 60, ""), ("Platelets", "", "")))
+    assert text_lines((wide,), 40) == ["Haemoglobin: " + "x" * 60, "Platelets"]
 
 
 def test_bundled_example_through_the_command(capsys: pytest.CaptureFixture[str]) -> None:

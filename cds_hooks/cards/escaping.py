@@ -1,0 +1,34 @@
+"""Markdown escaping of every text that goes into a card's `detail` (`escape_md`): report
+sentences and lab values come from outside, and the CDS Hooks sandbox renders raw HTML in
+`detail`."""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+_HTML_ENTITIES: Final = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
+_MD_SPECIALS: Final = frozenset("\\`*_[]{}|~#!$")
+_LIST_MARKER: Final = re.compile(r"^([-+*]|=+|\d{1,9}[.)])(?=\s|$)")
+# Unicode categories Cc (C0 and C1 controls) and Cs (surrogates): not text, not serialisable.
+DROPPED_CHARACTERS: Final = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+# One translation table for the whole escape (a single pass in C: `escape_md` runs on every
+# value of every card).
+_ESCAPES: Final = str.maketrans({**{c: "\\" + c for c in _MD_SPECIALS}, **_HTML_ENTITIES})
+
+
+def escape_md(text: object) -> str:
+    """Text as inert Markdown: one line, HTML entities for & < > ", Markdown punctuation escaped,
+    control characters dropped.
+
+    The result renders as the literal text in any CommonMark/GFM renderer, raw HTML enabled or
+    not, inside a paragraph, a table cell or a blockquote.
+    """
+    flat = " ".join(str(text).split())
+    escaped = DROPPED_CHARACTERS.sub("", flat).translate(_ESCAPES)
+    # A leading "- ", "+ ", "1. " or "=" would start a list or underline a heading.
+    match = _LIST_MARKER.match(escaped)
+    if match:
+        marker = match.group(1)
+        return marker[:-1] + "\\" + escaped[len(marker) - 1 :]
+    return escaped
