@@ -222,6 +222,7 @@ _ORGAN_STEMS = (
     "adnex",
     "endometri",
     "myometri",
+    "adenomyo",
     "prostat",
     "duoden",
     "esophag",
@@ -271,6 +272,7 @@ _ORGAN_PAIRS = frozenset(
         ("granulation", "tissue"),
         ("joint", "effusion"),
         ("transition", "zone"),
+        ("junctional", "zone"),
         ("peripheral", "zone"),
         ("nerve", "sheath"),
         ("lateral", "mass"),
@@ -341,6 +343,8 @@ def _kinds(text: str, words: list[tuple[int, int, str]]) -> list[tuple[int, int,
         nxt = words[i + 1][2] if i + 1 < len(words) else ""
         kind: Anchor | None = None
         stop = end
+        if word in _REFERENCE_TISSUES and _compared_with(words, i):
+            continue  # "T1 hypointense relative to muscle": the reference, not where it is
         if (word, nxt) in _ORGAN_PAIRS:
             kind, stop = Anchor.ORGAN, words[i + 1][1]
         elif word in _ORGAN_WORDS or word.startswith(_ORGAN_STEMS):
@@ -373,8 +377,79 @@ def _kinds(text: str, words: list[tuple[int, int, str]]) -> list[tuple[int, int,
     return out
 
 
+# The tissues a T1 signal is compared with (SPEC.md section 3 T1 comparisons): named after a
+# comparison word they are the reference, not the site of the finding.
+_REFERENCE_TISSUES = frozenset(
+    {
+        "muscle",
+        "muscles",
+        "musculature",
+        "disc",
+        "discs",
+        "disk",
+        "disks",
+        "paraspinal",
+        "paraspinous",
+        "intervertebral",
+    }
+)
+_COMPARISON_WORDS = frozenset({"than", "versus", "vs"})
+_COMPARED_TO = frozenset(
+    {
+        "relative",
+        "compared",
+        "similar",
+        "equal",
+        "isointense",
+        "hypointense",
+        "hyperintense",
+        "iso",
+        "hypo",
+        "hyper",
+        "identical",
+        "comparable",
+    }
+)
+_BETWEEN_COMPARISON = frozenset({"the", "adjacent", "normal", "that", "of", "those", "and"})
+
+
+def _compared_with(words: list[tuple[int, int, str]], i: int) -> bool:
+    """Whether words[i] follows a comparison ("than the discs", "relative to muscle", "similar
+    to that of the adjacent disc"), across a few linking words."""
+    j = i - 1
+    while (
+        j >= 0
+        and i - j <= 5
+        and (words[j][2] in _BETWEEN_COMPARISON or words[j][2] in _REFERENCE_TISSUES)
+    ):
+        j -= 1
+    if j < 0:
+        return False
+    w = words[j][2]
+    if w in _COMPARISON_WORDS:
+        return True
+    return w in {"to", "with"} and j > 0 and words[j - 1][2] in _COMPARED_TO
+
+
 # Words that may stand between an organ and the levels that locate it.
-_LOCATING_WORDS = frozenset({"at", "and", "or", "the", "level", "levels", "from", "to", "of"})
+_LOCATING_WORDS = frozenset(
+    {
+        "at",
+        "and",
+        "or",
+        "the",
+        "level",
+        "levels",
+        "from",
+        "to",
+        "of",
+        "fat",
+        "tissue",
+        "tissues",
+        "space",
+        "region",
+    }
+)
 
 
 def vertebral_levels(text: str, start: int, end: int) -> set[str]:

@@ -216,7 +216,16 @@ _NAMES_A_FINDING_BEFORE = re.compile(
 )
 # "sclerotic, treated metastases", "treated plasmacytoma": a treated lesion is history
 _TREATED_BEFORE = re.compile(
-    r"\b(?:successfully\s+|previously\s+)?treated[\s,]+(?:[\w-]+[\s,]+){0,2}$", _F
+    r"\b(?:(?:successfully\s+|previously\s+)?treated[\s,]+(?:[\w-]+[\s,]+){0,2}|"
+    r"(?:complete|full)\s+(?:metabolic\s+)?(?:response|remission|resolution)\s+of\s+"
+    r"(?:[\w-]+\s+){0,3})$",
+    _F,
+)
+# "MRI for metastatic disease", "evaluation for myeloma": what a test looks for is no finding
+_PURPOSE_BEFORE = re.compile(
+    r"\b(?:mri|ct|pet(?:-ct)?|scan|imaging|study|evaluat\w*|assess\w*|screen\w*|search\w*|"
+    r"look\w*|work-?up|surveillance|staging|restaging)\s+for\s+(?:[\w-]+\s+){0,2}$",
+    _F,
 )
 
 
@@ -283,6 +292,10 @@ def _keep_diffuse(hit: _Hit, text: str, sentence: tuple[int, int], clause: tuple
 def _keep_lesion(hit: _Hit, text: str, sentence: tuple[int, int], clause: tuple[int, int]) -> bool:
     if _named_lesion_is_attribution(hit, text, clause):
         return False
+    if _NAMED_LESION.search(text, hit.start, hit.end) and _PURPOSE_BEFORE.search(
+        text, max(clause[0], hit.start - 60), hit.start
+    ):
+        return False
     if _RESPONSE_TERM.search(text, max(clause[0], hit.start - 16), hit.start) and not (
         mentions_bone(text, *clause)
     ):
@@ -300,7 +313,12 @@ def _keep_lesion(hit: _Hit, text: str, sentence: tuple[int, int], clause: tuple[
         _F,
     ):
         return False  # "a focus of fat", "foci of focal fatty marrow", "a focus of oedema"
-    return not re.search(r"\bfat(?:ty)?(?:[\s-]+containing)?\s*$", text[clause[0] : hit.start], _F)
+    # "a fatty lesion", "fat-containing focus", "fatty corner deposits" (not "fat-suppressed")
+    return not re.search(
+        r"\bfat(?:ty)?(?:[\s-]+containing)?(?:\s+(?!sat|supp)[a-z]+)?\s*$",
+        text[clause[0] : hit.start],
+        _F,
+    )
 
 
 def _lesion_not_said_benign(hit: _Hit, text: str, sentence: tuple[int, int]) -> bool:
@@ -317,11 +335,24 @@ def _lesion_not_said_benign(hit: _Hit, text: str, sentence: tuple[int, int]) -> 
     if named is not None and named.end() == hit.end and not atypical:
         return False  # the lesion's own name is a benign entity: "Romanus lesions"
     attribution = text[hit.start : stop]
-    if _BENIGN_ENTITY.search(attribution) and not atypical:
+    said = _BENIGN_ENTITY.search(attribution)
+    if (
+        said is not None
+        and not atypical
+        and not _DENIED_ENTITY.search(attribution, 0, said.start())
+    ):
         if not _ATTRIBUTION_HEDGE.search(attribution):
             return False
         hit.subtype = "benign-hedged"
     return True
+
+
+# "not typical of haemangiomas", "rather than a bone island": the benign entity is denied
+_DENIED_ENTITY = re.compile(
+    r"\b(?:not|non|unlike|rather\s+than|instead\s+of|other\s+than)\b(?:[\s,-]+[\w-]+){0,4}"
+    r"[\s,-]*$",
+    _F,
+)
 
 
 def _keep_t1_comparison(
@@ -349,10 +380,22 @@ def _keep_enhancement(
 def _keep_fat_sat(hit: _Hit, text: str, sentence: tuple[int, int], clause: tuple[int, int]) -> bool:
     if _NOT_MARROW_CONTEXT.search(text[clause[0] : clause[1]]):
         return False
+    s_text = text[sentence[0] : sentence[1]]
+    if _RED_MARROW_CAUSE.search(s_text) and not _MALIGNANT_WORD.search(s_text):
+        return False  # SPEC.md section 3: high STIR signal attributed to red marrow, reconversion
     # "T1 and T2 bright and suppress on STIR": fat, the opposite of the feature
     return not _SUPPRESSES.search(text[hit.start : min(clause[1], hit.end + 30)])
 
 
+_RED_MARROW_CAUSE = re.compile(
+    r"\b(?:red|h(?:a)?ematopoietic|h(?:a)?emopoietic)\s+marrow|\breconver\w*|"
+    r"\bmarrow\s+hyperplasia",
+    _F,
+)
+_MALIGNANT_WORD = re.compile(
+    r"infiltrat|myelom|metasta|neoplas|malignan|lymphom|leuk[ae]|plasmacyt|tumou?r|cannot\s+be",
+    _F,
+)
 _SUPPRESSES = re.compile(r"suppress|saturates?\s+out|drops?\s+out|los(?:es|ing|s)\s+signal", _F)
 
 
@@ -394,7 +437,24 @@ def _keep_multilevel(
     )
 
 
+# "a sharply demarcated radiation port", "the sharp border of the port": the margin of a treatment
+# field or of normal marrow, not of a lesion
+_MARGIN_OF_NO_LESION = re.compile(
+    r"\W+(?:[\w-]+\s+){0,2}?(?:radiation|radiotherapy|treatment)?\s*(?:ports?|fields?)\b|"
+    r"\W+(?:[\w-]+\s+){0,2}?(?:borders?|boundar\w+|interfaces?)\s+(?:of|between)\s+(?:the\s+)?"
+    r"(?:radiation|radiotherapy|treatment|ports?|fields?|normal|fatty|red)",
+    _F,
+)
+
+
+def _keep_sharp_margin(
+    hit: _Hit, text: str, sentence: tuple[int, int], clause: tuple[int, int]
+) -> bool:
+    return not _MARGIN_OF_NO_LESION.match(text, hit.end, min(clause[1], hit.end + 60))
+
+
 _KIND_CHECKS: dict[FeatureKind | _Kind, _Check] = {
+    FeatureKind.SHARP_MARGIN: _keep_sharp_margin,
     FeatureKind.LYTIC_LESION: _keep_lytic,
     FeatureKind.DIFFUSE_PATTERN: _keep_diffuse,
     FeatureKind.FOCAL_LESION: _keep_lesion,

@@ -155,8 +155,27 @@ def _sizes_in(text: str, start: int, end: int) -> list[_Size]:
         else:
             upper = bool(up) and "larger" not in up
             now = bool(_NOW_BEFORE.search(before))
+            if not upper:
+                out.extend(_listed_before(text, start, m.start(), factor))
             out.append(_Size(m.start(), m.end(), [largest], upper, None, now=now))
     return out
+
+
+# "measuring 4 and 8 mm", "6, 7 and 9 mm": numbers that share the unit of the size after them
+_LISTED_BEFORE = re.compile(
+    r"(?:(?<![\w.])\d+(?:\.\d+)?\s*(?:,\s*|,?\s+and\s+|\s+or\s+)){1,4}$", _F
+)
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def _listed_before(text: str, start: int, at: int, factor: float) -> list[_Size]:
+    listed = _LISTED_BEFORE.search(text, max(start, at - 40), at)
+    if listed is None:
+        return []
+    return [
+        _Size(n.start(), n.end(), [round(float(n.group(0)) * factor, 1)], False, None)
+        for n in _NUMBER.finditer(text, listed.start(), listed.end())
+    ]
 
 
 @dataclass
@@ -183,9 +202,34 @@ def _lesion_mentions(text: str, hits: Sequence[_Hit]) -> list[_Lesion]:
     for sentence, sentence_hits in by_sentence.items():
         local = [_mention(text, sentence, h) for h in sorted(sentence_hits, key=lambda x: x.start)]
         _attach_levels_and_sizes(text, sentence, local)
+        _attach_sizes_said_next(text, sentence, local, by_sentence)
         _settle_counts(local)
         mentions.extend(local)
     return mentions
+
+
+# "Multiple lesions in L1, L3 and L5. They measure between 6 and 15 mm.": the next sentence,
+# whose subject is a pronoun for the lesions, gives their sizes
+_SIZES_SAID_NEXT = re.compile(
+    r"\s*(?:they|these|those|both|each(?:\s+one)?|the\s+(?:largest|biggest)(?:\s+one)?)\s+"
+    r"(?:measures?|measuring|ranges?|ranging|vary|varies|are|is)\b[^.\n]{0,120}",
+    _F,
+)
+
+
+def _attach_sizes_said_next(
+    text: str,
+    sentence: tuple[int, int],
+    local: list[_Lesion],
+    by_sentence: dict[tuple[int, int], list[_Hit]],
+) -> None:
+    if not local or any(s[0] >= sentence[1] and s[0] - sentence[1] < 3 for s in by_sentence):
+        return  # the next sentence names its own lesion
+    nxt = _SIZES_SAID_NEXT.match(text, sentence[1])
+    if nxt is None:
+        return
+    for size in _sizes_in(text, nxt.start(), nxt.end()):
+        local[-1].sizes.append(size)
 
 
 def _countable_lesion_hits(hits: Sequence[_Hit]) -> list[_Hit]:

@@ -182,6 +182,15 @@ def _run_on_list(between: str, text: str, hit: _Hit) -> bool:
     )
 
 
+def _double_negation(text: str, triggers: Sequence[_ModHit], nearest: _ModHit) -> bool:
+    """ "There is no evidence of no focal marrow lesion": a negation of a negation, as speech
+    recognition writes it; whether the finding stands is unknown."""
+    return any(
+        m is not nearest and m.end <= nearest.start and not text[m.end : nearest.start].strip()
+        for m in triggers
+    )
+
+
 def _mark_uncertain(
     text: str, hits: list[_Hit], mods: Sequence[_ModHit], stops: Sequence[int]
 ) -> None:
@@ -205,6 +214,7 @@ def _mark_uncertain(
             (len(between.split()) > _FAR_WORDS and _VERBISH.search(between))
             or _BROKEN_OFF.match(between)
             or _run_on_list(between, text, hit)
+            or _double_negation(text, triggers, nearest)
         ):
             # far across a verb, or a dictation that breaks off after the negation and starts
             # again ("There is no-- mildly patchy marrow signal"): which one stands is unknown

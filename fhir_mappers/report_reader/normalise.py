@@ -84,8 +84,49 @@ class Normalised:
         return self.offsets[start], max(self.offsets[start], self.offsets[end])
 
 
+# Structured templates: "Marrow signal: [x] normal [ ] abnormal",
+# "Suspicious focal bone lesion [ ]".
+_BOX = re.compile(r"\[(?P<mark>[ xX✓✔✗]?)\]|(?P<glyph>[☐☑☒])")
+_LINE = re.compile(r"[^\n]+")
+# the text before a line's first box is a field label ("Marrow signal:", "Marrow ......"): the
+# options follow their boxes; otherwise each box follows its option ("Normal marrow signal [x]")
+_FIELD_LABEL = re.compile(r"(?:^|[:.\-–—]|\.{2,})[ \t]*$")
+
+
+def _ticked(box: re.Match[str]) -> bool:
+    mark = box.group("mark")
+    return box.group("glyph") in {"☑", "☒"} if mark is None else mark.strip() != ""
+
+
+def blank_unticked_options(text: str) -> str:
+    """A template's options that are not ticked are blanked, character for character, with their
+    boxes; a ticked option keeps its words (its box is blanked). "Focal marrow lesion: [ ] yes
+    [x] no" reads "Focal marrow lesion: ... no"; "Normal marrow signal [x]  Suspicious focal bone
+    lesion [ ]" reads "Normal marrow signal". Same length: every offset stays."""
+    if "]" not in text and not any(g in text for g in "☐☑☒"):
+        return text
+    chars: list[str] | None = None
+    for line in _LINE.finditer(text):
+        boxes = list(_BOX.finditer(text, line.start(), line.end()))
+        if not boxes:
+            continue
+        chars = chars if chars is not None else list(text)
+        boxes_first = _FIELD_LABEL.search(text, line.start(), boxes[0].start()) is not None
+        for i, box in enumerate(boxes):
+            if _ticked(box):
+                start, end = box.span()
+            elif boxes_first:
+                start = box.start()
+                end = boxes[i + 1].start() if i + 1 < len(boxes) else line.end()
+            else:
+                start, end = (boxes[i - 1].end() if i else line.start()), box.end()
+            chars[start:end] = " " * (end - start)
+    return text if chars is None else "".join(chars)
+
+
 def normalise(text: str) -> Normalised:
     """Rewrite spelling variants, abbreviations and glued sizes; keep an offset map."""
+    text = blank_unticked_options(text)
     out: list[str] = []
     offsets: list[int] = []
     pos = 0

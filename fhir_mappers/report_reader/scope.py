@@ -87,14 +87,19 @@ _CAPITAL = re.compile(r"[A-Z]")
 def _sentences(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0
-    boundary = _BOUNDARY_CASELESS if _caseless(text) else _BOUNDARY
+    caseless = _caseless(text)
+    boundary = _BOUNDARY_CASELESS if caseless else _BOUNDARY
     for match in boundary.finditer(text):
         mark = match.group(0)
         if mark.startswith("."):
             words = text[max(start, match.start() - 12) : match.start()].split()
             if words and words[-1].lower().rstrip(".") in _ABBREVIATIONS:
                 continue
-        if mark.startswith("\n") and "\n" not in mark[1:] and _wrapped_line(text, match.start()):
+        if (
+            mark.startswith("\n")
+            and "\n" not in mark[1:]
+            and _wrapped_line(text, match.start(), prose=not caseless)
+        ):
             continue  # a hard line wrap inside a sentence ("measuring\n8 mm")
         end = match.end() if mark[0] in ".!?" else match.start()
         spans.append((start, end))
@@ -117,7 +122,7 @@ def _sentences(text: str) -> list[tuple[int, int]]:
     return out
 
 
-def _wrapped_line(text: str, newline: int) -> bool:
+def _wrapped_line(text: str, newline: int, *, prose: bool = True) -> bool:
     """True when the line ending at `newline` stops mid-phrase: it ends with a comma or a word that
     cannot end a sentence ("of", "the", "measuring", "and" ...), so the next line continues it."""
     tail = text[max(0, newline - 20) : newline].rstrip()
@@ -126,7 +131,34 @@ def _wrapped_line(text: str, newline: int) -> bool:
     if tail[-1] == ",":
         return True
     last = tail.rsplit(None, 1)[-1].lower()
-    return last in CONTINUATION_WORDS
+    return last in CONTINUATION_WORDS or (prose and _filled_line(text, newline))
+
+
+# A line wrapped at a fixed width by a PDF, a fax or a transcription system: it is long, stops
+# without punctuation, and the next line does not start a heading, a list item or a level line
+# ("L4-5: ..."). Template lines ("No fracture" / "Patchy marrow at L3") are short.
+_WRAP_WIDTH = 60
+_STARTS_OWN_LINE = re.compile(
+    r"[ \t]*(?:[-*•#]|\d{1,2}[.)]\s|[A-Za-z][A-Za-z /&'()-]{0,40}:|"
+    r"[CTLS]\d{1,2}(?:\s*[-/–]\s*[CTLS]?\d{1,2})?\s*:|$)"
+)
+
+
+def _filled_line(text: str, newline: int) -> bool:
+    """Only in prose: written in mixed case, the next line starting in lower case or the wrapped
+    line holding a sentence of its own before (text in capitals with no punctuation is a list of
+    lines, each its own statement)."""
+    line_start = text.rfind("\n", 0, newline) + 1
+    if newline - line_start < _WRAP_WIDTH or _STARTS_OWN_LINE.match(text, newline + 1):
+        return False
+    line = text[line_start:newline]
+    if line.upper() == line:
+        return False
+    nxt = text[newline + 1 : newline + 2]
+    return nxt.islower() or bool(_PROSE_MARK.search(line))
+
+
+_PROSE_MARK = re.compile(r"[a-z][.,;] +\S")
 
 
 CONTINUATION_WORDS = frozenset(

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from fhir_mappers.attachments import html_to_text
 from fhir_mappers.limits import REPORT_READING_LIMIT_CHARS
 from fhir_mappers.report_reader.anatomy import names_only_organs
 from fhir_mappers.report_reader.scope import CONTINUATION_WORDS
@@ -128,7 +129,7 @@ _KNOWN = "|".join(sorted((re.escape(h) for h in HEADINGS), key=len, reverse=True
 # A known heading: start of a line, optional bullet / number / decoration, the heading words, an
 # optional "(...)", then ":" or a dash (text may follow on the same line) or the end of the line.
 _KNOWN_RE = re.compile(
-    rf"^[ \t]*(?:[-*•#=]+[ \t]*|\d{{1,2}}[.)][ \t]*)?(?P<head>{_KNOWN})"
+    rf"^[ \t]*(?:[-*•●▪■◦‣·#=]+[ \t]*|\d{{1,2}}[.)][ \t]*)?(?P<head>{_KNOWN})"
     rf"(?:[ \t]*\([^)\n]{{0,40}}\))?[ \t]*(?:(?P<colon>[:\-–—])[ \t]*|[ \t*=-]*$)",
     re.IGNORECASE | re.MULTILINE,
 )
@@ -165,8 +166,8 @@ def _headings(text: str) -> list[_Heading]:
     found: list[_Heading] = []
     for m in _KNOWN_RE.finditer(text):
         head = m.group("head")
-        if m.group("colon") is None and not (head.isupper() or head.istitle()):
-            continue  # alone on its line, a heading is UPPERCASE or Title case
+        if m.group("colon") is None and not head[:1].isupper():
+            continue  # alone on its line, a heading starts with a capital ("Clinical history")
         if m.group("colon") is not None and not head[:1].isupper():
             continue  # "history of back pain noted" is a sentence
         found.append(_Heading(m.start(), m.end(), HEADINGS[head.lower()], head.lower()))
@@ -191,10 +192,15 @@ def split_sections(text: str) -> SplitReport:
     if preamble:
         parts[Part.FINDINGS].append(preamble)
     in_original = False
+    reading = Part.FINDINGS
     for i, heading in enumerate(headings):
         end = headings[i + 1].start if i + 1 < len(headings) else len(text)
         body = text[heading.end : end].strip()
         part = heading.part
+        if heading.start == heading.end and reading is Part.IMPRESSION:
+            part = Part.IMPRESSION  # an unknown heading ("Malignant: ...") inside the impression
+        elif part in (Part.FINDINGS, Part.IMPRESSION):
+            reading = part
         if part is Part.ORIGINAL:
             in_original = True
         elif heading.name in _ENDS_ORIGINAL:
@@ -240,6 +246,11 @@ def _first_part(body: str, same_line: bool) -> tuple[str, str]:
     taken = 1
     while taken < len(lines) and _continues(lines[taken - 1], lines[taken]):
         taken += 1
+    if _ASKS.search(lines[taken - 1]):
+        # "Question: Which diagnosis is most likely?" then "A. ...", "B) ...": the answer
+        # options belong to the question, not to the findings
+        while taken < len(lines) and _OPTION_LINE.fullmatch(lines[taken]):
+            taken += 1
     return "\n".join(lines[:taken]), "\n".join(lines[taken:]).strip()
 
 
@@ -258,11 +269,13 @@ def _continues(line: str, nxt: str) -> bool:
 # ("Discussion", "Teaching points"): a sentence there is a finding only when it says so of this
 # patient (`statements.about_this_patient`). The part runs to the next heading-like line.
 _GENERAL_HEADING = re.compile(
-    r"^[ \t]*(?:[-*•#=]+[ \t]*)?(?:case\s+)?(?:discussion|teaching\s+(?:points?|file\s+notes?)|"
+    r"^[ \t]*(?:[-*•●▪■◦‣·#=]+[ \t]*)?(?:case\s+)?"
+    r"(?:discussion|teaching\s+(?:points?|file\s+notes?)|"
     r"learning\s+points?|key\s+(?:points?|messages?|teaching\s+points?)|pearls?|"
     r"educational\s+points?|background|differential\s+diagnos[ie]s|literature\s+review|"
     r"review\s+of\s+(?:the\s+)?literature|references|(?:correct\s+)?answers?(?:\s+\(?[a-e]\)?)?|"
-    r"explanation|rationale)(?!\w)[ \t]*(?:[:\-–—.]|$)",
+    r"explanation|rationale|quiz(?:\s+questions?)?|self[\s-]assessment|test\s+yourself)"
+    r"(?!\w)[ \t]*(?:[:\-–—.]|$)",
     re.IGNORECASE | re.MULTILINE,
 )
 # The answer options of a question ("Which diagnosis is most likely?" then "A. ...", "(b) ..."):
@@ -282,7 +295,17 @@ def general_parts(text: str) -> list[tuple[int, int]]:
     return sorted(spans)
 
 
+# options written on the question's own line: "Which finding is most often present? (a) a lytic
+# lesion (b) nothing (c) periosteal reaction"
+_INLINE_OPTIONS = re.compile(r"\?[ \t]*(?P<options>\(?[Aa]\)[^\n]*?\(?[Bb]\)[^\n]*)$", re.MULTILINE)
+
+
 def _answer_options(text: str) -> list[tuple[int, int]]:
+    inline = [m.span("options") for m in _INLINE_OPTIONS.finditer(text)]
+    return _option_blocks(text) + inline
+
+
+def _option_blocks(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     for m in _OPTION_LINE.finditer(text):
         if spans and text[spans[-1][1] : m.start()].strip() == "":
@@ -300,18 +323,32 @@ def _discussion_parts(text: str) -> list[tuple[int, int]]:
         if spans and m.start() < spans[-1][1]:
             continue
         nxt = _HEADING_LINE.search(text, m.end() + 1)
-        while nxt is not None and _GENERAL_HEADING.match(text, nxt.start()):
+        while nxt is not None and not _ends_general_part(text, nxt.start()):
             nxt = _HEADING_LINE.search(text, nxt.end() + 1)
         spans.append((m.start(), nxt.start() if nxt else len(text)))
     return spans
 
 
+def _ends_general_part(text: str, at: int) -> bool:
+    """A heading-like line ends a general part when it is a known heading ("Impression",
+    "Findings") or starts a paragraph of its own; the labels of a list written under the general
+    heading ("Pearls" then "Benign: ..." and "Malignant: ...") do not."""
+    if _GENERAL_HEADING.match(text, at):
+        return False
+    if _KNOWN_RE.match(text, at):
+        return True
+    before = text[:at].rstrip(" \t")
+    return before.endswith("\n\n") or before.endswith("\n\r\n") or not before.strip()
+
+
 # An organ heading of a template report ("Liver: A 9 mm hypodense lesion in segment 4"): what is
 # written under it belongs to that organ (SPEC.md section 3 Anatomy) unless it names a bone.
 _ORGAN_HEADING = re.compile(
-    r"^[ \t]*(?:[-*•]+[ \t]*)?(?P<head>[A-Za-z][A-Za-z ,/&'()-]{1,48}?)[ \t]*:", re.MULTILINE
+    r"^[ \t]*(?:[-*•●▪■◦‣·]+[ \t]*)?(?P<head>[A-Za-z][A-Za-z ,/&'()-]{1,48}?)[ \t]*:", re.MULTILINE
 )
-_PART_END = re.compile(r"\n[ \t]*\n|\n(?=[ \t]*(?:[-*•]+[ \t]*)?[A-Za-z][A-Za-z ,/&'()-]{1,48}:)")
+_PART_END = re.compile(
+    r"\n[ \t]*\n|\n(?=[ \t]*(?:[-*•●▪■◦‣·]+[ \t]*)?[A-Za-z][A-Za-z ,/&'()-]{1,48}:)"
+)
 
 
 def organ_parts(text: str) -> list[tuple[int, int]]:
@@ -382,6 +419,10 @@ def assemble(
 
     for source in sources:
         text = _INTERFACE_BREAK.sub("\n", source.text)
+        if _HTML_MARK.search(text):
+            # HTML in a plain-text source or the conclusion ("<br>Findings:", "&nbsp;"): read
+            # as the HTML it is
+            text = html_to_text(text)
         total += len(text)
         if len(text) > budget:
             cut = _cut(text, budget)
@@ -417,6 +458,13 @@ def assemble(
     )
 
 
+# Markup that only HTML writes: a line or block tag, or an entity
+_HTML_MARK = re.compile(
+    r"<(?:br|p|div|li|ul|ol|tr|td|th|table|span|b|i|u|strong|em|font|h[1-6])\b[^>\n]{0,200}>|"
+    r"</(?:p|div|li|ul|ol|tr|td|th|table|span|b|i|u|strong|em|font|h[1-6])>|"
+    r"&(?:nbsp|amp|lt|gt|quot|apos|#\d{1,6}|#x[0-9a-f]{1,5});",
+    re.IGNORECASE,
+)
 # Line breaks as interfaces send them: HL7 v2 "\\.br\\", and "~" between lines ("~5 mm" stays).
 _INTERFACE_BREAK = re.compile(r"\\\.br\\|~(?=[^\s\d~])")
 

@@ -40,9 +40,10 @@ _GENERAL_CUE = re.compile(
     r"in\s+general|tends?\s+to|(?:may|can|might)\s+(?:also\s+)?(?:present|appear|manifest|show|"
     r"demonstrate|mimic|cause|produce|result|be\s+seen)|presents?\s+(?:as|with)|"
     r"would\s+(?:be|have|show|demonstrate|cause|produce|lower|raise|appear|point|favou?r)|"
-    r"for\s+reference|by\s+definition|(?:is|are)\s+defined\s+as|considers?|"
+    r"for\s+reference|by\s+definition|(?:is|are)\s+defined\s+as|define[sd]?|considers?|"
     r"(?:is|are)\s+(?:highly\s+)?(?:sensitive|specific)\s+(?:for|to)|"
-    r"(?:is|are)\s+characteri[sz]ed\s+by|(?:is|are)\s+(?:the\s+)?most\s+common)\b",
+    r"(?:is|are)\s+characteri[sz]ed\s+by|(?:is|are)\s+(?:the\s+)?most\s+common|"
+    r"(?:is|are)\s+easily\s+(?:missed|overlooked|mistaken))\b",
     re.IGNORECASE,
 )
 _GENERAL_SUBJECT = re.compile(
@@ -75,6 +76,7 @@ _GENERAL_WORD_LIST = (
     "characteris",
     "characteriz",
     "common",
+    "easily",
     "general",
     "often",
     "frequent",
@@ -91,12 +93,19 @@ _GENERAL_WORD_LIST = (
     "would",
     "reference",
     "definition",
-    "defined",
+    "define",
     "consider",
     "sensitive",
     "specific",
 )
 _GENERAL_WORD = re.compile("|".join(_GENERAL_WORD_LIST), re.IGNORECASE)
+
+
+_TOLD_THAT = re.compile(
+    r"\b(?:explained|discussed|told|counsell?ed|reviewed|advised|informed|reassured|mentioned)\b"
+    r"[^.;:]{0,60}?\bthat\b",
+    re.IGNORECASE,
+)
 
 
 def _general_statement_start(s_text: str) -> int | None:
@@ -113,8 +122,11 @@ def _general_statement_start(s_text: str) -> int | None:
     else:
         return None
     # what ties it to this patient must be in the statement's own part ("..., rather than linear
-    # bands; none is present here" speaks of the patient after the ";")
-    part = s_text[: s_text.find(";", at) if ";" in s_text[at:] else len(s_text)]
+    # bands; none is present here" speaks of the patient after the ";"), not in the words that
+    # report it ("I explained to the patient that myeloma can present with ...")
+    told = _TOLD_THAT.search(s_text, 0, at + 1) if at else None
+    begin = told.end() if told is not None else 0
+    part = s_text[begin : s_text.find(";", at) if ";" in s_text[at:] else len(s_text)]
     if _PATIENT_ANCHOR.search(part) or any(not _threshold(part, m) for m in _SIZE.finditer(part)):
         return None
     if any(True for _ in _levels_in(part, 0, len(part))):
@@ -134,15 +146,20 @@ _ABOUT_THIS_PATIENT = re.compile(
 def about_this_patient(clause_text: str) -> bool:
     """A clause of a general discussion that speaks of this patient: "in this patient", "here",
     a vertebral level, a size, "MRI showed", "she has"."""
-    return bool(
-        _PATIENT_ANCHOR.search(clause_text)
-        or _ABOUT_THIS_PATIENT.search(clause_text)
-        or any(True for _ in _levels_in(clause_text, 0, len(clause_text)))
-        or _SIZE.search(clause_text)
+    if _PATIENT_ANCHOR.search(clause_text) or _ABOUT_THIS_PATIENT.search(clause_text):
+        return True
+    if _GENERAL_CUE.search(clause_text):
+        # "Sacral lesions are easily missed when the field of view stops at S1": a level or
+        # size in a general statement is an example, not this patient's
+        return False
+    return any(True for _ in _levels_in(clause_text, 0, len(clause_text))) or any(
+        not _threshold(clause_text, m) for m in _SIZE.finditer(clause_text)
     )
 
 
-_THRESHOLD_BEFORE = re.compile(r"(?:[<>≥≤]=?|at\s+least|greater\s+than|more\s+than|over)\s*$", _F)
+_THRESHOLD_BEFORE = re.compile(
+    r"(?:[<>≥≤]=?|at\s+least|(?:greater|larger|bigger|more)\s+than|over|exceeding|above)\s*$", _F
+)
 
 
 def _threshold(text: str, size: re.Match[str]) -> bool:

@@ -489,6 +489,9 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
             r"[:-]\s*(?:none|nil|absent|negative|no|normal|unremarkable)\b|"
             r"\bnone\s+(?:is\s+|are\s+|was\s+|were\s+)?"
             r"(?:seen|identified|noted|present|demonstrated|detected|evident|found)\b|"
+            r"\b(?:none|neither)\s+of\s+(?:which|these|them|those|the\s+above)\s+"
+            r"(?:is\s+|are\s+|was\s+|were\s+|has\s+been\s+|have\s+been\s+)?"
+            r"(?:seen|identified|noted|present|demonstrated|detected|evident|found)\b|"
             r"\b(?:is|are|was|were|been)\s+(?:ruled\s+out|excluded)\b|"
             r"absent\b(?<=\w\sabsent)"
         ),
@@ -596,7 +599,9 @@ _LOSS_OF = _c(
     r"\breplac(?:ed|ing|es)\s+(?:by\s+)?(?:the\s+)?(?:normal\s+)?$"
 )
 _SIZE = _c(
-    r"(?<![\w.])(?P<a>\d+(?:\.\d+)?)(?:\s*(?:-|–|to)\s*(?P<b>\d+(?:\.\d+)?))?"
+    # a range: "6-15 mm", "6 to 15 mm", and "between 6 and 15 mm" (only after "between")
+    r"(?:(?P<btw>(?<=between\s))|(?<![\w.]))(?P<a>\d+(?:\.\d+)?)"
+    r"(?:\s*(?:-|–|to|(?(btw)and|(?!)))\s*(?P<b>\d+(?:\.\d+)?))?"
     r"(?P<dims>(?:\s*(?:x|×|by)\s*\d+(?:\.\d+)?)*)\s*"
     r"(?P<unit>mm|cm|millimet(?:er|re)s?|centimet(?:er|re)s?)\b"
     r"(?P<orlarger>\s+or\s+(?:larger|more|greater|above|bigger))?(?P<each>\s+each)?"
@@ -639,7 +644,11 @@ _ONE_BEFORE = _c(r"\b(?:one|only\s+one|a\s+single|the\s+other)\s+(?:\w+\s+)?$")
 _COUNT = _c(
     r"\b(?P<w>two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|multiple|several|"
     r"numerous|innumerable|countless|multifocal|scattered|few|a\s+few|some|single|solitary|one|an?)"
-    r"\b|(?<![\w.])(?P<d>\d{1,2})(?![\w.%])(?!\s*(?:mm|cm|x|×|%|millim|centim|-?t\b|tesla))"
+    # a digit is a count unless it is a score, grade or class ("Gleason 3+4", "PI-RADS 4",
+    # "grade 2", "Bosniak 2", "Modic type 1")
+    r"\b|(?<![\w.+/])(?<!rads\s)(?<!grade\s)(?<!score\s)(?<!stage\s)(?<!type\s)(?<!class\s)"
+    r"(?<!bosniak\s)(?<!modic\s)(?<!gleason\s)(?<!segment\s)(?<!level\s)"
+    r"(?P<d>\d{1,2})(?![\w.%+/])(?!\s*(?:mm|cm|x|×|%|millim|centim|-?t\b|tesla))"
 )
 _COUNT_WORDS = {
     "two": 2,
@@ -813,7 +822,16 @@ _KW_PSEUDO: tuple[tuple[str, ...], ...] = (
 _KW_MODIFIERS: tuple[tuple[str, ...], ...] = (
     ("no", "nil", "without", "negative", "free", "absence", "lack", "not", "neither", "nor", "non"),
     ("not", "absent", "excluded"),  # also "not confirmed"
-    (": n", ":n", ": a", ":a", ": u", ":u", "- n", "-n", "none", "absent", "ruled", "excluded"),
+    (
+        # "[:-]\s*(?:none|nil|absent|...)": any run of spaces may follow the colon or dash
+        ":",
+        "-",
+        "none",
+        "neither",
+        "absent",
+        "ruled",
+        "excluded",
+    ),
     ("slight",),
     ("mild",),
     ("subtl",),

@@ -445,6 +445,146 @@ CASES = [
         "enchondroma; a low-grade chondrosarcoma is less likely.",
         "FOCAL_EQUIVOCAL",
     ),
+    # negation written after a list: "none of which are present"
+    (
+        "none_of_which_are_present_negates_the_list",
+        "IMAGING: Bone marrow signal is normal. Imaging features that would raise concern "
+        "include focal lesions larger than 5 mm, diffuse infiltration, or lytic bone "
+        "destruction, none of which are present.",
+        "NEGATIVE",
+    ),
+    (
+        "told_the_patient_that_is_still_general",
+        "DISCUSSION: I explained to the patient that multiple myeloma can present with focal "
+        "lytic lesions or with diffuse marrow infiltration on MRI. Her MRI marrow is normal.",
+        "NEGATIVE",
+    ),
+    (
+        "a_threshold_size_in_a_discussion_is_not_this_patient",
+        "Impression\nNo focal lesions.\n\nDiscussion\nIMWG criteria define more than one "
+        "focal lesion of at least 5 mm on MRI as a myeloma-defining event.",
+        "NEGATIVE",
+    ),
+    (
+        "a_level_in_a_general_discussion_clause_is_an_example",
+        "Findings\nA 1.2 cm enhancing focus in the right sacral ala.\n\nDiscussion\nSacral "
+        "lesions are easily missed when the field of view stops at S1.",
+        "FOCAL_EQUIVOCAL",
+    ),
+    # quiz layouts
+    (
+        "options_after_a_question_heading_are_not_findings",
+        "Findings\nNormal marrow signal.\n\nQuestion: What next?\nA) CT of the pars\n"
+        "B) Bone marrow biopsy\nC) Whole-body MRI for metastatic disease",
+        "NEGATIVE",
+    ),
+    (
+        "options_on_the_question_line_are_not_findings",
+        "Findings: Sacral insufficiency fractures. Normal marrow elsewhere.\n1. Which "
+        "radiographic finding is most often present? (a) a lytic lesion (b) nothing (c) "
+        "periosteal reaction",
+        "NEGATIVE",
+    ),
+    (
+        "labels_of_a_pearls_list_stay_general",
+        "Imaging findings\nAcute osteoporotic fracture of T12. Other vertebrae normal.\n\n"
+        "Diagnosis\nBenign fracture.\n\nPearls\nBenign: band-like oedema, preserved fat.\n"
+        "Malignant: convex posterior border, epidural mass, other marrow lesions.",
+        "NEGATIVE",
+    ),
+    (
+        "a_sentence_case_heading_alone_on_its_line_is_a_heading",
+        "Clinical history\n52-year-old man with an L2 vertebral deposit of lymphoma, now in "
+        "remission.\n\nFindings\nThe previously described L2 marrow lesion is no longer seen.",
+        "NEGATIVE",
+    ),
+    # what a lesion is said to be, and what a test looks for
+    (
+        "fatty_corner_deposits_are_fat",
+        "Bamboo spine. Fatty corner deposits at several thoracic levels. The marrow elsewhere "
+        "is normal.",
+        "NEGATIVE",
+    ),
+    (
+        "a_complete_response_of_a_deposit_is_history",
+        "Treated lymphoma: complete response of a vertebral deposit. Normal marrow signal.",
+        "NEGATIVE",
+    ),
+    (
+        "the_margin_of_a_radiation_port_is_no_lesion_margin",
+        "Uniformly increased T1 signal of L1 to L3, consistent with post-radiation fatty "
+        "marrow, in a sharply demarcated radiation port. No focal lesion.",
+        "NEGATIVE",
+    ),
+    (
+        "a_denied_benign_entity_is_no_attribution",
+        "Incidental note of 7 mm and 9 mm T1-hypointense foci in the L1 and L3 vertebral "
+        "bodies, not typical of haemangiomas.",
+        "FOCAL_MULTIPLE",
+    ),
+    (
+        "a_double_negation_keeps_the_finding",
+        "Findings: There is no evidence of no focal marrow lesion at T12.",
+        "FOCAL_EQUIVOCAL",
+    ),
+    (
+        "high_stir_signal_of_red_marrow_is_not_worrisome",
+        "MRI pelvis. Patchy intermediate T1 signal in both proximal femoral metaphyses, "
+        "brighter than muscle on T1 and only mildly hyperintense on STIR, in keeping with "
+        "physiological red marrow. The marrow is normal for age.",
+        "NEGATIVE",
+    ),
+    # anatomy
+    (
+        "a_t1_reference_tissue_is_not_where_the_lesion_is",
+        "Multiple lesions in the L1, L3 and L5 vertebral bodies, up to 15 mm. Each lesion is "
+        "T1 hypointense relative to muscle, with a sharply marginated outline and enhancement.",
+        "FOCAL_MULTIPLE",
+    ),
+    (
+        "a_level_that_locates_subcutaneous_fat",
+        "Within the right paraspinal subcutaneous fat at the L3 level there is a 5.8 x 3.1 cm "
+        "encapsulated lesion which follows fat signal. The lumbar vertebral marrow signal is "
+        "normal.",
+        "NEGATIVE",
+    ),
+    (
+        "adenomyosis_foci_are_uterine",
+        "The junctional zone is thickened to 16 mm posteriorly with small T2-hyperintense "
+        "foci, in keeping with adenomyosis. Visualised bone marrow: unremarkable.",
+        "NEGATIVE",
+    ),
+    # counts and sizes
+    (
+        "a_gleason_score_is_no_count",
+        "PI-RADS 4 transition-zone lesion (Gleason 3+4); indeterminate 6 mm left pubic focus.",
+        "FOCAL_EQUIVOCAL",
+    ),
+    (
+        "sizes_said_in_the_next_sentence",
+        "Multiple rounded marrow lesions in the L1, L3 and L5 vertebral bodies. They measure "
+        "between 6 and 15 mm.",
+        "FOCAL_MULTIPLE",
+    ),
+    (
+        "numbers_sharing_one_unit_are_sizes",
+        "Two T1-hypointense marrow lesions in L2 and L4 measuring 4 and 8 mm.",
+        "FOCAL_EQUIVOCAL",
+    ),
+    # lines wrapped at a fixed width (PDF, fax, transcription) join; capital lists do not
+    (
+        "a_line_wrapped_mid_sentence_joins_the_next",
+        "Findings: The uterus is anteverted. The junctional zone is thickened to 16 mm "
+        "posteriorly with small\nT2-hyperintense foci, in keeping with adenomyosis. Bone marrow "
+        "unremarkable.",
+        "NEGATIVE",
+    ),
+    (
+        "lines_in_capitals_without_punctuation_stay_apart",
+        "FINDINGS\nNO FRACTURE NO LISTHESIS PATCHY HETEROGENEOUS MARROW SIGNAL L3 VERTEBRAL "
+        "BODY\nMILD L4 L5 DISC BULGE",
+        "NONSPECIFIC",
+    ),
 ]
 
 
@@ -480,3 +620,12 @@ def test_red_marrow_of_a_young_patient_whose_age_is_only_in_the_history() -> Non
     assert read(text).image_class.value == "NEGATIVE"
     older = text.replace("34M", "64M")
     assert read(older).image_class.value == "NONSPECIFIC"
+
+
+def test_the_tissue_a_t1_signal_is_compared_with_does_not_locate_the_lesion() -> None:
+    report = read(
+        "Each lesion is T1 hypointense relative to muscle, with a sharply marginated outline "
+        "and enhancement after gadolinium."
+    )
+    kinds = {f.kind.value for f in report.features if not f.negated}
+    assert {"sharp-margin", "enhancement", "t1-low-vs-muscle-or-disc"} <= kinds

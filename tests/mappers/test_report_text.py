@@ -6,6 +6,7 @@ import base64
 
 import pytest
 
+from fhir_mappers.report_reader.normalise import blank_unticked_options
 from fhir_mappers.report_reader.sections import ReportSource, assemble, split_sections
 from fhir_mappers.report_text import (
     conclusion_sources,
@@ -237,3 +238,45 @@ def test_report_sources_in_field_order() -> None:
     sources, problems = report_sources(report)
     assert [s.origin for s in sources] == ["conclusion", "presentedForm[0]", "text.div"]
     assert problems == ()
+
+
+def test_html_markup_in_a_plain_text_source_is_read_as_html() -> None:
+    text = assemble(
+        [
+            ReportSource(
+                "presentedForm[0]",
+                "CECT ABDOMEN &amp; PELVIS\n<br>Findings:\n<br>&#9679; Liver: 8 mm hypodense "
+                "lesion.&nbsp;\n<br>&#9679; Bones: no lytic lesion.",
+            )
+        ]
+    )
+    for markup in ("<br>", "&nbsp;", "&amp;", "&#9679;"):
+        assert markup not in text.text
+    assert "● Liver: 8 mm hypodense lesion." in text.text
+
+
+def test_a_plain_text_less_than_sign_is_not_markup() -> None:
+    text = assemble([ReportSource("presentedForm[0]", "Two foci <5 mm & one 7 mm lesion at L2.")])
+    assert text.text == "FINDINGS:\nTwo foci <5 mm & one 7 mm lesion at L2."
+
+
+@pytest.mark.parametrize(
+    ("line", "read"),
+    [
+        # options after their boxes: the ticked option stays, the others are blanked
+        (
+            "Marrow ........... [x] Normal   [ ] Heterogeneous   [ ] Focal lesion",
+            "Marrow ...........     Normal",
+        ),
+        ("Focal marrow lesion:  [ ] yes  [x] no", "Focal marrow lesion:               no"),
+        ("Marrow: ☐ normal ☒ patchy signal at L4", "Marrow:            patchy signal at L4"),
+        # boxes after their options
+        ("Normal marrow signal [x]   Suspicious focal bone lesion [ ]", "Normal marrow signal"),
+        # no box: unchanged
+        ("T2 [redacted] lesion at L3", "T2 [redacted] lesion at L3"),
+    ],
+)
+def test_unticked_template_options_are_blanked(line: str, read: str) -> None:
+    blanked = blank_unticked_options(line)
+    assert len(blanked) == len(line)  # every offset stays: cards quote the text as sent
+    assert blanked.rstrip() == read
