@@ -17,6 +17,7 @@ counted, never silently dropped. One regular-expression scan per source: linear 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -296,13 +297,33 @@ def general_parts(text: str) -> list[tuple[int, int]]:
 
 
 # options written on the question's own line: "Which finding is most often present? (a) a lytic
-# lesion (b) nothing (c) periosteal reaction"
-_INLINE_OPTIONS = re.compile(r"\?[ \t]*(?P<options>\(?[Aa]\)[^\n]*?\(?[Bb]\)[^\n]*)$", re.MULTILINE)
+# lesion (b) nothing (c) periosteal reaction". Bounded look-ahead from each "? (a)": linear cost.
+_QUESTION_OPTION_A = re.compile(r"\?[ \t]*(?=\(?[Aa]\))")
+_OPTION_B = re.compile(r"\(?[Bb]\)")
+_INLINE_REACH = 300  # characters from "(a)" to "(b)"
+_INLINE_SPAN = 1000  # characters the options may run on after "(b)"
+
+
+def _inline_options(text: str) -> list[tuple[int, int]]:
+    questions = [m.end() for m in _QUESTION_OPTION_A.finditer(text)]
+    if not questions:
+        return []
+    option_b = [m.end() for m in _OPTION_B.finditer(text)]
+    newlines = [m.start() for m in re.finditer("\n", text)]
+    spans: list[tuple[int, int]] = []
+    for start in questions:
+        if spans and start < spans[-1][1]:
+            continue
+        i = bisect_right(newlines, start)
+        line_end = newlines[i] if i < len(newlines) else len(text)
+        j = bisect_right(option_b, start + 3)
+        if j < len(option_b) and option_b[j] <= min(line_end, start + _INLINE_REACH):
+            spans.append((start, min(line_end, option_b[j] + _INLINE_SPAN)))
+    return spans
 
 
 def _answer_options(text: str) -> list[tuple[int, int]]:
-    inline = [m.span("options") for m in _INLINE_OPTIONS.finditer(text)]
-    return _option_blocks(text) + inline
+    return _option_blocks(text) + _inline_options(text)
 
 
 def _option_blocks(text: str) -> list[tuple[int, int]]:
@@ -337,8 +358,11 @@ def _ends_general_part(text: str, at: int) -> bool:
         return False
     if _KNOWN_RE.match(text, at):
         return True
-    before = text[:at].rstrip(" \t")
-    return before.endswith("\n\n") or before.endswith("\n\r\n") or not before.strip()
+    before = text[max(0, at - 64) : at].rstrip(" \t")  # a bounded look back: linear cost
+    return (at <= 64 and not before.strip()) or bool(_BLANK_LINE_END.search(before))
+
+
+_BLANK_LINE_END = re.compile(r"\n[ \t\r]*\n$")
 
 
 # An organ heading of a template report ("Liver: A 9 mm hypodense lesion in segment 4"): what is
