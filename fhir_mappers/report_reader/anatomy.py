@@ -494,7 +494,8 @@ def _read_clause(
 def anchor(text: str, start: int, end: int, clause: tuple[int, int]) -> Anchor:
     """The structure the finding at [start, end) is said of, read in its clause."""
     c0, c1 = clause
-    words, found = _read_clause(text[c0:c1], text[c1 : c1 + _LOOK_AFTER])
+    clause_text = text[c0:c1]
+    words, found = _read_clause(clause_text, text[c1 : c1 + _LOOK_AFTER])
     start, end = start - c0, end - c0
     inside = [kind for s, _, kind in found if start <= s < end]
     if Anchor.ORGAN in inside and Anchor.BONE not in inside:
@@ -509,6 +510,8 @@ def anchor(text: str, start: int, end: int, clause: tuple[int, int]) -> Anchor:
     for s, e, kind in found:
         if start <= s < end and kind is Anchor.ORGAN:
             continue
+        if kind is Anchor.ORGAN and s >= end and _NEGATION_BETWEEN.search(clause_text, end, s):
+            continue  # "a 15 mm enhancing lesion, no cord compression": a denied other finding
         distance = start - e if e <= start else max(0, s - end)
         # a word after the finding ("lesion in the left kidney") is as good as one before, but at
         # equal distance the one before wins ("vertebral lesion", "renal cyst")
@@ -516,6 +519,9 @@ def anchor(text: str, start: int, end: int, clause: tuple[int, int]) -> Anchor:
         if best is None or key < best[0]:
             best = (key, kind)
     return best[1] if best is not None else Anchor.NONE
+
+
+_NEGATION_BETWEEN = re.compile(r"\b(?:no|without|not|nor)\b", re.IGNORECASE)
 
 
 @lru_cache(maxsize=1024)

@@ -180,8 +180,9 @@ _PATHOLOGICAL_FRACTURE = re.compile(r"patholog", _F)
 _BENIGN_ENTITY = re.compile(
     r"\bh(?:a)?emangiomas?\b|\bbone\s+islands?\b|\benostos[ie]s\b|\bschmorl\w*|"
     r"\b(?:degenerative|subchondral|synovial)\s+cysts?\b|\bgeodes?\b|\bmodic\b|"
-    r"(?<!pathologic\s)(?<!pathological\s)\b(?:stress|insufficiency|compression|healing|healed|"
-    r"acute|old|traumatic)?\s*fractures?\b|\bfat(?:ty)?\s+(?:deposit|island|rest|focus)\w*|"
+    # (the match starts at a word: "pathological fracture" cannot match from the space before it)
+    r"\b(?<!pathologic\s)(?<!pathological\s)(?<!malignant\s)(?<!metastatic\s)(?<!neoplastic\s)"
+    r"(?:(?:stress|insufficiency|compression|healing|healed|acute|old|traumatic)\s+)?fractures?\b|\bfat(?:ty)?\s+(?:deposit|island|rest|focus)\w*|"
     r"\bavascular\s+necrosis\b|\bavn\b|\bosteonecrosis\b|\bbone\s+infarcts?\b|"
     # inflammatory spondyloarthritis: corner (Romanus) and Andersson lesions
     r"\b(?:romanus|andersson)\s+lesions?\b|\bcorner\s+(?:lesions?|o?edema|inflammation)\b|"

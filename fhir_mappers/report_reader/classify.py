@@ -57,9 +57,9 @@ def classify(hits: Sequence[_Hit], lesions: _LesionSummary) -> tuple[ImagingClas
        pattern). Distribution beats "mild", and it beats a single equivocal lesion (which keeps
        its own worrisome features). Lesions described as a spread -- "innumerable / numerous /
        diffuse / widespread lesions throughout the spine" -- are a DIFFUSE pattern too (SPEC.md
-       section 3: "throughout", distribution words), unless every stated size is < 5 mm (then
-       FOCAL_EQUIVOCAL, the SPEC's "lesions all < 5 mm"). "Multiple lesions throughout the
-       pelvis" (a count word, not a spread word) stays a set of focal lesions.
+       section 3: "throughout", distribution words; "Innumerable tiny foci 'throughout' are
+       DIFFUSE", whatever their size). "Multiple lesions throughout the pelvis" (a count word,
+       not a spread word) stays a set of focal lesions.
     3. FOCAL_EQUIVOCAL: any present focal lesion (one lesion, lesions all < 5 mm, sizes unknown)
        or "indeterminate" / "equivocal" about a marrow finding.
     4. NONSPECIFIC: heterogeneous / abnormal marrow signal otherwise (slight, mild, patchy,
@@ -77,7 +77,6 @@ def classify(hits: Sequence[_Hit], lesions: _LesionSummary) -> tuple[ImagingClas
             f"{lesions.count} or more focal lesions, largest {lesions.largest_mm:g} mm, "
             "no stated size < 5 mm (conservative reading of U-L, pending clinical sign-off)"
         ]
-    spread_ok = not lesions.all_lt_5
     diffuse = [
         h
         for h in present
@@ -85,7 +84,6 @@ def classify(hits: Sequence[_Hit], lesions: _LesionSummary) -> tuple[ImagingClas
             h.kind is FeatureKind.DIFFUSE_PATTERN
             and not h.possible
             and h.subtype != "lesion-distribution"
-            and (h.subtype != "lesion-spread" or spread_ok)
         )
         or (h.kind is _Kind.MULTILEVEL)
         or (h.kind is FeatureKind.DIFFUSE_HOMOGENEOUS)

@@ -35,6 +35,9 @@ _RULES: tuple[tuple[str, str], ...] = (
     (r"\bmyelomatous\b", "myeloma"),
     # speech-recognition homophones of negations ("Know new lesion", "no longer scene")
     (
+        # (not straight after a negation: "no evidence of know focal lesion" has a stray word,
+        # not a second negation)
+        r"(?<!\bof\s)(?<!\bno\s)(?<!\bnot\s)"
         r"\bknow(?=\s+(?:new|evidence|focal|suspicious|significant|abnormal|definite|marrow)\b)",
         "no",
     ),

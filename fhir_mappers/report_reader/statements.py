@@ -261,9 +261,7 @@ def _distribution(
         subtype = "distribution"
         if target.kind not in {FeatureKind.MARROW_SIGNAL, FeatureKind.T1_LOW_VS_MUSCLE_OR_DISC}:
             clause_text = text[clause[0] : clause[1]]
-            spread = _LESION_SPREAD.search(clause_text) and not re.search(
-                rf"\b(?:{_MARROW_ADJ})\b", clause_text, _F
-            )
+            spread = _LESION_SPREAD.search(clause_text)
             subtype = "lesion-spread" if spread else "lesion-distribution"
         out.append(
             _Hit(

@@ -585,6 +585,29 @@ CASES = [
         "BODY\nMILD L4 L5 DISC BULGE",
         "NONSPECIFIC",
     ),
+    # from set Q's dev half
+    (
+        "innumerable_tiny_foci_throughout_are_diffuse_whatever_their_size",
+        "WB-MRI conclusion: innumerable tiny T1-hypointense foci throughout the axial skeleton, "
+        "each under 3 mm, giving a salt-and-pepper appearance.",
+        "DIFFUSE",
+    ),
+    (
+        "a_lesion_with_a_pathological_fracture_is_no_benign_fracture",
+        "MRI showed a 15 mm enhancing lesion at T8 with a pathological fracture.",
+        "FOCAL_EQUIVOCAL",
+    ),
+    (
+        "a_denied_organ_after_the_lesion_does_not_locate_it",
+        "MRI T-spine showed a T8 pathological fracture through a 15 mm enhancing lesion, no cord "
+        "compression.",
+        "FOCAL_EQUIVOCAL",
+    ),
+    (
+        "a_homophone_straight_after_a_negation_is_a_stray_word",
+        "Impression: No evidence of know focal marrow lesion. Mild spondylosis.",
+        "NEGATIVE",
+    ),
 ]
 
 
