@@ -321,9 +321,11 @@ def test_counts_and_sizes(
             id="diffuse-lesions-throughout-is-diffuse",
         ),
         pytest.param(
+            # SPEC.md section 3: "Innumerable tiny foci 'throughout' are DIFFUSE" (the more
+            # specific rule than "lesions all < 5 mm" for FOCAL_EQUIVOCAL)
             "Innumerable lesions throughout the spine, all under 5 mm.",
-            ImagingClass.FOCAL_EQUIVOCAL,
-            id="spread-of-lesions-all-below-5mm-stays-equivocal",
+            ImagingClass.DIFFUSE,
+            id="innumerable-lesions-throughout-all-below-5mm-are-diffuse",
         ),
         pytest.param(
             "Multiple lesions throughout the pelvis.",
