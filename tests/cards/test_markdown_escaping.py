@@ -83,3 +83,48 @@ def test_shortened_plain_text_fits_a_summary(text):
     short = shorten(text)
     assert len(short) <= SUMMARY_MAX
     assert all(unicodedata.category(c) not in ("Cc", "Cs") for c in short)
+
+
+# ------------------------------------------------------------------ the inert-text shortcut
+
+_SPECIALS = "\\`*_[]{}|~#!$"
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
+
+
+def _full_escape(text: object) -> str:
+    """escape_md as written before its shortcut: collapse whitespace, drop Cc/Cs, escape
+    Markdown punctuation and HTML characters, escape a leading list marker."""
+    flat = " ".join(str(text).split())
+    kept = "".join(c for c in flat if unicodedata.category(c) not in ("Cc", "Cs"))
+    escaped = "".join("\\" + c if c in _SPECIALS else _ENTITIES.get(c, c) for c in kept)
+    match = re.match(r"^([-+*]|=+|\d{1,9}[.)])(?=\s|$)", escaped)
+    if match:
+        marker = match.group(1)
+        return marker[:-1] + "\\" + escaped[len(marker) - 1 :]
+    return escaped
+
+
+@settings(max_examples=1500, deadline=None)
+@given(hostile | st.text(alphabet=st.characters(codec=None), max_size=20))
+def test_the_same_text_as_the_full_escape(text):
+    assert escape_md(text) == _full_escape(text)
+
+
+def test_every_whitespace_and_control_character_takes_the_full_escape():
+    odd = [
+        chr(code)
+        for code in range(0x110000)
+        if chr(code).isspace() or unicodedata.category(chr(code)) in ("Cc", "Cs")
+    ]
+    for c in [*odd, *_SPECIALS, *_ENTITIES]:
+        for text in (c, f"a{c}b", f"a {c} b", f"{c}a", f"a{c}", f"1.{c}", f"-{c}x"):
+            assert escape_md(text) == _full_escape(text), (hex(ord(c)), text)
+
+
+def test_inert_text_and_list_markers():
+    for text in ("", "normal", "13.5", "×10⁹/L", "2.45 (as sent: 9.8 mg/dL)", "a  b", " a"):
+        assert escape_md(text) == _full_escape(text)
+    assert escape_md("1. item") == "1\\. item"
+    assert escape_md("- item") == "\\- item"
+    assert escape_md("==") == "=\\="
+    assert escape_md(12) == "12"
