@@ -24,7 +24,7 @@ documented, to show what the causes discounted (`logic.checks.excused_flags`).
 from __future__ import annotations
 
 from calendar import monthrange
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from functools import cached_property
 from types import MappingProxyType
@@ -249,6 +249,10 @@ def condition_evidence(condition: ConditionFact) -> Evidence:
     )
 
 
+# The cached properties of Facts that depend only on the record and as_of (`Facts.in_mode`).
+_MODE_FREE: Final = ("_mri_newest_first", "index_choice")
+
+
 @dataclass(frozen=True)
 class Facts:
     """Everything one evaluation reads: the record, `as_of`, and the lab view."""
@@ -263,6 +267,16 @@ class Facts:
     @classmethod
     def of(cls, record: PatientRecord, as_of: datetime, *, current_only: bool = True) -> Facts:
         return cls(record, as_of, LabView(record.labs, as_of, current_only))
+
+    def in_mode(self, current_only: bool) -> Facts:
+        """These facts with the labs read in the mode `current_only` (`Facts.of(record, as_of,
+        current_only=...)` with the same exemptions); what was already worked out that does not
+        depend on the labs' mode (the index MRI, the per-analyte orderings) is shared."""
+        facts = replace(self, labs=self.labs.in_mode(current_only))
+        for name in _MODE_FREE:
+            if name in self.__dict__:
+                facts.__dict__[name] = self.__dict__[name]  # as functools.cached_property stores
+        return facts
 
     @cached_property
     def anaemia_causes(self) -> tuple[KnownCause, ...]:

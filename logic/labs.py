@@ -33,6 +33,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from functools import cached_property
+from typing import Final
 
 from logic import thresholds as t
 from logic.analytes import DEFAULT_LIMITS, FLAG_LIMITS, LABEL
@@ -110,6 +111,15 @@ class LabView:
     def _window_by_analyte(self) -> dict[Analyte, tuple[LabResult, ...]]:
         return _newest_first(r for r in self.labs if in_window(r, self.as_of))
 
+    def in_mode(self, current_only: bool) -> LabView:
+        """The same results read in the mode `current_only`; the per-analyte orderings already
+        computed (they do not depend on the mode) are shared, not sorted again."""
+        view = LabView(self.labs, self.as_of, current_only)
+        for name in _MODE_FREE:
+            if name in self.__dict__:
+                view.__dict__[name] = self.__dict__[name]  # as functools.cached_property stores
+        return view
+
     def same_day(self, analyte: Analyte, moment: datetime) -> LabResult | None:
         """The newest usable result of `analyte` collected on the same (UTC) calendar day as
         `moment`: the same blood draw (pairing albumin with calcium, a monocyte percentage
@@ -139,6 +149,10 @@ class LabView:
         return tuple(
             r for r in self._window_by_analyte.get(analyte, ()) if not is_usable(r, self.as_of)
         )
+
+
+# The cached properties of a LabView that depend only on its labs and as_of (`LabView.in_mode`).
+_MODE_FREE: Final = ("_usable_by_analyte", "_window_by_analyte")
 
 
 def _newest_first(results: Iterable[LabResult]) -> dict[Analyte, tuple[LabResult, ...]]:

@@ -9,7 +9,7 @@ from logic import flags as flag_rules
 from logic import thresholds as t
 from logic.analytes import LABEL, ORDER_FOR_ANALYTE
 from logic.context import Facts, gap
-from logic.labs import LabView, describe, in_window, is_usable, latest_current
+from logic.labs import describe, in_window, is_usable, latest_current
 from logic.model import (
     DataDomain,
     DataGap,
@@ -100,14 +100,14 @@ class Situation:
         }
 
 
-def _stale_abnormal(
-    record: PatientRecord, as_of: datetime, current: tuple[Flag, ...]
-) -> tuple[StaleAbnormal, ...]:
+def _stale_abnormal(facts: Facts, current: tuple[Flag, ...]) -> tuple[StaleAbnormal, ...]:
     """Laboratory flags that fire on the stale view (newest usable result of any age) and
     not on current data, with the results the current view does not read. A flag that fires
-    on current data is current, even when it also read an older result (H-MONOCYTOSIS)."""
-    stale_view = Facts.of(record, as_of, current_only=False)
-    current_view = LabView(record.labs, as_of)
+    on current data is current, even when it also read an older result (H-MONOCYTOSIS).
+    `facts`: the current facts (`Facts.of(record, as_of)`), whose flags are `current`."""
+    record, as_of = facts.record, facts.as_of
+    stale_view = facts.in_mode(current_only=False)
+    current_view = facts.labs
     fired = {f.id for f in current}
     by_reference: dict[str, list[LabResult]] = {}
     for result in record.labs:
@@ -137,6 +137,6 @@ def situation(record: PatientRecord, as_of: datetime) -> Situation:
     return Situation(
         facts=facts,
         flags=flags,
-        stale_abnormal=_stale_abnormal(record, as_of, flags),
+        stale_abnormal=_stale_abnormal(facts, flags),
         panel=panel_state(facts.labs),
     )

@@ -345,3 +345,34 @@ def test_escalation_compares_the_latest_prior_of_the_same_region() -> None:
         mri(ImagingClass.NONSPECIFIC, days_ago=400),
     )
     assert assess(record(mris=history), AS_OF).rule_id == "R4"
+
+
+def test_the_stale_view_derived_from_the_current_facts_reads_as_one_built_anew() -> None:
+    # situation() derives the stale view (Facts.in_mode) from the current facts, sharing the
+    # index MRI and the per-analyte orderings already worked out: the same flags as a stale
+    # view built from the record, whichever caches the current facts had filled.
+    from logic.context import Facts
+    from logic.flags import evaluate
+
+    labs = (
+        *with_labs(NORMAL, lab(Analyte.HAEMOGLOBIN, 9.0, days_ago=120)),
+        lab(Analyte.PLATELETS, 90.0, days_ago=400),
+        lab(Analyte.CALCIUM_TOTAL, 3.1, days_ago=200),
+    )
+    rec = record(labs=labs, mris=(mri(ImagingClass.NONSPECIFIC),))
+    fresh = Facts.of(rec, AS_OF, current_only=False)
+    for warm in (False, True):
+        current = Facts.of(rec, AS_OF)
+        if warm:
+            evaluate(current)  # fills the index MRI and the orderings of the current view
+        stale = current.in_mode(current_only=False)
+        assert stale.labs.current_only is False
+        assert stale.exempt is current.exempt
+        assert evaluate(stale, labs_only=True) == evaluate(fresh, labs_only=True)
+        assert evaluate(stale) == evaluate(fresh)
+        assert stale.index == fresh.index
+        if warm:
+            assert stale.index_choice is current.index_choice
+        for analyte in Analyte:
+            assert stale.labs.history(analyte) == fresh.labs.history(analyte)
+            assert stale.labs.decisive(analyte) == fresh.labs.decisive(analyte)
