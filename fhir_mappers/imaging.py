@@ -197,6 +197,15 @@ def _read_report(report: Mapping[str, Any], reference: str, stop: Stop = never) 
     unread = text.unread_chars + extraction.unread_chars
     if unread:
         problems.append(_unread_problem(text.total_chars, unread, reference))
+    if extraction.not_analysed:
+        # never silently NEGATIVE: a reading that failed says so on the card
+        problems.append(
+            MappingProblem(
+                reference,
+                "the report text could not be analysed (a fault of this service, logged): what "
+                "it says about the marrow is not known; read the report",
+            )
+        )
     imaging = ImagingReport(
         reference=reference,
         effective=effective,

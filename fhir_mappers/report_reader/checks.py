@@ -187,6 +187,8 @@ _BENIGN_ENTITY = re.compile(
     # inflammatory spondyloarthritis: corner (Romanus) and Andersson lesions
     r"\b(?:romanus|andersson)\s+lesions?\b|\bcorner\s+(?:lesions?|o?edema|inflammation)\b|"
     r"\bshiny\s+corners?\b|\bspondyl(?:o)?arthr\w*|\bankylosing\s+spondylitis\b|"
+    # injuries named by their eponyms (shoulder and knee reports)
+    r"\b(?:hill[\s-]?sachs|bankart|segond|perthes)\s+(?:lesions?|fractures?|defects?|deformit\w*)|"
     # benign bone entities named as definitely as the listed ones (knee, hip and ankle reports)
     r"\bbone\s+(?:contusions?|bruis\w*)|\bosteochondritis\s+dissecans\b|"
     r"\bosteochondral\s+(?:lesions?|defects?|injur\w*)|\benchondromas?\b|"

@@ -13,6 +13,7 @@ Each reads at most a few sentences per correction, and at most `_MAX_CORRECTIONS
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from fhir_mappers.report_reader.anatomy import Anchor, anchor, names_a_bone_word, vertebral_levels
 from fhir_mappers.report_reader.measurements import _levels_in
@@ -52,17 +53,27 @@ _CORRECTABLE = frozenset(
     }
 )
 _MAX_CORRECTIONS = 8  # bounded work: corrections read per report
+_WONDERS = re.compile(r"\b(?:whether|if)\b[^.;]{0,80}\b(?:withdraw|retract|correct|amend)", re.I)
 
 
-def withdraw_corrected(text: str, sentences: list[tuple[int, int]], hits: list[_Hit]) -> None:
+def withdraw_corrected(
+    text: str,
+    sentences: list[tuple[int, int]],
+    hits: list[_Hit],
+    general: Sequence[tuple[int, int]] = (),
+) -> None:
     """A correcting sentence ("on review, the L2 lesion is a typical haemangioma"; "should read")
     withdraws the other findings of the levels it names (all of them when it names none): the
-    addendum is later in time wherever the report places it."""
+    addendum is later in time wherever the report places it. A sentence of a general discussion
+    (`general` spans) or one that only wonders "whether" something was withdrawn corrects
+    nothing."""
     corrections = [
         s
         for s in sentences
         if _CORRECTION.search(text, s[0], s[1])
         and (_BENIGN_NOW.search(text, s[0], s[1]) or _WITHDRAWS.search(text, s[0], s[1]))
+        and not _WONDERS.search(text, s[0], s[1])
+        and not any(a <= s[0] < b for a, b in general)
     ][:_MAX_CORRECTIONS]
     for c0, c1 in corrections:
         named = {lv for _, lvs in _levels_in(text, c0, c1) for lv in lvs}
@@ -93,6 +104,15 @@ _NOT_FOR_A_BENIGN_DIAGNOSIS = re.compile(
     r"\b(?:myeloma\w*|metasta\w*|malignan\w*|lytic|destructive|suspicious|concerning|worrisome|"
     r"aggressive|plasmacytoma\w*|lymphoma\w*|leuk(?:a)?emi\w*|multiple|several|numerous|"
     r"innumerable|two|three|four)\b",
+    re.IGNORECASE,
+)
+_PLURAL_BENIGN = re.compile(
+    r"\b(?:typical\s+(?:[\w-]+\s+)?h(?:a)?emangiomas|bone\s+islands|enostoses|schmorl\s+nodes)\b",
+    re.IGNORECASE,
+)
+_MALIGNANT_WORDING = re.compile(
+    r"\b(?:myeloma\w*|metasta\w*|malignan\w*|lytic|destructive|suspicious|concerning|worrisome|"
+    r"aggressive|plasmacytoma\w*|lymphoma\w*|leuk(?:a)?emi\w*|enhanc\w*|indeterminate|atypical)\b",
     re.IGNORECASE,
 )
 _DENIED_OR_HEDGED = re.compile(
@@ -136,14 +156,23 @@ def benign_diagnosis(text: str, sentences: list[tuple[int, int]], hits: list[_Hi
     dropped: set[int] = set()
     for d0, d1 in diagnoses:
         named = vertebral_levels(text, d0, d1)
+        plural_diagnosis = _PLURAL_BENIGN.search(text, d0, d1) is not None
         for h in lesions:
             if h.sentence == (d0, d1):
                 continue  # said in the lesion's own sentence: `sentence` decides
             phrase = text[h.start : h.end].lower()
-            if (
-                phrase.endswith(("lesions", "foci", "masses", "deposits", "nodules"))
-                or _NOT_FOR_A_BENIGN_DIAGNOSIS.search(text, *h.sentence) is not None
-            ):
+            several = phrase.endswith(("lesions", "foci", "masses", "deposits", "nodules"))
+            if several or _NOT_FOR_A_BENIGN_DIAGNOSIS.search(text, *h.sentence) is not None:
+                # "Three rounded lesions ... Diagnosis: multiple typical haemangiomas": a plural
+                # diagnosis takes a plural lesion its own sentence does not call malignant
+                if not (
+                    plural_diagnosis
+                    and several
+                    and _MALIGNANT_WORDING.search(text, *h.sentence) is None
+                ):
+                    continue
+                if not named or levels_of[h.sentence] & named:
+                    dropped.add(id(h))
                 continue
             if (named and levels_of[h.sentence] & named) or (not named and len(all_levels) <= 1):
                 dropped.add(id(h))
@@ -155,7 +184,7 @@ _BARE_START = re.compile(
     r"prior|chronic|smaller)\s+(?:[A-Za-z-]+\s+)?$",
     re.IGNORECASE,
 )
-_DEFINITE = re.compile(r"\b(?:the|this|that|these|those)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
+_DEFINITE = re.compile(r"\b(?:the|this|that|these|those)\s+(?:[\w-]+\s+){0,2}$", re.IGNORECASE)
 
 
 def anaphora_of_other_organs(
@@ -167,8 +196,11 @@ def anaphora_of_other_organs(
     out: list[_Hit] = []
     index = {s: i for i, s in enumerate(sentences)}
     for h in hits:
+        # "The T8 lesion enhances" after "lesions in the spinal cord at C3, C6 and T8": a level
+        # alone (no bone word in the sentence) locates the mention it refers back to
         definite = _DEFINITE.search(text, max(h.sentence[0], h.start - 30), h.start) and (
             anchor(text, h.start, h.end, h.sentence) is not Anchor.BONE
+            or not names_a_bone_word(text, *h.sentence)
         )
         # "Stable lesions at C2 and T6." after the cord lesions: a bare noun opening its sentence,
         # located by levels only, continues the list of the organ named just before
@@ -266,3 +298,25 @@ def young_red_marrow(text: str, hits: list[_Hit], *, history: str = "") -> list[
         )
 
     return [h for h in hits if not pelvic_red_marrow(h)]
+
+
+def red_marrow_called_normal(text: str, hits: list[_Hit]) -> list[_Hit]:
+    """A report that calls its red marrow physiological or residual (a normal-marrow statement,
+    SPEC.md section 3) means that red marrow wherever it names it ("Figure case: red marrow
+    island", "Impression: physiological red marrow island in L2"): a bare "red marrow" is then no
+    benign hedge. Reconversion and hyperplasia stay hedges."""
+    if _PHYSIOLOGICAL_RED.search(text) is None:
+        return hits
+    return [
+        h
+        for h in hits
+        if not (
+            h.kind is FeatureKind.BENIGN_HEDGE
+            and not (h.negated or h.historical)
+            and _RECONVERSION.search(text, h.start, h.end) is None
+            and _RED_MARROW.search(text, h.start, h.end) is not None
+        )
+    ]
+
+
+_RECONVERSION = re.compile(r"reconver|hyperplas", re.IGNORECASE)

@@ -132,6 +132,9 @@ def _sizes_in(text: str, start: int, end: int) -> list[_Size]:
         cmp = re.sub(r"\s+", " ", cmp_m.group(0).lower()).strip() if cmp_m else ""
         if cmp_m:
             before = before[: cmp_m.start()]
+            if _NONE_BEFORE.search(before) and not cmp.startswith(("<", "≤")):
+                # "none larger than 3 mm", "no more than 4 mm": an upper bound
+                cmp = "at most"
         if _PRIOR_BEFORE.search(before) and m.group("b") is None:
             continue  # "(previously 8 mm)": a size on the prior study, not a current lesion
         if m.group("b") is not None:
@@ -161,6 +164,7 @@ def _sizes_in(text: str, start: int, end: int) -> list[_Size]:
     return out
 
 
+_NONE_BEFORE = re.compile(r"\b(?:none|no|not|neither)\s*(?:[\w-]+\s+)?$", _F)
 # "measuring 4 and 8 mm", "6, 7 and 9 mm": numbers that share the unit of the size after them
 _LISTED_BEFORE = re.compile(
     r"(?:(?<![\w.])\d+(?:\.\d+)?\s*(?:,\s*|,?\s+and\s+|\s+or\s+)){1,4}$", _F
@@ -421,7 +425,7 @@ def _group_ge_5(g: _Lesion) -> int:
             if z.range_min >= _U_L_MM:
                 n += g.count or 2
             else:
-                n += 1 if max(z.values_mm) >= _U_L_MM else 0
+                n += 1 if max(z.values_mm, default=0.0) >= _U_L_MM else 0
         elif z.upper_bound:
             n += 1 if z.values_mm and z.values_mm[0] >= _U_L_MM else 0
         elif z.values_mm and z.values_mm[0] >= _U_L_MM:

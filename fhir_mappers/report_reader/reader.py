@@ -8,6 +8,8 @@ sent, so a card quotes the report's own words.
 
 from __future__ import annotations
 
+import logging
+import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -17,6 +19,7 @@ from fhir_mappers.report_reader.classify import _interval, classify
 from fhir_mappers.report_reader.corrections import (
     anaphora_of_other_organs,
     benign_diagnosis,
+    red_marrow_called_normal,
     withdraw_corrected,
     young_red_marrow,
 )
@@ -86,6 +89,9 @@ def chemical_shift_worrisome(drop_pct: float, field_strength_t: float | None) ->
     return drop_pct < chemical_shift_threshold_at(field_strength_t)
 
 
+_LOG = logging.getLogger(__name__)
+
+
 @dataclass(frozen=True)
 class Extraction:
     """What one report text says, ConText-style (SPEC.md section 3)."""
@@ -102,6 +108,8 @@ class Extraction:
     hedges: tuple[str, ...] = ()  # canonical hedge words applying to a finding ("mild", ...)
     reasons: tuple[str, ...] = field(default=())  # why this class, in words
     unread_chars: int = 0  # characters past the sentence limit, not read (MAX_SENTENCES)
+    # the reader failed on this text (a bug): its class is not known, and the mapper says so
+    not_analysed: bool = False
 
     def _present(self) -> Iterable[ImagingFeature]:
         return (f for f in self.features if not f.negated and not f.historical)
@@ -162,10 +170,16 @@ def extract(
     except WorkStopped:
         raise
     # the reader boundary: a bug in one report's reading must not fail the whole request
-    except Exception as exc:  # noqa: BLE001  # pragma: no cover - never raise out of the reader
+    except Exception as exc:  # noqa: BLE001  # never raise out of the reader
+        # where it failed, never the text (patient data) nor the exception's message
+        frame = traceback.extract_tb(exc.__traceback__)[-1]
+        _LOG.error(
+            "report reader failed: %s at %s:%s", type(exc).__name__, frame.filename, frame.lineno
+        )
         return Extraction(
             image_class=ImagingClass.NEGATIVE,
             reasons=(f"text could not be analysed ({type(exc).__name__})",),
+            not_analysed=True,
         )
 
 
@@ -215,10 +229,11 @@ def _extract(
     for sentence, sentence_hits in by_sentence.items():
         hits.extend(_add_multilevel(text, sentence, sentence_hits, prefilter=prefilter))
 
-    withdraw_corrected(text, sentences, hits)
+    withdraw_corrected(text, sentences, hits, general_parts(text))
     hits = benign_diagnosis(text, sentences, hits)
     hits = anaphora_of_other_organs(text, sentences, hits)
     hits = young_red_marrow(text, hits, history=history[:2000])
+    hits = red_marrow_called_normal(text, hits)
     mentions = _lesion_mentions(text, hits)
     lesions = _summarise_lesions(mentions)
 

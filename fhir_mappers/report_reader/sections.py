@@ -343,8 +343,15 @@ def _discussion_parts(text: str) -> list[tuple[int, int]]:
     for m in _GENERAL_HEADING.finditer(text):
         if spans and m.start() < spans[-1][1]:
             continue
+        # a heading alone on its line ("Pearls") owns the labelled lines under it ("Benign: ...");
+        # one with its text on its own line ("Background: ...") ends at the next label
+        line_end = text.find("\n", m.end())
+        alone = not text[m.end() : len(text) if line_end < 0 else line_end].strip()
         nxt = _HEADING_LINE.search(text, m.end() + 1)
-        while nxt is not None and not _ends_general_part(text, nxt.start()):
+        while nxt is not None and (
+            _GENERAL_HEADING.match(text, nxt.start())
+            or (alone and not _ends_general_part(text, nxt.start()))
+        ):
             nxt = _HEADING_LINE.search(text, nxt.end() + 1)
         spans.append((m.start(), nxt.start() if nxt else len(text)))
     return spans

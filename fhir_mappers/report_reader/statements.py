@@ -91,6 +91,7 @@ _GENERAL_WORD_LIST = (
     "children",
     "individuals",
     "would",
+    "could",
     "reference",
     "definition",
     "define",
@@ -101,6 +102,11 @@ _GENERAL_WORD_LIST = (
 _GENERAL_WORD = re.compile("|".join(_GENERAL_WORD_LIST), re.IGNORECASE)
 
 
+_COUNTERFACTUAL = re.compile(
+    r"\bwhat\s+(?:might|would|could)\s+have\s+been\s+(?:seen|shown|found)\b|"
+    r"\b(?:might|would|could)\s+have\s+(?:been\s+seen|shown|demonstrated)\b",
+    re.IGNORECASE,
+)
 _TOLD_THAT = re.compile(
     r"\b(?:explained|discussed|told|counsell?ed|reviewed|advised|informed|reassured|mentioned)\b"
     r"[^.;:]{0,60}?\bthat\b",
@@ -113,6 +119,11 @@ def _general_statement_start(s_text: str) -> int | None:
     is about this patient. Targets after that point are not findings of the patient."""
     if _GENERAL_WORD.search(s_text) is None:
         return None  # the cheap test first: most sentences have none of these words
+    counterfactual = _COUNTERFACTUAL.search(s_text)
+    if counterfactual is not None:
+        # "to review what might have been seen: heterogeneous marrow ...": not seen, whoever
+        # it is said of
+        return counterfactual.start()
     frame = _GENERAL_FRAME.search(s_text)
     cue = _GENERAL_CUE.search(s_text)
     if frame is not None:
@@ -219,8 +230,19 @@ def _normal_statements_win(
             )
         ):
             continue  # "patchy residual red marrow", "red marrow ..., physiological"
+        if (
+            h.kind is FeatureKind.MARROW_SIGNAL
+            and h.subtype != "normal"
+            and _CALLED_NORMAL_BEFORE.search(text, max(sentence[0], h.start - 30), h.start)
+        ):
+            continue  # "normal heterogeneous marrow of a young adult": a normal variant
         out.append(h)
     return out
+
+
+_CALLED_NORMAL_BEFORE = re.compile(
+    r"(?<![\w-])(?:normal|physiologic(?:al)?(?:ly)?|age[\s-]appropriate)\s+(?:[\w-]+\s+)?$", _F
+)
 
 
 # Distribution words (SPEC.md section 3): they count only with a marrow target of their own clause.

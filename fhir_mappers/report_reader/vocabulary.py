@@ -473,7 +473,10 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
         _c(
             r"\b(?:is\s+|are\s+|was\s+|were\s+)?not\s+(?:definitely\s+|clearly\s+|convincingly\s+)?"
             r"(?:seen|identified|present|demonstrated|visuali[sz]ed|evident|appreciated|detected|"
-            r"noted)\b(?!\s+(?:on|at|in)\s+(?:the\s+)?(?:prior|previous|earlier|last))|"
+            # "not seen on the prior study" (newness), "not seen on the axial images" (another
+            # plane's view of a finding the report still states): neither denies the finding
+            r"noted)\b(?!\s+(?:on|at|in)\s+(?:the\s+)?(?:prior|previous|earlier|last|axial|"
+            r"sagittal|coronal|other|remaining|additional|orthogonal)\b)|"
             r"\b(?:is|are)\s+absent\b|\bhas\s+been\s+excluded\b|"
             r"\b(?:is\s+|are\s+|was\s+|were\s+)?not\s+(?:confirmed|substantiated|corroborated|"
             r"reproduced)\b"

@@ -476,3 +476,30 @@ def test_why_an_unused_exam_is_not_used() -> None:
     (no_region,) = unused_exam_problems(Modality.MR, None, "DiagnosticReport/r")
     assert no_region.message == "MRI report whose body region is not recognised: not used"
     assert unused_exam_problems(Modality.OTHER, Region.OTHER, "DiagnosticReport/r") == ()
+
+
+def test_a_reader_fault_is_a_problem_on_the_record_never_a_silent_negative(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from fhir_mappers.report_reader import reader
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise ValueError("a fault quoting Diffusely heterogeneous marrow")
+
+    monkeypatch.setattr(reader, "_extract", broken)
+    (report,), _, problems = read_imaging_reports([mri()])
+    assert report.image_class is ImagingClass.NEGATIVE
+    assert [p.message for p in problems if "could not be analysed" in p.message]
+    # the log says where it failed, never the report's words or the exception's message
+    assert "ValueError" in caplog.text
+    assert "heterogeneous" not in caplog.text
+
+
+def test_an_upper_bound_below_5_mm_of_a_spread_is_read() -> None:
+    text = (
+        "FINDINGS: There are innumerable tiny T1-hypointense foci throughout the lumbar spine "
+        "and sacrum, none larger than 3 mm, producing a speckled appearance."
+    )
+    (report,), _, problems = read_imaging_reports([mri(text=text)])
+    assert report.image_class is ImagingClass.DIFFUSE
+    assert not problems

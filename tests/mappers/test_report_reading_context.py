@@ -608,6 +608,80 @@ CASES = [
         "Impression: No evidence of know focal marrow lesion. Mild spondylosis.",
         "NEGATIVE",
     ),
+    # from sets O and P (after their scoring)
+    (
+        "an_upper_bound_after_none_is_no_lower_bound",
+        "Tiny T1-hypointense foci in L2 and L4, none larger than 3 mm.",
+        "FOCAL_EQUIVOCAL",
+    ),
+    (
+        "a_definite_noun_with_a_disc_level_refers_back",
+        "Multiple short-segment T2 hyperintense lesions within the spinal cord at C2, T3 and "
+        "T6-7. The T6-7 lesion is new and demonstrates patchy enhancement. Vertebral marrow "
+        "signal is normal.",
+        "NEGATIVE",
+    ),
+    (
+        "a_definite_noun_located_by_a_level_only_refers_back",
+        "Three T2-hyperintense lesions in the spinal cord at C3, C6 and T8. The T8 lesion "
+        "enhances after contrast. Vertebral marrow signal is normal.",
+        "NEGATIVE",
+    ),
+    (
+        "a_pituitary_lesion_is_not_marrow",
+        "There is a 6 mm hypoenhancing lesion within the left side of the adenohypophysis, most "
+        "consistent with a microadenoma. The clivus marrow signal is unremarkable.",
+        "NEGATIVE",
+    ),
+    (
+        "not_seen_on_the_axial_images_does_not_deny_the_finding",
+        "Sagittal T1 suggests heterogeneous marrow signal in L4, not seen on the axial images.",
+        "NONSPECIFIC",
+    ),
+    (
+        "a_discussion_wondering_whether_it_was_withdrawn_withdraws_nothing",
+        "Findings: Patchy heterogeneous marrow signal in L4.\n\nDiscussion\nQuery marks leave "
+        "the reader unsure whether an observation was confirmed or withdrawn.",
+        "NONSPECIFIC",
+    ),
+    (
+        "normal_heterogeneous_marrow_is_a_normal_variant",
+        "Figure case: Normal heterogeneous marrow of a young adult.\nFindings: T1 marrow signal "
+        "brighter than the discs and muscles.",
+        "NEGATIVE",
+    ),
+    (
+        "a_plural_benign_diagnosis_takes_the_plural_lesions",
+        "Findings: Three rounded lesions in the T5, T7 and T10 vertebral bodies, measuring 8, "
+        "12 and 18 mm, hyperintense on T1 and T2.\nDiagnosis: Multiple typical vertebral "
+        "haemangiomas.",
+        "NEGATIVE",
+    ),
+    (
+        "a_plural_benign_diagnosis_does_not_take_lesions_called_suspicious",
+        "Findings: Three suspicious rounded lesions in the T5, T7 and T10 vertebral bodies, "
+        "measuring 8, 12 and 18 mm.\nDiagnosis: Multiple typical vertebral haemangiomas.",
+        "FOCAL_MULTIPLE",
+    ),
+    (
+        "red_marrow_called_physiological_anywhere_is_no_hedge",
+        "Figure case: Red marrow island with a fatty centre.\nFindings: An 11 mm area in L2 "
+        "with a signal drop of 46% at 1.5 T. This is a residual island of physiological red "
+        "marrow.",
+        "NEGATIVE",
+    ),
+    (
+        "what_might_have_been_seen_is_not_seen",
+        "The registrar used the case to review what might have been seen: heterogeneous marrow "
+        "signal, myeloma or metastases. The MRI marrow signal was normal for age.",
+        "NEGATIVE",
+    ),
+    (
+        "eponymous_injuries_are_benign_entities",
+        "MRI LEFT SHOULDER: A Hill-Sachs lesion with surrounding bone marrow edema and a "
+        "Bankart lesion. Marrow otherwise normal.",
+        "NEGATIVE",
+    ),
 ]
 
 
