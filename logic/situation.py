@@ -9,7 +9,7 @@ from logic import flags as flag_rules
 from logic import thresholds as t
 from logic.analytes import LABEL, ORDER_FOR_ANALYTE
 from logic.context import Facts, gap
-from logic.labs import describe, in_window, is_usable, latest_current
+from logic.labs import LabView, describe, in_window, is_usable, latest_current
 from logic.model import (
     DataDomain,
     DataGap,
@@ -100,14 +100,29 @@ class Situation:
         }
 
 
+def only_current_results(record: PatientRecord, current_view: LabView) -> bool:
+    """Every usable result of the record is the one the current view reads for its analyte
+    (no older result, none superseded): then no result can be stale or superseded."""
+    as_of = current_view.as_of
+    return all(
+        latest_current(current_view, r.analyte) is r for r in record.labs if is_usable(r, as_of)
+    )
+
+
 def _stale_abnormal(facts: Facts, current: tuple[Flag, ...]) -> tuple[StaleAbnormal, ...]:
     """Laboratory flags that fire on the stale view (newest usable result of any age) and
     not on current data, with the results the current view does not read. A flag that fires
     on current data is current, even when it also read an older result (H-MONOCYTOSIS).
-    `facts`: the current facts (`Facts.of(record, as_of)`), whose flags are `current`."""
+    `facts`: the current facts (`Facts.of(record, as_of)`), whose flags are `current`.
+
+    A stale flag is kept only with a usable result the current view does not read; when the
+    current view reads every usable result there is none, whatever fires on the stale view,
+    and the flags are not evaluated a second time (`only_current_results`)."""
     record, as_of = facts.record, facts.as_of
-    stale_view = facts.in_mode(current_only=False)
     current_view = facts.labs
+    if only_current_results(record, current_view):
+        return ()
+    stale_view = facts.in_mode(current_only=False)
     fired = {f.id for f in current}
     by_reference: dict[str, list[LabResult]] = {}
     for result in record.labs:
