@@ -338,6 +338,28 @@ def evaluate_patient(
 
 # --------------------------------------------------------------------------- a partition
 
+_warm = False
+
+
+def warm_up() -> None:
+    """Everything a patient's evaluation loads on first use, loaded now, then the start-up heap
+    frozen out of the cyclic GC's walks (``cds_hooks.freeze_startup_heap``): the UCUM registry
+    and the strict R4B validators (``fhir_mappers.warm_up``), the hook service and its handler's
+    modules. Called in the parent before the workers fork (they share it, copy-on-write, and
+    none of them pays for it again) and by ``evaluate_partition`` (Dask workers: once per
+    process)."""
+    global _warm
+    if _warm:
+        return
+    import fhir_mappers
+    from cds_hooks import freeze_startup_heap
+    from cds_hooks.cli.evaluate_offline import service_for_hook
+
+    fhir_mappers.warm_up()
+    service_for_hook("patient-view")
+    freeze_startup_heap()
+    _warm = True
+
 
 def _patients(path: Path) -> Iterator[tuple[str, list[Entry]]]:
     """(patient id, resources) of a partition, in patient id order within each part."""
@@ -373,12 +395,9 @@ def evaluate_partition(
     exported_types: Collection[str] | None = None,
 ) -> PartitionResult:
     """Every patient of one partition, in patient id order (the same order on any engine)."""
-    from cds_hooks import freeze_startup_heap
     from cds_hooks.cli.read_report import highlighted
-    from fhir_mappers.units import warm_up
 
-    warm_up()  # the UCUM registry once per process (cached after the first call)
-    freeze_startup_heap()  # out of the cyclic GC's walks, once per process (cds_hooks)
+    warm_up()  # once per process: nothing when the parent warmed up before forking
     out = PartitionResult()
     candidates: dict[str, list[tuple[int, str, Any]]] = {}
     for patient_id, entries in _patients(Path(path)):
