@@ -117,17 +117,32 @@ _IMAGE_CLASS_WORDS: Final = {
     "NEGATIVE": "no marrow abnormality",
 }
 _IMAGE_CLASS: Final = re.compile(r"\b(?:" + "|".join(_IMAGE_CLASS_WORDS) + r")\b")
-# Every pattern of `clinical_words` needs ".md" (a citation), "/" (a FHIR reference) or one of
-# these words (a flag id, an image class).
+# Every pattern of `clinical_words` needs ".md" (a citation), a resource type and "/" (a FHIR
+# reference: "g/dL" is none) or one of these words (a flag id, an image class).
 _REWRITTEN_WORD: Final = re.compile(_FLAG_ID.pattern + "|" + _IMAGE_CLASS.pattern)
+_REF_START: Final = re.compile(_REF.removesuffix(FHIR_ID_PATTERN))
+
+
+def could_be_rewritten(text: str) -> bool:
+    """Whether any pattern of `clinical_words` can match `text` (most card text: none)."""
+    if ".md" in text:
+        return True
+    if "/" in text and _REF_START.search(text) is not None:
+        return True
+    return _REWRITTEN_WORD.search(text) is not None
 
 
 def clinical_words(text: str) -> str:
     """Text for a clinician: citations of the internal contract and FHIR references dropped,
     flag ids and image classes in words ("Marrow biopsy indicated (H-ANAEMIA, H-IMAGING)" ->
     "... (unexplained anaemia, worrisome MRI features)")."""
-    if ".md" not in text and "/" not in text and _REWRITTEN_WORD.search(text) is None:
-        return text  # nothing below could match (most card text): one scan instead of eight
+    if not could_be_rewritten(text):
+        return text  # nothing below could match: a scan or two instead of eight
+    return rewritten(text)
+
+
+def rewritten(text: str) -> str:
+    """`clinical_words` without its check that something could match."""
     text = _DOC_CITATION.sub("", text)
     text = _COMPUTED_FROM.sub("(computed)", text)
     text = _REFS_THEN_TEXT.sub("(", text)
