@@ -33,6 +33,11 @@ _CACHE_LIMIT = 8192
 _cache: dict[bytes, tuple[str, ...]] = {}
 _validators: dict[str, Callable[[Any], object]] = {}
 
+# Primitive values (a time, a string) are mostly different in every result and cost about as
+# much to validate as to digest: validated each time, not remembered (they would only fill the
+# cache and push the codes and ranges that do repeat out of it).
+NOT_REMEMBERED = frozenset({"dateTime", "instant", "string", "integer"})
+
 # Observation element -> R4B type name (see `_validator`).
 OBSERVATION_ELEMENTS: dict[str, str] = {
     "code": "CodeableConcept",
@@ -187,6 +192,8 @@ def observation_problem(
     for element, type_name in OBSERVATION_ELEMENTS.items():
         if element in resource:
             remember = memo if element in PER_RECORD_ELEMENTS else _cache
+            if type_name in NOT_REMEMBERED:
+                remember = None
             messages.extend(_messages(type_name, resource[element], element, remember))
     parts = resource.get("component")
     for index in components:
