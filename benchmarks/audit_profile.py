@@ -43,6 +43,13 @@ def main() -> int:
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--export", type=Path, default=None, help="an existing export")
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument(
+        "--min-of",
+        type=int,
+        default=0,
+        help="evaluate each partition N times and add up the least CPU time of each: a "
+        "figure a busy machine disturbs far less than one pass (for A/B comparisons)",
+    )
     args = parser.parse_args()
     cold_sentence_caches()
     base = Path(tempfile.mkdtemp(prefix="marrow-audit-profile-"))
@@ -69,6 +76,23 @@ def main() -> int:
             return patients
 
         run_all()  # warm-up: imports, first-call caches outside the reader's sentence caches
+        if args.min_of:
+            least, patients = 0.0, 0
+            for path in parted.partitions:
+                times = []
+                for _ in range(args.min_of):
+                    cpu = time.process_time()
+                    part = audit_evaluate.evaluate_partition(
+                        path, parted.files, as_of, "http://x/rules", exported_types=types
+                    )
+                    times.append(time.process_time() - cpu)
+                least += min(times)
+                patients += part.patients
+            print(
+                f"{patients} patients: {least / patients * 1000:.3f} ms CPU a patient, least of "
+                f"{args.min_of} per partition, load average {os.getloadavg()[0]:.2f}"
+            )
+            return 0
         for _ in range(args.repeat):
             profiler = cProfile.Profile() if args.profile else None
             cpu = time.process_time()
