@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, cast
@@ -51,6 +51,7 @@ _NAMESPACE = uuid.UUID("6c1f3a52-5b0e-4c43-9a55-8f6a2d1e0b18")
 TEMPLATE_TYPE_SEPARATORS = ("?", "/")
 
 
+@lru_cache(maxsize=64)  # the service's own templates: a handful of strings
 def _template_type(query: str) -> str:
     head = query
     for separator in TEMPLATE_TYPE_SEPARATORS:
@@ -146,6 +147,18 @@ def _bundle(resources: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     }
 
 
+def hook_instance(patient_id: str) -> str:
+    """``str(uuid.uuid5(_NAMESPACE, patient_id))`` (the request's hookInstance, the same for the
+    same patient on every run), without building a ``uuid.UUID``: the SHA-1 name hash, its
+    version (5) and variant (RFC 4122) bits set as ``uuid.UUID(..., version=5)`` sets them."""
+    name = _NAMESPACE.bytes + patient_id.encode()
+    digest = bytearray(hashlib.sha1(name, usedforsecurity=False).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50
+    digest[8] = (digest[8] & 0x3F) | 0x80
+    text = digest.hex()
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
 def hook_request(
     data: PatientData, exported_types: Collection[str] | None = None
 ) -> tuple[dict[str, Any], list[Problem]]:
@@ -196,7 +209,7 @@ def hook_request(
             prefetch[key] = _bundle([e.resource for e in data.of_type(rtype)])
     body = {
         "hook": "patient-view",
-        "hookInstance": str(uuid.uuid5(_NAMESPACE, data.patient_id)),
+        "hookInstance": hook_instance(data.patient_id),
         "fhirServer": EXPORT_SERVER,
         "context": {"userId": AUDIT_USER, "patientId": data.patient_id},
         "prefetch": prefetch,
