@@ -121,6 +121,11 @@ _IMAGE_CLASS: Final = re.compile(r"\b(?:" + "|".join(_IMAGE_CLASS_WORDS) + r")\b
 # reference: "g/dL" is none) or one of these words (a flag id, an image class).
 _REWRITTEN_WORD: Final = re.compile(_FLAG_ID.pattern + "|" + _IMAGE_CLASS.pattern)
 _REF_START: Final = re.compile(_REF.removesuffix(FHIR_ID_PATTERN))
+# What a flag id or an image class word contains ("U-", "H-", "I-"; the class words): without
+# one of these, `_REWRITTEN_WORD` cannot match, and its long alternation is not run.
+_WORD_NEEDLES: Final = tuple(
+    dict.fromkeys([*(flag_id[:2] for flag_id in FLAG_WORDS), *_IMAGE_CLASS_WORDS])
+)
 
 
 def could_be_rewritten(text: str) -> bool:
@@ -129,6 +134,8 @@ def could_be_rewritten(text: str) -> bool:
         return True
     if "/" in text and _REF_START.search(text) is not None:
         return True
+    if not any(needle in text for needle in _WORD_NEEDLES):
+        return False
     return _REWRITTEN_WORD.search(text) is not None
 
 
