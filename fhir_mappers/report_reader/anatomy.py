@@ -117,6 +117,7 @@ _ORGAN_WORDS = frozenset(
         "parotid",
         "salivary",
         "scalp",
+        "chest",
         "skin",
         "cutaneous",
         "subcutaneous",
@@ -223,6 +224,11 @@ _ORGAN_STEMS = (
     "endometri",
     "myometri",
     "adenomyo",
+    "pulmon",
+    "intrapulmon",
+    "fissur",
+    "perifissur",
+    "pancoast",
     # the brain and pituitary of a head MRI filed against the order
     "pituitar",
     "hypophys",
@@ -360,7 +366,7 @@ def _kinds(text: str, words: list[tuple[int, int, str]]) -> list[tuple[int, int,
         stop = end
         if word in _REFERENCE_TISSUES and _compared_with(words, i):
             continue  # "T1 hypointense relative to muscle": the reference, not where it is
-        if (word, nxt) in _ORGAN_PAIRS:
+        if (word, nxt) in _ORGAN_PAIRS or (word in _SEGMENT and nxt in _LIVER_SEGMENTS):
             kind, stop = Anchor.ORGAN, words[i + 1][1]
         elif word in _ORGAN_WORDS or word.startswith(_ORGAN_STEMS):
             kind = Anchor.ORGAN
@@ -390,6 +396,14 @@ def _kinds(text: str, words: list[tuple[int, int, str]]) -> list[tuple[int, int,
             out.append((start, stop, kind))
             last_kind, last_index = kind, i
     return out
+
+
+# "segment 7", "segment IVa": a liver (Couinaud) segment; a bare "segment" of the spine ("the L4-5
+# motion segment") stays unanchored
+_SEGMENT = frozenset({"segment", "segments"})
+_LIVER_SEGMENTS = frozenset(
+    {str(n) for n in range(1, 9)} | {"i", "ii", "iii", "iv", "iva", "ivb", "v", "vi", "vii", "viii"}
+)
 
 
 # The tissues a T1 signal is compared with (SPEC.md section 3 T1 comparisons): named after a

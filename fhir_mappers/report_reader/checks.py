@@ -217,11 +217,12 @@ _NAMES_A_FINDING_BEFORE = re.compile(
     r"due\s+to|favou?ring|favou?red|presumed|presumably|c/w|from)\s+(?P<phrase>(?:[\w-]+\s+){0,3})$",
     _F,
 )
-# "sclerotic, treated metastases", "treated plasmacytoma": a treated lesion is history
+# "complete response of a vertebral deposit": the lesion has gone (history). A treated lesion
+# still seen ("the treated sclerotic metastasis at L3 is unchanged") is present: SPEC.md section 3,
+# "unchanged" describes; only "no longer" / resolved makes it history.
 _TREATED_BEFORE = re.compile(
-    r"\b(?:(?:successfully\s+|previously\s+)?treated[\s,]+(?:[\w-]+[\s,]+){0,2}|"
-    r"(?:complete|full)\s+(?:metabolic\s+)?(?:response|remission|resolution)\s+of\s+"
-    r"(?:[\w-]+\s+){0,3})$",
+    r"\b(?:complete|full)\s+(?:metabolic\s+)?(?:response|remission|resolution)\s+of\s+"
+    r"(?:[\w-]+\s+){0,3}$",
     _F,
 )
 # "MRI for metastatic disease", "evaluation for myeloma": what a test looks for is no finding

@@ -25,7 +25,7 @@ from logic.thresholds import RED_MARROW_NORMAL_UNDER_AGE
 _CORRECTION = re.compile(
     r"\bon\s+review\b|\bshould\s+read\b|\bcorrected\s+to\b|\bdisregard\b|\bin\s+error\b|"
     r"\bretract\w*|\bwithdraw\w*|\bamended\s+to\b|\bis\s+(?:in\s+fact|actually)\b|"
-    r"\bdictation\s+error\b",
+    r"\bdictation\s+error\b|\bactually\b",
     re.IGNORECASE,
 )
 _BENIGN_NOW = re.compile(
@@ -184,7 +184,8 @@ _BARE_START = re.compile(
     r"prior|chronic|smaller)\s+(?:[A-Za-z-]+\s+)?$",
     re.IGNORECASE,
 )
-_DEFINITE = re.compile(r"\b(?:the|this|that|these|those)\s+(?:[\w-]+\s+){0,2}$", re.IGNORECASE)
+# "the dominant segment 7 lesion": a determiner and up to three words before the noun
+_DEFINITE = re.compile(r"\b(?:the|this|that|these|those)\s+(?:[\w-]+\s+){0,3}$", re.IGNORECASE)
 
 
 def anaphora_of_other_organs(
@@ -201,6 +202,7 @@ def anaphora_of_other_organs(
         definite = _DEFINITE.search(text, max(h.sentence[0], h.start - 30), h.start) and (
             anchor(text, h.start, h.end, h.sentence) is not Anchor.BONE
             or not names_a_bone_word(text, *h.sentence)
+            or _touches_the_bone(text, h)
         )
         # "Stable lesions at C2 and T6." after the cord lesions: a bare noun opening its sentence,
         # located by levels only, continues the list of the organ named just before
@@ -215,6 +217,31 @@ def anaphora_of_other_organs(
             continue
         out.append(h)
     return out
+
+
+# "The mass abuts the T1 and T2 vertebral bodies": the bone is named only as what the mass
+# touches (invading or destroying it would be a finding of the bone)
+_TOUCHES = re.compile(
+    r"\b(?:abut\w*|contact\w*|adjacent\s+to|border\w*|indent\w*|displac\w*|approach\w*|"
+    r"lies\s+(?:next\s+to|against)|next\s+to|touch\w*)\b",
+    re.IGNORECASE,
+)
+
+
+def _touches_the_bone(text: str, hit: _Hit) -> bool:
+    touch = _TOUCHES.search(text, hit.end, hit.sentence[1])
+    if touch is None or names_a_bone_word(text, hit.sentence[0], touch.start()):
+        return False
+    return not any(
+        not _DENIED_BEFORE_INVASION.search(text, max(hit.end, m.start() - 30), m.start())
+        for m in _INVADES.finditer(text, hit.end, hit.sentence[1])
+    )
+
+
+_DENIED_BEFORE_INVASION = re.compile(r"\b(?:no|not|without)\b[^.;]*$", re.IGNORECASE)
+
+
+_INVADES = re.compile(r"\b(?:invad\w*|invasion|infiltrat\w*|destr\w*|eroding|erosion)\b", re.I)
 
 
 # how far back a definite noun looks for the mention it refers to (a short note's plan refers to

@@ -464,7 +464,10 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
             r"\b(?:does|do|did)\s+not\b|\bneither\b|\bnor\b|"
             r"\bnothing\b(?:\s+[\w-]+){0,4}?\s+(?:suggests?|to\s+suggest|indicates?)\b|"
             r"\bnot\s+(?=(?:\w+ly\s+)?(?:sharp|enhanc|expans|aggress|hyperintens|hypointens|"
-            r"bright|higher|suspicious|worrisome|concerning|marginat))"
+            r"bright|higher|suspicious|worrisome|concerning|marginat))|"
+            # "a pitfall, not metastasis": a diagnosis denied by a bare "not"
+            r"\bnot\s+(?=(?:an?\s+)?(?:metasta|myelom|plasmacytom|malignan|neoplas|tumou?r|"
+            r"lesion|deposit))"
         ),
         "",
     ),
