@@ -31,6 +31,8 @@ mistakes issue 9 found are hard to make, one concern per module, in the order th
 
 from __future__ import annotations
 
+import sys
+
 from fhir_mappers.report_reader.reader import (
     MAX_SENTENCES,
     Extraction,
@@ -40,6 +42,22 @@ from fhir_mappers.report_reader.reader import (
 )
 from fhir_mappers.report_reader.sections import ReportSource, ReportText, assemble, split_sections
 
+
+def clear_caches() -> None:
+    """Empty the reader's bounded memo caches (sentences and clauses read before), so that a
+    benchmark times the first reading of a text, as a hospital's new report is read. Every
+    `functools.lru_cache` of the reader's modules, found by looking, so that none is missed."""
+    for name, module in list(sys.modules.items()):
+        if module is None or not name.startswith(__name__ + "."):
+            continue
+        for value in vars(module).values():
+            if (
+                callable(getattr(value, "cache_clear", None))
+                and getattr(value, "__module__", None) == name
+            ):
+                value.cache_clear()
+
+
 __all__ = [
     "MAX_SENTENCES",
     "Extraction",
@@ -47,6 +65,7 @@ __all__ = [
     "ReportText",
     "assemble",
     "chemical_shift_worrisome",
+    "clear_caches",
     "extract",
     "split_sections",
     "technique_facts",

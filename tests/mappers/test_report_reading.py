@@ -514,3 +514,15 @@ def test_more_sentences_than_the_sentence_limit_are_not_read_and_say_so() -> Non
 )
 def test_a_hard_wrapped_history_line_is_skipped_whole(text: str, findings: str) -> None:
     assert split_sections(text).findings == findings
+
+
+def test_clear_caches_empties_every_memo_of_the_reader() -> None:
+    from fhir_mappers import report_reader
+    from fhir_mappers.report_reader import anatomy, sentence
+
+    read("Findings: patchy heterogeneous marrow signal at L3. Liver: a 9 mm cyst.")
+    assert sentence._analyse_sentence_text.cache_info().currsize > 0
+    assert anatomy._read_clause.cache_info().currsize > 0
+    report_reader.clear_caches()
+    assert sentence._analyse_sentence_text.cache_info().currsize == 0
+    assert anatomy._read_clause.cache_info().currsize == 0
