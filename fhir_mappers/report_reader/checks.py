@@ -194,7 +194,9 @@ _BENIGN_ENTITY = re.compile(
     r"\bosteochondral\s+(?:lesions?|defects?|injur\w*)|\benchondromas?\b|"
     r"\b(?:intraosseous\s+)?lipomas?\b|\bfibrous\s+dysplasia\b|"
     r"\bnon-?ossifying\s+fibromas?\b|\bfibrous\s+cortical\s+defects?\b|"
-    r"\b(?:simple|unicameral)\s+bone\s+cysts?\b|\bpaget'?s?\s+disease\b",
+    r"\b(?:simple|unicameral)\s+bone\s+cysts?\b|\bpaget'?s?\s+disease\b|"
+    # a mass of blood-forming tissue outside the marrow (paravertebral, presacral)
+    r"\bextramedullary\s+h(?:a)?ematopoie\w*",
     _F,
 )
 _ATTRIBUTION_HEDGE = re.compile(

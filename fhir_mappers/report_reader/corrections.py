@@ -52,6 +52,12 @@ _CORRECTABLE = frozenset(
         FeatureKind.CANNOT_EXCLUDE_INFILTRATION,
     }
 )
+# 'The sentence "... heterogeneous signal" is corrected to "... normal signal"': what comes before
+# the replacing words is the old text
+_REPLACED_BY = re.compile(
+    r"\b(?:corrected\s+to|should\s+read|amended\s+to|changed\s+to|replaced\s+(?:by|with))\b",
+    re.IGNORECASE,
+)
 _MAX_CORRECTIONS = 8  # bounded work: corrections read per report
 _WONDERS = re.compile(r"\b(?:whether|if)\b[^.;]{0,80}\b(?:withdraw|retract|correct|amend)", re.I)
 
@@ -78,11 +84,13 @@ def withdraw_corrected(
     for c0, c1 in corrections:
         named = {lv for _, lvs in _levels_in(text, c0, c1) for lv in lvs}
         withdraws_own = _WITHDRAWS.search(text, c0, c1) is not None
+        replaced = _REPLACED_BY.search(text, c0, c1)
+        old_text_end = replaced.start() if replaced else c0
         for hit in hits:
             if hit.kind not in _CORRECTABLE or hit.negated:
                 continue
             if c0 <= hit.start < c1:
-                if withdraws_own:
+                if withdraws_own or hit.start < old_text_end:
                     hit.historical = True
                 continue
             levels = {lv for _, lvs in _levels_in(text, *hit.sentence) for lv in lvs}

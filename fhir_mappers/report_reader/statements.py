@@ -40,7 +40,7 @@ _GENERAL_CUE = re.compile(
     r"in\s+general|tends?\s+to|(?:may|can|might)\s+(?:also\s+)?(?:present|appear|manifest|show|"
     r"demonstrate|mimic|cause|produce|result|be\s+seen)|presents?\s+(?:as|with)|"
     r"would\s+(?:be|have|show|demonstrate|cause|produce|lower|raise|appear|point|favou?r)|"
-    r"for\s+reference|by\s+definition|(?:is|are)\s+defined\s+as|define[sd]?|considers?|"
+    r"for\s+reference|by\s+definition|requires?|(?:is|are)\s+defined\s+as|define[sd]?|considers?|"
     r"(?:is|are)\s+(?:highly\s+)?(?:sensitive|specific)\s+(?:for|to)|"
     r"(?:is|are)\s+characteri[sz]ed\s+by|(?:is|are)\s+(?:the\s+)?most\s+common|"
     r"(?:is|are)\s+easily\s+(?:missed|overlooked|mistaken))\b",
@@ -95,6 +95,7 @@ _GENERAL_WORD_LIST = (
     "reference",
     "definition",
     "define",
+    "require",
     "consider",
     "sensitive",
     "specific",
@@ -136,7 +137,7 @@ def _general_statement_start(s_text: str) -> int | None:
     # bands; none is present here" speaks of the patient after the ";"), not in the words that
     # report it ("I explained to the patient that myeloma can present with ...")
     told = _TOLD_THAT.search(s_text, 0, at + 1) if at else None
-    begin = told.end() if told is not None else 0
+    begin = max(told.end() if told is not None else 0, s_text.rfind(";", 0, at) + 1)
     part = s_text[begin : s_text.find(";", at) if ";" in s_text[at:] else len(s_text)]
     if _PATIENT_ANCHOR.search(part) or any(not _threshold(part, m) for m in _SIZE.finditer(part)):
         return None

@@ -251,7 +251,8 @@ _TARGETS: tuple[tuple[FeatureKind | _Kind, re.Pattern[str], str], ...] = (
             r"(?:\s+intensity)?|\s+in\s+intensity)?"
             r"\s+(?:to|than|with|as|relative\s+to|compared\s+(?:to|with))\s+(?:that\s+of\s+|those\s+"
             r"of\s+)?(?:the\s+|its\s+|their\s+)?(?:adjacent\s+|paraspinal\s+|paraspinous\s+|skeletal\s+|"
-            r"normal\s+|intervertebral\s+|nearby\s+|surrounding\s+|back\s+|"
+            r"normal\s+|intervertebral\s+|nearby\s+|surrounding\s+|back\s+|gluteal\s+|psoas\s+|"
+            r"iliopsoas\s+|iliacus\s+|thigh\s+|pelvic\s+|"
             r"[CTLS]\d{1,2}(?:\s*[/-]\s*[CTLS]?\d{1,2})?\s+)*(?:muscles?|"
             r"musculature|dis[ck]s?)(?:\s+(?:and|or|/)\s+(?:the\s+)?(?:adjacent\s+|paraspinal\s+|"
             r"skeletal\s+|intervertebral\s+)*(?:muscles?|musculature|dis[ck]s?))?"
@@ -263,7 +264,8 @@ _TARGETS: tuple[tuple[FeatureKind | _Kind, re.Pattern[str], str], ...] = (
         _c(
             r"\b(?:hyperintense|brighter|higher|greater)(?:\s+(?:in\s+)?signal(?:\s+intensity)?)?"
             r"\s+(?:to|than|relative\s+to|compared\s+(?:to|with))\s+(?:that\s+of\s+)?(?:the\s+)?"
-            r"(?:adjacent\s+|paraspinal\s+|skeletal\s+|intervertebral\s+)*(?:muscles?|musculature|"
+            r"(?:adjacent\s+|paraspinal\s+|skeletal\s+|intervertebral\s+|gluteal\s+|psoas\s+|"
+            r"iliopsoas\s+|thigh\s+|pelvic\s+)*(?:muscles?|musculature|"
             r"dis[ck]s?)(?:\s*(?:,|and|/)\s*(?:the\s+)?(?:adjacent\s+|paraspinal\s+|skeletal\s+|"
             r"intervertebral\s+)*(?:muscles?|musculature|dis[ck]s?))?"
         ),
@@ -895,7 +897,7 @@ _KW_NORMAL = ("marrow", "age")
 # Targets whose pattern needs a second word as well (both groups must be present): a T1
 # comparison always ends at a muscle or a disc.
 _KW_TARGET_ALSO: dict[int, tuple[str, ...]] = {
-    i: ("muscl", "disc", "disk")
+    i: ("muscl", "muscul", "disc", "disk")  # "muscle", "musculature"
     for i, (kind, _, _) in enumerate(_TARGETS)
     if kind in {FeatureKind.T1_LOW_VS_MUSCLE_OR_DISC, FeatureKind.T1_BRIGHTER_THAN_DISC_AND_MUSCLE}
 }

@@ -718,6 +718,48 @@ CASES = [
         "NEGATIVE",
     ),
     (
+        "t1_compared_with_a_named_muscle",
+        "Bones: the marrow of the left iliac wing is of T1 signal similar to the adjacent gluteal "
+        "muscle; right side normal.",
+        "NONSPECIFIC",
+    ),
+    (
+        "a_quoted_sentence_corrected_in_an_addendum_is_the_old_text",
+        "Findings: The marrow of the pelvis demonstrates heterogeneous signal.\nADDENDUM: The "
+        'sentence "The marrow of the pelvis demonstrates heterogeneous signal" is corrected to '
+        '"The marrow of the pelvis demonstrates normal signal"; coil artefact.',
+        "NEGATIVE",
+    ),
+    (
+        "a_correction_to_an_abnormal_reading_keeps_the_new_text",
+        "Findings: normal marrow. Addendum: normal marrow at L3 should read patchy heterogeneous "
+        "marrow at L3.",
+        "NONSPECIFIC",
+    ),
+    (
+        "extramedullary_haematopoiesis_masses_are_not_marrow_lesions",
+        "Paravertebral masses from T10 to L2, consistent with extramedullary haematopoiesis. "
+        "Marrow intermediate on T1, higher than muscle.",
+        "NEGATIVE",
+    ),
+    (
+        "a_nodule_of_the_torus_uterinus_is_pelvic",
+        "Posterior cul-de-sac obliteration with a 1.5 cm nodule on the torus uterinus. The bone "
+        "marrow signal of the pelvis is normal for age.",
+        "NEGATIVE",
+    ),
+    (
+        "a_tendon_tear_lesion_is_not_marrow",
+        "Partial articular-surface tear of the supraspinatus (PASTA lesion). Normal marrow.",
+        "NEGATIVE",
+    ),
+    (
+        "a_criterion_after_a_semicolon_is_general",
+        "Conclusion: Single 12 mm focal lesion in the right iliac wing; IMWG requires more than "
+        "one focal lesion for a myeloma-defining event.",
+        "FOCAL_EQUIVOCAL",
+    ),
+    (
         "eponymous_injuries_are_benign_entities",
         "MRI LEFT SHOULDER: A Hill-Sachs lesion with surrounding bone marrow edema and a "
         "Bankart lesion. Marrow otherwise normal.",
@@ -770,3 +812,9 @@ def test_the_tissue_a_t1_signal_is_compared_with_does_not_locate_the_lesion() ->
     )
     kinds = {f.kind.value for f in report.features if not f.negated}
     assert {"sharp-margin", "enhancement", "t1-low-vs-muscle-or-disc"} <= kinds
+
+
+def test_a_criterion_quoted_after_the_finding_is_no_second_lesion() -> None:
+    report = read(_CASE_TEXT["a_criterion_after_a_semicolon_is_general"])
+    lesions = [f for f in report.features if f.kind.value == "focal-lesion" and not f.negated]
+    assert [f.span.text for f in lesions] == ["12 mm focal lesion"]
