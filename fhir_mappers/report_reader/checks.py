@@ -60,7 +60,10 @@ _OTHER_CAUSE = re.compile(
     _F,
 )
 _DENIED_BEFORE = re.compile(
-    r"\b(?:no|without|negative\s+for|free\s+of|not)\b(?:[\s,]+[\w-]+){0,3}[\s,]*$", _F
+    # "outside the previous radiation field": a cause the finding lies away from explains nothing
+    r"\b(?:no|without|negative\s+for|free\s+of|not|outside(?:\s+of)?|beyond|away\s+from|"
+    r"remote\s+from|distant\s+from|separate\s+from)\b(?:[\s,]+[\w-]+){0,3}[\s,]*$",
+    _F,
 )
 
 
@@ -342,13 +345,11 @@ def _lesion_not_said_benign(hit: _Hit, text: str, sentence: tuple[int, int]) -> 
         return False  # the lesion's own name is a benign entity: "Romanus lesions"
     attribution = text[hit.start : stop]
     said = _BENIGN_ENTITY.search(attribution)
-    if (
-        said is not None
-        and not atypical
-        and not _DENIED_ENTITY.search(attribution, 0, said.start())
-    ):
-        if not _ATTRIBUTION_HEDGE.search(attribution):
+    if said is not None and not _DENIED_ENTITY.search(attribution, 0, said.start()):
+        if not atypical and not _ATTRIBUTION_HEDGE.search(attribution):
             return False
+        # hedged, or an atypical haemangioma (SPEC.md section 3 lists it among the hedges and
+        # among the benign attributions): a focal lesion, at most FOCAL_EQUIVOCAL, not one for U-L
         hit.subtype = "benign-hedged"
     return True
 

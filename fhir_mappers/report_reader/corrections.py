@@ -103,7 +103,7 @@ _TYPICAL_HAEMANGIOMA = re.compile(
     r"h(?:a)?emangiomas?\b|"
     # other definite benign diagnoses of a single focus ("This is a bone island.")
     r"\bbone\s+islands?\b|\benostos[ie]s\b|\bavascular\s+necrosis\b|\bosteonecrosis\b|"
-    r"\bbone\s+infarcts?\b",
+    r"\bbone\s+infarcts?\b|\bavn\b",
     re.IGNORECASE,
 )
 # A lesion a benign diagnosis elsewhere may not take away: one said to be several, or one its own

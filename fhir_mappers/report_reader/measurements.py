@@ -145,7 +145,7 @@ def _sizes_in(text: str, start: int, end: int) -> list[_Size]:
                 out.append(_Size(m.start(), m.end(), [hi], False, None, now=True))
                 continue
             out.append(_Size(m.start(), m.end(), [lo, hi], False, min(lo, hi)))
-        elif cmp.startswith(("<", "≤", "less", "smaller", "under", "below", "at most")):
+        elif cmp.startswith(("<", "≤", "less", "smaller", "under", "below", "at most", "sub")):
             # "< 5 mm": small, no lesion size documented, but a stated bound below
             out.append(_Size(m.start(), m.end(), [], False, None, below=largest))
         elif cmp or m.group("orlarger"):

@@ -199,6 +199,12 @@ def _mark_uncertain(
     for hit in hits:
         if not hit.negated or hit.kind not in TARGET_KINDS or hit.subtype in {"normal", "pseudo"}:
             continue
+        if _only_qualified_denial(text, hit, mods, stops):
+            # "The patchy marrow signal at L2 is not clearly seen on today's motion-degraded T1":
+            # not denied, not affirmed
+            hit.negated = False
+            hit.uncertain = True
+            continue
         triggers = [
             m
             for m in mods
@@ -220,3 +226,27 @@ def _mark_uncertain(
             # again ("There is no-- mildly patchy marrow signal"): which one stands is unknown
             hit.negated = False
             hit.uncertain = True
+
+
+_QUALIFIED_DENIAL = re.compile(
+    r"\bnot\s+(?:clearly|definitely|convincingly|confidently|definitively)\s|\?\s*not\b",
+    re.IGNORECASE,
+)
+
+
+def _only_qualified_denial(
+    text: str, hit: _Hit, mods: Sequence[_ModHit], stops: Sequence[int]
+) -> bool:
+    """The target's only denial is a qualified one after it ("is not clearly seen")."""
+    denials = [
+        m
+        for m in mods
+        if m.mod in {_Mod.NEG_FWD, _Mod.NEG_BACK}
+        and not any(min(m.end, hit.end) <= stop < max(m.start, hit.start) for stop in stops)
+    ]
+    return bool(denials) and all(
+        m.mod is _Mod.NEG_BACK
+        and m.start >= hit.end
+        and _QUALIFIED_DENIAL.search(text, max(0, m.start - 2), m.end) is not None
+        for m in denials
+    )

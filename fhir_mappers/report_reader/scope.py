@@ -242,11 +242,17 @@ def _in_backward_scope(mod: _ModHit, hit: _Hit, stops: Sequence[int], text: str)
     # "no longer seen" / "has resolved" close a longer statement than a negation does: "the
     # patchy marrow heterogeneity described at L3 and L4 on the outside examination is no longer
     # seen"
-    window = _HISTORY_BACKWARD_WINDOW if mod.mod is _Mod.HIST_BOTH else _BACKWARD_WINDOW
+    # and so does "was not reproduced / confirmed": "the area of abnormal marrow signal in the left
+    # ilium that had been queried in the spring was not reproduced"
+    closes = mod.mod is _Mod.HIST_BOTH or (
+        mod.mod is _Mod.NEG_BACK and _CLOSES_A_STATEMENT.search(text, mod.start, mod.end)
+    )
+    window = _HISTORY_BACKWARD_WINDOW if closes else _BACKWARD_WINDOW
     return len(text[hit.end : mod.start].split()) <= window
 
 
 _HISTORY_BACKWARD_WINDOW = 16
+_CLOSES_A_STATEMENT = re.compile(r"(?:confirmed|substantiated|corroborated|reproduced)$", re.I)
 
 
 def _clause_of(pos: int, sentence: tuple[int, int], stops: Sequence[int]) -> tuple[int, int]:

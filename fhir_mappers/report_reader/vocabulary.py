@@ -476,8 +476,9 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
     (
         _Mod.NEG_BACK,
         _c(
-            r"\b(?:is\s+|are\s+|was\s+|were\s+)?not\s+(?:definitely\s+|clearly\s+|convincingly\s+)?"
-            r"(?:seen|identified|present|demonstrated|visuali[sz]ed|evident|appreciated|detected|"
+            r"\b(?:is\s+|are\s+|was\s+|were\s+)?not\s+(?:definitely\s+|clearly\s+|convincingly\s+|"
+            r"confidently\s+)?"
+            r"(?:seen|identified|present|demonstrated|visuali[sz]ed|evident|appreciated|detected|apparent|"
             # "not seen on the prior study" (newness), "not seen on the axial images" (another
             # plane's view of a finding the report still states): neither denies the finding
             r"noted)\b(?!\s+(?:on|at|in)\s+(?:the\s+)?(?:prior|previous|earlier|last|axial|"
@@ -552,10 +553,18 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
             r"\b(?:earlier|previous|prior|initial|original)\s+(?:appearances?|findings?|"
             r"abnormalit(?:y|ies)|signal\s+changes?)\s+(?:was|were)\b|"
             r"\b(?:previous|prior|earlier|outside|old|first|initial|original)\s+(?:mri|study|imaging|"
-            r"scan|ct|report)(?:\s+[\w-]+){0,6}?\s+(?:reported|showed|demonstrated|described|noted|"
-            r"mentioned|revealed)\b|"
+            r"scan|ct|report)(?:\s+[\w\[\]/.-]+){0,6}?\s+(?:reported|showed|demonstrated|described|"
+            r"noted|mentioned|revealed)\b|"
+            # "Previous MRI spine (2024): 'patchy marrow at L4'": a quoted earlier study
             r"\b(?:previous|prior|earlier|outside|old)\s+(?:mri|study|imaging|scan|ct|report)"
-            r"(?:\s+\(?\d{4}\)?)?\s+(?:reported|showed|demonstrated|described|noted)\b"
+            r"(?:\s+[\w-]+){0,3}?(?:\s+\(?(?:19|20)\d\d\)?)?\s*:|"
+            r"\b(?:previous|prior|earlier|outside|old)\s+(?:mri|study|imaging|scan|ct|report)"
+            r"(?:\s+\(?\d{4}\)?)?\s+(?:reported|showed|demonstrated|described|noted)\b|"
+            # "his MRI lumbar spine in 2024, done for sciatica, raised the possibility of ...": a
+            # dated earlier study quoted in a letter
+            r"\b(?:mri|scan|study|imaging|ct)\s+(?:[\w-]+\s+){0,4}?(?:in|from|of|dated)\s+"
+            r"(?:19|20)\d\d\b[^.;]{0,60}?\b(?:raised|showed|reported|suggested|demonstrated|"
+            r"described)\b"
         ),
         "",
     ),
@@ -564,6 +573,19 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
         _c(
             r"\bno\s+longer\b|\b(?:has\s+|have\s+)?resolved\b|\b(?:has|have)\s+normali[sz]ed\b|"
             r"\breturned\s+to\s+normal\b"
+        ),
+        "",
+    ),
+    (
+        # "the 'indeterminate lesion at T11' described in the provisional report is ...": what an
+        # earlier or superseded report said, quoted after the finding
+        _Mod.HIST_BACK,
+        _c(
+            # ("not mentioned in the original report" is the opposite: a finding new to it)
+            r"\b(?<!not\s)(?<!never\s)(?<!nor\s)(?:described|reported|mentioned|noted|queried)\s+"
+            r"(?:in|on)\s+(?:the\s+)?"
+            r"(?:provisional|preliminary|previous|prior|earlier|original|outside|initial|"
+            r"superseded)\s+(?:report|study|mri|scan|read)"
         ),
         "",
     ),
@@ -620,7 +642,7 @@ _UP_BEFORE = _c(
 )
 _CMP_BEFORE = _c(
     r"(?:\b(?:larger|greater|bigger|more|smaller|less)\s+than|\bover|\bunder|\bbelow|\babove|"
-    r"\bat\s+least|\bat\s+most|[<>≥≤]=?)\s*$"
+    r"\bat\s+least|\bat\s+most|\bsub-?|[<>≥≤]=?)\s*$"
 )
 _PRIOR_BEFORE = _c(
     r"\b(?:previously|prior|formerly|was|were|from|compared\s+(?:to|with))\s*"
@@ -871,8 +893,26 @@ _KW_MODIFIERS: tuple[tuple[str, ...], ...] = (
         "elsewhere",
         " was",
         " were",
+        "raised",
+        "suggested",
+        "previous",
+        "prior",
+        "earlier",
+        "outside",
+        "old",
     ),
     ("longer", "resolved", "normali", "returned"),
+    (
+        "provisional",
+        "preliminary",
+        "previous",
+        "prior",
+        "earlier",
+        "original",
+        "outside",
+        "initial",
+        "superseded",
+    ),
 )
 _KW_TERMINATOR = (
     ";",

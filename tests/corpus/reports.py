@@ -404,9 +404,11 @@ CASES: tuple[Case, ...] = (
         "FINDINGS:\nA 10 mm T1-hypointense lesion at L1, likely an atypical haemangioma.\n"
         "IMPRESSION:\nL1 lesion, likely atypical haemangioma; follow-up suggested.\n",
         "FOCAL_EQUIVOCAL",
-        count=1,
-        sizes=(10.0,),
-        levels=("L1",),
+        # SPEC.md section 3: a lesion attributed, even hedged, to a benign entity is not a focal
+        # lesion for U-L (its count and size are not lesion measurements); at most FOCAL_EQUIVOCAL
+        count=None,
+        sizes=(),
+        levels=(),
         benign=("benign-hedge",),
         hedges=("likely",),
     ),

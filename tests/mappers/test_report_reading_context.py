@@ -760,6 +760,78 @@ CASES = [
         "FOCAL_EQUIVOCAL",
     ),
     (
+        "avn_named_in_the_impression_explains_the_subchondral_lesion",
+        "Findings: Geographic serpiginous subchondral lesion right femoral head with double line "
+        "sign, no collapse. Bone marrow of the pelvic bones is normal.\nImpression: Stable right "
+        "femoral head AVN, no collapse.",
+        "NEGATIVE",
+    ),
+    (
+        "outside_the_radiation_field_is_no_other_cause",
+        "Minimal patchy heterogeneous marrow signal in the left sacral ala outside the previous "
+        "radiation field, unchanged; favoured to be benign.",
+        "NONSPECIFIC",
+    ),
+    (
+        "a_named_thigh_muscle_holds_the_nodule",
+        "New 2.1 cm enhancing nodule in the vastus lateralis at the resection bed. Femoral "
+        "marrow signal is normal.",
+        "NEGATIVE",
+    ),
+    (
+        "not_reproduced_closes_a_long_statement",
+        "The small area of abnormal marrow signal in the left ilium that had been queried in the "
+        "spring was not reproduced.",
+        "NEGATIVE",
+    ),
+    (
+        "a_dated_earlier_mri_quoted_in_a_letter_is_history",
+        "You may recall his MRI lumbar spine in 2024, done for sciatica, raised the possibility of "
+        "marrow infiltration. The repeat MRI was reported as normal marrow signal for age.",
+        "NEGATIVE",
+    ),
+    (
+        "what_a_provisional_report_described_is_history",
+        "The 'indeterminate lesion at T11' described in the provisional report is a prominent "
+        "basivertebral vein. Marrow signal preserved.",
+        "NEGATIVE",
+    ),
+    (
+        "not_mentioned_in_the_original_report_is_new",
+        "ADDENDUM: On further review the right sacral ala shows mildly mottled marrow signal, not "
+        "mentioned in the original report.",
+        "NONSPECIFIC",
+    ),
+    (
+        "hedged_atypical_haemangiomas_are_at_most_equivocal",
+        "Two focal lesions at T5 (11 mm) and T8 (8 mm) with mildly high T1 signal and coarse "
+        "trabeculae, likely atypical hemangiomas.",
+        "FOCAL_EQUIVOCAL",
+    ),
+    (
+        "a_sub_5_mm_focus_is_below_the_size",
+        "Stable 8 mm T12 lesion and a new sub-5 mm L2 focus.",
+        "FOCAL_EQUIVOCAL",
+    ),
+    (
+        "clinical_profile_is_a_history_heading",
+        "Clinical profile: Known carcinoma breast. Suspicious marrow lesion in L4 on outside MRI."
+        "\nObservations: Normal marrow signal. Typical haemangioma of L4.",
+        "NEGATIVE",
+    ),
+    (
+        "indication_for_follow_up_is_a_history_heading",
+        "Indication for follow-up: incidental heterogeneous marrow signal, normal bloods.\n"
+        "Interval: surveillance MRI reported as normal marrow signal, no lesion.",
+        "NEGATIVE",
+    ),
+    (
+        "a_previous_mri_quoted_under_a_label_is_history",
+        "Background:\n- Previous MRI spine (2024): patchy heterogeneous marrow at L4\nToday:\n"
+        "Repeat MRI L-spine: marrow signal normal for age, no focal lesion.",
+        "NEGATIVE",
+    ),
+    (
         "eponymous_injuries_are_benign_entities",
         "MRI LEFT SHOULDER: A Hill-Sachs lesion with surrounding bone marrow edema and a "
         "Bankart lesion. Marrow otherwise normal.",
@@ -818,3 +890,17 @@ def test_a_criterion_quoted_after_the_finding_is_no_second_lesion() -> None:
     report = read(_CASE_TEXT["a_criterion_after_a_semicolon_is_general"])
     lesions = [f for f in report.features if f.kind.value == "focal-lesion" and not f.negated]
     assert [f.span.text for f in lesions] == ["12 mm focal lesion"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The patchy marrow signal at L2 is not clearly seen on today's motion-degraded T1.",
+        "The right iliac focal lesion is not confidently seen because of artefact.",
+        "The patchy marrow signal at L2 is ?not apparent on the current study.",
+    ],
+)
+def test_a_qualified_denial_keeps_the_finding_uncertain(text: str) -> None:
+    report = read(text)
+    assert report.image_class.value != "NEGATIVE"
+    assert any(f.uncertain for f in report.features)
