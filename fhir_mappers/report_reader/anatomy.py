@@ -257,6 +257,7 @@ _ORGAN_STEMS = (
     "myometri",
     "adenomyo",
     "menisc",
+    "parametr",
     "pulmon",
     "intrapulmon",
     "fissur",

@@ -25,12 +25,15 @@ from logic.thresholds import RED_MARROW_NORMAL_UNDER_AGE
 _CORRECTION = re.compile(
     r"\bon\s+review\b|\bshould\s+read\b|\bcorrected\s+to\b|\bdisregard\b|\bin\s+error\b|"
     r"\bretract\w*|\bwithdraw\w*|\bamended\s+to\b|\bis\s+(?:in\s+fact|actually)\b|"
-    r"\bdictation\s+error\b|\bactually\b",
+    r"\b(?:dictation|transcription|typographical|typing|voice[\s-]recognition)\s+errors?\b|"
+    r"\bactually\b",
     re.IGNORECASE,
 )
 _BENIGN_NOW = re.compile(
     r"\bh(?:a)?emangioma|\bbone\s+islands?|\benostos|\bschmorl|\bartefact|\bartifact|\bcysts?\b|"
-    r"\bnormal\b|\bno\s+(?:focal\s+|marrow\s+)?lesion|\bphysiolog\w*|\bred\s+marrow|\bmotion\b",
+    r"\bnormal\b|\bno\s+(?:focal\s+|marrow\s+)?lesion|\bphysiolog\w*|\bred\s+marrow|\bmotion\b|"
+    # "... should read 'Modic type 2 fatty endplate change at L5'": another cause named instead
+    r"\bmodic\b|\bdegenerat\w*|\bend-?plate|\bfatty\b|(?<!in)homogeneous\b",
     re.IGNORECASE,
 )
 # A correcting sentence that withdraws what it names ("please disregard the statement about marrow
@@ -77,7 +80,7 @@ def withdraw_corrected(
         s
         for s in sentences
         if _CORRECTION.search(text, s[0], s[1])
-        and (_BENIGN_NOW.search(text, s[0], s[1]) or _WITHDRAWS.search(text, s[0], s[1]))
+        and (_names_a_benign_reading(text, *s) or _WITHDRAWS.search(text, s[0], s[1]))
         and not _WONDERS.search(text, s[0], s[1])
         and not any(a <= s[0] < b for a, b in general)
     ][:_MAX_CORRECTIONS]
@@ -98,6 +101,25 @@ def withdraw_corrected(
                 hit.historical = True
 
 
+_QUOTED = re.compile(r"[\"“'‘][^\"”'’\n]{1,200}[\"”'’]")
+
+
+def _names_a_benign_reading(text: str, s0: int, s1: int) -> bool:
+    """The correcting sentence says the finding is benign now: a benign word outside quotation
+    marks, or quoted as the replacing text ("... should read 'homogeneous marrow signal'"); a
+    quoted wording called an error ("The earlier wording 'normal marrow' was a transcription
+    error") is the old text, not the reading now."""
+    replaced = _REPLACED_BY.search(text, s0, s1)
+    quoted = [
+        (m.start(), m.end())
+        for m in _QUOTED.finditer(text, s0, s1)
+        if replaced is None or m.start() < replaced.start()
+    ]
+    return any(
+        not any(a <= m.start() < b for a, b in quoted) for m in _BENIGN_NOW.finditer(text, s0, s1)
+    )
+
+
 _TYPICAL_HAEMANGIOMA = re.compile(
     r"(?<!a)typical\s+(?:\([^)\n]{0,30}\)\s+)?(?:vertebral\s+|body\s+|intraosseous\s+)?"
     r"h(?:a)?emangiomas?\b|"
@@ -111,7 +133,10 @@ _TYPICAL_HAEMANGIOMA = re.compile(
 _NOT_FOR_A_BENIGN_DIAGNOSIS = re.compile(
     r"\b(?:myeloma\w*|metasta\w*|malignan\w*|lytic|destructive|suspicious|concerning|worrisome|"
     r"aggressive|plasmacytoma\w*|lymphoma\w*|leuk(?:a)?emi\w*|multiple|several|numerous|"
-    r"innumerable|two|three|four)\b",
+    r"innumerable|two|three|four|"
+    # a lesion described with a worrisome feature or called indeterminate is not the one a
+    # benign diagnosis elsewhere names ("A 9 mm enhancing lesion ... A 4 mm bone island")
+    r"enhanc\w*|restricted|restricting|sharply|indeterminate|equivocal)\b",
     re.IGNORECASE,
 )
 _PLURAL_BENIGN = re.compile(

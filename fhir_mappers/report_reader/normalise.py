@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from fhir_mappers.report_reader.ocr import repair
+
 # (pattern, replacement). Case-insensitive unless the pattern says (?-i:...).
 _RULES: tuple[tuple[str, str], ...] = (
     (r"\bhet(?:e)?ro(?:g|gn)en(?:ous|ious|eous|eaous)\b", "heterogeneous"),
@@ -128,8 +130,16 @@ def blank_unticked_options(text: str) -> str:
 
 
 def normalise(text: str) -> Normalised:
-    """Rewrite spelling variants, abbreviations and glued sizes; keep an offset map."""
-    text = blank_unticked_options(text)
+    """Rewrite spelling variants, abbreviations and glued sizes (and OCR confusions of a scanned
+    report, `ocr.repair`); keep an offset map."""
+    text, scanned = repair(blank_unticked_options(text))
+    normalised = _rewrite(text)
+    if scanned is None:
+        return normalised  # no word changed length: offsets are the rewrite's own
+    return Normalised(normalised.text, tuple(scanned[o] for o in normalised.offsets))
+
+
+def _rewrite(text: str) -> Normalised:
     out: list[str] = []
     offsets: list[int] = []
     pos = 0

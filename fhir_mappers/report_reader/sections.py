@@ -25,6 +25,7 @@ from enum import StrEnum
 from fhir_mappers.attachments import html_to_text
 from fhir_mappers.limits import REPORT_READING_LIMIT_CHARS
 from fhir_mappers.report_reader.anatomy import names_only_organs
+from fhir_mappers.report_reader.ocr import shadow
 from fhir_mappers.report_reader.scope import CONTINUATION_WORDS
 
 
@@ -201,8 +202,9 @@ def _headings(text: str) -> list[_Heading]:
 
 
 def split_sections(text: str) -> SplitReport:
-    """Split report text at its headings; read everything but the non-finding parts."""
-    headings = _headings(text)
+    """Split report text at its headings; read everything but the non-finding parts (headings
+    of a scanned report are found in its OCR shadow: "lMPRESSl0N:", "C1inical history:")."""
+    headings = _headings(shadow(text))
     if not headings:
         return SplitReport(preamble=text.strip())
     parts: dict[Part, list[str]] = {p: [] for p in Part}

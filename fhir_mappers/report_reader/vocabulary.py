@@ -482,7 +482,8 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
             # "not seen on the prior study" (newness), "not seen on the axial images" (another
             # plane's view of a finding the report still states): neither denies the finding
             r"noted)\b(?!\s+(?:on|at|in)\s+(?:the\s+)?(?:prior|previous|earlier|last|axial|"
-            r"sagittal|coronal|other|remaining|additional|orthogonal)\b)|"
+            r"sagittal|coronal|other|remaining|additional|orthogonal|stir|t1|t2|dwi|diffusion|"
+            r"fat[\s-]?sat\w*|post[\s-]?contrast|dixon|opposed|in[\s-]?phase)\b)|"
             r"\b(?:is|are)\s+absent\b|\bhas\s+been\s+excluded\b|"
             r"\b(?:is\s+|are\s+|was\s+|were\s+)?not\s+(?:confirmed|substantiated|corroborated|"
             r"reproduced)\b"
@@ -547,6 +548,11 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
             r"\bpreviously\s+(?:seen|described|noted|demonstrated|identified|reported)\b|"
             # a request is not a finding ("check for new lesions", "evaluate for myeloma")
             r"\b(?:check|assess|evaluate|evaluation|screen|screening|query)\s+for\b|"
+            r"\bquery\s+of\b|"
+            # "the original impression erroneously stated 'heterogeneous marrow'"
+            r"\berroneously\s+(?:stated|reported|described|said|read)\b|"
+            r"\b(?:original|previous|earlier|initial|prior)\s+(?:report|impression|findings?|text)"
+            r"\s+(?:\w+\s+){0,2}?(?:stated|said|read)\b|"
             r"\b(?:was|were)\s+reported\s+(?:elsewhere\s+|previously\s+|initially\s+)?as\b|"
             r"\breported\s+elsewhere\b|"
             # "the earlier appearance was most likely ...": said of a finding that is gone
@@ -775,7 +781,11 @@ _CHEMICAL_SHIFT = _c(
 # Sentence boundaries: ., !, ? then space and an upper-case letter/digit; blank lines; a line
 # break followed by a non-lower-case start (a wrapped line continues in lower case).
 _ABBREVIATIONS = frozenset({"e.g", "i.e", "approx", "vs", "dr", "cf", "incl", "st", "fig", "no"})
-_BOUNDARY = re.compile(r"[.!?]+(?=\s+[\"'(]?[A-Z0-9])|\n\s*\n|\n(?=\s*[^a-z\s])")
+# (a lower-case label such as "vertebrae:" or "paraspinal and other:" starts a sentence too)
+_BOUNDARY = re.compile(
+    r"[.!?]+(?=\s+[\"'(]?[A-Z0-9])|\n\s*\n|\n(?=\s*[^a-z\s])|"
+    r"(?:[.!?]+|\n)(?=[ \t]*[a-z][a-z /&-]{0,30}:\s)"
+)
 # Text written without capitals (older systems, some interfaces): a full stop before any word and
 # every line break end a sentence (a hard wrap inside a sentence is still joined, `scope`).
 _BOUNDARY_CASELESS = re.compile(r"[.!?]+(?=\s+\S)|\n\s*\n|\n")
@@ -895,6 +905,11 @@ _KW_MODIFIERS: tuple[tuple[str, ...], ...] = (
         " were",
         "raised",
         "suggested",
+        "query",
+        "erroneous",
+        "stated",
+        "said",
+        "read",
         "previous",
         "prior",
         "earlier",

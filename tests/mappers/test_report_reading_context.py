@@ -832,6 +832,61 @@ CASES = [
         "NEGATIVE",
     ),
     (
+        "a_lesion_with_a_worrisome_feature_is_not_the_bone_island_elsewhere",
+        "Bones: Enostosis in the left femoral neck, 9 mm. A 9 mm enhancing lesion in the right "
+        "iliac bone. A 4 mm sclerotic bone island in the right iliac bone.",
+        "FOCAL_EQUIVOCAL",
+    ),
+    (
+        "not_seen_on_a_sequence_denies_nothing",
+        "Two focal lesions, in L2 (6 mm) and L3 (9 mm), are not seen on the STIR sequence and "
+        "may be artefactual.",
+        "FOCAL_MULTIPLE",
+    ),
+    (
+        "a_lower_case_label_starts_a_sentence",
+        "No compression deformity.\nvertebrae: mild heterogeneous marrow signal at T8, ?red "
+        "marrow.",
+        "NONSPECIFIC",
+    ),
+    (
+        "a_correction_to_another_cause_withdraws_the_finding",
+        "VERTEBRAE: Patchy marrow signal at L5.\nADDENDUM Correction: the sentence 'Patchy marrow "
+        "signal at L5' should read 'Modic type 2 fatty endplate change at L5'.",
+        "NEGATIVE",
+    ),
+    (
+        "a_transcription_error_corrected_to_homogeneous",
+        "Findings: Heterogeneous marrow signal in the lumbar vertebrae.\nADDENDUM: Transcription "
+        "error. 'Heterogeneous marrow signal' in the findings should read 'homogeneous marrow "
+        "signal'.",
+        "NEGATIVE",
+    ),
+    (
+        "the_normal_wording_called_an_error_withdraws_nothing",
+        "ADDENDUM: Correction. The impression should read: diffuse marrow replacement throughout "
+        "the lumbar spine. The earlier wording 'normal marrow' was a transcription error.",
+        "DIFFUSE",
+    ),
+    (
+        "what_the_original_impression_erroneously_stated_is_history",
+        "The impression has been corrected; the original impression erroneously stated "
+        '"heterogeneous marrow".\nFINDINGS: Bone marrow signal is within normal limits.',
+        "NEGATIVE",
+    ),
+    (
+        "a_query_of_last_year_is_history",
+        "You reviewed her last year for a query of heterogeneous marrow on a lumbar MRI. The "
+        'repeat MRI reports "marrow signal normal, no focal lesions".',
+        "NEGATIVE",
+    ),
+    (
+        "a_cervical_mass_with_parametrial_invasion_is_gynaecological",
+        "- Heterogeneously enhancing cervical mass, 3.8 cm, with parametrial invasion on the "
+        "left.\n- Bone marrow signal intensity is preserved.",
+        "NEGATIVE",
+    ),
+    (
         "eponymous_injuries_are_benign_entities",
         "MRI LEFT SHOULDER: A Hill-Sachs lesion with surrounding bone marrow edema and a "
         "Bankart lesion. Marrow otherwise normal.",
