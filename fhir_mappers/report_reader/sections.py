@@ -201,6 +201,9 @@ def _headings(text: str) -> list[_Heading]:
     return found
 
 
+_ADDENDUM_BEFORE = re.compile(r"\baddend", re.IGNORECASE)
+
+
 def split_sections(text: str) -> SplitReport:
     """Split report text at its headings; read everything but the non-finding parts (headings
     of a scanned report are found in its OCR shadow: "lMPRESSl0N:", "C1inical history:")."""
@@ -221,11 +224,8 @@ def split_sections(text: str) -> SplitReport:
             part = Part.IMPRESSION  # an unknown heading ("Malignant: ...") inside the impression
         elif part in (Part.FINDINGS, Part.IMPRESSION):
             reading = part
-        if part is Part.ORIGINAL:
-            in_original = True
-        elif heading.name in _ENDS_ORIGINAL:
-            in_original = False
-        if in_original:
+        in_original, taken = _track_original(text, heading, body, part, in_original, parts)
+        if taken or in_original:
             continue
         if part is Part.EXAM and "\n" in body:
             # the exam name is its first line; anything written under it after that is read
@@ -253,6 +253,30 @@ def split_sections(text: str) -> SplitReport:
         preamble=preamble,
         history="\n".join(p for p in parts[Part.SKIPPED] if p)[:2000],
     )
+
+
+def _track_original(
+    text: str,
+    heading: _Heading,
+    body: str,
+    part: Part,
+    in_original: bool,
+    parts: dict[Part, list[str]],
+) -> tuple[bool, bool]:
+    """(inside an ORIGINAL REPORT part now, body already taken): the part of an amended report
+    that the amendment replaced is not read, up to the next top-level part. In an addendum that
+    summarises the original on the heading's line ("ADDENDUM to MRI pelvis / Original report:
+    normal pelvic organs.") only that line is the original; the addendum's own text is read."""
+    if part is not Part.ORIGINAL:
+        return (False if heading.name in _ENDS_ORIGINAL else in_original), False
+    same_line = body and "\n" not in text[heading.start : heading.end]
+    if same_line and _ADDENDUM_BEFORE.search(text, 0, heading.start):
+        summary, rest = _first_part(body, True)
+        if rest.strip():
+            parts[Part.SKIPPED].append(summary)
+            parts[Part.FINDINGS].append(rest)
+            return False, True
+    return True, False
 
 
 def _first_part(body: str, same_line: bool) -> tuple[str, str]:

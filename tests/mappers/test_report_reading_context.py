@@ -887,6 +887,29 @@ CASES = [
         "NEGATIVE",
     ),
     (
+        "a_cervical_carcinoma_into_the_vagina_is_gynaecological",
+        "Findings: 3.8 cm exophytic cervical mass with heterogeneous enhancement, extending into "
+        "the upper third of the vagina. The osseous pelvis and visualized marrow are unremarkable.",
+        "NEGATIVE",
+    ),
+    (
+        "siderotic_nodules_of_the_spleen",
+        "Visualized vertebrae normal.\nIMP: Splenomegaly with siderotic nodules.",
+        "NEGATIVE",
+    ),
+    (
+        "an_addendum_summarising_the_original_on_one_line_is_read_after_it",
+        "ADDENDUM to MRI pelvis\nOriginal report: normal pelvic organs, no hip abnormality.\nOn "
+        "further review there is mild heterogeneous marrow signal in the left sacral ala.",
+        "NONSPECIFIC",
+    ),
+    (
+        "the_original_of_an_amended_report_is_still_not_read",
+        "AMENDED REPORT\nORIGINAL REPORT: MRI lumbar spine\nMultiple lytic lesions at L1 (9 mm) "
+        "and L3 (8 mm).\nAMENDED REPORT: normal marrow.",
+        "NEGATIVE",
+    ),
+    (
         "eponymous_injuries_are_benign_entities",
         "MRI LEFT SHOULDER: A Hill-Sachs lesion with surrounding bone marrow edema and a "
         "Bankart lesion. Marrow otherwise normal.",
