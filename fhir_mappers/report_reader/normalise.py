@@ -133,10 +133,73 @@ def normalise(text: str) -> Normalised:
     """Rewrite spelling variants, abbreviations and glued sizes (and OCR confusions of a scanned
     report, `ocr.repair`); keep an offset map."""
     text, scanned = repair(blank_unticked_options(text))
+    text, rows = _lesion_table_rows(text)
+    if rows is not None:
+        scanned = rows if scanned is None else [scanned[o] for o in rows]
     normalised = _rewrite(text)
     if scanned is None:
         return normalised  # no word changed length: offsets are the rewrite's own
     return Normalised(normalised.text, tuple(scanned[o] for o in normalised.offsets))
+
+
+# A table of lesions flattened into text ("Lesion | Level | Size" then "A | T11 | 8 mm"): each
+# row under a header whose first cell names lesions is a lesion, so "Lesion " is written before
+# the row (mapped to the row's first character) for the reader to count it with its own level
+# and size. At most `_MAX_TABLE_ROWS` rows a report (bounded work).
+_TABLE_HEADER = re.compile(
+    r"^[ \t|]*(?:focal\s+)?(?:lesions?|foci|focus|deposits?)\b[^\n|]{0,20}\|[^\n]*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_TABLE_ROW = re.compile(r"[ \t|]*[^\n|]{1,30}\|[^\n]*")
+_MAX_TABLE_ROWS = 64
+
+
+_NO_LESION_CELLS = frozenset({"", "none", "nil", "no", "n/a", "na", "-", "--", "—", "0"})
+
+
+def _lesion_table_rows(text: str) -> tuple[str, list[int] | None]:
+    if "|" not in text:
+        return text, None
+    starts: list[int] = []
+    headers: list[tuple[int, int]] = []
+    for header in _TABLE_HEADER.finditer(text):
+        if len(headers) >= _MAX_TABLE_ROWS:
+            break
+        # the header's first cell names a column, not a lesion: blanked like a template prompt
+        first = header.start() + len(header.group(0)) - len(header.group(0).lstrip(" \t|"))
+        headers.append((first, text.index("|", first)))
+        pos = header.end() + 1
+        while pos < len(text) and len(starts) < _MAX_TABLE_ROWS:
+            row = _TABLE_ROW.match(text, pos)
+            if row is None or "\n" in row.group(0):
+                break
+            cells = row.group(0).lstrip(" \t|")
+            if cells.split("|", 1)[0].strip().lower() not in _NO_LESION_CELLS:  # "None | - | -"
+                starts.append(pos + len(row.group(0)) - len(cells))
+            pos = row.end() + 1
+    if not headers:
+        return text, None
+    pieces, pos = [], 0
+    for a, b in headers:
+        pieces += [text[pos:a], " " * (b - a)]
+        pos = b
+    text = "".join([*pieces, text[pos:]])
+    if not starts:
+        return text, None
+    out: list[str] = []
+    offsets: list[int] = []
+    pos = 0
+    for start in starts:
+        out.append(text[pos:start])
+        offsets.extend(range(pos, start))
+        # "Lesion" quotes the row's first cell ("A", "1", "Right iliac wing") as sent
+        cell_end = len(text[start : text.index("|", start)].rstrip()) + start
+        out.append("Lesion ")
+        offsets.extend([start] * len("Lesion") + [max(start + 1, cell_end)])
+        pos = start
+    out.append(text[pos:])
+    offsets.extend(range(pos, len(text) + 1))
+    return "".join(out), offsets
 
 
 def _rewrite(text: str) -> Normalised:

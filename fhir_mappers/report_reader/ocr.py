@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import re
 
-_SIGN = re.compile(r"[a-z][01][a-z]|(?<![\w.])[01][a-z]{3,}|[a-z]{3}[01](?![\w.])")
+_SIGN = re.compile(r"[a-z]{2}[01][a-z]|(?<![\w.])[01][a-z]{3,}|[a-z]{3}[01](?![\w.])")
 _MIN_SIGNS = 2
 # a word of letters with 0 / 1 among them; not a level or sequence name ("T1W", "S1", "C0")
 _WORD = re.compile(r"(?<![\w.])[A-Za-z01]+(?![\w.])")
-_LEVEL_LIKE = re.compile(r"[A-Z][01]?\d*[A-Z]*")
+_LEVEL_LIKE = re.compile(r"[a-z][01]\d*[a-z]{0,2}", re.IGNORECASE)
 
 
 def looks_scanned(text: str) -> bool:

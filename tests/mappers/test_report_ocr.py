@@ -18,10 +18,24 @@ SCANNED = (
 )
 
 
-def test_ordinary_text_is_not_touched() -> None:
-    assert not looks_scanned(ORDINARY)
-    assert shadow(ORDINARY) == ORDINARY
-    assert repair(ORDINARY) == (ORDINARY, None)
+@pytest.mark.parametrize(
+    "text",
+    [
+        ORDINARY,
+        "sag t1w, ax t1w, cor t1w and t2w: marrow normal at l1 and s1; t1wi",
+        "b12 low, wbc 4.1 x10^9/L, igg1 kappa, hb 10.1",
+    ],
+)
+def test_ordinary_text_is_not_touched(text: str) -> None:
+    assert not looks_scanned(text)
+    assert shadow(text) == text
+    assert repair(text) == (text, None)
+
+
+def test_sequence_names_in_a_scanned_report_are_kept() -> None:
+    assert repair("C1inical: foca1 1esion at L1, T1W and t1w hypointense")[0] == (
+        "Clinical: focal lesion at L1, T1W and t1w hypointense"
+    )
 
 
 @pytest.mark.parametrize(

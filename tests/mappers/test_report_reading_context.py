@@ -910,6 +910,28 @@ CASES = [
         "NEGATIVE",
     ),
     (
+        "each_row_of_a_lesion_table_is_a_lesion",
+        "Lesion | Level | Size | Post-contrast\nA | T11 | 8 mm | enhancing\nB | L1 | 11 mm | "
+        "enhancing\nC | L3 | 6 mm | enhancing\nFindings: Three enhancing marrow lesions as "
+        "tabulated.",
+        "FOCAL_MULTIPLE",
+    ),
+    (
+        "a_lesion_table_of_small_foci",
+        "| Lesion | Level | Size |\n| 1 | T11 | 3 mm |\n| 2 | L1 | 4 mm |",
+        "FOCAL_EQUIVOCAL",
+    ),
+    (
+        "an_empty_lesion_table_is_no_lesion",
+        "Focal lesions | Level | Size\nNone | - | -\nMarrow: normal.",
+        "NEGATIVE",
+    ),
+    (
+        "a_table_of_other_findings_is_not_a_lesion_table",
+        "Finding | Level | Size\nDisc bulge | L4-5 | 3 mm\nMarrow signal normal.",
+        "NEGATIVE",
+    ),
+    (
         "eponymous_injuries_are_benign_entities",
         "MRI LEFT SHOULDER: A Hill-Sachs lesion with surrounding bone marrow edema and a "
         "Bankart lesion. Marrow otherwise normal.",
@@ -982,3 +1004,9 @@ def test_a_qualified_denial_keeps_the_finding_uncertain(text: str) -> None:
     report = read(text)
     assert report.image_class.value != "NEGATIVE"
     assert any(f.uncertain for f in report.features)
+
+
+def test_a_lesion_table_row_quotes_its_first_cell() -> None:
+    report = read(_CASE_TEXT["each_row_of_a_lesion_table_is_a_lesion"])
+    rows = [f.span.text for f in report.features if f.kind.value == "focal-lesion"]
+    assert rows[:3] == ["A", "B", "C"]
