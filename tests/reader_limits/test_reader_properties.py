@@ -111,6 +111,8 @@ WORDS = (
     "\u00a0",
 )
 
+PLAIN_WORDS = tuple(w for w in WORDS if "&" not in w and "<" not in w)
+
 texts = st.one_of(
     st.lists(st.sampled_from(WORDS), max_size=80).map(" ".join),
     st.text(max_size=400),
@@ -161,7 +163,8 @@ def _how_much_read(message: str) -> bool:
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(
-    st.lists(st.sampled_from(WORDS), min_size=1, max_size=30).map(" ".join),
+    # (no HTML entity or tag: "&amp;" read as "&" can bring a text back under the limit)
+    st.lists(st.sampled_from(PLAIN_WORDS), min_size=1, max_size=30).map(" ".join),
     st.integers(min_value=1, max_value=5_000),
 )
 def test_text_over_the_limit_gives_a_problem_naming_the_report_and_how_much_was_read(
