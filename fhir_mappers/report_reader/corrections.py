@@ -23,7 +23,7 @@ from logic.thresholds import RED_MARROW_NORMAL_UNDER_AGE
 
 # SPEC.md section 2: an addendum that explicitly corrects or withdraws a statement replaces it.
 _CORRECTION = re.compile(
-    r"\bon\s+review\b|\bshould\s+read\b|\bcorrected\s+to\b|\bdisregard\b|\bin\s+error\b|"
+    r"\bon\s+review\b|\bshould\s+read\b|\bcorrected\s+(?:to|from)\b|\bdisregard\b|\bin\s+error\b|"
     r"\bretract\w*|\bwithdraw\w*|\bamended\s+to\b|\bis\s+(?:in\s+fact|actually)\b|"
     r"\b(?:dictation|transcription|typographical|typing|voice[\s-]recognition)\s+errors?\b|"
     r"\bactually\b",
@@ -31,7 +31,7 @@ _CORRECTION = re.compile(
 )
 _BENIGN_NOW = re.compile(
     r"\bh(?:a)?emangioma|\bbone\s+islands?|\benostos|\bschmorl|\bartefact|\bartifact|\bcysts?\b|"
-    r"\bnormal\b|\bno\s+(?:focal\s+|marrow\s+)?lesion|\bphysiolog\w*|\bred\s+marrow|\bmotion\b|"
+    r"\bnormal\b|\bno\s+(?:[\w-]+\s+)?lesion|\bphysiolog\w*|\bred\s+marrow|\bmotion\b|"
     # "... should read 'Modic type 2 fatty endplate change at L5'": another cause named instead
     r"\bmodic\b|\bdegenerat\w*|\bend-?plate|\bfatty\b|(?<!in)homogeneous\b",
     re.IGNORECASE,
@@ -93,7 +93,13 @@ def withdraw_corrected(
             if hit.kind not in _CORRECTABLE or hit.negated:
                 continue
             if c0 <= hit.start < c1:
-                if withdraws_own or hit.start < old_text_end:
+                # "On review, the L1 lesion contains fat ...; it is a typical haemangioma": the
+                # correction's own lesion, when it speaks of one level, is the benign one
+                if (
+                    withdraws_own
+                    or hit.start < old_text_end
+                    or (len(named) <= 1 and _definite_benign(text, c0, c1))
+                ):
                     hit.historical = True
                 continue
             levels = {lv for _, lvs in _levels_in(text, *hit.sentence) for lv in lvs}
@@ -121,8 +127,8 @@ def _names_a_benign_reading(text: str, s0: int, s1: int) -> bool:
 
 
 _TYPICAL_HAEMANGIOMA = re.compile(
-    r"(?<!a)typical\s+(?:\([^)\n]{0,30}\)\s+)?(?:vertebral\s+|body\s+|intraosseous\s+)?"
-    r"h(?:a)?emangiomas?\b|"
+    r"(?<!a)typical\s+(?:of\s+(?:an?\s+)?)?(?:\([^)\n]{0,30}\)\s+)?(?:[CTLS]\d{1,2}\s+)?"
+    r"(?:vertebral\s+|body\s+|intraosseous\s+)?h(?:a)?emangiomas?\b|"
     # other definite benign diagnoses of a single focus ("This is a bone island.")
     r"\bbone\s+islands?\b|\benostos[ie]s\b|\bavascular\s+necrosis\b|\bosteonecrosis\b|"
     r"\bbone\s+infarcts?\b|\bavn\b",

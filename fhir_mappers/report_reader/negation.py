@@ -199,7 +199,9 @@ def _mark_uncertain(
     for hit in hits:
         if not hit.negated or hit.kind not in TARGET_KINDS or hit.subtype in {"normal", "pseudo"}:
             continue
-        if _only_qualified_denial(text, hit, mods, stops):
+        if _only_qualified_denial(text, hit, mods, stops) or _DENIAL_DOUBTED.search(
+            text, hit.end, hit.sentence[1]
+        ):
             # "The patchy marrow signal at L2 is not clearly seen on today's motion-degraded T1":
             # not denied, not affirmed
             hit.negated = False
@@ -250,3 +252,12 @@ def _only_qualified_denial(
         and _QUALIFIED_DENIAL.search(text, max(0, m.start - 2), m.end) is not None
         for m in denials
     )
+
+
+# "No definite patchy marrow signal in L5, though this is difficult to exclude given the motion":
+# the report itself doubts its denial
+_DENIAL_DOUBTED = re.compile(
+    r"\b(?:this|it|which|that)\s+(?:is\s+|was\s+|remains\s+)?(?:difficult\s+to|cannot\s+be|"
+    r"can\s*not\s+be|could\s+not\s+be|not\s+possible\s+to)\s+(?:exclude[d]?|rule[d]?\s+out)\b",
+    re.IGNORECASE,
+)

@@ -100,6 +100,8 @@ HEADINGS: dict[str, Part] = {
             "reason for examination",
             "reason for study",
             "reason for referral",
+            "referral reason",
+            "reason for request",
             "question",
             "clinical question",
             "query",

@@ -110,7 +110,9 @@ _COUNTERFACTUAL = re.compile(
 )
 _TOLD_THAT = re.compile(
     r"\b(?:explained|discussed|told|counsell?ed|reviewed|advised|informed|reassured|mentioned)\b"
-    r"[^.;:]{0,60}?\bthat\b",
+    r"[^.;:]{0,60}?\bthat\b|"
+    # "As we discussed, myeloma can sometimes present as ..."
+    r"\bas\s+(?:we|i|you)\s+(?:have\s+)?(?:discussed|explained|mentioned|agreed|know)\b,?",
     re.IGNORECASE,
 )
 

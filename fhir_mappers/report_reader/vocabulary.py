@@ -548,7 +548,14 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
             r"\bpreviously\s+(?:seen|described|noted|demonstrated|identified|reported)\b|"
             # a request is not a finding ("check for new lesions", "evaluate for myeloma")
             r"\b(?:check|assess|evaluate|evaluation|screen|screening|query)\s+for\b|"
+            r"\b(?:look|looks|looking|search|searching)\s+for\b|"
+            # "Should focal lesions or diffuse marrow change develop, ...": a condition
+            r"^\W*should\b(?=[^.;]{0,80}?\b(?:develop|appear|occur|arise|emerge|progress)\w*)|"
+            r"\bif\b(?=[^.;]{0,80}?\b(?:develops?|appears?|occurs?|arises?|emerges?)\b)|"
             r"\bquery\s+of\b|"
+            # "There was concern for a lesion ... on the prior ultrasound": a past concern
+            r"\bthere\s+(?:was|had\s+been)\s+(?:a\s+|some\s+)?(?:concern|query|question|"
+            r"suspicion)\s+(?:for|of|about|regarding)\b|"
             # "the original impression erroneously stated 'heterogeneous marrow'"
             r"\berroneously\s+(?:stated|reported|described|said|read)\b|"
             r"\b(?:original|previous|earlier|initial|prior)\s+(?:report|impression|findings?|text)"
@@ -905,6 +912,11 @@ _KW_MODIFIERS: tuple[tuple[str, ...], ...] = (
         " were",
         "raised",
         "suggested",
+        "look",
+        "search",
+        "there",
+        "should",
+        "if",
         "query",
         "erroneous",
         "stated",

@@ -932,6 +932,67 @@ CASES = [
         "NEGATIVE",
     ),
     (
+        "what_a_further_study_would_look_for_is_no_finding",
+        "Impression: No marrow abnormality. If the concern persists, whole-body MRI could be used "
+        "to look for focal lesions or diffuse infiltration.",
+        "NEGATIVE",
+    ),
+    (
+        "a_condition_with_should_is_no_finding",
+        "Findings: Normal marrow signal. No focal lesion.\nImpression: Should focal lesions or "
+        "diffuse marrow change develop, haematology should be informed promptly.",
+        "NEGATIVE",
+    ),
+    (
+        "the_correction_of_one_lesion_to_a_typical_haemangioma",
+        "Findings: 11 mm T1-hypointense lesion in L1.\nADDENDUM: On review with the in-phase "
+        "images, the L1 lesion contains fat and shows vertical striations; it is a typical "
+        "haemangioma.",
+        "NEGATIVE",
+    ),
+    (
+        "referral_reason_is_a_history_heading",
+        "Referral reason: 'heterogeneous marrow on MRI?' from GP.\nTriage: the radiologist "
+        "describes normal marrow signal with no marrow abnormality.",
+        "NEGATIVE",
+    ),
+    (
+        "as_we_discussed_frames_a_general_statement",
+        "As we discussed, myeloma can sometimes present as heterogeneous or diffusely abnormal "
+        "marrow signal on MRI. Your MRI of the spine showed normal bone marrow.",
+        "NEGATIVE",
+    ),
+    (
+        "a_correction_to_no_enhancing_lesion",
+        "Impression: 2. Enhancing lesion in the left iliac bone.\nADDENDUM: Impression point 2 "
+        "should read: 'No enhancing lesion in the left iliac bone.'",
+        "NEGATIVE",
+    ),
+    (
+        "corrected_from_indeterminate_to_a_bone_island",
+        "Impression: 6 mm left femoral head focus, indeterminate.\nADDENDUM: Correlation with CT "
+        "shows this is a bone island, corrected from 'indeterminate'.",
+        "NEGATIVE",
+    ),
+    (
+        "a_typical_haemangioma_named_with_its_level",
+        "Findings: A 14 mm rounded lesion in the L2 vertebral body. Remaining marrow normal.\n"
+        "Impression: Typical L2 vertebral haemangioma.",
+        "NEGATIVE",
+    ),
+    (
+        "a_past_concern_is_history",
+        "Discussion: There was concern for a lesion in the right iliac bone on the prior "
+        "ultrasound report. This is not seen; the right iliac marrow signal is normal.",
+        "NEGATIVE",
+    ),
+    (
+        "a_denial_the_report_doubts_is_uncertain",
+        "No definite patchy marrow signal in L5, though this is difficult to exclude given the "
+        "motion on the T1 images.",
+        "NONSPECIFIC",
+    ),
+    (
         "eponymous_injuries_are_benign_entities",
         "MRI LEFT SHOULDER: A Hill-Sachs lesion with surrounding bone marrow edema and a "
         "Bankart lesion. Marrow otherwise normal.",
