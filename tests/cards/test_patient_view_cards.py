@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import html
+import os
 import re
+import uuid
 from dataclasses import replace
 from datetime import date
 
@@ -11,6 +13,7 @@ import markdown_it
 import pytest
 from fhir.resources.R4B import servicerequest
 
+from cds_hooks.cards import parts
 from cds_hooks.cards.assessment_cards import (
     issued_rule_ids,
     render_patient_view,
@@ -518,6 +521,18 @@ def test_every_card_and_suggestion_has_a_unique_uuid():
     ids.extend(c.uuid for c in render(a.r4_with_secondary()))
     assert None not in ids
     assert len(ids) == len(set(ids))
+
+
+def test_new_uuid_is_the_uuid4_text_of_its_random_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`new_uuid` writes the text itself (speed): the same text as `uuid.UUID(bytes=...,
+    version=4)` for the same 16 random bytes, every version and variant digit included."""
+    samples = [bytes(16), b"\xff" * 16, bytes(range(16)), *(os.urandom(16) for _ in range(3000))]
+    samples += [bytes([0] * 8 + [b] + [0] * 7) for b in range(256)]  # every variant byte
+    for raw in samples:
+        monkeypatch.setattr(parts.os, "urandom", lambda n, raw=raw: raw[:n])
+        text = parts.new_uuid()
+        assert text == str(uuid.UUID(bytes=raw, version=4))
+        assert uuid.UUID(text).version == 4
 
 
 def issued(assessment: Assessment) -> dict[str, str]:
