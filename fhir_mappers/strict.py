@@ -16,8 +16,8 @@ whole, without a cache.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, get_args
 
 import orjson
 
@@ -212,8 +212,48 @@ def resource_problem(type_name: str, resource: Mapping[str, Any]) -> str | None:
 
 
 def warm_up() -> None:
-    """Build the R4B validators now (the first use of each costs tens of milliseconds)."""
+    """Build the R4B validators now (the first use of each costs tens of milliseconds), and
+    import the models of every element they may meet (`_load_element_models`)."""
     for type_name in {*OBSERVATION_ELEMENTS.values(), "ObservationComponent"}:
         _validator(type_name)
     resource_problem("Condition", {"resourceType": "Condition"})
     resource_problem("Patient", {"resourceType": "Patient"})
+    _load_element_models()
+
+
+_element_models_loaded = False
+
+
+def _load_element_models() -> None:
+    """Import the R4B model of every element type a Patient, Condition or Observation can hold,
+    once per process. fhir.resources imports an element's model the first time a value of that
+    type is validated (HumanName, Identifier, Meta, Coding ...): without this, the first calls
+    that meet them (each gunicorn worker's first patient) pay the imports, some 18 ms."""
+    global _element_models_loaded
+    if _element_models_loaded:
+        return
+    _element_models_loaded = True
+    from fhir.resources.R4B.condition import Condition
+    from fhir.resources.R4B.observation import Observation
+    from fhir.resources.R4B.patient import Patient
+    from fhir_core.types import FhirBase
+
+    seen: set[type] = set()
+    models: list[type] = [Patient, Condition, Observation]
+    while models:
+        model = models.pop()
+        if model in seen:
+            continue
+        seen.add(model)
+        for field in getattr(model, "model_fields", {}).values():
+            for kind in _types_in(field.annotation):
+                if issubclass(kind, FhirBase) and hasattr(kind, "_model_klass"):
+                    models.append(kind.get_model_klass())
+
+
+def _types_in(annotation: object) -> Iterator[type]:
+    """The classes named in an annotation (`list[X] | None` -> list, X, NoneType)."""
+    if isinstance(annotation, type):
+        yield annotation
+    for argument in get_args(annotation):
+        yield from _types_in(argument)
