@@ -111,6 +111,11 @@ class LabView:
     def _window_by_analyte(self) -> dict[Analyte, tuple[LabResult, ...]]:
         return _newest_first(r for r in self.labs if in_window(r, self.as_of))
 
+    @cached_property
+    def _current(self) -> dict[Analyte, LabResult | None]:
+        """`latest_current`'s answers so far (filled by it)."""
+        return {}
+
     def in_mode(self, current_only: bool) -> LabView:
         """The same results read in the mode `current_only`; the per-analyte orderings already
         computed (they do not depend on the mode) are shared, not sorted again."""
@@ -152,7 +157,7 @@ class LabView:
 
 
 # The cached properties of a LabView that depend only on its labs and as_of (`LabView.in_mode`).
-_MODE_FREE: Final = ("_usable_by_analyte", "_window_by_analyte")
+_MODE_FREE: Final = ("_usable_by_analyte", "_window_by_analyte", "_current")
 
 
 def _newest_first(results: Iterable[LabResult]) -> dict[Analyte, tuple[LabResult, ...]]:
@@ -167,9 +172,17 @@ def _newest_first(results: Iterable[LabResult]) -> dict[Analyte, tuple[LabResult
 
 def latest_current(view: LabView, analyte: Analyte) -> LabResult | None:
     """The newest result of `analyte` within the current window when it is evaluable (SPEC.md
-    §2), whatever the view's mode; None when there is none or it is not evaluable."""
+    §2), whatever the view's mode; None when there is none or it is not evaluable.
+
+    Remembered per view and analyte (a call asks it some 80 times for a dozen analytes); the
+    answer depends only on the view's labs and as_of, so both modes share it (`in_mode`)."""
+    known = view._current
+    if analyte in known:
+        return known[analyte]
     found = view.decisive(analyte)
-    return found if found is not None and is_usable(found, view.as_of) else None
+    current = found if found is not None and is_usable(found, view.as_of) else None
+    known[analyte] = current
+    return current
 
 
 def superseded(view: LabView, analyte: Analyte) -> tuple[LabResult, ...]:

@@ -177,3 +177,40 @@ def test_index_report_is_the_newest_whatever_the_order_received() -> None:
     facts = Facts.of(record(mris=(older, newer)), AS_OF)
     assert facts.index is newer
     assert facts.priors == (older,)
+
+
+def test_latest_current_remembered_per_view_answers_as_its_definition() -> None:
+    # latest_current remembers its answers per view (shared with the view in the other mode):
+    # each answer, asked first in either view, again, and after the other mode filled the
+    # memo, is the newest result in the window when it is usable, else None.
+    from logic.labs import is_usable, latest_current
+
+    labs = (
+        lab(Analyte.HAEMOGLOBIN, 11.0, days_ago=5),
+        lab(Analyte.HAEMOGLOBIN, 9.0, days_ago=40),
+        lab(Analyte.PLATELETS, None, evaluable=False, days_ago=3),  # supersedes the next
+        lab(Analyte.PLATELETS, 90.0, days_ago=30),
+        lab(Analyte.CALCIUM_TOTAL, 3.1, days_ago=200),  # stale only
+        lab(Analyte.CREATININE, 150.0, days_ago=-3),  # after as_of beyond the skew
+        lab(Analyte.ALBUMIN, 40.0, days_ago=10),
+    )
+
+    def definition(analyte: Analyte) -> object:
+        found = LabView(labs, AS_OF).decisive(analyte)
+        return found if found is not None and is_usable(found, AS_OF) else None
+
+    expected = {analyte: definition(analyte) for analyte in Analyte}
+    assert expected[Analyte.HAEMOGLOBIN] is labs[0]
+    assert expected[Analyte.PLATELETS] is None
+    assert expected[Analyte.CALCIUM_TOTAL] is None
+    assert expected[Analyte.ALBUMIN] is labs[6]
+    for first_mode in (True, False):
+        view = LabView(labs, AS_OF, current_only=first_mode)
+        for analyte in Analyte:
+            assert latest_current(view, analyte) is expected[analyte]
+        other = view.in_mode(not first_mode)
+        for analyte in reversed(Analyte):
+            assert latest_current(other, analyte) is expected[analyte]
+            assert latest_current(view, analyte) is expected[analyte]
+        fresh = LabView(labs, AS_OF, current_only=first_mode).in_mode(not first_mode)
+        assert [latest_current(fresh, a) for a in Analyte] == [expected[a] for a in Analyte]
