@@ -110,6 +110,23 @@ def catalogue_markdown() -> str:
 
 
 def _catalogue_markdown() -> str:
+    """The catalogue page, section by section (before `spec_words`)."""
+    sections = (
+        _decision_table(),
+        _literature_and_limits(),
+        _rule_sections(),
+        _flag_sections(),
+        [_follow_up_section(anchor(FOLLOW_UP_ANCHOR))],
+        _imaging_protocol_and_data_quality(),
+        _biopsy_bundle_and_first_line_panel(),
+        _display_precision_and_unverified(),
+        [f'<a id="{anchor("order-review")}"></a>', "", _order_review_section()],
+    )
+    return "\n".join(line for section in sections for line in section)
+
+
+def _decision_table() -> list[str]:
+    """Title, who the page is for, and the decision table (one row per rule, in order)."""
     out = [
         "# Marrow CDS rule catalogue",
         "",
@@ -128,8 +145,13 @@ def _catalogue_markdown() -> str:
         link = f"[Rule {rule.id}](#{anchor(rule.id)})"
         topic = rule.topic if rule.topic else "no card"
         out.append(f"| {link} | {_cell(rule.when)} | {_cell(rule.recommend)} | {topic} |")
-    out += [
-        "",
+    out.append("")
+    return out
+
+
+def _literature_and_limits() -> list[str]:
+    """The studies behind the decision table, and what the service does not do."""
+    return [
         '## <a id="literature"></a>The literature behind the decision table',
         "",
         "| study | who | result |",
@@ -142,9 +164,12 @@ def _catalogue_markdown() -> str:
         "",
         *(f"- {line}" for line in NOT_DONE),
         "",
-        "## Rules",
-        "",
     ]
+
+
+def _rule_sections() -> list[str]:
+    """One section per rule: when, what it recommends, its card topic, its published sources."""
+    out = ["## Rules", ""]
     for rule in RULES:
         sources = published(rule.citations) or ("clinical specification of the service",)
         out += [
@@ -157,7 +182,12 @@ def _catalogue_markdown() -> str:
             *(f"  - {c}" for c in sources),
             "",
         ]
-    out += [
+    return out
+
+
+def _flag_sections() -> list[str]:
+    """The flag table (tier, criterion, thresholds) and one section per flag."""
+    out = [
         "## Flags",
         "",
         "Tiers: U urgent (myeloma-defining event, IMWG 2014), H high (biopsy indicated), "
@@ -183,8 +213,12 @@ def _catalogue_markdown() -> str:
             f"- Source: {flag.source}",
             "",
         ]
-    out.append(_follow_up_section(anchor(FOLLOW_UP_ANCHOR)))
-    out += [
+    return out
+
+
+def _imaging_protocol_and_data_quality() -> list[str]:
+    """The two secondary cards: imaging-protocol advice, data quality and missing data."""
+    return [
         f'## <a id="{anchor("imaging-protocol")}"></a>Imaging-protocol advice',
         "",
         "Secondary card (topic `imaging-protocol`), shown with a primary card only where the "
@@ -217,7 +251,11 @@ def _catalogue_markdown() -> str:
         *(f"- {line}" for line in MISSING_DATA),
         "",
     ]
-    out += [
+
+
+def _biopsy_bundle_and_first_line_panel() -> list[str]:
+    """What the biopsy bundle holds (R2, R4) and the first-line panel that gates R7 and R8."""
+    out = [
         "## Biopsy bundle (Rules R2, R4)",
         "",
         "Posterior iliac crest aspirate and core; multicolour flow cytometry (>=8 colours); "
@@ -238,11 +276,18 @@ def _catalogue_markdown() -> str:
         gating = "yes" if item.gating else "no (ordered with the panel)"
         ways = "; or ".join(" + ".join(LABEL[a] for a in alt) for alt in item.alternatives)
         out.append(f"| {item.label} | {item.order_key} | {gating} | {ways} |")
-    out += [
+    return [
+        *out,
         "",
         f"Current result: effective within {thresholds.CURRENT_WINDOW.days} days before the "
         "evaluation time. A result that is not evaluable counts as missing.",
         "",
+    ]
+
+
+def _display_precision_and_unverified() -> list[str]:
+    """The display precision of each analyte, and the values SPEC.md marks (verify)."""
+    return [
         "## Display precision of lab values",
         "",
         "Cards show each value in its canonical unit at the precision below. A value is never "
@@ -270,11 +315,7 @@ def _catalogue_markdown() -> str:
         "- Laboratory LOINC codes marked (verify) in SPEC.md section 4 are recognised as given "
         "there (the rules never see codes)",
         "",
-        f'<a id="{anchor("order-review")}"></a>',
-        "",
-        _order_review_section(),
     ]
-    return "\n".join(out)
 
 
 # The one developer line of docs/rules.md, kept off the clinician-facing page (/rules, /rules.md).
