@@ -68,6 +68,7 @@ class Hit:
 
     detail: str
     evidence: tuple[Evidence, ...]
+    known_mgus: bool = False  # `Flag.known_mgus`
 
 
 Predicate = Callable[[Facts], Flag | None]
@@ -105,7 +106,13 @@ def flag(
             hit = find(facts)
             if hit is None:
                 return None
-            return Flag(id=flag_id, tier=tier, criterion=hit.detail, evidence=hit.evidence)
+            return Flag(
+                id=flag_id,
+                tier=tier,
+                criterion=hit.detail,
+                evidence=hit.evidence,
+                known_mgus=hit.known_mgus,
+            )
 
         predicate.__name__ = find.__name__
         predicate.__doc__ = find.__doc__
@@ -406,8 +413,8 @@ def monoclonal_protein(facts: Facts) -> Hit | None:
     detail = f"known MGUS, {names}: evaluate for progression of MGUS"
     proof = tuple(condition_evidence(c) for c in known)
     if hit is None:
-        return Hit(detail, proof)
-    return Hit(f"{hit.detail}; {detail}", hit.evidence + proof)
+        return Hit(detail, proof, known_mgus=True)
+    return Hit(f"{hit.detail}; {detail}", hit.evidence + proof, known_mgus=True)
 
 
 def _monoclonal_results(facts: Facts) -> list[tuple[str, LabResult]]:

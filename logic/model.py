@@ -366,6 +366,9 @@ class Flag:
     tier: Tier
     criterion: str  # the criterion that was met, in words
     evidence: tuple[Evidence, ...] = ()
+    # H-MPROTEIN met by an active MGUS Condition (SPEC.md §2: evaluate for progression), with or
+    # without a monoclonal result: the card says so as data, not by reading `criterion`
+    known_mgus: bool = False
 
 
 @dataclass(frozen=True)

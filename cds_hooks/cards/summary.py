@@ -142,7 +142,7 @@ def flag_phrase(flag: Flag) -> str:
             # a Condition's value is its code: not a measured value
             if item.value and not (item.reference or "").startswith("Condition/"):
                 return f"{_label_words(item.label)} {_value_words(item)}"
-    if flag.id == "H-MPROTEIN" and "MGUS" in flag.criterion:
+    if flag.known_mgus:
         return "known MGUS, evaluate for progression"
     if flag.id == "H-SYMPTOMS":
         labels = [_label_words(item.label) for item in flag.evidence if item.label]

@@ -55,6 +55,7 @@ def test_mgus_never_suppresses_and_counts_as_h_mprotein() -> None:
     assert a.rule_id == "R4"
     (flag,) = [f for f in a.flags if f.id == "H-MPROTEIN"]
     assert "evaluate for progression of MGUS" in flag.criterion
+    assert flag.known_mgus
     assert a.recommendation is not None
     assert any("evaluate for progression of MGUS" in n for n in a.recommendation.notes)
     assert any("Kyle et al., Leukemia 2010;24:1121-7" in n for n in a.recommendation.notes)
@@ -71,6 +72,14 @@ def test_mgus_with_an_m_spike_names_both() -> None:
     labs = with_labs(NORMAL, lab(Analyte.M_PROTEIN, 0.4))
     (flag,) = [f for f in assess(record(labs=labs, conditions=(MGUS,)), AS_OF).flags]
     assert flag.criterion.startswith("M-spike 0.4 g/dL; known MGUS")
+    assert flag.known_mgus
+
+
+def test_an_m_spike_without_mgus_is_no_known_mgus() -> None:
+    labs = with_labs(NORMAL, lab(Analyte.M_PROTEIN, 0.4))
+    (flag,) = [f for f in assess(record(labs=labs), AS_OF).flags]
+    assert flag.id == "H-MPROTEIN"
+    assert not flag.known_mgus
 
 
 def test_inactive_mgus_does_not_count() -> None:
