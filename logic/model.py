@@ -398,6 +398,9 @@ class OrderSet:
     label: str
     orders: tuple[OrderSuggestion, ...]
     recommended: bool = False
+    # the first-line laboratory panel (SPEC.md section 7): its button counts the blood tests
+    first_line_labs: bool = False
+    stat: bool = False  # to be done immediately (R2's missing labs): the button says STAT
 
 
 class FollowUpState(StrEnum):

@@ -132,14 +132,26 @@ def biopsy_bundle(sit: Situation, priority: Priority = "routine") -> tuple[Order
 
 
 def _set(
-    label: str, orders: tuple[OrderSuggestion, ...], recommended: bool
+    label: str,
+    orders: tuple[OrderSuggestion, ...],
+    recommended: bool,
+    *,
+    first_line_labs: bool = False,
+    stat: bool = False,
 ) -> tuple[OrderSet, ...]:
-    return (OrderSet(label, orders, recommended),) if orders else ()
+    if not orders:
+        return ()
+    return (OrderSet(label, orders, recommended, first_line_labs=first_line_labs, stat=stat),)
 
 
 def missing_labs_set(sit: Situation, priority: Priority) -> tuple[OrderSet, ...]:
-    word = "STAT " if priority == "stat" else ""
-    return _set(f"{word}First-line labs not yet current", lab_orders(sit, priority), False)
+    return _set(
+        "First-line labs not yet current",
+        lab_orders(sit, priority),
+        False,
+        first_line_labs=True,
+        stat=priority == "stat",
+    )
 
 
 # ---------------------------------------------------------------- per rule
@@ -210,7 +222,7 @@ def r4_orders(sit: Situation) -> tuple[OrderSet, ...]:
 def r5_orders(sit: Situation) -> tuple[OrderSet, ...]:
     """R5: the first-line panel (stale abnormal: repeat to confirm) and MRI in 3-6 months."""
     mri = scheduled(sit, "mri-followup", t.MRI_FIRST_INTERVAL_MONTHS, "MRI in 3-6 months")
-    return _set("First-line laboratory panel", lab_orders(sit), True) + _set(
+    return _set("First-line laboratory panel", lab_orders(sit), True, first_line_labs=True) + _set(
         "Follow-up MRI", (mri,), False
     )
 

@@ -170,8 +170,7 @@ def _suggestion(
 
 
 # CARDS.md: a suggestion's label says what one click does. The order sets of the logic are named
-# by what they are ("First-line labs not yet current"); the button names the action and counts.
-_FIRST_LINE_SETS: Final = ("first-line labs not yet current", "first-line laboratory panel")
+# by what they are ("Urgent myeloma work-up"); the button names the action and counts.
 _ACTION_WORDS: Final = {
     "urgent myeloma work-up": "Order the urgent myeloma work-up",
     "urgent haematology work-up": "Order the urgent haematology work-up",
@@ -187,14 +186,12 @@ _ACTION_WORDS: Final = {
 
 def action_label(order_set: OrderSet) -> str:
     """ "Order 5 first-line blood tests", "Refer to haematology for marrow biopsy (4 orders)"."""
-    name = order_set.label.strip()
     count = len(order_set.orders)
-    stat = name.upper().startswith("STAT ")
-    key = (name[5:] if stat else name).strip().lower()
-    if key in _FIRST_LINE_SETS:
+    if order_set.first_line_labs:
         tests = "blood test" if count == 1 else "blood tests"
-        return f"Order {count} first-line {tests}" + (" STAT" if stat else "")
-    words = _ACTION_WORDS.get(key)
+        return f"Order {count} first-line {tests}" + (" STAT" if order_set.stat else "")
+    name = order_set.label.strip()
+    words = _ACTION_WORDS.get(name.lower())
     if words is None:
         words = f"Order: {clinical_words(name)}"
     return f"{words} ({count} orders)" if count > 1 else words

@@ -785,3 +785,21 @@ def test_an_unknown_rule_id_is_refused():
     base = a.r4()
     with pytest.raises(ValueError, match="unknown rule id"):
         render(replace(base, rule_id="R99"))
+
+
+def test_the_button_of_an_order_set_follows_its_fields_not_its_label() -> None:
+    # The first-line panel and STAT are data of the order set (logic.orders), not read back
+    # out of its label: any label, the same button; a label that merely reads like the panel
+    # is named as it is.
+    from cds_hooks.cards.assessment_cards import action_label
+    from logic.model import OrderSet, OrderSuggestion
+
+    three = tuple(OrderSuggestion(key) for key in ("cbc-diff", "cmp", "serum-flc"))
+    panel = OrderSet("Missing labs", three, first_line_labs=True)
+    assert action_label(panel) == "Order 3 first-line blood tests"
+    assert action_label(replace(panel, stat=True)) == "Order 3 first-line blood tests STAT"
+    assert action_label(replace(panel, orders=three[:1])) == "Order 1 first-line blood test"
+    named = OrderSet("First-line laboratory panel", three)
+    assert action_label(named) == "Order: First-line laboratory panel (3 orders)"
+    urgent = OrderSet("Urgent myeloma work-up", three, recommended=True)
+    assert action_label(urgent) == "Order the urgent myeloma work-up (3 orders)"

@@ -109,6 +109,8 @@ def test_r2_urgent_orders_and_stat_missing_labs() -> None:
     assert all(o.priority == "urgent" for o in main.orders)
     assert {o.key for o in labs.orders} >= {"cbc-diff", "cmp", "spep-ife", "serum-flc"}
     assert all(o.priority == "stat" for o in labs.orders)
+    assert (labs.first_line_labs, labs.stat) == (True, True)  # typed: the card reads no label
+    assert (main.first_line_labs, main.stat) == (False, False)
     fish = next(o for o in main.orders if o.key == "cytogenetics-fish")
     assert fish.note is not None
     assert "del(17p)" in fish.note
@@ -149,6 +151,7 @@ def test_r4_missing_labs_are_ordered_with_the_biopsy() -> None:
     rec = record(labs=(lab(Analyte.HAEMOGLOBIN, 11.0),))
     sets = recommend(rec).order_sets
     assert sets[1].label == "First-line labs not yet current"
+    assert (sets[1].first_line_labs, sets[1].stat) == (True, False)
     assert {o.key for o in sets[1].orders} >= {"cbc-diff", "cmp", "spep-ife", "serum-flc"}
 
 
