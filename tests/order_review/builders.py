@@ -20,6 +20,7 @@ from logic.model import (
     Region,
     Sex,
 )
+from tests.support.fhir import fhir_bundle
 
 AS_OF = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 CPT = "http://www.ama-assn.org/go/cpt"
@@ -145,8 +146,5 @@ def service_request(
 
 
 def bundle(*resources: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "resourceType": "Bundle",
-        "type": "collection",
-        "entry": [{"resource": r} for r in resources],
-    }
+    """A collection Bundle of bare entries (draft orders, prefetch)."""
+    return fhir_bundle(resources, bundle_type="collection")

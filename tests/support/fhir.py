@@ -2,9 +2,41 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 PATIENT_ID = "p1"
+
+
+def fhir_bundle(
+    resources: Iterable[dict[str, Any]],
+    *,
+    bundle_type: str = "searchset",
+    total: bool = False,
+    full_url_base: str | None = None,
+    search_mode: bool = False,
+    next_url: str | None = None,
+) -> dict[str, Any]:
+    """The test kit's one Bundle builder; each tier's `bundle()` says which parts its EHR sends:
+    `total`, each entry's `fullUrl` (`<full_url_base>/<type>/<id>`) and `search.mode` "match",
+    and a `next` link (paging)."""
+    items = list(resources)
+    document: dict[str, Any] = {"resourceType": "Bundle", "type": bundle_type}
+    if total:
+        document["total"] = len(items)
+    entries = []
+    for resource in items:
+        entry: dict[str, Any] = {}
+        if full_url_base is not None:
+            entry["fullUrl"] = f"{full_url_base}/{resource['resourceType']}/{resource['id']}"
+        entry["resource"] = resource
+        if search_mode:
+            entry["search"] = {"mode": "match"}
+        entries.append(entry)
+    document["entry"] = entries
+    if next_url:
+        document["link"] = [{"relation": "next", "url": next_url}]
+    return document
 
 
 def quantity(value: Any, unit: str | None = None, code: str | None = None) -> dict[str, Any]:
@@ -46,11 +78,8 @@ def ucum(value: Any, code: str, **extra: Any) -> dict[str, Any]:
 
 
 def bundle(*resources: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "resourceType": "Bundle",
-        "type": "searchset",
-        "entry": [{"resource": r} for r in resources],
-    }
+    """A searchset of bare entries (the mapper tests)."""
+    return fhir_bundle(resources)
 
 
 def patient(gender: str | None = "female", birth: str | None = "1950-03-04") -> dict[str, Any]:

@@ -13,6 +13,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from tests.support.fhir import fhir_bundle
+
 PATIENT_ID = "pv-2001"
 EGFR_DISPLAY = (
     "Glomerular filtration rate/1.73 sq M.predicted [Volume Rate/Area] in Serum, Plasma or "
@@ -37,21 +39,11 @@ def patient(sex: str = "female", birth_date: str = "1961-03-09") -> dict[str, An
     }
 
 
-def _entry(resource: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "fullUrl": f"https://ehr.example.org/fhir/{resource['resourceType']}/{resource['id']}",
-        "resource": resource,
-        "search": {"mode": "match"},
-    }
-
-
 def bundle(*resources: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "resourceType": "Bundle",
-        "type": "searchset",
-        "total": len(resources),
-        "entry": [_entry(r) for r in resources],
-    }
+    """A searchset as the EHR's FHIR server answers it: total, fullUrl and search mode."""
+    return fhir_bundle(
+        resources, total=True, full_url_base="https://ehr.example.org/fhir", search_mode=True
+    )
 
 
 def quantity(value: float, unit: str) -> dict[str, Any]:

@@ -12,6 +12,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from tests.support.fhir import fhir_bundle
+
 SERVICE_ID = "heterogeneous-marrow"
 SERVICE_PATH = f"/cds-services/{SERVICE_ID}"
 FEEDBACK_PATH = f"{SERVICE_PATH}/feedback"
@@ -105,15 +107,8 @@ def labs(now: datetime) -> list[dict[str, Any]]:
 
 
 def bundle(resources: list[dict[str, Any]], next_url: str | None = None) -> dict[str, Any]:
-    document: dict[str, Any] = {
-        "resourceType": "Bundle",
-        "type": "searchset",
-        "total": len(resources),
-        "entry": [{"resource": r, "search": {"mode": "match"}} for r in resources],
-    }
-    if next_url:
-        document["link"] = [{"relation": "next", "url": next_url}]
-    return document
+    """A searchset page with total and search mode, and a `next` link when there is one."""
+    return fhir_bundle(resources, total=True, search_mode=True, next_url=next_url)
 
 
 def prefetch(now: datetime | None = None) -> dict[str, Any]:
