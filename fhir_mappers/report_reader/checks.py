@@ -317,7 +317,8 @@ def _keep_lesion(hit: _Hit, text: str, sentence: tuple[int, int], clause: tuple[
     if re.search(r"\b(?:schmorl\w*|cysts?|tarlov|synovial|perineural|dis[ck])\b", near, _F):
         return False  # "Schmorl node", "disc lesion", "Tarlov cyst": not marrow lesions
     if re.search(r"\bfoc(?:us|i)\b", text[hit.start : hit.end], _F) and re.search(
-        r"\bfoc(?:us|i)\s+of\s+(?:[\w-]+\s+){0,2}?(?:fat|fatty|normal|red|o?edema)\b",
+        r"\bfoc(?:us|i)\s+of\s+(?:[\w-]+\s+){0,2}?(?:fat|fatty|normal|red|o?edema|calcifi\w*|gas|"
+        r"air|fluid|susceptibility|artefact|artifact|blooming)\b",
         text[hit.start : hit.end + 40],
         _F,
     ):

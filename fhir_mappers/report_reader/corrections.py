@@ -21,10 +21,17 @@ from fhir_mappers.report_reader.scope import _Hit
 from logic.model import FeatureKind
 from logic.thresholds import RED_MARROW_NORMAL_UNDER_AGE
 
+# a statement retracted, not a tendon ("with 1.5 cm retraction", "retracted to the glenoid")
+_RETRACTS = (
+    r"\bretract(?:s|ed|ing|ion)?\s+(?:of\s+)?(?:the|this|that|my|our|previous|earlier|above|"
+    r"statement|report|finding|comment|impression)\b|"
+    r"\b(?:is|are|was|were|been)\s+(?:hereby\s+)?retracted\b(?!\s+(?:to|by|into|from|\d))"
+)
 # SPEC.md section 2: an addendum that explicitly corrects or withdraws a statement replaces it.
 _CORRECTION = re.compile(
     r"\bon\s+review\b|\bshould\s+read\b|\bcorrected\s+(?:to|from)\b|\bdisregard\b|\bin\s+error\b|"
-    r"\bretract\w*|\bwithdraw\w*|\bamended\s+to\b|\bis\s+(?:in\s+fact|actually)\b|"
+    + _RETRACTS
+    + r"|\bwithdraw\w*|\bamended\s+to\b|\bis\s+(?:in\s+fact|actually)\b|"
     r"\b(?:dictation|transcription|typographical|typing|voice[\s-]recognition)\s+errors?\b|"
     r"\bactually\b",
     re.IGNORECASE,
@@ -39,7 +46,7 @@ _BENIGN_NOW = re.compile(
 # A correcting sentence that withdraws what it names ("please disregard the statement about marrow
 # heterogeneity at L2", "the earlier description ... was made in error") withdraws its own targets.
 _WITHDRAWS = re.compile(
-    r"\bdisregard\b|\bin\s+error\b|\bwithdraw\w*|\bretract\w*|\berroneous\w*|"
+    r"\bdisregard\b|\bin\s+error\b|\bwithdraw\w*|" + _RETRACTS + r"|\berroneous\w*|"
     r"\bshould\s+not\s+have\b|\bnot\s+present\b",
     re.IGNORECASE,
 )

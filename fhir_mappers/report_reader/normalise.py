@@ -44,6 +44,15 @@ _RULES: tuple[tuple[str, str], ...] = (
         "no",
     ),
     (r"\bscene\b", "seen"),
+    # speech recognition of lesion words and sizes ("5 millimeter t one hypo intense legion")
+    (r"\blegions\b", "lesions"),
+    (r"\blegion\b", "lesion"),
+    (r"\bt\s+one\b", "T1"),
+    (r"\bt\s+two\b", "T2"),
+    (r"\bhypo\s+intens", "hypointens"),
+    (r"\bhyper\s+intens", "hyperintens"),
+    (r"\bmillimet(?:er|re)s?\b", "mm"),
+    (r"\bcentimet(?:er|re)s?\b", "cm"),
     (
         r"(?:(?<=\n)|(?<=[.:]\s)|(?<=[.:]\s\s)|^)know\b(?!\s+(?:that|of|if|whether|how|about)\b)",
         "no",
@@ -65,7 +74,7 @@ _PROMPT = (
 _SIZE_GLUE = r"(?P<num>\d(?:\.\d+)?)(?:-|(?=mm\b|cm\b))(?P<unit>mm|cm)\b"
 
 # Every rule starts with one of these characters: a look-ahead rejects other positions at once.
-_FIRST = "(?=[hinstdcwmk0-9\\[])"
+_FIRST = "(?=[hinstdcwmkl0-9\\[])"
 _PATTERN = re.compile(
     _FIRST
     + "(?:"

@@ -316,7 +316,8 @@ def _continues(line: str, nxt: str) -> bool:
 # patient (`statements.about_this_patient`). The part runs to the next heading-like line.
 _GENERAL_HEADING = re.compile(
     r"^[ \t]*(?:[-*•●▪■◦‣·#=]+[ \t]*)?(?:case\s+)?"
-    r"(?:discussion|teaching\s+(?:points?|file\s+notes?)|"
+    r"(?:discussion|teaching\s+(?:points?|file(?:\s+notes?)?)|lessons?(?:\s+learn(?:ed|t))?|"
+    r"pitfalls?(?:\s+box)?|take[\s-]?home(?:\s+(?:points?|messages?))?|points|"
     r"learning\s+points?|key\s+(?:points?|messages?|teaching\s+points?)|pearls?|"
     r"educational\s+points?|background|differential\s+diagnos[ie]s|literature\s+review|"
     r"review\s+of\s+(?:the\s+)?literature|references|(?:correct\s+)?answers?(?:\s+\(?[a-e]\)?)?|"

@@ -40,7 +40,8 @@ _GENERAL_CUE = re.compile(
     r"in\s+general|tends?\s+to|(?:may|can|might)\s+(?:also\s+)?(?:present|appear|manifest|show|"
     r"demonstrate|mimic|cause|produce|result|be\s+seen)|presents?\s+(?:as|with)|"
     r"would\s+(?:be|have|show|demonstrate|cause|produce|lower|raise|appear|point|favou?r)|"
-    r"for\s+reference|by\s+definition|requires?|(?:is|are)\s+defined\s+as|define[sd]?|considers?|"
+    r"for\s+reference|by\s+definition|requires?|should\s+prompt|"
+    r"(?:is|are)\s+(?:an?\s+)?myeloma[\s-]defining|(?:is|are)\s+defined\s+as|define[sd]?|considers?|"
     r"(?:is|are)\s+(?:highly\s+)?(?:sensitive|specific)\s+(?:for|to)|"
     r"(?:is|are)\s+characteri[sz]ed\s+by|(?:is|are)\s+(?:the\s+)?most\s+common|"
     r"(?:is|are)\s+easily\s+(?:missed|overlooked|mistaken))\b",
@@ -96,6 +97,8 @@ _GENERAL_WORD_LIST = (
     "definition",
     "define",
     "require",
+    "prompt",
+    "defining",
     "consider",
     "sensitive",
     "specific",
@@ -145,6 +148,10 @@ def _general_statement_start(s_text: str) -> int | None:
         return None
     if any(True for _ in _levels_in(part, 0, len(part))):
         return None
+    if cue is not None and frame is None and cue.group(0).lower().startswith("should"):
+        # "aggressive bone destruction should prompt consideration of metastasis": the advice
+        # is general from the start of its clause
+        return begin
     return at
 
 

@@ -36,7 +36,9 @@ _MARROW_NOUN = (
 )
 _MARROW_ADJ = (
     r"heterogene(?:ous|ously|ity)|inhomogene(?:ous|ously|ity)|mottled|mottling|patchy|"
-    r"variegated|salt[\s-]+and[\s-]+pepper|abnormal|abnormality|abnormalities"
+    r"variegated|salt[\s-]+and[\s-]+pepper|abnormal|abnormality|abnormalities|"
+    # "Indeterminate marrow signal in the L5 vertebral body" (FOCAL_EQUIVOCAL: indeterminate)
+    r"indeterminate|equivocal"
 )
 # Up to n intervening words, none of which is about discs / degenerative change.
 _GAP_WORD = (
@@ -549,6 +551,7 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
             # a request is not a finding ("check for new lesions", "evaluate for myeloma")
             r"\b(?:check|assess|evaluate|evaluation|screen|screening|query)\s+for\b|"
             r"\b(?:look|looks|looking|search|searching)\s+for\b|"
+            r"\breferred\s+(?:here\s+)?(?:to|for)\b|"
             # "Should focal lesions or diffuse marrow change develop, ...": a condition
             r"^\W*should\b(?=[^.;]{0,80}?\b(?:develop|appear|occur|arise|emerge|progress)\w*)|"
             r"\bif\b(?=[^.;]{0,80}?\b(?:develops?|appears?|occurs?|arises?|emerges?)\b)|"
@@ -596,9 +599,13 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
         _c(
             # ("not mentioned in the original report" is the opposite: a finding new to it)
             r"\b(?<!not\s)(?<!never\s)(?<!nor\s)(?:described|reported|mentioned|noted|queried)\s+"
-            r"(?:in|on)\s+(?:the\s+)?"
+            r"(?:in|on)\s+(?:the\s+|her\s+|his\s+|their\s+|an?\s+)?"
             r"(?:provisional|preliminary|previous|prior|earlier|original|outside|initial|"
-            r"superseded)\s+(?:report|study|mri|scan|read)"
+            r"superseded)\s+(?:[\w-]+\s+)?(?:report|study|mri|scan|read|imaging)|"
+            # "the patchy marrow signal in the lumbar spine seen last year": an earlier study's
+            r"\b(?<!not\s)(?:seen|noted|described|reported|shown)\s+(?:on\s+(?:the\s+)?[\w-]+\s+)?"
+            r"(?:last\s+(?:year|month|week)|(?:\d+|one|two|three|four|six|several)\s+"
+            r"(?:years?|months?|weeks?)\s+ago|in\s+(?:19|20)\d\d)\b"
         ),
         "",
     ),
@@ -787,10 +794,41 @@ _CHEMICAL_SHIFT = _c(
 
 # Sentence boundaries: ., !, ? then space and an upper-case letter/digit; blank lines; a line
 # break followed by a non-lower-case start (a wrapped line continues in lower case).
-_ABBREVIATIONS = frozenset({"e.g", "i.e", "approx", "vs", "dr", "cf", "incl", "st", "fig", "no"})
+_ABBREVIATIONS = frozenset(
+    {
+        "e.g",
+        "i.e",
+        "approx",
+        "vs",
+        "dr",
+        "cf",
+        "incl",
+        "st",
+        "fig",
+        "no",
+        "etc",
+        "al",
+        "mr",
+        "mrs",
+        "ms",
+        "prof",
+        "resp",
+        "esp",
+        "ca",
+        "pt",
+        "pts",
+        "hx",
+        "dx",
+        "sx",
+        "tx",
+    }
+)
 # (a lower-case label such as "vertebrae:" or "paraspinal and other:" starts a sentence too)
 _BOUNDARY = re.compile(
     r"[.!?]+(?=\s+[\"'(]?[A-Z0-9])|\n\s*\n|\n(?=\s*[^a-z\s])|"
+    # a full stop after a word, then a lower-case word on the same line ("no new marrow
+    # abnormality. unchanged 7 mm lesion"): abbreviations are kept whole (`scope`)
+    r"(?<=[A-Za-z0-9)\]%])[.!?]+(?=[ \t]+[a-z])|"
     r"(?:[.!?]+|\n)(?=[ \t]*[a-z][a-z /&-]{0,30}:\s)"
 )
 # Text written without capitals (older systems, some interfaces): a full stop before any word and
@@ -803,8 +841,28 @@ _BOUNDARY_CASELESS = re.compile(r"[.!?]+(?=\s+\S)|\n\s*\n|\n")
 # (plain substring search is far cheaper than a regex scan). Every pattern of the tables above has
 # an entry; tests check that the prefilter never changes a result.
 _KW_TARGETS: tuple[tuple[str, ...], ...] = (
-    ("heterogen", "inhomogen", "mottl", "patchy", "variegat", "salt", "abnormal"),
-    ("heterogen", "inhomogen", "mottl", "patchy", "variegat", "salt", "abnormal"),
+    (
+        "heterogen",
+        "inhomogen",
+        "mottl",
+        "patchy",
+        "variegat",
+        "salt",
+        "abnormal",
+        "indetermin",
+        "equivocal",
+    ),
+    (
+        "heterogen",
+        "inhomogen",
+        "mottl",
+        "patchy",
+        "variegat",
+        "salt",
+        "abnormal",
+        "indetermin",
+        "equivocal",
+    ),
     ("t1",),
     ("signal",),
     ("heterogen", "inhomogen", "mottl", "patchy", "variegat"),
@@ -914,6 +972,7 @@ _KW_MODIFIERS: tuple[tuple[str, ...], ...] = (
         "suggested",
         "look",
         "search",
+        "referred",
         "there",
         "should",
         "if",
@@ -939,6 +998,10 @@ _KW_MODIFIERS: tuple[tuple[str, ...], ...] = (
         "outside",
         "initial",
         "superseded",
+        "last",
+        "ago",
+        " in 19",
+        " in 20",
     ),
 )
 _KW_TERMINATOR = (

@@ -993,6 +993,76 @@ CASES = [
         "NONSPECIFIC",
     ),
     (
+        "general_advice_that_should_prompt_a_diagnosis",
+        "Histology confirmed a schwannoma. Nerve sheath tumours enlarge foramina slowly; "
+        "aggressive bone destruction should prompt consideration of metastasis or lymphoma.",
+        "NEGATIVE",
+    ),
+    (
+        "take_home_points_are_general",
+        "This case: 41-year-old woman. MRI L-spine: marrow signal maintained; normal for age.\n"
+        "Take-home:\n- Heterogeneous marrow is reported in around 2% of MRIs.",
+        "NEGATIVE",
+    ),
+    (
+        "a_pitfall_box_is_general",
+        "Case 6a. Vertebral marrow normal.\n\nPitfall box: On sagittal T1, inhomogeneous marrow "
+        "caused by a poor coil position can mimic diffuse infiltration.",
+        "NEGATIVE",
+    ),
+    (
+        "a_focus_of_calcification_is_no_lesion",
+        "Intradural extramedullary mass at T7. Small focus of calcification on CT. Vertebral body "
+        "signal normal.",
+        "NEGATIVE",
+    ),
+    (
+        "what_a_patient_was_referred_to_exclude_is_no_finding",
+        "Case: radiograph showed vertical striations in L4, referred to 'exclude a lytic lesion'.\n"
+        "MRI: L4 contains a typical haemangioma. Other levels normal.",
+        "NEGATIVE",
+    ),
+    (
+        "a_myeloma_defining_criterion_is_general",
+        "Points:\n2. In smouldering myeloma, more than one focal lesion of 5 mm or more is a "
+        "myeloma-defining event.",
+        "NEGATIVE",
+    ),
+    (
+        "speech_recognition_legion_and_t_one",
+        "impression: 5 millimeter t one hypo intense legion in the l4 vertebral body. no other "
+        "legions.",
+        "FOCAL_EQUIVOCAL",
+    ),
+    (
+        "indeterminate_marrow_signal_is_equivocal",
+        "IMPRESSION: Indeterminate marrow signal in the L5 vertebral body.",
+        "FOCAL_EQUIVOCAL",
+    ),
+    (
+        "a_lower_case_sentence_after_a_full_stop",
+        "impression: no new marrow abnormality. unchanged 7 mm T1 hypointense lesion L2.",
+        "FOCAL_EQUIVOCAL",
+    ),
+    (
+        "a_retracted_tendon_retracts_no_statement",
+        "ROTATOR CUFF: Full-thickness supraspinatus tear with 1.5 cm retraction.\nBONE MARROW: "
+        "Mildly heterogeneous marrow signal in the proximal humerus, likely red marrow.",
+        "NONSPECIFIC",
+    ),
+    (
+        "what_an_outside_mri_reported_is_history",
+        "Thank you for referring your patient regarding the heterogeneous marrow signal reported "
+        "on her outside lumbar MRI from 2024. The repeat MRI today shows normal marrow signal.",
+        "NEGATIVE",
+    ),
+    (
+        "what_was_seen_last_year_is_history",
+        "The patchy marrow signal in the lumbar spine seen last year, which we attributed to her "
+        "B12 deficiency, is no longer present on the repeat MRI.",
+        "NEGATIVE",
+    ),
+    (
         "eponymous_injuries_are_benign_entities",
         "MRI LEFT SHOULDER: A Hill-Sachs lesion with surrounding bone marrow edema and a "
         "Bankart lesion. Marrow otherwise normal.",
