@@ -172,14 +172,20 @@ def _run_on_list(between: str, text: str, hit: _Hit) -> bool:
     a negated noun followed by a marrow phrase with its own descriptor may be a new finding or the
     end of the list; SPEC.md section 3 keeps it, as an uncertain reading."""
     words = between.lower().split()
+    # ("no fracture or listhesis patchy heterogeneous marrow": the list may be joined within,
+    # but nothing joins its last noun to the marrow phrase)
+    listed = bool(words) and not _JOINED.search(words[-1]) and not _PUNCT.search(between)
     return (
         hit.kind in {FeatureKind.MARROW_SIGNAL, FeatureKind.DIFFUSE_PATTERN}
-        and 1 <= len(words) <= 3
+        and 1 <= len(words) <= 5
         and not _LINKS.intersection(words)
-        and not _JOINED.search(between)
+        and (not _JOINED.search(between) or listed)
         and any(w not in _QUALIFIERS for w in words)
         and _STARTS_WITH_DESCRIPTOR.match(text, hit.start) is not None
     )
+
+
+_PUNCT = re.compile(r"[,;:()]")
 
 
 def _double_negation(text: str, triggers: Sequence[_ModHit], nearest: _ModHit) -> bool:

@@ -229,6 +229,8 @@ def _normal_statements_win(
             clause_text = _FATTY.sub(" ", text[clause[0] : clause[1]])
             if normal_here or not _ABNORMAL.search(clause_text):
                 continue
+        if h.kind is FeatureKind.BENIGN_HEDGE and any(n.start <= h.start < n.end for n in normal):
+            continue  # "the reconversion was confined to expected sites": said to be normal
         if (
             h.kind in {FeatureKind.MARROW_SIGNAL, FeatureKind.BENIGN_HEDGE}
             and h.subtype != "normal"

@@ -640,7 +640,10 @@ _NORMAL_MARROW = _c(
     r"\b(?:diffuse(?:ly)?\s+)?fatty\s+(?:bone\s+)?marrow(?:\s+(?:signal|replacement|conversion))?|"
     # marrow stimulated by growth factors, called physiological (SPEC.md section 3 other causes)
     r"\bphysiologic(?:al)?\s+(?:bone\s+)?marrow\s+(?:stimulation|activation|expansion|"
-    r"hyperplasia|response)\b"
+    r"hyperplasia|response)\b|"
+    # "the reconversion was confined to expected sites": red marrow where it is expected
+    r"\b(?:reconversion|red\s+marrow)\b[^.;]{0,40}?\b(?:confined|limited|restricted)\s+to\s+"
+    r"(?:the\s+)?(?:expected|typical|usual)\s+(?:sites?|locations?|distribution|areas?)\b"
 )
 
 _AND_CUT = _c(r"\band\b|;")
@@ -1023,7 +1026,7 @@ _KW_TERMINATOR = (
     "yet",
 )
 # every normal-marrow statement names the marrow, or the age it is normal for
-_KW_NORMAL = ("marrow", "age")
+_KW_NORMAL = ("marrow", "age", "expected", "typical", "usual")
 # Targets whose pattern needs a second word as well (both groups must be present): a T1
 # comparison always ends at a muscle or a disc.
 _KW_TARGET_ALSO: dict[int, tuple[str, ...]] = {

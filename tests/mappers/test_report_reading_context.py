@@ -1063,6 +1063,19 @@ CASES = [
         "NEGATIVE",
     ),
     (
+        "an_unpunctuated_list_joined_within_then_a_marrow_phrase",
+        "impression no fracture or listhesis patchy heterogeneous marrow l3 vertebral body mild "
+        "ddd l4 l5",
+        "NONSPECIFIC",
+    ),
+    (
+        "reconversion_confined_to_expected_sites_is_normal",
+        "Imaging findings\nMRI hips: normal.\n\nDiscussion\nSickle cell disease causes "
+        "marrow reconversion; in adults the whole spine may show dark marrow, but here the "
+        "reconversion was confined to expected sites.",
+        "NEGATIVE",
+    ),
+    (
         "eponymous_injuries_are_benign_entities",
         "MRI LEFT SHOULDER: A Hill-Sachs lesion with surrounding bone marrow edema and a "
         "Bankart lesion. Marrow otherwise normal.",
