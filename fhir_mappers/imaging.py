@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import orjson
+
 from fhir_mappers import imaging_codes as codes
 from fhir_mappers.fhir_time import parse_datetime
 from fhir_mappers.limits import REPORT_READING_LIMIT_CHARS, Stop, WorkStopped, check, never
@@ -117,8 +119,30 @@ def _str(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
+# recognise_exam reads only a report's `category` and `code`, and a site sends a few dozen
+# distinct exam codings: its answers are remembered by the JSON of those two elements (exam
+# codes and their display texts, nothing that names a patient), at most _EXAM_CACHE_LIMIT of
+# them (emptied when full). Each report is recognised twice (which reports to fetch documents
+# for, then the report itself: report_content._usable_imaging, _read_report).
+_EXAM_CACHE_LIMIT = 1024
+_exams: dict[bytes, _Exam] = {}
+
+
 def recognise_exam(report: Mapping[str, Any]) -> _Exam:
     """Modality, region, contrast, code and title from category and code (SPEC.md section 6)."""
+    try:
+        key = orjson.dumps((report.get("category"), report.get("code")))
+    except (TypeError, orjson.JSONEncodeError):  # not JSON (non-str keys, huge ints, depth)
+        return _recognise_exam(report)
+    exam = _exams.get(key)
+    if exam is None:
+        if len(_exams) >= _EXAM_CACHE_LIMIT:
+            _exams.clear()
+        exam = _exams[key] = _recognise_exam(report)
+    return exam
+
+
+def _recognise_exam(report: Mapping[str, Any]) -> _Exam:
     categories = report.get("category")
     category_list = categories if isinstance(categories, list) else [categories]
     radiology = lab = False
