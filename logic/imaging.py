@@ -354,7 +354,9 @@ def choose_index(newest_first: Iterable[ImagingReport]) -> IndexChoice:
     for report in live:
         for region in regions_covered(report):
             current.setdefault(region, report)
-    standing = list(dict.fromkeys(current.values()))
+    # one entry per report (a report standing for several regions): by identity, not by
+    # equality, which hashed every field and feature of each report
+    standing = list({id(r): r for r in current.values()}.values())
     index = None
     if standing:
         index = max(standing, key=lambda r: (CLASS_RANK[r.image_class], r.effective))
