@@ -232,8 +232,10 @@ class Progress:
 
     def advance(self, amount: int) -> None:
         self.done += amount
+        if not self.enabled:  # in a pipe: called for every line read, so nothing more
+            return
         now = time.monotonic()
-        if self.enabled and now - self._shown > 0.2:
+        if now - self._shown > 0.2:
             self._shown = now
             share = min(self.done / self.total, 1.0)
             bar = "#" * int(share * 30)
@@ -332,9 +334,9 @@ def _spilled(path: Path) -> Iterator[tuple[int, int, bytes]]:
 def _read_line(
     index: int, number: int, raw: bytes, sink: IO[bytes], result: Partitioned
 ) -> dict[str, Any] | None:
-    name = result.files[index]
-    if not raw.strip():
+    if not raw or raw.isspace():  # (as `not raw.strip()`, without copying the line)
         return None  # a blank line (a trailing newline) is not a resource
+    name = result.files[index]
     if len(raw) > MAX_LINE_BYTES:
         result.add_problem(
             Problem("line-too-long", name, number, f"over {MAX_LINE_BYTES} bytes: not read"), sink
