@@ -308,7 +308,12 @@ def evaluate_patient(
     record, assessment = result.record, result.assessment
     if record is None or not record.mri_reports:
         return PatientOutcome(None, problems)
-    index = Facts.of(record, as_of).index
+    recommendation = assessment.recommendation if assessment is not None else None
+    # the rules' own index MRI when they recommended (Facts.of(record, as_of).index, as
+    # chosen in logic.situation), else chosen here the same way
+    index = (
+        recommendation.index_report if recommendation is not None else Facts.of(record, as_of).index
+    )
     cards = [
         card.source.topic.code
         for card in result.cards
@@ -318,7 +323,6 @@ def evaluate_patient(
     rules = [decision] if decision and decision != "R0" else []
     rules += [r for r in result.rule_ids.values() if r in RULE_BY_ID and r not in rules]
     follow_up = None
-    recommendation = assessment.recommendation if assessment is not None else None
     if recommendation is not None and recommendation.follow_up is not None:
         status = recommendation.follow_up
         follow_up = {
