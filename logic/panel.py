@@ -22,7 +22,7 @@ is abnormal makes a flag fire, and every flag decides before R7/R8 (first match 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import IntEnum
 
 from logic import thresholds as t
@@ -167,7 +167,7 @@ def item_state(view: LabView, item: PanelItem) -> ItemState:
         # Keyed by (reference, analyte): a computed value (the mappers' FLC ratio) carries the
         # reference of its first source (kappa), and must not hide that measured result.
         read = {(r.reference, r.analyte): r for r in (*best.results, *(r for r in extra if r))}
-        best = replace(best, results=tuple(read.values()))
+        best = ItemState(best.item, best.status, tuple(read.values()), best.missing)
     return best
 
 
