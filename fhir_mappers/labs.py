@@ -29,6 +29,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Literal
 
 from fhir_mappers.fhir_time import parse_datetime
@@ -133,7 +134,14 @@ def read_finding(text: str) -> Finding | None:
     hedged one makes it INDETERMINATE; otherwise any negative statement makes it NEGATIVE.
     Only the first MAX_TEXT characters are read.
     """
-    cleaned = _PSEUDO_NEGATION.sub(" ", _SPACES.sub(" ", text[:MAX_TEXT]))
+    return _read_finding(text[:MAX_TEXT])
+
+
+# Result texts repeat across patients ("No monoclonal protein detected"): readings remembered,
+# at most 1,024 texts of at most MAX_TEXT characters (about 4 MB at worst).
+@lru_cache(maxsize=1024)
+def _read_finding(text: str) -> Finding | None:
+    cleaned = _PSEUDO_NEGATION.sub(" ", _SPACES.sub(" ", text))
     findings = {f for f in map(_clause_finding, _CLAUSE_SPLIT.split(cleaned)) if f is not None}
     for finding in (Finding.POSITIVE, Finding.INDETERMINATE, Finding.NEGATIVE):
         if finding in findings:

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from fhir_mappers import imaging
+from fhir_mappers import imaging, labs
 from fhir_mappers import imaging_codes as codes
 
 _SYSTEMS = (codes.LOINC, codes.V2_0074, "http://snomed.info/sct", "http://www.ama-assn.org/go/cpt")
@@ -104,3 +104,59 @@ def test_exam_cache_stays_bounded() -> None:
         report = {"code": {"text": f"MR lumbar spine {n}"}}
         assert imaging.recognise_exam(report).title == f"MR lumbar spine {n}"
         assert len(imaging._exams) <= imaging._EXAM_CACHE_LIMIT
+
+
+# `fhir_mappers.labs.read_finding` remembers the reading of a qualitative result text (they
+# repeat across patients): the remembered reading is the fresh one, texts are cut at MAX_TEXT
+# before they are remembered, and at most 1,024 are kept.
+
+_RESULT_WORDS = (
+    "No",
+    "monoclonal",
+    "protein",
+    "band",
+    "paraprotein",
+    "M-spike",
+    "detected",
+    "not",
+    "seen",
+    "identified",
+    "present",
+    "faint",
+    "possible",
+    "equivocal",
+    "negative",
+    "positive",
+    "IgG",
+    "kappa",
+    "cannot be excluded",
+    ";",
+    ".",
+    ",",
+    "but",
+)
+
+
+def test_remembered_finding_is_the_fresh_reading() -> None:
+    rng = random.Random(11)
+    labs._read_finding.cache_clear()
+    for _ in range(4000):
+        text = " ".join(rng.choice(_RESULT_WORDS) for _ in range(rng.randint(0, 12)))
+        fresh = labs._read_finding.__wrapped__(text[: labs.MAX_TEXT])
+        assert labs.read_finding(text) == fresh, text
+        assert labs.read_finding(text) == fresh, text  # from the cache
+    info = labs._read_finding.cache_info()
+    assert info.hits >= 4000
+    assert info.currsize <= info.maxsize == 1024
+
+
+def test_finding_reads_only_the_first_max_text_characters_and_remembers_no_more() -> None:
+    labs._read_finding.cache_clear()
+    long_text = "No monoclonal band detected. " + "x" * (labs.MAX_TEXT * 3) + " M-spike present"
+    assert labs.read_finding(long_text) == labs._read_finding.__wrapped__(
+        long_text[: labs.MAX_TEXT]
+    )
+    assert labs._read_finding.cache_info().currsize == 1
+    labs.read_finding(long_text[: labs.MAX_TEXT])  # the text that was remembered: a hit
+    assert labs._read_finding.cache_info().hits == 1
+    labs._read_finding.cache_clear()
