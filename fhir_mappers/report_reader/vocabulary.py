@@ -917,7 +917,7 @@ _KW_INTERVAL: tuple[tuple[str, ...], ...] = (
         "now",
     ),
     ("decreas", "reduc", "interval", "has", "have", "smaller", "regress", "improv", "less"),
-    ("resol", "no longer"),
+    ("resol", "longer"),  # (keywords hold no space: "no\nlonger" is "no longer")
     ("stable", "unchanged", "redemonstrated"),
 )
 _KW_PSEUDO: tuple[tuple[str, ...], ...] = (
@@ -925,7 +925,7 @@ _KW_PSEUDO: tuple[tuple[str, ...], ...] = (
     ("progress", "increas", "enlarg", "growth", "worse", "grown"),
     ("new",),
     ("longer",),
-    ("more than", "less than", "not only"),
+    ("than", "only"),
 )
 _KW_MODIFIERS: tuple[tuple[str, ...], ...] = (
     ("no", "nil", "without", "negative", "free", "absence", "lack", "not", "neither", "nor", "non"),
@@ -969,8 +969,8 @@ _KW_MODIFIERS: tuple[tuple[str, ...], ...] = (
         "mentioned",
         "revealed",
         "elsewhere",
-        " was",
-        " were",
+        "was",
+        "were",
         "raised",
         "suggested",
         "look",
@@ -1003,8 +1003,8 @@ _KW_MODIFIERS: tuple[tuple[str, ...], ...] = (
         "superseded",
         "last",
         "ago",
-        " in 19",
-        " in 20",
+        "19",
+        "20",
     ),
 )
 _KW_TERMINATOR = (
@@ -1016,7 +1016,7 @@ _KW_TERMINATOR = (
     "whereas",
     "except",
     "apart",
-    "other than",
+    "other",
     "aside",
     "exception",
     "which",
