@@ -140,6 +140,8 @@ _ORGAN_WORDS = frozenset(
         "gluteal",
         "piriformis",
         # named muscles of thigh, pelvis and shoulder ("nodule in the vastus lateralis")
+        "intramuscular",
+        "gluteus",
         "vastus",
         "quadriceps",
         "hamstring",
@@ -297,6 +299,9 @@ _ORGAN_STEMS = (
     "peritone",
     "retroperitone",
     "aort",
+    "para-aort",
+    "paraaort",
+    "periaort",
     "arter",
     "testi",
     "scrot",
@@ -340,6 +345,7 @@ _ORGAN_PAIRS = frozenset(
 # A single vertebral level ("L3", "T12") is a bone; a disc level ("L4-5", "L5-S1"), a level that
 # names a nerve root or disc ("S1 nerve root"), and a T1 / T2 sequence name are not.
 _LEVEL = re.compile(r"[ctls](?:[1-9]|1[0-2])")
+_SACRAL_RANGE = re.compile(r"\s*(?:-|–|to)\s*s[1-5]\b", re.IGNORECASE)
 _DISC_LEVEL_AFTER = re.compile(r"\s*(?:-|–|to|/)\s*[ctls]?\d", _F)
 _NOT_BONE_AFTER = frozenset(
     [
@@ -411,7 +417,11 @@ def _kinds(text: str, words: list[tuple[int, int, str]]) -> list[tuple[int, int,
             kind = Anchor.BONE
         elif (
             _LEVEL.fullmatch(word)
-            and not _DISC_LEVEL_AFTER.match(text, end)
+            and (
+                not _DISC_LEVEL_AFTER.match(text, end)
+                # "S3-S5": sacral segments are bone (the sacrum has no discs)
+                or (word.startswith("s") and _SACRAL_RANGE.match(text, end) is not None)
+            )
             and nxt not in _NOT_BONE_AFTER
             and text[end : end + 1] != "-"
             and (

@@ -40,7 +40,12 @@ from logic.model import FeatureKind
 # degenerative change, Schmorl nodes, post-radiation fatty marrow, post-surgical change; infection
 # is another pathway. A pathological fracture is not among them (it is a worrisome feature).
 _OTHER_CAUSE = re.compile(
-    r"\b(?:end-?plates?|modic|schmorl\w*|degenerat\w*|(?<!patholog)(?<!pathologic\s)"
+    # (an endplate named as where the finding is -- "at L3 and its upper endplate region" -- is no
+    # cause: endplate change, oedema, reaction, sclerosis or a fracture of it is)
+    r"\b(?:end-?plates?\s+(?:changes?|o?edema|degenerat\w*|reactive|reaction|sclerosis|"
+    r"irregularit\w*|erosions?|fractures?|inflammat\w*|signal\s+changes?)|(?:degenerative|reactive|"
+    r"inflammatory|erosive)\s+end-?plates?|intravertebral\s+(?:disc\s+)?hernia\w*|modic|"
+    r"schmorl\w*|degenerat\w*|(?<!patholog)(?<!pathologic\s)"
     r"(?<!pathological\s)fractures?|compression\s+deformit\w*|radiation|radiotherapy|"
     r"irradiat\w*|post-?(?:surgical|operative)|laminectomy|fusion|hardware|discitis|"
     r"osteomyelitis|spondylodiscitis|infect\w*|abscess\w*|septic|"
@@ -317,7 +322,7 @@ def _keep_lesion(hit: _Hit, text: str, sentence: tuple[int, int], clause: tuple[
     if re.search(r"\b(?:schmorl\w*|cysts?|tarlov|synovial|perineural|dis[ck])\b", near, _F):
         return False  # "Schmorl node", "disc lesion", "Tarlov cyst": not marrow lesions
     if re.search(r"\bfoc(?:us|i)\b", text[hit.start : hit.end], _F) and re.search(
-        r"\bfoc(?:us|i)\s+of\s+(?:[\w-]+\s+){0,2}?(?:fat|fatty|normal|red|o?edema|calcifi\w*|gas|"
+        r"\bfoc(?:us|i)\s+of\s+(?:[\w-]+\s+){0,5}?(?:fat|fatty|normal|red|o?edema|calcifi\w*|gas|"
         r"air|fluid|susceptibility|artefact|artifact|blooming)\b",
         text[hit.start : hit.end + 40],
         _F,

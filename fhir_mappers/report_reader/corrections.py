@@ -29,7 +29,7 @@ _RETRACTS = (
 )
 # SPEC.md section 2: an addendum that explicitly corrects or withdraws a statement replaces it.
 _CORRECTION = re.compile(
-    r"\bon\s+review\b|\bshould\s+read\b|\bcorrected\s+(?:to|from)\b|\bdisregard\b|\bin\s+error\b|"
+    r"\bon\s+(?:further\s+|second\s+|repeat\s+|subsequent\s+)?review\b|\bshould\s+read\b|\bcorrected\s+(?:to|from)\b|\bdisregard\b|\bin\s+error\b|"
     + _RETRACTS
     + r"|\bwithdraw\w*|\bamended\s+to\b|\bis\s+(?:in\s+fact|actually)\b|"
     r"\b(?:dictation|transcription|typographical|typing|voice[\s-]recognition)\s+errors?\b|"
@@ -94,6 +94,13 @@ def withdraw_corrected(
     for c0, c1 in corrections:
         named = {lv for _, lvs in _levels_in(text, c0, c1) for lv in lvs}
         withdraws_own = _WITHDRAWS.search(text, c0, c1) is not None
+        # "Please disregard the comment on heterogeneous marrow at L1 and L2" also withdraws
+        # "Nonspecific marrow heterogeneity" of the conclusion, which names no level
+        withdrawn_kinds = (
+            {h.kind for h in hits if c0 <= h.start < c1 and h.kind in _CORRECTABLE}
+            if withdraws_own
+            else set()
+        )
         replaced = _REPLACED_BY.search(text, c0, c1)
         old_text_end = replaced.start() if replaced else c0
         for hit in hits:
@@ -110,7 +117,7 @@ def withdraw_corrected(
                     hit.historical = True
                 continue
             levels = {lv for _, lvs in _levels_in(text, *hit.sentence) for lv in lvs}
-            if not named or levels & named:
+            if not named or levels & named or (not levels and hit.kind in withdrawn_kinds):
                 hit.historical = True
 
 
@@ -302,6 +309,12 @@ def _previous_mention_is_organ(
         return False
     noun = re.escape(text[hit.start : hit.end].split()[-1].lower().rstrip("es").rstrip("s"))
     pattern = re.compile(rf"\b{noun}\w*", re.IGNORECASE)
+    # earlier in its own sentence: "Demyelinating cord lesions at C3, C6 and T8; the C6 lesion
+    # enhances"
+    earlier = list(pattern.finditer(text, hit.sentence[0], hit.start))
+    if earlier:
+        m = earlier[-1]
+        return anchor(text, m.start(), m.end(), (hit.sentence[0], hit.start)) is Anchor.ORGAN
     for s0, s1 in reversed(sentences[max(0, i - _ANAPHORA_SENTENCES) : i]):
         found = list(pattern.finditer(text, s0, s1))
         if found:

@@ -205,8 +205,11 @@ def _mark_uncertain(
     for hit in hits:
         if not hit.negated or hit.kind not in TARGET_KINDS or hit.subtype in {"normal", "pseudo"}:
             continue
-        if _only_qualified_denial(text, hit, mods, stops) or _DENIAL_DOUBTED.search(
-            text, hit.end, hit.sentence[1]
+        if (
+            _only_qualified_denial(text, hit, mods, stops)
+            or _DENIAL_DOUBTED.search(text, hit.end, hit.sentence[1])
+            # "No fracture, listhesis or ?heterogeneous marrow signal": a queried item of a denial
+            or text[max(0, hit.start - 2) : hit.start].strip().endswith("?")
         ):
             # "The patchy marrow signal at L2 is not clearly seen on today's motion-degraded T1":
             # not denied, not affirmed

@@ -68,13 +68,15 @@ _RULES: tuple[tuple[str, str], ...] = (
 # blanked, character for character.
 _PROMPT = (
     r"\[[^\]\n]{0,80}?\b(?:describe|insert|enter|edit|select|choose|type|item|placeholder|"
-    r"here|as\s+needed)\b[^\]\n]{0,80}\]"
+    r"here|as\s+needed)\b[^\]\n]{0,80}\]|"
+    # a pick-list's menu left in the text: "Marrow: Normal (options: normal / heterogeneous / ...)"
+    r"\((?:options?|choices|select\s+one|pick\s+one)\s*:[^)\n]{0,200}\)"
 )
 # Sizes: "8-mm", "8mm", "0.8cm" -> "8 mm", "0.8 cm" (a hyphenated size is a size, never a count).
 _SIZE_GLUE = r"(?P<num>\d(?:\.\d+)?)(?:-|(?=mm\b|cm\b))(?P<unit>mm|cm)\b"
 
 # Every rule starts with one of these characters: a look-ahead rejects other positions at once.
-_FIRST = "(?=[hinstdcwmkl0-9\\[])"
+_FIRST = "(?=[hinstdcwmkl0-9\\[(])"
 _PATTERN = re.compile(
     _FIRST
     + "(?:"

@@ -114,6 +114,11 @@ HEADINGS: dict[str, Part] = {
             "clinical note",
             "clinical summary",
             "clinical profile",
+            "presentation",
+            "clinical presentation",
+            "case presentation",
+            "patient data",
+            "patient history",
             "clinical background",
             "clinical data",
             "clinical features",
@@ -154,6 +159,7 @@ _KNOWN_RE = re.compile(
     rf"(?:[ \t]*\([^)\n]{{0,40}}\))?[ \t]*(?:(?P<colon>[:\-–—])[ \t]*|[ \t*=-]*$)",
     re.IGNORECASE | re.MULTILINE,
 )
+_INLINE_KNOWN_RE = re.compile(rf"(?<=[.!?])[ \t]+(?P<head>{_KNOWN})[ \t]*:[ \t]*", re.IGNORECASE)
 # An unknown heading: at the start of a line, one to five capitalised words and a colon
 # ("Imaging findings:", "CT PELVIS:", "Course:"). It is read; it only ends a skipped part.
 _UNKNOWN_RE = re.compile(
@@ -192,6 +198,12 @@ def _headings(text: str) -> list[_Heading]:
         if m.group("colon") is not None and not head[:1].isupper():
             continue  # "history of back pain noted" is a sentence
         found.append(_Heading(m.start(), m.end(), HEADINGS[head.lower()], head.lower()))
+    # headings run together on one line, as transcription writes them ("... normal. FINDINGS:
+    # There are ... IMPRESSION: ..."): a known heading in capitals after a sentence end
+    for m in _INLINE_KNOWN_RE.finditer(text):
+        head = m.group("head")
+        if head.isupper() and not any(h.start <= m.start() < h.end for h in found):
+            found.append(_Heading(m.start("head"), m.end(), HEADINGS[head.lower()], head.lower()))
     taken = [(h.start, h.end) for h in found]
     for m in _UNKNOWN_RE.finditer(text):
         if any(a <= m.start() < b for a, b in taken):
@@ -247,7 +259,8 @@ def split_sections(text: str) -> SplitReport:
         if body:
             parts[part].append(body)
     return SplitReport(
-        findings="\n".join(p for p in parts[Part.FINDINGS] if p),
+        # parts under different headings never run into one sentence
+        findings="\n\n".join(p for p in parts[Part.FINDINGS] if p),
         impression="\n".join(parts[Part.IMPRESSION]),
         technique="\n".join(parts[Part.TECHNIQUE]),
         exam="\n".join(parts[Part.EXAM]),
@@ -318,6 +331,7 @@ _GENERAL_HEADING = re.compile(
     r"^[ \t]*(?:[-*•●▪■◦‣·#=]+[ \t]*)?(?:case\s+)?"
     r"(?:discussion|teaching\s+(?:points?|file(?:\s+notes?)?)|lessons?(?:\s+learn(?:ed|t))?|"
     r"pitfalls?(?:\s+box)?|take[\s-]?home(?:\s+(?:points?|messages?))?|points|"
+    r"(?:answer\s+)?(?:options?|choices)|(?:[A-Za-z-]+\s+){1,2}(?:discussion|pearls?|points)|"
     r"learning\s+points?|key\s+(?:points?|messages?|teaching\s+points?)|pearls?|"
     r"educational\s+points?|background|differential\s+diagnos[ie]s|literature\s+review|"
     r"review\s+of\s+(?:the\s+)?literature|references|(?:correct\s+)?answers?(?:\s+\(?[a-e]\)?)?|"

@@ -470,8 +470,9 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
             r"\bnot\s+(?=(?:\w+ly\s+)?(?:sharp|enhanc|expans|aggress|hyperintens|hypointens|"
             r"bright|higher|suspicious|worrisome|concerning|marginat))|"
             # "a pitfall, not metastasis": a diagnosis denied by a bare "not"
-            r"\bnot\s+(?=(?:an?\s+)?(?:metasta|myelom|plasmacytom|malignan|neoplas|tumou?r|"
-            r"lesion|deposit))"
+            r"\bnot\s+(?:to\s+|from\s+|of\s+)?(?=(?:an?\s+)?(?:marrow\s+|bone\s+|true\s+|real\s+)?"
+            r"(?:metasta|myelom|plasmacytom|malignan|"
+            r"neoplas|tumou?r|lesion|deposit|(?:bone\s+)?destruction|infiltrat))"
         ),
         "",
     ),
@@ -551,7 +552,8 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
             # a request is not a finding ("check for new lesions", "evaluate for myeloma")
             r"\b(?:check|assess|evaluate|evaluation|screen|screening|query)\s+for\b|"
             r"\b(?:look|looks|looking|search|searching)\s+for\b|"
-            r"\breferred\s+(?:here\s+)?(?:to|for)\b|"
+            r"\breferred\s+(?:here\s+)?(?:to|for|with|because)\b|"
+            r"\b(?:was|were)\s+reported\s+to\s+(?:show|demonstrate|have|contain)\b|"
             # "Should focal lesions or diffuse marrow change develop, ...": a condition
             r"^\W*should\b(?=[^.;]{0,80}?\b(?:develop|appear|occur|arise|emerge|progress)\w*)|"
             r"\bif\b(?=[^.;]{0,80}?\b(?:develops?|appears?|occurs?|arises?|emerges?)\b)|"

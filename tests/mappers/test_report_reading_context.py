@@ -1075,6 +1075,89 @@ CASES = [
         "NEGATIVE",
     ),
     (
+        "headings_run_together_on_one_line",
+        "EXAM: MRI lumbar spine without contrast. CLINICAL HISTORY: 58-year-old male with back "
+        "pain. FINDINGS: There is subtle patchy heterogeneity of marrow signal within the L4 "
+        "vertebral body on T1. IMPRESSION: Subtle patchy marrow heterogeneity at L4.",
+        "NONSPECIFIC",
+    ),
+    (
+        "an_inline_indication_is_not_read",
+        "ULTRASOUND THYROID. INDICATION: Palpable neck nodule. FINDINGS: Right lobe normal. "
+        "IMPRESSION: Normal thyroid.",
+        "NEGATIVE",
+    ),
+    (
+        "a_presentation_heading_is_history",
+        "Presentation: 68-year-old woman with a pelvic mass.\nFindings: complex adnexal mass. "
+        "Pelvic bone marrow: no abnormality.",
+        "NEGATIVE",
+    ),
+    (
+        "a_para_aortic_mass_at_a_level",
+        "MRI: 5 cm para-aortic mass at the level of L3 with intense enhancement. Adjacent L3 "
+        "vertebral body shows normal signal.",
+        "NEGATIVE",
+    ),
+    (
+        "parts_under_headings_never_run_together",
+        "Patient data: 71-year-old man referred for MRI for hip pain.\nFindings: diffuse low T1 "
+        "marrow signal throughout the pelvic bones, lower than the adjacent muscle.",
+        "DIFFUSE",
+    ),
+    (
+        "quiz_options_after_an_options_label",
+        "Coronal STIR shows a vertical band of oedema in both sacral alae with a fracture line.\n"
+        "Options: A. Metastases B. Insufficiency fracture C. Chordoma\nAnswer: B.",
+        "NEGATIVE",
+    ),
+    (
+        "an_endplate_named_as_the_site_is_no_cause",
+        "No fracture and patchy heterogeneous marrow at L3 and its upper endplate region, "
+        "nonspecific.",
+        "NONSPECIFIC",
+    ),
+    (
+        "a_queried_item_of_a_denial_is_uncertain",
+        "Findings: No fracture, listhesis or ?heterogeneous marrow signal at L2.",
+        "NONSPECIFIC",
+    ),
+    (
+        "disregard_withdraws_the_unlevelled_conclusion_too",
+        "Findings: Heterogeneous marrow signal at L1 and L2.\nConclusion: Nonspecific marrow "
+        "heterogeneity.\nADDENDUM: Please disregard the comment on heterogeneous marrow at L1 "
+        "and L2; this was carried over from a previous report.",
+        "NEGATIVE",
+    ),
+    (
+        "what_another_hospital_reported_is_history",
+        "I reviewed her because an MRI performed at another hospital last year was reported to "
+        "show heterogeneous marrow signal. A repeat MRI here shows normal marrow signal.",
+        "NEGATIVE",
+    ),
+    (
+        "the_lesion_after_a_semicolon_is_the_cords",
+        "IMPRESSION: Demyelinating cord lesions at C3, C6 and T8; the C6 lesion enhances.",
+        "NEGATIVE",
+    ),
+    (
+        "a_pick_list_menu_is_no_finding",
+        "Marrow: Normal (options: normal / heterogeneous / focal lesion / diffusely abnormal)",
+        "NEGATIVE",
+    ),
+    (
+        "not_a_marrow_lesion",
+        "ADDENDUM: On further review, the 'subtle T1 hypointense focus at T12' corresponds to a "
+        "Schmorl node and is not a marrow lesion.",
+        "NEGATIVE",
+    ),
+    (
+        "a_focus_of_hyperintense_fat",
+        "BONE MARROW: Small focus of T1 and T2 hyperintense fat in the L3 vertebral body. "
+        "Otherwise normal marrow signal.",
+        "NEGATIVE",
+    ),
+    (
         "eponymous_injuries_are_benign_entities",
         "MRI LEFT SHOULDER: A Hill-Sachs lesion with surrounding bone marrow edema and a "
         "Bankart lesion. Marrow otherwise normal.",
