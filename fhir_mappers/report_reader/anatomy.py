@@ -345,6 +345,7 @@ _ORGAN_PAIRS = frozenset(
 # A single vertebral level ("L3", "T12") is a bone; a disc level ("L4-5", "L5-S1"), a level that
 # names a nerve root or disc ("S1 nerve root"), and a T1 / T2 sequence name are not.
 _LEVEL = re.compile(r"[ctls](?:[1-9]|1[0-2])")
+_SACRAL_SEGMENTS = re.compile(r"s[1-5]-s?[1-5]")  # "S3-S5" as one word: sacral segments
 _SACRAL_RANGE = re.compile(r"\s*(?:-|–|to)\s*s[1-5]\b", re.IGNORECASE)
 _DISC_LEVEL_AFTER = re.compile(r"\s*(?:-|–|to|/)\s*[ctls]?\d", _F)
 _NOT_BONE_AFTER = frozenset(
@@ -413,7 +414,7 @@ def _kinds(text: str, words: list[tuple[int, int, str]]) -> list[tuple[int, int,
             kind, stop = Anchor.ORGAN, words[i + 1][1]
         elif word in _ORGAN_WORDS or word.startswith(_ORGAN_STEMS):
             kind = Anchor.ORGAN
-        elif word in _BONE_WORDS:
+        elif word in _BONE_WORDS or _SACRAL_SEGMENTS.fullmatch(word):
             kind = Anchor.BONE
         elif (
             _LEVEL.fullmatch(word)

@@ -1158,6 +1158,11 @@ CASES = [
         "NEGATIVE",
     ),
     (
+        "a_mass_destroying_sacral_segments",
+        "Expansile mass destroying the S3-S5 segments, with a presacral soft-tissue component.",
+        "FOCAL_EQUIVOCAL",
+    ),
+    (
         "eponymous_injuries_are_benign_entities",
         "MRI LEFT SHOULDER: A Hill-Sachs lesion with surrounding bone marrow edema and a "
         "Bankart lesion. Marrow otherwise normal.",
