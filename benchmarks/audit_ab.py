@@ -12,8 +12,9 @@ ratios new / reference.
 
 Each process puts its tree first on ``sys.path``, partitions the same export (the same
 partitions: they depend on the export only), loads everything, evaluates every partition once
-untimed, and then evaluates the partition it is told to, with the reader's per-sentence caches
-emptied before each patient (as ``audit_throughput.py`` does).
+untimed, and then evaluates the partition it is told to, with the reader's memo caches emptied
+before each patient by this tree's ``audit_throughput.cold_sentence_caches`` in both processes
+(the same policy for both versions, whatever the reference tree's benchmark did).
 """
 
 from __future__ import annotations
@@ -32,14 +33,17 @@ _WORKER = r"""
 import sys, time, tempfile
 from pathlib import Path
 tree = Path(sys.argv[1])
-sys.path.insert(0, str(tree / "benchmarks"))
+sys.path.insert(0, sys.argv[3])  # this tree's benchmarks: the same cache policy for both
 sys.path.insert(0, str(tree))
-from audit_throughput import cold_sentence_caches
-cold_sentence_caches()
+from reader_caches import cold_sentence_caches
+cold_sentence_caches(every=sys.argv[4] == "all")
 from cds_hooks import freeze_startup_heap
 from cds_hooks.audit import evaluate as audit_evaluate
 from cds_hooks.audit.export import partition
 from cds_hooks.audit.run import default_as_of
+# the tree's own code, not this tree's (a helper that put its own tree first would make
+# both processes run the same code)
+assert Path(audit_evaluate.__file__).resolve().is_relative_to(tree.resolve()), tree
 from fhir_mappers.units import warm_up
 import fhir_mappers
 parted = partition(Path(sys.argv[2]), Path(tempfile.mkdtemp()), progress=False)
@@ -60,9 +64,9 @@ for line in sys.stdin:
 """
 
 
-def start(tree: Path, export: Path) -> tuple[subprocess.Popen[str], list[int]]:
+def start(tree: Path, export: Path, caches: str) -> tuple[subprocess.Popen[str], list[int]]:
     process = subprocess.Popen(
-        [sys.executable, "-c", _WORKER, str(tree), str(export)],
+        [sys.executable, "-c", _WORKER, str(tree), str(export), str(ROOT / "benchmarks"), caches],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -87,6 +91,12 @@ def main() -> int:
     parser.add_argument("--patients", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--export", type=Path, default=None)
+    parser.add_argument(
+        "--sentence-caches-only",
+        action="store_true",
+        help="empty only the reader's four per-sentence caches before each patient "
+        "(audit_throughput.py --sentence-caches-only)",
+    )
     args = parser.parse_args()
     export = args.export
     if export is None:
@@ -95,8 +105,9 @@ def main() -> int:
         from cds_hooks.audit.synthetic import Options, write_export
 
         write_export(export, Options(patients=args.patients, seed=2026))
-    reference, counts = start(args.reference.resolve(), export)
-    this, this_counts = start(ROOT, export)
+    caches = "sentences" if args.sentence_caches_only else "all"
+    reference, counts = start(args.reference.resolve(), export, caches)
+    this, this_counts = start(ROOT, export, caches)
     if counts != this_counts:
         print(f"the two trees see different partitions: {counts} / {this_counts}")
         return 2

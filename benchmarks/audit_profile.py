@@ -4,7 +4,7 @@
         [--export DIR] [--top 40]
 
 Writes a synthetic export (cds_hooks.audit.synthetic, seed 2026, as the throughput benchmark),
-partitions it, and evaluates every partition in this process with the reader's per-sentence
+partitions it, and evaluates every partition in this process with the reader's memo
 caches emptied before each patient (as ``audit_throughput.py`` does). Prints the CPU seconds
 per patient (``time.process_time``: other work on the machine does not add to it, though a busy
 machine still slows a core's caches) and the load average; with ``--profile`` the top functions
@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from audit_throughput import cold_sentence_caches  # noqa: E402
+from reader_caches import cold_sentence_caches  # noqa: E402
 
 from cds_hooks import freeze_startup_heap  # noqa: E402
 from cds_hooks.audit import evaluate as audit_evaluate  # noqa: E402
@@ -75,7 +75,7 @@ def main() -> int:
                 patients += part.patients
             return patients
 
-        run_all()  # warm-up: imports, first-call caches outside the reader's sentence caches
+        run_all()  # warm-up: imports, first-call caches outside the reader's memo caches
         if args.min_of:
             least, patients = 0.0, 0
             for path in parted.partitions:
