@@ -139,6 +139,15 @@ _ORGAN_WORDS = frozenset(
         "paraspinous",
         "gluteal",
         "piriformis",
+        # the brain of a head MRI ("right frontal mass")
+        "frontal",
+        "parietal",
+        "occipital",
+        "cerebral",
+        "cerebellar",
+        "intracranial",
+        "intra-axial",
+        "extra-axial",
         # named muscles of thigh, pelvis and shoulder ("nodule in the vastus lateralis")
         "intramuscular",
         "gluteus",

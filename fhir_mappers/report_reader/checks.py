@@ -61,7 +61,8 @@ _OTHER_CAUSE = re.compile(
     r"transient\s+osteoporosis|(?:bone\s+)?marrow\s+o?edema\s+syndrome|"
     # marrow stimulated by G-CSF or recovering after chemotherapy, called physiological / reactive
     r"g-?csf|growth\s+factor|post-?chemotherapy|marrow\s+(?:stimulation|activation)|"
-    r"reactive\s+marrow|physiolog\w*\s+(?:marrow\s+)?(?:stimulation|activation))\b",
+    r"reactive\s+(?:marrow|change|changes|uptake|hyperplasia)|"
+    r"physiolog\w*\s+(?:marrow\s+)?(?:stimulation|activation))\b",
     _F,
 )
 _DENIED_BEFORE = re.compile(
@@ -190,7 +191,8 @@ _BENIGN_ENTITY = re.compile(
     r"\b(?:degenerative|subchondral|synovial)\s+cysts?\b|\bgeodes?\b|\bmodic\b|"
     # (the match starts at a word: "pathological fracture" cannot match from the space before it)
     r"\b(?<!pathologic\s)(?<!pathological\s)(?<!malignant\s)(?<!metastatic\s)(?<!neoplastic\s)"
-    r"(?:(?:stress|insufficiency|compression|healing|healed|acute|old|traumatic)\s+)?fractures?\b|\bfat(?:ty)?\s+(?:deposit|island|rest|focus)\w*|"
+    r"(?:(?:stress|insufficiency|compression|healing|healed|acute|old|traumatic)\s+)?fractures?\b|\bfat(?:ty)?\s+(?:marrow\s+)?(?:deposit|island|rest|focus)\w*|"
+    r"\bfusion\s+mass(?:es)?\b|\bbone\s+grafts?\b|"
     r"\bavascular\s+necrosis\b|\bavn\b|\bosteonecrosis\b|\bbone\s+infarcts?\b|"
     # inflammatory spondyloarthritis: corner (Romanus) and Andersson lesions
     r"\b(?:romanus|andersson)\s+lesions?\b|\bcorner\s+(?:lesions?|o?edema|inflammation)\b|"
@@ -349,8 +351,11 @@ def _lesion_not_said_benign(hit: _Hit, text: str, sentence: tuple[int, int]) -> 
     named = _BENIGN_ENTITY.search(text, max(seg_start, hit.start - 30), hit.end)
     if named is not None and named.end() == hit.end and not atypical:
         return False  # the lesion's own name is a benign entity: "Romanus lesions"
-    attribution = text[hit.start : stop]
+    # (the entity may end in the next lesion noun: "in keeping with focal fatty marrow deposits")
+    attribution = text[hit.start : min(sentence[1], stop + 40)]
     said = _BENIGN_ENTITY.search(attribution)
+    if said is not None and said.start() >= stop - hit.start:
+        said = None
     if said is not None and not _DENIED_ENTITY.search(attribution, 0, said.start()):
         if not atypical and not _ATTRIBUTION_HEDGE.search(attribution):
             return False

@@ -173,9 +173,13 @@ def about_this_patient(clause_text: str) -> bool:
         # "Sacral lesions are easily missed when the field of view stops at S1": a level or
         # size in a general statement is an example, not this patient's
         return False
-    return any(True for _ in _levels_in(clause_text, 0, len(clause_text))) or any(
-        not _threshold(clause_text, m) for m in _SIZE.finditer(clause_text)
-    )
+    # (T1 and T2 in a teaching clause are sequences: "if the T1 shows fat")
+    return any(
+        set(lvs) - _SEQUENCE_LEVELS for _, lvs in _levels_in(clause_text, 0, len(clause_text))
+    ) or any(not _threshold(clause_text, m) for m in _SIZE.finditer(clause_text))
+
+
+_SEQUENCE_LEVELS = frozenset({"T1", "T2"})
 
 
 _THRESHOLD_BEFORE = re.compile(

@@ -469,6 +469,8 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
             r"\bnothing\b(?:\s+[\w-]+){0,4}?\s+(?:suggests?|to\s+suggest|indicates?)\b|"
             r"\bnot\s+(?=(?:\w+ly\s+)?(?:sharp|enhanc|expans|aggress|hyperintens|hypointens|"
             r"bright|higher|suspicious|worrisome|concerning|marginat))|"
+            # "a haemangioma mistaken for a metastasis", "a schwannoma mimicking a metastasis"
+            r"\bmistaken\s+for\b|\bmisdiagnosed\s+as\b|\bmimick(?:ing|s|ed)\b|\bsimulating\b|"
             # "a pitfall, not metastasis": a diagnosis denied by a bare "not"
             r"\bnot\s+(?:to\s+|from\s+|of\s+)?(?=(?:an?\s+)?(?:marrow\s+|bone\s+|true\s+|real\s+)?"
             r"(?:metasta|myelom|plasmacytom|malignan|"
@@ -930,7 +932,23 @@ _KW_PSEUDO: tuple[tuple[str, ...], ...] = (
     ("than", "only"),
 )
 _KW_MODIFIERS: tuple[tuple[str, ...], ...] = (
-    ("no", "nil", "without", "negative", "free", "absence", "lack", "not", "neither", "nor", "non"),
+    (
+        "no",
+        "nil",
+        "without",
+        "negative",
+        "free",
+        "absence",
+        "lack",
+        "not",
+        "neither",
+        "nor",
+        "non",
+        "mistaken",
+        "misdiagnosed",
+        "mimick",
+        "simulating",
+    ),
     ("not", "absent", "excluded"),  # also "not confirmed"
     (
         # "[:-]\s*(?:none|nil|absent|...)": any run of spaces may follow the colon or dash

@@ -1163,6 +1163,41 @@ CASES = [
         "FOCAL_EQUIVOCAL",
     ),
     (
+        "a_teaching_point_about_sequences_is_general",
+        "MRI: normal marrow.\nTeaching point: Always pair STIR with T1. High STIR alone is not a "
+        "reason to call a lesion aggressive if the T1 shows fat.",
+        "NEGATIVE",
+    ),
+    (
+        "diffuse_uptake_in_keeping_with_reactive_change",
+        "FDG PET-CT: Diffuse homogeneous low-grade marrow uptake, less than liver, in keeping with "
+        "reactive change. No focal skeletal uptake.",
+        "NEGATIVE",
+    ),
+    (
+        "a_haemangioma_mistaken_for_a_metastasis",
+        "Small vertebral haemangioma mistaken for a metastasis\nFindings: marrow otherwise normal.",
+        "NEGATIVE",
+    ),
+    (
+        "a_fusion_mass_is_no_lesion",
+        "Pedicle screws at L4, L5 and S1. Solid posterolateral fusion mass. Marrow signal is "
+        "normal at the non-instrumented levels.",
+        "NEGATIVE",
+    ),
+    (
+        "foci_in_keeping_with_fatty_marrow_deposits",
+        "Several small rounded T1-bright foci in L1, L3 and L4 that lose signal on fat-saturated "
+        "images, in keeping with focal fatty marrow deposits.",
+        "NEGATIVE",
+    ),
+    (
+        "a_frontal_mass_is_the_brains",
+        "IMPRESSION: Heterogeneously enhancing right frontal mass with vasogenic edema. The "
+        "calvarial marrow signal is normal.",
+        "NEGATIVE",
+    ),
+    (
         "eponymous_injuries_are_benign_entities",
         "MRI LEFT SHOULDER: A Hill-Sachs lesion with surrounding bone marrow edema and a "
         "Bankart lesion. Marrow otherwise normal.",
