@@ -45,7 +45,7 @@ _OTHER_CAUSE = re.compile(
     r"\b(?:end-?plates?\s+(?:changes?|o?edema|degenerat\w*|reactive|reaction|sclerosis|"
     r"irregularit\w*|erosions?|fractures?|inflammat\w*|signal\s+changes?)|(?:degenerative|reactive|"
     r"inflammatory|erosive)\s+end-?plates?|intravertebral\s+(?:disc\s+)?hernia\w*|modic|"
-    r"schmorl\w*|degenerat\w*|(?<!patholog)(?<!pathologic\s)"
+    r"schmorl\w*|degenerat\w*|desiccat\w*|vacuum\s+phenomen\w*|(?<!patholog)(?<!pathologic\s)"
     r"(?<!pathological\s)fractures?|compression\s+deformit\w*|radiation|radiotherapy|"
     r"irradiat\w*|post-?(?:surgical|operative)|laminectomy|fusion|hardware|discitis|"
     r"osteomyelitis|spondylodiscitis|infect\w*|abscess\w*|septic|"

@@ -68,10 +68,12 @@ _VERBISH = re.compile(
 
 
 def _partial_benign(hit: _Hit) -> bool:
+    # (a partial comparison made history by "no longer" is denied: `_benign_comparison_denied`)
     return (
         hit.kind is FeatureKind.T1_BRIGHTER_THAN_DISC_AND_MUSCLE
         and hit.subtype == "partial"
         and not hit.negated
+        and not hit.historical
     )
 
 
@@ -86,9 +88,13 @@ _DENIES_COMPARISON = re.compile(
 def _benign_comparison_denied(hit: _Hit, text: str) -> _Hit:
     """SPEC.md section 3: a negated benign comparison ("not brighter than the discs", "no longer
     higher than muscle") is the worrisome feature."""
-    if hit.kind is FeatureKind.T1_BRIGHTER_THAN_DISC_AND_MUSCLE and hit.negated:
-        hit.negated = False
-        if _DENIES_COMPARISON.search(text, max(0, hit.start - 30), hit.start):
+    if hit.kind is not FeatureKind.T1_BRIGHTER_THAN_DISC_AND_MUSCLE:
+        return hit
+    denied_here = _DENIES_COMPARISON.search(text, max(0, hit.start - 30), hit.start)
+    if hit.negated or (hit.historical and denied_here):
+        # ("no longer higher than muscle" reads as history through its "no longer")
+        hit.negated = hit.historical = False
+        if denied_here:
             hit.kind = FeatureKind.T1_LOW_VS_MUSCLE_OR_DISC
     return hit
 

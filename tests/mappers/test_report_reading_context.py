@@ -1198,6 +1198,18 @@ CASES = [
         "NEGATIVE",
     ),
     (
+        "no_longer_higher_than_muscle_is_worrisome",
+        "The T1 signal of the marrow in the S1 segment is no longer higher than that of the "
+        "gluteal muscles.",
+        "NONSPECIFIC",
+    ),
+    (
+        "heterogeneous_signal_of_desiccated_discs",
+        "Heterogeneous low T2 signal of the L3-4, L4-5 and L5-S1 discs in keeping with "
+        "desiccation. The vertebral marrow is normal for age.",
+        "NEGATIVE",
+    ),
+    (
         "eponymous_injuries_are_benign_entities",
         "MRI LEFT SHOULDER: A Hill-Sachs lesion with surrounding bone marrow edema and a "
         "Bankart lesion. Marrow otherwise normal.",
