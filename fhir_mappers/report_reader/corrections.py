@@ -254,7 +254,7 @@ def anaphora_of_other_organs(
         # alone (no bone word in the sentence) locates the mention it refers back to
         definite = _DEFINITE.search(text, max(h.sentence[0], h.start - 30), h.start) and (
             anchor(text, h.start, h.end, h.sentence) is not Anchor.BONE
-            or not names_a_bone_word(text, *h.sentence)
+            or not _names_bone_beyond_lengths(text, h.sentence)
             or _touches_the_bone(text, h)
         )
         # "Stable lesions at C2 and T6." after the cord lesions: a bare noun opening its sentence,
@@ -270,6 +270,21 @@ def anaphora_of_other_organs(
             continue
         out.append(h)
     return out
+
+
+# "each under one vertebral segment in length": a length measured in vertebrae names no bone
+_LENGTH_IN_VERTEBRAE = re.compile(
+    r"\b(?:one|two|three|four|\d+|several|multiple)\s+vertebral\s+(?:segments?|bod(?:y|ies)|"
+    r"levels?)(?:\s+in\s+length)?",
+    re.IGNORECASE,
+)
+
+
+def _names_bone_beyond_lengths(text: str, sentence: tuple[int, int]) -> bool:
+    s_text = _LENGTH_IN_VERTEBRAE.sub(
+        lambda m: " " * len(m.group(0)), text[sentence[0] : sentence[1]]
+    )
+    return names_a_bone_word(s_text, 0, len(s_text))
 
 
 # "The mass abuts the T1 and T2 vertebral bodies": the bone is named only as what the mass

@@ -18,10 +18,6 @@ from tests.corpus.hospital.score import Result, load_cases, read_case
 # (set_a-015, a femoral-head focus in a report about avascular necrosis, was one until the reader
 # took a definite benign diagnosis of osteonecrosis as another cause; none is known now.)
 KNOWN_FALSE_ALARMS: dict[str, str] = {
-    "set_ae-020": "two spinal-cord lesions 'each under one vertebral segment in length; the C4 "
-    "lesion shows patchy enhancement': the measurement names a bone word, so 'the C4 lesion' is "
-    "not referred back to the cord (the same construction without it is, test_report_reading_"
-    "context)",
     "set_ae-048": "a grand-rounds title in quotes, 'Not everything is metastasis', read as a "
     "metastasis: a title is not told from a finding",
     "set_ae-102": "an audience table of 'general features, not this patient' ('Malignant: ... "

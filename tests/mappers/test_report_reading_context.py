@@ -1210,6 +1210,18 @@ CASES = [
         "NEGATIVE",
     ),
     (
+        "a_length_in_vertebral_segments_names_no_bone",
+        "Multiple short-segment T2 hyperintense lesions in the cervical and thoracic cord, at C2, "
+        "C4 and T6, each under one vertebral segment in length; the C4 lesion enhances.",
+        "NEGATIVE",
+    ),
+    (
+        "a_benign_lesion_is_no_marrow_lesion",
+        "Diagnosis: schwannoma. The smooth remodelling of bone is the clue to a slow-growing "
+        "benign lesion. Vertebral marrow signal is preserved.",
+        "NEGATIVE",
+    ),
+    (
         "eponymous_injuries_are_benign_entities",
         "MRI LEFT SHOULDER: A Hill-Sachs lesion with surrounding bone marrow edema and a "
         "Bankart lesion. Marrow otherwise normal.",
