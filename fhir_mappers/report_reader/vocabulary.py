@@ -847,29 +847,21 @@ _BOUNDARY_CASELESS = re.compile(r"[.!?]+(?=\s+\S)|\n\s*\n|\n")
 # A pattern is tried on a sentence only if the lower-cased sentence contains one of its keywords
 # (plain substring search is far cheaper than a regex scan). Every pattern of the tables above has
 # an entry; tests check that the prefilter never changes a result.
+# the words of `_MARROW_ADJ` (the two marrow-signal targets, adjective before or after the noun)
+_KW_MARROW_ADJ = (
+    "heterogen",
+    "inhomogen",
+    "mottl",
+    "patchy",
+    "variegat",
+    "salt",
+    "abnormal",
+    "indetermin",
+    "equivocal",
+)
 _KW_TARGETS: tuple[tuple[str, ...], ...] = (
-    (
-        "heterogen",
-        "inhomogen",
-        "mottl",
-        "patchy",
-        "variegat",
-        "salt",
-        "abnormal",
-        "indetermin",
-        "equivocal",
-    ),
-    (
-        "heterogen",
-        "inhomogen",
-        "mottl",
-        "patchy",
-        "variegat",
-        "salt",
-        "abnormal",
-        "indetermin",
-        "equivocal",
-    ),
+    _KW_MARROW_ADJ,
+    _KW_MARROW_ADJ,
     ("t1",),
     ("signal",),
     ("heterogen", "inhomogen", "mottl", "patchy", "variegat"),
