@@ -16,7 +16,9 @@ whole, without a cache.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, get_args
 
 import orjson
@@ -37,6 +39,32 @@ _validators: dict[str, Callable[[Any], object]] = {}
 # much to validate as to digest: validated each time, not remembered (they would only fill the
 # cache and push the codes and ranges that do repeat out of it).
 NOT_REMEMBERED = frozenset({"dateTime", "instant", "string", "integer"})
+
+# The shape nearly every lab time comes in ("2026-11-27T10:42:02+00:00", "...Z"). Such a time is
+# valid R4B dateTime and instant when it also matches the type's own R4B pattern, is a real
+# calendar date (`datetime.fromisoformat`) and its seconds are not the leap second 60: then it
+# is not handed to the R4B validator (4.5 us a time; 117 times in a 1,000-Observation call).
+# Anything else is validated as before. Only an answer "valid" is given this way: never a
+# message of its own (tests/service/test_strict_times.py: no time it passes is refused by R4B).
+_PLAIN_TIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:Z|[+-][0-9]{2}:[0-9]{2})"
+)
+_TIME_PATTERNS: dict[str, re.Pattern[str]] = {}  # "dateTime", "instant": R4B's own patterns
+
+
+def plainly_valid_time(type_name: str, value: str) -> bool:
+    """`value` is a dateTime / instant of the common full shape that R4B accepts (above)."""
+    pattern = _TIME_PATTERNS.get(type_name)
+    if pattern is None or _PLAIN_TIME.fullmatch(value) is None or value[17:19] == "60":
+        return False
+    if pattern.fullmatch(value) is None:
+        return False
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
 
 # Observation element -> R4B type name (see `_validator`).
 OBSERVATION_ELEMENTS: dict[str, str] = {
@@ -73,8 +101,18 @@ def _validator(type_name: str) -> Callable[[Any], object]:
     from fhir.resources.R4B.quantity import Quantity
     from fhir.resources.R4B.ratio import Ratio
     from fhir.resources.R4B.reference import Reference
-    from fhir_core.types import DateTimeType, InstantType, IntegerType, StringType
+    from fhir_core.types import (
+        DateTime,
+        DateTimeType,
+        Instant,
+        InstantType,
+        IntegerType,
+        StringType,
+    )
     from pydantic import TypeAdapter
+
+    _TIME_PATTERNS.setdefault("dateTime", DateTime.pattern)
+    _TIME_PATTERNS.setdefault("instant", Instant.pattern)
 
     models: dict[str, Any] = {
         "CodeableConcept": CodeableConcept,
@@ -134,6 +172,8 @@ def _messages(
     type_name: str, value: object, where: str, memo: dict[bytes, tuple[str, ...]] | None
 ) -> tuple[str, ...]:
     """R4B's complaints about `value` as `type_name`, located at `where`; remembered in `memo`."""
+    if type(value) is str and type_name in _TIME_PATTERNS and plainly_valid_time(type_name, value):
+        return ()
     key = _digest(type_name, value) if memo is not None else None
     if key is not None and memo is not None:
         known = memo.get(key)
