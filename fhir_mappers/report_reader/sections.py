@@ -332,6 +332,10 @@ _GENERAL_HEADING = re.compile(
     r"(?:discussion|teaching\s+(?:points?|file(?:\s+notes?)?)|lessons?(?:\s+learn(?:ed|t))?|"
     r"pitfalls?(?:\s+box)?|take[\s-]?home(?:\s+(?:points?|messages?))?|points|"
     r"(?:answer\s+)?(?:options?|choices)|(?:[A-Za-z-]+\s+){1,2}(?:discussion|pearls?|points)|"
+    # "Differential diagnosis table (general, not this patient):", "Differential diagnosis of
+    # diffusely low T1 marrow signal:"
+    r"differential\s+diagnos[ie]s\s+(?:table|of|for|list)\b[^\n:]{0,80}|"
+    r"[^\n:]{0,60}\bnot\s+(?:for\s+|about\s+)?this\s+patient\b[^\n:]{0,20}|"
     r"learning\s+points?|key\s+(?:points?|messages?|teaching\s+points?)|pearls?|"
     r"educational\s+points?|background|differential\s+diagnos[ie]s|literature\s+review|"
     r"review\s+of\s+(?:the\s+)?literature|references|(?:correct\s+)?answers?(?:\s+\(?[a-e]\)?)?|"
@@ -350,10 +354,39 @@ _HEADING_LINE = re.compile(
 
 
 def general_parts(text: str) -> list[tuple[int, int]]:
-    """The (start, end) spans of `text` under a general-discussion heading, and the answer
-    options of a question."""
-    spans = _discussion_parts(text) + _answer_options(text)
+    """The (start, end) spans of `text` under a general-discussion heading, the answer options of
+    a question, and the tail of a teaching case after its impression."""
+    spans = _discussion_parts(text) + _answer_options(text) + _teaching_tail(text)
     return sorted(spans)
+
+
+# A teaching case or case write-up: a title that says so, or a general-discussion heading.
+_TEACHING_TITLE = re.compile(
+    r"\b(?:educational|teaching|case\s+of\s+the\s+(?:week|month|day)|grand\s+rounds|image\s+"
+    r"(?:quiz|challenge)|case\s+report|case\s+conference|e-?poster)\b",
+    re.IGNORECASE,
+)
+_IMPRESSION_HEADS = frozenset(
+    {"impression", "impressions", "conclusion", "conclusions", "diagnosis"}
+)
+
+
+def _teaching_tail(text: str) -> list[tuple[int, int]]:
+    """In a teaching case, what follows the patient's impression / diagnosis (differential tables,
+    comments, discussion paragraphs under headings of any name) speaks of the disease in general:
+    a clause there counts only when it speaks of this patient, as under "Discussion"."""
+    first_line_end = text.find("\n")
+    title = text[: first_line_end if 0 <= first_line_end < 200 else 200]
+    if not (_TEACHING_TITLE.search(title) or _GENERAL_HEADING.search(text)):
+        return []
+    heads = [h for h in _headings(text) if h.name in _IMPRESSION_HEADS]
+    if not heads:
+        return []
+    end = heads[0].end
+    nxt = _HEADING_LINE.search(text, end + 1)
+    blank = text.find("\n\n", end)
+    stop = min(nxt.start() if nxt else len(text), blank if blank >= 0 else len(text))
+    return [(stop, len(text))] if stop < len(text) else []
 
 
 # options written on the question's own line: "Which finding is most often present? (a) a lytic

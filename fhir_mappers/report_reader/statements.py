@@ -41,6 +41,9 @@ _GENERAL_CUE = re.compile(
     r"demonstrate|mimic|cause|produce|result|be\s+seen)|presents?\s+(?:as|with)|"
     r"would\s+(?:be|have|show|demonstrate|cause|produce|lower|raise|appear|point|favou?r)|"
     r"for\s+reference|by\s+definition|requires?|should\s+prompt|"
+    r"raises?\s+the\s+(?:likelihood|probability|suspicion|possibility|risk)|"
+    r"(?:is|are)\s+(?:typically|usually|commonly|often)|occurs?\s+(?:when|in|near|with)|"
+    r"count\s+as|detects?|persists?\s+longest|"
     r"(?:is|are)\s+(?:an?\s+)?myeloma[\s-]defining|(?:is|are)\s+defined\s+as|define[sd]?|considers?|"
     r"(?:is|are)\s+(?:highly\s+)?(?:sensitive|specific)\s+(?:for|to)|"
     r"(?:is|are)\s+characteri[sz]ed\s+by|(?:is|are)\s+(?:the\s+)?most\s+common|"
@@ -50,7 +53,8 @@ _GENERAL_CUE = re.compile(
 _GENERAL_SUBJECT = re.compile(
     r"\b(?:myeloma|metasta\w*|lymphoma\w*|leuk(?:a)?emi\w*|plasmacytoma\w*|malignan\w*|"
     r"h(?:a)?emangioma\w*|reconversion|hyperplasia|neoplas\w*|tumou?rs?|recurren\w*|diseases?|entit(?:y|ies)|"
-    r"patients|adults|children|such\s+lesions|(?:this|the)\s+pattern|imwg|criteria|guidelines?)\b",
+    r"patients|adults|children|such\s+lesions|(?:this|the)\s+pattern|imwg|criteria|guidelines?|"
+    r"red\s+marrow|reconver\w*|survey|lesions|typical\s+lesions|extension|involvement)\b",
     re.IGNORECASE,
 )
 _PATIENT_ANCHOR = re.compile(
@@ -99,6 +103,11 @@ _GENERAL_WORD_LIST = (
     "require",
     "prompt",
     "defining",
+    "raise",
+    "occur",
+    "count",
+    "detect",
+    "persist",
     "consider",
     "sensitive",
     "specific",

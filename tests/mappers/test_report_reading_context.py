@@ -1222,6 +1222,19 @@ CASES = [
         "NEGATIVE",
     ),
     (
+        "a_differential_table_for_no_patient_is_general",
+        "Impression: Normal marrow.\n\nDifferential diagnosis table (general, not this patient): "
+        "Entity | T1 | STIR || Myeloma, focal pattern | low, sharply marginated | high",
+        "NEGATIVE",
+    ),
+    (
+        "general_risk_statements_are_general",
+        "Impression: Normal marrow.\n\nComment\nEpidural extension, soft-tissue mass and cortical "
+        "breakthrough raise the likelihood of malignancy. Red marrow persists longest in the "
+        "proximal femora.",
+        "NEGATIVE",
+    ),
+    (
         "eponymous_injuries_are_benign_entities",
         "MRI LEFT SHOULDER: A Hill-Sachs lesion with surrounding bone marrow edema and a "
         "Bankart lesion. Marrow otherwise normal.",
