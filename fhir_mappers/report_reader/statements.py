@@ -50,6 +50,11 @@ _GENERAL_CUE = re.compile(
     r"(?:is|are)\s+easily\s+(?:missed|overlooked|mistaken))\b",
     re.IGNORECASE,
 )
+_CLAUSE_CUE = re.compile(
+    r"should|raises?|(?:is|are)\s+(?:typically|usually|commonly|often|an?\s+myeloma|myeloma)|"
+    r"occurs?|count|detects?|persists?",
+    re.IGNORECASE,
+)
 _GENERAL_SUBJECT = re.compile(
     r"\b(?:myeloma|metasta\w*|lymphoma\w*|leuk(?:a)?emi\w*|plasmacytoma\w*|malignan\w*|"
     r"h(?:a)?emangioma\w*|reconversion|hyperplasia|neoplas\w*|tumou?rs?|recurren\w*|diseases?|entit(?:y|ies)|"
@@ -157,9 +162,9 @@ def _general_statement_start(s_text: str) -> int | None:
         return None
     if any(True for _ in _levels_in(part, 0, len(part))):
         return None
-    if cue is not None and frame is None and cue.group(0).lower().startswith("should"):
-        # "aggressive bone destruction should prompt consideration of metastasis": the advice
-        # is general from the start of its clause
+    if cue is not None and frame is None and _CLAUSE_CUE.match(cue.group(0)):
+        # "aggressive bone destruction should prompt consideration of metastasis", "red marrow
+        # persists longest in the femora": the predicate makes its whole clause general
         return begin
     return at
 
