@@ -264,7 +264,10 @@ def _only_qualified_denial(
     return bool(denials) and all(
         m.mod is _Mod.NEG_BACK
         and m.start >= hit.end
-        and _QUALIFIED_DENIAL.search(text, max(0, m.start - 2), m.end) is not None
+        and (
+            _QUALIFIED_DENIAL.search(text, max(0, m.start - 2), m.end) is not None
+            or text[m.end : m.end + 3].lstrip().startswith("?")  # "not seen ?"
+        )
         for m in denials
     )
 

@@ -582,9 +582,9 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
             r"(?:\s+\(?\d{4}\)?)?\s+(?:reported|showed|demonstrated|described|noted)\b|"
             # "his MRI lumbar spine in 2024, done for sciatica, raised the possibility of ...": a
             # dated earlier study quoted in a letter
-            r"\b(?:mri|scan|study|imaging|ct)\s+(?:[\w-]+\s+){0,4}?(?:in|from|of|dated)\s+"
-            r"(?:19|20)\d\d\b[^.;]{0,60}?\b(?:raised|showed|reported|suggested|demonstrated|"
-            r"described)\b"
+            r"\b(?:mri|scan|study|imaging|ct)\s+(?:[\w-]+\s+){0,4}?(?:(?:in|from|of|dated)\s+"
+            r"(?:19|20)\d\d|(?:\d+|one|two|three|four|five|six|several)\s+(?:years?|months?)\s+"
+            r"ago)\b[^.;]{0,60}?\b(?:raised|showed|reported|suggested|demonstrated|described)\b"
         ),
         "",
     ),

@@ -1235,6 +1235,17 @@ CASES = [
         "NEGATIVE",
     ),
     (
+        "a_denial_with_a_question_mark_is_uncertain",
+        "Diffuse marrow infiltration: not seen ? - T1 sequence degraded by motion.",
+        "DIFFUSE",
+    ),
+    (
+        "an_mri_years_ago_quoted_in_a_letter_is_history",
+        "As you know, an MRI of the lumbar spine four years ago raised the question of patchy "
+        "marrow signal. A repeat MRI this month shows entirely normal marrow signal.",
+        "NEGATIVE",
+    ),
+    (
         "eponymous_injuries_are_benign_entities",
         "MRI LEFT SHOULDER: A Hill-Sachs lesion with surrounding bone marrow edema and a "
         "Bankart lesion. Marrow otherwise normal.",
