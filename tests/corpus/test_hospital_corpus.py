@@ -26,6 +26,43 @@ KNOWN_FALSE_ALARMS: dict[str, str] = {
 }
 
 
+# Set AJ: teaching cases whose long discussions (one writer's pool of about 40 general paragraphs,
+# reused across texts) state what diseases look like without the cue words the reader knows
+# ("Smouldering myeloma patients with more than one focal lesion of 5 mm ... have a high risk",
+# "Epidural extension ... raise the likelihood", flattened differential tables). Scored once:
+# 24/33 held-out false alarms (tests/corpus/hospital/SCORES.md); these development texts still
+# raise a card.
+_AJ_GENERAL_DISCUSSIONS = [
+    "set_aj-010",
+    "set_aj-018",
+    "set_aj-020",
+    "set_aj-028",
+    "set_aj-030",
+    "set_aj-044",
+    "set_aj-046",
+    "set_aj-050",
+    "set_aj-056",
+    "set_aj-062",
+    "set_aj-068",
+    "set_aj-072",
+    "set_aj-074",
+    "set_aj-076",
+    "set_aj-078",
+    "set_aj-090",
+    "set_aj-092",
+    "set_aj-100",
+    "set_aj-102",
+    "set_aj-110",
+    "set_aj-112",
+]
+KNOWN_FALSE_ALARMS.update(
+    dict.fromkeys(
+        _AJ_GENERAL_DISCUSSIONS,
+        "a teaching case's general discussion read as findings of the patient (set AJ)",
+    )
+)
+
+
 @pytest.fixture(scope="module")
 def dev_results() -> list[Result]:
     cases = [c for c in load_cases() if c.split == "dev"]
