@@ -63,7 +63,8 @@ _GENERAL_SUBJECT = re.compile(
     re.IGNORECASE,
 )
 _PATIENT_ANCHOR = re.compile(
-    r"\b(?:this|our|the)\s+(?:patient|case)\b|\bpatient['’]s\b|\bhere\b|"
+    # ("general, not this patient" is the opposite)
+    r"(?<!not\s)(?<!not\sfor\s)(?<!not\sabout\s)\b(?:this|our|the)\s+(?:patient|case)\b|\bpatient['’]s\b|\bhere\b|"
     r"\bthere\s+(?:is|are|was|were|has|have)\b|\b(?:current|present|this|today'?s)\s+"
     r"(?:study|exam\w*|scan|mri|images?)\b|\bwe\b|\bnow\b",
     re.IGNORECASE,
@@ -73,7 +74,11 @@ _PATIENT_ANCHOR = re.compile(
 # "In patients with myeloma, ...", "In adults ...": the whole sentence is general.
 _GENERAL_FRAME = re.compile(
     r"^\W*(?:[a-z ]{1,30}:\s*)?(?:in\s+)?(?:(?:most|many|some|elderly|older|young(?:er)?)\s+)?"
-    r"(?:patients|adults|children|individuals)\s+(?:with|over|under|older|younger)\b",
+    # ("Smouldering myeloma patients with more than one focal lesion ... have a high risk")
+    r"(?:[\w-]+\s+){0,3}?(?:patients|adults|children|individuals)\s+(?:with|over|under|older|"
+    r"younger|who)\b|"
+    # a quiz question: "Which benign entity can look like a metastasis on T1?"
+    r"^\W*(?:[a-z ]{1,30}:\s*)?(?:which|what|how|why|when|where)\b[^?]*\?\s*$",
     re.IGNORECASE,
 )
 
@@ -108,6 +113,12 @@ _GENERAL_WORD_LIST = (
     "require",
     "prompt",
     "defining",
+    "which",
+    "what",
+    "how",
+    "why",
+    "when",
+    "where",
     "raise",
     "occur",
     "count",

@@ -31,13 +31,11 @@ KNOWN_FALSE_ALARMS: dict[str, str] = {
 # ("Smouldering myeloma patients with more than one focal lesion of 5 mm ... have a high risk",
 # "Epidural extension ... raise the likelihood", flattened differential tables). Scored once:
 # 24/33 held-out false alarms (tests/corpus/hospital/SCORES.md); these development texts still
-# raise a card.
+# raise a card (21 at first; 15 after the fixes that followed).
 _AJ_GENERAL_DISCUSSIONS = [
     "set_aj-010",
     "set_aj-018",
-    "set_aj-020",
     "set_aj-028",
-    "set_aj-030",
     "set_aj-044",
     "set_aj-046",
     "set_aj-050",
@@ -50,10 +48,6 @@ _AJ_GENERAL_DISCUSSIONS = [
     "set_aj-078",
     "set_aj-090",
     "set_aj-092",
-    "set_aj-100",
-    "set_aj-102",
-    "set_aj-110",
-    "set_aj-112",
 ]
 KNOWN_FALSE_ALARMS.update(
     dict.fromkeys(

@@ -1246,6 +1246,25 @@ CASES = [
         "NEGATIVE",
     ),
     (
+        "not_this_patient_marks_a_general_part",
+        "Impression: Normal marrow.\n\nDifferential diagnosis table (general, not this patient): "
+        "Entity | T1 vs disc/muscle | STIR || Myeloma, focal pattern | low, sharply marginated | "
+        "high | lesions >=5 mm matter (SLiM)",
+        "NEGATIVE",
+    ),
+    (
+        "a_disease_named_before_patients_with_is_general",
+        "Impression: Normal marrow.\nKey points:\n- Smouldering myeloma patients with more than "
+        "one focal lesion of 5 mm or larger on MRI have a high short-term risk of progression.",
+        "NEGATIVE",
+    ),
+    (
+        "a_quiz_question_is_no_finding",
+        "Impression: Normal marrow.\nQuestion: Which benign entity can look like a metastasis on "
+        "T1?",
+        "NEGATIVE",
+    ),
+    (
         "eponymous_injuries_are_benign_entities",
         "MRI LEFT SHOULDER: A Hill-Sachs lesion with surrounding bone marrow edema and a "
         "Bankart lesion. Marrow otherwise normal.",
