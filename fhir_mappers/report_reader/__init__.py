@@ -32,6 +32,7 @@ mistakes issue 9 found are hard to make, one concern per module, in the order th
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 from fhir_mappers.report_reader.reader import (
     MAX_SENTENCES,
@@ -43,19 +44,24 @@ from fhir_mappers.report_reader.reader import (
 from fhir_mappers.report_reader.sections import ReportSource, ReportText, assemble, split_sections
 
 
-def clear_caches() -> None:
-    """Empty the reader's bounded memo caches (sentences and clauses read before), so that a
-    benchmark times the first reading of a text, as a hospital's new report is read. Every
+def memo_caches() -> list[Any]:
+    """The reader's bounded memo caches (sentences and clauses read before): every
     `functools.lru_cache` of the reader's modules, found by looking, so that none is missed."""
-    for name, module in list(sys.modules.items()):
-        if module is None or not name.startswith(__name__ + "."):
-            continue
-        for value in vars(module).values():
-            if (
-                callable(getattr(value, "cache_clear", None))
-                and getattr(value, "__module__", None) == name
-            ):
-                value.cache_clear()
+    return [
+        value
+        for name, module in list(sys.modules.items())
+        if module is not None and name.startswith(__name__ + ".")
+        for value in vars(module).values()
+        if callable(getattr(value, "cache_clear", None))
+        and getattr(value, "__module__", None) == name
+    ]
+
+
+def clear_caches() -> None:
+    """Empty the reader's memo caches, so that a benchmark times the first reading of a text, as
+    a hospital's new report is read."""
+    for cached in memo_caches():
+        cached.cache_clear()
 
 
 __all__ = [
@@ -67,6 +73,7 @@ __all__ = [
     "chemical_shift_worrisome",
     "clear_caches",
     "extract",
+    "memo_caches",
     "split_sections",
     "technique_facts",
 ]

@@ -55,8 +55,10 @@ def _fixed_word(word: str) -> str:
 def shadow(text: str) -> str:
     """The text with the length-keeping OCR confusions undone (the text itself when it shows no
     sign of OCR)."""
-    if not looks_scanned(text):
-        return text
+    return _shadow(text) if looks_scanned(text) else text
+
+
+def _shadow(text: str) -> str:
     return _WORD.sub(lambda m: _fixed_word(m.group(0)), text)
 
 
@@ -158,7 +160,7 @@ def repair(text: str) -> tuple[str, list[int] | None]:
     shows no sign of OCR)."""
     if not looks_scanned(text):
         return text, None
-    fixed = shadow(text)
+    fixed = _shadow(text)
     out: list[str] = []
     offsets: list[int] = []
     pos = 0
