@@ -19,7 +19,9 @@ mistakes issue 9 found are hard to make, one concern per module, in the order th
    diffuse infiltration") is no finding of this patient.
 5. Parts of the report (`sections`): under "Discussion" / "Teaching points" a clause counts only
    when it speaks of this patient; under an organ heading ("Liver:", "Kidneys:") a finding is that
-   organ's unless its sentence names a bone.
+   organ's unless its sentence names a bone. `teaching`: a teaching document (a case of the
+   week, a case report, a quiz) is read as a whole: its paragraphs of general teaching, whatever
+   their headings are called, are read like a "Discussion".
 6. `corrections`: what one sentence says of another (addenda that correct or withdraw, a definite
    benign diagnosis -- typical haemangioma, bone island, osteonecrosis -- of a single unworrying
    focus, "the mass" or "stable lesions" continuing another organ's).

@@ -37,6 +37,7 @@ from fhir_mappers.report_reader.scope import _clause_of, _Hit, _sentences, _term
 from fhir_mappers.report_reader.sections import general_parts, organ_parts
 from fhir_mappers.report_reader.sentence import _analyse_sentence
 from fhir_mappers.report_reader.statements import _add_multilevel, about_this_patient
+from fhir_mappers.report_reader.teaching import general_paragraphs
 from fhir_mappers.report_reader.vocabulary import (
     _CHEMICAL_SHIFT,
     _FIELD,
@@ -219,7 +220,8 @@ def _extract(
     hits.extend(drops)
     signal_drop = min((d.value for d in drops if d.value is not None), default=None)
 
-    hits = _not_in_general_discussion(text, hits, prefilter=prefilter)
+    general = _general_spans(text)
+    hits = _not_in_general_discussion(text, hits, general, prefilter=prefilter)
     hits = _not_under_organ_headings(text, hits)
 
     # several vertebral levels of abnormal marrow signal = diffuse (SPEC.md section 3)
@@ -229,7 +231,7 @@ def _extract(
     for sentence, sentence_hits in by_sentence.items():
         hits.extend(_add_multilevel(text, sentence, sentence_hits, prefilter=prefilter))
 
-    withdraw_corrected(text, sentences, hits, general_parts(text))
+    withdraw_corrected(text, sentences, hits, general)
     hits = benign_diagnosis(text, sentences, hits)
     hits = anaphora_of_other_organs(text, sentences, hits)
     hits = young_red_marrow(text, hits, history=history[:2000])
@@ -281,11 +283,19 @@ def _extract(
     )
 
 
-def _not_in_general_discussion(text: str, hits: list[_Hit], *, prefilter: bool) -> list[_Hit]:
+def _general_spans(text: str) -> list[tuple[int, int]]:
+    """The parts of the text that speak of diseases in general: under a general-discussion
+    heading, answer options, a teaching case's tail (`sections`), and the general paragraphs of a
+    teaching document (`teaching`)."""
+    return sorted(general_parts(text) + general_paragraphs(text))
+
+
+def _not_in_general_discussion(
+    text: str, hits: list[_Hit], spans: list[tuple[int, int]], *, prefilter: bool
+) -> list[_Hit]:
     """Under a "Discussion" / "Teaching points" heading, a clause that does not speak of this
     patient speaks of a disease in general: it is no finding ("Malignant fractures tend to show
     complete replacement of the normal marrow")."""
-    spans = general_parts(text)
     if not spans:
         return hits
     kept: list[_Hit] = []

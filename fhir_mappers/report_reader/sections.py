@@ -353,6 +353,31 @@ _HEADING_LINE = re.compile(
 )
 
 
+# A heading-like line that opens general material under a name of its own ("Discussion points
+# raised in the meeting", "Key points on marrow imaging (general):", "Background notes",
+# "Further reading: ..."): short, no sentence end before its colon or line end.
+_GENERAL_LINE = re.compile(
+    r"[ \t]*(?:[-*•●▪■◦‣·#=]+[ \t]*)?(?:discussion|key\s+(?:points?|messages?|facts?)|background|"
+    r"teaching|learning|pearls?|pitfalls?|take[\s-]?home|review\s+of|differential|references|"
+    r"further\s+reading|suggested\s+reading|bibliography|general\s+(?:notes?|points?|comments?)|"
+    r"notes\s+on|about\s+(?:the\s+)?(?:disease|condition|entity))\b[^\n.:?]{0,60}(?::|[ \t]*$)",
+    re.IGNORECASE,
+)
+
+
+def is_general_heading(line: str) -> bool:
+    """A line that opens general material (a discussion, key points, references)."""
+    return bool(_GENERAL_HEADING.match(line) or _GENERAL_LINE.match(line))
+
+
+def heading_at(line: str) -> str | None:
+    """The known heading (lower case) that opens this line, or None."""
+    m = _KNOWN_RE.match(line)
+    if m is None or not m.group("head")[:1].isupper():
+        return None
+    return m.group("head").lower()
+
+
 def general_parts(text: str) -> list[tuple[int, int]]:
     """The (start, end) spans of `text` under a general-discussion heading, the answer options of
     a question, and the tail of a teaching case after its impression."""

@@ -206,6 +206,36 @@ def about_this_patient(clause_text: str) -> bool:
 
 _SEQUENCE_LEVELS = frozenset({"T1", "T2"})
 
+# A paragraph of a teaching document that tells this patient's story: an age ("a 53-year-old
+# man"), "the patient" (one, not "patients"), what a study showed, a level or a measured size.
+_PATIENT_STORY = re.compile(
+    r"\b\d{1,3}[\s-](?:year|yr)s?[\s-]old\b|(?<!not\s)(?<!not\sfor\s)(?<!not\sabout\s)"
+    r"\b(?:the|this|our|index)\s+patient\b(?!s)|\bpatient\s*:|"
+    # (what a study showed, in the past tense: "shows" is as general as it is particular)
+    r"\b(?:showed|demonstrated|revealed|disclosed|confirmed)\b",
+    re.IGNORECASE,
+)
+
+
+def speaks_of_patient(paragraph: str) -> bool:
+    """A paragraph that speaks of this patient (`about_this_patient`, or an age, "the patient",
+    what a study showed), as opposed to a paragraph of general teaching."""
+    if (
+        _PATIENT_ANCHOR.search(paragraph)
+        or _ABOUT_THIS_PATIENT.search(paragraph)
+        or _PATIENT_STORY.search(paragraph)
+    ):
+        return True
+    return any(
+        set(lvs) - _SEQUENCE_LEVELS for _, lvs in _levels_in(paragraph, 0, len(paragraph))
+    ) or any(not _threshold(paragraph, m) for m in _SIZE.finditer(paragraph))
+
+
+def is_general_statement(sentence: str) -> bool:
+    """A sentence that says what a disease or entity does in general (a general subject and cue,
+    "In patients with ...", a quiz question), with nothing of this patient in it."""
+    return _general_statement_start(sentence) is not None
+
 
 _THRESHOLD_BEFORE = re.compile(
     r"(?:[<>≥≤]=?|at\s+least|(?:greater|larger|bigger|more)\s+than|over|exceeding|above)\s*$", _F

@@ -555,6 +555,10 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
             r"\b(?:check|assess|evaluate|evaluation|screen|screening|query)\s+for\b|"
             r"\b(?:look|looks|looking|search|searching)\s+for\b|"
             r"\breferred\s+(?:here\s+)?(?:to|for|with|because)\b|"
+            # the reason a study was done is no finding of it ("MRI for the following reason:
+            # prior marrow heterogeneity", "Reason for exam: ?myeloma")
+            r"\bfor\s+the\s+following\s+reasons?\b|\breasons?\s+for\s+(?:the\s+)?(?:exam\w*|"
+            r"study|scan|referral|imaging|request|mri)\s*:|"
             r"\b(?:was|were)\s+reported\s+to\s+(?:show|demonstrate|have|contain)\b|"
             # "Should focal lesions or diffuse marrow change develop, ...": a condition
             r"^\W*should\b(?=[^.;]{0,80}?\b(?:develop|appear|occur|arise|emerge|progress)\w*)|"

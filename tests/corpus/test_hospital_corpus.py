@@ -20,41 +20,11 @@ from tests.corpus.hospital.score import Result, load_cases, read_case
 KNOWN_FALSE_ALARMS: dict[str, str] = {
     "set_ae-048": "a grand-rounds title in quotes, 'Not everything is metastasis', read as a "
     "metastasis: a title is not told from a finding",
-    "set_ae-102": "an audience table of 'general features, not this patient' ('Malignant: ... "
-    "other focal lesions elsewhere in the spine') under a heading the reader does not know as "
-    "general",
 }
 
 
-# Set AJ: teaching cases whose long discussions (one writer's pool of about 40 general paragraphs,
-# reused across texts) state what diseases look like without the cue words the reader knows
-# ("Smouldering myeloma patients with more than one focal lesion of 5 mm ... have a high risk",
-# "Epidural extension ... raise the likelihood", flattened differential tables). Scored once:
-# 24/33 held-out false alarms (tests/corpus/hospital/SCORES.md); these development texts still
-# raise a card (21 at first; 15 after the fixes that followed).
-_AJ_GENERAL_DISCUSSIONS = [
-    "set_aj-010",
-    "set_aj-018",
-    "set_aj-028",
-    "set_aj-044",
-    "set_aj-046",
-    "set_aj-050",
-    "set_aj-056",
-    "set_aj-062",
-    "set_aj-068",
-    "set_aj-072",
-    "set_aj-074",
-    "set_aj-076",
-    "set_aj-078",
-    "set_aj-090",
-    "set_aj-092",
-]
-KNOWN_FALSE_ALARMS.update(
-    dict.fromkeys(
-        _AJ_GENERAL_DISCUSSIONS,
-        "a teaching case's general discussion read as findings of the patient (set AJ)",
-    )
-)
+# (Set AJ's teaching cases, whose long discussions were read as findings -- 15 development false
+# alarms and set_ae-102's audience table -- are read as a whole since `report_reader.teaching`.)
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,130 @@
+"""A teaching document read as a whole: which of its paragraphs speak of this patient.
+
+Teaching cases, case-of-the-week handouts, grand-rounds summaries and case reports wrap one
+patient's imaging in long general material: what myeloma, metastases or red marrow look like in
+general, quizzes, differential tables, references. Its headings are of any name ("Discussion
+points raised in the meeting", "Key points on marrow imaging (general)", "Background notes"), so
+recognising the general part by its heading alone is not enough (SPEC.md section 3: a finding is
+this patient's current imaging; a general statement about a disease is none).
+
+So in a document that shows itself to be a teaching document (a title that says so, or two of: a
+general-discussion heading, a literature citation, quiz questions) every paragraph is weighed:
+
+- a paragraph under a findings or impression heading, or one that speaks of this patient (an age
+  and sex, "this patient", "the case", "MRI showed", "she", a vertebral level, a measured size),
+  is the patient's;
+- a paragraph that says what happens in general (a general statement, a question of a quiz
+  without "this patient") and nothing of this patient is general;
+- anything else continues the paragraph before it.
+
+A general paragraph is read like a "Discussion" part: a clause there counts only when it speaks
+of this patient (`statements.about_this_patient`). One pass over the lines: linear cost.
+"""
+
+from __future__ import annotations
+
+import re
+
+from fhir_mappers.report_reader.sections import HEADINGS, Part, heading_at, is_general_heading
+from fhir_mappers.report_reader.statements import is_general_statement, speaks_of_patient
+
+_TITLE = re.compile(
+    r"\b(?:educational|teaching|case\s+of\s+the\s+(?:week|month|day)|grand\s+rounds|image\s+"
+    r"(?:quiz|challenge)|case\s+report|case\s+conference|e-?poster|tumou?r\s+board|"
+    r"unknown\s+case|study\s+notes?|pearls\s+and\s+pitfalls|quiz)\b",
+    re.IGNORECASE,
+)
+_TITLE_REACH = 400  # characters at the head of the text where a title is looked for
+_CITATION = re.compile(
+    r"\bet\s+al\b|\b(?:19|20)\d\d\s*;\s*\d{1,4}\s*[(:]|\bdoi\s*:|\bPMID\b", re.IGNORECASE
+)
+# a quiz question ("Q2.", "Question 3:", "Audience quiz:") starts a paragraph of its own; its
+# answer ("A2.", "Answer:") belongs to it
+_QUESTION_LINE = re.compile(
+    r"^[ \t]*(?:Q\d{1,2}|Question(?:[ \t]*\d{1,2})?|(?:[A-Za-z]+[ \t]+)?quiz(?:[ \t]+questions?)?)"
+    r"[ \t]*[.:)]",
+    re.IGNORECASE,
+)
+_PATIENT_PARTS = frozenset({Part.FINDINGS, Part.IMPRESSION})
+# impression-like headings a teaching document also uses for its general comments
+_GENERAL_USE = frozenset({"comment", "comments", "summary", "assessment"})
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def is_teaching_document(text: str) -> bool:
+    """A title that says so, or two of: a general-discussion heading, a citation, a quiz."""
+    if _TITLE.search(text, 0, _TITLE_REACH):
+        return True
+    lines = text.splitlines()
+    signals = (
+        any(is_general_heading(line) for line in lines),
+        _CITATION.search(text) is not None,
+        any(_QUESTION_LINE.match(line) for line in lines),
+    )
+    return sum(signals) >= 2
+
+
+def general_paragraphs(text: str) -> list[tuple[int, int]]:
+    """The (start, end) spans of the paragraphs of a teaching document that speak of diseases in
+    general, not of this patient; none when the text is no teaching document."""
+    if not is_teaching_document(text):
+        return []
+    spans: list[tuple[int, int]] = []
+    patient = True  # what comes first is the patient's (the title, the case)
+    for start, end, heading in _paragraphs(text):
+        patient = _is_patients(text[start:end], heading, patient)
+        if not patient:
+            if spans and spans[-1][1] == start:
+                spans[-1] = (spans[-1][0], end)
+            else:
+                spans.append((start, end))
+    return spans
+
+
+def _is_patients(paragraph: str, heading: str | None, before: bool) -> bool:
+    if (
+        heading is not None
+        and HEADINGS.get(heading) in _PATIENT_PARTS
+        and heading not in _GENERAL_USE
+    ):
+        return True
+    if heading is None and is_general_heading(paragraph.split("\n", 1)[0]):
+        return False  # under a general heading: only its clauses about this patient count
+    if speaks_of_patient(paragraph):
+        return True
+    if _QUESTION_LINE.match(paragraph):
+        return False  # a quiz question not about this patient
+    # a paragraph of teaching opens with a general statement, or is mostly made of them ("Bone
+    # islands are dense cortical bone ..."); findings followed by a quiz question are not
+    sentences = [s for s in _SENTENCE_END.split(paragraph) if s.strip()]
+    general = [is_general_statement(s) for s in sentences]
+    if general and (general[0] or 2 * sum(general) >= len(general)):
+        return False
+    return before
+
+
+def _paragraphs(text: str) -> list[tuple[int, int, str | None]]:
+    """(start, end, known heading name or None): paragraphs end at a blank line, a heading
+    line or a quiz question."""
+    found: list[tuple[int, int, str | None]] = []
+    start: int | None = None
+    heading: str | None = None
+    at = 0
+    for line in text.splitlines(keepends=True):
+        stripped = line.strip()
+        new_head = heading_at(line) if stripped else None
+        breaks = (
+            not stripped
+            or new_head is not None
+            or is_general_heading(line)
+            or _QUESTION_LINE.match(line) is not None
+        )
+        if breaks and start is not None:
+            found.append((start, at, heading))
+            start, heading = None, None
+        if stripped and start is None:
+            start, heading = at, new_head
+        at += len(line)
+    if start is not None:
+        found.append((start, at, heading))
+    return found
