@@ -281,6 +281,7 @@ def _keep_lytic(hit: _Hit, text: str, sentence: tuple[int, int], clause: tuple[i
     return not _PROSTHESIS.search(text[clause[0] : clause[1]])
 
 
+_NODULE = re.compile(r"\bnodules?\b", _F)
 _PROSTHESIS = re.compile(r"peri-?prosthetic|prosthe|hardware|screws?|implant|arthroplasty", _F)
 
 
@@ -309,6 +310,10 @@ def _keep_diffuse(hit: _Hit, text: str, sentence: tuple[int, int], clause: tuple
 def _keep_lesion(hit: _Hit, text: str, sentence: tuple[int, int], clause: tuple[int, int]) -> bool:
     if _named_lesion_is_attribution(hit, text, clause):
         return False
+    if _NODULE.search(text, hit.start, hit.end) and (
+        anchor(text, hit.start, hit.end, clause) is not Anchor.BONE
+    ):
+        return False  # a nodule is the lung's, thyroid's or a node's unless a bone is named
     if _NAMED_LESION.search(text, hit.start, hit.end) and _PURPOSE_BEFORE.search(
         text, max(clause[0], hit.start - 60), hit.start
     ):
@@ -322,7 +327,13 @@ def _keep_lesion(hit: _Hit, text: str, sentence: tuple[int, int], clause: tuple[
     if not _lesion_not_said_benign(hit, text, sentence):
         return False
     near = text[max(clause[0], hit.start - 25) : min(clause[1], hit.end + 15)]
-    if re.search(r"\b(?:schmorl\w*|cysts?|tarlov|synovial|perineural|dis[ck])\b", near, _F):
+    if re.search(
+        r"\b(?:schmorl\w*|cysts?|tarlov|synovial|perineural|dis[ck])\b|"
+        # "susceptibility foci" (blood products, calcium or metal), "blooming foci"
+        r"\b(?:susceptibility|blooming)\s+foc(?:us|i)\b",
+        near,
+        _F,
+    ):
         return False  # "Schmorl node", "disc lesion", "Tarlov cyst": not marrow lesions
     if re.search(r"\bfoc(?:us|i)\b", text[hit.start : hit.end], _F) and re.search(
         r"\bfoc(?:us|i)\s+of\s+(?:[\w-]+\s+){0,5}?(?:fat|fatty|normal|red|o?edema|calcifi\w*|gas|"
@@ -450,10 +461,16 @@ def _keep_multilevel(
 ) -> bool:
     # only a marrow-signal clause spreads over levels; "lesions at several levels" does not
     clause_text = text[clause[0] : clause[1]]
+    # (lesions the clause denies are no lesions: "mottled marrow in multiple vertebral bodies,
+    # without discrete lytic lesions")
+    affirmed = _DENIED_REST.sub("", clause_text)
     return bool(
         re.search(rf"\b(?:{_MARROW_ADJ})\b|marrow", clause_text, _F)
-        and not re.search(rf"\b{_LESION_NOUN}\b", clause_text, _F)
+        and not re.search(rf"\b{_LESION_NOUN}\b", affirmed, _F)
     )
+
+
+_DENIED_REST = re.compile(r"\b(?:without|no|nor)\b[^;]*", _F)
 
 
 # "a sharply demarcated radiation port", "the sharp border of the port": the margin of a treatment

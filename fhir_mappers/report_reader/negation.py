@@ -100,6 +100,35 @@ def _benign_comparison_denied(hit: _Hit, text: str) -> _Hit:
 
 
 _BROKEN_OFF = re.compile(r"\s*(?:--+|—|–\s|\.\.\.|…)")
+# "There is no a 6 mm lytic lesion": "no" before an article is a dictation error ("now a",
+# "noted a"?): whether the lesion is denied cannot be told
+_NO_THEN_ARTICLE = re.compile(r"\s+(?:a|an)\s", re.IGNORECASE)
+# "The marrow is no diffusely heterogeneous": the marrow as the subject of "is no" ("is now"?
+# "is not"?)
+_MARROW_IS_NO = re.compile(r"\b(?:marrow|signal)\s+(?:is|are|was|were)\s+$", re.IGNORECASE)
+
+
+# "there is no mild heterogenous marrow signal in C6 is noted": two verbs for one finding
+_THERE_IS = re.compile(r"\bthere\s+(?:is|are)\s+$", re.IGNORECASE)
+_SECOND_VERB = re.compile(
+    r"^[^.;:,]{0,80}?\b(?:is|are)\s+(?:noted|seen|identified|present|demonstrated)\b",
+    re.IGNORECASE,
+)
+
+
+def _garbled_no(text: str, trigger: _ModHit, between: str, hit: _Hit) -> bool:
+    """A "no" that dictation has garbled: before an article, after "the marrow is", or in a
+    "there is no ..." that has a second verb of its own ("... is noted")."""
+    if text[trigger.start : trigger.end].lower() != "no":
+        return False
+    return bool(
+        _NO_THEN_ARTICLE.match(between)
+        or _MARROW_IS_NO.search(text, max(0, trigger.start - 24), trigger.start)
+        or (
+            _THERE_IS.search(text, max(0, trigger.start - 12), trigger.start)
+            and _SECOND_VERB.match(text[hit.end : hit.sentence[1]])
+        )
+    )
 
 
 # Words that may stand between a negation and what it negates ("no MRI evidence of", "no
@@ -186,12 +215,20 @@ def _run_on_list(between: str, text: str, hit: _Hit) -> bool:
         and 1 <= len(words) <= 5
         and not _LINKS.intersection(words)
         and (not _JOINED.search(between) or listed)
-        and any(w not in _QUALIFIERS for w in words)
+        # a noun stands between ("no fracture patchy ..."), not only words that describe the
+        # target ("no diffusely heterogeneous marrow signal" is a plain denial)
+        and any(w not in _QUALIFIERS and not _describes(w) for w in words)
         and _STARTS_WITH_DESCRIPTOR.match(text, hit.start) is not None
     )
 
 
 _PUNCT = re.compile(r"[,;:()]")
+_DESCRIPTOR_WORD = re.compile(rf"{_DESCRIPTOR}$|\w+ly$", _F)
+
+
+def _describes(word: str) -> bool:
+    """A word that describes a finding ("diffusely", "patchy", "8 mm"), not a finding's noun."""
+    return _DESCRIPTOR_WORD.match(word) is not None
 
 
 def _double_negation(text: str, triggers: Sequence[_ModHit], nearest: _ModHit) -> bool:
@@ -236,6 +273,7 @@ def _mark_uncertain(
         if (
             (len(between.split()) > _FAR_WORDS and _VERBISH.search(between))
             or _BROKEN_OFF.match(between)
+            or _garbled_no(text, nearest, between, hit)
             or _run_on_list(between, text, hit)
             or _double_negation(text, triggers, nearest)
         ):

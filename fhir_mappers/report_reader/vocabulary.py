@@ -209,7 +209,9 @@ _TARGETS: tuple[tuple[FeatureKind | _Kind, re.Pattern[str], str], ...] = (
         _c(
             r"\b(?:all|every|multiple|several|numerous|most)\s+(?:of\s+the\s+)?(?:visuali[sz]ed\s+"
             r"|imaged\s+|included\s+|lumbar\s+|thoracic\s+)?(?:vertebral\s+(?:bodies|levels)|"
-            r"vertebrae|levels|vertebral\s+segments)"
+            r"vertebrae|levels|vertebral\s+segments)|"
+            # SPEC.md section 3 names "multilevel" a distribution word (with a marrow target)
+            r"\bmulti-?level\b"
         ),
         "distribution",
     ),

@@ -1270,6 +1270,46 @@ CASES = [
         "Bankart lesion. Marrow otherwise normal.",
         "NEGATIVE",
     ),
+    # tumours of nerves, meninges and brain are not marrow lesions, whatever level they sit at
+    (
+        "nerve_sheath_tumour_at_a_level_is_not_marrow",
+        "Findings: At C2-C3 a 14 mm enhancing mass widens the right neural foramen. Vertebral "
+        "marrow is normal. Impression: Right C2-3 dumbbell lesion, most likely schwannoma.",
+        "NEGATIVE",
+    ),
+    (
+        "susceptibility_foci_are_blood_products",
+        "A 4 cm enhancing frontal mass. Susceptibility foci suggest haemorrhage. Skull marrow "
+        "normal.",
+        "NEGATIVE",
+    ),
+    # a nodule is another organ's unless a bone is named
+    (
+        "nodule_without_a_bone_is_not_marrow",
+        "Nodule: SUVmax 5.6. Impression: FDG-avid LLL nodule. No FDG-avid bone lesion.",
+        "NEGATIVE",
+    ),
+    (
+        "nodule_in_a_named_bone_counts",
+        "Two enhancing nodules in the sacrum, 8 mm and 11 mm.",
+        "FOCAL_MULTIPLE",
+    ),
+    # "multilevel" is a distribution word with a marrow target (SPEC.md section 3)
+    (
+        "multilevel_with_a_marrow_target_is_diffuse",
+        "Impression: Multilevel mottled marrow in the thoracic spine.",
+        "DIFFUSE",
+    ),
+    (
+        "multilevel_without_a_marrow_target_is_nothing",
+        "Multilevel degenerative disc disease. Marrow signal normal.",
+        "NEGATIVE",
+    ),
+    (
+        "denied_lesions_do_not_stop_a_spread_over_levels",
+        "Mottled marrow in multiple thoracic vertebral bodies, without discrete lytic lesions.",
+        "DIFFUSE",
+    ),
 ]
 
 
@@ -1343,3 +1383,30 @@ def test_a_lesion_table_row_quotes_its_first_cell() -> None:
     report = read(_CASE_TEXT["each_row_of_a_lesion_table_is_a_lesion"])
     rows = [f.span.text for f in report.features if f.kind.value == "focal-lesion"]
     assert rows[:3] == ["A", "B", "C"]
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        pytest.param(
+            "There is no a 6 mm lytic lesion in the T7 vertebral body.",
+            "FOCAL_EQUIVOCAL",
+            id="no-before-an-article",
+        ),
+        pytest.param(
+            "The marrow is no diffusely heterogenous throughout the thoracic spine.",
+            "DIFFUSE",
+            id="the-marrow-is-no",
+        ),
+    ],
+)
+def test_a_garbled_no_keeps_the_finding_uncertain(text: str, want: str) -> None:
+    report = read(text)
+    assert report.image_class.value == want
+    assert any(f.uncertain for f in report.features)
+
+
+def test_there_is_no_before_an_adjective_is_a_plain_denial() -> None:
+    report = read("There is no diffusely heterogeneous marrow signal. No focal lesion.")
+    assert report.image_class.value == "NEGATIVE"
+    assert not any(f.uncertain for f in report.features)
