@@ -98,6 +98,15 @@ _ORGAN_WORDS = frozenset(
         "torus",
         "soft-tissue",
         "cervix",
+        # the pelvis of a gynaecology MRI ("T1 hyperintense foci in the posterior cul-de-sac")
+        "cul-de-sac",
+        "douglas",
+        "uterosacral",
+        "rectovaginal",
+        "endometrioma",
+        "endometriomas",
+        "endometriosis",
+        "endometriotic",
         "seminal",
         "bladder",
         "bowel",
@@ -611,6 +620,17 @@ def anchor(text: str, start: int, end: int, clause: tuple[int, int]) -> Anchor:
     inside = [kind for s, _, kind in found if start <= s < end]
     if Anchor.ORGAN in inside and Anchor.BONE not in inside:
         return Anchor.ORGAN  # "renal lesion", "adnexal mass": the organ is in the phrase itself
+    # "In the spinal cord there are two lesions at T4 and T8": a clause framed by another organ
+    # is that organ's, its levels only locate (a bone word would be the bone's)
+    if _FRAME.match(clause_text) and found:
+        first = min(found, key=lambda f: f[0])
+        if (
+            first[2] is Anchor.ORGAN
+            and first[0] <= _FRAME_REACH
+            and first[0] < start
+            and not names_a_bone_word(clause_text, 0, len(clause_text))
+        ):
+            return Anchor.ORGAN
     # the words just before the finding describe it; the nearest such word decides
     before = [w for w in words if w[1] <= start][-3:]
     for s, _e, _ in reversed(before):
@@ -632,6 +652,8 @@ def anchor(text: str, start: int, end: int, clause: tuple[int, int]) -> Anchor:
     return best[1] if best is not None else Anchor.NONE
 
 
+_FRAME = re.compile(r"\W*(?:in|within)\s+(?:the\s+)?", re.IGNORECASE)
+_FRAME_REACH = 30  # characters from the clause start to the organ word of a frame
 _NEGATION_BETWEEN = re.compile(r"\b(?:no|without|not|nor)\b", re.IGNORECASE)
 
 

@@ -23,6 +23,7 @@ from fhir_mappers.report_reader.scope import (
     _segment,
 )
 from fhir_mappers.report_reader.vocabulary import (
+    _DENIED_REST,
     _F,
     _LESION_NOUN,
     _LESION_SPREAD,
@@ -468,9 +469,6 @@ def _keep_multilevel(
         re.search(rf"\b(?:{_MARROW_ADJ})\b|marrow", clause_text, _F)
         and not re.search(rf"\b{_LESION_NOUN}\b", affirmed, _F)
     )
-
-
-_DENIED_REST = re.compile(r"\b(?:without|no|nor)\b[^;]*", _F)
 
 
 # "a sharply demarcated radiation port", "the sharp border of the port": the margin of a treatment

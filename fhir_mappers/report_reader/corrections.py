@@ -314,7 +314,7 @@ _INVADES = re.compile(r"\b(?:invad\w*|invasion|infiltrat\w*|destr\w*|eroding|ero
 
 # how far back a definite noun looks for the mention it refers to (a short note's plan refers to
 # the finding a few lines above)
-_ANAPHORA_SENTENCES = 5
+_ANAPHORA_SENTENCES = 8
 
 
 def _previous_mention_is_organ(

@@ -21,6 +21,10 @@ _RULES: tuple[tuple[str, str], ...] = (
     (r"\bhet(?:e)?ro(?:g|gn)en(?:ously|iously|eously)\b", "heterogeneously"),
     (r"\bhetrogene(?:ous|ity)\b", "heterogeneous"),
     (r"\bheterogenicity\b", "heterogeneity"),
+    # typing slips of the target words ("Diffusley heterogenous marow signal")
+    (r"\bmar(?:ow|rrow|roow)\b", "marrow"),
+    (r"\bdif+us(?:ley|ly|elly)\b|\bdifusely\b", "diffusely"),
+    (r"\bdifuse\b", "diffuse"),
     (r"\binhomogen(?:ous|ious|eous)\b", "inhomogeneous"),
     (r"\bnon-?homogene?ous\b", "inhomogeneous"),
     (r"\b(?-i:SI)\b", "signal intensity"),

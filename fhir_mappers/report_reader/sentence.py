@@ -238,7 +238,9 @@ def _interval_changes(
         for m in pattern.finditer(s_text):
             span = (s_start + m.start(), s_start + m.end())
             if any(
-                _overlaps(span, (p0, p1)) for meaning, p0, p1 in pseudo if meaning != "no-longer"
+                _overlaps(span, (p0, p1))
+                for meaning, p0, p1 in pseudo
+                if meaning not in {"no-longer", "then-absent"}
             ):
                 continue
             if _change_of_the_marrow(text, span, sentence, stops, has_target):

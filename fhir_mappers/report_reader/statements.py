@@ -22,6 +22,7 @@ from fhir_mappers.report_reader.scope import (
     _terminators,
 )
 from fhir_mappers.report_reader.vocabulary import (
+    _DENIED_REST,
     _F,
     _LESION_NOUN,
     _LESION_SPREAD,
@@ -391,7 +392,9 @@ def _add_multilevel(
     stops = _terminators(text[sentence[0] : sentence[1]], sentence[0], prefilter=prefilter)
     for h in marrow:
         c0, c1 = _clause_of(h.start, sentence, stops)
-        if re.search(rf"\b{_LESION_NOUN}\b", text[c0:c1], _F):
+        # levels of lesions are a count of lesions, not a spread of signal (a lesion the clause
+        # denies is none: "at T10, T12, L1, L3 and L5, without a discrete lesion")
+        if re.search(rf"\b{_LESION_NOUN}\b", _DENIED_REST.sub("", text[c0:c1]), _F):
             continue
         found = _levels_in(text, c0, c1)
         levels = {lv for _, lvs in found for lv in lvs}

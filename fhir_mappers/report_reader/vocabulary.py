@@ -357,6 +357,13 @@ _MALIGNANCY = _c(
 _T1 = _c(r"\bt1\b|t1[\s-]*weighted|\bt1w")
 _OTHER_SEQUENCE = _c(r"\bt2\b|\bstir\b|fat[\s-]?sat|\bpd\b")
 
+# "not seen on the prior study", "not present on the MRI of two years ago": absent then,
+# present now (a new finding, and no negation of it)
+_THEN_ABSENT = (
+    r"\bnot\s+(?:seen|present|visible|evident|identified)\s+(?:on|at|in)\s+(?:the\s+)?"
+    r"(?:prior|previous|earlier|last|(?:mri|study|scan|ct|exam\w*)\s+(?:of|from|dated)\s+"
+    r"(?:\w+\s+){0,2}?(?:ago|(?:19|20)\d\d))"
+)
 # Interval change: (kind, IntervalChange, pattern).
 _INTERVAL: tuple[tuple[FeatureKind, IntervalChange, re.Pattern[str]], ...] = (
     (
@@ -365,8 +372,8 @@ _INTERVAL: tuple[tuple[FeatureKind, IntervalChange, re.Pattern[str]], ...] = (
         _c(
             rf"\bnew(?:ly)?\b(?:[\s,-]+[\w-]+){{0,3}}?[\s,-]+{_LESION_NOUN}|\bnewly\s+(?:seen|"
             r"identified|apparent|demonstrated|detected)|\bnew\s+(?:since|compared|from)|"
-            r"\bnot\s+(?:seen|present|visible|evident|identified)\s+(?:on|at|in)\s+(?:the\s+)?"
-            r"(?:prior|previous|earlier|last)|\b(?:additional|more)\s+(?:lesions|foci)"
+            + _THEN_ABSENT
+            + r"|\b(?:additional|more)\s+(?:lesions|foci)"
         ),
     ),
     (
@@ -458,7 +465,12 @@ _PSEUDO: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("no-new", _c(r"\bno\s+(?:definite\s+|convincing\s+|suspicious\s+|significant\s+)?new\b")),
     ("no-longer", _c(r"\bno\s+longer\b")),
     # Not negations at all: "cannot exclude" is a worrisome feature / hedge, handled there.
-    ("not-neg", _c(r"\bno\s+(?:more|less)\s+than\b|\bnot\s+only\b")),
+    (
+        "not-neg",
+        _c(r"\bno\s+(?:more|less)\s+than\b|\bnot\s+only\b"),
+    ),
+    # (absent then, present now: the finding stands; `_INTERVAL` reads the newness)
+    ("then-absent", _c(_THEN_ABSENT)),
 )
 
 _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
@@ -561,7 +573,18 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
             # prior marrow heterogeneity", "Reason for exam: ?myeloma")
             r"\bfor\s+the\s+following\s+reasons?\b|\breasons?\s+for\s+(?:the\s+)?(?:exam\w*|"
             r"study|scan|referral|imaging|request|mri)\s*:|"
-            r"\b(?:was|were)\s+reported\s+to\s+(?:show|demonstrate|have|contain)\b|"
+            # a clinician's own reasoning: "My initial differential included marrow infiltration"
+            r"\b(?:my|our)\s+(?:initial\s+|working\s+|clinical\s+|original\s+)?differential"
+            r"(?:\s+diagnosis)?\s+(?:included|includes|was|is|had\s+been)\b|"
+            # a time before this study: "At diagnosis her staging showed marrow infiltration"
+            r"\bat\s+(?:the\s+time\s+of\s+)?(?:(?:initial|original|first)\s+)?(?:diagnosis|"
+            r"presentation|baseline|initial\s+staging)\b|"
+            # a condition, not a finding: "if his MRI showed abnormal marrow signal, I would refer"
+            r"\bif\s+(?:his|her|their|the|a|any|this|your)\s+(?:[\w-]+\s+){0,2}?(?:mri|scan|ct|"
+            r"imaging|study|pet(?:-ct)?)\s+(?:showed|shows?|were\s+to\s+show|demonstrated|"
+            r"demonstrates?|revealed|reveals?)\b|"
+            r"\b(?:was|were)\s+(?:reported|said|thought|felt|described)\s+to\s+(?:show|demonstrate|"
+            r"have|contain)\b|"
             # "Should focal lesions or diffuse marrow change develop, ...": a condition
             r"^\W*should\b(?=[^.;]{0,80}?\b(?:develop|appear|occur|arise|emerge|progress)\w*)|"
             r"\bif\b(?=[^.;]{0,80}?\b(?:develops?|appears?|occurs?|arises?|emerges?)\b)|"
@@ -589,7 +612,7 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
             # "his MRI lumbar spine in 2024, done for sciatica, raised the possibility of ...": a
             # dated earlier study quoted in a letter
             r"\b(?:mri|scan|study|imaging|ct)\s+(?:[\w-]+\s+){0,4}?(?:(?:in|from|of|dated)\s+"
-            r"(?:19|20)\d\d|(?:\d+|one|two|three|four|five|six|several)\s+(?:years?|months?)\s+"
+            r"(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+)?(?:19|20)\d\d|(?:\d+|one|two|three|four|five|six|several)\s+(?:years?|months?)\s+"
             r"ago)\b[^.;]{0,60}?\b(?:raised|showed|reported|suggested|demonstrated|described)\b"
         ),
         "",
@@ -598,7 +621,10 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
         _Mod.HIST_BOTH,
         _c(
             r"\bno\s+longer\b|\b(?:has\s+|have\s+)?resolved\b|\b(?:has|have)\s+normali[sz]ed\b|"
-            r"\breturned\s+to\s+normal\b"
+            r"\breturned\s+to\s+normal\b|"
+            # what a finding "may have been" is said of one that is gone ("The lesion may have
+            # been a small focus of oedema")
+            r"\b(?:may|might|could|must)\s+have\s+been\b"
         ),
         "",
     ),
@@ -704,14 +730,23 @@ _NOW_BEFORE = _c(r"\b(?:now|currently|today)\s*(?:measuring\s+|measures\s+)?$")
 _CHANGE_WORD = _c(r"increas|decreas|grown|grew|enlarg|shrunk|reduc|progress|regress")
 _EACH_BEFORE = _c(r"\b(?:each|both|all)\s+(?:measuring\s+|measure\s+|of\s+)?$")
 _ONE_BEFORE = _c(r"\b(?:one|only\s+one|a\s+single|the\s+other)\s+(?:\w+\s+)?$")
+# what a clause denies from its negation on ("without discrete lytic lesions"): removed before
+# asking whether the clause speaks of lesions
+_DENIED_REST = _c(r"\b(?:without|no|nor)\b[^;]*")
+_DURATION = (
+    r"[\s-]+(?:days?|weeks?|wks?|months?|mos?|years?|yrs?|hours?|hrs?|times|cycles?|sessions?|"
+    r"visits?|doses?)\b"
+)
 _COUNT = _c(
     r"\b(?P<w>two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|multiple|several|"
     r"numerous|innumerable|countless|multifocal|scattered|few|a\s+few|some|single|solitary|one|an?)"
-    # a digit is a count unless it is a score, grade or class ("Gleason 3+4", "PI-RADS 4",
-    # "grade 2", "Bosniak 2", "Modic type 1")
-    r"\b|(?<![\w.+/])(?<!rads\s)(?<!grade\s)(?<!score\s)(?<!stage\s)(?<!type\s)(?<!class\s)"
+    # a duration or a number of times is no count ("repeat the MRI in three months")
+    rf"\b(?!{_DURATION})|(?<![\w.+/])(?<!rads\s)(?<!grade\s)(?<!score\s)(?<!stage\s)(?<!type\s)(?<!class\s)"
     r"(?<!bosniak\s)(?<!modic\s)(?<!gleason\s)(?<!segment\s)(?<!level\s)"
     r"(?P<d>\d{1,2})(?![\w.%+/])(?!\s*(?:mm|cm|x|×|%|millim|centim|-?t\b|tesla))"
+    # (a digit is a count unless it is a score, grade or class: "Gleason 3+4", "PI-RADS 4",
+    # "grade 2", "Bosniak 2", "Modic type 1")
+    rf"(?!{_DURATION})"
 )
 _COUNT_WORDS = {
     "two": 2,
@@ -928,6 +963,7 @@ _KW_PSEUDO: tuple[tuple[str, ...], ...] = (
     ("new",),
     ("longer",),
     ("than", "only"),
+    ("not",),
 )
 _KW_MODIFIERS: tuple[tuple[str, ...], ...] = (
     (
@@ -997,10 +1033,18 @@ _KW_MODIFIERS: tuple[tuple[str, ...], ...] = (
         "there",
         "should",
         "if",
+        "diagnos",
+        "differential",
+        "presentation",
+        "baseline",
+        "staging",
+        "have",
         "query",
         "erroneous",
         "stated",
         "said",
+        "thought",
+        "felt",
         "read",
         "previous",
         "prior",
@@ -1008,7 +1052,7 @@ _KW_MODIFIERS: tuple[tuple[str, ...], ...] = (
         "outside",
         "old",
     ),
-    ("longer", "resolved", "normali", "returned"),
+    ("longer", "resolved", "normali", "returned", "have"),
     (
         "provisional",
         "preliminary",

@@ -20,6 +20,12 @@ from tests.corpus.hospital.score import Result, load_cases, read_case
 KNOWN_FALSE_ALARMS: dict[str, str] = {
     "set_ae-048": "a grand-rounds title in quotes, 'Not everything is metastasis', read as a "
     "metastasis: a title is not told from a finding",
+    "set_ao-042": "a clinic letter's list of dated studies ('2018 MRI lumbar spine (private, "
+    'abroad): reported "mottled marrow signal"\'): the reader does not know the current date, '
+    "so a year alone does not make a study an earlier one",
+    "set_ao-080": "a letter's 'Re:' line names the reason for the letter ('follow-up of "
+    "indeterminate vertebral lesion'); a subject line is not skipped like an indication, "
+    "because a letter's body under it has no heading of its own",
 }
 
 

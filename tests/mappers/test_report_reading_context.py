@@ -1310,6 +1310,89 @@ CASES = [
         "Mottled marrow in multiple thoracic vertebral bodies, without discrete lytic lesions.",
         "DIFFUSE",
     ),
+    (
+        "levels_of_signal_with_a_denied_lesion_are_a_spread",
+        'It showed "heterogeneous marrow signal at T10, T12, L1, L3 and L5, without a discrete '
+        'lesion."',
+        "DIFFUSE",
+    ),
+    # letters: what was, what would be, what may have been
+    (
+        "at_diagnosis_is_the_past",
+        "She remains well. At diagnosis her staging showed marrow infiltration and diffusely "
+        "abnormal marrow signal on MRI. Her restaging MRI is normal.",
+        "NEGATIVE",
+    ),
+    (
+        "if_the_mri_showed_is_a_condition",
+        "We agreed that if his MRI showed abnormal marrow signal or any lytic lesion I would "
+        "refer him. The MRI of the spine is normal.",
+        "NEGATIVE",
+    ),
+    (
+        "was_said_to_show_is_hearsay_of_an_older_study",
+        'An outside MRI in 2020 was said to show "heterogeneous marrow signal". Our repeat MRI '
+        "shows normal marrow.",
+        "NEGATIVE",
+    ),
+    (
+        "may_have_been_is_said_of_a_finding_gone",
+        "The follow-up MRI shows no focal lesion. The lesion may have been a focus of oedema.",
+        "NEGATIVE",
+    ),
+    (
+        "a_dated_study_with_its_month_is_the_past",
+        "His lumbar MRI in March 2023 showed a 7 mm lesion in L3. The follow-up MRI shows that "
+        "it is no longer visible; normal marrow.",
+        "NEGATIVE",
+    ),
+    (
+        "the_lesion_of_a_plan_is_the_one_named_lines_above",
+        'The report reads: "A 14 mm enhancing intradural extramedullary lesion arises from the '
+        'right L2 nerve root. No bony erosion. The vertebral marrow is normal." She has thigh '
+        "pain. She is weak. Reflexes are reduced. We discussed surgery. She prefers an operation. "
+        "I will list her for a right L2 hemilaminectomy and excision of the lesion.",
+        "NEGATIVE",
+    ),
+    (
+        "absent_on_the_old_mri_is_present_now",
+        "Mild heterogeneity of the S1 marrow signal, not present on the MRI of two years ago. "
+        "No focal lesion.",
+        "NONSPECIFIC",
+    ),
+    (
+        "a_duration_is_no_count",
+        "A 7 mm lesion in the L3 body. The plan is to repeat the MRI in three months to assess "
+        "the L3 lesion.",
+        "FOCAL_EQUIVOCAL",
+    ),
+    (
+        "typing_slips_of_the_target_words",
+        '"Diffusley heterogenous marow signal throughout the lumbar spine."',
+        "DIFFUSE",
+    ),
+    (
+        "a_clause_framed_by_another_organ_is_that_organs",
+        "In the spinal cord there are two short-segment lesions at T4 and T8. Vertebral marrow "
+        "normal.",
+        "NEGATIVE",
+    ),
+    (
+        "a_frame_of_bone_keeps_the_lesions",
+        "In the sacrum there are two lesions, 8 mm at S1 and 9 mm at S2.",
+        "FOCAL_MULTIPLE",
+    ),
+    (
+        "a_clinicians_differential_is_no_finding",
+        "My initial differential included a plasma cell disorder or marrow infiltration by "
+        "lymphoma. The MRI of the spine shows normal marrow.",
+        "NEGATIVE",
+    ),
+    (
+        "endometriosis_in_the_cul_de_sac_is_not_marrow",
+        "Multiple T1 hyperintense foci in the posterior cul-de-sac. The sacrum is unremarkable.",
+        "NEGATIVE",
+    ),
 ]
 
 
