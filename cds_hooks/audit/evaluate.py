@@ -37,7 +37,7 @@ from logic.rules import RULE_BY_ID
 
 from ..errors import FhirFetchError, FhirServerError, MarrowError
 from ..hooks import parse_hook_request
-from .export import Entry, Problem, patient_groups
+from .export import Entry, Problem, parse_entries, patient_groups
 
 # The FHIR server address the handler is given: never contacted (ExportBinaries answers).
 EXPORT_SERVER = "https://bulk-export.marrow-cds.invalid/fhir"
@@ -379,10 +379,11 @@ def warm_up() -> None:
 
 
 def _patients(path: Path) -> Iterator[tuple[str, list[Entry]]]:
-    """(patient id, resources) of a partition, in patient id order within each part."""
+    """(patient id, resources) of a partition, in patient id order within each part; each
+    patient's resources parsed when it comes (`export.read_partition_lines`) and let go after."""
     for groups in patient_groups(path):
         for patient_id in sorted(groups):
-            yield patient_id, groups[patient_id]
+            yield patient_id, parse_entries(groups.pop(patient_id))
 
 
 def sample_score(seed: int, patient: str) -> int:
