@@ -1,6 +1,7 @@
 """A/B of the audit's per-patient CPU time: this tree against another (issue 18, item 2).
 
     .venv/bin/python benchmarks/audit_ab.py REFERENCE_TREE [--patients 1000] [--rounds 5]
+        [--partitions N]
 
 On a machine other work shares, one run's CPU time per patient moves by 10-20 % with what
 runs beside it (shared caches, a busy sibling core), more than most single changes. Here the two
@@ -46,7 +47,8 @@ from cds_hooks.audit.run import default_as_of
 assert Path(audit_evaluate.__file__).resolve().is_relative_to(tree.resolve()), tree
 from fhir_mappers.units import warm_up
 import fhir_mappers
-parted = partition(Path(sys.argv[2]), Path(tempfile.mkdtemp()), progress=False)
+parted = partition(Path(sys.argv[2]), Path(tempfile.mkdtemp()), progress=False,
+                   partitions=int(sys.argv[5]) or None)
 as_of, types = default_as_of(parted), frozenset(parted.types)
 warm_up()
 getattr(fhir_mappers, "warm_up", lambda: None)()
@@ -64,9 +66,20 @@ for line in sys.stdin:
 """
 
 
-def start(tree: Path, export: Path, caches: str) -> tuple[subprocess.Popen[str], list[int]]:
+def start(
+    tree: Path, export: Path, caches: str, partitions: int = 0
+) -> tuple[subprocess.Popen[str], list[int]]:
     process = subprocess.Popen(
-        [sys.executable, "-c", _WORKER, str(tree), str(export), str(ROOT / "benchmarks"), caches],
+        [
+            sys.executable,
+            "-c",
+            _WORKER,
+            str(tree),
+            str(export),
+            str(ROOT / "benchmarks"),
+            caches,
+            str(partitions),
+        ],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -92,6 +105,14 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--export", type=Path, default=None)
     parser.add_argument(
+        "--partitions",
+        type=int,
+        default=0,
+        help="number of partitions (default: the audit's choice, at least 16); "
+        "--patients 8000 --partitions 2 gives partitions of about 27 MB, as a million-report "
+        "export's (what a worker holds, and what its garbage collector walks, is then as large)",
+    )
+    parser.add_argument(
         "--sentence-caches-only",
         action="store_true",
         help="empty only the reader's four per-sentence caches before each patient "
@@ -106,8 +127,8 @@ def main() -> int:
 
         write_export(export, Options(patients=args.patients, seed=2026))
     caches = "sentences" if args.sentence_caches_only else "all"
-    reference, counts = start(args.reference.resolve(), export, caches)
-    this, this_counts = start(ROOT, export, caches)
+    reference, counts = start(args.reference.resolve(), export, caches, args.partitions)
+    this, this_counts = start(ROOT, export, caches, args.partitions)
     if counts != this_counts:
         print(f"the two trees see different partitions: {counts} / {this_counts}")
         return 2
