@@ -331,7 +331,7 @@ def _keep_lesion(hit: _Hit, text: str, sentence: tuple[int, int], clause: tuple[
     if re.search(
         r"\b(?:schmorl\w*|cysts?|tarlov|synovial|perineural|dis[ck])\b|"
         # "susceptibility foci" (blood products, calcium or metal), "blooming foci"
-        r"\b(?:susceptibility|blooming)\s+foc(?:us|i)\b",
+        r"\b(?:susceptibility|blooming|calcific|calcified)\s+foc(?:us|i)\b",
         near,
         _F,
     ):
@@ -415,7 +415,15 @@ def _keep_fat_sat(hit: _Hit, text: str, sentence: tuple[int, int], clause: tuple
     if _RED_MARROW_CAUSE.search(s_text) and not _MALIGNANT_WORD.search(s_text):
         return False  # SPEC.md section 3: high STIR signal attributed to red marrow, reconversion
     # "T1 and T2 bright and suppress on STIR": fat, the opposite of the feature
-    return not _SUPPRESSES.search(text[hit.start : min(clause[1], hit.end + 30)])
+    if _SUPPRESSES.search(text[hit.start : min(clause[1], hit.end + 30)]):
+        return False
+    clause_text = text[clause[0] : clause[1]]
+    if re.search(r"\bmarrow\b", clause_text, _F) and not _OEDEMA.search(s_text):
+        hit.subtype = "marrow"  # said plainly of the marrow, no oedema named: a marrow finding
+    return True
+
+
+_OEDEMA = re.compile(r"o?edema|\bfracture|\bstress|\binfect|\bdiscitis|osteomyel|sacroiliitis", _F)
 
 
 _RED_MARROW_CAUSE = re.compile(

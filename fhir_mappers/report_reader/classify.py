@@ -105,7 +105,10 @@ def classify(hits: Sequence[_Hit], lesions: _LesionSummary) -> tuple[ImagingClas
         return ImagingClass.FOCAL_EQUIVOCAL, ["indeterminate marrow finding"]
     if marrow or any(h.kind is FeatureKind.BENIGN_HEDGE for h in present):
         return ImagingClass.NONSPECIFIC, ["nonspecific heterogeneous marrow signal"]
-    if any(h.kind in _MARROW_WORRISOME and h.subtype != "soft" for h in present):
+    if any(
+        (h.kind in _MARROW_WORRISOME and h.subtype != "soft") or _of_the_marrow_itself(h)
+        for h in present
+    ):
         # SPEC.md section 3: a worrisome feature is itself a marrow finding
         return ImagingClass.NONSPECIFIC, ["worrisome marrow feature without another finding"]
     return ImagingClass.NEGATIVE, ["no current marrow abnormality"]
@@ -121,6 +124,16 @@ _MARROW_WORRISOME = frozenset(
         FeatureKind.CANNOT_EXCLUDE_INFILTRATION,
     }
 )
+
+
+def _of_the_marrow_itself(hit: _Hit) -> bool:
+    """High signal after fat saturation said plainly of the marrow ("ill-defined high signal on
+    fat-saturated T2 in the right iliac marrow"): not hedged ("mildly"), not oedema (whose
+    cause a report names elsewhere), and in a clause that names the marrow (subtype "marrow",
+    set by `checks`)."""
+    return (
+        hit.kind is FeatureKind.FAT_SAT_HIGH_SIGNAL and not hit.hedged and hit.subtype == "marrow"
+    )
 
 
 def _several_lesions_largest_ge_5(lesions: _LesionSummary) -> bool:

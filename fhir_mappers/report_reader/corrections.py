@@ -317,12 +317,24 @@ _INVADES = re.compile(r"\b(?:invad\w*|invasion|infiltrat\w*|destr\w*|eroding|ero
 _ANAPHORA_SENTENCES = 8
 
 
+def _stem(noun: str) -> str:
+    """The stem that finds a lesion noun's other mentions: "masses" and "mass" -> "mass",
+    "lesions" -> "lesion", "foci" and "focus" -> "foc"."""
+    if noun.startswith("foc"):
+        return "foc"
+    if noun.endswith("sses"):
+        return noun[:-2]
+    if noun.endswith("s") and not noun.endswith("ss"):
+        return noun[:-1]
+    return noun
+
+
 def _previous_mention_is_organ(
     text: str, sentences: list[tuple[int, int]], i: int | None, hit: _Hit
 ) -> bool:
     if i is None:
         return False
-    noun = re.escape(text[hit.start : hit.end].split()[-1].lower().rstrip("es").rstrip("s"))
+    noun = re.escape(_stem(text[hit.start : hit.end].split()[-1].lower()))
     pattern = re.compile(rf"\b{noun}\w*", re.IGNORECASE)
     # earlier in its own sentence: "Demyelinating cord lesions at C3, C6 and T8; the C6 lesion
     # enhances"

@@ -47,6 +47,10 @@ HEADINGS: dict[str, Part] = {
             "imaging findings",
             "mri findings",
             "additional findings",
+            # a case report's narrative, imaging included (SPEC.md section 3 skips only
+            # indication, clinical history, comparison, technique and the exam name)
+            "case presentation",
+            "case description",
             "report",
             "observations",
             "description",
@@ -116,7 +120,6 @@ HEADINGS: dict[str, Part] = {
             "clinical profile",
             "presentation",
             "clinical presentation",
-            "case presentation",
             "patient data",
             "patient history",
             "clinical background",
@@ -360,7 +363,11 @@ _GENERAL_LINE = re.compile(
     r"[ \t]*(?:[-*•●▪■◦‣·#=]+[ \t]*)?(?:discussion|key\s+(?:points?|messages?|facts?)|background|"
     r"teaching|learning|pearls?|pitfalls?|take[\s-]?home|review\s+of|differential|references|"
     r"further\s+reading|suggested\s+reading|bibliography|general\s+(?:notes?|points?|comments?)|"
-    r"notes\s+on|about\s+(?:the\s+)?(?:disease|condition|entity))\b[^\n.:?]{0,60}(?::|[ \t]*$)",
+    r"notes\s+on|about\s+(?:the\s+)?(?:disease|condition|entity)|lessons?|how\s+(?:not\s+)?to|"
+    r"talking\s+points?|card|note)\b[^\n.:?]{0,60}(?::|[ \t]*$)|"
+    # a question as a heading: "Why it matters:", "When to worry instead:", "What makes red
+    # marrow physiological:"
+    r"[ \t]*(?:[-*•●▪■◦‣·#=]+[ \t]*)?(?:why|when|what|how|which)\b[^\n.:?]{0,60}[:?][ \t]*",
     re.IGNORECASE,
 )
 

@@ -65,7 +65,9 @@ _GENERAL_SUBJECT = re.compile(
 )
 _PATIENT_ANCHOR = re.compile(
     # ("general, not this patient" is the opposite)
-    r"(?<!not\s)(?<!not\sfor\s)(?<!not\sabout\s)\b(?:this|our|the)\s+(?:patient|case)\b|\bpatient['’]s\b|\bhere\b|"
+    r"(?<!not\s)(?<!not\sfor\s)(?<!not\sabout\s)\b(?:this|our|the)\s+(?:patient|case)\b|\bpatient['’]s\b|"
+    # ("absent here", "none here": what this patient does not have)
+    r"(?<!absent\s)(?<!none\s)(?<!not\s)(?<!lacking\s)\bhere\b|"
     r"\bthere\s+(?:is|are|was|were|has|have)\b|\b(?:current|present|this|today'?s)\s+"
     r"(?:study|exam\w*|scan|mri|images?)\b|\bwe\b|\bnow\b",
     re.IGNORECASE,
@@ -78,6 +80,9 @@ _GENERAL_FRAME = re.compile(
     # ("Smouldering myeloma patients with more than one focal lesion ... have a high risk")
     r"(?:[\w-]+\s+){0,3}?(?:patients|adults|children|individuals)\s+(?:with|over|under|older|"
     r"younger|who)\b|"
+    # "In elderly patients the marrow becomes fattier and more heterogeneous"
+    r"^\W*(?:[a-z ]{1,30}:\s*)?in\s+(?:elderly|older|young(?:er)?|most|many|some|all)\s+"
+    r"(?:patients|adults|people|women|men|individuals|children)\b|"
     # a quiz question: "Which benign entity can look like a metastasis on T1?"
     r"^\W*(?:[a-z ]{1,30}:\s*)?(?:which|what|how|why|when|where)\b[^?]*\?\s*$",
     re.IGNORECASE,
@@ -103,6 +108,12 @@ _GENERAL_WORD_LIST = (
     "present",
     "associated",
     "patients",
+    "elderly",
+    "older",
+    "young",
+    "people",
+    "women",
+    "men",
     "adults",
     "children",
     "individuals",

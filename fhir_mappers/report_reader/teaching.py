@@ -31,7 +31,11 @@ from fhir_mappers.report_reader.statements import is_general_statement, speaks_o
 _TITLE = re.compile(
     r"\b(?:educational|teaching|case\s+of\s+the\s+(?:week|month|day)|grand\s+rounds|image\s+"
     r"(?:quiz|challenge)|case\s+report|case\s+conference|e-?poster|tumou?r\s+board|"
-    r"unknown\s+case|study\s+notes?|pearls\s+and\s+pitfalls|quiz)\b",
+    r"unknown\s+case|study\s+notes?|pearls\s+and\s+pitfalls|quiz|flash\s?cards?|case\s+log|"
+    r"case\s+page|case\s+\d{1,3}(?:\s+of\s+\d{1,3})?\s*[:\-–—]|pitfalls?\s+of\s+the\s+\w+|mdt|"
+    r"multidisciplinary|journal\s+club|note\s+to\s+self|notes?\s+(?:from|after)\b|"
+    r"(?:msk|neuro|gyn|body|rota|revision|reading|reporting|teaching|learning)\s+notes?|"
+    r"teaching\s+page|lessons?\s+learn\w*)\b",
     re.IGNORECASE,
 )
 _TITLE_REACH = 400  # characters at the head of the text where a title is looked for
@@ -42,7 +46,15 @@ _CITATION = re.compile(
 # answer ("A2.", "Answer:") belongs to it
 _QUESTION_LINE = re.compile(
     r"^[ \t]*(?:Q\d{1,2}|Question(?:[ \t]*\d{1,2})?|(?:[A-Za-z]+[ \t]+)?quiz(?:[ \t]+questions?)?)"
-    r"[ \t]*[.:)]",
+    r"[ \t]*[.:)]|"
+    # a numbered question of a quiz: "3) Could these be focal marrow lesions of another cause?"
+    r"^[ \t]*\d{1,2}[.)][ \t]+[^\n?]{1,200}\?[ \t]*$",
+    re.IGNORECASE,
+)
+# the line that introduces the patient of a case write-up ("Case: 70 M, chronic LBP",
+# "Index patient: 67-year-old man")
+_CASE_LINE = re.compile(
+    r"[ \t]*(?:(?:the\s+)?case(?:\s+\d{1,3})?|index\s+patient|case\s+used\s+[^:\n]{0,30})[ \t]*:",
     re.IGNORECASE,
 )
 _PATIENT_PARTS = frozenset({Part.FINDINGS, Part.IMPRESSION})
@@ -52,7 +64,8 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
 def is_teaching_document(text: str) -> bool:
-    """A title that says so, or two of: a general-discussion heading, a citation, a quiz."""
+    """A title that says so, or two of: a general-discussion heading, a citation, a quiz, a line
+    that introduces the case."""
     if _TITLE.search(text, 0, _TITLE_REACH):
         return True
     lines = text.splitlines()
@@ -60,6 +73,7 @@ def is_teaching_document(text: str) -> bool:
         any(is_general_heading(line) for line in lines),
         _CITATION.search(text) is not None,
         any(_QUESTION_LINE.match(line) for line in lines),
+        any(_CASE_LINE.match(line) for line in lines),
     )
     return sum(signals) >= 2
 
@@ -69,16 +83,43 @@ def general_paragraphs(text: str) -> list[tuple[int, int]]:
     general, not of this patient; none when the text is no teaching document."""
     if not is_teaching_document(text):
         return []
-    spans: list[tuple[int, int]] = []
-    patient = True  # what comes first is the patient's (the title, the case)
+    spans: list[tuple[int, int]] = _titles(text)
+    patient = True  # what comes first is the patient's (the case)
     for start, end, heading in _paragraphs(text):
         patient = _is_patients(text[start:end], heading, patient)
         if not patient:
-            if spans and spans[-1][1] == start:
+            if spans and spans[-1][1] >= start:
                 spans[-1] = (spans[-1][0], end)
             else:
                 spans.append((start, end))
     return spans
+
+
+_TITLE_LINE_CHARS = 150
+
+
+def _titles(text: str) -> list[tuple[int, int]]:
+    """Title lines: short lines that name the document as teaching ('Case page - "the outside
+    report said heterogeneous marrow"', "Case: Patchy marrow in a marathon runner"). A title names
+    the topic, not a finding of this patient, unless it speaks of the patient. Any line may be
+    one (a hospital header may come first): the decision does not depend on where it stands."""
+    spans: list[tuple[int, int]] = []
+    at = 0
+    for line in text.splitlines(keepends=True):
+        stripped = line.strip()
+        if (
+            stripped
+            and len(stripped) <= _TITLE_LINE_CHARS
+            and not stripped.endswith(".")
+            and (_TITLE.search(stripped, 0, _TITLE_WORDS_REACH) or _CASE_LINE.match(stripped))
+            and not speaks_of_patient(stripped)
+        ):
+            spans.append((at, at + len(line)))
+        at += len(line)
+    return spans
+
+
+_TITLE_WORDS_REACH = 60  # a title says what it is near its start
 
 
 def _is_patients(paragraph: str, heading: str | None, before: bool) -> bool:

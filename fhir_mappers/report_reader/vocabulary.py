@@ -205,6 +205,13 @@ _TARGETS: tuple[tuple[FeatureKind | _Kind, re.Pattern[str], str], ...] = (
         "distribution",
     ),
     (
+        # "diffuse infiltration pattern of the thoracic and lumbar marrow" (whose organ the
+        # infiltration is, `checks` asks of its clause)
+        FeatureKind.DIFFUSE_PATTERN,
+        _c(r"\bdiffuse(?:ly)?\s+infiltrat(?:ion|ive|ed)(?:\s+pattern)?\b"),
+        "distribution",
+    ),
+    (
         _Kind.MULTILEVEL,
         _c(
             r"\b(?:all|every|multiple|several|numerous|most)\s+(?:of\s+the\s+)?(?:visuali[sz]ed\s+"
@@ -484,7 +491,8 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
             r"\bnot\s+(?=(?:\w+ly\s+)?(?:sharp|enhanc|expans|aggress|hyperintens|hypointens|"
             r"bright|higher|suspicious|worrisome|concerning|marginat))|"
             # "a haemangioma mistaken for a metastasis", "a schwannoma mimicking a metastasis"
-            r"\bmistaken\s+for\b|\bmisdiagnosed\s+as\b|\bmimick(?:ing|s|ed)\b|\bsimulating\b|"
+            r"\bmistaken\s+for\b|\bmisdiagnosed\s+as\b|\bmis(?:read|interpreted|taken)\s+as\b|"
+            r"\bconfused\s+with\b|\bmimick(?:ing|s|ed)\b|\bsimulating\b|"
             # "a pitfall, not metastasis": a diagnosis denied by a bare "not"
             r"\bnot\s+(?:to\s+|from\s+|of\s+)?(?=(?:an?\s+)?(?:marrow\s+|bone\s+|true\s+|real\s+)?"
             r"(?:metasta|myelom|plasmacytom|malignan|"
@@ -576,6 +584,11 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
             # a clinician's own reasoning: "My initial differential included marrow infiltration"
             r"\b(?:my|our)\s+(?:initial\s+|working\s+|clinical\s+|original\s+)?differential"
             r"(?:\s+diagnosis)?\s+(?:included|includes|was|is|had\s+been)\b|"
+            # "three years earlier, when baseline MRI showed ...", "Prior marrow heterogeneity;
+            # now on follow-up": an earlier study's finding
+            r"\bbaseline\s+(?:mri|scan|study|imaging|ct|pet(?:-ct)?)\b|"
+            r"\b(?:years?|months?|weeks?)\s+(?:earlier|before(?:hand)?)\b|"
+            r"^\W*(?:prior|previous)\s+(?!to\b)|"
             # a time before this study: "At diagnosis her staging showed marrow infiltration"
             r"\bat\s+(?:the\s+time\s+of\s+)?(?:(?:initial|original|first)\s+)?(?:diagnosis|"
             r"presentation|baseline|initial\s+staging)\b|"
@@ -911,6 +924,7 @@ _KW_TARGETS: tuple[tuple[str, ...], ...] = (
     ("diffus",),
     ("replac", "infiltrat", "involv"),
     ("diffus",),
+    ("diffus",),
     ("vertebra", "level", "segment"),
     ("lytic", "punched", "permeative", "moth", "destruction"),
     ("lesion", "foc", "nodul", "deposit", "mass", "metasta", "plasmacytom"),
@@ -979,6 +993,9 @@ _KW_MODIFIERS: tuple[tuple[str, ...], ...] = (
         "nor",
         "non",
         "mistaken",
+        "misread",
+        "misinterpreted",
+        "confused",
         "misdiagnosed",
         "mimick",
         "simulating",
@@ -1038,6 +1055,8 @@ _KW_MODIFIERS: tuple[tuple[str, ...], ...] = (
         "presentation",
         "baseline",
         "staging",
+        "earlier",
+        "before",
         "have",
         "query",
         "erroneous",

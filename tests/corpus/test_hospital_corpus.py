@@ -16,16 +16,23 @@ from tests.corpus.hospital.score import Result, load_cases, read_case
 
 # Normal (NEGATIVE) development reports that still raise a card, and why they were left.
 # (set_a-015, a femoral-head focus in a report about avascular necrosis, was one until the reader
-# took a definite benign diagnosis of osteonecrosis as another cause; none is known now.)
+# took a definite benign diagnosis of osteonecrosis as another cause; set_ae-048, a grand-rounds
+# title in quotes, until a teaching document's title lines were read as titles.)
 KNOWN_FALSE_ALARMS: dict[str, str] = {
-    "set_ae-048": "a grand-rounds title in quotes, 'Not everything is metastasis', read as a "
-    "metastasis: a title is not told from a finding",
     "set_ao-042": "a clinic letter's list of dated studies ('2018 MRI lumbar spine (private, "
     'abroad): reported "mottled marrow signal"\'): the reader does not know the current date, '
     "so a year alone does not make a study an earlier one",
     "set_ao-080": "a letter's 'Re:' line names the reason for the letter ('follow-up of "
     "indeterminate vertebral lesion'); a subject line is not skipped like an indication, "
     "because a letter's body under it has no heading of its own",
+    "set_am-058": "a cord nodule ('a 7 mm enhancing nodule on the dorsal surface of the cord at "
+    "T2') restated later without its organ ('a 4 mm enhancing nodule')",
+    "set_am-076": "a trainee's bullet 'Trap 2: red marrow in young people gives intermediate "
+    "values' after the case, read as a hedge of this patient",
+    "set_am-080": "a teaching page's 'metastatic collapse would show replaced marrow ...' in a "
+    "paragraph that also speaks of the patient",
+    "set_an-026": "'Enhancing intramedullary lesion at T6-7 and additional nonenhancing lesion at "
+    "T9': the second lesion's organ is only in the first conjunct",
 }
 
 

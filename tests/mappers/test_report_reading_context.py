@@ -1389,6 +1389,47 @@ CASES = [
         "NEGATIVE",
     ),
     (
+        "a_baseline_study_years_earlier_is_the_past",
+        "He was diagnosed three years earlier, when baseline MRI showed diffusely decreased T1 "
+        "marrow signal throughout the spine. Marrow signal is now normal.",
+        "NEGATIVE",
+    ),
+    (
+        "the_mass_is_the_one_named_before_not_the_marrow_between",
+        "Pelvic MRI showed a 6 cm heterogeneous mass at the bladder dome. The sacrum had normal "
+        "marrow signal. CT showed calcification in the mass.",
+        "NEGATIVE",
+    ),
+    (
+        "misread_as_denies_what_follows",
+        "Osteitis condensans ilii is benign and should not be misread as sclerotic metastases. "
+        "Marrow otherwise normal.",
+        "NEGATIVE",
+    ),
+    (
+        "absent_here_is_no_anchor",
+        "Findings: Vertebral marrow normal.\n\nDiscussion: A paraspinal mass arising from a "
+        "vertebral metastasis would show bone involvement, absent here.",
+        "NEGATIVE",
+    ),
+    (
+        "diffuse_infiltration_pattern_of_the_marrow",
+        "Diffuse infiltration pattern of the thoracic and lumbar marrow, increased in extent "
+        "compared with the prior MRI.",
+        "DIFFUSE",
+    ),
+    (
+        "fat_saturated_high_signal_of_the_marrow_alone",
+        "Ill-defined high signal on fat-saturated T2 in the right iliac marrow, without a "
+        "discrete lesion.",
+        "NONSPECIFIC",
+    ),
+    (
+        "fat_saturated_high_signal_of_oedema_is_another_cause",
+        "Bone marrow oedema in the left femoral head, STIR hyperintense, transient osteoporosis.",
+        "NEGATIVE",
+    ),
+    (
         "endometriosis_in_the_cul_de_sac_is_not_marrow",
         "Multiple T1 hyperintense foci in the posterior cul-de-sac. The sacrum is unremarkable.",
         "NEGATIVE",

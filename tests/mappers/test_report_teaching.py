@@ -140,3 +140,47 @@ def test_a_reason_for_the_study_is_no_finding() -> None:
         "marrow heterogeneity. Current study: normal marrow signal; no focal lesion."
     )
     assert extract(text).image_class is ImagingClass.NEGATIVE
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            "Modic types - flashcard note with a real case\n\nCase: 70 M. Modic type 2 "
+            "change at L4-5; marrow otherwise normal.\n\nHow to not be fooled:\n"
+            "- Infiltrative marrow disease does not care about the disc.\n"
+            "- Type 2 fat is the opposite of marrow replacement.\n",
+            ImagingClass.NEGATIVE,
+            id="a-study-note-with-a-case-line",
+        ),
+        pytest.param(
+            'Case page - "the outside report said heterogeneous marrow"\n\nCurrent MRI: '
+            "normal marrow signal, no focal lesion.\n",
+            ImagingClass.NEGATIVE,
+            id="a-title-is-no-finding",
+        ),
+        pytest.param(
+            "Rheumatology-radiology quiz\n\nA 30-year-old man. Corner lesions at L1 and L2, "
+            "marrow otherwise normal.\n\n1) Active or chronic disease?\n"
+            "2) Could these be focal marrow lesions of another cause?\n",
+            ImagingClass.NEGATIVE,
+            id="numbered-quiz-questions",
+        ),
+        pytest.param(
+            "Case report\n\nCase presentation\nA 34-year-old man. Lumbar MRI showed slightly "
+            "heterogeneous marrow in the L3 body, could reflect reconversion.\n\nDiscussion\n"
+            "G-CSF changes are usually symmetric.\n",
+            ImagingClass.NONSPECIFIC,
+            id="a-case-presentation-is-read",
+        ),
+        pytest.param(
+            "Teaching page\n\nMRI lumbar spine: old T8 compression fracture; normal marrow.\n\n"
+            "When to worry instead:\n- T1 iso- or hypointense to muscle\n"
+            "- focal round lesion with sharp margins\n",
+            ImagingClass.NEGATIVE,
+            id="a-question-as-a-heading",
+        ),
+    ],
+)
+def test_teaching_layouts(text: str, expected: ImagingClass) -> None:
+    assert extract(text).image_class is expected
