@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/request_cpu.py ab REFERENCE_TREE [--observations 10] [--rounds 20]
     .venv/bin/python benchmarks/request_cpu.py stages [--observations 10] [--calls 300]
+        [--also MODULE:FUNCTION ...]
 
 `request_handling.py` times a call by the wall clock. On a machine other work shares, the wall
 clock of a 4 ms call moves by more than most single changes (a 10-Observation call read 4.2 ms
@@ -12,7 +13,10 @@ at load 0.7 and 8.0 ms at load 2.3, the same code). Here the request thread's CP
   time, so both see the same machine at nearly the same moments; prints per tree the median,
   5th percentile and minimum CPU ms a call, and the ratios this tree / reference;
 - `stages`: the inclusive CPU ms a call of each stage of the pipeline (median and minimum over
-  `--calls` calls), by wrapping the named functions of this tree.
+  `--calls` calls), by wrapping the named functions of this tree; `--also` times more functions
+  (``fhir_mappers.strict:resource_problem``, ``cds_hooks.cards.detail:primary_detail``), listed
+  last. A function is timed where its module's attribute is looked up at call time: a name
+  imported with ``from ... import`` elsewhere before the wrapping keeps the unwrapped one.
 
 The call is `request_handling.py`'s (the same body: benchmarks/patient_data.py, JWT off, SQLite
 in a temporary folder), after 20 untimed calls. A script that prints figures: nothing here
@@ -31,7 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -159,7 +163,7 @@ def ab(reference: Path, observations: int, rounds: int, calls: int) -> None:
     )
 
 
-def stages(observations: int, calls: int) -> None:
+def stages(observations: int, calls: int, also: Sequence[str] = ()) -> None:
     spent: collections.Counter[str] = collections.Counter()
 
     def timed(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
@@ -175,7 +179,8 @@ def stages(observations: int, calls: int) -> None:
 
     sys.path.insert(0, str(ROOT))
     names = []
-    for module_name, attribute, _ in STAGES:
+    extra = [(*name.split(":", 1), 0) for name in also]
+    for module_name, attribute, _ in (*STAGES, *extra):
         owner: Any = importlib.import_module(module_name)
         *path, last = attribute.split(".")
         for part in path:
@@ -199,7 +204,9 @@ def stages(observations: int, calls: int) -> None:
     )
     print(f"{'median':>8} {'min':>8}  stage")
     print(f"{statistics.median(totals):>8.3f} {min(totals):>8.3f}  the whole test-client call")
-    for (_, _, depth), name in zip(STAGES, names, strict=True):
+    for number, ((_, _, depth), name) in enumerate(zip((*STAGES, *extra), names, strict=True)):
+        if number == len(STAGES):
+            print(f"{'':>17}  --also:")
         times = per_stage[name]
         print(f"{statistics.median(times):>8.3f} {min(times):>8.3f}  {'  ' * depth}{name}")
 
@@ -215,12 +222,15 @@ def main() -> None:
     breakdown = commands.add_parser("stages", help="CPU ms a call of each pipeline stage")
     breakdown.add_argument("--observations", type=int, default=10)
     breakdown.add_argument("--calls", type=int, default=300)
+    breakdown.add_argument(
+        "--also", action="append", default=[], metavar="MODULE:FUNCTION", help="time it too"
+    )
     args = parser.parse_args()
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     if args.command == "ab":
         ab(args.reference, args.observations, args.rounds, args.calls)
     else:
-        stages(args.observations, args.calls)
+        stages(args.observations, args.calls, args.also)
 
 
 if __name__ == "__main__":
