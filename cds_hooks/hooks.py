@@ -94,10 +94,25 @@ def rules_url(settings: Settings) -> str:
     if settings.public_base_url:
         return f"{settings.public_base_url}/rules"
     host = request.host
+    key = (request.scheme, host, request.root_path)
+    known = _rules_urls.get(key)
+    if known is not None:
+        return known
     match = HOST_HEADER.fullmatch(host)
     if match is None or not 0 < int(match.group("port") or 443) <= 65535:
         raise BadRequest("the Host header is not a valid host name", expression="Host")
-    return f"{request.url_root.rstrip('/')}/rules"
+    url = f"{request.url_root.rstrip('/')}/rules"
+    if len(_rules_urls) >= _RULES_URLS_LIMIT:
+        _rules_urls.clear()
+    _rules_urls[key] = url
+    return url
+
+
+# rules_url without a public base URL: url_root is built from the scheme, the Host header and
+# the script root alone (werkzeug), so each valid triple's URL is remembered (a few per process;
+# no patient data), emptied when full.
+_RULES_URLS_LIMIT = 64
+_rules_urls: dict[tuple[str, str, str], str] = {}
 
 
 def parse_hook_request(service: Service, body: dict[str, Any]) -> HookRequest:
