@@ -11,7 +11,10 @@ with its own token.
 from __future__ import annotations
 
 import json
-from typing import Final
+import re
+from typing import Any, Final
+
+import orjson
 
 from cds_hooks.cards.parts import require_absolute_url
 from logic.catalogue import RULE_SET_VERSION
@@ -49,7 +52,25 @@ def app_context(recommendation: Recommendation, rule_id: str) -> str:
         "evidence": evidence[:MAX_EVIDENCE],
         "ruleSet": RULE_SET_VERSION,
     }
-    return json.dumps(context, separators=(",", ":"))
+    return compact_json(context)
+
+
+def compact_json(value: Any) -> str:
+    """``json.dumps(value, separators=(",", ":"))``: ASCII, non-ASCII as \\u escapes. orjson
+    writes the same text when its output is printable ASCII without a backslash (nothing
+    escaped: ids, flag ids, references), in a tenth of the time; otherwise json.dumps."""
+    try:
+        data = orjson.dumps(value)
+    except orjson.JSONEncodeError:  # e.g. a lone surrogate, which json.dumps escapes
+        data = b"\\"
+    if _ESCAPED.search(data) is None:
+        return data.decode("ascii")
+    return json.dumps(value, separators=(",", ":"))
+
+
+# What either encoder could write differently: a backslash (an escape), control characters,
+# DEL and any byte of a non-ASCII character.
+_ESCAPED: Final = re.compile(rb"[\x00-\x1f\x7f-\xff\\\\]")
 
 
 def smart_link(rules_url: str, recommendation: Recommendation, rule_id: str) -> Link:

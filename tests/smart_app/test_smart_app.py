@@ -16,12 +16,15 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
 from cds_hooks import create_app
 from cds_hooks.cli.evaluate_offline import evaluate
 from cds_hooks.smart_app import reading
+from cds_hooks.smart_app.links import compact_json
 from fhir_mappers.limits import REPORT_READING_LIMIT_CHARS
 
 REPO = Path(__file__).resolve().parents[2]
@@ -405,6 +408,38 @@ def test_the_primary_card_carries_a_smart_link_with_app_context() -> None:
     assert "H-ANAEMIA" in context["flags"]
     # names, never values: no number of a result is in the appContext
     assert "11.1" not in link["appContext"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.recursive(
+        st.none() | st.text(),
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+        max_leaves=12,
+    )
+)
+def test_app_context_json_is_the_json_module_s_text(value: Any) -> None:
+    """compact_json (orjson when nothing needs escaping) writes json.dumps's exact text: any
+    text (quotes, backslashes, controls, DEL, non-ASCII, surrogates' neighbours), None, lists."""
+    assert compact_json(value) == json.dumps(value, separators=(",", ":"))
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"rule": "R4", "flags": [], "indexReport": None, "evidence": ["Observation/a-1"]},
+        {"a": "caf\u00e9"},
+        {"a": 'say "no"'},
+        {"a": "back\\slash"},
+        {"a": "tab\there"},
+        {"a": "\x7f"},
+        {"a": "\u2028"},
+        {"\u00e9": ["x"]},
+        {"a": "lone \ud800 surrogate"},
+    ],
+)
+def test_app_context_json_known_cases(value: Any) -> None:
+    assert compact_json(value) == json.dumps(value, separators=(",", ":"))
 
 
 def test_a_bad_issuers_file_stops_start_up(tmp_path: Path) -> None:
