@@ -34,6 +34,8 @@ def escape_md(text: object) -> str:
     The result renders as the literal text in any CommonMark/GFM renderer, raw HTML enabled or
     not, inside a paragraph, a table cell or a blockquote.
     """
+    if type(text) is str and not text:
+        return text  # a third of the cells of a card's tables are empty
     if type(text) is str and _INERT.fullmatch(text) is not None:
         escaped = text  # nothing to join, drop or escape: only a list marker to look for
     else:
