@@ -69,7 +69,7 @@ _PATIENT_ANCHOR = re.compile(
     # ("absent here", "none here": what this patient does not have)
     r"(?<!absent\s)(?<!none\s)(?<!not\s)(?<!lacking\s)\bhere\b|"
     r"\bthere\s+(?:is|are|was|were|has|have)\b|\b(?:current|present|this|today'?s)\s+"
-    r"(?:study|exam\w*|scan|mri|images?)\b|\bwe\b|\bnow\b",
+    r"(?:study|exam\w*|scan|mri|images?)\b|\bwe\b|\bnow\b(?!\s+(?:defines?|recommended|considered|known|accepted|included|part))",
     re.IGNORECASE,
 )
 
@@ -241,6 +241,19 @@ def speaks_of_patient(paragraph: str) -> bool:
     return any(
         set(lvs) - _SEQUENCE_LEVELS for _, lvs in _levels_in(paragraph, 0, len(paragraph))
     ) or any(not _threshold(paragraph, m) for m in _SIZE.finditer(paragraph))
+
+
+_NAMES_THE_PATIENT = re.compile(
+    r"(?<!not\s)\b(?:this|our|the\s+index)\s+(?:patient|case|man|woman|boy|girl)\b|"
+    r"\bpatient['’]s\b|\b(?:he|she|his|her)\b",
+    re.IGNORECASE,
+)
+
+
+def tells_of_patient(paragraph: str) -> bool:
+    """The plain signs that a paragraph speaks of this patient: an age, "this patient", "our
+    case", what a study showed, he or she (not "there is", "now" or a level alone)."""
+    return bool(_PATIENT_STORY.search(paragraph) or _NAMES_THE_PATIENT.search(paragraph))
 
 
 def is_general_statement(sentence: str) -> bool:

@@ -26,7 +26,11 @@ from __future__ import annotations
 import re
 
 from fhir_mappers.report_reader.sections import HEADINGS, Part, heading_at, is_general_heading
-from fhir_mappers.report_reader.statements import is_general_statement, speaks_of_patient
+from fhir_mappers.report_reader.statements import (
+    is_general_statement,
+    speaks_of_patient,
+    tells_of_patient,
+)
 
 _TITLE = re.compile(
     r"\b(?:educational|teaching|case\s+of\s+the\s+(?:week|month|day)|grand\s+rounds|image\s+"
@@ -35,7 +39,9 @@ _TITLE = re.compile(
     r"case\s+page|case\s+\d{1,3}(?:\s+of\s+\d{1,3})?\s*[:\-–—]|pitfalls?\s+of\s+the\s+\w+|mdt|"
     r"multidisciplinary|journal\s+club|note\s+to\s+self|notes?\s+(?:from|after)\b|"
     r"(?:msk|neuro|gyn|body|rota|revision|reading|reporting|teaching|learning)\s+notes?|"
-    r"teaching\s+page|lessons?\s+learn\w*)\b",
+    r"teaching\s+page|lessons?\s+learn\w*|handouts?|conference|spot\s+diagnosis|"
+    r"pitfalls?|unknown\s*#?\s*\d|case\s+\d{1,3}\s*/\s*\d{1,3}|case\s+log|log\s+\d|nts|"
+    r"how\s+not\s+to|image\s+challenge|journal\s+club|teaching\s+evening|vocabulary)\b",
     re.IGNORECASE,
 )
 _TITLE_REACH = 400  # characters at the head of the text where a title is looked for
@@ -57,6 +63,11 @@ _CASE_LINE = re.compile(
     r"[ \t]*(?:(?:the\s+)?case(?:\s+\d{1,3})?|index\s+patient|case\s+used\s+[^:\n]{0,30})[ \t]*:",
     re.IGNORECASE,
 )
+# an item of a list or a slide deck ("- ...", "• ...", "3) ...", "Slide 5 - ..."): each item is
+# weighed on its own, and one that says nothing either way continues the item before it
+_ITEM_LINE = re.compile(r"[ \t]*(?:[-*•●▪■◦‣·]|\d{1,2}[.)]|slide\s+\d{1,3}\s*[-:–—.])[ \t]+", re.I)
+_SLIDE_LINE = re.compile(r"[ \t]*slide\s+\d{1,3}\b", re.IGNORECASE)
+_SLIDES = 3
 _PATIENT_PARTS = frozenset({Part.FINDINGS, Part.IMPRESSION})
 # impression-like headings a teaching document also uses for its general comments
 _GENERAL_USE = frozenset({"comment", "comments", "summary", "assessment"})
@@ -69,6 +80,8 @@ def is_teaching_document(text: str) -> bool:
     if _TITLE.search(text, 0, _TITLE_REACH):
         return True
     lines = text.splitlines()
+    if sum(1 for line in lines if _SLIDE_LINE.match(line)) >= _SLIDES:
+        return True  # a slide deck's handout
     signals = (
         any(is_general_heading(line) for line in lines),
         _CITATION.search(text) is not None,
@@ -86,7 +99,13 @@ def general_paragraphs(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = _titles(text)
     patient = True  # what comes first is the patient's (the case)
     for start, end, heading in _paragraphs(text):
-        patient = _is_patients(text[start:end], heading, patient)
+        paragraph = text[start:end]
+        if not patient and _ITEM_LINE.match(paragraph):
+            # an item of a general list stays general unless it plainly names the patient
+            # ("there is", "now" and a level are as common in teaching lists as in reports)
+            patient = tells_of_patient(paragraph)
+        else:
+            patient = _is_patients(paragraph, heading, patient)
         if not patient:
             if spans and spans[-1][1] >= start:
                 spans[-1] = (spans[-1][0], end)
@@ -146,7 +165,7 @@ def _is_patients(paragraph: str, heading: str | None, before: bool) -> bool:
 
 def _paragraphs(text: str) -> list[tuple[int, int, str | None]]:
     """(start, end, known heading name or None): paragraphs end at a blank line, a heading
-    line or a quiz question."""
+    line, a quiz question or a list item."""
     found: list[tuple[int, int, str | None]] = []
     start: int | None = None
     heading: str | None = None
@@ -159,6 +178,7 @@ def _paragraphs(text: str) -> list[tuple[int, int, str | None]]:
             or new_head is not None
             or is_general_heading(line)
             or _QUESTION_LINE.match(line) is not None
+            or _ITEM_LINE.match(line) is not None
         )
         if breaks and start is not None:
             found.append((start, at, heading))

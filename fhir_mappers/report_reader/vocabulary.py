@@ -530,7 +530,9 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
             r"(?:is\s+|are\s+|was\s+|were\s+|has\s+been\s+|have\s+been\s+)?"
             r"(?:seen|identified|noted|present|demonstrated|detected|evident|found)\b|"
             r"\b(?:is|are|was|were|been)\s+(?:ruled\s+out|excluded)\b|"
-            r"absent\b(?<=\w\sabsent)"
+            r"absent\b(?<=\w\sabsent)|"
+            # "POEMS is associated with sclerotic lesions, none here"
+            r",\s*none\s+(?:here|in\s+this\s+(?:patient|case))\b"
         ),
         "",
     ),
@@ -581,6 +583,13 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
             # prior marrow heterogeneity", "Reason for exam: ?myeloma")
             r"\bfor\s+the\s+following\s+reasons?\b|\breasons?\s+for\s+(?:the\s+)?(?:exam\w*|"
             r"study|scan|referral|imaging|request|mri)\s*:|"
+            # "Outside records reference 'heterogeneous marrow signal' on an MRI performed there"
+            r"\b(?:outside|external|old|previous|prior)\s+(?:records?|notes?|reports?|films?)\s+"
+            r"(?:reference|mention|describe|note|state|document)[sd]?\b|"
+            # a worry, a hypothesis: "The referrer worried about 'abnormal marrow throughout'",
+            # "rewrite the example as if the marrow were diffusely infiltrated"
+            r"\b(?:worried|worrying|concerned|anxious)\s+(?:about|that)\b|\bfeared\b|"
+            r"\bas\s+(?:if|though)\b|"
             # a clinician's own reasoning: "My initial differential included marrow infiltration"
             r"\b(?:my|our)\s+(?:initial\s+|working\s+|clinical\s+|original\s+)?differential"
             r"(?:\s+diagnosis)?\s+(?:included|includes|was|is|had\s+been)\b|"
@@ -607,7 +616,8 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
             r"suspicion)\s+(?:for|of|about|regarding)\b|"
             # "the original impression erroneously stated 'heterogeneous marrow'"
             r"\berroneously\s+(?:stated|reported|described|said|read)\b|"
-            r"\b(?:original|previous|earlier|initial|prior)\s+(?:report|impression|findings?|text)"
+            r"\b(?:original|previous|earlier|initial|prior)\s+(?:report|impression|findings?|text|"
+            r"minutes|version|draft)"
             r"\s+(?:\w+\s+){0,2}?(?:stated|said|read)\b|"
             r"\b(?:was|were)\s+reported\s+(?:elsewhere\s+|previously\s+|initially\s+)?as\b|"
             r"\breported\s+elsewhere\b|"
@@ -1052,6 +1062,11 @@ _KW_MODIFIERS: tuple[tuple[str, ...], ...] = (
         "if",
         "diagnos",
         "differential",
+        "worr",
+        "concern",
+        "anxious",
+        "feared",
+        "though",
         "presentation",
         "baseline",
         "staging",
