@@ -42,8 +42,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from fhir_mappers.lab_codes import LAB_CODES, LAB_LOINC_CODES, LOINC_SYSTEMS, LabCode, lab_code_of
@@ -404,8 +405,9 @@ def _cheap_value(raw: _Raw) -> float | None:
     return result if math.isfinite(result) else None
 
 
-def _date_key(raw: _Raw) -> str:
-    return raw[0]
+# The raw date string of a candidate (its first item), as a C-level key: a 1,000-Observation
+# call sorts some 1,000 candidates by it.
+_date_key: Callable[[_Raw], str] = itemgetter(0)
 
 
 def select_labs(analyte: Analyte, raws: list[_Raw]) -> list[LabCandidate]:
