@@ -79,6 +79,11 @@ _BONE_WORDS = frozenset(
 _ORGAN_WORDS = frozenset(
     [
         "kidney",
+        "ureter",
+        "ureters",
+        "ureteric",
+        "ureteral",
+        "urethra",
         "kidneys",
         "renal",
         "hydronephrosis",
@@ -196,6 +201,8 @@ _ORGAN_WORDS = frozenset(
         "intradural",
         # tumours of the nerves, meninges and brain ("C2-3 dumbbell lesion, likely schwannoma")
         "dumbbell",
+        "liposarcoma",
+        "leiomyosarcoma",
         "schwannoma",
         "schwannomas",
         "neurofibroma",

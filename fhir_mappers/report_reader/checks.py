@@ -283,6 +283,7 @@ def _keep_lytic(hit: _Hit, text: str, sentence: tuple[int, int], clause: tuple[i
 
 
 _NODULE = re.compile(r"\bnodules?\b", _F)
+_SCARE_QUOTES = re.compile(r"\b(?:apparent|so[\s-]called|pseudo)\b[^.;]{0,30}['\"‘“]$", _F)
 _PROSTHESIS = re.compile(r"peri-?prosthetic|prosthe|hardware|screws?|implant|arthroplasty", _F)
 
 
@@ -311,6 +312,8 @@ def _keep_diffuse(hit: _Hit, text: str, sentence: tuple[int, int], clause: tuple
 def _keep_lesion(hit: _Hit, text: str, sentence: tuple[int, int], clause: tuple[int, int]) -> bool:
     if _named_lesion_is_attribution(hit, text, clause):
         return False
+    if _SCARE_QUOTES.search(text, max(clause[0], hit.start - 40), hit.start):
+        return False  # "an apparent right L5-S1 'lesion' ... is a conjoined root"
     if _NODULE.search(text, hit.start, hit.end) and (
         anchor(text, hit.start, hit.end, clause) is not Anchor.BONE
     ):

@@ -370,7 +370,8 @@ _SPINE = re.compile(
     re.IGNORECASE,
 )
 _PHYSIOLOGICAL_RED = re.compile(
-    r"\b(?:physiologic(?:al)?|residual)\s+(?:[\w-]+\s+){0,2}?(?:red|h(?:a)?ematopoietic)\s+marrow\b",
+    r"\b(?:physiologic(?:al)?|residual|age[\s-]appropriate|normal\s+for\s+age)\s+(?:[\w-]+\s+){0,2}?"
+    r"(?:red|h(?:a)?ematopoietic|h(?:a)?emopoietic)\s+marrow\b",
     re.IGNORECASE,
 )
 _YOUNG = RED_MARROW_NORMAL_UNDER_AGE  # SPEC.md section 3 (logic.thresholds)

@@ -37,7 +37,7 @@ from fhir_mappers.report_reader.scope import _clause_of, _Hit, _sentences, _term
 from fhir_mappers.report_reader.sections import general_parts, organ_parts
 from fhir_mappers.report_reader.sentence import _analyse_sentence
 from fhir_mappers.report_reader.statements import _add_multilevel, about_this_patient
-from fhir_mappers.report_reader.teaching import general_paragraphs
+from fhir_mappers.report_reader.teaching import earlier_study_parts, general_paragraphs
 from fhir_mappers.report_reader.vocabulary import (
     _CHEMICAL_SHIFT,
     _FIELD,
@@ -222,6 +222,7 @@ def _extract(
 
     general = _general_spans(text)
     hits = _not_in_general_discussion(text, hits, general, prefilter=prefilter)
+    _earlier_studies_are_history(text, hits)
     hits = _not_under_organ_headings(text, hits)
 
     # several vertebral levels of abnormal marrow signal = diffuse (SPEC.md section 3)
@@ -281,6 +282,14 @@ def _extract(
         reasons=tuple(reasons),
         unread_chars=unread,
     )
+
+
+def _earlier_studies_are_history(text: str, hits: list[_Hit]) -> None:
+    """A finding under an earlier study's heading, a later study reported below, is history."""
+    for a, b in earlier_study_parts(text):
+        for h in hits:
+            if a <= h.start < b:
+                h.historical = True
 
 
 def _general_spans(text: str) -> list[tuple[int, int]]:

@@ -189,3 +189,41 @@ def _paragraphs(text: str) -> list[tuple[int, int, str | None]]:
     if start is not None:
         found.append((start, at, heading))
     return found
+
+
+# A document that reports two studies under their own headings ("Initial MRI lumbar spine", then
+# "Follow-up MRI (14 months ...)"): what the earlier study showed is history (SPEC.md section 2:
+# the index report is the latest). Only when a later study's heading follows.
+# the rest of a study's heading: its own line ("Follow-up MRI (14 months; Hb 13.4)"), or a label
+# with its text ("First MRI: 'possible lesion in the L1 vertebral body'")
+_REST_OF_HEAD = r"(?:[^\n.:]|\.(?=\d)){0,100}(?::[^\n]*)?$"
+_EARLIER_STUDY = re.compile(
+    r"[ \t]*(?:[-*•#=]+[ \t]*)?(?:initial|first|baseline|prior|previous|earlier|original|"
+    r"presenting|index)\s+(?:[\w-]+\s+){0,2}?(?:mri|ct|study|scan|imaging|examination|pet)\b"
+    + _REST_OF_HEAD,
+    re.IGNORECASE,
+)
+_LATER_STUDY = re.compile(
+    r"[ \t]*(?:[-*•#=]+[ \t]*)?(?:follow[\s-]?up|repeat|second|current|latest|most\s+recent|"
+    r"subsequent|interval|today'?s|restaging|post[\s-]?treatment)\s+(?:[\w-]+\s+){0,2}?"
+    r"(?:mri|ct|study|scan|imaging|examination|pet)\b" + _REST_OF_HEAD,
+    re.IGNORECASE,
+)
+
+
+def earlier_study_parts(text: str) -> list[tuple[int, int]]:
+    """The (start, end) spans under a heading of an earlier study that a later study's heading
+    follows: their findings are history."""
+    spans: list[tuple[int, int]] = []
+    open_at: int | None = None
+    at = 0
+    for line in text.splitlines(keepends=True):
+        body = line.rstrip("\n")
+        if _LATER_STUDY.match(body):
+            if open_at is not None:
+                spans.append((open_at, at))
+                open_at = None
+        elif _EARLIER_STUDY.match(body) and open_at is None:
+            open_at = at
+        at += len(line)
+    return spans

@@ -586,6 +586,7 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
             # "Outside records reference 'heterogeneous marrow signal' on an MRI performed there"
             r"\b(?:outside|external|old|previous|prior)\s+(?:records?|notes?|reports?|films?)\s+"
             r"(?:reference|mention|describe|note|state|document)[sd]?\b|"
+            r"\bin\s+retrospect\b|"
             # a worry, a hypothesis: "The referrer worried about 'abnormal marrow throughout'",
             # "rewrite the example as if the marrow were diffusely infiltrated"
             r"\b(?:worried|worrying|concerned|anxious)\s+(?:about|that)\b|\bfeared\b|"
@@ -1067,6 +1068,7 @@ _KW_MODIFIERS: tuple[tuple[str, ...], ...] = (
         "anxious",
         "feared",
         "though",
+        "retrospect",
         "presentation",
         "baseline",
         "staging",

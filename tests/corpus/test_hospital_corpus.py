@@ -41,6 +41,12 @@ KNOWN_FALSE_ALARMS: dict[str, str] = {
     "set_as-046": "a solitary plasmacytoma 'treated with radiotherapy 3 years ago' named before "
     "its treatment (SPEC: a treated lesion still seen is present; here it is not seen)",
     "set_as-078": "a psychiatry note: the patient 'searched \"marrow lesion\" online'",
+    "set_at-078": "a second-opinion page titled as a question ('is the marrow abnormal?') that "
+    "is not recognised as teaching material",
+    "set_au-066": "an amended report: 'the apparent focus in the right sacral ala on the initial "
+    "T1 sequence' (artefact) is read as a focus",
+    "set_au-102": "'The spleen is not enlarged but contains two avid foci': the foci's organ is "
+    "the subject of the clause before 'but'",
 }
 
 
@@ -55,7 +61,6 @@ _AQ_TEACHING_MATERIAL = [
     "set_aq-056",
     "set_aq-066",
     "set_aq-074",
-    "set_aq-076",
     "set_aq-078",
     "set_aq-090",
     "set_aq-092",
@@ -79,6 +84,8 @@ KNOWN_MISSES: dict[str, str] = {
     "patient-portal message: the garbled sentence is read as a denial",
     "set_as-096": "a gastroenterology letter that paraphrases the MRI ('salt-and-pepper marrow "
     "throughout the pelvis') among other history",
+    "set_au-014": "'Without significant heterogeneous marrow signal at L3, where the T1 images "
+    "are a little mottled': a qualified denial read as a plain one",
 }
 
 

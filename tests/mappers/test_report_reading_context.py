@@ -1430,6 +1430,53 @@ CASES = [
         "NEGATIVE",
     ),
     (
+        "an_earlier_studys_part_is_history_when_a_later_study_follows",
+        "Initial MRI lumbar spine\nMildly heterogeneous marrow signal at L1-L5.\n\n"
+        "Follow-up MRI (14 months; Hb 13.4)\nMarrow signal now normal and homogeneous.",
+        "NEGATIVE",
+    ),
+    (
+        "an_initial_study_alone_is_the_current_one",
+        "Initial MRI lumbar spine\nMildly heterogeneous marrow signal at L1-L5.",
+        "DIFFUSE",
+    ),
+    (
+        "a_first_study_labelled_on_its_line_is_history_when_a_follow_up_follows",
+        "First MRI: 'possible lesion in the L1 vertebral body' on one sagittal slice.\n"
+        "Follow-up MRI with thin slices: a Schmorl node; marrow normal.",
+        "NEGATIVE",
+    ),
+    (
+        "age_appropriate_haematopoietic_marrow_is_normal",
+        "T1 marrow uniform, brighter than the discs. This is age-appropriate haematopoietic "
+        "marrow.",
+        "NEGATIVE",
+    ),
+    (
+        "a_focus_in_the_ureter_is_a_stone",
+        "Dilated left ureter to the level of L4, where a 9 mm dark focus in the ureter suggests "
+        "a stone. Marrow normal.",
+        "NEGATIVE",
+    ),
+    (
+        "in_retrospect_is_the_past",
+        "The focus in L4 on the previous examination is no longer identified; in retrospect it "
+        "likely reflected a focal area of red marrow. Elsewhere normal marrow signal.",
+        "NEGATIVE",
+    ),
+    (
+        "an_apparent_lesion_in_quotes_is_none",
+        "An apparent right L5-S1 'lesion' in the lateral recess is a conjoined right L5 and S1 "
+        "root. Marrow normal.",
+        "NEGATIVE",
+    ),
+    (
+        "a_focus_of_a_liposarcoma_is_not_marrow",
+        "Final diagnosis: well-differentiated liposarcoma with a dedifferentiated focus. Pelvic "
+        "bone marrow normal.",
+        "NEGATIVE",
+    ),
+    (
         "endometriosis_in_the_cul_de_sac_is_not_marrow",
         "Multiple T1 hyperintense foci in the posterior cul-de-sac. The sacrum is unremarkable.",
         "NEGATIVE",
