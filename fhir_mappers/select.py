@@ -171,6 +171,7 @@ class _Collector:
         self.raw: dict[Analyte, list[_Raw]] = {}
         self.pending: list[tuple[str, Mapping[str, Any], object]] = []  # urn subjects
         self.junk = 0
+        self.too_deep = 0  # Bundles nested deeper than MAX_BUNDLE_DEPTH
         self.other_patient: list[str] = []
         self.no_subject: list[str] = []
         self.bad_status: list[str] = []
@@ -211,6 +212,8 @@ class _Collector:
                 self._entries(entries, depth)
             elif entries is not None:
                 self.junk += 1
+        elif doc.get("resourceType") == "Bundle":
+            self.too_deep += 1  # nested deeper than MAX_BUNDLE_DEPTH: not walked (bounded work)
         elif doc.get("resourceType") == "OperationOutcome" and depth == 0:
             self.selection.problems.append(
                 MappingProblem(None, "an OperationOutcome was received in place of data")
@@ -317,7 +320,7 @@ class _Collector:
                 if self.selection.patient is None:
                     self.selection.patient = resource
         elif rtype == "Bundle":
-            self.document(resource, depth)
+            self.document(resource, depth)  # (`document` stops at MAX_BUNDLE_DEPTH)
         elif type(rtype) is not str:
             self.junk += 1
 
@@ -337,6 +340,14 @@ class _Collector:
         return sel
 
     def _summarise(self, problems: list[MappingProblem]) -> None:
+        if self.too_deep:
+            problems.append(
+                MappingProblem(
+                    None,
+                    f"{self.too_deep} Bundle(s) nested more than {MAX_BUNDLE_DEPTH} levels deep: "
+                    "not read",
+                )
+            )
         if self.junk:
             problems.append(
                 MappingProblem(

@@ -70,6 +70,21 @@ def test_nested_bundle_batch_response() -> None:
     assert refs(map_patient_record([outer, patient()], PATIENT_ID)) == ["Observation/o1"]
 
 
+def test_a_bundle_nested_too_deep_is_not_read_and_the_record_still_maps() -> None:
+    # (it once sent the walk into endless recursion: the whole record was lost)
+    deep: dict[str, object] = bundle(observation("718-7", oid="deep", **ucum(9, "g/dL")))
+    for _ in range(5):
+        deep = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": deep}]}
+    record = map_patient_record(
+        [deep, bundle(observation("6690-2", oid="b", **ucum(3, "10*9/L"))), patient()], PATIENT_ID
+    )
+    assert record.patient.reference == "Patient/p1"
+    assert refs(record) == ["Observation/b"]
+    assert [p.message for p in record.problems] == [
+        "1 Bundle(s) nested more than 3 levels deep: not read"
+    ]
+
+
 def test_duplicates_across_documents_are_read_once_first_copy_wins() -> None:
     first = observation("718-7", **ucum(9, "g/dL"))
     second = observation("718-7", **ucum(15, "g/dL"))
