@@ -381,9 +381,14 @@ def _lesion_not_said_benign(hit: _Hit, text: str, sentence: tuple[int, int]) -> 
     return True
 
 
-# "not typical of haemangiomas", "rather than a bone island": the benign entity is denied
+# "not typical of haemangiomas", "rather than a bone island", "..., no fracture": the benign
+# entity is denied
 _DENIED_ENTITY = re.compile(
-    r"\b(?:not|non|unlike|rather\s+than|instead\s+of|other\s+than)\b(?:[\s,-]+[\w-]+){0,4}"
+    # ("no" / "without" deny the entity they stand right before: "without oedema, a bone
+    # island" does not deny the bone island)
+    r"\b(?:no|without|nor)\s+(?:[\w-]+\s+){0,2}$|"
+    r"\b(?:not|non|unlike|rather\s+than|instead\s+of|other\s+than)\b"
+    r"(?:[\s,-]+[\w-]+){0,4}"
     r"[\s,-]*$",
     _F,
 )

@@ -1459,6 +1459,17 @@ CASES = [
         "NEGATIVE",
     ),
     (
+        "a_denied_fracture_is_no_benign_attribution",
+        "Two sharply marginated rounded lesions at T9 (7 mm) and T11 (10 mm), no fracture.",
+        "FOCAL_MULTIPLE",
+    ),
+    (
+        "without_oedema_does_not_deny_the_bone_island",
+        "Tiny rounded T1 hypointense focus in the right iliac bone without surrounding edema, a "
+        "bone island. Marrow otherwise normal.",
+        "NEGATIVE",
+    ),
+    (
         "in_retrospect_is_the_past",
         "The focus in L4 on the previous examination is no longer identified; in retrospect it "
         "likely reflected a focal area of red marrow. Elsewhere normal marrow signal.",
