@@ -364,7 +364,8 @@ _GENERAL_LINE = re.compile(
     r"teaching|learning|pearls?|pitfalls?|take[\s-]?home|review\s+of|differential|references|"
     r"further\s+reading|suggested\s+reading|bibliography|general\s+(?:notes?|points?|comments?)|"
     r"notes\s+on|about\s+(?:the\s+)?(?:disease|condition|entity)|lessons?|how\s+(?:not\s+)?to|"
-    r"talking\s+points?|card|note)\b[^\n.:?]{0,60}(?::|[ \t]*$)|"
+    r"talking\s+points?|card|note|commentary|consultant\s+feedback|feedback)\b"
+    r"[^\n.:?]{0,60}(?::|[ \t]*$)|"
     # a question as a heading: "Why it matters:", "When to worry instead:", "What makes red
     # marrow physiological:"
     r"[ \t]*(?:[-*•●▪■◦‣·#=]+[ \t]*)?(?:why|when|what|how|which)\b[^\n.:?]{0,60}[:?][ \t]*",

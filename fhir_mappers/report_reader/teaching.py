@@ -41,7 +41,9 @@ _TITLE = re.compile(
     r"(?:msk|neuro|gyn|body|rota|revision|reading|reporting|teaching|learning)\s+notes?|"
     r"teaching\s+page|lessons?\s+learn\w*|handouts?|conference|spot\s+diagnosis|"
     r"pitfalls?|unknown\s*#?\s*\d|case\s+\d{1,3}\s*/\s*\d{1,3}|case\s+log|log\s+\d|nts|"
-    r"how\s+not\s+to|image\s+challenge|journal\s+club|teaching\s+evening|vocabulary)\b",
+    r"how\s+not\s+to|image\s+challenge|journal\s+club|teaching\s+evening|vocabulary|"
+    r"trainees?|residents?|registrars?|candidates?|logbook|e-?module|exercises?|frcr|"
+    r"practice\s+case|board\s+review|follow-through|forum|learning\s+objectives?)\b",
     re.IGNORECASE,
 )
 _TITLE_REACH = 400  # characters at the head of the text where a title is looked for
@@ -82,6 +84,8 @@ def is_teaching_document(text: str) -> bool:
     lines = text.splitlines()
     if sum(1 for line in lines if _SLIDE_LINE.match(line)) >= _SLIDES:
         return True  # a slide deck's handout
+    if _mostly_general(text):
+        return True
     signals = (
         any(is_general_heading(line) for line in lines),
         _CITATION.search(text) is not None,
@@ -91,13 +95,27 @@ def is_teaching_document(text: str) -> bool:
     return sum(signals) >= 2
 
 
+# A text whose sentences say, again and again, what happens in general ("Metastases tend to
+# ...", "In elderly patients the marrow ...") teaches: reports state findings.
+_GENERAL_SENTENCES = 3
+_GENERAL_SHARE = 0.25
+
+
+def _mostly_general(text: str) -> bool:
+    sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
+    general = sum(1 for s in sentences if is_general_statement(s))
+    return general >= _GENERAL_SENTENCES and general >= _GENERAL_SHARE * len(sentences)
+
+
 def general_paragraphs(text: str) -> list[tuple[int, int]]:
     """The (start, end) spans of the paragraphs of a teaching document that speak of diseases in
     general, not of this patient; none when the text is no teaching document."""
     if not is_teaching_document(text):
         return []
     spans: list[tuple[int, int]] = _titles(text)
-    patient = True  # what comes first is the patient's (the case)
+    # what comes first is the patient's: the reader's own "FINDINGS:" heading stands where the
+    # report's findings heading stood (`sections.assemble` joins the read parts under it)
+    patient = True
     for start, end, heading in _paragraphs(text):
         paragraph = text[start:end]
         if not patient and _ITEM_LINE.match(paragraph):

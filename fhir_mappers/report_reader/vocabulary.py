@@ -587,6 +587,13 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
             r"\b(?:outside|external|old|previous|prior)\s+(?:records?|notes?|reports?|films?)\s+"
             r"(?:reference|mention|describe|note|state|document)[sd]?\b|"
             r"\bin\s+retrospect\b|"
+            # "On the prior study there was patchy low T1 signal in L3 and L4."
+            r"^\W*(?:on|in)\s+(?:the\s+)?(?:prior|previous|earlier|outside|old|initial)\s+"
+            r"(?:study|mri|scan|exam\w*|ct|imaging|report)\b|"
+            # "I had initially called the haemangioma 'indeterminate focal lesion'", "Last year
+            # we showed a 44-year-old woman with ...": an earlier reading, an earlier time
+            r"\b(?:had\s+)?(?:initially|originally|first)\s+(?:called|reported|described|read|"
+            r"thought|labell?ed)\b|^\W*last\s+(?:year|month|week)\b(?!['’])|"
             # a worry, a hypothesis: "The referrer worried about 'abnormal marrow throughout'",
             # "rewrite the example as if the marrow were diffusely infiltrated"
             r"\b(?:worried|worrying|concerned|anxious)\s+(?:about|that)\b|\bfeared\b|"
@@ -1069,6 +1076,10 @@ _KW_MODIFIERS: tuple[tuple[str, ...], ...] = (
         "feared",
         "though",
         "retrospect",
+        "initially",
+        "originally",
+        "first",
+        "last",
         "presentation",
         "baseline",
         "staging",

@@ -73,6 +73,32 @@ KNOWN_FALSE_ALARMS.update(
         "teaching material's general lines read as findings of the patient (set AQ)",
     )
 )
+# Set AV: teaching material of any layout (trainees' logbooks, forum posts, e-modules, exam
+# practice). Scored once: 13/33 held-out false alarms; these development texts still raise a card.
+_AV_TEACHING_MATERIAL = [
+    "set_av-010",
+    "set_av-016",
+    "set_av-018",
+    "set_av-034",
+    "set_av-042",
+    "set_av-046",
+    "set_av-052",
+    "set_av-056",
+    "set_av-060",
+    "set_av-062",
+    "set_av-068",
+    "set_av-084",
+    "set_av-100",
+    "set_av-104",
+    "set_av-110",
+    "set_av-114",
+]
+KNOWN_FALSE_ALARMS.update(
+    dict.fromkeys(
+        _AV_TEACHING_MATERIAL,
+        "teaching material's general lines read as findings of the patient (set AV)",
+    )
+)
 # Abnormal development reports with no card, each looked at and left (the guard keeps the list
 # true: a fixed one fails until it is taken off).
 KNOWN_MISSES: dict[str, str] = {

@@ -1470,6 +1470,24 @@ CASES = [
         "NEGATIVE",
     ),
     (
+        "on_the_prior_study_opens_the_past",
+        "On the prior study there was patchy low T1 signal in L3 and L4. On the current "
+        "examination this is no longer seen; T1 marrow signal is brighter than the discs.",
+        "NEGATIVE",
+    ),
+    (
+        "an_initial_call_is_an_earlier_reading",
+        "Typical haemangioma at L2. I had initially called the haemangioma 'indeterminate focal "
+        "lesion'. Marrow otherwise normal.",
+        "NEGATIVE",
+    ),
+    (
+        "last_year_opens_the_past",
+        "Last year we showed a 44-year-old woman with a 9 mm T1-hypointense L3 focus. Her "
+        "follow-up MRI shows normal marrow.",
+        "NEGATIVE",
+    ),
+    (
         "in_retrospect_is_the_past",
         "The focus in L4 on the previous examination is no longer identified; in retrospect it "
         "likely reflected a focal area of red marrow. Elsewhere normal marrow signal.",

@@ -174,6 +174,14 @@ def test_a_reason_for_the_study_is_no_finding() -> None:
             id="a-case-presentation-is-read",
         ),
         pytest.param(
+            "Reading the marrow\n\nA 60-year-old man. MRI: marrow normal.\n\n"
+            "Metastases tend to involve the pedicles. Myeloma is usually diffuse or focal. "
+            "Lymphoma may show diffuse marrow infiltration. Red marrow typically spares the "
+            "epiphyses.\n",
+            ImagingClass.NEGATIVE,
+            id="a-text-mostly-of-general-statements-teaches",
+        ),
+        pytest.param(
             "Teaching page\n\nMRI lumbar spine: old T8 compression fracture; normal marrow.\n\n"
             "When to worry instead:\n- T1 iso- or hypointense to muscle\n"
             "- focal round lesion with sharp margins\n",
