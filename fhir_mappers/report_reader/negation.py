@@ -314,6 +314,11 @@ def _only_qualified_denial(
 # the report itself doubts its denial
 _DENIAL_DOUBTED = re.compile(
     r"\b(?:this|it|which|that)\s+(?:is\s+|was\s+|remains\s+)?(?:difficult\s+to|cannot\s+be|"
-    r"can\s*not\s+be|could\s+not\s+be|not\s+possible\s+to)\s+(?:exclude[d]?|rule[d]?\s+out)\b",
+    r"can\s*not\s+be|could\s+not\s+be|not\s+possible\s+to)\s+(?:exclude[d]?|rule[d]?\s+out)\b|"
+    # "is not seen on this study, possibly related to differences in technique": not seen may be
+    # the technique's doing, not the finding's absence
+    r"\b(?:possibly|probably|perhaps|may\s+be|might\s+be|could\s+be)\s+(?:related\s+to\s+|due\s+to\s+|"
+    r"because\s+of\s+|from\s+)?(?:(?:the\s+)?differences?\s+in\s+)?(?:technique|technical|"
+    r"slice\s+thickness|artefact|artifact|motion|positioning|partial\s+volume)",
     re.IGNORECASE,
 )

@@ -1589,6 +1589,12 @@ def test_a_lesion_table_row_quotes_its_first_cell() -> None:
     ("text", "want"),
     [
         pytest.param(
+            "The 7 mm T1 hypointense lesion in L3 is not seen on this study, "
+            "possibly related to differences in technique; slice thickness 5 mm.",
+            "FOCAL_EQUIVOCAL",
+            id="not-seen-perhaps-for-the-technique",
+        ),
+        pytest.param(
             "There is no a 6 mm lytic lesion in the T7 vertebral body.",
             "FOCAL_EQUIVOCAL",
             id="no-before-an-article",
@@ -1600,7 +1606,7 @@ def test_a_lesion_table_row_quotes_its_first_cell() -> None:
         ),
     ],
 )
-def test_a_garbled_no_keeps_the_finding_uncertain(text: str, want: str) -> None:
+def test_an_undecidable_denial_keeps_the_finding_uncertain(text: str, want: str) -> None:
     report = read(text)
     assert report.image_class.value == want
     assert any(f.uncertain for f in report.features)
