@@ -99,6 +99,31 @@ KNOWN_FALSE_ALARMS.update(
         "teaching material's general lines read as findings of the patient (set AV)",
     )
 )
+# Set AX: education material (blog posts, newsletters, podcast notes, e-learning pages, REALM
+# summaries). Scored once: 9/33 held-out false alarms; these development texts still raise a card.
+_AX_EDUCATION_MATERIAL = [
+    "set_ax-010",
+    "set_ax-018",
+    "set_ax-026",
+    "set_ax-032",
+    "set_ax-034",
+    "set_ax-048",
+    "set_ax-058",
+    "set_ax-064",
+    "set_ax-072",
+    "set_ax-074",
+    "set_ax-080",
+    "set_ax-094",
+    "set_ax-100",
+    "set_ax-104",
+    "set_ax-112",
+]
+KNOWN_FALSE_ALARMS.update(
+    dict.fromkeys(
+        _AX_EDUCATION_MATERIAL,
+        "education material's general lines read as findings of the patient (set AX)",
+    )
+)
 # Abnormal development reports with no card, each looked at and left (the guard keeps the list
 # true: a fixed one fails until it is taken off).
 KNOWN_MISSES: dict[str, str] = {
@@ -112,6 +137,8 @@ KNOWN_MISSES: dict[str, str] = {
     "throughout the pelvis') among other history",
     "set_au-014": "'Without significant heterogeneous marrow signal at L3, where the T1 images "
     "are a little mottled': a qualified denial read as a plain one",
+    "set_ax-108": "a blog post quoting 'Marrow: ?mildly heterogeneous, not definitely abnormal.' "
+    "read as a denial",
 }
 
 
