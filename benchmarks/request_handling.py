@@ -92,12 +92,22 @@ def fill_prefetch(templates: Mapping[str, str], n_obs: int) -> dict[str, Any]:
         "DiagnosticReport": [patient_data.mri_report(as_of)],
         "Condition": patient_data.conditions(),
     }
+    return prefetch_from(templates, by_type, patient_data.patient())
+
+
+def prefetch_from(
+    templates: Mapping[str, str],
+    by_type: Mapping[str, list[dict[str, Any]]],
+    patient: dict[str, Any],
+) -> dict[str, Any]:
+    """Each prefetch template answered from these resources: the Patient, else a searchset of
+    its type filtered by the template's codes."""
     prefetch: dict[str, Any] = {}
     for key, query in templates.items():
         path = query.partition("?")[0]
         resource_type = path.split("/")[0]
         if "/" in path and resource_type == "Patient":
-            prefetch[key] = patient_data.patient()
+            prefetch[key] = patient
             continue
         resources = by_type.get(resource_type, [])
         codes = _codes_of(query)

@@ -117,23 +117,7 @@ def _prefetch(
         "DiagnosticReport": [report],
         "Condition": patient_data.conditions(),
     }
-    prefetch: dict[str, Any] = {}
-    for key, query in templates.items():
-        path = query.partition("?")[0]
-        resource_type = path.split("/")[0]
-        if "/" in path and resource_type == "Patient":
-            prefetch[key] = patient
-            continue
-        resources = by_type.get(resource_type, [])
-        codes = request_handling._codes_of(query)
-        if codes is not None:
-            resources = [
-                r
-                for r in resources
-                if any(c.get("code") in codes for c in r.get("code", {}).get("coding", []))
-            ]
-        prefetch[key] = patient_data.searchset(resources)
-    return prefetch
+    return request_handling.prefetch_from(templates, by_type, patient)
 
 
 def _call(name: str, body: Any, *, content_type: str = "application/json") -> dict[str, str]:

@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fhir_mappers import strict
+from tests.support.r4b import r4b_accepts
 
 VALID_TEXT = (
     "a", "a b", "718-7", "g/dL", "10*3/uL", "mL/min/{1.73_m2}", "http://loinc.org",
@@ -103,15 +104,6 @@ def _strategy(plain: strict.Plain, depth: int = 0, *, plain_only: bool = False) 
     return st.one_of(st.lists(items, max_size=3), LEAF)
 
 
-def _r4b_accepts(type_name: str, value: Any) -> bool:
-    validate = strict._validator(type_name)
-    try:
-        validate(value)
-    except Exception:  # noqa: BLE001 - any refusal by the R4B validator
-        return False
-    return True
-
-
 @pytest.fixture(scope="module", autouse=True)
 def _validators() -> None:
     strict.warm_up()
@@ -125,7 +117,7 @@ def test_plain_values_pass_the_shortcut_and_r4b_accepts_them(type_name: str) -> 
     @given(_strategy(plain, plain_only=True))
     def check(value: Any) -> None:
         assert plain(value), value
-        assert _r4b_accepts(type_name, value), (type_name, value)
+        assert r4b_accepts(type_name, value), (type_name, value)
 
     check()
 
@@ -140,7 +132,7 @@ def test_near_plain_values_the_shortcut_passes_r4b_accepts(type_name: str) -> No
     def check(value: Any) -> None:
         if plain(value):
             passed.append(value)
-            assert _r4b_accepts(type_name, value), (type_name, value)
+            assert r4b_accepts(type_name, value), (type_name, value)
 
     check()
     assert passed  # some pass: the edges are tried from both sides
@@ -154,10 +146,10 @@ def test_the_shortcut_is_taken_for_everyday_elements() -> None:
     for element in ("subject", "valueQuantity"):
         type_name = strict.OBSERVATION_ELEMENTS[element]
         assert strict._PLAIN_SHAPES[type_name](observation[element]), element
-        assert _r4b_accepts(type_name, observation[element])
+        assert r4b_accepts(type_name, observation[element])
     patient = PATIENT
     assert strict._PLAIN_SHAPES["Patient"](patient)
-    assert _r4b_accepts("Patient", patient)
+    assert r4b_accepts("Patient", patient)
     assert not strict._PLAIN_SHAPES["Patient"]({**patient, "name": [{"family": "M\u00fcller"}]})
     assert not strict._PLAIN_SHAPES["Patient"]({**patient, "extension": []})
     assert not strict._PLAIN_SHAPES["Patient"]({**patient, "resourceType": "Person"})
