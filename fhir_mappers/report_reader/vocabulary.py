@@ -492,6 +492,7 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
             r"bright|higher|suspicious|worrisome|concerning|marginat))|"
             # "a haemangioma mistaken for a metastasis", "a schwannoma mimicking a metastasis"
             r"\bmistaken\s+for\b|\bmisdiagnosed\s+as\b|\bmis(?:read|interpreted|taken)\s+as\b|"
+            r"\bover[\s-]?(?:read|called|interpreted|diagnosed)\s+as\b|"
             r"\bconfused\s+with\b|\bmimick(?:ing|s|ed)\b|\bsimulating\b|"
             # "a pitfall, not metastasis": a diagnosis denied by a bare "not"
             r"\bnot\s+(?:to\s+|from\s+|of\s+)?(?=(?:an?\s+)?(?:marrow\s+|bone\s+|true\s+|real\s+)?"
@@ -611,8 +612,12 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
             r"presentation|baseline|initial\s+staging)\b|"
             # a condition, not a finding: "if his MRI showed abnormal marrow signal, I would refer"
             r"\bif\s+(?:his|her|their|the|a|any|this|your)\s+(?:[\w-]+\s+){0,2}?(?:mri|scan|ct|"
-            r"imaging|study|pet(?:-ct)?)\s+(?:showed|shows?|were\s+to\s+show|demonstrated|"
-            r"demonstrates?|revealed|reveals?)\b|"
+            r"imaging|study|pet(?:-ct)?)\s+(?:had\s+(?:shown|demonstrated|revealed)\s+|"
+            r"showed|shows?|were\s+to\s+show|demonstrated|demonstrates?|revealed|reveals?)\b|"
+            # words as words: 'Trainees sometimes call this "diffusely low T1 marrow"', 'a tool
+            # flagged "diffuse ... heterogeneous" as a marrow problem', 'words like diffuse'
+            r"\b(?:sometimes|often|wrongly|mistakenly)\s+call(?:s|ed)?\s+(?:this|it|these)\b|"
+            r"\bflagged\b|\bwords?\s+like\b|\bterms?\s+like\b|"
             r"\b(?:was|were)\s+(?:reported|said|thought|felt|described)\s+to\s+(?:show|demonstrate|"
             r"have|contain)\b|"
             # "Should focal lesions or diffuse marrow change develop, ...": a condition
@@ -1012,6 +1017,7 @@ _KW_MODIFIERS: tuple[tuple[str, ...], ...] = (
         "non",
         "mistaken",
         "misread",
+        "over",
         "misinterpreted",
         "confused",
         "misdiagnosed",
@@ -1076,6 +1082,9 @@ _KW_MODIFIERS: tuple[tuple[str, ...], ...] = (
         "feared",
         "though",
         "retrospect",
+        "call",
+        "flagged",
+        "like",
         "initially",
         "originally",
         "first",

@@ -1488,6 +1488,23 @@ CASES = [
         "NEGATIVE",
     ),
     (
+        "a_counterfactual_study_is_no_finding",
+        "Marrow normal. Self-check: if this MRI had shown two 6 mm lesions, what would change?",
+        "NEGATIVE",
+    ),
+    (
+        "words_quoted_as_words_are_no_finding",
+        'Marrow normal. A structured-report tool flagged "diffuse heterogeneous" as a marrow '
+        "problem; the words described the muscle.",
+        "NEGATIVE",
+    ),
+    (
+        "over_read_as_denies_what_follows",
+        "Oedema at the facet joints. Oedema in posterior elements can be over-read as a lesion. "
+        "Marrow otherwise preserved.",
+        "NEGATIVE",
+    ),
+    (
         "in_retrospect_is_the_past",
         "The focus in L4 on the previous examination is no longer identified; in retrospect it "
         "likely reflected a focal area of red marrow. Elsewhere normal marrow signal.",
