@@ -373,6 +373,16 @@ _GENERAL_LINE = re.compile(
 )
 
 
+_GENERAL_LINE_IN_TEXT = re.compile(
+    r"^(?:" + _GENERAL_LINE.pattern + ")", re.IGNORECASE | re.MULTILINE
+)
+
+
+def has_general_heading(text: str) -> bool:
+    """Whether any line of the text opens general material (one scan of the whole text)."""
+    return bool(_GENERAL_HEADING.search(text) or _GENERAL_LINE_IN_TEXT.search(text))
+
+
 def is_general_heading(line: str) -> bool:
     """A line that opens general material (a discussion, key points, references)."""
     return bool(_GENERAL_HEADING.match(line) or _GENERAL_LINE.match(line))

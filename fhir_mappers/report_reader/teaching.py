@@ -25,7 +25,13 @@ from __future__ import annotations
 
 import re
 
-from fhir_mappers.report_reader.sections import HEADINGS, Part, heading_at, is_general_heading
+from fhir_mappers.report_reader.sections import (
+    HEADINGS,
+    Part,
+    has_general_heading,
+    heading_at,
+    is_general_heading,
+)
 from fhir_mappers.report_reader.statements import (
     is_general_statement,
     speaks_of_patient,
@@ -70,10 +76,18 @@ _CASE_LINE = re.compile(
 _ITEM_LINE = re.compile(r"[ \t]*(?:[-*•●▪■◦‣·]|\d{1,2}[.)]|slide\s+\d{1,3}\s*[-:–—.])[ \t]+", re.I)
 _SLIDE_LINE = re.compile(r"[ \t]*slide\s+\d{1,3}\b", re.IGNORECASE)
 _SLIDES = 3
+_SLIDES_IN_TEXT = re.compile(r"^" + _SLIDE_LINE.pattern, re.IGNORECASE | re.MULTILINE)
+_QUESTIONS_IN_TEXT = re.compile(_QUESTION_LINE.pattern, re.IGNORECASE | re.MULTILINE)
+_CASE_LINES_IN_TEXT = re.compile(r"^" + _CASE_LINE.pattern, re.IGNORECASE | re.MULTILINE)
 _PATIENT_PARTS = frozenset({Part.FINDINGS, Part.IMPRESSION})
 # impression-like headings a teaching document also uses for its general comments
 _GENERAL_USE = frozenset({"comment", "comments", "summary", "assessment"})
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def _at_least(pattern: re.Pattern[str], text: str, n: int) -> bool:
+    """Whether the pattern occurs n times in the text (the scan stops at the n-th)."""
+    return any(i >= n for i, _ in enumerate(pattern.finditer(text), 1))
 
 
 def is_teaching_document(text: str) -> bool:
@@ -81,18 +95,17 @@ def is_teaching_document(text: str) -> bool:
     that introduces the case."""
     if _TITLE.search(text, 0, _TITLE_REACH):
         return True
-    lines = text.splitlines()
-    if sum(1 for line in lines if _SLIDE_LINE.match(line)) >= _SLIDES:
+    if _at_least(_SLIDES_IN_TEXT, text, _SLIDES):
         return True  # a slide deck's handout
     if _mostly_general(text):
         return True
-    signals = (
-        any(is_general_heading(line) for line in lines),
-        _CITATION.search(text) is not None,
-        any(_QUESTION_LINE.match(line) for line in lines),
-        any(_CASE_LINE.match(line) for line in lines),
-    )
-    return sum(signals) >= 2
+    # (each a scan of the whole text: most reports are no teaching document)
+    signals = int(has_general_heading(text)) + int(_CITATION.search(text) is not None)
+    if signals < 2:
+        signals += int(_QUESTIONS_IN_TEXT.search(text) is not None)
+    if signals < 2:
+        signals += int(_CASE_LINES_IN_TEXT.search(text) is not None)
+    return signals >= 2
 
 
 # A text whose sentences say, again and again, what happens in general ("Metastases tend to
@@ -101,7 +114,17 @@ _GENERAL_SENTENCES = 3
 _GENERAL_SHARE = 0.25
 
 
+# the cheap test first (one scan): a text with fewer than two of these words is no lecture
+_LECTURE_WORDS = re.compile(
+    r"\b(?:typically|usually|tends?|commonly|classically|characteristically|often|frequently|"
+    r"generally|patients|adults|children|may|can)\b",
+    re.IGNORECASE,
+)
+
+
 def _mostly_general(text: str) -> bool:
+    if not _at_least(_LECTURE_WORDS, text, _GENERAL_SENTENCES):
+        return False
     sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
     general = sum(1 for s in sentences if is_general_statement(s))
     return general >= _GENERAL_SENTENCES and general >= _GENERAL_SHARE * len(sentences)
