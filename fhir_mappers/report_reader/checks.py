@@ -426,12 +426,18 @@ def _keep_fat_sat(hit: _Hit, text: str, sentence: tuple[int, int], clause: tuple
     if _SUPPRESSES.search(text[hit.start : min(clause[1], hit.end + 30)]):
         return False
     clause_text = text[clause[0] : clause[1]]
-    if re.search(r"\bmarrow\b", clause_text, _F) and not _OEDEMA.search(s_text):
-        hit.subtype = "marrow"  # said plainly of the marrow, no oedema named: a marrow finding
+    if (
+        re.search(r"\bmarrow\b", clause_text, _F)
+        and not _OEDEMA.search(s_text)
+        and not _OTHER_CAUSE.search(s_text)
+    ):
+        # said plainly of the marrow, with no oedema and no other cause named in its sentence:
+        # a marrow finding (SPEC.md section 3: a worrisome feature alone is at least NONSPECIFIC)
+        hit.subtype = "marrow"
     return True
 
 
-_OEDEMA = re.compile(r"o?edema|\bfracture|\bstress|\binfect|\bdiscitis|osteomyel|sacroiliitis", _F)
+_OEDEMA = re.compile(r"o?edema", _F)
 
 
 _RED_MARROW_CAUSE = re.compile(

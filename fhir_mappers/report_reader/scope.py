@@ -315,8 +315,33 @@ def _apply(mh: _ModHit, hit: _Hit, stops: Sequence[int], text: str) -> None:
         (mh.mod is _Mod.HIST_FWD and fwd)
         or (mh.mod is _Mod.HIST_BACK and back)
         or (mh.mod is _Mod.HIST_BOTH and (fwd or back))
-    ):
+    ) and not _present_now(mh, hit, text):
         hit.historical = True
+
+
+# What makes a finding this study's although its sentence also speaks of the past ("Compared with
+# the baseline MRI, the L3 lesion has enlarged to 14 mm", "On the prior study the lesion measured
+# 8 mm, now 12 mm", "... was first reported in 2023 and now measures 15 mm").
+_PRESENT_NOW = re.compile(
+    r"\b(?:has|have)\s+(?:since\s+)?(?:grown|enlarged|increased|progressed|extended|spread)\b|"
+    r"\b(?:now|currently|today)\s+(?:measur\w*|\d|larger|bigger|more|involv\w*|extend\w*|also|"
+    r"seen|shows?|demonstrat\w*|present|visible)|\bthere\s+(?:is|are)\s+now\b|"
+    r"\bnow\s+(?:multiple|several|numerous|new|two|three)\b|"
+    r"\bon\s+(?:this|the\s+current|today'?s|the\s+present)\s+(?:study|mri|examination|exam|scan)\b|"
+    # still there: "previously seen lesion ... is stable", "which persists", "again demonstrated"
+    r"\b(?:stable|unchanged|persist\w*|again\s+(?:seen|noted|demonstrated|identified|shown))\b|"
+    r"\bremains?\b(?!\s+(?:normal|unremarkable|absent|resolved|clear|negative))",
+    re.IGNORECASE,
+)
+# ... but what has gone is gone: "no longer seen", "has resolved", "returned to normal"
+_GONE = re.compile(r"no\s+longer|resolved|normali[sz]ed|returned\s+to\s+normal", re.IGNORECASE)
+
+
+def _present_now(mh: _ModHit, hit: _Hit, text: str) -> bool:
+    """The sentence says, after its words of the past, that the finding is there now."""
+    if _GONE.match(text, mh.start):
+        return False
+    return _PRESENT_NOW.search(text, min(mh.end, hit.start), hit.sentence[1]) is not None
 
 
 def _dedupe(hits: list[_Hit]) -> list[_Hit]:

@@ -210,10 +210,15 @@ def about_this_patient(clause_text: str) -> bool:
         # "Sacral lesions are easily missed when the field of view stops at S1": a level or
         # size in a general statement is an example, not this patient's
         return False
-    # (T1 and T2 in a teaching clause are sequences: "if the T1 shows fat")
-    return any(
-        set(lvs) - _SEQUENCE_LEVELS for _, lvs in _levels_in(clause_text, 0, len(clause_text))
-    ) or any(not _threshold(clause_text, m) for m in _SIZE.finditer(clause_text))
+    return _located_or_measured(clause_text)
+
+
+def _located_or_measured(text: str) -> bool:
+    """A vertebral level or a measured size (not a threshold: "5 mm or more") -- this patient's,
+    in a teaching text. (T1 and T2 there are sequences: "if the T1 shows fat".)"""
+    return any(set(lvs) - _SEQUENCE_LEVELS for _, lvs in _levels_in(text, 0, len(text))) or any(
+        not _threshold(text, m) for m in _SIZE.finditer(text)
+    )
 
 
 _SEQUENCE_LEVELS = frozenset({"T1", "T2"})
@@ -238,9 +243,7 @@ def speaks_of_patient(paragraph: str) -> bool:
         or _PATIENT_STORY.search(paragraph)
     ):
         return True
-    return any(
-        set(lvs) - _SEQUENCE_LEVELS for _, lvs in _levels_in(paragraph, 0, len(paragraph))
-    ) or any(not _threshold(paragraph, m) for m in _SIZE.finditer(paragraph))
+    return _located_or_measured(paragraph)
 
 
 _NAMES_THE_PATIENT = re.compile(

@@ -38,18 +38,24 @@ from fhir_mappers.report_reader.statements import (
     tells_of_patient,
 )
 
+# What a teaching document calls itself near its head (anywhere in its first 400 characters).
 _TITLE = re.compile(
     r"\b(?:educational|teaching|case\s+of\s+the\s+(?:week|month|day)|grand\s+rounds|image\s+"
-    r"(?:quiz|challenge)|case\s+report|case\s+conference|e-?poster|tumou?r\s+board|"
-    r"unknown\s+case|study\s+notes?|pearls\s+and\s+pitfalls|quiz|flash\s?cards?|case\s+log|"
-    r"case\s+page|case\s+\d{1,3}(?:\s+of\s+\d{1,3})?\s*[:\-–—]|pitfalls?\s+of\s+the\s+\w+|mdt|"
-    r"multidisciplinary|journal\s+club|note\s+to\s+self|notes?\s+(?:from|after)\b|"
-    r"(?:msk|neuro|gyn|body|rota|revision|reading|reporting|teaching|learning)\s+notes?|"
-    r"teaching\s+page|lessons?\s+learn\w*|handouts?|conference|spot\s+diagnosis|"
-    r"pitfalls?|unknown\s*#?\s*\d|case\s+\d{1,3}\s*/\s*\d{1,3}|case\s+log|log\s+\d|nts|"
-    r"how\s+not\s+to|image\s+challenge|journal\s+club|teaching\s+evening|vocabulary|"
-    r"trainees?|residents?|registrars?|candidates?|logbook|e-?module|exercises?|frcr|"
-    r"practice\s+case|board\s+review|follow-through|forum|learning\s+objectives?)\b",
+    r"(?:quiz|challenge)|case\s+report|case\s+conference|e-?poster|unknown\s+case|study\s+notes?|"
+    r"pearls\s+and\s+pitfalls|quiz|flash\s?cards?|case\s+log|case\s+page|pitfalls?\s+of\s+the\s+\w+|"
+    r"journal\s+club|note\s+to\s+self|teaching\s+page|lessons?\s+learn\w*|spot\s+diagnosis|"
+    r"unknown\s*#?\s*\d|case\s+\d{1,3}\s*/\s*\d{1,3}|how\s+not\s+to|logbook|e-?module|frcr|"
+    r"practice\s+case|board\s+review|learning\s+objectives?)\b",
+    re.IGNORECASE,
+)
+# Words that name teaching material only in a title line ("Reg logbook - week 7", "Haematology
+# trainees: when the radiologist mentions red marrow", "MSK notes - SI joint mimics"); in a
+# sentence they are everyday words. (Not "MDT", "registrar", "resident", "exercise", "note from":
+# clinical documents are titled so -- "GYNAECOLOGY MDT OUTCOME", "ED NOTE - Resident".)
+_TITLE_ONLY = re.compile(
+    r"\b(?:case\s+\d{1,3}(?:\s+of\s+\d{1,3})?\s*[:\-–—]|(?:msk|neuro|gyn|body|rota|revision|"
+    r"reading|reporting|teaching|learning)\s+notes?|handouts?|conference|pitfalls?|log\s+\d|nts|"
+    r"teaching\s+evening|vocabulary|trainees?|forum|follow-through|notes?\s+after)\b",
     re.IGNORECASE,
 )
 _TITLE_REACH = 400  # characters at the head of the text where a title is looked for
@@ -93,7 +99,9 @@ def _at_least(pattern: re.Pattern[str], text: str, n: int) -> bool:
 def is_teaching_document(text: str) -> bool:
     """A title that says so, or two of: a general-discussion heading, a citation, a quiz, a line
     that introduces the case."""
-    if _TITLE.search(text, 0, _TITLE_REACH):
+    if _TITLE.search(text, 0, _TITLE_REACH) or any(
+        _TITLE_ONLY.search(line, 0, _TITLE_WORDS_REACH) for line in _title_lines(text)
+    ):
         return True
     if _at_least(_SLIDES_IN_TEXT, text, _SLIDES):
         return True  # a slide deck's handout
@@ -158,6 +166,20 @@ def general_paragraphs(text: str) -> list[tuple[int, int]]:
 _TITLE_LINE_CHARS = 150
 
 
+def _title_lines(text: str) -> list[str]:
+    """The lines at the head of the text (its first 400 characters) that look like a title:
+    short, no sentence end, not a heading the reader knows."""
+    return [
+        line.strip()
+        for line in text[:_TITLE_REACH].splitlines()
+        if _looks_like_a_title(line.strip()) and heading_at(line) is None
+    ]
+
+
+def _looks_like_a_title(line: str) -> bool:
+    return bool(line) and len(line) <= _TITLE_LINE_CHARS and not line.endswith(".")
+
+
 def _titles(text: str) -> list[tuple[int, int]]:
     """Title lines: short lines that name the document as teaching ('Case page - "the outside
     report said heterogeneous marrow"', "Case: Patchy marrow in a marathon runner"). A title names
@@ -168,10 +190,12 @@ def _titles(text: str) -> list[tuple[int, int]]:
     for line in text.splitlines(keepends=True):
         stripped = line.strip()
         if (
-            stripped
-            and len(stripped) <= _TITLE_LINE_CHARS
-            and not stripped.endswith(".")
-            and (_TITLE.search(stripped, 0, _TITLE_WORDS_REACH) or _CASE_LINE.match(stripped))
+            _looks_like_a_title(stripped)
+            and (
+                _TITLE.search(stripped, 0, _TITLE_WORDS_REACH)
+                or _TITLE_ONLY.search(stripped, 0, _TITLE_WORDS_REACH)
+                or _CASE_LINE.match(stripped)
+            )
             and not speaks_of_patient(stripped)
         ):
             spans.append((at, at + len(line)))

@@ -47,6 +47,9 @@ KNOWN_FALSE_ALARMS: dict[str, str] = {
     "T1 sequence' (artefact) is read as a focus",
     "set_au-102": "'The spleen is not enlarged but contains two avid foci': the foci's organ is "
     "the subject of the clause before 'but'",
+    "set_aj-092": "a case report's abstract: 'Prior marrow heterogeneity; now on follow-up' (a "
+    "sentence opening 'Prior ...' is not read as the past: 'Previous L3 lesion has increased to "
+    "12 mm' is a present finding)",
 }
 
 
