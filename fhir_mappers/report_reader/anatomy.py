@@ -158,6 +158,21 @@ _ORGAN_WORDS = frozenset(
         "paraspinal",
         "paraspinous",
         "gluteal",
+        "plexus",
+        "sciatic",
+        # the layers of the uterus ("a 7 cm intramural fibroid")
+        "intramural",
+        "submucosal",
+        "subserosal",
+        "myometrium",
+        "myometrial",
+        "umbilicus",
+        "umbilical",
+        "buttock",
+        "buttocks",
+        "thigh",
+        "thighs",
+        "flank",
         "piriformis",
         # the brain of a head MRI ("right frontal mass")
         "frontal",
@@ -192,7 +207,13 @@ _ORGAN_WORDS = frozenset(
         "multifidus",
         "erector",
         "cord",
+        "hemicord",
         "conus",
+        # the cord's columns ("lesions at C3 (dorsal columns)"); demyelination is the cord's or
+        # the brain's
+        "columns",
+        "demyelination",
+        "demyelinating",
         "root",
         "roots",
         "nerve",
@@ -385,6 +406,14 @@ _ORGAN_PAIRS = frozenset(
         ("nerve", "sheath"),
         ("lateral", "mass"),
         ("lateral", "masses"),
+        # the nerves and vessels a bone names ("along the sacral nerve roots")
+        ("sacral", "nerve"),
+        ("sacral", "nerves"),
+        ("sacral", "roots"),
+        ("sacral", "root"),
+        ("sacral", "plexus"),
+        ("lumbar", "plexus"),
+        ("lumbosacral", "plexus"),
     }
 )
 # A single vertebral level ("L3", "T12") is a bone; a disc level ("L4-5", "L5-S1"), a level that
@@ -396,7 +425,9 @@ _DISC_LEVEL_AFTER = re.compile(r"\s*(?:-|–|to|/)\s*[ctls]?\d", _F)
 _NOT_BONE_AFTER = frozenset(
     [
         "nerve",
+        "nerves",
         "root",
+        "roots",
         "dis",
         "disc",
         "disk",
@@ -440,6 +471,20 @@ def _words(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
     return [(m.start(), m.end(), m.group(0).lower()) for m in _WORD.finditer(text, start, end)]
 
 
+_RUN_JOINERS = frozenset({"and", "or", "to", "through"})
+_RUN_REACH = 8  # words a run of levels is followed ("L5, S1 and S2 roots")
+
+
+def _names_roots(words: list[tuple[int, int, str]], i: int) -> bool:
+    """The level opens a run of levels that names nerve roots or discs ("along the left L5, S1
+    and S2 roots"): each level of it names a root, not a bone."""
+    for _, _, word in words[i + 1 : i + 1 + _RUN_REACH]:
+        if word in _RUN_JOINERS or _LEVEL.fullmatch(word):
+            continue
+        return word in _NOT_BONE_AFTER
+    return False
+
+
 def _kinds(text: str, words: list[tuple[int, int, str]]) -> list[tuple[int, int, Anchor]]:
     """Each anatomical word (or two-word name) of `words`, with its kind, in text order.
 
@@ -469,6 +514,7 @@ def _kinds(text: str, words: list[tuple[int, int, str]]) -> list[tuple[int, int,
                 or (word.startswith("s") and _SACRAL_RANGE.match(text, end) is not None)
             )
             and nxt not in _NOT_BONE_AFTER
+            and not _names_roots(words, i)
             and text[end : end + 1] != "-"
             and (
                 word not in _SEQUENCE_NAMES

@@ -54,7 +54,8 @@ _OTHER_CAUSE = re.compile(
     # writer and annotator of the hospital corpus did): osteonecrosis, inflammatory arthritis
     # of the sacroiliac joints, stress reaction
     r"avascular\s+necrosis|avn|osteonecrosis|bone\s+infarcts?|sacroiliitis|spondyloarthr\w*|"
-    r"osteitis\s+condensans|stress\s+(?:reaction|response)|romanus|ankylosing\s+spondylitis|"
+    r"osteitis\s+condensans|stress\s+(?:reaction|response|injury)|romanus|ankylosing\s+spondylitis|"
+    r"spondylolys[ie]s|pars\s+(?:interarticularis\s+)?(?:defects?|stress|fractures?)|"
     r"corner\s+(?:lesions?|o?edema|inflammation)|"
     # injury and benign bone disease read on the same footing: bone contusion, osteochondral
     # injury, transient osteoporosis (bone marrow oedema syndrome)
@@ -242,7 +243,11 @@ _TREATED_BEFORE = re.compile(
 # "MRI for metastatic disease", "evaluation for myeloma": what a test looks for is no finding
 _PURPOSE_BEFORE = re.compile(
     r"\b(?:mri|ct|pet(?:-ct)?|scan|imaging|study|evaluat\w*|assess\w*|screen\w*|search\w*|"
-    r"look\w*|work-?up|surveillance|staging|restaging)\s+for\s+(?:[\w-]+\s+){0,2}$",
+    r"look\w*|work-?up|surveillance|staging|restaging)\s+for\s+(?:[\w-]+\s+){0,2}$|"
+    # "an MRI of the lumbar spine was obtained to exclude metastatic disease"
+    r"\b(?:obtained|performed|done|ordered|requested|arranged|undertaken|booked)\s+"
+    r"(?:[\w-]+\s+){0,2}?to\s+(?:exclude|rule\s+out|look\s+for|evaluate\s+for|assess\s+for|"
+    r"screen\s+for)\s+(?:[\w-]+\s+){0,2}$",
     _F,
 )
 

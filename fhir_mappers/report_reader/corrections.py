@@ -233,8 +233,11 @@ def benign_diagnosis(text: str, sentences: list[tuple[int, int]], hits: list[_Hi
 
 
 _BARE_START = re.compile(
-    r"\W*(?:\d{1,2}[.)]\s*)?(?:stable|unchanged|other|remaining|additional|older|known|previous|"
-    r"prior|chronic|smaller)\s+(?:[A-Za-z-]+\s+)?$",
+    r"\W*(?:\d{1,2}[.)]\s*)?(?:(?:stable|unchanged|other|remaining|additional|older|known|"
+    r"previous|prior|chronic|smaller)\s+(?:[A-Za-z-]+\s+)?|"
+    # "Lesions at C3 and C6 are unchanged", "A second new non-enhancing lesion is present at T4":
+    # the next of a series
+    r"(?:a\s+(?:second|third|further)|another|an\s+additional)\s+(?:[A-Za-z-]+\s+){0,2}|)$",
     re.IGNORECASE,
 )
 # "the dominant segment 7 lesion": a determiner and up to three words before the noun
@@ -346,6 +349,8 @@ def _previous_mention_is_organ(
         found = list(pattern.finditer(text, s0, s1))
         if found:
             m = found[-1]
+            if _BARE_START.match(text, s0, m.start()) and not names_a_bone_word(text, s0, s1):
+                continue  # "Lesions at C4 and C7 are stable.": itself the next of a series
             return anchor(text, m.start(), m.end(), (s0, s1)) is Anchor.ORGAN
     return False
 

@@ -34,7 +34,7 @@ from fhir_mappers.report_reader.measurements import (
 )
 from fhir_mappers.report_reader.normalise import Normalised, normalise
 from fhir_mappers.report_reader.scope import _clause_of, _Hit, _sentences, _terminators
-from fhir_mappers.report_reader.sections import general_parts, organ_parts
+from fhir_mappers.report_reader.sections import general_parts, option_blocks, organ_parts
 from fhir_mappers.report_reader.sentence import _analyse_sentence
 from fhir_mappers.report_reader.statements import _add_multilevel, about_this_patient
 from fhir_mappers.report_reader.teaching import earlier_study_parts, general_paragraphs
@@ -221,6 +221,7 @@ def _extract(
     signal_drop = min((d.value for d in drops if d.value is not None), default=None)
 
     general = _general_spans(text)
+    hits = _not_in_answer_options(text, hits)
     hits = _not_in_general_discussion(text, hits, general, prefilter=prefilter)
     _earlier_studies_are_history(text, hits)
     hits = _not_under_organ_headings(text, hits)
@@ -297,6 +298,19 @@ def _general_spans(text: str) -> list[tuple[int, int]]:
     heading, answer options, a teaching case's tail (`sections`), and the general paragraphs of a
     teaching document (`teaching`)."""
     return sorted(general_parts(text) + general_paragraphs(text))
+
+
+def _not_in_answer_options(text: str, hits: list[_Hit]) -> list[_Hit]:
+    """A quiz's answer options are choices offered, not findings: "(c) There are multiple focal
+    marrow lesions" under "Which statement is true?" (the answer restates the right one)."""
+    options = option_blocks(text)
+    if not options:
+        return hits
+    return [
+        h
+        for h in hits
+        if h.kind is FeatureKind.FIELD_STRENGTH or not any(a <= h.start < b for a, b in options)
+    ]
 
 
 def _not_in_general_discussion(

@@ -139,7 +139,7 @@ def _wrapped_line(text: str, newline: int, *, prose: bool = True) -> bool:
 # ("L4-5: ..."). Template lines ("No fracture" / "Patchy marrow at L3") are short.
 _WRAP_WIDTH = 60
 _STARTS_OWN_LINE = re.compile(
-    r"[ \t]*(?:[-*•#]|\d{1,2}[.)]\s|[A-Za-z][A-Za-z /&'()-]{0,40}:|"
+    r"[ \t]*(?:[-*•#]|\d{1,2}[.)]\s|[A-Za-z][A-Za-z /&'()-]{0,40}:|(?i:slide)\s+\d{1,3}\b|"
     r"[CTLS]\d{1,2}(?:\s*[-/–]\s*[CTLS]?\d{1,2})?\s*:|$)"
 )
 
@@ -304,6 +304,10 @@ def _apply(mh: _ModHit, hit: _Hit, stops: Sequence[int], text: str) -> None:
             hit.possible = hit.possible or mh.mod is _Mod.POSSIBLE
         return
     fwd = _in_forward_scope(mh, hit, stops)
+    if fwd and mh.mod is _Mod.NEG_FWD and _TAKEN_FOR.match(text, mh.start):
+        # "The L3 lesion, previously mistaken on CT for a haemangioma, is a 14 mm metastasis":
+        # what it was taken for is denied, up to the comma that closes the aside
+        fwd = "," not in text[mh.end : hit.start]
     back = _in_backward_scope(mh, hit, stops, text)
     if (mh.mod is _Mod.NEG_FWD and fwd) or (mh.mod is _Mod.NEG_BACK and back):
         hit.negated = True
@@ -317,6 +321,13 @@ def _apply(mh: _ModHit, hit: _Hit, stops: Sequence[int], text: str) -> None:
         or (mh.mod is _Mod.HIST_BOTH and (fwd or back))
     ) and not _present_now(mh, hit, text):
         hit.historical = True
+
+
+_TAKEN_FOR = re.compile(
+    r"(?:mistaken|misdiagnosed|misread|misinterpreted|mistaken|over[\s-]?(?:read|called|"
+    r"interpreted|diagnosed)|confused|mimick|simulating)",
+    re.IGNORECASE,
+)
 
 
 # What makes a finding this study's although its sentence also speaks of the past ("Compared with

@@ -459,10 +459,12 @@ def _inline_options(text: str) -> list[tuple[int, int]]:
 
 
 def _answer_options(text: str) -> list[tuple[int, int]]:
-    return _option_blocks(text) + _inline_options(text)
+    return option_blocks(text) + _inline_options(text)
 
 
-def _option_blocks(text: str) -> list[tuple[int, int]]:
+def option_blocks(text: str) -> list[tuple[int, int]]:
+    """The lines of answer options after a line that asks ("Which statement is true?" then
+    "(a) ...", "(b) ..."): choices offered, none of them a finding, whatever they say."""
     spans: list[tuple[int, int]] = []
     for m in _OPTION_LINE.finditer(text):
         if spans and text[spans[-1][1] : m.start()].strip() == "":
@@ -489,8 +491,21 @@ def _discussion_parts(text: str) -> list[tuple[int, int]]:
             or (alone and not _ends_general_part(text, nxt.start()))
         ):
             nxt = _HEADING_LINE.search(text, nxt.end() + 1)
-        spans.append((m.start(), nxt.start() if nxt else len(text)))
+        start = m.start()
+        stem = _QUIZ_STEM.match(text, m.start())
+        if stem is not None:
+            start = stem.end()  # a quiz's case stem is this patient's: the rest is general
+        spans.append((start, nxt.start() if nxt else len(text)))
     return spans
+
+
+# The stem of a quiz: the paragraph right under its "Quiz" heading that presents the patient ("A
+# 34-year-old man with ... has a lumbar MRI. The marrow is ..."), up to its blank line or question.
+_QUIZ_STEM = re.compile(
+    r"[ \t]*(?:[-*•●▪■◦‣·#=]+[ \t]*)?quiz(?:\s+questions?)?[^\n]*\n(?:[ \t]*\n)*[ \t]*"
+    r"(?=[^\n?]{0,60}\b\d{1,3}[\s-](?:year|yr)s?[\s-]old\b)(?:[^\n?]|\n(?![ \t]*\n))*",
+    re.IGNORECASE,
+)
 
 
 def _ends_general_part(text: str, at: int) -> bool:

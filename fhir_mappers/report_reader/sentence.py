@@ -15,6 +15,7 @@ diffuse pattern.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 from functools import lru_cache
@@ -336,6 +337,15 @@ def _apply_modifiers(
     return neg_stops
 
 
+# a plain denial between the marrow and its adjective ("the marrow is not heterogeneous"); a
+# qualified one ("is not clearly heterogeneous") is left to the uncertain reading
+_DENIED_INSIDE = re.compile(
+    r"\b(?:is|are|was|were|appears?|looks?|seems?)\s+not\s+(?!(?:clearly|definitely|convincingly|"
+    r"confidently|definitively|entirely|completely|obviously|only)\b)",
+    re.IGNORECASE,
+)
+
+
 def _sentence_checks(
     text: str,
     sentence: tuple[int, int],
@@ -348,6 +358,11 @@ def _sentence_checks(
     distribution words and general statements."""
     s_start, s_end = sentence
     s_text = text[s_start:s_end]
+    for hit in hits:
+        if hit.kind is FeatureKind.MARROW_SIGNAL and _DENIED_INSIDE.search(
+            text, hit.start, hit.end
+        ):
+            hit.negated = True  # "the marrow is not heterogeneous": the phrase denies itself
     _mark_uncertain(text, hits, mods, neg_stops)
     for hit in hits:
         if hit.kind is FeatureKind.MARROW_SIGNAL and _SELF_CONTRADICTION.search(

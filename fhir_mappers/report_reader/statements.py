@@ -48,19 +48,28 @@ _GENERAL_CUE = re.compile(
     r"(?:is|are)\s+(?:an?\s+)?myeloma[\s-]defining|(?:is|are)\s+defined\s+as|define[sd]?|considers?|"
     r"(?:is|are)\s+(?:highly\s+)?(?:sensitive|specific)\s+(?:for|to)|"
     r"(?:is|are)\s+characteri[sz]ed\s+by|(?:is|are)\s+(?:the\s+)?most\s+common|"
-    r"(?:is|are)\s+easily\s+(?:missed|overlooked|mistaken))\b",
+    r"(?:is|are)\s+easily\s+(?:missed|overlooked|mistaken)|(?:is|are)\s+(?:the\s+)?commonest|"
+    r"(?:is|are)\s+(?:very\s+|relatively\s+|quite\s+)?(?:rare|uncommon|unusual)|"
+    r"(?:is|are)\s+(?:a|the)\s+(?:frequent|common|usual|typical|classic)\s+(?:explanation|cause|"
+    r"mimic|pitfall|source)|"
+    r"(?:can|may|might)\s+have\s+(?:many|several|various|numerous|a\s+number\s+of|other|"
+    r"different|benign)\s+causes)\b",
     re.IGNORECASE,
 )
 _CLAUSE_CUE = re.compile(
     r"should|raises?|(?:is|are)\s+(?:typically|usually|commonly|often|an?\s+myeloma|myeloma)|"
-    r"occurs?|count|detects?|persists?",
+    r"occurs?|count|detects?|persists?|(?:can|may|might)\s+have|(?:is|are)\s+(?:the\s+)?commonest|"
+    r"(?:is|are)\s+(?:very\s+|relatively\s+|quite\s+)?(?:rare|uncommon|unusual)|"
+    r"(?:is|are)\s+(?:a|the)\s+(?:frequent|common|usual|typical|classic)\s",
     re.IGNORECASE,
 )
 _GENERAL_SUBJECT = re.compile(
     r"\b(?:myeloma|metasta\w*|lymphoma\w*|leuk(?:a)?emi\w*|plasmacytoma\w*|malignan\w*|"
     r"h(?:a)?emangioma\w*|reconversion|hyperplasia|neoplas\w*|tumou?rs?|recurren\w*|diseases?|entit(?:y|ies)|"
     r"patients|adults|children|such\s+lesions|(?:this|the)\s+pattern|imwg|criteria|guidelines?|"
-    r"red\s+marrow|reconver\w*|survey|lesions|typical\s+lesions|extension|involvement)\b",
+    r"red\s+marrow|reconver\w*|survey|lesions|typical\s+lesions|extension|involvement|"
+    # "an abnormal or heterogeneous marrow pattern ... can have many causes": any such pattern
+    r"an?\s+(?:[\w-]+\s+){0,4}?(?:pattern|appearance))\b",
     re.IGNORECASE,
 )
 _PATIENT_ANCHOR = re.compile(
@@ -139,6 +148,21 @@ _GENERAL_WORD_LIST = (
     "consider",
     "sensitive",
     "specific",
+    "concern",
+    "worr",
+    "commonest",
+    "causes",
+    "rare",
+    "uncommon",
+    "unusual",
+    "frequent",
+    "explanation",
+    "reasonable",
+    "indicated",
+    "warranted",
+    "needed",
+    "required",
+    "appropriate",
 )
 _GENERAL_WORD = re.compile("|".join(_GENERAL_WORD_LIST), re.IGNORECASE)
 
@@ -148,8 +172,31 @@ _COUNTERFACTUAL = re.compile(
     r"\b(?:might|would|could)\s+have\s+(?:been\s+seen|shown|demonstrated)\b",
     re.IGNORECASE,
 )
+# A question, as a quiz or a case page asks it (not "Marrow lesion at L3?", a query of a finding)
+_ASKS = re.compile(
+    r"\W*(?:(?:quiz|question|q)\s*\d*\s*[:.)-]\s*)?(?:how|what|which|why|where|does|do|is|are|"
+    r"can|could|would|should)\b",
+    re.IGNORECASE,
+)
+
+
+# A general rule of when to worry or act ("... becomes a concern when", "Re-imaging is reasonable
+# when the original images showed ..."): what follows is a condition, not a finding.
+_WORRY_CONDITION = re.compile(
+    r"\b(?:becomes?|is|are|would\s+be)\s+(?:only\s+)?(?:an?\s+|of\s+)?(?:concern\w*|worr\w*|"
+    r"reasonable|indicated|warranted|needed|required|appropriate)\s+(?:only\s+)?(?:when|if|once)\b",
+    re.IGNORECASE,
+)
+# "Diffuse marrow infiltration is present, which is concerning when ...": a finding stated before
+# the rule's condition is no subject of the rule
+_SUBJECT_HAS_VERB = re.compile(
+    r"\b(?:is|are|was|were|shows?|showed|has|have|seen|noted|present|identified|demonstrated)\b|"
+    r"[,;:]",
+    re.IGNORECASE,
+)
 _TOLD_THAT = re.compile(
-    r"\b(?:explained|discussed|told|counsell?ed|reviewed|advised|informed|reassured|mentioned)\b"
+    r"\b(?:explained|discussed|told|counsell?ed|reviewed|advised|informed|reassured|mentioned|"
+    r"talked\s+about\s+how)\b"
     r"[^.;:]{0,60}?\bthat\b|"
     # "As we discussed, myeloma can sometimes present as ..."
     r"\bas\s+(?:we|i|you)\s+(?:have\s+)?(?:discussed|explained|mentioned|agreed|know)\b,?",
@@ -160,8 +207,23 @@ _TOLD_THAT = re.compile(
 def _general_statement_start(s_text: str) -> int | None:
     """Where a general statement's predicate starts in the sentence, or None when the sentence
     is about this patient. Targets after that point are not findings of the patient."""
+    if s_text.endswith("?") and _ASKS.match(s_text):
+        # "How many myeloma-type focal lesions does this MRI show?": a question asserts nothing
+        return 0
     if _GENERAL_WORD.search(s_text) is None:
         return None  # the cheap test first: most sentences have none of these words
+    condition = _WORRY_CONDITION.search(s_text)
+    if condition is not None:
+        # "Red marrow becomes a concern when it is darker than muscle ... or when the patient is
+        # older": the condition of a general rule, whoever it names; the rule's subject too, when
+        # it names nothing of this patient (no level, size, "here")
+        subject = s_text[: condition.start()]
+        general_subject = not (
+            _PATIENT_ANCHOR.search(subject)
+            or _located_or_measured(subject)
+            or _SUBJECT_HAS_VERB.search(subject)
+        )
+        return 0 if general_subject else condition.end()
     counterfactual = _COUNTERFACTUAL.search(s_text)
     if counterfactual is not None:
         # "to review what might have been seen: heterogeneous marrow ...": not seen, whoever
@@ -312,8 +374,11 @@ def _normal_statements_win(
         if h.kind is _Kind.MULTILEVEL or (
             h.kind is FeatureKind.DIFFUSE_PATTERN and h.subtype == "distribution"
         ):
-            # "diffuse fatty infiltration of the marrow" is fat, not an abnormality
-            clause_text = _FATTY.sub(" ", text[clause[0] : clause[1]])
+            # "diffuse fatty infiltration of the marrow" is fat, not an abnormality; an
+            # abnormality the clause denies after it is none ("bright on T1 at all lumbar levels
+            # with no diffuse or focal abnormality")
+            after = _DENIED_REST.sub(" ", text[h.end : clause[1]])
+            clause_text = _FATTY.sub(" ", text[clause[0] : h.end] + after)
             if normal_here or not _ABNORMAL.search(clause_text):
                 continue
         if h.kind is FeatureKind.BENIGN_HEDGE and any(n.start <= h.start < n.end for n in normal):

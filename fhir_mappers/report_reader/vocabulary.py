@@ -108,11 +108,22 @@ _LESION_NOUN = (
     r"metastas[ie]s|metastatic\s+(?:disease|involvement)|plasmacytomas?)"
 )
 
+_NOUN_FORMS = r"(?:abnormalit(?:y|ies)|heterogeneity|inhomogeneity|mottling)"
+_NOT_A_NOUN_FORM = (
+    r"(?<!abnormality)(?<!abnormalities)(?<!heterogeneity)(?<!inhomogeneity)(?<!mottling)"
+)
+
 _TARGETS: tuple[tuple[FeatureKind | _Kind, re.Pattern[str], str], ...] = (
     # -- marrow signal (a target)
     (
         FeatureKind.MARROW_SIGNAL,
-        _c(rf"\b(?:{_MARROW_ADJ})\b{_gap(5)}(?:{_MARROW_NOUN})\b(?:[\s-]+signal)?"),
+        # (a noun -- "abnormality", "heterogeneity" -- reaches the marrow only through a linking
+        # word: "abnormality of the marrow"; "no marrow signal abnormality heterogenous marrow at
+        # L3" is two phrases)
+        _c(
+            rf"(?:\b(?:{_MARROW_ADJ})\b{_NOT_A_NOUN_FORM}{_gap(5)}|\b{_NOUN_FORMS}\s+(?:of|in|"
+            rf"within|involving|affecting)\b{_gap(4)})(?:{_MARROW_NOUN})\b(?:[\s-]+signal)?"
+        ),
         "",
     ),
     (
@@ -491,7 +502,7 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
             r"\bnot\s+(?=(?:\w+ly\s+)?(?:sharp|enhanc|expans|aggress|hyperintens|hypointens|"
             r"bright|higher|suspicious|worrisome|concerning|marginat))|"
             # "a haemangioma mistaken for a metastasis", "a schwannoma mimicking a metastasis"
-            r"\bmistaken\s+for\b|\bmisdiagnosed\s+as\b|\bmis(?:read|interpreted|taken)\s+as\b|"
+            r"\bexcludes\b|\bmistaken\s+(?:[\w-]+\s+){0,3}?for\b|\bmisdiagnosed\s+as\b|\bmis(?:read|interpreted|taken)\s+as\b|"
             r"\bover[\s-]?(?:read|called|interpreted|diagnosed)\s+as\b|"
             r"\bconfused\s+with\b|\bmimick(?:ing|s|ed)\b|\bsimulating\b|"
             # "a pitfall, not metastasis": a diagnosis denied by a bare "not"
@@ -578,6 +589,12 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
             r"\bpreviously\s+(?:seen|described|noted|demonstrated|identified|reported)\b|"
             # a request is not a finding ("check for new lesions", "evaluate for myeloma")
             r"\b(?:check|assess|evaluate|evaluation|screen|screening|query)\s+for\b|"
+            # "Had the MRI shown more than one focal lesion, ...": a counterfactual
+            r"^\W*had\s+(?:the|this|her|his|an?|any|their)\s+(?:[\w-]+\s+){0,2}?(?:mri|scan|study|"
+            r"ct|imaging|images)\s+(?:shown|demonstrated|revealed)\b|"
+            # "the emergency physician queried a lytic lesion": a clinician's question
+            r"\b(?:physician|doctor|clinician|gp|referrer|surgeon|team|registrar|he|she|they|report)\s+"
+            r"(?:had\s+)?queried\b|"
             r"\b(?:look|looks|looking|search|searching)\s+for\b|"
             r"\breferred\s+(?:here\s+)?(?:to|for|with|because)\b|"
             # the reason a study was done is no finding of it ("MRI for the following reason:
@@ -598,12 +615,25 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
             # (not "I am concerned that the MRI shows ...": a present finding),
             # "rewrite the example as if the marrow were diffusely infiltrated"
             r"\b(?:worried|worrying)\s+about\b|\bfeared\b|"
+            # "Her oncologist was concerned about bone metastases" (a clinician's past worry; not
+            # "I am concerned that the MRI shows ...")
+            r"\b(?:was|were|had\s+been)\s+(?:\w+ly\s+)?concerned\s+(?:about|for|regarding)\b|"
+            # "diagnosed two years ago, when whole-body MRI showed focal lesions ..."
+            r"\b(?:years?|months?|weeks?)\s+ago,?\s+when\b|"
+            # "Preoperative MRI had incidentally shown a 6 mm focus": an earlier study's finding
+            r"\b(?:pre-?operative|prior|previous|earlier|outside|initial|first|old|original)\s+"
+            r"(?:mri|scan|study|ct|imaging)\s+had\s+(?:\w+ly\s+)?(?:shown|demonstrated|revealed)\b|"
             r"\bas\s+(?:if|though)\b|"
             # a clinician's own reasoning: "My initial differential included marrow infiltration"
             r"\b(?:my|our)\s+(?:initial\s+|working\s+|clinical\s+|original\s+)?differential"
             r"(?:\s+diagnosis)?\s+(?:included|includes|was|is|had\s+been)\b|"
             # "three years earlier, when baseline MRI showed ...": an earlier study's finding
             r"\bbaseline\s+(?:mri|scan|study|imaging|ct|pet(?:-ct)?)\b|"
+            # "MRI before treatment: diffuse marrow infiltration ...", "pre-treatment MRI showed"
+            r"^\W*(?:the\s+)?(?:mri|ct|pet(?:-ct)?|scan|imaging|study|staging)\s+(?:before|prior\s+"
+            r"to)\s+(?:(?:the\s+|any\s+)?(?:treatment|therapy|chemo\w*|radio\w*|surgery|"
+            r"transplant\w*|induction))\b|\bpre-?(?:treatment|therapy|chemotherapy|transplant)\s+"
+            r"(?:mri|ct|pet(?:-ct)?|scan|study|imaging|staging)\b|"
             r"\b(?:years?|months?|weeks?)\s+(?:earlier|before(?:hand)?)\b|"
             # a time before this study: "At diagnosis her staging showed marrow infiltration"
             r"\bat\s+(?:the\s+time\s+of\s+)?(?:(?:initial|original|first)\s+)?(?:diagnosis|"
@@ -673,6 +703,11 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
             r"(?:provisional|preliminary|previous|prior|earlier|original|outside|initial|"
             r"superseded)\s+(?:[\w-]+\s+)?(?:report|study|mri|scan|read|imaging)|"
             # "the patchy marrow signal in the lumbar spine seen last year": an earlier study's
+            # "Heterogenous marrow signal on an outside MRI in 2021, evaluated by ...": a finding
+            # of an earlier study, named after it (not "as on", "also seen on": still there)
+            r"(?<!as\s)(?<!seen\s)(?<!noted\s)(?<!present\s)(?<!visible\s)(?<!than\s)\bon\s+"
+            r"(?:an?\s+|the\s+|her\s+|his\s+)?(?:outside|external)\s+(?:mri|scan|study|imaging|ct)\b"
+            r"(?=[^.;]{0,20}?\b(?:19|20)\d\d\b)|"
             r"\b(?<!not\s)(?:seen|noted|described|reported|shown)\s+(?:on\s+(?:the\s+)?[\w-]+\s+)?"
             r"(?:last\s+(?:year|month|week)|(?:\d+|one|two|three|four|six|several)\s+"
             r"(?:years?|months?|weeks?)\s+ago|in\s+(?:19|20)\d\d)\b"
@@ -1014,6 +1049,7 @@ _KW_MODIFIERS: tuple[tuple[str, ...], ...] = (
         "nor",
         "non",
         "mistaken",
+        "excludes",
         "misread",
         "over",
         "misinterpreted",
@@ -1086,6 +1122,18 @@ _KW_MODIFIERS: tuple[tuple[str, ...], ...] = (
         "last",
         "presentation",
         "baseline",
+        "concerned",
+        "ago",
+        "had",
+        "queried",
+        "pretreat",
+        "pre-treat",
+        "pretherapy",
+        "pre-therapy",
+        "prechemo",
+        "pre-chemo",
+        "pretransplant",
+        "pre-transplant",
         "staging",
         "earlier",
         "before",
@@ -1118,6 +1166,7 @@ _KW_MODIFIERS: tuple[tuple[str, ...], ...] = (
         "ago",
         "19",
         "20",
+        "external",
     ),
 )
 _KW_TERMINATOR = (

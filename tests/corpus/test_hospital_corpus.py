@@ -26,8 +26,6 @@ KNOWN_FALSE_ALARMS: dict[str, str] = {
     "set_ao-080": "a letter's 'Re:' line names the reason for the letter ('follow-up of "
     "indeterminate vertebral lesion'); a subject line is not skipped like an indication, "
     "because a letter's body under it has no heading of its own",
-    "set_am-058": "a cord nodule ('a 7 mm enhancing nodule on the dorsal surface of the cord at "
-    "T2') restated later without its organ ('a 4 mm enhancing nodule')",
     "set_am-076": "a trainee's bullet 'Trap 2: red marrow in young people gives intermediate "
     "values' after the case, read as a hedge of this patient",
     "set_am-080": "a teaching page's 'metastatic collapse would show replaced marrow ...' in a "
@@ -115,7 +113,6 @@ _AX_EDUCATION_MATERIAL = [
     "set_ax-064",
     "set_ax-072",
     "set_ax-074",
-    "set_ax-080",
     "set_ax-094",
     "set_ax-100",
     "set_ax-104",
