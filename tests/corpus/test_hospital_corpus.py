@@ -45,6 +45,28 @@ KNOWN_FALSE_ALARMS: dict[str, str] = {
     "T1 sequence' (artefact) is read as a focus",
     "set_au-102": "'The spleen is not enlarged but contains two avid foci': the foci's organ is "
     "the subject of the clause before 'but'",
+    "set_az-056": "a teaching page's figure of another patient ('Sagittal T1 from a 71-year-old "
+    "with multiple myeloma: ...') read as this patient's",
+    "set_az-076": "Romanus corner lesions 'consistent with chronic disease': the named benign "
+    "entity is in brackets after the noun",
+    "set_ba-066": "a disclaimer, 'MRI cannot exclude all marrow disorders', read as 'cannot "
+    "exclude an infiltrative process'",
+    "set_bb-068": "a gynaecology note: 'cervical mass' of the uterine cervix on examination and "
+    "PET (the reader takes 'cervical' for the spine)",
+    "set_bb-072": "a plan ('MRI spine to rule out metastatic disease') and a clinician's "
+    "differential read as hedged findings",
+    "set_bc-028": "'Pseudo-lesions of the sacrum from motion' (a title) and a superseded "
+    "preliminary reading of motion artefact",
+    "set_bc-034": "a bullet of general teaching ('... where MRI shows focal marrow-replacing "
+    "lesions or diffusely low T1 signal')",
+    "set_bc-090": "a short list of the patterns a band of signal is not ('Diffuse marrow "
+    "infiltration', 'Metastatic deposit at L5') written as lines",
+    "set_bc-092": "neural lesions ('one lesion lost the target sign') after the roots were named "
+    "in an earlier paragraph",
+    "set_bc-104": "a resident's reflection: 'I initially looked at the STIR signal as a possible "
+    "marrow abnormality'",
+    "set_bc-120": "fibroids: 'they are isointense to skeletal muscle on T1' (the pronoun's organ "
+    "is in the sentence before)",
     "set_aj-092": "a case report's abstract: 'Prior marrow heterogeneity; now on follow-up' (a "
     "sentence opening 'Prior ...' is not read as the past: 'Previous L3 lesion has increased to "
     "12 mm' is a present finding)",
@@ -137,6 +159,8 @@ KNOWN_MISSES: dict[str, str] = {
     "throughout the pelvis') among other history",
     "set_au-014": "'Without significant heterogeneous marrow signal at L3, where the T1 images "
     "are a little mottled': a qualified denial read as a plain one",
+    "set_bc-098": "a board-review stem quoting an 'outside lumbar MRI report' (the only report "
+    "of the vignette), read as an earlier study",
     "set_ax-108": "a blog post quoting 'Marrow: ?mildly heterogeneous, not definitely abnormal.' "
     "read as a denial",
 }
