@@ -117,13 +117,26 @@ def freeze_startup_heap() -> None:
     tens of thousands of objects, so without this a full collection of the whole start-up heap
     ran every few such requests (most of a large request's cost). Only the first app of a
     process is frozen (a test session creating many apps does not freeze each one: a frozen
-    object that later becomes cyclic garbage is never collected)."""
+    object that later becomes cyclic garbage is never collected).
+
+    The youngest generation is then collected every `YOUNG_GC_THRESHOLD` net allocations instead
+    of every 700: a request's parsed body (some 30,000 dicts and lists at 1,000 Observations)
+    has no cycles and is freed by reference counting when the call ends, and with the default it
+    was walked some 26 times a call, and promoted and walked again in the older generations
+    (about 1 ms of a 10 ms call). Cyclic garbage is still collected, a little later."""
     global _heap_frozen
     if _heap_frozen:
         return
     _heap_frozen = True
     gc.collect()
     gc.freeze()
+    _, middle, oldest = gc.get_threshold()
+    gc.set_threshold(YOUNG_GC_THRESHOLD, middle, oldest)
+
+
+#: Net allocations of container objects between two collections of the youngest generation
+#: (CPython's default: 700). Above the live objects of a 1,000-Observation call.
+YOUNG_GC_THRESHOLD = 50_000
 
 
 def _warm_up() -> None:
