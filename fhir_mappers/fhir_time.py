@@ -52,23 +52,13 @@ def parse_datetime(value: object) -> tuple[datetime | None, str | None]:
         return None, "no dateTime" if value is None else "dateTime is not a string"
     text = value.strip()
     full = _FULL_DATETIME.fullmatch(text)
-    if full is not None:
-        year, month, day, hour, minute, second, tz = full.groups()
-        zone = _zone(tz)
-        if zone is not None:
-            try:
-                moment = datetime(
-                    int(year),
-                    int(month),
-                    int(day),
-                    int(hour),
-                    int(minute),
-                    int(second),
-                    tzinfo=zone,
-                )
-                return moment.astimezone(UTC), None
-            except (ValueError, OverflowError):
-                pass  # the general way below says why
+    if full is not None and _zone(full.group(7)) is not None:
+        # `datetime.fromisoformat` reads this shape as the fields and zone above (in C); a
+        # value it refuses (day 31 of a short month, hour 24) goes the general way, which says why
+        try:
+            return datetime.fromisoformat(text).astimezone(UTC), None
+        except (ValueError, OverflowError):
+            pass
     match = _DATETIME.fullmatch(text)
     if match is None:
         return None, f"'{text[:40]}' is not a FHIR dateTime"

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Final
 
@@ -65,9 +66,14 @@ def decimals_for(analyte: Analyte) -> int:
 def _rounded(value: float, decimals: int) -> Decimal:
     try:
         exact = Decimal(repr(value))
-        return exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+        return exact.quantize(_quantum(decimals), rounding=ROUND_HALF_UP)
     except InvalidOperation:  # inf / nan: not a lab value, shown as is
         return Decimal(repr(value))
+
+
+@lru_cache(maxsize=64)  # a few decimals per analyte (`DECIMALS` + the guard's extra ones)
+def _quantum(decimals: int) -> Decimal:
+    return Decimal(1).scaleb(-decimals)
 
 
 def _side(value: float, limit: float) -> int:
@@ -78,9 +84,10 @@ def _side(value: float, limit: float) -> int:
 
 def _misplaced(value: float, shown: Decimal, limits: Iterable[float]) -> bool:
     """The shown value sits on a limit, or on its other side, while the raw value does not."""
+    shown_value = float(shown)
     for limit in limits:
         raw = _side(value, limit)
-        if raw != 0 and _side(float(shown), limit) != raw:
+        if raw != 0 and _side(shown_value, limit) != raw:
             return True
     return False
 
