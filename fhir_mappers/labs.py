@@ -242,9 +242,12 @@ class _Reader:
 
     def effective(self) -> datetime | None:
         resource = self.candidate.resource
-        fields: list[tuple[str, object]] = [
-            ("effectiveDateTime", resource.get("effectiveDateTime"))
-        ]
+        sent = resource.get("effectiveDateTime")
+        if sent is not None:  # nearly every result: read as sent, nothing else to look at
+            when, problem = parse_datetime(sent)
+            if when is not None and problem is None:
+                return when
+        fields: list[tuple[str, object]] = [("effectiveDateTime", sent)]
         period = resource.get("effectivePeriod")
         if isinstance(period, Mapping):
             fields += [("effectivePeriod.end", period.get("end"))]
