@@ -11,6 +11,7 @@ One pass of one compiled alternation over the text: cost linear in its length.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from fhir_mappers.report_reader.ocr import repair
@@ -79,8 +80,9 @@ _PROMPT = (
 # Sizes: "8-mm", "8mm", "0.8cm" -> "8 mm", "0.8 cm" (a hyphenated size is a size, never a count).
 _SIZE_GLUE = r"(?P<num>\d(?:\.\d+)?)(?:-|(?=mm\b|cm\b))(?P<unit>mm|cm)\b"
 
-# Every rule starts with one of these characters: a look-ahead rejects other positions at once.
-_FIRST = "(?=[hinstdcwmkl0-9\\[(])"
+# Every rule starts with one of these characters, a letter only at the start of a word (each
+# word rule opens with a word boundary, or at a line start): look-arounds reject the others.
+_FIRST = "(?:(?<!\\w)(?=[hinstdcwmkl])|(?=[0-9\\[(]))"
 _PATTERN = re.compile(
     _FIRST
     + "(?:"
@@ -92,16 +94,45 @@ _PATTERN = re.compile(
 
 @dataclass(frozen=True)
 class Normalised:
-    """The normalised text and, for each of its characters, the offset in the text as sent."""
+    """The normalised text and where each of its characters came from in the text as sent.
+
+    The map is kept as the rewritten stretches only (a report rewrites a few words; the rest maps
+    one to one), or, after an OCR repair or a flattened table, as one offset a character."""
 
     text: str
-    offsets: tuple[int, ...]  # len(text) + 1 entries: offsets[len(text)] is len(original)
+    # the rewritten stretches in text order: (start, end) in `text`, (start, end) in the original
+    edits: tuple[tuple[int, int, int, int], ...] = ()
+    table: tuple[int, ...] | None = None  # len(text) + 1 offsets, when set
+
+    def offset(self, at: int) -> int:
+        """Where character `at` of the normalised text came from (`at == len(text)`: the end)."""
+        if self.table is not None:
+            return self.table[at]
+        i = bisect_right(self.edits, (at, _AFTER_ANY)) - 1
+        if i < 0:
+            return at
+        start, end, o_start, o_end = self.edits[i]
+        if at >= end:
+            return o_end + (at - end)
+        # every character of a replacement maps into the original match, proportionally
+        width, length = o_end - o_start, end - start
+        return o_start + min(width - 1, (at - start) * width // max(1, length))
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """The span of the original text that [start, end) of the normalised text came from."""
         # characters outside a rewritten word map one to one, so the original offset of the
         # character after the span is where the span ends in the original text
-        return self.offsets[start], max(self.offsets[start], self.offsets[end])
+        first = self.offset(start)
+        return first, max(first, self.offset(end))
+
+    def offsets(self) -> tuple[int, ...]:
+        """One offset a character (and one for the end): `len(text) + 1` entries."""
+        if self.table is not None:
+            return self.table
+        return tuple(self.offset(i) for i in range(len(self.text) + 1))
+
+
+_AFTER_ANY = 1 << 62  # sorts after any (start, ...) tuple with the same start
 
 
 # Structured templates: "Marrow signal: [x] normal [ ] abnormal",
@@ -154,7 +185,7 @@ def normalise(text: str) -> Normalised:
     normalised = _rewrite(text)
     if scanned is None:
         return normalised  # no word changed length: offsets are the rewrite's own
-    return Normalised(normalised.text, tuple(scanned[o] for o in normalised.offsets))
+    return Normalised(normalised.text, table=tuple(scanned[o] for o in normalised.offsets()))
 
 
 # A table of lesions flattened into text ("Lesion | Level | Size" then "A | T11 | 8 mm"): each
@@ -219,25 +250,20 @@ def _lesion_table_rows(text: str) -> tuple[str, list[int] | None]:
 
 def _rewrite(text: str) -> Normalised:
     out: list[str] = []
-    offsets: list[int] = []
+    edits: list[tuple[int, int, int, int]] = []
     pos = 0
+    at = 0  # length of the normalised text so far
     for match in _PATTERN.finditer(text):
         start, end = match.span()
         out.append(text[pos:start])
-        offsets.extend(range(pos, start))
+        at += start - pos
         replacement = _replacement(match)
         out.append(replacement)
-        # every character of the replacement maps into the original match, proportionally
-        width = end - start
-        offsets.extend(
-            start + min(width - 1, i * width // max(1, len(replacement)))
-            for i in range(len(replacement))
-        )
+        edits.append((at, at + len(replacement), start, end))
+        at += len(replacement)
         pos = end
     out.append(text[pos:])
-    offsets.extend(range(pos, len(text)))
-    offsets.append(len(text))
-    return Normalised("".join(out), tuple(offsets))
+    return Normalised("".join(out), tuple(edits))
 
 
 def _replacement(match: re.Match[str]) -> str:
