@@ -210,8 +210,12 @@ def _run_on_list(between: str, text: str, hit: _Hit) -> bool:
     # ("no fracture or listhesis patchy heterogeneous marrow": the list may be joined within,
     # but nothing joins its last noun to the marrow phrase)
     listed = bool(words) and not _JOINED.search(words[-1]) and not _PUNCT.search(between)
+    if hit.kind in _LESION_KINDS and not (
+        _LEVEL_LAST.search(between) and _SIZE_FIRST.match(text, hit.start)
+    ):
+        return False  # a lesion starts the next finding only as "... L3 8 mm ... focus"
     return (
-        hit.kind in {FeatureKind.MARROW_SIGNAL, FeatureKind.DIFFUSE_PATTERN}
+        hit.kind in _RUN_ON_KINDS
         and 1 <= len(words) <= 5
         and not _LINKS.intersection(words)
         and (not _JOINED.search(between) or listed)
@@ -223,6 +227,19 @@ def _run_on_list(between: str, text: str, hit: _Hit) -> bool:
 
 
 _PUNCT = re.compile(r"[,;:()]")
+# ("No suspicious marrow lesion L3 8 mm T1 hypointense focus": a lesion may start the next
+# finding as well)
+_LESION_KINDS = frozenset({FeatureKind.FOCAL_LESION, FeatureKind.LYTIC_LESION})
+_LEVEL_LAST = re.compile(r"\b[CTLS]\d{1,2}\s*$", re.IGNORECASE)
+_SIZE_FIRST = re.compile(r"\d+(?:\.\d+)?\s*(?:mm|cm)\b", re.IGNORECASE)
+_RUN_ON_KINDS = frozenset(
+    {
+        FeatureKind.MARROW_SIGNAL,
+        FeatureKind.DIFFUSE_PATTERN,
+        FeatureKind.FOCAL_LESION,
+        FeatureKind.LYTIC_LESION,
+    }
+)
 _DESCRIPTOR_WORD = re.compile(rf"{_DESCRIPTOR}$|\w+ly$", _F)
 
 

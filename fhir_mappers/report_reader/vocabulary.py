@@ -341,8 +341,10 @@ _TARGETS: tuple[tuple[FeatureKind | _Kind, re.Pattern[str], str], ...] = (
     (
         FeatureKind.CANNOT_EXCLUDE_INFILTRATION,
         _c(
+            # (not a disclaimer: "MRI cannot exclude all marrow disorders")
             r"\b(?:cannot|can\s*not|could\s+not|unable\s+to)\s+(?:be\s+)?(?:\w+ly\s+)?(?:excluded?|"
-            r"rule\s+out|ruled\s+out)|\bnot\s+(?:be\s+)?(?:excluded|ruled\s+out)|\bdifficult\s+"
+            r"rule\s+out|ruled\s+out)(?!\s+(?:all|every)\b)|\bnot\s+(?:be\s+)?(?:excluded|ruled\s+"
+            r"out)|\bdifficult\s+"
             r"to\s+exclude|\b(?:concerning|suspicious|worrisome|worrying)\s+for|\bdifferential\s+"
             r"(?:diagnosis\s+)?(?:includes?|considerations?)|\braises?\s+(?:the\s+)?(?:possibility|"
             r"concern)|\bpossibility\s+of|\bpatholog\w*\s+(?:compression\s+|insufficiency\s+)?"

@@ -49,8 +49,6 @@ KNOWN_FALSE_ALARMS: dict[str, str] = {
     "with multiple myeloma: ...') read as this patient's",
     "set_az-076": "Romanus corner lesions 'consistent with chronic disease': the named benign "
     "entity is in brackets after the noun",
-    "set_ba-066": "a disclaimer, 'MRI cannot exclude all marrow disorders', read as 'cannot "
-    "exclude an infiltrative process'",
     "set_bb-068": "a gynaecology note: 'cervical mass' of the uterine cervix on examination and "
     "PET (the reader takes 'cervical' for the spine)",
     "set_bb-072": "a plan ('MRI spine to rule out metastatic disease') and a clinician's "

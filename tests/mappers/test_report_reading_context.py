@@ -1856,6 +1856,16 @@ def test_a_finding_there_now_is_no_history(text: str, want: str) -> None:
             id="but-lesions-at-levels-are-the-bones",
         ),
         pytest.param(
+            "Marrow normal. MRI cannot exclude all marrow disorders.",
+            "NEGATIVE",
+            id="a-disclaimer-is-no-hedge",
+        ),
+        pytest.param(
+            "Marrow heterogeneous at L2; cannot exclude an infiltrative process.",
+            "NONSPECIFIC",
+            id="but-cannot-exclude-infiltration-is",
+        ),
+        pytest.param(
             "Buttock mass, 6 cm, in the subcutaneous fat. Marrow normal.",
             "NEGATIVE",
             id="a-buttock-mass",
@@ -1864,6 +1874,14 @@ def test_a_finding_there_now_is_no_history(text: str, want: str) -> None:
 )
 def test_rules_from_sets_az_to_bc(text: str, want: str) -> None:
     assert read(text).image_class.value == want
+
+
+def test_a_run_on_lesion_after_a_denial_at_a_level_is_uncertain() -> None:
+    report = read("No suspicious marrow lesion L4 9 mm T1 hypointense focus likely haemangioma.")
+    assert report.image_class.value == "FOCAL_EQUIVOCAL"
+    assert any(f.uncertain for f in report.features)
+    # a denied list stays denied
+    assert read("No fracture, listhesis or 9 mm lytic lesion.").image_class.value == "NEGATIVE"
 
 
 def test_a_quiz_stem_is_the_patients() -> None:
