@@ -348,9 +348,14 @@ _PRESENT_NOW = re.compile(
 _GONE = re.compile(r"no\s+longer|resolved|normali[sz]ed|returned\s+to\s+normal", re.IGNORECASE)
 
 
+# words of a supposition: what follows was never seen, however present its tense ('If the report
+# had said "stable 8 mm focus"', "Had the MRI shown ...", 'I nearly wrote "..."')
+_SUPPOSED = re.compile(r"\W*(?:if|had|nearly|almost|compare|as\s+(?:if|though))\b", re.IGNORECASE)
+
+
 def _present_now(mh: _ModHit, hit: _Hit, text: str) -> bool:
     """The sentence says, after its words of the past, that the finding is there now."""
-    if _GONE.match(text, mh.start):
+    if _GONE.match(text, mh.start) or _SUPPOSED.match(text, mh.start):
         return False
     return _PRESENT_NOW.search(text, min(mh.end, hit.start), hit.sentence[1]) is not None
 

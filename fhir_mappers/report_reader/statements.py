@@ -174,7 +174,7 @@ _COUNTERFACTUAL = re.compile(
 )
 # A question, as a quiz or a case page asks it (not "Marrow lesion at L3?", a query of a finding)
 _ASKS = re.compile(
-    r"\W*(?:(?:quiz|question|q)\s*\d*\s*[:.)-]\s*)?(?:how|what|which|why|where|does|do|is|are|"
+    r"\W*(?:[A-Za-z][\w -]{0,24}\s*[:.)-]\s*)?(?:how|what|which|why|where|does|do|is|are|"
     r"can|could|would|should)\b",
     re.IGNORECASE,
 )

@@ -504,7 +504,7 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
             r"\bnot\s+(?=(?:\w+ly\s+)?(?:sharp|enhanc|expans|aggress|hyperintens|hypointens|"
             r"bright|higher|suspicious|worrisome|concerning|marginat))|"
             # "a haemangioma mistaken for a metastasis", "a schwannoma mimicking a metastasis"
-            r"\bexcludes\b|\bmistaken\s+(?:[\w-]+\s+){0,3}?for\b|\bmisdiagnosed\s+as\b|\bmis(?:read|interpreted|taken)\s+as\b|"
+            r"\bexcludes\b|\brather\s+than\b|\bmistaken\s+(?:[\w-]+\s+){0,3}?for\b|\bmisdiagnosed\s+as\b|\bmis(?:read|interpreted|taken)\s+as\b|"
             r"\bover[\s-]?(?:read|called|interpreted|diagnosed)\s+as\b|"
             r"\bconfused\s+with\b|\bmimick(?:ing|s|ed)\b|\bsimulating\b|"
             # "a pitfall, not metastasis": a diagnosis denied by a bare "not"
@@ -598,6 +598,12 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
             r"\b(?:physician|doctor|clinician|gp|referrer|surgeon|team|registrar|he|she|they|report)\s+"
             r"(?:had\s+)?queried\b|"
             r"\b(?:look|looks|looking|search|searching)\s+for\b|"
+            # words as words, and what a report might have said: 'I nearly wrote "..."', 'If
+            # instead the report had said "..."', 'Compare with "..."', 'If there were ...'
+            r"\b(?:nearly|almost)\s+(?:wrote|called|said|dictated)\b|"
+            r"\bif\s+(?:instead\s+)?(?:the|a|this|our|my)\s+(?:report|radiologist|reader|reporter)\s+"
+            r"had\s+(?:said|read|stated|written|described)\b|"
+            r"\bcompare\s+(?:this\s+)?(?:with|to)\s+[\"“'‘]|\bif\s+there\s+(?:were|had\s+been)\b|"
             r"\breferred\s+(?:here\s+)?(?:to|for|with|because)\b|"
             # the reason a study was done is no finding of it ("MRI for the following reason:
             # prior marrow heterogeneity", "Reason for exam: ?myeloma")
@@ -1052,6 +1058,7 @@ _KW_MODIFIERS: tuple[tuple[str, ...], ...] = (
         "non",
         "mistaken",
         "excludes",
+        "rather",
         "misread",
         "over",
         "misinterpreted",
@@ -1124,6 +1131,9 @@ _KW_MODIFIERS: tuple[tuple[str, ...], ...] = (
         "last",
         "presentation",
         "baseline",
+        "nearly",
+        "almost",
+        "compare",
         "concerned",
         "ago",
         "had",

@@ -39,8 +39,6 @@ KNOWN_FALSE_ALARMS: dict[str, str] = {
     "set_as-046": "a solitary plasmacytoma 'treated with radiotherapy 3 years ago' named before "
     "its treatment (SPEC: a treated lesion still seen is present; here it is not seen)",
     "set_as-078": "a psychiatry note: the patient 'searched \"marrow lesion\" online'",
-    "set_at-078": "a second-opinion page titled as a question ('is the marrow abnormal?') that "
-    "is not recognised as teaching material",
     "set_au-066": "an amended report: 'the apparent focus in the right sacral ala on the initial "
     "T1 sequence' (artefact) is read as a focus",
     "set_au-102": "'The spleen is not enlarged but contains two avid foci': the foci's organ is "
@@ -123,8 +121,6 @@ KNOWN_FALSE_ALARMS.update(
 # Set AX: education material (blog posts, newsletters, podcast notes, e-learning pages, REALM
 # summaries). Scored once: 9/33 held-out false alarms; these development texts still raise a card.
 _AX_EDUCATION_MATERIAL = [
-    "set_ax-010",
-    "set_ax-018",
     "set_ax-026",
     "set_ax-032",
     "set_ax-034",

@@ -1856,6 +1856,47 @@ def test_a_finding_there_now_is_no_history(text: str, want: str) -> None:
             id="but-lesions-at-levels-are-the-bones",
         ),
         pytest.param(
+            "A fracture line places the oedema in a fracture rather than a marrow-replacing "
+            "lesion. Marrow otherwise normal.",
+            "NEGATIVE",
+            id="rather-than",
+        ),
+        pytest.param(
+            "Several T1-dark lesions at L1 and L3, 8 and 11 mm, rather than diffuse infiltration.",
+            "FOCAL_MULTIPLE",
+            id="but-what-stands-before-rather-than-stands",
+        ),
+        pytest.param(
+            "Check yourself 3: Why can an atypical haemangioma be hard? Marrow normal.",
+            "NEGATIVE",
+            id="a-labelled-question",
+        ),
+        pytest.param(
+            "If there were a marrow lesion, the report would say so. Marrow normal.",
+            "NEGATIVE",
+            id="if-there-were",
+        ),
+        pytest.param(
+            'I nearly wrote "diffuse abnormal marrow signal". Marrow normal.',
+            "NEGATIVE",
+            id="nearly-wrote",
+        ),
+        pytest.param(
+            'If the report had said "stable 8 mm T1-dark focus in L2", it would stand. Normal.',
+            "NEGATIVE",
+            id="if-the-report-had-said",
+        ),
+        pytest.param(
+            "Compare with 'a 9 mm T1-dark lesion in L4', a finding that would stand. Normal.",
+            "NEGATIVE",
+            id="compare-with-a-quoted-example",
+        ),
+        pytest.param(
+            "Compared with the prior MRI there is a new 9 mm T1-dark lesion at L4.",
+            "FOCAL_EQUIVOCAL",
+            id="but-compare-with-the-prior-is-a-report",
+        ),
+        pytest.param(
             "Marrow normal. MRI cannot exclude all marrow disorders.",
             "NEGATIVE",
             id="a-disclaimer-is-no-hedge",
