@@ -158,6 +158,14 @@ _ORGAN_WORDS = frozenset(
         "paraspinal",
         "paraspinous",
         "gluteal",
+        # an ultrasound's echoes are of soft tissue: bone marrow is not seen by ultrasound
+        "hypoechoic",
+        "hyperechoic",
+        "anechoic",
+        "isoechoic",
+        "paravertebral",
+        "prevertebral",
+        "cns",
         "plexus",
         "sciatic",
         # the layers of the uterus ("a 7 cm intramural fibroid")
@@ -407,6 +415,11 @@ _ORGAN_PAIRS = frozenset(
         ("lateral", "mass"),
         ("lateral", "masses"),
         # the nerves and vessels a bone names ("along the sacral nerve roots")
+        # soft tissue of the pelvis, not its bones ("pelvic mass" on ultrasound); the chemist's
+        # mass is no mass ("AL lambda on mass spectrometry")
+        ("pelvic", "mass"),
+        ("pelvic", "masses"),
+        ("mass", "spectrometry"),
         ("sacral", "nerve"),
         ("sacral", "nerves"),
         ("sacral", "roots"),

@@ -252,6 +252,15 @@ _PURPOSE_BEFORE = re.compile(
 )
 
 
+# what a clinician asked a study to look for is no finding of it, whatever lesion it names
+_REQUESTED_TO_EXCLUDE = re.compile(
+    r"\b(?:requested|ordered|arranged|booked|obtained|performed|request|order|arrange|book)\b"
+    r"[^.;:]{0,70}?\bto\s+(?:exclude|rule\s+out|look\s+for|evaluate\s+for|assess\s+for|"
+    r"screen\s+for|search\s+for)\s+(?:[\w-]+\s+){0,3}$",
+    _F,
+)
+
+
 _RESPONSE_TERM = re.compile(r"\b(?:non-?target|target|measurable|non-?measurable|index)\s+$", _F)
 
 
@@ -267,6 +276,11 @@ def _keep_target(hit: _Hit, text: str, sentence: tuple[int, int], stops: Sequenc
     """Context checks that a regex alone cannot express: whether the finding is the marrow's
     (not another cause's, not another organ's), then the checks of its own kind."""
     clause = _clause_of(hit.start, sentence, stops)
+    if (
+        hit.kind in _HISTOLOGY_KINDS
+        or (hit.kind is FeatureKind.FOCAL_LESION and _NODULE.search(text, hit.start, hit.end))
+    ) and _of_histology(text, sentence):
+        return False  # "trephine: a diffuse pattern of marrow infiltration by lymphocytes"
     if hit.kind in _OTHER_CAUSE_KINDS and (
         _other_cause(text, clause, hit.start)
         or _attributed_to_other_cause(text[sentence[0] : sentence[1]])
@@ -276,6 +290,27 @@ def _keep_target(hit: _Hit, text: str, sentence: tuple[int, int], stops: Sequenc
         return False  # a lesion / enhancement / change of another organ (SPEC.md 3 Anatomy)
     check = _KIND_CHECKS.get(hit.kind)
     return check is None or check(hit, text, sentence, clause)
+
+
+# A sentence about a marrow sample (biopsy, trephine, aspirate, its cells and markers) with no
+# word of imaging: "infiltration" there is the pathologist's, not the MRI's (SPEC.md section 3
+# classifies the imaging report).
+_HISTOLOGY = re.compile(
+    r"\b(?:biops\w*|trephine|aspirat\w*|cellularity|hyper-?cellular|hypo-?cellular|"
+    r"immunohisto\w*|flow\s+cytometry|cytogenetic\w*|plasma\s+cells|lymphocytes|blasts|"
+    r"cd\d{1,3}\b|clonal)",
+    _F,
+)
+_IMAGING_WORD = re.compile(
+    r"\b(?:mri|mr|ct|pet|scan\w*|imag\w*|t1|t2|stir|signal|enhanc\w*|radiolog\w*|"
+    r"sequence\w*|dixon|phase)\b",
+    _F,
+)
+_HISTOLOGY_KINDS = frozenset({FeatureKind.MARROW_SIGNAL, FeatureKind.DIFFUSE_PATTERN})
+
+
+def _of_histology(text: str, sentence: tuple[int, int]) -> bool:
+    return bool(_HISTOLOGY.search(text, *sentence) and not _IMAGING_WORD.search(text, *sentence))
 
 
 _Check = Callable[[_Hit, str, tuple[int, int], tuple[int, int]], bool]
@@ -327,6 +362,8 @@ def _keep_lesion(hit: _Hit, text: str, sentence: tuple[int, int], clause: tuple[
         text, max(clause[0], hit.start - 60), hit.start
     ):
         return False
+    if _REQUESTED_TO_EXCLUDE.search(text, max(clause[0], hit.start - 120), hit.start):
+        return False  # "I have requested a whole-body MRI to rule out focal lesions elsewhere"
     if _RESPONSE_TERM.search(text, max(clause[0], hit.start - 16), hit.start) and not (
         mentions_bone(text, *clause)
     ):

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from fhir_mappers.report_reader.anatomy import Anchor, anchor, names_a_bone_word, vertebral_levels
 from fhir_mappers.report_reader.measurements import _levels_in
 from fhir_mappers.report_reader.scope import _Hit
+from fhir_mappers.report_reader.statements import is_general_statement
 from logic.model import FeatureKind
 from logic.thresholds import RED_MARROW_NORMAL_UNDER_AGE
 
@@ -159,6 +160,20 @@ _NOT_FOR_A_BENIGN_DIAGNOSIS = re.compile(
     r"enhanc\w*|restricted|restricting|sharply|indeterminate|equivocal)\b",
     re.IGNORECASE,
 )
+# a word of that list the sentence denies is not said of the lesion ("dark on every sequence,
+# with no surrounding oedema and no enhancement")
+_DENIED_JUST_BEFORE = re.compile(
+    r"\b(?:no|without|not|non)[\s-]+(?:[\w-]+\s+){0,2}$", re.IGNORECASE
+)
+
+
+def _described_as_not_benign(text: str, sentence: tuple[int, int]) -> bool:
+    return any(
+        not _DENIED_JUST_BEFORE.search(text, max(sentence[0], m.start() - 30), m.start())
+        for m in _NOT_FOR_A_BENIGN_DIAGNOSIS.finditer(text, *sentence)
+    )
+
+
 _PLURAL_BENIGN = re.compile(
     r"\b(?:typical\s+(?:[\w-]+\s+)?h(?:a)?emangiomas|bone\s+islands|enostoses|schmorl\s+nodes)\b",
     re.IGNORECASE,
@@ -186,6 +201,8 @@ def _definite_benign(text: str, s0: int, s1: int) -> bool:
         m is not None
         and not _DENIED_OR_HEDGED.search(text, s0, m.start())
         and not _OR_AFTER.match(text, m.end(), s1)
+        # "Bone infarcts are rare in the sacrum": a general statement diagnoses nobody
+        and not is_general_statement(text[s0:s1])
     )
 
 
@@ -215,7 +232,7 @@ def benign_diagnosis(text: str, sentences: list[tuple[int, int]], hits: list[_Hi
                 continue  # said in the lesion's own sentence: `sentence` decides
             phrase = text[h.start : h.end].lower()
             several = phrase.endswith(("lesions", "foci", "masses", "deposits", "nodules"))
-            if several or _NOT_FOR_A_BENIGN_DIAGNOSIS.search(text, *h.sentence) is not None:
+            if several or _described_as_not_benign(text, h.sentence):
                 # "Three rounded lesions ... Diagnosis: multiple typical haemangiomas": a plural
                 # diagnosis takes a plural lesion its own sentence does not call malignant
                 if not (

@@ -68,6 +68,8 @@ _GENERAL_SUBJECT = re.compile(
     r"h(?:a)?emangioma\w*|reconversion|hyperplasia|neoplas\w*|tumou?rs?|recurren\w*|diseases?|entit(?:y|ies)|"
     r"patients|adults|children|such\s+lesions|(?:this|the)\s+pattern|imwg|criteria|guidelines?|"
     r"red\s+marrow|reconver\w*|survey|lesions|typical\s+lesions|extension|involvement|"
+    r"myelofibrosis|mastocytosis|gaucher|amyloid\w*|disorders?|wording|terms|phrases|"
+    r"(?:bone\s+)?infarcts|(?:bone\s+)?islands|enostoses|cysts|fractures|"
     # "an abnormal or heterogeneous marrow pattern ... can have many causes": any such pattern
     r"an?\s+(?:[\w-]+\s+){0,4}?(?:pattern|appearance))\b",
     re.IGNORECASE,
@@ -354,7 +356,9 @@ _RED_MARROW = re.compile(
     _F,
 )
 _ABNORMAL = re.compile(
-    rf"\b(?:{_MARROW_ADJ}|low|decreased|reduced|diminished|hypointense|infiltrat\w*|replac\w*)\b",
+    # ("diffuse marrow involvement" by a lymphoma; "diffuse ... increase of marrow FDG uptake")
+    rf"\b(?:{_MARROW_ADJ}|low|decreased|reduced|diminished|hypointense|infiltrat\w*|replac\w*|"
+    rf"involv\w*|uptake)\b",
     _F,
 )
 

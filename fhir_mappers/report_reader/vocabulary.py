@@ -178,7 +178,7 @@ _TARGETS: tuple[tuple[FeatureKind | _Kind, re.Pattern[str], str], ...] = (
     # -- diffuse pattern
     (
         FeatureKind.DIFFUSE_PATTERN,
-        _c(rf"\bdiffuse(?:ly)?\b{_gap(5)}(?:{_MARROW_NOUN})\b"),
+        _c(rf"\bdiffuse(?:ly)?\b(?!\s+large\s+b){_gap(5)}(?:{_MARROW_NOUN})\b"),
         "distribution",
     ),
     (
@@ -487,7 +487,13 @@ _PSEUDO: tuple[tuple[str, re.Pattern[str]], ...] = (
     # Not negations at all: "cannot exclude" is a worrisome feature / hedge, handled there.
     (
         "not-neg",
-        _c(r"\bno\s+(?:more|less)\s+than\b|\bnot\s+only\b"),
+        _c(
+            r"\bno\s+(?:more|less)\s+than\b|\bnot\s+only\b|"
+            # the technique of a study: "MRI L-spine with and without contrast: abnormal marrow
+            # replacement ...", "MRI without gadolinium showed ..."
+            r"\b(?:with\s+and\s+)?without\s+(?:and\s+with\s+)?(?:iv\s+|intravenous\s+)?"
+            r"(?:contrast|gadolinium|gad)\b"
+        ),
     ),
     # (absent then, present now: the finding stands; `_INTERVAL` reads the newness)
     ("then-absent", _c(_THEN_ABSENT)),
@@ -504,7 +510,7 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
             r"\bnot\s+(?=(?:\w+ly\s+)?(?:sharp|enhanc|expans|aggress|hyperintens|hypointens|"
             r"bright|higher|suspicious|worrisome|concerning|marginat))|"
             # "a haemangioma mistaken for a metastasis", "a schwannoma mimicking a metastasis"
-            r"\bexcludes\b|\brather\s+than\b|\bmistaken\s+(?:[\w-]+\s+){0,3}?for\b|\bmisdiagnosed\s+as\b|\bmis(?:read|interpreted|taken)\s+as\b|"
+            r"\bexcludes\b|\brather\s+than\b|\b(?:may|might|can|could)\s+(?:obscure|mask|hide)\b|\bmistaken\s+(?:[\w-]+\s+){0,3}?for\b|\bmisdiagnosed\s+as\b|\bmis(?:read|interpreted|taken)\s+as\b|"
             r"\bover[\s-]?(?:read|called|interpreted|diagnosed)\s+as\b|"
             r"\bconfused\s+with\b|\bmimick(?:ing|s|ed)\b|\bsimulating\b|"
             # "a pitfall, not metastasis": a diagnosis denied by a bare "not"
@@ -604,6 +610,10 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
             r"\bif\s+(?:instead\s+)?(?:the|a|this|our|my)\s+(?:report|radiologist|reader|reporter)\s+"
             r"had\s+(?:said|read|stated|written|described)\b|"
             r"\bcompare\s+(?:this\s+)?(?:with|to)\s+[\"“'‘]|\bif\s+there\s+(?:were|had\s+been)\b|"
+            # "If one of the foci had been dark on T1 ...": a supposition about the past
+            r"\bif\b(?=\s+(?:[\w-]+\s+){0,5}?had\s+(?:been|shown|enhanced|grown|measured)\b)|"
+            # "the MRI at diagnosis eight months ago, which had shown diffusely decreased T1 marrow"
+            r"\bwhich\s+had\s+(?:\w+ly\s+)?(?:shown|demonstrated|revealed)\b|"
             r"\breferred\s+(?:here\s+)?(?:to|for|with|because)\b|"
             # the reason a study was done is no finding of it ("MRI for the following reason:
             # prior marrow heterogeneity", "Reason for exam: ?myeloma")
@@ -1040,7 +1050,7 @@ _KW_PSEUDO: tuple[tuple[str, ...], ...] = (
     ("progress", "increas", "enlarg", "growth", "worse", "grown"),
     ("new",),
     ("longer",),
-    ("than", "only"),
+    ("than", "only", "contrast", "gad"),
     ("not",),
 )
 _KW_MODIFIERS: tuple[tuple[str, ...], ...] = (
@@ -1059,6 +1069,9 @@ _KW_MODIFIERS: tuple[tuple[str, ...], ...] = (
         "mistaken",
         "excludes",
         "rather",
+        "obscure",
+        "mask",
+        "hide",
         "misread",
         "over",
         "misinterpreted",

@@ -26,8 +26,6 @@ KNOWN_FALSE_ALARMS: dict[str, str] = {
     "set_ao-080": "a letter's 'Re:' line names the reason for the letter ('follow-up of "
     "indeterminate vertebral lesion'); a subject line is not skipped like an indication, "
     "because a letter's body under it has no heading of its own",
-    "set_am-076": "a trainee's bullet 'Trap 2: red marrow in young people gives intermediate "
-    "values' after the case, read as a hedge of this patient",
     "set_am-080": "a teaching page's 'metastatic collapse would show replaced marrow ...' in a "
     "paragraph that also speaks of the patient",
     "set_an-026": "'Enhancing intramedullary lesion at T6-7 and additional nonenhancing lesion at "
@@ -106,7 +104,6 @@ _AV_TEACHING_MATERIAL = [
     "set_av-060",
     "set_av-062",
     "set_av-068",
-    "set_av-084",
     "set_av-100",
     "set_av-104",
     "set_av-110",

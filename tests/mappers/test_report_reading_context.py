@@ -1943,3 +1943,93 @@ def test_slide_lines_are_sentences_of_their_own() -> None:
     report = read(text)
     sentences = {f.sentence.text for f in report.features}
     assert all(s.count("Slide") <= 1 for s in sentences)
+
+
+# Rules added from the failures of sets BD to BG (other regions, bone teaching cases, haematology
+# and oncology documents, international reports).
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        pytest.param(
+            "Trephine: hypercellular marrow, diffuse marrow infiltration by CD20-positive cells. "
+            "MRI lumbar spine: normal marrow signal.",
+            "NEGATIVE",
+            id="infiltration-on-a-biopsy-is-no-mri-finding",
+        ),
+        pytest.param(
+            "Trephine: hypercellular. MRI: diffuse marrow infiltration, T1 darker than discs.",
+            "DIFFUSE",
+            id="but-the-mri-finding-stands",
+        ),
+        pytest.param(
+            "MRI L-spine with and without contrast: abnormal marrow replacement from T12 to L4.",
+            "DIFFUSE",
+            id="with-and-without-contrast-denies-nothing",
+        ),
+        pytest.param("Impression: diffuse marrow involvement.", "DIFFUSE", id="marrow-involvement"),
+        pytest.param(
+            "History: diffuse large B-cell lymphoma (bone marrow involvement) in 2018, in "
+            "remission. Marrow normal.",
+            "NEGATIVE",
+            id="diffuse-large-b-cell-is-a-name",
+        ),
+        pytest.param(
+            "I have ordered a whole-body MRI to rule out focal lesions elsewhere. Lumbar MRI: "
+            "marrow normal.",
+            "NEGATIVE",
+            id="a-study-ordered-to-rule-out-lesions",
+        ),
+        pytest.param(
+            "Pelvic mass on ultrasound, 8 cm, likely ovarian. Marrow normal.",
+            "NEGATIVE",
+            id="a-pelvic-mass",
+        ),
+        pytest.param(
+            "AL lambda on mass spectrometry. Marrow normal.", "NEGATIVE", id="mass-spectrometry"
+        ),
+        pytest.param(
+            "Paravertebral mass at T10, no bone involvement. Marrow normal.",
+            "NEGATIVE",
+            id="a-paravertebral-mass",
+        ),
+        pytest.param(
+            "Dense fibroglandular tissue, which may obscure small masses. Marrow normal.",
+            "NEGATIVE",
+            id="may-obscure",
+        ),
+        pytest.param(
+            "A 1.4 cm hypoechoic mass with irregular margins. Marrow normal.",
+            "NEGATIVE",
+            id="an-ultrasound-mass",
+        ),
+        pytest.param(
+            "If either focus had been dark on T1, we would worry. Both are fatty. Marrow normal.",
+            "NEGATIVE",
+            id="if-it-had-been",
+        ),
+        pytest.param(
+            "Compared with the MRI at diagnosis, which had shown diffuse marrow infiltration, "
+            "the marrow is now normal.",
+            "NEGATIVE",
+            id="which-had-shown",
+        ),
+        pytest.param(
+            "An 11 mm focus in the left ilium, dark on all sequences, with no enhancement. "
+            "Diagnosis: bone island.",
+            "NEGATIVE",
+            id="a-denied-feature-does-not-block-a-benign-diagnosis",
+        ),
+        pytest.param(
+            "An enhancing 11 mm focus in the left ilium. Diagnosis: bone island.",
+            "FOCAL_EQUIVOCAL",
+            id="but-an-affirmed-one-does",
+        ),
+        pytest.param(
+            "A non-enhancing 7 mm lesion in S2. Bone infarcts are rare in the sacrum.",
+            "FOCAL_EQUIVOCAL",
+            id="a-general-statement-diagnoses-nobody",
+        ),
+    ],
+)
+def test_rules_from_sets_bd_to_bg(text: str, want: str) -> None:
+    assert read(text).image_class.value == want
