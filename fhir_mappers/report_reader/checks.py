@@ -194,7 +194,7 @@ _BENIGN_ENTITY = re.compile(
     # (the match starts at a word: "pathological fracture" cannot match from the space before it)
     r"\b(?<!pathologic\s)(?<!pathological\s)(?<!malignant\s)(?<!metastatic\s)(?<!neoplastic\s)"
     r"(?:(?:stress|insufficiency|compression|healing|healed|acute|old|traumatic)\s+)?fractures?\b|\bfat(?:ty)?\s+(?:marrow\s+)?(?:deposit|island|rest|focus)\w*|"
-    r"\bfusion\s+mass(?:es)?\b|\bbone\s+grafts?\b|"
+    r"\bfusion\s+mass(?:es)?\b|\bbone\s+grafts?\b|\bherniation\s+pits?\b|"
     r"\bbenign(?:[\s-]appearing)?\s+(?:lesions?|foci|focus|nodules?|mass(?:es)?|tumou?rs?)\b|"
     r"\bavascular\s+necrosis\b|\bavn\b|\bosteonecrosis\b|\bbone\s+infarcts?\b|"
     # inflammatory spondyloarthritis: corner (Romanus) and Andersson lesions

@@ -292,12 +292,22 @@ def _mark_uncertain(
             or _BROKEN_OFF.match(between)
             or _garbled_no(text, nearest, between, hit)
             or _run_on_list(between, text, hit)
+            or _SURE_THEN_MILD.match(between) is not None
             or _double_negation(text, triggers, nearest)
         ):
             # far across a verb, or a dictation that breaks off after the negation and starts
             # again ("There is no-- mildly patchy marrow signal"): which one stands is unknown
             hit.negated = False
             hit.uncertain = True
+
+
+# "There is no definite mildly heterogeneous marrow signal within L4": a denial of certainty
+# followed by a mild finding contradicts itself (dictation that dropped a word); kept, uncertain
+_SURE_THEN_MILD = re.compile(
+    r"\s*(?:definite|definitive|convincing|clear|obvious)\s+(?:mild|mildly|slight|slightly|subtle|"
+    r"subtly|minimal|minimally|faint|faintly)\s+\S*\s*$",
+    re.IGNORECASE,
+)
 
 
 _QUALIFIED_DENIAL = re.compile(

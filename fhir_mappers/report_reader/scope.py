@@ -336,7 +336,8 @@ _TAKEN_FOR = re.compile(
 _PRESENT_NOW = re.compile(
     r"\b(?:has|have)\s+(?:since\s+)?(?:grown|enlarged|increased|progressed|extended|spread)\b|"
     r"\b(?:now|currently|today)\s+(?:measur\w*|\d|larger|bigger|more|involv\w*|extend\w*|also|"
-    r"seen|shows?|demonstrat\w*|present|visible)|\bthere\s+(?:is|are)\s+now\b|"
+    r"seen|shows?|demonstrat\w*|present|visible)|\bthere\s+(?:is|are)\s+now\b(?!\s+(?:normal|no|unremarkable|only))|"
+    r"\bthere\s+(?:is|are)\s+(?:a\s+)?new\b|"
     r"\bnow\s+(?:multiple|several|numerous|new|two|three)\b|"
     r"\bon\s+(?:this|the\s+current|today'?s|the\s+present)\s+(?:study|mri|examination|exam|scan)\b|"
     # still there: "previously seen lesion ... is stable", "which persists", "again demonstrated"

@@ -43,7 +43,8 @@ _GENERAL_CUE = re.compile(
     r"would\s+(?:be|have|show|demonstrate|cause|produce|lower|raise|appear|point|favou?r)|"
     r"for\s+reference|by\s+definition|requires?|should\s+prompt|"
     r"raises?\s+the\s+(?:likelihood|probability|suspicion|possibility|risk)|"
-    r"(?:is|are)\s+(?:typically|usually|commonly|often)|occurs?\s+(?:when|in|near|with)|"
+    r"(?:is|are)\s+(?:typically|usually|commonly|often|frequently)|occurs?\s+(?:when|in|near|with)|"
+    r"(?:may|can|might)\s+(?:also\s+)?(?:involve|imitate|simulate)|"
     r"count\s+as|detects?|persists?\s+longest|"
     r"(?:is|are)\s+(?:an?\s+)?myeloma[\s-]defining|(?:is|are)\s+defined\s+as|define[sd]?|considers?|"
     r"(?:is|are)\s+(?:highly\s+)?(?:sensitive|specific)\s+(?:for|to)|"
@@ -57,7 +58,8 @@ _GENERAL_CUE = re.compile(
     re.IGNORECASE,
 )
 _CLAUSE_CUE = re.compile(
-    r"should|raises?|(?:is|are)\s+(?:typically|usually|commonly|often|an?\s+myeloma|myeloma)|"
+    r"should|raises?|(?:is|are)\s+(?:typically|usually|commonly|often|frequently|an?\s+myeloma|"
+    r"myeloma)|(?:may|can|might)\s+(?:also\s+)?(?:involve|imitate|simulate)|"
     r"occurs?|count|detects?|persists?|(?:can|may|might)\s+have|(?:is|are)\s+(?:the\s+)?commonest|"
     r"(?:is|are)\s+(?:very\s+|relatively\s+|quite\s+)?(?:rare|uncommon|unusual)|"
     r"(?:is|are)\s+(?:a|the)\s+(?:frequent|common|usual|typical|classic)\s",
@@ -69,7 +71,7 @@ _GENERAL_SUBJECT = re.compile(
     r"patients|adults|children|such\s+lesions|(?:this|the)\s+pattern|imwg|criteria|guidelines?|"
     r"red\s+marrow|reconver\w*|survey|lesions|typical\s+lesions|extension|involvement|"
     r"myelofibrosis|mastocytosis|gaucher|amyloid\w*|disorders?|wording|terms|phrases|"
-    r"(?:bone\s+)?infarcts|(?:bone\s+)?islands|enostoses|cysts|fractures|"
+    r"(?:bone\s+)?infarcts|(?:bone\s+)?islands|enostoses|cysts|fractures|artefacts|artifacts|"
     # "an abnormal or heterogeneous marrow pattern ... can have many causes": any such pattern
     r"an?\s+(?:[\w-]+\s+){0,4}?(?:pattern|appearance))\b",
     re.IGNORECASE,
@@ -156,6 +158,9 @@ _GENERAL_WORD_LIST = (
     "causes",
     "rare",
     "uncommon",
+    "involve",
+    "imitate",
+    "simulate",
     "unusual",
     "frequent",
     "explanation",
@@ -357,8 +362,9 @@ _RED_MARROW = re.compile(
 )
 _ABNORMAL = re.compile(
     # ("diffuse marrow involvement" by a lymphoma; "diffuse ... increase of marrow FDG uptake")
-    rf"\b(?:{_MARROW_ADJ}|low|decreased|reduced|diminished|hypointense|infiltrat\w*|replac\w*|"
-    rf"involv\w*|uptake)\b",
+    rf"\b(?:{_MARROW_ADJ}|low(?!-grade)|decreased|reduced|diminished|hypointense|infiltrat\w*|replac\w*|"
+    rf"involv\w*|(?:increase\w*|avid|intense)\s+(?:[\w-]+\s+){{0,3}}?uptake|uptake\b[^.;]{{0,30}}?"
+    rf"\b(?:increased|above|avid|intense|greater|higher))\b",
     _F,
 )
 

@@ -614,6 +614,11 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
             r"\bif\b(?=\s+(?:[\w-]+\s+){0,5}?had\s+(?:been|shown|enhanced|grown|measured)\b)|"
             # "the MRI at diagnosis eight months ago, which had shown diffusely decreased T1 marrow"
             r"\bwhich\s+had\s+(?:\w+ly\s+)?(?:shown|demonstrated|revealed)\b|"
+            r"^\W*at\s+(?:that|the)\s+time\b|"
+            # "at the site of the previous right iliac lesion there is now normal marrow"
+            r"\b(?:site|bed)\s+of\s+the\s+(?:previous|prior|former|treated|resected|irradiated)\b|"
+            # "The medical team asked whether bone metastases explain the calcium": a question
+            r"\b(?:asked|wonder(?:ed|s)?|questioned)\s+(?:whether|if)\b|"
             r"\breferred\s+(?:here\s+)?(?:to|for|with|because)\b|"
             # the reason a study was done is no finding of it ("MRI for the following reason:
             # prior marrow heterogeneity", "Reason for exam: ?myeloma")
@@ -1144,6 +1149,10 @@ _KW_MODIFIERS: tuple[tuple[str, ...], ...] = (
         "last",
         "presentation",
         "baseline",
+        "time",
+        "whether",
+        "site",
+        "bed",
         "nearly",
         "almost",
         "compare",

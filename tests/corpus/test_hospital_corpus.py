@@ -61,6 +61,14 @@ KNOWN_FALSE_ALARMS: dict[str, str] = {
     "marrow abnormality'",
     "set_bc-120": "fibroids: 'they are isointense to skeletal muscle on T1' (the pronoun's organ "
     "is in the sentence before)",
+    "set_bd-104": "an enchondroma called benign in words SPEC does not list ('lobulated lesion "
+    "... chondroid matrix', 'small foci of low signal')",
+    "set_be-056": "'fat deposition at several vertebral corners from old inflammatory lesions' "
+    "(spondyloarthritis): the lesions of an inflammatory cause",
+    "set_be-080": "a general clause about imaging ('MRI can confirm focal lesions but is not used "
+    "routinely') in a PET teaching case",
+    "set_be-102": "a bone island recognised only as 'all features of an enostosis' in the "
+    "sentence that describes the focus",
     "set_aj-092": "a case report's abstract: 'Prior marrow heterogeneity; now on follow-up' (a "
     "sentence opening 'Prior ...' is not read as the past: 'Previous L3 lesion has increased to "
     "12 mm' is a present finding)",
@@ -150,6 +158,8 @@ KNOWN_MISSES: dict[str, str] = {
     "throughout the pelvis') among other history",
     "set_au-014": "'Without significant heterogeneous marrow signal at L3, where the T1 images "
     "are a little mottled': a qualified denial read as a plain one",
+    "set_be-014": "'No definite marrow abnormality; ?subtle inhomogeneous signal L4 body "
+    "?artefact': signal named by a level with no preposition is not read as a target",
     "set_bc-098": "a board-review stem quoting an 'outside lumbar MRI report' (the only report "
     "of the vignette), read as an earlier study",
     "set_ax-108": "a blog post quoting 'Marrow: ?mildly heterogeneous, not definitely abnormal.' "

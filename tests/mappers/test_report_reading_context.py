@@ -1925,6 +1925,13 @@ def test_a_run_on_lesion_after_a_denial_at_a_level_is_uncertain() -> None:
     assert read("No fracture, listhesis or 9 mm lytic lesion.").image_class.value == "NEGATIVE"
 
 
+def test_no_definite_then_a_mild_finding_is_uncertain() -> None:
+    report = read("There is no definite mildly heterogeneous marrow signal within L2.")
+    assert report.image_class.value == "NONSPECIFIC"
+    assert any(f.uncertain for f in report.features)
+    assert read("No definite heterogeneous marrow signal.").image_class.value == "NEGATIVE"
+
+
 def test_a_quiz_stem_is_the_patients() -> None:
     text = (
         "Quiz: the dark spine\n\nA 40-year-old woman with sickle cell disease and many "
@@ -2023,6 +2030,54 @@ def test_slide_lines_are_sentences_of_their_own() -> None:
             "An enhancing 11 mm focus in the left ilium. Diagnosis: bone island.",
             "FOCAL_EQUIVOCAL",
             id="but-an-affirmed-one-does",
+        ),
+        pytest.param(
+            "Marrow uptake is diffuse and low-grade, less than liver.",
+            "NEGATIVE",
+            id="low-grade-uptake-is-no-abnormality",
+        ),
+        pytest.param(
+            "Marrow uptake is diffuse and increased, above liver.",
+            "DIFFUSE",
+            id="but-increased-uptake-is",
+        ),
+        pytest.param(
+            "Myeloma may involve the marrow in a focal, diffuse or variegated pattern. Marrow "
+            "normal.",
+            "NEGATIVE",
+            id="may-involve",
+        ),
+        pytest.param(
+            "At that time an MRI had shown diffuse marrow involvement. Marrow now normal.",
+            "NEGATIVE",
+            id="at-that-time",
+        ),
+        pytest.param(
+            "The ward team asked whether bone metastases explain the calcium. Marrow normal.",
+            "NEGATIVE",
+            id="asked-whether",
+        ),
+        pytest.param(
+            "At the site of the previous right iliac lesion there is now normal marrow signal.",
+            "NEGATIVE",
+            id="the-site-of-the-previous-lesion",
+        ),
+        pytest.param(
+            "At the site of the previous L3 lesion there is a new 12 mm enhancing lesion.",
+            "FOCAL_EQUIVOCAL",
+            id="but-a-new-lesion-there-is-now",
+        ),
+        pytest.param(
+            "A 7 mm fluid-bright focus in the femoral neck with a sclerotic rim represents a "
+            "herniation pit.",
+            "NEGATIVE",
+            id="a-herniation-pit",
+        ),
+        pytest.param(
+            "Reconversion is frequently seen in smokers and should not be mistaken for "
+            "infiltration. Marrow normal.",
+            "NEGATIVE",
+            id="is-frequently-seen",
         ),
         pytest.param(
             "A non-enhancing 7 mm lesion in S2. Bone infarcts are rare in the sacrum.",
