@@ -234,6 +234,7 @@ _ORGAN_WORDS = frozenset(
         "leiomyosarcoma",
         "schwannoma",
         "neuroma",
+        "filum",
         "intermetatarsal",
         "neuromas",
         "schwannomas",

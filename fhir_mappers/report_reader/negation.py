@@ -34,6 +34,8 @@ _DESCRIPTOR = (
     r"(?:an?\s+)?(?:diffuse(?:ly)?|patchy|heterogene\w*|inhomogene\w*|mottled|variegated|mild(?:ly)?|"
     r"slight(?:ly)?|subtle|abnormal(?:ly)?|low|decreased|reduced|multiple|several|numerous|"
     r"innumerable|scattered|multifocal|focal|new|marked(?:ly)?|extensive|widespread|"
+    # a count opens a finding of its own ("No fracture, with two enhancing lesions at L2 and L4")
+    r"two|three|four|five|six|seven|eight|nine|ten|"
     r"(?:t1[\s-]+)?hypointense|enhancing|lytic|sclerotic|\d+(?:\.\d+)?\s*(?:mm|cm))\b"
 )
 _BREAK = re.compile(
@@ -293,6 +295,7 @@ def _mark_uncertain(
             or _garbled_no(text, nearest, between, hit)
             or _run_on_list(between, text, hit)
             or _SURE_THEN_MILD.match(between) is not None
+            or _measured_in_an_open_list(text, nearest, between, hit)
             or _double_negation(text, triggers, nearest)
         ):
             # far across a verb, or a dictation that breaks off after the negation and starts
@@ -306,6 +309,34 @@ def _mark_uncertain(
 _SURE_THEN_MILD = re.compile(
     r"\s*(?:definite|definitive|convincing|clear|obvious)\s+(?:mild|mildly|slight|slightly|subtle|"
     r"subtly|minimal|minimally|faint|faintly)\s+\S*\s*$",
+    re.IGNORECASE,
+)
+
+
+# "No cord compression, epidural mass, lesions in L2 and L4 measuring 9 and 12 mm": a list that
+# no "or" closes, whose lesion is measured -- nobody measures what is not there; kept, uncertain
+_MEASURED_AFTER = re.compile(
+    r"[^.;,]{0,40}?\b\d+(?:\.\d+)?\s*(?:and\s+\d+(?:\.\d+)?\s*)?(?:mm|cm)\b(?!\s+or\s+(?:more|larger|greater))",
+    re.IGNORECASE,
+)
+_CLOSES_LIST = re.compile(r"\b(?:or|nor)\b", re.IGNORECASE)
+
+
+def _measured_in_an_open_list(text: str, trigger: _ModHit, between: str, hit: _Hit) -> bool:
+    return hit.kind in _LESION_KINDS and (
+        (
+            "," in between
+            and _CLOSES_LIST.search(text, trigger.end, hit.sentence[1]) is None
+            and _MEASURED_AFTER.match(text, hit.start) is not None
+        )
+        # "No focal lesion in L4 measuring 7 mm with restricted diffusion"
+        or _MEASURING.match(text, hit.end) is not None
+    )
+
+
+_MEASURING = re.compile(
+    r"[^.;,]{0,30}?\bmeasur\w*\s+(?!(?:more|greater|larger|less|over|under|up|at|above|below)\b)"
+    r"\d+(?:\.\d+)?\s*(?:mm|cm)\b(?!\s*(?:or|and)\s+(?:more|greater|larger|above|over|bigger)\b)",
     re.IGNORECASE,
 )
 

@@ -342,7 +342,10 @@ _GENERAL_HEADING = re.compile(
     r"learning\s+points?|key\s+(?:points?|messages?|teaching\s+points?)|pearls?|"
     r"educational\s+points?|background|differential\s+diagnos[ie]s|literature\s+review|"
     r"review\s+of\s+(?:the\s+)?literature|references|(?:correct\s+)?answers?(?:\s+\(?[a-e]\)?)?|"
-    r"explanation|rationale|quiz(?:\s+questions?)?|self[\s-]assessment|test\s+yourself)"
+    r"explanation|rationale|quiz(?:\s+questions?)?|self[\s-]assessment|test\s+yourself|"
+    # a teaching file's fields: the possibilities, the index terms ("DDX: ...; metastasis",
+    # "Keywords: ... marrow replacement")
+    r"ddx|differentials?|differential\s+considerations|key\s*words|tags|acr\s+codes?)"
     r"(?!\w)[ \t]*(?:[:\-–—.]|$)",
     re.IGNORECASE | re.MULTILINE,
 )

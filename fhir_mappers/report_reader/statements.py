@@ -46,7 +46,8 @@ _GENERAL_CUE = re.compile(
     r"(?:is|are)\s+(?:typically|usually|commonly|often|frequently)|occurs?\s+(?:when|in|near|with)|"
     r"(?:may|can|might)\s+(?:also\s+)?(?:involve|imitate|simulate)|"
     r"count\s+as|detects?|persists?\s+longest|"
-    r"(?:is|are)\s+(?:an?\s+)?myeloma[\s-]defining|(?:is|are)\s+defined\s+as|define[sd]?|considers?|"
+    r"(?:is|are)\s+(?:an?\s+)?myeloma[\s-]defining|as\s+(?:an?\s+)?myeloma[\s-]defining|"
+    r"(?:is|are)\s+defined\s+as|define[sd]?|considers?|(?:may|can|might)\s+persist|"
     r"(?:is|are)\s+(?:highly\s+)?(?:sensitive|specific)\s+(?:for|to)|"
     r"(?:is|are)\s+characteri[sz]ed\s+by|(?:is|are)\s+(?:the\s+)?most\s+common|"
     r"(?:is|are)\s+easily\s+(?:missed|overlooked|mistaken)|(?:is|are)\s+(?:the\s+)?commonest|"
@@ -60,6 +61,8 @@ _GENERAL_CUE = re.compile(
 _CLAUSE_CUE = re.compile(
     r"should|raises?|(?:is|are)\s+(?:typically|usually|commonly|often|frequently|an?\s+myeloma|"
     r"myeloma)|(?:may|can|might)\s+(?:also\s+)?(?:involve|imitate|simulate)|"
+    r"as\s+(?:an?\s+)?myeloma|(?:may|can|might)\s+persist|"
+    r"(?:may|can|might)\s+(?:also\s+)?(?:cause|produce|mimic)|"
     r"occurs?|count|detects?|persists?|(?:can|may|might)\s+have|(?:is|are)\s+(?:the\s+)?commonest|"
     r"(?:is|are)\s+(?:very\s+|relatively\s+|quite\s+)?(?:rare|uncommon|unusual)|"
     r"(?:is|are)\s+(?:a|the)\s+(?:frequent|common|usual|typical|classic)\s",

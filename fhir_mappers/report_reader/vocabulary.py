@@ -37,6 +37,8 @@ _MARROW_NOUN = (
 _MARROW_ADJ = (
     r"heterogene(?:ous|ously|ity)|inhomogene(?:ous|ously|ity)|mottled|mottling|patchy|"
     r"variegated|salt[\s-]+and[\s-]+pepper|abnormal|abnormality|abnormalities|"
+    # "Infiltrative marrow signal from L1 to S2"
+    r"infiltrative|"
     # "Indeterminate marrow signal in the L5 vertebral body" (FOCAL_EQUIVOCAL: indeterminate)
     r"indeterminate|equivocal"
 )
@@ -275,7 +277,8 @@ _TARGETS: tuple[tuple[FeatureKind | _Kind, re.Pattern[str], str], ...] = (
             r"of\s+)?(?:the\s+|its\s+|their\s+)?(?:adjacent\s+|paraspinal\s+|paraspinous\s+|skeletal\s+|"
             r"normal\s+|intervertebral\s+|nearby\s+|surrounding\s+|back\s+|gluteal\s+|psoas\s+|"
             r"iliopsoas\s+|iliacus\s+|thigh\s+|pelvic\s+|"
-            r"[CTLS]\d{1,2}(?:\s*[/-]\s*[CTLS]?\d{1,2})?\s+)*(?:muscles?|"
+            # ("similar to the adjacent L4-5 and L5-S1 discs")
+            r"[CTLS]\d{1,2}(?:\s*[/-]\s*[CTLS]?\d{1,2})?(?:\s+(?:and|or)|,)?\s+)*(?:muscles?|"
             r"musculature|dis[ck]s?)(?:\s+(?:and|or|/)\s+(?:the\s+)?(?:adjacent\s+|paraspinal\s+|"
             r"skeletal\s+|intervertebral\s+)*(?:muscles?|musculature|dis[ck]s?))?"
         ),
@@ -510,11 +513,12 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
             r"\bnot\s+(?=(?:\w+ly\s+)?(?:sharp|enhanc|expans|aggress|hyperintens|hypointens|"
             r"bright|higher|suspicious|worrisome|concerning|marginat))|"
             # "a haemangioma mistaken for a metastasis", "a schwannoma mimicking a metastasis"
-            r"\bexcludes\b|\brather\s+than\b|\b(?:may|might|can|could)\s+(?:obscure|mask|hide)\b|\bmistaken\s+(?:[\w-]+\s+){0,3}?for\b|\bmisdiagnosed\s+as\b|\bmis(?:read|interpreted|taken)\s+as\b|"
+            r"\bexclud(?:es|ing)\b|\brather\s+than\b|\b(?:may|might|can|could)\s+(?:obscure|mask|hide)\b|\bmistaken\s+(?:[\w-]+\s+){0,3}?for\b|\bmisdiagnosed\s+as\b|\bmis(?:read|interpreted|taken)\s+as\b|"
             r"\bover[\s-]?(?:read|called|interpreted|diagnosed)\s+as\b|"
             r"\bconfused\s+with\b|\bmimick(?:ing|s|ed)\b|\bsimulating\b|"
             # "a pitfall, not metastasis": a diagnosis denied by a bare "not"
-            r"\bnot\s+(?:to\s+|from\s+|of\s+)?(?=(?:an?\s+)?(?:marrow\s+|bone\s+|true\s+|real\s+)?"
+            r"\bnot\s+(?:to\s+|from\s+|of\s+)?(?=(?:an?\s+)?(?:marrow\s+|bone\s+|true\s+|real\s+|"
+            r"lymphoma\s+|myeloma\s+|metastatic\s+|malignant\s+)?"
             r"(?:metasta|myelom|plasmacytom|malignan|"
             r"neoplas|tumou?r|lesion|deposit|(?:bone\s+)?destruction|infiltrat))"
         ),
@@ -983,6 +987,7 @@ _BOUNDARY_CASELESS = re.compile(r"[.!?]+(?=\s+\S)|\n\s*\n|\n")
 # the words of `_MARROW_ADJ` (the two marrow-signal targets, adjective before or after the noun)
 _KW_MARROW_ADJ = (
     "heterogen",
+    "infiltrative",
     "inhomogen",
     "mottl",
     "patchy",
@@ -1073,6 +1078,7 @@ _KW_MODIFIERS: tuple[tuple[str, ...], ...] = (
         "non",
         "mistaken",
         "excludes",
+        "excluding",
         "rather",
         "obscure",
         "mask",

@@ -2088,3 +2088,79 @@ def test_slide_lines_are_sentences_of_their_own() -> None:
 )
 def test_rules_from_sets_bd_to_bg(text: str, want: str) -> None:
     assert read(text).image_class.value == want
+
+
+# Rules added from the failures of sets BH to BK (transcription samples, short case pages,
+# structured teaching files, oncology imaging).
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        pytest.param(
+            "FINDINGS: Normal marrow.\nDDX: degenerative disease; metastasis; myeloma",
+            "NEGATIVE",
+            id="a-ddx-line-lists-possibilities",
+        ),
+        pytest.param(
+            "FINDINGS: Normal marrow.\nKeywords: lymphoma, marrow infiltration, response",
+            "NEGATIVE",
+            id="keywords-are-index-terms",
+        ),
+        pytest.param(
+            "IMWG criteria treat more than one focal lesion of 5 mm or more as a myeloma-defining "
+            "event. Marrow normal.",
+            "NEGATIVE",
+            id="as-a-myeloma-defining-event",
+        ),
+        pytest.param(
+            "Treated lesions may persist as fatty foci. Marrow normal.",
+            "NEGATIVE",
+            id="may-persist",
+        ),
+        pytest.param(
+            "No fracture, with two enhancing lesions in the L1 and L3 vertebral bodies measuring "
+            "14 mm and 8 mm.",
+            "FOCAL_MULTIPLE",
+            id="a-count-opens-a-finding-of-its-own",
+        ),
+        pytest.param(
+            "Infiltrative marrow signal from L2 to S1 with patchy enhancement.",
+            "DIFFUSE",
+            id="infiltrative-marrow-signal",
+        ),
+        pytest.param(
+            "The T1 signal of the L4 body is similar to the adjacent L3-4 and L4-5 discs.",
+            "NONSPECIFIC",
+            id="similar-to-the-named-discs",
+        ),
+        pytest.param(
+            "A 3 mm T1-bright focus in the filum terminale. Marrow normal.",
+            "NEGATIVE",
+            id="the-filum",
+        ),
+        pytest.param(
+            "A 52% opposed-phase signal drop in L3, excluding marrow infiltration.",
+            "NEGATIVE",
+            id="excluding",
+        ),
+        pytest.param(
+            "Not a lymphoma deposit. Marrow normal.", "NEGATIVE", id="not-a-named-deposit"
+        ),
+        pytest.param(
+            "Myeloma and metastases can cause heterogeneous marrow; none is present. Normal.",
+            "NEGATIVE",
+            id="can-cause",
+        ),
+        pytest.param(
+            "No focal lesion in L4 measuring 7 mm with restricted diffusion.",
+            "FOCAL_EQUIVOCAL",
+            id="a-denied-lesion-with-a-measure-is-uncertain",
+        ),
+        pytest.param(
+            "No focal lesion measuring 5 mm or more is identified.",
+            "NEGATIVE",
+            id="but-a-threshold-is-no-measure",
+        ),
+    ],
+)
+def test_rules_from_sets_bh_to_bk(text: str, want: str) -> None:
+    assert read(text).image_class.value == want
