@@ -70,7 +70,9 @@ _OTHER_CAUSE = re.compile(
 _DENIED_BEFORE = re.compile(
     # "outside the previous radiation field": a cause the finding lies away from explains nothing
     r"\b(?:no|without|negative\s+for|free\s+of|not|outside(?:\s+of)?|beyond|away\s+from|"
-    r"remote\s+from|distant\s+from|separate\s+from)\b(?:[\s,]+[\w-]+){0,3}[\s,]*$",
+    # (a denied list reaches its last item: "without fracture line, endplate change or
+    # degenerative cause")
+    r"remote\s+from|distant\s+from|separate\s+from)\b(?:[\s,]+[\w-]+){0,6}[\s,]*$",
     _F,
 )
 
@@ -137,7 +139,7 @@ _MALIGNANT_BEFORE = re.compile(
 @lru_cache(maxsize=256)
 def _affirms_other_cause(clause: str) -> bool:
     for m in _OTHER_CAUSE.finditer(clause):
-        before = max(0, m.start() - 40)
+        before = max(0, m.start() - 60)
         if _DENIED_BEFORE.search(clause, before, m.start()):
             continue
         if _MALIGNANT_BEFORE.search(clause, before, m.start()):

@@ -69,6 +69,18 @@ KNOWN_FALSE_ALARMS: dict[str, str] = {
     "routinely') in a PET teaching case",
     "set_be-102": "a bone island recognised only as 'all features of an enostosis' in the "
     "sentence that describes the focus",
+    "set_bi-052": "a case page's general sentence ('In smouldering myeloma ... MRI can reveal "
+    "focal lesions before ...') whose frame the reader does not know",
+    "set_bi-076": "a case page's title: 'Reassuring repeat MRI after an outside report of "
+    "heterogeneous marrow'",
+    "set_bj-052": "a supposition after its noun: 'Marrow infiltration, if it were present, would "
+    "appear as ...'",
+    "set_bk-058": "a scare-quoted 'mass' at L4 that is a sequestered disc fragment",
+    "set_bk-064": "a paravertebral soft-tissue 'mass' restated ('the mass') away from its organ",
+    "set_bk-092": "a metastasis treated in 2022 ('Single T9 metastasis treated with SBRT ... in "
+    "2022'): a treatment's date is not read as the past of the lesion",
+    "set_bk-094": "a gluteal soft-tissue mass 'T1 isointense to muscle' (the T1 comparison of a "
+    "muscle mass)",
     "set_aj-092": "a case report's abstract: 'Prior marrow heterogeneity; now on follow-up' (a "
     "sentence opening 'Prior ...' is not read as the past: 'Previous L3 lesion has increased to "
     "12 mm' is a present finding)",
@@ -160,6 +172,12 @@ KNOWN_MISSES: dict[str, str] = {
     "are a little mottled': a qualified denial read as a plain one",
     "set_be-014": "'No definite marrow abnormality; ?subtle inhomogeneous signal L4 body "
     "?artefact': signal named by a level with no preposition is not read as a target",
+    "set_bh-070": "'Marrow: no/mild heterogeneity at L4': a slash between the denial and the "
+    "finding",
+    "set_bh-082": "'There is no compression deformity or 8 mm T1 hypointense focus in the L4 "
+    "body which is unchanged from 2022': a closed list, read as a denial",
+    "set_bi-082": "'Round 7 mm focus in the posterior L4 body ..., probably a bone island' on a "
+    "case page titled 'probable bone island': the hedged focus is not kept",
     "set_bc-098": "a board-review stem quoting an 'outside lumbar MRI report' (the only report "
     "of the vignette), read as an earlier study",
     "set_ax-108": "a blog post quoting 'Marrow: ?mildly heterogeneous, not definitely abnormal.' "

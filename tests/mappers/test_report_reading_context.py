@@ -2156,6 +2156,12 @@ def test_rules_from_sets_bd_to_bg(text: str, want: str) -> None:
             id="a-denied-lesion-with-a-measure-is-uncertain",
         ),
         pytest.param(
+            "Mildly heterogeneous marrow in L1, bright on STIR, without fracture line, endplate "
+            "change or degenerative cause.",
+            "NONSPECIFIC",
+            id="a-denied-list-of-causes-reaches-its-last-item",
+        ),
+        pytest.param(
             "No focal lesion measuring 5 mm or more is identified.",
             "NEGATIVE",
             id="but-a-threshold-is-no-measure",
