@@ -12,7 +12,7 @@ from fhir_mappers.limits import (
     Stop,
     WorkStopped,
 )
-from fhir_mappers.record import map_patient_record, warm_up
+from fhir_mappers.record import map_patient_record, select_documents, warm_up
 
 __all__ = [
     "REPORT_READING_LIMIT_CHARS",
@@ -20,5 +20,6 @@ __all__ = [
     "Stop",
     "WorkStopped",
     "map_patient_record",
+    "select_documents",
     "warm_up",
 ]

@@ -44,16 +44,21 @@ def map_patient_record(
     *,
     gaps: Sequence[DataGap] = (),
     stop: Stop = never,
+    selection: Selection | None = None,
 ) -> PatientRecord:
     """Everything the rules may use about one patient. Never raises, except `WorkStopped` when
-    `stop()` answers True (the call's deadline is spent: fhir_mappers.limits)."""
+    `stop()` answers True (the call's deadline is spent: fhir_mappers.limits).
+
+    `selection`: what `select_documents` answered for these same documents and patient (the
+    service walks the data once for this, the report fetch and the placed orders); without it
+    the documents are walked here."""
     pid = patient_key(patient_id) if isinstance(patient_id, str) else ""
     try:
         gap_list = tuple(g for g in gaps if isinstance(g, DataGap))
     except Exception:  # noqa: BLE001 - whatever was sent is iterated: anything may raise
         gap_list = ()
     try:
-        return _map(documents, pid, gap_list, stop)
+        return _map(documents, pid, gap_list, stop, selection)
     except WorkStopped:
         raise
     except Exception as exc:  # noqa: BLE001 - last line of defence: a bug must not become a 500
@@ -77,10 +82,36 @@ def _documents(documents: object, problems: list[MappingProblem]) -> Iterable[ob
     return documents
 
 
-def _map(documents: object, pid: str, gaps: tuple[DataGap, ...], stop: Stop) -> PatientRecord:
+def select_documents(documents: object, patient_id: str) -> Selection | None:
+    """The one walk over the documents (select.py): this patient's resources for
+    `map_patient_record(..., selection=...)`, and the imaging reports and ServiceRequests met on
+    the way (`Selection.report_resources`, `Selection.service_requests`). None when the walk
+    failed (a bug): `map_patient_record` then walks again and reports it."""
+    pid = patient_key(patient_id) if isinstance(patient_id, str) else ""
+    try:
+        return _select(documents, pid)
+    except Exception:  # noqa: BLE001 - map_patient_record makes it a problem, never a 500
+        return None
+
+
+def _select(documents: object, pid: str) -> Selection:
     problems: list[MappingProblem] = []
     selection = collect(_documents(documents, problems), pid)
-    problems.extend(selection.problems)
+    if problems:
+        selection.problems[:0] = problems
+    return selection
+
+
+def _map(
+    documents: object,
+    pid: str,
+    gaps: tuple[DataGap, ...],
+    stop: Stop,
+    selection: Selection | None = None,
+) -> PatientRecord:
+    if selection is None:
+        selection = _select(documents, pid)
+    problems = list(selection.problems)
     check(stop)
 
     patient, found = read_patient(selection.patient, pid)

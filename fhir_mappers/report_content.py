@@ -83,6 +83,7 @@ class Fetched:
 class Resolved:
     documents: list[Mapping[str, Any]]
     missing: list[str] = field(default_factory=list)  # one sentence per report not read
+    copied: bool = False  # copies of reports were placed before the documents
 
 
 @dataclass
@@ -183,11 +184,13 @@ def _usable_imaging(view: Mapping[str, Any]) -> str | None:
     return exam.title or "imaging"
 
 
-def _reports(documents: Sequence[Any], patient_id: str) -> list[_Report]:
+def _reports(
+    documents: Sequence[Any], patient_id: str, met: Sequence[Mapping[str, Any]] | None = None
+) -> list[_Report]:
     pid = patient_key(patient_id)
     resources: list[Mapping[str, Any]] = []
     seen: set[str] = set()
-    for resource in _walk(documents, _REPORT_TYPES):
+    for resource in _walk(documents, _REPORT_TYPES) if met is None else met:
         if not _about(resource, pid):
             continue
         reference = reference_of(resource, len(resources))
@@ -259,9 +262,18 @@ def _contained_ids(resource: Mapping[str, Any]) -> set[str]:
 # --------------------------------------------------------------------------- step 1
 
 
-def needs(documents: Sequence[Any], patient_id: str) -> Needs:
-    """What to fetch so that this patient's imaging reports can be read (module docstring)."""
-    reports = _reports(documents, patient_id)
+def needs(
+    documents: Sequence[Any],
+    patient_id: str,
+    *,
+    met: Sequence[Mapping[str, Any]] | None = None,
+) -> Needs:
+    """What to fetch so that this patient's imaging reports can be read (module docstring).
+
+    `met`: the DiagnosticReports and DocumentReferences of the documents, of any patient, in
+    the order `_walk` finds them (the mapper's walk meets them: `Selection.report_resources`);
+    without it the documents are walked here."""
+    reports = _reports(documents, patient_id, met)
     binaries: dict[str, BinaryNeed] = {}
     wanted: dict[str, list[str]] = {}
     for report in reports:
@@ -362,7 +374,9 @@ def resolve(
                 f"the text of the {report.title} report of {report.date[:10] or 'unknown date'} "
                 f"({report.reference}) could not be read: {why}"
             )
-    return Resolved([*copies, *documents] if copies else list(documents), missing)
+    if copies:
+        return Resolved([*copies, *documents], missing, copied=True)
+    return Resolved(list(documents), missing)
 
 
 def _list(value: Any) -> list[Any]:

@@ -67,6 +67,8 @@ HISTORY_CRITERIA: dict[Analyte, tuple[float, bool]] = {
     Analyte.EGFR: (t.EGFR_LOW, False),  # SPEC.md section 2, known CKD
 }
 
+_REPORT_TYPES = frozenset({"DiagnosticReport", "DocumentReference"})
+
 _PATIENT_REF = re.compile(r"(?:^|/)Patient/([^/]+)(?:/_history/[^/]*)?$")
 
 
@@ -88,6 +90,13 @@ class Selection:
     conditions: list[tuple[str, Mapping[str, Any]]] = field(default_factory=list)
     reports: list[Mapping[str, Any]] = field(default_factory=list)
     problems: list[MappingProblem] = field(default_factory=list)
+    # What the other readers of the same documents need, met on the same walk (one walk over a
+    # 1,000-Observation request instead of three): every DiagnosticReport and DocumentReference
+    # of any patient in the order of `report_content`'s own walk (None when a Bundle inside a
+    # Bundle may make the orders differ: that walk is then done again), and every
+    # ServiceRequest of any patient in document order (`service_requests`' walk).
+    report_resources: list[Mapping[str, Any]] | None = field(default_factory=list)
+    service_requests: list[Mapping[str, Any]] = field(default_factory=list)
 
 
 def patient_key(patient_id: str) -> str:
@@ -176,6 +185,8 @@ class _Collector:
         self.no_subject: list[str] = []
         self.bad_status: list[str] = []
         self.no_time: list[str] = []
+        self.met_reports: list[Mapping[str, Any]] = []  # Selection.report_resources
+        self.nested = False  # a Bundle was met inside a Bundle
 
     # -- subject -----------------------------------------------------------------------
     def _subject_is_patient(
@@ -301,7 +312,20 @@ class _Collector:
                 )
 
     def resource(self, resource: Mapping[str, Any], full_url: object, depth: int = 0) -> None:
+        """A resource met on the walk (not an Observation of a Bundle's entries)."""
         rtype = resource.get("resourceType")
+        if rtype == "ServiceRequest":
+            self.selection.service_requests.append(resource)
+            return
+        if rtype in _REPORT_TYPES:
+            self.met_reports.append(resource)
+        elif rtype == "Bundle":
+            self.nested = True
+        self._use(resource, rtype, full_url, depth)
+
+    def _use(
+        self, resource: Mapping[str, Any], rtype: object, full_url: object, depth: int
+    ) -> None:
         if rtype == "Observation":
             self._entries([{"resource": resource, "fullUrl": full_url}], depth)
         elif rtype in ("Condition", "DiagnosticReport", "DocumentReference"):  # reports: issue 17
@@ -331,10 +355,11 @@ class _Collector:
             subject = resource.get("subject")
             ref = subject.get("reference") if isinstance(subject, Mapping) else None
             if ref in self.accepted:
-                self.resource(resource, full_url)  # the subject now resolves
+                self._use(resource, rtype, full_url, 0)  # the subject now resolves
             else:
                 self.other_patient.append(reference_of(rtype, resource, full_url))
         sel = self.selection
+        sel.report_resources = None if self.nested else self.met_reports
         sel.labs = {analyte: select_labs(analyte, raw) for analyte, raw in self.raw.items()}
         self._summarise(sel.problems)
         return sel

@@ -101,20 +101,35 @@ def _site_and_region(
 
 
 def read_placed_orders(
-    documents: Iterable[object], patient_id: str
+    documents: Iterable[object],
+    patient_id: str,
+    *,
+    service_requests: Iterable[Mapping[str, Any]] | None = None,
 ) -> tuple[tuple[PlacedOrder, ...], tuple[MappingProblem, ...]]:
-    """The imaging and laboratory orders of this patient, and what could not be read."""
+    """The imaging and laboratory orders of this patient, and what could not be read.
+
+    `service_requests`: every ServiceRequest of the documents in document order, as the
+    mapper's walk met them (`fhir_mappers.select.Selection.service_requests`); without it the
+    documents are walked here."""
     pid = patient_key(patient_id) if isinstance(patient_id, str) else ""
+    if service_requests is None:
+        try:
+            items = list(documents) if not isinstance(documents, str | bytes | Mapping) else []
+            if isinstance(documents, Mapping):
+                items = [documents]
+        except Exception:  # noqa: BLE001 - whatever was sent is iterated: anything may raise
+            return (), (MappingProblem(None, "orders: the data is not a list of FHIR resources"),)
+        service_requests = _service_requests(items)
+    return _placed_orders(service_requests, pid)
+
+
+def _placed_orders(
+    service_requests: Iterable[Mapping[str, Any]], pid: str
+) -> tuple[tuple[PlacedOrder, ...], tuple[MappingProblem, ...]]:
     orders: list[PlacedOrder] = []
     problems: list[MappingProblem] = []
     seen: set[str] = set()
-    try:
-        items = list(documents) if not isinstance(documents, str | bytes | Mapping) else []
-        if isinstance(documents, Mapping):
-            items = [documents]
-    except Exception:  # noqa: BLE001 - whatever was sent is iterated: anything may raise
-        return (), (MappingProblem(None, "orders: the data is not a list of FHIR resources"),)
-    for resource in _service_requests(items):
+    for resource in service_requests:
         if not _about_patient(resource, pid):
             continue
         try:
@@ -174,10 +189,15 @@ def _read(resource: Mapping[str, Any]) -> tuple[PlacedOrder | None, list[Mapping
 
 
 def with_placed_orders(
-    record: PatientRecord, documents: Iterable[object], patient_id: str
+    record: PatientRecord,
+    documents: Iterable[object],
+    patient_id: str,
+    *,
+    service_requests: Iterable[Mapping[str, Any]] | None = None,
 ) -> PatientRecord:
-    """`record` with the orders already placed (and their reading problems) added."""
-    orders, problems = read_placed_orders(documents, patient_id)
+    """`record` with the orders already placed (and their reading problems) added
+    (`service_requests`: as `read_placed_orders`)."""
+    orders, problems = read_placed_orders(documents, patient_id, service_requests=service_requests)
     if not orders and not problems:
         return record
     return replace(

@@ -18,6 +18,8 @@ technical cause (HTTP status, error type) goes to the log only, without patient 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
 from urllib.parse import quote, urljoin
 
 from cds_hooks.ehr.fhir_client import BearerToken, CallBudget, DocumentTask, FetchTask
@@ -75,11 +77,16 @@ def _budget(call: HookCall, gathered: Gathered) -> CallBudget:
     return call.fhir.new_budget(call.fetch_budget(call.fhir.settings.fetch_budget_s))
 
 
-def read_report_documents(call: HookCall, gathered: Gathered) -> None:
+def read_report_documents(
+    call: HookCall, gathered: Gathered, met: Sequence[Mapping[str, Any]] | None = None
+) -> bool:
     """Fetch the report text the imaging reports point to and put it in place (module
-    docstring); what cannot be read becomes an imaging ``DataGap`` in ``gathered.gaps``."""
+    docstring); what cannot be read becomes an imaging ``DataGap`` in ``gathered.gaps``.
+    ``met``: the imaging reports the mapper's walk met (``report_content.needs``). True when
+    copies of reports were placed before ``gathered.documents`` (a selection made from the
+    documents before is then out of date)."""
     patient_id = str(call.context["patientId"])
-    needs = report_content.needs(gathered.documents, patient_id)
+    needs = report_content.needs(gathered.documents, patient_id, met=met)
     binaries: dict[str, Fetched] = {}
     observations: list[dict[str, object]] = []
     result_failures: dict[str, str] = {}
@@ -150,3 +157,4 @@ def read_report_documents(call: HookCall, gathered: Gathered) -> None:
                 "reports": len(resolved.missing),
             },
         )
+    return resolved.copied

@@ -39,13 +39,27 @@ def handle_patient_view(call: HookCall) -> HookResult:
     patient_id = str(call.context["patientId"])
     verbose = verbose_requested(call)
     gathered = gather(call)
-    read_report_documents(call, gathered)  # report text kept in Binary / results (issue 17)
+    # One walk over the data (a request may carry 10,000 Observations) for the mapper, the
+    # report fetch and the placed orders; walked again only where report copies came first.
+    walked = fhir_mappers.select_documents(gathered.documents, patient_id)
+    copied = read_report_documents(  # report text kept in Binary / results (issue 17)
+        call, gathered, walked.report_resources if walked is not None else None
+    )
     call.checkpoint("mapping the record")  # the call's deadline (deadline.py) between stages
     record = fhir_mappers.map_patient_record(
-        gathered.documents, patient_id, gaps=tuple(gathered.gaps), stop=call.stop
+        gathered.documents,
+        patient_id,
+        gaps=tuple(gathered.gaps),
+        stop=call.stop,
+        selection=None if copied else walked,
     )
     call.checkpoint("applying the rules")
-    record = with_placed_orders(record, gathered.documents, patient_id)
+    record = with_placed_orders(
+        record,
+        gathered.documents,
+        patient_id,
+        service_requests=walked.service_requests if walked is not None else None,
+    )
     assessment = logic.assess(record, call.as_of, verbose=verbose)
     call.checkpoint("rendering the cards")
     issued = cards.render_patient_view(

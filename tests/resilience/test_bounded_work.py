@@ -218,7 +218,9 @@ def _post(app, body: dict[str, Any]):
 def _stubborn_mapper(monkeypatch, calls: list[str]) -> None:
     """A mapper that would read forever, except that it honours ``stop`` like the real one."""
 
-    def read_forever(documents: Any, patient_id: str, *, gaps: Any = (), stop=None):
+    def read_forever(
+        documents: Any, patient_id: str, *, gaps: Any = (), stop=None, selection: Any = None
+    ):
         calls.append("started")
         while not stop():
             threading.Event().wait(0.005)
