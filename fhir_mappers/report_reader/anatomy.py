@@ -219,6 +219,7 @@ _ORGAN_WORDS = frozenset(
         "conus",
         # the cord's columns ("lesions at C3 (dorsal columns)"); demyelination is the cord's or
         # the brain's
+        "column",
         "columns",
         "demyelination",
         "demyelinating",
@@ -424,6 +425,8 @@ _ORGAN_PAIRS = frozenset(
         ("pelvic", "mass"),
         ("pelvic", "masses"),
         ("mass", "spectrometry"),
+        ("cervical", "cord"),
+        ("thoracic", "cord"),
         ("sacral", "nerve"),
         ("sacral", "nerves"),
         ("sacral", "roots"),
@@ -701,6 +704,17 @@ def anchor(text: str, start: int, end: int, clause: tuple[int, int]) -> Anchor:
             and not names_a_bone_word(clause_text, 0, len(clause_text))
         ):
             return Anchor.ORGAN
+    # "multiple lesions in the cervical cord: an 8 mm lesion at C2, ... and a 6 mm lesion at C6":
+    # the items of a list opened by another organ's lesions are that organ's
+    colon = clause_text.rfind(":", 0, start)
+    if colon > 0:
+        head = {kind for s, _e, kind in found if s < colon}
+        if (
+            head == {Anchor.ORGAN}
+            and _LESION_HEAD.search(clause_text, 0, colon)
+            and not names_a_bone_word(clause_text, colon, len(clause_text))
+        ):
+            return Anchor.ORGAN
     # the words just before the finding describe it; the nearest such word decides
     before = [w for w in words if w[1] <= start][-3:]
     for s, _e, _ in reversed(before):
@@ -723,6 +737,7 @@ def anchor(text: str, start: int, end: int, clause: tuple[int, int]) -> Anchor:
 
 
 _FRAME = re.compile(r"\W*(?:in|within)\s+(?:the\s+)?", re.IGNORECASE)
+_LESION_HEAD = re.compile(r"\b(?:lesions|foci|nodules|masses|plaques)\b", re.IGNORECASE)
 _FRAME_REACH = 30  # characters from the clause start to the organ word of a frame
 _NEGATION_BETWEEN = re.compile(r"\b(?:no|without|not|nor)\b", re.IGNORECASE)
 

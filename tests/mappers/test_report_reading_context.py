@@ -2162,6 +2162,18 @@ def test_rules_from_sets_bd_to_bg(text: str, want: str) -> None:
             id="a-denied-list-of-causes-reaches-its-last-item",
         ),
         pytest.param(
+            "Multiple T2 bright lesions in the cervical cord: an 8 mm lesion at C2, a 12 mm "
+            "lesion at C4 and a 6 mm lesion at C6. Marrow normal.",
+            "NEGATIVE",
+            id="the-items-of-an-organs-list-are-the-organs",
+        ),
+        pytest.param(
+            "Multiple lesions in the vertebral bodies: an 8 mm lesion at L2 and a 12 mm lesion "
+            "at L4.",
+            "FOCAL_MULTIPLE",
+            id="but-a-bones-list-is-the-bones",
+        ),
+        pytest.param(
             "No focal lesion measuring 5 mm or more is identified.",
             "NEGATIVE",
             id="but-a-threshold-is-no-measure",
