@@ -185,7 +185,9 @@ _MALIGNANT_WORDING = re.compile(
 )
 _DENIED_OR_HEDGED = re.compile(
     r"\b(?:no|not|without|likely|probabl[ey]|possibl[ey]|may|might|could|versus|vs|favou?r\w*|"
-    r"suggest\w*|differential)\b|\?",
+    # (a contrast names no diagnosis: "they are distinguished from bone islands by number")
+    r"suggest\w*|differential|distinguish\w*|differentiat\w*|unlike|rather|mimic\w*|confused|"
+    r"mistaken)\b|\?",
     re.IGNORECASE,
 )
 

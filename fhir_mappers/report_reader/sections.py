@@ -340,7 +340,8 @@ _GENERAL_HEADING = re.compile(
     r"differential\s+diagnos[ie]s\s+(?:table|of|for|list)\b[^\n:]{0,80}|"
     r"[^\n:]{0,60}\bnot\s+(?:for\s+|about\s+)?this\s+patient\b[^\n:]{0,20}|"
     r"learning\s+points?|key\s+(?:points?|messages?|teaching\s+points?)|pearls?|"
-    r"educational\s+points?|background|differential\s+diagnos[ie]s|literature\s+review|"
+    # (a case report's "Introduction" is background about the disease, as its "Discussion" is)
+    r"educational\s+points?|background|introduction|differential\s+diagnos[ie]s|literature\s+review|"
     r"review\s+of\s+(?:the\s+)?literature|references|(?:correct\s+)?answers?(?:\s+\(?[a-e]\)?)?|"
     r"explanation|rationale|quiz(?:\s+questions?)?|self[\s-]assessment|test\s+yourself|"
     # a teaching file's fields: the possibilities, the index terms ("DDX: ...; metastasis",
@@ -354,7 +355,8 @@ _GENERAL_HEADING = re.compile(
 _OPTION_LINE = re.compile(r"^[ \t]*(?:\(?[A-Ea-e]\)|[A-Ea-e][.)])[ \t]+\S[^\n]*$", re.MULTILINE)
 _ASKS = re.compile(r"[?:][ \t]*$")
 _HEADING_LINE = re.compile(
-    r"^[ \t]*[A-Z][A-Za-z/&'()-]*(?:[ \t]+[A-Za-z][A-Za-z/&'()-]*){0,4}[ \t]*(?::|$)",
+    # (a label closed by a full stop opens its section too: "Case presentation. A 59-year-old")
+    r"^[ \t]*[A-Z][A-Za-z/&'()-]*(?:[ \t]+[A-Za-z][A-Za-z/&'()-]*){0,4}[ \t]*(?::|\.(?=[ \t])|$)",
     re.MULTILINE,
 )
 

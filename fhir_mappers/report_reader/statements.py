@@ -47,13 +47,18 @@ _GENERAL_CUE = re.compile(
     r"(?:may|can|might)\s+(?:also\s+)?(?:involve|imitate|simulate)|"
     r"count\s+as|detects?|persists?\s+longest|"
     r"(?:is|are)\s+(?:an?\s+)?myeloma[\s-]defining|as\s+(?:an?\s+)?myeloma[\s-]defining|"
-    r"(?:is|are)\s+defined\s+as|define[sd]?|considers?|(?:may|can|might)\s+persist|"
+    r"(?:is|are)\s+defined\s+as|(?<!-)define[sd]?|considers?|(?:may|can|might)\s+persist|"
     r"(?:is|are)\s+(?:highly\s+)?(?:sensitive|specific)\s+(?:for|to)|"
     r"(?:is|are)\s+characteri[sz]ed\s+by|(?:is|are)\s+(?:the\s+)?most\s+common|"
     r"(?:is|are)\s+easily\s+(?:missed|overlooked|mistaken)|(?:is|are)\s+(?:the\s+)?commonest|"
     r"(?:is|are)\s+(?:very\s+|relatively\s+|quite\s+)?(?:rare|uncommon|unusual)|"
     r"(?:is|are)\s+(?:a|the)\s+(?:frequent|common|usual|typical|classic)\s+(?:explanation|cause|"
     r"mimic|pitfall|source)|"
+    r"should\s+(?:not\s+)?be\s+(?:regarded|considered|treated|counted|assumed)|differs?\s+from|"
+    r"(?:is|are)\s+(?:reported|seen|found)\s+in\s+(?:roughly|about|approximately|up\s+to|around)?"
+    r"\s*\d+(?:\.\d+)?(?=\s*(?:%|per\s*cent))|taught\s+to|(?:is|are)\s+(?:now\s+)?preferred|(?:can|may)\s+reveal|"
+    r"(?:is|are)\s+(?:the\s+)?most\s+(?:suspicious|specific|reliable|useful|important)|"
+    r"(?:is|are)\s+(?:common|frequent|typical|usual)\s+(?:incidental\s+)?findings|"
     r"(?:can|may|might)\s+have\s+(?:many|several|various|numerous|a\s+number\s+of|other|"
     r"different|benign)\s+causes)\b",
     re.IGNORECASE,
@@ -61,7 +66,9 @@ _GENERAL_CUE = re.compile(
 _CLAUSE_CUE = re.compile(
     r"should|raises?|(?:is|are)\s+(?:typically|usually|commonly|often|frequently|an?\s+myeloma|"
     r"myeloma)|(?:may|can|might)\s+(?:also\s+)?(?:involve|imitate|simulate)|"
-    r"as\s+(?:an?\s+)?myeloma|(?:may|can|might)\s+persist|"
+    r"as\s+(?:an?\s+)?myeloma|(?:may|can|might)\s+persist|should|differs?|(?:is|are)\s+(?:reported|"
+    r"seen|found)\s+in|taught|(?:is|are)\s+(?:now\s+)?preferred|(?:can|may)\s+reveal|(?:is|are)\s+"
+    r"(?:the\s+)?most|(?:is|are)\s+(?:common|frequent|typical|usual)\s|"
     r"(?:may|can|might)\s+(?:also\s+)?(?:cause|produce|mimic)|"
     r"occurs?|count|detects?|persists?|(?:can|may|might)\s+have|(?:is|are)\s+(?:the\s+)?commonest|"
     r"(?:is|are)\s+(?:very\s+|relatively\s+|quite\s+)?(?:rare|uncommon|unusual)|"
@@ -75,6 +82,7 @@ _GENERAL_SUBJECT = re.compile(
     r"red\s+marrow|reconver\w*|survey|lesions|typical\s+lesions|extension|involvement|"
     r"myelofibrosis|mastocytosis|gaucher|amyloid\w*|disorders?|wording|terms|phrases|"
     r"(?:bone\s+)?infarcts|(?:bone\s+)?islands|enostoses|cysts|fractures|artefacts|artifacts|"
+    r"marrow\s+(?:that|which)|cases|findings|"
     # "an abnormal or heterogeneous marrow pattern ... can have many causes": any such pattern
     r"an?\s+(?:[\w-]+\s+){0,4}?(?:pattern|appearance))\b",
     re.IGNORECASE,
@@ -85,13 +93,29 @@ _PATIENT_ANCHOR = re.compile(
     # ("absent here", "none here": what this patient does not have)
     r"(?<!absent\s)(?<!none\s)(?<!not\s)(?<!lacking\s)\bhere\b|"
     r"\bthere\s+(?:is|are|was|were|has|have)\b|\b(?:current|present|this|today'?s)\s+"
-    r"(?:study|exam\w*|scan|mri|images?)\b|\bwe\b|\bnow\b(?!\s+(?:defines?|recommended|considered|known|accepted|included|part))",
+    r"(?:study|exam\w*|scan|mri|images?)\b|\bwe\b|\bnow\b(?!\s+(?:defines?|recommended|considered|known|accepted|included|part|preferred|used|standard))",
     re.IGNORECASE,
 )
 
 
 # "In patients with myeloma, ...", "In adults ...": the whole sentence is general.
 _GENERAL_FRAME = re.compile(
+    # "Whole-body MRI is now preferred to the skeletal survey because it detects marrow lesions"
+    r"^\W*(?:whole[\s-]body|spinal)\s+mri\s+(?:is|are|has|can|may|detects?|shows?)\b|"
+    # a statistic: "Heterogeneous marrow signal is reported in roughly 2% of spinal MRI studies"
+    r"\b(?:is|are)\s+(?:reported|seen|found|present)\s+in\s+(?:roughly|about|approximately|up\s+"
+    r"to|around|some)?\s*\d+(?:\.\d+)?\s*(?:%|per\s*cent)|"
+    # "Most cases are benign, but a minority prove to be myeloma ..."
+    r"^\W*(?:most|many|some|a\s+minority\s+of|the\s+majority\s+of)\s+(?:such\s+)?(?:cases|"
+    r"patients|lesions|reports|findings)\b|"
+    # "When marrow abnormalities are found, first-line tests usually include ..."
+    r"^\W*(?:when|if|once)\s+(?:[\w-]+\s+){0,4}?(?:is|are)\s+(?:found|seen|detected|present|"
+    r"identified|suspected|reported)\b|"
+    # "The differential of diffuse low T1 marrow includes ..." (of no lesion of this patient)
+    r"^\W*(?:the\s+)?differential(?:\s+diagnosis)?\s+(?:of|for)\b|"
+    # "Metastases classically replace fatty marrow ...": a plural subject and what it usually does
+    r"^\W*(?:[\w-]+\s+){0,3}?(?:metastases|lesions|myelomas|lymphomas|ha?emangiomas|deposits)\s+"
+    r"(?:classically|typically|usually|commonly|often|frequently|generally|characteristically)\b|"
     r"^\W*(?:[a-z ]{1,30}:\s*)?(?:in\s+)?(?:(?:most|many|some|elderly|older|young(?:er)?)\s+)?"
     # ("Smouldering myeloma patients with more than one focal lesion ... have a high risk")
     r"(?:[\w-]+\s+){0,3}?(?:patients|adults|children|individuals)\s+(?:with|over|under|older|"
@@ -162,6 +186,21 @@ _GENERAL_WORD_LIST = (
     "rare",
     "uncommon",
     "involve",
+    "minority",
+    "majority",
+    "most",
+    "when",
+    "once",
+    "differential",
+    "classically",
+    "regarded",
+    "counted",
+    "differ",
+    "reported",
+    "taught",
+    "preferred",
+    "reveal",
+    "findings",
     "imitate",
     "simulate",
     "unusual",
@@ -267,7 +306,9 @@ def _general_statement_start(s_text: str) -> int | None:
 _ABOUT_THIS_PATIENT = re.compile(
     r"\b(?:she|he|her|his|had)\b|\b(?:this|our)\s+(?:[\w-]+\s+){0,2}?(?:man|woman|boy|girl|"
     r"gentleman|lady|male|female|child)\b|\b(?:mri|ct|scan|imaging|study|images?|pet(?:-ct)?|examination)\b"
-    r"[^.;]{0,40}?\b(?:show\w*|demonstrat\w*|reveal\w*|confirm\w*)|\b(?:was|were)\s+"
+    # (what a study "may show" is what it shows in general)
+    r"[^.;]{0,40}?(?<!may\s)(?<!can\s)(?<!might\s)(?<!could\s)(?<!would\s)\b(?:show\w*|"
+    r"demonstrat\w*|reveal\w*|confirm\w*)|\b(?:was|were)\s+"
     r"(?:seen|noted|found|identified|present|demonstrated)\b",
     re.IGNORECASE,
 )

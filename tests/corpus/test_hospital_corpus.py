@@ -65,12 +65,8 @@ KNOWN_FALSE_ALARMS: dict[str, str] = {
     "... chondroid matrix', 'small foci of low signal')",
     "set_be-056": "'fat deposition at several vertebral corners from old inflammatory lesions' "
     "(spondyloarthritis): the lesions of an inflammatory cause",
-    "set_be-080": "a general clause about imaging ('MRI can confirm focal lesions but is not used "
-    "routinely') in a PET teaching case",
     "set_be-102": "a bone island recognised only as 'all features of an enostosis' in the "
     "sentence that describes the focus",
-    "set_bi-052": "a case page's general sentence ('In smouldering myeloma ... MRI can reveal "
-    "focal lesions before ...') whose frame the reader does not know",
     "set_bi-076": "a case page's title: 'Reassuring repeat MRI after an outside report of "
     "heterogeneous marrow'",
     "set_bj-052": "a supposition after its noun: 'Marrow infiltration, if it were present, would "

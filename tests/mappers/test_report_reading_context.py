@@ -2182,3 +2182,95 @@ def test_rules_from_sets_bd_to_bg(text: str, want: str) -> None:
 )
 def test_rules_from_sets_bh_to_bk(text: str, want: str) -> None:
     assert read(text).image_class.value == want
+
+
+# Rules added from sets BL to BO (a transcription radiology section, teaching cases of look-alikes,
+# spine surgery documents, published case reports): the general sentences of introductions and
+# discussions.
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        pytest.param(
+            "Introduction\nThe spine is a common site of metastases, and MRI may show marrow "
+            "replacement before cortical destruction.\n\nCase report\nA 45-year-old woman. "
+            "Vertebral marrow was normal.",
+            "NEGATIVE",
+            id="a-case-reports-introduction-is-background",
+        ),
+        pytest.param(
+            "Introduction. STIR changes in the sacrum have many causes.\n\nImaging findings. "
+            "MRI: patchy increased STIR signal in the right sacral ala.",
+            "NONSPECIFIC",
+            id="but-a-label-closed-by-a-full-stop-opens-the-next-section",
+        ),
+        pytest.param(
+            "Most cases are benign, but a minority prove to be myeloma or metastases. Normal.",
+            "NEGATIVE",
+            id="most-cases",
+        ),
+        pytest.param(
+            "Whole-body MRI is now preferred because it detects marrow lesions early. Normal.",
+            "NEGATIVE",
+            id="whole-body-mri-is-preferred",
+        ),
+        pytest.param(
+            "Marrow that is darker than disc should be regarded as abnormal. Marrow normal here.",
+            "NEGATIVE",
+            id="should-be-regarded",
+        ),
+        pytest.param(
+            "Heterogeneous marrow signal is reported in roughly 2% of spinal MRI studies. Normal.",
+            "NEGATIVE",
+            id="a-statistic",
+        ),
+        pytest.param(
+            "When marrow abnormalities are found, first-line tests include electrophoresis. "
+            "Normal.",
+            "NEGATIVE",
+            id="when-they-are-found",
+        ),
+        pytest.param(
+            "Pathological fractures differ from osteoporotic ones in marrow replacement. Normal.",
+            "NEGATIVE",
+            id="differ-from",
+        ),
+        pytest.param(
+            "The differential of diffuse low T1 marrow includes myelofibrosis. Marrow normal.",
+            "NEGATIVE",
+            id="the-differential-of-a-pattern",
+        ),
+        pytest.param(
+            "The differential for the 12 mm L3 lesion includes metastasis.",
+            "FOCAL_EQUIVOCAL",
+            id="but-the-differential-for-this-lesion",
+        ),
+        pytest.param(
+            "Metastases classically replace fatty marrow with T1-hypointense tissue. Normal.",
+            "NEGATIVE",
+            id="metastases-classically",
+        ),
+        pytest.param(
+            "Diffuse marrow infiltration, as typically seen in myeloma.",
+            "DIFFUSE",
+            id="but-a-finding-typically-seen-in-a-disease-stands",
+        ),
+        pytest.param(
+            "Haemangiomas and bone islands are common incidental findings. Marrow normal.",
+            "NEGATIVE",
+            id="common-incidental-findings",
+        ),
+        pytest.param(
+            "Four lesions at L5, S2, the ilium and ischium, 18, 12, 10 and 7 mm. They are "
+            "distinguished from bone islands by their number.",
+            "FOCAL_MULTIPLE",
+            id="distinguished-from-names-no-benign-diagnosis",
+        ),
+        pytest.param(
+            "Patchy, ill-defined heterogeneous marrow signal in the left sacral ala.",
+            "NONSPECIFIC",
+            id="ill-defined-is-no-definition",
+        ),
+    ],
+)
+def test_rules_from_sets_bl_to_bo(text: str, want: str) -> None:
+    assert read(text).image_class.value == want
