@@ -221,6 +221,14 @@ _COUNTERFACTUAL = re.compile(
     r"\b(?:might|would|could)\s+have\s+(?:been\s+seen|shown|demonstrated)\b",
     re.IGNORECASE,
 )
+# what happens in most or some cases: general whatever else the sentence says
+_MOST_CASES = re.compile(
+    r"\W*(?:most|many|some|a\s+minority\s+of|the\s+majority\s+of)\s+(?:such\s+)?(?:cases|"
+    r"patients|reports)\s+(?:are|have|prove|show|turn)\b",
+    re.IGNORECASE,
+)
+
+
 # A question, as a quiz or a case page asks it (not "Marrow lesion at L3?", a query of a finding)
 _ASKS = re.compile(
     r"\W*(?:[A-Za-z][\w -]{0,24}\s*[:.)-]\s*)?(?:how|what|which|why|where|does|do|is|are|"
@@ -261,6 +269,8 @@ def _general_statement_start(s_text: str) -> int | None:
         return 0
     if _GENERAL_WORD.search(s_text) is None:
         return None  # the cheap test first: most sentences have none of these words
+    if _MOST_CASES.match(s_text):
+        return 0  # "Most cases are benign, but a minority prove to be myeloma ... there is no ..."
     condition = _WORRY_CONDITION.search(s_text)
     if condition is not None:
         # "Red marrow becomes a concern when it is darker than muscle ... or when the patient is
