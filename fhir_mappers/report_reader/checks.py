@@ -298,7 +298,8 @@ def _keep_target(hit: _Hit, text: str, sentence: tuple[int, int], stops: Sequenc
 # word of imaging: "infiltration" there is the pathologist's, not the MRI's (SPEC.md section 3
 # classifies the imaging report).
 _HISTOLOGY = re.compile(
-    r"\b(?:biops\w*|trephine|aspirat\w*|cellularity|hyper-?cellular|hypo-?cellular|"
+    # (not "biopsy" alone: "requires biopsy" is a plan for the finding, not a sample's result)
+    r"\b(?:trephine|aspirat\w*|cellularity|hyper-?cellular|hypo-?cellular|"
     r"immunohisto\w*|flow\s+cytometry|cytogenetic\w*|plasma\s+cells|lymphocytes|blasts|"
     r"cd\d{1,3}\b|clonal)",
     _F,

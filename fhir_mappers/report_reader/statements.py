@@ -55,6 +55,7 @@ _GENERAL_CUE = re.compile(
     r"(?:is|are)\s+(?:a|the)\s+(?:frequent|common|usual|typical|classic)\s+(?:explanation|cause|"
     r"mimic|pitfall|source)|"
     r"should\s+(?:not\s+)?be\s+(?:regarded|considered|treated|counted|assumed)|differs?\s+from|"
+    r"(?:is|are)\s+(?:often\s+)?indistinguishable|(?:is|are)\s+most\s+often|"
     r"(?:is|are)\s+(?:reported|seen|found)\s+in\s+(?:roughly|about|approximately|up\s+to|around)?"
     r"\s*\d+(?:\.\d+)?(?=\s*(?:%|per\s*cent))|taught\s+to|(?:is|are)\s+(?:now\s+)?preferred|(?:can|may)\s+reveal|"
     r"(?:is|are)\s+(?:the\s+)?most\s+(?:suspicious|specific|reliable|useful|important)|"
@@ -66,7 +67,8 @@ _GENERAL_CUE = re.compile(
 _CLAUSE_CUE = re.compile(
     r"should|raises?|(?:is|are)\s+(?:typically|usually|commonly|often|frequently|an?\s+myeloma|"
     r"myeloma)|(?:may|can|might)\s+(?:also\s+)?(?:involve|imitate|simulate)|"
-    r"as\s+(?:an?\s+)?myeloma|(?:may|can|might)\s+persist|should|differs?|(?:is|are)\s+(?:reported|"
+    r"as\s+(?:an?\s+)?myeloma|(?:may|can|might)\s+persist|should|differs?|requires?|(?:is|are)\s+"
+    r"(?:often\s+)?indistinguishable|(?:is|are)\s+most\s+often|(?:is|are)\s+(?:reported|"
     r"seen|found)\s+in|taught|(?:is|are)\s+(?:now\s+)?preferred|(?:can|may)\s+reveal|(?:is|are)\s+"
     r"(?:the\s+)?most|(?:is|are)\s+(?:common|frequent|typical|usual)\s|"
     r"(?:may|can|might)\s+(?:also\s+)?(?:cause|produce|mimic)|"
@@ -82,7 +84,7 @@ _GENERAL_SUBJECT = re.compile(
     r"red\s+marrow|reconver\w*|survey|lesions|typical\s+lesions|extension|involvement|"
     r"myelofibrosis|mastocytosis|gaucher|amyloid\w*|disorders?|wording|terms|phrases|"
     r"(?:bone\s+)?infarcts|(?:bone\s+)?islands|enostoses|cysts|fractures|artefacts|artifacts|"
-    r"marrow\s+(?:that|which)|cases|findings|"
+    r"marrow\s+(?:that|which)|cases|findings|women|men|"
     # "an abnormal or heterogeneous marrow pattern ... can have many causes": any such pattern
     r"an?\s+(?:[\w-]+\s+){0,4}?(?:pattern|appearance))\b",
     re.IGNORECASE,
@@ -105,6 +107,12 @@ _GENERAL_FRAME = re.compile(
     # a statistic: "Heterogeneous marrow signal is reported in roughly 2% of spinal MRI studies"
     r"\b(?:is|are)\s+(?:reported|seen|found|present)\s+in\s+(?:roughly|about|approximately|up\s+"
     r"to|around|some)?\s*\d+(?:\.\d+)?\s*(?:%|per\s*cent)|"
+    # "MRI is more sensitive than bone scintigraphy and may show ...", "Marrow infiltration may be
+    # extensive yet ...", "Bone complications of sickle cell disease include marrow hyperplasia"
+    r"^\W*(?:mri|ct|pet(?:-ct)?|scintigraphy|imaging)\s+(?:is|are)\s+(?:more|less|highly|very)\s+"
+    r"(?:sensitive|specific)\b|^\W*marrow\s+(?:infiltration|replacement|involvement)\s+(?:may|can|"
+    r"might|tends?)\b|^\W*(?:[\w-]+\s+){0,2}?(?:complications|causes|features|manifestations)\s+"
+    r"of\s+[^.;]{0,60}?\binclude\b|"
     # "Most cases are benign, but a minority prove to be myeloma ..."
     r"^\W*(?:most|many|some|a\s+minority\s+of|the\s+majority\s+of)\s+(?:such\s+)?(?:cases|"
     r"patients|lesions|reports|findings)\b|"
@@ -114,7 +122,8 @@ _GENERAL_FRAME = re.compile(
     # "The differential of diffuse low T1 marrow includes ..." (of no lesion of this patient)
     r"^\W*(?:the\s+)?differential(?:\s+diagnosis)?\s+(?:of|for)\b|"
     # "Metastases classically replace fatty marrow ...": a plural subject and what it usually does
-    r"^\W*(?:[\w-]+\s+){0,3}?(?:metastases|lesions|myelomas|lymphomas|ha?emangiomas|deposits)\s+"
+    r"^\W*(?:[\w-]+\s+){0,3}?(?:metastases|lesions|myelomas|lymphomas|ha?emangiomas|deposits|"
+    r"reconversion|hyperplasia|infiltration|involvement)\s+(?:from\s+[\w-]+\s+)?"
     r"(?:classically|typically|usually|commonly|often|frequently|generally|characteristically)\b|"
     r"^\W*(?:[a-z ]{1,30}:\s*)?(?:in\s+)?(?:(?:most|many|some|elderly|older|young(?:er)?)\s+)?"
     # ("Smouldering myeloma patients with more than one focal lesion ... have a high risk")
@@ -187,6 +196,10 @@ _GENERAL_WORD_LIST = (
     "uncommon",
     "involve",
     "minority",
+    "indistinguishable",
+    "sensitive",
+    "include",
+    "tend",
     "majority",
     "most",
     "when",

@@ -163,11 +163,8 @@ _BL_TO_BO_FALSE_ALARMS = [
     "set_bo-010",
     "set_bo-018",
     "set_bo-046",
-    "set_bo-060",
     "set_bo-062",
     "set_bo-066",
-    "set_bo-076",
-    "set_bo-110",
     "set_bo-120",
 ]
 KNOWN_FALSE_ALARMS.update(

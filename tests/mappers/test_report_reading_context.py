@@ -2215,6 +2215,24 @@ def test_rules_from_sets_bh_to_bk(text: str, want: str) -> None:
             id="most-cases-whatever-else-it-says",
         ),
         pytest.param(
+            "MRI is more sensitive than scintigraphy and may show marrow replacement early. "
+            "Marrow infiltration may be extensive yet produce little cortical destruction. Bone "
+            "complications of sickle cell disease include marrow hyperplasia. Marrow normal.",
+            "NEGATIVE",
+            id="a-case-reports-background-sentences",
+        ),
+        pytest.param(
+            "Focal or T1-dark lesions require evaluation for metastases; sarcoid lesions are "
+            "indistinguishable from metastases. Marrow normal.",
+            "NEGATIVE",
+            id="require-and-indistinguishable",
+        ),
+        pytest.param(
+            "Diffuse marrow infiltration involving L1 to L5 requires biopsy.",
+            "DIFFUSE",
+            id="but-a-finding-that-requires-biopsy-stands",
+        ),
+        pytest.param(
             "Whole-body MRI is now preferred because it detects marrow lesions early. Normal.",
             "NEGATIVE",
             id="whole-body-mri-is-preferred",
