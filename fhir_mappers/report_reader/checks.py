@@ -541,7 +541,9 @@ def _keep_multilevel(
 # "a sharply demarcated radiation port", "the sharp border of the port": the margin of a treatment
 # field or of normal marrow, not of a lesion
 _MARGIN_OF_NO_LESION = re.compile(
-    r"\W+(?:[\w-]+\s+){0,2}?(?:radiation|radiotherapy|treatment)?\s*(?:ports?|fields?)\b|"
+    # (up to five words, none a lesion's: "sharply demarcated fatty marrow in a radiation port")
+    r"\W+(?:(?!(?:lesions?|focus|foci|mass|masses|deposits?|nodules?)\b)[\w-]+\s+){0,5}?"
+    r"(?:radiation|radiotherapy|treatment)?\s*(?:ports?|fields?)\b|"
     r"\W+(?:[\w-]+\s+){0,2}?(?:borders?|boundar\w+|interfaces?)\s+(?:of|between)\s+(?:the\s+)?"
     r"(?:radiation|radiotherapy|treatment|ports?|fields?|normal|fatty|red)",
     _F,

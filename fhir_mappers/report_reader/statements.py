@@ -40,7 +40,8 @@ _GENERAL_CUE = re.compile(
     r"\b(?:typically|usually|classically|characteristically|commonly|generally|often|frequently|"
     r"in\s+general|tends?\s+to|(?:may|can|might)\s+(?:also\s+)?(?:present|appear|manifest|show|"
     r"demonstrate|mimic|cause|produce|result|be\s+seen)|presents?\s+(?:as|with)|"
-    r"would\s+(?:be|have|show|demonstrate|cause|produce|lower|raise|appear|point|favou?r)|"
+    r"would\s+(?:be|have|show|demonstrate|cause|produce|lower|raise|appear|point|favou?r|signal|"
+    r"suggest|indicate|mean)|"
     r"for\s+reference|by\s+definition|requires?|should\s+prompt|"
     r"raises?\s+the\s+(?:likelihood|probability|suspicion|possibility|risk)|"
     r"(?:is|are)\s+(?:typically|usually|commonly|often|frequently)|occurs?\s+(?:when|in|near|with)|"
@@ -84,7 +85,7 @@ _GENERAL_SUBJECT = re.compile(
     r"red\s+marrow|reconver\w*|survey|lesions|typical\s+lesions|extension|involvement|"
     r"myelofibrosis|mastocytosis|gaucher|amyloid\w*|disorders?|wording|terms|phrases|"
     r"(?:bone\s+)?infarcts|(?:bone\s+)?islands|enostoses|cysts|fractures|artefacts|artifacts|"
-    r"marrow\s+(?:that|which)|cases|findings|women|men|"
+    r"marrow\s+(?:that|which)|cases|findings|women|men|words|"
     # "an abnormal or heterogeneous marrow pattern ... can have many causes": any such pattern
     r"an?\s+(?:[\w-]+\s+){0,4}?(?:pattern|appearance))\b",
     re.IGNORECASE,
@@ -113,6 +114,10 @@ _GENERAL_FRAME = re.compile(
     r"(?:sensitive|specific)\b|^\W*marrow\s+(?:infiltration|replacement|involvement)\s+(?:may|can|"
     r"might|tends?)\b|^\W*(?:[\w-]+\s+){0,2}?(?:complications|causes|features|manifestations)\s+"
     r"of\s+[^.;]{0,60}?\binclude\b|"
+    # "Published series report that about 5% of incidental heterogeneous marrow findings prove
+    # malignant"
+    r"\b(?:about|roughly|"
+    r"approximately|around|some|up\s+to)\s+\d+(?:\.\d+)?\s*(?:%|per\s*cent)\s+of\b|"
     # "Most cases are benign, but a minority prove to be myeloma ..."
     r"^\W*(?:most|many|some|a\s+minority\s+of|the\s+majority\s+of)\s+(?:such\s+)?(?:cases|"
     r"patients|lesions|reports|findings)\b|"
@@ -196,6 +201,9 @@ _GENERAL_WORD_LIST = (
     "uncommon",
     "involve",
     "minority",
+    "series",
+    "studies",
+    "literature",
     "indistinguishable",
     "sensitive",
     "include",
@@ -237,7 +245,10 @@ _COUNTERFACTUAL = re.compile(
 # what happens in most or some cases: general whatever else the sentence says
 _MOST_CASES = re.compile(
     r"\W*(?:most|many|some|a\s+minority\s+of|the\s+majority\s+of)\s+(?:such\s+)?(?:cases|"
-    r"patients|reports)\s+(?:are|have|prove|show|turn)\b",
+    r"patients|reports)\s+(?:are|have|prove|show|turn)\b|"
+    # "Published series report that about 5% of incidental heterogeneous marrow findings ..."
+    r"\W*(?:published\s+|large\s+|several\s+|recent\s+)?(?:series|studies|the\s+literature)\s+"
+    r"(?:report|show|suggest|describe|found|find)\b",
     re.IGNORECASE,
 )
 
@@ -446,6 +457,8 @@ def _normal_statements_win(
     normal = [h for h in hits if h.subtype == "normal"]
     out: list[_Hit] = []
     for h in hits:
+        if h.subtype != "normal" and any(h.start < n.start < h.end for n in normal):
+            continue  # "spleen abnormal, marrow normal": the marrow's own statement is normal
         clause = _clause_of(h.start, sentence, stops)
         normal_here = [n for n in normal if clause[0] <= n.start < clause[1]]
         if h.kind is _Kind.MULTILEVEL or (

@@ -160,7 +160,6 @@ _BL_TO_BO_FALSE_ALARMS = [
     "set_bl-042",
     "set_bm-016",
     "set_bm-046",
-    "set_bo-010",
     "set_bo-018",
     "set_bo-046",
     "set_bo-062",

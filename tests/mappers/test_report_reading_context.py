@@ -2228,6 +2228,29 @@ def test_rules_from_sets_bh_to_bk(text: str, want: str) -> None:
             id="require-and-indistinguishable",
         ),
         pytest.param(
+            "Published series report that about 5% of such findings prove malignant, and there "
+            "is no consensus. Marrow normal.",
+            "NEGATIVE",
+            id="published-series-report",
+        ),
+        pytest.param(
+            "Words like diffuse and innumerable small foci would signal marrow infiltration if "
+            "used about bone. Marrow normal.",
+            "NEGATIVE",
+            id="words-would-signal",
+        ),
+        pytest.param("Spleen abnormal, marrow normal on MRI.", "NEGATIVE", id="marrow-normal-wins"),
+        pytest.param(
+            "Sharply demarcated fatty marrow in a radiation port, as expected.",
+            "NEGATIVE",
+            id="the-margin-of-a-radiation-port",
+        ),
+        pytest.param(
+            "A sharply marginated lesion in the radiation field at L3, 9 mm.",
+            "FOCAL_EQUIVOCAL",
+            id="but-a-lesions-margin-is-a-lesions",
+        ),
+        pytest.param(
             "Diffuse marrow infiltration involving L1 to L5 requires biopsy.",
             "DIFFUSE",
             id="but-a-finding-that-requires-biopsy-stands",
