@@ -512,3 +512,28 @@ def _chemical_shift_drops(
         any(k in lowered for k in _KW_CHEMICAL_SHIFT) and bool(_CHEMICAL_SHIFT.search(text))
     )
     return drops, chemical_shift_done
+
+
+_THRESHOLD_BEFORE = re.compile(
+    r"(?:[<>≥≤]=?|at\s+least|(?:greater|larger|bigger|more)\s+than|over|exceeding|above)\s*$",
+    re.IGNORECASE,
+)
+
+
+def is_threshold(text: str, size: re.Match[str]) -> bool:
+    """A size (a `_SIZE` match) that is a threshold ("5 mm or greater", ">= 5 mm"), not a
+    measurement."""
+    return bool(size.group("orlarger")) or bool(
+        _THRESHOLD_BEFORE.search(text, max(0, size.start() - 20), size.start())
+    )
+
+
+_CLAUSE_MARK = re.compile(r"[;,]|\.(?!\d)")  # (not the point of "1.0 cm")
+
+
+def measured_size_within(text: str, start: int, reach: int) -> re.Match[str] | None:
+    """The first size measured (not a threshold) from `start`, at most `reach` characters on and
+    not past a full stop, semicolon or comma."""
+    mark = _CLAUSE_MARK.search(text, start, start + reach)
+    end = mark.start() if mark is not None else min(len(text), start + reach)
+    return next((m for m in _SIZE.finditer(text, start, end) if not is_threshold(text, m)), None)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from fhir_mappers.report_reader.measurements import _CLAUSE_MARK, measured_size_within
 from fhir_mappers.report_reader.scope import (
     _Hit,
     _ModHit,
@@ -315,10 +316,6 @@ _SURE_THEN_MILD = re.compile(
 
 # "No cord compression, epidural mass, lesions in L2 and L4 measuring 9 and 12 mm": a list that
 # no "or" closes, whose lesion is measured -- nobody measures what is not there; kept, uncertain
-_MEASURED_AFTER = re.compile(
-    r"[^.;,]{0,40}?\b\d+(?:\.\d+)?\s*(?:and\s+\d+(?:\.\d+)?\s*)?(?:mm|cm)\b(?!\s+or\s+(?:more|larger|greater))",
-    re.IGNORECASE,
-)
 _CLOSES_LIST = re.compile(r"\b(?:or|nor)\b", re.IGNORECASE)
 
 
@@ -327,18 +324,24 @@ def _measured_in_an_open_list(text: str, trigger: _ModHit, between: str, hit: _H
         (
             "," in between
             and _CLOSES_LIST.search(text, trigger.end, hit.sentence[1]) is None
-            and _MEASURED_AFTER.match(text, hit.start) is not None
+            and measured_size_within(text, hit.start, _MEASURE_REACH) is not None
         )
         # "No focal lesion in L4 measuring 7 mm with restricted diffusion"
-        or _MEASURING.match(text, hit.end) is not None
+        or _measuring(text, hit.end)
     )
 
 
-_MEASURING = re.compile(
-    r"[^.;,]{0,30}?\bmeasur\w*\s+(?!(?:more|greater|larger|less|over|under|up|at|above|below)\b)"
-    r"\d+(?:\.\d+)?\s*(?:mm|cm)\b(?!\s*(?:or|and)\s+(?:more|greater|larger|above|over|bigger)\b)",
-    re.IGNORECASE,
-)
+_MEASURE_REACH = 60  # characters from the lesion to its size
+_MEASURING_WORD = re.compile(r"\bmeasur\w*\s+", re.IGNORECASE)
+
+
+def _measuring(text: str, at: int) -> bool:
+    """ "measuring 7 mm" just after the lesion (not "measuring 5 mm or more": a threshold)."""
+    word = _MEASURING_WORD.search(text, at, at + _MEASURE_REACH)
+    if word is None or _CLAUSE_MARK.search(text, at, word.start()):
+        return False
+    size = measured_size_within(text, word.end(), 12)
+    return size is not None and size.start() == word.end()
 
 
 _QUALIFIED_DENIAL = re.compile(

@@ -16,6 +16,7 @@ import re
 from collections.abc import Sequence
 
 from fhir_mappers.report_reader.measurements import _levels_in
+from fhir_mappers.report_reader.measurements import is_threshold as _threshold
 from fhir_mappers.report_reader.scope import (
     _clause_of,
     _Hit,
@@ -410,18 +411,6 @@ def is_general_statement(sentence: str) -> bool:
     """A sentence that says what a disease or entity does in general (a general subject and cue,
     "In patients with ...", a quiz question), with nothing of this patient in it."""
     return _general_statement_start(sentence) is not None
-
-
-_THRESHOLD_BEFORE = re.compile(
-    r"(?:[<>≥≤]=?|at\s+least|(?:greater|larger|bigger|more)\s+than|over|exceeding|above)\s*$", _F
-)
-
-
-def _threshold(text: str, size: re.Match[str]) -> bool:
-    """A size that is a threshold ("5 mm or greater", ">= 5 mm"), not a measurement."""
-    return bool(size.group("orlarger")) or bool(
-        _THRESHOLD_BEFORE.search(text, max(0, size.start() - 20), size.start())
-    )
 
 
 def _drop_general_statements(s_text: str, s_start: int, hits: list[_Hit]) -> list[_Hit]:

@@ -2174,6 +2174,11 @@ def test_rules_from_sets_bd_to_bg(text: str, want: str) -> None:
             id="but-a-bones-list-is-the-bones",
         ),
         pytest.param(
+            "No focal lesion at L4 measuring 1.5 cm on T1.",
+            "FOCAL_EQUIVOCAL",
+            id="a-measure-with-a-decimal-point",
+        ),
+        pytest.param(
             "No focal lesion measuring 5 mm or more is identified.",
             "NEGATIVE",
             id="but-a-threshold-is-no-measure",
