@@ -16,31 +16,44 @@ def reader_caches(every: bool = True) -> list[Any]:
     """The reader's memo caches: with ``every``, each ``functools.lru_cache`` of the modules of
     ``fhir_mappers.report_reader`` (``report_reader.memo_caches``, looked up once: that walk
     over ``sys.modules`` is not paid per patient); else only the four per-sentence caches this
-    benchmark emptied before (for comparison with earlier figures)."""
-    import fhir_mappers.imaging  # noqa: F401 - imports the reader's modules
-    from fhir_mappers.report_reader import checks, scope, sentence
+    benchmark emptied before (for comparison with earlier figures). Either way the whole
+    readings remembered (the mapper's report outcomes, the reader's texts) come first."""
+    from fhir_mappers import imaging, report_reader
+    from fhir_mappers.report_reader import checks, reader, scope, sentence
 
+    # whole reports and texts remembered by the mapper and the reader (older trees have none):
+    # emptied whatever `every` says, or a report read before would not be read at all
+    outcomes = [
+        memo
+        for memo in (
+            getattr(imaging, "REMEMBERED_READINGS", None),
+            getattr(reader, "_remembered_reading", None),
+        )
+        if memo is not None
+    ]
     if not every:
         return [
+            *outcomes,
             sentence._analyse_sentence_text,
             checks._attributed_to_other_cause,
             checks._affirms_other_cause,
             scope._terminators,
         ]
-    from fhir_mappers import report_reader
-
     finder = getattr(report_reader, "memo_caches", None)
     if finder is not None:
-        return list(finder())
+        return [*outcomes, *finder()]
     # a tree from before report_reader.memo_caches (audit_ab.py against an older tree)
     prefix = "fhir_mappers.report_reader."
     return [
-        value
-        for name, module in list(sys.modules.items())
-        if module is not None and name.startswith(prefix)
-        for value in vars(module).values()
-        if callable(getattr(value, "cache_clear", None))
-        and getattr(value, "__module__", None) == name
+        *outcomes,
+        *(
+            value
+            for name, module in list(sys.modules.items())
+            if module is not None and name.startswith(prefix)
+            for value in vars(module).values()
+            if callable(getattr(value, "cache_clear", None))
+            and getattr(value, "__module__", None) == name
+        ),
     ]
 
 

@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from cds_hooks.cli.read_report import wrap_text  # noqa: E402
-from fhir_mappers.imaging import read_imaging_reports  # noqa: E402
+from fhir_mappers.imaging import forget_readings, read_imaging_reports  # noqa: E402
 from fhir_mappers.limits import REPORT_READING_LIMIT_CHARS  # noqa: E402
 from fhir_mappers.report_reader import clear_caches  # noqa: E402
 
@@ -60,6 +60,7 @@ def _corpus(texts: list[str], runs: int) -> None:
     best: list[float] = [float("inf")] * len(texts)
     for _ in range(runs):
         clear_caches()
+        forget_readings()
         for i, text in enumerate(texts):
             best[i] = min(best[i], _read_cpu_ms(text))
     kb = sum(len(t) for t in texts) / 1000
@@ -77,6 +78,7 @@ def _growth(texts: list[str]) -> None:
     for n in (1, 4, 16, 64, 256):
         text = "\n\n".join(texts[i % len(texts)] for i in range(0, n * 7, 7))
         clear_caches()
+        forget_readings()
         ms = min(_read_cpu_ms(text) for _ in range(3))
         read_kb = min(len(text), REPORT_READING_LIMIT_CHARS) / 1000
         print(f"{n:>20} {len(text) / 1000:>6.1f} {read_kb:>9.1f} {ms:>8.2f} {ms / read_kb:>16.3f}")

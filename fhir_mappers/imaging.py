@@ -12,7 +12,10 @@ It never raises: anything that cannot be used as sent becomes a `MappingProblem`
 
 from __future__ import annotations
 
+import hashlib
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +27,7 @@ from fhir_mappers import imaging_codes as codes
 from fhir_mappers.fhir_time import parse_datetime
 from fhir_mappers.limits import REPORT_READING_LIMIT_CHARS, Stop, WorkStopped, check, never
 from fhir_mappers.report_documents import report_views
+from fhir_mappers.report_reader import reader
 from fhir_mappers.report_reader.reader import MAX_SENTENCES, Extraction, extract, technique_facts
 from fhir_mappers.report_reader.sections import ReportText
 from fhir_mappers.report_text import read_report_text
@@ -63,7 +67,7 @@ def read_imaging_reports(
         seen.add(reference)
         check(stop)
         try:
-            outcome = _read_report(resource, reference, stop)
+            outcome = REMEMBERED_READINGS.read(resource, reference, stop)
         except WorkStopped:
             raise
         except Exception as exc:  # noqa: BLE001 - never raise: the report is reported, not lost silently
@@ -104,6 +108,7 @@ class _Outcome:
     report: ImagingReport | None
     marrow_mri: bool
     problems: tuple[MappingProblem, ...]
+    analysed: bool = True  # False: the reader failed on the text (a fault, logged)
 
 
 def _codings(concept: Any) -> list[Mapping[str, Any]]:
@@ -188,6 +193,60 @@ def _recognise_exam(report: Mapping[str, Any]) -> _Exam:
     return _Exam(modality, region, codes.contrast_in(words), recognised_code, title, is_imaging)
 
 
+# The outcomes of the last reports read, reused when the same report comes again: a chart is
+# opened many times a day (patient-view at each opening, order-select at each order picked) and
+# its reports do not change between openings. Keyed by a SHA-256 digest of the report's JSON
+# and its reference (the memo keeps no report JSON, only what reading it gave); at most
+# `limit` outcomes, the least recently used dropped first. A report whose JSON is over
+# `max_bytes`, or is not JSON, is read each time; a stopped or failed reading is not kept.
+class RememberedReadings:
+    def __init__(self, limit: int = 256, max_bytes: int = 256 * 1024) -> None:
+        self.limit = limit
+        self.max_bytes = max_bytes
+        self._outcomes: OrderedDict[bytes, _Outcome] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def read(self, report: Mapping[str, Any], reference: str, stop: Stop) -> _Outcome:
+        try:
+            raw = orjson.dumps(report)
+        except (TypeError, orjson.JSONEncodeError):  # not JSON (non-str keys, huge ints, depth)
+            return _read_report(report, reference, stop)
+        if len(raw) > self.max_bytes:
+            return _read_report(report, reference, stop)
+        key = hashlib.sha256(raw + b"\x00" + reference.encode("utf-8", "replace")).digest()
+        with self._lock:
+            outcome = self._outcomes.get(key)
+            if outcome is not None:
+                self._outcomes.move_to_end(key)
+                return outcome
+        outcome = _read_report(report, reference, stop)
+        if not outcome.analysed:
+            return outcome  # a fault of the reader (logged): read again next time
+        with self._lock:
+            self._outcomes[key] = outcome
+            while len(self._outcomes) > self.limit:
+                self._outcomes.popitem(last=False)
+        return outcome
+
+    def __len__(self) -> int:
+        return len(self._outcomes)
+
+    def cache_clear(self) -> None:
+        """Forget every outcome (benchmarks time a first reading with this)."""
+        with self._lock:
+            self._outcomes.clear()
+
+
+REMEMBERED_READINGS = RememberedReadings()
+
+
+def forget_readings() -> None:
+    """Forget every remembered reading: the report outcomes here and the reader's whole-text
+    readings (tests start from nothing; benchmarks time a first reading)."""
+    REMEMBERED_READINGS.cache_clear()
+    reader.forget_readings()
+
+
 def _read_report(report: Mapping[str, Any], reference: str, stop: Stop = never) -> _Outcome:
     exam = recognise_exam(report)
     if not exam.is_imaging:
@@ -252,7 +311,7 @@ def _read_report(report: Mapping[str, Any], reference: str, stop: Stop = never) 
         unread_chars=unread,
         **_exam_identity(report),
     )
-    return _Outcome(imaging, marrow_mri, tuple(problems))
+    return _Outcome(imaging, marrow_mri, tuple(problems), not extraction.not_analysed)
 
 
 def exam_with_text(

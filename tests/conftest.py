@@ -6,6 +6,8 @@
 - `example_request`: the bundled patient-view example; `fhir`: the EHR's FHIR server mocked with
   ``responses``; `mapper_calls`: a spy on what the shell hands to the mapper.
 - Every app made by tests.support.app is closed after each test (autouse).
+- Every test starts with no remembered report reading (autouse): a test that changes the reader
+  (a fault injected, a switch turned) must not get an earlier test's reading of the same text.
 """
 
 from __future__ import annotations
@@ -20,8 +22,14 @@ import responses
 from flask import Flask
 from flask.testing import FlaskClient
 
+from fhir_mappers.imaging import forget_readings
 from tests.support.app import build_app, close_apps
 from tests.support.service import EXAMPLE, SERVICE_ENV
+
+
+@pytest.fixture(autouse=True)
+def _no_remembered_readings() -> None:
+    forget_readings()
 
 
 @pytest.fixture(autouse=True)

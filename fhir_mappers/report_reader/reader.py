@@ -11,7 +11,9 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from fhir_mappers.limits import REPORT_READING_LIMIT_SENTENCES, Stop, WorkStopped, check, never
 from fhir_mappers.report_reader.anatomy import mentions_bone
@@ -51,6 +53,14 @@ from logic.model import FeatureKind, ImagingClass, ImagingFeature, IntervalChang
 MAX_SENTENCES = REPORT_READING_LIMIT_SENTENCES
 
 _USE_PREFILTER = True  # tests switch it off to prove it changes nothing; read by `_extract`
+
+# The readings of the last texts read, reused when the same text is read again: a chart is opened
+# many times a day (patient-view on every opening, order-select on every order picked) and its MRI
+# report does not change between openings. Bounded: this many readings of texts up to this many
+# characters (longer texts are read each time); a reading that failed or was stopped is not kept.
+READING_MEMO_SIZE = 256
+READING_MEMO_MAX_CHARS = 20_000
+_STOP: ContextVar[Stop] = ContextVar("report_reader_stop", default=never)
 
 
 # --------------------------------------------------------------------------- result
@@ -164,10 +174,16 @@ def extract(
     history text: never read for findings, only for the patient's stated age (red marrow in the
     young). Every feature's span indexes into `text`.
     """
+    text = text if isinstance(text, str) else ""
+    history = history if isinstance(history, str) else ""
     try:
-        return _extract(
-            text if isinstance(text, str) else "", field_strength_t, stop, history=history
-        )
+        if len(text) + len(history) > READING_MEMO_MAX_CHARS:
+            return _extract(text, field_strength_t, stop, history=history)
+        token = _STOP.set(stop)
+        try:
+            return _remembered_reading(text, field_strength_t, history, _USE_PREFILTER)
+        finally:
+            _STOP.reset(token)
     except WorkStopped:
         raise
     # the reader boundary: a bug in one report's reading must not fail the whole request
@@ -184,10 +200,31 @@ def extract(
         )
 
 
-def _extract(
-    original: str, hint_field_t: float | None, stop: Stop = never, *, history: str = ""
+@lru_cache(maxsize=READING_MEMO_SIZE)
+def _remembered_reading(
+    text: str, field_strength_t: float | None, history: str, prefilter: bool
 ) -> Extraction:
-    prefilter = _USE_PREFILTER
+    """`_extract`, remembered (READING_MEMO_SIZE): the result is immutable and depends on these
+    arguments alone (`prefilter` is in the key so that the tests' switch reads again); the
+    call's `stop` comes through `_STOP`. Exceptions (a stopped or failed reading) are not
+    remembered."""
+    return _extract(text, field_strength_t, _STOP.get(), history=history, prefilter=prefilter)
+
+
+def forget_readings() -> None:
+    """Forget the remembered whole-text readings (`_remembered_reading`)."""
+    _remembered_reading.cache_clear()
+
+
+def _extract(
+    original: str,
+    hint_field_t: float | None,
+    stop: Stop = never,
+    *,
+    history: str = "",
+    prefilter: bool | None = None,
+) -> Extraction:
+    prefilter = _USE_PREFILTER if prefilter is None else prefilter
     norm = normalise(original)
     text = norm.text
     hits: list[_Hit] = []
