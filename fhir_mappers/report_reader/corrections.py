@@ -278,6 +278,8 @@ def anaphora_of_other_organs(
             anchor(text, h.start, h.end, h.sentence) is not Anchor.BONE
             or not _names_bone_beyond_lengths(text, h.sentence)
             or _touches_the_bone(text, h)
+            # "T2 to T4 adjacent to the mass show normal marrow signal": a neighbour of the bone
+            or _BESIDE.search(text, max(h.sentence[0], h.start - 40), h.start) is not None
         )
         # "Stable lesions at C2 and T6." after the cord lesions: a bare noun opening its sentence,
         # located by levels only, continues the list of the organ named just before
@@ -314,6 +316,13 @@ def _names_bone_beyond_lengths(text: str, sentence: tuple[int, int]) -> bool:
 _TOUCHES = re.compile(
     r"\b(?:abut\w*|contact\w*|adjacent\s+to|border\w*|indent\w*|displac\w*|approach\w*|"
     r"lies\s+(?:next\s+to|against)|next\s+to|touch\w*)\b",
+    re.IGNORECASE,
+)
+
+
+_BESIDE = re.compile(
+    r"\b(?:(?:adjacent|next|close)\s+to|abutting|beside|alongside|near)\s+(?:the|this|that)\s+"
+    r"(?:[\w-]+\s+){0,2}$",
     re.IGNORECASE,
 )
 

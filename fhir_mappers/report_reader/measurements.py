@@ -207,6 +207,7 @@ def _lesion_mentions(text: str, hits: Sequence[_Hit]) -> list[_Lesion]:
         local = [_mention(text, sentence, h) for h in sorted(sentence_hits, key=lambda x: x.start)]
         _attach_levels_and_sizes(text, sentence, local)
         _attach_sizes_said_next(text, sentence, local, by_sentence)
+        _attach_items_listed_below(text, sentence, local, by_sentence)
         _settle_counts(local)
         mentions.extend(local)
     return mentions
@@ -234,6 +235,42 @@ def _attach_sizes_said_next(
         return
     for size in _sizes_in(text, nxt.start(), nxt.end()):
         local[-1].sizes.append(size)
+
+
+# "Focal lesions:" on a line of its own, then "1) L1 vertebral body, 8 x 6 mm, T1 hypointense."
+# "2) L3 vertebral body, 5 mm.": each item of the list below the label is one lesion, with its
+# own level and size
+_LIST_LABEL = re.compile(r"\s*(?:[a-z]+\s+){0,2}lesions\s*:\s*", _F)
+_LIST_ITEM = re.compile(r"[ \t]*\n[ \t]*(?:\d{1,2}[.)]|[-\u2022*])[ \t]+(?P<item>[^\n]+)")
+_NOT_AN_ITEM_LESION = re.compile(r"\b(?:no|none|normal|otherwise)\b", _F)
+
+
+def _attach_items_listed_below(
+    text: str,
+    sentence: tuple[int, int],
+    local: list[_Lesion],
+    by_sentence: dict[tuple[int, int], list[_Hit]],
+) -> None:
+    if len(local) != 1 or not local[0].plural:
+        return
+    if _LIST_LABEL.fullmatch(text, sentence[0], sentence[1]) is None:
+        return
+    items: list[tuple[int, int]] = []
+    pos = sentence[1]
+    while (item := _LIST_ITEM.match(text, pos)) is not None:
+        a, b = item.span("item")
+        if _NOT_AN_ITEM_LESION.search(text, a, b) or any(a <= s[0] < b for s in by_sentence):
+            break  # "3) No other lesion." / an item that names its own lesion counts itself
+        items.append((a, b))
+        pos = b
+    if len(items) < 2:
+        return
+    group = local[0]
+    group.count = max(group.count or 0, len(items))
+    for a, b in items:
+        for _, levels in _levels_in(text, a, b):
+            group.levels.update(levels)
+        group.sizes.extend(_sizes_in(text, a, b)[:1])
 
 
 def _countable_lesion_hits(hits: Sequence[_Hit]) -> list[_Hit]:

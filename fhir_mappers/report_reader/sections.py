@@ -353,7 +353,13 @@ _GENERAL_HEADING = re.compile(
 # The answer options of a question ("Which diagnosis is most likely?" then "A. ...", "(b) ..."):
 # options are not findings. A block of option lines after a line that asks.
 _OPTION_LINE = re.compile(r"^[ \t]*(?:\(?[A-Ea-e]\)|[A-Ea-e][.)])[ \t]+\S[^\n]*$", re.MULTILINE)
-_ASKS = re.compile(r"[?:][ \t]*$")
+# a line that asks: a question, or a label that offers choices ("Which of the following:",
+# "Options:"), not any label ("Records reviewed, imaging:" then "a) X-rays 2016 ...")
+_ASKS = re.compile(
+    r"(?:\?|\b(?:which|what|choose|select|options?|answers?|choices|following|best|most\s+likely|"
+    r"true|false|correct)\b[^\n]*:)[ \t]*$",
+    re.IGNORECASE,
+)
 _HEADING_LINE = re.compile(
     # (a label closed by a full stop opens its section too: "Case presentation. A 59-year-old")
     r"^[ \t]*[A-Z][A-Za-z/&'()-]*(?:[ \t]+[A-Za-z][A-Za-z/&'()-]*){0,4}[ \t]*(?::|\.(?=[ \t])|$)",
@@ -467,6 +473,9 @@ def _answer_options(text: str) -> list[tuple[int, int]]:
     return option_blocks(text) + _inline_options(text)
 
 
+_ASKED_REACH = 600  # characters before an option where the question that offers it is looked for
+
+
 def option_blocks(text: str) -> list[tuple[int, int]]:
     """The lines of answer options after a line that asks ("Which statement is true?" then
     "(a) ...", "(b) ..."): choices offered, none of them a finding, whatever they say."""
@@ -475,7 +484,9 @@ def option_blocks(text: str) -> list[tuple[int, int]]:
         if spans and text[spans[-1][1] : m.start()].strip() == "":
             spans[-1] = (spans[-1][0], m.end())  # the next option of the same block
             continue
-        line_before = text[text.rfind("\n", 0, max(0, m.start() - 1)) + 1 : m.start()].strip()
+        # the last line with text before the option (a blank line may stand between)
+        before = text[max(0, m.start() - _ASKED_REACH) : m.start()].rstrip()
+        line_before = before[before.rfind("\n") + 1 :].strip()
         if _ASKS.search(line_before):
             spans.append((m.start(), m.end()))
     return spans
@@ -496,12 +507,21 @@ def _discussion_parts(text: str) -> list[tuple[int, int]]:
             or (alone and not _ends_general_part(text, nxt.start()))
         ):
             nxt = _HEADING_LINE.search(text, nxt.end() + 1)
+        end = nxt.start() if nxt else len(text)
+        if not alone and _PATIENT_BACKGROUND.match(text, m.start()):
+            # a clinical note's "Background: hypertension, ..." is the patient's history, one
+            # paragraph: what follows its blank line (an addendum's finding) is read
+            blank = text.find("\n\n", m.end(), end)
+            end = end if blank < 0 else blank
         start = m.start()
         stem = _QUIZ_STEM.match(text, m.start())
         if stem is not None:
             start = stem.end()  # a quiz's case stem is this patient's: the rest is general
-        spans.append((start, nxt.start() if nxt else len(text)))
+        spans.append((start, end))
     return spans
+
+
+_PATIENT_BACKGROUND = re.compile(r"[ \t]*background[ \t]*:", re.IGNORECASE)
 
 
 # The stem of a quiz: the paragraph right under its "Quiz" heading that presents the patient ("A

@@ -33,6 +33,7 @@ from fhir_mappers.report_reader.vocabulary import (
     _Kind,
 )
 from logic.model import FeatureKind
+from logic.thresholds import U_L_MIN_SIZE_MM
 
 # A sentence that says what a disease or entity does in general: a general cue ("typically",
 # "may present with", "is characterised by") after a general subject (a disease, "patients"),
@@ -47,6 +48,8 @@ _GENERAL_CUE = re.compile(
     r"raises?\s+the\s+(?:likelihood|probability|suspicion|possibility|risk)|"
     r"(?:is|are)\s+(?:typically|usually|commonly|often|frequently)|occurs?\s+(?:when|in|near|with)|"
     r"(?:may|can|might)\s+(?:also\s+)?(?:involve|imitate|simulate)|"
+    # "Red marrow on high b-value DWI can look bright", "Reconversion happens when demand rises"
+    r"(?:may|can|might)\s+(?:also\s+)?look|happens?\s+(?:when|in|with)|"
     r"count\s+as|detects?|persists?\s+longest|"
     r"(?:is|are)\s+(?:an?\s+)?myeloma[\s-]defining|as\s+(?:an?\s+)?myeloma[\s-]defining|"
     r"(?:is|are)\s+defined\s+as|(?<!-)define[sd]?|considers?|(?:may|can|might)\s+persist|"
@@ -73,7 +76,7 @@ _CLAUSE_CUE = re.compile(
     r"(?:often\s+)?indistinguishable|(?:is|are)\s+most\s+often|(?:is|are)\s+(?:reported|"
     r"seen|found)\s+in|taught|(?:is|are)\s+(?:now\s+)?preferred|(?:can|may)\s+reveal|(?:is|are)\s+"
     r"(?:the\s+)?most|(?:is|are)\s+(?:common|frequent|typical|usual)\s|"
-    r"(?:may|can|might)\s+(?:also\s+)?(?:cause|produce|mimic)|"
+    r"(?:may|can|might)\s+(?:also\s+)?(?:cause|produce|mimic|look)|happens?|"
     r"occurs?|count|detects?|persists?|(?:can|may|might)\s+have|(?:is|are)\s+(?:the\s+)?commonest|"
     r"(?:is|are)\s+(?:very\s+|relatively\s+|quite\s+)?(?:rare|uncommon|unusual)|"
     r"(?:is|are)\s+(?:a|the)\s+(?:frequent|common|usual|typical|classic)\s",
@@ -131,6 +134,31 @@ _GENERAL_FRAME = re.compile(
     r"^\W*(?:[\w-]+\s+){0,3}?(?:metastases|lesions|myelomas|lymphomas|ha?emangiomas|deposits|"
     r"reconversion|hyperplasia|infiltration|involvement)\s+(?:from\s+[\w-]+\s+)?"
     r"(?:classically|typically|usually|commonly|often|frequently|generally|characteristically)\b|"
+    # a threshold and what it means: "A signal drop below 25% at 3 T suggests marrow replacement"
+    r"^\W*an?\s+(?:[\w-]+\s+){0,3}?(?:drop|loss|decrease|fall)\s+(?:of\s+)?(?:below|under|less\s+"
+    r"than|above|over|more\s+than|greater\s+than|<|>)\s*\d+(?:\.\d+)?\s*(?:%|per\s*cent)[^.;]*?"
+    r"\b(?:suggests?|indicates?|favou?rs?|implies|means|is\s+(?:typical|suspicious|worrisome))\b|"
+    # what never happens: "Red marrow never drops on opposed-phase imaging"
+    r"\bnever\s+(?:drops|enhances|shows|causes|replaces|looks|appears|suppresses|crosses)\b|"
+    # "Features that reassure: symmetry, T1 signal above disc and muscle, ..."
+    r"^\W*(?:(?:the\s+)?(?:features|signs|findings|clues)\s+(?:that|which)\s+(?:reassure|worry|"
+    r"suggest|favou?r|point|matter))\b|"
+    # criteria and what counts: "the IMWG criteria count more than one focal lesion ...", "Small
+    # lesions below 5 mm are not counted"
+    r"\bcriteria\s+(?:count|define|include|require|consider|state)\b|\b(?:are|is)\s+not\s+"
+    r"counted\b|\bdo(?:es)?\s+not\s+count\b|"
+    # "Compare a metastasis, which erodes the pedicle ...": another entity, for contrast
+    r"^\W*compare\s+(?:with\s+|to\s+)?an?\b|"
+    # a bare plural: what such lesions are and do ("Metastases are round, replace fat completely
+    # and drop very little"), not what is seen ("Metastases are present at several levels")
+    r"^\W*(?!(?:the|these|those|her|his|their|both|two|three|multiple|several|new|known|"
+    r"numerous|scattered|innumerable|small|large|larger|smaller)\b)(?:[\w-]+\s+){0,2}?"
+    r"(?:metastases|myelomas|lymphomas|ha?emangiomas|plasmacytomas|bone\s+islands|"
+    r"schmorl(?:'s)?\s+nodes)\s+(?:are|do|don't|replace|enhance|drop|tend|have|appear|look|"
+    r"arise|occur)\b(?!\s+(?:not\s+)?(?:present|seen|noted|identified|again|now|new|stable|"
+    r"unchanged|larger|smaller|increased|decreased|demonstrated|visible|evident|suspected|likely|"
+    r"possible|probable|favou?red|numerous|innumerable|scattered|diffuse|widespread|multiple|"
+    r"throughout|found|detected|also|still|more|less|fewer|too|in\b|at\b|within\b))|"
     r"^\W*(?:[a-z ]{1,30}:\s*)?(?:in\s+)?(?:(?:most|many|some|elderly|older|young(?:er)?)\s+)?"
     # ("Smouldering myeloma patients with more than one focal lesion ... have a high risk")
     r"(?:[\w-]+\s+){0,3}?(?:patients|adults|children|individuals)\s+(?:with|over|under|older|"
@@ -234,6 +262,23 @@ _GENERAL_WORD_LIST = (
     "needed",
     "required",
     "appropriate",
+    "metastases",
+    "happen",
+    "drop",
+    "loss",
+    "decrease",
+    "fall",
+    "never",
+    "reassure",
+    "clues",
+    "criteria",
+    "compare",
+    "myelomas",
+    "lymphomas",
+    "angiomas",
+    "plasmacytomas",
+    "islands",
+    "nodes",
 )
 _GENERAL_WORD = re.compile("|".join(_GENERAL_WORD_LIST), re.IGNORECASE)
 
@@ -286,9 +331,38 @@ _TOLD_THAT = re.compile(
 )
 
 
+# a short label before a sentence ("Why we do it: In smouldering myeloma, more than one focal
+# lesion ...", "Reporting tip: ...")
+_LEAD_LABEL = re.compile(
+    r"\W*(?:\[[^\]\n]{0,20}\][ \t]*)?[A-Za-z][A-Za-z'’-]*(?:[ \t]+[A-Za-z'’-]+){0,4}[ \t]*:[ \t]+"
+)
+
+
+_BELOW_BEFORE = re.compile(r"(?:below|under|less\s+than|smaller\s+than|<)\s*$", re.IGNORECASE)
+
+
+def _the_size_limit(text: str, size: re.Match[str]) -> bool:
+    """ "below 5 mm" in a general statement: the lesion-size limit of SPEC.md section 5 (U-L),
+    not a size measured ("Small lesions below 5 mm are not counted")."""
+    return (
+        float(size.group("a")) == U_L_MIN_SIZE_MM
+        and not size.group("dims")
+        and bool(_BELOW_BEFORE.search(text, max(0, size.start() - 20), size.start()))
+    )
+
+
 def _general_statement_start(s_text: str) -> int | None:
     """Where a general statement's predicate starts in the sentence, or None when the sentence
-    is about this patient. Targets after that point are not findings of the patient."""
+    is about this patient. Targets after that point are not findings of the patient. A short
+    label before the sentence is passed over."""
+    at = _general_statement_at(s_text)
+    if at is None and (label := _LEAD_LABEL.match(s_text)) is not None:
+        inner = _general_statement_at(s_text[label.end() :])
+        return None if inner is None else label.end() + inner
+    return at
+
+
+def _general_statement_at(s_text: str) -> int | None:
     if s_text.endswith("?") and _ASKS.match(s_text):
         # "How many myeloma-type focal lesions does this MRI show?": a question asserts nothing
         return 0
@@ -327,7 +401,9 @@ def _general_statement_start(s_text: str) -> int | None:
     told = _TOLD_THAT.search(s_text, 0, at + 1) if at else None
     begin = max(told.end() if told is not None else 0, s_text.rfind(";", 0, at) + 1)
     part = s_text[begin : s_text.find(";", at) if ";" in s_text[at:] else len(s_text)]
-    if _PATIENT_ANCHOR.search(part) or any(not _threshold(part, m) for m in _SIZE.finditer(part)):
+    if _PATIENT_ANCHOR.search(part) or any(
+        not (_threshold(part, m) or _the_size_limit(part, m)) for m in _SIZE.finditer(part)
+    ):
         return None
     if any(True for _ in _levels_in(part, 0, len(part))):
         return None

@@ -55,7 +55,8 @@ _TITLE = re.compile(
 _TITLE_ONLY = re.compile(
     r"\b(?:case\s+\d{1,3}(?:\s+of\s+\d{1,3})?\s*[:\-–—]|(?:msk|neuro|gyn|body|rota|revision|"
     r"reading|reporting|teaching|learning)\s+notes?|handouts?|conference|pitfalls?|log\s+\d|nts|"
-    r"teaching\s+evening|vocabulary|trainees?|forum|follow-through|notes?\s+after)\b",
+    r"teaching\s+evening|vocabulary|trainees?|forum|follow-through|notes?\s+after|"
+    r"top\s+(?:3|three|5|five)|differentials|gamuts?|lecture)\b",
     re.IGNORECASE,
 )
 _TITLE_REACH = 400  # characters at the head of the text where a title is looked for
@@ -89,6 +90,24 @@ _PATIENT_PARTS = frozenset({Part.FINDINGS, Part.IMPRESSION})
 # impression-like headings a teaching document also uses for its general comments
 _GENERAL_USE = frozenset({"comment", "comments", "summary", "assessment"})
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+# an entry of a differential list: an entity's name, then what tells it apart ("1. Paget disease
+# (late phase) - enlargement, coarse trabeculae", "3. Melanoma metastases (rare; T1 bright)");
+# two such entries in a row make a differential list, general whatever its heading
+_DDX_ENTRY = re.compile(
+    r"[ \t]*(?:\d{1,2}[.)]|[-*•])[ \t]+"
+    r"(?P<name>(?:[A-Za-z0-9'’/-]+[ \t]+){0,6}?[A-Za-z0-9'’/-]+)[ \t]*"
+    r"(?:\([^)\n]{0,80}\)[ \t]*)?(?:[-–—:][ \t]|\n|$)"
+)
+_DDX_NAME = re.compile(
+    r"paget|h(?:a)?emangioma|metasta|myeloma|lymphoma|leuk|sarcoma|chordoma|schwannoma|"
+    r"meningocele|ectasia|cysts?\b|tumou?r|osteomyelitis|discitis|spondylodiscitis|infection|"
+    r"fracture|modic|reconversion|hyperplasia|island|enostosis|osteopo|disease|syndrome|"
+    r"plasmacytoma|mastocytosis|sarcoid|gaucher|fibrous\s+dysplasia|osteoma|osteoblastoma|"
+    r"enchondroma|lipoma|chondro|ewing|granuloma|histiocytosis|myelofibrosis|amyloid|"
+    r"tuberculo|brucell|sickle|thalass|red\s+marrow|fatty\s+marrow|normal\s+variant",
+    re.IGNORECASE,
+)
+_DDX_RUN = 2
 
 
 def _at_least(pattern: re.Pattern[str], text: str, n: int) -> bool:
@@ -144,12 +163,16 @@ def general_paragraphs(text: str) -> list[tuple[int, int]]:
     if not is_teaching_document(text):
         return []
     spans: list[tuple[int, int]] = _titles(text)
+    paragraphs = _paragraphs(text)
+    differential = _differential_entries(text, paragraphs)
     # what comes first is the patient's: the reader's own "FINDINGS:" heading stands where the
     # report's findings heading stood (`sections.assemble` joins the read parts under it)
     patient = True
-    for start, end, heading in _paragraphs(text):
+    for start, end, heading in paragraphs:
         paragraph = text[start:end]
-        if not patient and _ITEM_LINE.match(paragraph):
+        if start in differential:
+            patient = tells_of_patient(paragraph)
+        elif not patient and _ITEM_LINE.match(paragraph):
             # an item of a general list stays general unless it plainly names the patient
             # ("there is", "now" and a level are as common in teaching lists as in reports)
             patient = tells_of_patient(paragraph)
@@ -161,6 +184,22 @@ def general_paragraphs(text: str) -> list[tuple[int, int]]:
             else:
                 spans.append((start, end))
     return spans
+
+
+def _differential_entries(text: str, paragraphs: list[tuple[int, int, str | None]]) -> set[int]:
+    """The starts of the paragraphs that are entries of a differential list: `_DDX_RUN` or more
+    items in a row, each an entity's name and what tells it apart."""
+    entries: set[int] = set()
+    run: list[int] = []
+    for start, end, _ in [*paragraphs, (len(text), len(text), None)]:
+        entry = _DDX_ENTRY.match(text, start, end)
+        if entry is not None and _DDX_NAME.search(entry.group("name")):
+            run.append(start)
+            continue
+        if len(run) >= _DDX_RUN:
+            entries.update(run)
+        run = []
+    return entries
 
 
 _TITLE_LINE_CHARS = 150
@@ -276,10 +315,40 @@ _LATER_STUDY = re.compile(
 )
 
 
+# A chronology of studies, each on a line labelled with its year ("MRI lumbar spine 2012: ...",
+# "CT lumbar spine 2023, following a minor fall: ..."): what the MRIs before the latest one
+# showed is history (SPEC.md section 2: the index report is the latest).
+_DATED_STUDY = re.compile(
+    r"^[ \t]*(?:[-*•][ \t]*)?(?P<kind>mri|mr|ct|pet(?:-ct)?|x-?rays?|radiographs?|bone\s+scan|"
+    r"bone\s+density|dexa|dxa|ultrasound)\b[^\n:]{0,60}?\b(?P<year>(?:19|20)\d\d)\b[^\n:]{0,60}:",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def dated_study_parts(text: str) -> list[tuple[int, int]]:
+    """The (start, end) spans of the lines of a dated chronology of studies that tell of an MRI
+    older than the latest MRI of the list; none unless two MRIs of different years are listed."""
+    studies = [
+        (m.start(), int(m.group("year")), m.group("kind").lower().startswith("mr"))
+        for m in _DATED_STUDY.finditer(text)
+    ]
+    mri_years = {year for _, year, mri in studies if mri}
+    if len(mri_years) < 2:
+        return []
+    latest = max(mri_years)
+    spans: list[tuple[int, int]] = []
+    for i, (start, year, mri) in enumerate(studies):
+        if mri and year < latest:
+            end = studies[i + 1][0] if i + 1 < len(studies) else text.find("\n\n", start)
+            spans.append((start, len(text) if end < 0 else end))
+    return spans
+
+
 def earlier_study_parts(text: str) -> list[tuple[int, int]]:
     """The (start, end) spans under a heading of an earlier study that a later study's heading
-    follows: their findings are history."""
-    spans: list[tuple[int, int]] = []
+    follows, and the older MRIs of a dated chronology (`dated_study_parts`): their findings are
+    history."""
+    spans: list[tuple[int, int]] = dated_study_parts(text)
     open_at: int | None = None
     at = 0
     for line in text.splitlines(keepends=True):

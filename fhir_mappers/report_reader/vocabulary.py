@@ -517,10 +517,11 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
             r"\bover[\s-]?(?:read|called|interpreted|diagnosed)\s+as\b|"
             r"\bconfused\s+with\b|\bmimick(?:ing|s|ed)\b|\bsimulating\b|"
             # "a pitfall, not metastasis": a diagnosis denied by a bare "not"
-            r"\bnot\s+(?:to\s+|from\s+|of\s+)?(?=(?:an?\s+)?(?:marrow\s+|bone\s+|true\s+|real\s+|"
-            r"lymphoma\s+|myeloma\s+|metastatic\s+|malignant\s+)?"
+            # ("sclerotic bands are not a marrow-replacing process", "there is not a focal lesion")
+            r"\bnot\s+(?:to\s+|from\s+|of\s+)?(?=(?:an?\s+)?(?:(?:marrow|bone|true|real|lymphoma|"
+            r"myeloma|metastatic|malignant|focal|discrete)[\s-]+)?"
             r"(?:metasta|myelom|plasmacytom|malignan|"
-            r"neoplas|tumou?r|lesion|deposit|(?:bone\s+)?destruction|infiltrat))"
+            r"neoplas|tumou?r|lesion|deposit|(?:bone\s+)?destruction|infiltrat|replac))"
         ),
         "",
     ),
@@ -623,7 +624,10 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
             r"\b(?:site|bed)\s+of\s+the\s+(?:previous|prior|former|treated|resected|irradiated)\b|"
             # "The medical team asked whether bone metastases explain the calcium": a question
             r"\b(?:asked|wonder(?:ed|s)?|questioned)\s+(?:whether|if)\b|"
-            r"\breferred\s+(?:here\s+)?(?:to|for|with|because)\b|"
+            r"\breferred\s+(?:here\s+)?(?:by\s+(?:[\w-]+\s+){1,3}?)?(?:to|for|with|because)\b|"
+            # a past differential: "Differential at first visit was mechanical pain versus ..."
+            r"\bdifferential(?:\s+diagnosis)?(?:\s+(?:at|on|after)(?:\s+[\w-]+){1,3}?)?\s+"
+            r"(?:was|were|included|had\s+been)\b|"
             # the reason a study was done is no finding of it ("MRI for the following reason:
             # prior marrow heterogeneity", "Reason for exam: ?myeloma")
             r"\bfor\s+the\s+following\s+reasons?\b|\breasons?\s+for\s+(?:the\s+)?(?:exam\w*|"
@@ -647,6 +651,21 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
             r"\b(?:was|were|had\s+been)\s+(?:\w+ly\s+)?concerned\s+(?:about|for|regarding)\b|"
             # "diagnosed two years ago, when whole-body MRI showed focal lesions ..."
             r"\b(?:years?|months?|weeks?)\s+ago,?\s+when\b|"
+            # "Her 2020 MRI had shown a 7 mm focus": what a study had shown is an earlier finding
+            r"\b(?:mri|scan|study|ct|imaging)\s+(?:[\w-]+\s+){0,3}?had\s+(?:\w+ly\s+)?(?:shown|"
+            r"demonstrated|revealed)\b|"
+            # someone else's illness: "Her father ... had lytic lesions throughout the spine", "a
+            # friend was told her scan showed 'heterogeneous marrow'"
+            r"\b(?:her|his|their|my|your|a|the\s+patient'?s|patient'?s)\s+(?:late\s+|older\s+|"
+            r"younger\s+|elder\s+)?(?:father|mother|sister|brother|aunt|uncle|grandmother|"
+            r"grandfather|cousin|son|daughter|friend|neighbou?r|husband|wife|partner|colleague|"
+            r"relative|sibling|twin)s?\b|\b(?:a|an)\s+(?:different|other)\s+patient\b|"
+            r"\banother\s+patient\b|"
+            # "if the spine marrow were abnormal the story would be different": a supposition
+            r"\bif\b(?=\s+(?:[\w-]+\s+){1,4}?were\b)|"
+            # advice to a reader: "If you describe these as lesions, ...", "compare with T1
+            # before calling a deposit"
+            r"\bif\s+you\b|\bbefore\s+(?:calling|diagnosing|reporting|labell?ing)\b|"
             # "Preoperative MRI had incidentally shown a 6 mm focus": an earlier study's finding
             r"\b(?:pre-?operative|prior|previous|earlier|outside|initial|first|old|original)\s+"
             r"(?:mri|scan|study|ct|imaging)\s+had\s+(?:\w+ly\s+)?(?:shown|demonstrated|revealed)\b|"
@@ -748,6 +767,10 @@ _TERMINATOR = _c(
     r";|\bbut\b|\bhowever\b|\balthough\b|\bthough\b|\bwhereas\b|\bexcept\b|\bapart\s+from\b|"
     r"\bother\s+than\b|\baside\s+from\b|\bwith\s+the\s+exception\b|\bwhich\b|\bthat\s+(?:is|are)\b"
     r"|\bwhile\b|\bnevertheless\b|\byet\b"
+    # the patient again, after someone else: "Her mother had myeloma and she was alarmed when
+    # her MRI reported ..."
+    r"|\band\s+(?:so\s+)?(?:she|he|they)\b|\bwhen\s+(?:her|his|their)\s+(?:[\w-]+\s+){0,2}?"
+    r"(?:mri|scan|ct|imaging|study|report)\b"
     # ", likely reconversion": an interpretation after a comma is a new clause
     r"|,(?=\s*(?:most\s+)?(?:likely|probabl|possibl|favou?r|consistent\s+with|in\s+keeping|"
     r"suggest|compatible|representing|reflecting|may\b|could\b|presum))"
@@ -1190,6 +1213,31 @@ _KW_MODIFIERS: tuple[tuple[str, ...], ...] = (
         "earlier",
         "outside",
         "old",
+        "father",
+        "mother",
+        "sister",
+        "brother",
+        "aunt",
+        "uncle",
+        "cousin",
+        "son",
+        "daughter",
+        "friend",
+        "neighbo",
+        "husband",
+        "wife",
+        "partner",
+        "colleague",
+        "relative",
+        "sibling",
+        "twin",
+        "patient",
+        "you",
+        "calling",
+        "diagnosing",
+        "reporting",
+        "labeling",
+        "labelling",
     ),
     ("longer", "resolved", "normali", "returned", "have"),
     (
@@ -1212,6 +1260,8 @@ _KW_MODIFIERS: tuple[tuple[str, ...], ...] = (
 _KW_TERMINATOR = (
     ";",
     ",",
+    "and",
+    "when",
     "but",
     "however",
     "though",

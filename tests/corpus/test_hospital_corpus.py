@@ -114,7 +114,6 @@ _AV_TEACHING_MATERIAL = [
     "set_av-018",
     "set_av-034",
     "set_av-042",
-    "set_av-046",
     "set_av-052",
     "set_av-056",
     "set_av-060",
@@ -171,6 +170,19 @@ KNOWN_FALSE_ALARMS.update(
         _BL_TO_BO_FALSE_ALARMS,
         "a development false alarm of sets BL to BO not yet looked at individually",
     )
+)
+KNOWN_FALSE_ALARMS.update(
+    {
+        "set_bq-048": "a slide shows 'a different patient's image from the textbook, where the "
+        "marrow is darker than the discs throughout': the other patient's scope does not reach "
+        "past the comma to the finding",
+        "set_bq-104": "a lecture's title line 'Lecture: Marrow reconversion - when to worry.' "
+        "ends with a full stop, so it is not read as a title, and its 'reconversion' is a hedge",
+        "set_bq-114": "'the marrow becomes T1 dark and very T2/STIR bright, often symmetrical': "
+        "a general account of gelatinous transformation with 'the marrow' as its subject",
+        "set_br-034": "a focus with 'corduroy' and 'polka-dot' trabeculae on CT: the signs of a "
+        "haemangioma without the word",
+    }
 )
 # Abnormal development reports with no card, each looked at and left unless said otherwise (the
 # guard keeps the list true: a fixed one fails until it is taken off).

@@ -2326,3 +2326,171 @@ def test_rules_from_sets_bh_to_bk(text: str, want: str) -> None:
 )
 def test_rules_from_sets_bl_to_bo(text: str, want: str) -> None:
     assert read(text).image_class.value == want
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        pytest.param(
+            "One 6 mm lesion in the left centrum semiovale shows incomplete ring enhancement. "
+            "The calvarial marrow signal is normal.",
+            "NEGATIVE",
+            id="white-matter-regions-are-the-brain",
+        ),
+        pytest.param(
+            "FINDINGS:\nFocal lesions:\n1) L1 vertebral body, 8 x 6 mm, T1 hypointense.\n"
+            "2) L3 vertebral body, 5 mm, T1 hypointense.\nThe remaining marrow is normal.",
+            "FOCAL_MULTIPLE",
+            id="each-item-under-a-lesions-label-is-a-lesion",
+        ),
+        pytest.param(
+            "Focal lesions:\n1) L1 vertebral body, 8 mm.\n2) No other lesion.",
+            "FOCAL_EQUIVOCAL",
+            id="but-a-denying-item-ends-the-list",
+        ),
+        pytest.param(
+            "Renal lesions:\n1) left kidney, 8 mm cyst.\n2) right kidney, 6 mm cyst.",
+            "NEGATIVE",
+            id="and-a-list-of-another-organ-stays-that-organs",
+        ),
+        pytest.param(
+            "Her father was diagnosed with multiple myeloma after a pathological fracture and "
+            "had lytic lesions throughout the spine; she is understandably anxious.",
+            "NEGATIVE",
+            id="a-relatives-illness",
+        ),
+        pytest.param(
+            'You mentioned that a friend was told her scan showed "heterogeneous marrow".',
+            "NEGATIVE",
+            id="a-friends-scan",
+        ),
+        pytest.param(
+            "Her mother had myeloma and she was alarmed when her MRI reported variegated marrow "
+            "signal at multiple levels from T8 to L4.",
+            "DIFFUSE",
+            id="but-the-patient-again-after-the-relative",
+        ),
+        pytest.param(
+            "Her sister had myeloma. The current MRI shows multiple focal lesions at L1 and L3, "
+            "the largest 9 mm.",
+            "FOCAL_MULTIPLE",
+            id="and-a-relative-in-another-sentence",
+        ),
+        pytest.param(
+            "Her 2020 MRI had shown a 7 mm T1-hypointense focus in the right sacral ala.",
+            "NEGATIVE",
+            id="what-a-study-had-shown",
+        ),
+        pytest.param(
+            "If the spine marrow were abnormal the story would be different, but in this case "
+            "it was normal.",
+            "NEGATIVE",
+            id="if-it-were",
+        ),
+        pytest.param(
+            "If you describe these as lesions, someone will order a bone scan. Marrow normal.",
+            "NEGATIVE",
+            id="if-you-describe",
+        ),
+        pytest.param(
+            "Top 3 differentials - Expanded vertebral body\n\nFindings: L3 is enlarged with "
+            "coarse trabeculae; the marrow retains normal fatty signal.\n\n1. Paget disease - "
+            "enlargement, preserved fat signal.\n2. Haemangioma - coarse vertical trabeculae.\n"
+            "3. Sclerotic metastasis or lymphoma - ivory vertebra; replaces marrow fat.",
+            "NEGATIVE",
+            id="a-differential-list-of-a-teaching-case",
+        ),
+        pytest.param(
+            "Case of the week\n\nFindings: multiple focal lesions at L1 and L3, 9 and 7 mm.\n\n"
+            "1. Multiple myeloma - most likely.\n2. Metastases - less likely.",
+            "FOCAL_MULTIPLE",
+            id="but-the-findings-before-it-stand",
+        ),
+        pytest.param(
+            "Why we do it: In smouldering myeloma, more than one focal lesion of at least 5 mm on "
+            "MRI is a myeloma-defining event. Marrow normal.",
+            "NEGATIVE",
+            id="a-label-before-a-general-statement",
+        ),
+        pytest.param(
+            "Metastases are round, replace fat completely and drop very little. Marrow normal.",
+            "NEGATIVE",
+            id="a-bare-plural-and-what-it-does",
+        ),
+        pytest.param(
+            "Metastases are present at several levels of the lumbar spine.",
+            "FOCAL_EQUIVOCAL",
+            id="but-a-bare-plural-that-is-present",
+        ),
+        pytest.param(
+            "A signal drop below 25% at 3 T suggests marrow replacement. Marrow normal.",
+            "NEGATIVE",
+            id="a-threshold-and-what-it-means",
+        ),
+        pytest.param(
+            "Small lesions below 5 mm are not counted but deserve follow-up. Marrow normal.",
+            "NEGATIVE",
+            id="what-is-not-counted",
+        ),
+        pytest.param(
+            "Red marrow on high b-value DWI can look bright; compare with T1 before calling a "
+            "deposit. Marrow normal.",
+            "NEGATIVE",
+            id="can-look-and-before-calling",
+        ),
+        pytest.param(
+            "Bottom line: sclerotic endplate bands are not a marrow-replacing process.",
+            "NEGATIVE",
+            id="not-a-marrow-replacing-process",
+        ),
+        pytest.param(
+            "4.5 cm right upper lobe mass. The T2 to T4 vertebral bodies adjacent to the mass "
+            "show normal marrow signal.",
+            "NEGATIVE",
+            id="a-bone-beside-the-mass",
+        ),
+        pytest.param(
+            "Exam: pulsatile, non-tender epigastric mass, femoral pulses present.",
+            "NEGATIVE",
+            id="an-abdominal-mass-on-examination",
+        ),
+        pytest.param(
+            "Records reviewed, imaging:\na) X-rays 2016: mild spondylosis.\nb) MRI lumbar spine "
+            "(2024): minimal heterogeneity of the marrow in the right iliac bone.",
+            "NONSPECIFIC",
+            id="a-lettered-list-after-a-label-is-no-quiz",
+        ),
+        pytest.param(
+            "Q. A 50-year-old man has fever and back pain. What is the diagnosis?\n\n"
+            "A. Modic type 1 change\nB. Spondylodiscitis\nC. Metastatic disease; bone scan",
+            "NEGATIVE",
+            id="options-after-a-blank-line",
+        ),
+        pytest.param(
+            "MRI lumbar spine 2012: mildly heterogeneous marrow signal.\nMRI lumbar spine 2015: "
+            "normal marrow.\nMRI lumbar spine 2021: Modic type 2 change at L4-5.",
+            "NEGATIVE",
+            id="older-mris-of-a-chronology",
+        ),
+        pytest.param(
+            "MRI lumbar spine 2021: normal.\nMRI lumbar spine 2026: multiple lesions, the largest "
+            "9 mm at L2 and 7 mm at L4.",
+            "FOCAL_MULTIPLE",
+            id="but-the-latest-mri-of-a-chronology-stands",
+        ),
+        pytest.param(
+            "Differential at first visit was mechanical pain versus osteoporotic fracture versus "
+            "metastatic disease.",
+            "NEGATIVE",
+            id="a-past-differential",
+        ),
+        pytest.param(
+            "Background: hypertension, no cancer history.\n\nRadiologist telephoned. Final report: "
+            "marrow infiltration of the lumbar spine, sacrum and pelvis.",
+            "DIFFUSE",
+            id="a-patients-background-is-one-paragraph",
+        ),
+    ],
+)
+def test_rules_from_sets_bp_to_bs(text: str, want: str) -> None:
+    assert read(text).image_class.value == want
