@@ -412,6 +412,17 @@ def _lesion_not_said_benign(hit: _Hit, text: str, sentence: tuple[int, int]) -> 
     named = _BENIGN_ENTITY.search(text, max(seg_start, hit.start - 30), hit.end)
     if named is not None and named.end() == hit.end and not atypical:
         return False  # the lesion's own name is a benign entity: "Romanus lesions"
+    label = _ENTITY_LABEL.match(text, sentence[0], hit.start)
+    if (
+        label is not None
+        and not atypical
+        and (entity := _BENIGN_ENTITY.search(label.group(0))) is not None
+        and _LABEL_END.fullmatch(label.group(0), entity.end()) is not None
+        and not _DENIED_ENTITY.search(label.group(0), 0, entity.start())
+        and not _ATTRIBUTION_HEDGE.search(label.group(0))
+    ):
+        return False  # "Typical haemangioma: a 14 mm lesion at L2", "Vertebral haemangioma - the
+        # classic 'polka dot' lesion": the entity named first, as a label
     # (the entity may end in the next lesion noun: "in keeping with focal fatty marrow deposits")
     attribution = text[hit.start : min(sentence[1], stop + 40)]
     said = _BENIGN_ENTITY.search(attribution)
@@ -424,6 +435,12 @@ def _lesion_not_said_benign(hit: _Hit, text: str, sentence: tuple[int, int]) -> 
         # among the benign attributions): a focal lesion, at most FOCAL_EQUIVOCAL, not one for U-L
         hit.subtype = "benign-hedged"
     return True
+
+
+# a label of up to five words before the lesion's part of the sentence ("Typical haemangioma:",
+# "Vertebral haemangioma - ")
+_LABEL_END = re.compile(r"[ \t]*(?:\([^)\n]*\)[ \t]*)?(?::|[-–—])[ \t]*")
+_ENTITY_LABEL = re.compile(r"\W*(?:[\w'’-]+[ \t]+){0,4}?[\w'’-]+[ \t]*(?::|[ \t][-–—])[ \t]+", _F)
 
 
 # "not typical of haemangiomas", "rather than a bone island", "..., no fracture": the benign

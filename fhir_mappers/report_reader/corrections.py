@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from fhir_mappers.report_reader.anatomy import Anchor, anchor, names_a_bone_word, vertebral_levels
 from fhir_mappers.report_reader.measurements import _levels_in
 from fhir_mappers.report_reader.scope import _Hit
-from fhir_mappers.report_reader.statements import is_general_statement
+from fhir_mappers.report_reader.statements import about_this_patient, is_general_statement
 from logic.model import FeatureKind
 from logic.thresholds import RED_MARROW_NORMAL_UNDER_AGE
 
@@ -193,6 +193,10 @@ _DENIED_OR_HEDGED = re.compile(
 
 
 _OR_AFTER = re.compile(r"\s*(?:,\s*)?(?:versus|vs\.?|or|\?)", re.IGNORECASE)
+# a hedge after the name: "1. Bone island (enostosis) - favoured", "haemangioma, probably"
+_HEDGED_AFTER = re.compile(
+    r"\b(?:favou?r\w*|likely|probabl[ey]|possibl[ey]|suspected|presum\w*)\b|\?", re.IGNORECASE
+)
 
 
 def _definite_benign(text: str, s0: int, s1: int) -> bool:
@@ -203,24 +207,54 @@ def _definite_benign(text: str, s0: int, s1: int) -> bool:
         m is not None
         and not _DENIED_OR_HEDGED.search(text, s0, m.start())
         and not _OR_AFTER.match(text, m.end(), s1)
+        and not _HEDGED_AFTER.search(text, m.end(), s1)
         # "Bone infarcts are rare in the sacrum": a general statement diagnoses nobody
         and not is_general_statement(text[s0:s1])
     )
 
 
-def benign_diagnosis(text: str, sentences: list[tuple[int, int]], hits: list[_Hit]) -> list[_Hit]:
+# in a general part, a diagnosis that is this patient's: an answer, a diagnosis line, one that
+# names a level ("Typical vertebral haemangioma, L2.") or the patient
+_ANSWER_OR_DIAGNOSIS = re.compile(
+    r"\W*(?:answer|(?:final\s+|case\s+)?diagnosis|dx|impression|conclusion)\b", re.IGNORECASE
+)
+
+
+_ANSWER_BEFORE = re.compile(r"\banswer\W*$", re.IGNORECASE)
+
+
+def _diagnoses_the_patient(text: str, s0: int, s1: int) -> bool:
+    return bool(
+        _ANSWER_OR_DIAGNOSIS.match(text, s0, s1)
+        # "Answer\n(b) Typical vertebral haemangioma."
+        or _ANSWER_BEFORE.search(text, max(0, s0 - 20), s0)
+        or vertebral_levels(text, s0, s1)
+        or about_this_patient(text[s0:s1])
+    )
+
+
+def benign_diagnosis(
+    text: str,
+    sentences: list[tuple[int, int]],
+    hits: list[_Hit],
+    general: Sequence[tuple[int, int]] = (),
+) -> list[_Hit]:
     """SPEC.md section 3 "Benign attribution" across sentences: a report that concludes, without a
     hedge, that a lesion is a typical haemangioma ("Diagnosis: typical vertebral haemangioma")
     says it of the lesion it described elsewhere -- of the lesions at the levels it names, or,
-    naming none, of the report's only lesion."""
+    naming none, of the report's only lesion. A sentence of the general parts (`general`: a
+    discussion, a teaching paragraph, a differential list) diagnoses nobody."""
     lesions = [
         h for h in hits if h.kind is FeatureKind.FOCAL_LESION and not (h.negated or h.historical)
     ]
     if not lesions:
         return hits
-    diagnoses = [(s0, s1) for s0, s1 in sentences if _definite_benign(text, s0, s1)][
-        :_MAX_CORRECTIONS
-    ]
+    diagnoses = [
+        (s0, s1)
+        for s0, s1 in sentences
+        if _definite_benign(text, s0, s1)
+        and (not any(a <= s0 < b for a, b in general) or _diagnoses_the_patient(text, s0, s1))
+    ][:_MAX_CORRECTIONS]
     if not diagnoses:
         return hits
     levels_of = {h.sentence: vertebral_levels(text, *h.sentence) for h in lesions}
@@ -246,7 +280,17 @@ def benign_diagnosis(text: str, sentences: list[tuple[int, int]], hits: list[_Hi
                 if not named or levels_of[h.sentence] & named:
                     dropped.add(id(h))
                 continue
-            if (named and levels_of[h.sentence] & named) or (not named and len(all_levels) <= 1):
+            if (
+                (named and levels_of[h.sentence] & named)
+                or (not named and len(all_levels) <= 1)
+                # "Typical haemangioma of L3." after "the lesion ..." with no level: the same one
+                or (
+                    named
+                    and not levels_of[h.sentence]
+                    and all_levels <= named
+                    and not names_a_bone_word(text, *h.sentence)
+                )
+            ):
                 dropped.add(id(h))
     return [h for h in hits if id(h) not in dropped]
 

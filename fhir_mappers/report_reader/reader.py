@@ -271,7 +271,7 @@ def _extract(
         hits.extend(_add_multilevel(text, sentence, sentence_hits, prefilter=prefilter))
 
     withdraw_corrected(text, sentences, hits, general)
-    hits = benign_diagnosis(text, sentences, hits)
+    hits = benign_diagnosis(text, sentences, hits, general)
     hits = anaphora_of_other_organs(text, sentences, hits)
     hits = young_red_marrow(text, hits, history=history[:2000])
     hits = red_marrow_called_normal(text, hits)

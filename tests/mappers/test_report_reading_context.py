@@ -2490,6 +2490,35 @@ def test_rules_from_sets_bl_to_bo(text: str, want: str) -> None:
             "DIFFUSE",
             id="a-patients-background-is-one-paragraph",
         ),
+        pytest.param(
+            "Findings: 6 mm round focus in the L1 vertebral body, low signal on T1 and T2. "
+            "Probably a bone island.\n1. Bone island (enostosis) - favoured\n2. Sclerotic "
+            "metastasis - no known primary\n\nDiscussion: Bone islands may enlarge slowly.",
+            "FOCAL_EQUIVOCAL",
+            id="a-hedged-bone-island-stays-hedged-whatever-the-teaching-says",
+        ),
+        pytest.param(
+            "Sagittal T2: the lesion is also hyperintense.\n\nFinal diagnosis\nTypical "
+            "vertebral haemangioma, L2.",
+            "NEGATIVE",
+            id="a-diagnosis-at-a-level-names-the-lesion-without-one",
+        ),
+        pytest.param(
+            "There is a 12 mm lesion at L3. A 7 mm lesion is seen in the sacrum. Impression: "
+            "typical haemangioma of L3.",
+            "FOCAL_EQUIVOCAL",
+            id="but-not-a-lesion-of-another-bone",
+        ),
+        pytest.param(
+            "Typical haemangioma: a 14 mm lesion at L2.",
+            "NEGATIVE",
+            id="the-entity-as-a-label",
+        ),
+        pytest.param(
+            "Haemangioma at L1 - and a 14 mm lesion at L2.",
+            "FOCAL_EQUIVOCAL",
+            id="but-a-label-that-names-another-site",
+        ),
     ],
 )
 def test_rules_from_sets_bp_to_bs(text: str, want: str) -> None:
