@@ -15,6 +15,7 @@ word stems (no regular-expression alternation per position): cost linear in the 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from enum import Enum
 from functools import lru_cache
 
@@ -176,6 +177,14 @@ _ORGAN_WORDS = frozenset(
         "myometrial",
         "umbilicus",
         "umbilical",
+        # the canal and the neck ("Intraspinal lesion on MRI", "sestamibi focus at the right
+        # inferior parathyroid")
+        "intraspinal",
+        "intracanalicular",
+        "intrathecal",
+        "parathyroid",
+        "parathyroids",
+        "tracer",
         # the abdomen on examination ("a pulsatile epigastric mass")
         "epigastric",
         "epigastrium",
@@ -726,17 +735,8 @@ def anchor(text: str, start: int, end: int, clause: tuple[int, int]) -> Anchor:
             and not names_a_bone_word(clause_text, 0, len(clause_text))
         ):
             return Anchor.ORGAN
-    # "multiple lesions in the cervical cord: an 8 mm lesion at C2, ... and a 6 mm lesion at C6":
-    # the items of a list opened by another organ's lesions are that organ's
-    colon = clause_text.rfind(":", 0, start)
-    if colon > 0:
-        head = {kind for s, _e, kind in found if s < colon}
-        if (
-            head == {Anchor.ORGAN}
-            and _LESION_HEAD.search(clause_text, 0, colon)
-            and not names_a_bone_word(clause_text, colon, len(clause_text))
-        ):
-            return Anchor.ORGAN
+    if _organ_after_a_label(clause_text, start, found):
+        return Anchor.ORGAN
     # the words just before the finding describe it; the nearest such word decides
     before = [w for w in words if w[1] <= start][-3:]
     for s, _e, _ in reversed(before):
@@ -758,7 +758,27 @@ def anchor(text: str, start: int, end: int, clause: tuple[int, int]) -> Anchor:
     return best[1] if best is not None else Anchor.NONE
 
 
+def _organ_after_a_label(
+    clause_text: str, start: int, found: Sequence[tuple[int, int, Anchor]]
+) -> bool:
+    """A finding after a label's colon that is another organ's: "multiple lesions in the
+    cervical cord: an 8 mm lesion at C2, ..." (the items of a list opened by another organ's
+    lesions), "Image 2 - axial T2 at L2: a 4 cm mass arising from the left kidney" (an image's
+    label locates the slice, the text after it the finding)."""
+    colon = clause_text.rfind(":", 0, start)
+    if colon <= 0 or names_a_bone_word(clause_text, colon, len(clause_text)):
+        return False
+    head = {kind for s, _e, kind in found if s < colon}
+    if head == {Anchor.ORGAN} and _LESION_HEAD.search(clause_text, 0, colon):
+        return True
+    after = [kind for s, _e, kind in found if s > colon]
+    return bool(_SLICE_HEAD.search(clause_text, 0, colon)) and Anchor.ORGAN in after
+
+
 _FRAME = re.compile(r"\W*(?:in|within)\s+(?:the\s+)?", re.IGNORECASE)
+_SLICE_HEAD = re.compile(
+    r"\b(?:image|images|axial|sagittal|coronal|slice|series|locali[sz]ers?|scout)\b", re.IGNORECASE
+)
 _LESION_HEAD = re.compile(r"\b(?:lesions|foci|nodules|masses|plaques)\b", re.IGNORECASE)
 _FRAME_REACH = 30  # characters from the clause start to the organ word of a frame
 _NEGATION_BETWEEN = re.compile(r"\b(?:no|without|not|nor)\b", re.IGNORECASE)

@@ -391,6 +391,13 @@ def _keep_lesion(hit: _Hit, text: str, sentence: tuple[int, int], clause: tuple[
         _F,
     ):
         return False  # "a focus of fat", "foci of focal fatty marrow", "a focus of oedema"
+    if re.search(r"\bfocus\b", text[hit.start : hit.end], _F) and re.match(
+        r"\s+on\s+(?!(?:the\s+)?(?:t[12]|stir|dwi|diffusion|sagittal|axial|coronal|post|pre|"
+        r"fat|opposed|in-?phase|dixon|images?|sequences?|ct|mri|[CTLS]\d))",
+        text[hit.end : hit.end + 30],
+        _F,
+    ):
+        return False  # "physiotherapy with a focus on core rehabilitation": the idiom
     # "a fatty lesion", "fat-containing focus", "fatty corner deposits" (not "fat-suppressed")
     return not re.search(
         r"\bfat(?:ty)?(?:[\s-]+containing)?(?:\s+(?!sat|supp)[a-z]+)?\s*$",

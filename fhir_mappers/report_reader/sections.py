@@ -259,6 +259,13 @@ def split_sections(text: str) -> SplitReport:
             parts[Part.SKIPPED].append(skipped)
             parts[Part.FINDINGS].append(rest)
             continue
+        if part is Part.TECHNIQUE and body and "\n" not in text[heading.start : heading.end]:
+            # "Technique: sagittal T1, T2 and STIR, axial T2." then the findings on the next line
+            # (a case page's study): the technique is its own line, what follows is read
+            technique, rest = _first_part(body, True)
+            parts[Part.TECHNIQUE].append(technique)
+            parts[Part.FINDINGS].append(rest)
+            continue
         if body:
             parts[part].append(body)
     return SplitReport(
@@ -346,7 +353,12 @@ _GENERAL_HEADING = re.compile(
     r"explanation|rationale|quiz(?:\s+questions?)?|self[\s-]assessment|test\s+yourself|"
     # a teaching file's fields: the possibilities, the index terms ("DDX: ...; metastasis",
     # "Keywords: ... marrow replacement")
-    r"ddx|differentials?|differential\s+considerations|key\s*words|tags|acr\s+codes?)"
+    r"ddx|differentials?|differential\s+considerations|key\s*words|tags|acr\s+codes?|"
+    # a teaching file's topic part: what the disease is in general ("Topic: Renal cell
+    # carcinoma", "Radiographic Features: diffusely decreased T1 marrow ...")
+    r"topic|synonyms?|factoids?|pathophysiology|patho-?genesis|epidemiology|a?etiology|"
+    r"(?:radiographic|radiologic(?:al)?|imaging|typical)\s+(?:features|appearances?)|"
+    r"prognosis|incidence|prevalence)"
     r"(?!\w)[ \t]*(?:[:\-–—.]|$)",
     re.IGNORECASE | re.MULTILINE,
 )
@@ -508,7 +520,9 @@ def _discussion_parts(text: str) -> list[tuple[int, int]]:
         ):
             nxt = _HEADING_LINE.search(text, nxt.end() + 1)
         end = nxt.start() if nxt else len(text)
-        if not alone and _PATIENT_BACKGROUND.match(text, m.start()):
+        if not alone and _ONE_LINE_LABEL.match(text, m.start()):
+            end = min(end, len(text) if line_end < 0 else line_end)  # "Keywords: ...": its line
+        elif not alone and _PATIENT_BACKGROUND.match(text, m.start()):
             # a clinical note's "Background: hypertension, ..." is the patient's history, one
             # paragraph: what follows its blank line (an addendum's finding) is read
             blank = text.find("\n\n", m.end(), end)
@@ -522,6 +536,12 @@ def _discussion_parts(text: str) -> list[tuple[int, int]]:
 
 
 _PATIENT_BACKGROUND = re.compile(r"[ \t]*background[ \t]*:", re.IGNORECASE)
+# a teaching file's index fields, one line each ("KEYWORDS: myeloma; salt-and-pepper")
+_ONE_LINE_LABEL = re.compile(
+    r"[ \t]*(?:[-*•●▪■◦‣·#=]+[ \t]*)?(?:key\s*words|tags|acr\s+codes?|synonyms?|factoids?)"
+    r"[ \t]*[:\-–—]",
+    re.IGNORECASE,
+)
 
 
 # The stem of a quiz: the paragraph right under its "Quiz" heading that presents the patient ("A

@@ -344,11 +344,68 @@ def dated_study_parts(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+# A case page's studies, each under a heading with its time ("CT (day 0):", "MRI lumbar spine
+# (day 9):", "MRI (9 months later)"): what the studies before the latest MRI showed is history.
+_TIMED_STUDY = re.compile(
+    r"^[ \t]*(?P<kind>mri|mr|ct|pet(?:-ct)?|x-?rays?|radiographs?|bone\s+scan|ultrasound)\b"
+    r"[^\n:()]{0,60}\((?P<when>[^)\n]{1,40})\)[ \t]*:?[ \t]*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_DAY = re.compile(r"day\s+(\d{1,4})", re.IGNORECASE)
+_LATER = re.compile(
+    r"(\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten|twelve|eighteen)\s+"
+    r"(day|week|month|year)s?\s+(?P<dir>later|after|earlier|before|prior)",
+    re.IGNORECASE,
+)
+_NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "twelve": 12, "eighteen": 18,
+}  # fmt: skip
+_UNIT_DAYS = {"day": 1, "week": 7, "month": 30, "year": 365}
+
+
+def _days(when: str) -> int | None:
+    """Days from the first study: "day 9" -> 9, "6 months later" -> 180, "1 year earlier" ->
+    -365, "initial" -> 0."""
+    if (day := _DAY.search(when)) is not None:
+        return int(day.group(1))
+    if (later := _LATER.search(when)) is not None:
+        n = later.group(1).lower()
+        count = int(n) if n.isdigit() else _NUMBER_WORDS[n]
+        days = count * _UNIT_DAYS[later.group(2).lower()]
+        return days if later.group("dir").lower() in ("later", "after") else -days
+    if re.search(r"\b(?:initial|first|baseline|presentation|admission)\b", when, re.IGNORECASE):
+        return 0
+    return None
+
+
+def timed_study_parts(text: str) -> list[tuple[int, int]]:
+    """The (start, end) spans of the studies of a case page that come before its latest MRI;
+    none unless two or more studies carry a time and one of them is an MRI."""
+    studies = [
+        (m.start(), _days(m.group("when")), m.group("kind").lower().startswith("mr"))
+        for m in _TIMED_STUDY.finditer(text)
+    ]
+    timed = [(start, days, mri) for start, days, mri in studies if days is not None]
+    mri_days = [days for _, days, mri in timed if mri]
+    if len(timed) < 2 or not mri_days:
+        return []
+    latest = max(mri_days)
+    starts = [start for start, _, _ in studies]
+    spans: list[tuple[int, int]] = []
+    for start, days, _ in timed:
+        if days is not None and days < latest:
+            later = [s for s in starts if s > start]
+            end = later[0] if later else text.find("\n\n", start)
+            spans.append((start, len(text) if end < 0 else end))
+    return spans
+
+
 def earlier_study_parts(text: str) -> list[tuple[int, int]]:
     """The (start, end) spans under a heading of an earlier study that a later study's heading
-    follows, and the older MRIs of a dated chronology (`dated_study_parts`): their findings are
-    history."""
-    spans: list[tuple[int, int]] = dated_study_parts(text)
+    follows, the older MRIs of a dated chronology (`dated_study_parts`) and the studies of a case
+    page before its latest MRI (`timed_study_parts`): their findings are history."""
+    spans: list[tuple[int, int]] = dated_study_parts(text) + timed_study_parts(text)
     open_at: int | None = None
     at = 0
     for line in text.splitlines(keepends=True):

@@ -537,6 +537,9 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
             r"sagittal|coronal|other|remaining|additional|orthogonal|stir|t1|t2|dwi|diffusion|"
             r"fat[\s-]?sat\w*|post[\s-]?contrast|dixon|opposed|in[\s-]?phase)\b)|"
             r"\b(?:is|are)\s+absent\b|\bhas\s+been\s+excluded\b|"
+            # "metastatic disease excluded by MRI"
+            r"(?<!be\s)(?<!not\s)(?<!been\s)(?<!clearly\s)(?<!definitely\s)(?<!entirely\s)"
+            r"(?<!completely\s)(?<!fully\s)(?<!confidently\s)(?<!reliably\s)\bexcluded\s+by\b|"
             r"\b(?:is\s+|are\s+|was\s+|were\s+)?not\s+(?:confirmed|substantiated|corroborated|"
             r"reproduced)\b"
         ),
@@ -605,6 +608,10 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
             # "Had the MRI shown more than one focal lesion, ...": a counterfactual
             r"^\W*had\s+(?:the|this|her|his|an?|any|their)\s+(?:[\w-]+\s+){0,2}?(?:mri|scan|study|"
             r"ct|imaging|images)\s+(?:shown|demonstrated|revealed)\b|"
+            # "Had these been bone lesions of 5 mm or more, the staging would be M1b."
+            r"^\W*had\s+(?:these|those|they|it|this|that|there)\s+been\b|"
+            # "the MRI at that time (done for back pain) showed ..."
+            r"\b(?:mri|scan|study|ct|imaging)\s+at\s+(?:that|the)\s+time\b|"
             # "the emergency physician queried a lytic lesion": a clinician's question
             r"\b(?:physician|doctor|clinician|gp|referrer|surgeon|team|registrar|he|she|they|report)\s+"
             r"(?:had\s+)?queried\b|"
@@ -666,6 +673,8 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
             # advice to a reader: "If you describe these as lesions, ...", "compare with T1
             # before calling a deposit"
             r"\bif\s+you\b|\bbefore\s+(?:calling|diagnosing|reporting|labell?ing)\b|"
+            # words as words: "the phrase 'heterogeneous marrow' can be an early sign of ..."
+            r"\bthe\s+(?:phrase|terms?|words?|wording|expression)\b|"
             # "Preoperative MRI had incidentally shown a 6 mm focus": an earlier study's finding
             r"\b(?:pre-?operative|prior|previous|earlier|outside|initial|first|old|original)\s+"
             r"(?:mri|scan|study|ct|imaging)\s+had\s+(?:\w+ly\s+)?(?:shown|demonstrated|revealed)\b|"
@@ -1233,6 +1242,10 @@ _KW_MODIFIERS: tuple[tuple[str, ...], ...] = (
         "twin",
         "patient",
         "you",
+        "phrase",
+        "term",
+        "word",
+        "expression",
         "calling",
         "diagnosing",
         "reporting",

@@ -2523,3 +2523,99 @@ def test_rules_from_sets_bl_to_bo(text: str, want: str) -> None:
 )
 def test_rules_from_sets_bp_to_bs(text: str, want: str) -> None:
     assert read(text).image_class.value == want
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        pytest.param(
+            "FINDINGS: Vertebral marrow signal is normal at all levels.\nTopic: Leukaemia\n"
+            "Synonyms: leukaemic marrow infiltration.\nRadiographic Features: Diffusely decreased "
+            "T1 marrow signal, equal to or below disc and muscle, throughout the spine.",
+            "NEGATIVE",
+            id="a-teaching-files-topic-fields-are-general",
+        ),
+        pytest.param(
+            "KEYWORDS: myeloma; salt-and-pepper\n\nImage 1: Sagittal T1 - variegated marrow "
+            "throughout the thoracic and lumbar spine.",
+            "DIFFUSE",
+            id="but-keywords-are-one-line",
+        ),
+        pytest.param(
+            "MRI (day 0)\nTechnique: sagittal T1, T2 and STIR, axial T2.\nNew enhancing focal "
+            "lesions in T8 (1.4 cm) and L3 (2.2 cm).",
+            "FOCAL_MULTIPLE",
+            id="findings-after-a-technique-line-are-read",
+        ),
+        pytest.param(
+            "CT (day 0):\n15 mm lucent lesion in L3. Metastasis cannot be excluded.\n\n"
+            "MRI lumbar spine (day 9):\nThe L3 lesion is a typical haemangioma. Marrow otherwise "
+            "normal.",
+            "NEGATIVE",
+            id="studies-before-the-latest-mri-of-a-case-page",
+        ),
+        pytest.param(
+            "MRI (1 year earlier):\nNormal marrow signal after treatment.\n\nMRI (day 0):\nNew "
+            "enhancing lesions in T8 (14 mm) and L3 (22 mm).",
+            "FOCAL_MULTIPLE",
+            id="but-the-latest-mri-of-a-case-page-stands",
+        ),
+        pytest.param(
+            "Had these been bone lesions of 5 mm or more, the staging would be M1b. Marrow normal.",
+            "NEGATIVE",
+            id="had-these-been",
+        ),
+        pytest.param(
+            "A year ago the MRI at that time showed patchy heterogeneous marrow signal. Marrow "
+            "now normal.",
+            "NEGATIVE",
+            id="the-mri-at-that-time",
+        ),
+        pytest.param(
+            "Image 2 - axial T2 at L2: a 4 cm heterogeneous exophytic mass arising from the lower "
+            "pole of the left kidney.",
+            "NEGATIVE",
+            id="an-images-label-locates-the-slice",
+        ),
+        pytest.param(
+            "Image 2 - axial T2 at L2: a 12 mm lesion in the vertebral body.",
+            "FOCAL_EQUIVOCAL",
+            id="but-a-bone-after-the-label-stands",
+        ),
+        pytest.param(
+            "ASSESSMENT: Back pain in a breast cancer survivor; metastatic disease excluded by "
+            "MRI.",
+            "NEGATIVE",
+            id="excluded-by-mri",
+        ),
+        pytest.param(
+            "Heterogeneous marrow signal at L3 is not clearly excluded on the motion-degraded T1 "
+            "sequence.",
+            "NONSPECIFIC",
+            id="but-not-clearly-excluded-stands",
+        ),
+        pytest.param(
+            "She read that the phrase 'heterogeneous marrow' can be an early sign of blood cancer.",
+            "NEGATIVE",
+            id="the-phrase",
+        ),
+        pytest.param(
+            "Physiotherapy with a focus on core and pelvic floor rehabilitation is reasonable.",
+            "NEGATIVE",
+            id="with-a-focus-on",
+        ),
+        pytest.param(
+            "A 7 mm focus on T1 at L2.",
+            "FOCAL_EQUIVOCAL",
+            id="but-a-focus-on-t1",
+        ),
+        pytest.param(
+            "Intraspinal lesion on MRI. Sestamibi scan: focus of retained tracer at the right "
+            "inferior parathyroid.",
+            "NEGATIVE",
+            id="the-canal-and-the-parathyroid",
+        ),
+    ],
+)
+def test_rules_from_sets_bt_to_bw(text: str, want: str) -> None:
+    assert read(text).image_class.value == want
