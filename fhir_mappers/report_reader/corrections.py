@@ -466,7 +466,13 @@ _WORRISOME = frozenset(
 )
 
 
-def young_red_marrow(text: str, hits: list[_Hit], *, history: str = "") -> list[_Hit]:
+def young_red_marrow(
+    text: str,
+    hits: list[_Hit],
+    *,
+    history: str = "",
+    general: Sequence[tuple[int, int]] = (),
+) -> list[_Hit]:
     """Red marrow of the pelvis and proximal femora in a patient the report says is under 40
     (in its findings or its indication / history), with no worrisome feature anywhere in the
     report, is normal: its findings are dropped."""
@@ -477,7 +483,7 @@ def young_red_marrow(text: str, hits: list[_Hit], *, history: str = "") -> list[
         return hits
 
     # "Diagnosis: ...; physiological red marrow." names what the described pattern is
-    named_red = _PHYSIOLOGICAL_RED.search(text) is not None
+    named_red = _calls_red_marrow_normal(text, general)
 
     def pelvic_red_marrow(h: _Hit) -> bool:
         s0, s1 = h.sentence
@@ -491,12 +497,31 @@ def young_red_marrow(text: str, hits: list[_Hit], *, history: str = "") -> list[
     return [h for h in hits if not pelvic_red_marrow(h)]
 
 
-def red_marrow_called_normal(text: str, hits: list[_Hit]) -> list[_Hit]:
+def _calls_red_marrow_normal(text: str, general: Sequence[tuple[int, int]]) -> bool:
+    """The report calls its red marrow physiological or residual, outside its general parts (a
+    discussion's "Residual red marrow persists in the spine ..." calls nobody's)."""
+    return any(
+        not any(a <= m.start() < b for a, b in general)
+        # "Answer: physiological residual red marrow." is this patient's, wherever it stands
+        or _ANSWERED_BEFORE.search(text, max(0, m.start() - 60), m.start()) is not None
+        for m in _PHYSIOLOGICAL_RED.finditer(text)
+    )
+
+
+_ANSWERED_BEFORE = re.compile(
+    r"\b(?:answer|(?:final\s+|case\s+)?diagnosis|dx|impression|conclusion)\b[^\n.]{0,40}$",
+    re.IGNORECASE,
+)
+
+
+def red_marrow_called_normal(
+    text: str, hits: list[_Hit], general: Sequence[tuple[int, int]] = ()
+) -> list[_Hit]:
     """A report that calls its red marrow physiological or residual (a normal-marrow statement,
     SPEC.md section 3) means that red marrow wherever it names it ("Figure case: red marrow
     island", "Impression: physiological red marrow island in L2"): a bare "red marrow" is then no
-    benign hedge. Reconversion and hyperplasia stay hedges."""
-    if _PHYSIOLOGICAL_RED.search(text) is None:
+    benign hedge. Reconversion and hyperplasia stay hedges ("hyperplastic red marrow")."""
+    if not _calls_red_marrow_normal(text, general):
         return hits
     return [
         h
@@ -504,7 +529,7 @@ def red_marrow_called_normal(text: str, hits: list[_Hit]) -> list[_Hit]:
         if not (
             h.kind is FeatureKind.BENIGN_HEDGE
             and not (h.negated or h.historical)
-            and _RECONVERSION.search(text, h.start, h.end) is None
+            and _RECONVERSION.search(text, max(h.sentence[0], h.start - 20), h.end) is None
             and _RED_MARROW.search(text, h.start, h.end) is not None
         )
     ]

@@ -295,6 +295,8 @@ def _mark_uncertain(
             or _BROKEN_OFF.match(between)
             or _garbled_no(text, nearest, between, hit)
             or _run_on_list(between, text, hit)
+            or _TEMPLATE_THEN_FINDING.match(between) is not None
+            or _TEMPLATE_IN_FINDING.search(text, nearest.end, hit.end) is not None
             or _SURE_THEN_MILD.match(between) is not None
             or _measured_in_an_open_list(text, nearest, between, hit)
             or _double_negation(text, triggers, nearest)
@@ -303,6 +305,25 @@ def _mark_uncertain(
             # again ("There is no-- mildly patchy marrow signal"): which one stands is unknown
             hit.negated = False
             hit.uncertain = True
+
+
+# "No marrow replacing process slightly heterogeneous marrow signal in L1", "Negative for
+# fracture diffusely heterogenous marrow signal": a template's denial runs into a dictated
+# finding with no stop between them; whether the denial reaches it is unknown: kept, uncertain
+_TEMPLATE_THEN_FINDING = re.compile(
+    r"\s*(?:[\w-]+\s+){0,3}?(?:process|fracture|abnormality|mass|collapse|o?edema|compression|"
+    r"stenosis|effusion|erosions?|destruction)\s+(?:(?:slightly|mildly|diffusely|patchy|subtly|"
+    r"minimally|markedly|moderately|somewhat)\s+)?$",
+    re.IGNORECASE,
+)
+
+
+_TEMPLATE_IN_FINDING = re.compile(
+    r"\b(?:process|fracture|abnormality|collapse|o?edema)\s+(?:slightly|mildly|diffusely|patchy|"
+    r"subtly|minimally|markedly|moderately|somewhat)\s+(?:heterogene|inhomogene|mottled|patchy|"
+    r"abnormal|low|decreased)",
+    re.IGNORECASE,
+)
 
 
 # "There is no definite mildly heterogeneous marrow signal within L4": a denial of certainty

@@ -273,8 +273,8 @@ def _extract(
     withdraw_corrected(text, sentences, hits, general)
     hits = benign_diagnosis(text, sentences, hits, general)
     hits = anaphora_of_other_organs(text, sentences, hits)
-    hits = young_red_marrow(text, hits, history=history[:2000])
-    hits = red_marrow_called_normal(text, hits)
+    hits = young_red_marrow(text, hits, history=history[:2000], general=general)
+    hits = red_marrow_called_normal(text, hits, general)
     mentions = _lesion_mentions(text, hits)
     lesions = _summarise_lesions(mentions)
 

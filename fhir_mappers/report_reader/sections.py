@@ -358,7 +358,10 @@ _GENERAL_HEADING = re.compile(
     # carcinoma", "Radiographic Features: diffusely decreased T1 marrow ...")
     r"topic|synonyms?|factoids?|pathophysiology|patho-?genesis|epidemiology|a?etiology|"
     r"(?:radiographic|radiologic(?:al)?|imaging|typical)\s+(?:features|appearances?)|"
-    r"prognosis|incidence|prevalence)"
+    r"prognosis|incidence|prevalence|disease\s+summary|summary\s+of\s+the\s+(?:disease|entity)|"
+    # ("About the disease", "About pelvic radiotherapy", "About normal marrow": alone on a line)
+    r"about\s+(?:[a-z-]+\s+){0,2}[a-z-]+|"
+    r"further\s+reading|related\s+pearls?)"
     r"(?!\w)[ \t]*(?:[:\-–—.]|$)",
     re.IGNORECASE | re.MULTILINE,
 )
@@ -374,7 +377,9 @@ _ASKS = re.compile(
 )
 _HEADING_LINE = re.compile(
     # (a label closed by a full stop opens its section too: "Case presentation. A 59-year-old")
-    r"^[ \t]*[A-Z][A-Za-z/&'()-]*(?:[ \t]+[A-Za-z][A-Za-z/&'()-]*){0,4}[ \t]*(?::|\.(?=[ \t])|$)",
+    # ("Sagittal T1 and T2:", "Whole spine T1:": a sequence's label is a label too)
+    r"^[ \t]*[A-Z][A-Za-z/&'()-]*(?:[ \t]+[A-Za-z][A-Za-z0-9/&'()-]*){0,4}[ \t]*"
+    r"(?::|\.(?=[ \t])|$)",
     re.MULTILINE,
 )
 

@@ -87,6 +87,14 @@ _SLIDES_IN_TEXT = re.compile(r"^" + _SLIDE_LINE.pattern, re.IGNORECASE | re.MULT
 _QUESTIONS_IN_TEXT = re.compile(_QUESTION_LINE.pattern, re.IGNORECASE | re.MULTILINE)
 _CASE_LINES_IN_TEXT = re.compile(r"^" + _CASE_LINE.pattern, re.IGNORECASE | re.MULTILINE)
 _PATIENT_PARTS = frozenset({Part.FINDINGS, Part.IMPRESSION})
+# a paragraph that opens with an image's or a sequence's label describes this patient's images
+# ("Whole spine T1: innumerable tiny foci ...", "Image 2 - axial T2: ...", "Sagittal STIR: ...")
+_IMAGE_LABEL = re.compile(
+    r"[ \t]*(?:image\s+\d{1,2}\b|(?:(?:whole[\s-]+spine|whole[\s-]+body|sagittal|axial|coronal|"
+    r"post[\s-]?contrast|pre[\s-]?contrast|fat[\s-]?sat\w*)\s+)*(?:t1|t2|stir|dwi|flair|dixon|"
+    r"in[\s-]?phase|opposed[\s-]?phase|post[\s-]?contrast)\b)[^:\n]{0,40}:",
+    re.IGNORECASE,
+)
 # impression-like headings a teaching document also uses for its general comments
 _GENERAL_USE = frozenset({"comment", "comments", "summary", "assessment"})
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
@@ -254,7 +262,7 @@ def _is_patients(paragraph: str, heading: str | None, before: bool) -> bool:
         return True
     if heading is None and is_general_heading(paragraph.split("\n", 1)[0]):
         return False  # under a general heading: only its clauses about this patient count
-    if speaks_of_patient(paragraph):
+    if speaks_of_patient(paragraph) or _IMAGE_LABEL.match(paragraph):
         return True
     if _QUESTION_LINE.match(paragraph):
         return False  # a quiz question not about this patient
@@ -345,36 +353,51 @@ def dated_study_parts(text: str) -> list[tuple[int, int]]:
 
 
 # A case page's studies, each under a heading with its time ("CT (day 0):", "MRI lumbar spine
-# (day 9):", "MRI (9 months later)"): what the studies before the latest MRI showed is history.
+# (day 9):", "Initial MRI (whole spine)", "MRI, 3 MONTHS AFTER TREATMENT", "MRI after 2 cycles:",
+# "Follow-up MRI (two years)"): what the studies before the latest MRI showed is history. A heading
+# is a short line of its own (no full stop at its end), or a short label before a colon.
 _TIMED_STUDY = re.compile(
-    r"^[ \t]*(?P<kind>mri|mr|ct|pet(?:-ct)?|x-?rays?|radiographs?|bone\s+scan|ultrasound)\b"
-    r"[^\n:()]{0,60}\((?P<when>[^)\n]{1,40})\)[ \t]*:?[ \t]*$",
+    r"^[ \t]*(?:[-*•#=]+[ \t]*)?(?P<head>(?:(?:initial|baseline|staging|follow[\s-]?up|repeat|"
+    r"interval|restaging|first|second|third|latest|final|current)\s+)?(?P<kind>mri|mr|ct|pet(?:-ct)?|"
+    r"x-?rays?|radiographs?|bone\s+scan|ultrasound)\b[^\n:.]{0,70})"
+    r"(?::|[ \t]*$)",
     re.IGNORECASE | re.MULTILINE,
 )
-_DAY = re.compile(r"day\s+(\d{1,4})", re.IGNORECASE)
-_LATER = re.compile(
+_DAY = re.compile(r"day\s*\+?\s*(\d{1,4})", re.IGNORECASE)
+_WHEN = re.compile(
     r"(\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten|twelve|eighteen)\s+"
-    r"(day|week|month|year)s?\s+(?P<dir>later|after|earlier|before|prior)",
+    r"(day|week|month|year|cycle)s?(?:\s+(?P<dir>later|after|earlier|before|prior|ago))?",
     re.IGNORECASE,
+)
+_AFTER_CYCLES = re.compile(
+    r"after\s+(\d{1,2}|one|two|three|four|five|six|seven|eight)\s+cycles?", re.IGNORECASE
 )
 _NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10, "twelve": 12, "eighteen": 18,
 }  # fmt: skip
-_UNIT_DAYS = {"day": 1, "week": 7, "month": 30, "year": 365}
+_UNIT_DAYS = {"day": 1, "week": 7, "month": 30, "year": 365, "cycle": 21}
+_AT_START = re.compile(
+    r"\b(?:initial|first|baseline|staging|presentation|diagnosis|admission)\b", re.IGNORECASE
+)
+
+
+def _count(word: str) -> int:
+    return int(word) if word.isdigit() else _NUMBER_WORDS[word.lower()]
 
 
 def _days(when: str) -> int | None:
-    """Days from the first study: "day 9" -> 9, "6 months later" -> 180, "1 year earlier" ->
-    -365, "initial" -> 0."""
+    """Days from the first study: "day 9" -> 9, "6 months later" -> 180, "after 2 cycles" ->
+    42, "1 year earlier" -> -365, "Initial MRI" / "at staging" -> 0; None when no time is said."""
     if (day := _DAY.search(when)) is not None:
         return int(day.group(1))
-    if (later := _LATER.search(when)) is not None:
-        n = later.group(1).lower()
-        count = int(n) if n.isdigit() else _NUMBER_WORDS[n]
-        days = count * _UNIT_DAYS[later.group(2).lower()]
-        return days if later.group("dir").lower() in ("later", "after") else -days
-    if re.search(r"\b(?:initial|first|baseline|presentation|admission)\b", when, re.IGNORECASE):
+    if (cycles := _AFTER_CYCLES.search(when)) is not None:
+        return _count(cycles.group(1)) * _UNIT_DAYS["cycle"]
+    if (said := _WHEN.search(when)) is not None:
+        days = _count(said.group(1)) * _UNIT_DAYS[said.group(2).lower()]
+        direction = (said.group("dir") or "later").lower()
+        return days if direction in ("later", "after") else -days
+    if _AT_START.search(when):
         return 0
     return None
 
@@ -383,7 +406,7 @@ def timed_study_parts(text: str) -> list[tuple[int, int]]:
     """The (start, end) spans of the studies of a case page that come before its latest MRI;
     none unless two or more studies carry a time and one of them is an MRI."""
     studies = [
-        (m.start(), _days(m.group("when")), m.group("kind").lower().startswith("mr"))
+        (m.start(), _days(m.group("head")), m.group("kind").lower().startswith("mr"))
         for m in _TIMED_STUDY.finditer(text)
     ]
     timed = [(start, days, mri) for start, days, mri in studies if days is not None]

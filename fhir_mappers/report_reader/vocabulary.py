@@ -741,6 +741,8 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
         _c(
             r"\bno\s+longer\b|\b(?:has\s+|have\s+)?resolved\b|\b(?:has|have)\s+normali[sz]ed\b|"
             r"\breturned\s+to\s+normal\b|"
+            # "Solitary plasmacytoma of T9, complete response": a treated lesion that is gone
+            r"\bcomplete\s+(?:metabolic\s+|radiological\s+|radiologic\s+)?(?:response|remission)\b|"
             # what a finding "may have been" is said of one that is gone ("The lesion may have
             # been a small focus of oedema")
             r"\b(?:may|might|could|must)\s+have\s+been\b"
@@ -1252,7 +1254,7 @@ _KW_MODIFIERS: tuple[tuple[str, ...], ...] = (
         "labeling",
         "labelling",
     ),
-    ("longer", "resolved", "normali", "returned", "have"),
+    ("longer", "resolved", "normali", "returned", "have", "complete"),
     (
         "provisional",
         "preliminary",

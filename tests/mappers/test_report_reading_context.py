@@ -2619,3 +2619,62 @@ def test_rules_from_sets_bp_to_bs(text: str, want: str) -> None:
 )
 def test_rules_from_sets_bt_to_bw(text: str, want: str) -> None:
     assert read(text).image_class.value == want
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        pytest.param(
+            "Imaging Findings\nBony pelvis: no marrow lesion.\n\nAbout pelvic radiotherapy\n"
+            "Recognising the port-shaped distribution prevents confusion, and the fatty marrow "
+            "makes a recurrent lesion easy to see.",
+            "NEGATIVE",
+            id="about-the-disease-is-general",
+        ),
+        pytest.param(
+            "Final Diagnosis\nSolitary plasmacytoma of T9, complete response; no evidence of "
+            "progression.",
+            "NEGATIVE",
+            id="complete-response",
+        ),
+        pytest.param(
+            "Multiple lesions at L2 and L4, 8 and 9 mm; no complete response.",
+            "FOCAL_MULTIPLE",
+            id="but-no-complete-response-stands",
+        ),
+        pytest.param(
+            "TEACHING FILE - LEGACY EXPORT\n\nSAGITTAL T1 AND T2: DIFFUSELY LOW MARROW SIGNAL "
+            "THROUGHOUT THE LUMBAR SPINE AND PELVIS, DARKER THAN SKELETAL MUSCLE.",
+            "DIFFUSE",
+            id="a-sequence-label-ends-a-general-title",
+        ),
+        pytest.param(
+            "Quiz: salt and pepper\n\nWhole spine T1: innumerable tiny T1-hypointense foci "
+            "throughout the cervical, thoracic and lumbar vertebrae.",
+            "DIFFUSE",
+            id="a-sequence-labelled-paragraph-is-the-patients",
+        ),
+        pytest.param(
+            "Initial MRI (whole spine)\nFive focal marrow lesions between T8 and L4, the largest "
+            "18 mm in L2.\n\nMRI, day +100 after transplant\nAll lesions are smaller.\n\n"
+            "Follow-up MRI (two years)\nThe focal lesions are no longer visible. Marrow normal.",
+            "NEGATIVE",
+            id="a-case-pages-timeline-in-words",
+        ),
+        pytest.param(
+            "MRI after 2 cycles:\nMarrow normal.\n\nMRI spine and pelvis at staging:\nSeveral "
+            "focal lesions in T9, L1 and L4, up to 2 cm.",
+            "NEGATIVE",
+            id="a-timeline-out-of-order",
+        ),
+        pytest.param(
+            "MRI hips, 6 months\nMild heterogeneity in the femoral necks as before, favoured to "
+            "be hyperplastic red marrow.\n\nCase Discussion\nResidual red marrow persists in the "
+            "spine, pelvis and proximal femora throughout adult life.",
+            "NONSPECIFIC",
+            id="a-discussions-residual-red-marrow-calls-nobodys-normal",
+        ),
+    ],
+)
+def test_rules_from_sets_bx_to_ca(text: str, want: str) -> None:
+    assert read(text).image_class.value == want
