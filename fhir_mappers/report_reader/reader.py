@@ -36,7 +36,12 @@ from fhir_mappers.report_reader.measurements import (
 )
 from fhir_mappers.report_reader.normalise import Normalised, normalise
 from fhir_mappers.report_reader.scope import _clause_of, _Hit, _sentences, _terminators
-from fhir_mappers.report_reader.sections import general_parts, option_blocks, organ_parts
+from fhir_mappers.report_reader.sections import (
+    general_parts,
+    index_fields,
+    option_blocks,
+    organ_parts,
+)
 from fhir_mappers.report_reader.sentence import _analyse_sentence
 from fhir_mappers.report_reader.statements import _add_multilevel, about_this_patient
 from fhir_mappers.report_reader.teaching import earlier_study_parts, general_paragraphs
@@ -339,8 +344,9 @@ def _general_spans(text: str) -> list[tuple[int, int]]:
 
 def _not_in_answer_options(text: str, hits: list[_Hit]) -> list[_Hit]:
     """A quiz's answer options are choices offered, not findings: "(c) There are multiple focal
-    marrow lesions" under "Which statement is true?" (the answer restates the right one)."""
-    options = option_blocks(text)
+    marrow lesions" under "Which statement is true?" (the answer restates the right one). Nor
+    are a page's index terms ("Keywords: ..., pathologic fracture, l1, ...")."""
+    options = option_blocks(text) + index_fields(text)
     if not options:
         return hits
     return [

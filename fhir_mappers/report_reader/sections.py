@@ -493,6 +493,20 @@ def _answer_options(text: str) -> list[tuple[int, int]]:
 _ASKED_REACH = 600  # characters before an option where the question that offers it is looked for
 
 
+# A page's index terms ("Keywords: radiology, mri lumbar spine, ..., pathologic fracture, l1"),
+# on the label's line or the line under it: words to find the page by, never a statement.
+_INDEX_FIELD = re.compile(
+    r"^[ \t]*(?:key\s*words|tags|acr\s+codes?|index\s+terms|mesh\s+terms)[ \t]*:[ \t]*"
+    r"(?:\n[ \t]*)?[^\n]*",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def index_fields(text: str) -> list[tuple[int, int]]:
+    """The (start, end) spans of a page's index-term fields (`_INDEX_FIELD`)."""
+    return [m.span() for m in _INDEX_FIELD.finditer(text)]
+
+
 def option_blocks(text: str) -> list[tuple[int, int]]:
     """The lines of answer options after a line that asks ("Which statement is true?" then
     "(a) ...", "(b) ..."): choices offered, none of them a finding, whatever they say."""

@@ -610,6 +610,9 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
             r"ct|imaging|images)\s+(?:shown|demonstrated|revealed)\b|"
             # "Had these been bone lesions of 5 mm or more, the staging would be M1b."
             r"^\W*had\s+(?:these|those|they|it|this|that|there)\s+been\b|"
+            # a past diagnosis: "She was diagnosed with lymphoma in 2019 with ... diffuse marrow
+            # infiltration on the staging MRI"
+            r"\b(?:was|were|had\s+been)\s+diagnosed\s+with\b|"
             # "the MRI at that time (done for back pain) showed ..."
             r"\b(?:mri|scan|study|ct|imaging)\s+at\s+(?:that|the)\s+time\b|"
             # "the emergency physician queried a lytic lesion": a clinician's question

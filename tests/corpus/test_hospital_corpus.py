@@ -202,6 +202,7 @@ _BX_TO_CA_FALSE_ALARMS = [
     "set_by-084",
     "set_by-120",
     "set_bz-066",
+    "set_ca-110",
 ]
 KNOWN_FALSE_ALARMS.update(
     dict.fromkeys(
@@ -234,6 +235,8 @@ KNOWN_MISSES: dict[str, str] = {
     "finding",
     "set_bh-082": "'There is no compression deformity or 8 mm T1 hypointense focus in the L4 "
     "body which is unchanged from 2022': a closed list, read as a denial",
+    "set_ca-088": "'There is know suspicious focal marrow lesion in L4': the normaliser reads "
+    "speech recognition's 'know' as 'no', a denial, not as an uncertain reading",
     "set_bz-038": "'The previously reported 7 mm S1 lesion is not well seen today ? resolved "
     "or partial volume': a queried resolution read as resolved, not as an uncertain reading",
     "set_bt-002": "an addendum's 'On re-review at the multidisciplinary meeting, subtle "

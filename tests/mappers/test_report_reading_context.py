@@ -2674,6 +2674,24 @@ def test_rules_from_sets_bt_to_bw(text: str, want: str) -> None:
             "NONSPECIFIC",
             id="a-discussions-residual-red-marrow-calls-nobodys-normal",
         ),
+        pytest.param(
+            "IMPRESSION: Osteoporotic L1 fracture. No MRI features of a pathologic fracture.\n"
+            "Keywords:\nradiology, mri lumbar spine, compression fracture, l1, marrow signal, "
+            "pathologic fracture",
+            "NEGATIVE",
+            id="a-pages-keywords-are-index-terms",
+        ),
+        pytest.param(
+            "She was diagnosed with diffuse large B-cell lymphoma in 2019 with diffuse marrow "
+            "infiltration on the staging MRI. Current MRI: normal marrow.",
+            "NEGATIVE",
+            id="was-diagnosed-with",
+        ),
+        pytest.param(
+            "Diffuse marrow infiltration was diagnosed with MRI today.",
+            "DIFFUSE",
+            id="but-a-finding-before-it-stands",
+        ),
     ],
 )
 def test_rules_from_sets_bx_to_ca(text: str, want: str) -> None:
