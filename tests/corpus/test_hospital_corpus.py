@@ -203,6 +203,8 @@ _BX_TO_CA_FALSE_ALARMS = [
     "set_by-120",
     "set_bz-066",
     "set_ca-110",
+    "set_bx-076",
+    "set_bx-114",
 ]
 KNOWN_FALSE_ALARMS.update(
     dict.fromkeys(
@@ -235,6 +237,8 @@ KNOWN_MISSES: dict[str, str] = {
     "finding",
     "set_bh-082": "'There is no compression deformity or 8 mm T1 hypointense focus in the L4 "
     "body which is unchanged from 2022': a closed list, read as a denial",
+    "set_bx-108": "'No suspicious marrow lesion, heterogeneous signal at L4-L5 not excluded' "
+    "(a motion-degraded study): the comma list is read as denied, not as an uncertain reading",
     "set_ca-088": "'There is know suspicious focal marrow lesion in L4': the normaliser reads "
     "speech recognition's 'know' as 'no', a denial, not as an uncertain reading",
     "set_bz-038": "'The previously reported 7 mm S1 lesion is not well seen today ? resolved "
