@@ -357,8 +357,8 @@ def dated_study_parts(text: str) -> list[tuple[int, int]]:
 # "Follow-up MRI (two years)"): what the studies before the latest MRI showed is history. A heading
 # is a short line of its own (no full stop at its end), or a short label before a colon.
 _TIMED_STUDY = re.compile(
-    r"^[ \t]*(?:[-*•#=]+[ \t]*)?(?P<head>(?:(?:initial|baseline|staging|follow[\s-]?up|repeat|"
-    r"interval|restaging|first|second|third|latest|final|current)\s+)?(?P<kind>mri|mr|ct|pet(?:-ct)?|"
+    r"^[ \t]*(?:[-*•#=]+[ \t]*)?(?:study\s+\d{1,2}(?:\s+of\s+\d{1,2})?[ \t]*[-:–—][ \t]*)?"
+    r"(?P<head>(?:[\w-]+[ \t]+){0,3}?(?P<kind>mri|mr|ct|pet(?:-ct)?|"
     r"x-?rays?|radiographs?|bone\s+scan|ultrasound)\b[^\n:.]{0,70})"
     r"(?::|[ \t]*$)",
     re.IGNORECASE | re.MULTILINE,
@@ -382,13 +382,19 @@ _AT_START = re.compile(
 )
 
 
+_BEFORE_START = re.compile(
+    r"\b(?:before|pre-?treatment|prior|previous|earlier|outside|old)\b", re.IGNORECASE
+)
+
+
 def _count(word: str) -> int:
     return int(word) if word.isdigit() else _NUMBER_WORDS[word.lower()]
 
 
 def _days(when: str) -> int | None:
     """Days from the first study: "day 9" -> 9, "6 months later" -> 180, "after 2 cycles" ->
-    42, "1 year earlier" -> -365, "Initial MRI" / "at staging" -> 0; None when no time is said."""
+    42, "1 year earlier" -> -365, "Initial MRI" / "at staging" -> 0, "(before treatment)" -> -1;
+    None when no time is said."""
     if (day := _DAY.search(when)) is not None:
         return int(day.group(1))
     if (cycles := _AFTER_CYCLES.search(when)) is not None:
@@ -399,6 +405,8 @@ def _days(when: str) -> int | None:
         return days if direction in ("later", "after") else -days
     if _AT_START.search(when):
         return 0
+    if _BEFORE_START.search(when):
+        return -1  # "MRI femora (before treatment, outside report summarised)"
     return None
 
 

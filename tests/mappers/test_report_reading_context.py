@@ -2688,6 +2688,20 @@ def test_rules_from_sets_bt_to_bw(text: str, want: str) -> None:
             id="was-diagnosed-with",
         ),
         pytest.param(
+            "MRI femora (before treatment, outside report summarised)\nMarrow infiltration of "
+            "both femora.\n\nMRI femora and lumbar spine (day 0)\nMarrow now shows fatty T1 "
+            "signal with no infiltrative pattern.",
+            "NEGATIVE",
+            id="a-study-before-treatment-is-before-day-0",
+        ),
+        pytest.param(
+            "Study 1 of 2 - Whole-body MRI (before treatment)\n\nSeven focal lesions, the "
+            "largest 3 cm in the left ilium.\n\nStudy 2 of 2 - Whole-body MRI (20 months later)"
+            "\n\nNo diffuse marrow signal abnormality. Marrow normal.",
+            "NEGATIVE",
+            id="numbered-studies-of-a-case-page",
+        ),
+        pytest.param(
             "Diffuse marrow infiltration was diagnosed with MRI today.",
             "DIFFUSE",
             id="but-a-finding-before-it-stands",
