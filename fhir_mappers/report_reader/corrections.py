@@ -296,7 +296,10 @@ def benign_diagnosis(
 
 
 _BARE_START = re.compile(
-    r"\W*(?:\d{1,2}[.)]\s*)?(?:(?:stable|unchanged|other|remaining|additional|older|known|"
+    # (after an image's or a sequence's label: "T2: mass mildly hyperintense", "Image 2 (DWI):
+    # mass restricts")
+    r"\W*(?:\d{1,2}[.)]\s*)?(?:[A-Za-z0-9 ()+/-]{1,30}:\s*)?"
+    r"(?:(?:stable|unchanged|other|remaining|additional|older|known|"
     r"previous|prior|chronic|smaller)\s+(?:[A-Za-z-]+\s+)?|"
     # "Lesions at C3 and C6 are unchanged", "A second new non-enhancing lesion is present at T4":
     # the next of a series

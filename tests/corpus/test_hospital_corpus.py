@@ -193,8 +193,6 @@ _BT_TO_BW_FALSE_ALARMS = [
     "set_bv-114",
 ]
 _BX_TO_CA_FALSE_ALARMS = [
-    "set_by-028",
-    "set_by-048",
     "set_by-060",
     "set_by-078",
     "set_by-084",

@@ -2702,6 +2702,17 @@ def test_rules_from_sets_bt_to_bw(text: str, want: str) -> None:
             id="numbered-studies-of-a-case-page",
         ),
         pytest.param(
+            "A 4 cm left paravertebral soft-tissue mass at T6.\nT2: mass mildly hyperintense; cord "
+            "displaced.",
+            "NEGATIVE",
+            id="a-bare-noun-after-a-sequence-label-continues-the-organ",
+        ),
+        pytest.param(
+            "Right renal cyst.\nSagittal T1: a 9 mm lesion in the L3 vertebral body.",
+            "FOCAL_EQUIVOCAL",
+            id="but-a-bone-after-the-label-is-the-bones",
+        ),
+        pytest.param(
             "Diffuse marrow infiltration was diagnosed with MRI today.",
             "DIFFUSE",
             id="but-a-finding-before-it-stands",
