@@ -114,7 +114,7 @@ _GENERAL_FRAME = re.compile(
     r"to|around|some)?\s*\d+(?:\.\d+)?\s*(?:%|per\s*cent)|"
     # "MRI is more sensitive than bone scintigraphy and may show ...", "Marrow infiltration may be
     # extensive yet ...", "Bone complications of sickle cell disease include marrow hyperplasia"
-    r"^\W*(?:mri|ct|pet(?:-ct)?|scintigraphy|imaging)\s+(?:is|are)\s+(?:more|less|highly|very)\s+"
+    r"\b(?:mri|ct|pet(?:-ct)?|scintigraphy|imaging)\s+(?:is|are)\s+(?:more|less|highly|very)\s+"
     r"(?:sensitive|specific)\b|^\W*marrow\s+(?:infiltration|replacement|involvement)\s+(?:may|can|"
     r"might|tends?)\b|^\W*(?:[\w-]+\s+){0,2}?(?:complications|causes|features|manifestations)\s+"
     r"of\s+[^.;]{0,60}?\binclude\b|"

@@ -676,6 +676,10 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
             # advice to a reader: "If you describe these as lesions, ...", "compare with T1
             # before calling a deposit"
             r"\bif\s+you\b|\bbefore\s+(?:calling|diagnosing|reporting|labell?ing)\b|"
+            # why a study was done, and a condition: "because of concern for metastatic disease an
+            # MRI was ordered", "If there remains clinical concern for a marrow infiltrative ..."
+            r"\bbecause\s+of\s+(?:a\s+|the\s+)?(?:concern|suspicion|worry)\s+(?:for|of|about)\b|"
+            r"\bif\s+there\s+(?:remains?|is|are)\s+(?:\w+\s+)?(?:concern|suspicion|doubt)\b|"
             # words as words: "the phrase 'heterogeneous marrow' can be an early sign of ..."
             r"\bthe\s+(?:phrase|terms?|words?|wording|expression)\b|"
             # "Preoperative MRI had incidentally shown a 6 mm focus": an earlier study's finding
@@ -745,7 +749,8 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
             r"\bno\s+longer\b|\b(?:has\s+|have\s+)?resolved\b|\b(?:has|have)\s+normali[sz]ed\b|"
             r"\breturned\s+to\s+normal\b|"
             # "Solitary plasmacytoma of T9, complete response": a treated lesion that is gone
-            r"\bcomplete\s+(?:metabolic\s+|radiological\s+|radiologic\s+)?(?:response|remission)\b|"
+            r"\bcomplete\s+(?:metabolic\s+|radiological\s+|radiologic\s+|imaging\s+)?(?:response|"
+            r"remission)\b|"
             # what a finding "may have been" is said of one that is gone ("The lesion may have
             # been a small focus of oedema")
             r"\b(?:may|might|could|must)\s+have\s+been\b"
@@ -1247,6 +1252,7 @@ _KW_MODIFIERS: tuple[tuple[str, ...], ...] = (
         "twin",
         "patient",
         "you",
+        "because",
         "phrase",
         "term",
         "word",

@@ -180,7 +180,6 @@ KNOWN_FALSE_ALARMS.update(
     }
 )
 _BT_TO_BW_FALSE_ALARMS = [
-    "set_bt-090",
     "set_bt-110",
     "set_bt-114",
     "set_bu-020",
@@ -197,9 +196,6 @@ _BX_TO_CA_FALSE_ALARMS = [
     "set_by-078",
     "set_by-084",
     "set_by-120",
-    "set_ca-110",
-    "set_bx-076",
-    "set_bx-114",
 ]
 KNOWN_FALSE_ALARMS.update(
     dict.fromkeys(

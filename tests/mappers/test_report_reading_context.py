@@ -2713,6 +2713,28 @@ def test_rules_from_sets_bt_to_bw(text: str, want: str) -> None:
             id="but-a-bone-after-the-label-is-the-bones",
         ),
         pytest.param(
+            "Case Diagnosis: Solitary bone plasmacytoma of T9, complete imaging response.",
+            "NEGATIVE",
+            id="complete-imaging-response",
+        ),
+        pytest.param(
+            "Comment: If a paraprotein is confirmed, note that whole-body MRI is more sensitive "
+            "than a skeletal survey for detecting focal lesions outside the spine.",
+            "NEGATIVE",
+            id="what-mri-is-more-sensitive-for",
+        ),
+        pytest.param(
+            "Because of concern for metastatic disease an MRI was ordered. If there remains "
+            "clinical concern for a marrow infiltrative process, correlate with laboratory tests.",
+            "NEGATIVE",
+            id="the-reason-for-the-study-and-a-condition",
+        ),
+        pytest.param(
+            "MRI is more sensitive and shows 2 lesions at L2 and L4, 8 and 9 mm.",
+            "FOCAL_MULTIPLE",
+            id="but-lesions-it-shows-stand",
+        ),
+        pytest.param(
             "Diffuse marrow infiltration was diagnosed with MRI today.",
             "DIFFUSE",
             id="but-a-finding-before-it-stands",
