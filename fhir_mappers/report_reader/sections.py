@@ -338,7 +338,8 @@ def _continues(line: str, nxt: str) -> bool:
 # ("Discussion", "Teaching points"): a sentence there is a finding only when it says so of this
 # patient (`statements.about_this_patient`). The part runs to the next heading-like line.
 _GENERAL_HEADING = re.compile(
-    r"^[ \t]*(?:[-*•●▪■◦‣·#=]+[ \t]*)?(?:case\s+)?"
+    # ("5. Discussion": a numbered section's heading)
+    r"^[ \t]*(?:[-*•●▪■◦‣·#=]+[ \t]*|\d{1,2}[.)][ \t]*)?(?:case\s+)?"
     r"(?:discussion|teaching\s+(?:points?|file(?:\s+notes?)?)|lessons?(?:\s+learn(?:ed|t))?|"
     r"pitfalls?(?:\s+box)?|take[\s-]?home(?:\s+(?:points?|messages?))?|points|"
     r"(?:answer\s+)?(?:options?|choices)|(?:[A-Za-z-]+\s+){1,2}(?:discussion|pearls?|points)|"

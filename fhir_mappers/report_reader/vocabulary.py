@@ -138,6 +138,9 @@ _TARGETS: tuple[tuple[FeatureKind | _Kind, re.Pattern[str], str], ...] = (
         _c(
             r"\b(?:decreased|low|reduced|diminished|hypointense)\s+(?:t1|t1[\s-]weighted)\s+"
             r"(?:bone\s+)?marrow(?:\s+signal)?|\bt1[\s-]*hypointense\s+(?:bone\s+)?marrow|"
+            # "mild diffuse decrease in marrow signal", "a reduction in T1 marrow signal"
+            r"\b(?:decrease|reduction|loss|lowering)\s+(?:in|of)\s+(?:the\s+)?(?:t1(?:[\s-]weighted)?\s+)?"
+            r"(?:bone\s+)?marrow\s+signal|"
             r"\b(?:bone\s+)?marrow\s+signal\s+(?:is\s+|appears\s+)?(?:diffusely\s+)?"
             r"(?:decreased|low|reduced|hypointense)\s+on\s+t1"
         ),
@@ -1042,7 +1045,7 @@ _KW_MARROW_ADJ = (
 _KW_TARGETS: tuple[tuple[str, ...], ...] = (
     _KW_MARROW_ADJ,
     _KW_MARROW_ADJ,
-    ("t1",),
+    ("t1", "marrow"),
     ("signal",),
     ("heterogen", "inhomogen", "mottl", "patchy", "variegat"),
     ("patchy", "heterogen", "mottl", "scattered", "multifocal"),

@@ -2735,6 +2735,23 @@ def test_rules_from_sets_bt_to_bw(text: str, want: str) -> None:
             id="but-lesions-it-shows-stand",
         ),
         pytest.param(
+            "4. Final diagnosis\nSmouldering myeloma.\n\n5. Discussion\nFocal lesions are "
+            "typically T1-hypointense; diffuse infiltration lowers T1 marrow signal throughout the "
+            "spine.",
+            "NEGATIVE",
+            id="a-numbered-discussion-section-is-general",
+        ),
+        pytest.param(
+            "Mild decrease in marrow signal at L3.",
+            "NONSPECIFIC",
+            id="a-decrease-in-marrow-signal",
+        ),
+        pytest.param(
+            "No decrease in marrow signal.",
+            "NEGATIVE",
+            id="but-no-decrease-is-none",
+        ),
+        pytest.param(
             "Diffuse marrow infiltration was diagnosed with MRI today.",
             "DIFFUSE",
             id="but-a-finding-before-it-stands",
