@@ -197,7 +197,14 @@ _BX_TO_CA_FALSE_ALARMS = [
     "set_by-084",
     "set_by-120",
 ]
-_CB_TO_CE_FALSE_ALARMS = ["set_cc-026", "set_cc-104", "set_cd-064"]
+_CB_TO_CE_FALSE_ALARMS = [
+    "set_cb-018",
+    "set_cc-026",
+    "set_cc-104",
+    "set_cd-064",
+    "set_ce-080",
+    "set_ce-102",
+]
 KNOWN_FALSE_ALARMS.update(
     dict.fromkeys(
         _CB_TO_CE_FALSE_ALARMS,
