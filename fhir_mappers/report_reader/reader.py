@@ -9,6 +9,7 @@ sent, so a card quotes the report's own words.
 from __future__ import annotations
 
 import logging
+import re
 import traceback
 from collections.abc import Iterable
 from contextvars import ContextVar
@@ -280,6 +281,7 @@ def _extract(
     hits = anaphora_of_other_organs(text, sentences, hits)
     hits = young_red_marrow(text, hits, history=history[:2000], general=general)
     hits = red_marrow_called_normal(text, hits, general)
+    hits.extend(_lesions_named_in_a_concern(text, hits))
     mentions = _lesion_mentions(text, hits)
     lesions = _summarise_lesions(mentions)
 
@@ -325,6 +327,34 @@ def _extract(
         reasons=tuple(reasons),
         unread_chars=unread,
     )
+
+
+_LESION_NOUN = re.compile(
+    r"\b(?:metastases|metastatic\s+(?:deposits|lesions|foci)|deposits|lesions|foci)\b",
+    re.IGNORECASE,
+)
+
+
+def _lesions_named_in_a_concern(text: str, hits: list[_Hit]) -> list[_Hit]:
+    """ "Findings concerning for metastases at L2 and L4, 8 and 9 mm": the worrisome wording
+    ("concerning for") takes the lesion noun into its own span, yet the sentence locates and
+    measures lesions at vertebral levels; the noun is a (hedged) lesion mention as well."""
+    found: list[_Hit] = []
+    for h in hits:
+        if (
+            h.kind is not FeatureKind.CANNOT_EXCLUDE_INFILTRATION
+            or h.subtype != "soft"
+            or h.negated
+            or h.historical
+        ):
+            continue
+        noun = _LESION_NOUN.search(text, h.start, h.end)
+        if noun is None or not _levels_in(text, h.end, h.sentence[1]):
+            continue
+        found.append(
+            _Hit(FeatureKind.FOCAL_LESION, noun.start(), noun.end(), h.sentence, hedged=True)
+        )
+    return found
 
 
 def _earlier_studies_are_history(text: str, hits: list[_Hit]) -> None:

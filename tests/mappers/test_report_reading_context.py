@@ -2752,6 +2752,21 @@ def test_rules_from_sets_bt_to_bw(text: str, want: str) -> None:
             id="but-no-decrease-is-none",
         ),
         pytest.param(
+            "IMPRESSION: Findings concerning for metastases at L2 and L4, 8 and 9 mm.",
+            "FOCAL_MULTIPLE",
+            id="lesions-inside-a-concern-at-levels",
+        ),
+        pytest.param(
+            "Concerning for metastatic disease in the liver.",
+            "NEGATIVE",
+            id="but-not-without-a-vertebral-level",
+        ),
+        pytest.param(
+            "No findings concerning for metastases at L2 and L4.",
+            "NEGATIVE",
+            id="nor-when-denied",
+        ),
+        pytest.param(
             "Diffuse marrow infiltration was diagnosed with MRI today.",
             "DIFFUSE",
             id="but-a-finding-before-it-stands",
