@@ -101,30 +101,9 @@ def selections_of(context: Mapping[str, Any]) -> tuple[str, ...]:
 def _patient_record(call: HookCall, patient_id: str) -> PatientRecord:
     """The same data as patient-view: its prefetch semantics, fallback fetch and mapper."""
     from cds_hooks.ehr.prefetch import gather
-    from cds_hooks.ehr.report_fetch import read_report_documents
-    from fhir_mappers import map_patient_record, select_documents
+    from cds_hooks.services.patient_view import read_patient_record
 
-    gathered = gather(call)
-    walked = select_documents(gathered.documents, patient_id)  # one walk (patient_view)
-    copied = read_report_documents(  # report text kept in Binary / results (issue 17)
-        call, gathered, walked.report_resources if walked is not None else None
-    )
-    call.checkpoint("mapping the record")  # the call's deadline (deadline.py)
-    record: PatientRecord = map_patient_record(
-        gathered.documents,
-        patient_id,
-        gaps=tuple(gathered.gaps),
-        stop=call.stop,
-        selection=None if copied else walked,
-    )
-    from fhir_mappers.service_requests import with_placed_orders
-
-    return with_placed_orders(
-        record,
-        gathered.documents,
-        patient_id,
-        service_requests=walked.service_requests if walked is not None else None,
-    )
+    return read_patient_record(call, gather(call), patient_id)
 
 
 def handle_order_review(call: HookCall) -> HookResult:

@@ -13,12 +13,13 @@ import logging
 import fhir_mappers
 import logic
 from cds_hooks.cards import assessment_cards as cards
-from cds_hooks.ehr.prefetch import gather
+from cds_hooks.ehr.prefetch import Gathered, gather
 from cds_hooks.ehr.report_fetch import read_report_documents
 from cds_hooks.services import registry as services
 from cds_hooks.services.placed_orders import PREFETCH_KEY, SERVICE_REQUESTS
 from cds_hooks.services.registry import HookCall, HookResult, Service
 from fhir_mappers.service_requests import with_placed_orders
+from logic.model import PatientRecord
 
 log = logging.getLogger(__name__)
 
@@ -35,14 +36,13 @@ def verbose_requested(call: HookCall) -> bool:
     return extension.get(VERBOSE_EXTENSION) is True
 
 
-def handle_patient_view(call: HookCall) -> HookResult:
-    patient_id = str(call.context["patientId"])
-    verbose = verbose_requested(call)
-    gathered = gather(call)
-    # One walk over the data (a request may carry 10,000 Observations) for the mapper, the
-    # report fetch and the placed orders; walked again only where report copies came first.
+def read_patient_record(call: HookCall, gathered: Gathered, patient_id: str) -> PatientRecord:
+    """The patient's record from the gathered data: the report text kept in Binary / results
+    (issue 17), the mapper, and the orders already placed. One walk over the data (a request
+    may carry 10,000 Observations) serves all three; it is walked again only where copies of
+    reports were placed before it. Shared with the order review (draft_order_review)."""
     walked = fhir_mappers.select_documents(gathered.documents, patient_id)
-    copied = read_report_documents(  # report text kept in Binary / results (issue 17)
+    copied = read_report_documents(
         call, gathered, walked.report_resources if walked is not None else None
     )
     call.checkpoint("mapping the record")  # the call's deadline (deadline.py) between stages
@@ -53,13 +53,20 @@ def handle_patient_view(call: HookCall) -> HookResult:
         stop=call.stop,
         selection=None if copied else walked,
     )
-    call.checkpoint("applying the rules")
-    record = with_placed_orders(
+    return with_placed_orders(
         record,
         gathered.documents,
         patient_id,
         service_requests=walked.service_requests if walked is not None else None,
     )
+
+
+def handle_patient_view(call: HookCall) -> HookResult:
+    patient_id = str(call.context["patientId"])
+    verbose = verbose_requested(call)
+    gathered = gather(call)
+    record = read_patient_record(call, gathered, patient_id)
+    call.checkpoint("applying the rules")
     assessment = logic.assess(record, call.as_of, verbose=verbose)
     call.checkpoint("rendering the cards")
     issued = cards.render_patient_view(

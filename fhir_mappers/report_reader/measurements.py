@@ -242,6 +242,7 @@ def _attach_sizes_said_next(
 # own level and size
 _LIST_LABEL = re.compile(r"\s*(?:[a-z]+\s+){0,2}lesions\s*:\s*", _F)
 _LIST_ITEM = re.compile(r"[ \t]*\n[ \t]*(?:\d{1,2}[.)]|[-\u2022*])[ \t]+(?P<item>[^\n]+)")
+_MAX_LISTED = 50  # items read under one label (bounded work: a longer list is not a lesion list)
 _NOT_AN_ITEM_LESION = re.compile(r"\b(?:no|none|normal|otherwise)\b", _F)
 
 
@@ -257,7 +258,7 @@ def _attach_items_listed_below(
         return
     items: list[tuple[int, int]] = []
     pos = sentence[1]
-    while (item := _LIST_ITEM.match(text, pos)) is not None:
+    while len(items) < _MAX_LISTED and (item := _LIST_ITEM.match(text, pos)) is not None:
         a, b = item.span("item")
         if _NOT_AN_ITEM_LESION.search(text, a, b) or any(a <= s[0] < b for s in by_sentence):
             break  # "3) No other lesion." / an item that names its own lesion counts itself

@@ -422,12 +422,11 @@ def timed_study_parts(text: str) -> list[tuple[int, int]]:
     if len(timed) < 2 or not mri_days:
         return []
     latest = max(mri_days)
-    starts = [start for start, _, _ in studies]
     spans: list[tuple[int, int]] = []
-    for start, days, _ in timed:
+    for i, (start, days, _) in enumerate(studies):
         if days is not None and days < latest:
-            later = [s for s in starts if s > start]
-            end = later[0] if later else text.find("\n\n", start)
+            # up to the next study's heading (headings come in text order), else the paragraph
+            end = studies[i + 1][0] if i + 1 < len(studies) else text.find("\n\n", start)
             spans.append((start, len(text) if end < 0 else end))
     return spans
 
