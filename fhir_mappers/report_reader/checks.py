@@ -56,7 +56,8 @@ _OTHER_CAUSE = re.compile(
     r"avascular\s+necrosis|avn|osteonecrosis|bone\s+infarcts?|sacroiliitis|spondyloarthr\w*|"
     r"osteitis\s+condensans|stress\s+(?:reaction|response|injury)|romanus|ankylosing\s+spondylitis|"
     r"spondylolys[ie]s|pars\s+(?:interarticularis\s+)?(?:defects?|stress|fractures?)|"
-    r"corner\s+(?:lesions?|o?edema|inflammation)|"
+    r"corner\s+(?:inflammatory\s+)?(?:lesions?|o?edema|inflammation)|"
+    r"inflammatory\s+corner\s+lesions?|"
     # injury and benign bone disease read on the same footing: bone contusion, osteochondral
     # injury, transient osteoporosis (bone marrow oedema syndrome)
     r"(?:bone\s+)?contusions?|bone\s+bruis\w*|osteochondritis|osteochondral|"
@@ -199,8 +200,13 @@ _BENIGN_ENTITY = re.compile(
     r"\bfusion\s+mass(?:es)?\b|\bbone\s+grafts?\b|\bherniation\s+pits?\b|"
     r"\bbenign(?:[\s-]appearing)?\s+(?:lesions?|foci|focus|nodules?|mass(?:es)?|tumou?rs?)\b|"
     r"\bavascular\s+necrosis\b|\bavn\b|\bosteonecrosis\b|\bbone\s+infarcts?\b|"
+    # "foci ... representing residual red marrow islands": normal marrow (SPEC.md section 3)
+    r"\b(?:residual|physiologic(?:al)?)\s+(?:red|h(?:a)?ematopoietic)\s+marrow(?:\s+islands?)?\b|"
+    r"\bislands?\s+of\s+(?:residual\s+|physiologic(?:al)?\s+)?(?:red|h(?:a)?ematopoietic)\s+"
+    r"marrow\b|\bred\s+marrow\s+islands?\b|"
     # inflammatory spondyloarthritis: corner (Romanus) and Andersson lesions
-    r"\b(?:romanus|andersson)\s+lesions?\b|\bcorner\s+(?:lesions?|o?edema|inflammation)\b|"
+    r"\b(?:romanus|andersson)\s+lesions?\b|\bcorner\s+(?:inflammatory\s+)?(?:lesions?|o?edema|"
+    r"inflammation)\b|\binflammatory\s+corner\s+lesions?\b|"
     r"\bshiny\s+corners?\b|\bspondyl(?:o)?arthr\w*|\bankylosing\s+spondylitis\b|"
     # injuries named by their eponyms (shoulder and knee reports)
     r"\b(?:hill[\s-]?sachs|bankart|segond|perthes)\s+(?:lesions?|fractures?|defects?|deformit\w*)|"

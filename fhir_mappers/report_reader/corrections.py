@@ -435,7 +435,7 @@ def _previous_mention_is_organ(
 # states it ("in this 32-year-old woman").
 _AGE = re.compile(
     r"\b(\d{1,2})[\s-]*(?:year|yr)s?[\s-]*old\b|\b(\d{1,2})\s*(?:yo|y/o|y\.o\.)(?!\w)|"
-    r"\baged?\s+(\d{1,2})\b|"
+    r"\baged?\s*[:=]?\s*(\d{1,2})\b|"
     # "34M, right hip pain", "28F"
     r"\b(\d{1,2})(?-i:[MF])\b",
     re.IGNORECASE,
@@ -512,7 +512,9 @@ def _calls_red_marrow_normal(text: str, general: Sequence[tuple[int, int]]) -> b
 
 
 _ANSWERED_BEFORE = re.compile(
-    r"\b(?:answer|(?:final\s+|case\s+)?diagnosis|dx|impression|conclusion)\b[^\n.]{0,40}$",
+    # (on the heading's line, or on the line under a heading "Final diagnosis")
+    r"\b(?:answer|(?:final\s+|case\s+)?diagnosis|dx|impression|conclusion)\b(?:[ \t]*:?[ \t]*\n)?"
+    r"[^\n.]{0,40}$",
     re.IGNORECASE,
 )
 

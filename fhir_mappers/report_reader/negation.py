@@ -217,11 +217,17 @@ def _run_on_list(between: str, text: str, hit: _Hit) -> bool:
         _LEVEL_LAST.search(between) and _SIZE_FIRST.match(text, hit.start)
     ):
         return False  # a lesion starts the next finding only as "... L3 8 mm ... focus"
+    # "without a focal lesion or diffusely decreased T1 marrow signal": only words that describe
+    # the target stand after the list's last joiner; it is the list's last item
+    last_item = _JOINED.split(between.lower())[-1].split()
     return (
         hit.kind in _RUN_ON_KINDS
         and 1 <= len(words) <= 5
         and not _LINKS.intersection(words)
         and (not _JOINED.search(between) or listed)
+        and not (
+            _JOINED.search(between) and all(w in _QUALIFIERS or _describes(w) for w in last_item)
+        )
         # a noun stands between ("no fracture patchy ..."), not only words that describe the
         # target ("no diffusely heterogeneous marrow signal" is a plain denial)
         and any(w not in _QUALIFIERS and not _describes(w) for w in words)

@@ -73,6 +73,8 @@ HEADINGS: dict[str, Part] = {
             "summary",
             "assessment",
             "diagnosis",
+            "final diagnosis",
+            "case diagnosis",
             "interpretation",
             "comment",
             "comments",
@@ -342,7 +344,7 @@ _GENERAL_HEADING = re.compile(
     r"^[ \t]*(?:[-*•●▪■◦‣·#=]+[ \t]*|\d{1,2}[.)][ \t]*)?(?:case\s+)?"
     r"(?:discussion|teaching\s+(?:points?|file(?:\s+notes?)?)|lessons?(?:\s+learn(?:ed|t))?|"
     r"pitfalls?(?:\s+box)?|take[\s-]?home(?:\s+(?:points?|messages?))?|points|"
-    r"(?:answer\s+)?(?:options?|choices)|(?:[A-Za-z-]+\s+){1,2}(?:discussion|pearls?|points)|"
+    r"(?:answer\s+)?(?:options?|choices)|(?:[A-Za-z-]+[ \t]+){1,2}(?:discussion|pearls?|points)|"
     # "Differential diagnosis table (general, not this patient):", "Differential diagnosis of
     # diffusely low T1 marrow signal:"
     r"differential\s+diagnos[ie]s\s+(?:table|of|for|list)\b[^\n:]{0,80}|"
@@ -361,7 +363,7 @@ _GENERAL_HEADING = re.compile(
     r"(?:radiographic|radiologic(?:al)?|imaging|typical)\s+(?:features|appearances?)|"
     r"prognosis|incidence|prevalence|disease\s+summary|summary\s+of\s+the\s+(?:disease|entity)|"
     # ("About the disease", "About pelvic radiotherapy", "About normal marrow": alone on a line)
-    r"about\s+(?:[a-z-]+\s+){0,2}[a-z-]+|"
+    r"about[ \t]+(?:[a-z-]+[ \t]+){0,2}[a-z-]+|"
     r"further\s+reading|related\s+pearls?)"
     r"(?!\w)[ \t]*(?:[:\-–—.]|$)",
     re.IGNORECASE | re.MULTILINE,
@@ -455,10 +457,16 @@ def _teaching_tail(text: str) -> list[tuple[int, int]]:
     if not heads:
         return []
     end = heads[0].end
-    nxt = _HEADING_LINE.search(text, end + 1)
+    # the impression's first line of text is the patient's, even one that looks like a heading
+    # ("IMPRESSION:" then "Bone island")
+    first = _FIRST_LINE_OF_TEXT.match(text, end)
+    nxt = _HEADING_LINE.search(text, max(end + 1, first.end() if first else end))
     blank = text.find("\n\n", end)
     stop = min(nxt.start() if nxt else len(text), blank if blank >= 0 else len(text))
     return [(stop, len(text))] if stop < len(text) else []
+
+
+_FIRST_LINE_OF_TEXT = re.compile(r"[ \t]*(?:\n[ \t]*)*[^\s][^\n]*")
 
 
 # options written on the question's own line: "Which finding is most often present? (a) a lytic

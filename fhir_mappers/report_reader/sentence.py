@@ -371,13 +371,22 @@ def _sentence_checks(
             hit.uncertain = True  # "heterogeneous and normal signal at L3": kept, uncertain
     hits = [_benign_comparison_denied(h, text) for h in hits if not _partial_benign(h)]
     if any(not h.negated and h.kind in _NEEDS_MARROW_CONTEXT for h in hits) and not (
-        _MARROW_WORD.search(s_text) or mentions_bone(s_text)
+        _MARROW_WORD.search(s_text) or mentions_bone(s_text) or _REFERS_BACK.search(s_text)
     ):
         # an affirmed enhancement or high signal said of nothing in particular is not a marrow
         # feature (a denied one is kept: "abnormal enhancement is not identified")
         hits = [h for h in hits if h.negated or h.kind not in _NEEDS_MARROW_CONTEXT]
     hits.extend(_distribution(text, sentence, hits, stops))
     return _drop_general_statements(s_text, s_start, hits)
+
+
+# "Expansile lytic lesions in the sacrum and ilium. Avid enhancement of both.": a pronoun that
+# ends its clause speaks of what the sentence before named (never "of both kidneys")
+_REFERS_BACK = re.compile(
+    r"\b(?:of|in|within)\s+(?:both|each|them|these|all\s+(?:three|four|of\s+them))\s*(?:[.;,]|$)|"
+    r"^\W*(?:both|they|each)\s+(?:\w+\s+)?enhanc",
+    re.IGNORECASE,
+)
 
 
 def _hedges(hits: list[_Hit], mods: list[_ModHit]) -> list[str]:

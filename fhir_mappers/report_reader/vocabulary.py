@@ -751,6 +751,11 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
         _c(
             r"\bno\s+longer\b|\b(?:has\s+|have\s+)?resolved\b|\b(?:has|have)\s+normali[sz]ed\b|"
             r"\breturned\s+to\s+normal\b|"
+            # "treated lesions that have become fatty", "now fatty and inactive": a treated lesion
+            # that is no longer active
+            r"\b(?:has|have)\s+(?:since\s+)?become\s+(?:entirely\s+|completely\s+)?(?:fatty|"
+            r"inactive)\b|\b(?:is|are|appears?)\s+now\s+(?:entirely\s+|completely\s+)?(?:fatty|"
+            r"inactive)\b|"
             # "Solitary plasmacytoma of T9, complete response": a treated lesion that is gone
             r"\bcomplete\s+(?:metabolic\s+|radiological\s+|radiologic\s+|imaging\s+)?(?:response|"
             r"remission)\b|"
@@ -809,6 +814,10 @@ _NORMAL_MARROW = _c(
     r"|\b(?:residual|physiologic(?:al)?|normal|expected)\s+(?:[\w-]+\s+){0,2}?(?:islands?\s+of\s+)?(?:red|"
     r"h(?:a)?ematopoietic|h(?:a)?emopoietic|cellular)\s+(?:\([\w\s]{1,15}\)\s+)?marrow\b|"
     r"\b(?:red|h(?:a)?ematopoietic)\s+(?:\([\w\s]{1,15}\)\s+)?marrow\b[^.;]{0,60}?\b(?:physiologic(?:al)?|residual|age[\s-]appropriate|normal)\b|"
+    # "red marrow in the iliac bones and sacrum, brighter than the gluteal muscles,
+    # physiological for age and pregnancy": what it is called said after where and how it looks
+    r"\b(?:red|h(?:a)?ematopoietic)\s+marrow\s+(?!reconver|hyperplas)[^.;]{0,100}?"
+    r"\bphysiologic(?:al)?\s+for\s+(?:the\s+patient'?s\s+|her\s+|his\s+)?age\b|"
     r"\bmarrow(?:\s+signal)?[^.;]{0,40}?\b(?:normal\s+for\s+(?:the\s+patient'?s\s+)?age|"
     r"age[\s-]appropriate|(?:within\s+)?normal\s+limits\s+for\s+(?:the\s+patient'?s\s+)?age|"
     r"(?:an?\s+)?normal\s+variant)\b"
@@ -1266,7 +1275,7 @@ _KW_MODIFIERS: tuple[tuple[str, ...], ...] = (
         "labeling",
         "labelling",
     ),
-    ("longer", "resolved", "normali", "returned", "have", "complete"),
+    ("longer", "resolved", "normali", "returned", "have", "complete", "now"),
     (
         "provisional",
         "preliminary",

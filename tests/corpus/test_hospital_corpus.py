@@ -180,8 +180,6 @@ KNOWN_FALSE_ALARMS.update(
     }
 )
 _BT_TO_BW_FALSE_ALARMS = [
-    "set_bt-110",
-    "set_bt-114",
     "set_bu-020",
     "set_bu-034",
     "set_bu-048",
@@ -197,20 +195,6 @@ _BX_TO_CA_FALSE_ALARMS = [
     "set_by-084",
     "set_by-120",
 ]
-_CB_TO_CE_FALSE_ALARMS = [
-    "set_cb-018",
-    "set_cc-026",
-    "set_cc-104",
-    "set_cd-064",
-    "set_ce-080",
-    "set_ce-102",
-]
-KNOWN_FALSE_ALARMS.update(
-    dict.fromkeys(
-        _CB_TO_CE_FALSE_ALARMS,
-        "a development false alarm of sets CB to CE not yet looked at individually",
-    )
-)
 KNOWN_FALSE_ALARMS.update(
     dict.fromkeys(
         _BX_TO_CA_FALSE_ALARMS,
@@ -248,12 +232,8 @@ KNOWN_MISSES: dict[str, str] = {
     "speech recognition's 'know' as 'no', a denial, not as an uncertain reading",
     "set_bz-038": "'The previously reported 7 mm S1 lesion is not well seen today ? resolved "
     "or partial volume': a queried resolution read as resolved, not as an uncertain reading",
-    "set_bt-002": "an addendum's 'On re-review at the multidisciplinary meeting, subtle "
-    "heterogeneous marrow signal is noted in the posterior left iliac bone' is read as history",
     "set_bt-070": "'no definite abnormality / ? mildly heterogeneous signal L2': the query "
     "after the denial is read as denied, not as an uncertain reading",
-    "set_bt-082": "the impression's 'probably a bone island' is overruled by the teaching "
-    "file's 'Case Diagnosis: Bone island (stable at 2 years ...)', a later follow-up's answer",
     **dict.fromkeys(
         ["set_bm-012", "set_bm-086", "set_bm-088", "set_bn-008", "set_bn-106"],
         "a development miss of sets BM and BN not yet looked at individually",

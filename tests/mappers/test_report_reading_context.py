@@ -2775,3 +2775,132 @@ def test_rules_from_sets_bt_to_bw(text: str, want: str) -> None:
 )
 def test_rules_from_sets_bx_to_ca(text: str, want: str) -> None:
     assert read(text).image_class.value == want
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        pytest.param(
+            "Marrow signal is T1 hyperintense relative to the discs and muscle at all levels, "
+            "without a focal lesion or diffusely decreased T1 marrow signal.",
+            "NEGATIVE",
+            id="a-denied-list-ends-with-a-described-target",
+        ),
+        pytest.param(
+            "NO FRACTURE OR LISTHESIS PATCHY HETEROGENEOUS MARROW SIGNAL AT L3.",
+            "NONSPECIFIC",
+            id="but-a-noun-before-the-target-is-still-a-run-on",
+        ),
+        pytest.param(
+            "The MRI shows the known old healed compression fractures at T12 and L3 and treated "
+            "lesions that have become fatty.",
+            "NEGATIVE",
+            id="treated-lesions-become-fatty-are-inactive",
+        ),
+        pytest.param(
+            "Known treated myeloma lesions at T12 and L3 are now fatty and inactive.",
+            "NEGATIVE",
+            id="lesions-now-inactive",
+        ),
+        pytest.param(
+            "Lesions at T12 and L3, 8 and 9 mm, are now larger.",
+            "FOCAL_MULTIPLE",
+            id="but-lesions-now-larger-stand",
+        ),
+        pytest.param(
+            "Bilateral sacroiliitis with subchondral marrow oedema, and a few small corner "
+            "inflammatory lesions at T10 and T11. Elsewhere the vertebral marrow is normal.",
+            "NEGATIVE",
+            id="corner-inflammatory-lesions-of-spondyloarthritis",
+        ),
+        pytest.param(
+            "Age: 27 years\nCoronal T1\nPatchy intermediate signal in both proximal femoral "
+            "metaphyses and the acetabular roofs, brighter than muscle. Residual red marrow.",
+            "NEGATIVE",
+            id="an-age-field-gives-the-age",
+        ),
+        pytest.param(
+            "Age: 67 years\nCoronal T1\nPatchy intermediate signal in both proximal femoral "
+            "metaphyses and the acetabular roofs, brighter than muscle. Red marrow.",
+            "NONSPECIFIC",
+            id="but-not-under-40-at-67",
+        ),
+    ],
+)
+def test_rules_from_sets_cb_to_ce(text: str, want: str) -> None:
+    assert read(text).image_class.value == want
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        pytest.param(
+            "Axial T1: intermediate-signal red marrow in the iliac bones and sacrum, brighter than "
+            "the gluteal muscles, physiological for age and pregnancy.",
+            "NEGATIVE",
+            id="red-marrow-called-physiological-for-age-after-its-description",
+        ),
+        pytest.param(
+            "Red marrow reconversion in the iliac bones and sacrum, brighter than the gluteal "
+            "muscles, physiological for age.",
+            "NONSPECIFIC",
+            id="but-reconversion-stays-a-hedge",
+        ),
+        pytest.param(
+            "Small rounded foci of intermediate signal in L2 and L4 with central fat, brighter "
+            "than the discs, representing residual red marrow islands.",
+            "NEGATIVE",
+            id="foci-representing-red-marrow-islands",
+        ),
+        pytest.param(
+            "Small foci in L2 and L4, 8 and 9 mm, likely red marrow islands.",
+            "FOCAL_EQUIVOCAL",
+            id="hedged-red-marrow-islands-at-most-equivocal",
+        ),
+        pytest.param(
+            "Two T1 hypointense lesions at L2 and L4, 8 and 9 mm, darker than disc, not red "
+            "marrow islands.",
+            "FOCAL_MULTIPLE",
+            id="but-lesions-said-not-to-be-red-marrow-stand",
+        ),
+        pytest.param(
+            "Title: Bone island of the left ilium\nHistory: 39-year-old man.\nFindings: a 12 mm "
+            "oval focus in the left iliac bone that is dark on T1. The rest of the pelvic marrow "
+            "is normal.\nDifferential Diagnosis: bone island; osteoblastic metastasis.\n"
+            "Case Diagnosis: Bone island\nDiscussion: Enostoses are compact bone.",
+            "NEGATIVE",
+            id="a-case-diagnosis-heading-diagnoses-the-patient",
+        ),
+        pytest.param(
+            "Images\n(1) Axial T1: red marrow in the iliac bones.\nDifferential diagnosis\n\n"
+            "- Red marrow reconversion\n- Metastases\n\nFinal diagnosis\n\nNormal appendix; "
+            "physiological red marrow.\n\nDiscussion\nReconversion follows anaemia.",
+            "NEGATIVE",
+            id="a-final-diagnosis-heading-ends-the-differential-list",
+        ),
+    ],
+)
+def test_rules_from_sets_bt_to_ce_diagnoses(text: str, want: str) -> None:
+    assert read(text).image_class.value == want
+
+
+@pytest.mark.parametrize(
+    ("text", "worrisome"),
+    [
+        pytest.param(
+            "Expansile lytic lesions in the sacrum (3.4 cm) and the left ilium (2.1 cm). "
+            "Image 2 (post-contrast fat-sat): avid enhancement of both.",
+            True,
+            id="enhancement-of-both-speaks-of-the-lesions-before",
+        ),
+        pytest.param(
+            "Normal marrow signal. Avid enhancement of both kidneys.",
+            False,
+            id="but-not-of-both-kidneys",
+        ),
+    ],
+)
+def test_enhancement_that_refers_back(text: str, worrisome: bool) -> None:
+    from logic.imaging import worrisome_features
+
+    assert bool(worrisome_features(read(text))) is worrisome
