@@ -212,6 +212,7 @@ _BENIGN_ENTITY = re.compile(
     r"\b(?:hill[\s-]?sachs|bankart|segond|perthes)\s+(?:lesions?|fractures?|defects?|deformit\w*)|"
     # benign bone entities named as definitely as the listed ones (knee, hip and ankle reports)
     r"\bbone\s+(?:contusions?|bruis\w*)|\bosteochondritis\s+dissecans\b|"
+    r"\bheterotopic\s+ossification\b|\bmyositis\s+ossificans\b|\bocd\b|"
     r"\bosteochondral\s+(?:lesions?|defects?|injur\w*)|\benchondromas?\b|"
     r"\b(?:intraosseous\s+)?lipomas?\b|\bfibrous\s+dysplasia\b|"
     r"\bnon-?ossifying\s+fibromas?\b|\bfibrous\s+cortical\s+defects?\b|"
@@ -423,8 +424,14 @@ def _lesion_not_said_benign(hit: _Hit, text: str, sentence: tuple[int, int]) -> 
     stop = max(seg_end, nxt.start() if nxt else sentence[1])
     atypical = "atypical" in text[seg_start:stop].lower()
     named = _BENIGN_ENTITY.search(text, max(seg_start, hit.start - 30), hit.end)
-    if named is not None and named.end() == hit.end and not atypical:
-        return False  # the lesion's own name is a benign entity: "Romanus lesions"
+    if (
+        named is not None
+        and (named.end() == hit.end or not text[named.end() : hit.start].strip())
+        and not atypical
+    ):
+        # the lesion's own name is a benign entity: "Romanus lesions", "an osteochondritis
+        # dissecans lesion"
+        return False
     label = _ENTITY_LABEL.match(text, sentence[0], hit.start)
     if (
         label is not None
@@ -475,6 +482,15 @@ def _keep_t1_comparison(
     s_text = text[sentence[0] : sentence[1]]
     if not _T1.search(s_text) and _OTHER_SEQUENCE.search(s_text):
         return False
+    if (
+        not mentions_bone(s_text)
+        and not _MARROW.search(s_text)
+        # (read before the comparison: its disc or muscle is what it is compared with)
+        and anchor(text, hit.start, hit.start, (clause[0], hit.start)) is Anchor.ORGAN
+    ):
+        # "an intraconal mass in the right orbit, isointense to muscle on T1", "a soft tissue
+        # lesion in the third web space, T1 isointense to muscle": another organ's signal
+        return False
     if hit.kind is FeatureKind.T1_BRIGHTER_THAN_DISC_AND_MUSCLE:
         phrase = text[hit.start : hit.end].lower()
         # SPEC.md section 3: brighter than disc AND muscle; one of them is not enough.
@@ -513,6 +529,7 @@ def _keep_fat_sat(hit: _Hit, text: str, sentence: tuple[int, int], clause: tuple
 
 
 _OEDEMA = re.compile(r"o?edema", _F)
+_MARROW = re.compile(r"\bmarrow\b", _F)
 
 
 _RED_MARROW_CAUSE = re.compile(

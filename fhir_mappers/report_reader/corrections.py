@@ -450,7 +450,8 @@ _SPINE = re.compile(
     re.IGNORECASE,
 )
 _PHYSIOLOGICAL_RED = re.compile(
-    r"\b(?:physiologic(?:al)?|residual|age[\s-]appropriate|normal\s+for\s+age)\s+(?:[\w-]+\s+){0,2}?"
+    r"\b(?:physiologic(?:al)?|residual|age[\s-]appropriate|normal\s+for\s+age|normal)\s+"
+    r"(?:[\w-]+\s+){0,2}?"
     r"(?:red|h(?:a)?ematopoietic|h(?:a)?emopoietic)\s+marrow\b",
     re.IGNORECASE,
 )

@@ -277,6 +277,7 @@ def _mark_uncertain(
         if (
             _only_qualified_denial(text, hit, mods, stops)
             or _DENIAL_DOUBTED.search(text, hit.end, hit.sentence[1])
+            or _seen_on_some_images_only(text, hit)
             # "No fracture, listhesis or ?heterogeneous marrow signal": a queried item of a denial
             or text[max(0, hit.start - 2) : hit.start].strip().endswith("?")
         ):
@@ -400,6 +401,28 @@ def _only_qualified_denial(
 
 # "No definite patchy marrow signal in L5, though this is difficult to exclude given the motion":
 # the report itself doubts its denial
+# "there is questionable subtle heterogeneous marrow signal in L4, not seen on the motion
+# degraded axial images": seen on one sequence and not on another, the finding is neither
+# affirmed nor denied (a plain "Focal lesion not seen on the sagittal or axial images" is a denial:
+# the finding must be affirmed before it)
+_NOT_SEEN_ON_SOME = re.compile(
+    r"\bnot\s+(?:clearly\s+|definitely\s+)?(?:seen|visible|reproduced|confirmed|identified)\s+on\s+"
+    r"(?:the\s+)?(?:all|every|other|motion[\s-]degraded|\w+[\s-]degraded|axial|sagittal|coronal|"
+    r"stir|t1|t2|dixon|opposed[\s-]phase|in[\s-]phase|post[\s-]?contrast|fat[\s-]sat\w*)\b",
+    re.IGNORECASE,
+)
+_AFFIRMED_BEFORE = re.compile(
+    r"\b(?:there\s+(?:is|are)|questionable|possible|query)\b|\?", re.IGNORECASE
+)
+
+
+def _seen_on_some_images_only(text: str, hit: _Hit) -> bool:
+    return (
+        _NOT_SEEN_ON_SOME.search(text, hit.end, hit.sentence[1]) is not None
+        and _AFFIRMED_BEFORE.search(text, hit.sentence[0], hit.start) is not None
+    )
+
+
 _DENIAL_DOUBTED = re.compile(
     r"\b(?:this|it|which|that)\s+(?:is\s+|was\s+|remains\s+)?(?:difficult\s+to|cannot\s+be|"
     r"can\s*not\s+be|could\s+not\s+be|not\s+possible\s+to)\s+(?:exclude[d]?|rule[d]?\s+out)\b|"
@@ -407,6 +430,9 @@ _DENIAL_DOUBTED = re.compile(
     # the technique's doing, not the finding's absence
     r"\b(?:possibly|probably|perhaps|may\s+be|might\s+be|could\s+be)\s+(?:related\s+to\s+|due\s+to\s+|"
     r"because\s+of\s+|from\s+)?(?:(?:the\s+)?differences?\s+in\s+)?(?:technique|technical|"
-    r"slice\s+thickness|artefact|artifact|motion|positioning|partial\s+volume)",
+    r"slice\s+thickness|artefact|artifact|motion|positioning|partial\s+volume)|"
+    # "No convincing patchy marrow signal, though the left iliac wing is not entirely clear"
+    r"\b(?:though|although|but)\s+(?:[\w-]+\s+){0,6}?(?:is|are)\s+not\s+(?:entirely|completely|"
+    r"fully|totally)\s+(?:clear|excluded|assessable|evaluable)",
     re.IGNORECASE,
 )

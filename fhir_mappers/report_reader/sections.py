@@ -25,6 +25,7 @@ from enum import StrEnum
 from fhir_mappers.attachments import html_to_text
 from fhir_mappers.limits import REPORT_READING_LIMIT_CHARS
 from fhir_mappers.report_reader.anatomy import names_only_organs
+from fhir_mappers.report_reader.furniture import page_furniture
 from fhir_mappers.report_reader.ocr import shadow
 from fhir_mappers.report_reader.scope import CONTINUATION_WORDS
 
@@ -471,8 +472,10 @@ _FIRST_LINE_OF_TEXT = re.compile(r"[ \t]*(?:\n[ \t]*)*[^\s][^\n]*")
 
 # options written on the question's own line: "Which finding is most often present? (a) a lytic
 # lesion (b) nothing (c) periosteal reaction". Bounded look-ahead from each "? (a)": linear cost.
-_QUESTION_OPTION_A = re.compile(r"\?[ \t]*(?=\(?[Aa]\))")
-_OPTION_B = re.compile(r"\(?[Bb]\)")
+# ("What is the most likely diagnosis? A. Metastatic disease B. Lymphoma C. ...": capital letters
+# with a full stop as well)
+_QUESTION_OPTION_A = re.compile(r"\?[ \t]*(?=\(?[Aa]\)|A\.[ \t])")
+_OPTION_B = re.compile(r"\(?[Bb]\)|(?<![\w.])B\.(?=[ \t])")
 _INLINE_REACH = 300  # characters from "(a)" to "(b)"
 _INLINE_SPAN = 1000  # characters the options may run on after "(b)"
 
@@ -639,6 +642,24 @@ class ReportText:
     history: str = ""  # indication / history text (not read for findings; the stated age only)
 
 
+def without_page_furniture(text: str) -> str:
+    """The text without a web page's lists of other cases and readers' comments (`furniture`)."""
+    spans = page_furniture(text, _opens_a_part)
+    if not spans:
+        return text
+    kept: list[str] = []
+    pos = 0
+    for start, end in spans:
+        kept.append(text[pos:start])
+        pos = end
+    kept.append(text[pos:])
+    return "".join(kept)
+
+
+def _opens_a_part(line: str) -> bool:
+    return heading_at(line) is not None or _GENERAL_HEADING.match(line) is not None
+
+
 def _norm(text: str) -> str:
     return re.sub(r"\W+", " ", text).strip().lower()
 
@@ -686,7 +707,7 @@ def assemble(
         budget -= len(text)
         if not text.strip():
             continue
-        split = split_sections(text)
+        split = split_sections(without_page_furniture(text))
         is_conclusion = source.origin in {"conclusion", "conclusionCode"}
         if not split.has_headings:
             take(impression if is_conclusion else findings, split.preamble)

@@ -50,6 +50,11 @@ _GENERAL_CUE = re.compile(
     r"(?:may|can|might)\s+(?:also\s+)?(?:involve|imitate|simulate)|"
     # "Red marrow on high b-value DWI can look bright", "Reconversion happens when demand rises"
     r"(?:may|can|might)\s+(?:also\s+)?look|happens?\s+(?:when|in|with)|"
+    # "patchy marrow on MRI can occasionally be the first sign of a blood disorder", "red marrow
+    # is expected in the femoral metaphyses of young adults and should not be mistaken for ..."
+    r"(?:may|can|might)\s+(?:also\s+|occasionally\s+|sometimes\s+|rarely\s+|even\s+)?be\s+"
+    r"(?:the\s+)?(?:first|earliest|only|initial|presenting)\s+(?:sign|clue|manifestation|finding)|"
+    r"should\s+not\s+be\s+mistaken|(?:is|are)\s+(?:normally\s+|usually\s+)?expected\s+in|"
     r"count\s+as|detects?|persists?\s+longest|"
     r"(?:is|are)\s+(?:an?\s+)?myeloma[\s-]defining|as\s+(?:an?\s+)?myeloma[\s-]defining|"
     r"(?:is|are)\s+defined\s+as|(?<!-)define[sd]?|considers?|(?:may|can|might)\s+persist|"
@@ -279,6 +284,8 @@ _GENERAL_WORD_LIST = (
     "plasmacytomas",
     "islands",
     "nodes",
+    "mistaken",
+    "expected",
 )
 _GENERAL_WORD = re.compile("|".join(_GENERAL_WORD_LIST), re.IGNORECASE)
 

@@ -674,6 +674,10 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
             r"grandfather|cousin|son|daughter|friend|neighbou?r|husband|wife|partner|colleague|"
             r"relative|sibling|twin)s?\b|\b(?:a|an)\s+(?:different|other)\s+patient\b|"
             r"\banother\s+patient\b|"
+            # a reader's comment on a case page about a patient of their own: "We saw one with
+            # diffuse marrow replacement last week", "we had a 70-year-old with ...", "Ours had"
+            r"\bwe\s+(?:saw|had|have\s+(?:seen|had))\s+(?:one|a\s+(?:similar\s+)?(?:case|patient)|"
+            r"an?\s+\d{1,2}[\s-]*(?:year|yr)s?[\s-]*old)\b|\bours\s+(?:had|was|showed)\b|"
             # "if the spine marrow were abnormal the story would be different": a supposition
             r"\bif\b(?=\s+(?:[\w-]+\s+){1,4}?were\b)|"
             # advice to a reader: "If you describe these as lesions, ...", "compare with T1
@@ -813,7 +817,8 @@ _NORMAL_MARROW = _c(
     # residual / physiological red marrow, and marrow "normal for age" (SPEC.md section 3)
     r"|\b(?:residual|physiologic(?:al)?|normal|expected)\s+(?:[\w-]+\s+){0,2}?(?:islands?\s+of\s+)?(?:red|"
     r"h(?:a)?ematopoietic|h(?:a)?emopoietic|cellular)\s+(?:\([\w\s]{1,15}\)\s+)?marrow\b|"
-    r"\b(?:red|h(?:a)?ematopoietic)\s+(?:\([\w\s]{1,15}\)\s+)?marrow\b[^.;]{0,60}?\b(?:physiologic(?:al)?|residual|age[\s-]appropriate|normal)\b|"
+    r"\b(?:red|h(?:a)?ematopoietic)\s+(?:\([\w\s]{1,15}\)\s+)?marrow\b[^.;]{0,60}?\b(?:physiologic(?:al)?|residual|age[\s-]appropriate|normal|"
+    r"expected)\b|"
     # "red marrow in the iliac bones and sacrum, brighter than the gluteal muscles,
     # physiological for age and pregnancy": what it is called said after where and how it looks
     r"\b(?:red|h(?:a)?ematopoietic)\s+marrow\s+(?!reconver|hyperplas)[^.;]{0,100}?"
@@ -1263,6 +1268,9 @@ _KW_MODIFIERS: tuple[tuple[str, ...], ...] = (
         "sibling",
         "twin",
         "patient",
+        "saw",
+        "had",
+        "ours",
         "you",
         "because",
         "phrase",

@@ -2904,3 +2904,96 @@ def test_enhancement_that_refers_back(text: str, worrisome: bool) -> None:
     from logic.imaging import worrisome_features
 
     assert bool(worrisome_features(read(text))) is worrisome
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        pytest.param(
+            "There is an osteochondritis dissecans lesion of the medial femoral condyle "
+            "measuring 14 x 10 mm. Mild bone marrow edema related to the OCD lesion.",
+            "NEGATIVE",
+            id="a-lesion-named-for-its-benign-entity",
+        ),
+        pytest.param(
+            "A 12 mm atypical haemangioma lesion at L2.",
+            "FOCAL_EQUIVOCAL",
+            id="but-an-atypical-haemangioma-lesion-stays-equivocal",
+        ),
+        pytest.param(
+            "Post-surgical change at the femoral head-neck junction with a small focus of "
+            "heterotopic ossification anterior to the neck.",
+            "NEGATIVE",
+            id="heterotopic-ossification",
+        ),
+        pytest.param(
+            "There is a well circumscribed intraconal mass in the right orbit measuring 2.2 cm, "
+            "lateral to the optic nerve, isointense to muscle on T1.",
+            "NEGATIVE",
+            id="another-organ-s-mass-compared-with-muscle",
+        ),
+        pytest.param(
+            "In this region the T1 signal is similar to that of the L5-S1 disc.",
+            "NONSPECIFIC",
+            id="but-a-comparison-with-the-disc-is-the-marrow-s",
+        ),
+        pytest.param(
+            "Great case! We saw one with diffuse marrow replacement last week - it was myeloma.",
+            "NEGATIVE",
+            id="a-reader-s-own-patient",
+        ),
+        pytest.param(
+            "We saw diffuse marrow replacement throughout the spine.",
+            "DIFFUSE",
+            id="but-we-saw-a-finding-is-this-patient-s",
+        ),
+        pytest.param(
+            "Normal marrow signal. What is the most likely diagnosis? A. Metastatic disease "
+            "B. Lymphoma C. Leukaemia D. Sacral insufficiency fractures",
+            "NEGATIVE",
+            id="inline-quiz-options-with-capital-letters",
+        ),
+        pytest.param(
+            "Red marrow mimicking stress injury in an athlete\nAge 24\nFindings\nPatchy red "
+            "marrow in both femoral necks, brighter than muscle.\nConclusion\nNormal red marrow "
+            "pattern for age.",
+            "NEGATIVE",
+            id="normal-red-marrow-called-so",
+        ),
+        pytest.param(
+            "Marrow normal for age. Note: intermediate T1 red marrow is expected in the femoral "
+            "metaphyses of young adults and should not be mistaken for infiltration.",
+            "NEGATIVE",
+            id="red-marrow-expected",
+        ),
+    ],
+)
+def test_rules_from_sets_cf_to_ci(text: str, want: str) -> None:
+    assert read(text).image_class.value == want
+
+
+@pytest.mark.parametrize(
+    ("text", "uncertain"),
+    [
+        pytest.param(
+            "There is questionable subtle heterogeneous marrow signal in L4, not seen on the "
+            "motion degraded axial images.",
+            True,
+            id="seen-on-one-sequence-not-another",
+        ),
+        pytest.param(
+            "No convincing patchy marrow signal, though the left iliac wing is not entirely clear.",
+            True,
+            id="a-denial-the-report-doubts",
+        ),
+        pytest.param(
+            "No heterogeneous marrow signal is seen on the sagittal images.",
+            False,
+            id="but-a-plain-denial-on-a-sequence",
+        ),
+    ],
+)
+def test_uncertain_readings_from_sets_cg_and_ch(text: str, uncertain: bool) -> None:
+    reading = read(text)
+    assert (reading.image_class.value != "NEGATIVE") is uncertain
+    assert any(f.uncertain for f in reading.features) is uncertain
