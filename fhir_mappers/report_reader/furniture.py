@@ -21,18 +21,21 @@ from collections.abc import Callable
 _CASE_LIST = re.compile(
     r"[ \t]*(?:(?:more|similar|related|recent|recommended|featured|latest|other|popular|"
     r"trending|suggested|next|previous)\s+(?:cases?|articles?|quiz(?:zes)?|content|images|"
-    r"topics|posts|reading)(?:\s+(?:on|in)\s+[\w ]{1,30})?|cases?\s+you\s+(?:may|might)\s+"
+    r"image\s+challenges|challenges|questions|topics|posts|reading)"
+    r"(?:\s+(?:on|in)\s+[\w ]{1,30})?|cases?\s+you\s+(?:may|might)\s+"
     r"(?:also\s+)?like|you\s+(?:may|might)\s+also\s+like|recently\s+viewed|most\s+(?:viewed|"
     r"read|popular)|popular\s+(?:this|last)\s+(?:week|month)|trending(?:\s+now)?|"
-    r"in\s+this\s+(?:section|category))[ \t]*(?:\(\d+\))?[ \t]*(?P<colon>:)?",
+    r"in\s+this\s+(?:section|category)|see\s+also|cases?\s+in\s+this\s+(?:collection|series|"
+    r"section|category))[ \t]*(?:\(\d+\))?[ \t]*(?P<colon>:)?",
     re.IGNORECASE,
 )
 # Readers' comments under their label ("Reader comments", "Comments (3)", "Discussion forum"); a
 # report's own "Comment:" heading is the radiologist's and is not one of them.
 _COMMENTS = re.compile(
-    r"[ \t]*(?:(?:reader|readers'?|user|users'?|visitor|member)\s+comments?|comments?\s*\(\d+\)|"
+    r"[ \t]*(?:(?:reader|readers'?|user|users'?|visitor|member)\s+comments?|"
+    r"comments?(?=\s*\(\d+\))|"
     r"\d+\s+comments?|discussion\s+(?:forum|thread|board)|forum|leave\s+a\s+(?:comment|reply)|"
-    r"add\s+(?:a\s+)?comment|replies|join\s+the\s+discussion)[ \t]*:?[ \t]*$",
+    r"add\s+(?:a\s+)?comment|replies|join\s+the\s+discussion)[ \t]*(?:\(\d+\))?[ \t]*:?[ \t]*$",
     re.IGNORECASE,
 )
 # A comment line by its author's handle ("Dr_C: Great case!", "user259: Ours had ..."): a name
@@ -45,8 +48,9 @@ _HANDLE_LINE = re.compile(
 # them (capital first letter), each taking the text up to the next heading of the page, another
 # label, or `_INLINE_REACH` characters.
 _INLINE_LABEL = re.compile(
-    r"(?<!\S)(?:(?:Related|Similar|More|Recent|Recommended|Popular|Featured|Suggested)\s+"
-    r"(?:cases|articles|quizzes)|Cases\s+you\s+(?:may|might)\s+(?:also\s+)?like|You\s+(?:may|"
+    r"(?<!\S)(?:(?:Related|Similar|More|Recent|Recommended|Popular|Featured|Suggested|Previous)\s+"
+    r"(?:cases|articles|quizzes|images|questions|image\s+challenges)|See\s+also|Cases\s+in\s+this\s+"
+    r"(?:collection|series)|Cases\s+you\s+(?:may|might)\s+(?:also\s+)?like|You\s+(?:may|"
     r"might)\s+also\s+like|Recently\s+viewed|Most\s+viewed|Popular\s+this\s+(?:week|month)|"
     r"(?:Reader|User|Readers'?)\s+comments|Comments\s*\(\d+\)|Discussion\s+forum)(?!\w)"
 )

@@ -365,13 +365,16 @@ _GENERAL_HEADING = re.compile(
     r"prognosis|incidence|prevalence|disease\s+summary|summary\s+of\s+the\s+(?:disease|entity)|"
     # ("About the disease", "About pelvic radiotherapy", "About normal marrow": alone on a line)
     r"about[ \t]+(?:[a-z-]+[ \t]+){0,2}[a-z-]+|"
-    r"further\s+reading|related\s+pearls?)"
+    r"further\s+reading|related\s+pearls?|more\s+on\s+this\s+(?:topic|subject|entity))"
     r"(?!\w)[ \t]*(?:[:\-–—.]|$)",
     re.IGNORECASE | re.MULTILINE,
 )
 # The answer options of a question ("Which diagnosis is most likely?" then "A. ...", "(b) ..."):
 # options are not findings. A block of option lines after a line that asks.
-_OPTION_LINE = re.compile(r"^[ \t]*(?:\(?[A-Ea-e]\)|[A-Ea-e][.)])[ \t]+\S[^\n]*$", re.MULTILINE)
+# ("( ) Plasmacytoma  15%": a page's radio buttons, with the share of readers who chose it)
+_OPTION_LINE = re.compile(
+    r"^[ \t]*(?:\(?[A-Ea-e]\)|[A-Ea-e][.)]|\([ \t]?\)|\[[ \t]?\]|[○◯])[ \t]+\S[^\n]*$", re.MULTILINE
+)
 # a line that asks: a question, or a label that offers choices ("Which of the following:",
 # "Options:"), not any label ("Records reviewed, imaging:" then "a) X-rays 2016 ...")
 _ASKS = re.compile(

@@ -676,7 +676,8 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
             r"\banother\s+patient\b|"
             # a reader's comment on a case page about a patient of their own: "We saw one with
             # diffuse marrow replacement last week", "we had a 70-year-old with ...", "Ours had"
-            r"\bwe\s+(?:saw|had|have\s+(?:seen|had))\s+(?:one|a\s+(?:similar\s+)?(?:case|patient)|"
+            r"\bwe\s+(?:saw|had|have\s+(?:seen|had))\s+(?:one|a\s+(?:very\s+)?(?:similar\s+)?(?:case|"
+            r"patient)|"
             r"an?\s+\d{1,2}[\s-]*(?:year|yr)s?[\s-]*old)\b|\bours\s+(?:had|was|showed)\b|"
             # "if the spine marrow were abnormal the story would be different": a supposition
             r"\bif\b(?=\s+(?:[\w-]+\s+){1,4}?were\b)|"
