@@ -45,7 +45,11 @@ from fhir_mappers.report_reader.sections import (
 )
 from fhir_mappers.report_reader.sentence import _analyse_sentence
 from fhir_mappers.report_reader.statements import _add_multilevel, about_this_patient
-from fhir_mappers.report_reader.teaching import earlier_study_parts, general_paragraphs
+from fhir_mappers.report_reader.teaching import (
+    earlier_study_parts,
+    general_paragraphs,
+    narrated_earlier_studies,
+)
 from fhir_mappers.report_reader.vocabulary import (
     _CHEMICAL_SHIFT,
     _FIELD,
@@ -266,7 +270,7 @@ def _extract(
     general = _general_spans(text)
     hits = _not_in_answer_options(text, hits)
     hits = _not_in_general_discussion(text, hits, general, prefilter=prefilter)
-    _earlier_studies_are_history(text, hits)
+    _earlier_studies_are_history(text, hits, sentences)
     hits = _not_under_organ_headings(text, hits)
 
     # several vertebral levels of abnormal marrow signal = diffuse (SPEC.md section 3)
@@ -357,9 +361,12 @@ def _lesions_named_in_a_concern(text: str, hits: list[_Hit]) -> list[_Hit]:
     return found
 
 
-def _earlier_studies_are_history(text: str, hits: list[_Hit]) -> None:
-    """A finding under an earlier study's heading, a later study reported below, is history."""
-    for a, b in earlier_study_parts(text):
+def _earlier_studies_are_history(
+    text: str, hits: list[_Hit], sentences: list[tuple[int, int]]
+) -> None:
+    """A finding under an earlier study's heading, a later study reported below, is history; so
+    is one a case report narrates of an earlier study before it narrates a later one."""
+    for a, b in earlier_study_parts(text) + narrated_earlier_studies(text, sentences):
         for h in hits:
             if a <= h.start < b:
                 h.historical = True

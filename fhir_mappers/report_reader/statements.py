@@ -55,6 +55,8 @@ _GENERAL_CUE = re.compile(
     r"(?:may|can|might)\s+(?:also\s+|occasionally\s+|sometimes\s+|rarely\s+|even\s+)?be\s+"
     r"(?:the\s+)?(?:first|earliest|only|initial|presenting)\s+(?:sign|clue|manifestation|finding)|"
     r"should\s+not\s+be\s+mistaken|(?:is|are)\s+(?:normally\s+|usually\s+)?expected\s+in|"
+    # "Not every backache is a metastasis"
+    r"not\s+(?:every|all)\s+[\w-]+(?:\s+[\w-]+)?\s+(?:is|are)\b|"
     r"count\s+as|detects?|persists?\s+longest|"
     r"(?:is|are)\s+(?:an?\s+)?myeloma[\s-]defining|as\s+(?:an?\s+)?myeloma[\s-]defining|"
     r"(?:is|are)\s+defined\s+as|(?<!-)define[sd]?|considers?|(?:may|can|might)\s+persist|"
@@ -286,6 +288,8 @@ _GENERAL_WORD_LIST = (
     "nodes",
     "mistaken",
     "expected",
+    "every",
+    "all ",
 )
 _GENERAL_WORD = re.compile("|".join(_GENERAL_WORD_LIST), re.IGNORECASE)
 

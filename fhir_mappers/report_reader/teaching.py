@@ -24,6 +24,7 @@ of this patient (`statements.about_this_patient`). One pass over the lines: line
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from fhir_mappers.report_reader.sections import (
     HEADINGS,
@@ -448,3 +449,41 @@ def earlier_study_parts(text: str) -> list[tuple[int, int]]:
             open_at = at
         at += len(line)
     return spans
+
+
+# A case report's narrative of studies over time: "Staging MRI of the spine showed diffuse marrow
+# infiltration ... After six cycles the end-of-treatment MRI showed normal marrow", "MRI of the
+# lumbar spine at that time showed ... A repeat MRI 8 months later showed ...". A sentence that
+# tells what an earlier study showed, followed later in the text by a sentence that tells what a
+# later study showed, is history (SPEC.md section 2: the index report is the latest).
+_NARRATED_EARLIER = re.compile(
+    r"\b(?:(?:staging|initial|first|baseline|presenting|diagnostic|pre-?treatment|original)\s+"
+    r"(?:[\w-]+\s+){0,3}?(?:mri|ct|scan|imaging|study|pet(?:[/-]ct)?)\b[^.]{0,80}?\b(?:showed|"
+    r"demonstrated|revealed)|(?:mri|ct|scan|imaging|study)\b[^.]{0,60}?\b(?:at\s+(?:that\s+time|"
+    r"the\s+time|presentation|diagnosis|baseline))\b[^.]{0,20}?\b(?:showed|demonstrated|revealed))",
+    re.IGNORECASE,
+)
+_NARRATED_LATER = re.compile(
+    r"\b(?:repeat|follow[\s-]?up|subsequent|restaging|end[\s-]of[\s-]treatment|post-?treatment|"
+    r"interim|later|latest|most\s+recent|surveillance)\s+(?:[\w-]+\s+){0,3}?(?:mri|ct|scan|imaging|"
+    r"study)\b[^.]{0,100}?\b(?:showed|shows|demonstrated|revealed)",
+    re.IGNORECASE,
+)
+
+
+def narrated_earlier_studies(
+    text: str, sentences: Sequence[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """The sentences that tell what an earlier study showed when a later sentence tells what a
+    later study showed (`_NARRATED_EARLIER`, `_NARRATED_LATER`). One pass over the sentences."""
+    later = [s0 for s0, s1 in sentences if _NARRATED_LATER.search(text, s0, s1)]
+    if not later:
+        return []
+    last_later = later[-1]
+    return [
+        (s0, s1)
+        for s0, s1 in sentences
+        if s0 < last_later
+        and _NARRATED_EARLIER.search(text, s0, s1)
+        and not _NARRATED_LATER.search(text, s0, s1)
+    ]

@@ -669,6 +669,8 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
             r"demonstrated|revealed)\b|"
             # someone else's illness: "Her father ... had lytic lesions throughout the spine", "a
             # friend was told her scan showed 'heterogeneous marrow'"
+            r"\bthe\s+(?:father|mother|sister|brother|aunt|uncle|grandmother|grandfather|"
+            r"cousin)(?:'s|s)?\b|"
             r"\b(?:her|his|their|my|your|a|the\s+patient'?s|patient'?s)\s+(?:late\s+|older\s+|"
             r"younger\s+|elder\s+)?(?:father|mother|sister|brother|aunt|uncle|grandmother|"
             r"grandfather|cousin|son|daughter|friend|neighbou?r|husband|wife|partner|colleague|"
@@ -755,6 +757,8 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
         _Mod.HIST_BOTH,
         _c(
             r"\bno\s+longer\b|\b(?:has\s+|have\s+)?resolved\b|\b(?:has|have)\s+normali[sz]ed\b|"
+            # "Vanishing focal lesions after transplant", "the lesions have vanished"
+            r"\bvanish(?:ing|ed)\b|"
             r"\breturned\s+to\s+normal\b|"
             # "treated lesions that have become fatty", "now fatty and inactive": a treated lesion
             # that is no longer active
@@ -1284,7 +1288,7 @@ _KW_MODIFIERS: tuple[tuple[str, ...], ...] = (
         "labeling",
         "labelling",
     ),
-    ("longer", "resolved", "normali", "returned", "have", "complete", "now"),
+    ("longer", "resolved", "normali", "returned", "have", "complete", "now", "vanish"),
     (
         "provisional",
         "preliminary",

@@ -190,6 +190,38 @@ KNOWN_FALSE_ALARMS.update(
         "after a meniscal tear: the lesion is the tear",
     }
 )
+KNOWN_FALSE_ALARMS.update(
+    {
+        "set_cj-056": "a reader's comment quoted with '>' and no label ('> Thanks for posting! "
+        "Multiple lytic lesions in the pelvis were my first thought') read as a finding",
+        "set_cj-094": "a reader's comment quoted with '>' ('> My attending always says: marrow "
+        "darker than the disc on T1 is abnormal ...') read as a worrisome feature",
+    }
+)
+_CJ_TO_CM_FALSE_ALARMS = [
+    "set_cj-016",
+    "set_cj-030",
+    "set_cj-078",
+    "set_cj-084",
+    "set_ck-080",
+    "set_cl-006",
+    "set_cl-010",
+    "set_cl-030",
+    "set_cl-044",
+    "set_cl-052",
+    "set_cl-060",
+    "set_cl-076",
+    "set_cl-094",
+    "set_cl-102",
+    "set_cm-062",
+    "set_cm-094",
+]
+KNOWN_FALSE_ALARMS.update(
+    dict.fromkeys(
+        _CJ_TO_CM_FALSE_ALARMS,
+        "a development false alarm of sets CJ to CM not yet looked at individually",
+    )
+)
 _BT_TO_BW_FALSE_ALARMS = [
     "set_bu-020",
     "set_bu-034",

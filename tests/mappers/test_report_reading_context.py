@@ -2997,3 +2997,51 @@ def test_uncertain_readings_from_sets_cg_and_ch(text: str, uncertain: bool) -> N
     reading = read(text)
     assert (reading.image_class.value != "NEGATIVE") is uncertain
     assert any(f.uncertain for f in reading.features) is uncertain
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        pytest.param(
+            "Staging MRI of the spine showed diffuse marrow infiltration with T1 signal lower "
+            "than the discs. After six cycles the end-of-treatment MRI showed that the marrow had "
+            "returned to normal.",
+            "NEGATIVE",
+            id="a-narrated-staging-study-before-a-later-one",
+        ),
+        pytest.param(
+            "MRI of the lumbar spine at that time showed diffusely decreased T1 marrow signal. A "
+            "repeat MRI 8 months later showed a normal fatty marrow pattern.",
+            "NEGATIVE",
+            id="at-that-time-then-a-repeat-study",
+        ),
+        pytest.param(
+            "Staging MRI showed diffuse marrow infiltration. She starts chemotherapy next week.",
+            "DIFFUSE",
+            id="but-a-staging-study-with-no-later-one-is-current",
+        ),
+        pytest.param(
+            "Initial MRI showed normal marrow. A repeat MRI 3 months later showed diffuse marrow "
+            "infiltration throughout the spine.",
+            "DIFFUSE",
+            id="and-the-later-study-s-finding-stands",
+        ),
+        pytest.param(
+            "Vanishing focal lesions after transplant",
+            "NEGATIVE",
+            id="vanishing-lesions-are-gone",
+        ),
+        pytest.param(
+            "Not every backache is a metastasis",
+            "NEGATIVE",
+            id="not-every-is-general",
+        ),
+        pytest.param(
+            "The uncle's imaging, reviewed for the family, had shown multiple lytic lesions.",
+            "NEGATIVE",
+            id="the-uncle-s-lesions",
+        ),
+    ],
+)
+def test_rules_from_sets_cj_to_cm(text: str, want: str) -> None:
+    assert read(text).image_class.value == want
