@@ -159,13 +159,19 @@ _TARGETS: tuple[tuple[FeatureKind | _Kind, re.Pattern[str], str], ...] = (
         "",
     ),
     (
-        # "heterogeneous signal at L3", "mottled signal in the sacrum": signal of a named bone
+        # "heterogeneous signal at L3", "mottled signal in the sacrum": signal of a named bone;
+        # "patchy heterogeneity in S1", "patchy signal is present in the right half of S1"
         FeatureKind.MARROW_SIGNAL,
         _c(
-            r"\b(?:heterogeneous|inhomogeneous|mottled|patchy|variegated)\b(?:\s+[\w-]+){0,3}?\s+"
-            r"signal(?:\s+intensity)?\s+(?:at|in|of|involving|within|throughout)\s+(?:the\s+)?"
+            r"\b(?:(?:heterogeneous|inhomogeneous|mottled|patchy|variegated)\b(?:\s+[\w-]+){0,3}?\s+"
+            r"signal(?:\s+intensity)?|heterogeneity|inhomogeneity|mottling)"
+            r"(?:\s+(?:is|are)\s+(?:present|seen|noted|identified|demonstrated|evident))?"
+            r"\s+(?:at|in|of|involving|within|throughout)\s+(?:the\s+)?"
+            r"(?:(?:right|left|upper|lower|anterior|posterior)\s+(?:half|side|aspect|portion|part)\s+"
+            r"of\s+(?:the\s+)?)?"
             r"(?:(?:both|bilateral|left|right|proximal|distal|posterior|anterior)\s+){0,3}"
-            r"(?:[CTLS]\d{1,2}\b(?![\s/–-]*(?:[CTLS]?\d{1,2})?\s*(?:dis[ck]|interspace|intervertebral))|"
+            r"(?:[CTLS]\d{1,2}\b(?![\s/–-]*(?:[CTLS]?\d{1,2})?\s*(?:dis[ck]|interspace|intervertebral|"
+            r"(?:nerve\s+)?roots?|foram\w*|facets?))|"
             r"vertebra\w*|sacr\w*|ilia\w*|iliac|pelvic\s+bones?|osseous|bony|femor\w*|femur|femora)"
         ),
         "",
@@ -831,8 +837,9 @@ _NORMAL_MARROW = _c(
     r"\bmarrow(?:\s+signal)?[^.;]{0,40}?\b(?:normal\s+for\s+(?:the\s+patient'?s\s+)?age|"
     r"age[\s-]appropriate|(?:within\s+)?normal\s+limits\s+for\s+(?:the\s+patient'?s\s+)?age|"
     r"(?:an?\s+)?normal\s+variant)\b"
-    r"|\b(?:(?:typical|expected|appropriate)\s+for|(?:consistent|in\s+keeping)\s+with)\s+"
-    r"(?:the\s+patient'?s\s+)?age\b|"
+    # ("more than expected for age", "not expected for age" say the opposite)
+    r"|(?<!than\s)(?<!not\s)\b(?:(?:typical|expected|appropriate)\s+for|(?:consistent|in\s+keeping)"
+    r"\s+with)\s+(?:the\s+patient'?s\s+)?age\b|"
     r"\b(?:diffuse(?:ly)?\s+)?fatty\s+(?:bone\s+)?marrow(?:\s+(?:signal|replacement|conversion))?|"
     # marrow stimulated by growth factors, called physiological (SPEC.md section 3 other causes)
     r"\bphysiologic(?:al)?\s+(?:bone\s+)?marrow\s+(?:stimulation|activation|expansion|"

@@ -265,8 +265,6 @@ KNOWN_MISSES: dict[str, str] = {
     "are a little mottled': a qualified denial read as a plain one",
     "set_be-014": "'No definite marrow abnormality; ?subtle inhomogeneous signal L4 body "
     "?artefact': signal named by a level with no preposition is not read as a target",
-    "set_bh-070": "'Marrow: no/mild heterogeneity at L4': a slash between the denial and the "
-    "finding",
     "set_bh-082": "'There is no compression deformity or 8 mm T1 hypointense focus in the L4 "
     "body which is unchanged from 2022': a closed list, read as a denial",
     "set_bx-108": "'No suspicious marrow lesion, heterogeneous signal at L4-L5 not excluded' "

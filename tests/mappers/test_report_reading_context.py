@@ -3045,3 +3045,35 @@ def test_uncertain_readings_from_sets_cg_and_ch(text: str, uncertain: bool) -> N
 )
 def test_rules_from_sets_cj_to_cm(text: str, want: str) -> None:
     assert read(text).image_class.value == want
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        pytest.param(
+            "Subtle patchy heterogeneity in S1.", "NONSPECIFIC", id="heterogeneity-in-a-level"
+        ),
+        pytest.param(
+            "Patchy heterogeneous signal is present in the right half of S1.",
+            "NONSPECIFIC",
+            id="signal-is-present-in-half-of-a-level",
+        ),
+        pytest.param(
+            "Mild heterogeneity in the S1 nerve root.", "NEGATIVE", id="but-not-a-nerve-root"
+        ),
+        pytest.param("Heterogeneity of the L4-5 disc.", "NEGATIVE", id="nor-a-disc"),
+        pytest.param(
+            "Marrow signal is heterogeneous at multiple levels of the thoracic and lumbar spine, "
+            "more than expected for age.",
+            "DIFFUSE",
+            id="more-than-expected-for-age-is-abnormal",
+        ),
+        pytest.param(
+            "Marrow signal normal, as expected for age.",
+            "NEGATIVE",
+            id="expected-for-age-is-normal",
+        ),
+    ],
+)
+def test_rules_from_sets_ck_and_cm(text: str, want: str) -> None:
+    assert read(text).image_class.value == want
