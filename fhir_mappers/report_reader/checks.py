@@ -213,6 +213,8 @@ _BENIGN_ENTITY = re.compile(
     # benign bone entities named as definitely as the listed ones (knee, hip and ankle reports)
     r"\bbone\s+(?:contusions?|bruis\w*)|\bosteochondritis\s+dissecans\b|"
     r"\bheterotopic\s+ossification\b|\bmyositis\s+ossificans\b|\bocd\b|"
+    # osteoarthritis's "bone marrow oedema-like lesions" (a knee and hip MRI term)
+    r"\bo?edema[\s-]+like\s+lesions?\b|"
     r"\bosteochondral\s+(?:lesions?|defects?|injur\w*)|\benchondromas?\b|"
     r"\b(?:intraosseous\s+)?lipomas?\b|\bfibrous\s+dysplasia\b|"
     r"\bnon-?ossifying\s+fibromas?\b|\bfibrous\s+cortical\s+defects?\b|"

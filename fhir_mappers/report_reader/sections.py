@@ -558,7 +558,9 @@ def _discussion_parts(text: str) -> list[tuple[int, int]]:
             end = min(end, len(text) if line_end < 0 else line_end)  # "Keywords: ...": its line
         elif not alone and _PATIENT_BACKGROUND.match(text, m.start()):
             # a clinical note's "Background: hypertension, ..." is the patient's history, one
-            # paragraph: what follows its blank line (an addendum's finding) is read
+            # paragraph: what follows its blank line (an addendum's finding) is read; so is what
+            # follows a vignette's one-paragraph "Introduction: ..." (its case description, whose
+            # known heading the split has taken away)
             blank = text.find("\n\n", m.end(), end)
             end = end if blank < 0 else blank
         start = m.start()
@@ -569,7 +571,7 @@ def _discussion_parts(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-_PATIENT_BACKGROUND = re.compile(r"[ \t]*background[ \t]*:", re.IGNORECASE)
+_PATIENT_BACKGROUND = re.compile(r"[ \t]*(?:background|introduction)[ \t]*:", re.IGNORECASE)
 # a teaching file's index fields, one line each ("KEYWORDS: myeloma; salt-and-pepper")
 _ONE_LINE_LABEL = re.compile(
     r"[ \t]*(?:[-*•●▪■◦‣·#=]+[ \t]*)?(?:key\s*words|tags|acr\s+codes?|synonyms?|factoids?)"

@@ -113,7 +113,21 @@ _PATIENT_ANCHOR = re.compile(
 
 
 # "In patients with myeloma, ...", "In adults ...": the whole sentence is general.
+# a subject framed by a disease ("A diffuse pattern in myeloma", "Marrow involvement in
+# lymphoma"): what is said of it is said of the disease
+_DISEASE_IN_SUBJECT = re.compile(
+    r"^\W*(?:an?|the)?\s*[\w-]+(?:\s+[\w-]+){0,3}?\s+(?:in|of)\s+(?:multiple\s+myeloma|myeloma|"
+    r"lymphoma|leuka?emia|myelofibrosis|mastocytosis|metastatic\s+disease)\s*$",
+    re.IGNORECASE,
+)
 _GENERAL_FRAME = re.compile(
+    # a disease or a population as the sentence's frame: "In multiple myeloma five MRI marrow
+    # patterns are described", "In sickle cell disease, persistent red marrow hyperplasia ..."
+    r"^\W*in\s+(?:patients\s+with\s+|children\s+with\s+|adults\s+with\s+)?(?:multiple\s+myeloma|"
+    r"myeloma|lymphoma|leuka?emia|sickle[\s-]+cell\s+(?:disease|ana?emia)|thalass(?:a)?emia|"
+    r"myelofibrosis|(?:chronic\s+)?myeloproliferative\s+\w+|gaucher\s+disease|mastocytosis|"
+    r"metastatic\s+disease|adults|children|older\s+(?:adults|patients)|the\s+elderly|"
+    r"young\s+adults)\b|"
     # "Whole-body MRI is now preferred to the skeletal survey because it detects marrow lesions"
     r"^\W*(?:whole[\s-]body|spinal)\s+mri\s+(?:is|are|has|can|may|detects?|shows?)\b|"
     # a statistic: "Heterogeneous marrow signal is reported in roughly 2% of spinal MRI studies"
@@ -288,6 +302,16 @@ _GENERAL_WORD_LIST = (
     "nodes",
     "mistaken",
     "expected",
+    "myeloma",
+    "lymphoma",
+    "leuk",
+    "sickle",
+    "thalass",
+    "myelofibrosis",
+    "myeloproliferative",
+    "gaucher",
+    "mastocytosis",
+    "metastatic disease",
     "every",
     "all ",
 )
@@ -404,6 +428,8 @@ def _general_statement_at(s_text: str) -> int | None:
         at = 0
     elif cue is not None and _GENERAL_SUBJECT.search(s_text, 0, cue.start() + 140):
         at = cue.start()
+        if _DISEASE_IN_SUBJECT.search(s_text, 0, at):
+            at = 0  # "A diffuse pattern in myeloma typically shows ...": the subject is general too
     else:
         return None
     # what ties it to this patient must be in the statement's own part ("..., rather than linear

@@ -796,7 +796,8 @@ _MODIFIERS: tuple[tuple[_Mod, re.Pattern[str], str], ...] = (
             r"(?<!as\s)(?<!seen\s)(?<!noted\s)(?<!present\s)(?<!visible\s)(?<!than\s)\bon\s+"
             r"(?:an?\s+|the\s+|her\s+|his\s+)?(?:outside|external)\s+(?:mri|scan|study|imaging|ct)\b"
             r"(?=[^.;]{0,20}?\b(?:19|20)\d\d\b)|"
-            r"\b(?<!not\s)(?:seen|noted|described|reported|shown)\s+(?:on\s+(?:the\s+)?[\w-]+\s+)?"
+            r"\b(?<!not\s)(?:seen|noted|described|reported|shown)\s+(?:on\s+(?:the\s+|an?\s+|her\s+|"
+            r"his\s+)?[\w-]+\s+)?"
             r"(?:last\s+(?:year|month|week)|(?:\d+|one|two|three|four|six|several)\s+"
             r"(?:years?|months?|weeks?)\s+ago|in\s+(?:19|20)\d\d)\b"
         ),

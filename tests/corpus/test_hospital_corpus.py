@@ -198,6 +198,24 @@ KNOWN_FALSE_ALARMS.update(
         "darker than the disc on T1 is abnormal ...') read as a worrisome feature",
     }
 )
+_CN_TO_CQ_FALSE_ALARMS = [
+    "set_co-050",
+    "set_cp-018",
+    "set_cp-026",
+    "set_cp-048",
+    "set_cp-050",
+    "set_cp-058",
+    "set_cp-076",
+    "set_cp-104",
+    "set_cp-114",
+]
+KNOWN_FALSE_ALARMS.update(
+    dict.fromkeys(
+        _CN_TO_CQ_FALSE_ALARMS,
+        "a development false alarm of sets CN to CQ not yet looked at individually (CP's are "
+        "general teaching sentences of image-in-medicine pieces)",
+    )
+)
 _CJ_TO_CM_FALSE_ALARMS = [
     "set_cj-016",
     "set_cj-030",
@@ -253,6 +271,10 @@ KNOWN_FALSE_ALARMS.update(
 # Abnormal development reports with no card, each looked at and left unless said otherwise (the
 # guard keeps the list true: a fixed one fails until it is taken off).
 KNOWN_MISSES: dict[str, str] = {
+    "set_cn-070": "'bone marrow signal not unremarkable at L2, question of subtle heterogeneity': "
+    "a denied normal-marrow statement is not read as an abnormal one",
+    "set_cq-014": "'Know patchy heterogeneous marrow signal in the right sacral ala': the "
+    "normaliser reads speech recognition's 'know' as 'no' (see set_ca-088)",
     "set_aq-098": "a board-style question: the findings are in the question stem, read as a "
     "general quiz question",
     "set_ar-012": "'no diffuse heterogeneous marrow signal clearly absent': a double denial "

@@ -3077,3 +3077,72 @@ def test_rules_from_sets_cj_to_cm(text: str, want: str) -> None:
 )
 def test_rules_from_sets_ck_and_cm(text: str, want: str) -> None:
     assert read(text).image_class.value == want
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        pytest.param(
+            "In multiple myeloma five MRI marrow patterns are described: normal, focal, diffuse, "
+            "combined focal and diffuse, and the variegated or salt-and-pepper pattern.",
+            "NEGATIVE",
+            id="a-disease-as-the-sentence-s-frame",
+        ),
+        pytest.param(
+            "In sickle cell disease, persistent red marrow hyperplasia is accompanied by bone "
+            "infarcts and H-shaped vertebrae.",
+            "NEGATIVE",
+            id="a-population-as-the-frame",
+        ),
+        pytest.param(
+            "In myeloma, diffuse marrow infiltration at L1 to L5.",
+            "DIFFUSE",
+            id="but-levels-make-it-the-patient-s",
+        ),
+        pytest.param(
+            "In this patient with myeloma there is diffuse marrow infiltration.",
+            "DIFFUSE",
+            id="and-this-patient-is-no-frame",
+        ),
+    ],
+)
+def test_rules_from_set_cp(text: str, want: str) -> None:
+    assert read(text).image_class.value == want
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        pytest.param(
+            "Case vignette\n\nIntroduction: Incidental marrow heterogeneity with normal blood "
+            "counts is usually followed with laboratory tests.\n\nCase description: A 61-year-old "
+            "man had "
+            "a lumbar MRI. Alignment was preserved without fracture or listhesis, with diffusely "
+            "heterogenous marrow signal in all visualised vertebrae.\n\nDiscussion: Red marrow "
+            "persists in adults.",
+            "DIFFUSE",
+            id="a-one-paragraph-introduction-ends-at-its-blank-line",
+        ),
+        pytest.param(
+            "Case presentation: A 6 mm L2 focus was described on an MRI two years ago; this is "
+            "the planned follow-up.\nSagittal T1: The previously described L2 lesion is no longer "
+            "seen.",
+            "NEGATIVE",
+            id="described-on-an-mri-two-years-ago",
+        ),
+        pytest.param(
+            "Hip osteoarthritis shows subchondral cysts. MRI also demonstrates subchondral bone "
+            "marrow oedema-like lesions in the loaded areas, which correlate with pain.",
+            "NEGATIVE",
+            id="oedema-like-lesions-of-osteoarthritis",
+        ),
+        pytest.param(
+            "A diffuse pattern in myeloma typically shows T1 marrow signal lower than that of the "
+            "intervertebral discs.",
+            "NEGATIVE",
+            id="a-subject-framed-by-a-disease",
+        ),
+    ],
+)
+def test_rules_from_sets_cn_to_cq(text: str, want: str) -> None:
+    assert read(text).image_class.value == want
