@@ -8,6 +8,8 @@ For each shape of hostile text, at about 10 kB, 100 kB and 1 MB:
 - brackets: nested "(" ... ")" around a finding, as deep as the size allows;
 - vocabulary: clinical words drawn at random (fixed seed) with no punctuation;
 - short sentences: many short sentences, findings and negations mixed;
+- page furniture: a web page's "Related cases" lists and readers' comments, on lines and
+  flattened into one line, around a finding (`fhir_mappers/report_reader/furniture.py`);
 
 it reads the text as the presentedForm of a lumbar spine MRI report (`cds_hooks.cli.read_report.
 wrap_text`, the read-report wrapper)
@@ -100,6 +102,16 @@ def short_sentences(size: int) -> str:
     return "FINDINGS:\n" + _fill(unit, size - 10)
 
 
+def page_furniture(size: int) -> str:
+    lines = (
+        "Related cases\nDiffuse marrow infiltration - myeloma\nComments (3)\n"
+        "user12: ours had lytic lesions at L2 and L4\n"
+        "Findings: patchy marrow at L3. Similar cases Solitary plasmacytoma of T11 Reader "
+        "comments great case, we saw one with diffuse marrow replacement. References ...\n"
+    )
+    return "Case page\n" + _fill(lines, size - 10)
+
+
 SHAPES: dict[str, Callable[[int], str]] = {
     "run-on": run_on,
     "no-no-no": no_no_no,
@@ -107,6 +119,7 @@ SHAPES: dict[str, Callable[[int], str]] = {
     "brackets": brackets,
     "vocabulary": vocabulary,
     "short sentences": short_sentences,
+    "page furniture": page_furniture,
 }
 
 
