@@ -40,17 +40,22 @@ _COMMENTS = re.compile(
 )
 # A comment line by its author's handle ("Dr_C: Great case!", "user259: Ours had ..."): a name
 # with an underscore, or letters then two or more digits (not a level label: "T12:", "L4:").
+# (Not an image's or a series' label: "Image12:", "IMG03:", "Series05:")
 _HANDLE_LINE = re.compile(
-    r"[ \t]*(?:[A-Za-z][A-Za-z.]*_[\w.]*|[A-Za-z]{3,}\d{2,}|(?i:guest|anonymous|moderator))[ \t]*:"
+    r"[ \t]*(?!(?i:image|img|series|slice|fig|figure|scan|sequence)\d)"
+    r"(?:[A-Za-z][A-Za-z.]*_[\w.]*|[A-Za-z]{3,}\d{2,}|(?i:guest|anonymous|moderator))[ \t]*:"
 )
 # The same labels inside a page flattened to one long line ("... Related cases Renal cell carcinoma
 # bone metastasis Solitary plasmacytoma of T11 Published 15 Oct 2016"): written as a page writes
 # them (capital first letter), each taking the text up to the next heading of the page, another
 # label, or `_INLINE_REACH` characters.
+# (Not "Previous images", "Recent images" or a "see also" without its colon: a flattened report's
+# own words, "Previous images from 2019 were reviewed. FINDINGS: ...")
 _INLINE_LABEL = re.compile(
-    r"(?<!\S)(?:(?:Related|Similar|More|Recent|Recommended|Popular|Featured|Suggested|Previous)\s+"
-    r"(?:cases|articles|quizzes|images|questions|image\s+challenges)|See\s+also|Cases\s+in\s+this\s+"
-    r"(?:collection|series)|Cases\s+you\s+(?:may|might)\s+(?:also\s+)?like|You\s+(?:may|"
+    r"(?<!\S)(?:(?:Related|Similar|Recommended|Popular|Featured|Suggested)\s+"
+    r"(?:cases|articles|quizzes|images|questions|image\s+challenges)|More\s+(?:cases|quizzes|"
+    r"image\s+challenges)|(?:See\s+also|Trending|Tags|Recently\s+viewed)[ \t]*:|"
+    r"Cases\s+in\s+this\s+(?:collection|series)|Cases\s+you\s+(?:may|might)\s+(?:also\s+)?like|You\s+(?:may|"
     r"might)\s+also\s+like|Recently\s+viewed|Most\s+viewed|Popular\s+this\s+(?:week|month)|"
     r"(?:Reader|User|Readers'?)\s+comments|Comments\s*\(\d+\)|Discussion\s+forum)(?!\w)"
 )
@@ -58,7 +63,8 @@ _INLINE_END = re.compile(
     r"(?<!\S)(?:References|Key\s+points|Teaching\s+points?|Learning\s+points|Pearls|"
     r"Case\s+[Dd]iscussion|Discussion|(?:Imaging\s+)?[Ff]indings|Impression|Conclusion|"
     r"Final\s+diagnosis|Diagnosis|Case\s+information|Presentation|Clinical\s+history|"
-    r"Published|Updated|Last\s+revised|Copyright|Licen[cs]e)(?!\w)"
+    r"Published|Updated|Last\s+revised|Copyright|Licen[cs]e)(?!\w)",
+    re.IGNORECASE,  # ("FINDINGS:" of a flattened report ends a list too: never read past one)
 )
 _INLINE_REACH = 400  # characters an inline label's list or comment may run on
 _LONG_LINE = 300  # characters: a line this long holds a flattened page, not a list

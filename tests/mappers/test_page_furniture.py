@@ -82,6 +82,17 @@ def test_a_flattened_page_drops_its_lists_up_to_the_next_heading() -> None:
             "T12: diffuse marrow infiltration. L4: 12 mm lesion.",
             id="a-level-label-is-no-handle",
         ),
+        pytest.param(
+            "Image12: sagittal T1 shows diffuse marrow infiltration.",
+            id="an-image-label-is-no-handle",
+        ),
+        pytest.param(
+            "EXAM: MRI lumbar spine. COMPARISON: Previous images from 2019 were reviewed and "
+            "compared in detail with the current study, performed on a 1.5 T scanner with the "
+            "standard protocol of sagittal T1, T2 and STIR and axial T2 images through the lumbar "
+            "levels. FINDINGS: Diffuse marrow infiltration throughout the lumbar spine.",
+            id="a-flattened-report-s-previous-images",
+        ),
     ],
 )
 def test_what_is_not_furniture_is_read(text: str) -> None:
