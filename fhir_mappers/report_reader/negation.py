@@ -417,10 +417,23 @@ _AFFIRMED_BEFORE = re.compile(
 
 
 def _seen_on_some_images_only(text: str, hit: _Hit) -> bool:
+    affirmed = _AFFIRMED_BEFORE.search(text, hit.sentence[0], hit.start)
     return (
-        _NOT_SEEN_ON_SOME.search(text, hit.end, hit.sentence[1]) is not None
-        and _AFFIRMED_BEFORE.search(text, hit.sentence[0], hit.start) is not None
+        affirmed is not None
+        # ("There is no focal marrow lesion, not seen on the STIR images either": denied first)
+        and _DENIED_BETWEEN.search(text, affirmed.end(), hit.start) is None
+        # (in the finding's own clause: "...; the previously questioned area is not seen on the
+        # axial images" speaks of another)
+        and _NOT_SEEN_ON_SOME.search(text, hit.end, _clause_end(text, hit)) is not None
     )
+
+
+def _clause_end(text: str, hit: _Hit) -> int:
+    semicolon = text.find(";", hit.end, hit.sentence[1])
+    return hit.sentence[1] if semicolon < 0 else semicolon
+
+
+_DENIED_BETWEEN = re.compile(r"\b(?:no|not|without|negative|free|nor)\b", re.IGNORECASE)
 
 
 _DENIAL_DOUBTED = re.compile(
@@ -433,6 +446,6 @@ _DENIAL_DOUBTED = re.compile(
     r"slice\s+thickness|artefact|artifact|motion|positioning|partial\s+volume)|"
     # "No convincing patchy marrow signal, though the left iliac wing is not entirely clear"
     r"\b(?:though|although|but)\s+(?:[\w-]+\s+){0,6}?(?:is|are)\s+not\s+(?:entirely|completely|"
-    r"fully|totally)\s+(?:clear|excluded|assessable|evaluable)",
+    r"fully|totally)\s+(?:clear|excluded)",
     re.IGNORECASE,
 )

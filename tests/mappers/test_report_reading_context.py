@@ -2991,6 +2991,17 @@ def test_rules_from_sets_cf_to_ci(text: str, want: str) -> None:
             False,
             id="but-a-plain-denial-on-a-sequence",
         ),
+        pytest.param(
+            "There is no focal marrow lesion, not seen on the STIR images either.",
+            False,
+            id="nor-a-denial-then-not-seen-on-a-sequence",
+        ),
+        pytest.param(
+            "There is no heterogeneous marrow signal; the previously questioned area is not seen "
+            "on the axial images.",
+            False,
+            id="nor-not-seen-said-of-another-clause",
+        ),
     ],
 )
 def test_uncertain_readings_from_sets_cg_and_ch(text: str, uncertain: bool) -> None:
