@@ -359,8 +359,10 @@ def _sentence_checks(
     s_start, s_end = sentence
     s_text = text[s_start:s_end]
     for hit in hits:
-        if hit.kind is FeatureKind.MARROW_SIGNAL and _DENIED_INSIDE.search(
-            text, hit.start, hit.end
+        if (
+            hit.kind is FeatureKind.MARROW_SIGNAL
+            and hit.subtype != "not-normal"
+            and _DENIED_INSIDE.search(text, hit.start, hit.end)
         ):
             hit.negated = True  # "the marrow is not heterogeneous": the phrase denies itself
     _mark_uncertain(text, hits, mods, neg_stops)

@@ -159,6 +159,18 @@ _TARGETS: tuple[tuple[FeatureKind | _Kind, re.Pattern[str], str], ...] = (
         "",
     ),
     (
+        # a normal-marrow statement denied: "bone marrow signal not unremarkable at L2", "Marrow
+        # signal is not normal at L2" (abnormal marrow signal, SPEC.md section 3); the "not" is
+        # the finding's own word, never its negation (subtype "not-normal")
+        FeatureKind.MARROW_SIGNAL,
+        _c(
+            r"\b(?:bone\s+)?marrow(?:\s+signal)?(?:\s+intensity)?\s+(?:is\s+|are\s+|appears?\s+|"
+            r"was\s+)?not\s+(?:entirely\s+|completely\s+|quite\s+|totally\s+)?(?:normal|unremarkable|"
+            r"within\s+normal\s+limits)\b"
+        ),
+        "not-normal",
+    ),
+    (
         # "heterogeneous signal at L3", "mottled signal in the sacrum": signal of a named bone;
         # "patchy heterogeneity in S1", "patchy signal is present in the right half of S1"
         FeatureKind.MARROW_SIGNAL,
@@ -1074,6 +1086,7 @@ _KW_TARGETS: tuple[tuple[str, ...], ...] = (
     _KW_MARROW_ADJ,
     ("t1", "marrow"),
     ("signal",),
+    ("not",),
     ("heterogen", "inhomogen", "mottl", "patchy", "variegat"),
     ("patchy", "heterogen", "mottl", "scattered", "multifocal"),
     ("diffus",),

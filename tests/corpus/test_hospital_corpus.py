@@ -271,8 +271,6 @@ KNOWN_FALSE_ALARMS.update(
 # Abnormal development reports with no card, each looked at and left unless said otherwise (the
 # guard keeps the list true: a fixed one fails until it is taken off).
 KNOWN_MISSES: dict[str, str] = {
-    "set_cn-070": "'bone marrow signal not unremarkable at L2, question of subtle heterogeneity': "
-    "a denied normal-marrow statement is not read as an abnormal one",
     "set_cq-014": "'Know patchy heterogeneous marrow signal in the right sacral ala': the "
     "normaliser reads speech recognition's 'know' as 'no' (see set_ca-088)",
     "set_aq-098": "a board-style question: the findings are in the question stem, read as a "

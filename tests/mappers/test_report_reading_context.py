@@ -3157,3 +3157,30 @@ def test_rules_from_set_cp(text: str, want: str) -> None:
 )
 def test_rules_from_sets_cn_to_cq(text: str, want: str) -> None:
     assert read(text).image_class.value == want
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        pytest.param(
+            "MRI of the lumbar spine: bone marrow signal not unremarkable at L2, question of "
+            "subtle heterogeneity.",
+            "NONSPECIFIC",
+            id="marrow-not-unremarkable",
+        ),
+        pytest.param("Marrow signal is not normal at L2.", "NONSPECIFIC", id="marrow-not-normal"),
+        pytest.param(
+            "The marrow signal is not within normal limits.",
+            "NONSPECIFIC",
+            id="marrow-not-within-normal-limits",
+        ),
+        pytest.param("Marrow signal is not abnormal.", "NEGATIVE", id="but-not-abnormal-is-normal"),
+        pytest.param(
+            "No evidence that the marrow is not normal.",
+            "NEGATIVE",
+            id="and-a-denied-denial-is-normal",
+        ),
+    ],
+)
+def test_a_denied_normal_marrow_statement(text: str, want: str) -> None:
+    assert read(text).image_class.value == want
