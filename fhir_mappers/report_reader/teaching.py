@@ -471,12 +471,25 @@ _NARRATED_LATER = re.compile(
 )
 
 
+# a later study that says the earlier finding is still there ("showed no change", "the lesions
+# to be stable", "persistent ..."): the earlier sentence is not history
+_CONTINUES = re.compile(
+    r"\b(?:no\s+(?:significant\s+)?(?:interval\s+)?change|unchanged|stable|persist\w*|similar|again|"
+    r"redemonstrat\w*|re-demonstrat\w*|remain\w*|still|same)\b",
+    re.IGNORECASE,
+)
+
+
 def narrated_earlier_studies(
     text: str, sentences: Sequence[tuple[int, int]]
 ) -> list[tuple[int, int]]:
     """The sentences that tell what an earlier study showed when a later sentence tells what a
     later study showed (`_NARRATED_EARLIER`, `_NARRATED_LATER`). One pass over the sentences."""
-    later = [s0 for s0, s1 in sentences if _NARRATED_LATER.search(text, s0, s1)]
+    later = [
+        s0
+        for s0, s1 in sentences
+        if _NARRATED_LATER.search(text, s0, s1) and not _CONTINUES.search(text, s0, s1)
+    ]
     if not later:
         return []
     last_later = later[-1]

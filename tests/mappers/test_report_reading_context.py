@@ -3038,6 +3038,12 @@ def test_uncertain_readings_from_sets_cg_and_ch(text: str, uncertain: bool) -> N
             id="and-the-later-study-s-finding-stands",
         ),
         pytest.param(
+            "The staging MRI showed diffuse marrow infiltration. A repeat MRI 3 months later "
+            "showed no change.",
+            "DIFFUSE",
+            id="but-a-later-study-with-no-change-keeps-the-earlier-finding",
+        ),
+        pytest.param(
             "Vanishing focal lesions after transplant",
             "NEGATIVE",
             id="vanishing-lesions-are-gone",
