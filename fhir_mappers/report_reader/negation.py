@@ -277,7 +277,7 @@ def _mark_uncertain(
         if (
             _only_qualified_denial(text, hit, mods, stops)
             or _DENIAL_DOUBTED.search(text, hit.end, hit.sentence[1])
-            or _seen_on_some_images_only(text, hit)
+            or _seen_on_some_images_only(text, hit, stops)
             # "No fracture, listhesis or ?heterogeneous marrow signal": a queried item of a denial
             or text[max(0, hit.start - 2) : hit.start].strip().endswith("?")
         ):
@@ -399,8 +399,6 @@ def _only_qualified_denial(
     )
 
 
-# "No definite patchy marrow signal in L5, though this is difficult to exclude given the motion":
-# the report itself doubts its denial
 # "there is questionable subtle heterogeneous marrow signal in L4, not seen on the motion
 # degraded axial images": seen on one sequence and not on another, the finding is neither
 # affirmed nor denied (a plain "Focal lesion not seen on the sagittal or axial images" is a denial:
@@ -416,26 +414,21 @@ _AFFIRMED_BEFORE = re.compile(
 )
 
 
-def _seen_on_some_images_only(text: str, hit: _Hit) -> bool:
+def _seen_on_some_images_only(text: str, hit: _Hit, stops: Sequence[int]) -> bool:
     affirmed = _AFFIRMED_BEFORE.search(text, hit.sentence[0], hit.start)
-    return (
-        affirmed is not None
-        # ("There is no focal marrow lesion, not seen on the STIR images either": denied first)
-        and _DENIED_BETWEEN.search(text, affirmed.end(), hit.start) is None
-        # (in the finding's own clause: "...; the previously questioned area is not seen on the
-        # axial images" speaks of another)
-        and _NOT_SEEN_ON_SOME.search(text, hit.end, _clause_end(text, hit)) is not None
-    )
-
-
-def _clause_end(text: str, hit: _Hit) -> int:
-    semicolon = text.find(";", hit.end, hit.sentence[1])
-    return hit.sentence[1] if semicolon < 0 else semicolon
+    if affirmed is None or _DENIED_BETWEEN.search(text, affirmed.end(), hit.start) is not None:
+        return False  # ("There is no focal marrow lesion, not seen on the STIR images either")
+    # in the finding's own clause, up to the next negation stop ("...; the previously questioned
+    # area is not seen on the axial images" speaks of another)
+    clause_end = min((s for s in stops if hit.end <= s < hit.sentence[1]), default=hit.sentence[1])
+    return _NOT_SEEN_ON_SOME.search(text, hit.end, clause_end) is not None
 
 
 _DENIED_BETWEEN = re.compile(r"\b(?:no|not|without|negative|free|nor)\b", re.IGNORECASE)
 
 
+# "No definite patchy marrow signal in L5, though this is difficult to exclude given the motion":
+# the report itself doubts its denial
 _DENIAL_DOUBTED = re.compile(
     r"\b(?:this|it|which|that)\s+(?:is\s+|was\s+|remains\s+)?(?:difficult\s+to|cannot\s+be|"
     r"can\s*not\s+be|could\s+not\s+be|not\s+possible\s+to)\s+(?:exclude[d]?|rule[d]?\s+out)\b|"

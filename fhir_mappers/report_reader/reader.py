@@ -333,7 +333,7 @@ def _extract(
     )
 
 
-_LESION_NOUN = re.compile(
+_CONCERNED_LESIONS = re.compile(
     r"\b(?:metastases|metastatic\s+(?:deposits|lesions|foci)|deposits|lesions|foci)\b",
     re.IGNORECASE,
 )
@@ -352,7 +352,7 @@ def _lesions_named_in_a_concern(text: str, hits: list[_Hit]) -> list[_Hit]:
             or h.historical
         ):
             continue
-        noun = _LESION_NOUN.search(text, h.start, h.end)
+        noun = _CONCERNED_LESIONS.search(text, h.start, h.end)
         if noun is None or not _levels_in(text, h.end, h.sentence[1]):
             continue
         found.append(

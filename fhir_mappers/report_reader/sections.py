@@ -662,7 +662,7 @@ def without_page_furniture(text: str) -> str:
 
 
 def _opens_a_part(line: str) -> bool:
-    return heading_at(line) is not None or _GENERAL_HEADING.match(line) is not None
+    return heading_at(line) is not None or is_general_heading(line)
 
 
 def _norm(text: str) -> str:

@@ -485,18 +485,13 @@ def narrated_earlier_studies(
 ) -> list[tuple[int, int]]:
     """The sentences that tell what an earlier study showed when a later sentence tells what a
     later study showed (`_NARRATED_EARLIER`, `_NARRATED_LATER`). One pass over the sentences."""
-    later = [
-        s0
-        for s0, s1 in sentences
-        if _NARRATED_LATER.search(text, s0, s1) and not _CONTINUES.search(text, s0, s1)
-    ]
-    if not later:
+    later = {(s0, s1) for s0, s1 in sentences if _NARRATED_LATER.search(text, s0, s1)}
+    new_finding = [s0 for s0, s1 in later if not _CONTINUES.search(text, s0, s1)]
+    if not new_finding:
         return []
-    last_later = later[-1]
+    last_later = max(new_finding)
     return [
         (s0, s1)
         for s0, s1 in sentences
-        if s0 < last_later
-        and _NARRATED_EARLIER.search(text, s0, s1)
-        and not _NARRATED_LATER.search(text, s0, s1)
+        if s0 < last_later and (s0, s1) not in later and _NARRATED_EARLIER.search(text, s0, s1)
     ]
